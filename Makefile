@@ -1,0 +1,49 @@
+# Atlas ZMP. The two commands a new user needs: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV   := .venv
+PY     := $(VENV)/bin/python
+# The geodata mirror: the environment wins; else ../shared/geodata when it exists; else geodata downloads
+# the pinned public originals and checks their sha256.
+ATLAS_GEODATA_MIRROR ?= $(wildcard $(abspath ../shared/geodata))
+export ATLAS_GEODATA_MIRROR
+
+.PHONY: run test serve bench geodata check-data clean venv venv-dev
+
+$(VENV)/.runtime: requirements.txt
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+venv: $(VENV)/.runtime
+venv-dev: $(VENV)/.dev
+
+geodata: venv
+	$(PY) -m geodata prepare
+
+## make run: set up and start the dashboard on http://127.0.0.1:8050
+run: geodata
+	$(PY) app.py
+
+## make test: set up and run the whole test suite (browser tests in headless Chromium included)
+test: venv-dev geodata
+	$(PY) -m pytest
+
+## make serve: production server (gunicorn), see README
+serve: geodata
+	$(VENV)/bin/gunicorn -c gunicorn.conf.py app:server
+
+## make bench: every benchmark, one table, bench/results.json
+bench: venv-dev geodata
+	$(PY) -m bench
+
+check-data: geodata
+	$(PY) -m dashboard check-data
+
+clean:
+	rm -rf .cache
