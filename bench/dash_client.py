@@ -1,0 +1,158 @@
+"""A small client of Dash's HTTP protocol, enough to act like the renderer without a browser.
+
+Used by the load test (bench/load_test.py) and the crafted-request tests: it reads the page's config (end_id),
+the layout and the callback dependencies, and builds the exact JSON body the renderer posts to
+/_dash-update-component for a callback, with the values currently in the layout (or given ones).
+Background callbacks (exports) are driven the renderer's way: POST, then poll with cacheKey/job until done.
+"""
+from __future__ import annotations
+
+import html
+import json
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+import requests
+
+_CONFIG = re.compile(r'<script id="_dash-config" type="application/json">(.*?)</script>', re.S)
+
+
+def parse_output_spec(spec: str) -> list[tuple[Any, str]]:
+    """'a.children' -> [('a','children')]; '..a.x...b.y..' -> [('a','x'),('b','y')]; JSON ids decoded."""
+    parts = spec[2:-2].split("...") if spec.startswith("..") and spec.endswith("..") else [spec]
+    out = []
+    for part in parts:
+        ident, prop = part.rsplit(".", 1)
+        out.append((json.loads(ident) if ident.startswith("{") else ident, prop))
+    return out
+
+
+def walk_components(node: Any) -> Iterator[dict]:
+    """Every component dict ({'type','namespace','props'}) in a layout JSON tree, depth first."""
+    if isinstance(node, dict):
+        if "props" in node and "type" in node:
+            yield node
+            for value in node["props"].values():
+                yield from walk_components(value)
+        else:
+            for value in node.values():
+                yield from walk_components(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from walk_components(item)
+
+
+@dataclass
+class DashPage:
+    """What one page load gives a client: config, layout values by (id, prop), callback dependencies."""
+
+    base: str
+    end_id: str | None
+    layout: Any
+    dependencies: list[dict]
+    components: dict[str, dict] = field(default_factory=dict)   # id -> {"type", "props"}
+
+    @classmethod
+    def load(cls, session: requests.Session, base: str, timeout: float = 30, path: str = "/") -> "DashPage":
+        index = session.get(base + path, timeout=timeout)
+        index.raise_for_status()
+        match = _CONFIG.search(index.text)
+        config = json.loads(html.unescape(match.group(1))) if match else {}
+        layout = session.get(base + "/_dash-layout", timeout=timeout)
+        layout.raise_for_status()
+        deps = session.get(base + "/_dash-dependencies", timeout=timeout)
+        deps.raise_for_status()
+        page = cls(base=base, end_id=config.get("end_id"), layout=layout.json(), dependencies=deps.json())
+        for comp in walk_components(page.layout):
+            ident = comp["props"].get("id")
+            if isinstance(ident, str):
+                page.components[ident] = comp
+        return page
+
+    # -- callbacks ------------------------------------------------------------------------------------------
+    def value(self, ident: Any, prop: str) -> Any:
+        comp = self.components.get(ident) if isinstance(ident, str) else None
+        return comp["props"].get(prop) if comp else None
+
+    def server_callbacks(self) -> list[dict]:
+        """Callbacks that run on the server (not clientside), background ones excluded."""
+        return [d for d in self.dependencies if not d.get("clientside_function") and not d.get("background")]
+
+    def background_callbacks(self) -> list[dict]:
+        return [d for d in self.dependencies if d.get("background")]
+
+    def initial_callbacks(self) -> list[dict]:
+        """Server callbacks the renderer fires on page load: all inputs in the layout, no prevent_initial_call."""
+        return [
+            d for d in self.server_callbacks()
+            if not d.get("prevent_initial_call")
+            and all(isinstance(i["id"], str) and i["id"] in self.components for i in d["inputs"])
+        ]
+
+    def callbacks_with_input(self, ident: str, prop: str | None = None) -> list[dict]:
+        return [
+            d for d in self.dependencies
+            if any(i["id"] == ident and (prop is None or i["property"] == prop) for i in d["inputs"])
+        ]
+
+    def payload(self, dep: dict, overrides: dict[tuple[str, str], Any] | None = None,
+                changed: list[str] | None = None) -> dict:
+        """The renderer's request body for `dep`, values from the layout unless overridden."""
+        overrides = overrides or {}
+
+        def item(d: dict) -> dict:
+            key = (d["id"], d["property"])
+            value = overrides[key] if key in overrides else self.value(d["id"], d["property"])
+            return {"id": d["id"], "property": d["property"], "value": value}
+
+        outputs = [{"id": i, "property": p} for i, p in parse_output_spec(dep["output"])]
+        multi = dep["output"].startswith("..")
+        return {
+            "output": dep["output"],
+            "outputs": outputs if multi else outputs[0],
+            "inputs": [item(d) for d in dep["inputs"]],
+            "changedPropIds": changed or [],
+            "state": [item(d) for d in dep.get("state", [])],
+        }
+
+    def callback_url(self, **params: str) -> str:
+        query = {"endId": self.end_id} if self.end_id else {}
+        query.update(params)
+        qs = "&".join(f"{k}={requests.utils.quote(str(v), safe='')}" for k, v in query.items())
+        return f"{self.base}/_dash-update-component" + (f"?{qs}" if qs else "")
+
+    def post(self, session: requests.Session, body: Any, timeout: float = 30, **params: str) -> requests.Response:
+        return session.post(self.callback_url(**params), json=body, timeout=timeout)
+
+    def run_background(self, session: requests.Session, body: dict, timeout: float = 180,
+                       poll_s: float | None = None) -> tuple[requests.Response, int]:
+        """Drive a background callback to completion like the renderer. Returns (final response, polls)."""
+        dep = next(d for d in self.dependencies if d["output"] == body["output"])
+        interval = poll_s if poll_s is not None else (dep.get("background") or {}).get("interval", 1000) / 1000
+        deadline = time.monotonic() + timeout
+        response = self.post(session, body, timeout=timeout)
+        polls = 0
+        while response.status_code == 200 and time.monotonic() < deadline:
+            data = response.json() if response.content else {}
+            if "cacheKey" not in data:
+                return response, polls
+            handles = {"cacheKey": data["cacheKey"], "job": data["job"]}
+            time.sleep(interval)
+            poll_body = json.loads(json.dumps(body))
+            for part in ("inputs", "state"):
+                for entry in poll_body.get(part, []):
+                    entry["value"] = None   # the renderer nulls values while polling
+            response = self.post(session, poll_body, timeout=timeout, **handles)
+            polls += 1
+            while response.status_code == 200 and not response.content.strip().startswith(b"{\"multi\"") and (
+                "cacheKey" not in (response.json() if response.content else {})
+            ) and time.monotonic() < deadline:
+                # {"progress": ...} or an empty "still running" answer: keep polling with the same handles.
+                time.sleep(interval)
+                response = self.post(session, poll_body, timeout=timeout, **handles)
+                polls += 1
+            if response.status_code != 200 or response.content.strip().startswith(b"{\"multi\""):
+                return response, polls
+        return response, polls

@@ -1,0 +1,408 @@
+"""Load test of the served dashboard: `python -m bench.load_test` (part of `make bench`).
+
+Everything runs on 127.0.0.1 and stops by itself (bounded in time and in number of requests):
+
+1. ceiling   — a bare Dash app with one callback (bench/ceiling_app.py), served by gunicorn exactly like the
+               atlas (same gunicorn.conf.py, same hardening), hammered closed-loop by C clients for S seconds:
+               the callback rate Dash + gunicorn can do on this machine.
+2. filter    — the atlas (`gunicorn -c gunicorn.conf.py app:server`, i.e. `make serve`), its filter callback
+               hammered the same way (random filter values): filter rate as a share of the ceiling.
+3. users     — 50 simulated users for 60 s: each loads the page (index, layout, dependencies, the initial
+               callbacks) and then changes a filter every ~2 s by posting the renderer's real
+               /_dash-update-component payload. After a quiet baseline, 2 exports run back to back (background
+               callbacks driven like the renderer: post, poll) until the end; half-way one gunicorn worker is
+               killed with SIGKILL and the failed requests around it are counted.
+
+Reported: requests/s, p50/p95/p99 latency (ms) overall and per kind, errors, ceiling ratio, filter p95 with and
+without exports running, failed requests in the kill window, time until the worker was replaced.
+
+Environment knobs (defaults = the issue's scenario): LOAD_USERS=50 LOAD_SECONDS=60 LOAD_THINK_S=2
+LOAD_EXPORTS=2 LOAD_SATURATE_SECONDS=10 LOAD_SATURATE_CLIENTS=8 LOAD_PORT=8141 (ceiling: LOAD_PORT+1)
+ATLAS_WORKERS (passed to gunicorn).
+"""
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+from bench.dash_client import DashPage
+
+ROOT = Path(__file__).resolve().parent.parent
+HOST = "127.0.0.1"
+# Filter controls the simulated users change, in order of preference (ids in the dashboard's layout).
+FILTER_CONTROL_IDS = ("filter-projects", "filter-voivodeships", "projects", "voivodeships", "choice")
+BROWSER_HEADERS = {"Accept-Encoding": "br, gzip", "User-Agent": "atlas-load-test"}
+
+
+def _env(name: str, default: float) -> float:
+    return float(os.environ.get(name, default))
+
+
+# -- the server under test ----------------------------------------------------------------------------------
+class Gunicorn:
+    """`gunicorn -c gunicorn.conf.py <app>` on 127.0.0.1:<port>, in its own process group; stopped on exit."""
+
+    def __init__(self, app: str, port: int, workers: int | None = None, ready_path: str = "/_dash-layout",
+                 ready_timeout: float = 240, extra_env: dict | None = None):
+        self.app, self.port, self.ready_path, self.ready_timeout = app, port, ready_path, ready_timeout
+        self.base = f"http://{HOST}:{port}"
+        self.env = {**os.environ, "ATLAS_BIND": f"{HOST}:{port}", **(extra_env or {})}
+        if workers:
+            self.env["ATLAS_WORKERS"] = str(workers)
+        self.proc: subprocess.Popen | None = None
+        self.log_path = ROOT / ".cache" / f"gunicorn-{port}.log"
+
+    def __enter__(self) -> "Gunicorn":
+        if not port_is_free(self.port):
+            raise RuntimeError(f"port {self.port} on {HOST} is busy: stop what runs there or set LOAD_PORT")
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        log = open(self.log_path, "w", encoding="utf-8")
+        gunicorn = str(Path(sys.executable).with_name("gunicorn"))
+        self.proc = subprocess.Popen(
+            [gunicorn, "-c", "gunicorn.conf.py", self.app], cwd=ROOT, env=self.env, stdout=log,
+            stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        log.close()
+        deadline = time.monotonic() + self.ready_timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"gunicorn {self.app} exited with {self.proc.returncode}; see {self.log_path}:\n"
+                                   + self.log_path.read_text(encoding="utf-8", errors="replace")[-2000:])
+            try:
+                if requests.get(self.base + self.ready_path, timeout=5).status_code == 200:
+                    # every worker must be up before measuring
+                    if len(self.workers()) >= int(self.env.get("ATLAS_WORKERS", "1")):
+                        return self
+            except requests.RequestException:
+                pass
+            time.sleep(0.5)
+        self.__exit__(None, None, None)
+        raise RuntimeError(f"gunicorn {self.app} not ready within {self.ready_timeout:.0f} s; see {self.log_path}")
+
+    def __exit__(self, *exc) -> None:
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=35)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+
+    def workers(self) -> list[int]:
+        """PIDs of the master's worker processes."""
+        if not self.proc:
+            return []
+        out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(self.proc.pid)], capture_output=True, text=True)
+        return [int(p) for p in out.stdout.split()]
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((HOST, port))
+        except OSError:
+            return False
+    return True
+
+
+# -- measuring ----------------------------------------------------------------------------------------------
+@dataclass
+class Sample:
+    t: float            # start, seconds since the scenario began
+    kind: str
+    ms: float
+    ok: bool
+    status: int         # HTTP status, 0 = connection error / timeout
+    error: str = ""
+
+
+@dataclass
+class Recorder:
+    t0: float = field(default_factory=time.perf_counter)
+    samples: list[Sample] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, sample: Sample) -> None:
+        with self.lock:
+            self.samples.append(sample)
+
+
+def fetch(port: int, method: str, path: str, body: bytes | None = None, timeout: float = 30,
+          headers: dict | None = None) -> tuple[int, bytes]:
+    """One request on a fresh connection (gunicorn's sync workers close after each response)."""
+    conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
+    try:
+        hdrs = dict(BROWSER_HEADERS)
+        if body is not None:
+            hdrs["Content-Type"] = "application/json"
+        hdrs.update(headers or {})
+        conn.request(method, path, body=body, headers=hdrs)
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+def timed(rec: Recorder, kind: str, port: int, method: str, path: str, body: bytes | None = None,
+          ok_statuses: tuple[int, ...] = (200, 204), timeout: float = 30) -> tuple[int, bytes]:
+    start = time.perf_counter()
+    try:
+        status, data = fetch(port, method, path, body, timeout=timeout)
+        error = "" if status in ok_statuses else data[:120].decode("utf-8", "replace")
+    except (OSError, http.client.HTTPException) as exc:
+        status, data, error = 0, b"", f"{type(exc).__name__}: {exc}"[:120]
+    rec.add(Sample(start - rec.t0, kind, (time.perf_counter() - start) * 1000, not error, status, error))
+    return status, data
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return round(ordered[index], 1)
+
+
+def summary(samples: list[Sample], seconds: float | None = None) -> dict:
+    ms = [s.ms for s in samples]
+    out = {"requests": len(samples), "errors": sum(not s.ok for s in samples),
+           "p50_ms": pct(ms, 50), "p95_ms": pct(ms, 95), "p99_ms": pct(ms, 99)}
+    if seconds:
+        out["rps"] = round(len(samples) / seconds, 1)
+    return out
+
+
+# -- the page's callbacks -----------------------------------------------------------------------------------
+@dataclass
+class Scenario:
+    """Request bodies for one app: initial callbacks, a filter change generator, the export (if any)."""
+
+    page: DashPage
+    initial: list[bytes]
+    filter_dep: dict
+    filter_control: tuple[str, str]
+    filter_choices: list
+    export_body: dict | None
+
+    @classmethod
+    def discover(cls, base: str) -> "Scenario":
+        with requests.Session() as session:
+            page = DashPage.load(session, base)
+        control, dep = None, None
+        candidates = [i for i in FILTER_CONTROL_IDS if i in page.components] + sorted(page.components)
+        for ident in candidates:
+            props = page.components[ident]["props"]
+            if "options" in props and page.callbacks_with_input(ident, "value"):
+                deps = [d for d in page.callbacks_with_input(ident, "value") if not d.get("background")
+                        and not d.get("clientside_function")]
+                if deps:
+                    control, dep = (ident, "value"), deps[0]
+                    break
+        if dep is None:
+            raise RuntimeError(f"no filter control with options and a server callback among {candidates[:10]}")
+        options = page.components[control[0]]["props"]["options"]
+        choices = [o["value"] if isinstance(o, dict) else o for o in options]
+        initial = [json.dumps(page.payload(d)).encode() for d in page.initial_callbacks()]
+        exports = page.background_callbacks()
+        export_body = None
+        if exports:
+            dep_export = exports[0]
+            trigger = dep_export["inputs"][0]
+            overrides = {(trigger["id"], trigger["property"]): 1} if trigger["property"] == "n_clicks" else {}
+            export_body = page.payload(dep_export, overrides, changed=[f"{trigger['id']}.{trigger['property']}"])
+        return cls(page, initial, dep, control, choices, export_body)
+
+    def filter_body(self, rng: random.Random) -> bytes:
+        multi = isinstance(self.page.value(*self.filter_control), list) or bool(
+            self.page.components[self.filter_control[0]]["props"].get("multi"))
+        if multi:
+            value = rng.sample(self.filter_choices, k=rng.randint(0, min(3, len(self.filter_choices))))
+        else:
+            value = rng.choice(self.filter_choices)
+        body = self.page.payload(self.filter_dep, {self.filter_control: value},
+                                 changed=[f"{self.filter_control[0]}.{self.filter_control[1]}"])
+        return json.dumps(body).encode()
+
+    def callback_path(self, **params) -> str:
+        return self.page.callback_url(**params).split(str(self.page.base), 1)[1]
+
+
+# -- phases -------------------------------------------------------------------------------------------------
+def saturate(port: int, scenario: Scenario, seconds: float, clients: int, kind: str) -> dict:
+    """Closed loop: `clients` threads post filter changes back to back for `seconds`."""
+    rec = Recorder()
+    stop = time.perf_counter() + seconds
+    path = scenario.callback_path()
+
+    def client(seed: int) -> None:
+        rng = random.Random(seed)
+        while time.perf_counter() < stop:
+            timed(rec, kind, port, "POST", path, scenario.filter_body(rng))
+
+    threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=seconds + 40)
+    return summary(rec.samples, seconds)
+
+
+def users_run(server: Gunicorn, scenario: Scenario, users: int, seconds: float, think: float, exports: int,
+              kill_at: float | None, export_from: float) -> dict:
+    port = server.port
+    rec = Recorder()
+    stop_at = seconds
+    cb_path = scenario.callback_path()
+    export_log: list[tuple[float, float, bool, str]] = []    # (start, end, ok, note)
+    kill_info: dict = {}
+
+    def running() -> bool:
+        return time.perf_counter() - rec.t0 < stop_at
+
+    def user(seed: int) -> None:
+        rng = random.Random(seed)
+        time.sleep(rng.uniform(0, min(5.0, seconds / 4)))          # ramp-up
+        if not running():
+            return
+        timed(rec, "page:index", port, "GET", "/")
+        timed(rec, "page:layout", port, "GET", "/_dash-layout")
+        timed(rec, "page:dependencies", port, "GET", "/_dash-dependencies")
+        for body in scenario.initial:
+            timed(rec, "page:initial-callback", port, "POST", cb_path, body)
+        while running():
+            time.sleep(think * rng.uniform(0.75, 1.25))
+            if not running():
+                break
+            timed(rec, "filter", port, "POST", cb_path, scenario.filter_body(rng))
+
+    def exporter(seed: int) -> None:
+        time.sleep(export_from)
+        session = requests.Session()
+        session.headers.update(BROWSER_HEADERS)
+        while running():
+            start = time.perf_counter() - rec.t0
+            try:
+                response, _ = scenario.page.run_background(session, scenario.export_body, timeout=180, poll_s=0.5)
+                ok = response.status_code == 200 and b"cacheKey" not in response.content
+                note = "" if ok else f"HTTP {response.status_code}: {response.text[:120]}"
+            except requests.RequestException as exc:
+                ok, note = False, f"{type(exc).__name__}: {exc}"[:160]
+            export_log.append((start, time.perf_counter() - rec.t0, ok, note))
+
+    def killer() -> None:
+        time.sleep(kill_at)
+        victims = server.workers()
+        if not victims:
+            kill_info["note"] = "no worker found"
+            return
+        victim = victims[0]
+        kill_info["t"] = time.perf_counter() - rec.t0
+        kill_info["pid"] = victim
+        os.kill(victim, signal.SIGKILL)
+        deadline = time.perf_counter() + 30
+        while time.perf_counter() < deadline:
+            now = server.workers()
+            if victim not in now and len(now) >= len(victims):
+                kill_info["replaced_after_s"] = round(time.perf_counter() - rec.t0 - kill_info["t"], 2)
+                return
+            time.sleep(0.05)
+
+    threads = [threading.Thread(target=user, args=(i,), daemon=True) for i in range(users)]
+    if scenario.export_body is not None:
+        threads += [threading.Thread(target=exporter, args=(100 + i,), daemon=True) for i in range(exports)]
+    if kill_at is not None:
+        threads.append(threading.Thread(target=killer, daemon=True))
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=seconds + 200)
+
+    samples = rec.samples
+    result: dict = {"users": users, "seconds": seconds, **summary(samples, seconds)}
+    filters = [s for s in samples if s.kind == "filter"]
+    result["filter"] = summary(filters, seconds)
+    page = [s for s in samples if s.kind.startswith("page:")]
+    result["page_load"] = summary(page)
+    errors = [s for s in samples if not s.ok]
+    result["error_examples"] = sorted({f"{s.kind} {s.status} {s.error}"[:150] for s in errors})[:5]
+
+    if kill_info.get("t") is not None:
+        t_kill = kill_info["t"]
+        window = [s for s in samples if not s.ok and t_kill - 35 <= s.t <= t_kill + 0.5]
+        in_flight = [s for s in window if s.t <= t_kill <= s.t + s.ms / 1000 + 0.05]
+        result["worker_kill"] = {
+            "at_s": round(t_kill, 2), "replaced_after_s": kill_info.get("replaced_after_s"),
+            "failed_in_flight": len(in_flight),
+            "failed_other": len(errors) - len(in_flight),
+        }
+    elif kill_at is not None:
+        result["worker_kill"] = {"note": kill_info.get("note", "not done")}
+
+    if scenario.export_body is None:
+        result["exports"] = {"note": "the app has no background (export) callback"}
+    else:
+        done = [e for e in export_log if e[2]]
+        busy = [(a, b) for a, b, _, _ in export_log]
+        result["exports"] = {
+            "started": len(export_log), "completed": len(done),
+            "p50_s": pct([b - a for a, b, _, _ in done], 50),
+            "failures": sorted({e[3] for e in export_log if not e[2]})[:3],
+        }
+        t_kill = kill_info.get("t", -99)
+
+        def during_export(s: Sample) -> bool:
+            return any(a <= s.t <= b for a, b in busy)
+
+        clean = [s for s in filters if not (t_kill - 1 <= s.t <= t_kill + 5)]
+        quiet = [s for s in clean if s.t >= 5 and not during_export(s)]
+        loaded = [s for s in clean if during_export(s)]
+        result["filter_without_exports"] = summary(quiet)
+        result["filter_with_exports"] = summary(loaded)
+    return result
+
+
+def run() -> dict:
+    users = int(_env("LOAD_USERS", 50))
+    seconds = _env("LOAD_SECONDS", 60)
+    think = _env("LOAD_THINK_S", 2.0)
+    exports = int(_env("LOAD_EXPORTS", 2))
+    sat_seconds = _env("LOAD_SATURATE_SECONDS", 10)
+    sat_clients = int(_env("LOAD_SATURATE_CLIENTS", 8))
+    port = int(_env("LOAD_PORT", 8141))
+    workers = int(os.environ["ATLAS_WORKERS"]) if os.environ.get("ATLAS_WORKERS") else None
+    result: dict = {}
+
+    with Gunicorn("bench.ceiling_app:server", port + 1, workers=workers) as ceiling:
+        bare = Scenario.discover(ceiling.base)
+        saturate(ceiling.port, bare, 2, sat_clients, "warm-up")
+        result["workers"] = len(ceiling.workers())
+        result["ceiling"] = saturate(ceiling.port, bare, sat_seconds, sat_clients, "bare")
+
+    with Gunicorn("app:server", port, workers=workers) as atlas:
+        scenario = Scenario.discover(atlas.base)
+        result["filter_control"] = ".".join(scenario.filter_control)
+        saturate(atlas.port, scenario, 2, sat_clients, "warm-up")
+        result["filter_saturated"] = saturate(atlas.port, scenario, sat_seconds, sat_clients, "filter")
+        result["filter_vs_ceiling"] = round(result["filter_saturated"]["rps"] / result["ceiling"]["rps"], 3)
+        result["load"] = users_run(atlas, scenario, users, seconds, think, exports,
+                                   kill_at=seconds / 2, export_from=min(15.0, seconds / 4))
+        result["workers_after"] = len(atlas.workers())
+    return result
+
+
+if __name__ == "__main__":
+    outcome = run()
+    print(json.dumps(outcome, indent=2, ensure_ascii=False))

@@ -1,0 +1,269 @@
+"""Production hardening of the Dash app: `harden(app)` — call it once, at the end of create_app.
+
+What it adds to the Flask server behind the Dash app:
+- security headers on every response: a Content-Security-Policy that still lets Dash and plotly run
+  (scripts only from this origin plus the sha256 of Dash's own inline renderer script, no 'unsafe-eval',
+  no 'unsafe-inline' scripts), X-Content-Type-Options: nosniff, frame-ancestors 'none' + X-Frame-Options: DENY,
+  Referrer-Policy, Cross-Origin-Opener-Policy, Permissions-Policy;
+- compressed responses (Flask-Compress: brotli, gzip) including JSON callback responses and GeoJSON;
+- no tracebacks to clients: 4xx/5xx answered with a short JSON body ({"error", "status", "message"}), the
+  traceback goes to the server log only;
+- a guard in front of /_dash-update-component: body size limit (413), malformed or non-object JSON (400),
+  unknown callback outputs (404), inputs/state that do not match the registered callback (400).
+
+The callbacks themselves still validate every *value* they receive (dashboard.state.FilterState): the guard
+only makes sure that a request that reaches Dash has the shape Dash's dispatcher expects, so that nothing a
+client sends can crash Dash's own bookkeeping with a 500.
+"""
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import logging
+import re
+from typing import Any
+
+from flask import Response, jsonify, request
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+log = logging.getLogger(__name__)
+
+#: Largest accepted body of a callback request. A real filter change is a few KB; 256 KB leaves room for a
+#: long selection of TERYT codes (2,477 x ~12 bytes = 30 KB) and rejects megabyte payloads before parsing.
+MAX_CALLBACK_BYTES = 256 * 1024
+
+#: Mimetypes Flask-Compress compresses (its default list plus GeoJSON).
+COMPRESS_MIMETYPES = [
+    "text/html", "text/css", "text/plain", "text/javascript", "application/javascript",
+    "application/json", "application/geo+json", "image/svg+xml",
+]
+
+_STATIC_POLICY = {
+    "default-src": ["'self'"],
+    # Dash loads its bundles from /_dash-component-suites/ and runs one inline script
+    # (`var renderer = new DashRenderer();`) whose hash is added per response, see _inline_script_hashes.
+    "script-src": ["'self'"],
+    # plotly.js and React inject <style> elements and style attributes at run time: they cannot be hashed.
+    "style-src": ["'self'", "'unsafe-inline'"],
+    # plotly's modebar "download plot" and its SVG patterns use data:/blob: URLs.
+    "img-src": ["'self'", "data:", "blob:"],
+    "font-src": ["'self'", "data:"],
+    "connect-src": ["'self'"],
+    "worker-src": ["'self'", "blob:"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+
+_SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+}
+
+# An inline script: <script ...> with no src attribute; JSON data blocks are not scripts and need no hash.
+_INLINE_SCRIPT = re.compile(r"<script(?P<attrs>[^>]*)>(?P<body>.*?)</script>", re.S | re.I)
+_NOT_JS_TYPE = re.compile(r"""type\s*=\s*["']?application/json""", re.I)
+
+
+def content_security_policy(script_hashes: list[str] | tuple[str, ...] = ()) -> str:
+    """The CSP header value, with the given `'sha256-...'` sources added to script-src."""
+    parts = []
+    for directive, sources in _STATIC_POLICY.items():
+        if directive == "script-src":
+            sources = [*sources, *script_hashes]
+        parts.append(f"{directive} {' '.join(sources)}")
+    return "; ".join(parts)
+
+
+def inline_script_hashes(html: str) -> list[str]:
+    """CSP sha256 sources for every executable inline <script> in `html` (what the browser will hash)."""
+    hashes = []
+    for match in _INLINE_SCRIPT.finditer(html):
+        attrs, body = match.group("attrs"), match.group("body")
+        if re.search(r"\bsrc\s*=", attrs, re.I) or _NOT_JS_TYPE.search(attrs) or match.start() and _in_comment(
+            html, match.start()
+        ):
+            continue
+        digest = base64.b64encode(hashlib.sha256(body.encode("utf-8")).digest()).decode("ascii")
+        source = f"'sha256-{digest}'"
+        if source not in hashes:
+            hashes.append(source)
+    return hashes
+
+
+def _in_comment(html: str, position: int) -> bool:
+    """True when `position` lies inside an HTML comment (e.g. Dash's <!--[if IE]><script>...)."""
+    opened = html.rfind("<!--", 0, position)
+    return opened != -1 and html.rfind("-->", opened, position) == -1
+
+
+def error_response(status: int, message: str) -> Response:
+    """A short JSON error body: what went wrong in words, never internals."""
+    from http import HTTPStatus
+
+    try:
+        name = HTTPStatus(status).phrase
+    except ValueError:
+        name = "Error"
+    response = jsonify({"error": name, "status": status, "message": message})
+    response.status_code = status
+    return response
+
+
+class CallbackRequestError(ValueError):
+    """A /_dash-update-component request that does not match any registered callback's shape."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def check_callback_body(body: Any, callback_map: dict) -> None:
+    """Raise CallbackRequestError unless `body` has the shape of a request for a registered callback."""
+    if not isinstance(body, dict):
+        raise CallbackRequestError(400, "The callback request body must be a JSON object.")
+    output = body.get("output")
+    if not isinstance(output, str):
+        raise CallbackRequestError(400, "The callback request needs an 'output' string.")
+    spec = callback_map.get(output)
+    if spec is None:
+        raise CallbackRequestError(404, "No callback is registered for this output.")
+    for key, declared in (("inputs", spec.get("inputs", [])), ("state", spec.get("state", []))):
+        sent = body.get(key, [])
+        if not isinstance(sent, list) or len(sent) != len(declared):
+            raise CallbackRequestError(
+                400, f"'{key}' must be a list of {len(declared)} item(s) matching the callback."
+            )
+        for item, dependency in zip(sent, declared):
+            _check_dependency(item, dependency, key)
+    outputs = body.get("outputs")
+    if outputs is not None and not isinstance(outputs, (dict, list)):
+        raise CallbackRequestError(400, "'outputs' must be an object or a list.")
+    if isinstance(outputs, list) and not all(isinstance(o, (dict, list)) for o in outputs):
+        raise CallbackRequestError(400, "Every item of 'outputs' must be an object or a list.")
+    changed = body.get("changedPropIds", [])
+    if not isinstance(changed, list) or not all(isinstance(c, str) for c in changed):
+        raise CallbackRequestError(400, "'changedPropIds' must be a list of strings.")
+
+
+def _check_dependency(item: Any, dependency: dict, key: str) -> None:
+    declared_id, declared_prop = dependency.get("id"), dependency.get("property")
+    if isinstance(declared_id, str):
+        if not isinstance(item, dict) or item.get("id") != declared_id or item.get("property") != declared_prop:
+            raise CallbackRequestError(400, f"'{key}' do not match the callback's {key}.")
+        return
+    # Pattern-matching dependency: Dash sends one object (MATCH) or a list of objects (ALL/ALLSMALLER).
+    items = item if isinstance(item, list) else [item]
+    for one in items:
+        if not isinstance(one, dict) or not isinstance(one.get("id"), dict) or one.get("property") != declared_prop:
+            raise CallbackRequestError(400, f"'{key}' do not match the callback's pattern {key}.")
+
+
+def _guard_callback_view(app, view):
+    """Wrap Dash's /_dash-update-component view with the size, JSON and shape checks."""
+
+    @functools.wraps(view)
+    def guarded(*args, **kwargs):
+        request.max_content_length = MAX_CALLBACK_BYTES
+        if request.content_length is not None and request.content_length > MAX_CALLBACK_BYTES:
+            return error_response(413, f"Callback requests are limited to {MAX_CALLBACK_BYTES // 1024} KB.")
+        try:
+            body = request.get_json(force=True, silent=False)  # cached: Dash's own get_json() reuses it
+        except RequestEntityTooLarge:
+            return error_response(413, f"Callback requests are limited to {MAX_CALLBACK_BYTES // 1024} KB.")
+        except (HTTPException, ValueError, RecursionError):
+            return error_response(400, "The callback request body is not valid JSON.")
+        try:
+            check_callback_body(body, app.callback_map)
+        except CallbackRequestError as exc:
+            return error_response(exc.status, exc.message)
+        return view(*args, **kwargs)
+
+    return guarded
+
+
+def _enable_compression(server) -> None:
+    from flask_compress import Compress
+
+    server.config.setdefault("COMPRESS_MIMETYPES", COMPRESS_MIMETYPES)
+    server.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])
+    server.config.setdefault("COMPRESS_ALGORITHM_STREAMING", ["br", "deflate"])
+    server.config.setdefault("COMPRESS_BR_LEVEL", 4)
+    server.config.setdefault("COMPRESS_LEVEL", 6)
+    if not server.extensions.get("compress"):
+        Compress(server)
+
+
+def harden(app) -> Any:
+    """Apply the production settings to a Dash `app` (idempotent). Returns the app.
+
+    Call after the layout and callbacks exist (the guard looks callbacks up at request time, so later
+    registrations are covered too).
+    """
+    server = app.server
+    if server.extensions.get("atlas_hardening"):
+        return app
+    server.extensions["atlas_hardening"] = True
+    server.debug = False
+    server.config["PROPAGATE_EXCEPTIONS"] = False
+    server.config["TRAP_HTTP_EXCEPTIONS"] = False
+
+    # Compression first: Flask runs after_request hooks in reverse order of registration, so the header hook
+    # registered below sees the uncompressed HTML whose inline scripts it hashes.
+    _enable_compression(server)
+
+    @server.after_request
+    def _security_headers(response: Response) -> Response:
+        hashes: list[str] = []
+        if response.mimetype == "text/html" and not response.direct_passthrough and (
+            "Content-Encoding" not in response.headers
+        ):
+            hashes = inline_script_hashes(response.get_data(as_text=True))
+        response.headers["Content-Security-Policy"] = content_security_policy(hashes)
+        for header, value in _SECURITY_HEADERS.items():
+            response.headers.setdefault(header, value)
+        if request.path.startswith("/_dash-update-component") or request.path.startswith("/_dash-layout"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @server.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        return error_response(exc.code or 500, exc.description or exc.name)
+
+    @server.errorhandler(Exception)
+    def _unexpected_error(exc: Exception):
+        from dash.exceptions import PreventUpdate
+
+        if isinstance(exc, PreventUpdate):  # Dash's own "nothing to update"
+            return "", 204
+        log.exception("Unhandled error on %s %s", request.method, request.path)
+        return error_response(500, "The server could not complete this request; the error has been logged.")
+
+    for rule in server.url_map.iter_rules():
+        if rule.rule.endswith("_dash-update-component"):
+            server.view_functions[rule.endpoint] = _guard_callback_view(app, server.view_functions[rule.endpoint])
+    if not any(r.rule.endswith("_dash-update-component") for r in server.url_map.iter_rules()):
+        # Dash registers its routes lazily in some configurations: wrap at the first request instead.
+        _wrap_when_ready(app)
+    return app
+
+
+def _wrap_when_ready(app) -> None:
+    server = app.server
+    state = {"done": False}
+
+    @server.before_request
+    def _wrap_once():
+        if state["done"]:
+            return None
+        state["done"] = True
+        for rule in server.url_map.iter_rules():
+            if rule.rule.endswith("_dash-update-component"):
+                server.view_functions[rule.endpoint] = _guard_callback_view(app, server.view_functions[rule.endpoint])
+        return None
