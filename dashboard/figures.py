@@ -1,0 +1,382 @@
+"""Pure figure builders: (atlas, state) -> plotly figures. No Dash imports (the export renders these too).
+
+The map is one go.Choropleth over all 2,477 gminy (locations in geodata order, geometry by URL or dict) plus the
+województwa outlines and a focus outline on top. Filter changes only touch a few arrays, computed by
+`map_update()`; callbacks apply them with dash.Patch (see MAP_PATCH_PATHS), the export applies them to a fresh
+figure. Bar charts likewise have `*_update()` functions returning only their data arrays.
+"""
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboard import query
+from dashboard.i18n import format_number, plotly_separators, t, year_label
+from dashboard.state import FilterState
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")  # "Numba not installed" — the pure-python path is fast enough for 2,477 values
+    import mapclassify
+
+FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', 'Liberation Sans', Arial, sans-serif"
+INK = "#1f2933"
+MUTED = "#616e7c"
+OTHER_GREY = "#e4e7eb"
+BORDER = "#ffffff"
+OUTLINE = "#52606d"
+FOCUS = "#d7263d"
+# ColorBrewer YlGnBu (sequential, colour-blind safe), light to dark; the lightest classes skipped so that the
+# first class still stands out from the grey of other gminy.
+SEQUENTIAL = ("#a1dab4", "#41b6c4", "#1d91c0", "#225ea8", "#253494", "#081d58")
+# Okabe–Ito (colour-blind safe) for the membership categories.
+MEMBERSHIP = {"participant": "#e69f00", "member": "#56b4e9", "member_in": "#0072b2"}
+BAR = "#1d91c0"
+BAR_DIM = "#c5cdd6"
+LINE = "#e69f00"
+TEMPLATE = go.layout.Template()  # empty: keeps every figure's JSON small (plotly's default template is ~7 KB)
+
+MAX_CLASSES = 5
+
+
+@dataclass(frozen=True)
+class Classes:
+    """The stepped legend: class i covers values (lower_i, upper_i]; colours[i]; counts[i] gminy."""
+    labels: tuple[str, ...]
+    colours: tuple[str, ...]
+    counts: tuple[int, ...]
+    title: str
+
+
+def classify_projects(values: np.ndarray, lang: str) -> tuple[np.ndarray, Classes]:
+    """Class index (0-based) for each in-view gmina's number of projects. Few distinct values -> one class per
+    value; otherwise Fisher-Jenks natural breaks (mapclassify), at most MAX_CLASSES classes."""
+    values = np.asarray(values, dtype=float)
+    if len(values) == 0:
+        return np.zeros(0, dtype=int), Classes((), (), (), t("legend_title_projects", lang))
+    uniq = np.unique(values)
+    if len(uniq) <= MAX_CLASSES:
+        bins = uniq
+    else:
+        bins = np.unique(mapclassify.FisherJenks(values, k=MAX_CLASSES).bins)
+    idx = np.searchsorted(bins, values, side="left")  # value <= bins[i] -> class i
+    counts = np.bincount(idx, minlength=len(bins))
+    labels, lower = [], None
+    for b in bins:
+        lo = int(np.floor(lower)) + 1 if lower is not None else int(values.min())
+        hi = int(b)
+        labels.append(format_number(hi, lang) if lo >= hi else f"{format_number(lo, lang)}–{format_number(hi, lang)}")
+        lower = b
+    colours = _spread(SEQUENTIAL, len(bins))
+    return idx, Classes(tuple(labels), colours, tuple(int(c) for c in counts), t("legend_title_projects", lang))
+
+
+def _spread(palette: tuple[str, ...], k: int) -> tuple[str, ...]:
+    if k <= 0:
+        return ()
+    if k == 1:
+        return (palette[2],)
+    pos = np.linspace(0, len(palette) - 1, k).round().astype(int)
+    return tuple(palette[i] for i in pos)
+
+
+def classify_membership(vals: pd.DataFrame, state: FilterState) -> tuple[np.ndarray, Classes]:
+    """Categories: participant (not a member), member, member taking part in (chosen) projects."""
+    lang = state.lang
+    keys = ["participant", "member", "member_in"]
+    labels = [t("cls_participant", lang), t("cls_member_out" if state.projects else "cls_member", lang),
+              t("cls_member_in", lang)]
+    member = vals["member"].to_numpy(dtype=bool)
+    part = vals["participant"].to_numpy(dtype=bool)
+    idx = np.where(member & part, 2, np.where(member, 1, 0))
+    counts = np.bincount(idx, minlength=3)
+    keep = [i for i in range(3) if counts[i] > 0]
+    remap = {old: new for new, old in enumerate(keep)}
+    idx = np.array([remap[i] for i in idx], dtype=int)
+    return idx, Classes(tuple(labels[i] for i in keep), tuple(MEMBERSHIP[keys[i]] for i in keep),
+                        tuple(int(counts[i]) for i in keep), t("legend_title_membership", lang))
+
+
+def map_update(atlas: Any, state: FilterState) -> dict[str, Any]:
+    """The parts of the map that depend on the filters — small arrays only (what a Patch carries)."""
+    d = query.derived(atlas)
+    n = len(d.gmina_pos)
+    vals = query.gmina_values(atlas, state)
+    if state.metric == "membership":
+        cls, classes = classify_membership(vals, state)
+    else:
+        cls, classes = classify_projects(vals["n_projects"].to_numpy(), state.lang)
+    z = np.zeros(n, dtype=int)  # 0 = other gminy
+    if len(vals):
+        pos = np.fromiter((d.gmina_pos[terc] for terc in vals.index), dtype=int, count=len(vals))
+        z[pos] = cls + 1
+    k = len(classes.labels)
+    other = n - len(vals)
+    ticktext = [f"{t('legend_other', state.lang)} ({format_number(other, state.lang)})"] + [
+        f"{label} ({format_number(c, state.lang)})" for label, c in zip(classes.labels, classes.counts)
+    ]
+    selected = [d.gmina_pos[s] for s in state.selected if s in d.gmina_pos]
+    return {
+        "z": z.tolist(),
+        "zmax": k + 0.5,
+        "colorscale": _stepped((OTHER_GREY,) + classes.colours),
+        "colorbar": {"tickvals": list(range(k + 1)), "ticktext": ticktext,
+                     "title": {"text": classes.title}},
+        "selectedpoints": selected if selected else None,
+        "focus": [state.focus] if state.focus in d.gmina_pos else [],
+    }
+
+
+def _stepped(colours: tuple[str, ...]) -> list[list]:
+    """A discrete colorscale for integer z in 0..k-1 with zmin=-0.5, zmax=k-0.5."""
+    k = len(colours)
+    out: list[list] = []
+    for i, c in enumerate(colours):
+        out.append([i / k, c])
+        out.append([(i + 1) / k, c])
+    return out
+
+
+def hover_texts(atlas: Any, lang: str) -> list[str]:
+    """The extra hover text per gmina (feature order); the gmina name and TERYT come from the GeoJSON feature
+    (%{properties.name}, %{location}), so gminy without cities in the data carry an empty string — this keeps
+    the figure small. For gminy with cities: voivodeship, each city with join year (or unknown) and projects.
+    Depends on the language only, not on the filters."""
+    d = query.derived(atlas)
+    gm = atlas.gminy
+    ent = d.entities[d.entities["gmina_teryt"].notna()]
+    label = "label_pl" if lang == "pl" else "label_en"
+    plabel = atlas.projects.set_index("id")[label].to_dict()
+    extra: dict[str, list[str]] = {}
+    for e in ent.itertuples(index=False):
+        status = (f"{t('join_year', lang)}: {year_label(e.join_year, lang)}" if e.is_member
+                  else t("not_member", lang))
+        projects = ", ".join(plabel.get(p, p) for p in e.project_ids) or t("hover_none", lang)
+        extra.setdefault(e.gmina_teryt, []).append(
+            f"<br><b>{e.name}</b> · {status}<br>{t('hover_projects', lang)}: {projects}")
+    voiv = dict(zip(gm["terc"], gm["voivodeship"]))
+    return [f" · {voiv[terc]}" + "".join(extra[terc]) if terc in extra else "" for terc in gm["terc"]]
+
+
+HOVER = "<b>%{properties.name}</b><br>TERYT %{location}%{text}<extra></extra>"
+
+
+# Poland in a conic conformal projection (standard parallels 49°/55°, central meridian 19°).
+GEO = {
+    "projection": {"type": "conic conformal", "parallels": [49, 55], "rotation": {"lon": 19}, "scale": 1},
+    "center": {"lon": 19.15, "lat": 52.0},
+    "lonaxis": {"range": [14.0, 24.3]},
+    "lataxis": {"range": [48.95, 54.9]},
+    "visible": False,
+    "showframe": False,
+    "bgcolor": "rgba(0,0,0,0)",
+}
+FOCUS_SCALE = 5.0
+
+
+def map_figure(atlas: Any, state: FilterState, geojson: str | dict, *, outline: str | dict | None = None,
+               height: int | None = None) -> go.Figure:
+    """The full map: gminy (trace 0), województwa outlines (trace 1, when `outline` is given), focus (trace 2).
+
+    geojson: the gminy GeoJSON — the hashed asset URL in the app, a dict for exports (feature id = TERYT).
+    """
+    lang = state.lang
+    upd = map_update(atlas, state)
+    k = len(upd["colorbar"]["tickvals"])
+    locations = list(atlas.gminy["terc"])
+    gminy = go.Choropleth(
+        geojson=geojson, featureidkey="id", locations=locations, z=upd["z"], zmin=-0.5, zmax=upd["zmax"],
+        colorscale=upd["colorscale"], autocolorscale=False, showscale=True,
+        marker={"line": {"color": BORDER, "width": 0.3}},
+        text=hover_texts(atlas, lang), hovertemplate=HOVER,
+        selectedpoints=upd["selectedpoints"],
+        selected={"marker": {"opacity": 1}}, unselected={"marker": {"opacity": 0.35}},
+        colorbar={
+            "tickvals": upd["colorbar"]["tickvals"], "ticktext": upd["colorbar"]["ticktext"],
+            "title": {"text": upd["colorbar"]["title"]["text"], "side": "top", "font": {"size": 12}},
+            "x": 0.0, "xanchor": "left", "y": 0.02, "yanchor": "bottom", "len": min(0.12 * k + 0.08, 0.6),
+            "thickness": 14, "outlinewidth": 0, "tickfont": {"size": 11}, "bgcolor": "rgba(255,255,255,0.85)",
+            "ypad": 6, "xpad": 6,
+        },
+        name="gminy",
+    )
+    fig = go.Figure(gminy)
+    # Trace 1: województwa outlines (empty when no outline is given, so trace indices never shift).
+    codes = list(query.derived(atlas).voivodeship_names) if outline is not None else []
+    fig.add_trace(go.Choropleth(
+        geojson=outline if outline is not None else geojson, featureidkey="id", locations=codes, z=[0] * len(codes),
+        colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]], showscale=False,
+        marker={"line": {"color": OUTLINE, "width": 1.1}}, hoverinfo="skip",
+        unselected={"marker": {"opacity": 1}}, name="województwa",
+    ))
+    # Trace 2: the gmina found by the town search.
+    fig.add_trace(go.Choropleth(
+        geojson=geojson, featureidkey="id", locations=upd["focus"], z=[0] * len(upd["focus"]),
+        colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]], showscale=False,
+        marker={"line": {"color": FOCUS, "width": 2.5}}, hoverinfo="skip", name="focus",
+    ))
+    geo = _geo_view(atlas, state.focus)
+    fig.update_layout(
+        template=TEMPLATE, geo=geo, margin={"l": 0, "r": 0, "t": 0, "b": 0}, dragmode="select",
+        font={"family": FONT, "color": INK, "size": 12}, separators=plotly_separators(lang),
+        paper_bgcolor="rgba(0,0,0,0)", hoverlabel={"bgcolor": "white", "font": {"family": FONT, "size": 12}},
+        uirevision="map", clickmode="event", height=height,
+    )
+    return fig
+
+
+def _geo_view(atlas: Any, focus: str | None) -> dict[str, Any]:
+    geo = {k: (dict(v) if isinstance(v, dict) else v) for k, v in GEO.items()}
+    geo["projection"] = dict(GEO["projection"])
+    if focus:
+        centre = focus_centre(atlas, focus)
+        if centre is not None:
+            geo["center"] = {"lon": centre[0], "lat": centre[1]}
+            geo["projection"]["scale"] = FOCUS_SCALE
+    return geo
+
+
+def focus_centre(atlas: Any, terc: str) -> tuple[float, float] | None:
+    """Where to zoom for a gmina: the point of a city in it when known, else the centre of its polygon."""
+    d = query.derived(atlas)
+    ent = d.entities[(d.entities["gmina_teryt"] == terc) & d.entities["lon"].notna()]
+    if len(ent):
+        return float(ent["lon"].iloc[0]), float(ent["lat"].iloc[0])
+    gm = atlas.gminy
+    for col in ("lon", "lat"):
+        if col not in gm:
+            return None
+    row = gm[gm["terc"] == terc]
+    return (float(row["lon"].iloc[0]), float(row["lat"].iloc[0])) if len(row) else None
+
+
+def map_view_update(atlas: Any, state: FilterState) -> dict[str, Any]:
+    """geo center + projection scale for the state's focus (or the whole country)."""
+    geo = _geo_view(atlas, state.focus)
+    return {"center": geo["center"], "scale": geo["projection"]["scale"]}
+
+
+# --- bar charts ----------------------------------------------------------------------------------------------
+def _bar_layout(lang: str, **extra: Any) -> dict[str, Any]:
+    layout = dict(
+        template=TEMPLATE, font={"family": FONT, "color": INK, "size": 12}, separators=plotly_separators(lang),
+        paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)", dragmode="select", showlegend=False,
+        hoverlabel={"bgcolor": "white", "font": {"family": FONT, "size": 12}}, clickmode="event+select",
+        bargap=0.25, uirevision="bars",
+    )
+    layout.update(extra)
+    return layout
+
+
+def growth_categories(atlas: Any, lang: str) -> list[str]:
+    d = query.derived(atlas)
+    years = list(range(d.known_years[0], d.known_years[1] + 1)) if d.known_years else []
+    totals = atlas.totals[atlas.totals["era"] == "post1990"] if "era" in atlas.totals else atlas.totals
+    if len(totals):
+        lo = min([*years, int(totals["year"].min())])
+        hi = max([*years, int(totals["year"].max())])
+        years = list(range(lo, hi + 1))
+    return [str(y) for y in years] + [t("year_unknown", lang)]
+
+
+def growth_update(atlas: Any, state: FilterState) -> dict[str, Any]:
+    counts, unknown = query.growth_counts(atlas, state)
+    cats = growth_categories(atlas, state.lang)
+    y = [int(counts.get(int(c), 0)) for c in cats[:-1]] + [unknown]
+    if state.years is None and state.include_unknown_year:
+        sel = None
+    else:
+        lo, hi = state.years if state.years is not None else (-1, 10_000)
+        sel = [i for i, c in enumerate(cats[:-1]) if lo <= int(c) <= hi]
+        if state.include_unknown_year:
+            sel.append(len(cats) - 1)
+    return {"y": y, "selectedpoints": sel}
+
+
+def growth_figure(atlas: Any, state: FilterState) -> go.Figure:
+    lang = state.lang
+    cats = growth_categories(atlas, lang)
+    upd = growth_update(atlas, state)
+    totals = atlas.totals[atlas.totals["era"] == "post1990"] if "era" in atlas.totals else atlas.totals
+    last = totals.sort_values("year").groupby("year", as_index=False).last()
+    fig = go.Figure()
+    fig.add_bar(
+        x=cats, y=upd["y"], marker={"color": [BAR] * (len(cats) - 1) + [MUTED]}, name=t("new_members", lang),
+        selectedpoints=upd["selectedpoints"], selected={"marker": {"opacity": 1}},
+        unselected={"marker": {"opacity": 0.3}},
+        hovertemplate="%{x}: %{y}<extra>" + t("new_members", lang) + "</extra>",
+    )
+    fig.add_scatter(
+        x=[str(y) for y in last["year"]], y=last["members"].tolist(), yaxis="y2", mode="lines+markers",
+        line={"color": LINE, "width": 2}, marker={"size": 6}, name=t("known_totals", lang),
+        hovertemplate="%{x}: %{y}<extra>" + t("known_totals", lang) + "</extra>",
+    )
+    fig.update_layout(**_bar_layout(
+        lang, margin={"l": 34, "r": 40, "t": 8, "b": 40}, showlegend=True,
+        legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom", "font": {"size": 11}},
+        xaxis={"type": "category", "categoryorder": "array", "categoryarray": cats, "fixedrange": True,
+               "tickangle": -60, "tickfont": {"size": 10}, "automargin": True},
+        yaxis={"fixedrange": True, "gridcolor": "#eef1f4", "rangemode": "tozero", "tickformat": ",d",
+               "title": {"text": t("new_members", lang), "font": {"size": 11}}, "automargin": True},
+        yaxis2={"overlaying": "y", "side": "right", "fixedrange": True, "showgrid": False, "rangemode": "tozero",
+                "tickfont": {"color": LINE, "size": 10}, "tickformat": ",d"},
+    ))
+    return fig
+
+
+def voivodeship_update(atlas: Any, state: FilterState) -> dict[str, Any]:
+    d = query.derived(atlas)
+    counts = query.voivodeship_counts(atlas, state).sort_values(kind="stable")
+    codes = list(counts.index)
+    sel = [i for i, c in enumerate(codes) if c in state.voivodeships] if state.voivodeships else None
+    return {"x": counts.tolist(), "y": [d.voivodeship_names[c] for c in codes], "customdata": codes,
+            "selectedpoints": sel}
+
+
+def voivodeship_figure(atlas: Any, state: FilterState) -> go.Figure:
+    upd = voivodeship_update(atlas, state)
+    fig = go.Figure(go.Bar(
+        orientation="h", x=upd["x"], y=upd["y"], customdata=upd["customdata"], marker={"color": BAR},
+        selectedpoints=upd["selectedpoints"], selected={"marker": {"opacity": 1}},
+        unselected={"marker": {"opacity": 0.3}}, hovertemplate="%{y}: %{x}<extra></extra>",
+        texttemplate="%{x}", textposition="outside", cliponaxis=False, textfont={"size": 10, "color": MUTED},
+    ))
+    fig.update_layout(**_bar_layout(
+        state.lang, margin={"l": 8, "r": 28, "t": 4, "b": 24},
+        xaxis={"fixedrange": True, "gridcolor": "#eef1f4", "rangemode": "tozero", "tickformat": ",d",
+               "title": {"text": t("members", state.lang), "font": {"size": 11}}},
+        yaxis={"fixedrange": True, "automargin": True, "tickfont": {"size": 11}, "type": "category"},
+    ))
+    return fig
+
+
+def project_update(atlas: Any, state: FilterState) -> dict[str, Any]:
+    d = query.derived(atlas)
+    counts = query.project_counts(atlas, state)
+    label = "label_pl" if state.lang == "pl" else "label_en"
+    plabel = atlas.projects.set_index("id")[label].to_dict()
+    ids = list(reversed(d.project_ids))  # first project on top
+    sel = [i for i, p in enumerate(ids) if p in state.projects] if state.projects else None
+    return {"x": [int(counts[p]) for p in ids], "y": [plabel.get(p, p) for p in ids], "customdata": ids,
+            "selectedpoints": sel}
+
+
+def project_figure(atlas: Any, state: FilterState) -> go.Figure:
+    upd = project_update(atlas, state)
+    fig = go.Figure(go.Bar(
+        orientation="h", x=upd["x"], y=upd["y"], customdata=upd["customdata"], marker={"color": BAR},
+        selectedpoints=upd["selectedpoints"], selected={"marker": {"opacity": 1}},
+        unselected={"marker": {"opacity": 0.3}}, hovertemplate="%{y}: %{x}<extra></extra>",
+        texttemplate="%{x}", textposition="outside", cliponaxis=False, textfont={"size": 10, "color": MUTED},
+    ))
+    fig.update_layout(**_bar_layout(
+        state.lang, margin={"l": 8, "r": 28, "t": 4, "b": 24},
+        xaxis={"fixedrange": True, "gridcolor": "#eef1f4", "rangemode": "tozero", "tickformat": ",d",
+               "title": {"text": t("participants", state.lang), "font": {"size": 11}}},
+        yaxis={"fixedrange": True, "automargin": True, "tickfont": {"size": 11}, "type": "category"},
+    ))
+    return fig

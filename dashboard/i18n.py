@@ -1,0 +1,187 @@
+"""Every user-facing string of the dashboard, in Polish (default) and English, and the number formats.
+
+Polish numbers: decimal comma, a non-breaking space as thousands separator ("22 500", "87,7 mln").
+English numbers: decimal point, comma thousands separator ("22,500", "87.7 million").
+No Dash imports (figures and the export use this too).
+"""
+from __future__ import annotations
+
+import math
+import unicodedata
+from typing import Any
+
+NBSP = "\u00a0"
+DEFAULT_LANG = "pl"
+
+TEXT: dict[str, dict[str, str]] = {
+    "title": {"pl": "Atlas Związku Miast Polskich", "en": "Atlas of the Association of Polish Cities"},
+    "subtitle": {"pl": "Miasta członkowskie, projekty i rozwój Związku", "en": "Member cities, projects and growth"},
+    "lang_toggle_label": {"pl": "Język", "en": "Language"},
+    "strip_heading": {"pl": "Rok 2020 w liczbach", "en": "2020 in numbers"},
+    "strip_published": {"pl": "dane ZMP", "en": "ZMP figures"},
+    "strip_in_data": {"pl": "w danych publicznych", "en": "in the public data"},
+    "members_shown": {"pl": "Członkowie na mapie", "en": "Members on the map"},
+    "participants_shown": {"pl": "Uczestnicy projektów na mapie", "en": "Project participants on the map"},
+    "source": {"pl": "Źródło", "en": "Source"},
+    "coverage": {
+        "pl": "{members} z {total} członków (koniec 2020 r.) jest w danych publicznych; rok przystąpienia znany "
+              "dla {known_year}.",
+        "en": "{members} of {total} members (end of 2020) are in the public data; join year known for "
+              "{known_year}.",
+    },
+    "coverage_sources": {"pl": "Źródła danych", "en": "Data sources"},
+    "coverage_view": {"pl": "W widoku: {n} miast", "en": "In view: {n} cities"},
+    "filters": {"pl": "Filtry", "en": "Filters"},
+    "projects": {"pl": "Projekty", "en": "Projects"},
+    "projects_placeholder": {"pl": "Wybierz projekty…", "en": "Choose projects…"},
+    "match": {"pl": "Dopasowanie", "en": "Match"},
+    "match_any": {"pl": "dowolny", "en": "any"},
+    "match_all": {"pl": "wszystkie", "en": "all"},
+    "voivodeships": {"pl": "Województwa", "en": "Voivodeships"},
+    "voivodeships_placeholder": {"pl": "Cała Polska", "en": "All of Poland"},
+    "join_years": {"pl": "Rok przystąpienia", "en": "Join year"},
+    "include_unknown": {"pl": "uwzględnij rok nieznany", "en": "include unknown year"},
+    "town_search": {"pl": "Szukaj miasta", "en": "Find a town"},
+    "town_placeholder": {"pl": "np. Łódź, Bielsko…", "en": "e.g. Łódź, Bielsko…"},
+    "clear_all": {"pl": "Wyczyść wszystko", "en": "Clear all"},
+    "active_filters": {"pl": "Aktywne filtry", "en": "Active filters"},
+    "no_filters": {"pl": "brak – cała Polska", "en": "none – all of Poland"},
+    "remove_filter": {"pl": "Usuń filtr", "en": "Remove filter"},
+    "metric": {"pl": "Kolor mapy", "en": "Map colour"},
+    "metric_projects": {"pl": "liczba projektów", "en": "number of projects"},
+    "metric_membership": {"pl": "członkostwo / udział", "en": "membership / participation"},
+    "map_title": {"pl": "Mapa gmin", "en": "Map of gminy"},
+    "map_help": {
+        "pl": "Kliknij gminę, aby zobaczyć szczegóły; zaznacz prostokątem lub lasso, aby filtrować wykresy.",
+        "en": "Click a gmina for details; draw a box or lasso to filter the charts.",
+    },
+    "growth_title": {"pl": "Przystąpienia wg roku", "en": "Members joining by year"},
+    "voiv_title": {"pl": "Członkowie wg województw", "en": "Members by voivodeship"},
+    "project_title": {"pl": "Uczestnicy wg projektów", "en": "Participants by project"},
+    "new_members": {"pl": "nowi członkowie (rok znany)", "en": "new members (known year)"},
+    "known_totals": {"pl": "liczba członków (opublikowana)", "en": "membership total (published)"},
+    "year_unknown": {"pl": "rok nieznany", "en": "year unknown"},
+    "members": {"pl": "członkowie", "en": "members"},
+    "participants": {"pl": "uczestnicy", "en": "participants"},
+    "details": {"pl": "Szczegóły", "en": "Details"},
+    "details_empty": {"pl": "Kliknij gminę na mapie lub wyszukaj miasto.",
+                      "en": "Click a gmina on the map or search for a town."},
+    "details_none": {"pl": "Brak miast Związku ani uczestników projektów w tej gminie.",
+                     "en": "No member cities or project participants in this gmina."},
+    "teryt": {"pl": "TERYT", "en": "TERYT"},
+    "voivodeship": {"pl": "Województwo", "en": "Voivodeship"},
+    "join_year": {"pl": "Rok przystąpienia", "en": "Join year"},
+    "unknown": {"pl": "nieznany", "en": "unknown"},
+    "member": {"pl": "członek ZMP", "en": "ZMP member"},
+    "not_member": {"pl": "nie jest członkiem (w danych)", "en": "not a member (in the data)"},
+    "project_list": {"pl": "Projekty", "en": "Projects"},
+    "role": {"pl": "Rola", "en": "Role"},
+    "no_projects": {"pl": "brak projektów w danych", "en": "no projects in the data"},
+    "table_title": {"pl": "Miasta w widoku", "en": "Cities in view"},
+    "download_csv": {"pl": "Pobierz CSV", "en": "Download CSV"},
+    "col_name": {"pl": "Miasto / JST", "en": "City / LGU"},
+    "col_teryt": {"pl": "TERYT", "en": "TERYT"},
+    "col_voivodeship": {"pl": "Województwo", "en": "Voivodeship"},
+    "col_member": {"pl": "Członek", "en": "Member"},
+    "col_join_year": {"pl": "Rok przystąpienia", "en": "Join year"},
+    "col_n_projects": {"pl": "Liczba projektów", "en": "Projects (count)"},
+    "col_projects": {"pl": "Projekty", "en": "Projects"},
+    "yes": {"pl": "tak", "en": "yes"},
+    "no": {"pl": "nie", "en": "no"},
+    "export": {"pl": "Eksport", "en": "Export"},
+    "notice_invalid": {
+        "pl": "Adres zawierał nieprawidłowe parametry – pokazano widok domyślny dla nich: {details}",
+        "en": "The address had invalid parameters – the default view is shown for them: {details}",
+    },
+    "legend_other": {"pl": "pozostałe gminy", "en": "other gminy"},
+    "legend_title_projects": {"pl": "Liczba projektów", "en": "Projects"},
+    "legend_title_membership": {"pl": "Członkostwo / udział", "en": "Membership / participation"},
+    "cls_member_in": {"pl": "członek, w wybranych projektach", "en": "member, in chosen projects"},
+    "cls_member": {"pl": "członek", "en": "member"},
+    "cls_member_out": {"pl": "członek, poza wybranymi projektami", "en": "member, not in chosen projects"},
+    "cls_participant": {"pl": "uczestnik (nie członek)", "en": "participant (not a member)"},
+    "hover_projects": {"pl": "Projekty", "en": "Projects"},
+    "hover_none": {"pl": "brak", "en": "none"},
+    "chip_project": {"pl": "Projekt", "en": "Project"},
+    "chip_voivodeship": {"pl": "Woj.", "en": "Voiv."},
+    "chip_years": {"pl": "Lata", "en": "Years"},
+    "chip_no_unknown": {"pl": "bez roku nieznanego", "en": "without unknown year"},
+    "chip_selected": {"pl": "Zaznaczone gminy", "en": "Selected gminy"},
+    "chip_town": {"pl": "Miasto", "en": "Town"},
+    "chip_match_all": {"pl": "wszystkie projekty naraz", "en": "all chosen projects"},
+    "count_label": {"pl": "Liczba", "en": "Count"},
+    "year": {"pl": "Rok", "en": "Year"},
+    "powiat_note": {
+        "pl": "{n} uczestników to powiaty (nie są gminami) – są w tabeli, nie na mapie.",
+        "en": "{n} participants are powiaty (not gminy) – listed in the table, not on the map.",
+    },
+    "sources_heading": {"pl": "Źródła", "en": "Sources"},
+    "sources_text": {
+        "pl": "Granice: PRG, GUGiK (stan 2020), via jusuff/PolandGeoJson. Dane Związku: strony miasta.pl, "
+              "polishcities.eu i źródła wskazane przy każdym wierszu (kolumna source). Lista członków jest "
+              "niepełna – patrz SOURCES.md.",
+        "en": "Boundaries: PRG, GUGiK (2020), via jusuff/PolandGeoJson. Union data: miasta.pl, polishcities.eu "
+              "and the source cited on every row. The member list is partial – see SOURCES.md.",
+    },
+}
+
+
+def t(key: str, lang: str = DEFAULT_LANG, **params: Any) -> str:
+    """The string `key` in `lang` (falls back to Polish), formatted with params. Unknown key -> KeyError."""
+    entry = TEXT[key]
+    s = entry.get(lang) or entry[DEFAULT_LANG]
+    return s.format(**params) if params else s
+
+
+def format_number(value: float | int | None, lang: str = DEFAULT_LANG, decimals: int = 0) -> str:
+    """1234567.5 -> '1 234 567,5' (pl, NBSP separators) / '1,234,567.5' (en). None/NaN -> '–'."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    s = f"{value:,.{decimals}f}"  # en format: 1,234,567.50
+    if lang == "pl":
+        s = s.replace(",", "\u0000").replace(".", ",").replace("\u0000", NBSP)
+    return s.replace("-", "\u2212") if s.startswith("-") else s
+
+
+def format_compact(value: float | int, lang: str = DEFAULT_LANG) -> str:
+    """Large numbers for the key-figures strip: 87 700 000 -> '87,7 mln' / '87.7 million'; below 1 million the
+    plain number."""
+    units = {"pl": [(1e9, "mld"), (1e6, "mln")], "en": [(1e9, "billion"), (1e6, "million")]}
+    for size, name in units.get(lang, units["pl"]):
+        if abs(value) >= size:
+            v = value / size
+            decimals = 0 if float(v).is_integer() else 1
+            return f"{format_number(v, lang, decimals)}{NBSP}{name}"
+    return format_number(value, lang)
+
+
+def format_figure(value: float | int, unit: str, lang: str = DEFAULT_LANG) -> str:
+    """A published key figure with its unit: count, count_at_least ('ponad 150' / 'over 150'), PLN."""
+    if unit == "PLN":
+        return f"{format_compact(value, lang)}{NBSP}zł" if lang == "pl" else f"PLN{NBSP}{format_compact(value, lang)}"
+    text = format_compact(value, lang)
+    if unit == "count_at_least":
+        return f"{'ponad' if lang == 'pl' else 'over'}{NBSP}{text}"
+    return text
+
+
+def plotly_separators(lang: str) -> str:
+    """plotly layout.separators: decimal then thousands."""
+    return ", " if lang == "pl" else ".,"
+
+
+def fold(text: str) -> str:
+    """Diacritics-insensitive, case-insensitive search key: 'Łódź' -> 'lodz', 'Bielsko-Biała' -> 'bielsko-biala'."""
+    text = text.replace("ł", "l").replace("Ł", "L")
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold().strip()
+
+
+def year_label(year: Any, lang: str = DEFAULT_LANG) -> str:
+    """Join year or 'nieznany'/'unknown' for missing values."""
+    try:
+        if year is None or (isinstance(year, float) and math.isnan(year)) or str(year) in ("<NA>", "nan", ""):
+            return t("unknown", lang)
+        return str(int(year))
+    except (TypeError, ValueError):
+        return t("unknown", lang)

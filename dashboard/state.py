@@ -1,0 +1,300 @@
+"""FilterState: the one validated object behind every view of the dashboard.
+
+Everything the user can choose lives here; every chart, the map, the table and the exports are pure functions of
+(atlas, state). The state round-trips losslessly through a URL query string (shareable links) and a plain dict
+(dcc.Store). Parsing never raises on user input: an invalid or tampered field falls back to its default and a
+human-readable notice is recorded in ``state.notices`` (not part of equality, never serialised).
+
+No Dash imports here (house rule): this module is used by the export too.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, fields, replace
+from typing import Any, Iterable, Mapping
+from urllib.parse import parse_qs, quote, urlencode
+
+MATCHES = ("any", "all")
+METRICS = ("projects", "membership")
+LANGS = ("pl", "en")
+# The 16 województwa (TERYT 2-digit codes, PRG 2020).
+VOIVODESHIP_CODES = tuple(f"{c:02d}" for c in range(2, 33, 2))
+YEAR_MIN, YEAR_MAX = 1900, 2100
+MAX_PROJECTS = 50
+MAX_SELECTED = 2477          # every gmina (plus powiat codes never exceed that in practice)
+MAX_QUERY_CHARS = 40_000     # a query longer than this is rejected as a whole
+
+_PROJECT_ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+_TERYT = re.compile(r"^(\d{7}|\d{4})$")
+_GMINA = re.compile(r"^\d{7}$")
+
+# URL keys: short but readable.
+_KEYS = {
+    "projects": "p",
+    "match": "match",
+    "voivodeships": "woj",
+    "years": "years",
+    "include_unknown_year": "unknown",
+    "selected": "sel",
+    "metric": "metric",
+    "lang": "lang",
+    "focus": "town",
+}
+
+
+@dataclass(frozen=True)
+class FilterState:
+    """What the user is looking at.
+
+    projects             project ids (e.g. "P1"); empty = no project filter
+    match                "any" (in at least one chosen project) | "all" (in every chosen project)
+    voivodeships         2-digit TERYT codes of województwa; empty = all of Poland
+    years                inclusive join-year range (lo, hi), or None = no year filter
+    include_unknown_year with a year range: keep cities whose join year is unknown
+    selected             TERYT codes picked on the map (box/lasso); empty = no selection
+    metric               what colours the map: "projects" (number of projects) | "membership"
+    lang                 "pl" | "en"
+    focus                7-digit TERYT of the gmina found by the town search (highlight + zoom), or None
+    notices              what was wrong with the input this state was parsed from (not compared, not serialised)
+    """
+
+    projects: tuple[str, ...] = ()
+    match: str = "any"
+    voivodeships: tuple[str, ...] = ()
+    years: tuple[int, int] | None = None
+    include_unknown_year: bool = True
+    selected: tuple[str, ...] = ()
+    metric: str = "projects"
+    lang: str = "pl"
+    focus: str | None = None
+    notices: tuple[str, ...] = field(default=(), compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # Direct construction is strict (a programming error should be loud); parsing user input is lenient and
+        # goes through from_dict/from_query, which never raise.
+        problems = _problems(self)
+        if problems:
+            raise ValueError("invalid FilterState: " + "; ".join(problems))
+
+    # -- derived ---------------------------------------------------------------------------------------------
+    @property
+    def is_default(self) -> bool:
+        return self == FilterState(lang=self.lang)
+
+    def replace(self, **changes: Any) -> "FilterState":
+        """A copy with some fields changed, re-validated leniently (bad values -> defaults + notices)."""
+        d = self.to_dict()
+        d.update(changes)
+        return FilterState.from_dict(d)
+
+    def cleared(self) -> "FilterState":
+        """Clear all filters, keep language and metric."""
+        return FilterState(metric=self.metric, lang=self.lang)
+
+    # -- serialisation ----------------------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe dict (for dcc.Store and export presets)."""
+        return {
+            "projects": list(self.projects),
+            "match": self.match,
+            "voivodeships": list(self.voivodeships),
+            "years": list(self.years) if self.years is not None else None,
+            "include_unknown_year": self.include_unknown_year,
+            "selected": list(self.selected),
+            "metric": self.metric,
+            "lang": self.lang,
+            "focus": self.focus,
+        }
+
+    def to_query(self) -> str:
+        """URL query (without the leading '?'); only non-default fields, stable order. '' for the default view."""
+        default = FilterState()
+        pairs: list[tuple[str, str]] = []
+        if self.projects:
+            pairs.append((_KEYS["projects"], ",".join(self.projects)))
+        if self.match != default.match:
+            pairs.append((_KEYS["match"], self.match))
+        if self.voivodeships:
+            pairs.append((_KEYS["voivodeships"], ",".join(self.voivodeships)))
+        if self.years is not None:
+            pairs.append((_KEYS["years"], f"{self.years[0]}-{self.years[1]}"))
+        if self.include_unknown_year != default.include_unknown_year:
+            pairs.append((_KEYS["include_unknown_year"], "1" if self.include_unknown_year else "0"))
+        if self.selected:
+            pairs.append((_KEYS["selected"], ",".join(self.selected)))
+        if self.metric != default.metric:
+            pairs.append((_KEYS["metric"], self.metric))
+        if self.lang != default.lang:
+            pairs.append((_KEYS["lang"], self.lang))
+        if self.focus:
+            pairs.append((_KEYS["focus"], self.focus))
+        return urlencode(pairs, safe=",", quote_via=quote)
+
+    @classmethod
+    def from_dict(cls, data: Any, *, known_projects: Iterable[str] | None = None) -> "FilterState":
+        """Lenient: anything invalid -> that field's default, with a notice. Never raises."""
+        if not isinstance(data, Mapping):
+            return cls(notices=("state: not a mapping; default view shown",)) if data is not None else cls()
+        notices: list[str] = []
+        known = set(known_projects) if known_projects is not None else None
+        default = cls()
+        unknown_keys = sorted(str(k) for k in data if k not in {f.name for f in fields(cls)} - {"notices"})
+        if unknown_keys:
+            notices.append("unknown fields ignored: " + ", ".join(unknown_keys[:5]))
+
+        projects = _parse_list(data.get("projects"), "projects", notices, _valid_project(known), MAX_PROJECTS)
+        voivodeships = _parse_list(data.get("voivodeships"), "voivodeships", notices,
+                                   lambda v: v in VOIVODESHIP_CODES, 16)
+        selected = _parse_list(data.get("selected"), "selected", notices, lambda v: bool(_TERYT.match(v)),
+                               MAX_SELECTED)
+        kw: dict[str, Any] = {
+            "projects": projects,
+            "voivodeships": tuple(sorted(voivodeships)),
+            "selected": tuple(sorted(selected)),
+            "match": _parse_choice(data.get("match", default.match), "match", MATCHES, notices),
+            "metric": _parse_choice(data.get("metric", default.metric), "metric", METRICS, notices),
+            "lang": _parse_choice(data.get("lang", default.lang), "lang", LANGS, notices),
+            "years": _parse_years(data.get("years"), notices),
+            "include_unknown_year": _parse_bool(data.get("include_unknown_year", True), "include_unknown_year",
+                                                notices),
+            "focus": _parse_focus(data.get("focus"), notices),
+        }
+        return cls(**kw, notices=tuple(notices))
+
+    @classmethod
+    def from_query(cls, query: str | None, *, known_projects: Iterable[str] | None = None) -> "FilterState":
+        """Parse a URL query ('?p=P1,P2&woj=02' or without '?'). Never raises; problems -> notices."""
+        if not query:
+            return cls()
+        if not isinstance(query, str):
+            return cls(notices=("query: not text; default view shown",))
+        if len(query) > MAX_QUERY_CHARS:
+            return cls(notices=(f"query: longer than {MAX_QUERY_CHARS} characters; default view shown",))
+        q = query[1:] if query.startswith("?") else query
+        try:
+            raw = parse_qs(q, keep_blank_values=True, strict_parsing=False, max_num_fields=64)
+        except ValueError as exc:  # too many fields
+            return cls(notices=(f"query: {exc}; default view shown",))
+        notices: list[str] = []
+        by_key = {v: k for k, v in _KEYS.items()}
+        data: dict[str, Any] = {}
+        for key, values in raw.items():
+            name = by_key.get(key)
+            if name is None:
+                notices.append(f"unknown parameter ignored: {key[:20]!r}")
+                continue
+            value = values[-1]
+            if name in ("projects", "voivodeships", "selected"):
+                data[name] = [v for v in value.split(",")] if value else []
+            elif name == "years":
+                data[name] = value
+            elif name == "include_unknown_year":
+                data[name] = {"1": True, "0": False}.get(value, value)
+            else:
+                data[name] = value
+        state = cls.from_dict(data, known_projects=known_projects)
+        return replace(state, notices=tuple(notices) + state.notices)
+
+
+# --- validation helpers --------------------------------------------------------------------------------------
+def _valid_project(known: set[str] | None):
+    def ok(v: str) -> bool:
+        return bool(_PROJECT_ID.match(v)) and (known is None or v in known)
+    return ok
+
+
+def _parse_list(value: Any, name: str, notices: list[str], ok, limit: int) -> tuple[str, ...]:
+    if value is None or value == "":
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, (list, tuple)):
+        notices.append(f"{name}: expected a list; ignored")
+        return ()
+    out: list[str] = []
+    bad: list[str] = []
+    for v in value:
+        v = v.strip() if isinstance(v, str) else v
+        if isinstance(v, str) and ok(v):
+            if v not in out:
+                out.append(v)
+        else:
+            bad.append(repr(v)[:24])
+    if bad:
+        notices.append(f"{name}: invalid value(s) ignored: {', '.join(bad[:5])}")
+    if len(out) > limit:
+        notices.append(f"{name}: more than {limit} values; ignored")
+        return ()
+    return tuple(out)
+
+
+def _parse_choice(value: Any, name: str, choices: tuple[str, ...], notices: list[str]) -> str:
+    if value in choices:
+        return value
+    notices.append(f"{name}: {str(value)[:24]!r} is not one of {', '.join(choices)}; default used")
+    return choices[0]
+
+
+def _parse_bool(value: Any, name: str, notices: list[str]) -> bool:
+    if isinstance(value, bool):
+        return value
+    notices.append(f"{name}: {str(value)[:24]!r} is not true/false; default used")
+    return True
+
+
+def _parse_years(value: Any, notices: list[str]) -> tuple[int, int] | None:
+    if value is None or value == "":
+        return None
+    pair: Any = value
+    if isinstance(value, str):
+        m = re.fullmatch(r"\s*(\d{4})\s*(?:-\s*(\d{4}))?\s*", value)
+        if not m:
+            notices.append(f"years: {value[:24]!r} is not a range like 1990-2020; ignored")
+            return None
+        pair = (m.group(1), m.group(2) or m.group(1))
+    try:
+        if isinstance(pair, (list, tuple)) and len(pair) == 2 and not any(isinstance(p, bool) for p in pair):
+            lo, hi = (int(p) for p in pair)
+            if isinstance(pair[0], float) and not float(pair[0]).is_integer():
+                raise ValueError
+            if YEAR_MIN <= lo <= hi <= YEAR_MAX:
+                return (lo, hi)
+    except (TypeError, ValueError, OverflowError):
+        pass
+    notices.append(f"years: {str(value)[:24]!r} is not a valid range within {YEAR_MIN}-{YEAR_MAX}; ignored")
+    return None
+
+
+def _parse_focus(value: Any, notices: list[str]) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, str) and _GMINA.match(value):
+        return value
+    notices.append(f"town: {str(value)[:24]!r} is not a 7-digit gmina TERYT; ignored")
+    return None
+
+
+def _problems(s: FilterState) -> list[str]:
+    p: list[str] = []
+    if not isinstance(s.projects, tuple) or not all(isinstance(v, str) and _PROJECT_ID.match(v) for v in s.projects):
+        p.append(f"projects must be a tuple of ids, got {s.projects!r}")
+    if s.match not in MATCHES:
+        p.append(f"match must be one of {MATCHES}, got {s.match!r}")
+    if not isinstance(s.voivodeships, tuple) or not all(v in VOIVODESHIP_CODES for v in s.voivodeships):
+        p.append(f"voivodeships must be a tuple of 2-digit codes, got {s.voivodeships!r}")
+    if s.years is not None and not (
+        isinstance(s.years, tuple) and len(s.years) == 2 and all(type(y) is int for y in s.years)
+        and YEAR_MIN <= s.years[0] <= s.years[1] <= YEAR_MAX
+    ):
+        p.append(f"years must be None or (lo, hi) ints with lo <= hi, got {s.years!r}")
+    if not isinstance(s.include_unknown_year, bool):
+        p.append("include_unknown_year must be a bool")
+    if not isinstance(s.selected, tuple) or not all(isinstance(v, str) and _TERYT.match(v) for v in s.selected):
+        p.append(f"selected must be a tuple of TERYT codes, got {s.selected!r:.60}")
+    if s.metric not in METRICS:
+        p.append(f"metric must be one of {METRICS}, got {s.metric!r}")
+    if s.lang not in LANGS:
+        p.append(f"lang must be one of {LANGS}, got {s.lang!r}")
+    if s.focus is not None and not (isinstance(s.focus, str) and _GMINA.match(s.focus)):
+        p.append(f"focus must be None or a 7-digit TERYT, got {s.focus!r}")
+    return p
