@@ -1,0 +1,144 @@
+"""geodata failure modes: every one ends in one clear error that names the file or gmina and the fix."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import geodata
+from geodata import prepare as prep
+from geodata.errors import ChecksumMismatch, EnrichmentUnavailable, InvalidBoundaries, SourceUnavailable
+from geodata.sources import SOURCES, resolve, sha256_file
+
+ROOT = Path(__file__).resolve().parent.parent
+MIRROR = Path(os.environ.get("ATLAS_GEODATA_MIRROR") or ROOT.parent / "shared" / "geodata")
+OFFLINE = "http://127.0.0.1:8102"  # geodata's port range; nothing listens there -> connection refused
+pytestmark = pytest.mark.skipif(not (MIRROR / "prg" / "gminy.geojson").is_file(),
+                                reason=f"no geodata mirror at {MIRROR} (set ATLAS_GEODATA_MIRROR)")
+
+
+@pytest.fixture
+def offline(monkeypatch):
+    """No mirror and no network: both download bases point at a closed local port."""
+    with socket.socket() as s:
+        assert s.connect_ex(("127.0.0.1", 8102)) != 0, "port 8102 must be closed for this test"
+    monkeypatch.delenv("ATLAS_GEODATA_MIRROR", raising=False)
+    monkeypatch.setenv("ATLAS_GEODATA_GITHUB_RAW", OFFLINE)
+    monkeypatch.setenv("ATLAS_GEODATA_NPM_REGISTRY", OFFLINE)
+
+
+def copy_mirror(target: Path, with_originals: bool = True) -> Path:
+    shutil.copytree(MIRROR / "prg", target / "prg")
+    if with_originals:
+        shutil.copytree(MIRROR / "originals", target / "originals")
+    return target
+
+
+def test_no_mirror_and_no_network_is_one_clear_error(offline, tmp_path):
+    with pytest.raises(SourceUnavailable) as err:
+        prep.prepare(cache_dir=tmp_path, quiet=True)
+    msg = str(err.value)
+    for name in ("prg/gminy.geojson", "prg/powiaty.geojson", "prg/wojewodztwa.geojson", "prg/polska.geojson"):
+        assert name in msg
+    assert "ATLAS_GEODATA_MIRROR" in msg and "network" in msg and OFFLINE in msg
+    assert not (tmp_path / "geodata" / "manifest.json").exists()
+
+
+def test_cli_offline_exits_nonzero_with_the_message(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "ATLAS_GEODATA_MIRROR"}
+    env.update(ATLAS_CACHE_DIR=str(tmp_path), ATLAS_GEODATA_GITHUB_RAW=OFFLINE, ATLAS_GEODATA_NPM_REGISTRY=OFFLINE)
+    run = subprocess.run([sys.executable, "-m", "geodata", "prepare"], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 1
+    assert "geodata: error:" in run.stderr and "ATLAS_GEODATA_MIRROR" in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_corrupted_file_is_a_sha256_mismatch_naming_the_file(tmp_path):
+    mirror = copy_mirror(tmp_path / "mirror", with_originals=False)
+    target = mirror / "prg" / "powiaty.geojson"
+    data = bytearray(target.read_bytes())
+    data[len(data) // 2] ^= 0x01  # one flipped bit inside a coordinate
+    target.chmod(0o644)
+    target.write_bytes(bytes(data))
+    with pytest.raises(ChecksumMismatch) as err:
+        prep.prepare(mirror=mirror, cache_dir=tmp_path / "cache", quiet=True)
+    msg = str(err.value)
+    assert str(target) in msg and SOURCES["powiaty"].sha256 in msg and sha256_file(target) in msg
+
+
+def test_invalid_geometry_names_the_gmina(tmp_path):
+    mirror = copy_mirror(tmp_path / "mirror", with_originals=False)
+    path = mirror / "prg" / "gminy.geojson"
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    victim = next(f for f in doc["features"] if f["properties"]["terc"] == "0201011")
+    victim["geometry"] = {"type": "Polygon",  # a bowtie: the ring crosses itself
+                          "coordinates": [[[15.5, 51.2], [15.6, 51.3], [15.6, 51.2], [15.5, 51.3], [15.5, 51.2]]]}
+    path.chmod(0o644)
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    # the documented test hook: accept this crafted file's checksum (the CLI always checks the pins)
+    with pytest.raises(InvalidBoundaries) as err:
+        prep.prepare(mirror=mirror, cache_dir=tmp_path / "cache", quiet=True,
+                     expected_sha256={"gminy": sha256_file(path)})
+    msg = str(err.value)
+    assert "0201011 Bolesławiec" in msg and "Self-intersection" in msg and str(path) in msg
+    # without the hook the same file is refused for its checksum
+    with pytest.raises(ChecksumMismatch):
+        prep.prepare(mirror=mirror, cache_dir=tmp_path / "cache", quiet=True)
+
+
+def test_overlapping_gmina_breaks_the_coverage_and_is_named(tmp_path):
+    import geopandas as gpd
+    import shapely
+
+    from geodata import boundaries as bd
+
+    gminy = bd.read_layer(MIRROR / "prg" / "gminy.geojson", "gminy")
+    row = gminy.index[gminy["terc"] == "1465011"][0]  # Warszawa, pushed 300 m east over its neighbours
+    gminy.loc[row, "geometry"] = shapely.affinity.translate(gminy.geometry[row], xoff=0.0045)
+    with pytest.raises(InvalidBoundaries) as err:
+        bd.validate_coverage(gminy, "gminy", "test")
+    assert "1465011 Warszawa" in str(err.value)
+
+
+def test_missing_enrichment_inputs_keep_boundaries_working(offline, tmp_path):
+    mirror = copy_mirror(tmp_path / "mirror", with_originals=False)
+    manifest = prep.prepare(mirror=mirror, cache_dir=tmp_path / "cache", quiet=True)
+    assert manifest["gminy"] == 2477
+    assert len(geodata.load("gminy", cache_dir=tmp_path / "cache")) == 2477
+    for layer in ("crosswalk", "towns"):
+        with pytest.raises(EnrichmentUnavailable) as err:
+            geodata.load(layer, cache_dir=tmp_path / "cache")
+        assert "originals/gugik-gminy-2026.geojson" in str(err.value)
+        assert "Boundaries still work" in str(err.value)
+    # once the originals are there, a plain re-run builds the enrichments (the inputs changed)
+    shutil.copytree(MIRROR / "originals", mirror / "originals")
+    again = prep.prepare(mirror=mirror, cache_dir=tmp_path / "cache", quiet=True)
+    assert again["status"] == "prepared"
+    assert len(geodata.load("crosswalk", cache_dir=tmp_path / "cache")) == 2479
+
+
+def _registry_reachable() -> bool:
+    try:
+        with socket.create_connection(("registry.npmjs.org", 443), timeout=3):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.environ.get("ATLAS_GEODATA_NO_NETWORK") == "1", reason="ATLAS_GEODATA_NO_NETWORK=1")
+def test_real_download_of_the_npm_original(tmp_path, monkeypatch):
+    """The download path for real (1.1 MB npm tarball): tarball sha256, member extraction, data.json sha256."""
+    if not _registry_reachable():
+        pytest.skip("registry.npmjs.org unreachable")
+    monkeypatch.delenv("ATLAS_GEODATA_NPM_REGISTRY", raising=False)
+    path = resolve(SOURCES["miejscowosci"], tmp_path / "downloads", mirror=tmp_path / "empty-mirror")
+    assert path.parent == tmp_path / "downloads"
+    assert sha256_file(path) == SOURCES["miejscowosci"].sha256
