@@ -174,6 +174,9 @@ def _guard_callback_view(app, view):
         if request.content_length is not None and request.content_length > MAX_CALLBACK_BYTES:
             return error_response(413, f"Callback requests are limited to {MAX_CALLBACK_BYTES // 1024} KB.")
         try:
+            # A chunked body (no Content-Length) is cut at the limit by werkzeug: reaching it means too large.
+            if len(request.get_data(cache=True)) >= MAX_CALLBACK_BYTES:
+                raise RequestEntityTooLarge()
             body = request.get_json(force=True, silent=False)  # cached: Dash's own get_json() reuses it
         except RequestEntityTooLarge:
             return error_response(413, f"Callback requests are limited to {MAX_CALLBACK_BYTES // 1024} KB.")
@@ -238,10 +241,12 @@ def harden(app) -> Any:
 
     @server.errorhandler(Exception)
     def _unexpected_error(exc: Exception):
-        from dash.exceptions import PreventUpdate
+        from dash.exceptions import DependencyException, PreventUpdate
 
         if isinstance(exc, PreventUpdate):  # Dash's own "nothing to update"
             return "", 204
+        if isinstance(exc, DependencyException):  # a made-up /_dash-component-suites/ path
+            return error_response(404, "No such resource.")
         log.exception("Unhandled error on %s %s", request.method, request.path)
         return error_response(500, "The server could not complete this request; the error has been logged.")
 
