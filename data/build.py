@@ -1,0 +1,176 @@
+"""Rebuild the shipped dataset (data/*.csv) from the compiled public sources in ../shared/zmp.
+
+    python data/build.py [--source DIR]        (default: $ATLAS_ZMP_SOURCE or ../shared/zmp)
+
+Deterministic and lossless: every source row becomes one output row (except the one same project x JST pair
+that two sources report, which is merged keeping both roles and both sources), every row keeps its source,
+gaps stay gaps. What this script changes, and why, is listed in data/README.md ("How data/ was built").
+It never looks anything up: no TERYT code and no join year is added here (the join reports TERYT codes;
+`python -m dashboard check-data --json` prints them).
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import re
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_SOURCE = HERE.parent.parent / "shared" / "zmp"
+
+MEMBERS_COLUMNS = ["name", "voivodeship", "jst_kind", "teryt", "join_year", "join_year_source", "source"]
+PARTICIPATION_COLUMNS = ["project_id", "name", "voivodeship", "jst_kind", "teryt", "role", "year", "source", "note"]
+PROJECTS_COLUMNS = ["id", "kind", "name_pl", "name_en", "label_pl", "label_en", "years", "funding", "lead",
+                    "description", "source"]
+TOTALS_COLUMNS = ["year", "as_of", "members", "era", "source"]
+SUMMARY_COLUMNS = ["key", "value", "unit", "label_pl", "label_en", "source"]
+
+# Short UI labels. label_pl = the label of the ZMP press release "Związek Miast Polskich podsumowuje 2020 rok"
+# (mapping to the 9 projects as in SOURCES.md); label_en = our translation of that label.
+LABELS = {
+    "P1": ("Rozwój średnich i małych miast", "Medium and small towns"),
+    "P2": ("Monitoring usług publicznych", "Public services monitoring"),
+    "P3": ("Samorządowy rynek pracy", "Local-government labour market"),
+    "P4": ("Udział mieszkańców w planowaniu przestrzennym", "Residents in spatial planning"),
+    "P5": ("Zarządzanie oświatą", "Education management"),
+    "P6": ("Zarządzanie usługami lokalnymi – nowa jakość", "Local services – new quality"),
+    "P7": ("Wsparcie przedsiębiorczości rodzinnej", "Family business support"),
+    "P8": ("Nowa jakość w zamówieniach publicznych", "New quality in public procurement"),
+    "P9": ("Rozwój małych miast", "Small towns development"),
+}
+CAMPAIGN_ID = "CAMPAIGN-2020"
+
+# Participants whose source row says they are a gmina as a unit (not a town) without saying it in the name.
+GMINA_ROLE_MARKERS = ("(gmina unit)", "rural gmina", "– gmina,", "(gmina/powiat unit", "gmina website",
+                      "rural/urban-rural grupa")
+
+# Dates of the membership totals, as written in each row's source text (year-month[-day]).
+TOTALS_AS_OF = {
+    ("1917", "16"): "1917-11", ("1918", "75"): "1918-12", ("1937", "494"): "1937", ("1939", "515"): "1939",
+    ("1991", "64"): "1991-01-20", ("2008", "307"): "2008-02", ("2019", "300"): "2019-01",
+    ("2019", "303"): "2019-02-21", ("2019", "321"): "2019-09-19", ("2020", "328"): "2020-02-27",
+    ("2020", "333"): "2020-12-31", ("2021", "335"): "2021-02-24", ("2021", "337"): "2021-04-22",
+    ("2023", "355"): "2023", ("2024", "356"): "2024",
+}
+
+
+def _read(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _write(path: Path, columns: list[str], rows: list[dict]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=columns, lineterminator="\n")
+        w.writeheader()
+        for r in rows:
+            w.writerow({c: r.get(c, "") for c in columns})
+
+
+def split_jst(name: str, role: str = "") -> tuple[str, str, str]:
+    """("Nowy Targ (powiat nowotarski)", role) -> ("powiat nowotarski", "powiat", note). Never drops text."""
+    m = re.fullmatch(r"\s*(.+?)\s*\(\s*(powiat\s+\S+)\s*\)\s*", name, flags=re.I)
+    if m:
+        return m.group(2).lower(), "powiat", f"source name: '{name}' (the powiat, seat {m.group(1)})"
+    m = re.fullmatch(r"\s*powiat\s+(\S+)\s*", name, flags=re.I)
+    if m:
+        return f"powiat {m.group(1).lower()}", "powiat", f"source name: '{name}'"
+    m = re.fullmatch(r"\s*(.+?)\s*\(\s*gmina[^)]*\)\s*", name, flags=re.I)
+    if m:
+        return m.group(1), "gmina", f"source name: '{name}' (the rural gmina, not the town)"
+    if any(k in role.lower() for k in GMINA_ROLE_MARKERS):
+        return name, "gmina", ""
+    return name, "town", ""
+
+
+def years_stated(*texts: str) -> str:
+    """The year (or range) the row's own text states for the participation; '' when none or several."""
+    text = " ".join(texts)
+    if re.search(r"year not stated|likely|probably", text, flags=re.I):
+        return ""
+    rng = re.findall(r"\b((?:19|20)\d\d)\s*[-–]\s*(?:c\.\s*)?((?:19|20)\d\d)\b", text)
+    if len(rng) == 1:
+        return f"{rng[0][0]}-{rng[0][1]}"
+    ys = set(re.findall(r"\b(20[12]\d)\b", text))
+    return ys.pop() if len(ys) == 1 else ""
+
+
+def build(source: Path, out: Path) -> dict[str, int]:
+    members = [
+        {"name": r["name"], "voivodeship": r["voivodeship"], "jst_kind": "town", "teryt": "",
+         "join_year": r["join_year"], "join_year_source": r["join_year_source"], "source": r["list_source"]}
+        for r in _read(source / "members.csv")
+    ]
+    _write(out / "members.csv", MEMBERS_COLUMNS, members)
+
+    participation: list[dict] = []
+    seen: dict[tuple, dict] = {}
+    campaign_text = ""
+    for r in _read(source / "participation.csv"):
+        pid_raw = r["project_id"].strip()
+        pid = re.match(r"[A-Za-z0-9_-]+", pid_raw).group(0)
+        note = ""
+        if pid != pid_raw:
+            campaign_text = pid_raw
+            note = f"source project_id: '{pid_raw}'"
+        name, kind, name_note = split_jst(r["city"], r["role"])
+        note = "; ".join(n for n in (note, name_note) if n)
+        row = {"project_id": pid, "name": name, "voivodeship": r["voivodeship"], "jst_kind": kind, "teryt": "",
+               "role": r["role"], "year": years_stated(r["role"], pid_raw if pid != pid_raw else ""),
+               "source": r["source"], "note": note}
+        key = (pid, name, r["voivodeship"], kind)
+        if key in seen:  # the same link reported by two sources: one row, both roles and both sources kept
+            first = seen[key]
+            first["role"] = f"{first['role']} | {row['role']}"
+            first["source"] = f"{first['source']} | {row['source']}"
+            first["year"] = first["year"] if first["year"] == row["year"] else ""
+            first["note"] = "; ".join(n for n in (first["note"], "merged: two source rows report this link") if n)
+            continue
+        seen[key] = row
+        participation.append(row)
+    _write(out / "participation.csv", PARTICIPATION_COLUMNS, participation)
+
+    projects = []
+    for r in _read(source / "projects.csv"):
+        label_pl, label_en = LABELS[r["id"]]
+        projects.append({"id": r["id"], "kind": "project", "name_pl": r["name_pl"], "name_en": r["name_en"],
+                         "label_pl": label_pl, "label_en": label_en, "years": r["years"], "funding": r["funding"],
+                         "lead": r["lead"], "description": r["description_short"], "source": r["source"]})
+    summary = _read(source / "summary_2020.csv")
+    campaign_fig = next(s for s in summary if s["key"] == "campaign_cities")
+    projects.append({
+        "id": CAMPAIGN_ID, "kind": "campaign",
+        "name_pl": "Kampania „Jedno dla wszystkich, wszystkie dla jednego”",
+        "name_en": "Campaign 'One for all, all for one'",
+        "label_pl": "Kampania „Jedno dla wszystkich”", "label_en": "'One for all' campaign",
+        "years": "24 Feb – 10 Mar 2020", "funding": "", "lead": "Związek Miast Polskich",
+        "description": (f"Members-only campaign of ZMP, {campaign_fig['value']} member cities "
+                        f"(summary_2020.csv: campaign_cities). Source project string: '{campaign_text}'"),
+        "source": ("https://rumia.eu/jedno-dla-wszystkich-wszystkie-dla-jednego-miasta-mowia-wspolnym-glosem ; "
+                   + campaign_fig["source"]),
+    })
+    _write(out / "projects.csv", PROJECTS_COLUMNS, projects)
+
+    totals = []
+    for r in _read(source / "membership_totals.csv"):
+        totals.append({"year": r["year"], "as_of": TOTALS_AS_OF[(r["year"], r["members"])], "members": r["members"],
+                       "era": "interwar" if int(r["year"]) < 1990 else "post1990", "source": r["source"]})
+    _write(out / "membership_totals.csv", TOTALS_COLUMNS, totals)
+    _write(out / "summary_2020.csv", SUMMARY_COLUMNS, summary)
+    return {"members": len(members), "participation": len(participation), "projects": len(projects),
+            "membership_totals": len(totals), "summary_2020": len(summary)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--source", type=Path, default=Path(os.environ.get("ATLAS_ZMP_SOURCE", DEFAULT_SOURCE)))
+    ap.add_argument("--out", type=Path, default=HERE)
+    a = ap.parse_args(argv)
+    counts = build(a.source, a.out)
+    print(", ".join(f"{k}: {v}" for k, v in counts.items()))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
