@@ -1,0 +1,30 @@
+"""`python -m dashboard <command>`: check-data (the union's files and their join), export (press exports)."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    ap = argparse.ArgumentParser(prog="python -m dashboard", description=__doc__)
+    ap.add_argument("command", choices=["check-data", "export"], help="what to run")
+    ap.add_argument("args", nargs=argparse.REMAINDER, help="options of the command (see <command> --help)")
+    a = ap.parse_args(argv[:1])
+    rest = argv[1:]
+    if a.command == "check-data":
+        from .check_data import main as check_main
+
+        return check_main(rest)
+    try:
+        from .export_cli import main as export_main
+    except ModuleNotFoundError as e:
+        if e.name not in ("dashboard.export_cli",):
+            raise
+        print("error: the export command is not available (dashboard/export_cli.py is missing)", file=sys.stderr)
+        return 2
+    return export_main(rest)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

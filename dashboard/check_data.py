@@ -1,0 +1,88 @@
+"""`python -m dashboard check-data [--members F] [--projects F] [--participation F] [--json]`
+
+Reads the union's files (the shipped data/ by default), joins them and reports every row that needs attention.
+Exit codes: 0 every row matched; 1 some rows need attention; 2 a file cannot be read at all.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from . import dataset
+from .dataset import DataFileError
+from .join import JoinReport, join
+
+EXIT_OK, EXIT_ATTENTION, EXIT_UNREADABLE = 0, 1, 2
+
+
+def check(members=None, projects=None, participation=None) -> JoinReport:
+    """Read + validate + join; raises DataFileError when a file cannot be read."""
+    proj = dataset.read_projects(projects)
+    m = dataset.read_members(members)
+    p = dataset.read_participation(participation)
+    report = join(m, p, proj.frame)
+    report.files["projects"] = proj.path
+    report.file_problems.extend(proj.problems)
+    return report
+
+
+def format_human(report: JoinReport) -> str:
+    s = report.summary()
+    lines = ["Atlas ZMP — data check", ""]
+    for table, path in report.files.items():
+        lines.append(f"  {table:<14} {path}")
+    lines.append("")
+    lines.append("  " + "  ".join(f"{k}: {s[k]}" for k in ("matched", "ambiguous", "unmatched", "invalid",
+                                                           "duplicate")) + f"  (rows: {s['total']})")
+    for table, counts in report.summary_by_table().items():
+        lines.append(f"    {table:<14}" + "  ".join(f"{k} {v}" for k, v in counts.items()))
+    if s["skipped_empty_rows"]:
+        lines.append(f"  empty rows skipped: {s['skipped_empty_rows']}")
+    if report.file_problems:
+        lines += ["", "File problems:"]
+        lines += [f"  - {p}" for p in report.file_problems]
+    attention = report.needs_attention
+    if attention:
+        lines += ["", f"Rows that need attention ({len(attention)}):"]
+        for r in attention:
+            proj = f" [{r.project_id}]" if r.project_id else ""
+            lines.append(f"  {r.table} row {r.row}{proj}: {r.name!r}" +
+                         (f" ({r.voivodeship})" if r.voivodeship else "") + f" — {r.status.upper()}")
+            lines.append(f"      {r.reason}")
+            for p in r.problems:
+                lines.append(f"      · {p}")
+            if r.candidates:
+                lines.append("      candidates: " + "; ".join(str(c) for c in r.candidates))
+            if r.suggestions:
+                lines.append("      did you mean: " + "; ".join(r.suggestions))
+    fallbacks = [r for r in report.rows if r.status == "matched" and r.method in ("name_fallback", "point",
+                                                                                     "crosswalk", "teryt6")]
+    if fallbacks:
+        lines += ["", f"Matched with a note ({len(fallbacks)}):"]
+        for r in fallbacks:
+            lines.append(f"  {r.table} row {r.row}: {r.name!r} -> {r.teryt} ({r.method}): {r.reason}")
+    lines += ["", "OK: every row matched." if report.ok else "Some rows need attention (exit code 1)."]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m dashboard check-data",
+                                 description="Check the union's member/project files and their join to gminy.")
+    ap.add_argument("--members", help="members file (CSV or XLSX; file.xlsx#Sheet); default data/members.csv")
+    ap.add_argument("--projects", help="projects file; default data/projects.csv")
+    ap.add_argument("--participation", help="participation file; default data/participation.csv")
+    ap.add_argument("--json", action="store_true", help="print one JSON object instead of the report")
+    a = ap.parse_args(argv)
+    try:
+        report = check(a.members, a.projects, a.participation)
+    except DataFileError as e:
+        if a.json:
+            print(json.dumps({"error": {"file": e.path, "reason": e.reason, "fix": e.fix}}, ensure_ascii=False))
+        print(f"error: cannot read {e.path}: {e.reason}" + (f". Fix: {e.fix}" if e.fix else ""), file=sys.stderr)
+        return EXIT_UNREADABLE
+    if a.json:
+        print(json.dumps(report.to_json_dict(), ensure_ascii=False, indent=1))
+    else:
+        print(format_human(report))
+    return EXIT_OK if report.ok else EXIT_ATTENTION
