@@ -61,10 +61,14 @@ def resolve_inputs(folder: Path, mirror, expected_sha256: dict | None = None):
         try:
             paths[name] = resolve(SOURCES[name], downloads, mirror, expected_sha256.get(name))
         except SourceUnavailable as exc:
-            problems.append(str(exc))
+            problems.append(getattr(exc, "detail", str(exc)))
     if problems:
-        raise SourceUnavailable(f"cannot get the PRG boundaries ({len(problems)} of {len(BOUNDARY_SOURCES)} "
-                                "files missing):\n  - " + "\n  - ".join(problems))
+        from .sources import FIX, _where
+
+        raise SourceUnavailable(
+            f"cannot get the PRG boundaries: {len(problems)} of {len(BOUNDARY_SOURCES)} files are missing - "
+            f"{_where(mirror_root(mirror))} and the download failed:\n  - " + "\n  - ".join(problems)
+            + f"\n{FIX}")
     for name in ENRICHMENT_SOURCES:
         try:
             paths[name] = resolve(SOURCES[name], downloads, mirror, expected_sha256.get(name))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import re
 import tarfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -142,18 +143,35 @@ def _fetch(url: str, label: str) -> bytes:
     return buf.getvalue()
 
 
+FIX = (f"Fix: set {MIRROR_ENV} (or --mirror) to a folder with prg/*.geojson and originals/* "
+       f"(e.g. ../shared/geodata), or run once with network access.")
+
+
+def _where(mirror: Path | None) -> str:
+    if mirror is None:
+        return f"no mirror is set (${MIRROR_ENV} is empty and no --mirror was given)"
+    if not mirror.is_dir():
+        return f"the mirror folder {mirror} does not exist"
+    return f"not in the mirror {mirror}"
+
+
+def _short(exc: Exception) -> str:
+    """A one-line reason: '[Errno 111] Connection refused' rather than urllib3's nested repr."""
+    text = str(exc)
+    found = re.search(r"\[Errno [^\]]+\][^'\")]*", text)
+    return f"{type(exc).__name__}: {found.group(0).strip() if found else text[:160]}"
+
+
 def _download(source: Source, target: Path, mirror: Path | None) -> None:
     url = source.url()
     try:
         payload = _fetch(url, Path(source.mirror_path).name)
     except Exception as exc:  # network errors of every kind end in the one clear message below
-        where = (f"the mirror {mirror} has no {source.mirror_path}" if mirror is not None
-                 else f"no mirror is set (${MIRROR_ENV} is empty and no --mirror was given)")
-        raise SourceUnavailable(
-            f"{source.mirror_path} ({source.description}) is missing: {where}, and the download of the pinned "
-            f"original {url} failed ({type(exc).__name__}: {exc}). Fix: set {MIRROR_ENV} (or --mirror) to a "
-            f"folder with prg/*.geojson and originals/* (e.g. ../shared/geodata), or run once with network "
-            f"access.") from exc
+        err = SourceUnavailable(
+            f"{source.mirror_path} ({source.description}) is missing: {_where(mirror)}, and the download of the "
+            f"pinned original {url} failed ({_short(exc)}). {FIX}")
+        err.detail = f"{source.mirror_path}: download of {url} failed ({_short(exc)})"
+        raise err from exc
     if source.npm_tarball:
         actual = hashlib.sha256(payload).hexdigest()
         if actual != source.tarball_sha256:
