@@ -116,7 +116,9 @@ def _build(folder: Path, paths: dict, inputs: dict, optional_errors: dict, mirro
 
     steps = ["read", "validate gminy", "coverage", "round + orient", "dissolve + nesting", "analysis files",
              "web assets", "base topojson", "enrichments"]
-    bar = tqdm(steps, desc="geodata prepare", unit="step", disable=quiet, leave=False, file=sys.stderr)
+    # disable=None: a live bar on a terminal, none in logs (the summary line is printed either way)
+    bar = tqdm(steps, desc="geodata prepare", unit="step", disable=True if quiet else None, leave=False,
+               file=sys.stderr)
     it = iter(bar)
 
     def step():
