@@ -1,0 +1,96 @@
+"""Alt text for a press export: one generated paragraph (what is shown, how many cities, where most are), PL/EN.
+
+Saved beside every exported file as ``<file>.txt`` and shown in the Export panel. Pure: no Dash, no browser.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from dashboard.export import Legend, PressTexts
+from dashboard.i18n import format_number
+
+TOP_VOIVODESHIPS = 3
+
+
+def plural_pl(n: int, one: str, few: str, many: str) -> str:
+    """Polish plural: 1 gmina, 2–4 gminy (but 12–14 gmin), 5+ gmin."""
+    if n == 1:
+        return one
+    if n % 10 in (2, 3, 4) and n % 100 not in (12, 13, 14):
+        return few
+    return many
+
+
+def _count(n: int, lang: str, pl: tuple[str, str, str], en: tuple[str, str]) -> str:
+    word = plural_pl(n, *pl) if lang == "pl" else (en[0] if n == 1 else en[1])
+    return f"{format_number(n, lang)} {word}"
+
+
+def _join(items: list[str], lang: str) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + (" i " if lang == "pl" else " and ") + items[-1]
+
+
+def _legend_sentence(legend: Legend, lang: str) -> str:
+    classes = [e for e in legend.entries[:-1] if e.count > 0]   # the last entry is "other gminy" (grey)
+    if not classes:
+        return ""
+    gminy_pl, gminy_en = ("gmina", "gminy", "gmin"), ("gmina", "gminy")
+    parts = [f"{e.label} ({_count(e.count, lang, gminy_pl, gminy_en)})" for e in classes]
+    other = legend.entries[-1].count
+    if lang == "pl":
+        return (f"Kolor gminy oznacza: {legend.title.lower()} – {'; '.join(parts)}; "
+                f"pozostałe {_count(other, lang, gminy_pl, gminy_en)} jest szarych.")
+    return (f"Colours show {legend.title.lower()}: {'; '.join(parts)}; "
+            f"the other {_count(other, lang, gminy_pl, gminy_en)} are grey.")
+
+
+def alt_text(texts: PressTexts, entities: Any, lang: str) -> str:
+    """One paragraph describing the exported map (plain text, no markup)."""
+    n = int(len(entities))
+    on_map = entities[entities["gmina_teryt"].notna()] if n else entities
+    n_gminy = int(on_map["gmina_teryt"].nunique()) if n else 0
+    cities_pl, cities_en = ("miasto lub JST", "miasta lub JST", "miast lub JST"), ("city or local government",
+                                                                                "cities or local governments")
+    if lang == "pl":
+        head = f"Mapa gmin Polski (granice PRG 2020): {texts.title}."
+        scope = f" Zakres: {texts.subtitle}." if texts.subtitle else ""
+        if n == 0:
+            body = " Żadne miasto nie spełnia wybranych filtrów, więc wszystkie gminy są szare."
+        else:
+            body = (f" Na mapie jest {_count(n, lang, cities_pl, cities_en)} w "
+                    f"{_count(n_gminy, lang, ('gminie', 'gminach', 'gminach'), ('', ''))}.")
+    else:
+        head = f"Map of Poland's gminy (municipalities; PRG 2020 boundaries): {texts.title}."
+        scope = f" Scope: {texts.subtitle}." if texts.subtitle else ""
+        if n == 0:
+            body = " No city matches the chosen filters, so every gmina is grey."
+        else:
+            body = (f" The map shows {_count(n, lang, cities_pl, cities_en)} in "
+                    f"{_count(n_gminy, lang, ('', '', ''), ('gmina', 'gminy'))}.")
+    where = ""
+    if n:
+        by_woj = entities["voivodeship"].astype(str).value_counts()
+        by_woj = by_woj.sort_values(ascending=False, kind="stable")
+        top = [f"{name} ({format_number(int(c), lang)})" for name, c in by_woj.head(TOP_VOIVODESHIPS).items()]
+        if len(by_woj) == 1:
+            where = (f" Wszystkie leżą w województwie {by_woj.index[0]}." if lang == "pl"
+                     else f" All are in the {by_woj.index[0]} voivodeship.")
+        else:
+            where = (f" Najwięcej jest w województwach: {_join(top, lang)}." if lang == "pl"
+                     else f" Most are in the voivodeships {_join(top, lang)}.")
+    legend = _legend_sentence(texts.legend, lang)
+    return " ".join(x.strip() for x in (head + scope + body + where, legend, texts.source + ".") if x.strip())
+
+
+def alt_text_path(out: Path) -> Path:
+    """Where the alt text of an export lives: beside it, ``map.pdf`` -> ``map.txt``."""
+    return out.with_suffix(".txt")
+
+
+def write_alt_text(out: Path, text: str) -> Path:
+    path = alt_text_path(out)
+    path.write_text(text + "\n", encoding="utf-8")
+    return path

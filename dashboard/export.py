@@ -1,0 +1,713 @@
+"""Press export, the pure part: presets, the export spec, and the press figure built from the dashboard's map.
+
+No Dash, no browser here. ``render.py`` turns the figure into PNG/SVG/PDF bytes; ``export_cli`` and
+``export_panel`` are the two front doors.
+
+The press figure is the dashboard's own ``map_figure(atlas, state, geojson)`` (same projection, same classes,
+same colours) sized for the preset and framed like a press graphic:
+
+    ┌───────────────────────────────────────────────┐   title (bold), subtitle: generated from the filters,
+    │ ▬ Title                                       │   editable, PL/EN
+    │ subtitle                                      │
+    │ ┌───────────────────────┐  Legend title       │   legend: the map's classes with their counts
+    │ │          map          │  ■ class (n)        │   (beside the map on landscape pages, under it on
+    │ └───────────────────────┘  ■ class (n)        │   portrait ones)
+    │ ───────────────────────────────────────────── │
+    │ Źródło: Związek Miast Polskich; granice: …    │   source line (+ gazetteer credit when town points
+    │ Stan danych: … · https://…/?p=P1       [logo] │   are drawn), data date, short URL of the view, logo
+    └───────────────────────────────────────────────┘
+
+Every measure is in CSS px of the preset (1 px = 1/96 in); print presets are rendered at 300 dpi.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import functools
+import json
+import math
+import os
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from dashboard.i18n import format_number
+from dashboard.state import FilterState
+
+FONT_FAMILY = "DejaVu Sans, Verdana, Arial, sans-serif"
+_FONT_FILES = {
+    False: "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+    True: "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
+}
+INK = "#1d2430"
+MUTED = "#5b6472"
+RULE = "#c9ced6"
+ACCENT = "#c8102e"          # the red of the Polish flag / ZMP's identity colour, used only for the accent bar
+FORMATS = ("png", "svg", "pdf")
+MIME = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}
+LANGS = ("pl", "en")
+MAX_TITLE_CHARS = 160
+MAX_SUBTITLE_CHARS = 240
+MM_PER_IN = 25.4
+CSS_DPI = 96
+
+SOURCE_LINE = {
+    "pl": "Źródło: Związek Miast Polskich; granice: PRG, GUGiK 2020",
+    "en": "Source: Związek Miast Polskich (Union of Polish Cities); boundaries: PRG, GUGiK 2020",
+}
+GAZETTEER_CREDIT = {
+    "pl": "punkty miast: PRNG (GUGiK), oprac. jjbartek/polskie-miejscowosci (CC BY)",
+    "en": "town points: PRNG (GUGiK), via jjbartek/polskie-miejscowosci (CC BY)",
+}
+GEONAMES_CREDIT = {"pl": "GeoNames.org (CC BY 4.0)", "en": "GeoNames.org (CC BY 4.0)"}
+DEFAULT_BASE_URL = "http://127.0.0.1:8050"
+BASE_URL_ENV = "ATLAS_PUBLIC_URL"
+
+
+class ExportSpecError(ValueError):
+    """An export request that cannot be honoured; the message says which field and what is allowed."""
+
+
+# --- presets -------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Preset:
+    """A target size. ``width_px``/``height_px`` are the PNG's pixels; ``dpi`` says how big they are on paper
+    (print: 300) — the figure itself is laid out in CSS px (``css_width``/``css_height``)."""
+
+    name: str
+    label_pl: str
+    label_en: str
+    width_px: int
+    height_px: int
+    dpi: int
+    margin: float          # CSS px, all four sides
+    title_size: float      # CSS px
+    subtitle_size: float
+    legend_size: float
+    note_size: float       # source line, date, URL
+    paper: str | None = None   # "A4" / "A5" for print presets
+
+    @property
+    def css_width(self) -> float:
+        return self.width_px * CSS_DPI / self.dpi
+
+    @property
+    def css_height(self) -> float:
+        return self.height_px * CSS_DPI / self.dpi
+
+    @property
+    def scale(self) -> float:
+        """kaleido scale for PNG: device px per CSS px."""
+        return self.dpi / CSS_DPI
+
+    @property
+    def is_print(self) -> bool:
+        return self.paper is not None
+
+    @property
+    def size_pt(self) -> tuple[float, float]:
+        """Page size in PostScript points (the PDF's MediaBox)."""
+        return (self.css_width * 72 / CSS_DPI, self.css_height * 72 / CSS_DPI)
+
+    def label(self, lang: str) -> str:
+        return self.label_en if lang == "en" else self.label_pl
+
+
+def _mm_px(mm: float, dpi: int = 300) -> int:
+    return round(mm / MM_PER_IN * dpi)
+
+
+def _pt(points: float) -> float:
+    """Type size in points -> CSS px."""
+    return points * CSS_DPI / 72
+
+
+PRESETS: dict[str, Preset] = {
+    p.name: p
+    for p in (
+        Preset("a4", "A4 pionowo (druk, 300 dpi)", "A4 portrait (print, 300 dpi)",
+               _mm_px(210), _mm_px(297), 300, margin=_mm_px(14, CSS_DPI),
+               title_size=_pt(22), subtitle_size=_pt(12), legend_size=_pt(10), note_size=_pt(7.5), paper="A4"),
+        Preset("a4-landscape", "A4 poziomo (druk, 300 dpi)", "A4 landscape (print, 300 dpi)",
+               _mm_px(297), _mm_px(210), 300, margin=_mm_px(12, CSS_DPI),
+               title_size=_pt(20), subtitle_size=_pt(11.5), legend_size=_pt(10), note_size=_pt(7.5), paper="A4"),
+        Preset("a5", "A5 pionowo (druk, 300 dpi)", "A5 portrait (print, 300 dpi)",
+               _mm_px(148), _mm_px(210), 300, margin=_mm_px(10, CSS_DPI),
+               title_size=_pt(16), subtitle_size=_pt(9.5), legend_size=_pt(8.5), note_size=_pt(6.5), paper="A5"),
+        Preset("social", "Media społecznościowe 1200×675", "Social media 1200×675",
+               1200, 675, CSS_DPI, margin=40,
+               title_size=38, subtitle_size=22, legend_size=20, note_size=14),
+        Preset("square", "Kwadrat 1080×1080", "Square 1080×1080",
+               1080, 1080, CSS_DPI, margin=48,
+               title_size=42, subtitle_size=24, legend_size=22, note_size=15),
+        Preset("slide", "Slajd 1920×1080", "Slide 1920×1080",
+               1920, 1080, CSS_DPI, margin=72,
+               title_size=56, subtitle_size=30, legend_size=28, note_size=19),
+    )
+}
+
+
+def get_preset(name: str) -> Preset:
+    try:
+        return PRESETS[name]
+    except (KeyError, TypeError):
+        raise ExportSpecError(
+            f"unknown preset {name!r}; expected one of: {', '.join(PRESETS)}"
+        ) from None
+
+
+# --- the export spec -----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ExportSpec:
+    """One export: which view (FilterState), at which preset, in which format and language, with which title.
+
+    ``title``/``subtitle`` None = generated from the filters. Round-trips through ``to_dict``/``from_dict`` and
+    JSON; ``from_dict`` validates and raises ExportSpecError naming the field.
+    """
+
+    state: FilterState = field(default_factory=FilterState)
+    preset: str = "a4"
+    format: str = "pdf"
+    lang: str = "pl"
+    title: str | None = None
+    subtitle: str | None = None
+    logo: bool = False
+    base_url: str | None = None
+
+    def __post_init__(self) -> None:
+        problems = []
+        if not isinstance(self.state, FilterState):
+            problems.append(f"state must be a FilterState, got {type(self.state).__name__}")
+        if self.preset not in PRESETS:
+            problems.append(f"preset {self.preset!r} is not one of {', '.join(PRESETS)}")
+        if self.format not in FORMATS:
+            problems.append(f"format {self.format!r} is not one of {', '.join(FORMATS)}")
+        if self.lang not in LANGS:
+            problems.append(f"lang {self.lang!r} is not one of {', '.join(LANGS)}")
+        for name, limit in (("title", MAX_TITLE_CHARS), ("subtitle", MAX_SUBTITLE_CHARS)):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if not isinstance(value, str):
+                problems.append(f"{name} must be text, got {type(value).__name__}")
+            elif len(value) > limit:
+                problems.append(f"{name} is {len(value)} characters long; at most {limit} fit on the page")
+            elif re.search(r"[\x00-\x08\x0b-\x1f\x7f]", value):
+                problems.append(f"{name} contains control characters")
+        if not isinstance(self.logo, bool):
+            problems.append("logo must be true or false")
+        if self.base_url is not None and not (
+            isinstance(self.base_url, str) and re.fullmatch(r"https?://[^\s<>\"']{1,200}", self.base_url)
+        ):
+            problems.append(f"base_url {self.base_url!r} is not an http(s) URL")
+        if problems:
+            raise ExportSpecError("invalid export spec: " + "; ".join(problems))
+
+    @property
+    def preset_obj(self) -> Preset:
+        return PRESETS[self.preset]
+
+    @property
+    def mime(self) -> str:
+        return MIME[self.format]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "state": self.state.to_dict(),
+            "preset": self.preset,
+            "format": self.format,
+            "lang": self.lang,
+            "title": self.title,
+            "subtitle": self.subtitle,
+            "logo": self.logo,
+            "base_url": self.base_url,
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, data: Any, *, known_projects: Iterable[str] | None = None) -> "ExportSpec":
+        if not isinstance(data, dict):
+            raise ExportSpecError(f"export spec must be a JSON object, got {type(data).__name__}")
+        unknown = sorted(set(data) - {f for f in cls.__dataclass_fields__})
+        if unknown:
+            raise ExportSpecError(f"unknown export spec field(s): {', '.join(map(str, unknown[:5]))}")
+        state = FilterState.from_dict(data.get("state") or {}, known_projects=known_projects)
+        if state.notices:
+            raise ExportSpecError("invalid view in export spec: " + "; ".join(state.notices))
+        kw = {k: data[k] for k in ("preset", "format", "lang", "title", "subtitle", "logo", "base_url") if k in data}
+        for k in ("title", "subtitle"):
+            if isinstance(kw.get(k), str):
+                kw[k] = kw[k].strip() or None
+        return cls(state=state, **kw)
+
+    @classmethod
+    def from_json(cls, text: str, **kw: Any) -> "ExportSpec":
+        try:
+            data = json.loads(text)
+        except (TypeError, ValueError) as exc:
+            raise ExportSpecError(f"export spec is not valid JSON: {exc}") from None
+        return cls.from_dict(data, **kw)
+
+    def filename(self, stem: str | None = None) -> str:
+        """A safe default file name: atlas-zmp_<view>_<preset>.<format>."""
+        base = stem or "atlas-zmp"
+        parts = [base]
+        if self.state.projects:
+            parts.append("-".join(self.state.projects))
+        parts.append(self.preset)
+        name = "_".join(parts)
+        name = re.sub(r"[^A-Za-z0-9._-]+", "-", name)
+        return f"{name}.{self.format}"
+
+
+# --- texts generated from the filters ------------------------------------------------------------------------
+def _voivodeship_names(atlas: Any) -> dict[str, str]:
+    gm = atlas.gminy
+    return dict(sorted(gm.drop_duplicates("woj").set_index("woj")["voivodeship"].astype(str).items()))
+
+
+def _project_labels(atlas: Any, ids: Sequence[str], lang: str) -> list[str]:
+    col = "label_en" if lang == "en" else "label_pl"
+    proj = atlas.projects.set_index("id")
+    out = []
+    for pid in ids:
+        if pid in proj.index:
+            label = proj.at[pid, col]
+            out.append(str(label) if isinstance(label, str) and label else pid)
+        else:
+            out.append(pid)
+    return out
+
+
+def _join(items: list[str], lang: str) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    conj = " i " if lang == "pl" else " and "
+    return ", ".join(items[:-1]) + conj + items[-1]
+
+
+def _quote(text: str, lang: str) -> str:
+    return f"„{text}”" if lang == "pl" else f"“{text}”"
+
+
+def cities_word(n: int, lang: str) -> str:
+    """'1 miasto', '3 miasta', '5 miast' / '1 city', '5 cities' (Polish plural rules)."""
+    from dashboard.i18n import format_number
+
+    if lang == "en":
+        return f"{format_number(n, 'en')} {'city' if n == 1 else 'cities'}"
+    if n == 1:
+        word = "miasto"
+    elif n % 10 in (2, 3, 4) and n % 100 not in (12, 13, 14):
+        word = "miasta"
+    else:
+        word = "miast"
+    return f"{format_number(n, 'pl')} {word}"
+
+
+def default_title(atlas: Any, state: FilterState, lang: str) -> str:
+    labels = _project_labels(atlas, state.projects, lang)
+    if not labels:
+        if state.metric == "membership":
+            return ("Miasta członkowskie Związku Miast Polskich" if lang == "pl"
+                    else "Member cities of the Union of Polish Cities")
+        return ("Miasta w projektach Związku Miast Polskich" if lang == "pl"
+                else "Cities in the projects of the Union of Polish Cities")
+    if len(labels) == 1:
+        return (f"Projekt {_quote(labels[0], lang)}: miasta uczestniczące" if lang == "pl"
+                else f"{_quote(labels[0], lang)}: participating cities")
+    quoted = [_quote(x, lang) for x in labels]
+    return (f"Projekty ZMP {_join(quoted, lang)}" if lang == "pl"
+            else f"Union projects {_join(quoted, lang)}")
+
+
+def default_subtitle(atlas: Any, state: FilterState, lang: str, n_cities: int) -> str:
+    from dashboard.i18n import t
+
+    parts: list[str] = []
+    if len(state.projects) > 1:
+        parts.append(("miasta w co najmniej jednym z projektów" if state.match == "any"
+                      else "miasta we wszystkich wybranych projektach") if lang == "pl" else
+                     ("cities in at least one of the projects" if state.match == "any"
+                      else "cities in every chosen project"))
+    names = _voivodeship_names(atlas)
+    if state.voivodeships:
+        woj = [names.get(c, c) for c in state.voivodeships]
+        if lang == "pl":
+            parts.append(("województwo " if len(woj) == 1 else "województwa: ") + _join(woj, lang))
+        else:
+            parts.append(("voivodeship " if len(woj) == 1 else "voivodeships: ") + _join(woj, lang))
+    else:
+        parts.append("cała Polska" if lang == "pl" else "all of Poland")
+    if state.years is not None:
+        lo, hi = state.years
+        span = str(lo) if lo == hi else f"{lo}–{hi}"
+        parts.append((f"rok przystąpienia {span}" if lang == "pl" else f"joined {span}")
+                     + ((" lub nieznany" if lang == "pl" else " or unknown") if state.include_unknown_year else ""))
+    elif not state.include_unknown_year:
+        parts.append("tylko znany rok przystąpienia" if lang == "pl" else "known join year only")
+    parts.append(cities_word(n_cities, lang))
+    head = t("legend_title_projects" if state.metric == "projects" else "legend_title_membership", lang)
+    return f"{head}: " + " · ".join(parts) if state.metric == "membership" else " · ".join(parts)
+
+
+def view_url(state: FilterState, base_url: str | None = None) -> str:
+    """The dashboard URL that reopens this view (base from $ATLAS_PUBLIC_URL; query = FilterState.to_query)."""
+    base = (base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL).rstrip("/")
+    query = state.to_query()
+    return f"{base}/?{query}" if query else f"{base}/"
+
+
+def _short_url(url: str) -> str:
+    return re.sub(r"^https?://", "", url).rstrip("/")
+
+
+def data_date(atlas: Any) -> str:
+    """The date of the data shown: the latest year of the union's published figures (membership totals)."""
+    years: list[int] = []
+    totals = getattr(atlas, "totals", None)
+    if totals is not None and len(totals) and "year" in totals:
+        years.append(int(max(totals["year"])))
+    return str(max(years)) if years else "–"
+
+
+def data_date_line(atlas: Any, lang: str, today: _dt.date | None = None) -> str:
+    today = today or _dt.date.today()
+    if lang == "pl":
+        return f"Stan danych: {data_date(atlas)} · wygenerowano {today:%d.%m.%Y}"
+    return f"Data as of {data_date(atlas)} · generated {today:%Y-%m-%d}"
+
+
+# --- the legend ----------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class LegendEntry:
+    color: str
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Legend:
+    title: str
+    entries: tuple[LegendEntry, ...]
+    count_label: str = ""   # e.g. "gminy" (what the counts count)
+
+
+def map_legend(atlas: Any, state: FilterState) -> Legend:
+    """The map's stepped legend as (colour, class label, number of gminy), computed with the dashboard's own
+    classification (figures.classify_*), so the press legend is exactly what the dashboard map shows."""
+    from dashboard import figures, query
+    from dashboard.i18n import t
+
+    vals = query.gmina_values(atlas, state)
+    if state.metric == "membership":
+        _, classes = figures.classify_membership(vals, state)
+    else:
+        _, classes = figures.classify_projects(vals["n_projects"].to_numpy(), state.lang)
+    entries = [LegendEntry(c, label, n) for c, label, n in zip(classes.colours, classes.labels, classes.counts)]
+    entries.append(LegendEntry(figures.OTHER_GREY, t("legend_other", state.lang), len(atlas.gminy) - len(vals)))
+    return Legend(title=classes.title, entries=tuple(entries),
+                  count_label="gminy")
+
+
+# --- text measuring and wrapping -----------------------------------------------------------------------------
+@functools.lru_cache(maxsize=2)
+def _font(bold: bool):
+    try:
+        from PIL import ImageFont
+
+        return ImageFont.truetype(_FONT_FILES[bold], size=100)
+    except Exception:  # noqa: BLE001 - no font file: fall back to an estimate
+        return None
+
+
+def text_width(text: str, size: float, bold: bool = False) -> float:
+    """Width in CSS px of ``text`` set in DejaVu Sans at ``size`` px (measured with the font itself)."""
+    plain = re.sub(r"<[^>]+>", "", text)
+    font = _font(bold)
+    if font is None:
+        return len(plain) * size * (0.66 if bold else 0.6)
+    return font.getlength(plain) * size / 100
+
+
+def wrap(text: str, size: float, width: float, bold: bool = False) -> list[str]:
+    """Greedy word wrap to ``width`` CSS px; a word longer than the line is kept whole (never cut mid-word)."""
+    lines: list[str] = []
+    for para in text.split("\n"):
+        words = para.split(" ")
+        line = ""
+        for w in words:
+            candidate = f"{line} {w}" if line else w
+            if line and text_width(candidate, size, bold) > width:
+                lines.append(line)
+                line = w
+            else:
+                line = candidate
+        lines.append(line)
+    return lines
+
+
+def _esc(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+# --- the press figure ----------------------------------------------------------------------------------------
+LINE = 1.3          # plotly's annotation line height (em)
+# Poland in figures.GEO (conic conformal over its lon/lat ranges), measured by rendering the map into a known box:
+# the ranges' box has aspect GEO_BOX_ASPECT (width/height) and Poland fills it minus these insets (fractions of
+# the box). The press layout places Poland itself (aspect MAP_ASPECT) and derives the geo domain from it.
+MAP_ASPECT = 1.072
+GEO_BOX_ASPECT = 1.12
+GEO_INSETS = {"left": 0.05, "right": 0.0325, "top": 0.028, "bottom": 0.013}
+
+
+@dataclass(frozen=True)
+class PressTexts:
+    title: str
+    subtitle: str
+    source: str
+    date_line: str
+    url: str
+    legend: Legend
+
+
+def press_texts(atlas: Any, spec: ExportSpec, legend: Legend, n_cities: int, *, uses_gazetteer: bool,
+                uses_geonames: bool = False, today: _dt.date | None = None) -> PressTexts:
+    lang = spec.lang
+    state = replace(spec.state, lang=lang)
+    source = SOURCE_LINE[lang]
+    if uses_gazetteer:
+        source += "; " + GAZETTEER_CREDIT[lang]
+        if uses_geonames:
+            source += ", " + GEONAMES_CREDIT[lang]
+    return PressTexts(
+        title=spec.title or default_title(atlas, state, lang),
+        subtitle=spec.subtitle if spec.subtitle is not None else default_subtitle(atlas, state, lang, n_cities),
+        source=source,
+        date_line=data_date_line(atlas, lang, today),
+        url=view_url(state, spec.base_url),
+        legend=legend,
+    )
+
+
+def logo_path() -> Path | None:
+    """assets/logo.svg or assets/logo.png when the office has put one there (not shipped: it is a trademark)."""
+    assets = Path(__file__).resolve().parent.parent / "assets"
+    for name in ("logo.svg", "logo.png"):
+        if (assets / name).is_file():
+            return assets / name
+    return None
+
+
+def _logo_source(path: Path) -> str:
+    import base64
+
+    mime = "image/svg+xml" if path.suffix == ".svg" else "image/png"
+    return f"data:{mime};base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+
+
+@dataclass(frozen=True)
+class Box:
+    """A rectangle in CSS px, y measured from the top."""
+    x: float
+    y: float
+    w: float
+    h: float
+
+
+@dataclass(frozen=True)
+class PressLayout:
+    width: float
+    height: float
+    title_lines: tuple[str, ...]
+    subtitle_lines: tuple[str, ...]
+    title_box: Box
+    subtitle_box: Box
+    map_box: Box
+    legend_box: Box
+    rule_y: float
+    footer_lines: tuple[str, ...]
+    footer_box: Box
+    logo_box: Box | None
+    side_legend: bool
+
+
+def _legend_size(legend: Legend, size: float) -> tuple[float, float]:
+    swatch = size * 1.15
+    rows = [e.label for e in legend.entries]
+    label_w = max((text_width(r, size) for r in rows), default=0)
+    count_w = max((text_width(format_number(e.count), size) for e in legend.entries), default=0)
+    head_w = text_width(legend.title, size, bold=True) + size * 1.2 + text_width(legend.count_label, size * 0.8)
+    w = max(swatch + size * 0.6 + label_w + size * 1.2 + count_w, head_w)
+    h = size * LINE * 1.25 + len(rows) * size * 1.75
+    return w, h
+
+
+def layout_press(preset: Preset, texts: PressTexts, with_logo: bool) -> PressLayout:
+    """Place every block of the press graphic for ``preset``: pure geometry, no plotly."""
+    W, H, m = preset.css_width, preset.css_height, preset.margin
+    inner = W - 2 * m
+    ts, ss, ls, ns = preset.title_size, preset.subtitle_size, preset.legend_size, preset.note_size
+    accent = max(3.0, ts * 0.12)
+    y = m + accent + ts * 0.45
+    title_lines = tuple(wrap(texts.title, ts, inner, bold=True))
+    title_box = Box(m, y, inner, len(title_lines) * ts * LINE)
+    y += title_box.h + ss * 0.25
+    subtitle_lines = tuple(wrap(texts.subtitle, ss, inner)) if texts.subtitle else ()
+    subtitle_box = Box(m, y, inner, len(subtitle_lines) * ss * LINE)
+    y += subtitle_box.h + max(ss, ls) * 1.5
+
+    logo_w = ns * LINE * 2 * 2.2 if with_logo else 0.0
+    footer_w = inner - (logo_w + ns if with_logo else 0)
+    footer_lines = tuple(wrap(texts.source, ns, footer_w) + wrap(f"{texts.date_line} · {_short_url(texts.url)}",
+                                                                  ns, footer_w))
+    footer_h = len(footer_lines) * ns * LINE
+    footer_box = Box(m, H - m - footer_h, footer_w, footer_h)
+    rule_y = footer_box.y - ns * 0.9
+    logo_box = Box(W - m - logo_w, footer_box.y, logo_w, footer_h) if with_logo else None
+
+    body_top, body_bottom = y, rule_y - max(ls, ns) * 1.2
+    body_h = body_bottom - body_top
+    lw, lh = _legend_size(texts.legend, ls)
+    side = W / H >= 0.95
+    if side:
+        # map left, legend at its lower right; the pair centred on the page
+        gap = ls * 2.5
+        map_h = min(body_h, (inner - lw - gap) / MAP_ASPECT)
+        map_w = map_h * MAP_ASPECT
+        left = m + (inner - (map_w + gap + lw)) / 2
+        map_box = Box(left, body_top + (body_h - map_h) / 2, map_w, map_h)
+        legend_box = Box(left + map_w + gap, map_box.y + map_h - lh, lw, lh)
+    else:
+        # map full width, legend under it
+        gap = ls * 1.5
+        map_w = min(inner, (body_h - lh - gap) * MAP_ASPECT)
+        map_h = map_w / MAP_ASPECT
+        map_box = Box(m + (inner - map_w) / 2, body_top, map_w, map_h)
+        legend_box = Box(m, body_top + map_h + gap, lw, lh)
+    return PressLayout(W, H, title_lines, subtitle_lines, title_box, subtitle_box, map_box, legend_box, rule_y,
+                       footer_lines, footer_box, logo_box, side)
+
+
+def geo_domain(content: Box) -> Box:
+    """The geo subplot's box that makes Poland fill ``content`` (see GEO_INSETS)."""
+    ins = GEO_INSETS
+    w = content.w / (1 - ins["left"] - ins["right"])
+    h = w / GEO_BOX_ASPECT
+    return Box(content.x - ins["left"] * w, content.y - ins["top"] * h, w, h)
+
+
+def uses_town_points(fig: Any) -> bool:
+    """True when the map draws town markers (scattergeo), which come from the gazetteer."""
+    return any(tr.type == "scattergeo" and tr.visible is not False for tr in fig.data)
+
+
+@dataclass(frozen=True)
+class PressFigure:
+    figure: Any            # go.Figure sized for the preset
+    texts: PressTexts
+    entities: Any          # DataFrame of the cities/JST in view (query.filter_entities)
+
+
+def press_figure(atlas: Any, spec: ExportSpec, geojson: str | dict, *, outline: str | dict | None = None,
+                 today: _dt.date | None = None) -> PressFigure:
+    """The press graphic for ``spec``: the dashboard's ``map_figure`` for the view, framed for the preset.
+
+    geojson/outline: the gminy and województwa GeoJSON (dicts, or URLs the renderer can read)."""
+    from dashboard import figures, query
+
+    state = replace(spec.state, lang=spec.lang)
+    map_fig = figures.map_figure(atlas, state, geojson, outline=outline)
+    entities = query.filter_entities(atlas, state)
+    legend = map_legend(atlas, state)
+    fig, texts = build_press_figure(atlas, spec, map_fig, legend=legend, n_cities=len(entities), today=today)
+    return PressFigure(fig, texts, entities)
+
+
+def build_press_figure(atlas: Any, spec: ExportSpec, map_fig: Any, *, legend: Legend, n_cities: int,
+                       uses_gazetteer: bool | None = None, uses_geonames: bool = False,
+                       today: _dt.date | None = None):
+    """(figure, texts): ``map_fig`` (the dashboard's map for spec.state) re-framed for spec's preset."""
+    import plotly.graph_objects as go
+
+    preset = spec.preset_obj
+    if uses_gazetteer is None:
+        uses_gazetteer = uses_town_points(map_fig)
+    texts = press_texts(atlas, spec, legend, n_cities, uses_gazetteer=uses_gazetteer,
+                        uses_geonames=uses_geonames, today=today)
+    logo = logo_path() if spec.logo else None
+    lay = layout_press(preset, texts, with_logo=logo is not None)
+    W, H = lay.width, lay.height
+    ts, ss, ls, ns = preset.title_size, preset.subtitle_size, preset.legend_size, preset.note_size
+
+    def px(x: float) -> float:
+        return x / W
+
+    def py(y: float) -> float:
+        return 1 - y / H
+
+    fig = go.Figure(map_fig)
+    for tr in fig.data:
+        if tr.type == "choropleth":
+            tr.update(showscale=False, selectedpoints=None)
+        tr.update(showlegend=False)
+    dom = geo_domain(lay.map_box)
+    fig.update_geos(domain=dict(x=[px(dom.x), px(dom.x + dom.w)], y=[py(dom.y + dom.h), py(dom.y)]))
+    fig.update_layout(
+        width=W, height=H, autosize=False,
+        margin=dict(l=0, r=0, t=0, b=0, pad=0),
+        paper_bgcolor="white", plot_bgcolor="white",
+        font=dict(family=FONT_FAMILY, color=INK, size=ls),
+        title=None, showlegend=False, dragmode=False, hovermode=False,
+        annotations=[], shapes=[], images=[],
+        meta=None,
+    )
+    ann: list[dict] = []
+    shapes: list[dict] = []
+
+    def text(x, y, s, size, *, color=INK, bold=False, xanchor="left", yanchor="top"):
+        body = f"<b>{s}</b>" if bold else s
+        ann.append(dict(x=px(x), y=py(y), xref="paper", yref="paper", text=body, showarrow=False,
+                        xanchor=xanchor, yanchor=yanchor, align="left" if xanchor == "left" else "right",
+                        font=dict(size=size, color=color, family=FONT_FAMILY), borderpad=0))
+
+    accent_h = max(3.0, ts * 0.12)
+    shapes.append(dict(type="rect", xref="paper", yref="paper", x0=px(lay.title_box.x),
+                       x1=px(lay.title_box.x + ts * 1.6), y0=py(preset.margin + accent_h), y1=py(preset.margin),
+                       fillcolor=ACCENT, line=dict(width=0)))
+    text(lay.title_box.x, lay.title_box.y, "<br>".join(_esc(x) for x in lay.title_lines), ts, bold=True)
+    if lay.subtitle_lines:
+        text(lay.subtitle_box.x, lay.subtitle_box.y, "<br>".join(_esc(x) for x in lay.subtitle_lines), ss,
+             color=MUTED)
+
+    # legend: title, then one row per class: swatch, label, count (right-aligned)
+    lg, lb = texts.legend, lay.legend_box
+    if lg.entries:
+        text(lb.x, lb.y, _esc(lg.title), ls, bold=True)
+        if lg.count_label:
+            text(lb.x + lb.w, lb.y + ls * 0.15, _esc(lg.count_label), ls * 0.8, color=MUTED, xanchor="right")
+        row_y = lb.y + ls * LINE * 1.25
+        sw = ls * 1.15
+        for e in lg.entries:
+            top = row_y + (ls * 1.75 - sw) / 2
+            shapes.append(dict(type="rect", xref="paper", yref="paper", x0=px(lb.x), x1=px(lb.x + sw),
+                               y0=py(top + sw), y1=py(top), fillcolor=e.color,
+                               line=dict(color="#8a9099", width=max(0.5, ls * 0.04))))
+            mid = top + sw / 2
+            text(lb.x + sw + ls * 0.6, mid, _esc(e.label), ls, yanchor="middle")
+            text(lb.x + lb.w, mid, format_number(e.count, spec.lang), ls, color=MUTED, xanchor="right",
+                 yanchor="middle")
+            row_y += ls * 1.75
+
+    shapes.append(dict(type="line", xref="paper", yref="paper", x0=px(preset.margin), x1=px(W - preset.margin),
+                       y0=py(lay.rule_y), y1=py(lay.rule_y), line=dict(color=RULE, width=max(0.5, ns * 0.08))))
+    text(lay.footer_box.x, lay.footer_box.y, "<br>".join(_esc(x) for x in lay.footer_lines), ns, color=MUTED)
+    if logo is not None and lay.logo_box is not None:
+        b = lay.logo_box
+        fig.add_layout_image(dict(source=_logo_source(logo), xref="paper", yref="paper", x=px(b.x + b.w),
+                                  y=py(b.y), sizex=b.w / W, sizey=b.h / H, xanchor="right", yanchor="top",
+                                  sizing="contain", layer="above"))
+    fig.update_layout(annotations=ann, shapes=shapes)
+    return fig, texts

@@ -1,0 +1,226 @@
+"""`python -m dashboard export`: press maps from the command line (one view, or one file per project).
+
+    python -m dashboard export --preset a4 --format pdf --project P1 --voivodeship mazowieckie \\
+        --years 1990-2020 --lang pl --title "Nasze miasta" --out mapa.pdf
+    python -m dashboard export --preset social --format png --all-projects --out-dir out/
+
+Every file gets its alt text beside it (mapa.pdf -> mapa.txt). Exit codes: 0 done, 2 bad arguments (a message
+says which and what is allowed), 1 the export itself failed (e.g. Chromium missing: the message says how to
+install it).
+"""
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import time
+from pathlib import Path
+from typing import Sequence
+
+from dashboard.export import FORMATS, LANGS, PRESETS, ExportSpec, ExportSpecError
+from dashboard.state import MATCHES, METRICS, YEAR_MAX, YEAR_MIN, FilterState
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """Bad command-line arguments (exit 2)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse would print usage and sys.exit(2); we want main() to return 2
+        raise UsageError(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog="python -m dashboard export",
+        description="Export the map of a dashboard view for press, print or social media (PNG/SVG/PDF), "
+                    "with its alt text beside the file.",
+    )
+    p.add_argument("--preset", required=True, choices=list(PRESETS),
+                   help="size: a4, a4-landscape, a5 (print, 300 dpi), social 1200×675, square 1080×1080, "
+                        "slide 1920×1080")
+    p.add_argument("--format", choices=list(FORMATS), help="png, svg or pdf (default: from --out's suffix)")
+    p.add_argument("--project", action="append", default=[], metavar="ID",
+                   help="project id (e.g. P1); repeat for several")
+    p.add_argument("--match", choices=list(MATCHES), default="any",
+                   help="with several projects: cities in any (default) or all of them")
+    p.add_argument("--voivodeship", action="append", default=[], metavar="NAME",
+                   help="województwo name (e.g. mazowieckie, 'slaskie') or 2-digit TERYT code; repeat for several")
+    p.add_argument("--years", metavar="FROM-TO", help="join-year range, e.g. 1990-2020 (or one year)")
+    p.add_argument("--exclude-unknown-year", action="store_true",
+                   help="with --years: leave out members whose join year is unknown")
+    p.add_argument("--metric", choices=list(METRICS), default="projects", help="what colours the map")
+    p.add_argument("--lang", choices=list(LANGS), default="pl", help="language of the texts (default pl)")
+    p.add_argument("--title", help="title (default: generated from the filters)")
+    p.add_argument("--subtitle", help="subtitle (default: generated from the filters)")
+    p.add_argument("--logo", action="store_true", help="add assets/logo.svg or assets/logo.png to the footer")
+    p.add_argument("--base-url", help="public address of the dashboard for the view's link "
+                                      "(default $ATLAS_PUBLIC_URL or http://127.0.0.1:8050)")
+    p.add_argument("--out", metavar="FILE", help="output file")
+    p.add_argument("--all-projects", action="store_true", help="one file per project (needs --out-dir)")
+    p.add_argument("--out-dir", metavar="DIR", help="output folder for --all-projects")
+    return p
+
+
+def _fold(text: str) -> str:
+    from dashboard.i18n import fold
+
+    return re.sub(r"[\s_-]+", "", fold(text))
+
+
+def parse_voivodeships(values: Sequence[str], names: dict[str, str]) -> tuple[str, ...]:
+    """Names (diacritics/case-insensitive, 'woj.' prefix allowed) or 2-digit codes -> sorted codes."""
+    by_name = {_fold(n): c for c, n in names.items()}
+    codes: list[str] = []
+    for raw in values:
+        v = raw.strip()
+        key = _fold(re.sub(r"^(woj(ewództwo|ewodztwo)?\.?)\s*", "", v, flags=re.I))
+        code = v if v in names else by_name.get(key)
+        if code is None:
+            raise UsageError(f"--voivodeship {raw!r} is not a województwo; use one of: "
+                             + ", ".join(names.values()) + " (or its 2-digit TERYT code)")
+        if code not in codes:
+            codes.append(code)
+    return tuple(sorted(codes))
+
+
+def parse_years(text: str | None) -> tuple[int, int] | None:
+    if text is None:
+        return None
+    m = re.fullmatch(r"\s*(\d{4})\s*(?:[-–]\s*(\d{4}))?\s*", text)
+    if not m:
+        raise UsageError(f"--years {text!r} is not a range like 1990-2020 (FROM-TO, four-digit years)")
+    lo, hi = int(m.group(1)), int(m.group(2) or m.group(1))
+    if not (YEAR_MIN <= lo <= YEAR_MAX and YEAR_MIN <= hi <= YEAR_MAX):
+        raise UsageError(f"--years {text!r}: years must be within {YEAR_MIN}-{YEAR_MAX}")
+    if lo > hi:
+        raise UsageError(f"--years {text!r}: FROM ({lo}) is after TO ({hi})")
+    return (lo, hi)
+
+
+def _check_combinations(a: argparse.Namespace) -> str:
+    """Validate option combinations that need no data; return the format."""
+    if a.all_projects:
+        if a.out:
+            raise UsageError("--all-projects writes one file per project: give --out-dir DIR, not --out")
+        if not a.out_dir:
+            raise UsageError("--all-projects needs --out-dir DIR")
+        if a.project:
+            raise UsageError("--all-projects and --project cannot be combined")
+        if a.title or a.subtitle:
+            raise UsageError("--title/--subtitle cannot be combined with --all-projects "
+                             "(each project gets its own generated title)")
+        if not a.format:
+            raise UsageError("--all-projects needs --format png|svg|pdf")
+        return a.format
+    if a.out_dir:
+        raise UsageError("--out-dir is only for --all-projects; for one file use --out FILE")
+    if not a.out:
+        raise UsageError("missing --out FILE (or --all-projects --out-dir DIR)")
+    suffix = Path(a.out).suffix.lower().lstrip(".")
+    if a.format is None:
+        if suffix not in FORMATS:
+            raise UsageError(f"--out {a.out!r}: cannot tell the format from the suffix; add --format png|svg|pdf")
+        return suffix
+    if suffix and suffix != a.format:
+        raise UsageError(f"--out {a.out!r} has suffix .{suffix} but --format is {a.format}; make them agree")
+    if not suffix:
+        raise UsageError(f"--out {a.out!r} has no suffix; name it e.g. {a.out}.{a.format}")
+    return a.format
+
+
+def _check_title(a: argparse.Namespace) -> None:
+    for opt in ("title", "subtitle"):
+        value = getattr(a, opt)
+        if value is not None and not value.strip():
+            raise UsageError(f"--{opt} is empty; leave it out to get the generated {opt}")
+
+
+def make_specs(a: argparse.Namespace, atlas) -> list[tuple[ExportSpec, Path]]:
+    """The specs to render, validated against the data (project ids, voivodeship names)."""
+    fmt = _check_combinations(a)
+    _check_title(a)
+    known = [str(p) for p in atlas.projects["id"]]
+    unknown = [p for p in a.project if p not in known]
+    if unknown:
+        raise UsageError(f"--project {', '.join(unknown)}: no such project; known ids: {', '.join(known)}")
+    names = dict(sorted(atlas.gminy.drop_duplicates("woj").set_index("woj")["voivodeship"].astype(str).items()))
+    woj = parse_voivodeships(a.voivodeship, names)
+    years = parse_years(a.years)
+    base = dict(match=a.match, voivodeships=woj, years=years, include_unknown_year=not a.exclude_unknown_year,
+                metric=a.metric, lang=a.lang)
+    try:
+        if a.all_projects:
+            out_dir = Path(a.out_dir)
+            specs = []
+            for pid in known:
+                spec = ExportSpec(state=FilterState(projects=(pid,), **base), preset=a.preset, format=fmt,
+                                  lang=a.lang, logo=a.logo, base_url=a.base_url)
+                specs.append((spec, out_dir / spec.filename()))
+            return specs
+        spec = ExportSpec(state=FilterState(projects=tuple(dict.fromkeys(a.project)), **base), preset=a.preset,
+                          format=fmt, lang=a.lang, title=a.title.strip() if a.title else None,
+                          subtitle=a.subtitle.strip() if a.subtitle else None, logo=a.logo, base_url=a.base_url)
+    except (ExportSpecError, ValueError) as exc:
+        raise UsageError(str(exc)) from None
+    return [(spec, Path(a.out))]
+
+
+def _check_writable(path: Path) -> None:
+    folder = path.parent
+    probe = folder
+    while not probe.exists():
+        probe = probe.parent
+    if not probe.is_dir():
+        raise UsageError(f"cannot write {path}: {probe} is not a folder")
+    if path.exists() and path.is_dir():
+        raise UsageError(f"--out {str(path)!r} is a folder; give a file name")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "export":
+        argv = argv[1:]
+    parser = build_parser()
+    if any(a in ("-h", "--help") for a in argv):
+        parser.print_help()
+        return EXIT_OK
+    try:
+        args = parser.parse_args(argv)
+        _check_combinations(args)   # before loading any data: cheap errors first
+        _check_title(args)
+        from dashboard.atlas import get_atlas
+
+        atlas = get_atlas()
+        jobs = make_specs(args, atlas)
+        for _, out in jobs:
+            _check_writable(out)
+    except UsageError as exc:
+        print(f"{parser.prog}: error: {exc}", file=sys.stderr)
+        print(f"usage: see `{parser.prog} --help`", file=sys.stderr)
+        return EXIT_USAGE
+
+    from dashboard.render import ChromiumMissing, RenderError, get_renderer, write_export
+
+    t0 = time.perf_counter()
+    try:
+        renderer = get_renderer().start()
+        for spec, out in jobs:
+            res = write_export(spec, out, atlas, renderer=renderer)
+            print(f"wrote {out} ({spec.preset_obj.label('en')}, {len(res.content):,} bytes, "
+                  f"{res.seconds:.1f} s) + alt text {out.with_suffix('.txt')}")
+    except ChromiumMissing as exc:
+        print(f"{parser.prog}: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except (RenderError, OSError, FileNotFoundError) as exc:
+        print(f"{parser.prog}: export failed: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    if len(jobs) > 1:
+        print(f"{len(jobs)} files in {time.perf_counter() - t0:.1f} s")
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,248 @@
+"""Render press figures to PNG/SVG/PDF with kaleido, driving Debian's Chromium — warm and offline.
+
+What was measured on this machine (kaleido 1.5, Chromium 156; see bench/bench_export.py):
+- A warm renderer (one Chromium kept open, one tab reused) saves the ~1–2 s browser start of every export.
+  kaleido's own "sync server" is a process-wide singleton that is not fork-safe (a Dash DiskcacheManager job
+  runs in a forked process and would wait forever on the parent's thread), so this module keeps its own:
+  one event-loop thread per process, re-created after a fork.
+- plotly geo fetches a base topojson even when its base layers are hidden. A ``file://`` topojsonURL works
+  offline in kaleido (its page is itself a file:// page); the CDN default fails with "Error 525".
+- kaleido defaults to MathJax from a CDN: we pass ``mathjax=False``. We send no extra HTTP headers
+  (plotly.io.defaults.headers adds one and that turns on devtools network tracking for every request).
+- The gminy GeoJSON is given to plotly as a ``file://`` URL of the prepared web asset, so the 2 MB of
+  geometry is not re-serialised through the devtools pipe on every export (see ``press_geojson``).
+- kaleido writes no DPI tag: ``tag_png_dpi`` adds a pHYs chunk with Pillow.
+"""
+from __future__ import annotations
+
+import asyncio
+import functools
+import io
+import json
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+CHROMIUM_INSTALL_HINT = "apt-get install -y chromium"
+RENDER_TIMEOUT_S = 120.0
+FORMATS = ("png", "svg", "pdf")
+
+
+class ChromiumMissing(RuntimeError):
+    """No Chromium/Chrome to drive: exports cannot be rendered on this machine."""
+
+
+class RenderError(RuntimeError):
+    """kaleido/Chromium failed to render a figure."""
+
+
+def find_chromium() -> str:
+    """Path of the browser kaleido will drive; ChromiumMissing (with the install command) when there is none.
+
+    BROWSER_PATH (honoured by kaleido/choreographer) wins; else Debian's /usr/bin/chromium and friends on PATH.
+    """
+    override = os.environ.get("BROWSER_PATH")
+    if override:
+        if os.path.isfile(override) and os.access(override, os.X_OK):
+            return override
+        raise ChromiumMissing(
+            f"BROWSER_PATH={override!r} is not an executable file, so map exports cannot be rendered. "
+            f"Install Chromium with `{CHROMIUM_INSTALL_HINT}` (Debian/Ubuntu) and unset BROWSER_PATH, "
+            "or point BROWSER_PATH at a Chrome/Chromium binary."
+        )
+    from choreographer.browsers.chromium import Chromium
+
+    path = Chromium.find_browser(skip_local=False)
+    if not path:
+        raise ChromiumMissing(
+            "Chromium was not found, so map exports (PNG/SVG/PDF) cannot be rendered. "
+            f"Install it with `{CHROMIUM_INSTALL_HINT}` (Debian/Ubuntu), "
+            "or set BROWSER_PATH to a Chrome/Chromium binary."
+        )
+    return path
+
+
+def _web_asset(name: str) -> Path:
+    import geodata
+
+    path = Path(geodata.web_asset(name))
+    if not path.exists():
+        raise FileNotFoundError(
+            f"geodata web asset {name!r} is missing at {path}; run `python -m geodata prepare` (or `make geodata`)."
+        )
+    return path
+
+
+@functools.lru_cache(maxsize=1)
+def topojson_url() -> str:
+    """file:// URL of the folder holding plotly geo's base topojson files (set as plotly.io.defaults.topojson)."""
+    import plotly.io as pio
+
+    url = _web_asset("topojson_dir").resolve().as_uri().rstrip("/") + "/"
+    pio.defaults.topojson = url
+    return url
+
+
+@functools.lru_cache(maxsize=1)
+def press_geojson() -> str:
+    """The gminy geometry for exports: a file:// URL of the prepared GeoJSON web asset (feature id = TERYT).
+
+    kaleido has no web server to fetch the app's asset URL from, but its page is a file:// page and can read
+    file:// URLs (measured, like the topojson). Passing a URL instead of the dict keeps every export from
+    re-encoding and shipping ~2 MB of JSON through the devtools pipe.
+    """
+    return _web_asset("gminy").resolve().as_uri()
+
+
+@functools.lru_cache(maxsize=1)
+def press_geojson_dict() -> dict:
+    """The same geometry as a dict (read once), for callers that need it inline."""
+    return json.loads(_web_asset("gminy").read_text(encoding="utf-8"))
+
+
+def tag_png_dpi(png: bytes, dpi: int) -> bytes:
+    """Return the PNG with a pHYs chunk saying ``dpi`` (kaleido writes none), re-encoded by Pillow."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(png)) as img:
+        out = io.BytesIO()
+        img.save(out, format="PNG", dpi=(dpi, dpi), compress_level=3)
+    return out.getvalue()
+
+
+class Renderer:
+    """One warm kaleido (Chromium) per process. Thread-safe: calls from several threads queue on its tabs."""
+
+    def __init__(self, tabs: int = 1):
+        self._tabs = tabs
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._kaleido = None
+        self._thread: threading.Thread | None = None
+        self._pid: int | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._kaleido is not None and self._pid == os.getpid()
+
+    def start(self) -> "Renderer":
+        with self._lock:
+            if self.running:
+                return self
+            chromium = find_chromium()
+            topojson_url()  # fail early (and clearly) when the geodata assets are not prepared
+            import kaleido
+
+            loop = asyncio.new_event_loop()
+            thread = threading.Thread(target=loop.run_forever, name="kaleido-renderer", daemon=True)
+            thread.start()
+
+            async def _open():
+                k = kaleido.Kaleido(n=self._tabs, mathjax=False, timeout=RENDER_TIMEOUT_S, path=chromium)
+                await k.open()
+                return k
+
+            try:
+                self._kaleido = asyncio.run_coroutine_threadsafe(_open(), loop).result(RENDER_TIMEOUT_S)
+            except Exception as exc:
+                loop.call_soon_threadsafe(loop.stop)
+                raise RenderError(f"could not start Chromium ({chromium}) for exports: {exc}") from exc
+            self._loop, self._thread, self._pid = loop, thread, os.getpid()
+            return self
+
+    def render(self, fig, fmt: str, *, width: float, height: float, scale: float = 1.0) -> bytes:
+        """Bytes of ``fig`` rendered as ``fmt`` at width×height CSS px times ``scale``."""
+        if fmt not in FORMATS:
+            raise ValueError(f"unknown export format {fmt!r}; expected one of {', '.join(FORMATS)}")
+        if not self.running:
+            self.start()
+        opts = {"format": fmt, "width": width, "height": height, "scale": scale}
+        future = asyncio.run_coroutine_threadsafe(
+            self._kaleido.calc_fig(fig, opts=opts, topojson=topojson_url()), self._loop
+        )
+        try:
+            return future.result(RENDER_TIMEOUT_S + 10)
+        except Exception as exc:
+            raise RenderError(f"rendering the {fmt.upper()} export failed: {exc}") from exc
+
+    def close(self) -> None:
+        with self._lock:
+            if not self.running:
+                self._kaleido = None
+                return
+            try:
+                asyncio.run_coroutine_threadsafe(self._kaleido.close(), self._loop).result(30)
+            except Exception:  # noqa: BLE001 - closing a dead browser is not an error worth raising at exit
+                pass
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(10)
+            self._kaleido = self._loop = self._thread = None
+
+
+_renderer: Renderer | None = None
+_renderer_lock = threading.Lock()
+
+
+def get_renderer() -> Renderer:
+    """The process's warm renderer (started on first use; a forked child gets its own)."""
+    global _renderer
+    with _renderer_lock:
+        if _renderer is None or (_renderer._pid not in (None, os.getpid())):
+            _renderer = Renderer()
+            import atexit
+
+            atexit.register(_renderer.close)
+        return _renderer
+
+
+@functools.lru_cache(maxsize=1)
+def press_outline() -> str:
+    """file:// URL of the województwa outline GeoJSON (drawn on top of the gminy, as in the dashboard)."""
+    return _web_asset("wojewodztwa").resolve().as_uri()
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    content: bytes
+    filename: str
+    mime: str
+    alt_text: str
+    seconds: float
+
+
+def render_export(spec, atlas=None, *, renderer: Renderer | None = None, today=None) -> ExportResult:
+    """Render one export (bytes + alt text) for an ExportSpec. ``atlas`` defaults to the shipped data."""
+    import time
+
+    from dashboard.alttext import alt_text
+    from dashboard.export import press_figure
+
+    t0 = time.perf_counter()
+    if atlas is None:
+        from dashboard.atlas import get_atlas
+
+        atlas = get_atlas()
+    renderer = renderer or get_renderer()
+    pf = press_figure(atlas, spec, press_geojson(), outline=press_outline(), today=today)
+    preset = spec.preset_obj
+    scale = preset.scale if spec.format == "png" else 1.0
+    data = renderer.render(pf.figure, spec.format, width=preset.css_width, height=preset.css_height, scale=scale)
+    if spec.format == "png":
+        data = tag_png_dpi(data, preset.dpi)
+    return ExportResult(data, spec.filename(), spec.mime, alt_text(pf.texts, pf.entities, spec.lang),
+                        time.perf_counter() - t0)
+
+
+def write_export(spec, out: Path, atlas=None, **kw) -> ExportResult:
+    """Render ``spec`` to the file ``out`` and its alt text beside it (``out`` with suffix .txt)."""
+    from dashboard.alttext import write_alt_text
+
+    result = render_export(spec, atlas, **kw)
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.part")
+    tmp.write_bytes(result.content)
+    os.replace(tmp, out)
+    write_alt_text(out, result.alt_text)
+    return result
