@@ -338,6 +338,8 @@ def _decode(data: bytes, path) -> tuple[str, str]:
             text = data.decode(enc)
         except UnicodeDecodeError:
             continue
+        if re.search(r"[\x80-\x9f]", text):  # C1 control characters: not text in this encoding
+            continue
         scores.append((sum(text.count(c) for c in "ąćęłńóśźżĄĆĘŁŃÓŚŹŻ"), enc == "cp1250", enc, text))
     if not scores:
         raise DataFileError(

@@ -254,10 +254,13 @@ class Gazetteer:
 
     def suggestions(self, name: str, woj: str | None, n: int = 5) -> list[str]:
         key = _key(name)
+        out = []
+        if woj:  # the same name in another voivodeship first: the voivodeship may be wrong
+            out = [str(self.candidate(t)) for t in self.gminy_named(name, None) if t[:2] != woj]
         pool = self.gminy if not woj else self.gminy[self.gminy.woj == woj]
         keys = dict(zip(pool.key, pool.terc))
         close = difflib.get_close_matches(key, list(keys), n=n, cutoff=0.72)
-        out = [str(self.candidate(keys[c])) for c in close]
+        out += [str(self.candidate(keys[c])) for c in close]
         if woj and len(out) < 2:  # maybe the voivodeship is wrong: look nationwide
             allkeys = {}
             for k, t in zip(self.gminy.key, self.gminy.terc):
