@@ -23,7 +23,7 @@ from . import boundaries as bd
 from . import enrich, webassets
 from .cache import MANIFEST, geodata_dir, read_manifest, write_atomic
 from .errors import ChecksumMismatch, EnrichmentUnavailable, GeodataError, SourceUnavailable
-from .sources import BOUNDARY_SOURCES, ENRICHMENT_SOURCES, SOURCES, mirror_root, resolve
+from .sources import BOUNDARY_SOURCES, ENRICHMENT_SOURCES, SOURCES, mirror_root, resolve, sha256_file
 
 VERSION = 1  # bump when the outputs change for the same inputs
 ENRICHMENT_INPUTS = {"crosswalk": ("gugik_gminy_2026",), "towns": ("gugik_gminy_2026", "miejscowosci")}
@@ -89,7 +89,6 @@ def prepare(mirror: str | os.PathLike | None = None, force: bool = False,
     with _locked(folder):
         t0 = time.perf_counter()
         paths, optional_errors = resolve_inputs(folder, mirror, expected_sha256)
-        from .sources import sha256_file
         inputs = {name: {"sha256": sha256_file(p), "path": str(p), "origin": SOURCES[name].origin()}
                   for name, p in paths.items()}
         key = {name: inputs.get(name, {}).get("sha256") for name in SOURCES}

@@ -71,6 +71,10 @@ def test_corrupted_file_is_a_sha256_mismatch_naming_the_file(tmp_path):
         prep.prepare(mirror=mirror, cache_dir=tmp_path / "cache", quiet=True)
     msg = str(err.value)
     assert str(target) in msg and SOURCES["powiaty"].sha256 in msg and sha256_file(target) in msg
+    run = subprocess.run([sys.executable, "-m", "geodata", "prepare", "--mirror", str(mirror)], cwd=ROOT,
+                         env={**os.environ, "ATLAS_CACHE_DIR": str(tmp_path / "cli")},
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 1 and "sha256 mismatch" in run.stderr and str(target) in run.stderr
 
 
 def test_invalid_geometry_names_the_gmina(tmp_path):
