@@ -350,7 +350,7 @@ def _name_ok(gaz: Gazetteer, code: str, name: str) -> bool:
     return code in gaz.gminy_named(want, code[:2])
 
 
-def _resolve_teryt(gaz: Gazetteer, res: RowResult, codes, name: str, woj: str, kind: str) -> None:
+def _resolve_teryt(gaz: Gazetteer, res: RowResult, codes, name: str, woj: str, kind: str, raw: str = "") -> None:
     found: dict[str, tuple[str, str]] = {}   # code -> (method, note)
     notes_unmatched = []
     for c in codes:
@@ -423,6 +423,10 @@ def _resolve_teryt(gaz: Gazetteer, res: RowResult, codes, name: str, woj: str, k
                           "type digit); give all 7 digits as text")
             return
     code, (method, note) = next(iter(found.items()))
+    digits = re.sub(r"\D", "", re.sub(r"[.,]0+$", "", raw.strip()))
+    if len(digits) in (1, 3, 5) or (len(digits) == 6 and len(code) == 7 and method == "teryt"):
+        note = "; ".join(x for x in (f"'{raw}' read as {code if method == 'teryt' else '0' + digits} (a number "
+                                     "that lost its leading zero; store TERYT as text)", note) if x)
     problems = []
     if woj and code[:2] != woj:
         problems.append(f"the TERYT is in {VOIVODESHIPS[code[:2]]}, the row says {VOIVODESHIPS[woj]}")
@@ -557,7 +561,8 @@ def resolve_table(table: Table, gaz: Gazetteer | None = None, project_ids: dict[
             continue
         codes = r["teryt_codes"]
         if codes:
-            _resolve_teryt(gaz, res, codes, r["name"], r["woj"], parse_jst_name(r["name"], r["jst_kind"])[1])
+            _resolve_teryt(gaz, res, codes, r["name"], r["woj"], parse_jst_name(r["name"], r["jst_kind"])[1],
+                           r["teryt"])
         else:
             _resolve_name(gaz, res, r["name"], r["woj"], r["jst_kind"])
             if i in pip and res.status in ("ambiguous", "unmatched") and res.entity_kind != "powiat":
