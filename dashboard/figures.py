@@ -62,7 +62,9 @@ def classify_projects(values: np.ndarray, lang: str) -> tuple[np.ndarray, Classe
     if len(uniq) <= MAX_CLASSES:
         bins = uniq
     else:
-        bins = np.unique(mapclassify.FisherJenks(values, k=MAX_CLASSES).bins)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "Numba not installed": pure python is fast enough here
+            bins = np.unique(mapclassify.FisherJenks(values, k=MAX_CLASSES).bins)
     idx = np.searchsorted(bins, values, side="left")  # value <= bins[i] -> class i
     counts = np.bincount(idx, minlength=len(bins))
     labels, lower = [], None
@@ -173,6 +175,7 @@ GEO = {
     "lataxis": {"range": [48.95, 54.9]},
     "visible": False,
     "showframe": False,
+    "domain": {"x": [0.17, 1.0], "y": [0.0, 1.0]},  # the stepped legend sits left of the map
     "bgcolor": "rgba(0,0,0,0)",
 }
 FOCUS_SCALE = 5.0
@@ -272,7 +275,8 @@ def _bar_layout(lang: str, **extra: Any) -> dict[str, Any]:
     return layout
 
 
-def growth_categories(atlas: Any, lang: str) -> list[str]:
+def growth_years(atlas: Any) -> list[int]:
+    """Every year from the first known join year / post-1990 published total to the last one."""
     d = query.derived(atlas)
     years = list(range(d.known_years[0], d.known_years[1] + 1)) if d.known_years else []
     totals = atlas.totals[atlas.totals["era"] == "post1990"] if "era" in atlas.totals else atlas.totals
@@ -280,32 +284,36 @@ def growth_categories(atlas: Any, lang: str) -> list[str]:
         lo = min([*years, int(totals["year"].min())])
         hi = max([*years, int(totals["year"].max())])
         years = list(range(lo, hi + 1))
-    return [str(y) for y in years] + [t("year_unknown", lang)]
+    return years
 
 
 def growth_update(atlas: Any, state: FilterState) -> dict[str, Any]:
+    """Trace 0: new members per known year; trace 2: the 'year unknown' bar (own panel, own scale)."""
     counts, unknown = query.growth_counts(atlas, state)
-    cats = growth_categories(atlas, state.lang)
-    y = [int(counts.get(int(c), 0)) for c in cats[:-1]] + [unknown]
+    years = growth_years(atlas)
+    y = [int(counts.get(year, 0)) for year in years]
     if state.years is None and state.include_unknown_year:
-        sel = None
+        sel, unknown_sel = None, None
     else:
         lo, hi = state.years if state.years is not None else (-1, 10_000)
-        sel = [i for i, c in enumerate(cats[:-1]) if lo <= int(c) <= hi]
-        if state.include_unknown_year:
-            sel.append(len(cats) - 1)
-    return {"y": y, "selectedpoints": sel}
+        sel = [i for i, year in enumerate(years) if lo <= year <= hi]
+        unknown_sel = [0] if state.include_unknown_year else []
+    return {"y": y, "selectedpoints": sel, "unknown_y": [unknown], "unknown_selectedpoints": unknown_sel}
 
 
 def growth_figure(atlas: Any, state: FilterState) -> go.Figure:
+    """New members per join year (bars), published membership totals (line, right axis), and an explicit
+    'year unknown' bar in its own panel on the right, so that its size does not flatten the known years."""
     lang = state.lang
-    cats = growth_categories(atlas, lang)
+    years = growth_years(atlas)
+    cats = [str(y) for y in years]
     upd = growth_update(atlas, state)
     totals = atlas.totals[atlas.totals["era"] == "post1990"] if "era" in atlas.totals else atlas.totals
     last = totals.sort_values("year").groupby("year", as_index=False).last()
+    unknown_label = t("year_unknown", lang)
     fig = go.Figure()
     fig.add_bar(
-        x=cats, y=upd["y"], marker={"color": [BAR] * (len(cats) - 1) + [MUTED]}, name=t("new_members", lang),
+        x=cats, y=upd["y"], marker={"color": BAR}, name=t("new_members", lang),
         selectedpoints=upd["selectedpoints"], selected={"marker": {"opacity": 1}},
         unselected={"marker": {"opacity": 0.3}},
         hovertemplate="%{x}: %{y}<extra>" + t("new_members", lang) + "</extra>",
@@ -315,15 +323,26 @@ def growth_figure(atlas: Any, state: FilterState) -> go.Figure:
         line={"color": LINE, "width": 2}, marker={"size": 6}, name=t("known_totals", lang),
         hovertemplate="%{x}: %{y}<extra>" + t("known_totals", lang) + "</extra>",
     )
+    fig.add_bar(
+        x=[unknown_label], y=upd["unknown_y"], xaxis="x2", yaxis="y3", marker={"color": MUTED},
+        name=unknown_label, showlegend=False, selectedpoints=upd["unknown_selectedpoints"],
+        selected={"marker": {"opacity": 1}}, unselected={"marker": {"opacity": 0.3}},
+        texttemplate="%{y}", textposition="outside", cliponaxis=False, textfont={"size": 10, "color": MUTED},
+        hovertemplate="%{x}: %{y}<extra></extra>",
+    )
     fig.update_layout(**_bar_layout(
-        lang, margin={"l": 34, "r": 40, "t": 8, "b": 40}, showlegend=True,
+        lang, margin={"l": 34, "r": 8, "t": 8, "b": 40}, showlegend=True,
         legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom", "font": {"size": 11}},
         xaxis={"type": "category", "categoryorder": "array", "categoryarray": cats, "fixedrange": True,
-               "tickangle": -60, "tickfont": {"size": 10}, "automargin": True},
+               "tickangle": -60, "tickfont": {"size": 10}, "automargin": True, "domain": [0, 0.8]},
         yaxis={"fixedrange": True, "gridcolor": "#eef1f4", "rangemode": "tozero", "tickformat": ",d",
                "title": {"text": t("new_members", lang), "font": {"size": 11}}, "automargin": True},
-        yaxis2={"overlaying": "y", "side": "right", "fixedrange": True, "showgrid": False, "rangemode": "tozero",
-                "tickfont": {"color": LINE, "size": 10}, "tickformat": ",d"},
+        yaxis2={"overlaying": "y", "side": "right", "anchor": "x", "fixedrange": True, "showgrid": False,
+                "rangemode": "tozero", "tickfont": {"color": LINE, "size": 10}, "tickformat": ",d"},
+        xaxis2={"type": "category", "domain": [0.9, 1.0], "fixedrange": True, "tickfont": {"size": 10},
+                "anchor": "y3"},
+        yaxis3={"anchor": "x2", "fixedrange": True, "rangemode": "tozero", "showticklabels": False,
+                "showgrid": False, "zeroline": True},
     ))
     return fig
 
@@ -337,8 +356,21 @@ def voivodeship_update(atlas: Any, state: FilterState) -> dict[str, Any]:
             "selectedpoints": sel}
 
 
-def voivodeship_figure(atlas: Any, state: FilterState) -> go.Figure:
-    upd = voivodeship_update(atlas, state)
+def wrap_label(text: str, width: int = 26) -> str:
+    """Break a long category label into lines of at most ~width characters (plotly <br>)."""
+    words, lines, line = str(text).split(), [], ""
+    for w in words:
+        if line and len(line) + 1 + len(w) > width:
+            lines.append(line)
+            line = w
+        else:
+            line = f"{line} {w}".strip()
+    lines.append(line)
+    return "<br>".join(lines)
+
+
+def _hbar_figure(upd: dict[str, Any], lang: str, axis_title: str) -> go.Figure:
+    """Horizontal bars (voivodeships, projects): category on y, count on x, ids in customdata for clicks."""
     fig = go.Figure(go.Bar(
         orientation="h", x=upd["x"], y=upd["y"], customdata=upd["customdata"], marker={"color": BAR},
         selectedpoints=upd["selectedpoints"], selected={"marker": {"opacity": 1}},
@@ -346,12 +378,16 @@ def voivodeship_figure(atlas: Any, state: FilterState) -> go.Figure:
         texttemplate="%{x}", textposition="outside", cliponaxis=False, textfont={"size": 10, "color": MUTED},
     ))
     fig.update_layout(**_bar_layout(
-        state.lang, margin={"l": 8, "r": 28, "t": 4, "b": 24},
+        lang, margin={"l": 8, "r": 28, "t": 4, "b": 24}, bargap=0.2,
         xaxis={"fixedrange": True, "gridcolor": "#eef1f4", "rangemode": "tozero", "tickformat": ",d",
-               "title": {"text": t("members", state.lang), "font": {"size": 11}}},
+               "title": {"text": axis_title, "font": {"size": 11}}},
         yaxis={"fixedrange": True, "automargin": True, "tickfont": {"size": 11}, "type": "category"},
     ))
     return fig
+
+
+def voivodeship_figure(atlas: Any, state: FilterState) -> go.Figure:
+    return _hbar_figure(voivodeship_update(atlas, state), state.lang, t("members", state.lang))
 
 
 def project_update(atlas: Any, state: FilterState) -> dict[str, Any]:
@@ -361,22 +397,9 @@ def project_update(atlas: Any, state: FilterState) -> dict[str, Any]:
     plabel = atlas.projects.set_index("id")[label].to_dict()
     ids = list(reversed(d.project_ids))  # first project on top
     sel = [i for i, p in enumerate(ids) if p in state.projects] if state.projects else None
-    return {"x": [int(counts[p]) for p in ids], "y": [plabel.get(p, p) for p in ids], "customdata": ids,
+    return {"x": [int(counts[p]) for p in ids], "y": [wrap_label(plabel.get(p, p)) for p in ids], "customdata": ids,
             "selectedpoints": sel}
 
 
 def project_figure(atlas: Any, state: FilterState) -> go.Figure:
-    upd = project_update(atlas, state)
-    fig = go.Figure(go.Bar(
-        orientation="h", x=upd["x"], y=upd["y"], customdata=upd["customdata"], marker={"color": BAR},
-        selectedpoints=upd["selectedpoints"], selected={"marker": {"opacity": 1}},
-        unselected={"marker": {"opacity": 0.3}}, hovertemplate="%{y}: %{x}<extra></extra>",
-        texttemplate="%{x}", textposition="outside", cliponaxis=False, textfont={"size": 10, "color": MUTED},
-    ))
-    fig.update_layout(**_bar_layout(
-        state.lang, margin={"l": 8, "r": 28, "t": 4, "b": 24},
-        xaxis={"fixedrange": True, "gridcolor": "#eef1f4", "rangemode": "tozero", "tickformat": ",d",
-               "title": {"text": t("participants", state.lang), "font": {"size": 11}}},
-        yaxis={"fixedrange": True, "automargin": True, "tickfont": {"size": 11}, "type": "category"},
-    ))
-    return fig
+    return _hbar_figure(project_update(atlas, state), state.lang, t("participants", state.lang))

@@ -94,8 +94,8 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "The address had invalid parameters – the default view is shown for them: {details}",
     },
     "legend_other": {"pl": "pozostałe gminy", "en": "other gminy"},
-    "legend_title_projects": {"pl": "Liczba projektów", "en": "Projects"},
-    "legend_title_membership": {"pl": "Członkostwo / udział", "en": "Membership / participation"},
+    "legend_title_projects": {"pl": "Liczba projektów<br>(liczba gmin)", "en": "Projects<br>(number of gminy)"},
+    "legend_title_membership": {"pl": "Członkostwo / udział<br>(liczba gmin)", "en": "Membership<br>(number of gminy)"},
     "cls_member_in": {"pl": "członek, w wybranych projektach", "en": "member, in chosen projects"},
     "cls_member": {"pl": "członek", "en": "member"},
     "cls_member_out": {"pl": "członek, poza wybranymi projektami", "en": "member, not in chosen projects"},
@@ -167,7 +167,7 @@ def format_figure(value: float | int, unit: str, lang: str = DEFAULT_LANG) -> st
 
 def plotly_separators(lang: str) -> str:
     """plotly layout.separators: decimal then thousands."""
-    return ", " if lang == "pl" else ".,"
+    return ",\u00a0" if lang == "pl" else ".,"
 
 
 def fold(text: str) -> str:

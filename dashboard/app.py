@@ -1,0 +1,68 @@
+"""create_app(): the one factory that builds the Dash app (layout, callbacks, geodata routes).
+
+    from dashboard.app import create_app
+    app = create_app()          # real data: dashboard.atlas.get_atlas()
+    app.run(port=8050)
+
+Everything is served locally (serve_locally=True, no external scripts or stylesheets, assets/ for CSS,
+the geo base topojson from /geo/topojson/).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import dash
+
+import geodata
+from dashboard import callbacks, config, geo_routes, layout
+from dashboard.i18n import t
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _export_panel():
+    """The export helper's panel (dashboard.export_panel), when it has landed."""
+    try:
+        from dashboard import export_panel
+    except ImportError:
+        return None
+    return export_panel
+
+
+def create_app(atlas: Any = None) -> dash.Dash:
+    """Build the app. `atlas` defaults to the real, cached dashboard.atlas.get_atlas()."""
+    if atlas is None:
+        from dashboard.atlas import get_atlas
+
+        atlas = get_atlas()
+    geodata.ensure_prepared()
+    prefix = config.url_prefix()
+    app = dash.Dash(
+        __name__,
+        title=t("title"),
+        assets_folder=str(ROOT / "assets"),
+        serve_locally=True,
+        url_base_pathname=prefix,
+        update_title=None,
+        meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"},
+                   {"name": "description", "content": t("subtitle")}],
+    )
+    app.index_string = app.index_string.replace("<html>", '<html lang="pl">')
+    urls = geo_routes.register(app.server, prefix)
+    panel = _export_panel()
+    app.layout = layout.build_layout(atlas, urls, export_panel=panel)
+    callbacks.register(app, atlas, urls)
+    if panel is not None:
+        panel.register(app)
+    from dashboard.hardening import harden  # security headers, compression, JSON errors, callback guard
+
+    return harden(app)
+
+
+def main() -> None:
+    create_app().run(host=config.host(), port=config.port(), debug=config.debug())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,379 @@
+"""Thin callbacks: Dash props -> FilterState -> Patch of the figures.
+
+State flow (one direction, one source of truth):
+  controls / chart clicks / map selection / URL  --controller-->  dcc.Store "state" (FilterState.to_dict())
+                                                                  + URL query + control values (kept in sync)
+  "state"  --render-->  map (Patch: z, colours, legend, selection, focus), bars (Patch: y/x, selectedpoints),
+                        chips, table, count;  a full figure only when the language changes.
+Every value from the browser goes through FilterState.from_dict / from_query (lenient: never raises) or a
+defensive parser below, so crafted requests get the default view, never a 500.
+The decision logic lives in plain functions (next_state, chips_for, ...) that the unit tests call directly.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+from dash import ALL, Input, Output, Patch, State, ctx, html, no_update
+
+from dashboard import figures, layout, query
+from dashboard.i18n import t
+from dashboard.query import UNKNOWN_ONLY
+from dashboard.state import FilterState
+
+CHART_DIMENSIONS = {"growth": "years", "by-voivodeship": "voivodeships", "by-project": "projects"}
+
+
+# --- pure helpers (unit-tested) ------------------------------------------------------------------------------
+def _points(event: Any) -> list[dict]:
+    if not isinstance(event, dict):
+        return []
+    pts = event.get("points")
+    return [p for p in pts if isinstance(p, dict)] if isinstance(pts, list) else []
+
+
+def years_from_bars(points: list[dict], unknown_label: str) -> tuple[tuple[int, int] | None, bool] | None:
+    """Growth-chart bars -> (years, include_unknown). One or more year bars -> their range; the unknown bar ->
+    unknown only (or added to the range). None when no valid bar is in the points."""
+    years, unknown = [], False
+    for p in points:
+        if p.get("curveNumber", 0) not in (0, 2):  # 1 = the published totals line
+            continue
+        x = p.get("x")
+        if x == unknown_label:
+            unknown = True
+        elif isinstance(x, (str, int)) and str(x).isdigit() and len(str(x)) == 4:
+            years.append(int(x))
+    if years:
+        return (min(years), max(years)), unknown
+    if unknown:
+        return UNKNOWN_ONLY, True
+    return None
+
+
+def codes_from_bars(points: list[dict]) -> list[str]:
+    return [str(p["customdata"]) for p in points if isinstance(p.get("customdata"), (str, int))]
+
+
+def selection_from_map(event: Any) -> tuple[str, ...]:
+    """Box/lasso selection on the map -> TERYT codes of the gminy trace (trace 0)."""
+    return tuple(sorted({str(p["location"]) for p in _points(event)
+                         if p.get("curveNumber", 0) == 0 and isinstance(p.get("location"), str)}))
+
+
+def _toggle(current: tuple, chosen: list) -> list:
+    """Clicking exactly the current single choice again clears it."""
+    return [] if list(current) == list(chosen) else chosen
+
+
+def next_state(old: FilterState, trigger: Any, value: Any, known_projects: set[str]) -> FilterState:
+    """The state after one user action. `trigger` is the id of what fired, `value` its new value."""
+    if trigger == "clear":
+        return old.cleared()
+    if trigger == "projects":
+        return old.replace(projects=value or [])
+    if trigger == "match":
+        return old.replace(match=value)
+    if trigger == "voivodeships":
+        return old.replace(voivodeships=value or [])
+    if trigger == "metric":
+        return old.replace(metric=value)
+    if trigger == "lang":
+        return old.replace(lang=value)
+    if trigger == "town":
+        return old.replace(focus=value or None)
+    if trigger == "unknown-year":
+        return old.replace(include_unknown_year=isinstance(value, list) and "yes" in value)
+    if trigger == "years":
+        return old.replace(years=value)  # the caller turns the full slider range into None
+    if trigger == "map.selectedData":
+        return old.replace(selected=list(selection_from_map(value)))
+    if trigger == "growth":
+        parsed = years_from_bars(_points(value), t("year_unknown", old.lang))
+        if parsed is None:
+            return old
+        years, unknown = parsed
+        if old.years == years and old.include_unknown_year == unknown:
+            return old.replace(years=None, include_unknown_year=True)
+        return old.replace(years=list(years), include_unknown_year=unknown)
+    if trigger == "by-voivodeship":
+        codes = codes_from_bars(_points(value))
+        return old.replace(voivodeships=_toggle(old.voivodeships, codes)) if codes else old
+    if trigger == "by-project":
+        ids = [c for c in codes_from_bars(_points(value)) if c in known_projects]
+        return old.replace(projects=_toggle(old.projects, ids)) if ids else old
+    if isinstance(trigger, dict) and trigger.get("type") == "chip":
+        return remove_chip(old, str(trigger.get("key", "")))
+    return old
+
+
+def remove_chip(state: FilterState, key: str) -> FilterState:
+    kind, _, value = key.partition(":")
+    if kind == "project":
+        return state.replace(projects=[p for p in state.projects if p != value])
+    if kind == "voivodeship":
+        return state.replace(voivodeships=[v for v in state.voivodeships if v != value])
+    if kind == "years":
+        return state.replace(years=None, include_unknown_year=True)
+    if kind == "unknown":
+        return state.replace(include_unknown_year=True)
+    if kind == "selected":
+        return state.replace(selected=[])
+    if kind == "town":
+        return state.replace(focus=None)
+    if kind == "match":
+        return state.replace(match="any")
+    return state
+
+
+def chips_for(atlas: Any, state: FilterState) -> list[tuple[str, str]]:
+    """(chip key, visible label) for every active filter."""
+    lang = state.lang
+    d = query.derived(atlas)
+    label = "label_pl" if lang == "pl" else "label_en"
+    plabel = atlas.projects.set_index("id")[label].to_dict()
+    chips = [(f"project:{p}", f"{t('chip_project', lang)}: {plabel.get(p, p)}") for p in state.projects]
+    if len(state.projects) > 1 and state.match == "all":
+        chips.append(("match:all", t("chip_match_all", lang)))
+    chips += [(f"voivodeship:{v}", f"{t('chip_voivodeship', lang)} {d.voivodeship_names.get(v, v)}")
+              for v in state.voivodeships]
+    if state.years == UNKNOWN_ONLY:
+        chips.append(("years:", t("year_unknown", lang)))
+    elif state.years is not None:
+        lo, hi = state.years
+        chips.append(("years:", f"{t('chip_years', lang)} {lo}–{hi}" if lo != hi else f"{t('chip_years', lang)} {lo}"))
+    if not state.include_unknown_year and state.years != UNKNOWN_ONLY:
+        chips.append(("unknown:", t("chip_no_unknown", lang)))
+    if state.selected:
+        chips.append(("selected:", f"{t('chip_selected', lang)}: {len(state.selected)}"))
+    if state.focus:
+        pos = d.gmina_pos.get(state.focus)
+        name = atlas.gminy["name"].iloc[pos] if pos is not None else state.focus
+        chips.append(("town:", f"{t('chip_town', lang)}: {name}"))
+    return chips
+
+
+def controls_for(atlas: Any, state: FilterState) -> dict[str, Any]:
+    """Control values that show `state`."""
+    lo, hi = layout.year_bounds(atlas)
+    if state.years is None or state.years == UNKNOWN_ONLY:
+        years = [lo, hi]
+    else:
+        years = [max(lo, min(state.years[0], hi)), min(hi, max(state.years[1], lo))]
+    return {
+        "projects": list(state.projects), "match": state.match, "voivodeships": list(state.voivodeships),
+        "years": years, "unknown-year": ["yes"] if state.include_unknown_year else [],
+        "metric": state.metric, "lang": state.lang, "town": state.focus,
+    }
+
+
+def notice_text(state: FilterState) -> str | None:
+    if not state.notices:
+        return None
+    return t("notice_invalid", state.lang, details="; ".join(state.notices[:6]))
+
+
+# --- registration ------------------------------------------------------------------------------------------
+CONTROL_IDS = ("projects", "match", "voivodeships", "years", "unknown-year", "metric", "lang", "town")
+
+
+def register(app: dash.Dash, atlas: Any, urls: Any) -> None:
+    known_projects = set(query.derived(atlas).project_ids)
+    year_lo, year_hi = layout.year_bounds(atlas)
+
+    @app.callback(
+        Output("state", "data"), Output("url", "search"), Output("notice", "children"),
+        Output("notice", "hidden"),
+        *[Output(c, "value") for c in CONTROL_IDS],
+        Input("url", "search"), Input("clear", "n_clicks"),
+        *[Input(c, "value") for c in CONTROL_IDS],
+        Input("map", "selectedData"),
+        Input("growth", "clickData"), Input("growth", "selectedData"),
+        Input("by-voivodeship", "clickData"), Input("by-voivodeship", "selectedData"),
+        Input("by-project", "clickData"), Input("by-project", "selectedData"),
+        Input({"type": "chip", "key": ALL}, "n_clicks"),
+        State("state", "data"),
+    )
+    def controller(search, *args):
+        old = FilterState.from_dict(args[-1], known_projects=known_projects)
+        old = FilterState.from_dict(old.to_dict())  # drop notices of the stored state
+        trig = ctx.triggered_id
+        fired = ctx.triggered[0] if ctx.triggered else {}
+        value = fired.get("value")
+        prop = str(fired.get("prop_id", ""))
+        notice = no_update
+        if trig is None or trig == "url":
+            new = FilterState.from_query(search or "", known_projects=known_projects)
+            notice = notice_text(new)
+        elif isinstance(trig, dict):
+            if not value:  # chips re-rendered (n_clicks None): not a click
+                return _nothing()
+            new = next_state(old, trig, value, known_projects)
+        elif trig == "map":
+            new = next_state(old, "map.selectedData", value, known_projects)
+        elif trig in CHART_DIMENSIONS:
+            if value is None:  # a cleared selection on a bar chart: keep the filter (chips clear it)
+                return _nothing()
+            new = next_state(old, trig, value, known_projects)
+        elif trig == "years":
+            v = value if isinstance(value, list) and len(value) == 2 else None
+            if v is not None and all(isinstance(x, (int, float)) for x in v) and [int(v[0]), int(v[1])] == [year_lo, year_hi]:
+                v = None
+            elif v is not None:
+                try:
+                    v = [int(v[0]), int(v[1])]
+                except (TypeError, ValueError):
+                    v = "invalid"
+            new = next_state(old, "years", v, known_projects)
+        else:
+            new = next_state(old, trig, value, known_projects)
+        if trig not in (None, "url") and new == old:
+            return _nothing()
+        query_string = new.to_query()
+        search_out = ("?" + query_string) if query_string else ""
+        if (search or "") == search_out:
+            search_out = no_update
+        controls = controls_for(atlas, new)
+        hidden = no_update if notice is no_update else (notice is None)
+        return (new.to_dict(), search_out, notice, hidden, *[controls[c] for c in CONTROL_IDS])
+
+    def _nothing():
+        return (no_update,) * (4 + len(CONTROL_IDS))
+
+    @app.callback(
+        Output("map", "figure"), Output("growth", "figure"), Output("by-voivodeship", "figure"),
+        Output("by-project", "figure"), Output("chips", "children"), Output("view", "data"),
+        Input("state", "data"), State("view", "data"),
+        prevent_initial_call=True,
+    )
+    def render(state_data, view):
+        state = FilterState.from_dict(state_data, known_projects=known_projects)
+        view = view if isinstance(view, dict) else {}
+        chips = render_chips(atlas, state)
+        new_view = {"lang": state.lang, "focus": state.focus}
+        if view.get("lang") != state.lang:  # language change: full figures (labels, hover, legend)
+            return (figures.map_figure(atlas, state, urls.gminy, outline=urls.wojewodztwa),
+                    figures.growth_figure(atlas, state), figures.voivodeship_figure(atlas, state),
+                    figures.project_figure(atlas, state), chips, new_view)
+        return (map_patch(atlas, state, zoom=view.get("focus") != state.focus),
+                growth_patch(figures.growth_update(atlas, state)),
+                bar_patch(figures.voivodeship_update(atlas, state)),
+                bar_patch(figures.project_update(atlas, state)),
+                chips, new_view if new_view != view else no_update)
+
+    @app.callback(
+        Output("table", "data"), Output("table-count", "children"),
+        Input("state", "data"), Input("table", "sort_by"),
+    )
+    def table(state_data, sort_by):
+        state = FilterState.from_dict(state_data, known_projects=known_projects)
+        frame = query.table_frame(atlas, state, _sort_spec(sort_by))
+        return frame.to_dict("records"), f" ({len(frame)})"
+
+    @app.callback(
+        Output("csv-download", "data"),
+        Input("csv-button", "n_clicks"), State("state", "data"), State("table", "sort_by"),
+        prevent_initial_call=True,
+    )
+    def download(n_clicks, state_data, sort_by):
+        if not n_clicks:
+            return no_update
+        state = FilterState.from_dict(state_data, known_projects=known_projects)
+        frame = query.table_frame(atlas, state, _sort_spec(sort_by))
+        frame.columns = [c["name"] for c in layout.table_columns(state.lang)]
+        return {"content": frame.to_csv(index=False), "filename": "atlas-zmp-miasta.csv" if state.lang == "pl"
+                else "atlas-zmp-cities.csv", "type": "text/csv", "base64": False}
+
+    @app.callback(
+        Output("details", "children"),
+        Input("map", "clickData"), Input("state", "data"),
+    )
+    def details(click, state_data):
+        state = FilterState.from_dict(state_data, known_projects=known_projects)
+        click_terc = next((p.get("location") for p in _points(click) if p.get("curveNumber", 0) == 0
+                           and isinstance(p.get("location"), str)), None)
+        # a click shows the clicked gmina; a new search result (focus) shows the found one
+        terc = (click_terc or state.focus) if ctx.triggered_id == "map" else (state.focus or click_terc)
+        return layout.details_panel(atlas, terc, state.lang)
+
+    @app.callback(
+        Output("town", "options"),
+        Input("town", "search_value"), State("town", "value"),
+    )
+    def town_options(search, value):
+        options = query.search_towns(atlas, search if isinstance(search, str) else None)
+        if isinstance(value, str) and value in query.derived(atlas).gmina_pos and all(o["value"] != value for o in options):
+            pos = query.derived(atlas).gmina_pos[value]
+            options.append({"label": atlas.gminy["name"].iloc[pos], "value": value})
+        return options if options or search else no_update
+
+    @app.callback(
+        Output({"type": "i18n", "key": ALL}, "children"),
+        Output("projects", "options"), Output("match", "options"), Output("metric", "options"),
+        Output("unknown-year", "options"), Output("projects", "placeholder"),
+        Output("voivodeships", "placeholder"), Output("town", "placeholder"),
+        Output("strip", "children"), Output("coverage", "children"), Output("table", "columns"),
+        Input("lang", "value"),
+        prevent_initial_call=True,
+    )
+    def lang_texts(lang):
+        lang = lang if lang in ("pl", "en") else "pl"
+        keys = [o["id"]["key"] for o in ctx.outputs_list[0]]
+        return ([t(k, lang) for k in keys], layout.project_options(atlas, lang), layout.match_options(lang),
+                layout.metric_options(lang), layout.unknown_options(lang), t("projects_placeholder", lang),
+                t("voivodeships_placeholder", lang), t("town_placeholder", lang), layout.strip(atlas, lang),
+                layout.coverage_note(atlas, lang), layout.table_columns(lang))
+
+
+def _sort_spec(sort_by: Any) -> list[dict]:
+    if not isinstance(sort_by, list):
+        return []
+    return [s for s in sort_by if isinstance(s, dict) and s.get("column_id") in query.TABLE_COLUMNS][:1]
+
+
+def render_chips(atlas: Any, state: FilterState) -> list:
+    chips = chips_for(atlas, state)
+    if not chips:
+        return [html.Span(t("no_filters", state.lang), className="muted")]
+    return [html.Button([label, html.Span("×", className="chip-x", **{"aria-hidden": "true"})],
+                        id={"type": "chip", "key": key}, className="chip", n_clicks=0,
+                        title=t("remove_filter", state.lang),
+                        **{"aria-label": f"{t('remove_filter', state.lang)}: {label}"})
+            for key, label in chips]
+
+
+def map_patch(atlas: Any, state: FilterState, zoom: bool) -> Patch:
+    """Only what the filters change: z, colours, legend, selection, focus outline (and the view on a new focus)."""
+    upd = figures.map_update(atlas, state)
+    p = Patch()
+    p["data"][0]["z"] = upd["z"]
+    p["data"][0]["zmax"] = upd["zmax"]
+    p["data"][0]["colorscale"] = upd["colorscale"]
+    p["data"][0]["colorbar"]["tickvals"] = upd["colorbar"]["tickvals"]
+    p["data"][0]["colorbar"]["ticktext"] = upd["colorbar"]["ticktext"]
+    p["data"][0]["colorbar"]["title"]["text"] = upd["colorbar"]["title"]["text"]
+    p["data"][0]["colorbar"]["len"] = min(0.12 * len(upd["colorbar"]["tickvals"]) + 0.08, 0.6)
+    p["data"][0]["selectedpoints"] = upd["selectedpoints"]
+    p["data"][2]["locations"] = upd["focus"]
+    p["data"][2]["z"] = [0] * len(upd["focus"])
+    if zoom:
+        view = figures.map_view_update(atlas, state)
+        p["layout"]["geo"]["center"] = view["center"]
+        p["layout"]["geo"]["projection"]["scale"] = view["scale"]
+    return p
+
+
+def growth_patch(upd: dict[str, Any]) -> Patch:
+    p = Patch()
+    p["data"][0]["y"] = upd["y"]
+    p["data"][0]["selectedpoints"] = upd["selectedpoints"]
+    p["data"][2]["y"] = upd["unknown_y"]
+    p["data"][2]["selectedpoints"] = upd["unknown_selectedpoints"]
+    return p
+
+
+def bar_patch(upd: dict[str, Any]) -> Patch:
+    p = Patch()
+    for key, value in upd.items():
+        p["data"][0][key] = value
+    return p

@@ -1,0 +1,59 @@
+"""Serve the prepared geodata web assets from Flask, so the browser fetches geometry once and caches it.
+
+- /geo/<gminy|wojewodztwa>.<hash>.geojson — content-hashed file names (geodata.web_asset), so they are cached
+  forever: Cache-Control: public, max-age=31536000, immutable. Any other name -> 404.
+- /geo/topojson/<name>.json — the local base topojson folder that plotly geo requests (given to dcc.Graph as
+  config topojsonURL), so no request ever goes to a CDN.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import Flask, abort, send_file
+
+import geodata
+from dashboard import config
+
+IMMUTABLE = "public, max-age=31536000, immutable"
+GEOJSON_MIMETYPE = "application/geo+json"
+
+
+@dataclass(frozen=True)
+class GeoUrls:
+    gminy: str          # URL of the gminy GeoJSON (feature id = TERYT)
+    wojewodztwa: str    # URL of the województwa outline GeoJSON
+    topojson: str       # URL prefix for plotly's topojsonURL (ends with '/')
+
+
+def register(server: Flask, prefix: str = "/") -> GeoUrls:
+    """Add the routes to the Flask server; returns the URLs the layout uses (under the app's URL prefix)."""
+    files = {name: geodata.web_asset(name) for name in ("gminy", "wojewodztwa")}
+    by_name: dict[str, Path] = {p.name: p for p in files.values()}
+    topo_dir = geodata.web_asset("topojson_dir")
+    topo_files = {p.name: p for p in topo_dir.glob("*.json")}
+    max_age = config.geo_max_age()
+
+    def geo_asset(filename: str):
+        path = by_name.get(filename)
+        if path is None:
+            abort(404)
+        response = send_file(path, mimetype=GEOJSON_MIMETYPE, conditional=True, etag=True, max_age=31536000)
+        response.headers["Cache-Control"] = IMMUTABLE
+        return response
+
+    def topojson(filename: str):
+        path = topo_files.get(filename)
+        if path is None:
+            abort(404)
+        response = send_file(path, mimetype="application/json", conditional=True, etag=True, max_age=max_age)
+        response.headers["Cache-Control"] = f"public, max-age={max_age}"
+        return response
+
+    server.add_url_rule(f"{prefix}geo/<string:filename>", "atlas_geo_asset", geo_asset)
+    server.add_url_rule(f"{prefix}geo/topojson/<string:filename>", "atlas_geo_topojson", topojson)
+    return GeoUrls(
+        gminy=f"{prefix}geo/{files['gminy'].name}",
+        wojewodztwa=f"{prefix}geo/{files['wojewodztwa'].name}",
+        topojson=f"{prefix}geo/topojson/",
+    )

@@ -1,0 +1,58 @@
+"""Polish and English strings and number formats."""
+from __future__ import annotations
+
+import pytest
+
+from dashboard.i18n import NBSP, TEXT, fold, format_compact, format_figure, format_number, t, year_label
+
+
+@pytest.mark.parametrize("value, lang, decimals, expected", [
+    (22500, "pl", 0, f"22{NBSP}500"),
+    (22500, "en", 0, "22,500"),
+    (1234567.25, "pl", 2, f"1{NBSP}234{NBSP}567,25"),
+    (1234567.25, "en", 2, "1,234,567.25"),
+    (0.5, "pl", 1, "0,5"),
+    (333, "pl", 0, "333"),
+    (-1500, "pl", 0, f"\u22121{NBSP}500"),
+    (None, "pl", 0, "–"),
+    (float("nan"), "en", 0, "–"),
+])
+def test_format_number(value, lang, decimals, expected):
+    assert format_number(value, lang, decimals) == expected
+
+
+def test_compact_and_published_figures():
+    assert format_compact(87_700_000, "pl") == f"87,7{NBSP}mln"
+    assert format_compact(87_700_000, "en") == f"87.7{NBSP}million"
+    assert format_figure(87_700_000, "PLN", "pl") == f"87,7{NBSP}mln{NBSP}zł"
+    assert format_figure(150, "count_at_least", "pl") == f"ponad{NBSP}150"
+    assert format_figure(150, "count_at_least", "en") == f"over{NBSP}150"
+    assert format_figure(19000, "count", "pl") == f"19{NBSP}000"
+
+
+def test_every_string_exists_in_both_languages_with_the_same_placeholders():
+    import string
+
+    for key, entry in TEXT.items():
+        assert set(entry) == {"pl", "en"}, key
+        names = [{f for _, f, _, _ in string.Formatter().parse(entry[lang]) if f} for lang in ("pl", "en")]
+        assert names[0] == names[1], key
+
+
+def test_t_formats_and_falls_back_to_polish():
+    assert t("coverage_view", "en", n=3) == "In view: 3 cities"
+    assert t("title", "xx") == "Atlas Związku Miast Polskich"
+
+
+def test_fold_is_diacritics_and_case_insensitive():
+    assert fold("Łódź") == "lodz"
+    assert fold("ŚWIĘTOCHŁOWICE") == fold("swietochlowice")
+    assert fold("Bielsko-Biała") == "bielsko-biala"
+
+
+def test_year_label():
+    import pandas as pd
+
+    assert year_label(2019, "pl") == "2019"
+    assert year_label(pd.NA, "pl") == "nieznany"
+    assert year_label(None, "en") == "unknown"

@@ -1,0 +1,108 @@
+"""FilterState: one validated object, round-trips through the URL and dict, never raises on user input."""
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dashboard.state import VOIVODESHIP_CODES, FilterState
+
+
+def test_default_view_has_an_empty_query():
+    assert FilterState().to_query() == ""
+    assert FilterState.from_query("") == FilterState()
+    assert FilterState.from_query(None) == FilterState()
+
+
+def test_a_full_state_round_trips_through_the_url():
+    s = FilterState(projects=("P1", "P3"), match="all", voivodeships=("02", "24"), years=(1990, 2019),
+                    include_unknown_year=False, selected=("0201011", "2005"), metric="membership", lang="en",
+                    focus="1061011")
+    q = s.to_query()
+    assert q == "p=P1,P3&match=all&woj=02,24&years=1990-2019&unknown=0&sel=0201011,2005&metric=membership" \
+                "&lang=en&town=1061011"
+    assert FilterState.from_query("?" + q) == s
+    assert FilterState.from_dict(s.to_dict()) == s
+    assert FilterState.from_query(q).notices == ()
+
+
+@pytest.mark.parametrize("query, field, expected", [
+    ("woj=02,99", "voivodeships", ("02",)),
+    ("years=2020-1990", "years", None),
+    ("years=abc", "years", None),
+    ("years=1800-1900", "years", None),
+    ("match=some", "match", "any"),
+    ("metric=<script>", "metric", "projects"),
+    ("lang=de", "lang", "pl"),
+    ("unknown=maybe", "include_unknown_year", True),
+    ("sel=12345678,0201011", "selected", ("0201011",)),
+    ("town=Łódź", "focus", None),
+    ("p=P1,'%3B--", "projects", ("P1",)),
+])
+def test_tampered_fields_fall_back_to_their_default_with_a_notice(query, field, expected):
+    s = FilterState.from_query(query)
+    assert getattr(s, field) == expected
+    assert s.notices, f"no notice for {query!r}"
+
+
+def test_unknown_projects_are_dropped_when_the_catalogue_is_given():
+    s = FilterState.from_query("p=P1,P77", known_projects={"P1", "P2"})
+    assert s.projects == ("P1",)
+    assert any("P77" in n for n in s.notices)
+
+
+def test_unknown_parameters_and_garbage_never_raise():
+    for q in ("zzz=1", "&&&=", "%ZZ", "p=" + "P1," * 5000, "?" * 50_000, "years=1990-2000&years=x"):
+        s = FilterState.from_query(q)
+        assert isinstance(s, FilterState)
+
+
+def test_notices_do_not_take_part_in_equality():
+    assert FilterState.from_query("zzz=1") == FilterState()
+
+
+def test_direct_construction_is_strict():
+    with pytest.raises(ValueError, match="years"):
+        FilterState(years=(2020, 1990))
+    with pytest.raises(ValueError, match="voivodeships"):
+        FilterState(voivodeships=("99",))
+
+
+def test_replace_is_lenient_and_cleared_keeps_language_and_metric():
+    s = FilterState(lang="en", metric="membership", projects=("P1",))
+    assert s.replace(years="garbage").years is None
+    assert s.replace(years=[1995, 2000]).years == (1995, 2000)
+    assert s.cleared() == FilterState(lang="en", metric="membership")
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    projects=st.lists(st.sampled_from(["P1", "P2", "P3", "CAMPAIGN-2020"]), unique=True, max_size=4),
+    match=st.sampled_from(["any", "all"]),
+    woj=st.lists(st.sampled_from(VOIVODESHIP_CODES), unique=True, max_size=5),
+    years=st.one_of(st.none(), st.tuples(st.integers(1900, 2100), st.integers(0, 50))),
+    unknown=st.booleans(),
+    selected=st.lists(st.from_regex(r"\A\d{7}\Z"), unique=True, max_size=6),
+    metric=st.sampled_from(["projects", "membership"]),
+    lang=st.sampled_from(["pl", "en"]),
+)
+def test_property_any_valid_state_round_trips(projects, match, woj, years, unknown, selected, metric, lang):
+    yrs = None if years is None else (years[0], min(2100, years[0] + years[1]))
+    s = FilterState(projects=tuple(projects), match=match, voivodeships=tuple(sorted(woj)), years=yrs,
+                    include_unknown_year=unknown, selected=tuple(sorted(selected)), metric=metric, lang=lang)
+    assert FilterState.from_query(s.to_query()) == s
+    assert FilterState.from_dict(s.to_dict()) == s
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=300))
+def test_property_any_text_parses_without_raising(text):
+    assert isinstance(FilterState.from_query(text), FilterState)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.dictionaries(st.sampled_from(["projects", "years", "selected", "lang", "focus", "x"]),
+                       st.one_of(st.none(), st.integers(), st.text(max_size=20), st.lists(st.integers()),
+                                 st.booleans(), st.floats())))
+def test_property_any_dict_parses_without_raising(data):
+    assert isinstance(FilterState.from_dict(data), FilterState)
