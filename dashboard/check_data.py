@@ -49,13 +49,16 @@ def format_human(report: JoinReport) -> str:
             proj = f" [{r.project_id}]" if r.project_id else ""
             lines.append(f"  {r.table} row {r.row}{proj}: {r.name!r}" +
                          (f" ({r.voivodeship})" if r.voivodeship else "") + f" — {r.status.upper()}")
-            lines.append(f"      {r.reason}")
+            if not (r.status == "invalid" and r.problems and "identified as" not in r.reason):
+                lines.append(f"      {r.reason}")
             for p in r.problems:
-                lines.append(f"      · {p}")
+                val = f" = {p.value!r}" if p.value not in (None, "") else ""
+                lines.append(f"      · column '{p.column}'{val}: {p.message}. Fix: {p.fix}")
             if r.candidates:
                 lines.append("      candidates: " + "; ".join(str(c) for c in r.candidates))
             if r.suggestions:
-                lines.append("      did you mean: " + "; ".join(r.suggestions))
+                label = "the name alone gives" if r.status == "invalid" else "did you mean"
+                lines.append(f"      {label}: " + "; ".join(r.suggestions))
     fallbacks = [r for r in report.rows if r.status == "matched" and r.method in ("name_fallback", "point",
                                                                                      "crosswalk", "teryt6")]
     if fallbacks:

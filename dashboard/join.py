@@ -616,11 +616,15 @@ def _mark_duplicates(results: list[RowResult], table: Table) -> None:
 
 
 def project_lookup(projects: pd.DataFrame) -> dict[str, str]:
+    """folded id / name / label (PL, EN; also the name without its parenthesis or ' – ' tail) -> id."""
     out = {}
     for r in projects.itertuples(index=False):
         for v in (r.id, r.name_pl, r.name_en, r.label_pl, r.label_en):
-            if v:
-                out.setdefault(fold(v), r.id)
+            if not v:
+                continue
+            for form in (v, re.sub(r"\s*\(.*$", "", v), re.split(r"\s+[–-]\s+", v)[0]):
+                if form.strip():
+                    out.setdefault(fold(form), r.id)
     return out
 
 

@@ -1,0 +1,110 @@
+"""`python -m dashboard check-data`: exit codes 0/1/2, the human report and the JSON shape — run as the real CLI
+on the shipped data and on messy office-like files (tests/fixtures/data/)."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from dashboard import check_data
+
+ROOT = Path(__file__).resolve().parent.parent
+FIX = ROOT / "tests" / "fixtures" / "data"
+
+
+def cli(*args):
+    env = {**os.environ, "ATLAS_GEODATA_MIRROR": os.environ.get("ATLAS_GEODATA_MIRROR",
+                                                                 str(ROOT.parent / "shared" / "geodata"))}
+    return subprocess.run([sys.executable, "-m", "dashboard", "check-data", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_shipped_data_exit_0():
+    p = cli()
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "matched: 261" in p.stdout and "OK: every row matched" in p.stdout
+
+
+def test_messy_office_files_exit_1_and_json_shape():
+    p = cli("--members", str(FIX / "members_cp1250_semicolon.csv"),
+            "--participation", str(FIX / "participation_cp1250.csv"), "--json")
+    assert p.returncode == 1, p.stderr
+    out = json.loads(p.stdout)
+    assert set(out) >= {"summary", "members", "participation"}
+    s = out["summary"]
+    assert {k: s[k] for k in ("matched", "ambiguous", "unmatched", "invalid", "duplicate")} == \
+        {"matched": 10, "ambiguous": 2, "unmatched": 1, "invalid": 4, "duplicate": 2}
+    rows = {r["row"]: r for r in out["members"]}
+    for r in out["members"] + out["participation"]:
+        assert set(r) >= {"row", "name", "voivodeship", "status", "teryt", "reason", "candidates"}
+        assert r["status"] in ("matched", "ambiguous", "unmatched", "invalid", "duplicate") and r["reason"]
+        assert r["teryt"] is None or (isinstance(r["teryt"], str) and len(r["teryt"]) in (4, 7))
+    assert rows[4]["teryt"] == "0201011" and "lost its leading zero" in rows[4]["reason"]  # 201011 in the file
+    assert rows[5]["teryt"] == "0861011"                      # Gorzów Wlkp., woj. lubuskie, '2004 r.'
+    assert rows[10]["status"] == "duplicate"
+    assert rows[11]["status"] == "invalid" and rows[11]["problems"][0]["column"] == "Kod TERYT"
+    assert rows[13]["status"] == "ambiguous" and {c["teryt"] for c in rows[13]["candidates"]} == {"0401092",
+                                                                                                "3031072"}
+    assert all(set(c) == {"teryt", "name", "kind", "voivodeship"} for c in rows[13]["candidates"])
+    assert rows[12]["status"] == "unmatched" and rows[12]["suggestions"]
+    part = {r["row"]: r for r in out["participation"]}
+    assert part[2]["teryt"] == "1211" and part[2]["kind"] == "powiat"
+    assert part[3]["teryt"] == "2801032" and part[4]["teryt"] == "0606052"
+    assert part[5]["project_id"] == "P4"                      # given by the project's name
+
+
+def test_human_report_lists_each_problem_row():
+    p = cli("--members", str(FIX / "members_cp1250_semicolon.csv"))
+    assert p.returncode == 1
+    for needle in ("members row 11: 'Krakow'", "INVALID", "Fix:", "members row 13: 'Zakrzewo'", "AMBIGUOUS",
+                   "candidates: Zakrzewo 0401092", "did you mean: Nowe Miasto", "empty rows skipped: 1"):
+        assert needle in p.stdout, needle
+
+
+@pytest.mark.parametrize("fixture,needle", [
+    ("not_a_table.csv", "not a table"), ("members_missing_column.csv", "required column missing"),
+    ("members_bad_encoding.csv", "bad encoding"), ("no_such_file.csv", "file not found"),
+])
+def test_unreadable_file_exit_2_names_file_and_reason(fixture, needle):
+    p = cli("--members", str(FIX / fixture))
+    assert p.returncode == 2
+    assert fixture in p.stderr and needle in p.stderr
+
+
+def test_unreadable_file_json(capsys):
+    assert check_data.main(["--members", str(FIX / "not_a_table.csv"), "--json"]) == 2
+    out = json.loads(capsys.readouterr().out)
+    assert out["error"]["file"].endswith("not_a_table.csv") and "not a table" in out["error"]["reason"]
+
+
+def test_clean_office_file_with_bom_exit_0(capsys):
+    assert check_data.main(["--members", str(FIX / "members_utf8bom_ok.csv")]) == 0
+    assert "matched: 115" in capsys.readouterr().out   # 5 members + the 110 shipped participation rows
+
+
+def test_xlsx_participation_in_process(tmp_path, capsys):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Udział"
+    ws.append(["ID projektu", "JST", "Województwo", "TERC"])
+    ws.append(["P6", "Jasło", "podkarpackie", 1805011])
+    ws.append(["P6", "Radom", None, None])
+    ws.append([None, None, None, None])
+    ws.append(["P9", "Powiat Pilski", "WIELKOPOLSKIE", None])
+    p = tmp_path / "udzial.xlsx"
+    wb.save(p)
+    code = check_data.main(["--participation", f"{p}#Udział", "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0, out
+    assert [(r["row"], r["teryt"]) for r in out["participation"]] == [(2, "1805011"), (3, "1463011"), (5, "3019")]
+    assert out["summary"]["skipped_empty_rows"] == 1
+
+
+def test_dispatcher_export_and_unknown_command():
+    p = subprocess.run([sys.executable, "-m", "dashboard", "nope"], cwd=ROOT, capture_output=True, text=True)
+    assert p.returncode == 2 and "invalid choice" in p.stderr
