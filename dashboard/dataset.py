@@ -233,6 +233,8 @@ def _year_from_date(d) -> tuple[int | None, str | None, bool]:
 
 
 def parse_coordinate(value) -> tuple[float | None, str | None]:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None, None
     s = str(value).strip().replace("\u00a0", "").replace(" ", "")
     if s == "":
         return None, None

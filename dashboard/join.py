@@ -431,7 +431,12 @@ def _resolve_teryt(gaz: Gazetteer, res: RowResult, codes, name: str, woj: str, k
     if woj and code[:2] != woj:
         problems.append(f"the TERYT is in {VOIVODESHIPS[code[:2]]}, the row says {VOIVODESHIPS[woj]}")
     if name and not _name_ok(gaz, code, name):
-        problems.append(f"the TERYT is {gaz.candidate(code).name}, the row says '{name}'")
+        official = gaz.candidate(code).name
+        want = parse_jst_name(name)[0]
+        if len(code) == 7 and difflib.SequenceMatcher(None, _key(want), _key(official)).ratio() >= 0.85:
+            note = "; ".join(x for x in (note, f"the row spells the name '{name}', PRG 2020 '{official}'") if x)
+        else:
+            problems.append(f"the TERYT is {official}, the row says '{name}'")
     if problems:
         res.status = "ambiguous"
         by_name = _name_candidates(gaz, name, woj, kind)
