@@ -41,9 +41,9 @@ def _legend_sentence(legend: Legend, lang: str) -> str:
     parts = [f"{e.label} ({_count(e.count, lang, gminy_pl, gminy_en)})" for e in classes]
     other = legend.entries[-1].count
     if lang == "pl":
-        return (f"Kolor gminy oznacza: {legend.title.lower()} – {'; '.join(parts)}; "
+        return (f"Kolor gminy oznacza: {legend.title.split(chr(10))[0].lower()} – {'; '.join(parts)}; "
                 f"pozostałe {_count(other, lang, gminy_pl, gminy_en)} jest szarych.")
-    return (f"Colours show {legend.title.lower()}: {'; '.join(parts)}; "
+    return (f"Colours show {legend.title.split(chr(10))[0].lower()}: {'; '.join(parts)}; "
             f"the other {_count(other, lang, gminy_pl, gminy_en)} are grey.")
 
 

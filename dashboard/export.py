@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
+import itertools
 import json
 import math
 import os
@@ -142,7 +143,7 @@ PRESETS: dict[str, Preset] = {
                title_size=42, subtitle_size=24, legend_size=22, note_size=15),
         Preset("slide", "Slajd 1920×1080", "Slide 1920×1080",
                1920, 1080, CSS_DPI, margin=72,
-               title_size=56, subtitle_size=30, legend_size=28, note_size=19),
+               title_size=56, subtitle_size=30, legend_size=28, note_size=20),
     )
 }
 
@@ -297,14 +298,14 @@ def cities_word(n: int, lang: str) -> str:
     from dashboard.i18n import format_number
 
     if lang == "en":
-        return f"{format_number(n, 'en')} {'city' if n == 1 else 'cities'}"
+        return f"{format_number(n, 'en')}\u00a0{'city' if n == 1 else 'cities'}"
     if n == 1:
         word = "miasto"
     elif n % 10 in (2, 3, 4) and n % 100 not in (12, 13, 14):
         word = "miasta"
     else:
         word = "miast"
-    return f"{format_number(n, 'pl')} {word}"
+    return f"{format_number(n, 'pl')}\u00a0{word}"
 
 
 def default_title(atlas: Any, state: FilterState, lang: str) -> str:
@@ -349,7 +350,7 @@ def default_subtitle(atlas: Any, state: FilterState, lang: str, n_cities: int) -
     elif not state.include_unknown_year:
         parts.append("tylko znany rok przystąpienia" if lang == "pl" else "known join year only")
     parts.append(cities_word(n_cities, lang))
-    head = t("legend_title_projects" if state.metric == "projects" else "legend_title_membership", lang)
+    head = re.split(r"<br\s*/?>", t("legend_title_membership", lang))[0].strip()
     return f"{head}: " + " · ".join(parts) if state.metric == "membership" else " · ".join(parts)
 
 
@@ -365,12 +366,13 @@ def _short_url(url: str) -> str:
 
 
 def data_date(atlas: Any) -> str:
-    """The date of the data shown: the latest year of the union's published figures (membership totals)."""
-    years: list[int] = []
+    """The date of the data shown: the "as of" of the union's latest published membership figure."""
     totals = getattr(atlas, "totals", None)
-    if totals is not None and len(totals) and "year" in totals:
-        years.append(int(max(totals["year"])))
-    return str(max(years)) if years else "–"
+    if totals is None or not len(totals) or "year" not in totals:
+        return "–"
+    latest = totals.sort_values("year").iloc[-1]
+    as_of = latest.get("as_of") if hasattr(latest, "get") else None
+    return str(as_of) if isinstance(as_of, str) and as_of.strip() else str(int(latest["year"]))
 
 
 def data_date_line(atlas: Any, lang: str, today: _dt.date | None = None) -> str:
@@ -408,8 +410,11 @@ def map_legend(atlas: Any, state: FilterState) -> Legend:
         _, classes = figures.classify_projects(vals["n_projects"].to_numpy(), state.lang)
     entries = [LegendEntry(c, label, n) for c, label, n in zip(classes.colours, classes.labels, classes.counts)]
     entries.append(LegendEntry(figures.OTHER_GREY, t("legend_other", state.lang), len(atlas.gminy) - len(vals)))
-    return Legend(title=classes.title, entries=tuple(entries),
-                  count_label="gminy")
+    # figures' legend title may carry its own line break and count note ("Liczba projektów<br>(liczba gmin)")
+    lines = [re.sub(r"<[^>]+>", "", x).strip() for x in re.split(r"<br\s*/?>", classes.title)]
+    lines = [x for x in lines if x]
+    count_label = "" if len(lines) > 1 else ("gminy" if state.lang == "pl" else "gminy")
+    return Legend(title="\n".join(lines), entries=tuple(entries), count_label=count_label)
 
 
 # --- text measuring and wrapping -----------------------------------------------------------------------------
@@ -435,6 +440,7 @@ def text_width(text: str, size: float, bold: bool = False) -> float:
 def wrap(text: str, size: float, width: float, bold: bool = False) -> list[str]:
     """Greedy word wrap to ``width`` CSS px; a word longer than the line is kept whole (never cut mid-word)."""
     lines: list[str] = []
+    text = text.replace(" – ", "\u00a0– ").replace(" · ", "\u00a0· ")   # never start a line with a dash or dot
     for para in text.split("\n"):
         words = para.split(" ")
         line = ""
@@ -531,7 +537,14 @@ class PressLayout:
     footer_lines: tuple[str, ...]
     footer_box: Box
     logo_box: Box | None
-    side_legend: bool
+    mode: str              # "column" | "side" | "stack"
+    accent_box: Box
+    title_size: float      # CSS px (long titles are set smaller than the preset's size to fit)
+    subtitle_size: float
+
+
+def _legend_head_h(legend: Legend, size: float) -> float:
+    return (legend.title.count("\n") + 1) * size * LINE + size * 0.35
 
 
 def _legend_size(legend: Legend, size: float) -> tuple[float, float]:
@@ -539,56 +552,109 @@ def _legend_size(legend: Legend, size: float) -> tuple[float, float]:
     rows = [e.label for e in legend.entries]
     label_w = max((text_width(r, size) for r in rows), default=0)
     count_w = max((text_width(format_number(e.count), size) for e in legend.entries), default=0)
-    head_w = text_width(legend.title, size, bold=True) + size * 1.2 + text_width(legend.count_label, size * 0.8)
+    title_lines = legend.title.split("\n")
+    head_w = max(text_width(x, size, bold=True) for x in title_lines) + (
+        size * 1.2 + text_width(legend.count_label, size * 0.8) if legend.count_label else 0)
     w = max(swatch + size * 0.6 + label_w + size * 1.2 + count_w, head_w)
-    h = size * LINE * 1.25 + len(rows) * size * 1.75
+    h = _legend_head_h(legend, size) + len(rows) * size * 1.75
     return w, h
 
 
+def _footer(texts: PressTexts, size: float, width: float) -> list[str]:
+    """Source line, then date and link; on one line when it fits."""
+    tail = f"{texts.date_line} · {_short_url(texts.url)}"
+    one = f"{texts.source} · {tail}"
+    if text_width(one, size) <= width:
+        return [one]
+    return wrap(texts.source, size, width) + wrap(tail, size, width)
+
+
+def _header(texts: PressTexts, p: Preset, x: float, top: float, width: float, k: float = 1.0):
+    """(accent box, title lines, title box, subtitle lines, subtitle box, bottom) for a text column; type at
+    k × the preset's sizes."""
+    ts, ss = p.title_size * k, p.subtitle_size * k
+    accent = Box(x, top, ts * 1.6, max(3.0, ts * 0.12))
+    y = top + accent.h + ts * 0.45
+    title_lines = tuple(wrap(texts.title, ts, width, bold=True))
+    title_box = Box(x, y, width, len(title_lines) * ts * LINE)
+    y += title_box.h + ss * 0.25
+    subtitle_lines = tuple(wrap(texts.subtitle, ss, width)) if texts.subtitle else ()
+    subtitle_box = Box(x, y, width, max(len(subtitle_lines), 1) * ss * LINE)
+    return accent, title_lines, title_box, subtitle_lines, subtitle_box, y + subtitle_box.h
+
+
 def layout_press(preset: Preset, texts: PressTexts, with_logo: bool) -> PressLayout:
-    """Place every block of the press graphic for ``preset``: pure geometry, no plotly."""
+    """Place every block of the press graphic for ``preset``: pure geometry, no plotly.
+
+    Three arrangements, by the page's shape:
+    - "column" (wide: social, slide, A4 landscape): the map takes the full height on the left; title, subtitle
+      and legend stand in a column on its right;
+    - "side" (square): header across the top, map with the legend at its lower right;
+    - "stack" (portrait: A4, A5): header, map across the full width, legend under it.
+    The footer (rule, source line, date, link, logo) runs along the bottom in every arrangement.
+    """
     W, H, m = preset.css_width, preset.css_height, preset.margin
     inner = W - 2 * m
-    ts, ss, ls, ns = preset.title_size, preset.subtitle_size, preset.legend_size, preset.note_size
-    accent = max(3.0, ts * 0.12)
-    y = m + accent + ts * 0.45
-    title_lines = tuple(wrap(texts.title, ts, inner, bold=True))
-    title_box = Box(m, y, inner, len(title_lines) * ts * LINE)
-    y += title_box.h + ss * 0.25
-    subtitle_lines = tuple(wrap(texts.subtitle, ss, inner)) if texts.subtitle else ()
-    subtitle_box = Box(m, y, inner, len(subtitle_lines) * ss * LINE)
-    y += subtitle_box.h + max(ss, ls) * 1.5
+    ss, ls, ns = preset.subtitle_size, preset.legend_size, preset.note_size
 
     logo_w = ns * LINE * 2 * 2.2 if with_logo else 0.0
     footer_w = inner - (logo_w + ns if with_logo else 0)
-    footer_lines = tuple(wrap(texts.source, ns, footer_w) + wrap(f"{texts.date_line} · {_short_url(texts.url)}",
-                                                                  ns, footer_w))
+    footer_lines = tuple(_footer(texts, ns, footer_w))
     footer_h = len(footer_lines) * ns * LINE
     footer_box = Box(m, H - m - footer_h, footer_w, footer_h)
     rule_y = footer_box.y - ns * 0.9
     logo_box = Box(W - m - logo_w, footer_box.y, logo_w, footer_h) if with_logo else None
-
-    body_top, body_bottom = y, rule_y - max(ls, ns) * 1.2
-    body_h = body_bottom - body_top
+    body_bottom = rule_y - max(ls, ns) * 1.2
     lw, lh = _legend_size(texts.legend, ls)
-    side = W / H >= 0.95
-    if side:
+
+    def result(mode, header, map_box, legend_box, k):
+        accent, tl, tb, sl, sb, _ = header
+        return PressLayout(W, H, tl, sl, tb, sb, map_box, legend_box, rule_y, footer_lines, footer_box, logo_box,
+                           mode, accent, preset.title_size * k, preset.subtitle_size * k)
+
+    aspect = W / H
+    if aspect >= 1.3:
+        gap = ls * 2.5
+        # widen the text column (shrinking the map), then set long titles smaller, until the texts fit
+        for k, share in itertools.product((1.0, 0.88, 0.76), (0.3, 0.36, 0.42, 0.5)):
+            map_h = body_bottom - m
+            col_w = max(inner * share, lw)
+            map_w = min(map_h * MAP_ASPECT, inner - col_w - gap)
+            map_h = map_w / MAP_ASPECT
+            col_x = m + map_w + gap
+            col_w = W - m - col_x
+            header = _header(texts, preset, col_x, m, col_w, k)
+            if header[-1] + ls * 2 + lh <= body_bottom:
+                map_box = Box(m, m + (body_bottom - m - map_h) / 2, map_w, map_h)
+                return result("column", header, map_box, Box(col_x, body_bottom - lh, lw, lh), k)
+    for k in (1.0, 0.88, 0.76):
+        header = _header(texts, preset, m, m, inner, k)
+        if (body_bottom - header[-1]) >= 0.62 * (body_bottom - m):
+            break
+    return _below_header(preset, header, k, body_bottom, lw, lh, result)
+
+
+def _below_header(preset: Preset, header, k: float, body_bottom: float, lw: float, lh: float, result):
+    W, H, m = preset.css_width, preset.css_height, preset.margin
+    inner = W - 2 * m
+    ss, ls = preset.subtitle_size * k, preset.legend_size
+    aspect = W / H
+    body_top = header[-1] + max(ss, ls) * 1.5
+    body_h = body_bottom - body_top
+    if aspect >= 0.95:
         # map left, legend at its lower right; the pair centred on the page
         gap = ls * 2.5
         map_h = min(body_h, (inner - lw - gap) / MAP_ASPECT)
         map_w = map_h * MAP_ASPECT
         left = m + (inner - (map_w + gap + lw)) / 2
         map_box = Box(left, body_top + (body_h - map_h) / 2, map_w, map_h)
-        legend_box = Box(left + map_w + gap, map_box.y + map_h - lh, lw, lh)
-    else:
-        # map full width, legend under it
-        gap = ls * 1.5
-        map_w = min(inner, (body_h - lh - gap) * MAP_ASPECT)
-        map_h = map_w / MAP_ASPECT
-        map_box = Box(m + (inner - map_w) / 2, body_top, map_w, map_h)
-        legend_box = Box(m, body_top + map_h + gap, lw, lh)
-    return PressLayout(W, H, title_lines, subtitle_lines, title_box, subtitle_box, map_box, legend_box, rule_y,
-                       footer_lines, footer_box, logo_box, side)
+        return result("side", header, map_box, Box(left + map_w + gap, map_box.y + map_h - lh, lw, lh), k)
+    # map full width, legend under it
+    gap = ls * 1.5
+    map_w = min(inner, (body_h - lh - gap) * MAP_ASPECT)
+    map_h = map_w / MAP_ASPECT
+    map_box = Box(m + (inner - map_w) / 2, body_top, map_w, map_h)
+    return result("stack", header, map_box, Box(m, body_top + map_h + gap, lw, lh), k)
 
 
 def geo_domain(content: Box) -> Box:
@@ -622,7 +688,16 @@ def press_figure(atlas: Any, spec: ExportSpec, geojson: str | dict, *, outline: 
     map_fig = figures.map_figure(atlas, state, geojson, outline=outline)
     entities = query.filter_entities(atlas, state)
     legend = map_legend(atlas, state)
-    fig, texts = build_press_figure(atlas, spec, map_fig, legend=legend, n_cities=len(entities), today=today)
+    # town points come from the gazetteer: drawn as markers, or as the centre of the view zoomed on a town
+    points = entities.iloc[0:0]
+    if state.focus:
+        points = query.derived(atlas).entities
+        points = points[points["gmina_teryt"] == state.focus]
+    elif uses_town_points(map_fig):
+        points = entities
+    sources = set(points.get("point_source", [])) if len(points) else set()
+    fig, texts = build_press_figure(atlas, spec, map_fig, legend=legend, n_cities=len(entities), today=today,
+                                    uses_gazetteer=bool(sources & {"gazetteer"}) or uses_town_points(map_fig))
     return PressFigure(fig, texts, entities)
 
 
@@ -640,7 +715,7 @@ def build_press_figure(atlas: Any, spec: ExportSpec, map_fig: Any, *, legend: Le
     logo = logo_path() if spec.logo else None
     lay = layout_press(preset, texts, with_logo=logo is not None)
     W, H = lay.width, lay.height
-    ts, ss, ls, ns = preset.title_size, preset.subtitle_size, preset.legend_size, preset.note_size
+    ls, ns = preset.legend_size, preset.note_size
 
     def px(x: float) -> float:
         return x / W
@@ -673,22 +748,23 @@ def build_press_figure(atlas: Any, spec: ExportSpec, map_fig: Any, *, legend: Le
                         xanchor=xanchor, yanchor=yanchor, align="left" if xanchor == "left" else "right",
                         font=dict(size=size, color=color, family=FONT_FAMILY), borderpad=0))
 
-    accent_h = max(3.0, ts * 0.12)
-    shapes.append(dict(type="rect", xref="paper", yref="paper", x0=px(lay.title_box.x),
-                       x1=px(lay.title_box.x + ts * 1.6), y0=py(preset.margin + accent_h), y1=py(preset.margin),
-                       fillcolor=ACCENT, line=dict(width=0)))
-    text(lay.title_box.x, lay.title_box.y, "<br>".join(_esc(x) for x in lay.title_lines), ts, bold=True)
+    ab = lay.accent_box
+    shapes.append(dict(type="rect", xref="paper", yref="paper", x0=px(ab.x), x1=px(ab.x + ab.w),
+                       y0=py(ab.y + ab.h), y1=py(ab.y), fillcolor=ACCENT, line=dict(width=0)))
+    text(lay.title_box.x, lay.title_box.y, "<br>".join(_esc(x) for x in lay.title_lines), lay.title_size,
+         bold=True)
     if lay.subtitle_lines:
-        text(lay.subtitle_box.x, lay.subtitle_box.y, "<br>".join(_esc(x) for x in lay.subtitle_lines), ss,
-             color=MUTED)
+        text(lay.subtitle_box.x, lay.subtitle_box.y, "<br>".join(_esc(x) for x in lay.subtitle_lines),
+             lay.subtitle_size, color=MUTED)
 
     # legend: title, then one row per class: swatch, label, count (right-aligned)
     lg, lb = texts.legend, lay.legend_box
     if lg.entries:
-        text(lb.x, lb.y, _esc(lg.title), ls, bold=True)
+        head = lg.title.split("\n")
+        text(lb.x, lb.y, "<br>".join([f"<b>{_esc(head[0])}</b>"] + [_esc(x) for x in head[1:]]), ls)
         if lg.count_label:
             text(lb.x + lb.w, lb.y + ls * 0.15, _esc(lg.count_label), ls * 0.8, color=MUTED, xanchor="right")
-        row_y = lb.y + ls * LINE * 1.25
+        row_y = lb.y + _legend_head_h(lg, ls)
         sw = ls * 1.15
         for e in lg.entries:
             top = row_y + (ls * 1.75 - sw) / 2

@@ -111,6 +111,17 @@ def tag_png_dpi(png: bytes, dpi: int) -> bytes:
     return out.getvalue()
 
 
+def _page_generator():
+    """kaleido's page with ``@page { margin: 0 }``: Chrome's print-to-PDF otherwise adds kaleido's 0.1 in
+    margins and shrinks the graphic by ~2.4 % to fit them (measured)."""
+    import kaleido
+
+    class _PressPage(kaleido.PageGenerator):
+        header = kaleido.PageGenerator.header + "        <style>@page { margin: 0; }</style>\n"
+
+    return _PressPage(mathjax=False)
+
+
 class Renderer:
     """One warm kaleido (Chromium) per process. Thread-safe: calls from several threads queue on its tabs."""
 
@@ -139,7 +150,8 @@ class Renderer:
             thread.start()
 
             async def _open():
-                k = kaleido.Kaleido(n=self._tabs, mathjax=False, timeout=RENDER_TIMEOUT_S, path=chromium)
+                k = kaleido.Kaleido(n=self._tabs, page_generator=_page_generator(), timeout=RENDER_TIMEOUT_S,
+                                    path=chromium)
                 await k.open()
                 return k
 

@@ -1,0 +1,137 @@
+"""The Export panel: preset, format, title -> a file download, rendered in a Dash background callback.
+
+The render runs in a background job (jobs.background_manager(): DiskcacheManager by default, CeleryManager on
+Redis when REDIS_URL is set), so the web workers keep serving filter changes while Chromium draws. The button is
+disabled and a progress bar shown while the job runs; the generated alt text is shown under the panel.
+
+Thin: the callback calls ``export_response()``, a plain function tested without a browser.
+"""
+from __future__ import annotations
+
+import base64
+from typing import Any, Callable
+
+from dash import Input, Output, State, dcc, html
+
+from dashboard.export import FORMATS, MAX_TITLE_CHARS, PRESETS, ExportSpec, ExportSpecError
+from dashboard.state import FilterState
+
+TEXT = {
+    "preset": {"pl": "Format", "en": "Size"},
+    "format": {"pl": "Plik", "en": "File"},
+    "title": {"pl": "Tytuł", "en": "Title"},
+    "title_placeholder": {"pl": "generowany z filtrów – wpisz, aby zmienić",
+                          "en": "generated from the filters – type to change"},
+    "button": {"pl": "Pobierz mapę", "en": "Download map"},
+    "working": {"pl": "Trwa rysowanie mapy…", "en": "Drawing the map…"},
+    "done": {"pl": "Gotowe: {name} ({size} kB, {sec} s).", "en": "Done: {name} ({size} kB, {sec} s)."},
+    "alt": {"pl": "Tekst alternatywny (zapisz go razem z mapą)", "en": "Alt text (keep it with the map)"},
+    "failed": {"pl": "Eksport nie powiódł się: {error}", "en": "The export failed: {error}"},
+    "invalid": {"pl": "Nieprawidłowe ustawienia eksportu: {error}", "en": "Invalid export settings: {error}"},
+}
+
+
+def _t(key: str, lang: str, **kw: Any) -> str:
+    s = TEXT[key].get(lang) or TEXT[key]["pl"]
+    return s.format(**kw) if kw else s
+
+
+def preset_options(lang: str) -> list[dict]:
+    return [{"label": p.label(lang), "value": p.name} for p in PRESETS.values()]
+
+
+def format_options() -> list[dict]:
+    return [{"label": f.upper(), "value": f} for f in FORMATS]
+
+
+def layout(lang: str = "pl"):
+    """The panel's components (ids prefixed ``export-``)."""
+    return html.Div([
+        html.Label(_t("preset", lang), htmlFor="export-preset", id="export-preset-label", className="label"),
+        dcc.Dropdown(id="export-preset", options=preset_options(lang), value="a4", clearable=False,
+                     searchable=False),
+        html.Label(_t("format", lang), id="export-format-label", className="label"),
+        dcc.RadioItems(id="export-format", options=format_options(), value="pdf", inline=True,
+                       className="segmented"),
+        html.Label(_t("title", lang), htmlFor="export-title", id="export-title-label", className="label"),
+        dcc.Input(id="export-title", type="text", value="", maxLength=MAX_TITLE_CHARS, debounce=True,
+                  placeholder=_t("title_placeholder", lang), className="text-input", style={"width": "100%"}),
+        html.Button(_t("button", lang), id="export-button", n_clicks=0, className="button"),
+        html.Progress(id="export-progress", value="0", max="3", hidden=True, style={"width": "100%"}),
+        html.Div(id="export-status", role="status", **{"aria-live": "polite"}),
+        html.Details([
+            html.Summary(_t("alt", lang), id="export-alt-label"),
+            html.P(id="export-alt", className="export-alt"),
+        ], id="export-alt-box", open=True, hidden=True),
+        dcc.Download(id="export-download"),
+    ], id="export-panel", className="export-panel-body")
+
+
+def export_response(state_data: Any, preset: Any, fmt: Any, title: Any, lang: Any, *, atlas: Any = None,
+                    progress: Callable[[tuple[str, str]], None] | None = None) -> tuple[Any, str, str, bool]:
+    """(dcc.Download data or None, alt text, status message, alt box hidden) for the panel's inputs.
+
+    Every input comes from the browser and is validated: a bad value gives a message, never an exception."""
+    lang = lang if lang in ("pl", "en") else "pl"
+    if atlas is None:
+        from dashboard.atlas import get_atlas
+
+        atlas = get_atlas()
+    known = [str(p) for p in atlas.projects["id"]]
+    state = FilterState.from_dict(state_data if isinstance(state_data, dict) else {}, known_projects=known)
+    try:
+        spec = ExportSpec(
+            state=state, preset=preset if isinstance(preset, str) else "", format=fmt if isinstance(fmt, str) else "",
+            lang=lang, title=(title.strip() or None) if isinstance(title, str) else None,
+        )
+    except ExportSpecError as exc:
+        return None, "", _t("invalid", lang, error=str(exc)), True
+    if progress:
+        progress(("1", "3"))
+    from dashboard.render import ChromiumMissing, RenderError, render_export
+
+    try:
+        if progress:
+            progress(("2", "3"))
+        result = render_export(spec, atlas)
+    except (ChromiumMissing, RenderError, OSError) as exc:
+        return None, "", _t("failed", lang, error=str(exc)), True
+    if progress:
+        progress(("3", "3"))
+    data = {"content": base64.b64encode(result.content).decode("ascii"), "filename": result.filename,
+            "type": result.mime, "base64": True}
+    status = _t("done", lang, name=result.filename, size=f"{len(result.content) / 1000:.0f}",
+                sec=f"{result.seconds:.1f}")
+    return data, result.alt_text, status, False
+
+
+def register(app) -> None:
+    """The background export callback (+ re-labelling on the language toggle)."""
+    from dashboard.jobs import background_manager
+
+    @app.callback(
+        Output("export-download", "data"), Output("export-alt", "children"), Output("export-status", "children"),
+        Output("export-alt-box", "hidden"),
+        Input("export-button", "n_clicks"),
+        State("state", "data"), State("export-preset", "value"), State("export-format", "value"),
+        State("export-title", "value"), State("lang", "value"),
+        background=True, manager=background_manager(),
+        running=[(Output("export-button", "disabled"), True, False),
+                 (Output("export-progress", "hidden"), False, True)],
+        progress=[Output("export-progress", "value"), Output("export-progress", "max")],
+        prevent_initial_call=True,
+    )
+    def run_export(set_progress, n_clicks, state_data, preset, fmt, title, lang):
+        return export_response(state_data, preset, fmt, title, lang, progress=set_progress)
+
+    @app.callback(
+        Output("export-preset", "options"), Output("export-preset-label", "children"),
+        Output("export-format-label", "children"), Output("export-title-label", "children"),
+        Output("export-title", "placeholder"), Output("export-button", "children"),
+        Output("export-alt-label", "children"),
+        Input("lang", "value"),
+    )
+    def relabel(lang):
+        lang = lang if lang in ("pl", "en") else "pl"
+        return (preset_options(lang), _t("preset", lang), _t("format", lang), _t("title", lang),
+                _t("title_placeholder", lang), _t("button", lang), _t("alt", lang))

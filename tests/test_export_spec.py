@@ -1,0 +1,210 @@
+"""Press export, the pure part: presets, the spec's JSON round-trip and validation, generated texts, the page
+layout (nothing overlapping, nothing outside the margins), alt text. Real atlas, no browser."""
+from __future__ import annotations
+
+import itertools
+import json
+
+import pytest
+
+from dashboard import query
+from dashboard.alttext import alt_text, plural_pl
+from dashboard.export import (
+    PRESETS, Box, ExportSpec, ExportSpecError, cities_word, default_subtitle, default_title, layout_press,
+    map_legend, press_texts, text_width, view_url, wrap,
+)
+from dashboard.state import FilterState
+
+
+@pytest.fixture(scope="module")
+def atlas():
+    from dashboard.atlas import get_atlas
+
+    return get_atlas()
+
+
+# --- presets -------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("name,px,dpi", [
+    ("a4", (2480, 3508), 300), ("a4-landscape", (3508, 2480), 300), ("a5", (1748, 2480), 300),
+    ("social", (1200, 675), 96), ("square", (1080, 1080), 96), ("slide", (1920, 1080), 96),
+])
+def test_preset_pixels_and_dpi(name, px, dpi):
+    p = PRESETS[name]
+    assert (p.width_px, p.height_px) == px and p.dpi == dpi
+    # kaleido renders css size × scale: that must give the pixel size exactly
+    assert round(p.css_width * p.scale) == px[0] and round(p.css_height * p.scale) == px[1]
+
+
+def test_print_presets_are_paper_sizes_in_points():
+    a4, a5 = PRESETS["a4"].size_pt, PRESETS["a5"].size_pt
+    assert a4 == pytest.approx((595.28, 841.89), abs=0.2)
+    assert a5 == pytest.approx((419.53, 595.28), abs=0.2)
+    assert PRESETS["a4-landscape"].size_pt == pytest.approx((841.89, 595.28), abs=0.2)
+
+
+def test_type_reads_at_each_size():
+    """Print type in points: title ≥ 16 pt, body ≥ 8 pt, notes ≥ 6.5 pt; screen type scales with the canvas."""
+    for p in PRESETS.values():
+        assert p.title_size > p.subtitle_size > p.note_size
+        if p.is_print:
+            pt = 72 / 96
+            assert p.title_size * pt >= 16 and p.legend_size * pt >= 8 and p.note_size * pt >= 6.5
+        else:
+            assert p.note_size >= p.width_px / 100   # ≥ 1 % of the width: readable in a feed thumbnail
+
+
+# --- the spec ------------------------------------------------------------------------------------------------
+def test_spec_round_trips_through_json():
+    state = FilterState(projects=("P1", "P4"), match="all", voivodeships=("02", "14"), years=(1990, 2020),
+                        include_unknown_year=False, metric="membership", lang="en")
+    for preset, fmt in itertools.product(PRESETS, ("png", "svg", "pdf")):
+        spec = ExportSpec(state=state, preset=preset, format=fmt, lang="en", title="Miasta – Łódź i Gdańsk",
+                          subtitle=None, logo=True, base_url="https://atlas.example.pl")
+        again = ExportSpec.from_json(spec.to_json())
+        assert again == spec
+        assert json.loads(again.to_json()) == json.loads(spec.to_json())
+
+
+@pytest.mark.parametrize("data,needle", [
+    ({"preset": "a3"}, "preset 'a3'"),
+    ({"format": "jpg"}, "format 'jpg'"),
+    ({"lang": "de"}, "lang 'de'"),
+    ({"title": "x" * 161}, "at most 160"),
+    ({"title": "bad\x07bell"}, "control characters"),
+    ({"title": 5}, "title must be text"),
+    ({"base_url": "javascript:alert(1)"}, "http(s) URL"),
+    ({"colour": "red"}, "unknown export spec field"),
+    ({"state": {"projects": ["P99"]}}, "invalid view"),
+    ({"state": {"years": "2020-1990"}}, "invalid view"),
+])
+def test_spec_validation_names_the_field(data, needle):
+    with pytest.raises(ExportSpecError) as err:
+        ExportSpec.from_dict(data, known_projects=[f"P{i}" for i in range(1, 10)])
+    assert needle in str(err.value)
+
+
+def test_spec_rejects_non_objects():
+    with pytest.raises(ExportSpecError, match="JSON object"):
+        ExportSpec.from_dict(["a4"])
+    with pytest.raises(ExportSpecError, match="not valid JSON"):
+        ExportSpec.from_json("{preset: a4")
+
+
+def test_filename_is_safe():
+    spec = ExportSpec(state=FilterState(projects=("P1", "P2")), preset="a4-landscape", format="svg")
+    assert spec.filename() == "atlas-zmp_P1-P2_a4-landscape.svg"
+
+
+# --- generated texts -----------------------------------------------------------------------------------------
+def test_titles_from_filters_pl_en(atlas):
+    proj = atlas.projects.set_index("id")
+    one = FilterState(projects=("P1",))
+    assert proj.at["P1", "label_pl"] in default_title(atlas, one, "pl")
+    assert proj.at["P1", "label_en"] in default_title(atlas, one, "en")
+    two = FilterState(projects=("P1", "P4"))
+    assert proj.at["P4", "label_en"] in default_title(atlas, two, "en")
+    assert default_title(atlas, FilterState(), "pl") != default_title(atlas, FilterState(metric="membership"), "pl")
+
+
+def test_subtitle_names_voivodeships_years_and_count(atlas):
+    state = FilterState(voivodeships=("02", "14"), years=(1990, 2019), include_unknown_year=False)
+    n = len(query.filter_entities(atlas, state))
+    pl = default_subtitle(atlas, state, "pl", n)
+    assert "dolnośląskie" in pl and "mazowieckie" in pl and "1990–2019" in pl and cities_word(n, "pl") in pl
+    en = default_subtitle(atlas, state, "en", n)
+    assert "voivodeships" in en and "joined 1990–2019" in en
+
+
+@pytest.mark.parametrize("n,pl,en", [(1, "1 miasto", "1 city"), (3, "3 miasta", "3 cities"),
+                                     (5, "5 miast", "5 cities"), (12, "12 miast", "12 cities"),
+                                     (22, "22 miasta", "22 cities"), (1000, "1\u00a0000 miast", "1,000 cities")])
+def test_polish_plurals(n, pl, en):
+    nb = "\u00a0"   # the number never parts from its noun at a line break
+    assert cities_word(n, "pl") == pl.replace(" ", nb) and cities_word(n, "en") == en.replace(" ", nb)
+    assert plural_pl(n, "gmina", "gminy", "gmin") == {"miasto": "gmina", "miasta": "gminy", "miast": "gmin"}[
+        pl.split(" ")[-1]]
+
+
+def test_view_url_reopens_the_view(monkeypatch):
+    monkeypatch.delenv("ATLAS_PUBLIC_URL", raising=False)
+    state = FilterState(projects=("P1",), voivodeships=("14",), lang="en")
+    url = view_url(state)
+    assert url.startswith("http://127.0.0.1:8050/?")
+    assert FilterState.from_query(url.split("?", 1)[1]) == state
+    monkeypatch.setenv("ATLAS_PUBLIC_URL", "https://atlas.miasta.pl/")
+    assert view_url(FilterState()) == "https://atlas.miasta.pl/"
+
+
+def test_legend_is_the_dashboard_classification(atlas):
+    from dashboard import figures
+
+    state = FilterState(projects=("P1", "P2"))
+    lg = map_legend(atlas, state)
+    upd = figures.map_update(atlas, state)
+    # same classes, colours and counts as the dashboard map's colorbar (other gminy first there, last here)
+    assert [e.color for e in lg.entries] == [c for _, c in upd["colorscale"][::2]][1:] + [figures.OTHER_GREY]
+    assert sum(e.count for e in lg.entries) == len(atlas.gminy)
+    for e, tick in zip(lg.entries[:-1], upd["colorbar"]["ticktext"][1:]):
+        assert tick.startswith(e.label)
+
+
+# --- layout geometry -----------------------------------------------------------------------------------------
+def _overlap(a: Box, b: Box) -> bool:
+    return a.x < b.x + b.w and b.x < a.x + a.w and a.y < b.y + b.h and b.y < a.y + a.h
+
+
+@pytest.mark.parametrize("preset", list(PRESETS))
+@pytest.mark.parametrize("lang,projects", [("pl", ()), ("en", ("P1", "P4", "P6"))])
+def test_layout_blocks_inside_margins_and_apart(atlas, preset, lang, projects):
+    state = FilterState(projects=projects, voivodeships=("12", "24", "28"))
+    spec = ExportSpec(state=state, preset=preset, lang=lang, title=None)
+    n = len(query.filter_entities(atlas, state))
+    texts = press_texts(atlas, spec, map_legend(atlas, state), n, uses_gazetteer=True)
+    p = PRESETS[preset]
+    lay = layout_press(p, texts, with_logo=False)
+    boxes = {"title": lay.title_box, "subtitle": lay.subtitle_box, "map": lay.map_box, "legend": lay.legend_box,
+             "accent": lay.accent_box,
+             "footer": lay.footer_box}
+    m = p.margin - 0.5
+    for name, b in boxes.items():
+        assert b.w > 0 and b.h > 0, name
+        assert b.x >= m and b.y >= m and b.x + b.w <= p.css_width - m and b.y + b.h <= p.css_height - m, name
+    for (na, a), (nb, b) in itertools.combinations(boxes.items(), 2):
+        assert not _overlap(a, b), f"{preset}: {na} overlaps {nb}"
+    assert lay.map_box.y + lay.map_box.h < lay.rule_y < lay.footer_box.y
+    # text fits its box: every wrapped line is narrower than the text column
+    for line in lay.title_lines:
+        assert text_width(line, lay.title_size, bold=True) <= lay.title_box.w or " " not in line
+    # the map gets a fair share of the page
+    assert lay.map_box.w * lay.map_box.h >= 0.25 * p.css_width * p.css_height
+
+
+def test_wrap_never_cuts_words():
+    text = "Projekt „Przestrzeń dla partycypacji” – gminy województwa warmińsko-mazurskiego"
+    lines = wrap(text, 20, 200)
+    assert " ".join(lines).replace("\u00a0", " ") == text and len(lines) > 1
+    assert not any(x.startswith("–") for x in lines)
+    assert all(text_width(x, 20) <= 200 or " " not in x for x in lines)
+
+
+# --- alt text ------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("lang", ["pl", "en"])
+def test_alt_text_says_what_how_many_and_where(atlas, lang):
+    state = FilterState(projects=("P1",))
+    spec = ExportSpec(state=state, lang=lang)
+    ent = query.filter_entities(atlas, state)
+    texts = press_texts(atlas, spec, map_legend(atlas, state), len(ent), uses_gazetteer=False)
+    text = alt_text(texts, ent, lang)
+    assert "\n" not in text and texts.title in text
+    top = ent["voivodeship"].value_counts()
+    assert top.index[0] in text and f"({top.iloc[0]})" in text
+    assert str(len(ent)) in text
+    assert ("Źródło" if lang == "pl" else "Source") in text
+
+
+def test_alt_text_for_an_empty_view(atlas):
+    state = FilterState(projects=("P1",), voivodeships=("02",), years=(1900, 1900), include_unknown_year=False)
+    ent = query.filter_entities(atlas, state)
+    assert ent.empty
+    texts = press_texts(atlas, ExportSpec(state=state), map_legend(atlas, state), 0, uses_gazetteer=False)
+    assert "Żadne miasto" in alt_text(texts, ent, "pl")
