@@ -75,6 +75,9 @@ accesslog = os.environ.get("ATLAS_ACCESS_LOG") or None   # e.g. "-" for stdout
 errorlog = "-"
 loglevel = os.environ.get("ATLAS_LOG_LEVEL", "info")
 proc_name = "atlas-zmp"
+# gunicorn 27's control socket defaults to one path per user ($HOME/.gunicorn/gunicorn.ctl): several instances on
+# one machine (N web instances, the load test's ceiling app) would take it from each other. Not needed here.
+control_socket_disable = True
 # Tracebacks never go to clients: the app is served with debug off and hardening.harden() answers JSON errors.
 raw_env = ["DASH_DEBUG=false"]
 

@@ -97,17 +97,36 @@ class DashPage:
             if any(i["id"] == ident and (prop is None or i["property"] == prop) for i in d["inputs"])
         ]
 
+    def matching(self, pattern: dict) -> list[dict]:
+        """Layout components whose dict id matches a wildcard id (ALL/MATCH/ALLSMALLER match any value)."""
+        found = []
+        for comp in walk_components(self.layout):
+            ident = comp["props"].get("id")
+            if isinstance(ident, dict) and set(ident) == set(pattern) and all(
+                isinstance(v, list) or ident[k] == v for k, v in pattern.items()
+            ):
+                found.append(comp)
+        return found
+
     def payload(self, dep: dict, overrides: dict[tuple[str, str], Any] | None = None,
                 changed: list[str] | None = None) -> dict:
         """The renderer's request body for `dep`, values from the layout unless overridden."""
         overrides = overrides or {}
 
-        def item(d: dict) -> dict:
+        def item(d: dict) -> dict | list:
+            if isinstance(d["id"], dict):   # pattern-matching: one entry per matching component
+                return [{"id": c["props"]["id"], "property": d["property"], "value": c["props"].get(d["property"])}
+                        for c in self.matching(d["id"])]
             key = (d["id"], d["property"])
             value = overrides[key] if key in overrides else self.value(d["id"], d["property"])
             return {"id": d["id"], "property": d["property"], "value": value}
 
-        outputs = [{"id": i, "property": p} for i, p in parse_output_spec(dep["output"])]
+        outputs: list = []
+        for ident, prop in parse_output_spec(dep["output"]):
+            if isinstance(ident, dict):
+                outputs.append([{"id": c["props"]["id"], "property": prop} for c in self.matching(ident)])
+            else:
+                outputs.append({"id": ident, "property": prop})
         multi = dep["output"].startswith("..")
         return {
             "output": dep["output"],
@@ -116,6 +135,29 @@ class DashPage:
             "changedPropIds": changed or [],
             "state": [item(d) for d in dep.get("state", [])],
         }
+
+    def follow(self, response: dict, values: dict[tuple[str, str], Any] | None = None,
+               source: str | None = None) -> list[dict]:
+        """Bodies of the server callbacks the renderer fires next because `response` (of the callback whose
+        output spec is `source`) changed their inputs. `values` holds what earlier responses set (updated in
+        place with this response's values)."""
+        values = values if values is not None else {}
+        changed: list[tuple[str, str]] = []
+        for ident, props in (response.get("response") or {}).items():
+            for prop, value in props.items():
+                if isinstance(value, dict) and "__dash_patch_update" in value:
+                    continue
+                values[(ident, prop)] = value
+                changed.append((ident, prop))
+        bodies = []
+        for dep in self.server_callbacks():
+            if dep["output"] == source:   # a callback is not re-fired by its own outputs
+                continue
+            fired = [f"{i}.{p}" for i, p in changed
+                     if any(d["id"] == i and d["property"] == p for d in dep["inputs"])]
+            if fired:
+                bodies.append(self.payload(dep, values, changed=fired))
+        return bodies
 
     def callback_url(self, **params: str) -> str:
         query = {"endId": self.end_id} if self.end_id else {}

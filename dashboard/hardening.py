@@ -142,14 +142,36 @@ def check_callback_body(body: Any, callback_map: dict) -> None:
             )
         for item, dependency in zip(sent, declared):
             _check_dependency(item, dependency, key)
-    outputs = body.get("outputs")
-    if outputs is not None and not isinstance(outputs, (dict, list)):
-        raise CallbackRequestError(400, "'outputs' must be an object or a list.")
-    if isinstance(outputs, list) and not all(isinstance(o, (dict, list)) for o in outputs):
-        raise CallbackRequestError(400, "Every item of 'outputs' must be an object or a list.")
+    _check_outputs(body.get("outputs"), output, spec)
     changed = body.get("changedPropIds", [])
     if not isinstance(changed, list) or not all(isinstance(c, str) for c in changed):
         raise CallbackRequestError(400, "'changedPropIds' must be a list of strings.")
+    # The renderer lists only inputs of this callback that changed; anything else would make
+    # dash.ctx.triggered_id name a component the callback never declared as a trigger.
+    inputs = spec.get("inputs", [])
+    plain = {f"{d.get('id')}.{d.get('property')}" for d in inputs if isinstance(d.get("id"), str)}
+    patterns = {d.get("property") for d in inputs if isinstance(d.get("id"), dict)}
+    for prop_id in changed:
+        if prop_id in plain:
+            continue
+        ident, _, prop = prop_id.rpartition(".")
+        if not (ident.startswith("{") and prop in patterns):
+            raise CallbackRequestError(400, "'changedPropIds' may only name inputs of this callback.")
+
+
+def _check_outputs(outputs: Any, output: str, spec: dict) -> None:
+    """'outputs' as the renderer sends it: one entry per declared output (a list for multi-output callbacks)."""
+    if spec.get("no_output"):
+        return
+    multi = output.startswith("..") and output.endswith("..")
+    count = len(output[2:-2].split("...")) if multi else 1
+    entries = outputs if multi else [outputs]
+    if not isinstance(entries, list) or len(entries) != count:
+        raise CallbackRequestError(400, f"'outputs' must describe the callback's {count} output(s).")
+    for entry in entries:
+        group = entry if isinstance(entry, list) else [entry]   # pattern-matching outputs are lists
+        if not all(isinstance(o, dict) and isinstance(o.get("property"), str) and "id" in o for o in group):
+            raise CallbackRequestError(400, "Every 'outputs' entry needs an 'id' and a 'property'.")
 
 
 def _check_dependency(item: Any, dependency: dict, key: str) -> None:
