@@ -62,6 +62,7 @@ _JST_KIND_ALIASES = {
 }
 _UNKNOWN_WORDS = {"", "-", "--", "?", "??", "b d", "bd", "brak", "brak danych", "nieznany", "nieznana", "n a", "na",
                   "nan", "none", "null", "unknown", "x"}
+_FOOTER = re.compile(r"(razem|suma|ogolem|lacznie|total|sum|liczba (miast|czlonkow|wierszy))\b")
 MIN_JOIN_YEAR = 1990  # ZMP was re-established in 1990/91 (Restitution Congress, Jan 1991)
 POLAND_BBOX = (14.0, 49.0, 24.2, 55.0)  # lon_min, lat_min, lon_max, lat_max
 
@@ -256,6 +257,7 @@ _COMMON_ALIASES = {
     "teryt": ["teryt", "kod teryt", "terc", "kod terc", "teryt gminy", "kod gminy", "teryt jst", "kod jst",
               "teryt code", "code", "gmina code", "teryt kod", "identyfikator teryt"],
     "jst_kind": ["rodzaj", "rodzaj jst", "typ", "typ jst", "jst kind", "kind", "type", "rodzaj jednostki"],
+    "powiat": ["powiat", "pow", "nazwa powiatu", "county", "district"],
     "lon": ["dlugosc geograficzna", "dlugosc", "lon", "lng", "long", "longitude", "x"],
     "lat": ["szerokosc geograficzna", "szerokosc", "lat", "latitude", "y"],
     "source": ["zrodlo", "zrodla", "source", "sources", "list source", "url", "link"],
@@ -334,6 +336,14 @@ def _decode(data: bytes, path) -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as e:
         utf8_err = e
+    loose = data.decode("utf-8", errors="replace")
+    bad = loose.count("\ufffd")
+    good = sum(1 for c in loose if ord(c) > 127 and c != "\ufffd")
+    if good >= 3 and good > 3 * bad:  # mostly valid UTF-8 with a few broken bytes: two encodings mixed
+        line = data[: utf8_err.start].count(b"\n") + 1
+        raise DataFileError(path, f"bad encoding: mixed — mostly UTF-8, but invalid bytes (0x{data[utf8_err.start]:02x}"
+                                  f" at byte {utf8_err.start}, line {line}); probably two files pasted together",
+                            "open it in a spreadsheet, fix the garbled names and save as 'CSV UTF-8'")
     scores = []
     for enc in ("cp1250", "iso8859_2"):
         try:
@@ -406,7 +416,11 @@ def read_rows(path, sheet: str | None = None) -> tuple[list[tuple[int, list]], d
         raise DataFileError(path, f"a sheet name ('{sheet}') was given but the file is not XLSX",
                             "drop '#sheet' for CSV files")
     text, enc = _decode(data, path)
-    delim = _sniff_delimiter(text)
+    m = re.match(r"\s*sep=(.)\s*?(\r\n|\n|\r)", text)
+    if m:  # Excel's separator hint line; Excel does not show it as a row
+        delim, text = m.group(1), text[m.end():]
+    else:
+        delim = _sniff_delimiter(text)
     rows = [(i, [_clean(c) for c in rec]) for i, rec in enumerate(csv.reader(io.StringIO(text), delimiter=delim), 1)]
     return rows, {"encoding": enc, "delimiter": delim}
 
@@ -425,39 +439,52 @@ def _read_xlsx(p: Path, data: bytes, sheet: str | None):
                                 "use file.xlsx#<sheet name>")
         ws = wb[sheet]
     else:
-        ws = wb.worksheets[0]
+        visible = [w for w in wb.worksheets if w.sheet_state == "visible"]
+        ws = (visible or wb.worksheets)[0]
     rows = [(i, [(_clean(v) if isinstance(v, str) else v) for v in rec])
             for i, rec in enumerate(ws.iter_rows(min_row=1, values_only=True), 1)]
-    return rows, {"encoding": "xlsx", "delimiter": "", "sheet": ws.title}
+    return rows, {"encoding": "xlsx", "delimiter": "", "sheet": ws.title, "sheets": wb.sheetnames}
 
 
 # ---------------------------------------------------------------------------------------------- tables
-def _find_header(kind: str, rows, path) -> tuple[int, list, dict[int, str]]:
-    best = None
+def _find_header(kind: str, rows, path, info: dict | None = None) -> tuple[int, list, dict[int, str]]:
+    best, partial = None, (None, [], {})
     for idx, (rownum, cells) in enumerate(rows[:15]):
         mapping: dict[int, str] = {}
         for ci, c in enumerate(cells):
             canon = canonical_column(kind, _cell_text(c)) if _cell_text(c) else None
             if canon and canon not in mapping.values():
                 mapping[ci] = canon
+        if len(mapping) > len(partial[2]):
+            partial = (idx, cells, mapping)
         if all(r in mapping.values() for r in REQUIRED[kind]):
             if best is None or len(mapping) > len(best[2]):
                 best = (idx, cells, mapping)
             if len(mapping) >= 3:
                 break
     if best is None:
-        first = next((cells for _, cells in rows if any(_cell_text(c) for c in cells)), [])
-        headers = [(_cell_text(c)) for c in first if _cell_text(c)]
-        if len(headers) <= 1 and not any(len(c) > 1 for _, c in rows[:5]):
+        if not any(_cell_text(c) for _, cells in rows for c in cells):
+            raise DataFileError(path, "the table is empty" + (f" (sheet '{info['sheet']}')" if info and
+                                                              info.get("sheet") else ""),
+                                "give the sheet that holds the register: file.xlsx#<sheet name>")
+        idx, cells, mapping = partial
+        if idx is None:
+            cells = next((c for _, c in rows if any(_cell_text(x) for x in c)), [])
+        headers = [_cell_text(c) for c in cells if _cell_text(c)]
+        if not mapping and len(headers) <= 1 and not any(len(c) > 1 for _, c in rows[:5]):
             raise DataFileError(path, "not a table: no columns found (one field per line)",
                                 "save the sheet as CSV (comma or semicolon separated) or XLSX")
-        missing = [r for r in REQUIRED[kind]]
+        missing = [r for r in REQUIRED[kind] if r not in mapping.values()]
         accepted = {r: ", ".join(ALIASES[kind][r][:6]) for r in missing}
+        where = ""
+        if info and info.get("sheets") and len(info["sheets"]) > 1:
+            where = f" in sheet '{info['sheet']}' (sheets: {', '.join(info['sheets'])})"
         raise DataFileError(
-            path, f"required column missing for {kind}: " + "; ".join(
+            path, f"required column missing for {kind}{where}: " + "; ".join(
                 f"'{r}' (accepted headers e.g. {accepted[r]})" for r in missing)
             + f". Headers found: {headers[:12]}",
-            "rename the column header (see data/README.md for the accepted names)")
+            "rename the column header (see data/README.md for the accepted names)"
+            + (" or pick the sheet: file.xlsx#<sheet name>" if where else ""))
     return best
 
 
@@ -466,7 +493,7 @@ def read_table(path, kind: str, sheet: str | None = None) -> Table:
         raise ValueError(f"unknown table kind {kind!r}")
     rows, info = read_rows(path, sheet)
     file = str(path)
-    idx, header_cells, mapping = _find_header(kind, rows, path)
+    idx, header_cells, mapping = _find_header(kind, rows, path, info)
     header_row = rows[idx][0]
     headers = {ci: _cell_text(c) for ci, c in enumerate(header_cells)}
     ignored = [h for ci, h in headers.items() if h and ci not in mapping]
@@ -485,6 +512,13 @@ def read_table(path, kind: str, sheet: str | None = None) -> Table:
         if all(_cell_text(c) == "" for c in cells):
             skipped.append(rownum)
             continue
+        texts = [_cell_text(c) for c in cells if _cell_text(c)]
+        if texts and _FOOTER.match(fold(texts[0])) and all(re.fullmatch(r"[\d\s.,:;%-]*", t) or _FOOTER.match(fold(t))
+                                                          for t in texts[1:]) and len(texts) <= 3:
+            problems.append(Problem(file, rownum, None, " ".join(texts),
+                                    "a totals/footer row, not a city; skipped", "delete the row if it is not needed",
+                                    blocking=False))
+            continue
         rec = {"row": rownum, **{k: v for k, v in vals.items()}}
         records.append(rec)
     cols = ["row", *dict.fromkeys(mapping.values())]
@@ -492,6 +526,9 @@ def read_table(path, kind: str, sheet: str | None = None) -> Table:
     table = Table(kind=kind, path=file, frame=raw, problems=problems, header_row=header_row,
                   columns_found={c: headers[ci] for ci, c in mapping.items()}, ignored_columns=ignored,
                   skipped_empty_rows=skipped, encoding=info.get("encoding", ""), delimiter=info.get("delimiter", ""))
+    if not records:
+        table.problems.append(Problem(file, None, None, None, "the file has a header but no data rows",
+                                      "check that this is the right file or sheet"))
     _NORMALISERS[kind](table)
     _validate(table)
     return table
@@ -513,7 +550,7 @@ def _normalise_common(table: Table) -> None:
     f, file = table.frame, table.path
     raw = {c: f[c].copy() if c in f else pd.Series([""] * len(f), index=f.index, dtype=object)
            for c in ("voivodeship", "teryt", "lon", "lat", "jst_kind")}
-    for c in ("name", "voivodeship", "teryt", "jst_kind", "source", "note", "lon", "lat"):
+    for c in ("name", "voivodeship", "teryt", "jst_kind", "powiat", "source", "note", "lon", "lat"):
         _text_column(table, c)
     f["name"] = f["name"].str.replace(r"\s+", " ", regex=True)
     woj, codes, kinds, lons, lats = [], [], [], [], []
@@ -616,6 +653,10 @@ def _normalise_participation(table: Table) -> None:
         if not r["project_id"]:
             table.problems.append(Problem(table.path, int(r["row"]), _col(table, "project_id"), "",
                                           "the project is empty", "write the project id (e.g. P1) or its name"))
+        elif re.fullmatch(r"\s*[A-Za-z]+\d+\s*([,;/+&]|\s+i\s+|\s+and\s+)\s*[A-Za-z]+\d+.*", r["project_id"]):
+            table.problems.append(Problem(table.path, int(r["row"]), _col(table, "project_id"), r["project_id"],
+                                          "several projects in one cell", "write one project per row (copy the "
+                                          "row for each project)"))
 
 
 def _project_key(value: str) -> str:

@@ -39,7 +39,7 @@ _ABBREV_STEMS = {"wlkp": "wielkopol", "wlk": "wielk", "gd": "gdansk", "maz": "ma
                  "wlkp.": "wielkopol"}
 _NAME_PREFIXES = [  # (folded prefix, jst_kind, gmina types)
     ("miasto stoleczne", "town", None), ("m st", "town", None), ("gmina miejsko wiejska", "gmina", "3"),
-    ("gmina miejska", "town", "1"), ("gmina wiejska", "gmina", "2"), ("gmina i miasto", "gmina", "3"),
+    ("gmina miejska", "town", "1"), ("gmina miasto", "town", "1"), ("gmina wiejska", "gmina", "2"), ("gmina i miasto", "gmina", "3"),
     ("miasto i gmina", "gmina", "3"), ("urzad miasta", "town", None), ("urzad miejski w", "town", None),
     ("urzad gminy", "gmina", None), ("miasto", "town", None), ("gmina", "gmina", None), ("gm", "gmina", None),
     ("starostwo powiatowe w", "powiat_seat", None), ("powiat", "powiat", None), ("pow", "powiat", None),
@@ -119,7 +119,8 @@ class JoinReport:
 
     @property
     def ok(self) -> bool:
-        return not self.needs_attention and not self.file_problems
+        """Every row matched and no file-level problem that blocks (notes such as a skipped totals row don't)."""
+        return not self.needs_attention and not any(p.blocking for p in self.file_problems)
 
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame([{**r.to_dict(), "table": r.table} for r in self.rows])
@@ -206,6 +207,7 @@ class Gazetteer:
         self.cw_2026: dict[str, tuple[str, str]] = {}
         self.new_2026: dict[str, str] = {}
         self.became_town: dict[str, str] = {}
+        self.renamed: dict[str, str] = {}
         if crosswalk is not None:
             for r in crosswalk.itertuples(index=False):
                 if r.change == "new_after_2020_no_polygon":
@@ -214,6 +216,9 @@ class Gazetteer:
                     self.cw_2026[r.teryt_2026] = (r.teryt_2020, r.change)
                 if r.change == "type_2_to_3":
                     self.became_town[r.teryt_2020] = r.teryt_2026
+                if r.change == "renamed" and r.teryt_2020 in self.gmina_by_code:  # the 2026 name finds it too
+                    self.renamed[r.teryt_2020] = r.name_2026
+                    self.by_key.setdefault((r.teryt_2020[:2], _key(r.name_2026)), []).append(r.teryt_2020)
         self.all_names = sorted(set(g["name"]))
 
     # -- descriptions
@@ -300,6 +305,9 @@ def parse_jst_name(name: str, jst_kind: str = "") -> tuple[str, str, str | None]
     'm. st. Warszawa' -> ('Warszawa', 'town', None). An explicit jst_kind column wins over the name."""
     kind, types = "", None
     s = name.strip()
+    m = re.fullmatch(r"(.+?)\s+[-–—]\s+((?:gmina|gm\.?|miasto|powiat|pow\.?)\b.*)", s, flags=re.I)
+    if m:  # 'Bolesławiec - miasto', 'Bolesławiec – gmina wiejska'
+        s = f"{m.group(1)} ({m.group(2)})"
     m = re.fullmatch(r"(.+?)\s*[(,]\s*([^()]+?)\s*\)?\s*", s)
     if m:
         inner = fold(m.group(2)).replace(".", " ").strip()
@@ -455,10 +463,24 @@ def _name_candidates(gaz: Gazetteer, name: str, woj: str, kind: str) -> list[str
     return gaz.gminy_named(want, woj or None)
 
 
-def _resolve_name(gaz: Gazetteer, res: RowResult, name: str, woj: str, jst_kind: str) -> None:
+def _renamed_note(gaz: Gazetteer, code: str) -> str:
+    if code in gaz.renamed:
+        return f" (PRG 2020 name '{gaz.candidate(code).name}', renamed '{gaz.renamed[code]}' by 2026)"
+    return ""
+
+
+def _powiat_fits(gaz: Gazetteer, code: str, hint: str) -> bool:
+    h = re.sub(r"^(powiat|pow|m|miasto)\s+", "", _key(hint))
+    if re.fullmatch(r"\d{3,4}", h):
+        return code[:4] == h.zfill(4)
+    p = _key(gaz.powiat_by_code.get(code[:4], ""))
+    return h == p or (len(h) >= 6 and p[:6] == h[:6])
+
+
+def _resolve_name(gaz: Gazetteer, res: RowResult, name: str, woj: str, jst_kind: str, powiat: str = "") -> None:
     want, kind, types = parse_jst_name(name, jst_kind)
     where = VOIVODESHIPS[woj] if woj else "Poland (no voivodeship given)"
-    nowoj = "" if woj else "; no voivodeship given, the name is unique in Poland"
+    nowoj = "" if woj else "; no voivodeship given (searched all of Poland)"
     if kind == "powiat":
         hits = gaz.powiaty_named(want, woj or None)
         method, note = "name", f"powiat by name in {where}{nowoj}"
@@ -481,6 +503,11 @@ def _resolve_name(gaz: Gazetteer, res: RowResult, name: str, woj: str, jst_kind:
                                if k in difflib.get_close_matches(key, list(pool.key), n=3, cutoff=0.7)]
         return
     hits = gaz.gminy_named(want, woj or None)
+    if powiat and len(hits) > 1:  # the row's powiat column narrows same-named gminy
+        narrowed = [t for t in hits if _powiat_fits(gaz, t, powiat)]
+        if narrowed:
+            hits = narrowed
+            nowoj += f"; narrowed by the powiat '{powiat}'"
     if not hits:
         res.status = "unmatched"
         res.reason = f"no gmina named '{want}' in {where}"
@@ -498,6 +525,7 @@ def _resolve_name(gaz: Gazetteer, res: RowResult, name: str, woj: str, jst_kind:
         res.reason = f"by name among {label} in {where}{nowoj}"
         if len(hits) > 1:
             res.reason += "; not " + ", ".join(str(gaz.candidate(t)) for t in hits if t != code)
+        res.reason += _renamed_note(gaz, code)
         return
     if len(first) > 1:
         res.status, res.candidates = "ambiguous", [gaz.candidate(t) for t in first]
@@ -508,7 +536,8 @@ def _resolve_name(gaz: Gazetteer, res: RowResult, name: str, woj: str, jst_kind:
         code = hits[0]
         c = gaz.candidate(code)
         res.status, res.teryt, res.method, res.entity_kind = "matched", code, "name_fallback", "gmina"
-        res.reason = f"no {label} named '{want}' in {where}; the only gmina of that name is {c}"
+        res.reason = f"no {label} named '{want}' in {where}{nowoj}; the only gmina of that name is {c}"
+        res.reason += _renamed_note(gaz, code)
         if code in gaz.became_town:
             res.reason += (f" — it became an urban-rural gmina (a town) after 2020 (2026 TERYT "
                            f"{gaz.became_town[code]}); the 2020 boundaries still show it as rural")
@@ -546,7 +575,9 @@ def resolve_table(table: Table, gaz: Gazetteer | None = None, project_ids: dict[
             res.project_id = r["project_id"]
         probs = by_row.get(row, [])
         res.problems = list(probs)
-        if table.kind == "participation" and project_ids is not None and r["project_id"]:
+        pcol = table.columns_found.get("project_id", "project_id")
+        if table.kind == "participation" and project_ids is not None and r["project_id"] and \
+                not any(p.column == pcol for p in probs):
             pid = project_ids.get(fold(r["project_id"]))
             if pid:
                 res.project_id = pid
@@ -569,7 +600,7 @@ def resolve_table(table: Table, gaz: Gazetteer | None = None, project_ids: dict[
             _resolve_teryt(gaz, res, codes, r["name"], r["woj"], parse_jst_name(r["name"], r["jst_kind"])[1],
                            r["teryt"])
         else:
-            _resolve_name(gaz, res, r["name"], r["woj"], r["jst_kind"])
+            _resolve_name(gaz, res, r["name"], r["woj"], r["jst_kind"], r.get("powiat", ""))
             if i in pip and res.status in ("ambiguous", "unmatched") and res.entity_kind != "powiat":
                 t = pip[i]
                 cands = [c.teryt for c in res.candidates]
@@ -643,6 +674,7 @@ def join(members: Table | None = None, participation: Table | None = None,
             continue
         report.files[t.kind] = t.path
         report.skipped_empty_rows[t.kind] = list(t.skipped_empty_rows)
-        report.file_problems.extend(p for p in t.problems if p.row is None or p.row <= t.header_row)
+        in_rows = set(t.frame["row"]) if "row" in t.frame else set()
+        report.file_problems.extend(p for p in t.problems if p.row not in in_rows)
         report.rows.extend(resolve_table(t, gaz, lookup if t.kind == "participation" else None))
     return report

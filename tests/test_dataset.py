@@ -258,3 +258,68 @@ def test_shipped_tables_read_clean():
     assert proj["label_pl"].str.len().max() < 60 and proj["label_en"].ne("").all()
     tot = ds.read_totals()
     assert set(tot["era"]) == {"interwar", "post1990"} and tot["members"].dtype.kind == "i"
+
+
+def test_excel_sep_line_totals_row_and_header_only(tmp_path):
+    p = tmp_path / "m.csv"
+    p.write_text("sep=,\nMiasto,Woj.,Uwagi\nKraków,małopolskie,a;b;c\nRazem:,1,\n", encoding="utf-8")
+    t = ds.read_members(p)   # the hint line wins over sniffing (';' is more frequent here); Excel hides it
+    assert t.delimiter == "," and t.header_row == 1 and list(t.frame["name"]) == ["Kraków"]
+    (note,) = t.problems
+    assert note.row == 3 and "totals" in note.message and not note.blocking
+    q = tmp_path / "h.csv"
+    q.write_text("Miasto,Woj.\n", encoding="utf-8")
+    (prob,) = ds.read_members(q).problems
+    assert "no data rows" in prob.message and prob.blocking
+
+
+def test_mixed_encodings_are_refused(tmp_path):
+    p = tmp_path / "m.csv"
+    p.write_bytes("Miasto;Woj.\nBolesławiec;dolnośląskie\nŁódź;łódzkie\n".encode() + "Żagań;lubuskie\n".encode("cp1250"))
+    with pytest.raises(DataFileError) as e:
+        ds.read_members(p)
+    assert "mixed" in e.value.reason and "line 4" in e.value.reason
+
+
+def test_iso_8859_2_is_read(tmp_path):
+    p = write_csv(tmp_path / "m.csv", [["Miasto", "Woj."], ["Świętochłowice", "śląskie"], ["Łódź", "łódzkie"]],
+                  encoding="iso8859_2", sep=";")
+    t = ds.read_members(p)
+    assert list(t.frame["name"]) == ["Świętochłowice", "Łódź"] and t.encoding == "iso8859_2"
+
+
+def test_utf16_excel_unicode_text(tmp_path):
+    p = tmp_path / "m.txt"
+    p.write_bytes("Miasto\tWojewództwo\r\nŻagań\tlubuskie\r\n".encode("utf-16"))
+    t = ds.read_members(p)
+    assert t.frame["name"].tolist() == ["Żagań"] and t.frame["woj"].tolist() == ["08"]
+
+
+def test_several_projects_in_one_cell(tmp_path):
+    t = ds.read_participation(write_csv(tmp_path / "p.csv", [["Projekt", "Miasto"], ["P1, P4", "Kielce"],
+                                                             ["P1 i P4", "Radom"]]))
+    assert [p.message for p in t.problems] == ["several projects in one cell"] * 2
+
+
+def test_xlsx_hidden_first_sheet_and_empty_sheet(tmp_path):
+    wb = openpyxl.Workbook()
+    hidden = wb.active
+    hidden.title = "Ukryty"
+    hidden.append(["Nazwisko"])
+    hidden.sheet_state = "hidden"
+    ws = wb.create_sheet("Rejestr")
+    for r in [HEADER_PL, *ROWS]:
+        ws.append(r)
+    wb.create_sheet("Pusty")
+    p = tmp_path / "r.xlsx"
+    wb.save(p)
+    assert len(ds.read_members(p).frame) == 3
+    with pytest.raises(DataFileError) as e:
+        ds.read_members(f"{p}#Pusty")
+    assert "empty" in e.value.reason
+
+
+def test_missing_column_names_only_what_is_missing(tmp_path):
+    with pytest.raises(DataFileError) as e:
+        ds.read_participation(write_csv(tmp_path / "p.csv", [["Miasto", "Woj."], ["Kraków", "12"]]))
+    assert "'project_id'" in e.value.reason and "'name'" not in e.value.reason

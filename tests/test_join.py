@@ -134,7 +134,7 @@ def test_powiat_name_without_voivodeship_is_ambiguous(resolve):
 # ------------------------------------------------------------------------------------------------ ambiguous
 def test_name_without_voivodeship_ambiguous_lists_candidates(resolve):
     r = one(resolve, "Bolesławiec")   # the only town gmina of that name in Poland (1018012 in łódzkie is rural)
-    assert r.status == "matched" and r.teryt == "0201011" and "no voivodeship" in r.reason
+    assert r.status == "matched" and r.teryt == "0201011" and "no voivodeship given" in r.reason
     r = one(resolve, "Brzeg")
     assert r.status == "matched" and r.teryt == "1601011"
     r = one(resolve, "Zakrzewo")  # rural gminy in wielkopolskie and kujawsko-pomorskie, no town of that name
@@ -254,3 +254,27 @@ def test_every_row_has_a_status_and_a_reason(resolve):
     res = resolve(rows)
     assert [r.status for r in res] == ["matched", "invalid", "ambiguous", "unmatched"]
     assert all(r.reason for r in res)
+
+
+@pytest.mark.parametrize("name,woj,expected", [
+    ("Bolesławiec - miasto", "dolnośląskie", "0201011"), ("Bolesławiec – gmina wiejska", "dolnośląskie", "0201022"),
+    ("Gmina Miasto Ełk", "warmińsko-mazurskie", "2805011"), ("Gmina Miejska Ełk", "warmińsko-mazurskie", "2805011"),
+    ("Miasto Bolesławiec", "02", "0201011"), ("„Bolesławiec”", "02", "0201011"), ("BOLESŁAWIEC.", "02", "0201011"),
+])
+def test_name_forms_offices_use(resolve, name, woj, expected):
+    r = one(resolve, name, woj)
+    assert (r.status, r.teryt) == ("matched", expected), r.reason
+
+
+def test_renamed_gmina_found_by_its_2026_name(resolve):
+    r = one(resolve, "Nowiny", "świętokrzyskie")     # Sitkówka-Nowiny in PRG 2020
+    assert (r.status, r.teryt) == ("matched", "2604172") and "renamed" in r.reason
+
+
+def test_powiat_column_narrows_same_named_gminy(resolve):
+    header = ("Miasto", "Powiat", "Województwo")
+    res = resolve([("Biskupiec", "olsztyński", "warmińsko-mazurskie"), ("Biskupiec", "nowomiejski", "28"),
+                   ("Zakrzewo", "powiat złotowski", ""), ("Zakrzewo", "", "")], header=header)
+    assert [(r.status, r.teryt) for r in res] == [("matched", "2814023"), ("matched", "2812022"),
+                                                 ("matched", "3031072"), ("ambiguous", None)]
+    assert "powiat" in res[1].reason
