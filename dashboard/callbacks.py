@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 import dash
-from dash import ALL, Input, Output, Patch, State, ctx, html, no_update
+from dash import Input, Output, Patch, State, ctx, html, no_update
 
 from dashboard import figures, layout, query
 from dashboard.i18n import t
@@ -102,8 +102,6 @@ def next_state(old: FilterState, trigger: Any, value: Any, known_projects: set[s
     if trigger == "by-project":
         ids = [c for c in codes_from_bars(_points(value)) if c in known_projects]
         return old.replace(projects=_toggle(old.projects, ids)) if ids else old
-    if isinstance(trigger, dict) and trigger.get("type") == "chip":
-        return remove_chip(old, str(trigger.get("key", "")))
     return old
 
 
@@ -191,11 +189,12 @@ def register(app: dash.Dash, atlas: Any, urls: Any) -> None:
         Input("growth", "clickData"), Input("growth", "selectedData"),
         Input("by-voivodeship", "clickData"), Input("by-voivodeship", "selectedData"),
         Input("by-project", "clickData"), Input("by-project", "selectedData"),
-        Input({"type": "chip", "key": ALL}, "n_clicks"),
-        State("state", "data"),
+        *[Input(f"chip-{i}", "n_clicks") for i in range(layout.MAX_CHIPS)],
+        State("chip-keys", "data"), State("state", "data"),
     )
     def controller(search, *args):
         old = FilterState.from_dict(args[-1], known_projects=known_projects)
+        chip_keys = args[-2] if isinstance(args[-2], list) else []
         old = FilterState.from_dict(old.to_dict())  # drop notices of the stored state
         trig = ctx.triggered_id
         fired = ctx.triggered[0] if ctx.triggered else {}
@@ -205,10 +204,11 @@ def register(app: dash.Dash, atlas: Any, urls: Any) -> None:
         if trig is None or trig == "url":
             new = FilterState.from_query(search or "", known_projects=known_projects)
             notice = notice_text(new)
-        elif isinstance(trig, dict):
-            if not value:  # chips re-rendered (n_clicks None): not a click
+        elif isinstance(trig, str) and trig.startswith("chip-"):
+            slot = int(trig[5:])
+            if not value or slot >= len(chip_keys) or not isinstance(chip_keys[slot], str):
                 return _nothing()
-            new = next_state(old, trig, value, known_projects)
+            new = remove_chip(old, chip_keys[slot])
         elif trig == "map":
             new = next_state(old, "map.selectedData", value, known_projects)
         elif trig in CHART_DIMENSIONS:
@@ -242,24 +242,27 @@ def register(app: dash.Dash, atlas: Any, urls: Any) -> None:
 
     @app.callback(
         Output("map", "figure"), Output("growth", "figure"), Output("by-voivodeship", "figure"),
-        Output("by-project", "figure"), Output("chips", "children"), Output("view", "data"),
+        Output("by-project", "figure"), Output("view", "data"),
+        Output("chip-keys", "data"), Output("chips-none", "hidden"), Output("chips-none", "children"),
+        *[Output(f"chip-{i}", "children") for i in range(layout.MAX_CHIPS)],
+        *[Output(f"chip-{i}", "hidden") for i in range(layout.MAX_CHIPS)],
         Input("state", "data"), State("view", "data"),
         prevent_initial_call=True,
     )
     def render(state_data, view):
         state = FilterState.from_dict(state_data, known_projects=known_projects)
         view = view if isinstance(view, dict) else {}
-        chips = render_chips(atlas, state)
+        chips = chip_outputs(atlas, state)
         new_view = {"lang": state.lang, "focus": state.focus}
         if view.get("lang") != state.lang:  # language change: full figures (labels, hover, legend)
             return (figures.map_figure(atlas, state, urls.gminy, outline=urls.wojewodztwa),
                     figures.growth_figure(atlas, state), figures.voivodeship_figure(atlas, state),
-                    figures.project_figure(atlas, state), chips, new_view)
+                    figures.project_figure(atlas, state), new_view, *chips)
         return (map_patch(atlas, state, zoom=view.get("focus") != state.focus),
                 growth_patch(figures.growth_update(atlas, state)),
                 bar_patch(figures.voivodeship_update(atlas, state)),
                 bar_patch(figures.project_update(atlas, state)),
-                chips, new_view if new_view != view else no_update)
+                new_view if new_view != view else no_update, *chips)
 
     @app.callback(
         Output("table", "data"), Output("table-count", "children"),
@@ -308,7 +311,7 @@ def register(app: dash.Dash, atlas: Any, urls: Any) -> None:
         return options if options or search else no_update
 
     @app.callback(
-        Output({"type": "i18n", "key": ALL}, "children"),
+        *[Output(f"i18n-{key}", "children") for key in layout.I18N_KEYS],
         Output("projects", "options"), Output("match", "options"), Output("metric", "options"),
         Output("unknown-year", "options"), Output("projects", "placeholder"),
         Output("voivodeships", "placeholder"), Output("town", "placeholder"),
@@ -318,8 +321,7 @@ def register(app: dash.Dash, atlas: Any, urls: Any) -> None:
     )
     def lang_texts(lang):
         lang = lang if lang in ("pl", "en") else "pl"
-        keys = [o["id"]["key"] for o in ctx.outputs_list[0]]
-        return ([t(k, lang) for k in keys], layout.project_options(atlas, lang), layout.match_options(lang),
+        return (*[t(k, lang) for k in layout.I18N_KEYS], layout.project_options(atlas, lang), layout.match_options(lang),
                 layout.metric_options(lang), layout.unknown_options(lang), t("projects_placeholder", lang),
                 t("voivodeships_placeholder", lang), t("town_placeholder", lang), layout.strip(atlas, lang),
                 layout.coverage_note(atlas, lang), layout.table_columns(lang))
@@ -331,15 +333,15 @@ def _sort_spec(sort_by: Any) -> list[dict]:
     return [s for s in sort_by if isinstance(s, dict) and s.get("column_id") in query.TABLE_COLUMNS][:1]
 
 
-def render_chips(atlas: Any, state: FilterState) -> list:
-    chips = chips_for(atlas, state)
-    if not chips:
-        return [html.Span(t("no_filters", state.lang), className="muted")]
-    return [html.Button([label, html.Span("×", className="chip-x", **{"aria-hidden": "true"})],
-                        id={"type": "chip", "key": key}, className="chip", n_clicks=0,
-                        title=t("remove_filter", state.lang),
-                        **{"aria-label": f"{t('remove_filter', state.lang)}: {label}"})
-            for key, label in chips]
+def chip_outputs(atlas: Any, state: FilterState) -> list:
+    """chip-keys, chips-none hidden/text, then children and hidden of every chip slot."""
+    chips = chips_for(atlas, state)[:layout.MAX_CHIPS]
+    remove = t("remove_filter", state.lang)
+    children = [[label, html.Span(f" ({remove})", className="sr-only"),
+                 html.Span("×", className="chip-x", **{"aria-hidden": "true"})] for _, label in chips]
+    children += [""] * (layout.MAX_CHIPS - len(chips))
+    hidden = [i >= len(chips) for i in range(layout.MAX_CHIPS)]
+    return [[key for key, _ in chips], bool(chips), t("no_filters", state.lang), *children, *hidden]
 
 
 def map_patch(atlas: Any, state: FilterState, zoom: bool) -> Patch:

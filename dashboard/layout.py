@@ -1,7 +1,9 @@
 """The page: thin Dash components around the pure figures. Built once per app (no per-user data).
 
-Every translatable text element carries id {"type": "i18n", "key": <i18n key>} so one callback can switch the
-language; option lists and the strip are re-rendered by the same callback.
+Every translatable text element carries the id "i18n-<key>" (plain string ids: the callback guard of
+dashboard.hardening checks ids literally) and is listed in I18N_KEYS, so one callback can switch the language;
+option lists and the strip are re-rendered by the same callback. Active-filter chips use a fixed pool of
+MAX_CHIPS buttons ("chip-0" …) for the same reason.
 """
 from __future__ import annotations
 
@@ -15,13 +17,17 @@ from dashboard.geo_routes import GeoUrls
 from dashboard.i18n import format_figure, format_number, t
 from dashboard.state import FilterState
 
+MAX_CHIPS = 24
+I18N_KEYS: list[str] = []  # filled by tr() while the layout is built (same keys for every app)
 STRIP_KEYS = ("members", "new_members", "projects", "project_cities", "publications", "ave_pln")
 _URL = re.compile(r"https?://[^\s;,)]+")
 
 
 def tr(key: str, lang: str = "pl", tag=html.Span, **kwargs: Any):
     """A translatable text element."""
-    return tag(t(key, lang), id={"type": "i18n", "key": key}, **kwargs)
+    if key not in I18N_KEYS:
+        I18N_KEYS.append(key)
+    return tag(t(key, lang), id=f"i18n-{key}", **kwargs)
 
 
 def graph_config(urls: GeoUrls, filename: str) -> dict[str, Any]:
@@ -216,7 +222,11 @@ def build_layout(atlas: Any, urls: GeoUrls, export_panel: Any = None) -> html.Di
             html.Div([html.Span(tr("active_filters", lang), className="control-label"),
                       html.Button(tr("clear_all", lang), id="clear", className="button-link", n_clicks=0)],
                      className="chips-head"),
-            html.Div(id="chips", className="chips", **{"aria-live": "polite"}),
+            html.Div([html.Span(t("no_filters", lang), id="chips-none", className="muted")] + [
+                html.Button("", id=f"chip-{i}", className="chip", n_clicks=0, hidden=True)
+                for i in range(MAX_CHIPS)
+            ], id="chips", className="chips", **{"aria-live": "polite"}),
+            dcc.Store(id="chip-keys", data=[]),
         ], className="control"),
         html.Details([
             html.Summary([tr("export", lang), " / Export"]),

@@ -1,0 +1,228 @@
+"""The dashboard in a real browser (headless Debian Chromium via dash[testing]), against the real atlas and the
+real 2,477 gminy. One app server and one browser for the whole module; the tests run in order and each starts
+from a fresh page load of the URL it needs."""
+from __future__ import annotations
+
+import csv
+import os
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.actions.action_builder import ActionBuilder
+from selenium.webdriver.common.by import By
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+N_GMINY = 2477
+
+
+@pytest.fixture(scope="module")
+def atlas():
+    from dashboard.atlas import get_atlas
+
+    return get_atlas()
+
+
+@pytest.fixture(scope="module")
+def duo(request, atlas, tmp_path_factory):
+    """A module-scoped dash_duo: one threaded server + one headless Chromium."""
+    from dash.testing.application_runners import ThreadedRunner
+    from dash.testing.composite import DashComposite
+
+    from dashboard.app import create_app
+
+    app = create_app(atlas)
+    download = tmp_path_factory.mktemp("download")
+    with ThreadedRunner() as server:
+        with DashComposite(server=server, browser="Chrome", headless=request.config.getoption("headless"),
+                           options=request.config.hook.pytest_setup_options(), download_path=str(download),
+                           percy_finalize=False, pause=False) as dc:
+            dc.start_server(app, port=8122)
+            dc.driver.set_window_size(1600, 1100)
+            dc.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                                      {"width": 1600, "height": 1100, "deviceScaleFactor": 1, "mobile": False})
+            yield dc
+
+
+def load(duo, query: str = "") -> None:
+    duo.driver.get(duo.server_url + "/" + query)
+    wait_js(duo, f"return gminy_paths() >= {N_GMINY}", timeout=20)
+    duo.driver.get_log("browser")  # start each test with an empty console log? no: keep for the first test
+
+
+HELPERS = """
+window.gminy_paths = function() {
+  const layer = document.querySelector('#map .choroplethlayer .trace');
+  return layer ? layer.querySelectorAll('path.choroplethlocation').length : 0;
+};
+"""
+
+
+def js(duo, script: str, *args):
+    return duo.driver.execute_script(HELPERS + script, *args)
+
+
+def wait_js(duo, script: str, timeout: float = 10.0):
+    end = time.time() + timeout
+    last = None
+    while time.time() < end:
+        try:
+            last = js(duo, script)
+            if last:
+                return last
+        except Exception as exc:  # noqa: BLE001 — page still loading
+            last = exc
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for: {script} (last: {last!r})")
+
+
+def graph_data(duo, gid: str):
+    return js(duo, f"const gd = document.querySelector('#{gid} .js-plotly-plot'); "
+                   "return gd.data.map(t => ({z: t.z, x: t.x, y: t.y, customdata: t.customdata, "
+                   "selectedpoints: t.selectedpoints, locations: t.locations}));")
+
+
+def fills(duo):
+    return js(duo, "return Array.from(document.querySelector('#map .choroplethlayer .trace')"
+                   ".querySelectorAll('path.choroplethlocation')).map(p => getComputedStyle(p).fill);")
+
+
+def search(duo) -> str:
+    return js(duo, "return window.location.search;")
+
+
+def test_page_loads_clean_offline_with_every_gmina(duo):
+    duo.driver.get(duo.server_url + "/")
+    wait_js(duo, f"return gminy_paths() >= {N_GMINY}", timeout=30)
+    assert js(duo, "return gminy_paths();") == N_GMINY
+    time.sleep(1.0)
+    severe = [e for e in duo.driver.get_log("browser") if e.get("level") == "SEVERE"]
+    assert severe == [], severe
+    hosts = js(duo, "return performance.getEntriesByType('resource').map(e => e.name);")
+    outside = [u for u in hosts if urlparse(u).hostname not in ("127.0.0.1", "localhost")]
+    assert outside == [], outside
+    # the strip and the coverage note are there, with Polish number formats
+    assert "333" in duo.find_element("#strip").text
+    assert "członków" in duo.find_element("#coverage").text
+
+
+def test_choosing_a_project_changes_map_colours_and_charts(duo, atlas):
+    load(duo)
+    before_fills = fills(duo)
+    before_voiv = graph_data(duo, "by-voivodeship")[0]["x"]
+    dropdown = duo.find_element("#projects")
+    dropdown.click()
+    option = wait_js(duo, "const o = Array.from(document.querySelectorAll('[role=option]'))"
+                          ".find(e => e.textContent.includes('Rozwój średnich')); return o || null;")
+    option.click()
+    wait_js(duo, "return window.location.search.includes('p=P1');")
+    duo.driver.find_element(By.TAG_NAME, "body").click()
+    wait_js(duo, "const t = document.querySelector('#map .choroplethlayer .trace');"
+                 f"return JSON.stringify(Array.from(t.querySelectorAll('path.choroplethlocation')).map(p => getComputedStyle(p).fill)) !== {repr(__import__('json').dumps(before_fills))};")
+    after_fills = fills(duo)
+    assert after_fills != before_fills
+    # P1 has fewer cities than the whole data: fewer coloured gminy
+    grey = before_fills.count(max(set(before_fills), key=before_fills.count))
+    assert after_fills.count(max(set(after_fills), key=after_fills.count)) > grey
+    wait_js(duo, f"const gd = document.querySelector('#by-voivodeship .js-plotly-plot');"
+                 f"return JSON.stringify(gd.data[0].x) !== '{__import__('json').dumps(before_voiv)}';")
+    proj = graph_data(duo, "by-project")[0]
+    assert [proj["customdata"][i] for i in proj["selectedpoints"]] == ["P1"]
+    assert "Rozwój średnich" in duo.find_element("#chips").text
+
+
+def test_a_bar_click_filters_the_map(duo, atlas):
+    load(duo)
+    data = graph_data(duo, "by-voivodeship")[0]
+    top = data["customdata"][-1]  # horizontal bars: the largest is drawn last (on top)
+    bars = duo.driver.find_elements(By.CSS_SELECTOR, "#by-voivodeship g.point path")
+    ActionChains(duo.driver).move_to_element(bars[-1]).click().perform()
+    wait_js(duo, f"return window.location.search.includes('woj={top}');")
+    wait_js(duo, "const gd = document.querySelector('#map .js-plotly-plot');"
+                 f"return gd.data[0].z.every((v, i) => v === 0 || gd.data[0].locations[i].startsWith('{top}'));")
+    z = graph_data(duo, "map")[0]
+    coloured = [loc for loc, v in zip(z["locations"], z["z"]) if v > 0]
+    assert coloured and all(loc.startswith(top) for loc in coloured)
+
+
+def test_a_box_select_on_the_map_filters_the_charts(duo):
+    load(duo)
+    before = sum(graph_data(duo, "by-voivodeship")[0]["x"])
+    rect = js(duo, "const r = document.querySelector('#map .js-plotly-plot').getBoundingClientRect();"
+                   "return {x: r.left, y: r.top, w: r.width, h: r.height};")
+    # a real mouse drag (dragmode "select") over the south-east of the map area, in viewport coordinates
+    start = (rect["x"] + rect["w"] * 0.55, rect["y"] + rect["h"] * 0.55)
+    end = (rect["x"] + rect["w"] * 0.75, rect["y"] + rect["h"] * 0.8)
+    builder = ActionBuilder(duo.driver)
+    builder.pointer_action.move_to_location(int(start[0]), int(start[1]))
+    builder.pointer_action.pointer_down()
+    for f in (0.2, 0.4, 0.6, 0.8, 1.0):
+        builder.pointer_action.move_to_location(int(start[0] + (end[0] - start[0]) * f),
+                                                int(start[1] + (end[1] - start[1]) * f))
+    builder.pointer_action.pointer_up()
+    builder.perform()
+    wait_js(duo, "return window.location.search.includes('sel=');", timeout=10)
+    after = graph_data(duo, "by-voivodeship")
+    assert 0 < sum(after[0]["x"]) < before
+    sel = graph_data(duo, "map")[0]["selectedpoints"]
+    assert sel and len(sel) < N_GMINY
+
+
+def test_the_url_round_trips_and_a_tampered_url_gives_a_notice(duo, atlas):
+    load(duo, "?p=P2&woj=14&lang=en&metric=membership")
+    wait_js(duo, "return document.querySelector('h1').textContent.includes('Atlas of');")
+    assert search(duo) == "?p=P2&woj=14&metric=membership&lang=en"
+    data = graph_data(duo, "by-project")[0]
+    assert [data["customdata"][i] for i in data["selectedpoints"]] == ["P2"]
+    assert "other gminy" in " ".join(js(duo, "return Array.from(document.querySelectorAll('#map .cbaxis text, #map .colorbar text')).map(t => t.textContent);"))
+    # a reload restores the same view
+    duo.driver.refresh()
+    wait_js(duo, f"return gminy_paths() >= {N_GMINY};", timeout=20)
+    wait_js(duo, "return document.querySelector('h1').textContent.includes('Atlas of');")
+    assert search(duo) == "?p=P2&woj=14&metric=membership&lang=en"
+    # tampered: the default view for the bad parts, a visible notice, no error
+    load(duo, "?woj=99&years=abc&p=P1")
+    wait_js(duo, "const n = document.getElementById('notice'); return n && !n.hidden && n.textContent.length > 0;")
+    assert search(duo) == "?p=P1"
+    severe = [e for e in duo.driver.get_log("browser") if e.get("level") == "SEVERE"]
+    assert severe == [], severe
+
+
+def test_the_language_toggle(duo):
+    load(duo)
+    assert duo.find_element("h1").text == "Atlas Związku Miast Polskich"
+    duo.driver.find_element(By.CSS_SELECTOR, "#lang input[value='en']").find_element(By.XPATH, "./../..").click()
+    wait_js(duo, "return document.querySelector('h1').textContent.includes('Atlas of');")
+    wait_js(duo, "return window.location.search.includes('lang=en');")
+    assert "Filters" in duo.find_element(".filters").text
+    wait_js(duo, "return Array.from(document.querySelectorAll('#growth text')).some(t => t.textContent === 'year unknown');")
+
+
+def test_the_table_csv_holds_exactly_the_filtered_rows(duo, atlas):
+    from dashboard import query
+    from dashboard.state import FilterState
+
+    load(duo, "?woj=02")
+    state = FilterState.from_query("woj=02")
+    expected = query.table_frame(atlas, state)
+    wait_js(duo, f"return document.getElementById('table-count').textContent.includes('({len(expected)})');")
+    shown = js(duo, "return Array.from(document.querySelectorAll('#table td[data-dash-column=teryt]')).map(td => td.textContent);")
+    assert shown == list(expected["teryt"])
+    folder = Path(duo.download_path)
+    for f in folder.glob("*.csv"):
+        f.unlink()
+    duo.find_element("#csv-button").click()
+    end = time.time() + 10
+    while time.time() < end and not list(folder.glob("*.csv")):
+        time.sleep(0.1)
+    (path,) = list(folder.glob("*.csv"))
+    time.sleep(0.2)
+    with open(path, encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    assert rows[0][:2] == ["Miasto / JST", "TERYT"]
+    assert [r[1] for r in rows[1:]] == shown
+    assert len(rows) - 1 == len(expected) > 0
+    os.remove(path)
