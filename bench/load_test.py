@@ -92,13 +92,21 @@ class Gunicorn:
         raise RuntimeError(f"gunicorn {self.app} not ready within {self.ready_timeout:.0f} s; see {self.log_path}")
 
     def __exit__(self, *exc) -> None:
-        if self.proc and self.proc.poll() is None:
+        if not self.proc:
+            return
+        if self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGTERM)
             try:
                 self.proc.wait(timeout=35)
             except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
+                pass
+        # Background-job processes (Dash's DiskcacheManager forks them from a worker) may outlive the master:
+        # everything left in the server's process group goes too.
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.proc.wait()
 
     def workers(self) -> list[int]:
         """PIDs of the master's worker processes."""

@@ -221,6 +221,11 @@ def _enable_compression(server) -> None:
     server.config.setdefault("COMPRESS_ALGORITHM_STREAMING", ["br", "deflate"])
     server.config.setdefault("COMPRESS_BR_LEVEL", 4)
     server.config.setdefault("COMPRESS_LEVEL", 6)
+    # Files are streamed (send_file) and compressed on the fly; Flask-Compress then tags the ETag with the
+    # algorithm ("abc:br"), so If-None-Match revalidation only works where it re-evaluates the condition itself.
+    file_endpoints = {r.endpoint for r in server.url_map.iter_rules()
+                      if r.endpoint.endswith("static") or r.endpoint.startswith("atlas_geo")}
+    server.config.setdefault("COMPRESS_STREAMING_ENDPOINT_CONDITIONAL", sorted(file_endpoints | {"static"}))
     if not server.extensions.get("compress"):
         Compress(server)
 
