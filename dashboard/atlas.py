@@ -72,8 +72,17 @@ def build_atlas(members=None, projects=None, participation=None) -> Atlas:
 
     ents: dict[str, dict] = {}
 
+    def display_name(code: str, name: str) -> str:
+        """A rural gmina sharing its name with a town gmina gets '(gmina wiejska)': 'Bartoszyce (gmina wiejska)'."""
+        if len(code) == 7 and code[6] == "2" and "(" not in name:
+            same = gaz.gminy_named(gaz.candidate(code).name, code[:2])
+            if len(same) > 1:
+                return f"{name} (gmina wiejska)"
+        return name
+
     def entity(res, name: str) -> dict:
         code = res.teryt
+        name = display_name(code, name)
         if code not in ents:
             cand = gaz.candidate(code)
             lon, lat, src = gaz.point(code)
@@ -95,7 +104,7 @@ def build_atlas(members=None, projects=None, participation=None) -> Atlas:
         r = mf.loc[res.index]
         e = entity(res, r["name"])
         e["is_member"] = True
-        e["name"] = r["name"]
+        e["name"] = display_name(res.teryt, r["name"])
         e["member_source"] = r["source"]
         e["join_year"] = r["join_year"]
     pf = p_table.frame
@@ -104,7 +113,7 @@ def build_atlas(members=None, projects=None, participation=None) -> Atlas:
         if res.teryt is None or res.status not in ("matched", "invalid") or not res.project_id:
             continue
         r = pf.loc[res.index]
-        e = entity(res, r["name"] if len(res.teryt) == 7 else r["name"])
+        e = entity(res, r["name"])
         e["projects"].add(res.project_id)
         links.append({"project_id": res.project_id, "entity_id": res.teryt, "teryt": res.teryt, "role": r["role"],
                       "source": r["source"], "year": r["year"], "row": res.row})

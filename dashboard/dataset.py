@@ -509,8 +509,8 @@ def read_table(path, kind: str, sheet: str | None = None) -> Table:
     records, skipped = [], []
     for rownum, cells in rows[idx + 1:]:
         vals = {canon: (cells[ci] if ci < len(cells) else None) for ci, canon in mapping.items()}
-        if all(_cell_text(c) == "" for c in cells):
-            skipped.append(rownum)
+        if all(_cell_text(c) == "" for c in cells) or all(_cell_text(v) == "" for v in vals.values()):
+            skipped.append(rownum)  # empty, or only unrecognised columns filled (e.g. a pre-numbered 'Lp.')
             continue
         texts = [_cell_text(c) for c in cells if _cell_text(c)]
         if texts and _FOOTER.match(fold(texts[0])) and all(re.fullmatch(r"[\d\s.,:;%-]*", t) or _FOOTER.match(fold(t))

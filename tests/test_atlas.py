@@ -88,6 +88,8 @@ def test_participants_that_are_not_towns(atlas):
     assert e.loc["1601", "kind"] == "powiat"                                              # powiat brzeski
     assert e.loc["3019", "kind"] == "powiat"                                              # powiat pilski
     assert e.loc["2801032", "jst_kind"] == "gmina" and not e.loc["2801032", "is_member"]  # Bartoszyce (gmina)
+    assert e.loc["2801032", "name"] == "Bartoszyce (gmina wiejska)"   # never two 'Bartoszyce' in the UI
+    assert e.loc["1016102", "name"] == "Ujazd"                          # the only gmina of that name
     assert e.loc["0606052", "projects"] == ("P9",)                                        # Krasnystaw (g. wiejska)
 
 

@@ -124,10 +124,11 @@ def test_junk_rows_above_header_keep_excel_row_numbers(tmp_path):
 
 
 def test_empty_rows_are_skipped_and_counted(tmp_path):
-    rows = [HEADER_PL, ROWS[0], ["", "", "", ""], [" ", "", "", "  "], ROWS[1]]
+    rows = [["Lp.", *HEADER_PL], ["1", *ROWS[0]], ["", "", "", "", ""], ["", " ", "", "", "  "], ["3", *ROWS[1]],
+            ["4", "", "", "", ""]]   # a pre-numbered row with nothing else is empty too
     t = ds.read_members(write_csv(tmp_path / "m.csv", rows))
     assert list(t.frame["row"]) == [2, 5]
-    assert t.skipped_empty_rows == [3, 4]
+    assert t.skipped_empty_rows == [3, 4, 6]
 
 
 def test_unknown_columns_are_ignored_and_listed(tmp_path):
