@@ -1,0 +1,84 @@
+"""`python -m dashboard export`: bad arguments exit 2 with a message naming the problem; real runs write the
+file and its alt text (single view and --all-projects)."""
+from __future__ import annotations
+
+import io
+
+import pytest
+from PIL import Image
+
+from dashboard.export_cli import main, parse_voivodeships
+
+
+@pytest.mark.parametrize("argv,needle", [
+    ([], "--preset"),
+    (["--preset", "a3", "--out", "x.pdf"], "invalid choice: 'a3'"),
+    (["--preset", "a4", "--format", "jpg", "--out", "x.jpg"], "invalid choice: 'jpg'"),
+    (["--preset", "a4", "--format", "pdf", "--out", "x.png"], "suffix .png but --format is pdf"),
+    (["--preset", "a4", "--out", "mapa"], "cannot tell the format"),
+    (["--preset", "a4", "--format", "pdf"], "missing --out FILE"),
+    (["--preset", "a4", "--format", "pdf", "--out", "x.pdf", "--years", "2020-1990"], "FROM (2020) is after TO"),
+    (["--preset", "a4", "--format", "pdf", "--out", "x.pdf", "--years", "dawno"], "not a range like 1990-2020"),
+    (["--preset", "a4", "--format", "pdf", "--out", "x.pdf", "--years", "1066-1990"], "within 1900-2100"),
+    (["--preset", "a4", "--format", "pdf", "--out", "x.pdf", "--project", "P99"], "P99: no such project"),
+    (["--preset", "a4", "--format", "pdf", "--out", "x.pdf", "--voivodeship", "bawaria"], "is not a województwo"),
+    (["--preset", "a4", "--format", "pdf", "--out", "x.pdf", "--lang", "de"], "invalid choice: 'de'"),
+    (["--preset", "a4", "--format", "pdf", "--out", "x.pdf", "--title", "   "], "--title is empty"),
+    (["--preset", "a4", "--format", "pdf", "--out", "x.pdf", "--title", "x" * 200], "at most 160"),
+    (["--preset", "a4", "--format", "png", "--all-projects"], "needs --out-dir"),
+    (["--preset", "a4", "--format", "png", "--all-projects", "--out", "x.png"], "not --out"),
+    (["--preset", "a4", "--format", "png", "--all-projects", "--out-dir", "d", "--project", "P1"],
+     "cannot be combined"),
+    (["--preset", "a4", "--all-projects", "--out-dir", "d"], "needs --format"),
+    (["--preset", "a4", "--format", "png", "--out-dir", "d", "--out", "x.png"], "only for --all-projects"),
+    (["--preset", "a4", "--format", "pdf", "--out", "x.pdf", "--bogus"], "unrecognized arguments: --bogus"),
+])
+def test_bad_arguments_exit_2_with_a_clear_message(capsys, argv, needle):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert needle in err, err
+    assert err.startswith("python -m dashboard export: error:")
+
+
+def test_out_that_is_a_folder(capsys, tmp_path):
+    (tmp_path / "d.pdf").mkdir()
+    assert main(["--preset", "a4", "--out", str(tmp_path / "d.pdf")]) == 2
+    assert "is a folder" in capsys.readouterr().err
+
+
+def test_voivodeship_names_are_forgiving():
+    names = {"12": "małopolskie", "24": "śląskie", "26": "świętokrzyskie", "14": "mazowieckie"}
+    assert parse_voivodeships(["Śląskie", "slaskie", "woj. małopolskie", "14"], names) == ("12", "14", "24")
+    assert parse_voivodeships(["swietokrzyskie"], names) == ("26",)
+
+
+def test_help_exits_0(capsys):
+    assert main(["--help"]) == 0
+    assert "--all-projects" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_export_one_view(tmp_path, capsys):
+    out = tmp_path / "press" / "mapa.png"
+    code = main(["export", "--preset", "a5", "--project", "P1", "--voivodeship", "śląskie", "--voivodeship", "14",
+                 "--years", "1990-2024", "--lang", "en", "--title", "Our towns", "--out", str(out)])
+    assert code == 0, capsys.readouterr().err
+    img = Image.open(io.BytesIO(out.read_bytes()))
+    assert img.size == (1748, 2480) and round(img.info["dpi"][0]) == 300
+    alt = out.with_suffix(".txt").read_text(encoding="utf-8")
+    assert alt.startswith("Map of Poland's gminy") and "Our towns" in alt
+    assert f"wrote {out}" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_all_projects_one_file_each(tmp_path, capsys):
+    from dashboard.atlas import get_atlas
+
+    ids = list(get_atlas().projects["id"])
+    assert main(["--preset", "social", "--format", "png", "--all-projects", "--out-dir", str(tmp_path)]) == 0
+    files = sorted(p.name for p in tmp_path.glob("*.png"))
+    assert files == sorted(f"atlas-zmp_{i}_social.png" for i in ids)
+    # each file is its own project's map: the alt texts (title, counts) all differ
+    alts = {p.read_text(encoding="utf-8") for p in tmp_path.glob("*.txt")}
+    assert len(alts) == len(ids)
+    assert f"{len(ids)} files in" in capsys.readouterr().out

@@ -1,0 +1,101 @@
+"""The Export panel: the plain function behind the callback (bad browser input -> a message, never an error) and
+the real thing in headless Chromium — a click runs the background callback (DiskcacheManager) and the browser
+receives the file."""
+from __future__ import annotations
+
+import base64
+import time
+
+import pytest
+
+from dashboard.export_panel import export_response, layout
+from dashboard.state import FilterState
+
+
+@pytest.fixture(scope="module")
+def atlas():
+    from dashboard.atlas import get_atlas
+
+    return get_atlas()
+
+
+@pytest.mark.parametrize("preset,fmt,title,needle", [
+    ("a3", "pdf", "", "preset 'a3'"),
+    ("a4", "exe", "", "format 'exe'"),
+    ("a4", "pdf", "x" * 500, "at most 160"),
+    (["a4"], "pdf", "", "preset ''"),
+    ("a4", None, "", "format ''"),
+])
+def test_bad_panel_input_gives_a_message(atlas, preset, fmt, title, needle):
+    data, alt, status, hidden = export_response(FilterState().to_dict(), preset, fmt, title, "pl", atlas=atlas)
+    assert data is None and alt == "" and hidden
+    assert status.startswith("Nieprawidłowe ustawienia eksportu") and needle in status
+
+
+@pytest.mark.slow
+def test_panel_export_returns_the_file_and_alt_text(atlas):
+    steps = []
+    state = FilterState(projects=("P2",), lang="en").to_dict()
+    state["bogus"] = 1                       # tampered store: ignored, the export still works
+    data, alt, status, hidden = export_response(state, "social", "png", "  Our map  ", "en", atlas=atlas,
+                                                progress=steps.append)
+    assert data["filename"] == "atlas-zmp_P2_social.png" and data["type"] == "image/png" and data["base64"]
+    assert base64.b64decode(data["content"])[:8] == b"\x89PNG\r\n\x1a\n"
+    assert alt.startswith("Map of Poland's gminy") and "Our map" in alt and not hidden
+    assert status.startswith("Done: atlas-zmp_P2_social.png")
+    assert steps[-1] == ("3", "3")
+
+
+def test_layout_has_the_controls():
+    ids = set()
+
+    def walk(c):
+        if getattr(c, "id", None):
+            ids.add(c.id)
+        kids = getattr(c, "children", None)
+        for k in kids if isinstance(kids, list) else [kids] if kids is not None else []:
+            if hasattr(k, "to_plotly_json"):
+                walk(k)
+    walk(layout("en"))
+    assert {"export-preset", "export-format", "export-title", "export-button", "export-progress",
+            "export-status", "export-alt", "export-download"} <= ids
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_export_in_the_browser_downloads_the_file(request, atlas, tmp_path_factory):
+    from dash.testing.application_runners import ThreadedRunner
+    from dash.testing.composite import DashComposite
+
+    from dashboard.app import create_app
+
+    app = create_app(atlas)
+    download = tmp_path_factory.mktemp("export-download")
+    with ThreadedRunner() as server:
+        with DashComposite(server=server, browser="Chrome", headless=request.config.getoption("headless"),
+                           options=request.config.hook.pytest_setup_options(), download_path=str(download),
+                           percy_finalize=False, pause=False) as dc:
+            dc.start_server(app, port=8131)
+            dc.driver.set_window_size(1600, 1100)
+            dc.driver.get(dc.server_url + "/?p=P1&woj=24")
+            dc.wait_for_element("#export-section summary", timeout=20).click()
+            # choose PDF (default) and a title, then export
+            title = dc.wait_for_element("#export-title")
+            title.send_keys("Śląskie miasta w projekcie")
+            title.send_keys("\n")
+            dc.find_element("#export-button").click()
+            dc.wait_for_contains_text("#export-status", "Gotowe", timeout=60)
+            alt = dc.find_element("#export-alt").text
+            assert "Śląskie miasta w projekcie" in alt and "śląskie" in alt
+            end = time.time() + 20
+            files = []
+            while time.time() < end:
+                files = [p for p in download.iterdir() if p.suffix == ".pdf"]
+                if files:
+                    break
+                time.sleep(0.2)
+            assert [p.name for p in files] == ["atlas-zmp_P1_a4.pdf"]
+            assert files[0].read_bytes()[:5] == b"%PDF-"
+            assert dc.find_element("#export-button").get_attribute("disabled") is None
+            errors = [e for e in dc.driver.get_log("browser") if e["level"] == "SEVERE"]
+            assert errors == []

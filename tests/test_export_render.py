@@ -1,0 +1,156 @@
+"""Press exports rendered by kaleido in Debian's Chromium and read back (issue §7).
+
+One warm renderer for the whole session; every preset as PNG (pixel size, DPI tag, not blank, palette colours,
+map inside its box), PDF and SVG for a few presets (page size, no raster images, text, ≥ 2,477 paths).
+"""
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from dashboard import figures, query
+from dashboard.export import PRESETS, ExportSpec, layout_press, map_legend, press_figure
+from dashboard.render import get_renderer, press_geojson, press_outline, render_export, write_export
+from dashboard.state import FilterState
+
+pytestmark = pytest.mark.slow
+
+VIEW = FilterState(projects=("P1", "P4"))   # two projects: four classes on the map
+
+
+@pytest.fixture(scope="session")
+def atlas():
+    from dashboard.atlas import get_atlas
+
+    return get_atlas()
+
+
+@pytest.fixture(scope="session")
+def renderer():
+    return get_renderer().start()
+
+
+def _hex(c: str) -> tuple[int, int, int]:
+    c = c.lstrip("#")
+    return tuple(int(c[i:i + 2], 16) for i in (0, 2, 4))
+
+
+@pytest.fixture(scope="module")
+def pngs(atlas, renderer):
+    out = {}
+    for name in PRESETS:
+        res = render_export(ExportSpec(state=VIEW, preset=name, format="png"), atlas, renderer=renderer)
+        out[name] = res
+    return out
+
+
+@pytest.mark.parametrize("name", list(PRESETS))
+def test_png_size_dpi_and_content(pngs, atlas, name):
+    p = PRESETS[name]
+    res = pngs[name]
+    assert res.mime == "image/png" and res.filename.endswith(f"_{name}.png")
+    img = Image.open(io.BytesIO(res.content))
+    assert img.size == (p.width_px, p.height_px)
+    assert img.info["dpi"] == pytest.approx((p.dpi, p.dpi), abs=0.05)   # pHYs stores whole pixels per metre
+    rgb = img.convert("RGB")
+    colours = dict((c, n) for n, c in rgb.getcolors(maxcolors=1 << 20))
+    # not blank: white paper dominates, but far from everything
+    white = colours.get((255, 255, 255), 0)
+    assert 0.25 < white / (p.width_px * p.height_px) < 0.9
+    # the palette: grey of other gminy and the colour of every class with a few gminy, as solid pixels
+    legend = map_legend(atlas, VIEW)
+    min_px = (p.width_px * p.height_px) // 200_000 + 1
+    for e in legend.entries:
+        if e.count >= 5:
+            assert colours.get(_hex(e.color), 0) >= min_px, f"{name}: class {e.label!r} colour {e.color} missing"
+    assert colours.get(_hex(figures.OTHER_GREY), 0) > 0.1 * p.width_px * p.height_px
+
+
+@pytest.mark.parametrize("name", ["a4", "social", "square"])
+def test_map_fills_its_box_and_stays_inside(pngs, atlas, name):
+    """Poland (the grey of other gminy) lies inside the layout's map box — nothing clipped, nothing spilling
+    into the texts — and fills it (the projection measurements in export.GEO_INSETS still hold)."""
+    p = PRESETS[name]
+    pf = press_figure(atlas, ExportSpec(state=VIEW, preset=name, format="png"), press_geojson(),
+                      outline=press_outline())
+    lay = layout_press(p, pf.texts, with_logo=False)
+    import numpy as np
+
+    arr = np.asarray(Image.open(io.BytesIO(pngs[name].content)).convert("RGB"))
+    mask = np.all(arr == _hex(figures.OTHER_GREY), axis=-1)
+    lb = lay.legend_box   # its "other gminy" swatch has the same grey
+    mask[int(lb.y * p.scale):int((lb.y + lb.h) * p.scale) + 1, int(lb.x * p.scale):int((lb.x + lb.w) * p.scale) + 1] = 0
+    ys, xs = np.nonzero(mask)
+    bbox = (xs.min(), ys.min(), xs.max() + 1, ys.max() + 1)
+    s = p.scale
+    box = lay.map_box
+    x0, y0, x1, y1 = (v / s for v in bbox)
+    tol = 0.03 * box.w
+    assert x0 >= box.x - tol and x1 <= box.x + box.w + tol and y0 >= box.y - tol and y1 <= box.y + box.h + tol
+    assert (x1 - x0) >= 0.9 * box.w and (y1 - y0) >= 0.9 * box.h
+
+
+def _pdf_tool(*args: str) -> str:
+    return subprocess.run(args, capture_output=True, text=True, check=True).stdout
+
+
+@pytest.mark.skipif(not shutil.which("pdfimages"), reason="poppler-utils (pdfimages/pdftotext) not installed")
+@pytest.mark.parametrize("name,paper_pt,lang", [("a4", (595.28, 841.89), "pl"), ("a5", (419.53, 595.28), "en"),
+                                                ("social", (900, 506.25), "pl")])
+def test_pdf_page_vectors_and_text(atlas, renderer, tmp_path, name, paper_pt, lang):
+    spec = ExportSpec(state=VIEW, preset=name, format="pdf", lang=lang, title="Gminy – Łódź, Kraków i Śląsk")
+    out = tmp_path / f"map.pdf"
+    res = write_export(spec, out, atlas, renderer=renderer)
+    assert out.read_bytes()[:5] == b"%PDF-"
+    from pypdf import PdfReader
+
+    page = PdfReader(out).pages[0]
+    w, h = float(page.mediabox.width), float(page.mediabox.height)
+    assert (w, h) == pytest.approx(paper_pt, abs=1.0)          # Chrome rounds the page to ~0.3 pt
+    images = _pdf_tool("pdfimages", "-list", str(out)).splitlines()[2:]
+    assert images == [], f"raster images inside the PDF: {images}"
+    text = " ".join(_pdf_tool("pdftotext", "-layout", str(out), "-").split())
+    assert "Gminy – Łódź, Kraków i Śląsk" in text
+    source = "Źródło: Związek Miast Polskich; granice: PRG, GUGiK 2020" if lang == "pl" else \
+        "Source: Związek Miast Polskich (Union of Polish Cities); boundaries: PRG, GUGiK 2020"
+    assert source in text
+    # the Polish letters are set in an embedded font that has them (DejaVu), not substituted boxes
+    fonts = _pdf_tool("pdffonts", str(out))
+    assert "DejaVuSans" in fonts and " yes " in fonts
+    # alt text beside the file
+    assert out.with_suffix(".txt").read_text(encoding="utf-8").strip() == res.alt_text
+
+
+@pytest.mark.parametrize("name", ["a4-landscape", "square"])
+def test_svg_parses_and_holds_every_gmina(atlas, renderer, name):
+    res = render_export(ExportSpec(state=VIEW, preset=name, format="svg", lang="en"), atlas, renderer=renderer)
+    root = ET.fromstring(res.content)
+    paths = root.findall(".//{http://www.w3.org/2000/svg}path")
+    assert len(paths) >= 2477
+    p = PRESETS[name]
+    assert float(root.get("width")) == pytest.approx(p.css_width) and float(root.get("height")) == pytest.approx(
+        p.css_height)
+    texts = "".join(root.itertext())
+    assert "Source: Związek Miast Polskich" in texts
+
+
+def test_missing_chromium_says_how_to_install(tmp_path):
+    """In a fresh process with BROWSER_PATH pointing nowhere the CLI stops with the install command (exit 1)."""
+    import os
+    import sys
+
+    env = dict(os.environ, BROWSER_PATH=str(tmp_path / "no-chromium"))
+    proc = subprocess.run(
+        [sys.executable, "-m", "dashboard", "export", "--preset", "social", "--format", "png",
+         "--out", str(tmp_path / "x.png")],
+        capture_output=True, text=True, env=env, cwd=Path(__file__).resolve().parent.parent, timeout=120,
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert "apt-get install -y chromium" in proc.stderr
+    assert not (tmp_path / "x.png").exists()
