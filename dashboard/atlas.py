@@ -41,7 +41,7 @@ PROJECT_COLUMNS = ["id", "name_pl", "name_en", "label_pl", "label_en", "kind", "
                    "description", "source"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # eq=False: identity hash, so an Atlas can key caches (frames are unhashable)
 class Atlas:
     gminy: pd.DataFrame
     entities: pd.DataFrame

@@ -595,12 +595,15 @@ def resolve_table(table: Table, gaz: Gazetteer | None = None, project_ids: dict[
                                                                                     r["jst_kind"])][:5]
             out.append(res)
             continue
+        name, powiat_hint = r["name"], r.get("powiat", "")
+        m = re.fullmatch(r"(.+?)\s*\(\s*pow\.\s*([^)]+?)\s*\)\s*", name)
+        if m and not powiat_hint:  # 'Biskupiec (pow. olsztyński)': a town qualified by its powiat
+            name, powiat_hint = m.group(1), m.group(2)
         codes = r["teryt_codes"]
         if codes:
-            _resolve_teryt(gaz, res, codes, r["name"], r["woj"], parse_jst_name(r["name"], r["jst_kind"])[1],
-                           r["teryt"])
+            _resolve_teryt(gaz, res, codes, name, r["woj"], parse_jst_name(name, r["jst_kind"])[1], r["teryt"])
         else:
-            _resolve_name(gaz, res, r["name"], r["woj"], r["jst_kind"], r.get("powiat", ""))
+            _resolve_name(gaz, res, name, r["woj"], r["jst_kind"], powiat_hint)
             if i in pip and res.status in ("ambiguous", "unmatched") and res.entity_kind != "powiat":
                 t = pip[i]
                 cands = [c.teryt for c in res.candidates]

@@ -29,6 +29,7 @@ def gminy_geo():
 
 def test_get_atlas_is_cached(atlas):
     assert at.get_atlas() is atlas
+    assert {atlas: 1}[atlas] == 1      # hashable by identity: usable as a cache key
 
 
 def test_contract_fields(atlas):

@@ -278,3 +278,5 @@ def test_powiat_column_narrows_same_named_gminy(resolve):
     assert [(r.status, r.teryt) for r in res] == [("matched", "2814023"), ("matched", "2812022"),
                                                  ("matched", "3031072"), ("ambiguous", None)]
     assert "powiat" in res[1].reason
+    r = one(resolve, "Biskupiec (pow. nowomiejski)", "warmińsko-mazurskie")   # the hint inside the name
+    assert (r.status, r.teryt) == ("matched", "2812022")
