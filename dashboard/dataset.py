@@ -512,6 +512,11 @@ def read_table(path, kind: str, sheet: str | None = None) -> Table:
         if all(_cell_text(c) == "" for c in cells) or all(_cell_text(v) == "" for v in vals.values()):
             skipped.append(rownum)  # empty, or only unrecognised columns filled (e.g. a pre-numbered 'Lp.')
             continue
+        if all(canonical_column(kind, _cell_text(cells[ci])) == canon for ci, canon in mapping.items()
+               if ci < len(cells) and _cell_text(cells[ci])):
+            problems.append(Problem(file, rownum, None, None, "the header repeated (files pasted together?); skipped",
+                                    "delete the row", blocking=False))
+            continue
         texts = [_cell_text(c) for c in cells if _cell_text(c)]
         if texts and _FOOTER.match(fold(texts[0])) and all(re.fullmatch(r"[\d\s.,:;%-]*", t) or _FOOTER.match(fold(t))
                                                           for t in texts[1:]) and len(texts) <= 3:

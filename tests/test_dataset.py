@@ -324,3 +324,10 @@ def test_missing_column_names_only_what_is_missing(tmp_path):
     with pytest.raises(DataFileError) as e:
         ds.read_participation(write_csv(tmp_path / "p.csv", [["Miasto", "Woj."], ["Kraków", "12"]]))
     assert "'project_id'" in e.value.reason and "'name'" not in e.value.reason
+
+
+def test_repeated_header_row_is_skipped_with_a_note(tmp_path):
+    t = ds.read_members(write_csv(tmp_path / "m.csv", [HEADER_PL, ROWS[0], HEADER_PL, ROWS[1]]))
+    assert list(t.frame["row"]) == [2, 4]
+    (note,) = t.problems
+    assert note.row == 3 and "header repeated" in note.message and not note.blocking

@@ -280,3 +280,14 @@ def test_powiat_column_narrows_same_named_gminy(resolve):
     assert "powiat" in res[1].reason
     r = one(resolve, "Biskupiec (pow. nowomiejski)", "warmińsko-mazurskie")   # the hint inside the name
     assert (r.status, r.teryt) == ("matched", "2812022")
+
+
+def test_without_enrichments_markers_fall_back_to_polygons():
+    """geodata may raise EnrichmentUnavailable for towns/crosswalk: the join still works, markers use polygons."""
+    import geodata
+    import shapely
+
+    g = jn.Gazetteer(geodata.load("gminy"), geodata.load("powiaty"), towns=None, crosswalk=None)
+    x, y, src = g.point("0201011")
+    assert src == "polygon" and shapely.contains_xy(g.gmina_geom["0201011"], x, y)
+    assert g.gminy_named("Bolesławiec", "02") == ["0201011", "0201022"]
