@@ -170,31 +170,31 @@ class DashPage:
 
     def run_background(self, session: requests.Session, body: dict, timeout: float = 180,
                        poll_s: float | None = None) -> tuple[requests.Response, int]:
-        """Drive a background callback to completion like the renderer. Returns (final response, polls)."""
+        """Drive a background callback to completion like the renderer: the first answer is a job handle
+        ({"cacheKey", "job"}); then the same body (values nulled) is posted with the handle until the answer
+        carries "response" (or is not a 200). Returns (final response, number of polls)."""
         dep = next(d for d in self.dependencies if d["output"] == body["output"])
         interval = poll_s if poll_s is not None else (dep.get("background") or {}).get("interval", 1000) / 1000
         deadline = time.monotonic() + timeout
         response = self.post(session, body, timeout=timeout)
-        polls = 0
-        while response.status_code == 200 and time.monotonic() < deadline:
-            data = response.json() if response.content else {}
-            if "cacheKey" not in data:
-                return response, polls
-            handles = {"cacheKey": data["cacheKey"], "job": data["job"]}
-            time.sleep(interval)
-            poll_body = json.loads(json.dumps(body))
-            for part in ("inputs", "state"):
-                for entry in poll_body.get(part, []):
+        if response.status_code != 200 or not response.content:
+            return response, 0
+        first = response.json()
+        if "cacheKey" not in first:
+            return response, 0
+        handles = {"cacheKey": first["cacheKey"], "job": first["job"]}
+        poll_body = json.loads(json.dumps(body))
+        for part in ("inputs", "state"):
+            for entry in poll_body.get(part, []):
+                if isinstance(entry, dict):
                     entry["value"] = None   # the renderer nulls values while polling
+        polls = 0
+        while time.monotonic() < deadline:
+            time.sleep(interval)
             response = self.post(session, poll_body, timeout=timeout, **handles)
             polls += 1
-            while response.status_code == 200 and not response.content.strip().startswith(b"{\"multi\"") and (
-                "cacheKey" not in (response.json() if response.content else {})
-            ) and time.monotonic() < deadline:
-                # {"progress": ...} or an empty "still running" answer: keep polling with the same handles.
-                time.sleep(interval)
-                response = self.post(session, poll_body, timeout=timeout, **handles)
-                polls += 1
-            if response.status_code != 200 or response.content.strip().startswith(b"{\"multi\""):
+            if response.status_code != 200:
+                return response, polls
+            if response.content and "response" in response.json():
                 return response, polls
         return response, polls

@@ -333,7 +333,7 @@ def users_run(server: Gunicorn, scenario: Scenario, users: int, seconds: float, 
             start = time.perf_counter() - rec.t0
             try:
                 response, _ = scenario.page.run_background(session, scenario.export_body, timeout=180, poll_s=0.5)
-                ok = response.status_code == 200 and b"cacheKey" not in response.content
+                ok = response.status_code == 200 and b"\"response\"" in response.content
                 note = "" if ok else f"HTTP {response.status_code}: {response.text[:120]}"
             except requests.RequestException as exc:
                 ok, note = False, f"{type(exc).__name__}: {exc}"[:160]

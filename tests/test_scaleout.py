@@ -1,0 +1,181 @@
+"""Scale-out through Redis, for real: a redis-server (Debian package) on a free port 6390-6399, a Celery worker
+subprocess, and the dashboard under gunicorn with REDIS_URL set. An export requested over HTTP runs in the
+Celery worker (not in the web process) and comes back as a file we read; the view cache is shared through Redis.
+Skipped only when the redis-server binary is absent (.ci/run installs it)."""
+from __future__ import annotations
+
+import base64
+import io
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from bench.dash_client import DashPage
+from bench.load_test import Gunicorn
+
+ROOT = Path(__file__).resolve().parent.parent
+WEB_PORT = 8148
+REDIS_SERVER = shutil.which("redis-server")
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(REDIS_SERVER is None, reason="redis-server is not installed (apt-get install redis-server)"),
+]
+
+
+def _free_port(candidates=range(6390, 6400)) -> int:
+    for port in candidates:
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    pytest.fail("no free port in 6390-6399 for redis-server")
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            pass
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.wait()
+
+
+@pytest.fixture(scope="module")
+def redis_url(tmp_path_factory):
+    import redis
+
+    port = _free_port()
+    folder = tmp_path_factory.mktemp("redis")
+    proc = subprocess.Popen(
+        [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", str(folder), "--protected-mode", "yes"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    client = redis.Redis.from_url(url, socket_connect_timeout=1)
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            if client.ping():
+                break
+        except redis.ConnectionError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            _stop(proc)
+            pytest.fail(f"redis-server did not start on port {port}")
+        time.sleep(0.1)
+    yield url
+    client.close()
+    _stop(proc)
+
+
+@pytest.fixture(scope="module")
+def celery_worker(redis_url, tmp_path_factory):
+    log_path = tmp_path_factory.mktemp("celery") / "worker.log"
+    env = {**os.environ, "REDIS_URL": redis_url}
+    celery = str(Path(sys.executable).with_name("celery"))
+    with open(log_path, "w", encoding="utf-8") as log:
+        proc = subprocess.Popen(
+            [celery, "-A", "dashboard.jobs:celery_app", "worker", "--loglevel=INFO", "--concurrency=1",
+             "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", "atlas-test@%h"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+    deadline = time.monotonic() + 120
+    while "ready." not in log_path.read_text(encoding="utf-8", errors="replace"):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            _stop(proc)
+            pytest.fail("celery worker did not start:\n" + log_path.read_text(errors="replace")[-3000:])
+        time.sleep(0.3)
+    yield log_path
+    _stop(proc)
+
+
+@pytest.fixture(scope="module")
+def web(redis_url):
+    with Gunicorn("app:server", WEB_PORT, workers=2, extra_env={"REDIS_URL": redis_url}) as running:
+        yield running
+
+
+def test_export_runs_in_the_celery_worker_and_returns_the_file(web, celery_worker):
+    with requests.Session() as session:
+        page = DashPage.load(session, web.base)
+        exports = page.background_callbacks()
+        assert exports, "the dashboard should register its export as a background callback"
+        dep = exports[0]
+        trigger = dep["inputs"][0]
+        body = page.payload(dep, {(trigger["id"], trigger["property"]): 1},
+                            changed=[f"{trigger['id']}.{trigger['property']}"])
+        formats = {d["property"]: d for d in dep["state"]}
+        assert formats
+        started = time.monotonic()
+        response, polls = page.run_background(session, body, timeout=180, poll_s=0.5)
+    assert response.status_code == 200, response.text[:500]
+    assert polls >= 1, "a background export answers first with a job handle, then with the result"
+    result = response.json()["response"]
+    download = next(v["data"] for v in result.values() if isinstance(v, dict) and isinstance(v.get("data"), dict))
+    content = base64.b64decode(download["content"]) if download.get("base64") else download["content"].encode()
+    name = download["filename"]
+    assert content, name
+    if name.endswith(".pdf"):
+        from pypdf import PdfReader
+
+        assert content[:5] == b"%PDF-" and len(PdfReader(io.BytesIO(content)).pages) == 1
+    elif name.endswith(".png"):
+        assert content[:8] == b"\x89PNG\r\n\x1a\n"
+    elif name.endswith(".svg"):
+        assert b"<svg" in content[:2000]
+    else:
+        pytest.fail(f"unexpected export file {name}")
+    # It ran in the Celery worker: the worker logged the task's success after we asked for it.
+    log = celery_worker.read_text(encoding="utf-8", errors="replace")
+    assert "succeeded" in log, log[-2000:]
+    assert time.monotonic() - started < 180
+
+
+def test_view_cache_is_shared_between_processes_through_redis(redis_url):
+    code = (
+        "import json, sys\n"
+        "from dashboard import cache\n"
+        "from dashboard.state import FilterState\n"
+        "calls = []\n"
+        "value = cache.memoized('scaleout-test', FilterState(voivodeships=('14',)),\n"
+        "                       lambda: calls.append(1) or {'pid': __import__('os').getpid()}, version='t')\n"
+        "print(json.dumps({'computed': len(calls), 'value': value, 'backend': cache.backend_name()}))\n"
+    )
+    env = {**os.environ, "REDIS_URL": redis_url}
+    runs = []
+    for _ in range(2):
+        out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+                             timeout=60)
+        assert out.returncode == 0, out.stderr[-2000:]
+        import json
+
+        runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    assert runs[0]["backend"] == "redis"
+    assert runs[0]["computed"] == 1 and runs[1]["computed"] == 0
+    assert runs[1]["value"] == runs[0]["value"]     # the second process got the first one's result
+
+
+def test_cache_outage_costs_only_the_computation(monkeypatch):
+    from dashboard import cache
+    from dashboard.state import FilterState
+
+    port = _free_port()   # nothing listens there
+    monkeypatch.setenv("REDIS_URL", f"redis://127.0.0.1:{port}/0")
+    assert cache.memoized("outage", FilterState(), lambda: {"ok": True}) == {"ok": True}
