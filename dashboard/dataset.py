@@ -551,71 +551,84 @@ def _text_column(table: Table, canon: str) -> None:
         f[canon] = ""
 
 
+def _problem(table: Table, row: int, canon: str | None, value, message: str, fix: str, blocking: bool = True):
+    table.problems.append(Problem(table.path, row, _col(table, canon) if canon else None,
+                                  None if value is None else str(value), message, fix, blocking))
+
+
+def _voivodeship(table: Table, row: int, value: str) -> str:
+    code = voivodeship_code(value) if value else ""
+    if code is None:
+        _problem(table, row, "voivodeship", value, "unknown voivodeship",
+                 "write one of the 16 names (e.g. 'dolnośląskie') or its 2-digit code (e.g. '02')")
+        return ""
+    return code
+
+
+def _teryt(table: Table, row: int, value: str) -> tuple[str, ...]:
+    if not value or _header_key(value) in _UNKNOWN_WORDS:
+        return ()
+    codes, err = parse_teryt(value)
+    if err:
+        _problem(table, row, "teryt", value, f"bad TERYT: {err}", "give the 7-digit gmina code as text (e.g. "
+                 "'0201011'; format the column as Text in Excel) or leave it empty")
+    return codes
+
+
+def _jst_kind(table: Table, row: int, value: str) -> str:
+    kind = _JST_KIND_ALIASES.get(_header_key(value)) if value else ""
+    if kind is None:
+        _problem(table, row, "jst_kind", value, "unknown kind of JST",
+                 "write town (miasto), gmina or powiat, or leave it empty (= town)")
+        return ""
+    return kind
+
+
+def _coordinates(table: Table, row: int, raw_lon, raw_lat) -> tuple[float, float]:
+    lo, e1 = parse_coordinate(raw_lon)
+    la, e2 = parse_coordinate(raw_lat)
+    for canon, val, err in (("lon", raw_lon, e1), ("lat", raw_lat, e2)):
+        if err:
+            _problem(table, row, canon, _cell_text(val), f"bad coordinate: {err}",
+                     "give decimal degrees, e.g. 15.5647 and 51.2631 (WGS84)")
+    if e1 or e2:
+        return np.nan, np.nan
+    if (lo is None) != (la is None):
+        _problem(table, row, "lon" if lo is None else "lat", "", "only one coordinate given",
+                 "give both longitude and latitude")
+        return np.nan, np.nan
+    if lo is None:
+        return np.nan, np.nan
+    x0, y0, x1, y1 = POLAND_BBOX
+    if not (x0 <= lo <= x1 and y0 <= la <= y1):
+        if x0 <= la <= x1 and y0 <= lo <= y1:
+            _problem(table, row, "lon", f"{lo}, {la}", "longitude and latitude look swapped", "swap the two columns")
+        else:
+            _problem(table, row, "lon", f"{lo}, {la}", "the point is outside Poland",
+                     "check the coordinates (WGS84 degrees)")
+        return np.nan, np.nan
+    return lo, la
+
+
 def _normalise_common(table: Table) -> None:
-    f, file = table.frame, table.path
-    raw = {c: f[c].copy() if c in f else pd.Series([""] * len(f), index=f.index, dtype=object)
-           for c in ("voivodeship", "teryt", "lon", "lat", "jst_kind")}
-    for c in ("name", "voivodeship", "teryt", "jst_kind", "powiat", "source", "note", "lon", "lat"):
+    """Identification columns of members and participation: name, voivodeship, TERYT, kind, coordinates."""
+    f = table.frame
+    raw = {c: (f[c].copy() if c in f else pd.Series([None] * len(f), index=f.index, dtype=object))
+           for c in ("lon", "lat")}
+    for c in ("name", "voivodeship", "teryt", "jst_kind", "powiat", "source", "note"):
         _text_column(table, c)
     f["name"] = f["name"].str.replace(r"\s+", " ", regex=True)
     woj, codes, kinds, lons, lats = [], [], [], [], []
     for i, r in f.iterrows():
         row = int(r["row"])
-        # voivodeship
-        v = r["voivodeship"]
-        code = voivodeship_code(v) if v else ""
-        if v and code is None:
-            table.problems.append(Problem(file, row, _col(table, "voivodeship"), v, "unknown voivodeship",
-                                          "write one of the 16 names (e.g. 'dolnośląskie') or its 2-digit code "
-                                          "(e.g. '02')"))
-            code = ""
-        woj.append(code or "")
-        # TERYT
-        t = _cell_text(raw["teryt"][i]).strip()
-        parsed: tuple[str, ...] = ()
-        if t:
-            if _header_key(t) in _UNKNOWN_WORDS:
-                parsed = ()
-            else:
-                parsed, err = parse_teryt(t)
-                if err:
-                    table.problems.append(Problem(file, row, _col(table, "teryt"), t, f"bad TERYT: {err}",
-                                                  "give the 7-digit gmina code as text (e.g. '0201011'; format "
-                                                  "the column as Text in Excel) or leave it empty"))
-        codes.append(parsed)
-        # kind
-        k = r["jst_kind"]
-        kk = _JST_KIND_ALIASES.get(_header_key(k)) if k else ""
-        if k and kk is None:
-            table.problems.append(Problem(file, row, _col(table, "jst_kind"), k, "unknown kind of JST",
-                                          "write town (miasto), gmina or powiat, or leave it empty (= town)"))
-            kk = ""
-        kinds.append(kk or "")
-        # coordinates
-        lo, e1 = parse_coordinate(raw["lon"][i] if raw["lon"][i] is not None else "")
-        la, e2 = parse_coordinate(raw["lat"][i] if raw["lat"][i] is not None else "")
-        for canon, val, err in (("lon", r["lon"], e1), ("lat", r["lat"], e2)):
-            if err:
-                table.problems.append(Problem(file, row, _col(table, canon), val, f"bad coordinate: {err}",
-                                              "give decimal degrees, e.g. 15.5647 and 51.2631 (WGS84)"))
-        if lo is not None and la is not None:
-            x0, y0, x1, y1 = POLAND_BBOX
-            if not (x0 <= lo <= x1 and y0 <= la <= y1):
-                if x0 <= la <= x1 and y0 <= lo <= y1:
-                    msg, fix = "longitude and latitude look swapped", "swap the two columns"
-                else:
-                    msg, fix = "the point is outside Poland", "check the coordinates (WGS84 degrees)"
-                table.problems.append(Problem(file, row, _col(table, "lon"), f"{lo}, {la}", msg, fix))
-                lo = la = None
-        elif (lo is None) != (la is None) and not (e1 or e2):
-            table.problems.append(Problem(file, row, _col(table, "lon" if lo is None else "lat"), "",
-                                          "only one coordinate given", "give both longitude and latitude"))
-            lo = la = None
-        lons.append(np.nan if lo is None else lo)
-        lats.append(np.nan if la is None else la)
+        woj.append(_voivodeship(table, row, r["voivodeship"]))
+        codes.append(_teryt(table, row, r["teryt"]))
+        kinds.append(_jst_kind(table, row, r["jst_kind"]))
+        lo, la = _coordinates(table, row, raw["lon"][i], raw["lat"][i])
+        lons.append(lo)
+        lats.append(la)
         if not r["name"]:
-            table.problems.append(Problem(file, row, _col(table, "name"), "", "the name is empty",
-                                          "write the city or JST name, or delete the row"))
+            _problem(table, row, "name", "", "the name is empty", "write the city or JST name, or delete the row")
     f["woj"] = woj
     f["teryt_codes"] = pd.Series(codes, index=f.index, dtype=object)
     f["jst_kind"] = kinds
@@ -623,7 +636,6 @@ def _normalise_common(table: Table) -> None:
     f["lat"] = pd.Series(lats, index=f.index, dtype="float64")
     f["voivodeship_input"] = f["voivodeship"]
     f["voivodeship"] = [VOIVODESHIPS.get(c, "") for c in woj]
-    f["teryt"] = [_cell_text(x).strip() for x in raw["teryt"]]
 
 
 def _normalise_members(table: Table) -> None:
@@ -632,17 +644,14 @@ def _normalise_members(table: Table) -> None:
     _normalise_common(table)
     _text_column(table, "join_year_source")
     years = []
-    for i, r in f.iterrows():
+    for i, row in zip(f.index, f["row"]):
         v = raw_year[i]
-        if v is None or _cell_text(v) == "":
-            years.append(pd.NA)
-            continue
-        y, err, _unknown = parse_year(v)
-        if err:
-            table.problems.append(Problem(table.path, int(r["row"]), _col(table, "join_year"), _cell_text(v),
-                                          f"bad join year: {err}",
-                                          "write one year as a number, e.g. 2019, or leave it empty when unknown",
-                                          blocking=False))
+        y, err = None, None
+        if v is not None and _cell_text(v) != "":
+            y, err, _unknown = parse_year(v)
+        if err:  # not blocking: the city is still placed, its year left empty
+            _problem(table, int(row), "join_year", _cell_text(v), f"bad join year: {err}",
+                     "write one year as a number, e.g. 2019, or leave it empty when unknown", blocking=False)
         years.append(pd.NA if y is None else y)
     f["join_year"] = pd.array(years, dtype="Int64")
 
@@ -654,14 +663,13 @@ def _normalise_participation(table: Table) -> None:
         _text_column(table, c)
     f["project_input"] = f["project_id"]
     f["project_id"] = [_project_key(p) for p in f["project_id"]]
-    for _, r in f.iterrows():
-        if not r["project_id"]:
-            table.problems.append(Problem(table.path, int(r["row"]), _col(table, "project_id"), "",
-                                          "the project is empty", "write the project id (e.g. P1) or its name"))
-        elif re.fullmatch(r"\s*[A-Za-z]+\d+\s*([,;/+&]|\s+i\s+|\s+and\s+)\s*[A-Za-z]+\d+.*", r["project_id"]):
-            table.problems.append(Problem(table.path, int(r["row"]), _col(table, "project_id"), r["project_id"],
-                                          "several projects in one cell", "write one project per row (copy the "
-                                          "row for each project)"))
+    for row, pid in zip(f["row"], f["project_id"]):
+        if not pid:
+            _problem(table, int(row), "project_id", "", "the project is empty",
+                     "write the project id (e.g. P1) or its name")
+        elif re.fullmatch(r"\s*[A-Za-z]+\d+\s*([,;/+&]|\s+i\s+|\s+and\s+)\s*[A-Za-z]+\d+.*", pid):
+            _problem(table, int(row), "project_id", pid, "several projects in one cell",
+                     "write one project per row (copy the row for each project)")
 
 
 def _project_key(value: str) -> str:

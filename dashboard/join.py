@@ -333,11 +333,9 @@ def parse_jst_name(name: str, jst_kind: str = "") -> tuple[str, str, str | None]
             words = re.sub(r"\.", ". ", s).split()
             # drop as many written words as the folded prefix has (abbreviated forms may glue: 'm.st.')
             rest = " ".join(words[n_words:]) if len(words) > n_words else s
-            if k == "powiat":
-                s = s  # keep 'powiat X' for the powiat lookup
-            elif k == "powiat_seat":
+            if k == "powiat_seat":    # 'Starostwo Powiatowe w X': the powiat of the town X
                 s, k = rest, "powiat"
-            else:
+            elif k != "powiat":       # 'powiat X' stays whole for the powiat lookup
                 s = rest
             kind = kind or k
             types = types or t
