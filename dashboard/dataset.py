@@ -222,6 +222,14 @@ def parse_year(value) -> tuple[int | None, str | None, bool]:
         return None, "a range of years; the join year is one year", False
     if re.search(r"(ok\.|około|ca\.?|~|circa|przed|po |before|after|\?)", s2):
         return None, "an approximate year", False
+    no_comment = re.sub(r"\(.*?\)", " ", s2).strip()
+    if no_comment and no_comment != s2:  # '1991 (reaktywacja)'
+        y, err, unknown = parse_year(no_comment)
+        if y is not None:
+            return y, None, False
+    years = re.findall(r"(?<!\d)(19\d\d|20\d\d)(?!\d)", s2)
+    if len(years) == 1:  # one year inside a date or a note: '19 września 2019', 'uchwała z 27.11.1992'
+        return int(years[0]), None, False
     return None, "not a year", False
 
 
@@ -405,11 +413,14 @@ def read_rows(path, sheet: str | None = None) -> tuple[list[tuple[int, list]], d
     if p.is_dir():
         raise DataFileError(path, "not a table: this is a folder", "give a CSV or XLSX file")
     data = p.read_bytes()
+    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        raise DataFileError(path, "not a table this program reads: old Excel .xls format (or a password-protected "
+                                  "workbook)", "open it in Excel, remove the password and save as .xlsx or 'CSV UTF-8'")
+    if data[:4] == b"PK\x03\x04" and b"opendocument.spreadsheet" in data[:200]:
+        raise DataFileError(path, "not a table this program reads: an OpenDocument spreadsheet (.ods)",
+                            "save it as .xlsx or 'CSV UTF-8'")
     if data[:4] == b"PK\x03\x04":
         return _read_xlsx(p, data, sheet)
-    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        raise DataFileError(path, "not a table this program reads: old Excel .xls format",
-                            "open it in Excel and save as .xlsx or 'CSV UTF-8'")
     if data.lstrip()[:5] in (b"%PDF-",) or data.lstrip()[:1] in (b"{", b"<"):
         raise DataFileError(path, "not a table: looks like PDF/JSON/HTML/XML", "give a CSV or XLSX file")
     if sheet:

@@ -72,6 +72,7 @@ def test_bad_encoding_is_a_file_error(tmp_path):
 @pytest.mark.parametrize("content,needle", [
     (b"", "empty"), (b"%PDF-1.4\n...", "not a table"), (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, ".xls"),
     (b"PK\x03\x04garbage", "not a table"), (b"just one line of text\nand another\n", "not a table"),
+    (b"PK\x03\x04" + b"\0" * 26 + b"mimetypeapplication/vnd.oasis.opendocument.spreadsheet", ".ods"),
     ("Nazwisko,Telefon\nKowalski,123\n".encode(), "required column missing"),
 ])
 def test_unreadable_files_say_which_and_why(tmp_path, content, needle):
@@ -145,14 +146,16 @@ def test_trailing_spaces_and_nbsp(tmp_path):
 @pytest.mark.parametrize("raw,year", [("2019", 2019), ("2019.0", 2019), ("2019,0", 2019), ("2019 r.", 2019),
                                       ("2019r", 2019), ("rok 2019", 2019), ("2019-05-12", 2019),
                                       ("12.05.2019", 2019), ("", None), ("b.d.", None), ("?", None),
-                                      ("brak", None)])
+                                      ("brak", None), ("1991 (reaktywacja)", 1991), ("19 września 2019", 2019),
+                                      ("uchwała z 27.11.1992", 1992)])
 def test_years_parsed(raw, year):
     y, err, _ = ds.parse_year(raw)
     assert (y, err) == (year, None)
 
 
 @pytest.mark.parametrize("raw,needle", [("2019-2020", "range"), ("2019–2021", "range"), ("ok. 1995", "approximate"),
-                                        ("ca 1995", "approximate"), ("dawno", "not a year"), ("19", "not a year")])
+                                        ("ca 1995", "approximate"), ("dawno", "not a year"), ("19", "not a year"),
+                                        ("1995 lub 1996", "not a year"), ("przed 2000", "approximate")])
 def test_bad_years_reported(raw, needle):
     y, err, _ = ds.parse_year(raw)
     assert y is None and needle in err
