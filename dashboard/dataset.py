@@ -432,8 +432,11 @@ def read_rows(path, sheet: str | None = None) -> tuple[list[tuple[int, list]], d
         delim, text = m.group(1), text[m.end():]
     else:
         delim = _sniff_delimiter(text)
-    rows = [(i, [_clean(c) for c in rec]) for i, rec in enumerate(csv.reader(io.StringIO(text), delimiter=delim), 1)]
-    return rows, {"encoding": enc, "delimiter": delim}
+    return _csv_rows(text, delim), {"encoding": enc, "delimiter": delim, "text": text, "sep_line": bool(m)}
+
+
+def _csv_rows(text: str, delim: str) -> list[tuple[int, list]]:
+    return [(i, [_clean(c) for c in rec]) for i, rec in enumerate(csv.reader(io.StringIO(text), delimiter=delim), 1)]
 
 
 def _read_xlsx(p: Path, data: bytes, sheet: str | None):
@@ -504,7 +507,24 @@ def read_table(path, kind: str, sheet: str | None = None) -> Table:
         raise ValueError(f"unknown table kind {kind!r}")
     rows, info = read_rows(path, sheet)
     file = str(path)
-    idx, header_cells, mapping = _find_header(kind, rows, path, info)
+    try:
+        idx, header_cells, mapping = _find_header(kind, rows, path, info)
+    except DataFileError:
+        if not info.get("text") or info.get("sep_line"):
+            raise
+        for d in (";", ",", "\t", "|"):  # the sniffed separator may be wrong on tiny files: try the others
+            if d == info["delimiter"]:
+                continue
+            try:
+                rows = _csv_rows(info["text"], d)
+                idx, header_cells, mapping = _find_header(kind, rows, path, info)
+                info["delimiter"] = d
+                break
+            except DataFileError:
+                continue
+        else:
+            rows = _csv_rows(info["text"], info["delimiter"])
+            _find_header(kind, rows, path, info)  # raise the error of the sniffed separator
     header_row = rows[idx][0]
     headers = {ci: _cell_text(c) for ci, c in enumerate(header_cells)}
     ignored = [h for ci, h in headers.items() if h and ci not in mapping]

@@ -334,3 +334,11 @@ def test_repeated_header_row_is_skipped_with_a_note(tmp_path):
     assert list(t.frame["row"]) == [2, 4]
     (note,) = t.problems
     assert note.row == 3 and "header repeated" in note.message and not note.blocking
+
+
+def test_separator_sniffing_on_a_tiny_ambiguous_file(tmp_path):
+    p = tmp_path / "m.csv"
+    p.write_text("Miasto,Uwagi;x\nKraków,a;b\n", encoding="utf-8")   # ';' and ',' both give 2 fields per line
+    assert ds._sniff_delimiter(p.read_text()) == ";"                   # the tie goes to ';' ...
+    t = ds.read_members(p)                                              # ... but only ',' gives a known header
+    assert t.delimiter == "," and t.frame["name"].tolist() == ["Kraków"]
