@@ -25,7 +25,6 @@ from functools import lru_cache
 import geopandas as gpd
 import pandas as pd
 
-from . import dataset
 from .dataset import VOIVODESHIPS, Problem, Table, fold
 
 GMINA_KIND = {"1": "gmina miejska", "2": "gmina wiejska", "3": "gmina miejsko-wiejska"}
