@@ -38,13 +38,14 @@ def _legend_sentence(legend: Legend, lang: str) -> str:
     if not classes:
         return ""
     gminy_pl, gminy_en = ("gmina", "gminy", "gmin"), ("gmina", "gminy")
-    parts = [f"{e.label} ({_count(e.count, lang, gminy_pl, gminy_en)})" for e in classes]
+    parts = [f"{e.label} – {_count(e.count, lang, gminy_pl, gminy_en)}" for e in classes]
     other = legend.entries[-1].count
+    what = legend.title.split("\n")[0].lower()
     if lang == "pl":
-        return (f"Kolor gminy oznacza: {legend.title.split(chr(10))[0].lower()} – {'; '.join(parts)}; "
-                f"pozostałe {_count(other, lang, gminy_pl, gminy_en)} jest szarych.")
-    return (f"Colours show {legend.title.split(chr(10))[0].lower()}: {'; '.join(parts)}; "
-            f"the other {_count(other, lang, gminy_pl, gminy_en)} are grey.")
+        rest = plural_pl(other, "pozostała {n} gmina jest szara", "pozostałe {n} gminy są szare",
+                         "pozostałych {n} gmin jest szarych").format(n=format_number(other, lang))
+        return f"Legenda ({what}): {'; '.join(parts)}; {rest}."
+    return f"Legend ({what}): {'; '.join(parts)}; the other {_count(other, lang, gminy_pl, gminy_en)} are grey."
 
 
 def alt_text(texts: PressTexts, entities: Any, lang: str) -> str:
@@ -60,7 +61,8 @@ def alt_text(texts: PressTexts, entities: Any, lang: str) -> str:
         if n == 0:
             body = " Żadne miasto nie spełnia wybranych filtrów, więc wszystkie gminy są szare."
         else:
-            body = (f" Na mapie jest {_count(n, lang, cities_pl, cities_en)} w "
+            verb = plural_pl(n, "jest", "są", "jest")
+            body = (f" Na mapie {verb} {_count(n, lang, cities_pl, cities_en)} w "
                     f"{_count(n_gminy, lang, ('gminie', 'gminach', 'gminach'), ('', ''))}.")
     else:
         head = f"Map of Poland's gminy (municipalities; PRG 2020 boundaries): {texts.title}."

@@ -325,8 +325,6 @@ def default_title(atlas: Any, state: FilterState, lang: str) -> str:
 
 
 def default_subtitle(atlas: Any, state: FilterState, lang: str, n_cities: int) -> str:
-    from dashboard.i18n import t
-
     parts: list[str] = []
     if len(state.projects) > 1:
         parts.append(("miasta w co najmniej jednym z projektów" if state.match == "any"
@@ -350,8 +348,10 @@ def default_subtitle(atlas: Any, state: FilterState, lang: str, n_cities: int) -
     elif not state.include_unknown_year:
         parts.append("tylko znany rok przystąpienia" if lang == "pl" else "known join year only")
     parts.append(cities_word(n_cities, lang))
-    head = re.split(r"<br\s*/?>", t("legend_title_membership", lang))[0].strip()
-    return f"{head}: " + " · ".join(parts) if state.metric == "membership" else " · ".join(parts)
+    if state.metric == "membership":
+        parts.append("kolor: członkostwo i udział w projektach" if lang == "pl"
+                     else "colour: membership and participation")
+    return " · ".join(parts)
 
 
 def view_url(state: FilterState, base_url: str | None = None) -> str:
@@ -541,23 +541,32 @@ class PressLayout:
     accent_box: Box
     title_size: float      # CSS px (long titles are set smaller than the preset's size to fit)
     subtitle_size: float
+    legend_rows: tuple[tuple[str, ...], ...]   # each class label, wrapped to the legend's width
 
 
 def _legend_head_h(legend: Legend, size: float) -> float:
     return (legend.title.count("\n") + 1) * size * LINE + size * 0.35
 
 
-def _legend_size(legend: Legend, size: float) -> tuple[float, float]:
+def _legend_row_h(lines: Sequence[str], size: float) -> float:
+    return max(size * 1.75, len(lines) * size * LINE + size * 0.45)
+
+
+def _legend_size(legend: Legend, size: float, max_w: float | None = None):
+    """(width, height, label lines per entry): long class labels wrap so the legend stays within max_w."""
     swatch = size * 1.15
-    rows = [e.label for e in legend.entries]
-    label_w = max((text_width(r, size) for r in rows), default=0)
     count_w = max((text_width(format_number(e.count), size) for e in legend.entries), default=0)
+    fixed = swatch + size * 0.6 + size * 1.2 + count_w
     title_lines = legend.title.split("\n")
     head_w = max(text_width(x, size, bold=True) for x in title_lines) + (
         size * 1.2 + text_width(legend.count_label, size * 0.8) if legend.count_label else 0)
-    w = max(swatch + size * 0.6 + label_w + size * 1.2 + count_w, head_w)
-    h = _legend_head_h(legend, size) + len(rows) * size * 1.75
-    return w, h
+    room = (max(max_w, head_w) - fixed) if max_w else float("inf")   # never narrower than the legend title
+    rows = tuple(tuple(wrap(e.label, size, room)) if text_width(e.label, size) > room else (e.label,)
+                 for e in legend.entries)
+    label_w = max((text_width(x, size) for r in rows for x in r), default=0)
+    w = max(fixed + label_w, head_w)
+    h = _legend_head_h(legend, size) + sum(_legend_row_h(r, size) for r in rows)
+    return w, h, rows
 
 
 def _footer(texts: PressTexts, size: float, width: float) -> list[str]:
@@ -605,12 +614,11 @@ def layout_press(preset: Preset, texts: PressTexts, with_logo: bool) -> PressLay
     rule_y = footer_box.y - ns * 0.9
     logo_box = Box(W - m - logo_w, footer_box.y, logo_w, footer_h) if with_logo else None
     body_bottom = rule_y - max(ls, ns) * 1.2
-    lw, lh = _legend_size(texts.legend, ls)
 
-    def result(mode, header, map_box, legend_box, k):
+    def result(mode, header, map_box, legend_box, k, rows):
         accent, tl, tb, sl, sb, _ = header
         return PressLayout(W, H, tl, sl, tb, sb, map_box, legend_box, rule_y, footer_lines, footer_box, logo_box,
-                           mode, accent, preset.title_size * k, preset.subtitle_size * k)
+                           mode, accent, preset.title_size * k, preset.subtitle_size * k, rows)
 
     aspect = W / H
     if aspect >= 1.3:
@@ -618,6 +626,7 @@ def layout_press(preset: Preset, texts: PressTexts, with_logo: bool) -> PressLay
         # widen the text column (shrinking the map), then set long titles smaller, until the texts fit
         for k, share in itertools.product((1.0, 0.88, 0.76), (0.3, 0.36, 0.42, 0.5)):
             map_h = body_bottom - m
+            lw, lh, rows = _legend_size(texts.legend, ls, inner * share)
             col_w = max(inner * share, lw)
             map_w = min(map_h * MAP_ASPECT, inner - col_w - gap)
             map_h = map_w / MAP_ASPECT
@@ -626,15 +635,15 @@ def layout_press(preset: Preset, texts: PressTexts, with_logo: bool) -> PressLay
             header = _header(texts, preset, col_x, m, col_w, k)
             if header[-1] + ls * 2 + lh <= body_bottom:
                 map_box = Box(m, m + (body_bottom - m - map_h) / 2, map_w, map_h)
-                return result("column", header, map_box, Box(col_x, body_bottom - lh, lw, lh), k)
+                return result("column", header, map_box, Box(col_x, body_bottom - lh, lw, lh), k, rows)
     for k in (1.0, 0.88, 0.76):
         header = _header(texts, preset, m, m, inner, k)
         if (body_bottom - header[-1]) >= 0.62 * (body_bottom - m):
             break
-    return _below_header(preset, header, k, body_bottom, lw, lh, result)
+    return _below_header(preset, texts, header, k, body_bottom, result)
 
 
-def _below_header(preset: Preset, header, k: float, body_bottom: float, lw: float, lh: float, result):
+def _below_header(preset: Preset, texts: PressTexts, header, k: float, body_bottom: float, result):
     W, H, m = preset.css_width, preset.css_height, preset.margin
     inner = W - 2 * m
     ss, ls = preset.subtitle_size * k, preset.legend_size
@@ -643,18 +652,20 @@ def _below_header(preset: Preset, header, k: float, body_bottom: float, lw: floa
     body_h = body_bottom - body_top
     if aspect >= 0.95:
         # map left, legend at its lower right; the pair centred on the page
+        lw, lh, rows = _legend_size(texts.legend, preset.legend_size, inner * 0.32)
         gap = ls * 2.5
         map_h = min(body_h, (inner - lw - gap) / MAP_ASPECT)
         map_w = map_h * MAP_ASPECT
         left = m + (inner - (map_w + gap + lw)) / 2
         map_box = Box(left, body_top + (body_h - map_h) / 2, map_w, map_h)
-        return result("side", header, map_box, Box(left + map_w + gap, map_box.y + map_h - lh, lw, lh), k)
+        return result("side", header, map_box, Box(left + map_w + gap, map_box.y + map_h - lh, lw, lh), k, rows)
     # map full width, legend under it
+    lw, lh, rows = _legend_size(texts.legend, preset.legend_size, inner)
     gap = ls * 1.5
     map_w = min(inner, (body_h - lh - gap) * MAP_ASPECT)
     map_h = map_w / MAP_ASPECT
     map_box = Box(m + (inner - map_w) / 2, body_top, map_w, map_h)
-    return result("stack", header, map_box, Box(m, body_top + map_h + gap, lw, lh), k)
+    return result("stack", header, map_box, Box(m, body_top + map_h + gap, lw, lh), k, rows)
 
 
 def geo_domain(content: Box) -> Box:
@@ -728,7 +739,11 @@ def build_press_figure(atlas: Any, spec: ExportSpec, map_fig: Any, *, legend: Le
         if tr.type == "choropleth":
             tr.update(showscale=False, selectedpoints=None)
         tr.update(showlegend=False)
-    dom = geo_domain(lay.map_box)
+    # the national view is placed by the measured insets; a view zoomed on a town fills a box of the geo's own
+    # aspect (another aspect moves plotly's centre off the town)
+    mb = lay.map_box
+    dom = Box(mb.x, mb.y + (mb.h - mb.w / GEO_BOX_ASPECT) / 2, mb.w, mb.w / GEO_BOX_ASPECT) \
+        if spec.state.focus else geo_domain(mb)
     fig.update_geos(domain=dict(x=[px(dom.x), px(dom.x + dom.w)], y=[py(dom.y + dom.h), py(dom.y)]))
     fig.update_layout(
         width=W, height=H, autosize=False,
@@ -766,16 +781,16 @@ def build_press_figure(atlas: Any, spec: ExportSpec, map_fig: Any, *, legend: Le
             text(lb.x + lb.w, lb.y + ls * 0.15, _esc(lg.count_label), ls * 0.8, color=MUTED, xanchor="right")
         row_y = lb.y + _legend_head_h(lg, ls)
         sw = ls * 1.15
-        for e in lg.entries:
+        for e, lines in zip(lg.entries, lay.legend_rows):
             top = row_y + (ls * 1.75 - sw) / 2
             shapes.append(dict(type="rect", xref="paper", yref="paper", x0=px(lb.x), x1=px(lb.x + sw),
                                y0=py(top + sw), y1=py(top), fillcolor=e.color,
                                line=dict(color="#8a9099", width=max(0.5, ls * 0.04))))
             mid = top + sw / 2
-            text(lb.x + sw + ls * 0.6, mid, _esc(e.label), ls, yanchor="middle")
+            text(lb.x + sw + ls * 0.6, mid - ls * LINE / 2, "<br>".join(_esc(x) for x in lines), ls)
             text(lb.x + lb.w, mid, format_number(e.count, spec.lang), ls, color=MUTED, xanchor="right",
                  yanchor="middle")
-            row_y += ls * 1.75
+            row_y += _legend_row_h(lines, ls)
 
     shapes.append(dict(type="line", xref="paper", yref="paper", x0=px(preset.margin), x1=px(W - preset.margin),
                        y0=py(lay.rule_y), y1=py(lay.rule_y), line=dict(color=RULE, width=max(0.5, ns * 0.08))))
