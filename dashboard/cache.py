@@ -2,7 +2,7 @@
 
 - REDIS_URL set (scale-out): flask-caching RedisCache — every web instance and worker shares one cache, so a view
   computed on one machine is served from the cache by all others.
-- otherwise: flask-caching SimpleCache, one per worker process (bounded, ATLAS_CACHE_ITEMS entries).
+- otherwise: flask-caching SimpleCache, one per worker process (bounded: ATLAS_CACHE_ITEMS entries, default 512).
 - ATLAS_CACHE=off disables caching (every call computes).
 
 Only pure results are cached: the key is (what, data version, canonical FilterState query); the value is the
@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 TIMEOUT_S = 3600               # entries expire after an hour (the data only changes with a deploy anyway)
-_DEFAULT_ITEMS = 2048
+_DEFAULT_ITEMS = 512
 _MISSING = object()
 
 
@@ -56,11 +56,14 @@ def _cache_for(config_items: tuple):
     config = dict(config_items)
     if "CACHE_OPTIONS" in config:
         config["CACHE_OPTIONS"] = dict(config["CACHE_OPTIONS"])
-    return Cache(holder, config=config)
+    extension = Cache(holder, config=config)
+    # The backend itself (cachelib RedisCache/SimpleCache/NullCache): flask-caching's own get/set would look
+    # the backend up through the *current* Flask app, which inside a request is the dashboard, not `holder`.
+    return holder.extensions["cache"][extension]
 
 
 def get_cache():
-    """The flask_caching.Cache for the current environment (one per process and configuration)."""
+    """The cache backend (get/set/delete) for the current environment (one per process and configuration)."""
     return _cache_for(tuple(sorted(_config().items())))
 
 
@@ -112,3 +115,53 @@ def memoized(what: str, state: Any, compute: Callable[[], T], *, version: str = 
     except Exception as exc:  # noqa: BLE001
         log.warning("cache set failed for %s (%s)", what, exc)
     return value
+
+
+# -- whole callback responses ---------------------------------------------------------------------------------
+# Every server callback of the dashboard is a pure function of its request body (inputs, state, which input
+# changed) and of the immutable atlas, so the JSON it answers can be reused for an identical body. The hardening
+# guard (dashboard/hardening.py) looks responses up here after validating the request and stores new ones.
+MAX_CACHED_RESPONSE = 128 * 1024   # with ATLAS_CACHE_ITEMS=512: at most 64 MB per worker
+
+
+@functools.lru_cache(maxsize=1)
+def release_version() -> str:
+    """Identifies code + data of this deploy (ATLAS_RELEASE, else a hash of dashboard/*.py and data/*), so a
+    shared Redis never serves one release's answers to another."""
+    from pathlib import Path
+
+    explicit = os.environ.get("ATLAS_RELEASE", "").strip()
+    if explicit:
+        return explicit
+    root = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256()
+    for folder, pattern in (("dashboard", "*.py"), ("data", "*")):
+        for path in sorted((root / folder).glob(pattern)):
+            if path.is_file():
+                digest.update(path.name.encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def response_key(body_bytes: bytes) -> str:
+    return "cb:" + hashlib.sha256(release_version().encode() + b"|" + body_bytes).hexdigest()
+
+
+def get_response(key: str) -> bytes | None:
+    if backend_name() == "off":
+        return None
+    try:
+        value = get_cache().get(key)
+    except Exception as exc:  # noqa: BLE001 - a cache problem must never break a view
+        log.warning("cache get failed (%s)", exc)
+        return None
+    return value if isinstance(value, bytes) else None
+
+
+def put_response(key: str, data: bytes) -> None:
+    if backend_name() == "off" or len(data) > MAX_CACHED_RESPONSE:
+        return
+    try:
+        get_cache().set(key, data)
+    except Exception as exc:  # noqa: BLE001
+        log.warning("cache set failed (%s)", exc)

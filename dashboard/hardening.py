@@ -9,7 +9,9 @@ What it adds to the Flask server behind the Dash app:
 - no tracebacks to clients: 4xx/5xx answered with a short JSON body ({"error", "status", "message"}), the
   traceback goes to the server log only;
 - a guard in front of /_dash-update-component: body size limit (413), malformed or non-object JSON (400),
-  unknown callback outputs (404), inputs/state that do not match the registered callback (400).
+  unknown callback outputs (404), inputs/state that do not match the registered callback (400);
+- answers of callbacks reused for identical request bodies (dashboard.cache: Redis when REDIS_URL is set, else
+  per process; ATLAS_CACHE=off disables it) — every dashboard callback is a pure function of its request.
 
 The callbacks themselves still validate every *value* they receive (dashboard.state.FilterState): the guard
 only makes sure that a request that reaches Dash has the shape Dash's dispatcher expects, so that nothing a
@@ -26,6 +28,8 @@ from typing import Any
 
 from flask import Response, jsonify, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+from dashboard import cache
 
 log = logging.getLogger(__name__)
 
@@ -208,9 +212,38 @@ def _guard_callback_view(app, view):
             check_callback_body(body, app.callback_map)
         except CallbackRequestError as exc:
             return error_response(exc.status, exc.message)
-        return view(*args, **kwargs)
+        key = _response_cache_key(app, body)
+        if key is not None:
+            hit = cache.get_response(key)
+            if hit is not None:
+                response = Response(hit, mimetype="application/json")
+                response.headers["X-Atlas-Cache"] = "hit"
+                return response
+        response = view(*args, **kwargs)
+        if key is not None and getattr(response, "status_code", 0) == 200 and not response.direct_passthrough:
+            cache.put_response(key, response.get_data())
+            response.headers["X-Atlas-Cache"] = "miss"
+        return response
 
     return guarded
+
+
+def _response_cache_key(app, body: dict) -> str | None:
+    """Cache key of a callback request whose answer may be reused: not a background job (those have side
+    effects and are polled), not an output listed in NO_RESPONSE_CACHE."""
+    if cache.backend_name() == "off":
+        return None
+    spec = app.callback_map.get(body.get("output"), {})
+    if spec.get("background") or request.args.get("cacheKey") or request.args.get("job"):
+        return None
+    if body.get("output") in NO_RESPONSE_CACHE:
+        return None
+    return cache.response_key(request.get_data(cache=True))
+
+
+#: Callback outputs whose answers must never be reused (none today: every dashboard callback is a pure function
+#: of its request body and the immutable atlas).
+NO_RESPONSE_CACHE: set[str] = set()
 
 
 def _enable_compression(server) -> None:

@@ -113,6 +113,19 @@ def test_valid_callback_still_works(client):
     assert response.json["response"]["echo"]["children"] == "picked B"
 
 
+def test_identical_callback_requests_are_answered_from_the_cache(client, monkeypatch):
+    body = _body("c-cache-test")
+    first = client.post("/_dash-update-component", json=body)
+    second = client.post("/_dash-update-component", json=body)
+    assert first.headers["X-Atlas-Cache"] == "miss" and second.headers["X-Atlas-Cache"] == "hit"
+    assert first.json == second.json and second.json["response"]["echo"]["children"] == "picked C-CACHE-TEST"
+    other = client.post("/_dash-update-component", json=_body("d-cache-test"))
+    assert other.json["response"]["echo"]["children"] == "picked D-CACHE-TEST"
+    monkeypatch.setenv("ATLAS_CACHE", "off")
+    off = client.post("/_dash-update-component", json=body)
+    assert "X-Atlas-Cache" not in off.headers and off.json == first.json
+
+
 @pytest.mark.parametrize("raw, status", [
     (b"{not json", 400),
     (b"[1, 2, 3]", 400),
