@@ -429,8 +429,8 @@ def _font(bold: bool):
 
 
 def text_width(text: str, size: float, bold: bool = False) -> float:
-    """Width in CSS px of ``text`` set in DejaVu Sans at ``size`` px (measured with the font itself)."""
-    plain = re.sub(r"<[^>]+>", "", text)
+    """Width in CSS px of plain ``text`` (no markup) set in DejaVu Sans at ``size`` px, measured with the font."""
+    plain = text
     font = _font(bold)
     if font is None:
         return len(plain) * size * (0.66 if bold else 0.6)
@@ -438,13 +438,22 @@ def text_width(text: str, size: float, bold: bool = False) -> float:
 
 
 def wrap(text: str, size: float, width: float, bold: bool = False) -> list[str]:
-    """Greedy word wrap to ``width`` CSS px; a word longer than the line is kept whole (never cut mid-word)."""
+    """Greedy word wrap to ``width`` CSS px; only a word longer than a whole line is cut."""
     lines: list[str] = []
     text = text.replace(" – ", "\u00a0– ").replace(" · ", "\u00a0· ")   # never start a line with a dash or dot
     for para in text.split("\n"):
         words = para.split(" ")
         line = ""
         for w in words:
+            while len(w) > 1 and text_width(w, size, bold) > width:   # a single over-long word: cut it
+                cut = 1
+                while cut < len(w) and text_width(w[:cut + 1], size, bold) <= width:
+                    cut += 1
+                if line:
+                    lines.append(line)
+                    line = ""
+                lines.append(w[:cut])
+                w = w[cut:]
             candidate = f"{line} {w}" if line else w
             if line and text_width(candidate, size, bold) > width:
                 lines.append(line)
@@ -498,8 +507,18 @@ def press_texts(atlas: Any, spec: ExportSpec, legend: Legend, n_cities: int, *, 
     )
 
 
+LOGO_ENV = "ATLAS_LOGO"
+
+
 def logo_path() -> Path | None:
-    """assets/logo.svg or assets/logo.png when the office has put one there (not shipped: it is a trademark)."""
+    """$ATLAS_LOGO, else assets/logo.svg or assets/logo.png when the office has put one there (not shipped: it is
+    the union's trademark). An SVG logo stays vector in PDF/SVG exports."""
+    override = os.environ.get(LOGO_ENV)
+    if override:
+        path = Path(override)
+        if not path.is_file() or path.suffix.lower() not in (".svg", ".png"):
+            raise ExportSpecError(f"{LOGO_ENV}={override!r} is not an .svg or .png file")
+        return path
     assets = Path(__file__).resolve().parent.parent / "assets"
     for name in ("logo.svg", "logo.png"):
         if (assets / name).is_file():
@@ -510,7 +529,7 @@ def logo_path() -> Path | None:
 def _logo_source(path: Path) -> str:
     import base64
 
-    mime = "image/svg+xml" if path.suffix == ".svg" else "image/png"
+    mime = "image/svg+xml" if path.suffix.lower() == ".svg" else "image/png"
     return f"data:{mime};base64," + base64.b64encode(path.read_bytes()).decode("ascii")
 
 
@@ -606,13 +625,15 @@ def layout_press(preset: Preset, texts: PressTexts, with_logo: bool) -> PressLay
     inner = W - 2 * m
     ss, ls, ns = preset.subtitle_size, preset.legend_size, preset.note_size
 
-    logo_w = ns * LINE * 2 * 2.2 if with_logo else 0.0
+    logo_h = ns * LINE * 2.6 if with_logo else 0.0
+    logo_w = logo_h * 3 if with_logo else 0.0
     footer_w = inner - (logo_w + ns if with_logo else 0)
     footer_lines = tuple(_footer(texts, ns, footer_w))
     footer_h = len(footer_lines) * ns * LINE
-    footer_box = Box(m, H - m - footer_h, footer_w, footer_h)
-    rule_y = footer_box.y - ns * 0.9
-    logo_box = Box(W - m - logo_w, footer_box.y, logo_w, footer_h) if with_logo else None
+    block_h = max(footer_h, logo_h)
+    footer_box = Box(m, H - m - (block_h + footer_h) / 2, footer_w, footer_h)   # centred on the logo, if any
+    logo_box = Box(W - m - logo_w, H - m - logo_h, logo_w, logo_h) if with_logo else None
+    rule_y = min(footer_box.y, logo_box.y if logo_box else footer_box.y) - ns * 0.9
     body_bottom = rule_y - max(ls, ns) * 1.2
 
     def result(mode, header, map_box, legend_box, k, rows):

@@ -103,9 +103,15 @@ def _pdf_tool(*args: str) -> str:
 @pytest.mark.skipif(not shutil.which("pdfimages"), reason="poppler-utils (pdfimages/pdftotext) not installed")
 @pytest.mark.parametrize("name,paper_pt,lang", [("a4", (595.28, 841.89), "pl"), ("a5", (419.53, 595.28), "en"),
                                                 ("social", (900, 506.25), "pl")])
-def test_pdf_page_vectors_and_text(atlas, renderer, tmp_path, name, paper_pt, lang):
-    spec = ExportSpec(state=VIEW, preset=name, format="pdf", lang=lang, title="Gminy – Łódź, Kraków i Śląsk")
-    out = tmp_path / f"map.pdf"
+def test_pdf_page_vectors_and_text(atlas, renderer, tmp_path, monkeypatch, name, paper_pt, lang):
+    # with the office's logo (an SVG): it must stay vector too
+    logo = tmp_path / "logo.svg"
+    logo.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="300" height="100"><rect width="100" '
+                    'height="100" fill="#c8102e"/><text x="110" y="65" font-size="40">ZMP</text></svg>')
+    monkeypatch.setenv("ATLAS_LOGO", str(logo))
+    spec = ExportSpec(state=VIEW, preset=name, format="pdf", lang=lang, title="Gminy – Łódź, Kraków i Śląsk",
+                      logo=True)
+    out = tmp_path / "map.pdf"
     res = write_export(spec, out, atlas, renderer=renderer)
     assert out.read_bytes()[:5] == b"%PDF-"
     from pypdf import PdfReader

@@ -11,7 +11,7 @@ from dashboard import query
 from dashboard.alttext import alt_text, plural_pl
 from dashboard.export import (
     PRESETS, Box, ExportSpec, ExportSpecError, cities_word, default_subtitle, default_title, layout_press,
-    map_legend, press_texts, text_width, view_url, wrap,
+    map_legend, press_figure, press_texts, text_width, view_url, wrap,
 )
 from dashboard.state import FilterState
 
@@ -181,10 +181,10 @@ def test_layout_blocks_inside_margins_and_apart(atlas, preset, lang, projects):
 
 def test_wrap_never_cuts_words():
     text = "Projekt „Przestrzeń dla partycypacji” – gminy województwa warmińsko-mazurskiego"
-    lines = wrap(text, 20, 200)
+    lines = wrap(text, 20, 260)
     assert " ".join(lines).replace("\u00a0", " ") == text and len(lines) > 1
     assert not any(x.startswith("–") for x in lines)
-    assert all(text_width(x, 20) <= 200 or " " not in x for x in lines)
+    assert all(text_width(x, 20) <= 260 for x in lines)
 
 
 # --- alt text ------------------------------------------------------------------------------------------------
@@ -208,3 +208,22 @@ def test_alt_text_for_an_empty_view(atlas):
     assert ent.empty
     texts = press_texts(atlas, ExportSpec(state=state), map_legend(atlas, state), 0, uses_gazetteer=False)
     assert "Żadne miasto" in alt_text(texts, ent, "pl")
+
+
+def test_wrap_cuts_only_words_longer_than_a_line():
+    lines = wrap("krótko " + "x" * 80 + " koniec", 10, 120)
+    assert all(text_width(x, 10) <= 120 for x in lines)
+    assert "".join(lines).replace(" ", "") == "krótko" + "x" * 80 + "koniec"
+
+
+def test_titles_are_text_not_markup(atlas):
+    """A title from the browser is shown literally (escaped), measured as the text it is, and never clipped."""
+    from dashboard.render import press_geojson, press_outline
+
+    title = "<b>Test</b> & <script>alert(1)</script>" + " <i>ą</i>" * 12
+    pf = press_figure(atlas, ExportSpec(preset="social", format="png", title=title), press_geojson(),
+                      outline=press_outline())
+    shown = [a.text for a in pf.figure.layout.annotations if a.font.size and "Test" in a.text]
+    assert len(shown) == 1 and "<script>" not in shown[0] and "&lt;script&gt;" in shown[0]
+    lay = layout_press(PRESETS["social"], pf.texts, with_logo=False)
+    assert all(text_width(x, lay.title_size, bold=True) <= lay.title_box.w for x in lay.title_lines)
