@@ -163,8 +163,10 @@ def voivodeship_code(value) -> str | None:
 
 def parse_teryt(value) -> tuple[tuple[str, ...], str | None]:
     """Raw cell -> (possible codes, error). See the module docstring for the rules."""
-    s = str(value).strip()
-    s = re.sub(r"[\s\u00a0]", "", s)
+    s = unicodedata.normalize("NFKC", str(value)).strip()
+    s = re.sub(r"\s", "", s)
+    if not s.isascii():
+        return (), "a TERYT code has digits 0-9 only"
     if re.fullmatch(r"\d+[.,]0+", s):
         s = re.split(r"[.,]", s)[0]
     elif re.fullmatch(r"\d(?:[.,]\d+)?[eE]\+?\d+", s):
@@ -194,9 +196,10 @@ def parse_teryt(value) -> tuple[tuple[str, ...], str | None]:
     if len(bad) == len(codes):
         return (), f"'{codes[0][:2]}' is not a voivodeship code (the first two digits are 02, 04, …, 32)"
     codes = tuple(c for c in codes if c[:2] in VOIVODESHIPS)
-    if any(len(c) == 7 and c[6] not in "1234589" for c in codes):
+    typed = tuple(c for c in codes if len(c) != 7 or c[6] in "1234589")
+    if not typed:
         return (), f"the last digit of a 7-digit gmina code is its type (1-5, 8, 9), not {codes[0][6]}"
-    return codes, None
+    return typed, None
 
 
 def parse_year(value) -> tuple[int | None, str | None, bool]:

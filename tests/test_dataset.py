@@ -176,6 +176,8 @@ def test_year_out_of_range_is_reported_by_the_schema(tmp_path):
     ("020101_1", ("0201011",)), ("0201", ("0201",)), ("201", ("0201",)), ("2", ("02",)), ("2.01011E+05",
                                                                                            ("201011", "0201011")),
     ("146501", ("146501",)), ("3201011", ("3201011",)),
+    ("245296", ("245296",)),     # the lost-zero reading 0245296 has no valid type digit: only WWPPGG remains
+    ("０２０１０１１", ("0201011",)),  # full-width digits
 ])
 def test_teryt_readings(raw, codes):
     assert ds.parse_teryt(raw) == (codes, None)
