@@ -60,7 +60,6 @@ GAZETTEER_CREDIT = {
     "pl": "punkty miast: PRNG (GUGiK), oprac. jjbartek/polskie-miejscowosci (CC BY)",
     "en": "town points: PRNG (GUGiK), via jjbartek/polskie-miejscowosci (CC BY)",
 }
-GEONAMES_CREDIT = {"pl": "GeoNames.org (CC BY 4.0)", "en": "GeoNames.org (CC BY 4.0)"}
 DEFAULT_BASE_URL = "http://127.0.0.1:8050"
 BASE_URL_ENV = "ATLAS_PUBLIC_URL"
 
@@ -289,6 +288,9 @@ def _join(items: list[str], lang: str) -> str:
     return ", ".join(items[:-1]) + conj + items[-1]
 
 
+_QUOTES = re.compile("[„”“\"'‘’«»]")
+
+
 def _quote(text: str, lang: str) -> str:
     return f"„{text}”" if lang == "pl" else f"“{text}”"
 
@@ -317,9 +319,14 @@ def default_title(atlas: Any, state: FilterState, lang: str) -> str:
         return ("Miasta w projektach Związku Miast Polskich" if lang == "pl"
                 else "Cities in the projects of the Union of Polish Cities")
     if len(labels) == 1:
+        kinds = atlas.projects.set_index("id")["kind"] if "kind" in atlas.projects else {}
+        if kinds.get(state.projects[0]) == "campaign" or _QUOTES.search(labels[0]):
+            # a campaign's label names itself ("Kampania „Jedno dla wszystkich”"): no "Projekt", no extra quotes
+            return (f"{labels[0]}: miasta uczestniczące" if lang == "pl"
+                    else f"{labels[0]}: participating cities")
         return (f"Projekt {_quote(labels[0], lang)}: miasta uczestniczące" if lang == "pl"
                 else f"{_quote(labels[0], lang)}: participating cities")
-    quoted = [_quote(x, lang) for x in labels]
+    quoted = [x if _QUOTES.search(x) else _quote(x, lang) for x in labels]
     return (f"Projekty ZMP {_join(quoted, lang)}" if lang == "pl"
             else f"Union projects {_join(quoted, lang)}")
 
@@ -489,14 +496,12 @@ class PressTexts:
 
 
 def press_texts(atlas: Any, spec: ExportSpec, legend: Legend, n_cities: int, *, uses_gazetteer: bool,
-                uses_geonames: bool = False, today: _dt.date | None = None) -> PressTexts:
+                today: _dt.date | None = None) -> PressTexts:
     lang = spec.lang
     state = replace(spec.state, lang=lang)
     source = SOURCE_LINE[lang]
     if uses_gazetteer:
         source += "; " + GAZETTEER_CREDIT[lang]
-        if uses_geonames:
-            source += ", " + GEONAMES_CREDIT[lang]
     return PressTexts(
         title=spec.title or default_title(atlas, state, lang),
         subtitle=spec.subtitle if spec.subtitle is not None else default_subtitle(atlas, state, lang, n_cities),
@@ -734,16 +739,14 @@ def press_figure(atlas: Any, spec: ExportSpec, geojson: str | dict, *, outline: 
 
 
 def build_press_figure(atlas: Any, spec: ExportSpec, map_fig: Any, *, legend: Legend, n_cities: int,
-                       uses_gazetteer: bool | None = None, uses_geonames: bool = False,
-                       today: _dt.date | None = None):
+                       uses_gazetteer: bool | None = None, today: _dt.date | None = None):
     """(figure, texts): ``map_fig`` (the dashboard's map for spec.state) re-framed for spec's preset."""
     import plotly.graph_objects as go
 
     preset = spec.preset_obj
     if uses_gazetteer is None:
         uses_gazetteer = uses_town_points(map_fig)
-    texts = press_texts(atlas, spec, legend, n_cities, uses_gazetteer=uses_gazetteer,
-                        uses_geonames=uses_geonames, today=today)
+    texts = press_texts(atlas, spec, legend, n_cities, uses_gazetteer=uses_gazetteer, today=today)
     logo = logo_path() if spec.logo else None
     lay = layout_press(preset, texts, with_logo=logo is not None)
     W, H = lay.width, lay.height

@@ -227,3 +227,13 @@ def test_titles_are_text_not_markup(atlas):
     assert len(shown) == 1 and "<script>" not in shown[0] and "&lt;script&gt;" in shown[0]
     lay = layout_press(PRESETS["social"], pf.texts, with_logo=False)
     assert all(text_width(x, lay.title_size, bold=True) <= lay.title_box.w for x in lay.title_lines)
+
+
+def test_campaign_title_is_not_double_quoted(atlas):
+    camp = atlas.projects[atlas.projects["kind"] == "campaign"]
+    if camp.empty:
+        pytest.skip("no campaign in the data")
+    row = camp.iloc[0]
+    for lang in ("pl", "en"):
+        title = default_title(atlas, FilterState(projects=(row["id"],)), lang)
+        assert title.startswith(row[f"label_{lang}"]) and not title.startswith("Projekt")
