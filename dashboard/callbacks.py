@@ -32,7 +32,7 @@ def _points(event: Any) -> list[dict]:
     return [p for p in pts if isinstance(p, dict)] if isinstance(pts, list) else []
 
 
-def years_from_bars(points: list[dict], unknown_label: str) -> tuple[tuple[int, int] | None, bool] | None:
+def years_from_bars(points: list[dict]) -> tuple[tuple[int, int] | None, bool] | None:
     """Growth-chart bars -> (years, include_unknown). One or more year bars -> their range; the unknown bar ->
     unknown only (or added to the range). None when no valid bar is in the points."""
     years, unknown = [], False
@@ -40,7 +40,7 @@ def years_from_bars(points: list[dict], unknown_label: str) -> tuple[tuple[int, 
         if p.get("curveNumber", 0) not in (0, 2):  # 1 = the published totals line
             continue
         x = p.get("x")
-        if x == unknown_label:
+        if p.get("curveNumber") == 2:  # the "year unknown" bar (its own panel)
             unknown = True
         elif isinstance(x, (str, int)) and str(x).isdigit() and len(str(x)) == 4:
             years.append(int(x))
@@ -89,7 +89,7 @@ def next_state(old: FilterState, trigger: Any, value: Any, known_projects: set[s
     if trigger == "map.selectedData":
         return old.replace(selected=list(selection_from_map(value)))
     if trigger == "growth":
-        parsed = years_from_bars(_points(value), t("year_unknown", old.lang))
+        parsed = years_from_bars(_points(value))
         if parsed is None:
             return old
         years, unknown = parsed
@@ -183,6 +183,8 @@ def register(app: dash.Dash, atlas: Any, urls: Any) -> None:
         Output("state", "data"), Output("url", "search"), Output("notice", "children"),
         Output("notice", "hidden"),
         *[Output(c, "value") for c in CONTROL_IDS],
+        # the found town must be among the dropdown's options in the same update, or the dropdown drops it
+        Output("town", "options", allow_duplicate=True),
         Input("url", "search"), Input("clear", "n_clicks"),
         *[Input(c, "value") for c in CONTROL_IDS],
         Input("map", "selectedData"),
@@ -191,6 +193,7 @@ def register(app: dash.Dash, atlas: Any, urls: Any) -> None:
         Input("by-project", "clickData"), Input("by-project", "selectedData"),
         *[Input(f"chip-{i}", "n_clicks") for i in range(layout.MAX_CHIPS)],
         State("chip-keys", "data"), State("state", "data"),
+        prevent_initial_call="initial_duplicate",
     )
     def controller(search, *args):
         old = FilterState.from_dict(args[-1], known_projects=known_projects)
@@ -235,10 +238,11 @@ def register(app: dash.Dash, atlas: Any, urls: Any) -> None:
             search_out = no_update
         controls = controls_for(atlas, new)
         hidden = no_update if notice is no_update else (notice is None)
-        return (new.to_dict(), search_out, notice, hidden, *[controls[c] for c in CONTROL_IDS])
+        town_options = [town_option(atlas, new.focus)] if new.focus and trig != "town" else no_update
+        return (new.to_dict(), search_out, notice, hidden, *[controls[c] for c in CONTROL_IDS], town_options)
 
     def _nothing():
-        return (no_update,) * (4 + len(CONTROL_IDS))
+        return (no_update,) * (5 + len(CONTROL_IDS))
 
     @app.callback(
         Output("map", "figure"), Output("growth", "figure"), Output("by-voivodeship", "figure"),
@@ -306,8 +310,7 @@ def register(app: dash.Dash, atlas: Any, urls: Any) -> None:
     def town_options(search, value):
         options = query.search_towns(atlas, search if isinstance(search, str) else None)
         if isinstance(value, str) and value in query.derived(atlas).gmina_pos and all(o["value"] != value for o in options):
-            pos = query.derived(atlas).gmina_pos[value]
-            options.append({"label": atlas.gminy["name"].iloc[pos], "value": value})
+            options.append(town_option(atlas, value))
         return options if options or search else no_update
 
     @app.callback(
@@ -325,6 +328,15 @@ def register(app: dash.Dash, atlas: Any, urls: Any) -> None:
                 layout.metric_options(lang), layout.unknown_options(lang), t("projects_placeholder", lang),
                 t("voivodeships_placeholder", lang), t("town_placeholder", lang), layout.strip(atlas, lang),
                 layout.coverage_note(atlas, lang), layout.table_columns(lang))
+
+
+def town_option(atlas: Any, terc: str) -> dict[str, str]:
+    d = query.derived(atlas)
+    pos = d.gmina_pos.get(terc)
+    if pos is None:
+        return {"label": terc, "value": terc}
+    row = atlas.gminy.iloc[pos]
+    return {"label": f"{row['name']} ({row['voivodeship']})", "value": terc}
 
 
 def _sort_spec(sort_by: Any) -> list[dict]:
@@ -361,7 +373,11 @@ def map_patch(atlas: Any, state: FilterState, zoom: bool) -> Patch:
     if zoom:
         view = figures.map_view_update(atlas, state)
         p["layout"]["geo"]["center"] = view["center"]
-        p["layout"]["geo"]["projection"]["scale"] = view["scale"]
+        p["layout"]["geo"]["lonaxis"]["range"] = view["lonaxis"]["range"]
+        p["layout"]["geo"]["lataxis"]["range"] = view["lataxis"]["range"]
+        p["layout"]["geo"]["projection"]["rotation"] = view["rotation"]
+        p["layout"]["geo"]["projection"]["scale"] = 1
+        p["layout"]["uirevision"] = view["uirevision"]
     return p
 
 
@@ -371,6 +387,8 @@ def growth_patch(upd: dict[str, Any]) -> Patch:
     p["data"][0]["selectedpoints"] = upd["selectedpoints"]
     p["data"][2]["y"] = upd["unknown_y"]
     p["data"][2]["selectedpoints"] = upd["unknown_selectedpoints"]
+    p["layout"]["yaxis"]["range"] = upd["yaxis"]["range"]
+    p["layout"]["yaxis"]["dtick"] = upd["yaxis"]["dtick"]
     return p
 
 

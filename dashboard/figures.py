@@ -167,10 +167,12 @@ def hover_texts(atlas: Any, lang: str) -> list[str]:
 HOVER = "<b>%{properties.name}</b><br>TERYT %{location}%{text}<extra></extra>"
 
 
-# Poland in a conic conformal projection (standard parallels 49°/55°, central meridian 19°).
+# Poland in a conic conformal projection (standard parallels 49°/55°, central meridian = middle of the view).
 GEO = {
-    "projection": {"type": "conic conformal", "parallels": [49, 55], "rotation": {"lon": 19}, "scale": 1},
-    "center": {"lon": 19.15, "lat": 52.0},
+    # rotation = the middle of lonaxis.range, always: any other rotation breaks plotly's fit to the lon/lat window
+    # (measured: a zoomed town ends up off-centre and clipped)
+    "projection": {"type": "conic conformal", "parallels": [49, 55], "rotation": {"lon": 19.15}, "scale": 1},
+    "center": {"lon": None, "lat": None},  # auto: the middle of the lon/lat ranges
     "lonaxis": {"range": [14.0, 24.3]},
     "lataxis": {"range": [48.95, 54.9]},
     "visible": False,
@@ -178,7 +180,6 @@ GEO = {
     "domain": {"x": [0.17, 1.0], "y": [0.0, 1.0]},  # the stepped legend sits left of the map
     "bgcolor": "rgba(0,0,0,0)",
 }
-FOCUS_SCALE = 5.0
 
 
 def map_figure(atlas: Any, state: FilterState, geojson: str | dict, *, outline: str | dict | None = None,
@@ -227,19 +228,27 @@ def map_figure(atlas: Any, state: FilterState, geojson: str | dict, *, outline: 
         template=TEMPLATE, geo=geo, margin={"l": 0, "r": 0, "t": 0, "b": 0}, dragmode="select",
         font={"family": FONT, "color": INK, "size": 12}, separators=plotly_separators(lang),
         paper_bgcolor="rgba(0,0,0,0)", hoverlabel={"bgcolor": "white", "font": {"family": FONT, "size": 12}},
-        uirevision="map", clickmode="event", height=height,
+        uirevision=f"map-{state.focus or 'pl'}", clickmode="event", height=height,
     )
     return fig
 
 
+FOCUS_HALF_SPAN = (0.75, 0.45)  # degrees lon/lat around a found town (~100 x 100 km)
+
+
 def _geo_view(atlas: Any, focus: str | None) -> dict[str, Any]:
+    """Whole Poland, or a window around the focused town. Zoom is done with the lon/lat ranges (plotly geo
+    clips the map to them, so scaling the projection instead would leave the view clipped)."""
     geo = {k: (dict(v) if isinstance(v, dict) else v) for k, v in GEO.items()}
     geo["projection"] = dict(GEO["projection"])
     if focus:
         centre = focus_centre(atlas, focus)
         if centre is not None:
-            geo["center"] = {"lon": centre[0], "lat": centre[1]}
-            geo["projection"]["scale"] = FOCUS_SCALE
+            lon, lat = centre
+            dx, dy = FOCUS_HALF_SPAN
+            geo["lonaxis"] = {"range": [lon - dx, lon + dx]}
+            geo["lataxis"] = {"range": [lat - dy, lat + dy]}
+            geo["projection"]["rotation"] = {"lon": lon}
     return geo
 
 
@@ -249,18 +258,16 @@ def focus_centre(atlas: Any, terc: str) -> tuple[float, float] | None:
     ent = d.entities[(d.entities["gmina_teryt"] == terc) & d.entities["lon"].notna()]
     if len(ent):
         return float(ent["lon"].iloc[0]), float(ent["lat"].iloc[0])
-    gm = atlas.gminy
-    for col in ("lon", "lat"):
-        if col not in gm:
-            return None
-    row = gm[gm["terc"] == terc]
-    return (float(row["lon"].iloc[0]), float(row["lat"].iloc[0])) if len(row) else None
+    return d.gmina_centres.get(terc)
 
 
 def map_view_update(atlas: Any, state: FilterState) -> dict[str, Any]:
-    """geo center + projection scale for the state's focus (or the whole country)."""
+    """geo lon/lat ranges and center for the state's focus (or the whole country)."""
     geo = _geo_view(atlas, state.focus)
-    return {"center": geo["center"], "scale": geo["projection"]["scale"]}
+    return {"center": geo["center"], "lonaxis": geo["lonaxis"], "lataxis": geo["lataxis"],
+            "rotation": geo["projection"]["rotation"],
+            # a new ui revision, or plotly keeps the previous view (rotation, ranges) on react
+            "uirevision": f"map-{state.focus or 'pl'}"}
 
 
 # --- bar charts ----------------------------------------------------------------------------------------------
@@ -298,7 +305,9 @@ def growth_update(atlas: Any, state: FilterState) -> dict[str, Any]:
         lo, hi = state.years if state.years is not None else (-1, 10_000)
         sel = [i for i, year in enumerate(years) if lo <= year <= hi]
         unknown_sel = [0] if state.include_unknown_year else []
-    return {"y": y, "selectedpoints": sel, "unknown_y": [unknown], "unknown_selectedpoints": unknown_sel}
+    top = max(y) if y else 0
+    return {"y": y, "selectedpoints": sel, "unknown_y": [unknown], "unknown_selectedpoints": unknown_sel,
+            "yaxis": {"range": [0, max(top, 1) * 1.12], "dtick": max(1, -(-top // 6))}}
 
 
 def growth_figure(atlas: Any, state: FilterState) -> go.Figure:
@@ -310,7 +319,7 @@ def growth_figure(atlas: Any, state: FilterState) -> go.Figure:
     upd = growth_update(atlas, state)
     totals = atlas.totals[atlas.totals["era"] == "post1990"] if "era" in atlas.totals else atlas.totals
     last = totals.sort_values("year").groupby("year", as_index=False).last()
-    unknown_label = t("year_unknown", lang)
+    unknown_label = wrap_label(t("year_unknown", lang), 6)
     fig = go.Figure()
     fig.add_bar(
         x=cats, y=upd["y"], marker={"color": BAR}, name=t("new_members", lang),
@@ -335,11 +344,12 @@ def growth_figure(atlas: Any, state: FilterState) -> go.Figure:
         legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom", "font": {"size": 11}},
         xaxis={"type": "category", "categoryorder": "array", "categoryarray": cats, "fixedrange": True,
                "tickangle": -60, "tickfont": {"size": 10}, "automargin": True, "domain": [0, 0.8]},
-        yaxis={"fixedrange": True, "gridcolor": "#eef1f4", "rangemode": "tozero", "tickformat": ",d",
+        yaxis={"fixedrange": True, "gridcolor": "#eef1f4", "tickformat": ",d", **upd["yaxis"],
                "title": {"text": t("new_members", lang), "font": {"size": 11}}, "automargin": True},
         yaxis2={"overlaying": "y", "side": "right", "anchor": "x", "fixedrange": True, "showgrid": False,
                 "rangemode": "tozero", "tickfont": {"color": LINE, "size": 10}, "tickformat": ",d"},
-        xaxis2={"type": "category", "domain": [0.9, 1.0], "fixedrange": True, "tickfont": {"size": 10},
+        xaxis2={"type": "category", "domain": [0.89, 1.0], "fixedrange": True, "tickfont": {"size": 10},
+                "tickangle": 0,
                 "anchor": "y3"},
         yaxis3={"anchor": "x2", "fixedrange": True, "rangemode": "tozero", "showticklabels": False,
                 "showgrid": False, "zeroline": True},

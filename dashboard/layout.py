@@ -107,7 +107,7 @@ def strip(atlas: Any, lang: str) -> list:
                   html.Span(t("strip_published", lang), className="strip-tag")], className="strip-group-title"),
         html.Div(cards, className="strip-cards"),
         html.Div([html.Span(t("strip_in_data", lang), className="strip-tag data")], className="strip-group-title"),
-        html.Div(data_cards, className="strip-cards"),
+        html.Div(data_cards, className="strip-cards data"),
     ]
 
 
@@ -137,12 +137,29 @@ def linkify(text: str) -> list:
     return out
 
 
+def details_guide(lang: str) -> list:
+    """What the details panel shows before anything is clicked: how to read and use the map."""
+    return [
+        html.P(t("details_empty", lang), className="muted"),
+        html.Ul([
+            html.Li([html.Span(className="swatch", style={"background": figures.SEQUENTIAL[1]}),
+                     t("guide_colour", lang)]),
+            html.Li([html.Span(className="swatch", style={"background": figures.OTHER_GREY}), t("guide_grey", lang)]),
+            html.Li([html.Span(className="swatch", style={"background": "#fff", "borderColor": figures.OUTLINE}),
+                     t("guide_outline", lang)]),
+            html.Li(t("guide_select", lang)),
+            html.Li(t("guide_bars", lang)),
+            html.Li(t("guide_share", lang)),
+        ], className="guide"),
+    ]
+
+
 def details_panel(atlas: Any, terc: str | None, lang: str) -> list:
     if not terc:
-        return [html.P(t("details_empty", lang), className="muted")]
+        return details_guide(lang)
     info = query.gmina_details(atlas, terc)
     if info is None:
-        return [html.P(t("details_empty", lang), className="muted")]
+        return details_guide(lang)
     head = [
         html.H3(info["name"]),
         html.Dl([html.Dt(t("teryt", lang)), html.Dd(info["terc"]),
@@ -188,7 +205,7 @@ def build_layout(atlas: Any, urls: GeoUrls, export_panel: Any = None) -> html.Di
         html.H2(tr("filters", lang), className="panel-title"),
         html.Div([
             html.Label(tr("metric", lang), htmlFor="metric", className="control-label"),
-            dcc.RadioItems(id="metric", options=metric_options(lang), value=state.metric, className="segmented",
+            dcc.RadioItems(id="metric", options=metric_options(lang), value=state.metric, className="segmented metric",
                            inline=True),
         ], className="control"),
         html.Div([

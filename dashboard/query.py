@@ -37,6 +37,7 @@ class Derived:
     voivodeship_names: dict[str, str]  # 2-digit code -> PL lower-case name
     project_ids: tuple[str, ...]
     known_years: tuple[int, int] | None  # min/max known join year
+    gmina_centres: dict[str, tuple[float, float]]  # TERYT -> (lon, lat) inside the gmina (zoom target)
 
 
 _CACHE: dict[int, tuple[weakref.ref, Derived]] = {}
@@ -73,6 +74,7 @@ def _derive(atlas: Any) -> Derived:
     years = ent.loc[ent["is_member"] & ent["join_year"].notna(), "join_year"]
     known = (int(years.min()), int(years.max())) if len(years) else None
     return Derived(
+        gmina_centres=_gmina_centres(gm),
         entities=ent.reset_index(drop=True),
         members_of=members_of,
         gmina_pos={terc: i for i, terc in enumerate(gm["terc"])},
@@ -80,6 +82,21 @@ def _derive(atlas: Any) -> Derived:
         project_ids=project_ids,
         known_years=known,
     )
+
+
+def _gmina_centres(gm: pd.DataFrame) -> dict[str, tuple[float, float]]:
+    """A point inside every gmina: the atlas's lon/lat columns when it has them, else a representative point
+    of the prepared geodata polygon. Empty (no zoom, highlight only) when geodata cannot be read."""
+    if {"lon", "lat"} <= set(gm.columns):
+        return {terc: (float(x), float(y)) for terc, x, y in zip(gm["terc"], gm["lon"], gm["lat"])}
+    try:
+        import geodata
+
+        poly = geodata.load("gminy")
+    except Exception:  # noqa: BLE001 — zoom is a convenience; the map itself does not need this
+        return {}
+    pts = poly.geometry.representative_point()
+    return {terc: (float(p.x), float(p.y)) for terc, p in zip(poly["terc"], pts)}
 
 
 def _mask(atlas: Any, state: FilterState, ignore: Iterable[str] = ()) -> np.ndarray:

@@ -68,14 +68,18 @@ def test_selection_and_focus(mini_atlas):
     assert upd["selectedpoints"] == [pos]
     assert upd["focus"] == ["1061011"]
     view = figures.map_view_update(mini_atlas, s)
-    assert view["scale"] == figures.FOCUS_SCALE
-    assert 19 < view["center"]["lon"] < 20 and 51 < view["center"]["lat"] < 52.2  # Łódź
+    assert view["lonaxis"]["range"][1] - view["lonaxis"]["range"][0] < 2  # zoomed in from ~10 degrees
+    lon, lat = (sum(view["lonaxis"]["range"]) / 2, sum(view["lataxis"]["range"]) / 2)
+    assert 19 < lon < 20 and 51 < lat < 52.2  # Łódź
+    assert view["rotation"]["lon"] == lon  # plotly fits the window only when rotated to its middle
+    whole = figures.map_view_update(mini_atlas, FilterState())
+    assert whole["lonaxis"]["range"] == [14.0, 24.3]
 
 
 def test_growth_figure_has_an_explicit_unknown_bar(mini_atlas):
     fig = figures.growth_figure(mini_atlas, FilterState())
     bars, totals, unknown = fig.data
-    assert list(unknown.x) == ["rok nieznany"] and list(unknown.y) == [3]
+    assert list(unknown.x) == ["rok<br>nieznany"] and list(unknown.y) == [3]
     assert dict(zip(bars.x, bars.y))["2019"] == 2 and dict(zip(bars.x, bars.y))["1990"] == 1
     assert "1918" not in list(totals.x)  # interwar totals are not mixed into the post-1990 line
     sel = figures.growth_update(mini_atlas, FilterState(years=(2019, 2019), include_unknown_year=False))
