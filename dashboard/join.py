@@ -73,9 +73,11 @@ class RowResult:
     problems: list[Problem] = field(default_factory=list)
     project_id: str | None = None
     index: int | None = None     # position in the Table frame
+    woj: str | None = None       # the row's voivodeship as a 2-digit code, when recognised
 
     def to_dict(self) -> dict:
-        d = {"row": self.row, "name": self.name, "voivodeship": self.voivodeship, "status": self.status,
+        d = {"row": self.row, "name": self.name, "voivodeship": self.voivodeship, "woj": self.woj,
+             "status": self.status,
              "teryt": self.teryt, "kind": self.entity_kind, "method": self.method, "reason": self.reason,
              "candidates": [asdict(c) for c in self.candidates], "suggestions": self.suggestions,
              "problems": [p.to_dict() for p in self.problems], "file": self.file}
@@ -567,7 +569,7 @@ def resolve_table(table: Table, gaz: Gazetteer | None = None, project_ids: dict[
     for i, r in f.iterrows():
         row = int(r["row"])
         res = RowResult(table=table.kind, file=table.path, row=row, name=r["name"],
-                        voivodeship=r["voivodeship_input"], status="matched", index=int(i))
+                        voivodeship=r["voivodeship_input"], status="matched", index=int(i), woj=r["woj"] or None)
         if table.kind == "participation":
             res.project_id = r["project_id"]
         probs = by_row.get(row, [])
