@@ -46,7 +46,7 @@ def test_messy_office_files_exit_1_and_json_shape():
         assert r["teryt"] is None or (isinstance(r["teryt"], str) and len(r["teryt"]) in (4, 7))
     assert rows[4]["teryt"] == "0201011" and "lost its leading zero" in rows[4]["reason"]  # 201011 in the file
     assert (rows[4]["voivodeship"], rows[4]["woj"]) == ("DOLNOŚLĄSKIE", "02")     # as written + recognised code
-    assert rows[14]["woj"] is None                                                 # 'Mordor' 
+    assert rows[14]["woj"] is None                                                 # 'Mordor'
     assert rows[5]["teryt"] == "0861011"                      # Gorzów Wlkp., woj. lubuskie, '2004 r.'
     assert rows[10]["status"] == "duplicate"
     assert rows[11]["status"] == "invalid" and rows[11]["problems"][0]["column"] == "Kod TERYT"
