@@ -352,8 +352,9 @@ def _decode(data: bytes, path) -> tuple[str, str]:
     good = sum(1 for c in loose if ord(c) > 127 and c != "\ufffd")
     if good >= 3 and good > 3 * bad:  # mostly valid UTF-8 with a few broken bytes: two encodings mixed
         line = data[: utf8_err.start].count(b"\n") + 1
-        raise DataFileError(path, f"bad encoding: mixed — mostly UTF-8, but invalid bytes (0x{data[utf8_err.start]:02x}"
-                                  f" at byte {utf8_err.start}, line {line}); probably two files pasted together",
+        byte = data[utf8_err.start]
+        raise DataFileError(path, f"bad encoding: mixed — mostly UTF-8, but invalid bytes (0x{byte:02x} at byte "
+                                  f"{utf8_err.start}, line {line}); probably two files pasted together",
                             "open it in a spreadsheet, fix the garbled names and save as 'CSV UTF-8'")
     scores = []
     for enc in ("cp1250", "iso8859_2"):

@@ -38,7 +38,8 @@ _ABBREV_STEMS = {"wlkp": "wielkopol", "wlk": "wielk", "gd": "gdansk", "maz": "ma
                  "wlkp.": "wielkopol"}
 _NAME_PREFIXES = [  # (folded prefix, jst_kind, gmina types)
     ("miasto stoleczne", "town", None), ("m st", "town", None), ("gmina miejsko wiejska", "gmina", "3"),
-    ("gmina miejska", "town", "1"), ("gmina miasto", "town", "1"), ("gmina wiejska", "gmina", "2"), ("gmina i miasto", "gmina", "3"),
+    ("gmina miejska", "town", "1"), ("gmina miasto", "town", "1"), ("gmina wiejska", "gmina", "2"),
+    ("gmina i miasto", "gmina", "3"),
     ("miasto i gmina", "gmina", "3"), ("urzad miasta", "town", None), ("urzad miejski w", "town", None),
     ("urzad gminy", "gmina", None), ("miasto", "town", None), ("gmina", "gmina", None), ("gm", "gmina", None),
     ("starostwo powiatowe w", "powiat_seat", None), ("powiat", "powiat", None), ("pow", "powiat", None),
