@@ -20,8 +20,7 @@ TEXT = {
     "preset": {"pl": "Format", "en": "Size"},
     "format": {"pl": "Plik", "en": "File"},
     "title": {"pl": "Tytuł", "en": "Title"},
-    "title_placeholder": {"pl": "generowany z filtrów – wpisz, aby zmienić",
-                          "en": "generated from the filters – type to change"},
+    "title_placeholder": {"pl": "z filtrów (wpisz własny)", "en": "from the filters (type your own)"},
     "button": {"pl": "Pobierz mapę", "en": "Download map"},
     "working": {"pl": "Trwa rysowanie mapy…", "en": "Drawing the map…"},
     "done": {"pl": "Gotowe: {name} ({size} kB, {sec} s).", "en": "Done: {name} ({size} kB, {sec} s)."},
@@ -45,26 +44,37 @@ def format_options() -> list[dict]:
 
 
 def layout(lang: str = "pl"):
-    """The panel's components (ids prefixed ``export-``)."""
+    """The panel's components (ids prefixed ``export-``), in the filter column's house style."""
     return html.Div([
-        html.Label(_t("preset", lang), htmlFor="export-preset", id="export-preset-label", className="label"),
-        dcc.Dropdown(id="export-preset", options=preset_options(lang), value="a4", clearable=False,
-                     searchable=False),
-        html.Label(_t("format", lang), id="export-format-label", className="label"),
-        dcc.RadioItems(id="export-format", options=format_options(), value="pdf", inline=True,
-                       className="segmented"),
-        html.Label(_t("title", lang), htmlFor="export-title", id="export-title-label", className="label"),
-        dcc.Input(id="export-title", type="text", value="", maxLength=MAX_TITLE_CHARS, debounce=True,
-                  placeholder=_t("title_placeholder", lang), className="text-input", style={"width": "100%"}),
-        html.Button(_t("button", lang), id="export-button", n_clicks=0, className="button"),
-        html.Progress(id="export-progress", value="0", max="3", hidden=True, style={"width": "100%"}),
-        html.Div(id="export-status", role="status", **{"aria-live": "polite"}),
+        html.Div([
+            html.Label(_t("preset", lang), htmlFor="export-preset", id="export-preset-label",
+                       className="control-label"),
+            dcc.Dropdown(id="export-preset", options=preset_options(lang), value="a4", clearable=False,
+                         searchable=False, className="dropdown"),
+        ], className="control"),
+        html.Div([
+            html.Label(_t("format", lang), id="export-format-label", className="control-label"),
+            dcc.RadioItems(id="export-format", options=format_options(), value="pdf", inline=True,
+                           className="segmented small"),
+        ], className="control"),
+        html.Div([
+            html.Label(_t("title", lang), htmlFor="export-title", id="export-title-label", className="control-label"),
+            dcc.Input(id="export-title", type="text", value="", maxLength=MAX_TITLE_CHARS, debounce=True,
+                      placeholder=_t("title_placeholder", lang), style={"width": "100%"}),
+        ], className="control"),
+        html.Div([
+            html.Button(_t("button", lang), id="export-button", n_clicks=0, className="button"),
+            html.Progress(id="export-progress", value="0", max="3", hidden=True,
+                          style={"width": "100%", "marginTop": "8px"}),
+            html.Div(id="export-status", role="status", className="muted", style={"marginTop": "6px"},
+                     **{"aria-live": "polite"}),
+        ], className="control"),
         html.Details([
             html.Summary(_t("alt", lang), id="export-alt-label"),
-            html.P(id="export-alt", className="export-alt"),
+            html.P(id="export-alt", className="muted", style={"fontSize": "12.5px", "userSelect": "all"}),
         ], id="export-alt-box", open=True, hidden=True),
         dcc.Download(id="export-download"),
-    ], id="export-panel", className="export-panel-body")
+    ], id="export-panel", style={"paddingTop": "10px"})
 
 
 def export_response(state_data: Any, preset: Any, fmt: Any, title: Any, lang: Any, *, atlas: Any = None,
