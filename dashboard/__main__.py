@@ -27,4 +27,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    try:
+        raise SystemExit(main())
+    except BrokenPipeError:  # `... | head`: the reader went away; not an error of ours
+        sys.stderr.close()
+        raise SystemExit(0)

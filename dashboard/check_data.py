@@ -11,7 +11,7 @@ import sys
 
 from . import dataset
 from .dataset import DataFileError
-from .join import JoinReport, join
+from .join import JoinReport, join, table_info
 
 EXIT_OK, EXIT_ATTENTION, EXIT_UNREADABLE = 0, 1, 2
 
@@ -23,6 +23,7 @@ def check(members=None, projects=None, participation=None) -> JoinReport:
     p = dataset.read_participation(participation)
     report = join(m, p, proj.frame)
     report.files["projects"] = proj.path
+    report.tables["projects"] = table_info(proj)
     report.file_problems.extend(proj.problems)
     return report
 
@@ -30,8 +31,18 @@ def check(members=None, projects=None, participation=None) -> JoinReport:
 def format_human(report: JoinReport) -> str:
     s = report.summary()
     lines = ["Atlas ZMP — data check", ""]
+    seps = {";": "';'", ",": "','", "\t": "tab", "|": "'|'", "": ""}
     for table, path in report.files.items():
         lines.append(f"  {table:<14} {path}")
+        info = report.tables.get(table)
+        if info:
+            how = ", ".join(x for x in (info["encoding"], seps.get(info["delimiter"], info["delimiter"]) and
+                                        f"separator {seps.get(info['delimiter'], info['delimiter'])}",
+                                        f"header in row {info['header_row']}", f"{info['rows']} rows") if x)
+            cols = ", ".join(c if h == c else f"{h} → {c}" for c, h in info["columns"].items())
+            lines.append(f"  {'':<14} read as {how}; columns: {cols}")
+            if info["ignored_columns"]:
+                lines.append(f"  {'':<14} ignored columns: {', '.join(info['ignored_columns'])}")
     lines.append("")
     lines.append("  " + "  ".join(f"{k}: {s[k]}" for k in ("matched", "ambiguous", "unmatched", "invalid",
                                                            "duplicate")) + f"  (rows: {s['total']})")

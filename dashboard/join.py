@@ -93,6 +93,7 @@ class JoinReport:
     file_problems: list[Problem] = field(default_factory=list)     # not tied to one member/participation row
     files: dict[str, str] = field(default_factory=dict)            # table -> path
     skipped_empty_rows: dict[str, list[int]] = field(default_factory=dict)
+    tables: dict[str, dict] = field(default_factory=dict)          # table -> how it was read (encoding, …)
 
     def for_table(self, table: str) -> list[RowResult]:
         return [r for r in self.rows if r.table == table]
@@ -128,7 +129,7 @@ class JoinReport:
         return pd.DataFrame([{**r.to_dict(), "table": r.table} for r in self.rows])
 
     def to_json_dict(self) -> dict:
-        return {"summary": self.summary(), "files": self.files,
+        return {"summary": self.summary(), "files": self.files, "tables": self.tables,
                 "file_problems": [p.to_dict() for p in self.file_problems],
                 "members": [r.to_dict() for r in self.for_table("members")],
                 "participation": [r.to_dict() for r in self.for_table("participation")]}
@@ -654,6 +655,13 @@ def _mark_duplicates(results: list[RowResult], table: Table) -> None:
             seen[key] = res
 
 
+def table_info(t: Table) -> dict:
+    """How a file was read — shown to the office so a wrong guess (encoding, separator, header) is visible."""
+    return {"encoding": t.encoding, "delimiter": t.delimiter, "header_row": t.header_row,
+            "columns": dict(t.columns_found), "ignored_columns": list(t.ignored_columns), "rows": len(t.frame),
+            "skipped_empty_rows": list(t.skipped_empty_rows)}
+
+
 def project_lookup(projects: pd.DataFrame) -> dict[str, str]:
     """folded id / name / label (PL, EN; also the name without its parenthesis or ' – ' tail) -> id."""
     out = {}
@@ -677,6 +685,7 @@ def join(members: Table | None = None, participation: Table | None = None,
             continue
         report.files[t.kind] = t.path
         report.skipped_empty_rows[t.kind] = list(t.skipped_empty_rows)
+        report.tables[t.kind] = table_info(t)
         in_rows = set(t.frame["row"]) if "row" in t.frame else set()
         report.file_problems.extend(p for p in t.problems if p.row not in in_rows)
         report.rows.extend(resolve_table(t, gaz, lookup if t.kind == "participation" else None))
