@@ -64,7 +64,9 @@ def test_human_report_lists_each_problem_row():
     p = cli("--members", str(FIX / "members_cp1250_semicolon.csv"))
     assert p.returncode == 1
     for needle in ("members row 11: 'Krakow'", "INVALID", "Fix:", "members row 13: 'Zakrzewo'", "AMBIGUOUS",
-                   "candidates: Zakrzewo 0401092", "did you mean: Nowe Miasto", "empty rows skipped: 1"):
+                   "candidates: Zakrzewo 0401092", "did you mean: Nowe Miasto", "empty rows skipped: 1",
+                   "read as cp1250, separator ';', header in row 3", "Rok przystąpienia → join_year",
+                   "ignored columns: Lp."):
         assert needle in p.stdout, needle
 
 
