@@ -176,7 +176,14 @@ class Renderer:
         try:
             return future.result(RENDER_TIMEOUT_S + 10)
         except Exception as exc:
+            if not self._browser_alive():
+                self.close()   # Chromium died: the next export starts a fresh one instead of failing forever
             raise RenderError(f"rendering the {fmt.upper()} export failed: {exc}") from exc
+
+    def _browser_alive(self) -> bool:
+        proc = getattr(self._kaleido, "subprocess", None)
+        poll = getattr(proc, "poll", None)
+        return poll is None or poll() is None
 
     def close(self) -> None:
         with self._lock:

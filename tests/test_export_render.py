@@ -160,3 +160,20 @@ def test_missing_chromium_says_how_to_install(tmp_path):
     assert proc.returncode == 1, proc.stderr
     assert "apt-get install -y chromium" in proc.stderr
     assert not (tmp_path / "x.png").exists()
+
+
+def test_renderer_recovers_when_chromium_dies(atlas):
+    """A crashed Chromium fails that one export with a clear error; the next export starts a fresh browser."""
+    from dashboard.render import Renderer, RenderError
+
+    r = Renderer().start()
+    try:
+        spec = ExportSpec(state=VIEW, preset="social", format="svg")
+        r._kaleido.subprocess.kill()
+        r._kaleido.subprocess.wait(10)
+        with pytest.raises(RenderError, match="SVG export failed"):
+            render_export(spec, atlas, renderer=r)
+        assert not r.running
+        assert render_export(spec, atlas, renderer=r).content.lstrip().startswith(b"<svg")
+    finally:
+        r.close()
