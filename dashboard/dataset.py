@@ -711,6 +711,7 @@ def _project_key(value: str) -> str:
     """'CAMPAIGN-2020 (Jedno dla wszystkich, …)' -> 'CAMPAIGN-2020'; ' p1 ' -> 'P1'; names are kept as written
     (the join maps names/labels to ids)."""
     s = value.strip()
+    s = re.sub(r"^([A-Za-z]{1,3})\s+(\d+)\b", r"\1\2", s)   # 'P 2' -> 'P2'
     m = re.match(r"([A-Za-z]+[A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*)\s*(?:\(.*\))?\s*$", s)
     if m and re.search(r"\d", m.group(1)) and " " not in m.group(1):
         return m.group(1).upper()
@@ -723,7 +724,9 @@ def _normalise_projects(table: Table) -> None:
               "description", "source"):
         _text_column(table, c)
     f["id"] = [_project_key(x) for x in f["id"]]
-    f["kind"] = [(k.lower() or "project") for k in f["kind"]]
+    kinds = {"projekt": "project", "project": "project", "kampania": "campaign", "campaign": "campaign",
+             "akcja": "campaign"}
+    f["kind"] = [kinds.get(_header_key(k), k.lower()) if k else "project" for k in f["kind"]]
     f["label_pl"] = [lp or n for lp, n in zip(f["label_pl"], f["name_pl"])]
     f["name_en"] = [ne or n for ne, n in zip(f["name_en"], f["name_pl"])]
     f["label_en"] = [le or ne for le, ne in zip(f["label_en"], f["name_en"])]
@@ -743,7 +746,8 @@ _FIXES = {
     "lat_range": ("latitude outside Poland", "give WGS84 decimal degrees (49.0–54.9)"),
     "id_pattern": ("a project id is one word of letters, digits and '-' (e.g. P1, CAMPAIGN-2020)",
                    "shorten the id"),
-    "kind_allowed": ("project kind must be 'project' or 'campaign'", "write project or campaign"),
+    "kind_allowed": ("project kind must be 'project' or 'campaign'", "write project (projekt) or campaign "
+                                                                         "(kampania)"),
 }
 
 

@@ -585,7 +585,7 @@ def resolve_table(table: Table, gaz: Gazetteer | None = None, project_ids: dict[
             else:
                 res.problems.append(Problem(table.path, row, table.columns_found.get("project_id", "project_id"),
                                             r["project_input"], "unknown project",
-                                            "use one of the ids in projects.csv: " +
+                                            "use one of the project ids of the projects file: " +
                                             ", ".join(sorted(set(project_ids.values())))))
         blocking = [p for p in res.problems if p.blocking]
         if blocking:

@@ -344,3 +344,14 @@ def test_separator_sniffing_on_a_tiny_ambiguous_file(tmp_path):
     assert ds._sniff_delimiter(p.read_text()) == ";"                   # the tie goes to ';' ...
     t = ds.read_members(p)                                              # ... but only ',' gives a known header
     assert t.delimiter == "," and t.frame["name"].tolist() == ["Kraków"]
+
+
+def test_projects_file_in_polish(tmp_path):
+    rows = [["ID", "Nazwa projektu", "Rodzaj", "Etykieta"], ["p1", "Projekt pierwszy", "projekt", "Pierwszy"],
+            ["P 2", "Drugi", "Kampania", ""], ["P3", "Trzeci", "inna", ""]]
+    t = ds.read_projects(write_csv(tmp_path / "pr.csv", rows, sep=";"))
+    assert t.frame["id"].tolist() == ["P1", "P2", "P3"]
+    assert t.frame["kind"].tolist() == ["project", "campaign", "inna"]
+    assert t.frame["label_pl"].tolist() == ["Pierwszy", "Drugi", "Trzeci"]     # label defaults to the name
+    (prob,) = t.problems
+    assert (prob.row, prob.column, prob.value) == (4, "Rodzaj", "inna")
