@@ -50,6 +50,10 @@ def create_app(atlas: Any = None) -> dash.Dash:
     )
     app.index_string = app.index_string.replace("<html>", '<html lang="pl">')
     urls = geo_routes.register(app.server, prefix)
+    # start downloading the geometry while plotly.js is still loading (it asks for the same URLs later)
+    preload = "".join(f'<link rel="preload" href="{u}" as="fetch" crossorigin="anonymous">'
+                      for u in (urls.gminy, urls.wojewodztwa, f"{urls.topojson}world_110m.json"))
+    app.index_string = app.index_string.replace("{%css%}", "{%css%}" + preload)
     panel = _export_panel()
     app.layout = layout.build_layout(atlas, urls, export_panel=panel)
     callbacks.register(app, atlas, urls)

@@ -107,17 +107,17 @@ def map_update(atlas: Any, state: FilterState) -> dict[str, Any]:
     """The parts of the map that depend on the filters — small arrays only (what a Patch carries)."""
     d = query.derived(atlas)
     n = len(d.gmina_pos)
-    vals = query.gmina_values(atlas, state)
+    arr = query.gmina_arrays(atlas, state)
+    keep = arr["in_view"]
     if state.metric == "membership":
+        vals = pd.DataFrame({"member": arr["member"][keep], "participant": arr["participant"][keep]})
         cls, classes = classify_membership(vals, state)
     else:
-        cls, classes = classify_projects(vals["n_projects"].to_numpy(), state.lang)
+        cls, classes = classify_projects(arr["n_projects"][keep], state.lang)
     z = np.zeros(n, dtype=int)  # 0 = other gminy
-    if len(vals):
-        pos = np.fromiter((d.gmina_pos[terc] for terc in vals.index), dtype=int, count=len(vals))
-        z[pos] = cls + 1
+    z[keep] = cls + 1
     k = len(classes.labels)
-    other = n - len(vals)
+    other = n - int(keep.sum())
     ticktext = [f"{t('legend_other', state.lang)} ({format_number(other, state.lang)})"] + [
         f"{label} ({format_number(c, state.lang)})" for label, c in zip(classes.labels, classes.counts)
     ]

@@ -38,6 +38,14 @@ class Derived:
     project_ids: tuple[str, ...]
     known_years: tuple[int, int] | None  # min/max known join year
     gmina_centres: dict[str, tuple[float, float]]  # TERYT -> (lon, lat) inside the gmina (zoom target)
+    # numpy views of the entities, for fast masks and counts (one row per entity, same order)
+    in_project: np.ndarray       # bool [n_entities, n_projects], columns in project_ids order
+    woj_index: np.ndarray        # int: position of the entity's województwo in voivodeship_names (-1 unknown)
+    is_member: np.ndarray        # bool
+    join_year: np.ndarray        # float, NaN = unknown
+    gmina_index: np.ndarray      # int: row in atlas.gminy (-1 for powiat entities)
+    teryt: np.ndarray            # object: the entity's own TERYT (7 or 4 digits)
+    gmina_teryt: np.ndarray      # object: the gmina TERYT or None
 
 
 _CACHE: dict[int, tuple[weakref.ref, Derived]] = {}
@@ -73,11 +81,28 @@ def _derive(atlas: Any) -> Derived:
     voiv = gm.drop_duplicates("woj").set_index("woj")["voivodeship"].to_dict()
     years = ent.loc[ent["is_member"] & ent["join_year"].notna(), "join_year"]
     known = (int(years.min()), int(years.max())) if len(years) else None
+    ent = ent.reset_index(drop=True)
+    gmina_pos = {terc: i for i, terc in enumerate(gm["terc"])}
+    voiv_codes = list(dict(sorted(voiv.items())))
+    in_project = np.zeros((len(ent), len(project_ids)), dtype=bool)
+    col = {pid: j for j, pid in enumerate(project_ids)}
+    for i, ids in enumerate(ent["project_ids"]):
+        for pid in ids:
+            if pid in col:
+                in_project[i, col[pid]] = True
     return Derived(
+        in_project=in_project,
+        woj_index=np.array([voiv_codes.index(w) if w in voiv_codes else -1 for w in ent["woj"]], dtype=int),
+        is_member=ent["is_member"].astype(bool).to_numpy(),
+        join_year=ent["join_year"].astype("float64").to_numpy(na_value=np.nan),
+        gmina_index=np.array([gmina_pos.get(g, -1) if isinstance(g, str) else -1 for g in ent["gmina_teryt"]],
+                             dtype=int),
+        teryt=ent["teryt"].astype(str).to_numpy(dtype=object),
+        gmina_teryt=ent["gmina_teryt"].to_numpy(dtype=object),
         gmina_centres=_gmina_centres(gm),
-        entities=ent.reset_index(drop=True),
+        entities=ent,
         members_of=members_of,
-        gmina_pos={terc: i for i, terc in enumerate(gm["terc"])},
+        gmina_pos=gmina_pos,
         voivodeship_names=dict(sorted(voiv.items())),
         project_ids=project_ids,
         known_years=known,
@@ -100,30 +125,34 @@ def _gmina_centres(gm: pd.DataFrame) -> dict[str, tuple[float, float]]:
 
 
 def _mask(atlas: Any, state: FilterState, ignore: Iterable[str] = ()) -> np.ndarray:
+    """Boolean mask over derived(atlas).entities (numpy only: this runs on every filter change)."""
     d = derived(atlas)
-    ent = d.entities
     ignore = set(ignore)
-    mask = np.ones(len(ent), dtype=bool)
+    mask = np.ones(len(d.is_member), dtype=bool)
     if state.projects and "projects" not in ignore:
-        sets = [d.members_of.get(p, frozenset()) for p in state.projects]
-        chosen = frozenset.union(*sets) if state.match == "any" else frozenset.intersection(*sets)
-        mask &= ent["entity_id"].isin(chosen).to_numpy()
+        cols = [d.project_ids.index(p) for p in state.projects if p in d.project_ids]
+        if len(cols) < len(state.projects) and state.match == "all":
+            return np.zeros_like(mask)  # an unknown project can never be matched by every city
+        sub = d.in_project[:, cols]
+        mask &= sub.any(axis=1) if state.match == "any" else sub.all(axis=1) if cols else False
     if state.voivodeships and "voivodeships" not in ignore:
-        mask &= ent["woj"].isin(state.voivodeships).to_numpy()
+        codes = list(d.voivodeship_names)
+        wanted = [codes.index(v) for v in state.voivodeships if v in codes]
+        mask &= np.isin(d.woj_index, wanted)
     if (state.years is not None or not state.include_unknown_year) and "years" not in ignore:
-        year = ent["join_year"]
-        known = year.notna().to_numpy()
+        known = ~np.isnan(d.join_year)
         if state.years is None:
             in_range = known
         else:
             lo, hi = state.years
-            in_range = known & (year.fillna(-1).to_numpy() >= lo) & (year.fillna(-1).to_numpy() <= hi)
+            with np.errstate(invalid="ignore"):
+                in_range = known & (d.join_year >= lo) & (d.join_year <= hi)
         keep = in_range | (~known & state.include_unknown_year)
-        mask &= keep & ent["is_member"].to_numpy(dtype=bool)
+        mask &= keep & d.is_member
     if state.selected and "selected" not in ignore:
         sel = set(state.selected)
-        g = ent["gmina_teryt"].isin(sel).to_numpy() | ent["teryt"].isin(sel).to_numpy()
-        mask &= g
+        mask &= np.fromiter(((g in sel) or (t in sel) for g, t in zip(d.gmina_teryt, d.teryt)), dtype=bool,
+                            count=len(mask))
     return mask
 
 
@@ -137,53 +166,63 @@ def filter_entities(atlas: Any, state: FilterState, ignore: Iterable[str] = ()) 
     return d.entities.loc[_mask(atlas, state, ignore)]
 
 
+def gmina_arrays(atlas: Any, state: FilterState) -> dict[str, np.ndarray]:
+    """Per gmina (all 2,477, atlas.gminy order; the map selection is ignored — it is highlighted instead):
+    in_view (a city of the gmina is in view), n_projects (distinct projects of those cities), member (any is a
+    member), participant (any takes part in a project — a chosen one when projects are filtered)."""
+    d = derived(atlas)
+    n = len(d.gmina_pos)
+    m = _mask(atlas, state, ignore=("selected",)) & (d.gmina_index >= 0)
+    idx = d.gmina_index[m]
+    projects = np.zeros((n, len(d.project_ids)), dtype=bool)
+    np.logical_or.at(projects, idx, d.in_project[m])
+    member = np.zeros(n, dtype=bool)
+    np.logical_or.at(member, idx, d.is_member[m])
+    in_view = np.zeros(n, dtype=bool)
+    in_view[idx] = True
+    cols = [d.project_ids.index(p) for p in state.projects if p in d.project_ids]
+    participant = projects[:, cols].any(axis=1) if cols else projects.any(axis=1)
+    return {"in_view": in_view, "n_projects": projects.sum(axis=1), "member": member, "participant": participant}
+
+
 def gmina_values(atlas: Any, state: FilterState) -> pd.DataFrame:
-    """Per gmina in view (map colours; ignores the map selection, which is highlighted instead):
-    index terc; columns n_projects (distinct projects of its entities), member (any entity is a member),
-    participant (any entity takes part in a project, or in a chosen one when projects are filtered),
-    names (entity names)."""
-    ent = filter_entities(atlas, state, ignore=("selected",))
-    ent = ent[ent["gmina_teryt"].notna()]
-    if ent.empty:
-        return pd.DataFrame(columns=["n_projects", "member", "participant", "names"]).rename_axis("terc")
-    chosen = set(state.projects)
-    rows = []
-    for terc, g in ent.groupby("gmina_teryt", sort=True):
-        projects = set().union(*g["project_ids"])
-        rel = projects & chosen if chosen else projects
-        rows.append((terc, len(projects), bool(g["is_member"].any()), bool(rel), ", ".join(g["name"])))
-    return pd.DataFrame(rows, columns=["terc", "n_projects", "member", "participant", "names"]).set_index("terc")
+    """The gminy in view (see gmina_arrays) as a frame indexed by terc: n_projects, member, participant."""
+    arr = gmina_arrays(atlas, state)
+    keep = arr["in_view"]
+    return pd.DataFrame({"n_projects": arr["n_projects"][keep], "member": arr["member"][keep],
+                         "participant": arr["participant"][keep]},
+                        index=pd.Index(np.asarray(atlas.gminy["terc"])[keep], name="terc"))
 
 
 def growth_counts(atlas: Any, state: FilterState) -> tuple[pd.Series, int]:
     """New members per known join year (every year from the first to the last known, zeros included) and the
     number of members with an unknown year. Computed without the year filter (cross-filtering)."""
     d = derived(atlas)
-    ent = filter_entities(atlas, state, ignore=("years",))
-    mem = ent[ent["is_member"].astype(bool)]
-    years = mem["join_year"].dropna().astype(int)
+    m = _mask(atlas, state, ignore=("years",)) & d.is_member
+    years = d.join_year[m]
+    known = years[~np.isnan(years)].astype(int)
     if d.known_years is None:
         index = pd.Index([], dtype="int64", name="year")
-    else:
-        index = pd.RangeIndex(d.known_years[0], d.known_years[1] + 1, name="year")
-    counts = years.value_counts().reindex(index, fill_value=0).astype(int)
-    return counts, int(mem["join_year"].isna().sum())
+        return pd.Series([], index=index, dtype="int64"), int(np.isnan(years).sum())
+    lo, hi = d.known_years
+    counts = np.bincount(known - lo, minlength=hi - lo + 1)[: hi - lo + 1]
+    return (pd.Series(counts.astype("int64"), index=pd.RangeIndex(lo, hi + 1, name="year")),
+            int(np.isnan(years).sum()))
 
 
 def voivodeship_counts(atlas: Any, state: FilterState) -> pd.Series:
     """Members per województwo (all 16, zeros included), without the voivodeship filter; index = 2-digit code."""
     d = derived(atlas)
-    ent = filter_entities(atlas, state, ignore=("voivodeships",))
-    mem = ent[ent["is_member"].astype(bool)]
-    return mem["woj"].value_counts().reindex(list(d.voivodeship_names), fill_value=0).astype(int)
+    m = _mask(atlas, state, ignore=("voivodeships",)) & d.is_member & (d.woj_index >= 0)
+    counts = np.bincount(d.woj_index[m], minlength=len(d.voivodeship_names))
+    return pd.Series(counts.astype("int64"), index=list(d.voivodeship_names))
 
 
 def project_counts(atlas: Any, state: FilterState) -> pd.Series:
     """Participants (distinct entities) per project, without the project filter; index = project id."""
     d = derived(atlas)
-    ent = filter_entities(atlas, state, ignore=("projects",))
-    ids = set(ent["entity_id"])
-    return pd.Series({p: len(d.members_of[p] & ids) for p in d.project_ids}, dtype="int64")
+    m = _mask(atlas, state, ignore=("projects",))
+    return pd.Series(d.in_project[m].sum(axis=0).astype("int64"), index=list(d.project_ids))
 
 
 def coverage(atlas: Any) -> dict[str, int | None]:
