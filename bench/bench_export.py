@@ -2,7 +2,8 @@
 
 - renderer start (Chromium + kaleido page), once per process
 - A4 PDF / PNG (300 dpi, DPI tag included) / SVG with the warm renderer: median of 3 (target ≤ 5 s each)
-- the same A4 PDF with the geometry inline (a dict through the devtools pipe) instead of a file:// URL
+- the same A4 PDF with the geometry inline (a dict through the devtools pipe) instead of a file:// URL, and with
+  plotly.io's default extra HTTP header (what fig.write_image would send)
 - the 9-project batch (one A4 PDF + alt text per project, as `--all-projects` writes them; target ≤ 40 s)
 - file sizes
 """
@@ -58,6 +59,15 @@ def run() -> dict:
         p = spec.preset_obj
         inline_s, _ = _median_time(lambda: renderer.render(inline, "pdf", width=p.css_width, height=p.css_height))
 
+        # plotly.io's default export header ({"X-Requested-With": "plotly.py"}) turns on devtools network tracking
+        slow = Renderer(headers={"X-Requested-With": "plotly.py"}).start()
+        try:
+            slow.render(inline, "pdf", width=p.css_width, height=p.css_height)   # warm-up
+            plain = press_figure(atlas, spec, press_geojson(), outline=press_outline()).figure
+            headers_s, _ = _median_time(lambda: slow.render(plain, "pdf", width=p.css_width, height=p.css_height))
+        finally:
+            slow.close()
+
         projects = atlas.projects[atlas.projects["kind"] == "project"]["id"].tolist()
         with tempfile.TemporaryDirectory(prefix="bench-export-") as tmp:
             t0 = time.perf_counter()
@@ -78,6 +88,7 @@ def run() -> dict:
         "a4_png_ok": res["png"][0] <= TARGET_A4_S,
         "press_figure_build_s": round(build_s, 3),
         "a4_pdf_inline_geojson_s": round(inline_s, 2),
+        "a4_pdf_plotly_headers_s": round(headers_s, 2),
         "batch_projects": len(projects),
         "batch_a4_pdf_s": round(batch_s, 2),
         "batch_target_s": TARGET_BATCH_S,
