@@ -15,6 +15,7 @@ import os
 import platform
 import subprocess
 import sys
+import threading
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -52,22 +53,28 @@ def run_one(module: str, timeout: float) -> tuple[dict | None, str | None, float
         )
     except OSError as exc:
         return None, f"could not start: {exc}", 0.0
-    result, tail = None, []
-    deadline = started + timeout
-    try:
+    found: dict = {}
+    tail: list[str] = []
+
+    def pump() -> None:   # the child's output, passed through as it comes; its result line kept
         assert proc.stdout is not None
         for line in proc.stdout:
             if line.startswith(MARKER):
-                result = json.loads(line[len(MARKER):])
+                found["result"] = json.loads(line[len(MARKER):])
                 continue
             sys.stderr.write(f"  | {line}")
-            tail = (tail + [line.rstrip()])[-8:]
-            if time.perf_counter() > deadline:
-                raise subprocess.TimeoutExpired(module, timeout)
-        proc.wait(timeout=max(1.0, deadline - time.perf_counter()))
+            tail.append(line.rstrip())
+            del tail[:-8]
+
+    reader = threading.Thread(target=pump, daemon=True)
+    reader.start()
+    try:
+        proc.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         _kill_group(proc)
         return None, f"timed out after {timeout:.0f} s", time.perf_counter() - started
+    reader.join(timeout=10)
+    result = found.get("result")
     seconds = time.perf_counter() - started
     if proc.returncode != 0 or result is None:
         reason = next((t for t in reversed(tail) if t.strip()), "no output")
