@@ -15,19 +15,10 @@ from typing import Any
 import dash
 
 import geodata
-from dashboard import callbacks, config, geo_routes, layout
+from dashboard import callbacks, config, export_panel, geo_routes, layout
 from dashboard.i18n import t
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _export_panel():
-    """The export helper's panel (dashboard.export_panel), when it has landed."""
-    try:
-        from dashboard import export_panel
-    except ImportError:
-        return None
-    return export_panel
 
 
 def create_app(atlas: Any = None) -> dash.Dash:
@@ -54,11 +45,9 @@ def create_app(atlas: Any = None) -> dash.Dash:
     preload = "".join(f'<link rel="preload" href="{u}" as="fetch" crossorigin="anonymous">'
                       for u in (urls.gminy, urls.wojewodztwa, f"{urls.topojson}world_110m.json"))
     app.index_string = app.index_string.replace("{%css%}", "{%css%}" + preload)
-    panel = _export_panel()
-    app.layout = layout.build_layout(atlas, urls, export_panel=panel)
+    app.layout = layout.build_layout(atlas, urls, export_panel=export_panel)
     callbacks.register(app, atlas, urls)
-    if panel is not None:
-        panel.register(app)
+    export_panel.register(app)
     from dashboard.hardening import harden  # security headers, compression, JSON errors, callback guard
 
     return harden(app)

@@ -196,7 +196,8 @@ def table_columns(lang: str) -> list[dict[str, str]]:
             for c in query.TABLE_COLUMNS]
 
 
-def build_layout(atlas: Any, urls: GeoUrls, export_panel: Any = None) -> html.Div:
+def build_layout(atlas: Any, urls: GeoUrls, export_panel: Any) -> html.Div:
+    """The page. `export_panel` is dashboard.export_panel (passed in, so this module stays import-light)."""
     state = FilterState()
     lang = state.lang
     lo, hi = year_bounds(atlas)
@@ -233,7 +234,8 @@ def build_layout(atlas: Any, urls: GeoUrls, export_panel: Any = None) -> html.Di
         html.Div([
             html.Label(tr("town_search", lang), htmlFor="town", className="control-label"),
             dcc.Dropdown(id="town", options=[], value=None, searchable=True, clearable=True,
-                         placeholder=t("town_placeholder", lang), className="dropdown", debounce=False),
+                         placeholder=t("town_placeholder", lang), className="dropdown", debounce=False,
+                         search_order="original"),
         ], className="control"),
         html.Div([
             html.Div([html.Span(tr("active_filters", lang), className="control-label"),
@@ -247,7 +249,7 @@ def build_layout(atlas: Any, urls: GeoUrls, export_panel: Any = None) -> html.Di
         ], className="control"),
         html.Details([
             html.Summary([tr("export", lang), " / Export"]),
-            export_panel.layout(lang) if export_panel is not None else html.Div(id="export-slot"),
+            export_panel.layout(lang),
         ], className="export-panel", id="export-section"),
     ], className="filters", **{"aria-label": t("filters", lang)})
 

@@ -275,7 +275,8 @@ def table_frame(atlas: Any, state: FilterState, sort_by: list[dict] | None = Non
 
 def search_towns(atlas: Any, text: str | None, limit: int = 10) -> list[dict[str, str]]:
     """Type-ahead: gminy and entities whose name contains `text` (diacritics- and case-insensitive), entities and
-    names that start with the text first. Returns [{label, value (7-digit gmina TERYT)}]."""
+    names that start with the text first. Returns [{label, value (7-digit gmina TERYT), search}] — `search` holds
+    the label with and without diacritics, so the dropdown's own client-side filter keeps what matched here."""
     if not text or not isinstance(text, str):
         return []
     key = fold(text[:60])
@@ -299,7 +300,7 @@ def search_towns(atlas: Any, text: str | None, limit: int = 10) -> list[dict[str
             kind = {"1": "gm. miejska", "2": "gm. wiejska", "3": "gm. miejsko-wiejska"}.get(terc[-1], "gmina")
             hits.append(((1, pos != 0, len(folded)), f"{name} ({kind}, {voiv})", terc))
     hits.sort(key=lambda h: (h[0], h[1]))
-    return [{"label": label, "value": terc} for _, label, terc in hits[:limit]]
+    return [{"label": label, "value": terc, "search": f"{label} {fold(label)} {key}"} for _, label, terc in hits[:limit]]
 
 
 def gmina_details(atlas: Any, terc: str) -> dict[str, Any] | None:

@@ -201,6 +201,22 @@ def test_the_language_toggle(duo):
     wait_js(duo, "return Array.from(document.querySelectorAll('#growth text')).some(t => t.textContent.includes('unknown'));")
 
 
+def test_town_search_is_diacritics_insensitive_and_zooms_with_details(duo):
+    load(duo)
+    duo.find_element("#town").click()
+    box = wait_js(duo, "return document.querySelector('.dash-dropdown-search, input[type=search]') || null;")
+    box.send_keys("lodz")
+    option = wait_js(duo, "return Array.from(document.querySelectorAll('[role=option]'))"
+                          ".find(e => e.textContent.startsWith('Łódź')) || null;")
+    option.click()
+    wait_js(duo, "return window.location.search.includes('town=1061011');")
+    wait_js(duo, "const gd = document.querySelector('#map .js-plotly-plot');"
+                 "const r = gd._fullLayout.geo.lonaxis.range; return r[1] - r[0] < 3;")
+    details = duo.find_element("#details").text
+    assert "Łódź" in details and "1061011" in details
+    assert graph_data(duo, "map")[2]["locations"] == ["1061011"]  # the focus outline
+
+
 def test_the_table_csv_holds_exactly_the_filtered_rows(duo, atlas):
     from dashboard import query
     from dashboard.state import FilterState
