@@ -7,19 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from dashboard.export import Legend, PressTexts
+from dashboard.export import Legend, PressTexts, plural_pl
 from dashboard.i18n import format_number
 
 TOP_VOIVODESHIPS = 3
-
-
-def plural_pl(n: int, one: str, few: str, many: str) -> str:
-    """Polish plural: 1 gmina, 2–4 gminy (but 12–14 gmin), 5+ gmin."""
-    if n == 1:
-        return one
-    if n % 10 in (2, 3, 4) and n % 100 not in (12, 13, 14):
-        return few
-    return many
 
 
 def _count(n: int, lang: str, pl: tuple[str, str, str], en: tuple[str, str]) -> str:

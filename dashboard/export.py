@@ -295,19 +295,19 @@ def _quote(text: str, lang: str) -> str:
     return f"„{text}”" if lang == "pl" else f"“{text}”"
 
 
-def cities_word(n: int, lang: str) -> str:
-    """'1 miasto', '3 miasta', '5 miast' / '1 city', '5 cities' (Polish plural rules)."""
-    from dashboard.i18n import format_number
-
-    if lang == "en":
-        return f"{format_number(n, 'en')}\u00a0{'city' if n == 1 else 'cities'}"
+def plural_pl(n: int, one: str, few: str, many: str) -> str:
+    """Polish plural: 1 miasto, 2–4 miasta (but 12–14 miast), 5+ miast."""
     if n == 1:
-        word = "miasto"
-    elif n % 10 in (2, 3, 4) and n % 100 not in (12, 13, 14):
-        word = "miasta"
-    else:
-        word = "miast"
-    return f"{format_number(n, 'pl')}\u00a0{word}"
+        return one
+    if n % 10 in (2, 3, 4) and n % 100 not in (12, 13, 14):
+        return few
+    return many
+
+
+def cities_word(n: int, lang: str) -> str:
+    """'1 miasto', '3 miasta', '5 miast' / '1 city', '5 cities' (the number never parts from its noun)."""
+    word = plural_pl(n, "miasto", "miasta", "miast") if lang == "pl" else ("city" if n == 1 else "cities")
+    return f"{format_number(n, lang)}\u00a0{word}"
 
 
 def default_title(atlas: Any, state: FilterState, lang: str) -> str:
@@ -420,7 +420,7 @@ def map_legend(atlas: Any, state: FilterState) -> Legend:
     # figures' legend title may carry its own line break and count note ("Liczba projektów<br>(liczba gmin)")
     lines = [re.sub(r"<[^>]+>", "", x).strip() for x in re.split(r"<br\s*/?>", classes.title)]
     lines = [x for x in lines if x]
-    count_label = "" if len(lines) > 1 else ("gminy" if state.lang == "pl" else "gminy")
+    count_label = "" if len(lines) > 1 else "gminy"   # the counts count gminy (the word is used in English too)
     return Legend(title="\n".join(lines), entries=tuple(entries), count_label=count_label)
 
 
@@ -437,11 +437,10 @@ def _font(bold: bool):
 
 def text_width(text: str, size: float, bold: bool = False) -> float:
     """Width in CSS px of plain ``text`` (no markup) set in DejaVu Sans at ``size`` px, measured with the font."""
-    plain = text
     font = _font(bold)
     if font is None:
-        return len(plain) * size * (0.66 if bold else 0.6)
-    return font.getlength(plain) * size / 100
+        return len(text) * size * (0.66 if bold else 0.6)
+    return font.getlength(text) * size / 100
 
 
 def wrap(text: str, size: float, width: float, bold: bool = False) -> list[str]:
@@ -493,10 +492,23 @@ class PressTexts:
     date_line: str
     url: str
     legend: Legend
+    facts: tuple[str, ...] = ()   # key figure: (number, what it counts, where most are) — empty for an empty view
+
+
+def key_facts(n_cities: int, top: tuple[str, int] | None, lang: str) -> tuple[str, ...]:
+    if n_cities <= 0:
+        return ()
+    what = (plural_pl(n_cities, "miasto w widoku", "miasta w widoku", "miast w widoku") if lang == "pl"
+            else ("city in view" if n_cities == 1 else "cities in view"))
+    facts = (format_number(n_cities, lang), what)
+    if top is not None and top[1] < n_cities:
+        facts += ((f"najwięcej: {top[0]} ({format_number(top[1], lang)})" if lang == "pl"
+                   else f"most: {top[0]} ({format_number(top[1], lang)})"),)
+    return facts
 
 
 def press_texts(atlas: Any, spec: ExportSpec, legend: Legend, n_cities: int, *, uses_gazetteer: bool,
-                today: _dt.date | None = None) -> PressTexts:
+                top: tuple[str, int] | None = None, today: _dt.date | None = None) -> PressTexts:
     lang = spec.lang
     state = replace(spec.state, lang=lang)
     source = SOURCE_LINE[lang]
@@ -509,6 +521,7 @@ def press_texts(atlas: Any, spec: ExportSpec, legend: Legend, n_cities: int, *, 
         date_line=data_date_line(atlas, lang, today),
         url=view_url(state, spec.base_url),
         legend=legend,
+        facts=key_facts(n_cities, top, lang),
     )
 
 
@@ -566,6 +579,7 @@ class PressLayout:
     title_size: float      # CSS px (long titles are set smaller than the preset's size to fit)
     subtitle_size: float
     legend_rows: tuple[tuple[str, ...], ...]   # each class label, wrapped to the legend's width
+    facts_box: Box | None  # the key figure, where it fits
 
 
 def _legend_head_h(legend: Legend, size: float) -> float:
@@ -617,6 +631,42 @@ def _header(texts: PressTexts, p: Preset, x: float, top: float, width: float, k:
 
 
 def layout_press(preset: Preset, texts: PressTexts, with_logo: bool) -> PressLayout:
+    """Place every block of the press graphic for ``preset`` (see ``_arrange``), then the key figure where it
+    fits without touching anything."""
+    lay = _arrange(preset, texts, with_logo)
+    return replace(lay, facts_box=_place_facts(preset, texts, lay))
+
+
+def _facts_size(texts: PressTexts, p: Preset) -> tuple[float, float]:
+    big, small = p.title_size * 1.5, p.legend_size
+    if not texts.facts:
+        return 0.0, 0.0
+    w = max([text_width(texts.facts[0], big, bold=True)] + [text_width(x, small) for x in texts.facts[1:]])
+    return w, big * 1.15 + len(texts.facts[1:]) * small * LINE
+
+
+def _place_facts(p: Preset, texts: PressTexts, lay: PressLayout) -> Box | None:
+    fw, fh = _facts_size(texts, p)
+    if not fw:
+        return None
+    W, m, ls = p.css_width, p.margin, p.legend_size
+    lb = lay.legend_box
+    if lay.mode == "stack":      # right of the legend, top-aligned with it
+        x = max(lb.x + lb.w + ls * 3, m + (W - 2 * m) / 2)
+        box = Box(x, lb.y, fw, fh)
+    elif lay.mode == "column":   # in the text column, between the subtitle and the legend
+        top = lay.subtitle_box.y + lay.subtitle_box.h + ls * 1.5
+        box = Box(lb.x, top, fw, fh) if top + fh + ls * 1.5 <= lb.y else None
+    else:                        # "side": above the legend, beside the map
+        box = Box(lb.x, lb.y - ls * 1.5 - fh, fw, fh)
+        if box.y < lay.map_box.y:
+            box = None
+    if box is None or box.x + box.w > W - m:
+        return None
+    return box
+
+
+def _arrange(preset: Preset, texts: PressTexts, with_logo: bool) -> PressLayout:
     """Place every block of the press graphic for ``preset``: pure geometry, no plotly.
 
     Three arrangements, by the page's shape:
@@ -644,7 +694,7 @@ def layout_press(preset: Preset, texts: PressTexts, with_logo: bool) -> PressLay
     def result(mode, header, map_box, legend_box, k, rows):
         accent, tl, tb, sl, sb, _ = header
         return PressLayout(W, H, tl, sl, tb, sb, map_box, legend_box, rule_y, footer_lines, footer_box, logo_box,
-                           mode, accent, preset.title_size * k, preset.subtitle_size * k, rows)
+                           mode, accent, preset.title_size * k, preset.subtitle_size * k, rows, None)
 
     aspect = W / H
     if aspect >= 1.3:
@@ -733,20 +783,24 @@ def press_figure(atlas: Any, spec: ExportSpec, geojson: str | dict, *, outline: 
     elif uses_town_points(map_fig):
         points = entities
     sources = set(points.get("point_source", [])) if len(points) else set()
-    fig, texts = build_press_figure(atlas, spec, map_fig, legend=legend, n_cities=len(entities), today=today,
+    by_woj = entities["voivodeship"].astype(str).value_counts()
+    top = (str(by_woj.index[0]), int(by_woj.iloc[0])) if len(by_woj) else None
+    fig, texts = build_press_figure(atlas, spec, map_fig, legend=legend, n_cities=len(entities), top=top,
+                                    today=today,
                                     uses_gazetteer=bool(sources & {"gazetteer"}) or uses_town_points(map_fig))
     return PressFigure(fig, texts, entities)
 
 
 def build_press_figure(atlas: Any, spec: ExportSpec, map_fig: Any, *, legend: Legend, n_cities: int,
-                       uses_gazetteer: bool | None = None, today: _dt.date | None = None):
+                       top: tuple[str, int] | None = None, uses_gazetteer: bool | None = None,
+                       today: _dt.date | None = None):
     """(figure, texts): ``map_fig`` (the dashboard's map for spec.state) re-framed for spec's preset."""
     import plotly.graph_objects as go
 
     preset = spec.preset_obj
     if uses_gazetteer is None:
         uses_gazetteer = uses_town_points(map_fig)
-    texts = press_texts(atlas, spec, legend, n_cities, uses_gazetteer=uses_gazetteer, today=today)
+    texts = press_texts(atlas, spec, legend, n_cities, uses_gazetteer=uses_gazetteer, top=top, today=today)
     logo = logo_path() if spec.logo else None
     lay = layout_press(preset, texts, with_logo=logo is not None)
     W, H = lay.width, lay.height
@@ -815,6 +869,12 @@ def build_press_figure(atlas: Any, spec: ExportSpec, map_fig: Any, *, legend: Le
             text(lb.x + lb.w, mid, format_number(e.count, spec.lang), ls, color=MUTED, xanchor="right",
                  yanchor="middle")
             row_y += _legend_row_h(lines, ls)
+
+    if lay.facts_box is not None:
+        fb, big = lay.facts_box, preset.title_size * 1.5
+        text(fb.x, fb.y, _esc(texts.facts[0]), big, color=ACCENT, bold=True)
+        if texts.facts[1:]:
+            text(fb.x, fb.y + big * 1.15, "<br>".join(_esc(x) for x in texts.facts[1:]), ls, color=MUTED)
 
     shapes.append(dict(type="line", xref="paper", yref="paper", x0=px(preset.margin), x1=px(W - preset.margin),
                        y0=py(lay.rule_y), y1=py(lay.rule_y), line=dict(color=RULE, width=max(0.5, ns * 0.08))))

@@ -8,7 +8,8 @@ import json
 import pytest
 
 from dashboard import query
-from dashboard.alttext import alt_text, plural_pl
+from dashboard.alttext import alt_text
+from dashboard.export import plural_pl
 from dashboard.export import (
     PRESETS, Box, ExportSpec, ExportSpecError, cities_word, default_subtitle, default_title, layout_press,
     map_legend, press_figure, press_texts, text_width, view_url, wrap,
@@ -163,7 +164,7 @@ def test_layout_blocks_inside_margins_and_apart(atlas, preset, lang, projects):
     p = PRESETS[preset]
     lay = layout_press(p, texts, with_logo=False)
     boxes = {"title": lay.title_box, "subtitle": lay.subtitle_box, "map": lay.map_box, "legend": lay.legend_box,
-             "accent": lay.accent_box,
+             "accent": lay.accent_box, **({"facts": lay.facts_box} if lay.facts_box else {}),
              "footer": lay.footer_box}
     m = p.margin - 0.5
     for name, b in boxes.items():
@@ -237,3 +238,27 @@ def test_campaign_title_is_not_double_quoted(atlas):
     for lang in ("pl", "en"):
         title = default_title(atlas, FilterState(projects=(row["id"],)), lang)
         assert title.startswith(row[f"label_{lang}"]) and not title.startswith("Projekt")
+
+
+def test_gazetteer_credit_only_where_town_points_are_used(atlas):
+    from dashboard.render import press_geojson, press_outline
+
+    ent = atlas.entities[atlas.entities["point_source"] == "gazetteer"].iloc[0]
+    focused = press_figure(atlas, ExportSpec(state=FilterState(focus=ent["gmina_teryt"])), press_geojson(),
+                           outline=press_outline())
+    assert "PRNG (GUGiK)" in focused.texts.source and "jjbartek/polskie-miejscowosci" in focused.texts.source
+    national = press_figure(atlas, ExportSpec(), press_geojson(), outline=press_outline())
+    assert national.texts.source == "Źródło: Związek Miast Polskich; granice: PRG, GUGiK 2020"
+
+
+def test_key_figure_where_there_is_room(atlas):
+    state = FilterState()
+    n = len(query.filter_entities(atlas, state))
+    spec = ExportSpec(state=state)
+    texts = press_texts(atlas, spec, map_legend(atlas, state), n, uses_gazetteer=False, top=("dolnośląskie", 39))
+    assert texts.facts[0] == str(n) and texts.facts[2] == "najwięcej: dolnośląskie (39)"
+    for preset in ("a4", "a4-landscape", "square"):
+        lay = layout_press(PRESETS[preset], texts, with_logo=False)
+        assert lay.facts_box is not None, preset
+    empty = press_texts(atlas, spec, map_legend(atlas, state), 0, uses_gazetteer=False)
+    assert empty.facts == () and layout_press(PRESETS["a4"], empty, with_logo=False).facts_box is None
