@@ -6,6 +6,8 @@ import itertools
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dashboard import query
 from dashboard.alttext import alt_text
@@ -262,3 +264,29 @@ def test_key_figure_where_there_is_room(atlas):
         assert lay.facts_box is not None, preset
     empty = press_texts(atlas, spec, map_legend(atlas, state), 0, uses_gazetteer=False)
     assert empty.facts == () and layout_press(PRESETS["a4"], empty, with_logo=False).facts_box is None
+
+
+_text = st.text(st.characters(blacklist_categories=("Cc", "Cs")), max_size=160)
+
+
+@settings(max_examples=150, deadline=None)
+@given(preset=st.sampled_from(list(PRESETS)), fmt=st.sampled_from(["png", "svg", "pdf"]),
+       lang=st.sampled_from(["pl", "en"]), title=st.none() | _text.filter(lambda s: s.strip() == s and s),
+       projects=st.lists(st.sampled_from([f"P{i}" for i in range(1, 10)]), unique=True, max_size=4),
+       woj=st.lists(st.sampled_from(["02", "12", "14", "24", "32"]), unique=True, max_size=3))
+def test_any_valid_spec_round_trips(preset, fmt, lang, title, projects, woj):
+    spec = ExportSpec(state=FilterState(projects=tuple(projects), voivodeships=tuple(sorted(woj)), lang=lang),
+                      preset=preset, format=fmt, lang=lang, title=title)
+    assert ExportSpec.from_json(spec.to_json()) == spec
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.dictionaries(st.sampled_from(["preset", "format", "lang", "title", "logo", "state", "x"]),
+                            st.none() | st.booleans() | st.integers() | _text | st.lists(_text, max_size=3)))
+def test_arbitrary_spec_input_is_accepted_or_rejected_clearly(data):
+    try:
+        spec = ExportSpec.from_dict(data)
+    except ExportSpecError as exc:
+        assert str(exc)
+    else:
+        assert spec.preset in PRESETS and spec.format in ("png", "svg", "pdf")
