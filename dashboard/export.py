@@ -178,12 +178,10 @@ class ExportSpec:
         problems = []
         if not isinstance(self.state, FilterState):
             problems.append(f"state must be a FilterState, got {type(self.state).__name__}")
-        if self.preset not in PRESETS:
-            problems.append(f"preset {self.preset!r} is not one of {', '.join(PRESETS)}")
-        if self.format not in FORMATS:
-            problems.append(f"format {self.format!r} is not one of {', '.join(FORMATS)}")
-        if self.lang not in LANGS:
-            problems.append(f"lang {self.lang!r} is not one of {', '.join(LANGS)}")
+        for name, allowed in (("preset", tuple(PRESETS)), ("format", FORMATS), ("lang", LANGS)):
+            value = getattr(self, name)
+            if not isinstance(value, str) or value not in allowed:
+                problems.append(f"{name} {str(value)[:40]!r} is not one of {', '.join(allowed)}")
         for name, limit in (("title", MAX_TITLE_CHARS), ("subtitle", MAX_SUBTITLE_CHARS)):
             value = getattr(self, name)
             if value is None:
