@@ -291,7 +291,7 @@ def harden(app) -> Any:
         response.headers["Content-Security-Policy"] = content_security_policy(hashes)
         for header, value in _SECURITY_HEADERS.items():
             response.headers.setdefault(header, value)
-        if request.path.startswith("/_dash-update-component") or request.path.startswith("/_dash-layout"):
+        if request.path.endswith(("/_dash-update-component", "/_dash-layout")):
             response.headers.setdefault("Cache-Control", "no-store")
         return response
 
@@ -310,25 +310,12 @@ def harden(app) -> Any:
         log.exception("Unhandled error on %s %s", request.method, request.path)
         return error_response(500, "The server could not complete this request; the error has been logged.")
 
-    for rule in server.url_map.iter_rules():
+    guarded = 0
+    for rule in list(server.url_map.iter_rules()):
         if rule.rule.endswith("_dash-update-component"):
             server.view_functions[rule.endpoint] = _guard_callback_view(app, server.view_functions[rule.endpoint])
-    if not any(r.rule.endswith("_dash-update-component") for r in server.url_map.iter_rules()):
-        # Dash registers its routes lazily in some configurations: wrap at the first request instead.
-        _wrap_when_ready(app)
+            guarded += 1
+    if not guarded:
+        raise RuntimeError("harden(app): the Dash app has no /_dash-update-component route yet; call harden() "
+                           "after the app is attached to its Flask server (Dash(server=...) or app.init_app())")
     return app
-
-
-def _wrap_when_ready(app) -> None:
-    server = app.server
-    state = {"done": False}
-
-    @server.before_request
-    def _wrap_once():
-        if state["done"]:
-            return None
-        state["done"] = True
-        for rule in server.url_map.iter_rules():
-            if rule.rule.endswith("_dash-update-component"):
-                server.view_functions[rule.endpoint] = _guard_callback_view(app, server.view_functions[rule.endpoint])
-        return None
