@@ -12,70 +12,30 @@ raises DataFileError (the CLI maps it to exit code 2).
 Validation: values are first parsed (TERYT as text, years like "2019.0" / "2019 r.", coordinates with decimal
 comma), then checked with a pandera schema (allowed values, ranges, code structure).
 
-TERYT read from Excel may have lost its leading zero. Interpretation (see data/README.md, "TERYT codes"):
-    7 digits  WWPPGGT (gmina)                    2 digits  WW (województwo)
-    6 digits  starting with 0: WWPPGG (gmina without its type digit)
-              starting with 2-8: EITHER WWPPGG OR a 7-digit code that lost its zero (201011 -> 0201011); both
-              readings are kept and the join decides which one exists (and agrees with name/voivodeship);
-              when both exist and nothing disambiguates, the row is reported ambiguous, never guessed.
-    5 digits  WWPPGG that lost its zero (20101 -> 020101)     4 digits  WWPP (powiat)
-    3 digits  WWPP that lost its zero (201 -> 0201)          1 digit   WW that lost its zero
-No other length is a TERYT code. Separators (spaces, '-', '_', '.') and a float tail ('.0') are ignored.
+Layers: dashboard.tabular reads bytes into rows (encodings, separators, XLSX); dashboard.values parses single
+values (names, voivodeships, TERYT, years, coordinates); this module maps headers to canonical columns, builds the
+Table and validates it. The names other modules use are re-exported here.
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
-import unicodedata
-import zipfile
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+from .tabular import DataFileError, _cell_text, _clean, _csv_rows, _sniff_delimiter, read_rows, split_sheet  # noqa: F401
+from .values import (JST_KINDS, MIN_JOIN_YEAR, POLAND_BBOX, VOIVODESHIPS, _JST_KIND_ALIASES,  # noqa: F401
+                     _UNKNOWN_WORDS, _header_key, fold, parse_coordinate, parse_teryt, parse_year,
+                     voivodeship_code)
 
-VOIVODESHIPS: dict[str, str] = {
-    "02": "dolnośląskie", "04": "kujawsko-pomorskie", "06": "lubelskie", "08": "lubuskie", "10": "łódzkie",
-    "12": "małopolskie", "14": "mazowieckie", "16": "opolskie", "18": "podkarpackie", "20": "podlaskie",
-    "22": "pomorskie", "24": "śląskie", "26": "świętokrzyskie", "28": "warmińsko-mazurskie",
-    "30": "wielkopolskie", "32": "zachodniopomorskie",
-}
-_VOIV_EN = {
-    "02": ("lower silesian", "lower silesia"), "04": ("kuyavian pomeranian", "kuyavia pomerania"),
-    "06": ("lublin",), "08": ("lubusz", "lubuskie"), "10": ("lodz",), "12": ("lesser poland", "malopolska"),
-    "14": ("masovian", "mazovia", "masovia"), "16": ("opole",), "18": ("subcarpathian", "podkarpacie"),
-    "20": ("podlaskie", "podlasie"), "22": ("pomeranian", "pomerania"), "24": ("silesian", "silesia"),
-    "26": ("holy cross", "swietokrzyskie"), "28": ("warmian masurian", "warmia masuria"),
-    "30": ("greater poland", "wielkopolska"), "32": ("west pomeranian", "west pomerania"),
-}
-JST_KINDS = ("town", "gmina", "powiat")
-_JST_KIND_ALIASES = {
-    "town": "town", "miasto": "town", "city": "town", "m": "town", "gmina miejska": "town",
-    "gmina": "gmina", "gm": "gmina", "municipality": "gmina", "gmina wiejska": "gmina", "gw": "gmina",
-    "gmina miejsko wiejska": "gmina", "rural gmina": "gmina",
-    "powiat": "powiat", "county": "powiat", "pow": "powiat", "starostwo": "powiat", "starostwo powiatowe": "powiat",
-}
-_UNKNOWN_WORDS = {"", "-", "--", "?", "??", "b d", "bd", "brak", "brak danych", "nieznany", "nieznana", "n a", "na",
-                  "nan", "none", "null", "unknown", "x"}
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 _FOOTER = re.compile(r"(razem|suma|ogolem|lacznie|total|sum|liczba (miast|czlonkow|wierszy))\b")
-MIN_JOIN_YEAR = 1990  # ZMP was re-established in 1990/91 (Restitution Congress, Jan 1991)
-POLAND_BBOX = (14.0, 49.0, 24.2, 55.0)  # lon_min, lat_min, lon_max, lat_max
 
 
 # ---------------------------------------------------------------------------------------------- errors / types
-class DataFileError(Exception):
-    """The file cannot be read as a table at all (bad encoding, not a table, required column missing)."""
-
-    def __init__(self, path, reason: str, fix: str = ""):
-        self.path, self.reason, self.fix = str(path), reason, fix
-        super().__init__(f"{self.path}: {reason}" + (f" — {fix}" if fix else ""))
-
-
 @dataclass(frozen=True)
 class Problem:
     file: str
@@ -116,146 +76,6 @@ class Table:
             if p.row is not None:
                 out.setdefault(p.row, []).append(p)
         return out
-
-
-# ---------------------------------------------------------------------------------------------- normalisation
-def fold(text) -> str:
-    """Case-, diacritics-, hyphen- and whitespace-insensitive key: 'Jedlina-Zdrój ' -> 'jedlina zdroj'."""
-    s = str(text).replace("ł", "l").replace("Ł", "L")
-    s = unicodedata.normalize("NFKD", s)
-    s = "".join(c for c in s if not unicodedata.combining(c)).lower()
-    s = re.sub(r"[\u00a0\u2007\u202f\u200b\ufeff]", " ", s)
-    s = re.sub(r"[-‐‑‒–—_/]", " ", s)
-    return re.sub(r"\s+", " ", s).strip()
-
-
-def _header_key(text) -> str:
-    s = fold(text)
-    s = re.sub(r"[^a-z0-9 ]", " ", s)
-    return re.sub(r"\s+", " ", s).strip()
-
-
-_VOIV_KEYS: dict[str, str] = {}
-for _code, _name in VOIVODESHIPS.items():
-    _VOIV_KEYS[fold(_name)] = _code
-    _VOIV_KEYS[fold(_name).replace(" ", "")] = _code
-    for _en in _VOIV_EN[_code]:
-        _VOIV_KEYS[_en] = _code
-        _VOIV_KEYS[_en + " voivodeship"] = _code
-        _VOIV_KEYS[_en + " province"] = _code
-
-
-def voivodeship_code(value) -> str | None:
-    """'dolnośląskie' / 'DOLNOŚLĄSKIE' / 'Dolnoslaskie' / 'woj. dolnośląskie' / 'dolnośląskie województwo' /
-    '02' / 2 / 'Lower Silesian' -> '02'; None when not recognisable."""
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return None
-    s = fold(value)
-    s = re.sub(r"\.0$", "", s)
-    if re.fullmatch(r"\d{1,2}", s):
-        code = s.zfill(2)
-        return code if code in VOIVODESHIPS else None
-    s = re.sub(r"[.,;:()]", " ", s)
-    s = re.sub(r"\b(wojewodztwo|woj|voivodeship|province|region)\b", " ", s)
-    s = re.sub(r"\s+", " ", s).strip()
-    return _VOIV_KEYS.get(s) or _VOIV_KEYS.get(s.replace(" ", ""))
-
-
-def parse_teryt(value) -> tuple[tuple[str, ...], str | None]:
-    """Raw cell -> (possible codes, error). See the module docstring for the rules."""
-    s = unicodedata.normalize("NFKC", str(value)).strip()
-    s = re.sub(r"\s", "", s)
-    if not s.isascii():
-        return (), "a TERYT code has digits 0-9 only"
-    if re.fullmatch(r"\d+[.,]0+", s):
-        s = re.split(r"[.,]", s)[0]
-    elif re.fullmatch(r"\d(?:[.,]\d+)?[eE]\+?\d+", s):
-        try:
-            f = float(s.replace(",", "."))
-            if f.is_integer():
-                s = str(int(f))
-        except ValueError:
-            pass
-    s = re.sub(r"[-_.']", "", s)
-    if not s.isdigit():
-        return (), "a TERYT code has digits only"
-    n = len(s)
-    if n == 7:
-        codes = (s,)
-    elif n == 6:
-        codes = (s,) if s[0] == "0" else ((s, "0" + s) if s[0] in "2468" else (s,))
-    elif n == 5:
-        codes = ("0" + s,)
-    elif n in (4, 2):
-        codes = (s,)
-    elif n in (3, 1):
-        codes = ("0" + s,)
-    else:
-        return (), f"a TERYT code has 7 digits (gmina), 6 (gmina without type digit), 4 (powiat) or 2; this has {n}"
-    bad = [c for c in codes if c[:2] not in VOIVODESHIPS]
-    if len(bad) == len(codes):
-        return (), f"'{codes[0][:2]}' is not a voivodeship code (the first two digits are 02, 04, …, 32)"
-    codes = tuple(c for c in codes if c[:2] in VOIVODESHIPS)
-    typed = tuple(c for c in codes if len(c) != 7 or c[6] in "1234589")
-    if not typed:
-        return (), f"the last digit of a 7-digit gmina code is its type (1-5, 8, 9), not {codes[0][6]}"
-    return typed, None
-
-
-def parse_year(value) -> tuple[int | None, str | None, bool]:
-    """-> (year, error, unknown). '2019', '2019.0', '2019 r.', 'rok 2019', '2019-05-12', '12.05.2019' -> 2019;
-    '', '?', 'b.d.', 'brak' -> unknown (a gap, not an error); ranges and approximations -> error."""
-    if isinstance(value, (dt.date, dt.datetime)):
-        return _year_from_date(value)
-    s = str(value).strip()
-    key = _header_key(s)
-    if key in _UNKNOWN_WORDS:
-        return None, None, True
-    s2 = re.sub(r"\s+", " ", s.lower())
-    m = re.fullmatch(r"(?:rok\s*)?(\d{4})(?:[.,]0+)?\s*(?:r\.?|rok)?", s2)
-    if m:
-        return int(m.group(1)), None, False
-    m = re.fullmatch(r"(\d{4})-(\d{1,2})(?:-(\d{1,2}))?(?:[ t]\d{1,2}:\d{2}(?::\d{2})?)?", s2)
-    if m:
-        return int(m.group(1)), None, False
-    m = re.fullmatch(r"(\d{1,2})[./](\d{1,2})[./](\d{4})\s*(?:r\.?)?", s2)
-    if m:
-        return int(m.group(3)), None, False
-    if re.search(r"\d{4}\s*[-–—/]\s*\d{2,4}", s2):
-        return None, "a range of years; the join year is one year", False
-    if re.search(r"(ok\.|około|ca\.?|~|circa|przed|po |before|after|\?)", s2):
-        return None, "an approximate year", False
-    no_comment = re.sub(r"\(.*?\)", " ", s2).strip()
-    if no_comment and no_comment != s2:  # '1991 (reaktywacja)'
-        y, err, unknown = parse_year(no_comment)
-        if y is not None:
-            return y, None, False
-    years = re.findall(r"(?<!\d)(19\d\d|20\d\d)(?!\d)", s2)
-    if len(years) == 1:  # one year inside a date or a note: '19 września 2019', 'uchwała z 27.11.1992'
-        return int(years[0]), None, False
-    return None, "not a year", False
-
-
-def _year_from_date(d) -> tuple[int | None, str | None, bool]:
-    if d.year < 1910:  # Excel shows a number typed into a date-formatted cell as a date: 2019 -> 1905-07-11
-        serial = (dt.datetime(d.year, d.month, d.day) - dt.datetime(1899, 12, 30)).days
-        if 1900 <= serial <= 2100:
-            return None, f"a date cell holding the number {serial} (Excel shows it as {d:%Y-%m-%d})", False
-    return d.year, None, False
-
-
-def parse_coordinate(value) -> tuple[float | None, str | None]:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return None, None
-    s = str(value).strip().replace("\u00a0", "").replace(" ", "")
-    if s == "":
-        return None, None
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value), None
-    m = re.fullmatch(r"([+-]?\d+(?:[.,]\d+)?)°?[NESWnesw]?", s)
-    if not m:
-        return None, "not a decimal-degree number"
-    return float(m.group(1).replace(",", ".")), None
 
 
 # ---------------------------------------------------------------------------------------------- column schema
@@ -318,152 +138,6 @@ def canonical_column(kind: str, header) -> str | None:
 
 
 # ---------------------------------------------------------------------------------------------- raw reading
-def split_sheet(path) -> tuple[Path, str | None]:
-    s = str(path)
-    if "#" in s and not Path(s).exists():
-        base, sheet = s.rsplit("#", 1)
-        return Path(base), sheet
-    return Path(s), None
-
-
-def _decode(data: bytes, path) -> tuple[str, str]:
-    if not data.strip():
-        raise DataFileError(path, "the file is empty", "export the table again")
-    if data.startswith(b"\xef\xbb\xbf"):
-        try:
-            return data[3:].decode("utf-8"), "utf-8-sig"
-        except UnicodeDecodeError as e:
-            raise DataFileError(path, f"bad encoding: UTF-8 BOM but invalid UTF-8 at byte {e.start}",
-                                "save as 'CSV UTF-8' from Excel") from None
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16"), "utf-16"
-        except UnicodeDecodeError:
-            raise DataFileError(path, "bad encoding: broken UTF-16", "save as 'CSV UTF-8' from Excel") from None
-    head = data[:4096]
-    if b"\x00" in head:
-        raise DataFileError(path, "not a table: binary content", "give a CSV or XLSX file")
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError as e:
-        utf8_err = e
-    loose = data.decode("utf-8", errors="replace")
-    bad = loose.count("\ufffd")
-    good = sum(1 for c in loose if ord(c) > 127 and c != "\ufffd")
-    if good >= 3 and good > 3 * bad:  # mostly valid UTF-8 with a few broken bytes: two encodings mixed
-        line = data[: utf8_err.start].count(b"\n") + 1
-        byte = data[utf8_err.start]
-        raise DataFileError(path, f"bad encoding: mixed — mostly UTF-8, but invalid bytes (0x{byte:02x} at byte "
-                                  f"{utf8_err.start}, line {line}); probably two files pasted together",
-                            "open it in a spreadsheet, fix the garbled names and save as 'CSV UTF-8'")
-    scores = []
-    for enc in ("cp1250", "iso8859_2"):
-        try:
-            text = data.decode(enc)
-        except UnicodeDecodeError:
-            continue
-        if re.search(r"[\x80-\x9f]", text):  # C1 control characters: not text in this encoding
-            continue
-        scores.append((sum(text.count(c) for c in "ąćęłńóśźżĄĆĘŁŃÓŚŹŻ"), enc == "cp1250", enc, text))
-    if not scores:
-        raise DataFileError(
-            path, f"bad encoding: neither UTF-8 (invalid byte 0x{data[utf8_err.start]:02x} at offset "
-                  f"{utf8_err.start}) nor Windows-1250", "save as 'CSV UTF-8' (or 'CSV (rozdzielany średnikami)')")
-    scores.sort(reverse=True)
-    _, _, enc, text = scores[0]
-    return text, enc
-
-
-def _sniff_delimiter(text: str) -> str:
-    lines = [ln for ln in text.splitlines() if ln.strip()][:40]
-    best, best_score = ",", (-1, -1.0)
-    for d in (";", ",", "\t", "|"):
-        counts = [len(r) for r in csv.reader(lines, delimiter=d)]
-        if not counts:
-            continue
-        mode, n = Counter(counts).most_common(1)[0]
-        if mode < 2:
-            continue
-        score = (n, -[";", ",", "\t", "|"].index(d))
-        if score > best_score:
-            best, best_score = d, score
-    return best
-
-
-def _cell_text(v) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, bool):
-        return "TRUE" if v else "FALSE"
-    if isinstance(v, float):
-        if np.isnan(v):
-            return ""
-        return str(int(v)) if v.is_integer() else repr(v)
-    if isinstance(v, (dt.datetime, dt.date)):
-        return v.isoformat()[:10]
-    return str(v)
-
-
-def _clean(s: str) -> str:
-    return re.sub(r"[\u00a0\u2007\u202f\u200b\ufeff]", " ", s).strip()
-
-
-def read_rows(path, sheet: str | None = None) -> tuple[list[tuple[int, list]], dict]:
-    """-> ([(excel_row_number, [cell values])], info). Cells: str, or the typed value XLSX gave."""
-    p, sheet_from_name = split_sheet(path)
-    sheet = sheet or sheet_from_name
-    if not p.exists():
-        raise DataFileError(path, "file not found", "check the path")
-    if p.is_dir():
-        raise DataFileError(path, "not a table: this is a folder", "give a CSV or XLSX file")
-    data = p.read_bytes()
-    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        raise DataFileError(path, "not a table this program reads: old Excel .xls format (or a password-protected "
-                                  "workbook)", "open it in Excel, remove the password and save as .xlsx or 'CSV UTF-8'")
-    if data[:4] == b"PK\x03\x04" and b"opendocument.spreadsheet" in data[:200]:
-        raise DataFileError(path, "not a table this program reads: an OpenDocument spreadsheet (.ods)",
-                            "save it as .xlsx or 'CSV UTF-8'")
-    if data[:4] == b"PK\x03\x04":
-        return _read_xlsx(p, data, sheet)
-    if data.lstrip()[:5] in (b"%PDF-",) or data.lstrip()[:1] in (b"{", b"<"):
-        raise DataFileError(path, "not a table: looks like PDF/JSON/HTML/XML", "give a CSV or XLSX file")
-    if sheet:
-        raise DataFileError(path, f"a sheet name ('{sheet}') was given but the file is not XLSX",
-                            "drop '#sheet' for CSV files")
-    text, enc = _decode(data, path)
-    m = re.match(r"\s*sep=(.)\s*?(\r\n|\n|\r)", text)
-    if m:  # Excel's separator hint line; Excel does not show it as a row
-        delim, text = m.group(1), text[m.end():]
-    else:
-        delim = _sniff_delimiter(text)
-    return _csv_rows(text, delim), {"encoding": enc, "delimiter": delim, "text": text, "sep_line": bool(m)}
-
-
-def _csv_rows(text: str, delim: str) -> list[tuple[int, list]]:
-    return [(i, [_clean(c) for c in rec]) for i, rec in enumerate(csv.reader(io.StringIO(text), delimiter=delim), 1)]
-
-
-def _read_xlsx(p: Path, data: bytes, sheet: str | None):
-    import openpyxl
-
-    try:
-        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=False, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as e:
-        raise DataFileError(p, f"not a table: a ZIP file that is not a readable XLSX ({e})",
-                            "open it in Excel and save as .xlsx") from None
-    if sheet:
-        if sheet not in wb.sheetnames:
-            raise DataFileError(p, f"sheet '{sheet}' not found (sheets: {', '.join(wb.sheetnames)})",
-                                "use file.xlsx#<sheet name>")
-        ws = wb[sheet]
-    else:
-        visible = [w for w in wb.worksheets if w.sheet_state == "visible"]
-        ws = (visible or wb.worksheets)[0]
-    rows = [(i, [(_clean(v) if isinstance(v, str) else v) for v in rec])
-            for i, rec in enumerate(ws.iter_rows(min_row=1, values_only=True), 1)]
-    return rows, {"encoding": "xlsx", "delimiter": "", "sheet": ws.title, "sheets": wb.sheetnames}
-
-
 # ---------------------------------------------------------------------------------------------- tables
 def _find_header(kind: str, rows, path, info: dict | None = None) -> tuple[int, list, dict[int, str]]:
     best, partial = None, (None, [], {})

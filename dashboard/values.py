@@ -1,0 +1,190 @@
+"""Single values as the office writes them -> canonical values (pure functions, no I/O).
+
+    fold(text)               case-, diacritics-, hyphen- and whitespace-insensitive key
+    voivodeship_code(value)  'DOLNOŚLĄSKIE' / 'woj. dolnośląskie' / 'kuj.-pom.' / '02' -> '02'
+    parse_teryt(value)       raw cell -> (possible codes, error)
+    parse_year(value)        raw cell -> (year, error, unknown)
+    parse_coordinate(value)  raw cell -> (degrees, error)
+
+TERYT read from Excel may have lost its leading zero. Interpretation (see data/README.md, "TERYT codes"):
+    7 digits  WWPPGGT (gmina)                    2 digits  WW (województwo)
+    6 digits  starting with 0: WWPPGG (gmina without its type digit)
+              starting with 2-8: EITHER WWPPGG OR a 7-digit code that lost its zero (201011 -> 0201011); both
+              readings are kept and the join decides which one exists (and agrees with name/voivodeship);
+              when both exist and nothing disambiguates, the row is reported ambiguous, never guessed.
+    5 digits  WWPPGG that lost its zero (20101 -> 020101)     4 digits  WWPP (powiat)
+    3 digits  WWPP that lost its zero (201 -> 0201)          1 digit   WW that lost its zero
+No other length is a TERYT code. Separators (spaces, '-', '_', '.') and a float tail ('.0') are ignored.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+
+import numpy as np
+
+VOIVODESHIPS: dict[str, str] = {
+    "02": "dolnośląskie", "04": "kujawsko-pomorskie", "06": "lubelskie", "08": "lubuskie", "10": "łódzkie",
+    "12": "małopolskie", "14": "mazowieckie", "16": "opolskie", "18": "podkarpackie", "20": "podlaskie",
+    "22": "pomorskie", "24": "śląskie", "26": "świętokrzyskie", "28": "warmińsko-mazurskie",
+    "30": "wielkopolskie", "32": "zachodniopomorskie",
+}
+_VOIV_EN = {
+    "02": ("lower silesian", "lower silesia"), "04": ("kuyavian pomeranian", "kuyavia pomerania"),
+    "06": ("lublin",), "08": ("lubusz", "lubuskie"), "10": ("lodz",), "12": ("lesser poland", "malopolska"),
+    "14": ("masovian", "mazovia", "masovia"), "16": ("opole",), "18": ("subcarpathian", "podkarpacie"),
+    "20": ("podlaskie", "podlasie"), "22": ("pomeranian", "pomerania"), "24": ("silesian", "silesia"),
+    "26": ("holy cross", "swietokrzyskie"), "28": ("warmian masurian", "warmia masuria"),
+    "30": ("greater poland", "wielkopolska"), "32": ("west pomeranian", "west pomerania"),
+}
+JST_KINDS = ("town", "gmina", "powiat")
+_JST_KIND_ALIASES = {
+    "town": "town", "miasto": "town", "city": "town", "m": "town", "gmina miejska": "town",
+    "gmina": "gmina", "gm": "gmina", "municipality": "gmina", "gmina wiejska": "gmina", "gw": "gmina",
+    "gmina miejsko wiejska": "gmina", "rural gmina": "gmina",
+    "powiat": "powiat", "county": "powiat", "pow": "powiat", "starostwo": "powiat", "starostwo powiatowe": "powiat",
+}
+_UNKNOWN_WORDS = {"", "-", "--", "?", "??", "b d", "bd", "brak", "brak danych", "nieznany", "nieznana", "n a", "na",
+                  "nan", "none", "null", "unknown", "x"}
+MIN_JOIN_YEAR = 1990  # ZMP was re-established in 1990/91 (Restitution Congress, Jan 1991)
+POLAND_BBOX = (14.0, 49.0, 24.2, 55.0)  # lon_min, lat_min, lon_max, lat_max
+
+
+def fold(text) -> str:
+    """Case-, diacritics-, hyphen- and whitespace-insensitive key: 'Jedlina-Zdrój ' -> 'jedlina zdroj'."""
+    s = str(text).replace("ł", "l").replace("Ł", "L")
+    s = unicodedata.normalize("NFKD", s)
+    s = "".join(c for c in s if not unicodedata.combining(c)).lower()
+    s = re.sub(r"[\u00a0\u2007\u202f\u200b\ufeff]", " ", s)
+    s = re.sub(r"[-‐‑‒–—_/]", " ", s)
+    return re.sub(r"\s+", " ", s).strip()
+
+
+def _header_key(text) -> str:
+    s = fold(text)
+    s = re.sub(r"[^a-z0-9 ]", " ", s)
+    return re.sub(r"\s+", " ", s).strip()
+
+
+_VOIV_KEYS: dict[str, str] = {}
+for _code, _name in VOIVODESHIPS.items():
+    _VOIV_KEYS[fold(_name)] = _code
+    _VOIV_KEYS[fold(_name).replace(" ", "")] = _code
+    for _en in _VOIV_EN[_code]:
+        _VOIV_KEYS[_en] = _code
+        _VOIV_KEYS[_en + " voivodeship"] = _code
+        _VOIV_KEYS[_en + " province"] = _code
+
+
+def voivodeship_code(value) -> str | None:
+    """'dolnośląskie' / 'DOLNOŚLĄSKIE' / 'Dolnoslaskie' / 'woj. dolnośląskie' / 'dolnośląskie województwo' /
+    '02' / 2 / 'Lower Silesian' -> '02'; None when not recognisable."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    s = fold(value)
+    s = re.sub(r"\.0$", "", s)
+    if re.fullmatch(r"\d{1,2}", s):
+        code = s.zfill(2)
+        return code if code in VOIVODESHIPS else None
+    s = re.sub(r"[.,;:()]", " ", s)
+    s = re.sub(r"\b(wojewodztwo|woj|voivodeship|province|region)\b", " ", s)
+    s = re.sub(r"\s+", " ", s).strip()
+    return _VOIV_KEYS.get(s) or _VOIV_KEYS.get(s.replace(" ", ""))
+
+
+def parse_teryt(value) -> tuple[tuple[str, ...], str | None]:
+    """Raw cell -> (possible codes, error). See the module docstring for the rules."""
+    s = unicodedata.normalize("NFKC", str(value)).strip()
+    s = re.sub(r"\s", "", s)
+    if not s.isascii():
+        return (), "a TERYT code has digits 0-9 only"
+    if re.fullmatch(r"\d+[.,]0+", s):
+        s = re.split(r"[.,]", s)[0]
+    elif re.fullmatch(r"\d(?:[.,]\d+)?[eE]\+?\d+", s):
+        try:
+            f = float(s.replace(",", "."))
+            if f.is_integer():
+                s = str(int(f))
+        except ValueError:
+            pass
+    s = re.sub(r"[-_.']", "", s)
+    if not s.isdigit():
+        return (), "a TERYT code has digits only"
+    n = len(s)
+    if n == 7:
+        codes = (s,)
+    elif n == 6:
+        codes = (s,) if s[0] == "0" else ((s, "0" + s) if s[0] in "2468" else (s,))
+    elif n == 5:
+        codes = ("0" + s,)
+    elif n in (4, 2):
+        codes = (s,)
+    elif n in (3, 1):
+        codes = ("0" + s,)
+    else:
+        return (), f"a TERYT code has 7 digits (gmina), 6 (gmina without type digit), 4 (powiat) or 2; this has {n}"
+    bad = [c for c in codes if c[:2] not in VOIVODESHIPS]
+    if len(bad) == len(codes):
+        return (), f"'{codes[0][:2]}' is not a voivodeship code (the first two digits are 02, 04, …, 32)"
+    codes = tuple(c for c in codes if c[:2] in VOIVODESHIPS)
+    typed = tuple(c for c in codes if len(c) != 7 or c[6] in "1234589")
+    if not typed:
+        return (), f"the last digit of a 7-digit gmina code is its type (1-5, 8, 9), not {codes[0][6]}"
+    return typed, None
+
+
+def parse_year(value) -> tuple[int | None, str | None, bool]:
+    """-> (year, error, unknown). '2019', '2019.0', '2019 r.', 'rok 2019', '2019-05-12', '12.05.2019' -> 2019;
+    '', '?', 'b.d.', 'brak' -> unknown (a gap, not an error); ranges and approximations -> error."""
+    if isinstance(value, (dt.date, dt.datetime)):
+        return _year_from_date(value)
+    s = str(value).strip()
+    key = _header_key(s)
+    if key in _UNKNOWN_WORDS:
+        return None, None, True
+    s2 = re.sub(r"\s+", " ", s.lower())
+    m = re.fullmatch(r"(?:rok\s*)?(\d{4})(?:[.,]0+)?\s*(?:r\.?|rok)?", s2)
+    if m:
+        return int(m.group(1)), None, False
+    m = re.fullmatch(r"(\d{4})-(\d{1,2})(?:-(\d{1,2}))?(?:[ t]\d{1,2}:\d{2}(?::\d{2})?)?", s2)
+    if m:
+        return int(m.group(1)), None, False
+    m = re.fullmatch(r"(\d{1,2})[./](\d{1,2})[./](\d{4})\s*(?:r\.?)?", s2)
+    if m:
+        return int(m.group(3)), None, False
+    if re.search(r"\d{4}\s*[-–—/]\s*\d{2,4}", s2):
+        return None, "a range of years; the join year is one year", False
+    if re.search(r"(ok\.|około|ca\.?|~|circa|przed|po |before|after|\?)", s2):
+        return None, "an approximate year", False
+    no_comment = re.sub(r"\(.*?\)", " ", s2).strip()
+    if no_comment and no_comment != s2:  # '1991 (reaktywacja)'
+        y, err, unknown = parse_year(no_comment)
+        if y is not None:
+            return y, None, False
+    years = re.findall(r"(?<!\d)(19\d\d|20\d\d)(?!\d)", s2)
+    if len(years) == 1:  # one year inside a date or a note: '19 września 2019', 'uchwała z 27.11.1992'
+        return int(years[0]), None, False
+    return None, "not a year", False
+
+
+def _year_from_date(d) -> tuple[int | None, str | None, bool]:
+    if d.year < 1910:  # Excel shows a number typed into a date-formatted cell as a date: 2019 -> 1905-07-11
+        serial = (dt.datetime(d.year, d.month, d.day) - dt.datetime(1899, 12, 30)).days
+        if 1900 <= serial <= 2100:
+            return None, f"a date cell holding the number {serial} (Excel shows it as {d:%Y-%m-%d})", False
+    return d.year, None, False
+
+
+def parse_coordinate(value) -> tuple[float | None, str | None]:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None, None
+    s = str(value).strip().replace("\u00a0", "").replace(" ", "")
+    if s == "":
+        return None, None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value), None
+    m = re.fullmatch(r"([+-]?\d+(?:[.,]\d+)?)°?[NESWnesw]?", s)
+    if not m:
+        return None, "not a decimal-degree number"
+    return float(m.group(1).replace(",", ".")), None
