@@ -352,6 +352,11 @@ def default_subtitle(atlas: Any, state: FilterState, lang: str, n_cities: int) -
                      + ((" lub nieznany" if lang == "pl" else " or unknown") if state.include_unknown_year else ""))
     elif not state.include_unknown_year:
         parts.append("tylko znany rok przystąpienia" if lang == "pl" else "known join year only")
+    if state.selected:
+        k = len(state.selected)
+        parts.append(f"zaznaczenie na mapie: {format_number(k, lang)}\u00a0"
+                     f"{plural_pl(k, 'gmina', 'gminy', 'gmin')}" if lang == "pl"
+                     else f"map selection: {format_number(k, lang)}\u00a0{'gmina' if k == 1 else 'gminy'}")
     parts.append(cities_word(n_cities, lang))
     if state.metric == "membership":
         parts.append("kolor: członkostwo i udział w projektach" if lang == "pl"
@@ -359,11 +364,38 @@ def default_subtitle(atlas: Any, state: FilterState, lang: str, n_cities: int) -
     return " · ".join(parts)
 
 
+def _base(base_url: str | None) -> str:
+    return (base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL).rstrip("/")
+
+
 def view_url(state: FilterState, base_url: str | None = None) -> str:
     """The dashboard URL that reopens this view (base from $ATLAS_PUBLIC_URL; query = FilterState.to_query)."""
-    base = (base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL).rstrip("/")
     query = state.to_query()
-    return f"{base}/?{query}" if query else f"{base}/"
+    return f"{_base(base_url)}/?{query}" if query else f"{_base(base_url)}/"
+
+
+MAX_PRINTED_QUERY = 60   # longer queries (e.g. a map selection of 300 gminy) are printed as a short link
+
+
+def link_key(query: str) -> str:
+    """Content-addressed key of a view's query: the same view always gets the same short link."""
+    import base64
+    import hashlib
+
+    return base64.b32encode(hashlib.sha256(query.encode("utf-8")).digest()).decode("ascii")[:10].lower()
+
+
+LINK_PATH = "v/"   # short links: <base>/v/<key> -> <base>/?<query> (export_panel registers the route)
+
+
+def press_link(state: FilterState, base_url: str | None = None) -> tuple[str, tuple[str, str] | None]:
+    """(URL printed on the map, (key, query) to store when it is a short link). A short query is printed as is
+    (readable, needs no server state); a long one becomes <base>/v/<key>."""
+    query = state.to_query()
+    if len(query) <= MAX_PRINTED_QUERY:
+        return view_url(state, base_url), None
+    key = link_key(query)
+    return f"{_base(base_url)}/{LINK_PATH}{key}", (key, query)
 
 
 def _short_url(url: str) -> str:
@@ -489,6 +521,7 @@ class PressTexts:
     source: str
     date_line: str
     url: str
+    link: tuple[str, str] | None   # (key, query) of a short link to store, when url is one
     legend: Legend
     facts: tuple[str, ...] = ()   # key figure: (number, what it counts, where most are) — empty for an empty view
 
@@ -512,12 +545,14 @@ def press_texts(atlas: Any, spec: ExportSpec, legend: Legend, n_cities: int, *, 
     source = SOURCE_LINE[lang]
     if uses_gazetteer:
         source += "; " + GAZETTEER_CREDIT[lang]
+    link = press_link(state, spec.base_url)
     return PressTexts(
         title=spec.title or default_title(atlas, state, lang),
         subtitle=spec.subtitle if spec.subtitle is not None else default_subtitle(atlas, state, lang, n_cities),
         source=source,
         date_line=data_date_line(atlas, lang, today),
-        url=view_url(state, spec.base_url),
+        url=link[0],
+        link=link[1],
         legend=legend,
         facts=key_facts(n_cities, top, lang),
     )
@@ -813,7 +848,7 @@ def build_press_figure(atlas: Any, spec: ExportSpec, map_fig: Any, *, legend: Le
     fig = go.Figure(map_fig)
     for tr in fig.data:
         if tr.type == "choropleth":
-            tr.update(showscale=False, selectedpoints=None)
+            tr.update(showscale=False)   # the selection (selectedpoints) stays highlighted as on the dashboard
         tr.update(showlegend=False)
     # the national view is placed by the measured insets; a view zoomed on a town fills a box of the geo's own
     # aspect (another aspect moves plotly's centre off the town)

@@ -9,11 +9,12 @@ Thin: the callback calls ``export_response()``, a plain function tested without 
 from __future__ import annotations
 
 import base64
+import re
 from typing import Any, Callable
 
 from dash import Input, Output, State, dcc, html
 
-from dashboard.export import FORMATS, MAX_TITLE_CHARS, PRESETS, ExportSpec, ExportSpecError
+from dashboard.export import FORMATS, LINK_PATH, MAX_TITLE_CHARS, PRESETS, ExportSpec, ExportSpecError
 from dashboard.state import FilterState
 
 TEXT = {
@@ -115,9 +116,35 @@ def export_response(state_data: Any, preset: Any, fmt: Any, title: Any, lang: An
     return data, result.alt_text, status, False
 
 
+def resolve_short_link(key: str) -> str | None:
+    """The query of a short link printed on an export, or None (unknown or malformed key)."""
+    from dashboard.jobs import link_store
+
+    if not re.fullmatch(r"[a-z2-7]{10}", key or ""):
+        return None
+    return link_store().resolve(key)
+
+
+def register_short_links(app) -> None:
+    """<prefix>v/<key> -> 302 to <prefix>?<query> (the view printed on an export), 404 when unknown."""
+    from flask import Response, redirect
+
+    prefix = app.config.url_base_pathname or "/"
+
+    def open_link(key: str):
+        query = resolve_short_link(key)
+        if query is None:
+            return Response("Nieznany link do widoku / unknown view link\n", status=404, mimetype="text/plain")
+        return redirect(f"{prefix}?{query}", code=302)
+
+    app.server.add_url_rule(f"{prefix}{LINK_PATH}<key>", "atlas_short_link", open_link, methods=["GET"])
+
+
 def register(app) -> None:
-    """The background export callback (+ re-labelling on the language toggle)."""
+    """The background export callback, the short links printed on exports, re-labelling on the language toggle."""
     from dashboard.jobs import background_manager
+
+    register_short_links(app)
 
     @app.callback(
         Output("export-download", "data"), Output("export-alt", "children"), Output("export-status", "children"),

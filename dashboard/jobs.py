@@ -72,15 +72,17 @@ def _manager(url: str | None):
     folder = jobs_cache_dir()
     folder.mkdir(parents=True, exist_ok=True)
     class LowPriorityDiskcacheManager(DiskcacheManager):
-        """Job processes (exports: Chromium) run niced (ATLAS_JOB_NICE, default 10) below the web workers, so
-        an export never takes CPU from filter callbacks (measured by bench/load_test.py)."""
+        """Job processes (exports: Chromium) get the CPU only when the web workers leave it idle (SCHED_IDLE,
+        inherited by Chromium, which resets plain nice values of its own processes), so an export never
+        slows filter callbacks down (measured by bench/load_test.py). ATLAS_JOB_SCHED=normal turns it off."""
 
         def call_job_fn(self, key, job_fn, args, context):
             pid = super().call_job_fn(key, job_fn, args, context)
-            try:
-                os.setpriority(os.PRIO_PROCESS, pid, int(os.environ.get("ATLAS_JOB_NICE", "10")))
-            except (OSError, ValueError, TypeError):
-                pass  # no permission / no such process any more: the job still runs
+            if os.environ.get("ATLAS_JOB_SCHED", "idle") == "idle" and hasattr(os, "SCHED_IDLE"):
+                try:
+                    os.sched_setscheduler(pid, os.SCHED_IDLE, os.sched_param(0))
+                except OSError:
+                    pass  # not permitted / the job already ended: it still runs at normal priority
             return pid
 
     return LowPriorityDiskcacheManager(diskcache.Cache(str(folder)), expire=3600)
@@ -90,6 +92,48 @@ def background_manager():
     """The background-callback manager for the app: CeleryManager when REDIS_URL is set, else DiskcacheManager.
     One per process (and per REDIS_URL)."""
     return _manager(redis_url())
+
+
+class LinkStore:
+    """Short links of exported views (key -> FilterState query), kept forever: Redis when REDIS_URL is set (shared
+    by every instance), else a diskcache beside the job cache (shared by the app and the CLI on one machine)."""
+
+    PREFIX = "atlas:link:"
+
+    def __init__(self, url: str | None):
+        self._url = url
+        if url:
+            import redis
+
+            self._redis = redis.Redis.from_url(url)
+        else:
+            import diskcache
+
+            folder = jobs_cache_dir().parent / "links"
+            folder.mkdir(parents=True, exist_ok=True)
+            self._cache = diskcache.Cache(str(folder))
+
+    def save(self, key: str, query: str) -> None:
+        if self._url:
+            self._redis.set(self.PREFIX + key, query.encode("utf-8"))
+        else:
+            self._cache.set(key, query)
+
+    def resolve(self, key: str) -> str | None:
+        if self._url:
+            value = self._redis.get(self.PREFIX + key)
+            return value.decode("utf-8") if value is not None else None
+        value = self._cache.get(key)
+        return value if isinstance(value, str) else None
+
+
+@functools.lru_cache(maxsize=2)
+def _links(url: str | None) -> LinkStore:
+    return LinkStore(url)
+
+
+def link_store() -> LinkStore:
+    return _links(redis_url())
 
 
 def __getattr__(name: str):

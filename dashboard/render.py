@@ -250,6 +250,10 @@ def render_export(spec, atlas=None, *, renderer: Renderer | None = None, today=N
     data = renderer.render(pf.figure, spec.format, width=preset.css_width, height=preset.css_height, scale=scale)
     if spec.format == "png":
         data = tag_png_dpi(data, preset.dpi)
+    if pf.texts.link is not None:   # the map prints a short link: make it resolvable
+        from dashboard.jobs import link_store
+
+        link_store().save(*pf.texts.link)
     return ExportResult(data, spec.filename(), spec.mime, alt_text(pf.texts, pf.entities, spec.lang),
                         time.perf_counter() - t0)
 

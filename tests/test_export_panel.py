@@ -99,3 +99,19 @@ def test_export_in_the_browser_downloads_the_file(request, atlas, tmp_path_facto
             assert dc.find_element("#export-button").get_attribute("disabled") is None
             errors = [e for e in dc.driver.get_log("browser") if e["level"] == "SEVERE"]
             assert errors == []
+
+
+@pytest.mark.slow
+def test_short_links_reopen_the_view(atlas):
+    from dashboard.app import create_app
+    from dashboard.export import link_key
+    from dashboard.jobs import link_store
+
+    query = "sel=" + ",".join(atlas.gminy["terc"].head(200))
+    key = link_key(query)
+    link_store().save(key, query)
+    client = create_app(atlas).server.test_client()
+    resp = client.get(f"/v/{key}")
+    assert resp.status_code == 302 and resp.headers["Location"].endswith(f"/?{query}")
+    assert client.get("/v/zzzzzzzzzz").status_code == 404           # well-formed, unknown
+    assert client.get("/v/NOT-A-KEY!").status_code == 404             # malformed

@@ -290,3 +290,21 @@ def test_arbitrary_spec_input_is_accepted_or_rejected_clearly(data):
         assert str(exc)
     else:
         assert spec.preset in PRESETS and spec.format in ("png", "svg", "pdf")
+
+
+def test_long_views_print_a_short_link(atlas, monkeypatch):
+    from dashboard.export import link_key, press_link
+
+    monkeypatch.setenv("ATLAS_PUBLIC_URL", "https://atlas.miasta.pl")
+    short = FilterState(projects=("P1",), voivodeships=("14",))
+    assert press_link(short) == ("https://atlas.miasta.pl/?p=P1&woj=14", None)
+    sel = tuple(atlas.gminy.loc[atlas.gminy["woj"].isin(["12", "24"]), "terc"])
+    big = FilterState(selected=sel)
+    url, link = press_link(big)
+    assert url == f"https://atlas.miasta.pl/v/{link[0]}" and link == (link_key(big.to_query()), big.to_query())
+    assert press_link(FilterState(selected=sel))[0] == url          # the same view, the same link
+    assert FilterState.from_query(link[1]) == big
+    texts = press_texts(atlas, ExportSpec(state=big), map_legend(atlas, big), 18, uses_gazetteer=False)
+    assert f"zaznaczenie na mapie: {len(sel)}" in texts.subtitle.replace("\u00a0", " ")
+    lay = layout_press(PRESETS["social"], texts, with_logo=False)
+    assert len(lay.footer_lines) <= 2
