@@ -103,10 +103,15 @@ def measure_server(app, atlas) -> dict[str, Any]:
     key, outputs = _spec(app, "map.figure")
     states = _states(atlas, N_CALLS)
 
+    from dashboard.figures import view_key
+    from dashboard.state import FilterState
+
     def render_body(state: dict, view_lang: str) -> dict:
+        # the view already shows this state's zoom (a filter change, not a new focus): a pure Patch of colours
+        view = {"lang": view_lang, "focus": view_key(FilterState.from_dict(state))}
         return {"output": key, "outputs": outputs,
                 "inputs": [{"id": "state", "property": "data", "value": state}],
-                "state": [{"id": "view", "property": "data", "value": {"lang": view_lang, "focus": None}}],
+                "state": [{"id": "view", "property": "data", "value": view}],
                 "changedPropIds": ["state.data"]}
 
     for s in states[:5]:  # warm-up

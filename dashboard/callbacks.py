@@ -257,12 +257,12 @@ def register(app: dash.Dash, atlas: Any, urls: Any) -> None:
         state = FilterState.from_dict(state_data, known_projects=known_projects)
         view = view if isinstance(view, dict) else {}
         chips = chip_outputs(atlas, state)
-        new_view = {"lang": state.lang, "focus": state.focus}
+        new_view = {"lang": state.lang, "focus": figures.view_key(state)}
         if view.get("lang") != state.lang:  # language change: full figures (labels, hover, legend)
             return (figures.map_figure(atlas, state, urls.gminy, outline=urls.wojewodztwa),
                     figures.growth_figure(atlas, state), figures.voivodeship_figure(atlas, state),
                     figures.project_figure(atlas, state), new_view, *chips)
-        return (map_patch(atlas, state, zoom=view.get("focus") != state.focus),
+        return (map_patch(atlas, state, zoom=view.get("focus") != figures.view_key(state)),
                 growth_patch(figures.growth_update(atlas, state)),
                 bar_patch(figures.voivodeship_update(atlas, state)),
                 bar_patch(figures.project_update(atlas, state)),
@@ -373,10 +373,7 @@ def map_patch(atlas: Any, state: FilterState, zoom: bool) -> Patch:
     if zoom:
         view = figures.map_view_update(atlas, state)
         p["layout"]["geo"]["center"] = view["center"]
-        p["layout"]["geo"]["lonaxis"]["range"] = view["lonaxis"]["range"]
-        p["layout"]["geo"]["lataxis"]["range"] = view["lataxis"]["range"]
-        p["layout"]["geo"]["projection"]["rotation"] = view["rotation"]
-        p["layout"]["geo"]["projection"]["scale"] = 1
+        p["layout"]["geo"]["projection"]["scale"] = view["scale"]
         p["layout"]["uirevision"] = view["uirevision"]
     return p
 

@@ -169,10 +169,9 @@ HOVER = "<b>%{properties.name}</b><br>TERYT %{location}%{text}<extra></extra>"
 
 # Poland in a conic conformal projection (standard parallels 49°/55°, central meridian = middle of the view).
 GEO = {
-    # rotation = the middle of lonaxis.range, always: any other rotation breaks plotly's fit to the lon/lat window
-    # (measured: a zoomed town ends up off-centre and clipped)
+    # rotation = the middle of lonaxis.range, always (see _geo_view)
     "projection": {"type": "conic conformal", "parallels": [49, 55], "rotation": {"lon": 19.15}, "scale": 1},
-    "center": {"lon": None, "lat": None},  # auto: the middle of the lon/lat ranges
+    "center": {"lon": 19.15, "lat": 51.925},  # the middle of the lon/lat ranges
     "lonaxis": {"range": [14.0, 24.3]},
     "lataxis": {"range": [48.95, 54.9]},
     "visible": False,
@@ -223,33 +222,52 @@ def map_figure(atlas: Any, state: FilterState, geojson: str | dict, *, outline: 
         colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]], showscale=False,
         marker={"line": {"color": FOCUS, "width": 2.5}}, hoverinfo="skip", name="focus",
     ))
-    geo = _geo_view(atlas, state.focus)
+    geo = _geo_view(atlas, state.focus, state.voivodeships)
     fig.update_layout(
         template=TEMPLATE, geo=geo, margin={"l": 0, "r": 0, "t": 0, "b": 0}, dragmode="select",
         font={"family": FONT, "color": INK, "size": 12}, separators=plotly_separators(lang),
         paper_bgcolor="rgba(0,0,0,0)", hoverlabel={"bgcolor": "white", "font": {"family": FONT, "size": 12}},
-        uirevision=f"map-{state.focus or 'pl'}", clickmode="event", height=height,
+        uirevision=view_key(state), clickmode="event", height=height,
     )
     return fig
 
 
-FOCUS_HALF_SPAN = (0.75, 0.45)  # degrees lon/lat around a found town (~100 x 100 km)
+FOCUS_SCALE = 6.0  # a found town: ~1/6 of Poland's extent around it
 
 
-def _geo_view(atlas: Any, focus: str | None) -> dict[str, Any]:
-    """Whole Poland, or a window around the focused town. Zoom is done with the lon/lat ranges (plotly geo
-    clips the map to them, so scaling the projection instead would leave the view clipped)."""
+def _geo_view(atlas: Any, focus: str | None, voivodeships: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Whole Poland, the chosen województwa, or the surroundings of the found town.
+
+    Measured with plotly 7.1: the lon/lat ranges stay Poland's and the rotation stays their middle; zooming is
+    done with projection.scale around geo.center. (Narrowing the lon/lat ranges instead makes plotly clip the
+    map to that box, with hard edges; a rotation other than the ranges' middle puts the map off-centre.)"""
     geo = {k: (dict(v) if isinstance(v, dict) else v) for k, v in GEO.items()}
     geo["projection"] = dict(GEO["projection"])
+    centre, scale = None, 1.0
     if focus:
         centre = focus_centre(atlas, focus)
-        if centre is not None:
-            lon, lat = centre
-            dx, dy = FOCUS_HALF_SPAN
-            geo["lonaxis"] = {"range": [lon - dx, lon + dx]}
-            geo["lataxis"] = {"range": [lat - dy, lat + dy]}
-            geo["projection"]["rotation"] = {"lon": lon}
+        scale = FOCUS_SCALE
+    elif voivodeships:
+        box = voivodeship_box(atlas, voivodeships)
+        if box is not None:
+            (x0, x1), (y0, y1) = box
+            (px0, px1), (py0, py1) = GEO["lonaxis"]["range"], GEO["lataxis"]["range"]
+            centre = ((x0 + x1) / 2, (y0 + y1) / 2)
+            scale = max(1.0, 0.95 * min((px1 - px0) / (x1 - x0), (py1 - py0) / (y1 - y0)))
+    if centre is not None:
+        geo["center"] = {"lon": centre[0], "lat": centre[1]}
+        geo["projection"]["scale"] = scale
     return geo
+
+
+def voivodeship_box(atlas: Any, voivodeships: tuple[str, ...], pad: float = 0.35):
+    """lon/lat ranges around the gminy of the chosen województwa (their inner points, padded)."""
+    centres = query.derived(atlas).gmina_centres
+    pts = [xy for terc, xy in centres.items() if terc[:2] in voivodeships]
+    if not pts:
+        return None
+    xs, ys = [p[0] for p in pts], [p[1] for p in pts]
+    return ((min(xs) - pad, max(xs) + pad), (min(ys) - pad * 0.6, max(ys) + pad * 0.6))
 
 
 def focus_centre(atlas: Any, terc: str) -> tuple[float, float] | None:
@@ -262,12 +280,16 @@ def focus_centre(atlas: Any, terc: str) -> tuple[float, float] | None:
 
 
 def map_view_update(atlas: Any, state: FilterState) -> dict[str, Any]:
-    """geo lon/lat ranges and center for the state's focus (or the whole country)."""
-    geo = _geo_view(atlas, state.focus)
-    return {"center": geo["center"], "lonaxis": geo["lonaxis"], "lataxis": geo["lataxis"],
-            "rotation": geo["projection"]["rotation"],
-            # a new ui revision, or plotly keeps the previous view (rotation, ranges) on react
-            "uirevision": f"map-{state.focus or 'pl'}"}
+    """geo lon/lat ranges and center for the state's focus, the chosen województwa, or the whole country."""
+    geo = _geo_view(atlas, state.focus, state.voivodeships)
+    return {"center": geo["center"], "scale": geo["projection"]["scale"],
+            # a new ui revision, or plotly keeps the previous view on react
+            "uirevision": view_key(state)}
+
+
+def view_key(state: FilterState) -> str:
+    """What decides the map's view: a new key = a new view (and a new plotly uirevision)."""
+    return f"map-{state.focus or ','.join(state.voivodeships) or 'pl'}"
 
 
 # --- bar charts ----------------------------------------------------------------------------------------------
@@ -379,12 +401,22 @@ def wrap_label(text: str, width: int = 26) -> str:
     return "<br>".join(lines)
 
 
+def shorten(text: str, width: int = 30) -> str:
+    """One-line category label: cut at a word boundary with an ellipsis (the full text is in the hover)."""
+    text = str(text)
+    if len(text) <= width:
+        return text
+    cut = text[: width - 1].rsplit(" ", 1)[0].rstrip(" –-,")
+    return cut + "…"
+
+
 def _hbar_figure(upd: dict[str, Any], lang: str, axis_title: str) -> go.Figure:
     """Horizontal bars (voivodeships, projects): category on y, count on x, ids in customdata for clicks."""
     fig = go.Figure(go.Bar(
         orientation="h", x=upd["x"], y=upd["y"], customdata=upd["customdata"], marker={"color": BAR},
+        hovertext=upd.get("hovertext", upd["y"]),
         selectedpoints=upd["selectedpoints"], selected={"marker": {"opacity": 1}},
-        unselected={"marker": {"opacity": 0.3}}, hovertemplate="%{y}: %{x}<extra></extra>",
+        unselected={"marker": {"opacity": 0.3}}, hovertemplate="%{hovertext}: %{x}<extra></extra>",
         texttemplate="%{x}", textposition="outside", cliponaxis=False, textfont={"size": 10, "color": MUTED},
     ))
     fig.update_layout(**_bar_layout(
@@ -407,7 +439,9 @@ def project_update(atlas: Any, state: FilterState) -> dict[str, Any]:
     plabel = atlas.projects.set_index("id")[label].to_dict()
     ids = list(reversed(d.project_ids))  # first project on top
     sel = [i for i, p in enumerate(ids) if p in state.projects] if state.projects else None
-    return {"x": [int(counts[p]) for p in ids], "y": [wrap_label(plabel.get(p, p)) for p in ids], "customdata": ids,
+    full = [str(plabel.get(p, p)) for p in ids]
+    return {"x": [int(counts[p]) for p in ids], "y": [shorten(f) for f in full], "hovertext": full,
+            "customdata": ids,
             "selectedpoints": sel}
 
 

@@ -293,15 +293,22 @@ def build_layout(atlas: Any, urls: GeoUrls, export_panel: Any) -> html.Div:
             style_cell={"fontFamily": figures.FONT, "fontSize": "13px", "padding": "6px 10px",
                         "textAlign": "left", "whiteSpace": "normal", "height": "auto", "minWidth": "80px",
                         "maxWidth": "420px", "border": "none", "borderBottom": "1px solid #e4e7eb"},
-            style_header={"fontWeight": "600", "backgroundColor": "#f5f7fa", "color": figures.INK},
-            style_cell_conditional=[{"if": {"column_id": "n_projects"}, "textAlign": "right"}],
+            style_header={"fontWeight": "600", "backgroundColor": "#f5f7fa", "color": figures.INK,
+                          "whiteSpace": "normal", "height": "auto"},
+            style_cell_conditional=[
+                {"if": {"column_id": "n_projects"}, "textAlign": "right", "width": "110px"},
+                {"if": {"column_id": "teryt"}, "width": "90px"},
+                {"if": {"column_id": "member"}, "width": "80px"},
+                {"if": {"column_id": "join_year"}, "width": "130px"},
+                {"if": {"column_id": "voivodeship"}, "width": "170px"},
+            ],
         ),
     ], className="card table-card")
 
     return html.Div([
         dcc.Location(id="url", refresh=False),
         dcc.Store(id="state", data=state.to_dict()),
-        dcc.Store(id="view", data={"lang": lang, "focus": None}),
+        dcc.Store(id="view", data={"lang": lang, "focus": figures.view_key(state)}),
         html.Header([
             html.Div([html.H1(tr("title", lang)), html.P(tr("subtitle", lang), className="subtitle")],
                      className="titles"),

@@ -211,7 +211,7 @@ def test_town_search_is_diacritics_insensitive_and_zooms_with_details(duo):
     option.click()
     wait_js(duo, "return window.location.search.includes('town=1061011');")
     wait_js(duo, "const gd = document.querySelector('#map .js-plotly-plot');"
-                 "const r = gd._fullLayout.geo.lonaxis.range; return r[1] - r[0] < 3;")
+                 "return gd._fullLayout.geo.projection.scale > 3;")
     details = duo.find_element("#details").text
     assert "Łódź" in details and "1061011" in details
     assert graph_data(duo, "map")[2]["locations"] == ["1061011"]  # the focus outline

@@ -68,12 +68,13 @@ def test_selection_and_focus(mini_atlas):
     assert upd["selectedpoints"] == [pos]
     assert upd["focus"] == ["1061011"]
     view = figures.map_view_update(mini_atlas, s)
-    assert view["lonaxis"]["range"][1] - view["lonaxis"]["range"][0] < 2  # zoomed in from ~10 degrees
-    lon, lat = (sum(view["lonaxis"]["range"]) / 2, sum(view["lataxis"]["range"]) / 2)
-    assert 19 < lon < 20 and 51 < lat < 52.2  # Łódź
-    assert view["rotation"]["lon"] == lon  # plotly fits the window only when rotated to its middle
+    assert 19 < view["center"]["lon"] < 20 and 51 < view["center"]["lat"] < 52.2  # Łódź
+    assert view["scale"] == figures.FOCUS_SCALE
     whole = figures.map_view_update(mini_atlas, FilterState())
-    assert whole["lonaxis"]["range"] == [14.0, 24.3]
+    assert whole["scale"] == 1
+    region = figures.map_view_update(mini_atlas, FilterState(voivodeships=("02",)))
+    assert 2 < region["scale"] < 6 and 15 < region["center"]["lon"] < 17.5  # dolnośląskie
+    assert len({whole["uirevision"], region["uirevision"], view["uirevision"]}) == 3
 
 
 def test_growth_figure_has_an_explicit_unknown_bar(mini_atlas):
