@@ -27,6 +27,7 @@ from pathlib import Path
 CHROMIUM_INSTALL_HINT = "apt-get install -y chromium"
 RENDER_TIMEOUT_S = 120.0
 FORMATS = ("png", "svg", "pdf")
+PDF_TITLE = "Atlas Związku Miast Polskich – mapa"
 
 
 class ChromiumMissing(RuntimeError):
@@ -117,7 +118,11 @@ def _page_generator():
     import kaleido
 
     class _PressPage(kaleido.PageGenerator):
-        header = kaleido.PageGenerator.header + "        <style>@page { margin: 0; }</style>\n"
+        # the page title becomes the PDF's Title (kaleido's own is "Kaleido-fier"); ASCII with character
+        # references, since kaleido writes the page in the locale's encoding and declares none
+        title = PDF_TITLE.encode("ascii", "xmlcharrefreplace").decode("ascii")
+        header = (kaleido.PageGenerator.header.replace("<title>Kaleido-fier</title>", f"<title>{title}</title>")
+                  + "        <style>@page { margin: 0; }</style>\n")
 
     return _PressPage(mathjax=False)
 

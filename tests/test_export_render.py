@@ -116,7 +116,9 @@ def test_pdf_page_vectors_and_text(atlas, renderer, tmp_path, monkeypatch, name,
     assert out.read_bytes()[:5] == b"%PDF-"
     from pypdf import PdfReader
 
-    page = PdfReader(out).pages[0]
+    reader = PdfReader(out)
+    assert reader.metadata.title == "Atlas Związku Miast Polskich – mapa"
+    page = reader.pages[0]
     w, h = float(page.mediabox.width), float(page.mediabox.height)
     assert (w, h) == pytest.approx(paper_pt, abs=1.0)          # Chrome rounds the page to ~0.3 pt
     images = _pdf_tool("pdfimages", "-list", str(out)).splitlines()[2:]
