@@ -1,0 +1,117 @@
+"""Every value a browser (or an attacker) sends to the dashboard's callbacks goes through FilterState or a
+defensive parser: crafted requests to /_dash-update-component get an answer, never a 500.
+Also the pure decision functions behind the thin callbacks (next_state, chips, bar parsing)."""
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+
+from dashboard import callbacks
+from dashboard.query import UNKNOWN_ONLY
+from dashboard.state import FilterState
+
+JUNK = [None, 0, -1, 1e308, True, "", "x" * 300, "<script>", "P1", "02", [], [None], ["P1", 5], {}, {"a": 1},
+        {"points": "x"}, {"points": [None, 1, "a"]}, {"points": [{"x": {"y": 1}, "curveNumber": "a"}]},
+        [1990, "abc"], [3000, 1000], ["1990", "2000"], {"range": 1}, [[1, 2]], "?p=P1&woj=99"]
+
+
+@pytest.fixture(scope="module")
+def app(mini_atlas):
+    from dashboard.app import create_app
+
+    return create_app(mini_atlas)
+
+
+def _callbacks(app):
+    for key, spec in app.callback_map.items():
+        parts = key[2:-2].split("...") if key.startswith("..") else [key]
+        outputs = [{"id": p.rsplit(".", 1)[0], "property": p.rsplit(".", 1)[1]} for p in parts]
+        yield key, outputs, spec
+
+
+def test_crafted_values_never_give_a_server_error(app):
+    client = app.server.test_client()
+    rng = random.Random(4)
+    checked, answered = 0, 0
+    for key, outputs, spec in _callbacks(app):
+        if "export" in key:  # the export panel's background callback is tested by its owner
+            continue
+        for _ in range(12):
+            inputs = [{"id": i["id"], "property": i["property"], "value": rng.choice(JUNK)} for i in spec["inputs"]]
+            state = [{"id": s["id"], "property": s["property"], "value": rng.choice(JUNK)} for s in spec["state"]]
+            trigger = rng.choice(spec["inputs"])
+            body = {"output": key, "outputs": outputs if len(outputs) > 1 else outputs[0], "inputs": inputs,
+                    "state": state, "changedPropIds": [f"{trigger['id']}.{trigger['property']}"]}
+            r = client.post("/_dash-update-component", data=json.dumps(body), content_type="application/json")
+            assert r.status_code < 500, (key, body, r.data[:500])
+            checked += 1
+            answered += r.status_code in (200, 204)
+    assert checked > 50
+    assert answered > checked * 0.8  # the junk reached the callbacks (not just rejected by the guard)
+
+
+def test_a_tampered_state_store_renders_the_default_view(app):
+    client = app.server.test_client()
+    key, outputs, _ = next(c for c in _callbacks(app) if "map.figure" in c[0])
+    body = {"output": key, "outputs": outputs,
+            "inputs": [{"id": "state", "property": "data", "value": {"projects": ["'; DROP"], "years": "x",
+                                                                      "selected": ["1" * 5000]}}],
+            "state": [{"id": "view", "property": "data", "value": {"lang": "pl", "focus": "map-pl"}}],
+            "changedPropIds": ["state.data"]}
+    r = client.post("/_dash-update-component", data=json.dumps(body), content_type="application/json")
+    assert r.status_code == 200
+    z = r.get_json()["response"]["map"]["figure"]
+    assert "__dash_patch_update" in z or "operations" in json.dumps(z)
+
+
+# --- the pure decisions ---------------------------------------------------------------------------------------
+def test_year_bars_to_range():
+    assert callbacks.years_from_bars([{"x": "2019", "curveNumber": 0}]) == ((2019, 2019), False)
+    assert callbacks.years_from_bars([{"x": "1995", "curveNumber": 0}, {"x": "2001", "curveNumber": 0},
+                                      {"x": "rok<br>nieznany", "curveNumber": 2}]) == ((1995, 2001), True)
+    assert callbacks.years_from_bars([{"x": "anything", "curveNumber": 2}]) == (UNKNOWN_ONLY, True)
+    assert callbacks.years_from_bars([{"x": "2019", "curveNumber": 1}]) is None  # the totals line
+    assert callbacks.years_from_bars([{"x": "20x9", "curveNumber": 0}]) is None
+
+
+def test_next_state_from_clicks_and_controls(mini_atlas):
+    known = {"P1", "P2", "P3"}
+    s = FilterState()
+    s = callbacks.next_state(s, "by-voivodeship", {"points": [{"customdata": "02"}]}, known)
+    assert s.voivodeships == ("02",)
+    # clicking the same single bar again clears it
+    assert callbacks.next_state(s, "by-voivodeship", {"points": [{"customdata": "02"}]}, known).voivodeships == ()
+    s = callbacks.next_state(s, "by-project", {"points": [{"customdata": "P9"}]}, known)  # unknown: ignored
+    assert s.projects == ()
+    s = callbacks.next_state(s, "growth", {"points": [{"x": "2019", "curveNumber": 0}]}, known)
+    assert s.years == (2019, 2019) and s.include_unknown_year is False
+    s = callbacks.next_state(s, "map.selectedData", {"points": [{"location": "0264011", "curveNumber": 0},
+                                                                {"location": "02", "curveNumber": 1}]}, known)
+    assert s.selected == ("0264011",)
+    s = callbacks.next_state(s, "lang", "xx", known)
+    assert s.lang == "pl"
+    assert callbacks.next_state(s, "clear", 1, known) == FilterState()
+
+
+def test_chips_and_their_removal(mini_atlas):
+    s = FilterState(projects=("P1", "P2"), match="all", voivodeships=("02",), years=(1990, 2000),
+                    include_unknown_year=False, selected=("0264011",), focus="1061011", lang="en")
+    chips = dict(callbacks.chips_for(mini_atlas, s))
+    assert chips["project:P1"] == "Project: Town development"
+    assert chips["years:"] == "Years 1990–2000"
+    assert chips["town:"] == "Town: Łódź"
+    assert set(chips) == {"project:P1", "project:P2", "match:all", "voivodeship:02", "years:", "unknown:",
+                          "selected:", "town:"}
+    for key in chips:
+        after = callbacks.remove_chip(s, key)
+        assert after != s and key not in dict(callbacks.chips_for(mini_atlas, after))
+    assert callbacks.chips_for(mini_atlas, FilterState()) == []
+
+
+def test_controls_show_the_state(mini_atlas):
+    c = callbacks.controls_for(mini_atlas, FilterState(years=(1985, 2019), include_unknown_year=False))
+    assert c["years"] == [1990, 2019]  # clipped to the slider's known range
+    assert c["unknown-year"] == []
+    assert callbacks.controls_for(mini_atlas, FilterState(years=UNKNOWN_ONLY))["years"] == [1990, 2019]
