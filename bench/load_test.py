@@ -475,7 +475,7 @@ def run() -> dict:
     sat_clients = int(_env("LOAD_SATURATE_CLIENTS", 8))
     port = int(_env("LOAD_PORT", 8141))
     workers = int(os.environ["ATLAS_WORKERS"]) if os.environ.get("ATLAS_WORKERS") else None
-    result: dict = {}
+    result: dict = {"loadavg_1min_before": round(os.getloadavg()[0], 2)}
 
     with Gunicorn("bench.ceiling_app:server", port + 1, workers=workers) as ceiling, \
             Gunicorn("app:server", port, workers=workers) as atlas:
@@ -494,6 +494,8 @@ def run() -> dict:
         result["load"] = users_run(atlas, scenario, users, seconds, think, exports,
                                    kill_at=seconds / 2, export_from=min(15.0, seconds / 4))
         result["workers_after"] = len(atlas.workers())
+    # the machine may be shared: what else ran shows in the load average (2 cores here)
+    result["loadavg_1min_after"] = round(os.getloadavg()[0], 2)
     return result
 
 
