@@ -14,7 +14,8 @@ from typing import Any, Callable
 
 from dash import Input, Output, State, dcc, html
 
-from dashboard.export import FORMATS, LINK_PATH, MAX_TITLE_CHARS, PRESETS, ExportSpec, ExportSpecError
+from dashboard.export import (FORMATS, LINK_PATH, MAX_TITLE_CHARS, PRESETS, ExportSpec, ExportSpecError,
+                              logo_path)
 from dashboard.state import FilterState
 
 TEXT = {
@@ -23,6 +24,7 @@ TEXT = {
     "title": {"pl": "Tytuł", "en": "Title"},
     "title_placeholder": {"pl": "z filtrów (wpisz własny)", "en": "from the filters (type your own)"},
     "button": {"pl": "Pobierz mapę", "en": "Download map"},
+    "logo": {"pl": "z logo Związku", "en": "with the Union's logo"},
     "working": {"pl": "Trwa rysowanie mapy…", "en": "Drawing the map…"},
     "done": {"pl": "Gotowe: {name} ({size} kB, {sec} s).", "en": "Done: {name} ({size} kB, {sec} s)."},
     "alt": {"pl": "Tekst alternatywny (zapisz go razem z mapą)", "en": "Alt text (keep it with the map)"},
@@ -64,6 +66,10 @@ def layout(lang: str = "pl"):
                       placeholder=_t("title_placeholder", lang), style={"width": "100%"}),
         ], className="control"),
         html.Div([
+            dcc.Checklist(id="export-logo", options=[{"label": _t("logo", lang), "value": "logo"}],
+                          value=["logo"], className="check"),
+        ], className="control", hidden=not _has_logo()),
+        html.Div([
             html.Button(_t("button", lang), id="export-button", n_clicks=0, className="button"),
             html.Progress(id="export-progress", value="0", max="3", hidden=True,
                           style={"width": "100%", "marginTop": "8px"}),
@@ -78,7 +84,15 @@ def layout(lang: str = "pl"):
     ], id="export-panel", style={"paddingTop": "10px"})
 
 
+def _has_logo() -> bool:
+    try:
+        return logo_path() is not None
+    except ExportSpecError:
+        return False
+
+
 def export_response(state_data: Any, preset: Any, fmt: Any, title: Any, lang: Any, *, atlas: Any = None,
+                    logo: Any = None,
                     progress: Callable[[tuple[str, str]], None] | None = None) -> tuple[Any, str, str, bool]:
     """(dcc.Download data or None, alt text, status message, alt box hidden) for the panel's inputs.
 
@@ -94,6 +108,7 @@ def export_response(state_data: Any, preset: Any, fmt: Any, title: Any, lang: An
         spec = ExportSpec(
             state=state, preset=preset if isinstance(preset, str) else "", format=fmt if isinstance(fmt, str) else "",
             lang=lang, title=(title.strip() or None) if isinstance(title, str) else None,
+            logo=isinstance(logo, list) and "logo" in logo and _has_logo(),
         )
     except ExportSpecError as exc:
         return None, "", _t("invalid", lang, error=str(exc)), True
@@ -151,24 +166,25 @@ def register(app) -> None:
         Output("export-alt-box", "hidden"),
         Input("export-button", "n_clicks"),
         State("state", "data"), State("export-preset", "value"), State("export-format", "value"),
-        State("export-title", "value"), State("lang", "value"),
+        State("export-title", "value"), State("lang", "value"), State("export-logo", "value"),
         background=True, manager=background_manager(),
         running=[(Output("export-button", "disabled"), True, False),
                  (Output("export-progress", "hidden"), False, True)],
         progress=[Output("export-progress", "value"), Output("export-progress", "max")],
         prevent_initial_call=True,
     )
-    def run_export(set_progress, n_clicks, state_data, preset, fmt, title, lang):
-        return export_response(state_data, preset, fmt, title, lang, progress=set_progress)
+    def run_export(set_progress, n_clicks, state_data, preset, fmt, title, lang, logo):
+        return export_response(state_data, preset, fmt, title, lang, logo=logo, progress=set_progress)
 
     @app.callback(
         Output("export-preset", "options"), Output("export-preset-label", "children"),
         Output("export-format-label", "children"), Output("export-title-label", "children"),
         Output("export-title", "placeholder"), Output("export-button", "children"),
-        Output("export-alt-label", "children"),
+        Output("export-alt-label", "children"), Output("export-logo", "options"),
         Input("lang", "value"),
     )
     def relabel(lang):
         lang = lang if lang in ("pl", "en") else "pl"
         return (preset_options(lang), _t("preset", lang), _t("format", lang), _t("title", lang),
-                _t("title_placeholder", lang), _t("button", lang), _t("alt", lang))
+                _t("title_placeholder", lang), _t("button", lang), _t("alt", lang),
+                [{"label": _t("logo", lang), "value": "logo"}])

@@ -115,3 +115,18 @@ def test_short_links_reopen_the_view(atlas):
     assert resp.status_code == 302 and resp.headers["Location"].endswith(f"/?{query}")
     assert client.get("/v/zzzzzzzzzz").status_code == 404           # well-formed, unknown
     assert client.get("/v/NOT-A-KEY!").status_code == 404             # malformed
+
+
+@pytest.mark.slow
+def test_panel_logo_only_when_there_is_one(atlas, tmp_path, monkeypatch):
+    monkeypatch.setenv("ATLAS_LOGO", str(tmp_path / "missing.svg"))
+    data, *_ = export_response({}, "social", "svg", "", "pl", atlas=atlas, logo=["logo"])
+    assert b"<image" not in base64.b64decode(data["content"])          # no logo file: exported without one
+    logo = tmp_path / "logo.svg"
+    logo.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="30" height="10"><rect width="10" '
+                    'height="10" fill="#c8102e"/></svg>')
+    monkeypatch.setenv("ATLAS_LOGO", str(logo))
+    data, *_ = export_response({}, "social", "svg", "", "pl", atlas=atlas, logo=["logo"])
+    assert b"<image" in base64.b64decode(data["content"])
+    data, *_ = export_response({}, "social", "svg", "", "pl", atlas=atlas, logo=[])
+    assert b"<image" not in base64.b64decode(data["content"])
