@@ -694,7 +694,7 @@ def _place_facts(p: Preset, texts: PressTexts, lay: PressLayout) -> Box | None:
         box = Box(lb.x, lb.y - ls * 1.5 - fh, fw, fh)
         if box.y < lay.map_box.y:
             box = None
-    if box is None or box.x + box.w > W - m:
+    if box is None or box.x + box.w > W - m or box.y + box.h > lay.rule_y - ls:
         return None
     return box
 
