@@ -26,10 +26,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .tabular import DataFileError, _cell_text, _clean, _csv_rows, _sniff_delimiter, read_rows, split_sheet  # noqa: F401
+from .tabular import DataFileError, _cell_text, _clean, _csv_rows, _sniff_delimiter, read_rows  # noqa: F401
 from .values import (JST_KINDS, MIN_JOIN_YEAR, POLAND_BBOX, VOIVODESHIPS, _JST_KIND_ALIASES,  # noqa: F401
-                     _UNKNOWN_WORDS, _header_key, fold, parse_coordinate, parse_teryt, parse_year,
-                     voivodeship_code)
+                     _UNKNOWN_WORDS, _header_key, fold, is_excel_error, parse_coordinate, parse_point, parse_teryt,
+                     parse_year, voivodeship_code, voivodeship_heading)
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 _FOOTER = re.compile(r"(razem|suma|ogolem|lacznie|total|sum|liczba (miast|czlonkow|wierszy))\b")
@@ -45,10 +45,11 @@ class Problem:
     message: str           # what is wrong
     fix: str               # how to fix it
     blocking: bool = True  # True: the row cannot be identified (no join); False: one attribute is unusable
+    note: bool = False     # True: information (a repair, a skipped row, a hidden row); does not change a status
 
     def to_dict(self) -> dict:
         return {"file": self.file, "row": self.row, "column": self.column, "value": self.value,
-                "message": self.message, "fix": self.fix}
+                "message": self.message, "fix": self.fix, "blocking": self.blocking, "note": self.note}
 
     def __str__(self) -> str:
         where = f"{Path(self.file).name}" + (f", row {self.row}" if self.row else "")
@@ -91,6 +92,8 @@ _COMMON_ALIASES = {
     "powiat": ["powiat", "pow", "nazwa powiatu", "county", "district"],
     "lon": ["dlugosc geograficzna", "dlugosc", "lon", "lng", "long", "longitude", "x"],
     "lat": ["szerokosc geograficzna", "szerokosc", "lat", "latitude", "y"],
+    "point": ["wspolrzedne", "wspolrzedne geograficzne", "wspolrzedne gps", "coordinates", "coords", "lat lon",
+              "lat lng", "lat long", "gps", "polozenie", "lokalizacja", "location"],
     "source": ["zrodlo", "zrodla", "source", "sources", "list source", "url", "link"],
     "note": ["uwagi", "uwaga", "notatka", "komentarz", "note", "notes", "comment"],
 }
@@ -165,8 +168,13 @@ def _find_header(kind: str, rows, path, info: dict | None = None) -> tuple[int, 
         headers = [_cell_text(c) for c in cells if _cell_text(c)]
         if not mapping and len(headers) <= 1 and not any(len(c) > 1 for _, c in rows[:5]):
             raise DataFileError(path, "not a table: no columns found (one field per line)",
-                                "save the sheet as CSV (comma or semicolon separated) or XLSX")
+                                "save the sheet as CSV (comma or semicolon separated) or XLSX; a bare list of names "
+                                "needs a header row: write 'Miasto' in the first row")
         missing = [r for r in REQUIRED[kind] if r not in mapping.values()]
+        if not mapping and any(voivodeship_code(h) or re.fullmatch(r"\d{4,7}", h) for h in headers):
+            raise DataFileError(path, f"no header row: the first row looks like data ({headers[:4]})",
+                                "insert a header row above the data, e.g. Miasto;Województwo;TERYT;Rok przystąpienia "
+                                "(see data/README.md for the accepted names)")
         accepted = {r: ", ".join(ALIASES[kind][r][:6]) for r in missing}
         where = ""
         if info and info.get("sheets") and len(info["sheets"]) > 1:
@@ -215,27 +223,10 @@ def read_table(path, kind: str, sheet: str | None = None) -> Table:
         problems.append(Problem(file, header_row, h, None,
                                 f"a second column for '{canon}' (the first is '{first}'); it is ignored",
                                 "delete or rename one of the two columns", blocking=False))
-    records, skipped = [], []
-    for rownum, cells in rows[idx + 1:]:
-        vals = {canon: (cells[ci] if ci < len(cells) else None) for ci, canon in mapping.items()}
-        if all(_cell_text(c) == "" for c in cells) or all(_cell_text(v) == "" for v in vals.values()):
-            skipped.append(rownum)  # empty, or only unrecognised columns filled (e.g. a pre-numbered 'Lp.')
-            continue
-        if all(canonical_column(kind, _cell_text(cells[ci])) == canon for ci, canon in mapping.items()
-               if ci < len(cells) and _cell_text(cells[ci])):
-            problems.append(Problem(file, rownum, None, None, "the header repeated (files pasted together?); skipped",
-                                    "delete the row", blocking=False))
-            continue
-        texts = [_cell_text(c) for c in cells if _cell_text(c)]
-        if texts and _FOOTER.match(fold(texts[0])) and all(re.fullmatch(r"[\d\s.,:;%-]*", t) or _FOOTER.match(fold(t))
-                                                          for t in texts[1:]) and len(texts) <= 3:
-            problems.append(Problem(file, rownum, None, " ".join(texts),
-                                    "a totals/footer row, not a city; skipped", "delete the row if it is not needed",
-                                    blocking=False))
-            continue
-        rec = {"row": rownum, **{k: v for k, v in vals.items()}}
-        records.append(rec)
+    records, skipped = _records(kind, file, rows[idx + 1:], headers, mapping, info, problems)
     cols = ["row", *dict.fromkeys(mapping.values())]
+    if any("voivodeship" in r for r in records) and "voivodeship" not in cols:   # filled from section rows
+        cols.append("voivodeship")
     raw = pd.DataFrame.from_records(records, columns=cols) if records else pd.DataFrame(columns=cols)
     table = Table(kind=kind, path=file, frame=raw, problems=problems, header_row=header_row,
                   columns_found={c: headers[ci] for ci, c in mapping.items()}, ignored_columns=ignored,
@@ -246,6 +237,90 @@ def read_table(path, kind: str, sheet: str | None = None) -> Table:
     _NORMALISERS[kind](table)
     _validate(table)
     return table
+
+
+_IDENTIFYING = {"name", "voivodeship", "teryt", "jst_kind", "powiat", "project_id", "id", "name_pl"}
+
+
+def _records(kind, file, data_rows, headers: dict[int, str], mapping: dict[int, str], info: dict,
+             problems: list[Problem]) -> tuple[list[dict], list[int]]:
+    """Data rows -> records of the mapped columns, skipping (and counting/noting) empty rows, repeated headers,
+    totals rows and voivodeship section rows; noting what Excel hid or merged and what the reader had to repair."""
+    from openpyxl.utils import get_column_letter
+
+    def note(row, ci, value, message, fix, blocking=False, is_note=True):
+        col = headers.get(ci) or (get_column_letter(ci + 1) if ci is not None else None)
+        problems.append(Problem(file, row, col, None if value is None else _cell_text(value), message, fix,
+                                blocking=blocking, note=is_note and not blocking))
+
+    for n in info.get("notes", []):
+        note(n["row"], n.get("col"), None, n["message"], n["fix"])
+    formulas, hidden = info.get("formulas", {}), set(info.get("hidden_rows", []))
+    width = max(headers, default=-1) + 1
+    name_ci = next((ci for ci, c in mapping.items() if c == "name"), None)
+    records, skipped, section, section_rows = [], [], None, []
+    for rownum, cells in data_rows:
+        texts = {ci: _cell_text(c) for ci, c in enumerate(cells) if _cell_text(c)}
+        if len(texts) == 1 and kind != "projects":
+            (ci, text), = texts.items()
+            code = voivodeship_heading(text) if ci not in mapping or ci == name_ci else None
+            if code:  # 'DOLNOŚLĄSKIE' above its cities: a section heading of a register grouped by voivodeship
+                section = code
+                section_rows.append([rownum, text, code, []])
+                continue
+        vals = {canon: (cells[ci] if ci < len(cells) else None) for ci, canon in mapping.items()}
+        if not texts or all(_cell_text(vals[c]) == "" and (rownum, ci) not in formulas for ci, c in mapping.items()):
+            skipped.append(rownum)  # empty, or only unrecognised columns filled (e.g. a pre-numbered 'Lp.')
+            continue
+        if all(canonical_column(kind, _cell_text(cells[ci])) == canon for ci, canon in mapping.items()
+               if ci < len(cells) and _cell_text(cells[ci])):
+            note(rownum, None, None, "the header repeated (files pasted together?); skipped", "delete the row")
+            continue
+        tx = list(texts.values())
+        if _FOOTER.match(fold(tx[0])) and len(tx) <= 3 and all(re.fullmatch(r"[\d\s.,:;%-]*", t) or _FOOTER.match(fold(t))
+                                                              for t in tx[1:]):
+            note(rownum, None, " ".join(tx), "a totals/footer row, not a city; skipped",
+                 "delete the row if it is not needed")
+            continue
+        extra = {ci: t for ci, t in texts.items() if ci >= width}
+        if extra and info.get("delimiter"):  # CSV: the separator inside an unquoted value shifted the columns
+            d = info["delimiter"]
+            note(rownum, None, d.join(_cell_text(c) for c in cells),
+                 f"this row has {len(cells)} cells but the header has {width}: a value containing the separator "
+                 f"{d!r} was not quoted (a decimal comma such as 52,2297 in a comma-separated file, or a name with "
+                 "a comma), so the columns of this row are shifted",
+                 "put such values in quotes, or save the file with ';' as the separator (Excel: 'CSV (rozdzielany "
+                 "średnikami)')", blocking=True)
+            vals = {c: (v if c == "name" else None) for c, v in vals.items()}   # shifted values: not read
+        for ci, t in texts.items():
+            if ci not in mapping and not headers.get(ci) and not (extra and info.get("delimiter")):
+                cell = f"{get_column_letter(ci + 1)}{rownum}"
+                note(rownum, None, t, f"cell {cell} has a value in a column with no header; it is ignored",
+                     "give the column a header (see data/README.md) or delete the value")
+        if rownum in hidden:
+            note(rownum, None, None, "this row is hidden in Excel; it is read like any other row",
+                 "delete the row if it should not be in the register")
+        for ci, canon in mapping.items():
+            cell = f"{get_column_letter(ci + 1)}{rownum}"
+            if (rownum, ci) in formulas:
+                note(rownum, ci, formulas[(rownum, ci)], f"cell {cell} holds a formula whose result was not saved "
+                     "in the file", "open the file in Excel or LibreOffice and save it again (that stores the "
+                     "results), or paste the values (Wklej specjalnie → Wartości)", blocking=canon in _IDENTIFYING,
+                     is_note=False)
+            elif is_excel_error(_cell_text(vals[canon])):
+                note(rownum, ci, vals[canon], f"cell {cell} shows an Excel error: the formula that fills it failed",
+                     "fix the formula (or type the value) and export again", blocking=canon in _IDENTIFYING,
+                     is_note=False)
+                vals[canon] = None
+        if section and not _cell_text(vals.get("voivodeship")):
+            vals["voivodeship"] = VOIVODESHIPS[section]
+            section_rows[-1][3].append(rownum)
+        records.append({"row": rownum, **vals})
+    for rownum, text, code, under in section_rows:
+        span = f"rows {under[0]}–{under[-1]}" if len(under) > 1 else f"row {under[0]}" if under else "no rows"
+        note(rownum, None, text, f"a section heading: {span} below it without a voivodeship are read as "
+             f"{VOIVODESHIPS[code]}", "nothing, if that is what the heading means; or add a voivodeship column")
+    return records, skipped
 
 
 def _col(table: Table, canon: str) -> str:
@@ -293,51 +368,66 @@ def _jst_kind(table: Table, row: int, value: str) -> str:
     return kind
 
 
-def _coordinates(table: Table, row: int, raw_lon, raw_lat) -> tuple[float, float]:
+_COORD_FIX = "give WGS84 decimal degrees, e.g. longitude 15.5647 and latitude 51.2631"
+
+
+def _coordinates(table: Table, row: int, raw_lon, raw_lat, raw_point) -> tuple[float, float]:
+    """Coordinates only help to place a row: a bad value is reported and dropped, never blocks the row."""
+    def bad(canon, value, message, fix=_COORD_FIX):
+        _problem(table, row, canon, value, message, fix, blocking=False)
+        return np.nan, np.nan
+
+    if _cell_text(raw_point) and not (_cell_text(raw_lon) or _cell_text(raw_lat)):
+        point, err = parse_point(_cell_text(raw_point))
+        return point if point else bad("point", _cell_text(raw_point), f"bad coordinates: {err}",
+                                       "write 'latitude, longitude' in degrees, e.g. 52.2297, 21.0122")
     lo, e1 = parse_coordinate(raw_lon)
     la, e2 = parse_coordinate(raw_lat)
     for canon, val, err in (("lon", raw_lon, e1), ("lat", raw_lat, e2)):
         if err:
-            _problem(table, row, canon, _cell_text(val), f"bad coordinate: {err}",
-                     "give decimal degrees, e.g. 15.5647 and 51.2631 (WGS84)")
+            bad(canon, _cell_text(val), f"bad coordinate: {err}")
     if e1 or e2:
         return np.nan, np.nan
     if (lo is None) != (la is None):
-        _problem(table, row, "lon" if lo is None else "lat", "", "only one coordinate given",
-                 "give both longitude and latitude")
-        return np.nan, np.nan
+        return bad("lon" if lo is None else "lat", "", "only one coordinate given", "give both longitude and latitude")
     if lo is None:
         return np.nan, np.nan
     x0, y0, x1, y1 = POLAND_BBOX
-    if not (x0 <= lo <= x1 and y0 <= la <= y1):
-        if x0 <= la <= x1 and y0 <= lo <= y1:
-            _problem(table, row, "lon", f"{lo}, {la}", "longitude and latitude look swapped", "swap the two columns")
-        else:
-            _problem(table, row, "lon", f"{lo}, {la}", "the point is outside Poland",
-                     "check the coordinates (WGS84 degrees)")
-        return np.nan, np.nan
-    return lo, la
+    if x0 <= lo <= x1 and y0 <= la <= y1:
+        return lo, la
+    value = f"{_cell_text(raw_lon)} / {_cell_text(raw_lat)}"
+    if x0 <= la <= x1 and y0 <= lo <= y1:
+        return bad("lon", value, f"longitude and latitude look swapped ({lo} is a latitude in Poland, {la} a "
+                   "longitude); the coordinates are not used", "swap the two columns")
+    if abs(lo) > 1000 and abs(la) > 1000:
+        return bad("lon", value, "the values look like metres (PUWG 1992 / EPSG:2180?), not degrees", _COORD_FIX)
+    return bad("lon", value, "the point is outside Poland; the coordinates are not used", _COORD_FIX)
 
 
 def _normalise_common(table: Table) -> None:
     """Identification columns of members and participation: name, voivodeship, TERYT, kind, coordinates."""
     f = table.frame
     raw = {c: (f[c].copy() if c in f else pd.Series([None] * len(f), index=f.index, dtype=object))
-           for c in ("lon", "lat")}
+           for c in ("lon", "lat", "point")}
     for c in ("name", "voivodeship", "teryt", "jst_kind", "powiat", "source", "note"):
         _text_column(table, c)
     f["name"] = f["name"].str.replace(r"\s+", " ", regex=True)
+    flagged = {(p.row, p.column) for p in table.problems}
     woj, codes, kinds, lons, lats = [], [], [], [], []
     for i, r in f.iterrows():
         row = int(r["row"])
         woj.append(_voivodeship(table, row, r["voivodeship"]))
         codes.append(_teryt(table, row, r["teryt"]))
         kinds.append(_jst_kind(table, row, r["jst_kind"]))
-        lo, la = _coordinates(table, row, raw["lon"][i], raw["lat"][i])
+        lo, la = _coordinates(table, row, raw["lon"][i], raw["lat"][i], raw["point"][i])
         lons.append(lo)
         lats.append(la)
-        if not r["name"]:
-            _problem(table, row, "name", "", "the name is empty", "write the city or JST name, or delete the row")
+        if not r["name"] and (row, _col(table, "name")) not in flagged:
+            if codes[-1]:   # the TERYT still identifies the row
+                _problem(table, row, "name", "", "the name is empty (the row is placed by its TERYT)",
+                         "write the city or JST name", blocking=False)
+            else:
+                _problem(table, row, "name", "", "the name is empty", "write the city or JST name, or delete the row")
     f["woj"] = woj
     f["teryt_codes"] = pd.Series(codes, index=f.index, dtype=object)
     f["jst_kind"] = kinds
@@ -345,6 +435,21 @@ def _normalise_common(table: Table) -> None:
     f["lat"] = pd.Series(lats, index=f.index, dtype="float64")
     f["voivodeship_input"] = f["voivodeship"]
     f["voivodeship"] = [VOIVODESHIPS.get(c, "") for c in woj]
+    _note_lost_letters(table)
+
+
+def _note_lost_letters(table: Table) -> None:
+    """'Boles?awiec': the file was saved in an encoding without Polish letters (Excel on a non-Polish Windows
+    writes '?' for them). One note for the file; the join matches '?' as any one letter."""
+    f = table.frame
+    hit = [int(r) for r, n, v in zip(f["row"], f["name"], f["voivodeship_input"])
+           if re.search(r"\w\?\w", n) or re.search(r"\w\?\w", v)]
+    if hit:
+        rows = ", ".join(map(str, hit[:10])) + (" …" if len(hit) > 10 else "")
+        table.problems.append(Problem(
+            table.path, None, None, None, f"letters replaced by '?' in {len(hit)} row(s) ({rows}): the file was "
+            "saved in an encoding without Polish letters; names are matched with '?' as any one letter",
+            "save the file from Excel as 'CSV UTF-8' (or as .xlsx)", blocking=False, note=True))
 
 
 def _normalise_members(table: Table) -> None:

@@ -23,7 +23,7 @@ import re
 import geopandas as gpd
 import pandas as pd
 
-from .dataset import VOIVODESHIPS, Problem, Table, fold
+from .dataset import VOIVODESHIPS, Problem, Table, fold, voivodeship_code
 from .gazetteer import (GMINA_KIND, TOWN_TYPES, Candidate, Gazetteer, _key, get_gazetteer,  # noqa: F401
                         parse_jst_name)
 from .join_report import STATUSES, JoinReport, RowResult  # noqa: F401
@@ -161,7 +161,7 @@ def _powiat_fits(gaz: Gazetteer, code: str, hint: str) -> bool:
 def _resolve_name(gaz: Gazetteer, res: RowResult, name: str, woj: str, jst_kind: str, powiat: str = "") -> None:
     want, kind, types = parse_jst_name(name, jst_kind)
     where = VOIVODESHIPS[woj] if woj else "Poland (no voivodeship given)"
-    nowoj = "" if woj else "; no voivodeship given (searched all of Poland)"
+    nowoj = ""
     if kind == "powiat":
         hits = gaz.powiaty_named(want, woj or None)
         method, note = "name", f"powiat by name in {where}{nowoj}"
@@ -194,9 +194,15 @@ def _resolve_name(gaz: Gazetteer, res: RowResult, name: str, woj: str, jst_kind:
         res.reason = f"no gmina named '{want}' in {where}"
         res.suggestions = gaz.suggestions(want, woj or None)
         return
+    if kind == "gmina_prefix" and not types and {t[6] for t in hits} & TOWN_TYPES and {t[6] for t in hits} & {"2"}:
+        res.status, res.candidates = "ambiguous", [gaz.candidate(t) for t in hits]
+        res.reason = (f"'{name}' is the official name of the rural gmina, but a town gmina of that name exists in "
+                      f"{where} and offices write 'Gmina {want}' for the town too; write 'Gmina wiejska {want}' or "
+                      f"'Miasto {want}', set the kind of JST (gmina / miasto), or give the TERYT")
+        return
     if types:
         first, label = [t for t in hits if t[6] in types], f"gminy of type {types} ({GMINA_KIND.get(types, types)})"
-    elif kind == "gmina":
+    elif kind in ("gmina", "gmina_prefix"):
         first, label = [t for t in hits if t[6] in "23"], "rural or urban-rural gminy"
     else:
         first, label = [t for t in hits if t[6] in TOWN_TYPES], "town gminy (type 1 or 3)"
@@ -254,7 +260,7 @@ def resolve_table(table: Table, gaz: Gazetteer | None = None, project_ids: dict[
                         voivodeship=r["voivodeship_input"], status="matched", index=int(i), woj=r["woj"] or None)
         if table.kind == "participation":
             res.project_id = r["project_id"]
-        probs = by_row.get(row, [])
+        probs = [p for p in by_row.get(row, []) if not p.note]   # notes are the file's, not the row's
         res.problems = list(probs)
         pcol = table.columns_found.get("project_id", "project_id")
         if table.kind == "participation" and project_ids is not None and r["project_id"] and \
@@ -280,11 +286,16 @@ def resolve_table(table: Table, gaz: Gazetteer | None = None, project_ids: dict[
         m = re.fullmatch(r"(.+?)\s*\(\s*pow\.\s*([^)]+?)\s*\)\s*", name)
         if m and not powiat_hint:  # 'Biskupiec (pow. olsztyński)': a town qualified by its powiat
             name, powiat_hint = m.group(1), m.group(2)
+        name, woj, remarks = _name_qualifiers(name, r["woj"])
+        if woj is None:
+            res.status, res.reason = "invalid", remarks[0]
+            out.append(res)
+            continue
         codes = r["teryt_codes"]
         if codes:
-            _resolve_teryt(gaz, res, codes, name, r["woj"], parse_jst_name(name, r["jst_kind"])[1], r["teryt"])
+            _resolve_teryt(gaz, res, codes, name, woj, parse_jst_name(name, r["jst_kind"])[1], r["teryt"])
         else:
-            _resolve_name(gaz, res, name, r["woj"], r["jst_kind"], powiat_hint)
+            _resolve_name(gaz, res, name, woj, r["jst_kind"], powiat_hint)
             if i in pip and res.status in ("ambiguous", "unmatched") and res.entity_kind != "powiat":
                 t = pip[i]
                 cands = [c.teryt for c in res.candidates]
@@ -304,6 +315,10 @@ def resolve_table(table: Table, gaz: Gazetteer | None = None, project_ids: dict[
                 res.teryt = None
             elif i in with_coords and i not in pip and res.status != "matched":
                 res.reason += "; the coordinates fall in no gmina"
+        if "?" in name and res.status == "matched":
+            remarks.append("'?' read as any one letter (letters lost in the file's encoding)")
+        if remarks and res.status in ("matched", "ambiguous", "unmatched"):
+            res.reason += "; " + "; ".join(remarks)
         if res.status == "matched" and res.problems:  # identified, but an attribute is unusable
             res.status = "invalid"
             res.reason = "; ".join(f"{p.column}: {p.message}" for p in res.problems) + \
@@ -311,6 +326,27 @@ def resolve_table(table: Table, gaz: Gazetteer | None = None, project_ids: dict[
         out.append(res)
     _mark_duplicates(out, table)
     return out
+
+
+def _name_qualifiers(name: str, woj: str) -> tuple[str, str | None, list[str]]:
+    """What offices append to a name: a footnote mark ('Nowy Sącz*', 'Nowy Sącz 1)') and the voivodeship
+    ('Kraków (małopolskie)', 'Bolesławiec, woj. dolnośląskie'). -> (name, voivodeship code, remarks); the code is
+    None when the name's voivodeship contradicts the column (remarks[0] says so)."""
+    remarks = []
+    m = re.fullmatch(r"(.*?[^\s*¹²³])\s*(\*+|[¹²³]+|\s\d\))", name)
+    if m:
+        name = m.group(1)
+        remarks.append(f"the footnote mark '{m.group(2).strip()}' after the name is ignored")
+    m = re.fullmatch(r"(.+?)\s*(?:\(([^()]+)\)|,\s*([^,]+))", name)
+    inner = m and (m.group(2) or m.group(3))
+    code = inner and re.search(r"[a-z]", fold(inner)) and voivodeship_code(inner)
+    if code:
+        if woj and woj != code:
+            return name, None, [f"the name says {VOIVODESHIPS[code]} ('{inner}'), the voivodeship column "
+                                f"{VOIVODESHIPS[woj]}; fix one of them"]
+        name, woj = m.group(1), code
+        remarks.append(f"voivodeship {VOIVODESHIPS[code]} taken from the name")
+    return name, woj, remarks
 
 
 def _mark_duplicates(results: list[RowResult], table: Table) -> None:
@@ -367,6 +403,6 @@ def join(members: Table | None = None, participation: Table | None = None,
         report.skipped_empty_rows[t.kind] = list(t.skipped_empty_rows)
         report.tables[t.kind] = table_info(t)
         in_rows = set(t.frame["row"]) if "row" in t.frame else set()
-        report.file_problems.extend(p for p in t.problems if p.row not in in_rows)
+        report.file_problems.extend(p for p in t.problems if p.row not in in_rows or p.note)
         report.rows.extend(resolve_table(t, gaz, lookup if t.kind == "participation" else None))
     return report

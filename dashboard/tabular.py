@@ -33,11 +33,11 @@ def split_sheet(path) -> tuple[Path, str | None]:
 
 
 def _decode(data: bytes, path) -> tuple[str, str]:
-    if not data.strip():
+    if not data.strip() or not data.replace(b"\xef\xbb\xbf", b"").strip():
         raise DataFileError(path, "the file is empty", "export the table again")
     if data.startswith(b"\xef\xbb\xbf"):
         try:
-            return data[3:].decode("utf-8"), "utf-8-sig"
+            return _repair_mojibake(data[3:].decode("utf-8")), "utf-8-sig"
         except UnicodeDecodeError as e:
             raise DataFileError(path, f"bad encoding: UTF-8 BOM but invalid UTF-8 at byte {e.start}",
                                 "save as 'CSV UTF-8' from Excel") from None
@@ -50,7 +50,7 @@ def _decode(data: bytes, path) -> tuple[str, str]:
     if b"\x00" in head:
         raise DataFileError(path, "not a table: binary content", "give a CSV or XLSX file")
     try:
-        return data.decode("utf-8"), "utf-8"
+        return _repair_mojibake(data.decode("utf-8")), "utf-8"
     except UnicodeDecodeError as e:
         utf8_err = e
     loose = data.decode("utf-8", errors="replace")
@@ -78,6 +78,23 @@ def _decode(data: bytes, path) -> tuple[str, str]:
     scores.sort(reverse=True)
     _, _, enc, text = scores[0]
     return text, enc
+
+
+class Repaired(str):
+    """Text that was garbled and has been repaired (the reader adds a note)."""
+
+
+def _repair_mojibake(text: str) -> str:
+    """UTF-8 that was once read as Windows-1250 and saved again ('BolesĹ‚awiec', 'ĹĂłdĹş') -> the Polish text.
+    Returned as Repaired so the reader can say so; unchanged when it is not that kind of garbling."""
+    if not re.search(r"Ĺ[\u0080-\u203a\ufffd]|Ä[\u0080-\u203a]|Ă[\u0080-\u203a]", text):
+        return text
+    marked = text.replace("Ĺ\ufffd", "\x00")   # 'Ł' (C5 81): byte 0x81 has no Windows-1250 character
+    try:
+        fixed = marked.encode("cp1250").decode("utf-8")
+    except UnicodeError:
+        return text
+    return Repaired(fixed.replace("\x00", "Ł"))
 
 
 def _sniff_delimiter(text: str) -> str:
@@ -131,18 +148,38 @@ def read_rows(path, sheet: str | None = None) -> tuple[list[tuple[int, list]], d
                             "save it as .xlsx or 'CSV UTF-8'")
     if data[:4] == b"PK\x03\x04":
         return _read_xlsx(p, data, sheet)
-    if data.lstrip()[:5] in (b"%PDF-",) or data.lstrip()[:1] in (b"{", b"<"):
-        raise DataFileError(path, "not a table: looks like PDF/JSON/HTML/XML", "give a CSV or XLSX file")
+    _refuse_documents(path, data)
     if sheet:
         raise DataFileError(path, f"a sheet name ('{sheet}') was given but the file is not XLSX",
                             "drop '#sheet' for CSV files")
     text, enc = _decode(data, path)
+    _refuse_documents(path, text.lstrip("\ufeff \t\r\n")[:200].encode("utf-8", "replace"))
+    notes = []
+    if isinstance(text, Repaired):
+        notes.append({"row": None, "message": "the text was garbled (UTF-8 read as Windows-1250 and saved again, "
+                                              "e.g. 'BolesĹ‚awiec'); it has been repaired",
+                      "fix": "check the names, and save the original as 'CSV UTF-8'"})
     m = re.match(r"\s*sep=(.)\s*?(\r\n|\n|\r)", text)
     if m:  # Excel's separator hint line; Excel does not show it as a row
         delim, text = m.group(1), text[m.end():]
     else:
         delim = _sniff_delimiter(text)
-    return _csv_rows(text, delim), {"encoding": enc, "delimiter": delim, "text": text, "sep_line": bool(m)}
+    return _csv_rows(text, delim), {"encoding": enc, "delimiter": delim, "text": text, "sep_line": bool(m),
+                                    "notes": notes}
+
+
+def _refuse_documents(path, head: bytes) -> None:
+    """PDF, HTML (web systems export tables as HTML with an .xls name), JSON, XML: not a table we read."""
+    h = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    low = h[:200].lower()
+    what = ("a PDF document" if h.startswith(b"%PDF-") else
+            "an HTML page (web systems often save tables as HTML with an .xls/.xlsx name)"
+            if re.match(rb"<(!doctype html|html|table|meta|head|body)\b", low) else
+            "JSON" if h[:1] == b"{" or h[:2] == b"[{" else
+            "XML" if low.startswith(b"<?xml") or h[:1] == b"<" else None)
+    if what:
+        raise DataFileError(path, f"not a table: the file is {what}",
+                            "open it in Excel or LibreOffice and save it as .xlsx or 'CSV UTF-8'")
 
 
 def _csv_rows(text: str, delim: str) -> list[tuple[int, list]]:
@@ -152,6 +189,16 @@ def _csv_rows(text: str, delim: str) -> list[tuple[int, list]]:
 def _read_xlsx(p: Path, data: bytes, sheet: str | None):
     import openpyxl
 
+    try:
+        names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+    except zipfile.BadZipFile:
+        names = []
+    other = ("a Word document (.docx)" if any(n.startswith("word/") for n in names) else
+             "an Excel binary workbook (.xlsb)" if "xl/workbook.bin" in names else
+             "a PowerPoint file" if any(n.startswith("ppt/") for n in names) else None)
+    if other:
+        raise DataFileError(p, f"not a table this program reads: {other}",
+                            "open it in Excel and save it as .xlsx ('Skoroszyt programu Excel') or 'CSV UTF-8'")
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=False, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as e:
@@ -165,6 +212,58 @@ def _read_xlsx(p: Path, data: bytes, sheet: str | None):
     else:
         visible = [w for w in wb.worksheets if w.sheet_state == "visible"]
         ws = (visible or wb.worksheets)[0]
-    rows = [(i, [(_clean(v) if isinstance(v, str) else v) for v in rec])
-            for i, rec in enumerate(ws.iter_rows(min_row=1, values_only=True), 1)]
-    return rows, {"encoding": "xlsx", "delimiter": "", "sheet": ws.title, "sheets": wb.sheetnames}
+    rows = [(i, [_xlsx_value(c) for c in rec]) for i, rec in enumerate(ws.iter_rows(min_row=1), 1)]
+    notes = _fill_merged(ws, rows)
+    hidden = sorted(r for r, d in ws.row_dimensions.items() if d.hidden)
+    return rows, {"encoding": "xlsx", "delimiter": "", "sheet": ws.title, "sheets": wb.sheetnames, "notes": notes,
+                  "hidden_rows": hidden, "formulas": _formulas_without_values(data, ws.title, rows)}
+
+
+def _xlsx_value(cell):
+    """The value as Excel shows it where that matters: a number formatted '0000000' keeps its leading zeros."""
+    v = cell.value
+    if isinstance(v, str):
+        return _clean(v)
+    fmt = cell.number_format or ""
+    if isinstance(v, (int, float)) and not isinstance(v, bool) and re.fullmatch(r"0{2,}", fmt) and float(v).is_integer():
+        return f"{int(v):0{len(fmt)}d}"
+    return v
+
+
+def _fill_merged(ws, rows) -> list[dict]:
+    """Merged cells hold their value in the top-left cell only; the office means it for every cell of the range
+    (a voivodeship merged over its cities). Fill them and say so."""
+    notes = []
+    for rng in ws.merged_cells.ranges:
+        top = rows[rng.min_row - 1][1] if rng.min_row <= len(rows) else []
+        value = top[rng.min_col - 1] if rng.min_col <= len(top) else None
+        if value is None or rng.max_row == rng.min_row:
+            continue   # a title merged across columns: nothing to fill down
+        for r in range(rng.min_row, min(rng.max_row, len(rows)) + 1):
+            cells = rows[r - 1][1]
+            for c in range(rng.min_col, rng.max_col + 1):
+                if c <= len(cells):
+                    cells[c - 1] = value
+        notes.append({"row": rng.min_row, "col": rng.min_col - 1,
+                      "message": f"merged cells {rng.coord}: the value '{_cell_text(value)}' is read in each of "
+                                 f"rows {rng.min_row}–{rng.max_row}",
+                      "fix": "unmerge the cells and fill the value into every row if this is not what you meant"})
+    return notes
+
+
+def _formulas_without_values(data: bytes, title: str, rows) -> dict[tuple[int, int], str]:
+    """{(row, column index): formula} of the cells whose formula result was not saved in the file (files written
+    by programs, not by Excel): openpyxl then gives None, which must not be read as an empty cell."""
+    import openpyxl
+
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        if not any(b"<f" in z.read(n) for n in z.namelist() if n.startswith("xl/worksheets/")):
+            return {}
+    ws = openpyxl.load_workbook(io.BytesIO(data), data_only=False)[title]
+    out = {}
+    for rec in ws.iter_rows(min_row=1):
+        for c in rec:
+            if isinstance(c.value, str) and c.value.startswith("=") and c.row <= len(rows) and \
+                    rows[c.row - 1][1][c.column - 1] is None:
+                out[(c.row, c.column - 1)] = c.value
+    return out

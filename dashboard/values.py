@@ -77,9 +77,26 @@ for _code, _name in VOIVODESHIPS.items():
         _VOIV_KEYS[_en + " province"] = _code
 
 
+_VOIV_COLLOQUIAL = {  # how people say it: 'Mazowsze', 'Dolny Śląsk', 'Warmia i Mazury'
+    "dolny slask": "02", "kujawy": "04", "kujawy i pomorze": "04", "lubelszczyzna": "06", "ziemia lubuska": "08",
+    "ziemia lodzka": "10", "mazowsze": "14", "opolszczyzna": "16", "slask opolski": "16", "slask": "24",
+    "gorny slask": "24", "pomorze": "22", "warmia i mazury": "28", "warmia mazury": "28",
+    "pomorze zachodnie": "32",
+}
+_VOIV_KEYS.update(_VOIV_COLLOQUIAL)
+EXCEL_ERROR = re.compile(r"#(N/A|N/D!?|REF!|ADR!|VALUE!|ARG!|DIV/0!|DZIEL/0!|NAME\?|NAZWA\?|NUM!|LICZBA!|NULL!|"
+                         r"ZERO!|SPILL!|ROZLANIE!|CALC!|OBL!|GETTING_DATA)", re.IGNORECASE)
+
+
+def is_excel_error(text) -> bool:
+    """'#N/A', '#N/D!', '#ADR!' …: the cell shows a failed formula, not a value."""
+    return bool(EXCEL_ERROR.fullmatch(str(text).strip()))
+
+
 def voivodeship_code(value) -> str | None:
     """'dolnośląskie' / 'DOLNOŚLĄSKIE' / 'Dolnoslaskie' / 'woj. dolnośląskie' / 'dolnośląskie województwo' /
-    '02' / 2 / 'Lower Silesian' -> '02'; None when not recognisable."""
+    '02' / 2 / 'Lower Silesian' / 'Dolny Śląsk' / 'kuj.-pom.' / '02 DOLNOŚLĄSKIE' -> its code; None when not
+    recognisable or when it fits two voivodeships ('lub.')."""
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return None
     s = fold(value)
@@ -87,21 +104,59 @@ def voivodeship_code(value) -> str | None:
     if re.fullmatch(r"\d{1,2}", s):
         code = s.zfill(2)
         return code if code in VOIVODESHIPS else None
-    s = re.sub(r"[.,;:()]", " ", s)
-    s = re.sub(r"\b(wojewodztwo|woj|voivodeship|province|region)\b", " ", s)
+    m = re.fullmatch(r"(\d{1,2})\s*[.:)]?\s*(\D.*)", s)
+    if m:  # '02 DOLNOŚLĄSKIE' (a TERYT-style export): the code and the name must agree
+        code, by_name = m.group(1).zfill(2), voivodeship_code(m.group(2))
+        return code if code == by_name else None
+    s = re.sub(r"[,;:()]", " ", s)
+    s = re.sub(r"\b(wojewodztwo|woj|voivodeship|province|region)\b\.?", " ", s)
     s = re.sub(r"\s+", " ", s).strip()
-    return _VOIV_KEYS.get(s) or _VOIV_KEYS.get(s.replace(" ", ""))
+    if s.endswith(".") and not s[:-1].strip(". "):
+        return None
+    code = _VOIV_KEYS.get(s.rstrip(".")) or _VOIV_KEYS.get(s.replace(" ", ""))
+    return code or _voivodeship_by_abbreviation(s)
+
+
+def _voivodeship_by_abbreviation(s: str) -> str | None:
+    """'kuj.-pom.' / 'warm. maz.' / 'świętokrz.' / 'wlkp.' / 'dolno?l?skie' (letters lost to '?') -> the one
+    voivodeship whose words start so; None when none or several fit."""
+    toks = [t for t in re.split(r"[\s.]+", s) if t]
+    if not toks or (not re.search(r"[.?]", s) and len(toks) == 1 and len(toks[0]) < 4):
+        return None
+    if toks == ["wlkp"]:
+        return "30"
+    pattern = re.compile(r"\s?".join(re.escape(t).replace(r"\?", ".") + "[a-z]*" for t in toks))
+    hits = [code for code, name in VOIVODESHIPS.items() if pattern.fullmatch(fold(name))]
+    return hits[0] if len(hits) == 1 else None
+
+
+def voivodeship_heading(text) -> str | None:
+    """A section row of a register grouped by voivodeship: 'DOLNOŚLĄSKIE' / 'woj. dolnośląskie' /
+    'Województwo Dolnośląskie' -> '02'. Only the Polish names (not 'Opole', 'Lublin' — those are cities)."""
+    s = re.sub(r"[.:]", " ", fold(text))
+    s = re.sub(r"\b(wojewodztwo|woj)\b", " ", s)
+    s = re.sub(r"\s+", " ", s).strip()
+    return next((c for c, n in VOIVODESHIPS.items() if fold(n) == s), None)
 
 
 def parse_teryt(value) -> tuple[tuple[str, ...], str | None]:
     """Raw cell -> (possible codes, error). See the module docstring for the rules."""
     s = unicodedata.normalize("NFKC", str(value)).strip()
     s = re.sub(r"\s", "", s)
+    m = re.fullmatch(r'="(.*)"', s)
+    if m:  # ="0201011": the CSV trick that keeps leading zeros when Excel opens the file
+        s = m.group(1)
+    if is_excel_error(s):
+        return (), "an Excel error value (the formula that fills this cell failed)"
     if not s.isascii():
         return (), "a TERYT code has digits 0-9 only"
     if re.fullmatch(r"\d+[.,]0+", s):
         s = re.split(r"[.,]", s)[0]
     elif re.fullmatch(r"\d(?:[.,]\d+)?[eE]\+?\d+", s):
+        mant, exp = re.split(r"[eE]\+?", s)
+        if len(re.sub(r"\D", "", mant)) < int(exp) + 1:
+            return (), (f"Excel wrote the code in scientific notation ({s}) and its last digits are lost; "
+                        "format the column as Text and type the codes again")
         try:
             f = float(s.replace(",", "."))
             if f.is_integer():
@@ -147,6 +202,10 @@ def parse_year(value) -> tuple[int | None, str | None, bool]:
     m = re.fullmatch(r"(?:rok\s*)?(\d{4})(?:[.,]0+)?\s*(?:r\.?|rok)?", s2)
     if m:
         return int(m.group(1)), None, False
+    if re.fullmatch(r"\d{5}(?:[.,]0+)?", s2) and 32874 <= int(s2[:5]) <= 60000:   # 1990 … 2064 as Excel dates
+        day = dt.date(1899, 12, 30) + dt.timedelta(days=int(s2[:5]))
+        return None, (f"an Excel date serial number ({s2[:5]} = {day:%Y-%m-%d}): the date cell lost its date "
+                      f"format when saved; write the year ({day.year}) or format the column as a date"), False
     m = re.fullmatch(r"(\d{4})-(\d{1,2})(?:-(\d{1,2}))?(?:[ t]\d{1,2}:\d{2}(?::\d{2})?)?", s2)
     if m:
         return int(m.group(1)), None, False
@@ -176,7 +235,12 @@ def _year_from_date(d) -> tuple[int | None, str | None, bool]:
     return d.year, None, False
 
 
+_NUM = r"\d+(?:[.,]\d+)?"
+_DMS = re.compile(rf"([+-]?{_NUM})°(?:({_NUM})['′’])?(?:({_NUM})(?:\"|″|''|”))?([NESWnesw])?")
+
+
 def parse_coordinate(value) -> tuple[float | None, str | None]:
+    """Decimal degrees ('52.2297', '52,2297', '52.2297°N') or degrees-minutes-seconds ('52°13'47"N')."""
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return None, None
     s = str(value).strip().replace("\u00a0", "").replace(" ", "")
@@ -184,7 +248,30 @@ def parse_coordinate(value) -> tuple[float | None, str | None]:
         return None, None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return float(value), None
-    m = re.fullmatch(r"([+-]?\d+(?:[.,]\d+)?)°?[NESWnesw]?", s)
-    if not m:
-        return None, "not a decimal-degree number"
-    return float(m.group(1).replace(",", ".")), None
+    m = re.fullmatch(rf"([+-]?{_NUM})°?[NESWnesw]?", s)
+    if m:
+        return float(m.group(1).replace(",", ".")), None
+    m = _DMS.fullmatch(s)
+    if m:
+        deg, mins, secs = (float((g or "0").replace(",", ".")) for g in m.groups()[:3])
+        if mins < 60 and secs < 60:
+            sign = -1 if (m.group(4) or "").upper() in ("S", "W") or deg < 0 else 1
+            return sign * (abs(deg) + mins / 60 + secs / 3600), None
+    return None, "not a decimal-degree number (nor degrees°minutes'seconds\")"
+
+
+def parse_point(value) -> tuple[tuple[float, float] | None, str | None]:
+    """One cell holding both coordinates, as copied from a map: '52.2297, 21.0122' (lat, lon) or '21.0122 52.2297'.
+    In Poland latitudes (49–55) and longitudes (14–24.2) never overlap, so the order is told by the values."""
+    s = str(value or "").strip()
+    if not s:
+        return None, None
+    nums = re.findall(r"[+-]?\d+(?:\.\d+)?" if "." in s else r"[+-]?\d+(?:,\d+)?", s)
+    if len(nums) == 2:
+        a, b = (float(n.replace(",", ".")) for n in nums)
+        x0, y0, x1, y1 = POLAND_BBOX
+        for lon, lat in ((b, a), (a, b)):
+            if x0 <= lon <= x1 and y0 <= lat <= y1:
+                return (lon, lat), None
+        return None, "not a point in Poland"
+    return None, "not two numbers (latitude, longitude)"

@@ -114,7 +114,8 @@ def test_coordinates_headers_and_decimal_comma(tmp_path):
 def test_swapped_coordinates_are_reported(tmp_path):
     rows = [["Miasto", "lon", "lat"], ["Bolesławiec", "51.2631", "15.5647"]]
     t = ds.read_members(write_csv(tmp_path / "m.csv", rows))
-    assert [p.message for p in t.problems] == ["longitude and latitude look swapped"]
+    (prob,) = t.problems
+    assert prob.message.startswith("longitude and latitude look swapped") and prob.fix == "swap the two columns"
 
 
 def test_junk_rows_above_header_keep_excel_row_numbers(tmp_path):

@@ -1,0 +1,214 @@
+"""Red-team inputs for dashboard.dataset: the files a Polish municipal office really produces (Excel 'Save as' in
+every flavour, formulas, merged cells, hidden rows, sections per voivodeship, garbled encodings). Each case was a
+crash, a misleading message, a silent drop or a silent guess before it was fixed."""
+from __future__ import annotations
+
+import zipfile
+
+import openpyxl
+import pytest
+
+from dashboard import dataset as ds
+from dashboard.dataset import DataFileError
+
+
+def csv_file(tmp_path, text, name="m.csv", encoding="utf-8", bom=b""):
+    p = tmp_path / name
+    p.write_bytes(bom + text.encode(encoding))
+    return p
+
+
+def problems(t):
+    return [(p.row, p.column, p.value, p.message, p.blocking) for p in t.problems]
+
+
+# ------------------------------------------------------------------------------------------------ CSV shapes
+def test_unquoted_decimal_comma_in_a_comma_csv_is_reported_not_misread(tmp_path):
+    p = csv_file(tmp_path, "Miasto,Województwo,Szerokość,Długość\nWarszawa,mazowieckie,52,2297,21,0122\n"
+                           "Kraków,małopolskie,\"50,0614\",\"19,9368\"\n")
+    t = ds.read_members(p)
+    (prob,) = t.problems
+    assert prob.row == 2 and prob.blocking
+    assert "6 cells" in prob.message and "header has 4" in prob.message and "decimal comma" in prob.message
+    assert t.frame["lat"].iloc[1] == pytest.approx(50.0614)
+
+
+def test_swapped_coordinates_do_not_block_a_row_identified_by_name(tmp_path):
+    t = ds.read_members(csv_file(tmp_path, "Miasto;lon;lat\nŁódź;51,76;19,45\n"))
+    (prob,) = t.problems
+    assert "swapped" in prob.message and not prob.blocking
+    assert t.frame["lon"].isna().all()
+
+
+@pytest.mark.parametrize("raw,value", [("52°13'47\"N", 52.229722), ("52° 13′ 47″", 52.229722), ("21°0'44\"E", 21.012222),
+                                       ("52°13,5'", 52.225), ("52,2297", 52.2297), ("52.2297°", 52.2297)])
+def test_degrees_minutes_seconds(raw, value):
+    got, err = ds.parse_coordinate(raw)
+    assert err is None and got == pytest.approx(value, abs=1e-5)
+
+
+def test_one_coordinates_column_lat_lon_pair(tmp_path):
+    t = ds.read_members(csv_file(tmp_path, "Miasto;Współrzędne\nWarszawa;52.2297, 21.0122\nSopot;\n"
+                                           "Kraków;19.9368 50.0614\nX;abc\n"))
+    assert t.frame["lat"].iloc[0] == pytest.approx(52.2297) and t.frame["lon"].iloc[0] == pytest.approx(21.0122)
+    assert t.frame["lat"].iloc[2] == pytest.approx(50.0614)    # order told by the ranges: Poland's lat ∉ lon range
+    assert [(p.row, p.column) for p in t.problems] == [(5, "Współrzędne")]
+
+
+# ------------------------------------------------------------------------------------------------ values
+@pytest.mark.parametrize("raw,code", [("kuj.-pom.", "04"), ("warm.-maz.", "28"), ("zach.-pom.", "32"),
+                                      ("Mazowsze", "14"), ("Dolny Śląsk", "02"), ("02 DOLNOŚLĄSKIE", "02"),
+                                      ("02 - dolnośląskie", "02"), ("woj. śl.", "24"), ("świętokrz.", "26"),
+                                      ("Wielkopolska", "30"), ("Warmia i Mazury", "28"), ("24.0", "24")])
+def test_voivodeship_abbreviations_and_colloquial_names(raw, code):
+    assert ds.voivodeship_code(raw) == code
+
+
+@pytest.mark.parametrize("raw", ["lub.", "02 lubuskie", "pom"])   # two voivodeships fit / code and name disagree
+def test_voivodeship_that_fits_two_is_not_guessed(raw):
+    assert ds.voivodeship_code(raw) is None
+
+
+def test_excel_text_formula_wrapper_around_teryt():
+    assert ds.parse_teryt('="2661011"') == (("2661011",), None)
+
+
+def test_scientific_notation_that_lost_digits_says_so():
+    codes, err = ds.parse_teryt("1,46E+06")
+    assert codes == () and "scientific notation" in err
+
+
+def test_excel_error_values_are_named(tmp_path):
+    t = ds.read_members(csv_file(tmp_path, "Miasto;Województwo;TERYT\nTarnów;małopolskie;#N/D!\n#ADR!;;\n"))
+    msgs = {(p.row, p.column): p.message for p in t.problems}
+    assert "Excel error" in msgs[(2, "TERYT")] and "Excel error" in msgs[(3, "Miasto")]
+
+
+def test_year_that_is_an_excel_date_serial(tmp_path):
+    t = ds.read_members(csv_file(tmp_path, "Miasto;Rok przystąpienia\nOpole;43721\n"))
+    (prob,) = t.problems
+    assert "2019-09-13" in prob.message and not prob.blocking
+
+
+# ------------------------------------------------------------------------------------------------ not tables
+@pytest.mark.parametrize("content,needle", [
+    ("\ufeff<!DOCTYPE html><html><table><tr><td>Miasto</td></tr></table></html>".encode(), "HTML"),
+    (b"<html><body><table><tr><td>Miasto</td></tr></table></body></html>", "HTML"),
+    (b"%PDF-1.7\n%\xe2\xe3\n", "PDF"),
+    (b"\xef\xbb\xbf", "empty"),
+    (b"\xef\xbb\xbf \r\n\r\n", "empty"),
+])
+def test_renamed_or_empty_files(tmp_path, content, needle):
+    p = tmp_path / "rejestr.xlsx"
+    p.write_bytes(content)
+    with pytest.raises(DataFileError) as e:
+        ds.read_members(p)
+    assert needle in e.value.reason and "#<sheet" not in e.value.fix
+
+
+@pytest.mark.parametrize("part,needle", [("word/document.xml", "Word"), ("xl/workbook.bin", ".xlsb")])
+def test_other_office_zips(tmp_path, part, needle):
+    p = tmp_path / "r.xlsx"
+    with zipfile.ZipFile(p, "w") as z:
+        z.writestr("[Content_Types].xml", "<x/>")
+        z.writestr(part, "x")
+    with pytest.raises(DataFileError) as e:
+        ds.read_members(p)
+    assert needle in e.value.reason
+
+
+def test_a_file_without_a_header_row_says_so(tmp_path):
+    with pytest.raises(DataFileError) as e:
+        ds.read_members(csv_file(tmp_path, "Bolesławiec;dolnośląskie\nKraków;małopolskie\n"))
+    assert "looks like data" in e.value.reason and "header row" in e.value.fix
+    with pytest.raises(DataFileError) as e:
+        ds.read_members(csv_file(tmp_path, "Bolesławiec\nKraków\nŁódź\n", name="n.csv"))
+    assert "header row" in e.value.fix
+
+
+# ------------------------------------------------------------------------------------------------ encodings
+def test_mojibake_is_repaired_with_a_note(tmp_path):
+    garbled = "Miasto;Województwo\nBolesławiec;dolnośląskie\nŁódź;łódzkie\n".encode().decode("cp1250", "replace")
+    t = ds.read_members(csv_file(tmp_path, garbled))
+    assert t.frame["name"].tolist() == ["Bolesławiec", "Łódź"] and t.frame["woj"].tolist() == ["02", "10"]
+    (note,) = t.problems
+    assert note.row is None and "garbled" in note.message and not note.blocking
+
+
+def test_letters_lost_to_question_marks_are_reported(tmp_path):
+    t = ds.read_members(csv_file(tmp_path, "Miasto;Województwo\nBoles?awiec;dolno?l?skie\nKraków;małopolskie\n",
+                                 encoding="cp1250"))
+    file_notes = [p for p in t.problems if p.row is None]
+    assert len(file_notes) == 1 and "'?'" in file_notes[0].message and "UTF-8" in file_notes[0].fix
+    assert t.frame["woj"].iloc[0] == "02"     # 'dolno?l?skie' fits one voivodeship only
+
+
+# ------------------------------------------------------------------------------------------------ sections
+@pytest.mark.parametrize("text", [
+    "Lp.;Miasto;Rok\nDOLNOŚLĄSKIE;;\n1;Bolesławiec;1991\n2;Bielawa;\nLUBUSKIE;;\n3;Żary;\n",
+    "Miasto;Rok\nwoj. dolnośląskie;\nBolesławiec;1991\nBielawa;\nwoj. lubuskie;\nŻary;\n",
+])
+def test_voivodeship_section_rows_apply_to_the_rows_below(tmp_path, text):
+    t = ds.read_members(csv_file(tmp_path, text))
+    assert t.frame["name"].tolist() == ["Bolesławiec", "Bielawa", "Żary"]
+    assert t.frame["woj"].tolist() == ["02", "02", "08"]
+    notes = [p for p in t.problems if "section" in p.message]
+    assert [p.row for p in notes] == [2, 5] and not any(p.blocking for p in notes)
+
+
+def test_section_does_not_override_a_written_voivodeship(tmp_path):
+    t = ds.read_members(csv_file(tmp_path, "Miasto;Woj.\nDOLNOŚLĄSKIE;\nBolesławiec;\nŻary;lubuskie\n"))
+    assert t.frame["woj"].tolist() == ["02", "08"]
+
+
+# ------------------------------------------------------------------------------------------------ XLSX
+@pytest.fixture
+def messy_xlsx(tmp_path):
+    wb = openpyxl.Workbook()
+    info = wb.active
+    info.title = "Instrukcja"
+    info.append(["nie ruszać"])
+    info.sheet_state = "hidden"
+    ws = wb.create_sheet("Rejestr")
+    ws.append(["Rejestr członków ZMP"])
+    ws.merge_cells("A1:F1")
+    ws.append([None, "Miasto", None, "Województwo", "TERYT", "Rok przystąpienia"])
+    ws.append([None, "Bolesławiec ", None, "dolnośląskie", None, 2019.0])       # row 3
+    ws.append([None, "Bielawa\u00a0", None, None, None, None])                 # row 4: D3:D4 merged
+    ws.append([None, '="Kra"&"ków"', None, "małopolskie", None, None])        # row 5: formula, no cached value
+    ws.append([None, "Tarnów", None, "małopolskie", "=VLOOKUP(B6,X:Y,2,0)", None])   # row 6
+    ws.append([None, "Bolesławiec", None, "dolnośląskie", 201011, None])       # row 7: format 0000000
+    ws["E7"].number_format = "0000000"
+    ws.append([None, "Legnica", None, "dolnośląskie", None, None, None, None, "uwaga"])   # row 8: hidden, I8
+    ws.merge_cells("D3:D4")
+    ws.row_dimensions[8].hidden = True
+    p = tmp_path / "rejestr.xlsx"
+    wb.save(p)
+    return p
+
+
+def test_xlsx_merged_cells_are_filled_and_noted(messy_xlsx):
+    t = ds.read_members(messy_xlsx)
+    assert t.frame.set_index("row").loc[4, "woj"] == "02"
+    (merged,) = [p for p in t.problems if "merged" in p.message]
+    assert merged.row == 3 and "D3:D4" in merged.message and merged.note and not merged.blocking
+
+
+def test_xlsx_formulas_without_a_computed_value_are_reported(messy_xlsx):
+    t = ds.read_members(messy_xlsx)
+    by = {(p.row, p.column): p for p in t.problems}
+    assert "formula" in by[(5, "Miasto")].message and "B5" in by[(5, "Miasto")].message
+    assert "formula" in by[(6, "TERYT")].message and by[(6, "TERYT")].blocking
+    assert "Excel" in by[(5, "Miasto")].fix
+
+
+def test_xlsx_number_format_keeps_the_leading_zero(messy_xlsx):
+    t = ds.read_members(messy_xlsx)
+    assert t.frame.set_index("row").loc[7, "teryt_codes"] == ("0201011",)   # not also '201011' (podlaskie)
+
+
+def test_xlsx_hidden_rows_and_values_without_header_are_noted(messy_xlsx):
+    t = ds.read_members(messy_xlsx)
+    assert 8 in t.frame["row"].tolist()                     # read like any other row (Excel's CSV keeps it too)
+    notes = [p.message for p in t.problems if p.row == 8]
+    assert any("hidden" in m for m in notes) and any("no header" in m and "I8" in m for m in notes)
