@@ -368,6 +368,8 @@ def map_patch(atlas: Any, state: FilterState, zoom: bool) -> Patch:
     p["data"][0]["colorbar"]["title"]["text"] = upd["colorbar"]["title"]["text"]
     p["data"][0]["colorbar"]["len"] = min(0.12 * len(upd["colorbar"]["tickvals"]) + 0.08, 0.6)
     p["data"][0]["selectedpoints"] = upd["selectedpoints"]
+    if not state.selected:  # the selection was cleared (chip, clear all): remove the drawn box/lasso too
+        p["layout"]["selections"] = []
     p["data"][2]["locations"] = upd["focus"]
     p["data"][2]["z"] = [0] * len(upd["focus"])
     if zoom:

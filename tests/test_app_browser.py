@@ -198,6 +198,7 @@ def test_the_language_toggle(duo):
     wait_js(duo, "return document.querySelector('h1').textContent.includes('Atlas of');")
     wait_js(duo, "return window.location.search.includes('lang=en');")
     assert "Filters" in duo.find_element(".filters").text
+    assert js(duo, "return document.documentElement.lang;") == "en"
     wait_js(duo, "return Array.from(document.querySelectorAll('#growth text')).some(t => t.textContent.includes('unknown'));")
 
 
