@@ -2,7 +2,10 @@
 
     build_atlas(members=None, projects=None, participation=None) -> Atlas   (None = the shipped data/ files;
         a path may be CSV or XLSX, `file.xlsx#Sheet` picks a sheet)
-    get_atlas() -> Atlas   (cached; the shipped data)
+    get_atlas() -> Atlas   (cached; the files the configuration names — ATLAS_DATA_DIR, ATLAS_MEMBERS, … see
+        dashboard.datafiles — else the shipped data/). A file that cannot be read raises DataFileError (which file,
+        what is wrong, how to fix; `python -m dashboard check-data` shows the same); rows that need attention do
+        not stop the app: they are in atlas.report.
 
 Atlas fields (the shared contract — names are fixed):
     gminy          2,477 rows in the order of geodata.load("gminy"): terc, name, woj (2-digit), powiat (4-digit),
@@ -30,8 +33,9 @@ from functools import lru_cache
 import pandas as pd
 
 from . import dataset
-from .dataset import VOIVODESHIPS
-from .join import Gazetteer, JoinReport, get_gazetteer, join
+from .datafiles import data_files, with_origin
+from .dataset import VOIVODESHIPS, DataFileError
+from .join import Gazetteer, JoinReport, clean_name, get_gazetteer, join
 
 ENTITY_COLUMNS = ["entity_id", "name", "kind", "teryt", "gmina_teryt", "voivodeship", "woj", "is_member",
                   "join_year", "lon", "lat", "point_source", "member_source", "jst_kind", "gmina_type",
@@ -72,6 +76,12 @@ def build_atlas(members=None, projects=None, participation=None) -> Atlas:
 
     ents: dict[str, dict] = {}
 
+    def shown_name(code: str, written: str) -> str:
+        """The name as the office wrote it, without footnote marks or a voivodeship qualifier; the official name
+        when the written one is empty or garbled ('Boles?awiec')."""
+        name = clean_name(written)
+        return gaz.candidate(code).name if not name or "?" in name else name
+
     def display_name(code: str, name: str) -> str:
         """A rural gmina sharing its name with a town gmina gets '(gmina wiejska)': 'Bartoszyce (gmina wiejska)'."""
         if len(code) == 7 and code[6] == "2" and "(" not in name:
@@ -82,7 +92,7 @@ def build_atlas(members=None, projects=None, participation=None) -> Atlas:
 
     def entity(res, name: str) -> dict:
         code = res.teryt
-        name = display_name(code, name)
+        name = display_name(code, shown_name(code, name))
         if code not in ents:
             cand = gaz.candidate(code)
             lon, lat, src = gaz.point(code)
@@ -104,7 +114,7 @@ def build_atlas(members=None, projects=None, participation=None) -> Atlas:
         r = mf.loc[res.index]
         e = entity(res, r["name"])
         e["is_member"] = True
-        e["name"] = display_name(res.teryt, r["name"])
+        e["name"] = display_name(res.teryt, shown_name(res.teryt, r["name"]))
         e["member_source"] = r["source"]
         e["join_year"] = r["join_year"]
     pf = p_table.frame
@@ -151,4 +161,10 @@ def build_atlas(members=None, projects=None, participation=None) -> Atlas:
 
 @lru_cache(maxsize=1)
 def get_atlas() -> Atlas:
-    return build_atlas()
+    files = data_files()
+    try:
+        atlas = build_atlas(**{table: f.path for table, f in files.items()})
+    except DataFileError as e:
+        raise with_origin(e, files) from None
+    atlas.report.origins.update({table: f.origin for table, f in files.items()})
+    return atlas

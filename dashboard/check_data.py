@@ -1,15 +1,19 @@
 """`python -m dashboard check-data [--members F] [--projects F] [--participation F] [--json]`
 
-Reads the union's files (the shipped data/ by default), joins them and reports every row that needs attention.
+Reads the union's files, joins them and reports every row that needs attention. A table not given on the command
+line is the one the app would use: ATLAS_MEMBERS / ATLAS_PARTICIPATION / ATLAS_PROJECTS, else ATLAS_DATA_DIR, else
+the shipped data/ (dashboard.datafiles).
 Exit codes: 0 every row matched; 1 some rows need attention; 2 a file cannot be read at all.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 
 from . import dataset
+from .datafiles import DataFile, data_files, with_origin
 from .dataset import DataFileError
 from .join import JoinReport, join, table_info
 
@@ -28,12 +32,20 @@ def check(members=None, projects=None, participation=None) -> JoinReport:
     return report
 
 
+def files_to_check(members=None, projects=None, participation=None) -> dict[str, DataFile]:
+    """Command-line files, else the configured ones (what the app would use)."""
+    given = {"members": members, "projects": projects, "participation": participation}
+    configured = data_files()
+    return {t: DataFile(given[t], "command line") if given[t] else configured[t] for t in configured}
+
+
 def format_human(report: JoinReport) -> str:
     s = report.summary()
     lines = ["Atlas ZMP — data check", ""]
     seps = {";": "';'", ",": "','", "\t": "tab", "|": "'|'", "": ""}
     for table, path in report.files.items():
-        lines.append(f"  {table:<14} {path}")
+        origin = report.origins.get(table, "")
+        lines.append(f"  {table:<14} {path}" + (f"   (from {origin})" if origin and origin != "command line" else ""))
         info = report.tables.get(table)
         if info:
             how = ", ".join(x for x in (info["encoding"], seps.get(info["delimiter"], info["delimiter"]) and
@@ -50,9 +62,14 @@ def format_human(report: JoinReport) -> str:
         lines.append(f"    {table:<14}" + "  ".join(f"{k} {v}" for k, v in counts.items()))
     if s["skipped_empty_rows"]:
         lines.append(f"  empty rows skipped: {s['skipped_empty_rows']}")
-    if report.file_problems:
+    blocking = [p for p in report.file_problems if p.blocking]
+    notes = [p for p in report.file_problems if not p.blocking]
+    if blocking:
         lines += ["", "File problems:"]
-        lines += [f"  - {p}" for p in report.file_problems]
+        lines += [f"  - {p}" for p in blocking]
+    if notes:
+        lines += ["", "Notes (the file was read this way — check):"]
+        lines += [f"  - {p}" for p in notes]
     attention = report.needs_attention
     if attention:
         lines += ["", f"Rows that need attention ({len(attention)}):"]
@@ -60,11 +77,16 @@ def format_human(report: JoinReport) -> str:
             proj = f" [{r.project_id}]" if r.project_id else ""
             lines.append(f"  {r.table} row {r.row}{proj}: {r.name!r}" +
                          (f" ({r.voivodeship})" if r.voivodeship else "") + f" — {r.status.upper()}")
-            if not (r.status == "invalid" and r.problems and "identified as" not in r.reason):
+            if r.status == "invalid" and r.problems:   # the problems say what; the reason only adds the identity
+                m = re.search(r"\(identified as (.*)\)$", r.reason)
+                if m:
+                    lines.append(f"      identified as {m.group(1)}")
+            else:
                 lines.append(f"      {r.reason}")
             for p in r.problems:
                 val = f" = {p.value!r}" if p.value not in (None, "") else ""
-                lines.append(f"      · column '{p.column}'{val}: {p.message}. Fix: {p.fix}")
+                col = f"column '{p.column}'" if p.column else "row"
+                lines.append(f"      · {col}{val}: {p.message}. Fix: {p.fix}")
             if r.candidates:
                 lines.append("      candidates: " + "; ".join(str(c) for c in r.candidates))
             if r.suggestions:
@@ -83,14 +105,20 @@ def format_human(report: JoinReport) -> str:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m dashboard check-data",
                                  description="Check the union's member/project files and their join to gminy.")
-    ap.add_argument("--members", help="members file (CSV or XLSX; file.xlsx#Sheet); default data/members.csv")
-    ap.add_argument("--projects", help="projects file; default data/projects.csv")
-    ap.add_argument("--participation", help="participation file; default data/participation.csv")
+    ap.add_argument("--members", help="members file (CSV or XLSX; file.xlsx#Sheet); default: what the app uses "
+                                      "(ATLAS_MEMBERS, else ATLAS_DATA_DIR, else data/members.csv)")
+    ap.add_argument("--projects", help="projects file; default: ATLAS_PROJECTS, ATLAS_DATA_DIR or data/projects.csv")
+    ap.add_argument("--participation", help="participation file; default: ATLAS_PARTICIPATION, ATLAS_DATA_DIR or "
+                                            "data/participation.csv")
     ap.add_argument("--json", action="store_true", help="print one JSON object instead of the report")
     a = ap.parse_args(argv)
+    files: dict[str, DataFile] = {}
     try:
-        report = check(a.members, a.projects, a.participation)
-    except DataFileError as e:
+        files = files_to_check(a.members, a.projects, a.participation)
+        report = check(**{t: f.path for t, f in files.items()})
+        report.origins.update({t: f.origin for t, f in files.items()})
+    except DataFileError as err:
+        e = with_origin(err, files)
         if a.json:
             print(json.dumps({"error": {"file": e.path, "reason": e.reason, "fix": e.fix}}, ensure_ascii=False))
         print(f"error: cannot read {e.path}: {e.reason}" + (f". Fix: {e.fix}" if e.fix else ""), file=sys.stderr)

@@ -349,6 +349,11 @@ def _name_qualifiers(name: str, woj: str) -> tuple[str, str | None, list[str]]:
     return name, woj, remarks
 
 
+def clean_name(name: str) -> str:
+    """The written name without what _name_qualifiers strips: 'Nowy Sącz*' -> 'Nowy Sącz'."""
+    return _name_qualifiers(name, "")[0]
+
+
 def _mark_duplicates(results: list[RowResult], table: Table) -> None:
     seen: dict[tuple, RowResult] = {}
     f = table.frame

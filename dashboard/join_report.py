@@ -49,6 +49,7 @@ class JoinReport:
     files: dict[str, str] = field(default_factory=dict)            # table -> path
     skipped_empty_rows: dict[str, list[int]] = field(default_factory=dict)
     tables: dict[str, dict] = field(default_factory=dict)          # table -> how it was read (encoding, …)
+    origins: dict[str, str] = field(default_factory=dict)          # table -> ATLAS_MEMBERS / ATLAS_DATA_DIR / data/
 
     def for_table(self, table: str) -> list[RowResult]:
         return [r for r in self.rows if r.table == table]
@@ -84,7 +85,7 @@ class JoinReport:
         return pd.DataFrame([{**r.to_dict(), "table": r.table} for r in self.rows])
 
     def to_json_dict(self) -> dict:
-        return {"summary": self.summary(), "files": self.files, "tables": self.tables,
+        return {"summary": self.summary(), "files": self.files, "origins": self.origins, "tables": self.tables,
                 "file_problems": [p.to_dict() for p in self.file_problems],
                 "members": [r.to_dict() for r in self.for_table("members")],
                 "participation": [r.to_dict() for r in self.for_table("participation")]}

@@ -180,3 +180,67 @@ def test_build_atlas_from_an_office_xlsx(tmp_path):
     st = {r.row: r.status for r in a.report.for_table("members")}
     assert st == {3: "matched", 4: "matched", 5: "unmatched", 6: "invalid"}
     assert len(a.participation) == 110                      # shipped participation still used
+
+
+# ------------------------------------------------------------------------------------------------ office files
+def _office_folder(tmp_path):
+    d = tmp_path / "biuro"
+    d.mkdir()
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Miasto", "Województwo", "Rok przystąpienia"])
+    ws.append(["Gorzów Wlkp.", "lubuskie", 2004])
+    ws.append(["Nie Ma Takiego", "mazowieckie", None])
+    wb.save(d / "Członkowie.xlsx")
+    (d / "~$Członkowie.xlsx").write_bytes(b"lock")          # Excel's lock file beside an open workbook: ignored
+    (d / "udzial.csv").write_bytes("Projekt;Miasto;Woj.\nP1;Żary;lubuskie\n".encode("cp1250"))
+    return d
+
+
+def test_data_files_from_the_environment(tmp_path):
+    from dashboard.datafiles import data_files
+    from dashboard.dataset import DataFileError
+
+    d = _office_folder(tmp_path)
+    files = data_files({"ATLAS_DATA_DIR": str(d)})
+    assert files["members"].path.endswith("Członkowie.xlsx") and files["members"].origin == "ATLAS_DATA_DIR"
+    assert files["participation"].path.endswith("udzial.csv")
+    assert files["projects"].shipped                                   # none in the folder: data/projects.csv
+    one = data_files({"ATLAS_DATA_DIR": str(d), "ATLAS_MEMBERS": f"{d / 'Członkowie.xlsx'}#Sheet"})
+    assert one["members"].origin == "ATLAS_MEMBERS"
+    assert all(f.shipped for f in data_files({}).values())
+    (d / "members.csv").write_text("Miasto\nKraków\n", encoding="utf-8")
+    with pytest.raises(DataFileError) as e:
+        data_files({"ATLAS_DATA_DIR": str(d)})
+    assert "two files for members" in e.value.reason and "members.csv" in e.value.reason
+    for env in ({"ATLAS_DATA_DIR": str(tmp_path / "nie-ma")}, {"ATLAS_PROJECTS": str(tmp_path / "p.xlsx")}):
+        with pytest.raises(DataFileError) as e:
+            data_files(env)
+        assert next(iter(env)) in e.value.reason
+
+
+def test_get_atlas_uses_the_configured_folder(tmp_path, monkeypatch):
+    d = _office_folder(tmp_path)
+    monkeypatch.setenv("ATLAS_DATA_DIR", str(d))
+    at.get_atlas.cache_clear()
+    try:
+        a = at.get_atlas()
+        assert a.entities["is_member"].sum() == 1 and a.report.origins["members"] == "ATLAS_DATA_DIR"
+        assert {r.status for r in a.report.for_table("members")} == {"matched", "unmatched"}   # app still starts
+        assert a.participation["project_id"].tolist() == ["P1"]
+        (d / "udzial.csv").write_bytes(b"%PDF-1.4\n")
+        at.get_atlas.cache_clear()
+        with pytest.raises(at.DataFileError) as e:
+            at.get_atlas()
+        assert e.value.path.endswith("udzial.csv") and "PDF" in str(e.value) and "ATLAS_DATA_DIR" in str(e.value)
+    finally:
+        at.get_atlas.cache_clear()
+
+
+def test_entity_names_without_footnotes_or_garbling(tmp_path):
+    p = tmp_path / "m.csv"
+    p.write_bytes("Miasto;Województwo;TERYT\nNowy Sącz*;małopolskie;\nBoles?awiec;dolnośląskie;\n;;1261011\n"
+                  .encode("cp1250"))
+    e = at.build_atlas(members=p).entities.set_index("teryt")
+    assert e.loc["1262011", "name"] == "Nowy Sącz" and e.loc["0201011", "name"] == "Bolesławiec"
+    assert e.loc["1261011", "name"] == "Kraków"

@@ -112,3 +112,22 @@ def test_xlsx_participation_in_process(tmp_path, capsys):
 def test_dispatcher_export_and_unknown_command():
     p = subprocess.run([sys.executable, "-m", "dashboard", "nope"], cwd=ROOT, capture_output=True, text=True)
     assert p.returncode == 2 and "invalid choice" in p.stderr
+
+
+def test_no_options_checks_what_the_app_uses(tmp_path):
+    d = tmp_path / "dane"
+    d.mkdir()
+    (d / "members.csv").write_text("Miasto;Województwo\nBolesławiec;dolnośląskie\nAtlantyda;\n", encoding="utf-8")
+    env_cli = lambda *a: subprocess.run([sys.executable, "-m", "dashboard", "check-data", *a], cwd=ROOT,  # noqa: E731
+                                        env={**os.environ, "ATLAS_DATA_DIR": str(d)}, capture_output=True,
+                                        text=True, timeout=120)
+    p = env_cli("--json")
+    out = json.loads(p.stdout)
+    assert p.returncode == 1 and out["origins"]["members"] == "ATLAS_DATA_DIR"
+    assert [r["status"] for r in out["members"]] == ["matched", "unmatched"]
+    assert out["origins"]["participation"] == "data/" and len(out["participation"]) == 110
+    p = env_cli("--members", str(FIX / "members_utf8bom_ok.csv"))     # the command line wins
+    assert p.returncode == 0, p.stdout
+    (d / "members.csv").write_bytes(b"")
+    p = env_cli()
+    assert p.returncode == 2 and "members.csv" in p.stderr and "empty" in p.stderr and "ATLAS_DATA_DIR" in p.stderr
