@@ -84,6 +84,33 @@ def test_geometry_asset_is_content_hashed_and_cached_forever(server, page):
     assert wrong.status_code == 404 and wrong.headers["Content-Type"].startswith("application/json")
 
 
+def test_crafted_paths_of_the_app_routes_never_fail(server):
+    crafted = ["/geo/" + "a" * 5000 + ".geojson", "/geo/..%2f..%2fetc%2fpasswd", "/geo/topojson/%00.json",
+               "/geo/topojson/../../app.py", "/v/" + "x" * 3000, "/v/%ff%fe", "/v/../../etc/passwd",
+               "/v/0000000000", "/_dash-layout?" + "a=1&" * 2000, "/" + "ż" * 1000]
+    for path in crafted:
+        response = requests.get(server.base + path, timeout=30)
+        assert response.status_code < 500, (path[:40], response.status_code)
+        assert "Traceback" not in response.text and "site-packages" not in response.text, path[:40]
+
+
+def test_a_killed_worker_is_replaced_and_the_service_goes_on(server):
+    import os
+    import signal
+
+    before = server.workers()
+    os.kill(before[0], signal.SIGKILL)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        now = server.workers()
+        if before[0] not in now and len(now) == len(before):
+            break
+        time.sleep(0.1)
+    assert before[0] not in now and len(now) == len(before), (before, now)
+    for _ in range(10):
+        assert requests.get(server.base + "/_dash-dependencies", timeout=10).status_code == 200
+
+
 def test_errors_are_json_without_internals(server):
     for method, path in (("DELETE", "/"), ("GET", "/_dash-component-suites/dash/nope.js"),
                          ("POST", "/_dash-update-component")):
