@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from bench.dash_client import DashPage
-from bench.load_test import Gunicorn
+from tests.serving_support import app_server, page  # noqa: F401 - page is a fixture
 
 PORT = 8146
 TIMEOUT = 30
@@ -35,16 +35,7 @@ BAD_VALUES = {
 }
 
 
-@pytest.fixture(scope="module")
-def server():
-    with Gunicorn("app:server", PORT, workers=2) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def page(server):
-    with requests.Session() as session:
-        return DashPage.load(session, server.base)
+server = app_server(PORT)
 
 
 def _post(page: DashPage, body) -> requests.Response:

@@ -12,21 +12,12 @@ import pytest
 import requests
 
 from bench.dash_client import DashPage, walk_components
-from bench.load_test import Gunicorn
+from tests.serving_support import app_server, headless_chromium, page  # noqa: F401 - fixtures
 
 PORT = 8147
 
 
-@pytest.fixture(scope="module")
-def server():
-    with Gunicorn("app:server", PORT, workers=2) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def page(server):
-    with requests.Session() as session:
-        return DashPage.load(session, server.base)
+server = app_server(PORT)
 
 
 def _geojson_urls(page: DashPage) -> list[str]:
@@ -123,16 +114,10 @@ def test_errors_are_json_without_internals(server):
 
 @pytest.mark.browser
 def test_dashboard_runs_under_the_csp_with_no_console_errors_and_no_external_requests(server):
-    from selenium import webdriver
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,1000"):
-        options.add_argument(arg)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-    driver = webdriver.Chrome(options=options)
+    driver = headless_chromium(network_log=True)
     try:
         driver.get(server.base + "/?p=P1&woj=14")
         WebDriverWait(driver, 60).until(

@@ -222,16 +222,12 @@ def test_chunked_body_without_content_length_is_still_limited(served):
 
 @pytest.mark.browser
 def test_page_runs_under_the_csp_with_no_console_errors(served):
-    from selenium import webdriver
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,1000"):
-        options.add_argument(arg)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(options=options)
+    from tests.serving_support import headless_chromium
+
+    driver = headless_chromium()
     try:
         driver.get(served + "/")
         WebDriverWait(driver, 30).until(lambda d: d.find_element(By.ID, "echo").text == "picked A")
