@@ -248,12 +248,13 @@ def build_layout(atlas: Any, urls: GeoUrls, export_panel: Any) -> html.Div:
             dcc.Store(id="chip-keys", data=[]),
         ], className="control"),
         html.Details([
-            html.Summary([tr("export", lang), " / Export"]),
+            html.Summary(tr("export", lang)),
             export_panel.layout(lang),
         ], className="export-panel", id="export-section"),
     ], className="filters", **{"aria-label": t("filters", lang)})
 
     map_card = html.Section([
+        tr("map_sr", lang, tag=html.P, className="sr-only"),
         html.Div([html.H2(tr("map_title", lang), className="panel-title"),
                   html.P(tr("map_help", lang), className="muted help")], className="card-head"),
         dcc.Graph(id="map", figure=map_fig.to_dict(), config=graph_config(urls, "atlas-zmp-mapa"),
@@ -295,6 +296,7 @@ def build_layout(atlas: Any, urls: GeoUrls, export_panel: Any) -> html.Div:
                         "maxWidth": "420px", "border": "none", "borderBottom": "1px solid #e4e7eb"},
             style_header={"fontWeight": "600", "backgroundColor": "#f5f7fa", "color": figures.INK,
                           "whiteSpace": "normal", "height": "auto"},
+            style_header_conditional=[{"if": {"column_id": "n_projects"}, "textAlign": "left"}],
             style_cell_conditional=[
                 {"if": {"column_id": "n_projects"}, "textAlign": "right", "width": "110px"},
                 {"if": {"column_id": "teryt"}, "width": "90px"},
