@@ -68,7 +68,7 @@ def _gminy_frame(gaz: Gazetteer) -> pd.DataFrame:
 def build_atlas(members=None, projects=None, participation=None) -> Atlas:
     gaz = get_gazetteer()
     proj_table = dataset.read_projects(projects)
-    proj = proj_table.frame[PROJECT_COLUMNS].reset_index(drop=True)
+    proj = dataset.usable_projects(proj_table)[PROJECT_COLUMNS]
     m_table = dataset.read_members(members)
     p_table = dataset.read_participation(participation)
     report = join(m_table, p_table, proj, gaz)

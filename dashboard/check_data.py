@@ -25,7 +25,7 @@ def check(members=None, projects=None, participation=None) -> JoinReport:
     proj = dataset.read_projects(projects)
     m = dataset.read_members(members)
     p = dataset.read_participation(participation)
-    report = join(m, p, proj.frame)
+    report = join(m, p, dataset.usable_projects(proj))
     report.files["projects"] = proj.path
     report.tables["projects"] = table_info(proj)
     report.file_problems.extend(proj.problems)

@@ -28,7 +28,7 @@ import pandas as pd
 
 from .tabular import DataFileError, _cell_text, _clean, _csv_rows, _sniff_delimiter, read_rows  # noqa: F401
 from .values import (JST_KINDS, MIN_JOIN_YEAR, POLAND_BBOX, VOIVODESHIPS, _JST_KIND_ALIASES,  # noqa: F401
-                     _UNKNOWN_WORDS, _header_key, fold, is_excel_error, parse_coordinate, parse_point, parse_teryt,
+                     _UNKNOWN_WORDS, GMINA_TYPE_OF_KIND, _header_key, fold, is_excel_error, parse_coordinate, parse_point, parse_teryt,
                      parse_year, voivodeship_code, voivodeship_heading)
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -202,14 +202,14 @@ def read_table(path, kind: str, sheet: str | None = None) -> Table:
             if d == info["delimiter"]:
                 continue
             try:
-                rows = _csv_rows(info["text"], d)
+                rows = _csv_rows(info["text"], d, path)
                 idx, header_cells, mapping = _find_header(kind, rows, path, info)
                 info["delimiter"] = d
                 break
             except DataFileError:
                 continue
         else:
-            rows = _csv_rows(info["text"], info["delimiter"])
+            rows = _csv_rows(info["text"], info["delimiter"], path)
             _find_header(kind, rows, path, info)  # raise the error of the sniffed separator
     header_row = rows[idx][0]
     headers = {ci: _cell_text(c) for ci, c in enumerate(header_cells)}
@@ -430,6 +430,7 @@ def _normalise_common(table: Table) -> None:
                 _problem(table, row, "name", "", "the name is empty", "write the city or JST name, or delete the row")
     f["woj"] = woj
     f["teryt_codes"] = pd.Series(codes, index=f.index, dtype=object)
+    f["gmina_type"] = [GMINA_TYPE_OF_KIND.get(_header_key(k), "") for k in f["jst_kind"]]
     f["jst_kind"] = kinds
     f["lon"] = pd.Series(lons, index=f.index, dtype="float64")
     f["lat"] = pd.Series(lats, index=f.index, dtype="float64")
@@ -490,7 +491,7 @@ def _project_key(value: str) -> str:
     """'CAMPAIGN-2020 (Jedno dla wszystkich, …)' -> 'CAMPAIGN-2020'; ' p1 ' -> 'P1'; names are kept as written
     (the join maps names/labels to ids)."""
     s = value.strip()
-    s = re.sub(r"^([A-Za-z]{1,3})\s+(\d+)\b", r"\1\2", s)   # 'P 2' -> 'P2'
+    s = re.sub(r"^([A-Za-z]{1,3})\s*[-.]?\s*(\d+)$", r"\1\2", s)   # 'P 2', 'P-2', 'p.2' -> 'P2'
     m = re.match(r"([A-Za-z]+[A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*)\s*(?:\(.*\))?\s*$", s)
     if m and re.search(r"\d", m.group(1)) and " " not in m.group(1):
         return m.group(1).upper()
@@ -509,6 +510,26 @@ def _normalise_projects(table: Table) -> None:
     f["label_pl"] = [lp or n for lp, n in zip(f["label_pl"], f["name_pl"])]
     f["name_en"] = [ne or n for ne, n in zip(f["name_en"], f["name_pl"])]
     f["label_en"] = [le or ne for le, ne in zip(f["label_en"], f["name_en"])]
+    first: dict[str, int] = {}
+    for row, pid, name in zip(f["row"], f["id"], f["name_pl"]):
+        if not pid:
+            _problem(table, int(row), "id", "", "the project id is empty", "write an id such as P10")
+        elif pid in first:
+            _problem(table, int(row), "id", pid, f"a duplicate project id (also in row {first[pid]}); this row is "
+                     "not used", "give each project its own id, or merge the two rows")
+        else:
+            first[pid] = int(row)
+        if not name:
+            _problem(table, int(row), "name_pl", "", "the project name is empty (the id is shown instead)",
+                     "write the project's Polish name")
+    for c in ("name_pl", "name_en", "label_pl", "label_en"):
+        f[c] = [v or pid for v, pid in zip(f[c], f["id"])]
+
+
+def usable_projects(table: Table) -> pd.DataFrame:
+    """The projects the atlas may show: an empty, malformed or duplicate id is not used."""
+    bad = {p.row for p in table.problems if p.blocking and p.column == _col(table, "id")}
+    return table.frame[~table.frame["row"].isin(bad)].reset_index(drop=True)
 
 
 _NORMALISERS = {"members": _normalise_members, "participation": _normalise_participation,

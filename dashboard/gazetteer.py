@@ -199,6 +199,10 @@ class Gazetteer:
         out = []
         if woj:  # the same name in another voivodeship first: the voivodeship may be wrong
             out = [str(self.candidate(t)) for t in self.gminy_named(name, None) if t[:2] != woj]
+        words = key.split()
+        for i in range(len(words) - 1, 0, -1):   # 'Warszawa-Bemowo' (a district): the gmina it starts with
+            out += [str(self.candidate(t)) for t in self.by_key_all.get(" ".join(words[:i]), [])
+                    if not woj or t[:2] == woj]
         for c in self._close_keys(key, woj, n, 0.72):
             out += [str(self.candidate(t)) for t in self.by_key_all[c] if not woj or t[:2] == woj]
         if woj and len(out) < 2:  # maybe the voivodeship is wrong: look nationwide

@@ -158,8 +158,10 @@ def _powiat_fits(gaz: Gazetteer, code: str, hint: str) -> bool:
     return h == p or (len(h) >= 6 and p[:6] == h[:6])
 
 
-def _resolve_name(gaz: Gazetteer, res: RowResult, name: str, woj: str, jst_kind: str, powiat: str = "") -> None:
+def _resolve_name(gaz: Gazetteer, res: RowResult, name: str, woj: str, jst_kind: str, powiat: str = "",
+                  type_hint: str = "") -> None:
     want, kind, types = parse_jst_name(name, jst_kind)
+    types = types or type_hint or None   # 'gmina miejsko-wiejska' in the kind column
     where = VOIVODESHIPS[woj] if woj else "Poland (no voivodeship given)"
     nowoj = ""
     if kind == "powiat":
@@ -276,7 +278,7 @@ def resolve_table(table: Table, gaz: Gazetteer | None = None, project_ids: dict[
         blocking = [p for p in res.problems if p.blocking]
         if blocking:
             res.status = "invalid"
-            res.reason = "; ".join(f"{p.column}: {p.message}" for p in blocking)
+            res.reason = _problems_text(blocking)
             if r["name"]:
                 res.suggestions = [str(gaz.candidate(t)) for t in _name_candidates(gaz, r["name"], r["woj"],
                                                                                     r["jst_kind"])][:5]
@@ -295,7 +297,7 @@ def resolve_table(table: Table, gaz: Gazetteer | None = None, project_ids: dict[
         if codes:
             _resolve_teryt(gaz, res, codes, name, woj, parse_jst_name(name, r["jst_kind"])[1], r["teryt"])
         else:
-            _resolve_name(gaz, res, name, woj, r["jst_kind"], powiat_hint)
+            _resolve_name(gaz, res, name, woj, r["jst_kind"], powiat_hint, r.get("gmina_type", ""))
             if i in pip and res.status in ("ambiguous", "unmatched") and res.entity_kind != "powiat":
                 t = pip[i]
                 cands = [c.teryt for c in res.candidates]
@@ -321,7 +323,7 @@ def resolve_table(table: Table, gaz: Gazetteer | None = None, project_ids: dict[
             res.reason += "; " + "; ".join(remarks)
         if res.status == "matched" and res.problems:  # identified, but an attribute is unusable
             res.status = "invalid"
-            res.reason = "; ".join(f"{p.column}: {p.message}" for p in res.problems) + \
+            res.reason = _problems_text(res.problems) + \
                 f" (identified as {gaz.candidate(res.teryt)}; the bad value is left empty)"
         out.append(res)
     _mark_duplicates(out, table)
@@ -347,6 +349,10 @@ def _name_qualifiers(name: str, woj: str) -> tuple[str, str | None, list[str]]:
         name, woj = m.group(1), code
         remarks.append(f"voivodeship {VOIVODESHIPS[code]} taken from the name")
     return name, woj, remarks
+
+
+def _problems_text(problems: list[Problem]) -> str:
+    return "; ".join(f"{p.column}: {p.message}" if p.column else p.message for p in problems)
 
 
 def clean_name(name: str) -> str:

@@ -48,7 +48,8 @@ def _decode(data: bytes, path) -> tuple[str, str]:
             raise DataFileError(path, "bad encoding: broken UTF-16", "save as 'CSV UTF-8' from Excel") from None
     head = data[:4096]
     if b"\x00" in head:
-        raise DataFileError(path, "not a table: binary content", "give a CSV or XLSX file")
+        line = head[: head.index(b"\x00")].count(b"\n") + 1
+        raise DataFileError(path, f"not a table: binary content (a NUL byte in line {line})", "give a CSV or XLSX file")
     try:
         return _repair_mojibake(data.decode("utf-8")), "utf-8"
     except UnicodeDecodeError as e:
@@ -164,7 +165,7 @@ def read_rows(path, sheet: str | None = None) -> tuple[list[tuple[int, list]], d
         delim, text = m.group(1), text[m.end():]
     else:
         delim = _sniff_delimiter(text)
-    return _csv_rows(text, delim), {"encoding": enc, "delimiter": delim, "text": text, "sep_line": bool(m),
+    return _csv_rows(text, delim, path), {"encoding": enc, "delimiter": delim, "text": text, "sep_line": bool(m),
                                     "notes": notes}
 
 
@@ -182,8 +183,19 @@ def _refuse_documents(path, head: bytes) -> None:
                             "open it in Excel or LibreOffice and save it as .xlsx or 'CSV UTF-8'")
 
 
-def _csv_rows(text: str, delim: str) -> list[tuple[int, list]]:
-    return [(i, [_clean(c) for c in rec]) for i, rec in enumerate(csv.reader(io.StringIO(text), delimiter=delim), 1)]
+def _csv_rows(text: str, delim: str, path="") -> list[tuple[int, list]]:
+    """Records with their Excel row numbers (a quoted multi-line cell is one row, as in Excel). Line endings
+    \r\n, \n and \r (old Mac Excel) all end a row."""
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise DataFileError(path, f"not a table: binary content (a NUL character in line {line})",
+                            "give a CSV or XLSX file")
+    reader = csv.reader(io.StringIO(text, newline=None), delimiter=delim)
+    try:
+        return [(i, [_clean(c) for c in rec]) for i, rec in enumerate(reader, 1)]
+    except csv.Error as e:
+        raise DataFileError(path, f"not a table: {e} (line {reader.line_num})",
+                            "open it in Excel and save it as 'CSV UTF-8'") from None
 
 
 def _read_xlsx(p: Path, data: bytes, sheet: str | None):

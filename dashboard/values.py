@@ -42,8 +42,15 @@ JST_KINDS = ("town", "gmina", "powiat")
 _JST_KIND_ALIASES = {
     "town": "town", "miasto": "town", "city": "town", "m": "town", "gmina miejska": "town",
     "gmina": "gmina", "gm": "gmina", "municipality": "gmina", "gmina wiejska": "gmina", "gw": "gmina",
-    "gmina miejsko wiejska": "gmina", "rural gmina": "gmina",
+    "gmina miejsko wiejska": "gmina", "rural gmina": "gmina", "miejsko wiejska": "gmina", "gmw": "gmina",
+    "wiejska": "gmina", "miejska": "town", "urban rural gmina": "gmina", "urban gmina": "town",
+    "miasto na prawach powiatu": "town",
     "powiat": "powiat", "county": "powiat", "pow": "powiat", "starostwo": "powiat", "starostwo powiatowe": "powiat",
+}
+GMINA_TYPE_OF_KIND = {  # a kind that names the gmina type, too: 'gmina miejsko-wiejska' -> type 3
+    "gmina miejska": "1", "miejska": "1", "urban gmina": "1", "miasto na prawach powiatu": "1",
+    "gmina wiejska": "2", "wiejska": "2", "gw": "2", "rural gmina": "2",
+    "gmina miejsko wiejska": "3", "miejsko wiejska": "3", "gmw": "3", "urban rural gmina": "3",
 }
 _UNKNOWN_WORDS = {"", "-", "--", "?", "??", "b d", "bd", "brak", "brak danych", "nieznany", "nieznana", "n a", "na",
                   "nan", "none", "null", "unknown", "x"}
@@ -202,6 +209,8 @@ def parse_year(value) -> tuple[int | None, str | None, bool]:
     m = re.fullmatch(r"(?:rok\s*)?(\d{4})(?:[.,]0+)?\s*(?:r\.?|rok)?", s2)
     if m:
         return int(m.group(1)), None, False
+    if re.fullmatch(r"\d+[.,]\d*[1-9]\d*", s2):   # 2019.5, 2.019: a number, not a year
+        return None, "a number with a fraction or a thousands separator, not a year", False
     if re.fullmatch(r"\d{5}(?:[.,]0+)?", s2) and 32874 <= int(s2[:5]) <= 60000:   # 1990 … 2064 as Excel dates
         day = dt.date(1899, 12, 30) + dt.timedelta(days=int(s2[:5]))
         return None, (f"an Excel date serial number ({s2[:5]} = {day:%Y-%m-%d}): the date cell lost its date "

@@ -212,3 +212,35 @@ def test_xlsx_hidden_rows_and_values_without_header_are_noted(messy_xlsx):
     assert 8 in t.frame["row"].tolist()                     # read like any other row (Excel's CSV keeps it too)
     notes = [p.message for p in t.problems if p.row == 8]
     assert any("hidden" in m for m in notes) and any("no header" in m and "I8" in m for m in notes)
+
+
+def test_old_mac_line_endings_and_a_stray_nul(tmp_path):
+    t = ds.read_members(csv_file(tmp_path, "Miasto;Województwo\rBolesławiec;dolnośląskie\rKraków;małopolskie\r"))
+    assert t.frame["name"].tolist() == ["Bolesławiec", "Kraków"] and t.frame["row"].tolist() == [2, 3]
+    p = tmp_path / "nul.csv"
+    p.write_bytes("Miasto;Województwo\n".encode() + b"Krak\x00w;ma\n" * 3000)
+    with pytest.raises(DataFileError) as e:
+        ds.read_members(p)
+    assert "line 2" in e.value.reason
+
+
+def test_projects_file_duplicate_and_empty_ids_and_names(tmp_path):
+    t = ds.read_projects(csv_file(tmp_path, "ID;Nazwa\nP1;Pierwszy\nP1;Drugi\nP-3;Trzeci\n;Bez id\nP4;\n"))
+    msgs = {p.row: (p.message, p.blocking) for p in t.problems}
+    assert "duplicate" in msgs[3][0] and "row 2" in msgs[3][0] and msgs[3][1]
+    assert "id is empty" in msgs[5][0] and "name is empty" in msgs[6][0]
+    assert t.frame["id"].tolist() == ["P1", "P1", "P3", "", "P4"]
+    assert ds.usable_projects(t)["id"].tolist() == ["P1", "P3", "P4"]      # what the atlas may show
+    assert t.frame["label_pl"].iloc[4] == "P4"
+
+
+@pytest.mark.parametrize("raw", ["2019.5", "2.019"])
+def test_year_with_a_fraction_is_not_read_as_a_year(raw):
+    y, err, _ = ds.parse_year(raw)
+    assert y is None and err
+
+
+@pytest.mark.parametrize("raw,pid", [("P-1", "P1"), ("p.2", "P2"), ("P 2", "P2"), ("p1", "P1")])
+def test_project_id_spellings(tmp_path, raw, pid):
+    t = ds.read_participation(csv_file(tmp_path, f"Projekt;Miasto\n{raw};Kielce\n"))
+    assert t.frame["project_id"].tolist() == [pid]

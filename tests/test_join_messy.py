@@ -109,3 +109,19 @@ def test_sections_give_the_voivodeship(tmp_path, gaz):
 def test_suggestions_are_cached_per_name(gaz):
     a = gaz.suggestions("Bolesławeic", "02")
     assert a and a == gaz.suggestions("Bolesławeic", "02") and any("0201011" in s for s in a)
+
+
+def test_kind_column_with_a_gmina_type(tmp_path, gaz):
+    rows = resolve(tmp_path, gaz, "Miasto;Województwo;Typ\nBiskupiec;warmińsko-mazurskie;gmina miejsko-wiejska\n"
+                                  "Biskupiec;warmińsko-mazurskie;gmina wiejska\n")
+    assert [(r.status, r.teryt) for r in rows] == [("matched", "2814023"), ("matched", "2812022")]
+
+
+def test_warsaw_district_suggests_warsaw(tmp_path, gaz):
+    r = one(tmp_path, gaz, "Warszawa-Bemowo", "mazowieckie")
+    assert r.status == "unmatched" and any("1465011" in s for s in r.suggestions)
+
+
+def test_shifted_row_reason_has_no_none(tmp_path, gaz):
+    (r,) = resolve(tmp_path, gaz, "Miasto;TERYT\nŁódź;1061011;extra\n")
+    assert r.status == "invalid" and "None" not in r.reason and "3 cells" in r.reason
