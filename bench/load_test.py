@@ -11,9 +11,10 @@ Everything runs on 127.0.0.1 and stops by itself (bounded in time and in number 
                filter rate is reported as a share of the ceiling (requests/s).
 3. users     — 50 simulated users for 60 s: each loads the page (index, layout, dependencies, the initial
                callbacks) and then changes a filter every ~2 s by posting the renderer's real
-               /_dash-update-component payload. After a quiet baseline, 2 exports run back to back (background
-               callbacks driven like the renderer: post, poll) until the end; half-way one gunicorn worker is
-               killed with SIGKILL and the failed requests around it are counted.
+               /_dash-update-component payload. In two windows (20-40 % and 60-80 % of the run) 2 exports run back
+               to back (background callbacks driven like the renderer: post, poll), so filter latency with and
+               without exports is compared within one run; half-way one gunicorn worker is killed with SIGKILL
+               and the failed requests around it are counted.
 
 Reported: requests/s, p50/p95/p99 latency (ms) overall and per kind, errors, ceiling ratio, filter p95 with and
 without exports running, failed requests in the kill window, time until the worker was replaced.
@@ -352,7 +353,9 @@ def interleaved_saturation(ceiling_port: int, bare: Scenario, atlas_port: int, s
 
 
 def users_run(server: Gunicorn, scenario: Scenario, users: int, seconds: float, think: float, exports: int,
-              kill_at: float | None, export_from: float) -> dict:
+              kill_at: float | None, export_windows: list[tuple[float, float]]) -> dict:
+    """The user scenario. Exports are started only inside `export_windows` (seconds from the start), so filter
+    latency with and without exports running is measured in the same run, interleaved in time."""
     port = server.port
     rec = Recorder()
     stop_at = seconds
@@ -376,12 +379,14 @@ def users_run(server: Gunicorn, scenario: Scenario, users: int, seconds: float, 
             scenario.change_filter(rec, port, rng, values)
 
     def exporter(seed: int) -> None:
-        time.sleep(export_from)
         session = requests.Session()
         session.headers.update(BROWSER_HEADERS)
         count = 0
         while running():
             start = time.perf_counter() - rec.t0
+            if not any(a <= start < b for a, b in export_windows):
+                time.sleep(0.1)
+                continue
             count += 1
             body = scenario.export_body_titled(f"Load test {seed}-{count}")
             try:
@@ -492,7 +497,8 @@ def run() -> dict:
         result["filter_vs_ceiling"] = round(result["filter_saturated"]["rps"] / result["ceiling"]["rps"], 3)
         ceiling.__exit__(None, None, None)   # the user scenario runs against the atlas alone
         result["load"] = users_run(atlas, scenario, users, seconds, think, exports,
-                                   kill_at=seconds / 2, export_from=min(15.0, seconds / 4))
+                                   kill_at=seconds / 2,
+                                   export_windows=[(0.2 * seconds, 0.4 * seconds), (0.6 * seconds, 0.8 * seconds)])
         result["workers_after"] = len(atlas.workers())
     # the machine may be shared: what else ran shows in the load average (2 cores here)
     result["loadavg_1min_after"] = round(os.getloadavg()[0], 2)
