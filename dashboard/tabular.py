@@ -145,8 +145,7 @@ def read_rows(path, sheet: str | None = None) -> tuple[list[tuple[int, list]], d
         raise DataFileError(path, "not a table this program reads: old Excel .xls format (or a password-protected "
                                   "workbook)", "open it in Excel, remove the password and save as .xlsx or 'CSV UTF-8'")
     if data[:4] == b"PK\x03\x04" and b"opendocument.spreadsheet" in data[:200]:
-        raise DataFileError(path, "not a table this program reads: an OpenDocument spreadsheet (.ods)",
-                            "save it as .xlsx or 'CSV UTF-8'")
+        return _read_ods(p, data, sheet)
     if data[:4] == b"PK\x03\x04":
         return _read_xlsx(p, data, sheet)
     _refuse_documents(path, data)
@@ -279,3 +278,76 @@ def _formulas_without_values(data: bytes, title: str, rows) -> dict[tuple[int, i
                     rows[c.row - 1][1][c.column - 1] is None:
                 out[(c.row, c.column - 1)] = c.value
     return out
+
+
+_ODS = {"table": "urn:oasis:names:tc:opendocument:xmlns:table:1.0",
+        "office": "urn:oasis:names:tc:opendocument:xmlns:office:1.0",
+        "text": "urn:oasis:names:tc:opendocument:xmlns:text:1.0"}
+
+
+def _ods(ns: str, name: str) -> str:
+    return f"{{{_ODS[ns]}}}{name}"
+
+
+def _read_ods(p: Path, data: bytes, sheet: str | None):
+    """OpenDocument spreadsheet (LibreOffice, common in public offices): the same rows as an XLSX gives. Formula
+    results are always stored by LibreOffice; merged cells are not filled (the note says how to check)."""
+    import xml.etree.ElementTree as ET
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            root = ET.fromstring(z.read("content.xml"))
+    except (zipfile.BadZipFile, KeyError, ET.ParseError) as e:
+        raise DataFileError(p, f"not a table: a broken OpenDocument spreadsheet ({e})",
+                            "open it in LibreOffice and save it again (.ods or .xlsx)") from None
+    tables = root.findall(f".//{_ods('table', 'table')}")
+    names = [t.get(_ods("table", "name")) for t in tables]
+    if not tables:
+        raise DataFileError(p, "the spreadsheet has no sheets", "give the file that holds the register")
+    if sheet and sheet not in names:
+        raise DataFileError(p, f"sheet '{sheet}' not found (sheets: {', '.join(names)})", "use file.ods#<sheet name>")
+    table = tables[names.index(sheet)] if sheet else tables[0]
+    rows, hidden, merged, n = [], [], [], 0
+    for row in table.iter(_ods("table", "table-row")):
+        cells = []
+        for cell in row:
+            if cell.tag not in (_ods("table", "table-cell"), _ods("table", "covered-table-cell")):
+                continue
+            repeat = int(cell.get(_ods("table", "number-columns-repeated"), "1"))
+            value = _ods_value(cell)
+            if cell.get(_ods("table", "number-rows-spanned"), "1") != "1":
+                merged.append(n + 1)
+            cells.extend([value] * (repeat if value is not None else min(repeat, 64)))
+        while cells and cells[-1] is None:
+            cells.pop()
+        repeat = int(row.get(_ods("table", "number-rows-repeated"), "1"))
+        for _ in range(repeat if cells else 1):   # empty rows repeated to the sheet's end count once
+            n += 1
+            rows.append((n, list(cells)))
+            if row.get(_ods("table", "visibility")) in ("collapse", "filter"):
+                hidden.append(n)
+        if not cells:
+            n += repeat - 1
+    notes = [{"row": r, "message": "merged cells (vertically) start in this row; only their first row holds the "
+                                   "value in an .ods file", "fix": "unmerge them and fill the value into every row"}
+             for r in merged]
+    return rows, {"encoding": "ods", "delimiter": "", "sheet": table.get(_ods("table", "name")), "sheets": names,
+                  "notes": notes, "hidden_rows": hidden, "formulas": {}}
+
+
+def _ods_value(cell):
+    kind = cell.get(_ods("office", "value-type"))
+    if kind in ("float", "percentage", "currency"):
+        v = float(cell.get(_ods("office", "value")))
+        return int(v) if v.is_integer() and abs(v) < 1e15 else v
+    if kind == "date":
+        raw = cell.get(_ods("office", "date-value"))
+        try:
+            return dt.datetime.fromisoformat(raw)
+        except ValueError:
+            return raw
+    if kind == "boolean":
+        return cell.get(_ods("office", "boolean-value")) == "true"
+    paras = ["".join(p.itertext()) for p in cell.findall(_ods("text", "p"))]
+    text = _clean("\n".join(paras)) if paras else ""
+    return text or None

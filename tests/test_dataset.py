@@ -72,7 +72,7 @@ def test_bad_encoding_is_a_file_error(tmp_path):
 @pytest.mark.parametrize("content,needle", [
     (b"", "empty"), (b"%PDF-1.4\n...", "not a table"), (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, ".xls"),
     (b"PK\x03\x04garbage", "not a table"), (b"just one line of text\nand another\n", "not a table"),
-    (b"PK\x03\x04" + b"\0" * 26 + b"mimetypeapplication/vnd.oasis.opendocument.spreadsheet", ".ods"),
+    (b"PK\x03\x04" + b"\0" * 26 + b"mimetypeapplication/vnd.oasis.opendocument.spreadsheet", "OpenDocument"),
     ("Nazwisko,Telefon\nKowalski,123\n".encode(), "required column missing"),
 ])
 def test_unreadable_files_say_which_and_why(tmp_path, content, needle):

@@ -244,3 +244,43 @@ def test_year_with_a_fraction_is_not_read_as_a_year(raw):
 def test_project_id_spellings(tmp_path, raw, pid):
     t = ds.read_participation(csv_file(tmp_path, f"Projekt;Miasto\n{raw};Kielce\n"))
     assert t.frame["project_id"].tolist() == [pid]
+
+
+def _ods(path, rows, hidden_row=None):
+    """A minimal OpenDocument spreadsheet as LibreOffice writes it (typed cells, repeated empty cells/rows)."""
+    def cell(v):
+        if v is None:
+            return '<table:table-cell/>'
+        if isinstance(v, (int, float)):
+            return f'<table:table-cell office:value-type="float" office:value="{v}"><text:p>{v}</text:p></table:table-cell>'
+        if isinstance(v, str) and v.startswith("date:"):
+            return f'<table:table-cell office:value-type="date" office:date-value="{v[5:]}"/>'
+        return f'<table:table-cell office:value-type="string"><text:p>{v}</text:p></table:table-cell>'
+    hide = ' table:visibility="collapse"'
+    body = "".join(f'<table:table-row{hide if i == hidden_row else ""}>'
+                   + "".join(cell(v) for v in r) + "</table:table-row>" for i, r in enumerate(rows, 1))
+    body += '<table:table-row table:number-rows-repeated="1048000"><table:table-cell/></table:table-row>'
+    content = ('<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+               'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+               'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+               'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:body><office:spreadsheet>'
+               f'<table:table table:name="Arkusz1">{body}</table:table></office:spreadsheet></office:body>'
+               '</office:document-content>')
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet", compress_type=zipfile.ZIP_STORED)
+        z.writestr("content.xml", content)
+    return path
+
+
+def test_ods_from_libreoffice(tmp_path):
+    p = _ods(tmp_path / "rejestr.ods", [["Rejestr"], [], ["Miasto", "Województwo", "TERYT", "Rok przystąpienia"],
+                                        ["Bolesławiec", "dolnośląskie", 201011, 2019],
+                                        ["Łódź", "łódzkie", None, "date:2005-03-01T00:00:00"],
+                                        ["Kraków", "małopolskie", "1261011", None]], hidden_row=6)
+    t = ds.read_members(p)
+    assert t.encoding == "ods" and t.header_row == 3 and t.frame["row"].tolist() == [4, 5, 6]
+    assert t.frame["teryt_codes"].iloc[0] == ("201011", "0201011") and t.frame["join_year"].iloc[1] == 2005
+    assert [p.row for p in t.problems if "hidden" in p.message] == [6]
+    with pytest.raises(DataFileError) as e:
+        ds.read_members(f"{p}#Nie ma")
+    assert "Arkusz1" in e.value.reason
