@@ -181,3 +181,18 @@ def test_map_update_counts_add_up_to_every_gmina(atlas, state_strategy, data):
     counts = [int(text.rsplit("(", 1)[1].rstrip(")").replace("\u00a0", "").replace(" ", "").replace(",", ""))
               for text in update["colorbar"]["ticktext"]]
     assert sum(counts) == len(atlas.gminy)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_full_map_figure_agrees_with_its_patch_for_every_state(atlas, state_strategy, data):
+    from dashboard import figures
+
+    state = data.draw(state_strategy)
+    figure = figures.map_figure(atlas, state, "/geo/gminy.0123456789.geojson")
+    update = figures.map_update(atlas, state)
+    gminy = figure.data[0]
+    assert list(gminy.locations) == list(atlas.gminy["terc"])
+    assert list(gminy.z) == update["z"]            # what a Patch sends equals what the full figure shows
+    assert gminy.geojson == "/geo/gminy.0123456789.geojson"
+    figure.to_json()                                # serialisable, as Dash will send it
