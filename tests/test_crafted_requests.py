@@ -191,3 +191,22 @@ def test_crafted_export_request_ends_with_a_message_not_an_error(page):
         response, _polls = page.run_background(session, body, timeout=120, poll_s=0.5)
     _assert_defended(response, "export")
     assert response.status_code == 200
+
+
+def test_forged_background_job_handles_are_ignored(page):
+    exports = page.background_callbacks()
+    if not exports:
+        pytest.skip("the app has no background export callback (export panel not registered)")
+    dep = exports[0]
+    trigger = dep["inputs"][0]
+    body = page.payload(dep, {(trigger["id"], trigger["property"]): 1},
+                        changed=[f"{trigger['id']}.{trigger['property']}"])
+    for params in ({"cacheKey": "0" * 64, "job": "1"}, {"cacheKey": "x~y", "job": "1~abc"},
+                   {"oldJob": "1"}, {"oldJob": "1~" + "f" * 64}, {"endId": "forged~00"},
+                   {"cacheKey": "../../etc/passwd", "job": "-1"}):
+        url = page.callback_url(**params)
+        response = requests.post(url, json=body, timeout=TIMEOUT)
+        _assert_defended(response, f"handles {params}")
+        if "cacheKey" in params:
+            # a forged handle reads no result and kills no process: nothing to update
+            assert response.status_code in OK and "export-download" not in response.text
