@@ -7,6 +7,8 @@
   would: Windows-1250 + semicolons and XLSX, voivodeships spelled several ways, a third with numeric TERYT that
   lost its zero, a tenth with coordinates only behind a misspelt name: read + validate + join     target <= 3 s
   (also: how many rows matched the gazetteer's own gmina code)
+- a 10,000-row register (the towns repeated, every 7th name misspelt differently — the worst case for close-name
+  suggestions, every other row a duplicate): read + validate + join                       (no target; printed)
 - the CLI end to end (`python -m dashboard check-data`, a fresh interpreter)
 """
 from __future__ import annotations
@@ -128,6 +130,18 @@ def run() -> dict:
             out[f"synthetic_{label}_unmatched"] = sum(r.status == "unmatched" for r in res)
             out[f"synthetic_{label}_duplicate"] = sum(r.status == "duplicate" for r in res)
     out["synthetic_target_s"] = TARGET_SYNTHETIC_S
+
+    with tempfile.TemporaryDirectory(prefix="bench-data-") as tmp:
+        big = Path(tmp) / "rejestr10k.csv"
+        lines = ["Miasto;Województwo;TERYT"]
+        for i in range(10_000):
+            r = rows[i % len(rows)]
+            lines.append(f"{r[0] + ('q' + str(i) if i % 7 == 0 else '')};{r[1]};")
+        big.write_bytes(("\r\n".join(lines) + "\r\n").encode("cp1250", errors="replace"))
+        t0 = time.perf_counter()
+        rep = join.join(dataset.read_members(big))
+        out["register_10k_s"] = round(time.perf_counter() - t0, 3)
+        out["register_10k_statuses"] = "/".join(f"{k}={v}" for k, v in rep.summary().items() if v and k != "total")
 
     t0 = time.perf_counter()
     p = subprocess.run([sys.executable, "-m", "dashboard", "check-data"], cwd=ROOT, capture_output=True, text=True,
