@@ -1,15 +1,15 @@
-"""Caching of the pure (atlas, FilterState) -> update computations, shared by all web workers when possible.
+"""The cache of callback answers, shared by every web worker and instance when possible.
 
-- REDIS_URL set (scale-out): flask-caching RedisCache — every web instance and worker shares one cache, so a view
-  computed on one machine is served from the cache by all others.
+Every server callback of the dashboard is a pure function of its request body (inputs, state, which input
+changed) and of the immutable atlas, so the JSON it answers can be reused for an identical body. The hardening
+guard (dashboard/hardening.py) looks answers up here after validating the request and stores new ones.
+
+- REDIS_URL set (scale-out): flask-caching RedisCache — all web instances share one cache: a view computed on one
+  machine is answered from the cache by all the others.
 - otherwise: flask-caching SimpleCache, one per worker process (bounded: ATLAS_CACHE_ITEMS entries, default 512).
-- ATLAS_CACHE=off disables caching (every call computes).
+- ATLAS_CACHE=off disables it.
 
-Only pure results are cached: the key is (what, data version, canonical FilterState query); the value is the
-JSON-ready dict a callback returns. State itself never lives here — it lives in the URL and the browser.
-
-    from dashboard import cache
-    update = cache.memoized("map", state, lambda: figures.map_update(atlas, state), version=cache.version_of(atlas))
+State itself never lives here — it lives in the URL and the browser. A cache outage only costs the computation.
 """
 from __future__ import annotations
 
@@ -17,14 +17,14 @@ import functools
 import hashlib
 import logging
 import os
-from typing import Any, Callable, TypeVar
+from pathlib import Path
+from typing import Any
 
 log = logging.getLogger(__name__)
 
-T = TypeVar("T")
 TIMEOUT_S = 3600               # entries expire after an hour (the data only changes with a deploy anyway)
+MAX_CACHED_RESPONSE = 128 * 1024   # with the default 512 entries: at most 64 MB per worker
 _DEFAULT_ITEMS = 512
-_MISSING = object()
 
 
 def backend_name() -> str:
@@ -67,69 +67,10 @@ def get_cache():
     return _cache_for(tuple(sorted(_config().items())))
 
 
-def version_of(atlas: Any) -> str:
-    """A short fingerprint of the atlas data, so cached views never outlive a data change across deploys."""
-    cached = _versions.get(id(atlas))
-    if cached is not None and cached[0] is atlas:
-        return cached[1]
-    import pandas as pd
-
-    digest = hashlib.sha256()
-    for name in ("entities", "participation", "projects"):
-        frame = getattr(atlas, name, None)
-        if isinstance(frame, pd.DataFrame):
-            digest.update(name.encode())
-            digest.update(pd.util.hash_pandas_object(frame.astype(str), index=False).values.tobytes())
-    value = digest.hexdigest()[:12]
-    _versions[id(atlas)] = (atlas, value)
-    return value
-
-
-_versions: dict[int, tuple[Any, str]] = {}
-
-
-def key_for(what: str, state: Any, version: str = "") -> str:
-    """Cache key: what is computed, data version, and the canonical URL form of the state (+ language)."""
-    canonical = state.to_query() if hasattr(state, "to_query") else repr(state)
-    lang = getattr(state, "lang", "")
-    raw = f"{what}|{version}|{lang}|{canonical}"
-    return f"{what}:{hashlib.sha1(raw.encode('utf-8')).hexdigest()}"
-
-
-def memoized(what: str, state: Any, compute: Callable[[], T], *, version: str = "") -> T:
-    """compute() once per (what, version, state) across the cache; a cache outage only costs the computation."""
-    if backend_name() == "off":
-        return compute()
-    cache = get_cache()
-    key = key_for(what, state, version)
-    try:
-        value = cache.get(key)
-    except Exception as exc:  # noqa: BLE001 - a cache problem must never break a view
-        log.warning("cache get failed for %s (%s); computing", what, exc)
-        value = None
-    if value is not None:
-        return value
-    value = compute()
-    try:
-        cache.set(key, value)
-    except Exception as exc:  # noqa: BLE001
-        log.warning("cache set failed for %s (%s)", what, exc)
-    return value
-
-
-# -- whole callback responses ---------------------------------------------------------------------------------
-# Every server callback of the dashboard is a pure function of its request body (inputs, state, which input
-# changed) and of the immutable atlas, so the JSON it answers can be reused for an identical body. The hardening
-# guard (dashboard/hardening.py) looks responses up here after validating the request and stores new ones.
-MAX_CACHED_RESPONSE = 128 * 1024   # with ATLAS_CACHE_ITEMS=512: at most 64 MB per worker
-
-
 @functools.lru_cache(maxsize=1)
 def release_version() -> str:
     """Identifies code + data of this deploy (ATLAS_RELEASE, else a hash of dashboard/*.py and data/*), so a
     shared Redis never serves one release's answers to another."""
-    from pathlib import Path
-
     explicit = os.environ.get("ATLAS_RELEASE", "").strip()
     if explicit:
         return explicit

@@ -246,7 +246,7 @@ def register(app: dash.Dash, atlas: Any, urls: Any) -> None:
 
     @app.callback(
         Output("map", "figure"), Output("growth", "figure"), Output("by-voivodeship", "figure"),
-        Output("by-project", "figure"), Output("view", "data"),
+        Output("by-project", "figure"), Output("view", "data"), Output("i18n-map_empty", "hidden"),
         Output("chip-keys", "data"), Output("chips-none", "hidden"), Output("chips-none", "children"),
         *[Output(f"chip-{i}", "children") for i in range(layout.MAX_CHIPS)],
         *[Output(f"chip-{i}", "hidden") for i in range(layout.MAX_CHIPS)],
@@ -257,16 +257,17 @@ def register(app: dash.Dash, atlas: Any, urls: Any) -> None:
         state = FilterState.from_dict(state_data, known_projects=known_projects)
         view = view if isinstance(view, dict) else {}
         chips = chip_outputs(atlas, state)
+        empty_hidden = bool(query.filter_entities(atlas, state).shape[0])
         new_view = {"lang": state.lang, "focus": figures.view_key(state)}
         if view.get("lang") != state.lang:  # language change: full figures (labels, hover, legend)
             return (figures.map_figure(atlas, state, urls.gminy, outline=urls.wojewodztwa),
                     figures.growth_figure(atlas, state), figures.voivodeship_figure(atlas, state),
-                    figures.project_figure(atlas, state), new_view, *chips)
+                    figures.project_figure(atlas, state), new_view, empty_hidden, *chips)
         return (map_patch(atlas, state, zoom=view.get("focus") != figures.view_key(state)),
                 growth_patch(figures.growth_update(atlas, state)),
                 bar_patch(figures.voivodeship_update(atlas, state)),
                 bar_patch(figures.project_update(atlas, state)),
-                new_view if new_view != view else no_update, *chips)
+                new_view if new_view != view else no_update, empty_hidden, *chips)
 
     @app.callback(
         Output("table", "data"), Output("table-count", "children"),

@@ -32,6 +32,7 @@ from .values import (JST_KINDS, MIN_JOIN_YEAR, POLAND_BBOX, VOIVODESHIPS, _JST_K
                      parse_year, voivodeship_code, voivodeship_heading)
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+HEADER_SCAN_ROWS = 30   # title rows, notes and blank rows above the header
 _FOOTER = re.compile(r"(razem|suma|ogolem|lacznie|total|sum|liczba (miast|czlonkow|wierszy))\b")
 
 
@@ -144,7 +145,7 @@ def canonical_column(kind: str, header) -> str | None:
 # ---------------------------------------------------------------------------------------------- tables
 def _find_header(kind: str, rows, path, info: dict | None = None) -> tuple[int, list, dict[int, str]]:
     best, partial = None, (None, [], {})
-    for idx, (rownum, cells) in enumerate(rows[:15]):
+    for idx, (rownum, cells) in enumerate(rows[:HEADER_SCAN_ROWS]):
         mapping: dict[int, str] = {}
         for ci, c in enumerate(cells):
             canon = canonical_column(kind, _cell_text(c)) if _cell_text(c) else None
@@ -182,7 +183,8 @@ def _find_header(kind: str, rows, path, info: dict | None = None) -> tuple[int, 
         raise DataFileError(
             path, f"required column missing for {kind}{where}: " + "; ".join(
                 f"'{r}' (accepted headers e.g. {accepted[r]})" for r in missing)
-            + f". Headers found: {headers[:12]}",
+            + f". Headers found: {headers[:12]}" + (f" (in row {rows[idx][0]}; the header is looked for in the first "
+                                                    f"{HEADER_SCAN_ROWS} rows)" if idx is not None else ""),
             "rename the column header (see data/README.md for the accepted names)"
             + (" or pick the sheet: file.xlsx#<sheet name>" if where else ""))
     return best
@@ -282,6 +284,10 @@ def _records(kind, file, data_rows, headers: dict[int, str], mapping: dict[int, 
             note(rownum, None, " ".join(tx), "a totals/footer row, not a city; skipped",
                  "delete the row if it is not needed")
             continue
+        if info.get("delimiter") and any("\n" in t and info["delimiter"] in t for t in texts.values()):
+            note(rownum, None, next(t for t in texts.values() if "\n" in t)[:80],
+                 'a quote (") opened in this row is not closed, so the following lines were read into one cell',
+                 'close the quote or remove it, then save again', blocking=True)
         extra = {ci: t for ci, t in texts.items() if ci >= width}
         if extra and info.get("delimiter"):  # CSV: the separator inside an unquoted value shifted the columns
             d = info["delimiter"]

@@ -53,6 +53,8 @@ TEXT: dict[str, dict[str, str]] = {
     "map_title": {"pl": "Mapa gmin", "en": "Map of gminy"},
     "map_sr": {"pl": "Mapa gmin Polski. Te same dane zawiera tabela „Miasta w widoku” pod wykresami.",
                "en": "Map of Poland's gminy. The table “Cities in view” below the charts holds the same data."},
+    "map_empty": {"pl": "Żadne miasto w danych nie spełnia wybranych filtrów.",
+                  "en": "No city in the data matches the chosen filters."},
     "map_help": {
         "pl": "Kliknij gminę, aby zobaczyć szczegóły; zaznacz prostokątem lub lasso, aby filtrować wykresy.",
         "en": "Click a gmina for details; draw a box or lasso to filter the charts.",

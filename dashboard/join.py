@@ -195,6 +195,8 @@ def _resolve_name(gaz: Gazetteer, res: RowResult, name: str, woj: str, jst_kind:
         res.status = "unmatched"
         res.reason = f"no gmina named '{want}' in {where}"
         res.suggestions = gaz.suggestions(want, woj or None)
+        if re.fullmatch(r"\d{4,7}", want.strip()):
+            res.reason += "; the name looks like a TERYT code — put it in the TERYT column"
         return
     if kind == "gmina_prefix" and not types and {t[6] for t in hits} & TOWN_TYPES and {t[6] for t in hits} & {"2"}:
         res.status, res.candidates = "ambiguous", [gaz.candidate(t) for t in hits]

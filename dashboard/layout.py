@@ -257,8 +257,11 @@ def build_layout(atlas: Any, urls: GeoUrls, export_panel: Any) -> html.Div:
         tr("map_sr", lang, tag=html.P, className="sr-only"),
         html.Div([html.H2(tr("map_title", lang), className="panel-title"),
                   html.P(tr("map_help", lang), className="muted help")], className="card-head"),
-        dcc.Graph(id="map", figure=map_fig.to_dict(), config=graph_config(urls, "atlas-zmp-mapa"),
-                  className="map-graph", responsive=True),
+        html.Div([
+            dcc.Graph(id="map", figure=map_fig.to_dict(), config=graph_config(urls, "atlas-zmp-mapa"),
+                      className="map-graph", responsive=True),
+            tr("map_empty", lang, tag=html.Div, className="map-empty", role="status", hidden=True),
+        ], className="map-wrap"),
     ], className="card map-card")
 
     side = html.Aside([

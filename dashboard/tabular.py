@@ -102,7 +102,10 @@ def _sniff_delimiter(text: str) -> str:
     lines = [ln for ln in text.splitlines() if ln.strip()][:40]
     best, best_score = ",", (-1, -1.0)
     for d in (";", ",", "\t", "|"):
-        counts = [len(r) for r in csv.reader(lines, delimiter=d)]
+        try:
+            counts = [len(r) for r in csv.reader(lines, delimiter=d)]
+        except csv.Error:   # e.g. a cell over csv's field limit: _csv_rows says where
+            continue
         if not counts:
             continue
         mode, n = Counter(counts).most_common(1)[0]
@@ -192,7 +195,7 @@ def _csv_rows(text: str, delim: str, path="") -> list[tuple[int, list]]:
     reader = csv.reader(io.StringIO(text, newline=None), delimiter=delim)
     try:
         return [(i, [_clean(c) for c in rec]) for i, rec in enumerate(reader, 1)]
-    except csv.Error as e:
+    except csv.Error as e:   # 'field larger than field limit (131072)': a cell of 128k+ characters
         raise DataFileError(path, f"not a table: {e} (line {reader.line_num})",
                             "open it in Excel and save it as 'CSV UTF-8'") from None
 

@@ -63,7 +63,8 @@ def fold(text) -> str:
     s = str(text).replace("ł", "l").replace("Ł", "L")
     s = unicodedata.normalize("NFKD", s)
     s = "".join(c for c in s if not unicodedata.combining(c)).lower()
-    s = re.sub(r"[\u00a0\u2007\u202f\u200b\ufeff]", " ", s)
+    s = "".join(c for c in s if unicodedata.category(c) != "Cf")   # soft hyphen, zero-width space, LRM, BOM
+    s = re.sub(r"[\u00a0\u2007\u202f]", " ", s)
     s = re.sub(r"[-‐‑‒–—_/]", " ", s)
     return re.sub(r"\s+", " ", s).strip()
 

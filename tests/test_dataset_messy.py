@@ -284,3 +284,22 @@ def test_ods_from_libreoffice(tmp_path):
     with pytest.raises(DataFileError) as e:
         ds.read_members(f"{p}#Nie ma")
     assert "Arkusz1" in e.value.reason
+
+
+def test_huge_cell_and_a_long_title_block(tmp_path):
+    with pytest.raises(DataFileError) as e:
+        ds.read_members(csv_file(tmp_path, "Miasto;Uwagi\nKraków;" + "x" * 200_000 + "\n"))
+    assert "field" in e.value.reason and "line" in e.value.reason
+    t = ds.read_members(csv_file(tmp_path, "\n".join(["Rejestr;"] + ["uwagi;"] * 20 + ["Miasto;Woj.", "Kraków;12"]),
+                                 name="t.csv"))
+    assert t.header_row == 22 and t.frame["row"].tolist() == [23]
+
+
+def test_an_unclosed_quote_is_reported(tmp_path):
+    t = ds.read_members(csv_file(tmp_path, 'Miasto;Województwo\n"Kraków;małopolskie\nTarnów;małopolskie\n'))
+    (prob,) = t.problems
+    assert prob.row == 2 and prob.blocking and "quote" in prob.message
+
+
+def test_invisible_characters_are_ignored():
+    assert ds.fold("Rzesz\u00f3w\u00ad") == ds.fold("\u200bRzeszów\u200e") == "rzeszow"

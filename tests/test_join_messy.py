@@ -125,3 +125,8 @@ def test_warsaw_district_suggests_warsaw(tmp_path, gaz):
 def test_shifted_row_reason_has_no_none(tmp_path, gaz):
     (r,) = resolve(tmp_path, gaz, "Miasto;TERYT\nŁódź;1061011;extra\n")
     assert r.status == "invalid" and "None" not in r.reason and "3 cells" in r.reason
+
+
+def test_a_teryt_in_the_name_column_is_pointed_out(tmp_path, gaz):
+    r = one(tmp_path, gaz, "1261011")
+    assert r.status == "unmatched" and "TERYT column" in r.reason
