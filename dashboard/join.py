@@ -193,7 +193,8 @@ def _resolve_name(gaz: Gazetteer, res: RowResult, name: str, woj: str, jst_kind:
             nowoj += f"; narrowed by the powiat '{powiat}'"
     if not hits:
         res.status = "unmatched"
-        res.reason = f"no gmina named '{want}' in {where}"
+        res.reason = (f"no gmina named '{want}' in {where}; check the spelling (close names are suggested) and the "
+                      "voivodeship, or give the TERYT")
         res.suggestions = gaz.suggestions(want, woj or None)
         if re.fullmatch(r"\d{4,7}", want.strip()):
             res.reason += "; the name looks like a TERYT code — put it in the TERYT column"
