@@ -184,6 +184,8 @@ def _resolve_name(gaz: Gazetteer, res: RowResult, name: str, woj: str, jst_kind:
             key = re.sub(r"^(powiat|pow)\s+", "", _key(want))
             res.suggestions = [str(gaz.candidate(t)) for k, t in zip(pool.key, pool.terc)
                                if k in difflib.get_close_matches(key, list(pool.key), n=3, cutoff=0.7)]
+            seat = re.sub(r"^(powiat|pow\.?)\s+", "", want, flags=re.I)   # 'Starostwo Powiatowe w Brzegu'
+            res.suggestions += [f"the powiat of {c}" for c in gaz.suggestions(seat, woj or None, n=2)]
         return
     hits = gaz.gminy_named(want, woj or None)
     if powiat and len(hits) > 1:  # the row's powiat column narrows same-named gminy

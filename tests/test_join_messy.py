@@ -130,3 +130,8 @@ def test_shifted_row_reason_has_no_none(tmp_path, gaz):
 def test_a_teryt_in_the_name_column_is_pointed_out(tmp_path, gaz):
     r = one(tmp_path, gaz, "1261011")
     assert r.status == "unmatched" and "TERYT column" in r.reason
+
+
+def test_starostwo_in_the_locative_suggests_the_seat(tmp_path, gaz):
+    r = one(tmp_path, gaz, "Starostwo Powiatowe w Brzegu", "opolskie")
+    assert r.status == "unmatched" and any("Brzeg 1601011" in s for s in r.suggestions)
