@@ -258,6 +258,10 @@ def _records(kind, file, data_rows, headers: dict[int, str], mapping: dict[int, 
     for n in info.get("notes", []):
         note(n["row"], n.get("col"), None, n["message"], n["fix"])
     formulas, hidden = info.get("formulas", {}), set(info.get("hidden_rows", []))
+    header_row = data_rows[0][0] - 1 if data_rows else None
+    for ci in sorted(set(info.get("hidden_columns", ())) & set(mapping)):
+        note(header_row, ci, None, "this column is hidden in Excel; it is read like any other column",
+             "unhide it and check its values, or delete it if it should not be used")
     width = max(headers, default=-1) + 1
     name_ci = next((ci for ci, c in mapping.items() if c == "name"), None)
     records, skipped, section, section_rows = [], [], None, []

@@ -229,8 +229,22 @@ def _read_xlsx(p: Path, data: bytes, sheet: str | None):
     rows = [(i, [_xlsx_value(c) for c in rec]) for i, rec in enumerate(ws.iter_rows(min_row=1), 1)]
     notes = _fill_merged(ws, rows)
     hidden = sorted(r for r, d in ws.row_dimensions.items() if d.hidden)
+    hidden_cols = _hidden_columns(ws)
     return rows, {"encoding": "xlsx", "delimiter": "", "sheet": ws.title, "sheets": wb.sheetnames, "notes": notes,
-                  "hidden_rows": hidden, "formulas": _formulas_without_values(data, ws.title, rows)}
+                  "hidden_rows": hidden, "hidden_columns": hidden_cols,
+                  "formulas": _formulas_without_values(data, ws.title, rows)}
+
+
+def _hidden_columns(ws) -> set[int]:
+    """0-based indexes of the columns Excel hides (a dimension may cover a range min..max)."""
+    from openpyxl.utils import column_index_from_string
+
+    out = set()
+    for letter, d in ws.column_dimensions.items():
+        if d.hidden:
+            lo = d.min or column_index_from_string(letter)
+            out.update(range(lo - 1, (d.max or lo)))
+    return out
 
 
 def _xlsx_value(cell):

@@ -182,6 +182,7 @@ def messy_xlsx(tmp_path):
     ws.append([None, "Legnica", None, "dolnośląskie", None, None, None, None, "uwaga"])   # row 8: hidden, I8
     ws.merge_cells("D3:D4")
     ws.row_dimensions[8].hidden = True
+    ws.column_dimensions["E"].hidden = True
     p = tmp_path / "rejestr.xlsx"
     wb.save(p)
     return p
@@ -212,6 +213,8 @@ def test_xlsx_hidden_rows_and_values_without_header_are_noted(messy_xlsx):
     assert 8 in t.frame["row"].tolist()                     # read like any other row (Excel's CSV keeps it too)
     notes = [p.message for p in t.problems if p.row == 8]
     assert any("hidden" in m for m in notes) and any("no header" in m and "I8" in m for m in notes)
+    (col,) = [p for p in t.problems if "column is hidden" in p.message]
+    assert (col.row, col.column, col.note) == (2, "TERYT", True)
 
 
 def test_old_mac_line_endings_and_a_stray_nul(tmp_path):
