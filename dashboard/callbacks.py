@@ -230,8 +230,8 @@ def register(app: dash.Dash, atlas: Any, urls: Any) -> None:
             new = next_state(old, "years", v, known_projects)
         else:
             new = next_state(old, trig, value, known_projects)
-        if trig not in (None, "url") and new == old:
-            return _nothing()
+        if new == old and not (trig in (None, "url") and new.notices):
+            return _nothing()  # nothing changed (e.g. the first load of the default view): no redraw at all
         query_string = new.to_query()
         search_out = ("?" + query_string) if query_string else ""
         if (search or "") == search_out:
@@ -272,6 +272,7 @@ def register(app: dash.Dash, atlas: Any, urls: Any) -> None:
     @app.callback(
         Output("table", "data"), Output("table-count", "children"),
         Input("state", "data"), Input("table", "sort_by"),
+        prevent_initial_call=True,  # the layout already holds the default view's rows
     )
     def table(state_data, sort_by):
         state = FilterState.from_dict(state_data, known_projects=known_projects)
@@ -295,6 +296,7 @@ def register(app: dash.Dash, atlas: Any, urls: Any) -> None:
     @app.callback(
         Output("details", "children"),
         Input("map", "clickData"), Input("state", "data"),
+        prevent_initial_call=True,
     )
     def details(click, state_data):
         state = FilterState.from_dict(state_data, known_projects=known_projects)
@@ -307,6 +309,7 @@ def register(app: dash.Dash, atlas: Any, urls: Any) -> None:
     @app.callback(
         Output("town", "options"),
         Input("town", "search_value"), State("town", "value"),
+        prevent_initial_call=True,
     )
     def town_options(search, value):
         options = query.search_towns(atlas, search if isinstance(search, str) else None)

@@ -283,15 +283,17 @@ def build_layout(atlas: Any, urls: GeoUrls, export_panel: Any) -> html.Div:
         chart("project_title", "by-project", figures.project_figure(atlas, state)),
     ], className="charts")
 
+    rows = query.table_frame(atlas, state)
     table = html.Section([
         html.Div([
-            html.H2([tr("table_title", lang), html.Span(id="table-count", className="count")],
+            html.H2([tr("table_title", lang),
+                     html.Span(f" ({len(rows)})", id="table-count", className="count")],
                     className="panel-title"),
             html.Button(tr("download_csv", lang), id="csv-button", className="button", n_clicks=0),
             dcc.Download(id="csv-download"),
         ], className="card-head row"),
         dash_table.DataTable(
-            id="table", columns=table_columns(lang), data=query.table_frame(atlas, state).to_dict("records"),
+            id="table", columns=table_columns(lang), data=rows.to_dict("records"),
             sort_action="custom", sort_mode="single", sort_by=[], page_action="none", fixed_rows={"headers": True},
             style_table={"maxHeight": "420px", "overflowY": "auto"},
             style_cell={"fontFamily": figures.FONT, "fontSize": "13px", "padding": "6px 10px",
