@@ -162,7 +162,8 @@ def _find_header(kind: str, rows, path, info: dict | None = None) -> tuple[int, 
         if not any(_cell_text(c) for _, cells in rows for c in cells):
             raise DataFileError(path, "the table is empty" + (f" (sheet '{info['sheet']}')" if info and
                                                               info.get("sheet") else ""),
-                                "give the sheet that holds the register: file.xlsx#<sheet name>")
+                                "give the sheet that holds the register: file.xlsx#<sheet name>" if info and
+                                info.get("sheet") else "export the table again: the file has no values")
         idx, cells, mapping = partial
         if idx is None:
             cells = next((c for _, c in rows if any(_cell_text(x) for x in c)), [])

@@ -219,10 +219,7 @@ def _read_xlsx(p: Path, data: bytes, sheet: str | None):
         raise DataFileError(p, f"not a table: a ZIP file that is not a readable XLSX ({e})",
                             "open it in Excel and save as .xlsx") from None
     if sheet:
-        if sheet not in wb.sheetnames:
-            raise DataFileError(p, f"sheet '{sheet}' not found (sheets: {', '.join(wb.sheetnames)})",
-                                "use file.xlsx#<sheet name>")
-        ws = wb[sheet]
+        ws = wb[_sheet_name(p, sheet, wb.sheetnames)]
     else:
         visible = [w for w in wb.worksheets if w.sheet_state == "visible"]
         ws = (visible or wb.worksheets)[0]
@@ -245,6 +242,17 @@ def _hidden_columns(ws) -> set[int]:
             lo = d.min or column_index_from_string(letter)
             out.update(range(lo - 1, (d.max or lo)))
     return out
+
+
+def _sheet_name(p: Path, wanted: str, names: list[str]) -> str:
+    """The sheet asked for; case, diacritics and spaces ignored when that leaves exactly one ('arkusz 1')."""
+    if wanted in names:
+        return wanted
+    loose = [n for n in names if re.sub(r"\s", "", n.casefold()) == re.sub(r"\s", "", wanted.casefold())]
+    if len(loose) == 1:
+        return loose[0]
+    raise DataFileError(p, f"sheet '{wanted}' not found (sheets: {', '.join(names)})",
+                        f"use {p.name}#<sheet name>, e.g. {p.name}#{names[0]}")
 
 
 def _xlsx_value(cell):
@@ -321,9 +329,7 @@ def _read_ods(p: Path, data: bytes, sheet: str | None):
     names = [t.get(_ods("table", "name")) for t in tables]
     if not tables:
         raise DataFileError(p, "the spreadsheet has no sheets", "give the file that holds the register")
-    if sheet and sheet not in names:
-        raise DataFileError(p, f"sheet '{sheet}' not found (sheets: {', '.join(names)})", "use file.ods#<sheet name>")
-    table = tables[names.index(sheet)] if sheet else tables[0]
+    table = tables[names.index(_sheet_name(p, sheet, names))] if sheet else tables[0]
     rows, hidden, merged, n = [], [], [], 0
     for row in table.iter(_ods("table", "table-row")):
         cells = []

@@ -306,3 +306,16 @@ def test_an_unclosed_quote_is_reported(tmp_path):
 
 def test_invisible_characters_are_ignored():
     assert ds.fold("Rzesz\u00f3w\u00ad") == ds.fold("\u200bRzeszów\u200e") == "rzeszow"
+
+
+def test_sheet_name_loosely_and_a_csv_of_separators_only(tmp_path):
+    wb = openpyxl.Workbook()
+    wb.active.title = "Arkusz 1"
+    wb.active.append(["Miasto"])
+    wb.active.append(["Kraków"])
+    p = tmp_path / "r.xlsx"
+    wb.save(p)
+    assert ds.read_members(f"{p}#arkusz1").frame["name"].tolist() == ["Kraków"]
+    with pytest.raises(DataFileError) as e:
+        ds.read_members(csv_file(tmp_path, ";;;\r\n;;;\r\n"))
+    assert "empty" in e.value.reason and "xlsx" not in e.value.fix
