@@ -1,18 +1,20 @@
-"""Read the union's tables as the office keeps them: CSV (UTF-8, UTF-8 with BOM, Windows-1250; comma, semicolon
-or tab) and XLSX (first sheet, or `file.xlsx#Arkusz1`, or `sheet=`). Polish or English headers.
+"""Read the union's tables as the office keeps them: CSV (UTF-8, UTF-8 with BOM, UTF-16, Windows-1250; comma,
+semicolon or tab), XLSX and ODS (first visible sheet, or `file.xlsx#Arkusz1`, or `sheet=`). Polish or English
+headers.
 
     read_members(path) / read_participation(path) / read_projects(path) -> Table
     read_totals(path) / read_summary(path) -> pandas.DataFrame   (shipped reference tables)
 
 A Table holds the rows normalised to canonical columns (plus `row`: the row number as Excel shows it, header =
 row 1 unless junk rows sit above it) and every problem found, each naming file, row, column, value, what is
-wrong and how to fix it. Empty rows are skipped (and counted). A file that cannot be read as a table at all
-raises DataFileError (the CLI maps it to exit code 2).
+wrong and how to fix it; `note=True` marks what the reader repaired or assumed (merged cells filled, a section
+heading applied, a hidden row read) — listed, but not changing any row's status. Empty rows are skipped (and
+counted). A file that cannot be read as a table at all raises DataFileError (the CLI maps it to exit code 2).
 
 Validation: values are first parsed (TERYT as text, years like "2019.0" / "2019 r.", coordinates with decimal
 comma), then checked with a pandera schema (allowed values, ranges, code structure).
 
-Layers: dashboard.tabular reads bytes into rows (encodings, separators, XLSX); dashboard.values parses single
+Layers: dashboard.tabular reads bytes into rows (encodings, separators, XLSX, ODS); dashboard.values parses single
 values (names, voivodeships, TERYT, years, coordinates); this module maps headers to canonical columns, builds the
 Table and validates it. The names other modules use are re-exported here.
 """

@@ -1,6 +1,8 @@
 """Raw reading of a table file: bytes -> [(Excel row number, [cells])]. Knows encodings (UTF-8, UTF-8 with BOM,
-UTF-16, Windows-1250, ISO-8859-2), separators, XLSX sheets; refuses with DataFileError what is not a table.
-Nothing here knows what the columns mean (that is dashboard.dataset)."""
+UTF-16, Windows-1250, ISO-8859-2, repairs mojibake), separators, XLSX (merged cells, formulas without results,
+hidden rows/columns, '0000000' number formats) and ODS sheets; refuses with DataFileError what is not a table
+(PDF, HTML, .xls, .xlsb, Word …). Nothing here knows what the columns mean (that is dashboard.dataset).
+    read_rows(path, sheet=None) -> ([(row number, [cells])], info: encoding, delimiter, sheet, notes, …)"""
 from __future__ import annotations
 
 import csv
