@@ -139,7 +139,8 @@ def chips_for(atlas: Any, state: FilterState) -> list[tuple[str, str]]:
         chips.append(("years:", t("year_unknown", lang)))
     elif state.years is not None:
         lo, hi = state.years
-        chips.append(("years:", f"{t('chip_years', lang)} {lo}–{hi}" if lo != hi else f"{t('chip_years', lang)} {lo}"))
+        span = f"{lo}–{hi}" if lo != hi else f"{lo}"
+        chips.append(("years:", f"{t('chip_years', lang)} {span}"))
     if not state.include_unknown_year and state.years != UNKNOWN_ONLY:
         chips.append(("unknown:", t("chip_no_unknown", lang)))
     if state.selected:
@@ -165,10 +166,26 @@ def controls_for(atlas: Any, state: FilterState) -> dict[str, Any]:
     }
 
 
+NOTICE_FIELDS = {  # FilterState notice prefix -> the i18n key of the control it concerns
+    "projects": "projects", "match": "match", "voivodeships": "voivodeships", "years": "join_years",
+    "include_unknown_year": "include_unknown", "selected": "chip_selected", "metric": "metric",
+    "lang": "lang_toggle_label", "town": "town_search",
+}
+
+
 def notice_text(state: FilterState) -> str | None:
+    """The visible notice for a tampered/invalid address: which controls fell back to their default, localised.
+    (The technical detail of each notice is in FilterState.notices, e.g. for logs.)"""
     if not state.notices:
         return None
-    return t("notice_invalid", state.lang, details="; ".join(state.notices[:6]))
+    names: list[str] = []
+    for notice in state.notices:
+        field = notice.split(":", 1)[0].strip()
+        key = NOTICE_FIELDS.get(field)
+        label = t(key, state.lang) if key else t("notice_unknown_param", state.lang)
+        if label not in names:
+            names.append(label)
+    return t("notice_invalid", state.lang, details=", ".join(names))
 
 
 # --- registration ------------------------------------------------------------------------------------------
@@ -220,8 +237,9 @@ def register(app: dash.Dash, atlas: Any, urls: Any) -> None:
             new = next_state(old, trig, value, known_projects)
         elif trig == "years":
             v = value if isinstance(value, list) and len(value) == 2 else None
-            if v is not None and all(isinstance(x, (int, float)) for x in v) and [int(v[0]), int(v[1])] == [year_lo, year_hi]:
-                v = None
+            numeric = v is not None and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in v)
+            if numeric and [int(v[0]), int(v[1])] == [year_lo, year_hi]:
+                v = None  # the full slider = no year filter
             elif v is not None:
                 try:
                     v = [int(v[0]), int(v[1])]
@@ -313,7 +331,8 @@ def register(app: dash.Dash, atlas: Any, urls: Any) -> None:
     )
     def town_options(search, value):
         options = query.search_towns(atlas, search if isinstance(search, str) else None)
-        if isinstance(value, str) and value in query.derived(atlas).gmina_pos and all(o["value"] != value for o in options):
+        known = isinstance(value, str) and value in query.derived(atlas).gmina_pos
+        if known and all(o["value"] != value for o in options):
             options.append(town_option(atlas, value))
         return options if options or search else no_update
 
@@ -328,9 +347,10 @@ def register(app: dash.Dash, atlas: Any, urls: Any) -> None:
     )
     def lang_texts(lang):
         lang = lang if lang in ("pl", "en") else "pl"
-        return (*[t(k, lang) for k in layout.I18N_KEYS], layout.project_options(atlas, lang), layout.match_options(lang),
-                layout.metric_options(lang), layout.unknown_options(lang), t("projects_placeholder", lang),
-                t("voivodeships_placeholder", lang), t("town_placeholder", lang), layout.strip(atlas, lang),
+        return (*[t(k, lang) for k in layout.I18N_KEYS], layout.project_options(atlas, lang),
+                layout.match_options(lang), layout.metric_options(lang), layout.unknown_options(lang),
+                t("projects_placeholder", lang), t("voivodeships_placeholder", lang), t("town_placeholder", lang),
+                layout.strip(atlas, lang),
                 layout.coverage_note(atlas, lang), layout.table_columns(lang))
 
 

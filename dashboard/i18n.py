@@ -107,9 +107,10 @@ TEXT: dict[str, dict[str, str]] = {
     "no": {"pl": "nie", "en": "no"},
     "export": {"pl": "Eksport", "en": "Export"},
     "notice_invalid": {
-        "pl": "Adres zawierał nieprawidłowe parametry – pokazano widok domyślny dla nich: {details}",
-        "en": "The address had invalid parameters – the default view is shown for them: {details}",
+        "pl": "Adres strony zawierał nieprawidłowe wartości – dla tych ustawień pokazano widok domyślny: {details}.",
+        "en": "The page address had invalid values – the default view is shown for: {details}.",
     },
+    "notice_unknown_param": {"pl": "nieznane parametry", "en": "unknown parameters"},
     "legend_other": {"pl": "pozostałe gminy", "en": "other gminy"},
     "legend_title_projects": {"pl": "Liczba projektów<br>(liczba gmin)", "en": "Projects<br>(number of gminy)"},
     "legend_title_membership": {"pl": "Członkostwo / udział<br>(liczba gmin)", "en": "Membership<br>(number of gminy)"},

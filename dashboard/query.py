@@ -300,7 +300,12 @@ def search_towns(atlas: Any, text: str | None, limit: int = 10) -> list[dict[str
             kind = {"1": "gm. miejska", "2": "gm. wiejska", "3": "gm. miejsko-wiejska"}.get(terc[-1], "gmina")
             hits.append(((1, pos != 0, len(folded)), f"{name} ({kind}, {voiv})", terc))
     hits.sort(key=lambda h: (h[0], h[1]))
-    return [{"label": label, "value": terc, "search": f"{label} {fold(label)} {key}"} for _, label, terc in hits[:limit]]
+    return [{"label": label, "value": terc, "search": f"{label} {fold(label)} {key}"}
+            for _, label, terc in hits[:limit]]
+
+
+def _project_label(projects: pd.DataFrame, pid: str, column: str) -> str:
+    return str(projects.at[pid, column]) if pid in projects.index else str(pid)
 
 
 def gmina_details(atlas: Any, terc: str) -> dict[str, Any] | None:
@@ -326,8 +331,8 @@ def gmina_details(atlas: Any, terc: str) -> dict[str, Any] | None:
             "projects": [
                 {
                     "id": r["project_id"],
-                    "label_pl": projects.at[r["project_id"], "label_pl"] if r["project_id"] in projects.index else r["project_id"],
-                    "label_en": projects.at[r["project_id"], "label_en"] if r["project_id"] in projects.index else r["project_id"],
+                    "label_pl": _project_label(projects, r["project_id"], "label_pl"),
+                    "label_en": _project_label(projects, r["project_id"], "label_en"),
                     "role": r.get("role", "") or "",
                     "source": r.get("source", "") or "",
                 }

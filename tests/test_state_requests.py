@@ -115,3 +115,11 @@ def test_controls_show_the_state(mini_atlas):
     assert c["years"] == [1990, 2019]  # clipped to the slider's known range
     assert c["unknown-year"] == []
     assert callbacks.controls_for(mini_atlas, FilterState(years=UNKNOWN_ONLY))["years"] == [1990, 2019]
+
+
+def test_the_notice_names_the_controls_in_the_users_language():
+    s = FilterState.from_query("woj=99&years=abc&zzz=1&lang=en")
+    assert callbacks.notice_text(s) == ("The page address had invalid values – the default view is shown for: "
+                                        "unknown parameters, Voivodeships, Join year.")
+    assert "Województwa" in callbacks.notice_text(FilterState.from_query("woj=99"))
+    assert callbacks.notice_text(FilterState()) is None
