@@ -15,7 +15,9 @@ from dashboard import join as jn
 _n = itertools.count()
 PIECES = ["Bolesławiec", "Nowy Targ", "powiat", "gmina", "(", ")", "m. st.", "Wlkp.", "-", "–", ".", ",", ";", '"',
           "0201011", "201011", "20101", "1211", "02", "dolnośląskie", "WOJ.", "2019", "2019.0", "ok.", "?", " ", "\u00a0",
-          "Łódź", "ąęśćżźńół", "#N/A", "1e5", "51,26", "15.56", "NaN", "None", "\t", "x" * 300]
+          "Łódź", "ąęśćżźńół", "#N/A", "1e5", "51,26", "15.56", "NaN", "None", "\t", "x" * 300,
+          "DOLNOŚLĄSKIE", "woj. lubuskie", "#N/D!", '="0201011"', "Boles?awiec", "BolesĹ‚awiec", "\r", "\n",
+          "52°13'47\"N", "kuj.-pom.", "Gmina ", "*", "1)", "\u00ad", "43721", "1,46E+06", "Razem"]
 cell = st.lists(st.sampled_from(PIECES), max_size=4).map("".join) | st.text(max_size=12)
 row = st.tuples(cell, cell, cell, cell, cell, cell)
 
