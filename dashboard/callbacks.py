@@ -255,6 +255,8 @@ def register(app: dash.Dash, atlas: Any, urls: Any) -> None:
         if (search or "") == search_out:
             search_out = no_update
         controls = controls_for(atlas, new)
+        if trig not in (None, "url"):
+            notice = None  # the user has moved on: the notice about the address goes away
         hidden = no_update if notice is no_update else (notice is None)
         town_options = [town_option(atlas, new.focus)] if new.focus and trig != "town" else no_update
         return (new.to_dict(), search_out, notice, hidden, *[controls[c] for c in CONTROL_IDS], town_options)
