@@ -87,10 +87,11 @@ def strip(atlas: Any, lang: str) -> list:
         row = summary.loc[key]
         label = row["label_pl"] if lang == "pl" else row["label_en"]
         source = f"{t('source', lang)}: {row['source']}"
+        shown = format_figure(float(row["value"]), str(row["unit"]), lang)
         cards.append(html.Div([
-            html.Div(format_figure(float(row["value"]), str(row["unit"]), lang), className="figure-value"),
+            html.Div(shown, className="figure-value"),
             html.Div(label, className="figure-label"),
-        ], className="figure-card", title=source, tabIndex="0", **{"aria-label": f"{label}: {row['value']}. {source}"}))
+        ], className="figure-card", title=source, tabIndex="0", **{"aria-label": f"{label}: {shown}. {source}"}))
     cov = query.coverage(atlas)
     data_cards = [
         html.Div([
