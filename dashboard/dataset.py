@@ -244,6 +244,15 @@ def read_table(path, kind: str, sheet: str | None = None) -> Table:
     return table
 
 
+def column_letter(index: int) -> str:
+    """1 -> 'A', 27 -> 'AA': the column as Excel names it (CSV files are opened in Excel too)."""
+    out = ""
+    while index:
+        index, r = divmod(index - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
 _IDENTIFYING = {"name", "voivodeship", "teryt", "jst_kind", "powiat", "project_id", "id", "name_pl"}
 
 
@@ -251,10 +260,8 @@ def _records(kind, file, data_rows, headers: dict[int, str], mapping: dict[int, 
              problems: list[Problem]) -> tuple[list[dict], list[int]]:
     """Data rows -> records of the mapped columns, skipping (and counting/noting) empty rows, repeated headers,
     totals rows and voivodeship section rows; noting what Excel hid or merged and what the reader had to repair."""
-    from openpyxl.utils import get_column_letter
-
     def note(row, ci, value, message, fix, blocking=False, is_note=True):
-        col = headers.get(ci) or (get_column_letter(ci + 1) if ci is not None else None)
+        col = headers.get(ci) or (column_letter(ci + 1) if ci is not None else None)
         problems.append(Problem(file, row, col, None if value is None else _cell_text(value), message, fix,
                                 blocking=blocking, note=is_note and not blocking))
 
@@ -307,14 +314,14 @@ def _records(kind, file, data_rows, headers: dict[int, str], mapping: dict[int, 
             vals = {c: (v if c == "name" else None) for c, v in vals.items()}   # shifted values: not read
         for ci, t in texts.items():
             if ci not in mapping and not headers.get(ci) and not (extra and info.get("delimiter")):
-                cell = f"{get_column_letter(ci + 1)}{rownum}"
+                cell = f"{column_letter(ci + 1)}{rownum}"
                 note(rownum, None, t, f"cell {cell} has a value in a column with no header; it is ignored",
                      "give the column a header (see data/README.md) or delete the value")
         if rownum in hidden:
             note(rownum, None, None, "this row is hidden in Excel; it is read like any other row",
                  "delete the row if it should not be in the register")
         for ci, canon in mapping.items():
-            cell = f"{get_column_letter(ci + 1)}{rownum}"
+            cell = f"{column_letter(ci + 1)}{rownum}"
             if (rownum, ci) in formulas:
                 note(rownum, ci, formulas[(rownum, ci)], f"cell {cell} holds a formula whose result was not saved "
                      "in the file", "open the file in Excel or LibreOffice and save it again (that stores the "
