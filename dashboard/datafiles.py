@@ -3,7 +3,7 @@
 ATLAS_MEMBERS / ATLAS_PARTICIPATION / ATLAS_PROJECTS   one file each (CSV or XLSX; `rejestr.xlsx#Arkusz1` picks a
                                                        sheet). Wins over ATLAS_DATA_DIR.
 ATLAS_DATA_DIR        a folder holding the office's files, found by name (case and diacritics ignored, any of
-                      .csv .xlsx .xlsm .ods .txt .tsv):
+                      .csv .xlsx .xlsm .ods .xls .txt .tsv):
                           members        members, członkowie, czlonkowie
                           participation  participation, udział, udzial, uczestnictwo
                           projects       projects, projekty
@@ -28,7 +28,7 @@ FILE_ENV = {"members": "ATLAS_MEMBERS", "participation": "ATLAS_PARTICIPATION", 
 DIR_ENV = "ATLAS_DATA_DIR"
 STEMS = {"members": ("members", "czlonkowie"), "participation": ("participation", "udzial", "uczestnictwo"),
          "projects": ("projects", "projekty")}
-EXTENSIONS = (".csv", ".xlsx", ".xlsm", ".ods", ".txt", ".tsv")
+EXTENSIONS = (".csv", ".xlsx", ".xlsm", ".ods", ".xls", ".txt", ".tsv")   # .xls: often HTML
 
 
 @dataclass(frozen=True)

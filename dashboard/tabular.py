@@ -1,7 +1,7 @@
 """Raw reading of a table file: bytes -> [(Excel row number, [cells])]. Knows encodings (UTF-8, UTF-8 with BOM,
 UTF-16, Windows-1250, ISO-8859-2, repairs mojibake), separators, XLSX (merged cells, formulas without results,
 hidden rows/columns, '0000000' number formats) and ODS sheets; refuses with DataFileError what is not a table
-(PDF, HTML, .xls, .xlsb, Word …). Nothing here knows what the columns mean (that is dashboard.dataset).
+(PDF, .xls, .xlsb, Word …); an HTML table named .xls is read. Nothing here knows what the columns mean (that is dashboard.dataset).
     read_rows(path, sheet=None) -> ([(row number, [cells])], info: encoding, delimiter, sheet, notes, …)"""
 from __future__ import annotations
 
@@ -153,6 +153,8 @@ def read_rows(path, sheet: str | None = None) -> tuple[list[tuple[int, list]], d
         return _read_ods(p, data, sheet)
     if data[:4] == b"PK\x03\x04":
         return _read_xlsx(p, data, sheet)
+    if re.search(rb"<table\b", data[:200_000], re.IGNORECASE) and re.match(rb"\s*(\xef\xbb\xbf)?\s*<", data):
+        return _read_html(path, data)
     _refuse_documents(path, data)
     if sheet:
         raise DataFileError(path, f"a sheet name ('{sheet}') was given but the file is not XLSX",
@@ -376,3 +378,66 @@ def _ods_value(cell):
     paras = ["".join(p.itertext()) for p in cell.findall(_ods("text", "p"))]
     text = _clean("\n".join(paras)) if paras else ""
     return text or None
+
+
+def _read_html(path, data: bytes):
+    """An HTML table saved with an .xls/.xlsx name (how many web systems 'export to Excel'): the largest <table>,
+    one row per <tr>, a cell per <td>/<th> (colspan keeps the columns aligned; rowspan is not filled)."""
+    from html.parser import HTMLParser
+
+    class Tables(HTMLParser):
+        def __init__(self):
+            super().__init__(convert_charrefs=True)
+            self.tables, self.stack, self.row, self.cell, self.span = [], [], None, None, 1
+
+        def close_cell(self):
+            if self.cell is not None and self.row is not None:
+                self.row += [_clean(re.sub(r"[ \t\r\n]+", " ", "".join(self.cell)))] + [None] * (self.span - 1)
+            self.cell = None
+
+        def close_row(self):
+            self.close_cell()
+            if self.row is not None and self.stack:
+                self.stack[-1].append(self.row)
+            self.row = None
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "table":
+                self.stack.append([])
+            elif tag == "tr":
+                self.close_row()
+                self.row = []
+            elif tag in ("td", "th"):
+                self.close_cell()
+                if self.row is None:
+                    self.row = []
+                self.cell, span = [], dict(attrs).get("colspan") or "1"
+                self.span = min(int(span), 50) if span.isdigit() else 1
+            elif tag == "br" and self.cell is not None:
+                self.cell.append("\n")
+
+        def handle_endtag(self, tag):
+            if tag in ("td", "th"):
+                self.close_cell()
+            elif tag == "tr":
+                self.close_row()
+            elif tag == "table" and self.stack:
+                self.close_row()
+                self.tables.append(self.stack.pop())
+
+        def handle_data(self, d):
+            if self.cell is not None:
+                self.cell.append(d)
+
+    text, enc = _decode(data, path)
+    parser = Tables()
+    parser.feed(text)
+    parser.close()
+    table = max(parser.tables, key=len, default=[])
+    if not table:
+        raise DataFileError(path, "not a table: an HTML page without table rows",
+                            "open it in Excel or LibreOffice and save it as .xlsx or 'CSV UTF-8'")
+    notes = [{"row": None, "message": f"read from an HTML table ({enc}) — a web page saved with a spreadsheet name; "
+                                      "cells merged across rows (rowspan) are not filled",
+              "fix": "open it in Excel or LibreOffice and save it as .xlsx to be sure it reads as you see it"}]
+    return list(enumerate(table, 1)), {"encoding": f"html/{enc}", "delimiter": "", "notes": notes}

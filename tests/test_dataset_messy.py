@@ -92,8 +92,8 @@ def test_year_that_is_an_excel_date_serial(tmp_path):
 
 # ------------------------------------------------------------------------------------------------ not tables
 @pytest.mark.parametrize("content,needle", [
-    ("\ufeff<!DOCTYPE html><html><table><tr><td>Miasto</td></tr></table></html>".encode(), "HTML"),
-    (b"<html><body><table><tr><td>Miasto</td></tr></table></body></html>", "HTML"),
+    ("\ufeff<!DOCTYPE html><html><body><p>Brak danych</p></body></html>".encode(), "HTML"),
+    (b"<html><body><table></table></body></html>", "HTML"),
     (b"%PDF-1.7\n%\xe2\xe3\n", "PDF"),
     (b"\xef\xbb\xbf", "empty"),
     (b"\xef\xbb\xbf \r\n\r\n", "empty"),
@@ -319,3 +319,17 @@ def test_sheet_name_loosely_and_a_csv_of_separators_only(tmp_path):
     with pytest.raises(DataFileError) as e:
         ds.read_members(csv_file(tmp_path, ";;;\r\n;;;\r\n"))
     assert "empty" in e.value.reason and "xlsx" not in e.value.fix
+
+
+def test_html_table_saved_as_xls_is_read(tmp_path):
+    html = ('<html><head><meta charset="windows-1250"></head><body><h1>Rejestr</h1><table border=1>'
+            '<tr><th colspan="2">Rejestr członków</th></tr>'
+            '<tr><th>Lp.</th><th>Miasto</th><th>Województwo</th><th>TERYT</th>'
+            '<tr><td>1<td>Bolesławiec<td>dolnośląskie<td>0201011'
+            '<tr><td>2</td><td>Nowy&nbsp;Targ</td><td>ma&#322;opolskie</td><td></td></tr></table></body></html>')
+    p = tmp_path / "eksport.xls"
+    p.write_bytes(html.encode("cp1250"))
+    t = ds.read_members(p)
+    assert t.header_row == 2 and t.frame["name"].tolist() == ["Bolesławiec", "Nowy Targ"]
+    assert t.frame["woj"].tolist() == ["02", "12"] and t.frame["teryt_codes"].iloc[0] == ("0201011",)
+    assert any("HTML table" in p.message and p.note for p in t.problems)
