@@ -131,3 +131,11 @@ def test_no_options_checks_what_the_app_uses(tmp_path):
     (d / "members.csv").write_bytes(b"")
     p = env_cli()
     assert p.returncode == 2 and "members.csv" in p.stderr and "empty" in p.stderr and "ATLAS_DATA_DIR" in p.stderr
+
+
+def test_human_report_separates_notes_from_problems(tmp_path, capsys):
+    p = tmp_path / "m.csv"
+    p.write_text("Miasto;Rok\nDOLNOŚLĄSKIE;\nBolesławiec;1991\nRazem: 1;\n", encoding="utf-8")
+    assert check_data.main(["--members", str(p)]) == 0          # notes alone do not need attention
+    out = capsys.readouterr().out
+    assert "Notes (" in out and "row 2" in out and "section heading" in out and "File problems" not in out
