@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-import pandas as pd
-
 from .dataset import Problem
 from .gazetteer import Candidate
 
@@ -80,9 +78,6 @@ class JoinReport:
     def ok(self) -> bool:
         """Every row matched and no file-level problem that blocks (notes such as a skipped totals row don't)."""
         return not self.needs_attention and not any(p.blocking for p in self.file_problems)
-
-    def to_frame(self) -> pd.DataFrame:
-        return pd.DataFrame([{**r.to_dict(), "table": r.table} for r in self.rows])
 
     def to_json_dict(self) -> dict:
         return {"summary": self.summary(), "files": self.files, "origins": self.origins, "tables": self.tables,
