@@ -15,6 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
+MAX_FILE_BYTES = 50_000_000        # the shipped register is 30 KB; 10,000 rows of CSV are ~0.5 MB
+MAX_UNZIPPED_BYTES = 300_000_000   # XLSX is a ZIP: refuse what would unpack to more than this
+
 
 class DataFileError(Exception):
     """The file cannot be read as a table at all (bad encoding, not a table, required column missing)."""
@@ -145,6 +148,9 @@ def read_rows(path, sheet: str | None = None) -> tuple[list[tuple[int, list]], d
         raise DataFileError(path, "file not found", "check the path")
     if p.is_dir():
         raise DataFileError(path, "not a table: this is a folder", "give a CSV or XLSX file")
+    if p.stat().st_size > MAX_FILE_BYTES:
+        raise DataFileError(path, f"the file is too large ({p.stat().st_size / 1e6:.0f} MB; a register is well under "
+                                  f"{MAX_FILE_BYTES / 1e6:.0f} MB)", "check that this is the right file")
     data = p.read_bytes()
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise DataFileError(path, "not a table this program reads: old Excel .xls format (or a password-protected "
@@ -208,9 +214,13 @@ def _read_xlsx(p: Path, data: bytes, sheet: str | None):
     import openpyxl
 
     try:
-        names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+        infos = zipfile.ZipFile(io.BytesIO(data)).infolist()
     except zipfile.BadZipFile:
-        names = []
+        infos = []
+    names = [i.filename for i in infos]
+    if sum(i.file_size for i in infos) > MAX_UNZIPPED_BYTES:   # a zip bomb, or not a register
+        raise DataFileError(p, f"the workbook unpacks to more than {MAX_UNZIPPED_BYTES / 1e6:.0f} MB",
+                            "check that this is the right file; save only the register's sheet")
     other = ("a Word document (.docx)" if any(n.startswith("word/") for n in names) else
              "an Excel binary workbook (.xlsb)" if "xl/workbook.bin" in names else
              "a PowerPoint file" if any(n.startswith("ppt/") for n in names) else None)

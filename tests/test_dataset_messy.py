@@ -333,3 +333,19 @@ def test_html_table_saved_as_xls_is_read(tmp_path):
     assert t.header_row == 2 and t.frame["name"].tolist() == ["Bolesławiec", "Nowy Targ"]
     assert t.frame["woj"].tolist() == ["02", "12"] and t.frame["teryt_codes"].iloc[0] == ("0201011",)
     assert any("HTML table" in p.message and p.note for p in t.problems)
+
+
+def test_oversized_files_and_zip_bombs_are_refused(tmp_path, monkeypatch):
+    from dashboard import tabular
+
+    p = tmp_path / "r.xlsx"
+    with zipfile.ZipFile(p, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/worksheets/sheet1.xml", b"\0" * 2_000_000)
+    monkeypatch.setattr(tabular, "MAX_UNZIPPED_BYTES", 1_000_000)
+    with pytest.raises(DataFileError) as e:
+        ds.read_members(p)
+    assert "unpacks to more than" in e.value.reason
+    monkeypatch.setattr(tabular, "MAX_FILE_BYTES", 1000)
+    with pytest.raises(DataFileError) as e:
+        ds.read_members(csv_file(tmp_path, "Miasto\n" + "Kraków\n" * 500))
+    assert "too large" in e.value.reason
