@@ -11,6 +11,7 @@ import argparse
 import json
 import re
 import sys
+from pathlib import Path
 
 from . import dataset
 from .datafiles import DataFile, data_files, with_origin
@@ -76,7 +77,8 @@ def format_human(report: JoinReport) -> str:
         for r in attention:
             proj = f" [{r.project_id}]" if r.project_id else ""
             lines.append(f"  {r.table} row {r.row}{proj}: {r.name!r}" +
-                         (f" ({r.voivodeship})" if r.voivodeship else "") + f" — {r.status.upper()}")
+                         (f" ({r.voivodeship})" if r.voivodeship else "") + f" — {r.status.upper()}"
+                         f"   [{Path(r.file).name}]")
             if r.status == "invalid" and r.problems:   # the problems say what; the reason only adds the identity
                 m = re.search(r"\(identified as (.*)\)$", r.reason)
                 if m:
