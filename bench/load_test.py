@@ -174,9 +174,29 @@ def fetch(port: int, method: str, path: str, body: bytes | None = None, timeout:
         hdrs.update(headers or {})
         conn.request(method, path, body=body, headers=hdrs)
         response = conn.getresponse()
-        return response.status, response.read(), response.getheader("X-Atlas-Cache") == "hit"
+        data = response.read()   # compressed like a browser gets it, and decoded like a browser does
+        return response.status, _decoded(data, response.getheader("Content-Encoding")), \
+            response.getheader("X-Atlas-Cache") == "hit"
     finally:
         conn.close()
+
+
+def _decoded(data: bytes, encoding: str | None) -> bytes:
+    if not encoding or not data:
+        return data
+    if encoding == "br":
+        import brotli
+
+        return brotli.decompress(data)
+    if encoding == "gzip":
+        import gzip
+
+        return gzip.decompress(data)
+    if encoding == "deflate":
+        import zlib
+
+        return zlib.decompress(data)
+    raise ValueError(f"unexpected Content-Encoding {encoding!r}")
 
 
 def timed(rec: Recorder, kind: str, port: int, method: str, path: str, body: bytes | None = None,
