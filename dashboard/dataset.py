@@ -274,16 +274,16 @@ def _records(kind, file, data_rows, headers: dict[int, str], mapping: dict[int, 
              "unhide it and check its values, or delete it if it should not be used")
     width = max(headers, default=-1) + 1
     name_ci = next((ci for ci, c in mapping.items() if c == "name"), None)
-    records, skipped, section, section_rows = [], [], None, []
+    records, skipped = [], []
+    current: dict[str, list] = {}   # column -> [heading row, text, value, rows it filled] of the latest heading
+    headings: list[list] = []
     for rownum, cells in data_rows:
         texts = {ci: _cell_text(c) for ci, c in enumerate(cells) if _cell_text(c)}
-        if len(texts) == 1 and kind != "projects":
-            (ci, text), = texts.items()
-            code = voivodeship_heading(text) if ci not in mapping or ci == name_ci else None
-            if code:  # 'DOLNOŚLĄSKIE' above its cities: a section heading of a register grouped by voivodeship
-                section = code
-                section_rows.append([rownum, text, code, []])
-                continue
+        heading = _heading(kind, texts, mapping, name_ci)
+        if heading:  # 'DOLNOŚLĄSKIE' above its cities; a project's name above its participants
+            current[heading[0]] = [rownum, next(iter(texts.values())), heading[1], []]
+            headings.append([heading[0], *current[heading[0]]])
+            continue
         vals = {canon: (cells[ci] if ci < len(cells) else None) for ci, canon in mapping.items()}
         if not texts or all(_cell_text(vals[c]) == "" and (rownum, ci) not in formulas for ci, c in mapping.items()):
             skipped.append(rownum)  # empty, or only unrecognised columns filled (e.g. a pre-numbered 'Lp.')
@@ -332,15 +332,35 @@ def _records(kind, file, data_rows, headers: dict[int, str], mapping: dict[int, 
                      "fix the formula (or type the value) and export again", blocking=canon in _IDENTIFYING,
                      is_note=False)
                 vals[canon] = None
-        if section and not _cell_text(vals.get("voivodeship")):
-            vals["voivodeship"] = VOIVODESHIPS[section]
-            section_rows[-1][3].append(rownum)
+        for canon, h in current.items():
+            if not _cell_text(vals.get(canon)):
+                vals[canon] = h[2]
+                h[3].append(rownum)
         records.append({"row": rownum, **vals})
-    for rownum, text, code, under in section_rows:
-        span = f"rows {under[0]}–{under[-1]}" if len(under) > 1 else f"row {under[0]}" if under else "no rows"
-        note(rownum, None, text, f"a section heading: {span} below it without a voivodeship are read as "
-             f"{VOIVODESHIPS[code]}", "nothing, if that is what the heading means; or add a voivodeship column")
+    for canon, rownum, text, value, under in headings:
+        what = "a voivodeship" if canon == "voivodeship" else "a project"
+        if under:
+            span = f"rows {under[0]}–{under[-1]}" if len(under) > 1 else f"row {under[0]}"
+            note(rownum, None, text, f"a section heading: {span} below it without {what} are read as '{value}'",
+                 f"nothing, if that is what the heading means; or fill in {what} in every row")
+        else:   # nothing below needed it: a row that lost its other values?
+            note(rownum, None, text, f"a row with only {what} ('{text}') and nothing below it that needs it; skipped",
+                 "fill in the rest of the row, or delete it", blocking=canon == "project_id")
     return records, skipped
+
+
+def _heading(kind: str, texts: dict[int, str], mapping: dict[int, str], name_ci) -> tuple[str, str] | None:
+    """A row holding one value that heads the rows below: a voivodeship name (in the name column or an unnamed
+    one) in members/participation; a project (in the project column) in participation. -> (column, value)."""
+    if len(texts) != 1 or kind == "projects":
+        return None
+    (ci, text), = texts.items()
+    code = voivodeship_heading(text) if ci not in mapping or ci == name_ci else None
+    if code:
+        return "voivodeship", VOIVODESHIPS[code]
+    if kind == "participation" and mapping.get(ci) == "project_id":
+        return "project_id", text
+    return None
 
 
 def _col(table: Table, canon: str) -> str:

@@ -349,3 +349,12 @@ def test_oversized_files_and_zip_bombs_are_refused(tmp_path, monkeypatch):
     with pytest.raises(DataFileError) as e:
         ds.read_members(csv_file(tmp_path, "Miasto\n" + "Kraków\n" * 500))
     assert "too large" in e.value.reason
+
+
+def test_participation_grouped_by_project(tmp_path):
+    t = ds.read_participation(csv_file(tmp_path, "Projekt;Miasto;Woj.\nP1;;\n;Żary;lubuskie\n;Kielce;26\n"
+                                                 "P4;Radom;14\nP9;;\n"))
+    assert t.frame["project_id"].tolist() == ["P1", "P1", "P4"] and t.frame["row"].tolist() == [3, 4, 5]
+    by_row = {p.row: p for p in t.problems}
+    assert "rows 3–4" in by_row[2].message and by_row[2].note
+    assert "nothing below" in by_row[6].message and by_row[6].blocking     # a project with no participant
