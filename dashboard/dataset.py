@@ -298,40 +298,12 @@ def _records(kind, file, data_rows, headers: dict[int, str], mapping: dict[int, 
             note(rownum, None, " ".join(tx), "a totals/footer row, not a city; skipped",
                  "delete the row if it is not needed")
             continue
-        if info.get("delimiter") and any("\n" in t and info["delimiter"] in t for t in texts.values()):
-            note(rownum, None, next(t for t in texts.values() if "\n" in t)[:80],
-                 'a quote (") opened in this row is not closed, so the following lines were read into one cell',
-                 'close the quote or remove it, then save again', blocking=True)
-        extra = {ci: t for ci, t in texts.items() if ci >= width}
-        if extra and info.get("delimiter"):  # CSV: the separator inside an unquoted value shifted the columns
-            d = info["delimiter"]
-            note(rownum, None, d.join(_cell_text(c) for c in cells),
-                 f"this row has {len(cells)} cells but the header has {width}: a value containing the separator "
-                 f"{d!r} was not quoted (a decimal comma such as 52,2297 in a comma-separated file, or a name with "
-                 "a comma), so the columns of this row are shifted",
-                 "put such values in quotes, or save the file with ';' as the separator (Excel: 'CSV (rozdzielany "
-                 "średnikami)')", blocking=True)
+        if _shape_problems(rownum, cells, texts, headers, mapping, info.get("delimiter", ""), width, note):
             vals = {c: (v if c == "name" else None) for c, v in vals.items()}   # shifted values: not read
-        for ci, t in texts.items():
-            if ci not in mapping and not headers.get(ci) and not (extra and info.get("delimiter")):
-                cell = f"{column_letter(ci + 1)}{rownum}"
-                note(rownum, None, t, f"cell {cell} has a value in a column with no header; it is ignored",
-                     "give the column a header (see data/README.md) or delete the value")
         if rownum in hidden:
             note(rownum, None, None, "this row is hidden in Excel; it is read like any other row",
                  "delete the row if it should not be in the register")
-        for ci, canon in mapping.items():
-            cell = f"{column_letter(ci + 1)}{rownum}"
-            if (rownum, ci) in formulas:
-                note(rownum, ci, formulas[(rownum, ci)], f"cell {cell} holds a formula whose result was not saved "
-                     "in the file", "open the file in Excel or LibreOffice and save it again (that stores the "
-                     "results), or paste the values (Wklej specjalnie → Wartości)", blocking=canon in _IDENTIFYING,
-                     is_note=False)
-            elif is_excel_error(_cell_text(vals[canon])):
-                note(rownum, ci, vals[canon], f"cell {cell} shows an Excel error: the formula that fills it failed",
-                     "fix the formula (or type the value) and export again", blocking=canon in _IDENTIFYING,
-                     is_note=False)
-                vals[canon] = None
+        _formula_and_error_cells(rownum, vals, mapping, formulas, note)
         for canon, h in current.items():
             if not _cell_text(vals.get(canon)):
                 vals[canon] = h[2]
@@ -347,6 +319,45 @@ def _records(kind, file, data_rows, headers: dict[int, str], mapping: dict[int, 
             note(rownum, None, text, f"a row with only {what} ('{text}') and nothing below it that needs it; skipped",
                  "fill in the rest of the row, or delete it", blocking=canon == "project_id")
     return records, skipped
+
+
+def _shape_problems(rownum, cells, texts, headers, mapping, delim: str, width: int, note) -> bool:
+    """An unclosed quote; a CSV row longer than its header (its columns are shifted -> True); values in columns
+    without a header."""
+    if delim and any("\n" in t and delim in t for t in texts.values()):
+        note(rownum, None, next(t for t in texts.values() if "\n" in t)[:80],
+             'a quote (") opened in this row is not closed, so the following lines were read into one cell',
+             'close the quote or remove it, then save again', blocking=True)
+    shifted = bool(delim) and any(ci >= width for ci in texts)
+    if shifted:  # CSV: the separator inside an unquoted value shifted the columns
+        note(rownum, None, delim.join(_cell_text(c) for c in cells),
+             f"this row has {len(cells)} cells but the header has {width}: a value containing the separator "
+             f"{delim!r} was not quoted (a decimal comma such as 52,2297 in a comma-separated file, or a name with "
+             "a comma), so the columns of this row are shifted",
+             "put such values in quotes, or save the file with ';' as the separator (Excel: 'CSV (rozdzielany "
+             "średnikami)')", blocking=True)
+        return True
+    for ci, t in texts.items():
+        if ci not in mapping and not headers.get(ci):
+            note(rownum, None, t, f"cell {column_letter(ci + 1)}{rownum} has a value in a column with no header; "
+                 "it is ignored", "give the column a header (see data/README.md) or delete the value")
+    return False
+
+
+def _formula_and_error_cells(rownum, vals: dict, mapping, formulas, note) -> None:
+    """A formula whose result was not saved, an Excel error value: reported; the value is not used."""
+    for ci, canon in mapping.items():
+        cell = f"{column_letter(ci + 1)}{rownum}"
+        if (rownum, ci) in formulas:
+            note(rownum, ci, formulas[(rownum, ci)], f"cell {cell} holds a formula whose result was not saved "
+                 "in the file", "open the file in Excel or LibreOffice and save it again (that stores the "
+                 "results), or paste the values (Wklej specjalnie → Wartości)", blocking=canon in _IDENTIFYING,
+                 is_note=False)
+        elif is_excel_error(_cell_text(vals[canon])):
+            note(rownum, ci, vals[canon], f"cell {cell} shows an Excel error: the formula that fills it failed",
+                 "fix the formula (or type the value) and export again", blocking=canon in _IDENTIFYING,
+                 is_note=False)
+            vals[canon] = None
 
 
 def _heading(kind: str, texts: dict[int, str], mapping: dict[int, str], name_ci) -> tuple[str, str] | None:
