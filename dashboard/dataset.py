@@ -16,7 +16,8 @@ comma), then checked with a pandera schema (allowed values, ranges, code structu
 
 Layers: dashboard.tabular reads bytes into rows (encodings, separators, XLSX, ODS); dashboard.values parses single
 values (names, voivodeships, TERYT, years, coordinates); dashboard.headers finds the header row and maps PL/EN headers
-to canonical columns; this module turns the rows into the Table (skipping, noting, normalising) and validates it. The names other modules use are re-exported here.
+to canonical columns; this module turns the rows into the Table (skipping, noting, normalising) and validates it.
+The names other modules use are re-exported here.
 """
 from __future__ import annotations
 
