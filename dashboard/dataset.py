@@ -183,8 +183,8 @@ def _records(kind, file, data_rows, headers: dict[int, str], mapping: dict[int, 
             note(rownum, None, None, "the header repeated (files pasted together?); skipped", "delete the row")
             continue
         tx = list(texts.values())
-        if _FOOTER.match(fold(tx[0])) and len(tx) <= 3 and all(re.fullmatch(r"[\d\s.,:;%-]*", t) or _FOOTER.match(fold(t))
-                                                              for t in tx[1:]):
+        if _FOOTER.match(fold(tx[0])) and len(tx) <= 3 and \
+                all(re.fullmatch(r"[\d\s.,:;%-]*", t) or _FOOTER.match(fold(t)) for t in tx[1:]):
             note(rownum, None, " ".join(tx), "a totals/footer row, not a city; skipped",
                  "delete the row if it is not needed")
             continue

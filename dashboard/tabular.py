@@ -1,7 +1,8 @@
 """Raw reading of a table file: bytes -> [(Excel row number, [cells])]. Knows encodings (UTF-8, UTF-8 with BOM,
 UTF-16, Windows-1250, ISO-8859-2, repairs mojibake), separators, XLSX (merged cells, formulas without results,
 hidden rows/columns, '0000000' number formats) and ODS sheets; refuses with DataFileError what is not a table
-(PDF, .xls, .xlsb, Word …); an HTML table named .xls is read. Nothing here knows what the columns mean (that is dashboard.dataset).
+(PDF, .xls, .xlsb, Word …); an HTML table named .xls is read. Nothing here knows what the columns mean
+(that is dashboard.dataset).
     read_rows(path, sheet=None) -> ([(row number, [cells])], info: encoding, delimiter, sheet, notes, …)"""
 from __future__ import annotations
 
@@ -275,7 +276,8 @@ def _xlsx_value(cell):
     if isinstance(v, str):
         return _clean(v)
     fmt = cell.number_format or ""
-    if isinstance(v, (int, float)) and not isinstance(v, bool) and re.fullmatch(r"0{2,}", fmt) and float(v).is_integer():
+    number = isinstance(v, (int, float)) and not isinstance(v, bool)
+    if number and re.fullmatch(r"0{2,}", fmt) and float(v).is_integer():
         return f"{int(v):0{len(fmt)}d}"
     return v
 

@@ -40,8 +40,9 @@ def test_swapped_coordinates_do_not_block_a_row_identified_by_name(tmp_path):
     assert t.frame["lon"].isna().all()
 
 
-@pytest.mark.parametrize("raw,value", [("52°13'47\"N", 52.229722), ("52° 13′ 47″", 52.229722), ("21°0'44\"E", 21.012222),
-                                       ("52°13,5'", 52.225), ("52,2297", 52.2297), ("52.2297°", 52.2297)])
+@pytest.mark.parametrize("raw,value", [("52°13'47\"N", 52.229722), ("52° 13′ 47″", 52.229722),
+                                       ("21°0'44\"E", 21.012222), ("52°13,5'", 52.225), ("52,2297", 52.2297),
+                                       ("52.2297°", 52.2297)])
 def test_degrees_minutes_seconds(raw, value):
     got, err = ds.parse_coordinate(raw)
     assert err is None and got == pytest.approx(value, abs=1e-5)
@@ -128,7 +129,8 @@ def test_a_file_without_a_header_row_says_so(tmp_path):
 
 # ------------------------------------------------------------------------------------------------ encodings
 def test_mojibake_is_repaired_with_a_note(tmp_path):
-    garbled = "Miasto;Województwo\nBolesławiec;dolnośląskie\nŁódź;łódzkie\n".encode().decode("cp1250", "replace")
+    text = "Miasto;Województwo\nBolesławiec;dolnośląskie\nŁódź;łódzkie\n"
+    garbled = text.encode().decode("cp1250", "replace")
     t = ds.read_members(csv_file(tmp_path, garbled))
     assert t.frame["name"].tolist() == ["Bolesławiec", "Łódź"] and t.frame["woj"].tolist() == ["02", "10"]
     (note,) = t.problems
@@ -255,7 +257,8 @@ def _ods(path, rows, hidden_row=None):
         if v is None:
             return '<table:table-cell/>'
         if isinstance(v, (int, float)):
-            return f'<table:table-cell office:value-type="float" office:value="{v}"><text:p>{v}</text:p></table:table-cell>'
+            return (f'<table:table-cell office:value-type="float" office:value="{v}">'
+                    f'<text:p>{v}</text:p></table:table-cell>')
         if isinstance(v, str) and v.startswith("date:"):
             return f'<table:table-cell office:value-type="date" office:date-value="{v[5:]}"/>'
         return f'<table:table-cell office:value-type="string"><text:p>{v}</text:p></table:table-cell>'

@@ -52,7 +52,8 @@ def test_gmina_x_where_a_town_x_exists_is_not_picked(tmp_path, gaz):
     ("Kędzierzyn Koźle", "opolskie", "1603011"), ("Kędzierzyn - Koźle", "16", "1603011"),
     ("Gmina Miejska Kraków", "małopolskie", "1261011"), ("Miasto Kraków", "", "1261011"),
     ("Zabrze", "woj. śląskie", "2478011"), ("Bytom", "slaskie ", "2462011"), ("Tychy", "24.0", "2477011"),
-    ("Toruń", "kuj.-pom.", "0463011"), ("Płock", "Mazowsze", "1462011"), ("Wałbrzych", "02 DOLNOŚLĄSKIE", "0265011"),
+    ("Toruń", "kuj.-pom.", "0463011"), ("Płock", "Mazowsze", "1462011"),
+    ("Wałbrzych", "02 DOLNOŚLĄSKIE", "0265011"),
 ])
 def test_office_spellings(tmp_path, gaz, name, woj, expected):
     r = one(tmp_path, gaz, name, woj)
