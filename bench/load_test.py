@@ -20,7 +20,8 @@ Reported: requests/s, p50/p95/p99 latency (ms) overall and per kind, errors, cei
 without exports running, failed requests in the kill window, time until the worker was replaced.
 
 Environment knobs (defaults = the issue's scenario): LOAD_USERS=50 LOAD_SECONDS=60 LOAD_THINK_S=2
-LOAD_EXPORTS=2 LOAD_SATURATE_SECONDS=10 LOAD_SATURATE_CLIENTS=8 LOAD_PORT=8141 (ceiling: LOAD_PORT+1)
+LOAD_EXPORTS=2 LOAD_SATURATE_SECONDS=10 LOAD_SATURATE_CLIENTS=8 LOAD_PORT=8141 (ceiling: LOAD_PORT+1, the atlas
+without its answer cache: LOAD_PORT+2)
 ATLAS_WORKERS (passed to gunicorn).
 """
 from __future__ import annotations
@@ -29,10 +30,12 @@ import http.client
 import json
 import os
 import random
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -501,6 +504,8 @@ def run() -> dict:
     port = int(_env("LOAD_PORT", 8141))
     workers = int(os.environ["ATLAS_WORKERS"]) if os.environ.get("ATLAS_WORKERS") else None
     result: dict = {"loadavg_1min_before": round(os.getloadavg()[0], 2)}
+    # a fresh cache folder (callback answers, export jobs): no answers left over from an earlier run
+    os.environ["ATLAS_CACHE_DIR"] = tempfile.mkdtemp(prefix="atlas-load-")
 
     with Gunicorn("bench.ceiling_app:server", port + 1, workers=workers) as ceiling, \
             Gunicorn("app:server", port, workers=workers) as atlas:
@@ -515,6 +520,14 @@ def run() -> dict:
             ceiling.port, bare, atlas.port, scenario, rounds=rounds, window=2.0, clients=sat_clients)
         # the issue's target: filter callbacks >= 50% of the bare callback's rate (requests/s, same clients)
         result["filter_vs_ceiling"] = round(result["filter_saturated"]["rps"] / result["ceiling"]["rps"], 3)
+        # the same without the callback-answer cache (every request computed): the cold-cache worst case
+        with Gunicorn("app:server", port + 2, workers=workers, extra_env={"ATLAS_CACHE": "off"}) as cold:
+            cold_scenario = Scenario.discover(cold.base)
+            ceiling_again, result["filter_saturated_no_cache"] = interleaved_saturation(
+                ceiling.port, bare, cold.port, cold_scenario, rounds=max(1, rounds // 2), window=2.0,
+                clients=sat_clients)
+            result["filter_vs_ceiling_no_cache"] = round(
+                result["filter_saturated_no_cache"]["rps"] / ceiling_again["rps"], 3)
         ceiling.__exit__(None, None, None)   # the user scenario runs against the atlas alone
         result["load"] = users_run(atlas, scenario, users, seconds, think, exports,
                                    kill_at=seconds / 2,
@@ -522,6 +535,7 @@ def run() -> dict:
         result["workers_after"] = len(atlas.workers())
     # the machine may be shared: what else ran shows in the load average (2 cores here)
     result["loadavg_1min_after"] = round(os.getloadavg()[0], 2)
+    shutil.rmtree(os.environ.pop("ATLAS_CACHE_DIR"), ignore_errors=True)
     return result
 
 

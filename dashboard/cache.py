@@ -6,7 +6,9 @@ guard (dashboard/hardening.py) looks answers up here after validating the reques
 
 - REDIS_URL set (scale-out): flask-caching RedisCache — all web instances share one cache: a view computed on one
   machine is answered from the cache by all the others.
-- otherwise: flask-caching SimpleCache, one per worker process (bounded: ATLAS_CACHE_ITEMS entries, default 512).
+- otherwise: a diskcache in <cache>/callback-answers shared by the workers of this machine (bounded:
+  ATLAS_CACHE_MB, default 256 MB, least recently used out first). ATLAS_CACHE=memory keeps one flask-caching
+  SimpleCache per worker process instead (ATLAS_CACHE_ITEMS entries, default 512).
 - ATLAS_CACHE=off disables it.
 
 State itself never lives here — it lives in the URL and the browser. A cache outage only costs the computation.
@@ -28,10 +30,13 @@ _DEFAULT_ITEMS = 512
 
 
 def backend_name() -> str:
-    """"redis", "simple" or "off" — what get_cache() uses with the current environment."""
-    if os.environ.get("ATLAS_CACHE", "").strip().lower() in {"off", "0", "false", "no"}:
+    """"redis", "disk", "simple" or "off" — what get_cache() uses with the current environment."""
+    choice = os.environ.get("ATLAS_CACHE", "").strip().lower()
+    if choice in {"off", "0", "false", "no"}:
         return "off"
-    return "redis" if os.environ.get("REDIS_URL", "").strip() else "simple"
+    if os.environ.get("REDIS_URL", "").strip():
+        return "redis"
+    return "simple" if choice == "memory" else "disk"
 
 
 def _config() -> dict[str, Any]:
@@ -44,7 +49,31 @@ def _config() -> dict[str, Any]:
     if name == "simple":
         items = int(os.environ.get("ATLAS_CACHE_ITEMS", _DEFAULT_ITEMS))
         return {"CACHE_TYPE": "SimpleCache", "CACHE_THRESHOLD": items, "CACHE_DEFAULT_TIMEOUT": TIMEOUT_S}
+    if name == "disk":
+        return {"CACHE_TYPE": "disk", "CACHE_DIR": str(_disk_dir()),
+                "SIZE_LIMIT": int(os.environ.get("ATLAS_CACHE_MB", 256)) * 1024 * 1024}
     return {"CACHE_TYPE": "NullCache"}
+
+
+def _disk_dir() -> Path:
+    root = os.environ.get("ATLAS_CACHE_DIR") or str(Path(__file__).resolve().parent.parent / ".cache")
+    return Path(root) / "callback-answers"
+
+
+class _DiskBackend:
+    """diskcache (SQLite) shared by the processes of one machine; a busy database costs a miss, never a wait."""
+
+    def __init__(self, folder: str, size_limit: int):
+        import diskcache
+
+        self._cache = diskcache.Cache(folder, size_limit=size_limit, timeout=0.2,
+                                      eviction_policy="least-recently-stored")
+
+    def get(self, key: str):
+        return self._cache.get(key, default=None, retry=False)
+
+    def set(self, key: str, value) -> None:
+        self._cache.set(key, value, expire=TIMEOUT_S, retry=False)
 
 
 @functools.lru_cache(maxsize=4)
@@ -54,6 +83,8 @@ def _cache_for(config_items: tuple):
 
     holder = Flask("atlas-cache")   # flask-caching needs an app to read its config from; never served
     config = dict(config_items)
+    if config["CACHE_TYPE"] == "disk":
+        return _DiskBackend(config["CACHE_DIR"], config["SIZE_LIMIT"])
     if "CACHE_OPTIONS" in config:
         config["CACHE_OPTIONS"] = dict(config["CACHE_OPTIONS"])
     extension = Cache(holder, config=config)
@@ -84,8 +115,10 @@ def release_version() -> str:
     return digest.hexdigest()[:12]
 
 
-def response_key(body_bytes: bytes) -> str:
-    return "cb:" + hashlib.sha256(release_version().encode() + b"|" + body_bytes).hexdigest()
+def response_key(body_bytes: bytes, app_name: str = "") -> str:
+    """Key of a callback answer: release, the app (several Dash apps may share a machine's cache), the body."""
+    raw = f"{release_version()}|{app_name}|".encode() + body_bytes
+    return "cb:" + hashlib.sha256(raw).hexdigest()
 
 
 def get_response(key: str) -> bytes | None:

@@ -10,8 +10,9 @@ What it adds to the Flask server behind the Dash app:
   traceback goes to the server log only;
 - a guard in front of /_dash-update-component: body size limit (413), malformed or non-object JSON (400),
   unknown callback outputs (404), inputs/state that do not match the registered callback (400);
-- answers of callbacks reused for identical request bodies (dashboard.cache: Redis when REDIS_URL is set, else
-  per process; ATLAS_CACHE=off disables it) — every dashboard callback is a pure function of its request.
+- answers of callbacks reused for identical request bodies (dashboard.cache: Redis when REDIS_URL is set, else a
+  disk cache shared by the machine's workers; ATLAS_CACHE=off disables it) — every dashboard callback is a pure
+  function of its request.
 
 The callbacks themselves still validate every *value* they receive (dashboard.state.FilterState): the guard
 only makes sure that a request that reaches Dash has the shape Dash's dispatcher expects, so that nothing a
@@ -238,7 +239,7 @@ def _response_cache_key(app, body: dict) -> str | None:
         return None
     if body.get("output") in NO_RESPONSE_CACHE:
         return None
-    return cache.response_key(request.get_data(cache=True))
+    return cache.response_key(request.get_data(cache=True), app.server.import_name)
 
 
 #: Callback outputs whose answers must never be reused (none today: every dashboard callback is a pure function

@@ -113,14 +113,22 @@ def test_valid_callback_still_works(client):
     assert response.json["response"]["echo"]["children"] == "picked B"
 
 
-def test_identical_callback_requests_are_answered_from_the_cache(client, monkeypatch):
-    body = _body("c-cache-test")
+@pytest.mark.parametrize("backend", ["", "memory"])
+def test_identical_callback_requests_are_answered_from_the_cache(client, monkeypatch, tmp_path, backend):
+    import uuid
+
+    monkeypatch.setenv("ATLAS_CACHE", backend)
+    monkeypatch.setenv("ATLAS_CACHE_DIR", str(tmp_path))
+    unique = uuid.uuid4().hex[:8]
+    body = _body(f"c-{unique}")
     first = client.post("/_dash-update-component", json=body)
     second = client.post("/_dash-update-component", json=body)
     assert first.headers["X-Atlas-Cache"] == "miss" and second.headers["X-Atlas-Cache"] == "hit"
-    assert first.json == second.json and second.json["response"]["echo"]["children"] == "picked C-CACHE-TEST"
-    other = client.post("/_dash-update-component", json=_body("d-cache-test"))
-    assert other.json["response"]["echo"]["children"] == "picked D-CACHE-TEST"
+    assert first.json == second.json and second.json["response"]["echo"]["children"] == f"picked C-{unique.upper()}"
+    other = client.post("/_dash-update-component", json=_body(f"d-{unique}"))
+    assert other.json["response"]["echo"]["children"] == f"picked D-{unique.upper()}"
+    if not backend:
+        assert (tmp_path / "callback-answers").is_dir()   # shared by the workers of the machine
     monkeypatch.setenv("ATLAS_CACHE", "off")
     off = client.post("/_dash-update-component", json=body)
     assert "X-Atlas-Cache" not in off.headers and off.json == first.json

@@ -10,7 +10,7 @@ import pytest
 
 from bench.load_test import Gunicorn, Recorder, Scenario, saturate, summary, users_run
 
-PORT = 8143
+PORT = 8149
 
 CHAINED_APP = textwrap.dedent('''
     from dash import Dash, Input, Output, dcc, html
