@@ -23,6 +23,7 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
+import json
 import logging
 import re
 from typing import Any
@@ -239,7 +240,21 @@ def _response_cache_key(app, body: dict) -> str | None:
         return None
     if body.get("output") in NO_RESPONSE_CACHE:
         return None
-    return cache.response_key(request.get_data(cache=True), app.server.import_name)
+    return cache.response_key(request.get_data(cache=True), _cache_namespace(app))
+
+
+def _cache_namespace(app) -> str:
+    """Which app's answers these are: its import name and a hash of its layout. The layout is built from the
+    atlas, so two apps over different data (e.g. create_app(atlas=...) in tests) never share answers."""
+    namespace = getattr(app, "_atlas_cache_namespace", None)
+    if namespace is None:
+        import plotly.utils
+
+        layout = app.layout() if callable(app.layout) else app.layout
+        digest = hashlib.sha256(json.dumps(layout, cls=plotly.utils.PlotlyJSONEncoder).encode("utf-8"))
+        namespace = f"{app.server.import_name}:{digest.hexdigest()[:16]}"
+        app._atlas_cache_namespace = namespace
+    return namespace
 
 
 #: Callback outputs whose answers must never be reused (none today: every dashboard callback is a pure function

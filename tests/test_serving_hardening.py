@@ -134,6 +134,27 @@ def test_identical_callback_requests_are_answered_from_the_cache(client, monkeyp
     assert "X-Atlas-Cache" not in off.headers and off.json == first.json
 
 
+def test_apps_with_different_layouts_never_share_cached_answers(monkeypatch, tmp_path):
+    """Same code, same callback, same request body, different data behind the layout: separate answers."""
+    from dash import Dash, Input, Output, dcc, html
+
+    monkeypatch.setenv("ATLAS_CACHE_DIR", str(tmp_path))
+    answers = []
+    for data in ("first atlas", "second atlas"):
+        app = Dash("same_name")
+        app.layout = html.Div([dcc.Dropdown(id="pick", options=["a"], value="a"), html.Div(id="echo"),
+                               html.Span(data, id="data")])
+
+        @app.callback(Output("echo", "children"), Input("pick", "value"))
+        def echo(value, data=data):
+            return f"{data}: {value}"
+
+        harden(app)
+        answers.append(app.server.test_client().post("/_dash-update-component", json=_body("a")).json)
+    assert answers[0]["response"]["echo"]["children"] == "first atlas: a"
+    assert answers[1]["response"]["echo"]["children"] == "second atlas: a"
+
+
 @pytest.mark.parametrize("raw, status", [
     (b"{not json", 400),
     (b"[1, 2, 3]", 400),
