@@ -107,12 +107,27 @@ def release_version() -> str:
         return explicit
     root = Path(__file__).resolve().parent.parent
     digest = hashlib.sha256()
-    for folder, pattern in (("dashboard", "*.py"), ("data", "*")):
-        for path in sorted((root / folder).glob(pattern)):
-            if path.is_file():
-                digest.update(path.name.encode())
-                digest.update(path.read_bytes())
+    paths = [p for folder, pattern in (("dashboard", "*.py"), ("data", "*")) for p in sorted((root / folder).glob(pattern))]
+    paths += _data_inputs()
+    for path in paths:
+        if path.is_file():
+            digest.update(str(path).encode())
+            digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
+
+
+def _data_inputs() -> list[Path]:
+    """The files the atlas is built from besides data/: the office's files (ATLAS_DATA_DIR, ATLAS_MEMBERS, …) and
+    the prepared boundaries' manifest — so replacing the office's register never serves answers of the old one."""
+    from dashboard.datafiles import data_files, split_sheet
+    import geodata
+
+    try:
+        files = [split_sheet(f.path)[0] for f in data_files().values()]
+    except Exception:  # noqa: BLE001 - a bad configuration is reported by the atlas itself, not here
+        files = []
+    manifest = geodata.web_asset("gminy").parent.parent / "manifest.json"
+    return [Path(f) for f in files] + [manifest]
 
 
 def response_key(body_bytes: bytes, app_name: str = "") -> str:
