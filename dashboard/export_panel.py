@@ -81,6 +81,7 @@ def layout(lang: str = "pl"):
             html.P(id="export-alt", className="muted", style={"fontSize": "12.5px", "userSelect": "all"}),
         ], id="export-alt-box", open=True, hidden=True),
         dcc.Download(id="export-download"),
+        dcc.Store(id="export-request"),   # one fresh token per click (see register)
     ], id="export-panel", style={"paddingTop": "10px"})
 
 
@@ -155,16 +156,33 @@ def register_short_links(app) -> None:
     app.server.add_url_rule(f"{prefix}{LINK_PATH}<key>", "atlas_short_link", open_link, methods=["GET"])
 
 
+# Each click gets its own token (click count, time, random part), made in the browser. Dash keys a background job
+# by a hash of the callback's arguments: without the token, two users asking for the same export at the same
+# moment share one job key, and whoever polls second gets an empty answer (204) instead of the file.
+# crypto.getRandomValues works on plain http:// too (crypto.randomUUID needs a secure context).
+REQUEST_TOKEN_JS = """
+function (nClicks) {
+    if (!nClicks) { return window.dash_clientside.no_update; }
+    var words = new Uint32Array(2);
+    window.crypto.getRandomValues(words);
+    return nClicks + "-" + Date.now().toString(36) + "-" + words[0].toString(36) + words[1].toString(36);
+}
+"""
+
+
 def register(app) -> None:
     """The background export callback, the short links printed on exports, re-labelling on the language toggle."""
     from dashboard.jobs import background_manager
 
     register_short_links(app)
 
+    app.clientside_callback(REQUEST_TOKEN_JS, Output("export-request", "data"), Input("export-button", "n_clicks"),
+                            prevent_initial_call=True)
+
     @app.callback(
         Output("export-download", "data"), Output("export-alt", "children"), Output("export-status", "children"),
         Output("export-alt-box", "hidden"),
-        Input("export-button", "n_clicks"),
+        Input("export-request", "data"),
         State("state", "data"), State("export-preset", "value"), State("export-format", "value"),
         State("export-title", "value"), State("lang", "value"), State("export-logo", "value"),
         background=True, manager=background_manager(),
@@ -173,7 +191,8 @@ def register(app) -> None:
         progress=[Output("export-progress", "value"), Output("export-progress", "max")],
         prevent_initial_call=True,
     )
-    def run_export(set_progress, n_clicks, state_data, preset, fmt, title, lang, logo):
+    def run_export(set_progress, request_token, state_data, preset, fmt, title, lang, logo):
+        # request_token only makes the job key unique; a client that sends none still gets its export
         return export_response(state_data, preset, fmt, title, lang, logo=logo, progress=set_progress)
 
     @app.callback(

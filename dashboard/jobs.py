@@ -61,6 +61,108 @@ def get_celery_app():
     return _celery_app(url)
 
 
+# --- job processes die with the web worker that started them ---------------------------------------------------
+# A DiskcacheManager job is a fork of the web worker; the export it runs starts Chromium in a session of its own
+# (choreographer's start_new_session), so neither a gunicorn stop nor a process-group kill reaches it. A job whose
+# worker was killed (e.g. after gunicorn's graceful timeout) used to live on as an orphan until its render ended or
+# timed out. Now every job process:
+# - watches its parent: when the worker is gone (the job was re-parented) it ends itself, Chromium first;
+# - asks the kernel for SIGTERM on the parent's death too (PR_SET_PDEATHSIG; instant, but tied to the *thread*
+#   that forked the job, so only set when that was the worker's main thread, as in gunicorn's sync workers);
+# - on SIGTERM stops its Chromium, then exits;
+# - stops its Chromium when the callback returns (a job process starts a fresh one each time, and an un-closed one
+#   leaves its profile folder behind in /tmp).
+_exit_hooks: list = []
+PR_SET_PDEATHSIG = 1
+PARENT_POLL_S = 0.25
+
+
+def on_job_exit(hook) -> None:
+    """Register ``hook()`` to run when a background job ends, normally or not (e.g. stop the job's Chromium).
+    Hooks must be quick and must not raise; outside job processes they are never called."""
+    if hook not in _exit_hooks:
+        _exit_hooks.append(hook)
+
+
+def _run_exit_hooks() -> None:
+    for hook in list(_exit_hooks):
+        try:
+            hook()
+        except Exception:  # noqa: BLE001 - a job on its way out: nothing left to report to
+            pass
+
+
+def _set_parent_death_signal(sig: int) -> bool:
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(PR_SET_PDEATHSIG, sig, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False   # not Linux: the parent watch below still applies
+
+
+def _die_with_parent(parent_pid: int, forked_from_main_thread: bool) -> None:
+    """Called first in a job process: end (Chromium included) when the web worker ``parent_pid`` is gone."""
+    import signal
+    import threading
+
+    def stop(*_):
+        _run_exit_hooks()
+        _kill_descendants()   # whatever the hooks did not know of (e.g. a Chromium still starting)
+        os._exit(128 + signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, stop)
+    if forked_from_main_thread:
+        _set_parent_death_signal(signal.SIGTERM)
+    if os.getppid() != parent_pid:   # the worker died before we got here
+        stop()
+
+    def watch():
+        import time
+
+        while os.getppid() == parent_pid:
+            time.sleep(PARENT_POLL_S)
+        stop()
+
+    threading.Thread(target=watch, name="job-parent-watch", daemon=True).start()
+
+
+def _kill_descendants() -> None:
+    import signal
+
+    import psutil
+
+    try:
+        procs = psutil.Process().children(recursive=True)
+    except psutil.Error:
+        return
+    for proc in procs:
+        try:
+            proc.send_signal(signal.SIGKILL)
+        except psutil.Error:
+            pass
+
+
+def _job_main(job_fn, parent_pid: int, forked_from_main_thread: bool, *args) -> None:
+    _die_with_parent(parent_pid, forked_from_main_thread)
+    job_fn(*args)
+
+
+def _releasing(fn):
+    """``fn`` that runs the exit hooks (stops Chromium) before its answer is stored: the web worker kills the job
+    as soon as it reads the answer, and a killed job could clean up nothing."""
+
+    @functools.wraps(fn)
+    def run(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            _run_exit_hooks()
+
+    return run
+
+
 @functools.lru_cache(maxsize=2)
 def _manager(url: str | None):
     from dash import CeleryManager, DiskcacheManager
@@ -71,13 +173,26 @@ def _manager(url: str | None):
 
     folder = jobs_cache_dir()
     folder.mkdir(parents=True, exist_ok=True)
-    class LowPriorityDiskcacheManager(DiskcacheManager):
-        """Job processes (exports: Chromium) get the CPU only when the web workers leave it idle (SCHED_IDLE,
-        inherited by Chromium, which resets plain nice values of its own processes), so an export never
-        slows filter callbacks down (measured by bench/load_test.py). ATLAS_JOB_SCHED=normal turns it off."""
+
+    class JobProcessManager(DiskcacheManager):
+        """DiskcacheManager whose job processes die with their web worker (see _die_with_parent) and run at low
+        priority: they get the CPU only when the web workers leave it idle (SCHED_IDLE, inherited by Chromium,
+        which resets plain nice values of its own processes), so an export never slows filter callbacks down
+        (measured by bench/load_test.py). ATLAS_JOB_SCHED=normal turns the low priority off."""
+
+        def make_job_fn(self, fn, progress, key=None):
+            return super().make_job_fn(_releasing(fn), progress, key)
 
         def call_job_fn(self, key, job_fn, args, context):
-            pid = super().call_job_fn(key, job_fn, args, context)
+            import threading
+
+            from multiprocess import Process  # what DiskcacheManager uses (fork, dill)
+
+            process = Process(target=_job_main, args=(
+                job_fn, os.getpid(), threading.current_thread() is threading.main_thread(),
+                key, self._make_progress_key(key), args, context))
+            process.start()
+            pid = process.pid
             if os.environ.get("ATLAS_JOB_SCHED", "idle") == "idle" and hasattr(os, "SCHED_IDLE"):
                 try:
                     os.sched_setscheduler(pid, os.SCHED_IDLE, os.sched_param(0))
@@ -85,7 +200,7 @@ def _manager(url: str | None):
                     pass  # not permitted / the job already ended: it still runs at normal priority
             return pid
 
-    return LowPriorityDiskcacheManager(diskcache.Cache(str(folder)), expire=3600)
+    return JobProcessManager(diskcache.Cache(str(folder)), expire=3600)
 
 
 def background_manager():

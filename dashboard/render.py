@@ -191,6 +191,30 @@ class Renderer:
         poll = getattr(proc, "poll", None)
         return poll is None or poll() is None
 
+    def kill(self) -> None:
+        """Stop this process's Chromium at once, without the devtools goodbye: SIGKILL to its process group
+        (choreographer starts it in a session of its own) and remove its profile folder. For job processes on
+        their way out (also from a signal handler), where a graceful ``close`` could hang on a stuck browser."""
+        import shutil
+        import signal
+
+        if not self.running:
+            return
+        proc = getattr(self._kaleido, "subprocess", None)
+        if proc is not None:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            try:
+                proc.wait(2)
+            except Exception:  # noqa: BLE001 - gone or unkillable: nothing more to do here
+                pass
+        tmp = getattr(getattr(getattr(self._kaleido, "_browser_impl", None), "tmp_dir", None), "path", None)
+        if tmp:
+            shutil.rmtree(tmp, ignore_errors=True)
+        self._kaleido = None
+
     def close(self) -> None:
         with self._lock:
             if not self.running:
@@ -217,8 +241,16 @@ def get_renderer() -> Renderer:
             _renderer = Renderer()
             import atexit
 
+            from dashboard.jobs import on_job_exit
+
             atexit.register(_renderer.close)
+            on_job_exit(_kill_renderer)   # in a background job: Chromium goes when the job ends, however it ends
         return _renderer
+
+
+def _kill_renderer() -> None:
+    if _renderer is not None:
+        _renderer.kill()
 
 
 @functools.lru_cache(maxsize=1)

@@ -1,0 +1,146 @@
+"""Export jobs under the real server (gunicorn, DiskcacheManager), driven over HTTP like the renderer:
+
+- two users asking for the same export at the same moment both get the file (each click carries its own token,
+  so the two background jobs do not share one Dash job key — before, one of them got an empty 204);
+- a job and its Chromium die with the web worker that started them, even when the browser hangs;
+- after gunicorn is stopped (SIGTERM) no job process or Chromium of it is left.
+"""
+from __future__ import annotations
+
+import base64
+import os
+import signal
+import threading
+import time
+
+import psutil
+import pytest
+import requests
+
+from bench.dash_client import DashPage
+from bench.load_test import Gunicorn
+
+pytestmark = pytest.mark.slow
+
+PORT = 8134
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    env = {"ATLAS_CACHE_DIR": str(tmp_path_factory.mktemp("export-jobs-cache"))}
+    with Gunicorn("app:server", PORT, workers=2, extra_env=env) as running:
+        yield running
+
+
+def _export_body(page: DashPage, token, title: str = "") -> dict:
+    dep = page.background_callbacks()[0]
+    trigger = dep["inputs"][0]
+    assert (trigger["id"], trigger["property"]) == ("export-request", "data")
+    overrides = {(trigger["id"], trigger["property"]): token, ("export-format", "value"): "svg",
+                 ("export-preset", "value"): "social", ("export-title", "value"): title}
+    return page.payload(dep, overrides, changed=[f"{trigger['id']}.{trigger['property']}"])
+
+
+def _download(response: requests.Response) -> tuple[str, bytes]:
+    assert response.status_code == 200, (response.status_code, response.text[:300])
+    result = response.json()["response"]
+    data = result["export-download"]["data"]
+    return data["filename"], base64.b64decode(data["content"])
+
+
+def test_two_identical_concurrent_exports_both_get_the_file(server):
+    """Two sessions, the same view and settings, clicked at the same moment (each click its own token)."""
+    results: dict[int, tuple] = {}
+
+    def user(i: int) -> None:
+        with requests.Session() as session:
+            page = DashPage.load(session, server.base)
+            body = _export_body(page, f"1-{time.time_ns():x}-{i}")
+            results[i] = page.run_background(session, body, timeout=180, poll_s=0.3)
+
+    threads = [threading.Thread(target=user, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(240)
+    assert sorted(results) == [0, 1]
+    files = [_download(response) for response, _ in results.values()]
+    for name, content in files:
+        assert name == "atlas-zmp_social.svg" and b"<svg" in content[:2000]
+        assert content.count(b"<path") >= 2477          # the whole map, in each of the two files
+
+
+def _descendants(workers) -> dict[int, str]:
+    tree: dict[int, str] = {}
+    for w in workers:
+        try:
+            for p in psutil.Process(w).children(recursive=True):
+                try:
+                    tree[p.pid] = p.name()
+                except psutil.Error:
+                    pass
+        except psutil.NoSuchProcess:
+            pass
+    return tree
+
+
+def _job_tree(server, timeout: float = 90) -> dict[int, str]:
+    """The workers' descendants (job process, choreographer's wrapper, Chromium) once Chromium is up."""
+    workers = server.workers()
+    deadline = time.monotonic() + timeout
+    tree: dict[int, str] = {}
+    while time.monotonic() < deadline:
+        tree |= _descendants(workers)
+        if any("chrom" in n for n in tree.values()):
+            time.sleep(0.5)   # let Chromium start its helpers
+            return tree | _descendants(workers)
+        time.sleep(0.1)
+    pytest.fail(f"no Chromium under the workers {workers} within {timeout} s: {tree}")
+
+
+def _alive(pids) -> list[int]:
+    out = []
+    for pid in pids:
+        try:
+            if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+                out.append(pid)
+        except psutil.NoSuchProcess:
+            pass
+    return out
+
+
+def _start_export(server) -> None:
+    with requests.Session() as session:
+        page = DashPage.load(session, server.base)
+        first = page.post(session, _export_body(page, f"1-{time.time_ns():x}", title="Ćwiczenie"))
+    assert first.status_code == 200 and "cacheKey" in first.json()
+
+
+def _wait_gone(pids, seconds: float) -> list[int]:
+    deadline = time.monotonic() + seconds
+    while (left := _alive(pids)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return left
+
+
+def test_killed_worker_takes_its_job_and_a_hung_chromium_with_it(server):
+    _start_export(server)
+    tree = _job_tree(server)
+    jobs = [pid for pid, name in tree.items() if "chrom" not in name and "python" not in name]
+    assert jobs, tree
+    owner = next(w for w in server.workers() if any(p.pid in tree for p in psutil.Process(w).children(True)))
+    for pid, name in tree.items():   # a stuck browser: the job would wait on it for minutes
+        if "chrom" in name:
+            os.kill(pid, signal.SIGSTOP)
+    os.kill(owner, signal.SIGKILL)
+    left = _wait_gone(tree, 10)
+    assert left == [], {pid: tree[pid] for pid in left}
+
+
+def test_no_job_or_chromium_outlives_gunicorn(server):
+    _start_export(server)
+    tree = _job_tree(server)
+    os.kill(server.proc.pid, signal.SIGTERM)          # `make serve` stopped: only the master is signalled
+    server.proc.wait(60)
+    left = _wait_gone(tree, 10)
+    assert left == [], {pid: tree[pid] for pid in left}
