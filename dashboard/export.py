@@ -1,7 +1,11 @@
-"""Press export, the pure part: presets, the export spec, and the press figure built from the dashboard's map.
+"""Press export: the press figure built from the dashboard's map, and the texts generated for it.
 
+Three modules, one job each (every public name is importable from here):
+- ``export_spec``: presets (sizes, type sizes, DPI) and ExportSpec (the validated, serialisable request);
+- ``export_layout``: text measurement and the arrangement of the page (pure geometry);
+- ``export`` (this one): texts generated from the filters, the legend, the short link, and the plotly figure.
 No Dash, no browser here. ``render.py`` turns the figure into PNG/SVG/PDF bytes; ``export_cli`` and
-``export_panel`` are the two front doors.
+``export_panel`` are the two front doors. User-facing words live in dashboard/i18n.py (the export section).
 
 The press figure is the dashboard's own ``map_figure(atlas, state, geojson)`` (same projection, same classes,
 same colours) sized for the preset and framed like a press graphic:
@@ -22,242 +26,32 @@ Every measure is in CSS px of the preset (1 px = 1/96 in); print presets are ren
 from __future__ import annotations
 
 import datetime as _dt
-import functools
-import itertools
-import json
-import math
 import os
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Sequence
 
-from dashboard.i18n import format_number
+from dashboard.export_layout import (  # noqa: F401 - re-exported: dashboard.export is the public face
+    FONT_FAMILY, GEO_BOX_ASPECT, GEO_INSETS, LINE, MAP_ASPECT, Box, Legend, LegendEntry, PressLayout, PressTexts,
+    _esc, _legend_head_h, _legend_row_h, geo_domain, layout_press, text_width, wrap,
+)
+from dashboard.export_spec import (  # noqa: F401 - re-exported
+    CSS_DPI, FORMATS, LANGS, MAX_SUBTITLE_CHARS, MAX_TITLE_CHARS, MIME, MM_PER_IN, PRESETS, ExportSpec,
+    ExportSpecError, Preset, get_preset,
+)
+from dashboard.i18n import format_number, plural_form, plural_pl, t  # noqa: F401 - plural_pl re-exported
 from dashboard.state import FilterState
 
-FONT_FAMILY = "DejaVu Sans, Verdana, Arial, sans-serif"
-_FONT_FILES = {
-    False: "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-    True: "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
-}
 INK = "#1d2430"
 MUTED = "#5b6472"
 RULE = "#c9ced6"
 ACCENT = "#c8102e"          # the red of the Polish flag / ZMP's identity colour, used only for the accent bar
-FORMATS = ("png", "svg", "pdf")
-MIME = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}
-LANGS = ("pl", "en")
-MAX_TITLE_CHARS = 160
-MAX_SUBTITLE_CHARS = 240
-MM_PER_IN = 25.4
-CSS_DPI = 96
 
-SOURCE_LINE = {
-    "pl": "Źródło: Związek Miast Polskich; granice: PRG, GUGiK 2020",
-    "en": "Source: Związek Miast Polskich (Union of Polish Cities); boundaries: PRG, GUGiK 2020",
-}
-GAZETTEER_CREDIT = {
-    "pl": "punkty miast: PRNG (GUGiK), oprac. jjbartek/polskie-miejscowosci (CC BY)",
-    "en": "town points: PRNG (GUGiK), via jjbartek/polskie-miejscowosci (CC BY)",
-}
+SOURCE_LINE = {lang: t("export_source", lang) for lang in LANGS}   # attribution is data: on every export
+GAZETTEER_CREDIT = {lang: t("export_gazetteer_credit", lang) for lang in LANGS}
 DEFAULT_BASE_URL = "http://127.0.0.1:8050"
 BASE_URL_ENV = "ATLAS_PUBLIC_URL"
-
-
-class ExportSpecError(ValueError):
-    """An export request that cannot be honoured; the message says which field and what is allowed."""
-
-
-# --- presets -------------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Preset:
-    """A target size. ``width_px``/``height_px`` are the PNG's pixels; ``dpi`` says how big they are on paper
-    (print: 300) — the figure itself is laid out in CSS px (``css_width``/``css_height``)."""
-
-    name: str
-    label_pl: str
-    label_en: str
-    width_px: int
-    height_px: int
-    dpi: int
-    margin: float          # CSS px, all four sides
-    title_size: float      # CSS px
-    subtitle_size: float
-    legend_size: float
-    note_size: float       # source line, date, URL
-    paper: str | None = None   # "A4" / "A5" for print presets
-
-    @property
-    def css_width(self) -> float:
-        return self.width_px * CSS_DPI / self.dpi
-
-    @property
-    def css_height(self) -> float:
-        return self.height_px * CSS_DPI / self.dpi
-
-    @property
-    def scale(self) -> float:
-        """kaleido scale for PNG: device px per CSS px."""
-        return self.dpi / CSS_DPI
-
-    @property
-    def is_print(self) -> bool:
-        return self.paper is not None
-
-    @property
-    def size_pt(self) -> tuple[float, float]:
-        """Page size in PostScript points (the PDF's MediaBox)."""
-        return (self.css_width * 72 / CSS_DPI, self.css_height * 72 / CSS_DPI)
-
-    def label(self, lang: str) -> str:
-        return self.label_en if lang == "en" else self.label_pl
-
-
-def _mm_px(mm: float, dpi: int = 300) -> int:
-    return round(mm / MM_PER_IN * dpi)
-
-
-def _pt(points: float) -> float:
-    """Type size in points -> CSS px."""
-    return points * CSS_DPI / 72
-
-
-PRESETS: dict[str, Preset] = {
-    p.name: p
-    for p in (
-        Preset("a4", "A4 pionowo (druk, 300 dpi)", "A4 portrait (print, 300 dpi)",
-               _mm_px(210), _mm_px(297), 300, margin=_mm_px(14, CSS_DPI),
-               title_size=_pt(22), subtitle_size=_pt(12), legend_size=_pt(10), note_size=_pt(7.5), paper="A4"),
-        Preset("a4-landscape", "A4 poziomo (druk, 300 dpi)", "A4 landscape (print, 300 dpi)",
-               _mm_px(297), _mm_px(210), 300, margin=_mm_px(12, CSS_DPI),
-               title_size=_pt(20), subtitle_size=_pt(11.5), legend_size=_pt(10), note_size=_pt(7.5), paper="A4"),
-        Preset("a5", "A5 pionowo (druk, 300 dpi)", "A5 portrait (print, 300 dpi)",
-               _mm_px(148), _mm_px(210), 300, margin=_mm_px(10, CSS_DPI),
-               title_size=_pt(16), subtitle_size=_pt(9.5), legend_size=_pt(8.5), note_size=_pt(6.5), paper="A5"),
-        Preset("social", "Media społecznościowe 1200×675", "Social media 1200×675",
-               1200, 675, CSS_DPI, margin=40,
-               title_size=38, subtitle_size=22, legend_size=20, note_size=14),
-        Preset("square", "Kwadrat 1080×1080", "Square 1080×1080",
-               1080, 1080, CSS_DPI, margin=48,
-               title_size=42, subtitle_size=24, legend_size=22, note_size=15),
-        Preset("slide", "Slajd 1920×1080", "Slide 1920×1080",
-               1920, 1080, CSS_DPI, margin=72,
-               title_size=56, subtitle_size=30, legend_size=28, note_size=20),
-    )
-}
-
-
-def get_preset(name: str) -> Preset:
-    try:
-        return PRESETS[name]
-    except (KeyError, TypeError):
-        raise ExportSpecError(
-            f"unknown preset {name!r}; expected one of: {', '.join(PRESETS)}"
-        ) from None
-
-
-# --- the export spec -----------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class ExportSpec:
-    """One export: which view (FilterState), at which preset, in which format and language, with which title.
-
-    ``title``/``subtitle`` None = generated from the filters. Round-trips through ``to_dict``/``from_dict`` and
-    JSON; ``from_dict`` validates and raises ExportSpecError naming the field.
-    """
-
-    state: FilterState = field(default_factory=FilterState)
-    preset: str = "a4"
-    format: str = "pdf"
-    lang: str = "pl"
-    title: str | None = None
-    subtitle: str | None = None
-    logo: bool = False
-    base_url: str | None = None
-
-    def __post_init__(self) -> None:
-        problems = []
-        if not isinstance(self.state, FilterState):
-            problems.append(f"state must be a FilterState, got {type(self.state).__name__}")
-        for name, allowed in (("preset", tuple(PRESETS)), ("format", FORMATS), ("lang", LANGS)):
-            value = getattr(self, name)
-            if not isinstance(value, str) or value not in allowed:
-                problems.append(f"{name} {str(value)[:40]!r} is not one of {', '.join(allowed)}")
-        for name, limit in (("title", MAX_TITLE_CHARS), ("subtitle", MAX_SUBTITLE_CHARS)):
-            value = getattr(self, name)
-            if value is None:
-                continue
-            if not isinstance(value, str):
-                problems.append(f"{name} must be text, got {type(value).__name__}")
-            elif len(value) > limit:
-                problems.append(f"{name} is {len(value)} characters long; at most {limit} fit on the page")
-            elif re.search(r"[\x00-\x08\x0b-\x1f\x7f]", value):
-                problems.append(f"{name} contains control characters")
-        if not isinstance(self.logo, bool):
-            problems.append("logo must be true or false")
-        if self.base_url is not None and not (
-            isinstance(self.base_url, str) and re.fullmatch(r"https?://[^\s<>\"']{1,200}", self.base_url)
-        ):
-            problems.append(f"base_url {self.base_url!r} is not an http(s) URL")
-        if problems:
-            raise ExportSpecError("invalid export spec: " + "; ".join(problems))
-
-    @property
-    def preset_obj(self) -> Preset:
-        return PRESETS[self.preset]
-
-    @property
-    def mime(self) -> str:
-        return MIME[self.format]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "state": self.state.to_dict(),
-            "preset": self.preset,
-            "format": self.format,
-            "lang": self.lang,
-            "title": self.title,
-            "subtitle": self.subtitle,
-            "logo": self.logo,
-            "base_url": self.base_url,
-        }
-
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True)
-
-    @classmethod
-    def from_dict(cls, data: Any, *, known_projects: Iterable[str] | None = None) -> "ExportSpec":
-        if not isinstance(data, dict):
-            raise ExportSpecError(f"export spec must be a JSON object, got {type(data).__name__}")
-        unknown = sorted(set(data) - {f for f in cls.__dataclass_fields__})
-        if unknown:
-            raise ExportSpecError(f"unknown export spec field(s): {', '.join(map(str, unknown[:5]))}")
-        state = FilterState.from_dict(data.get("state") or {}, known_projects=known_projects)
-        if state.notices:
-            raise ExportSpecError("invalid view in export spec: " + "; ".join(state.notices))
-        kw = {k: data[k] for k in ("preset", "format", "lang", "title", "subtitle", "logo", "base_url") if k in data}
-        for k in ("title", "subtitle"):
-            if isinstance(kw.get(k), str):
-                kw[k] = kw[k].strip() or None
-        return cls(state=state, **kw)
-
-    @classmethod
-    def from_json(cls, text: str, **kw: Any) -> "ExportSpec":
-        try:
-            data = json.loads(text)
-        except (TypeError, ValueError) as exc:
-            raise ExportSpecError(f"export spec is not valid JSON: {exc}") from None
-        return cls.from_dict(data, **kw)
-
-    def filename(self, stem: str | None = None) -> str:
-        """A safe default file name: atlas-zmp_<view>_<preset>.<format>."""
-        base = stem or "atlas-zmp"
-        parts = [base]
-        if self.state.projects:
-            parts.append("-".join(self.state.projects))
-        parts.append(self.preset)
-        name = "_".join(parts)
-        name = re.sub(r"[^A-Za-z0-9._-]+", "-", name)
-        return f"{name}.{self.format}"
 
 
 # --- texts generated from the filters ------------------------------------------------------------------------
@@ -282,85 +76,59 @@ def _project_labels(atlas: Any, ids: Sequence[str], lang: str) -> list[str]:
 def _join(items: list[str], lang: str) -> str:
     if len(items) <= 1:
         return "".join(items)
-    conj = " i " if lang == "pl" else " and "
-    return ", ".join(items[:-1]) + conj + items[-1]
+    return ", ".join(items[:-1]) + t("export_and", lang) + items[-1]
 
 
 _QUOTES = re.compile("[„”“\"'‘’«»]")
 
 
 def _quote(text: str, lang: str) -> str:
-    return f"„{text}”" if lang == "pl" else f"“{text}”"
-
-
-def plural_pl(n: int, one: str, few: str, many: str) -> str:
-    """Polish plural: 1 miasto, 2–4 miasta (but 12–14 miast), 5+ miast."""
-    if n == 1:
-        return one
-    if n % 10 in (2, 3, 4) and n % 100 not in (12, 13, 14):
-        return few
-    return many
+    return t("export_quote", lang, text=text)
 
 
 def cities_word(n: int, lang: str) -> str:
     """'1 miasto', '3 miasta', '5 miast' / '1 city', '5 cities' (the number never parts from its noun)."""
-    word = plural_pl(n, "miasto", "miasta", "miast") if lang == "pl" else ("city" if n == 1 else "cities")
-    return f"{format_number(n, lang)}\u00a0{word}"
+    return f"{format_number(n, lang)}\u00a0{plural_form('export_cities', n, lang)}"
 
 
 def default_title(atlas: Any, state: FilterState, lang: str) -> str:
     labels = _project_labels(atlas, state.projects, lang)
     if not labels:
-        if state.metric == "membership":
-            return ("Miasta członkowskie Związku Miast Polskich" if lang == "pl"
-                    else "Member cities of the Union of Polish Cities")
-        return ("Miasta w projektach Związku Miast Polskich" if lang == "pl"
-                else "Cities in the projects of the Union of Polish Cities")
+        return t("export_title_members" if state.metric == "membership" else "export_title_all", lang)
     if len(labels) == 1:
         kinds = atlas.projects.set_index("id")["kind"] if "kind" in atlas.projects else {}
         if kinds.get(state.projects[0]) == "campaign" or _QUOTES.search(labels[0]):
             # a campaign's label names itself ("Kampania „Jedno dla wszystkich”"): no "Projekt", no extra quotes
-            return (f"{labels[0]}: miasta uczestniczące" if lang == "pl"
-                    else f"{labels[0]}: participating cities")
-        return (f"Projekt {_quote(labels[0], lang)}: miasta uczestniczące" if lang == "pl"
-                else f"{_quote(labels[0], lang)}: participating cities")
+            return t("export_title_named", lang, label=labels[0])
+        return t("export_title_project", lang, label=_quote(labels[0], lang))
     quoted = [x if _QUOTES.search(x) else _quote(x, lang) for x in labels]
-    return (f"Projekty ZMP {_join(quoted, lang)}" if lang == "pl"
-            else f"Union projects {_join(quoted, lang)}")
+    return t("export_title_projects", lang, labels=_join(quoted, lang))
 
 
 def default_subtitle(atlas: Any, state: FilterState, lang: str, n_cities: int) -> str:
     parts: list[str] = []
     if len(state.projects) > 1:
-        parts.append(("miasta w co najmniej jednym z projektów" if state.match == "any"
-                      else "miasta we wszystkich wybranych projektach") if lang == "pl" else
-                     ("cities in at least one of the projects" if state.match == "any"
-                      else "cities in every chosen project"))
+        parts.append(t("export_match_any" if state.match == "any" else "export_match_all", lang))
     names = _voivodeship_names(atlas)
     if state.voivodeships:
         woj = [names.get(c, c) for c in state.voivodeships]
-        if lang == "pl":
-            parts.append(("województwo " if len(woj) == 1 else "województwa: ") + _join(woj, lang))
-        else:
-            parts.append(("voivodeship " if len(woj) == 1 else "voivodeships: ") + _join(woj, lang))
+        parts.append(t("export_voivodeship" if len(woj) == 1 else "export_voivodeships", lang,
+                       names=_join(woj, lang)))
     else:
-        parts.append("cała Polska" if lang == "pl" else "all of Poland")
+        parts.append(t("export_all_poland", lang))
     if state.years is not None:
         lo, hi = state.years
         span = str(lo) if lo == hi else f"{lo}–{hi}"
-        parts.append((f"rok przystąpienia {span}" if lang == "pl" else f"joined {span}")
-                     + ((" lub nieznany" if lang == "pl" else " or unknown") if state.include_unknown_year else ""))
+        parts.append(t("export_joined", lang, span=span)
+                     + (t("export_or_unknown", lang) if state.include_unknown_year else ""))
     elif not state.include_unknown_year:
-        parts.append("tylko znany rok przystąpienia" if lang == "pl" else "known join year only")
+        parts.append(t("export_known_year_only", lang))
     if state.selected:
         k = len(state.selected)
-        parts.append(f"zaznaczenie na mapie: {format_number(k, lang)}\u00a0"
-                     f"{plural_pl(k, 'gmina', 'gminy', 'gmin')}" if lang == "pl"
-                     else f"map selection: {format_number(k, lang)}\u00a0{'gmina' if k == 1 else 'gminy'}")
+        parts.append(t("export_selection", lang, n=format_number(k, lang), gminy=plural_form("export_gminy", k, lang)))
     parts.append(cities_word(n_cities, lang))
     if state.metric == "membership":
-        parts.append("kolor: członkostwo i udział w projektach" if lang == "pl"
-                     else "colour: membership and participation")
+        parts.append(t("export_colour_membership", lang))
     return " · ".join(parts)
 
 
@@ -398,9 +166,6 @@ def press_link(state: FilterState, base_url: str | None = None) -> tuple[str, tu
     return f"{_base(base_url)}/{LINK_PATH}{key}", (key, query)
 
 
-def _short_url(url: str) -> str:
-    return re.sub(r"^https?://", "", url).rstrip("/")
-
 
 def data_date(atlas: Any) -> str:
     """The date of the data shown: the "as of" of the union's latest published membership figure."""
@@ -414,24 +179,7 @@ def data_date(atlas: Any) -> str:
 
 def data_date_line(atlas: Any, lang: str, today: _dt.date | None = None) -> str:
     today = today or _dt.date.today()
-    if lang == "pl":
-        return f"Stan danych: {data_date(atlas)} · wygenerowano {today:%d.%m.%Y}"
-    return f"Data as of {data_date(atlas)} · generated {today:%Y-%m-%d}"
-
-
-# --- the legend ----------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class LegendEntry:
-    color: str
-    label: str
-    count: int
-
-
-@dataclass(frozen=True)
-class Legend:
-    title: str
-    entries: tuple[LegendEntry, ...]
-    count_label: str = ""   # e.g. "gminy" (what the counts count)
+    return t("export_date_line", lang, date=data_date(atlas), today=today.strftime(t("export_today", lang)))
 
 
 def map_legend(atlas: Any, state: FilterState) -> Legend:
@@ -454,87 +202,13 @@ def map_legend(atlas: Any, state: FilterState) -> Legend:
     return Legend(title="\n".join(lines), entries=tuple(entries), count_label=count_label)
 
 
-# --- text measuring and wrapping -----------------------------------------------------------------------------
-@functools.lru_cache(maxsize=2)
-def _font(bold: bool):
-    try:
-        from PIL import ImageFont
-
-        return ImageFont.truetype(_FONT_FILES[bold], size=100)
-    except Exception:  # noqa: BLE001 - no font file: fall back to an estimate
-        return None
-
-
-def text_width(text: str, size: float, bold: bool = False) -> float:
-    """Width in CSS px of plain ``text`` (no markup) set in DejaVu Sans at ``size`` px, measured with the font."""
-    font = _font(bold)
-    if font is None:
-        return len(text) * size * (0.66 if bold else 0.6)
-    return font.getlength(text) * size / 100
-
-
-def wrap(text: str, size: float, width: float, bold: bool = False) -> list[str]:
-    """Greedy word wrap to ``width`` CSS px; only a word longer than a whole line is cut."""
-    lines: list[str] = []
-    text = text.replace(" – ", "\u00a0– ").replace(" · ", "\u00a0· ")   # never start a line with a dash or dot
-    for para in text.split("\n"):
-        words = para.split(" ")
-        line = ""
-        for w in words:
-            while len(w) > 1 and text_width(w, size, bold) > width:   # a single over-long word: cut it
-                cut = 1
-                while cut < len(w) and text_width(w[:cut + 1], size, bold) <= width:
-                    cut += 1
-                if line:
-                    lines.append(line)
-                    line = ""
-                lines.append(w[:cut])
-                w = w[cut:]
-            candidate = f"{line} {w}" if line else w
-            if line and text_width(candidate, size, bold) > width:
-                lines.append(line)
-                line = w
-            else:
-                line = candidate
-        lines.append(line)
-    return lines
-
-
-def _esc(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-# --- the press figure ----------------------------------------------------------------------------------------
-LINE = 1.3          # plotly's annotation line height (em)
-# Poland in figures.GEO (conic conformal over its lon/lat ranges), measured by rendering the map into a known box:
-# the ranges' box has aspect GEO_BOX_ASPECT (width/height) and Poland fills it minus these insets (fractions of
-# the box). The press layout places Poland itself (aspect MAP_ASPECT) and derives the geo domain from it.
-MAP_ASPECT = 1.072
-GEO_BOX_ASPECT = 1.12
-GEO_INSETS = {"left": 0.05, "right": 0.0325, "top": 0.028, "bottom": 0.013}
-
-
-@dataclass(frozen=True)
-class PressTexts:
-    title: str
-    subtitle: str
-    source: str
-    date_line: str
-    url: str
-    link: tuple[str, str] | None   # (key, query) of a short link to store, when url is one
-    legend: Legend
-    facts: tuple[str, ...] = ()   # key figure: (number, what it counts, where most are) — empty for an empty view
-
 
 def key_facts(n_cities: int, top: tuple[str, int] | None, lang: str) -> tuple[str, ...]:
     if n_cities <= 0:
         return ()
-    what = (plural_pl(n_cities, "miasto w widoku", "miasta w widoku", "miast w widoku") if lang == "pl"
-            else ("city in view" if n_cities == 1 else "cities in view"))
-    facts = (format_number(n_cities, lang), what)
+    facts = (format_number(n_cities, lang), plural_form("export_in_view", n_cities, lang))
     if top is not None and top[1] < n_cities:
-        facts += ((f"najwięcej: {top[0]} ({format_number(top[1], lang)})" if lang == "pl"
-                   else f"most: {top[0]} ({format_number(top[1], lang)})"),)
+        facts += (t("export_most", lang, name=top[0], n=format_number(top[1], lang)),)
     return facts
 
 
@@ -583,206 +257,6 @@ def _logo_source(path: Path) -> str:
     mime = "image/svg+xml" if path.suffix.lower() == ".svg" else "image/png"
     return f"data:{mime};base64," + base64.b64encode(path.read_bytes()).decode("ascii")
 
-
-@dataclass(frozen=True)
-class Box:
-    """A rectangle in CSS px, y measured from the top."""
-    x: float
-    y: float
-    w: float
-    h: float
-
-
-@dataclass(frozen=True)
-class PressLayout:
-    width: float
-    height: float
-    title_lines: tuple[str, ...]
-    subtitle_lines: tuple[str, ...]
-    title_box: Box
-    subtitle_box: Box
-    map_box: Box
-    legend_box: Box
-    rule_y: float
-    footer_lines: tuple[str, ...]
-    footer_box: Box
-    logo_box: Box | None
-    mode: str              # "column" | "side" | "stack"
-    accent_box: Box
-    title_size: float      # CSS px (long titles are set smaller than the preset's size to fit)
-    subtitle_size: float
-    legend_rows: tuple[tuple[str, ...], ...]   # each class label, wrapped to the legend's width
-    facts_box: Box | None  # the key figure, where it fits
-
-
-def _legend_head_h(legend: Legend, size: float) -> float:
-    return (legend.title.count("\n") + 1) * size * LINE + size * 0.35
-
-
-def _legend_row_h(lines: Sequence[str], size: float) -> float:
-    return max(size * 1.75, len(lines) * size * LINE + size * 0.45)
-
-
-def _legend_size(legend: Legend, size: float, max_w: float | None = None):
-    """(width, height, label lines per entry): long class labels wrap so the legend stays within max_w."""
-    swatch = size * 1.15
-    count_w = max((text_width(format_number(e.count), size) for e in legend.entries), default=0)
-    fixed = swatch + size * 0.6 + size * 1.2 + count_w
-    title_lines = legend.title.split("\n")
-    head_w = max(text_width(x, size, bold=True) for x in title_lines) + (
-        size * 1.2 + text_width(legend.count_label, size * 0.8) if legend.count_label else 0)
-    room = (max(max_w, head_w) - fixed) if max_w else float("inf")   # never narrower than the legend title
-    rows = tuple(tuple(wrap(e.label, size, room)) if text_width(e.label, size) > room else (e.label,)
-                 for e in legend.entries)
-    label_w = max((text_width(x, size) for r in rows for x in r), default=0)
-    w = max(fixed + label_w, head_w)
-    h = _legend_head_h(legend, size) + sum(_legend_row_h(r, size) for r in rows)
-    return w, h, rows
-
-
-def _footer(texts: PressTexts, size: float, width: float) -> list[str]:
-    """Source line, then date and link; on one line when it fits."""
-    tail = f"{texts.date_line} · {_short_url(texts.url)}"
-    one = f"{texts.source} · {tail}"
-    if text_width(one, size) <= width:
-        return [one]
-    return wrap(texts.source, size, width) + wrap(tail, size, width)
-
-
-def _header(texts: PressTexts, p: Preset, x: float, top: float, width: float, k: float = 1.0):
-    """(accent box, title lines, title box, subtitle lines, subtitle box, bottom) for a text column; type at
-    k × the preset's sizes."""
-    ts, ss = p.title_size * k, p.subtitle_size * k
-    accent = Box(x, top, ts * 1.6, max(3.0, ts * 0.12))
-    y = top + accent.h + ts * 0.45
-    title_lines = tuple(wrap(texts.title, ts, width, bold=True))
-    title_box = Box(x, y, width, len(title_lines) * ts * LINE)
-    y += title_box.h + ss * 0.25
-    subtitle_lines = tuple(wrap(texts.subtitle, ss, width)) if texts.subtitle else ()
-    subtitle_box = Box(x, y, width, max(len(subtitle_lines), 1) * ss * LINE)
-    return accent, title_lines, title_box, subtitle_lines, subtitle_box, y + subtitle_box.h
-
-
-def layout_press(preset: Preset, texts: PressTexts, with_logo: bool) -> PressLayout:
-    """Place every block of the press graphic for ``preset`` (see ``_arrange``), then the key figure where it
-    fits without touching anything."""
-    lay = _arrange(preset, texts, with_logo)
-    return replace(lay, facts_box=_place_facts(preset, texts, lay))
-
-
-def _facts_size(texts: PressTexts, p: Preset) -> tuple[float, float]:
-    big, small = p.title_size * 1.5, p.legend_size
-    if not texts.facts:
-        return 0.0, 0.0
-    w = max([text_width(texts.facts[0], big, bold=True)] + [text_width(x, small) for x in texts.facts[1:]])
-    return w, big * 1.15 + len(texts.facts[1:]) * small * LINE
-
-
-def _place_facts(p: Preset, texts: PressTexts, lay: PressLayout) -> Box | None:
-    fw, fh = _facts_size(texts, p)
-    if not fw:
-        return None
-    W, m, ls = p.css_width, p.margin, p.legend_size
-    lb = lay.legend_box
-    if lay.mode == "stack":      # right of the legend, top-aligned with it
-        x = max(lb.x + lb.w + ls * 3, m + (W - 2 * m) / 2)
-        box = Box(x, lb.y, fw, fh)
-    elif lay.mode == "column":   # in the text column, between the subtitle and the legend
-        top = lay.subtitle_box.y + lay.subtitle_box.h + ls * 1.5
-        box = Box(lb.x, top, fw, fh) if top + fh + ls * 1.5 <= lb.y else None
-    else:                        # "side": above the legend, beside the map
-        box = Box(lb.x, lb.y - ls * 1.5 - fh, fw, fh)
-        if box.y < lay.map_box.y:
-            box = None
-    if box is None or box.x + box.w > W - m or box.y + box.h > lay.rule_y - ls:
-        return None
-    return box
-
-
-def _arrange(preset: Preset, texts: PressTexts, with_logo: bool) -> PressLayout:
-    """Place every block of the press graphic for ``preset``: pure geometry, no plotly.
-
-    Three arrangements, by the page's shape:
-    - "column" (wide: social, slide, A4 landscape): the map takes the full height on the left; title, subtitle
-      and legend stand in a column on its right;
-    - "side" (square): header across the top, map with the legend at its lower right;
-    - "stack" (portrait: A4, A5): header, map across the full width, legend under it.
-    The footer (rule, source line, date, link, logo) runs along the bottom in every arrangement.
-    """
-    W, H, m = preset.css_width, preset.css_height, preset.margin
-    inner = W - 2 * m
-    ss, ls, ns = preset.subtitle_size, preset.legend_size, preset.note_size
-
-    logo_h = ns * LINE * 2.6 if with_logo else 0.0
-    logo_w = logo_h * 3 if with_logo else 0.0
-    footer_w = inner - (logo_w + ns if with_logo else 0)
-    footer_lines = tuple(_footer(texts, ns, footer_w))
-    footer_h = len(footer_lines) * ns * LINE
-    block_h = max(footer_h, logo_h)
-    footer_box = Box(m, H - m - (block_h + footer_h) / 2, footer_w, footer_h)   # centred on the logo, if any
-    logo_box = Box(W - m - logo_w, H - m - logo_h, logo_w, logo_h) if with_logo else None
-    rule_y = min(footer_box.y, logo_box.y if logo_box else footer_box.y) - ns * 0.9
-    body_bottom = rule_y - max(ls, ns) * 1.2
-
-    def result(mode, header, map_box, legend_box, k, rows):
-        accent, tl, tb, sl, sb, _ = header
-        return PressLayout(W, H, tl, sl, tb, sb, map_box, legend_box, rule_y, footer_lines, footer_box, logo_box,
-                           mode, accent, preset.title_size * k, preset.subtitle_size * k, rows, None)
-
-    aspect = W / H
-    if aspect >= 1.3:
-        gap = ls * 2.5
-        # widen the text column (shrinking the map), then set long titles smaller, until the texts fit
-        for k, share in itertools.product((1.0, 0.88, 0.76), (0.3, 0.36, 0.42, 0.5)):
-            map_h = body_bottom - m
-            lw, lh, rows = _legend_size(texts.legend, ls, inner * share)
-            col_w = max(inner * share, lw)
-            map_w = min(map_h * MAP_ASPECT, inner - col_w - gap)
-            map_h = map_w / MAP_ASPECT
-            col_x = m + map_w + gap
-            col_w = W - m - col_x
-            header = _header(texts, preset, col_x, m, col_w, k)
-            if header[-1] + ls * 2 + lh <= body_bottom:
-                map_box = Box(m, m + (body_bottom - m - map_h) / 2, map_w, map_h)
-                return result("column", header, map_box, Box(col_x, body_bottom - lh, lw, lh), k, rows)
-    for k in (1.0, 0.88, 0.76):
-        header = _header(texts, preset, m, m, inner, k)
-        if (body_bottom - header[-1]) >= 0.62 * (body_bottom - m):
-            break
-    return _below_header(preset, texts, header, k, body_bottom, result)
-
-
-def _below_header(preset: Preset, texts: PressTexts, header, k: float, body_bottom: float, result):
-    W, H, m = preset.css_width, preset.css_height, preset.margin
-    inner = W - 2 * m
-    ss, ls = preset.subtitle_size * k, preset.legend_size
-    aspect = W / H
-    body_top = header[-1] + max(ss, ls) * 1.5
-    body_h = body_bottom - body_top
-    if aspect >= 0.95:
-        # map left, legend at its lower right; the pair centred on the page
-        lw, lh, rows = _legend_size(texts.legend, preset.legend_size, inner * 0.32)
-        gap = ls * 2.5
-        map_h = min(body_h, (inner - lw - gap) / MAP_ASPECT)
-        map_w = map_h * MAP_ASPECT
-        left = m + (inner - (map_w + gap + lw)) / 2
-        map_box = Box(left, body_top + (body_h - map_h) / 2, map_w, map_h)
-        return result("side", header, map_box, Box(left + map_w + gap, map_box.y + map_h - lh, lw, lh), k, rows)
-    # map full width, legend under it
-    lw, lh, rows = _legend_size(texts.legend, preset.legend_size, inner)
-    gap = ls * 1.5
-    map_w = min(inner, (body_h - lh - gap) * MAP_ASPECT)
-    map_h = map_w / MAP_ASPECT
-    map_box = Box(m + (inner - map_w) / 2, body_top, map_w, map_h)
-    return result("stack", header, map_box, Box(m, body_top + map_h + gap, lw, lh), k, rows)
-
-
-def geo_domain(content: Box) -> Box:
-    """The geo subplot's box that makes Poland fill ``content`` (see GEO_INSETS)."""
-    ins = GEO_INSETS
-    w = content.w / (1 - ins["left"] - ins["right"])
-    h = w / GEO_BOX_ASPECT
-    return Box(content.x - ins["left"] * w, content.y - ins["top"] * h, w, h)
 
 
 def uses_town_points(fig: Any) -> bool:

@@ -16,26 +16,11 @@ from dash import Input, Output, State, dcc, html
 
 from dashboard.export import (FORMATS, LINK_PATH, MAX_TITLE_CHARS, PRESETS, ExportSpec, ExportSpecError,
                               logo_path)
+from dashboard.i18n import t
 from dashboard.state import FilterState
 
-TEXT = {
-    "preset": {"pl": "Format", "en": "Size"},
-    "format": {"pl": "Plik", "en": "File"},
-    "title": {"pl": "Tytuł", "en": "Title"},
-    "title_placeholder": {"pl": "z filtrów (wpisz własny)", "en": "from the filters (type your own)"},
-    "button": {"pl": "Pobierz mapę", "en": "Download map"},
-    "logo": {"pl": "z logo Związku", "en": "with the Union's logo"},
-    "working": {"pl": "Trwa rysowanie mapy…", "en": "Drawing the map…"},
-    "done": {"pl": "Gotowe: {name} ({size} kB, {sec} s).", "en": "Done: {name} ({size} kB, {sec} s)."},
-    "alt": {"pl": "Tekst alternatywny (zapisz go razem z mapą)", "en": "Alt text (keep it with the map)"},
-    "failed": {"pl": "Eksport nie powiódł się: {error}", "en": "The export failed: {error}"},
-    "invalid": {"pl": "Nieprawidłowe ustawienia eksportu: {error}", "en": "Invalid export settings: {error}"},
-}
-
-
 def _t(key: str, lang: str, **kw: Any) -> str:
-    s = TEXT[key].get(lang) or TEXT[key]["pl"]
-    return s.format(**kw) if kw else s
+    return t(f"export_{key}", lang, **kw)   # the panel's words: dashboard/i18n.py, export section
 
 
 def preset_options(lang: str) -> list[dict]:
@@ -150,7 +135,8 @@ def register_short_links(app) -> None:
     def open_link(key: str):
         query = resolve_short_link(key)
         if query is None:
-            return Response("Nieznany link do widoku / unknown view link\n", status=404, mimetype="text/plain")
+            return Response(f"{t('export_unknown_link', 'pl')} / {t('export_unknown_link', 'en')}\n", status=404,
+                            mimetype="text/plain")
         return redirect(f"{prefix}?{query}", code=302)
 
     app.server.add_url_rule(f"{prefix}{LINK_PATH}<key>", "atlas_short_link", open_link, methods=["GET"])

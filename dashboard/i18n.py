@@ -203,3 +203,73 @@ def year_label(year: Any, lang: str = DEFAULT_LANG) -> str:
         return str(int(year))
     except (TypeError, ValueError):
         return t("unknown", lang)
+
+
+# --- press export (dashboard/export*.py, export_panel.py, alttext.py) --------------------------------------------
+# Kept apart from the dashboard's strings above; every key starts with "export_". Polish plural forms are written
+# "one|few|many" (English "one|other") and chosen with plural_form().
+TEXT.update({
+    # the Export panel
+    "export_preset": {"pl": "Format", "en": "Size"},
+    "export_format": {"pl": "Plik", "en": "File"},
+    "export_title": {"pl": "Tytuł", "en": "Title"},
+    "export_title_placeholder": {"pl": "z filtrów (wpisz własny)", "en": "from the filters (type your own)"},
+    "export_button": {"pl": "Pobierz mapę", "en": "Download map"},
+    "export_logo": {"pl": "z logo Związku", "en": "with the Union's logo"},
+    "export_working": {"pl": "Trwa rysowanie mapy…", "en": "Drawing the map…"},
+    "export_done": {"pl": "Gotowe: {name} ({size} kB, {sec} s).", "en": "Done: {name} ({size} kB, {sec} s)."},
+    "export_alt": {"pl": "Tekst alternatywny (zapisz go razem z mapą)", "en": "Alt text (keep it with the map)"},
+    "export_failed": {"pl": "Eksport nie powiódł się: {error}", "en": "The export failed: {error}"},
+    "export_invalid": {"pl": "Nieprawidłowe ustawienia eksportu: {error}", "en": "Invalid export settings: {error}"},
+    "export_unknown_link": {"pl": "Nieznany link do widoku", "en": "unknown view link"},
+    # on the page
+    "export_source": {"pl": "Źródło: Związek Miast Polskich; granice: PRG, GUGiK 2020",
+                      "en": "Source: Związek Miast Polskich (Union of Polish Cities); boundaries: PRG, GUGiK 2020"},
+    "export_gazetteer_credit": {"pl": "punkty miast: PRNG (GUGiK), oprac. jjbartek/polskie-miejscowosci (CC BY)",
+                                "en": "town points: PRNG (GUGiK), via jjbartek/polskie-miejscowosci (CC BY)"},
+    "export_date_line": {"pl": "Stan danych: {date} · wygenerowano {today}",
+                         "en": "Data as of {date} · generated {today}"},
+    "export_today": {"pl": "%d.%m.%Y", "en": "%Y-%m-%d"},
+    "export_title_members": {"pl": "Miasta członkowskie Związku Miast Polskich",
+                             "en": "Member cities of the Union of Polish Cities"},
+    "export_title_all": {"pl": "Miasta w projektach Związku Miast Polskich",
+                         "en": "Cities in the projects of the Union of Polish Cities"},
+    "export_title_named": {"pl": "{label}: miasta uczestniczące", "en": "{label}: participating cities"},
+    "export_title_project": {"pl": "Projekt {label}: miasta uczestniczące", "en": "{label}: participating cities"},
+    "export_title_projects": {"pl": "Projekty ZMP {labels}", "en": "Union projects {labels}"},
+    "export_quote": {"pl": "„{text}”", "en": "“{text}”"},
+    "export_and": {"pl": " i ", "en": " and "},
+    "export_match_any": {"pl": "miasta w co najmniej jednym z projektów",
+                         "en": "cities in at least one of the projects"},
+    "export_match_all": {"pl": "miasta we wszystkich wybranych projektach", "en": "cities in every chosen project"},
+    "export_voivodeship": {"pl": "województwo {names}", "en": "voivodeship {names}"},
+    "export_voivodeships": {"pl": "województwa: {names}", "en": "voivodeships: {names}"},
+    "export_all_poland": {"pl": "cała Polska", "en": "all of Poland"},
+    "export_joined": {"pl": "rok przystąpienia {span}", "en": "joined {span}"},
+    "export_or_unknown": {"pl": " lub nieznany", "en": " or unknown"},
+    "export_known_year_only": {"pl": "tylko znany rok przystąpienia", "en": "known join year only"},
+    "export_selection": {"pl": "zaznaczenie na mapie: {n}\u00a0{gminy}", "en": "map selection: {n}\u00a0{gminy}"},
+    "export_gminy": {"pl": "gmina|gminy|gmin", "en": "gmina|gminy"},
+    "export_cities": {"pl": "miasto|miasta|miast", "en": "city|cities"},
+    "export_colour_membership": {"pl": "kolor: członkostwo i udział w projektach",
+                                 "en": "colour: membership and participation"},
+    "export_in_view": {"pl": "miasto w widoku|miasta w widoku|miast w widoku", "en": "city in view|cities in view"},
+    "export_most": {"pl": "najwięcej: {name} ({n})", "en": "most: {name} ({n})"},
+})
+
+
+def plural_pl(n: int, one: str, few: str, many: str) -> str:
+    """Polish plural: 1 miasto, 2–4 miasta (but 12–14 miast), 5+ miast."""
+    if n == 1:
+        return one
+    if n % 10 in (2, 3, 4) and n % 100 not in (12, 13, 14):
+        return few
+    return many
+
+
+def plural_form(key: str, n: int, lang: str = DEFAULT_LANG) -> str:
+    """The form of TEXT[key] ("one|few|many" in Polish, "one|other" in English) that goes with the number n."""
+    forms = t(key, lang).split("|")
+    if lang == "pl" and len(forms) == 3:
+        return plural_pl(n, *forms)
+    return forms[0] if n == 1 else forms[-1]

@@ -1,0 +1,317 @@
+"""Press export: text measurement and the arrangement of the page — pure geometry, no plotly.
+
+Every measure is in CSS px of the preset (1 px = 1/96 in). Text is measured with the DejaVu Sans font files
+(the font the renderer uses), wrapped to its column, and every block (header, map, legend, key figure, footer,
+logo) gets its box; ``dashboard.export`` turns the boxes into a plotly figure. ``dashboard.export`` re-exports the
+public names.
+"""
+from __future__ import annotations
+
+import functools
+import itertools
+import re
+from dataclasses import dataclass, replace
+from typing import Sequence
+
+from dashboard.export_spec import Preset
+from dashboard.i18n import format_number
+
+FONT_FAMILY = "DejaVu Sans, Verdana, Arial, sans-serif"
+_FONT_FILES = {
+    False: "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+    True: "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
+}
+
+
+# --- what the layout arranges ----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class LegendEntry:
+    color: str
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Legend:
+    title: str
+    entries: tuple[LegendEntry, ...]
+    count_label: str = ""   # e.g. "gminy" (what the counts count)
+
+
+@dataclass(frozen=True)
+class PressTexts:
+    title: str
+    subtitle: str
+    source: str
+    date_line: str
+    url: str
+    link: tuple[str, str] | None   # (key, query) of a short link to store, when url is one
+    legend: Legend
+    facts: tuple[str, ...] = ()   # key figure: (number, what it counts, where most are) — empty for an empty view
+
+
+
+def _short_url(url: str) -> str:
+    return re.sub(r"^https?://", "", url).rstrip("/")
+
+
+
+# --- text measuring and wrapping -----------------------------------------------------------------------------
+@functools.lru_cache(maxsize=2)
+def _font(bold: bool):
+    try:
+        from PIL import ImageFont
+
+        return ImageFont.truetype(_FONT_FILES[bold], size=100)
+    except Exception:  # noqa: BLE001 - no font file: fall back to an estimate
+        return None
+
+
+def text_width(text: str, size: float, bold: bool = False) -> float:
+    """Width in CSS px of plain ``text`` (no markup) set in DejaVu Sans at ``size`` px, measured with the font."""
+    font = _font(bold)
+    if font is None:
+        return len(text) * size * (0.66 if bold else 0.6)
+    return font.getlength(text) * size / 100
+
+
+def wrap(text: str, size: float, width: float, bold: bool = False) -> list[str]:
+    """Greedy word wrap to ``width`` CSS px; only a word longer than a whole line is cut."""
+    lines: list[str] = []
+    text = text.replace(" – ", "\u00a0– ").replace(" · ", "\u00a0· ")   # never start a line with a dash or dot
+    for para in text.split("\n"):
+        words = para.split(" ")
+        line = ""
+        for w in words:
+            while len(w) > 1 and text_width(w, size, bold) > width:   # a single over-long word: cut it
+                cut = 1
+                while cut < len(w) and text_width(w[:cut + 1], size, bold) <= width:
+                    cut += 1
+                if line:
+                    lines.append(line)
+                    line = ""
+                lines.append(w[:cut])
+                w = w[cut:]
+            candidate = f"{line} {w}" if line else w
+            if line and text_width(candidate, size, bold) > width:
+                lines.append(line)
+                line = w
+            else:
+                line = candidate
+        lines.append(line)
+    return lines
+
+
+def _esc(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+# --- the page -------------------------------------------------------------------------------------------------------
+LINE = 1.3          # plotly's annotation line height (em)
+# Poland in figures.GEO (conic conformal over its lon/lat ranges), measured by rendering the map into a known box:
+# the ranges' box has aspect GEO_BOX_ASPECT (width/height) and Poland fills it minus these insets (fractions of
+# the box). The press layout places Poland itself (aspect MAP_ASPECT) and derives the geo domain from it.
+MAP_ASPECT = 1.072
+GEO_BOX_ASPECT = 1.12
+GEO_INSETS = {"left": 0.05, "right": 0.0325, "top": 0.028, "bottom": 0.013}
+
+@dataclass(frozen=True)
+class Box:
+    """A rectangle in CSS px, y measured from the top."""
+    x: float
+    y: float
+    w: float
+    h: float
+
+
+@dataclass(frozen=True)
+class PressLayout:
+    width: float
+    height: float
+    title_lines: tuple[str, ...]
+    subtitle_lines: tuple[str, ...]
+    title_box: Box
+    subtitle_box: Box
+    map_box: Box
+    legend_box: Box
+    rule_y: float
+    footer_lines: tuple[str, ...]
+    footer_box: Box
+    logo_box: Box | None
+    mode: str              # "column" | "side" | "stack"
+    accent_box: Box
+    title_size: float      # CSS px (long titles are set smaller than the preset's size to fit)
+    subtitle_size: float
+    legend_rows: tuple[tuple[str, ...], ...]   # each class label, wrapped to the legend's width
+    facts_box: Box | None  # the key figure, where it fits
+
+
+def _legend_head_h(legend: Legend, size: float) -> float:
+    return (legend.title.count("\n") + 1) * size * LINE + size * 0.35
+
+
+def _legend_row_h(lines: Sequence[str], size: float) -> float:
+    return max(size * 1.75, len(lines) * size * LINE + size * 0.45)
+
+
+def _legend_size(legend: Legend, size: float, max_w: float | None = None):
+    """(width, height, label lines per entry): long class labels wrap so the legend stays within max_w."""
+    swatch = size * 1.15
+    count_w = max((text_width(format_number(e.count), size) for e in legend.entries), default=0)
+    fixed = swatch + size * 0.6 + size * 1.2 + count_w
+    title_lines = legend.title.split("\n")
+    head_w = max(text_width(x, size, bold=True) for x in title_lines) + (
+        size * 1.2 + text_width(legend.count_label, size * 0.8) if legend.count_label else 0)
+    room = (max(max_w, head_w) - fixed) if max_w else float("inf")   # never narrower than the legend title
+    rows = tuple(tuple(wrap(e.label, size, room)) if text_width(e.label, size) > room else (e.label,)
+                 for e in legend.entries)
+    label_w = max((text_width(x, size) for r in rows for x in r), default=0)
+    w = max(fixed + label_w, head_w)
+    h = _legend_head_h(legend, size) + sum(_legend_row_h(r, size) for r in rows)
+    return w, h, rows
+
+
+def _footer(texts: PressTexts, size: float, width: float) -> list[str]:
+    """Source line, then date and link; on one line when it fits."""
+    tail = f"{texts.date_line} · {_short_url(texts.url)}"
+    one = f"{texts.source} · {tail}"
+    if text_width(one, size) <= width:
+        return [one]
+    return wrap(texts.source, size, width) + wrap(tail, size, width)
+
+
+def _header(texts: PressTexts, p: Preset, x: float, top: float, width: float, k: float = 1.0):
+    """(accent box, title lines, title box, subtitle lines, subtitle box, bottom) for a text column; type at
+    k × the preset's sizes."""
+    ts, ss = p.title_size * k, p.subtitle_size * k
+    accent = Box(x, top, ts * 1.6, max(3.0, ts * 0.12))
+    y = top + accent.h + ts * 0.45
+    title_lines = tuple(wrap(texts.title, ts, width, bold=True))
+    title_box = Box(x, y, width, len(title_lines) * ts * LINE)
+    y += title_box.h + ss * 0.25
+    subtitle_lines = tuple(wrap(texts.subtitle, ss, width)) if texts.subtitle else ()
+    subtitle_box = Box(x, y, width, max(len(subtitle_lines), 1) * ss * LINE)
+    return accent, title_lines, title_box, subtitle_lines, subtitle_box, y + subtitle_box.h
+
+
+def layout_press(preset: Preset, texts: PressTexts, with_logo: bool) -> PressLayout:
+    """Place every block of the press graphic for ``preset`` (see ``_arrange``), then the key figure where it
+    fits without touching anything."""
+    lay = _arrange(preset, texts, with_logo)
+    return replace(lay, facts_box=_place_facts(preset, texts, lay))
+
+
+def _facts_size(texts: PressTexts, p: Preset) -> tuple[float, float]:
+    big, small = p.title_size * 1.5, p.legend_size
+    if not texts.facts:
+        return 0.0, 0.0
+    w = max([text_width(texts.facts[0], big, bold=True)] + [text_width(x, small) for x in texts.facts[1:]])
+    return w, big * 1.15 + len(texts.facts[1:]) * small * LINE
+
+
+def _place_facts(p: Preset, texts: PressTexts, lay: PressLayout) -> Box | None:
+    fw, fh = _facts_size(texts, p)
+    if not fw:
+        return None
+    W, m, ls = p.css_width, p.margin, p.legend_size
+    lb = lay.legend_box
+    if lay.mode == "stack":      # right of the legend, top-aligned with it
+        x = max(lb.x + lb.w + ls * 3, m + (W - 2 * m) / 2)
+        box = Box(x, lb.y, fw, fh)
+    elif lay.mode == "column":   # in the text column, between the subtitle and the legend
+        top = lay.subtitle_box.y + lay.subtitle_box.h + ls * 1.5
+        box = Box(lb.x, top, fw, fh) if top + fh + ls * 1.5 <= lb.y else None
+    else:                        # "side": above the legend, beside the map
+        box = Box(lb.x, lb.y - ls * 1.5 - fh, fw, fh)
+        if box.y < lay.map_box.y:
+            box = None
+    if box is None or box.x + box.w > W - m or box.y + box.h > lay.rule_y - ls:
+        return None
+    return box
+
+
+def _arrange(preset: Preset, texts: PressTexts, with_logo: bool) -> PressLayout:
+    """Place every block of the press graphic for ``preset``: pure geometry, no plotly.
+
+    Three arrangements, by the page's shape:
+    - "column" (wide: social, slide, A4 landscape): the map takes the full height on the left; title, subtitle
+      and legend stand in a column on its right;
+    - "side" (square): header across the top, map with the legend at its lower right;
+    - "stack" (portrait: A4, A5): header, map across the full width, legend under it.
+    The footer (rule, source line, date, link, logo) runs along the bottom in every arrangement.
+    """
+    W, H, m = preset.css_width, preset.css_height, preset.margin
+    inner = W - 2 * m
+    ss, ls, ns = preset.subtitle_size, preset.legend_size, preset.note_size
+
+    logo_h = ns * LINE * 2.6 if with_logo else 0.0
+    logo_w = logo_h * 3 if with_logo else 0.0
+    footer_w = inner - (logo_w + ns if with_logo else 0)
+    footer_lines = tuple(_footer(texts, ns, footer_w))
+    footer_h = len(footer_lines) * ns * LINE
+    block_h = max(footer_h, logo_h)
+    footer_box = Box(m, H - m - (block_h + footer_h) / 2, footer_w, footer_h)   # centred on the logo, if any
+    logo_box = Box(W - m - logo_w, H - m - logo_h, logo_w, logo_h) if with_logo else None
+    rule_y = min(footer_box.y, logo_box.y if logo_box else footer_box.y) - ns * 0.9
+    body_bottom = rule_y - max(ls, ns) * 1.2
+
+    def result(mode, header, map_box, legend_box, k, rows):
+        accent, tl, tb, sl, sb, _ = header
+        return PressLayout(W, H, tl, sl, tb, sb, map_box, legend_box, rule_y, footer_lines, footer_box, logo_box,
+                           mode, accent, preset.title_size * k, preset.subtitle_size * k, rows, None)
+
+    aspect = W / H
+    if aspect >= 1.3:
+        gap = ls * 2.5
+        # widen the text column (shrinking the map), then set long titles smaller, until the texts fit
+        for k, share in itertools.product((1.0, 0.88, 0.76), (0.3, 0.36, 0.42, 0.5)):
+            map_h = body_bottom - m
+            lw, lh, rows = _legend_size(texts.legend, ls, inner * share)
+            col_w = max(inner * share, lw)
+            map_w = min(map_h * MAP_ASPECT, inner - col_w - gap)
+            map_h = map_w / MAP_ASPECT
+            col_x = m + map_w + gap
+            col_w = W - m - col_x
+            header = _header(texts, preset, col_x, m, col_w, k)
+            if header[-1] + ls * 2 + lh <= body_bottom:
+                map_box = Box(m, m + (body_bottom - m - map_h) / 2, map_w, map_h)
+                return result("column", header, map_box, Box(col_x, body_bottom - lh, lw, lh), k, rows)
+    for k in (1.0, 0.88, 0.76):
+        header = _header(texts, preset, m, m, inner, k)
+        if (body_bottom - header[-1]) >= 0.62 * (body_bottom - m):
+            break
+    return _below_header(preset, texts, header, k, body_bottom, result)
+
+
+def _below_header(preset: Preset, texts: PressTexts, header, k: float, body_bottom: float, result):
+    W, H, m = preset.css_width, preset.css_height, preset.margin
+    inner = W - 2 * m
+    ss, ls = preset.subtitle_size * k, preset.legend_size
+    aspect = W / H
+    body_top = header[-1] + max(ss, ls) * 1.5
+    body_h = body_bottom - body_top
+    if aspect >= 0.95:
+        # map left, legend at its lower right; the pair centred on the page
+        lw, lh, rows = _legend_size(texts.legend, preset.legend_size, inner * 0.32)
+        gap = ls * 2.5
+        map_h = min(body_h, (inner - lw - gap) / MAP_ASPECT)
+        map_w = map_h * MAP_ASPECT
+        left = m + (inner - (map_w + gap + lw)) / 2
+        map_box = Box(left, body_top + (body_h - map_h) / 2, map_w, map_h)
+        return result("side", header, map_box, Box(left + map_w + gap, map_box.y + map_h - lh, lw, lh), k, rows)
+    # map full width, legend under it
+    lw, lh, rows = _legend_size(texts.legend, preset.legend_size, inner)
+    gap = ls * 1.5
+    map_w = min(inner, (body_h - lh - gap) * MAP_ASPECT)
+    map_h = map_w / MAP_ASPECT
+    map_box = Box(m + (inner - map_w) / 2, body_top, map_w, map_h)
+    return result("stack", header, map_box, Box(m, body_top + map_h + gap, lw, lh), k, rows)
+
+
+def geo_domain(content: Box) -> Box:
+    """The geo subplot's box that makes Poland fill ``content`` (see GEO_INSETS)."""
+    ins = GEO_INSETS
+    w = content.w / (1 - ins["left"] - ins["right"])
+    h = w / GEO_BOX_ASPECT
+    return Box(content.x - ins["left"] * w, content.y - ins["top"] * h, w, h)
+

@@ -1,0 +1,218 @@
+"""Press export: the presets (sizes, type sizes, DPI) and the export spec — one serialisable, validated object
+saying which view (FilterState), at which preset, in which format and language, with which title.
+
+Pure data: no plotly, no Dash, no browser. ``dashboard.export`` re-exports every public name here.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from dashboard.state import FilterState
+
+FORMATS = ("png", "svg", "pdf")
+MIME = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}
+LANGS = ("pl", "en")
+MAX_TITLE_CHARS = 160
+MAX_SUBTITLE_CHARS = 240
+MM_PER_IN = 25.4
+CSS_DPI = 96
+
+
+class ExportSpecError(ValueError):
+    """An export request that cannot be honoured; the message says which field and what is allowed."""
+
+
+# --- presets -------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Preset:
+    """A target size. ``width_px``/``height_px`` are the PNG's pixels; ``dpi`` says how big they are on paper
+    (print: 300) — the figure itself is laid out in CSS px (``css_width``/``css_height``)."""
+
+    name: str
+    label_pl: str
+    label_en: str
+    width_px: int
+    height_px: int
+    dpi: int
+    margin: float          # CSS px, all four sides
+    title_size: float      # CSS px
+    subtitle_size: float
+    legend_size: float
+    note_size: float       # source line, date, URL
+    paper: str | None = None   # "A4" / "A5" for print presets
+
+    @property
+    def css_width(self) -> float:
+        return self.width_px * CSS_DPI / self.dpi
+
+    @property
+    def css_height(self) -> float:
+        return self.height_px * CSS_DPI / self.dpi
+
+    @property
+    def scale(self) -> float:
+        """kaleido scale for PNG: device px per CSS px."""
+        return self.dpi / CSS_DPI
+
+    @property
+    def is_print(self) -> bool:
+        return self.paper is not None
+
+    @property
+    def size_pt(self) -> tuple[float, float]:
+        """Page size in PostScript points (the PDF's MediaBox)."""
+        return (self.css_width * 72 / CSS_DPI, self.css_height * 72 / CSS_DPI)
+
+    def label(self, lang: str) -> str:
+        return self.label_en if lang == "en" else self.label_pl
+
+
+def _mm_px(mm: float, dpi: int = 300) -> int:
+    return round(mm / MM_PER_IN * dpi)
+
+
+def _pt(points: float) -> float:
+    """Type size in points -> CSS px."""
+    return points * CSS_DPI / 72
+
+
+PRESETS: dict[str, Preset] = {
+    p.name: p
+    for p in (
+        Preset("a4", "A4 pionowo (druk, 300 dpi)", "A4 portrait (print, 300 dpi)",
+               _mm_px(210), _mm_px(297), 300, margin=_mm_px(14, CSS_DPI),
+               title_size=_pt(22), subtitle_size=_pt(12), legend_size=_pt(10), note_size=_pt(7.5), paper="A4"),
+        Preset("a4-landscape", "A4 poziomo (druk, 300 dpi)", "A4 landscape (print, 300 dpi)",
+               _mm_px(297), _mm_px(210), 300, margin=_mm_px(12, CSS_DPI),
+               title_size=_pt(20), subtitle_size=_pt(11.5), legend_size=_pt(10), note_size=_pt(7.5), paper="A4"),
+        Preset("a5", "A5 pionowo (druk, 300 dpi)", "A5 portrait (print, 300 dpi)",
+               _mm_px(148), _mm_px(210), 300, margin=_mm_px(10, CSS_DPI),
+               title_size=_pt(16), subtitle_size=_pt(9.5), legend_size=_pt(8.5), note_size=_pt(6.5), paper="A5"),
+        Preset("social", "Media społecznościowe 1200×675", "Social media 1200×675",
+               1200, 675, CSS_DPI, margin=40,
+               title_size=38, subtitle_size=22, legend_size=20, note_size=14),
+        Preset("square", "Kwadrat 1080×1080", "Square 1080×1080",
+               1080, 1080, CSS_DPI, margin=48,
+               title_size=42, subtitle_size=24, legend_size=22, note_size=15),
+        Preset("slide", "Slajd 1920×1080", "Slide 1920×1080",
+               1920, 1080, CSS_DPI, margin=72,
+               title_size=56, subtitle_size=30, legend_size=28, note_size=20),
+    )
+}
+
+
+def get_preset(name: str) -> Preset:
+    try:
+        return PRESETS[name]
+    except (KeyError, TypeError):
+        raise ExportSpecError(
+            f"unknown preset {name!r}; expected one of: {', '.join(PRESETS)}"
+        ) from None
+
+
+# --- the export spec -----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ExportSpec:
+    """One export: which view (FilterState), at which preset, in which format and language, with which title.
+
+    ``title``/``subtitle`` None = generated from the filters. Round-trips through ``to_dict``/``from_dict`` and
+    JSON; ``from_dict`` validates and raises ExportSpecError naming the field.
+    """
+
+    state: FilterState = field(default_factory=FilterState)
+    preset: str = "a4"
+    format: str = "pdf"
+    lang: str = "pl"
+    title: str | None = None
+    subtitle: str | None = None
+    logo: bool = False
+    base_url: str | None = None
+
+    def __post_init__(self) -> None:
+        problems = []
+        if not isinstance(self.state, FilterState):
+            problems.append(f"state must be a FilterState, got {type(self.state).__name__}")
+        for name, allowed in (("preset", tuple(PRESETS)), ("format", FORMATS), ("lang", LANGS)):
+            value = getattr(self, name)
+            if not isinstance(value, str) or value not in allowed:
+                problems.append(f"{name} {str(value)[:40]!r} is not one of {', '.join(allowed)}")
+        for name, limit in (("title", MAX_TITLE_CHARS), ("subtitle", MAX_SUBTITLE_CHARS)):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if not isinstance(value, str):
+                problems.append(f"{name} must be text, got {type(value).__name__}")
+            elif len(value) > limit:
+                problems.append(f"{name} is {len(value)} characters long; at most {limit} fit on the page")
+            elif re.search(r"[\x00-\x08\x0b-\x1f\x7f]", value):
+                problems.append(f"{name} contains control characters")
+        if not isinstance(self.logo, bool):
+            problems.append("logo must be true or false")
+        if self.base_url is not None and not (
+            isinstance(self.base_url, str) and re.fullmatch(r"https?://[^\s<>\"']{1,200}", self.base_url)
+        ):
+            problems.append(f"base_url {self.base_url!r} is not an http(s) URL")
+        if problems:
+            raise ExportSpecError("invalid export spec: " + "; ".join(problems))
+
+    @property
+    def preset_obj(self) -> Preset:
+        return PRESETS[self.preset]
+
+    @property
+    def mime(self) -> str:
+        return MIME[self.format]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "state": self.state.to_dict(),
+            "preset": self.preset,
+            "format": self.format,
+            "lang": self.lang,
+            "title": self.title,
+            "subtitle": self.subtitle,
+            "logo": self.logo,
+            "base_url": self.base_url,
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, data: Any, *, known_projects: Iterable[str] | None = None) -> "ExportSpec":
+        if not isinstance(data, dict):
+            raise ExportSpecError(f"export spec must be a JSON object, got {type(data).__name__}")
+        unknown = sorted(set(data) - {f for f in cls.__dataclass_fields__})
+        if unknown:
+            raise ExportSpecError(f"unknown export spec field(s): {', '.join(map(str, unknown[:5]))}")
+        state = FilterState.from_dict(data.get("state") or {}, known_projects=known_projects)
+        if state.notices:
+            raise ExportSpecError("invalid view in export spec: " + "; ".join(state.notices))
+        kw = {k: data[k] for k in ("preset", "format", "lang", "title", "subtitle", "logo", "base_url") if k in data}
+        for k in ("title", "subtitle"):
+            if isinstance(kw.get(k), str):
+                kw[k] = kw[k].strip() or None
+        return cls(state=state, **kw)
+
+    @classmethod
+    def from_json(cls, text: str, **kw: Any) -> "ExportSpec":
+        try:
+            data = json.loads(text)
+        except (TypeError, ValueError) as exc:
+            raise ExportSpecError(f"export spec is not valid JSON: {exc}") from None
+        return cls.from_dict(data, **kw)
+
+    def filename(self, stem: str | None = None) -> str:
+        """A safe default file name: atlas-zmp_<view>_<preset>.<format>."""
+        base = stem or "atlas-zmp"
+        parts = [base]
+        if self.state.projects:
+            parts.append("-".join(self.state.projects))
+        parts.append(self.preset)
+        name = "_".join(parts)
+        name = re.sub(r"[^A-Za-z0-9._-]+", "-", name)
+        return f"{name}.{self.format}"
+
