@@ -11,6 +11,7 @@ The decision logic lives in plain functions (next_state, chips_for, ...) that th
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import dash
@@ -152,6 +153,26 @@ def chips_for(atlas: Any, state: FilterState) -> list[tuple[str, str]]:
     return chips
 
 
+def chip_slot(trigger: Any) -> int | None:
+    """The slot number of a chip button id ("chip-3" -> 3); None for anything else (e.g. "chip-keys")."""
+    if not isinstance(trigger, str):
+        return None
+    m = re.fullmatch(r"chip-([0-9]{1,3})", trigger)
+    return int(m.group(1)) if m and int(m.group(1)) < layout.MAX_CHIPS else None
+
+
+def changed_controls(wanted: dict[str, Any], current: dict[str, Any]) -> dict[str, Any]:
+    """`wanted` control values, with no_update for each control that already shows its value."""
+    return {c: (no_update if c in current and _same(current[c], v) else v) for c, v in wanted.items()}
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    return type(a) is type(b) and a == b or (isinstance(a, (int, float)) and isinstance(b, (int, float))
+                                             and not isinstance(a, bool) and not isinstance(b, bool) and a == b)
+
+
 def controls_for(atlas: Any, state: FilterState) -> dict[str, Any]:
     """Control values that show `state`."""
     lo, hi = layout.year_bounds(atlas)
@@ -225,8 +246,8 @@ def register(app: dash.Dash, atlas: Any, urls: Any) -> None:
             new = FilterState.from_query(search or "", known_projects=known_projects)
             notice = notice_text(new)
         elif isinstance(trig, str) and trig.startswith("chip-"):
-            slot = int(trig[5:])
-            if not value or slot >= len(chip_keys) or not isinstance(chip_keys[slot], str):
+            slot = chip_slot(trig)
+            if slot is None or not value or slot >= len(chip_keys) or not isinstance(chip_keys[slot], str):
                 return _nothing()
             new = remove_chip(old, chip_keys[slot])
         elif trig == "map":
@@ -254,7 +275,9 @@ def register(app: dash.Dash, atlas: Any, urls: Any) -> None:
         search_out = ("?" + query_string) if query_string else ""
         if (search or "") == search_out:
             search_out = no_update
-        controls = controls_for(atlas, new)
+        # only the controls that must move: an unchanged value would re-fire every callback listening to it
+        # (the language texts and the export panel on lang.value, ...)
+        controls = changed_controls(controls_for(atlas, new), dict(zip(CONTROL_IDS, args[1:1 + len(CONTROL_IDS)])))
         if trig not in (None, "url"):
             notice = None  # the user has moved on: the notice about the address goes away
         hidden = no_update if notice is no_update else (notice is None)
@@ -278,12 +301,13 @@ def register(app: dash.Dash, atlas: Any, urls: Any) -> None:
         view = view if isinstance(view, dict) else {}
         chips = chip_outputs(atlas, state)
         empty_hidden = bool(query.filter_entities(atlas, state).shape[0])
-        new_view = {"lang": state.lang, "focus": figures.view_key(state)}
+        new_view = {"lang": state.lang, "focus": figures.view_key(state), "sel": bool(state.selected)}
         if view.get("lang") != state.lang:  # language change: full figures (labels, hover, legend)
             return (figures.map_figure(atlas, state, urls.gminy, outline=urls.wojewodztwa),
                     figures.growth_figure(atlas, state), figures.voivodeship_figure(atlas, state),
                     figures.project_figure(atlas, state), new_view, empty_hidden, *chips)
-        return (map_patch(atlas, state, zoom=view.get("focus") != figures.view_key(state)),
+        return (map_patch(atlas, state, zoom=view.get("focus") != figures.view_key(state),
+                          clear_selection=bool(view.get("sel"))),
                 growth_patch(figures.growth_update(atlas, state)),
                 bar_patch(figures.voivodeship_update(atlas, state)),
                 bar_patch(figures.project_update(atlas, state)),
@@ -315,11 +339,13 @@ def register(app: dash.Dash, atlas: Any, urls: Any) -> None:
 
     @app.callback(
         Output("details", "children"),
-        Input("map", "clickData"), Input("state", "data"),
+        # the found town and the language only (the controller moves these controls only when they change), not
+        # the whole state: a filter change does not re-draw the panel
+        Input("map", "clickData"), Input("town", "value"), Input("lang", "value"),
         prevent_initial_call=True,
     )
-    def details(click, state_data):
-        state = FilterState.from_dict(state_data, known_projects=known_projects)
+    def details(click, town, lang):
+        state = FilterState.from_dict({"focus": town, "lang": lang})
         click_terc = next((p.get("location") for p in _points(click) if p.get("curveNumber", 0) == 0
                            and isinstance(p.get("location"), str)), None)
         # a click shows the clicked gmina; a new search result (focus) shows the found one
@@ -382,7 +408,7 @@ def chip_outputs(atlas: Any, state: FilterState) -> list:
     return [[key for key, _ in chips], bool(chips), t("no_filters", state.lang), *children, *hidden]
 
 
-def map_patch(atlas: Any, state: FilterState, zoom: bool) -> Patch:
+def map_patch(atlas: Any, state: FilterState, zoom: bool, clear_selection: bool = True) -> Patch:
     """Only what the filters change: z, colours, legend, selection, focus outline (and the view on a new focus)."""
     upd = figures.map_update(atlas, state)
     p = Patch()
@@ -394,7 +420,9 @@ def map_patch(atlas: Any, state: FilterState, zoom: bool) -> Patch:
     p["data"][0]["colorbar"]["title"]["text"] = upd["colorbar"]["title"]["text"]
     p["data"][0]["colorbar"]["len"] = min(0.12 * len(upd["colorbar"]["tickvals"]) + 0.08, 0.6)
     p["data"][0]["selectedpoints"] = upd["selectedpoints"]
-    if not state.selected:  # the selection was cleared (chip, clear all): remove the drawn box/lasso too
+    # the selection was cleared (chip, clear all): remove the drawn box/lasso too — only then: setting it when
+    # nothing was selected makes plotly announce a de-selection, i.e. one more useless controller round trip
+    if not state.selected and clear_selection:
         p["layout"]["selections"] = []
     p["data"][2]["locations"] = upd["focus"]
     p["data"][2]["z"] = [0] * len(upd["focus"])

@@ -20,6 +20,10 @@ LANGS = ("pl", "en")
 # The 16 województwa (TERYT 2-digit codes, PRG 2020).
 VOIVODESHIP_CODES = tuple(f"{c:02d}" for c in range(2, 33, 2))
 YEAR_MIN, YEAR_MAX = 1900, 2100
+# state.years sentinel: "only members whose join year is unknown" (with include_unknown_year). In the URL it is
+# `years=unknown`; old links with years=1900-1900 mean the same and are rewritten to it.
+UNKNOWN_ONLY = (YEAR_MIN, YEAR_MIN)
+UNKNOWN_YEARS = "unknown"
 MAX_PROJECTS = 50
 MAX_SELECTED = 2477          # every gmina (plus powiat codes never exceed that in practice)
 MAX_QUERY_CHARS = 40_000     # a query longer than this is rejected as a whole
@@ -78,6 +82,11 @@ class FilterState:
 
     # -- derived ---------------------------------------------------------------------------------------------
     @property
+    def is_unknown_only(self) -> bool:
+        """Only members whose join year is unknown (the growth chart's "year unknown" bar)."""
+        return self.years == UNKNOWN_ONLY and self.include_unknown_year
+
+    @property
     def is_default(self) -> bool:
         return self == FilterState(lang=self.lang)
 
@@ -116,7 +125,9 @@ class FilterState:
             pairs.append((_KEYS["match"], self.match))
         if self.voivodeships:
             pairs.append((_KEYS["voivodeships"], ",".join(self.voivodeships)))
-        if self.years is not None:
+        if self.is_unknown_only:
+            pairs.append((_KEYS["years"], UNKNOWN_YEARS))
+        elif self.years is not None:
             pairs.append((_KEYS["years"], f"{self.years[0]}-{self.years[1]}"))
         if self.include_unknown_year != default.include_unknown_year:
             pairs.append((_KEYS["include_unknown_year"], "1" if self.include_unknown_year else "0"))
@@ -187,11 +198,14 @@ class FilterState:
             if name in ("projects", "voivodeships", "selected"):
                 data[name] = [v for v in value.split(",")] if value else []
             elif name == "years":
-                data[name] = value
+                data[name] = list(UNKNOWN_ONLY) if value.strip().lower() == UNKNOWN_YEARS else value
             elif name == "include_unknown_year":
                 data[name] = {"1": True, "0": False}.get(value, value)
             else:
                 data[name] = value
+        if data.get("years") == list(UNKNOWN_ONLY) and data.get("include_unknown_year", True) is not True:
+            notices.append("include_unknown_year: years=unknown shows the unknown join year; 'unknown' ignored")
+            data["include_unknown_year"] = True
         state = cls.from_dict(data, known_projects=known_projects)
         return replace(state, notices=tuple(notices) + state.notices)
 

@@ -243,3 +243,47 @@ def test_the_table_csv_holds_exactly_the_filtered_rows(duo, atlas):
     assert [r[1] for r in rows[1:]] == shown
     assert len(rows) - 1 == len(expected) > 0
     os.remove(path)
+
+
+def _callback_requests(duo) -> list[str]:
+    """The outputs of the /_dash-update-component requests the page sent since the last call (window.fetch is
+    wrapped on the first call; the renderer looks fetch up at call time)."""
+    return js(duo, """
+      if (!window.__cbLog) {
+        window.__cbLog = [];
+        const orig = window.fetch;
+        window.fetch = function (url, opts) {
+          if (String(url).includes('_dash-update-component')) {
+            try { window.__cbLog.push(JSON.parse(opts.body).output); } catch (e) { window.__cbLog.push('?'); }
+          }
+          return orig.apply(this, arguments);
+        };
+      }
+      return window.__cbLog.splice(0);""")
+
+
+def test_a_filter_change_costs_three_requests_and_keeps_the_language(duo):
+    """controller -> (map + bars, table); nothing else: the language texts, the export panel and the details are
+    not re-run by a filter change (the controller used to send every control value back, lang.value included)."""
+    load(duo, "?lang=en")
+    wait_js(duo, "return document.querySelector('h1').textContent.includes('Atlas of');")
+    time.sleep(1.0)
+    _callback_requests(duo)
+    counts = []
+    for value in ("membership", "projects"):
+        duo.driver.find_element(By.CSS_SELECTOR, f"#metric input[value='{value}']").find_element(
+            By.XPATH, "./../..").click()
+        wait_js(duo, f"return window.location.search.includes('metric=membership') === {str(value != 'projects').lower()};")
+        time.sleep(1.5)
+        sent = _callback_requests(duo)
+        counts.append(len(sent))
+        assert not [o for o in sent if o.startswith(("..i18n-", "details", "..export"))], sent
+    bars = duo.driver.find_elements(By.CSS_SELECTOR, "#by-voivodeship g.point path")
+    ActionChains(duo.driver).move_to_element(bars[-1]).click().perform()
+    wait_js(duo, "return window.location.search.includes('woj=');")
+    time.sleep(1.5)
+    counts.append(len(_callback_requests(duo)))
+    print("callback requests per filter change:", counts)
+    assert counts == [3, 3, 3]
+    assert duo.find_element("h1").text.startswith("Atlas of")  # still English
+    assert "Filters" in duo.find_element(".filters").text

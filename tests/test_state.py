@@ -106,3 +106,25 @@ def test_property_any_text_parses_without_raising(text):
                                  st.booleans(), st.floats())))
 def test_property_any_dict_parses_without_raising(data):
     assert isinstance(FilterState.from_dict(data), FilterState)
+
+
+def test_year_unknown_only_has_its_own_readable_url():
+    from dashboard.state import UNKNOWN_ONLY
+
+    s = FilterState(years=UNKNOWN_ONLY, projects=("P1",))
+    assert s.is_unknown_only
+    assert s.to_query() == "p=P1&years=unknown"
+    assert FilterState.from_query("p=P1&years=unknown") == s
+    assert FilterState.from_query("years=unknown").notices == ()
+    # old links (years=1900-1900) open the same view, and are written the new way from then on
+    old = FilterState.from_query("years=1900-1900")
+    assert old.is_unknown_only and old.to_query() == "years=unknown"
+    # a contradiction (unknown year only, without the unknown year): the unknown year wins, with a notice
+    both = FilterState.from_query("unknown=0&years=unknown")
+    assert both.is_unknown_only and both.notices
+    # the literal range 1900-1900 without the unknown year stays what it is
+    literal = FilterState(years=UNKNOWN_ONLY, include_unknown_year=False)
+    assert not literal.is_unknown_only
+    assert FilterState.from_query(literal.to_query()) == literal
+    for bad in ("years=unknown2", "years=nieznany1", "years=un known"):
+        assert FilterState.from_query(bad).years is None and FilterState.from_query(bad).notices

@@ -123,3 +123,68 @@ def test_the_notice_names_the_controls_in_the_users_language():
                                         "unknown parameters, Voivodeships, Join year.")
     assert "Województwa" in callbacks.notice_text(FilterState.from_query("woj=99"))
     assert callbacks.notice_text(FilterState()) is None
+
+
+# --- the controller over the real Dash dispatcher ---------------------------------------------------------------
+def _controller_body(app, changed: str, values: dict, state: dict | None = None) -> dict:
+    key, outputs, spec = next(c for c in _callbacks(app) if c[0].startswith("..state.data...url.search"))
+    defaults = {"projects": [], "match": "any", "voivodeships": [], "years": [1990, 2019], "unknown-year": ["yes"],
+                "metric": "projects", "lang": "pl", "town": None}
+    inputs = [{"id": i["id"], "property": i["property"],
+               "value": values.get(i["id"], defaults.get(i["id"]) if i["property"] == "value" else None)}
+              for i in spec["inputs"]]
+    st = [{"id": s["id"], "property": s["property"],
+           "value": (state or FilterState().to_dict()) if s["id"] == "state" else values.get(s["id"], [])}
+          for s in spec["state"]]
+    return {"output": key, "outputs": outputs, "inputs": inputs, "state": st, "changedPropIds": [changed]}
+
+
+def test_a_filter_change_moves_only_the_controls_whose_value_changes(app):
+    """Every control value sent back re-fires the callbacks listening to it (lang.value: the language texts, the
+    export panel, the details): a filter change must answer only the store, the URL and what really moved."""
+    client = app.server.test_client()
+    body = _controller_body(app, "projects.value", {"projects": ["P2"]})
+    r = client.post("/_dash-update-component", data=json.dumps(body), content_type="application/json")
+    assert r.status_code == 200, r.data[:300]
+    response = r.get_json()["response"]
+    assert response["state"]["data"]["projects"] == ["P2"]
+    assert response["url"]["search"] == "?p=P2"
+    for control in ("lang", "metric", "match", "voivodeships", "years", "unknown-year", "town", "projects"):
+        assert control not in response, f"{control}.value sent back although it did not change"
+    # a chart click moves the control that shows it (the dropdown), and only that one
+    body = _controller_body(app, "by-voivodeship.clickData",
+                            {"by-voivodeship": {"points": [{"customdata": "02", "curveNumber": 0}]}})
+    response = client.post("/_dash-update-component", data=json.dumps(body),
+                           content_type="application/json").get_json()["response"]
+    assert response["voivodeships"] == {"value": ["02"]}
+    assert not {"lang", "metric", "match", "years", "unknown-year", "town", "projects"} & set(response)
+
+
+def test_changed_controls():
+    wanted = {"years": [1990, 2019], "lang": "pl", "projects": ["P1"], "town": None}
+    current = {"years": [1990.0, 2019], "lang": "pl", "projects": [], "town": None}
+    out = callbacks.changed_controls(wanted, current)
+    assert out["projects"] == ["P1"]
+    assert all(out[c] is callbacks.no_update for c in ("years", "lang", "town"))
+    assert callbacks.changed_controls({"unknown-year": []}, {"unknown-year": ["yes"]}) == {"unknown-year": []}
+    assert callbacks.changed_controls({"metric": "projects"}, {"metric": True})["metric"] == "projects"
+
+
+def test_a_crafted_trigger_naming_the_chip_keys_store_is_ignored(app):
+    """The guard of dashboard.hardening rejects a trigger that is not an input; behind it, the controller itself
+    must not fail on one either (it once parsed 'chip-keys' as a chip number)."""
+    server = app.server
+    endpoint = next(r.endpoint for r in server.url_map.iter_rules() if r.rule.endswith("_dash-update-component"))
+    guarded = server.view_functions[endpoint]
+    server.view_functions[endpoint] = guarded.__wrapped__  # Dash's own dispatcher, unguarded
+    try:
+        client = server.test_client()
+        for trigger in ("chip-keys.data", "chip-.n_clicks", "chip-99.n_clicks", "chip-1x.n_clicks",
+                        "chip-٣.n_clicks"):
+            body = _controller_body(app, trigger, {"chip-keys": ["project:P1"]})
+            r = client.post("/_dash-update-component", data=json.dumps(body), content_type="application/json")
+            assert r.status_code in (200, 204), (trigger, r.status_code, r.data[:300])
+    finally:
+        server.view_functions[endpoint] = guarded
+    assert callbacks.chip_slot("chip-3") == 3
+    assert [callbacks.chip_slot(v) for v in ("chip-keys", "chip-", "chip-999", None, 3, "chip-٣")] == [None] * 6
