@@ -39,6 +39,17 @@ def _legend_sentence(legend: Legend, lang: str) -> str:
     return f"Legend ({what}): {'; '.join(parts)}; the other {_count(other, lang, gminy_pl, gminy_en)} are grey."
 
 
+def _sentence(text: str) -> str:
+    """``text`` ending in a full stop (a title that already ends in . ! ? … keeps its own)."""
+    text = text.strip()
+    return text if text.endswith((".", "!", "?", "…")) else text + "."
+
+
+def _prose(subtitle: str) -> str:
+    """The subtitle's parts ("a · b · c", a graphic's separators) joined as a sentence reads them: "a, b, c"."""
+    return ", ".join(part.strip() for part in subtitle.replace("\u00a0·", " ·").split(" · ") if part.strip())
+
+
 def alt_text(texts: PressTexts, entities: Any, lang: str) -> str:
     """One paragraph describing the exported map (plain text, no markup)."""
     n = int(len(entities))
@@ -47,8 +58,8 @@ def alt_text(texts: PressTexts, entities: Any, lang: str) -> str:
     cities_pl, cities_en = ("miasto lub JST", "miasta lub JST", "miast lub JST"), ("city or local government",
                                                                                 "cities or local governments")
     if lang == "pl":
-        head = f"Mapa gmin Polski (granice PRG 2020): {texts.title}."
-        scope = f" Zakres: {texts.subtitle}." if texts.subtitle else ""
+        head = _sentence(f"Mapa gmin Polski (granice PRG 2020): {texts.title}")
+        scope = f" Zakres: {_sentence(_prose(texts.subtitle))}" if texts.subtitle else ""
         if n == 0:
             body = " Żadne miasto nie spełnia wybranych filtrów, więc wszystkie gminy są szare."
         else:
@@ -56,8 +67,8 @@ def alt_text(texts: PressTexts, entities: Any, lang: str) -> str:
             body = (f" Na mapie {verb} {_count(n, lang, cities_pl, cities_en)} w "
                     f"{_count(n_gminy, lang, ('gminie', 'gminach', 'gminach'), ('', ''))}.")
     else:
-        head = f"Map of Poland's gminy (municipalities; PRG 2020 boundaries): {texts.title}."
-        scope = f" Scope: {texts.subtitle}." if texts.subtitle else ""
+        head = _sentence(f"Map of Poland's gminy (municipalities; PRG 2020 boundaries): {texts.title}")
+        scope = f" Scope: {_sentence(_prose(texts.subtitle))}" if texts.subtitle else ""
         if n == 0:
             body = " No city matches the chosen filters, so every gmina is grey."
         else:

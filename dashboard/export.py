@@ -204,8 +204,8 @@ def map_legend(atlas: Any, state: FilterState) -> Legend:
 
 
 def key_facts(n_cities: int, top: tuple[str, int] | None, lang: str) -> tuple[str, ...]:
-    if n_cities <= 0:
-        return ()
+    if n_cities <= 0:   # an empty view says so where the number would stand
+        return (format_number(0, lang), t("export_no_match", lang))
     facts = (format_number(n_cities, lang), plural_form("export_in_view", n_cities, lang))
     if top is not None and top[1] < n_cities:
         facts += (t("export_most", lang, name=top[0], n=format_number(top[1], lang)),)
@@ -257,6 +257,12 @@ def _logo_source(path: Path) -> str:
     mime = "image/svg+xml" if path.suffix.lower() == ".svg" else "image/png"
     return f"data:{mime};base64," + base64.b64encode(path.read_bytes()).decode("ascii")
 
+
+
+def is_zoomed(fig: Any) -> bool:
+    """True when the map shows less than all of Poland (figures zoom with the projection's scale)."""
+    scale = fig.layout.geo.projection.scale
+    return scale is not None and scale > 1.0001
 
 
 def uses_town_points(fig: Any) -> bool:
@@ -324,11 +330,13 @@ def build_press_figure(atlas: Any, spec: ExportSpec, map_fig: Any, *, legend: Le
         if tr.type == "choropleth":
             tr.update(showscale=False)   # the selection (selectedpoints) stays highlighted as on the dashboard
         tr.update(showlegend=False)
-    # the national view is placed by the measured insets; a view zoomed on a town fills a box of the geo's own
-    # aspect (another aspect moves plotly's centre off the town)
+    # the national view is placed by the measured insets (Poland's outline fills the map box); a zoomed view (a town,
+    # or województwa) fills the whole geo box, cut square at its edges: it gets a box of the geo's own aspect inside
+    # the map box (another aspect moves plotly's centre off the view's centre), framed by a thin rule
     mb = lay.map_box
-    dom = Box(mb.x, mb.y + (mb.h - mb.w / GEO_BOX_ASPECT) / 2, mb.w, mb.w / GEO_BOX_ASPECT) \
-        if spec.state.focus else geo_domain(mb)
+    zoomed = bool(spec.state.focus) or is_zoomed(map_fig)
+    dom = Box(mb.x, mb.y + (mb.h - mb.w / GEO_BOX_ASPECT) / 2, mb.w, mb.w / GEO_BOX_ASPECT) if zoomed \
+        else geo_domain(mb)
     fig.update_geos(domain=dict(x=[px(dom.x), px(dom.x + dom.w)], y=[py(dom.y + dom.h), py(dom.y)]))
     fig.update_layout(
         width=W, height=H, autosize=False,
@@ -341,6 +349,10 @@ def build_press_figure(atlas: Any, spec: ExportSpec, map_fig: Any, *, legend: Le
     )
     ann: list[dict] = []
     shapes: list[dict] = []
+    if zoomed:
+        shapes.append(dict(type="rect", xref="paper", yref="paper", x0=px(dom.x), x1=px(dom.x + dom.w),
+                           y0=py(dom.y + dom.h), y1=py(dom.y), line=dict(color=RULE, width=max(0.5, ns * 0.08)),
+                           fillcolor="rgba(0,0,0,0)", layer="above"))
 
     def text(x, y, s, size, *, color=INK, bold=False, xanchor="left", yanchor="top"):
         body = f"<b>{s}</b>" if bold else s

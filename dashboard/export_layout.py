@@ -47,7 +47,7 @@ class PressTexts:
     url: str
     link: tuple[str, str] | None   # (key, query) of a short link to store, when url is one
     legend: Legend
-    facts: tuple[str, ...] = ()   # key figure: (number, what it counts, where most are) — empty for an empty view
+    facts: tuple[str, ...] = ()   # key figure: (number, what it counts, where most are); (0, why) for an empty view
 
 
 
@@ -112,6 +112,8 @@ LINE = 1.3          # plotly's annotation line height (em)
 # the ranges' box has aspect GEO_BOX_ASPECT (width/height) and Poland fills it minus these insets (fractions of
 # the box). The press layout places Poland itself (aspect MAP_ASPECT) and derives the geo domain from it.
 MAP_ASPECT = 1.072
+# a title longer than this in the narrow text column (wide pages) goes across the top of the page instead
+MAX_COLUMN_TITLE_LINES = 6
 GEO_BOX_ASPECT = 1.12
 GEO_INSETS = {"left": 0.05, "right": 0.0325, "top": 0.028, "bottom": 0.013}
 
@@ -180,10 +182,15 @@ def _footer(texts: PressTexts, size: float, width: float) -> list[str]:
     return wrap(texts.source, size, width) + wrap(tail, size, width)
 
 
+def _subtitle_size(p: Preset, k: float) -> float:
+    """The subtitle shrinks with a long title, but less: it stays about the size of the legend's text."""
+    return p.subtitle_size * max(k, 0.88)
+
+
 def _header(texts: PressTexts, p: Preset, x: float, top: float, width: float, k: float = 1.0):
     """(accent box, title lines, title box, subtitle lines, subtitle box, bottom) for a text column; type at
     k × the preset's sizes."""
-    ts, ss = p.title_size * k, p.subtitle_size * k
+    ts, ss = p.title_size * k, _subtitle_size(p, k)
     accent = Box(x, top, ts * 1.6, max(3.0, ts * 0.12))
     y = top + accent.h + ts * 0.45
     title_lines = tuple(wrap(texts.title, ts, width, bold=True))
@@ -219,8 +226,8 @@ def _place_facts(p: Preset, texts: PressTexts, lay: PressLayout) -> Box | None:
         x = max(lb.x + lb.w + ls * 3, m + (W - 2 * m) / 2)
         box = Box(x, lb.y, fw, fh)
     elif lay.mode == "column":   # in the text column, between the subtitle and the legend
-        top = lay.subtitle_box.y + lay.subtitle_box.h + ls * 1.5
-        box = Box(lb.x, top, fw, fh) if top + fh + ls * 1.5 <= lb.y else None
+        top = lay.subtitle_box.y + lay.subtitle_box.h + ls * 1.2
+        box = Box(lb.x, top, fw, fh) if top + fh + ls * 1.2 <= lb.y else None
     else:                        # "side": above the legend, beside the map
         box = Box(lb.x, lb.y - ls * 1.5 - fh, fw, fh)
         if box.y < lay.map_box.y:
@@ -258,13 +265,13 @@ def _arrange(preset: Preset, texts: PressTexts, with_logo: bool) -> PressLayout:
     def result(mode, header, map_box, legend_box, k, rows):
         accent, tl, tb, sl, sb, _ = header
         return PressLayout(W, H, tl, sl, tb, sb, map_box, legend_box, rule_y, footer_lines, footer_box, logo_box,
-                           mode, accent, preset.title_size * k, preset.subtitle_size * k, rows, None)
+                           mode, accent, preset.title_size * k, _subtitle_size(preset, k), rows, None)
 
     aspect = W / H
     if aspect >= 1.3:
         gap = ls * 2.5
         # widen the text column (shrinking the map), then set long titles smaller, until the texts fit
-        for k, share in itertools.product((1.0, 0.88, 0.76), (0.3, 0.36, 0.42, 0.5)):
+        for k, share in itertools.product((1.0, 0.88, 0.76, 0.66), (0.3, 0.36, 0.42, 0.5)):
             map_h = body_bottom - m
             lw, lh, rows = _legend_size(texts.legend, ls, inner * share)
             col_w = max(inner * share, lw)
@@ -273,10 +280,10 @@ def _arrange(preset: Preset, texts: PressTexts, with_logo: bool) -> PressLayout:
             col_x = m + map_w + gap
             col_w = W - m - col_x
             header = _header(texts, preset, col_x, m, col_w, k)
-            if header[-1] + ls * 2 + lh <= body_bottom:
+            if header[-1] + ls * 2 + lh <= body_bottom and len(header[1]) <= MAX_COLUMN_TITLE_LINES:
                 map_box = Box(m, m + (body_bottom - m - map_h) / 2, map_w, map_h)
                 return result("column", header, map_box, Box(col_x, body_bottom - lh, lw, lh), k, rows)
-    for k in (1.0, 0.88, 0.76):
+    for k in (1.0, 0.88, 0.76, 0.66):   # long titles are set smaller until the map keeps most of the page
         header = _header(texts, preset, m, m, inner, k)
         if (body_bottom - header[-1]) >= 0.62 * (body_bottom - m):
             break
@@ -286,7 +293,7 @@ def _arrange(preset: Preset, texts: PressTexts, with_logo: bool) -> PressLayout:
 def _below_header(preset: Preset, texts: PressTexts, header, k: float, body_bottom: float, result):
     W, H, m = preset.css_width, preset.css_height, preset.margin
     inner = W - 2 * m
-    ss, ls = preset.subtitle_size * k, preset.legend_size
+    ss, ls = _subtitle_size(preset, k), preset.legend_size
     aspect = W / H
     body_top = header[-1] + max(ss, ls) * 1.5
     body_h = body_bottom - body_top

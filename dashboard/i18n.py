@@ -255,6 +255,7 @@ TEXT.update({
                                  "en": "colour: membership and participation"},
     "export_in_view": {"pl": "miasto w widoku|miasta w widoku|miast w widoku", "en": "city in view|cities in view"},
     "export_most": {"pl": "najwięcej: {name} ({n})", "en": "most: {name} ({n})"},
+    "export_no_match": {"pl": "żadne miasto nie spełnia filtrów", "en": "no city matches the filters"},
 })
 
 

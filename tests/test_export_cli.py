@@ -24,7 +24,7 @@ from dashboard.export_cli import main, parse_voivodeships
     (["--preset", "a4", "--format", "pdf", "--out", "x.pdf", "--voivodeship", "bawaria"], "is not a województwo"),
     (["--preset", "a4", "--format", "pdf", "--out", "x.pdf", "--lang", "de"], "invalid choice: 'de'"),
     (["--preset", "a4", "--format", "pdf", "--out", "x.pdf", "--title", "   "], "--title is empty"),
-    (["--preset", "a4", "--format", "pdf", "--out", "x.pdf", "--title", "x" * 200], "at most 160"),
+    (["--preset", "a4", "--format", "pdf", "--out", "x.pdf", "--title", "x" * 201], "at most 200"),
     (["--preset", "a4", "--format", "png", "--all-projects"], "needs --out-dir"),
     (["--preset", "a4", "--format", "png", "--all-projects", "--out", "x.png"], "not --out"),
     (["--preset", "a4", "--format", "png", "--all-projects", "--out-dir", "d", "--project", "P1"],

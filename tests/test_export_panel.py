@@ -22,7 +22,7 @@ def atlas():
 @pytest.mark.parametrize("preset,fmt,title,needle", [
     ("a3", "pdf", "", "preset 'a3'"),
     ("a4", "exe", "", "format 'exe'"),
-    ("a4", "pdf", "x" * 500, "at most 160"),
+    ("a4", "pdf", "x" * 500, "at most 200"),
     (["a4"], "pdf", "", "preset ''"),
     ("a4", None, "", "format ''"),
 ])

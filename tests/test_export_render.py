@@ -179,3 +179,35 @@ def test_renderer_recovers_when_chromium_dies(atlas):
         assert render_export(spec, atlas, renderer=r).content.lstrip().startswith(b"<svg")
     finally:
         r.close()
+
+
+@pytest.mark.parametrize("name", ["a4", "social"])
+def test_zoomed_view_stays_inside_its_frame(atlas, renderer, name):
+    """A view zoomed on a województwo fills a framed box inside the margins (it used to bleed to the page edge:
+    the national view's insets were applied to a map that has none)."""
+    import numpy as np
+
+    state = FilterState(voivodeships=("24",))
+    p = PRESETS[name]
+    spec = ExportSpec(state=state, preset=name, format="png")
+    res = render_export(spec, atlas, renderer=renderer)
+    pf = press_figure(atlas, spec, press_geojson(), outline=press_outline())
+    lay = layout_press(p, pf.texts, with_logo=False)
+    arr = np.asarray(Image.open(io.BytesIO(res.content)).convert("RGB"))
+    mask = np.all(arr == _hex(figures.OTHER_GREY), axis=-1)
+    lb = lay.legend_box
+    mask[int(lb.y * p.scale):int((lb.y + lb.h) * p.scale) + 1, int(lb.x * p.scale):int((lb.x + lb.w) * p.scale) + 1] = 0
+    ys, xs = np.nonzero(mask)
+    x0, y0, x1, y1 = (v / p.scale for v in (xs.min(), ys.min(), xs.max() + 1, ys.max() + 1))
+    box, tol = lay.map_box, 2.0
+    assert x0 >= box.x - tol and x1 <= box.x + box.w + tol and y0 >= box.y - tol and y1 <= box.y + box.h + tol
+    assert x0 >= p.margin - tol and x1 <= p.css_width - p.margin + tol
+    assert (x1 - x0) >= 0.95 * box.w                                   # the zoomed map fills its frame's width
+
+
+def test_empty_view_says_so(atlas, renderer):
+    state = FilterState(projects=("P1",), voivodeships=("02",), years=(1900, 1900), include_unknown_year=False)
+    res = render_export(ExportSpec(state=state, preset="social", format="svg"), atlas, renderer=renderer)
+    texts = "".join(ET.fromstring(res.content).itertext())
+    assert "żadne miasto nie spełnia filtrów" in texts and "0 miast" in texts.replace("\u00a0", " ")
+    assert res.alt_text.startswith("Mapa gmin Polski") and "Żadne miasto nie spełnia wybranych filtrów" in res.alt_text

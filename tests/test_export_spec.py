@@ -72,7 +72,7 @@ def test_spec_round_trips_through_json():
     ({"preset": "a3"}, "preset 'a3'"),
     ({"format": "jpg"}, "format 'jpg'"),
     ({"lang": "de"}, "lang 'de'"),
-    ({"title": "x" * 161}, "at most 160"),
+    ({"title": "x" * 201}, "at most 200"),
     ({"title": "bad\x07bell"}, "control characters"),
     ({"title": 5}, "title must be text"),
     ({"base_url": "javascript:alert(1)"}, "http(s) URL"),
@@ -156,11 +156,19 @@ def _overlap(a: Box, b: Box) -> bool:
     return a.x < b.x + b.w and b.x < a.x + a.w and a.y < b.y + b.h and b.y < a.y + a.h
 
 
+# 200 characters (the most ExportSpec takes), wide letters and diacritics
+LONG_TITLE = ("Miasta Związku Miast Polskich w programach rozwoju: Łódź, Kraków, Gdańsk, Wrocław, Poznań, "
+              "Bielsko-Biała, Zielona Góra, Gorzów Wielkopolski, Świętochłowice, Żywiec i Źródła – stan na 2024 r. "
+              "WWW MMM ŚŚŚ")[:200]
+
+
 @pytest.mark.parametrize("preset", list(PRESETS))
-@pytest.mark.parametrize("lang,projects", [("pl", ()), ("en", ("P1", "P4", "P6"))])
-def test_layout_blocks_inside_margins_and_apart(atlas, preset, lang, projects):
+@pytest.mark.parametrize("lang,projects,title", [("pl", (), None), ("en", ("P1", "P4", "P6"), None),
+                                                 ("pl", ("P1",), LONG_TITLE)])
+def test_layout_blocks_inside_margins_and_apart(atlas, preset, lang, projects, title):
+    assert title is None or len(title) == 200
     state = FilterState(projects=projects, voivodeships=("12", "24", "28"))
-    spec = ExportSpec(state=state, preset=preset, lang=lang, title=None)
+    spec = ExportSpec(state=state, preset=preset, lang=lang, title=title)
     n = len(query.filter_entities(atlas, state))
     texts = press_texts(atlas, spec, map_legend(atlas, state), n, uses_gazetteer=True)
     p = PRESETS[preset]
@@ -178,8 +186,10 @@ def test_layout_blocks_inside_margins_and_apart(atlas, preset, lang, projects):
     # text fits its box: every wrapped line is narrower than the text column
     for line in lay.title_lines:
         assert text_width(line, lay.title_size, bold=True) <= lay.title_box.w or " " not in line
-    # the map gets a fair share of the page
-    assert lay.map_box.w * lay.map_box.h >= 0.25 * p.css_width * p.css_height
+    # the map gets a fair share of the page (a little less beside a 200-character title); titles stay readable
+    # (never under 2/3 of the preset's size)
+    assert lay.map_box.w * lay.map_box.h >= (0.25 if title is None else 0.2) * p.css_width * p.css_height
+    assert lay.title_size >= 0.65 * p.title_size
 
 
 def test_wrap_never_cuts_words():
@@ -210,7 +220,18 @@ def test_alt_text_for_an_empty_view(atlas):
     ent = query.filter_entities(atlas, state)
     assert ent.empty
     texts = press_texts(atlas, ExportSpec(state=state), map_legend(atlas, state), 0, uses_gazetteer=False)
-    assert "Żadne miasto" in alt_text(texts, ent, "pl")
+    text = alt_text(texts, ent, "pl")
+    assert "Żadne miasto" in text and "województwo dolnośląskie, rok przystąpienia 1900" in text
+    assert "·" not in text and ".." not in text and "Legenda" not in text    # nothing coloured: no legend sentence
+
+
+def test_alt_text_with_a_long_title_reads_as_prose(atlas):
+    title = LONG_TITLE.rsplit(" WWW", 1)[0]                                   # ends in "r." (an abbreviation)
+    state = FilterState(projects=("P1",), voivodeships=("24",))
+    ent = query.filter_entities(atlas, state)
+    spec = ExportSpec(state=state, title=title)
+    text = alt_text(press_texts(atlas, spec, map_legend(atlas, state), len(ent), uses_gazetteer=False), ent, "pl")
+    assert f": {title} Zakres: " in text and ".." not in text and "·" not in text and "\n" not in text
 
 
 def test_wrap_cuts_only_words_longer_than_a_line():
@@ -263,7 +284,8 @@ def test_key_figure_where_there_is_room(atlas):
         lay = layout_press(PRESETS[preset], texts, with_logo=False)
         assert lay.facts_box is not None, preset
     empty = press_texts(atlas, spec, map_legend(atlas, state), 0, uses_gazetteer=False)
-    assert empty.facts == () and layout_press(PRESETS["a4"], empty, with_logo=False).facts_box is None
+    assert empty.facts == ("0", "żadne miasto nie spełnia filtrów")     # an empty view says so, where it fits
+    assert layout_press(PRESETS["a4"], empty, with_logo=False).facts_box is not None
 
 
 _text = st.text(st.characters(blacklist_categories=("Cc", "Cs")), max_size=160)
