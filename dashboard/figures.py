@@ -41,6 +41,7 @@ LINE = "#e69f00"
 TEMPLATE = go.layout.Template()  # empty: keeps every figure's JSON small (plotly's default template is ~7 KB)
 
 MAX_CLASSES = 5
+LEGEND_WRAP = 24  # characters per line of a legend class label
 
 
 @dataclass(frozen=True)
@@ -62,16 +63,25 @@ def classify_projects(values: np.ndarray, lang: str) -> tuple[np.ndarray, Classe
     if len(uniq) <= MAX_CLASSES:
         bins = uniq
     else:
+        # 0 (a member with no project in the data) is always a class of its own: it means something else than
+        # "few projects"; natural breaks (Fisher-Jenks) for the rest
+        zero = uniq[0] == 0
+        rest = values[values > 0] if zero else values
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # "Numba not installed": pure python is fast enough here
-            bins = np.unique(mapclassify.FisherJenks(values, k=MAX_CLASSES).bins)
+            bins = np.unique(mapclassify.FisherJenks(rest, k=MAX_CLASSES - zero).bins)
+        bins = np.concatenate([[0.0], bins]) if zero else bins
     idx = np.searchsorted(bins, values, side="left")  # value <= bins[i] -> class i
     counts = np.bincount(idx, minlength=len(bins))
     labels, lower = [], None
     for b in bins:
         lo = int(np.floor(lower)) + 1 if lower is not None else int(values.min())
         hi = int(b)
-        labels.append(format_number(hi, lang) if lo >= hi else f"{format_number(lo, lang)}–{format_number(hi, lang)}")
+        if lo >= hi == 0:
+            labels.append(t("cls_no_projects", lang))
+        else:
+            labels.append(format_number(hi, lang) if lo >= hi
+                          else f"{format_number(lo, lang)}–{format_number(hi, lang)}")
         lower = b
     colours = _spread(SEQUENTIAL, len(bins))
     return idx, Classes(tuple(labels), colours, tuple(int(c) for c in counts), t("legend_title_projects", lang))
@@ -118,8 +128,11 @@ def map_update(atlas: Any, state: FilterState) -> dict[str, Any]:
     z[keep] = cls + 1
     k = len(classes.labels)
     other = n - int(keep.sum())
-    ticktext = [f"{t('legend_other', state.lang)} ({format_number(other, state.lang)})"] + [
-        f"{label} ({format_number(c, state.lang)})" for label, c in zip(classes.labels, classes.counts)
+    # long class labels on two lines (<br>): the legend's white box sits on the map's left edge, and a one-line
+    # "0 – członek bez projektów w danych (108)" made it cover western Poland at 1440 px
+    ticktext = [wrap_label(f"{t('legend_other', state.lang)} ({format_number(other, state.lang)})", LEGEND_WRAP)] + [
+        wrap_label(f"{label} ({format_number(c, state.lang)})", LEGEND_WRAP)
+        for label, c in zip(classes.labels, classes.counts)
     ]
     selected = [d.gmina_pos[s] for s in state.selected if s in d.gmina_pos]
     return {
@@ -144,10 +157,10 @@ def _stepped(colours: tuple[str, ...]) -> list[list]:
 
 
 def hover_texts(atlas: Any, lang: str) -> list[str]:
-    """The extra hover text per gmina (feature order); the gmina name and TERYT come from the GeoJSON feature
-    (%{properties.name}, %{location}), so gminy without cities in the data carry an empty string — this keeps
-    the figure small. For gminy with cities: voivodeship, each city with join year (or unknown) and projects.
-    Depends on the language only, not on the filters."""
+    """The hover text per gmina (feature order): its voivodeship, then for gminy with cities in the data each
+    city with join year (or unknown) and projects. The gmina name and TERYT come from the GeoJSON feature
+    (%{properties.name}, %{location}) and the separators from HOVER, so a gmina without cities costs only its
+    voivodeship's name (measured: /_dash-layout 147 -> 178 KB raw, +0.5 KB gzip). Depends on the language only."""
     d = query.derived(atlas)
     gm = atlas.gminy
     ent = d.entities[d.entities["gmina_teryt"].notna()]
@@ -161,10 +174,10 @@ def hover_texts(atlas: Any, lang: str) -> list[str]:
         extra.setdefault(e.gmina_teryt, []).append(
             f"<br><b>{e.name}</b> · {status}<br>{t('hover_projects', lang)}: {projects}")
     voiv = dict(zip(gm["terc"], gm["voivodeship"]))
-    return [f" · {voiv[terc]}" + "".join(extra[terc]) if terc in extra else "" for terc in gm["terc"]]
+    return [voiv[terc] + "".join(extra.get(terc, ())) for terc in gm["terc"]]
 
 
-HOVER = "<b>%{properties.name}</b><br>TERYT %{location}%{text}<extra></extra>"
+HOVER = "<b>%{properties.name}</b><br>TERYT %{location} · %{text}<extra></extra>"
 
 
 # Poland in a conic conformal projection (standard parallels 49°/55°, central meridian = middle of the view).
@@ -316,6 +329,32 @@ def growth_years(atlas: Any) -> list[int]:
     return years
 
 
+def _published_totals(atlas: Any) -> pd.DataFrame:
+    """The post-1990 published membership totals, the last one of each year (by date)."""
+    totals = atlas.totals[atlas.totals["era"] == "post1990"] if "era" in atlas.totals else atlas.totals
+    order = ["year", "as_of"] if "as_of" in totals else ["year"]
+    return totals.sort_values(order, kind="stable").groupby("year", as_index=False).last()
+
+
+def _nice_step(value: float) -> float:
+    """The smallest of 1, 2, 2.5, 5 x 10^k that is >= value."""
+    if value <= 0:
+        return 1.0
+    power = 10 ** np.floor(np.log10(value))
+    return float(next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= value * (1 - 1e-9)))
+
+
+def totals_axis(atlas: Any) -> tuple[int, float]:
+    """(number of tick intervals, tick step) of the published-totals axis: round ticks (0, 100, … 400 for a top of
+    333). The new-members axis uses the same number of intervals, so both axes' ticks sit on one grid."""
+    last = _published_totals(atlas)
+    top = float(last["members"].max()) if len(last) else 0.0
+    if top <= 0:
+        return 4, 1.0
+    best = min(((n, _nice_step(top * 1.04 / n)) for n in (4, 5, 3)), key=lambda ns: ns[0] * ns[1])
+    return best
+
+
 def growth_update(atlas: Any, state: FilterState) -> dict[str, Any]:
     """Trace 0: new members per known year; trace 2: the 'year unknown' bar (own panel, own scale)."""
     counts, unknown = query.growth_counts(atlas, state)
@@ -328,8 +367,33 @@ def growth_update(atlas: Any, state: FilterState) -> dict[str, Any]:
         sel = [i for i, year in enumerate(years) if lo <= year <= hi]
         unknown_sel = [0] if state.include_unknown_year else []
     top = max(y) if y else 0
+    n, _ = totals_axis(atlas)
+    step = max(1, -(-int(np.ceil(top * 1.08)) // n))  # whole members per tick, a little headroom above the top bar
     return {"y": y, "selectedpoints": sel, "unknown_y": [unknown], "unknown_selectedpoints": unknown_sel,
-            "yaxis": {"range": [0, max(top, 1) * 1.12], "dtick": max(1, -(-top // 6))}}
+            "yaxis": {"range": [0, n * step], "dtick": step}}
+
+
+def _date_label(as_of: Any, lang: str) -> str:
+    """'2020-12-31' -> '31.12.2020' (pl) / '31 Dec 2020' (en); '2008-02' -> '02.2008' / 'Feb 2008'."""
+    text = str(as_of or "").strip()
+    parts = text.split("-")
+    if not all(p.isdigit() for p in parts) or not 1 <= len(parts) <= 3:
+        return text
+    if lang == "pl":
+        return ".".join(reversed(parts))
+    months = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+    if len(parts) >= 2 and 1 <= int(parts[1]) <= 12:
+        parts[1] = months[int(parts[1]) - 1]
+    return " ".join(reversed(parts))
+
+
+def _source_host(source: Any) -> str:
+    """The site a source text cites first ('… - https://www.miasta.pl/aktualnosci/…' -> 'www.miasta.pl')."""
+    import re
+    from urllib.parse import urlparse
+
+    m = re.search(r"https?://[^\s;,)]+", str(source or ""))
+    return urlparse(m.group(0)).hostname or "" if m else ""
 
 
 def growth_figure(atlas: Any, state: FilterState) -> go.Figure:
@@ -339,8 +403,11 @@ def growth_figure(atlas: Any, state: FilterState) -> go.Figure:
     years = growth_years(atlas)
     cats = [str(y) for y in years]
     upd = growth_update(atlas, state)
-    totals = atlas.totals[atlas.totals["era"] == "post1990"] if "era" in atlas.totals else atlas.totals
-    last = totals.sort_values("year").groupby("year", as_index=False).last()
+    last = _published_totals(atlas)
+    n_ticks, totals_step = totals_axis(atlas)
+    as_of = last["as_of"] if "as_of" in last else last["year"]
+    points = [[_date_label(d, lang), _source_host(src)] for d, src in zip(as_of, last["source"])] \
+        if "source" in last else [[_date_label(d, lang), ""] for d in as_of]
     unknown_label = wrap_label(t("year_unknown", lang), 6)
     fig = go.Figure()
     fig.add_bar(
@@ -351,8 +418,9 @@ def growth_figure(atlas: Any, state: FilterState) -> go.Figure:
     )
     fig.add_scatter(
         x=[str(y) for y in last["year"]], y=last["members"].tolist(), yaxis="y2", mode="lines+markers",
-        line={"color": LINE, "width": 2}, marker={"size": 6}, name=t("known_totals", lang),
-        hovertemplate="%{x}: %{y}<extra>" + t("known_totals", lang) + "</extra>",
+        line={"color": LINE, "width": 2}, marker={"size": 6}, name=t("known_totals", lang), customdata=points,
+        hovertemplate=("<b>%{y:,d}</b> " + t("members_genitive", lang) + " · " + t("as_of", lang) + " %{customdata[0]}<br>"
+                       + t("source", lang) + ": %{customdata[1]}<extra>" + t("known_totals", lang) + "</extra>"),
     )
     fig.add_bar(
         x=[unknown_label], y=upd["unknown_y"], xaxis="x2", yaxis="y3", marker={"color": MUTED},
@@ -366,10 +434,14 @@ def growth_figure(atlas: Any, state: FilterState) -> go.Figure:
         legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom", "font": {"size": 11}},
         xaxis={"type": "category", "categoryorder": "array", "categoryarray": cats, "fixedrange": True,
                "tickangle": -60, "tickfont": {"size": 10}, "automargin": True, "domain": [0, 0.8]},
-        yaxis={"fixedrange": True, "gridcolor": "#eef1f4", "tickformat": ",d", **upd["yaxis"],
+        yaxis={"fixedrange": True, "gridcolor": "#eef1f4", "tickformat": ",d", "tickmode": "linear", "tick0": 0,
+               **upd["yaxis"],
                "title": {"text": t("new_members", lang), "font": {"size": 11}}, "automargin": True},
+        # the published totals: round ticks (0, 100, … 400), as many intervals as the left axis, so that the
+        # left axis's grid serves both (no second grid, no odd values like 68, 136 from plotly's tick syncing)
         yaxis2={"overlaying": "y", "side": "right", "anchor": "x", "fixedrange": True, "showgrid": False,
-                "rangemode": "tozero", "tickfont": {"color": LINE, "size": 10}, "tickformat": ",d"},
+                "zeroline": False, "tickmode": "linear", "tick0": 0, "dtick": totals_step,
+                "range": [0, n_ticks * totals_step], "tickfont": {"color": LINE, "size": 10}, "tickformat": ",d"},
         xaxis2={"type": "category", "domain": [0.89, 1.0], "fixedrange": True, "tickfont": {"size": 10},
                 "tickangle": 0,
                 "anchor": "y3"},
@@ -390,7 +462,7 @@ def voivodeship_update(atlas: Any, state: FilterState) -> dict[str, Any]:
 
 def wrap_label(text: str, width: int = 26) -> str:
     """Break a long category label into lines of at most ~width characters (plotly <br>)."""
-    words, lines, line = str(text).split(), [], ""
+    words, lines, line = [w for w in str(text).split(" ") if w], [], ""  # not at no-break spaces ("2 469")
     for w in words:
         if line and len(line) + 1 + len(w) > width:
             lines.append(line)

@@ -64,6 +64,8 @@ TEXT: dict[str, dict[str, str]] = {
     "project_title": {"pl": "Uczestnicy wg projektów", "en": "Participants by project"},
     "new_members": {"pl": "nowi członkowie (rok znany)", "en": "new members (known year)"},
     "known_totals": {"pl": "liczba członków (opublikowana)", "en": "membership total (published)"},
+    "members_genitive": {"pl": "członków", "en": "members"},  # after a number (the totals are all > 4)
+    "as_of": {"pl": "stan na", "en": "as of"},
     "year_unknown": {"pl": "rok nieznany", "en": "year unknown"},
     "members": {"pl": "członkowie", "en": "members"},
     "participants": {"pl": "uczestnicy", "en": "participants"},
@@ -114,6 +116,7 @@ TEXT: dict[str, dict[str, str]] = {
     "legend_other": {"pl": "pozostałe gminy", "en": "other gminy"},
     "legend_title_projects": {"pl": "Liczba projektów<br>(liczba gmin)", "en": "Projects<br>(number of gminy)"},
     "legend_title_membership": {"pl": "Członkostwo / udział<br>(liczba gmin)", "en": "Membership<br>(number of gminy)"},
+    "cls_no_projects": {"pl": "0 – członek bez projektów w danych", "en": "0 – member, no project in the data"},
     "cls_member_in": {"pl": "członek, w wybranych projektach", "en": "member, in chosen projects"},
     "cls_member": {"pl": "członek", "en": "member"},
     "cls_member_out": {"pl": "członek, poza wybranymi projektami", "en": "member, not in chosen projects"},
@@ -256,6 +259,25 @@ TEXT.update({
     "export_in_view": {"pl": "miasto w widoku|miasta w widoku|miast w widoku", "en": "city in view|cities in view"},
     "export_most": {"pl": "najwięcej: {name} ({n})", "en": "most: {name} ({n})"},
     "export_no_match": {"pl": "żadne miasto nie spełnia filtrów", "en": "no city matches the filters"},
+    # the alt text (dashboard/alttext.py)
+    "export_alt_head": {"pl": "Mapa gmin Polski (granice PRG 2020): {title}",
+                        "en": "Map of Poland's gminy (municipalities; PRG 2020 boundaries): {title}"},
+    "export_alt_scope": {"pl": "Zakres: {scope}", "en": "Scope: {scope}"},
+    "export_alt_empty": {"pl": "Żadne miasto nie spełnia wybranych filtrów, więc wszystkie gminy są szare.",
+                         "en": "No city matches the chosen filters, so every gmina is grey."},
+    "export_alt_shown": {"pl": "Na mapie {verb} {cities} w {n_gminy} {gminy}.",
+                         "en": "The map shows {cities} in {n_gminy} {gminy}."},
+    "export_alt_verb": {"pl": "jest|są|jest", "en": "shows|show"},
+    "export_alt_cities": {"pl": "miasto lub JST|miasta lub JST|miast lub JST",
+                          "en": "city or local government|cities or local governments"},
+    "export_alt_in_gminy": {"pl": "gminie|gminach|gminach", "en": "gmina|gminy"},
+    "export_alt_one_voivodeship": {"pl": "Wszystkie leżą w województwie {name}.",
+                                   "en": "All are in the {name} voivodeship."},
+    "export_alt_voivodeships": {"pl": "Najwięcej jest w województwach: {names}.",
+                                "en": "Most are in the voivodeships {names}."},
+    "export_alt_legend": {"pl": "Legenda ({what}): {classes}; {rest}.", "en": "Legend ({what}): {classes}; {rest}."},
+    "export_alt_rest": {"pl": "pozostała {n} gmina jest szara|pozostałe {n} gminy są szare|pozostałych {n} gmin jest "
+                              "szarych", "en": "the other {n} gmina is grey|the other {n} gminy are grey"},
 })
 
 

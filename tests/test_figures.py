@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import plotly.io as pio
+import pytest
 
 from dashboard import callbacks, figures
 from dashboard.state import FilterState
@@ -31,7 +32,10 @@ def test_map_figure_covers_every_gmina_with_geometry_by_url(mini_atlas):
 def test_stepped_legend_labels_carry_counts(mini_atlas):
     upd = figures.map_update(mini_atlas, FilterState())
     # projects per gmina: 0,0,0 (Białystok, Kwidzyn, Łódź), 1 x4, 3 (Cieszyn) -> classes 0 | 1 | 2–3
-    assert upd["colorbar"]["ticktext"] == ["pozostałe gminy (2\xa0469)", "0 (3)", "1 (4)", "2–3 (1)"]
+    assert upd["colorbar"]["ticktext"] == ["pozostałe gminy (2\xa0469)", "0 – członek bez<br>projektów w danych (3)",
+                                           "1 (4)", "2–3 (1)"]
+    en = figures.map_update(mini_atlas, FilterState(lang="en"))["colorbar"]["ticktext"]
+    assert en[1] == "0 – member, no project<br>in the data (3)"
     assert upd["colorbar"]["tickvals"] == [0, 1, 2, 3]
     assert len(upd["colorscale"]) == 8  # 4 classes, 2 stops each (discrete steps)
 
@@ -42,12 +46,15 @@ def test_fisher_jenks_for_many_distinct_values():
     assert len(classes.labels) == figures.MAX_CLASSES
     assert sum(classes.counts) == len(values)
     assert idx.min() == 0 and idx.max() == figures.MAX_CLASSES - 1
+    # 0 (no project in the data) is a class of its own, also with natural breaks
+    assert classes.labels[0] == "0 – member, no project in the data" and classes.counts[0] == 1
+    assert classes.labels[1].startswith("1–")
 
 
 def test_membership_metric_uses_categories(mini_atlas):
     upd = figures.map_update(mini_atlas, FilterState(metric="membership", lang="en"))
-    assert upd["colorbar"]["ticktext"][1:] == ["participant (not a member) (1)", "member (3)",
-                                              "member, in chosen projects (4)"]
+    assert upd["colorbar"]["ticktext"][1:] == ["participant (not a<br>member) (1)", "member (3)",
+                                              "member, in chosen<br>projects (4)"]
 
 
 def test_filter_change_changes_colours_and_a_patch_is_small(mini_atlas):
@@ -107,3 +114,46 @@ def plotly_pl():
     from dashboard.i18n import plotly_separators
 
     return plotly_separators("pl")
+
+
+@pytest.mark.parametrize("state", [FilterState(), FilterState(projects=("P1",)), FilterState(voivodeships=("02",))])
+def test_growth_axes_have_round_ticks_on_one_grid(state):
+    """The published-totals axis (right) has round ticks (0, 100, … 400 for 333), not values synced to the left
+    axis (0, 68, 136, …); both axes have the same number of intervals, so one grid (the left's) serves both."""
+    from dashboard.atlas import get_atlas
+
+    atlas = get_atlas()
+    fig = figures.growth_figure(atlas, state)
+    right, left = fig.layout.yaxis2, fig.layout.yaxis
+    top = max(fig.data[1].y)
+    assert right.tickmode == "linear" and right.dtick in (1, 2, 2.5, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000)
+    assert right.range[0] == 0 and top <= right.range[1] < top * 1.6 and right.showgrid is False
+    intervals = right.range[1] / right.dtick
+    assert intervals == int(intervals) and 3 <= intervals <= 5
+    upd = figures.growth_update(atlas, state)   # what a filter change patches on the left axis
+    assert left.tickmode == "linear" and upd["yaxis"]["range"][1] / upd["yaxis"]["dtick"] == intervals
+    assert max(upd["y"]) <= upd["yaxis"]["range"][1]
+    if state == FilterState():
+        assert (right.dtick, right.range[1]) == (100, 400)  # 333 members at the end of 2020, 356 in 2024
+
+
+def test_published_totals_hover_names_date_and_source():
+    from dashboard.atlas import get_atlas
+
+    atlas = get_atlas()
+    for lang, date in (("pl", "31.12.2020"), ("en", "31 Dec 2020")):
+        totals = figures.growth_figure(atlas, FilterState(lang=lang)).data[1]
+        by_year = dict(zip(totals.x, zip(totals.y, (tuple(c) for c in totals.customdata))))
+        members, (as_of, source) = by_year["2020"]
+        assert members == 333 and as_of == date and source == "www.miasta.pl"
+        assert "%{customdata[0]}" in totals.hovertemplate and "%{customdata[1]}" in totals.hovertemplate
+
+
+def test_hover_names_the_voivodeship_of_every_gmina(mini_atlas):
+    fig = figures.map_figure(mini_atlas, FilterState(), URL)
+    gminy = fig.data[0]
+    texts = dict(zip(gminy.locations, gminy.text))
+    assert texts["0201011"].startswith("dolnośląskie<br><b>Bolesławiec</b>")   # a gmina with a city
+    assert texts["0202011"] == "dolnośląskie"                                  # none in the data: still the region
+    assert texts["1465011"] == "mazowieckie" and all(texts.values())
+    assert "TERYT %{location} · %{text}" in gminy.hovertemplate
