@@ -7,36 +7,32 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from dashboard.export import Legend, PressTexts, plural_pl
-from dashboard.i18n import format_number
+from dashboard.export import Legend, PressTexts
+from dashboard.i18n import format_number, plural_form, t
 
 TOP_VOIVODESHIPS = 3
 
 
-def _count(n: int, lang: str, pl: tuple[str, str, str], en: tuple[str, str]) -> str:
-    word = plural_pl(n, *pl) if lang == "pl" else (en[0] if n == 1 else en[1])
-    return f"{format_number(n, lang)} {word}"
+def _count(n: int, key: str, lang: str) -> str:
+    """'5 miast lub JST' / '5 cities or local governments': the number and the form of TEXT[key] that goes with it."""
+    return f"{format_number(n, lang)} {plural_form(key, n, lang)}"
 
 
 def _join(items: list[str], lang: str) -> str:
     if len(items) <= 1:
         return "".join(items)
-    return ", ".join(items[:-1]) + (" i " if lang == "pl" else " and ") + items[-1]
+    return ", ".join(items[:-1]) + t("export_and", lang) + items[-1]
 
 
 def _legend_sentence(legend: Legend, lang: str) -> str:
     classes = [e for e in legend.entries[:-1] if e.count > 0]   # the last entry is "other gminy" (grey)
     if not classes:
         return ""
-    gminy_pl, gminy_en = ("gmina", "gminy", "gmin"), ("gmina", "gminy")
-    parts = [f"{e.label} – {_count(e.count, lang, gminy_pl, gminy_en)}" for e in classes]
+    parts = [f"{e.label} – {_count(e.count, 'export_gminy', lang)}" for e in classes]
     other = legend.entries[-1].count
+    rest = plural_form("export_alt_rest", other, lang).format(n=format_number(other, lang))
     what = legend.title.split("\n")[0].lower()
-    if lang == "pl":
-        rest = plural_pl(other, "pozostała {n} gmina jest szara", "pozostałe {n} gminy są szare",
-                         "pozostałych {n} gmin jest szarych").format(n=format_number(other, lang))
-        return f"Legenda ({what}): {'; '.join(parts)}; {rest}."
-    return f"Legend ({what}): {'; '.join(parts)}; the other {_count(other, lang, gminy_pl, gminy_en)} are grey."
+    return t("export_alt_legend", lang, what=what, classes="; ".join(parts), rest=rest)
 
 
 def _sentence(text: str) -> str:
@@ -55,36 +51,21 @@ def alt_text(texts: PressTexts, entities: Any, lang: str) -> str:
     n = int(len(entities))
     on_map = entities[entities["gmina_teryt"].notna()] if n else entities
     n_gminy = int(on_map["gmina_teryt"].nunique()) if n else 0
-    cities_pl, cities_en = ("miasto lub JST", "miasta lub JST", "miast lub JST"), ("city or local government",
-                                                                                "cities or local governments")
-    if lang == "pl":
-        head = _sentence(f"Mapa gmin Polski (granice PRG 2020): {texts.title}")
-        scope = f" Zakres: {_sentence(_prose(texts.subtitle))}" if texts.subtitle else ""
-        if n == 0:
-            body = " Żadne miasto nie spełnia wybranych filtrów, więc wszystkie gminy są szare."
-        else:
-            verb = plural_pl(n, "jest", "są", "jest")
-            body = (f" Na mapie {verb} {_count(n, lang, cities_pl, cities_en)} w "
-                    f"{_count(n_gminy, lang, ('gminie', 'gminach', 'gminach'), ('', ''))}.")
+    head = _sentence(t("export_alt_head", lang, title=texts.title))
+    scope = " " + t("export_alt_scope", lang, scope=_sentence(_prose(texts.subtitle))) if texts.subtitle else ""
+    if n == 0:
+        body = " " + t("export_alt_empty", lang)
     else:
-        head = _sentence(f"Map of Poland's gminy (municipalities; PRG 2020 boundaries): {texts.title}")
-        scope = f" Scope: {_sentence(_prose(texts.subtitle))}" if texts.subtitle else ""
-        if n == 0:
-            body = " No city matches the chosen filters, so every gmina is grey."
-        else:
-            body = (f" The map shows {_count(n, lang, cities_pl, cities_en)} in "
-                    f"{_count(n_gminy, lang, ('', '', ''), ('gmina', 'gminy'))}.")
+        body = " " + t("export_alt_shown", lang, verb=plural_form("export_alt_verb", n, lang),
+                       cities=_count(n, "export_alt_cities", lang), n_gminy=format_number(n_gminy, lang),
+                       gminy=plural_form("export_alt_in_gminy", n_gminy, lang))
     where = ""
     if n:
         by_woj = entities["voivodeship"].astype(str).value_counts()
         by_woj = by_woj.sort_values(ascending=False, kind="stable")
         top = [f"{name} ({format_number(int(c), lang)})" for name, c in by_woj.head(TOP_VOIVODESHIPS).items()]
-        if len(by_woj) == 1:
-            where = (f" Wszystkie leżą w województwie {by_woj.index[0]}." if lang == "pl"
-                     else f" All are in the {by_woj.index[0]} voivodeship.")
-        else:
-            where = (f" Najwięcej jest w województwach: {_join(top, lang)}." if lang == "pl"
-                     else f" Most are in the voivodeships {_join(top, lang)}.")
+        where = " " + (t("export_alt_one_voivodeship", lang, name=by_woj.index[0]) if len(by_woj) == 1
+                       else t("export_alt_voivodeships", lang, names=_join(top, lang)))
     legend = _legend_sentence(texts.legend, lang)
     return " ".join(x.strip() for x in (head + scope + body + where, legend, texts.source + ".") if x.strip())
 

@@ -266,8 +266,8 @@ TEXT.update({
     "export_alt_empty": {"pl": "Żadne miasto nie spełnia wybranych filtrów, więc wszystkie gminy są szare.",
                          "en": "No city matches the chosen filters, so every gmina is grey."},
     "export_alt_shown": {"pl": "Na mapie {verb} {cities} w {n_gminy} {gminy}.",
-                         "en": "The map shows {cities} in {n_gminy} {gminy}."},
-    "export_alt_verb": {"pl": "jest|są|jest", "en": "shows|show"},
+                         "en": "The map {verb} {cities} in {n_gminy} {gminy}."},
+    "export_alt_verb": {"pl": "jest|są|jest", "en": "shows|shows"},   # PL agrees with the number, EN with "map"
     "export_alt_cities": {"pl": "miasto lub JST|miasta lub JST|miast lub JST",
                           "en": "city or local government|cities or local governments"},
     "export_alt_in_gminy": {"pl": "gminie|gminach|gminach", "en": "gmina|gminy"},

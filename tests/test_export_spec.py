@@ -330,3 +330,13 @@ def test_long_views_print_a_short_link(atlas, monkeypatch):
     assert f"zaznaczenie na mapie: {len(sel)}" in texts.subtitle.replace("\u00a0", " ")
     lay = layout_press(PRESETS["social"], texts, with_logo=False)
     assert len(lay.footer_lines) <= 2
+
+
+@pytest.mark.parametrize("n,pl,en", [(1, "pozostała 1 gmina jest szara", "the other 1 gmina is grey"),
+                                     (3, "pozostałe 3 gminy są szare", "the other 3 gminy are grey"),
+                                     (12, "pozostałych 12 gmin jest szarych", "the other 12 gminy are grey")])
+def test_export_words_agree_with_their_numbers(n, pl, en):
+    from dashboard.i18n import plural_form
+
+    assert plural_form("export_alt_rest", n, "pl").format(n=n) == pl
+    assert plural_form("export_alt_rest", n, "en").format(n=n) == en
