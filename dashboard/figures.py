@@ -100,8 +100,8 @@ def classify_membership(vals: pd.DataFrame, state: FilterState) -> tuple[np.ndar
     """Categories: participant (not a member), member, member taking part in (chosen) projects."""
     lang = state.lang
     keys = ["participant", "member", "member_in"]
-    labels = [t("cls_participant", lang), t("cls_member_out" if state.projects else "cls_member", lang),
-              t("cls_member_in", lang)]
+    labels = [t("cls_participant", lang), t("cls_member_out" if state.projects else "cls_member_none", lang),
+              t("cls_member_in" if state.projects else "cls_member_any", lang)]
     member = vals["member"].to_numpy(dtype=bool)
     part = vals["participant"].to_numpy(dtype=bool)
     idx = np.where(member & part, 2, np.where(member, 1, 0))
@@ -493,7 +493,9 @@ def _hbar_figure(upd: dict[str, Any], lang: str, axis_title: str) -> go.Figure:
     ))
     fig.update_layout(**_bar_layout(
         lang, margin={"l": 8, "r": 28, "t": 4, "b": 24}, bargap=0.2,
-        xaxis={"fixedrange": True, "gridcolor": "#eef1f4", "rangemode": "tozero", "tickformat": ",d",
+        # every bar carries its value as text: no tick labels (with small counts plotly's ticks 0, 0.2, … read
+        # "0 0 0 1 1 1" under ",d")
+        xaxis={"fixedrange": True, "gridcolor": "#eef1f4", "rangemode": "tozero", "showticklabels": False,
                "title": {"text": axis_title, "font": {"size": 11}}},
         yaxis={"fixedrange": True, "automargin": True, "tickfont": {"size": 11}, "type": "category"},
     ))

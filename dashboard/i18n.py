@@ -117,6 +117,8 @@ TEXT: dict[str, dict[str, str]] = {
     "legend_title_projects": {"pl": "Liczba projektów<br>(liczba gmin)", "en": "Projects<br>(number of gminy)"},
     "legend_title_membership": {"pl": "Członkostwo / udział<br>(liczba gmin)", "en": "Membership<br>(number of gminy)"},
     "cls_no_projects": {"pl": "0 – członek bez projektów w danych", "en": "0 – member, no project in the data"},
+    "cls_member_any": {"pl": "członek, w projektach", "en": "member, in projects"},
+    "cls_member_none": {"pl": "członek, bez projektów w danych", "en": "member, no project in the data"},
     "cls_member_in": {"pl": "członek, w wybranych projektach", "en": "member, in chosen projects"},
     "cls_member": {"pl": "członek", "en": "member"},
     "cls_member_out": {"pl": "członek, poza wybranymi projektami", "en": "member, not in chosen projects"},

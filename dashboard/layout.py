@@ -34,7 +34,8 @@ def graph_config(urls: GeoUrls, filename: str) -> dict[str, Any]:
     return {
         "displaylogo": False,
         "topojsonURL": urls.topojson,
-        "modeBarButtonsToRemove": ["toImage", "sendDataToCloud"],
+        # no "Share chart..." (plotly 7 uploads the chart to Plotly Cloud): nothing leaves this machine
+        "modeBarButtonsToRemove": ["toImage", "sendDataToCloud", "sendChartToCloud"],
         "toImageButtonOptions": {"filename": filename},
         "scrollZoom": True,
         "responsive": True,

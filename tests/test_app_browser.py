@@ -107,6 +107,9 @@ def test_page_loads_clean_offline_with_every_gmina(duo):
     # the strip and the coverage note are there, with Polish number formats
     assert "333" in duo.find_element("#strip").text
     assert "członków" in duo.find_element("#coverage").text
+    # nothing leaves the machine: plotly 7's "Share chart..." (upload to Plotly Cloud) is not offered
+    titles = js(duo, "return Array.from(document.querySelectorAll('#map .modebar-btn')).map(b => b.dataset.title);")
+    assert "Box Select" in titles and not [x for x in titles if "Share" in x or "Cloud" in x], titles
 
 
 def test_choosing_a_project_changes_map_colours_and_charts(duo, atlas):

@@ -53,8 +53,10 @@ def test_fisher_jenks_for_many_distinct_values():
 
 def test_membership_metric_uses_categories(mini_atlas):
     upd = figures.map_update(mini_atlas, FilterState(metric="membership", lang="en"))
-    assert upd["colorbar"]["ticktext"][1:] == ["participant (not a<br>member) (1)", "member (3)",
-                                              "member, in chosen<br>projects (4)"]
+    assert upd["colorbar"]["ticktext"][1:] == ["participant (not a<br>member) (1)",
+                                              "member, no project in<br>the data (3)", "member, in projects (4)"]
+    chosen = figures.map_update(mini_atlas, FilterState(metric="membership", projects=("P2",), lang="en"))
+    assert chosen["colorbar"]["ticktext"][-1] == "member, in chosen<br>projects (3)"
 
 
 def test_filter_change_changes_colours_and_a_patch_is_small(mini_atlas):
@@ -157,3 +159,9 @@ def test_hover_names_the_voivodeship_of_every_gmina(mini_atlas):
     assert texts["0202011"] == "dolnośląskie"                                  # none in the data: still the region
     assert texts["1465011"] == "mazowieckie" and all(texts.values())
     assert "TERYT %{location} · %{text}" in gminy.hovertemplate
+
+
+def test_horizontal_bars_show_values_as_text_not_ambiguous_ticks(mini_atlas):
+    for fig in (figures.voivodeship_figure(mini_atlas, FilterState(projects=("P3",))),
+                figures.project_figure(mini_atlas, FilterState(voivodeships=("24",)))):
+        assert fig.layout.xaxis.showticklabels is False and fig.data[0].texttemplate == "%{x}"
