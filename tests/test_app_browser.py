@@ -290,3 +290,21 @@ def test_a_filter_change_costs_three_requests_and_keeps_the_language(duo):
     assert counts == [3, 3, 3]
     assert duo.find_element("h1").text.startswith("Atlas of")  # still English
     assert "Filters" in duo.find_element(".filters").text
+
+
+def test_the_year_unknown_bar_has_a_readable_address_that_round_trips(duo):
+    load(duo)
+    # trace 2: the "year unknown" bar, in its own panel (subplot x2y3, drawn after the years' bars)
+    bar = duo.driver.find_elements(By.CSS_SELECTOR, "#growth .barlayer g.point path")[-1]
+    ActionChains(duo.driver).move_to_element(bar).click().perform()
+    wait_js(duo, "return window.location.search === '?years=unknown';")
+    wait_js(duo, "return document.getElementById('chips').textContent.includes('rok nieznany');")
+    duo.driver.refresh()
+    wait_js(duo, f"return gminy_paths() >= {N_GMINY};", timeout=20)
+    wait_js(duo, "return document.getElementById('chips').textContent.includes('rok nieznany');")
+    assert search(duo) == "?years=unknown"
+    g = graph_data(duo, "growth")
+    assert g[2]["selectedpoints"] == [0] and g[0]["selectedpoints"] == []
+    # an old link (years=1900-1900) opens the same view and is rewritten
+    load(duo, "?years=1900-1900")
+    wait_js(duo, "return window.location.search === '?years=unknown';")
