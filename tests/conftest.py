@@ -2,15 +2,15 @@
 
 - `gminy_frame`: the real 2,477 gminy (terc, name, woj, powiat, voivodeship) from geodata, session-scoped.
 - `mini_atlas`: a small, hand-made Atlas over the real gminy (8 cities, 3 projects) — known answers for the
-  unit tests of query/figures. Built with the real dashboard.atlas.Atlas class when available.
+  unit tests of query/figures, as a real dashboard.atlas.Atlas.
+- `dash_browser`: a running app + headless Chromium (a context manager for module- or test-scoped use).
 - Browser tests (dash_duo) run in headless Debian Chromium: pytest.ini passes --headless; the window size is set
   by `browser_window` (maps need a real size for gestures).
 """
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
-from typing import Any
+import contextlib
 
 import pandas as pd
 import pytest
@@ -37,18 +37,6 @@ def gminy_frame() -> pd.DataFrame:
     pts = g.geometry.representative_point()
     frame["lon"], frame["lat"] = pts.x.to_numpy(), pts.y.to_numpy()
     return frame
-
-
-@dataclass(frozen=True, eq=False)
-class _StandInAtlas:
-    """Same fields as dashboard.atlas.Atlas (used only until/unless that class is importable)."""
-    gminy: pd.DataFrame
-    entities: pd.DataFrame
-    participation: pd.DataFrame
-    projects: pd.DataFrame
-    totals: pd.DataFrame
-    summary: pd.DataFrame
-    report: Any = None
 
 
 # name, teryt (gmina), is_member, join_year
@@ -111,17 +99,9 @@ def build_mini_atlas(gminy: pd.DataFrame):
     })
     cols = dict(gminy=gminy[["terc", "name", "woj", "powiat", "voivodeship"]].reset_index(drop=True),
                 entities=entities, participation=participation, projects=projects, totals=totals, summary=summary)
-    try:
-        from dashboard.atlas import Atlas  # the real class once it lands
-        import dataclasses
+    from dashboard.atlas import Atlas
 
-        names = {f.name for f in dataclasses.fields(Atlas)}
-        if {"gminy", "entities", "participation", "projects", "totals", "summary"} <= names:
-            extra = {"report": None} if "report" in names else {}
-            return Atlas(**cols, **extra)
-    except Exception:  # noqa: BLE001 — not there yet, or a different constructor: the stand-in has the same fields
-        pass
-    return _StandInAtlas(**cols)
+    return Atlas(**cols, report=None)
 
 
 @pytest.fixture(scope="session")
@@ -141,3 +121,18 @@ def pytest_setup_options():
         options.add_argument(arg)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
     return options
+
+
+@contextlib.contextmanager
+def dash_browser(request, app, port: int, download_path: str):
+    """The app on a threaded server + one headless Chromium with a real window (maps need it for gestures)."""
+    from dash.testing.application_runners import ThreadedRunner
+    from dash.testing.composite import DashComposite
+
+    with ThreadedRunner() as server:
+        with DashComposite(server=server, browser="Chrome", headless=request.config.getoption("headless"),
+                           options=request.config.hook.pytest_setup_options(), download_path=download_path,
+                           percy_finalize=False, pause=False) as dc:
+            dc.start_server(app, port=port)
+            dc.driver.set_window_size(1600, 1100)
+            yield dc

@@ -10,6 +10,8 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+
+from tests.conftest import dash_browser
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.actions.action_builder import ActionBuilder
 from selenium.webdriver.common.by import By
@@ -29,22 +31,12 @@ def atlas():
 @pytest.fixture(scope="module")
 def duo(request, atlas, tmp_path_factory):
     """A module-scoped dash_duo: one threaded server + one headless Chromium."""
-    from dash.testing.application_runners import ThreadedRunner
-    from dash.testing.composite import DashComposite
-
     from dashboard.app import create_app
 
-    app = create_app(atlas)
-    download = tmp_path_factory.mktemp("download")
-    with ThreadedRunner() as server:
-        with DashComposite(server=server, browser="Chrome", headless=request.config.getoption("headless"),
-                           options=request.config.hook.pytest_setup_options(), download_path=str(download),
-                           percy_finalize=False, pause=False) as dc:
-            dc.start_server(app, port=8122)
-            dc.driver.set_window_size(1600, 1100)
-            dc.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
-                                      {"width": 1600, "height": 1100, "deviceScaleFactor": 1, "mobile": False})
-            yield dc
+    with dash_browser(request, create_app(atlas), 8122, str(tmp_path_factory.mktemp("download"))) as dc:
+        dc.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                                  {"width": 1600, "height": 1100, "deviceScaleFactor": 1, "mobile": False})
+        yield dc
 
 
 def load(duo, query: str = "") -> None:

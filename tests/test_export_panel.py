@@ -8,6 +8,8 @@ import time
 
 import pytest
 
+from tests.conftest import dash_browser
+
 from dashboard.export_panel import export_response, layout
 from dashboard.state import FilterState
 
@@ -64,41 +66,32 @@ def test_layout_has_the_controls():
 @pytest.mark.browser
 @pytest.mark.slow
 def test_export_in_the_browser_downloads_the_file(request, atlas, tmp_path_factory):
-    from dash.testing.application_runners import ThreadedRunner
-    from dash.testing.composite import DashComposite
-
     from dashboard.app import create_app
 
-    app = create_app(atlas)
     download = tmp_path_factory.mktemp("export-download")
-    with ThreadedRunner() as server:
-        with DashComposite(server=server, browser="Chrome", headless=request.config.getoption("headless"),
-                           options=request.config.hook.pytest_setup_options(), download_path=str(download),
-                           percy_finalize=False, pause=False) as dc:
-            dc.start_server(app, port=8131)
-            dc.driver.set_window_size(1600, 1100)
-            dc.driver.get(dc.server_url + "/?p=P1&woj=24")
-            dc.wait_for_element("#export-section summary", timeout=20).click()
-            # choose PDF (default) and a title, then export
-            title = dc.wait_for_element("#export-title")
-            title.send_keys("Śląskie miasta w projekcie")
-            title.send_keys("\n")
-            dc.find_element("#export-button").click()
-            dc.wait_for_contains_text("#export-status", "Gotowe", timeout=60)
-            alt = dc.find_element("#export-alt").text
-            assert "Śląskie miasta w projekcie" in alt and "śląskie" in alt
-            end = time.time() + 20
-            files = []
-            while time.time() < end:
-                files = [p for p in download.iterdir() if p.suffix == ".pdf"]
-                if files:
-                    break
-                time.sleep(0.2)
-            assert [p.name for p in files] == ["atlas-zmp_P1_a4.pdf"]
-            assert files[0].read_bytes()[:5] == b"%PDF-"
-            assert dc.find_element("#export-button").get_attribute("disabled") is None
-            errors = [e for e in dc.driver.get_log("browser") if e["level"] == "SEVERE"]
-            assert errors == []
+    with dash_browser(request, create_app(atlas), 8131, str(download)) as dc:
+        dc.driver.get(dc.server_url + "/?p=P1&woj=24")
+        dc.wait_for_element("#export-section summary", timeout=20).click()
+        # choose PDF (default) and a title, then export
+        title = dc.wait_for_element("#export-title")
+        title.send_keys("Śląskie miasta w projekcie")
+        title.send_keys("\n")
+        dc.find_element("#export-button").click()
+        dc.wait_for_contains_text("#export-status", "Gotowe", timeout=60)
+        alt = dc.find_element("#export-alt").text
+        assert "Śląskie miasta w projekcie" in alt and "śląskie" in alt
+        end = time.time() + 20
+        files = []
+        while time.time() < end:
+            files = [p for p in download.iterdir() if p.suffix == ".pdf"]
+            if files:
+                break
+            time.sleep(0.2)
+        assert [p.name for p in files] == ["atlas-zmp_P1_a4.pdf"]
+        assert files[0].read_bytes()[:5] == b"%PDF-"
+        assert dc.find_element("#export-button").get_attribute("disabled") is None
+        errors = [e for e in dc.driver.get_log("browser") if e["level"] == "SEVERE"]
+        assert errors == []
 
 
 @pytest.mark.slow
