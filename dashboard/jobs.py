@@ -137,6 +137,20 @@ def _kill_descendants() -> None:
         procs = psutil.Process().children(recursive=True)
     except psutil.Error:
         return
+    # Chromium runs in a session (process group) of its own and keeps forking while it starts: kill its whole
+    # groups, so a child born after the walk above goes too, then every process the walk found.
+    own_group = os.getpgid(0)
+    groups = set()
+    for proc in procs:
+        try:
+            groups.add(os.getpgid(proc.pid))
+        except OSError:
+            pass
+    for group in groups - {own_group}:
+        try:
+            os.killpg(group, signal.SIGKILL)
+        except OSError:
+            pass
     for proc in procs:
         try:
             proc.send_signal(signal.SIGKILL)
@@ -182,6 +196,14 @@ def _manager(url: str | None):
 
         def make_job_fn(self, fn, progress, key=None):
             return super().make_job_fn(_releasing(fn), progress, key)
+
+        def terminate_job(self, job):
+            import psutil
+
+            try:
+                super().terminate_job(job)
+            except psutil.NoSuchProcess:
+                pass  # the job (or its Chromium) ended between Dash's pid check and its kill: nothing left to stop
 
         def call_job_fn(self, key, job_fn, args, context):
             import threading
