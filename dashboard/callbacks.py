@@ -129,8 +129,7 @@ def chips_for(atlas: Any, state: FilterState) -> list[tuple[str, str]]:
     """(chip key, visible label) for every active filter."""
     lang = state.lang
     d = query.derived(atlas)
-    label = "label_pl" if lang == "pl" else "label_en"
-    plabel = atlas.projects.set_index("id")[label].to_dict()
+    plabel = query.project_labels(atlas, lang)
     chips = [(f"project:{p}", f"{t('chip_project', lang)}: {plabel.get(p, p)}") for p in state.projects]
     if len(state.projects) > 1 and state.match == "all":
         chips.append(("match:all", t("chip_match_all", lang)))
@@ -300,7 +299,7 @@ def register(app: dash.Dash, atlas: Any, urls: Any) -> None:
         state = FilterState.from_dict(state_data, known_projects=known_projects)
         view = view if isinstance(view, dict) else {}
         chips = chip_outputs(atlas, state)
-        empty_hidden = bool(query.filter_entities(atlas, state).shape[0])
+        empty_hidden = bool(query.count_in_view(atlas, state))
         new_view = {"lang": state.lang, "focus": figures.view_key(state), "sel": bool(state.selected)}
         if view.get("lang") != state.lang:  # language change: full figures (labels, hover, legend)
             return (figures.map_figure(atlas, state, urls.gminy, outline=urls.wojewodztwa),
@@ -320,8 +319,8 @@ def register(app: dash.Dash, atlas: Any, urls: Any) -> None:
     )
     def table(state_data, sort_by):
         state = FilterState.from_dict(state_data, known_projects=known_projects)
-        frame = query.table_frame(atlas, state, _sort_spec(sort_by))
-        return frame.to_dict("records"), f" ({len(frame)})"
+        records = query.table_records(atlas, state, _sort_spec(sort_by))
+        return records, f" ({len(records)})"
 
     @app.callback(
         Output("csv-download", "data"),

@@ -319,6 +319,10 @@ def _bar_layout(lang: str, **extra: Any) -> dict[str, Any]:
 
 def growth_years(atlas: Any) -> list[int]:
     """Every year from the first known join year / post-1990 published total to the last one."""
+    return list(query.atlas_memo(atlas, "growth_years", lambda: tuple(_growth_years(atlas))))
+
+
+def _growth_years(atlas: Any) -> list[int]:
     d = query.derived(atlas)
     years = list(range(d.known_years[0], d.known_years[1] + 1)) if d.known_years else []
     totals = atlas.totals[atlas.totals["era"] == "post1990"] if "era" in atlas.totals else atlas.totals
@@ -347,6 +351,10 @@ def _nice_step(value: float) -> float:
 def totals_axis(atlas: Any) -> tuple[int, float]:
     """(number of tick intervals, tick step) of the published-totals axis: round ticks (0, 100, … 400 for a top of
     333). The new-members axis uses the same number of intervals, so both axes' ticks sit on one grid."""
+    return query.atlas_memo(atlas, "totals_axis", lambda: _totals_axis(atlas))
+
+
+def _totals_axis(atlas: Any) -> tuple[int, float]:
     last = _published_totals(atlas)
     top = float(last["members"].max()) if len(last) else 0.0
     if top <= 0:
@@ -358,8 +366,9 @@ def totals_axis(atlas: Any) -> tuple[int, float]:
 def growth_update(atlas: Any, state: FilterState) -> dict[str, Any]:
     """Trace 0: new members per known year; trace 2: the 'year unknown' bar (own panel, own scale)."""
     counts, unknown = query.growth_counts(atlas, state)
+    per_year = dict(zip(counts.index.tolist(), counts.tolist()))
     years = growth_years(atlas)
-    y = [int(counts.get(year, 0)) for year in years]
+    y = [int(per_year.get(year, 0)) for year in years]
     if state.years is None and state.include_unknown_year:
         sel, unknown_sel = None, None
     else:
@@ -508,9 +517,8 @@ def voivodeship_figure(atlas: Any, state: FilterState) -> go.Figure:
 
 def project_update(atlas: Any, state: FilterState) -> dict[str, Any]:
     d = query.derived(atlas)
-    counts = query.project_counts(atlas, state)
-    label = "label_pl" if state.lang == "pl" else "label_en"
-    plabel = atlas.projects.set_index("id")[label].to_dict()
+    counts = dict(zip(d.project_ids, query.project_counts(atlas, state).tolist()))
+    plabel = query.project_labels(atlas, state.lang)
     ids = list(reversed(d.project_ids))  # first project on top
     sel = [i for i, p in enumerate(ids) if p in state.projects] if state.projects else None
     full = [str(plabel.get(p, p)) for p in ids]

@@ -15,8 +15,8 @@ dimension is then shown as highlighted bars; the map ignores the map selection f
 from __future__ import annotations
 
 import weakref
-from dataclasses import dataclass
-from typing import Any, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
 
 import numpy as np
 import pandas as pd
@@ -44,6 +44,8 @@ class Derived:
     gmina_index: np.ndarray      # int: row in atlas.gminy (-1 for powiat entities)
     teryt: np.ndarray            # object: the entity's own TERYT (7 or 4 digits)
     gmina_teryt: np.ndarray      # object: the gmina TERYT or None
+    # further atlas-derived values, each computed on first use (key -> value; never per-user data)
+    memo: dict = field(default_factory=dict, repr=False)
 
 
 _CACHE: dict[int, tuple[weakref.ref, Derived]] = {}
@@ -61,6 +63,25 @@ def derived(atlas: Any) -> Derived:
         ref = (lambda a: (lambda: a))(atlas)
     _CACHE[id(atlas)] = (ref, d)
     return d
+
+
+def atlas_memo(atlas: Any, key: Any, build: Callable[[], Any]) -> Any:
+    """`build()` computed once per atlas and key (the atlas is immutable). Only for values derived from the
+    atlas alone (and e.g. the language), never from a user's state; callers must not mutate the result."""
+    memo = derived(atlas).memo
+    try:
+        return memo[key]
+    except KeyError:
+        return memo.setdefault(key, build())
+
+
+def project_labels(atlas: Any, lang: str) -> dict[str, str]:
+    """Project id -> its short UI label in `lang` ({} when the atlas has no label column)."""
+    label = "label_pl" if lang == "pl" else "label_en"
+
+    def build() -> dict[str, str]:
+        return atlas.projects.set_index("id")[label].to_dict() if label in atlas.projects else {}
+    return atlas_memo(atlas, ("project_labels", label), build)
 
 
 def _derive(atlas: Any) -> Derived:
@@ -164,6 +185,11 @@ def filter_entities(atlas: Any, state: FilterState, ignore: Iterable[str] = ()) 
     return d.entities.loc[_mask(atlas, state, ignore)]
 
 
+def count_in_view(atlas: Any, state: FilterState) -> int:
+    """len(filter_entities(atlas, state)), without building the frame."""
+    return int(_mask(atlas, state).sum())
+
+
 def gmina_arrays(atlas: Any, state: FilterState) -> dict[str, np.ndarray]:
     """Per gmina (all 2,477, atlas.gminy order; the map selection is ignored — it is highlighted instead):
     in_view (a city of the gmina is in view), n_projects (distinct projects of those cities), member (any is a
@@ -245,30 +271,53 @@ def coverage(atlas: Any) -> dict[str, int | None]:
 TABLE_COLUMNS = ("name", "teryt", "voivodeship", "member", "join_year", "n_projects", "projects")
 
 
+class _TableBase:
+    """Every entity's table row in `lang`, in the default display order (voivodeship, name, TERYT)."""
+
+    def __init__(self, atlas: Any, lang: str):
+        ent = derived(atlas).entities
+        plabel = project_labels(atlas, lang)
+        frame = pd.DataFrame({
+            "name": ent["name"].astype(str),
+            "teryt": ent["teryt"].astype(str),
+            "voivodeship": ent["voivodeship"].astype(str),
+            "member": np.where(ent["is_member"].astype(bool), t("yes", lang), t("no", lang)),
+            "join_year": [year_label(y, lang) for y in ent["join_year"]],
+            "n_projects": ent["n_projects"].astype(int),
+            "projects": ["; ".join(plabel.get(p, p) for p in ids) for ids in ent["project_ids"]],
+        })
+        frame = frame.sort_values(["voivodeship", "name", "teryt"], kind="stable")
+        self.order = frame.index.to_numpy()          # entity position of each table row
+        self.frame = frame.reset_index(drop=True)
+        self.records = tuple(self.frame.to_dict("records"))
+        self.columns = {c: self.frame[c].tolist() for c in TABLE_COLUMNS}
+
+    def rows(self, mask: np.ndarray, sort_by: list[dict] | None) -> list[int]:
+        """Positions in self.frame of the entities in `mask`, in display order (`sort_by` applied stably, as
+        pandas' sort_values(kind="stable") does, ties keeping the default order)."""
+        rows = np.flatnonzero(mask[self.order]).tolist()
+        for spec in reversed(sort_by or []):
+            col = spec.get("column_id") if isinstance(spec, dict) else None
+            if col in TABLE_COLUMNS:
+                rows.sort(key=self.columns[col].__getitem__, reverse=spec.get("direction") == "desc")
+        return rows
+
+
+def _table_base(atlas: Any, lang: str) -> _TableBase:
+    return atlas_memo(atlas, ("table", lang), lambda: _TableBase(atlas, lang))
+
+
 def table_frame(atlas: Any, state: FilterState, sort_by: list[dict] | None = None) -> pd.DataFrame:
     """The table of cities in view (all filters), localised values, in display order. The CSV download is this
     very frame, so it holds exactly what the table shows. `sort_by` = DataTable sort_by ([{column_id, direction}])."""
-    d = derived(atlas)
-    lang = state.lang
-    ent = filter_entities(atlas, state)
-    label = "label_pl" if lang == "pl" else "label_en"
-    plabel = atlas.projects.set_index("id")[label].to_dict() if label in atlas.projects else {}
-    frame = pd.DataFrame({
-        "name": ent["name"].astype(str),
-        "teryt": ent["teryt"].astype(str),
-        "voivodeship": ent["voivodeship"].astype(str),
-        "member": np.where(ent["is_member"].astype(bool), t("yes", lang), t("no", lang)),
-        "join_year": [year_label(y, lang) for y in ent["join_year"]],
-        "n_projects": ent["n_projects"].astype(int),
-        "projects": ["; ".join(plabel.get(p, p) for p in ids) for ids in ent["project_ids"]],
-    })
-    frame = frame.sort_values(["voivodeship", "name", "teryt"], kind="stable")
-    for spec in reversed(sort_by or []):
-        col = spec.get("column_id") if isinstance(spec, dict) else None
-        if col in TABLE_COLUMNS:
-            frame = frame.sort_values(col, ascending=spec.get("direction") != "desc", kind="stable")
-    del d
-    return frame.reset_index(drop=True)
+    base = _table_base(atlas, state.lang)
+    return base.frame.iloc[base.rows(_mask(atlas, state), sort_by)].reset_index(drop=True)
+
+
+def table_records(atlas: Any, state: FilterState, sort_by: list[dict] | None = None) -> list[dict[str, Any]]:
+    """table_frame(atlas, state, sort_by).to_dict("records"), from rows built once per atlas and language."""
+    base = _table_base(atlas, state.lang)
+    return [dict(base.records[i]) for i in base.rows(_mask(atlas, state), sort_by)]
 
 
 def search_towns(atlas: Any, text: str | None, limit: int = 10) -> list[dict[str, str]]:

@@ -83,6 +83,26 @@ def test_table_frame_is_localised_filtered_and_sortable(mini_atlas):
     assert by_projects["name"].iloc[0] == "Cieszyn"
 
 
+@pytest.mark.parametrize("sort_by", [None, [{"column_id": "n_projects", "direction": "desc"}],
+                                     [{"column_id": "member", "direction": "asc"}],
+                                     [{"column_id": "join_year", "direction": "desc"}]])
+@pytest.mark.parametrize("state", [FilterState(), FilterState(projects=("P2",), lang="en"),
+                                   FilterState(years=(1990, 2019), include_unknown_year=False)])
+def test_table_rows_are_the_frames_rows_in_display_order(mini_atlas, state, sort_by):
+    """table_records (what the table callback sends) = table_frame (the CSV) row for row; the order is
+    voivodeship, name, TERYT, then a stable sort on the clicked column (ties keep that order)."""
+    frame = query.table_frame(mini_atlas, state, sort_by)
+    records = query.table_records(mini_atlas, state, sort_by)
+    assert records == frame.to_dict("records")
+    expected = sorted(records, key=lambda r: (r["voivodeship"], r["name"], r["teryt"]))
+    for spec in sort_by or []:
+        expected.sort(key=lambda r: r[spec["column_id"]], reverse=spec["direction"] == "desc")
+    assert records == expected
+    assert sorted(r["teryt"] for r in records) == sorted(query.filter_entities(mini_atlas, state)["teryt"])
+    records[0]["name"] = "changed"  # the rows are the caller's: the next answer is unaffected
+    assert query.table_records(mini_atlas, state, sort_by)[0]["name"] != "changed"
+
+
 def test_search_is_diacritics_insensitive_and_puts_cities_first(mini_atlas):
     hits = query.search_towns(mini_atlas, "lodz")
     assert (hits[0]["label"], hits[0]["value"]) == ("Łódź (łódzkie)", "1061011")
