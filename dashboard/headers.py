@@ -38,6 +38,17 @@ ALIASES: dict[str, dict[str, list[str]]] = {
                       "data przystapienia", "data przyjecia", "czlonek od", "od roku", "rok", "w zmp od",
                       "join year", "joined", "year joined", "member since", "since", "accession year"],
         "join_year_source": ["zrodlo roku", "zrodlo daty", "zrodlo roku przystapienia", "join year source"],
+        "leave_date": ["data wystapienia", "rok wystapienia", "wystapienie", "czlonek do", "w zmp do",
+                       "data wystapienia ze zwiazku", "left", "leave date", "left on", "member until", "year left"],
+        "evidence": ["dowod", "rodzaj dowodu", "poziom dowodu", "pewnosc", "wiarygodnosc", "evidence",
+                     "evidence level"],
+        "source_date": ["data zrodla", "stan na", "data listy", "source date", "as of", "listed on"],
+    },
+    "events": {
+        **_COMMON_ALIASES,
+        "event": ["zdarzenie", "rodzaj zdarzenia", "zmiana", "event", "event type", "change"],
+        "date": ["data", "data zdarzenia", "dzien", "rok", "date", "event date", "year"],
+        "quote": ["cytat", "fragment", "quote", "citation"],
     },
     "participation": {
         **_COMMON_ALIASES,
@@ -45,6 +56,11 @@ ALIASES: dict[str, dict[str, list[str]]] = {
                        "project id", "project code"],
         "role": ["rola", "funkcja", "udzial", "rola w projekcie", "role"],
         "year": ["rok", "lata", "okres", "rok udzialu", "year", "years", "period"],
+        "role_kind": ["rodzaj roli", "typ roli", "role kind", "role type"],
+        "role_label_pl": ["etykieta roli", "rola krotko", "role label pl"],
+        "role_label_en": ["etykieta roli en", "role label en", "role label"],
+        "counts_as_participation": ["liczy sie jako udzial", "udzial w projekcie", "counts as participation",
+                                    "participates"],
     },
     "projects": {
         "id": ["id", "id projektu", "kod", "kod projektu", "project id", "symbol"],
@@ -60,7 +76,8 @@ ALIASES: dict[str, dict[str, list[str]]] = {
         "source": ["zrodlo", "zrodla", "source", "sources"],
     },
 }
-REQUIRED = {"members": ("name",), "participation": ("project_id", "name"), "projects": ("id", "name_pl")}
+REQUIRED = {"members": ("name",), "participation": ("project_id", "name"), "projects": ("id", "name_pl"),
+            "events": ("name", "event", "date")}
 _ALIAS_LOOKUP = {kind: {_header_key(a): canon for canon, al in spec.items() for a in [canon, *al]}
                  for kind, spec in ALIASES.items()}
 

@@ -19,8 +19,11 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 DEFAULT_SOURCE = HERE.parent.parent / "shared" / "zmp"
 
-MEMBERS_COLUMNS = ["name", "voivodeship", "jst_kind", "teryt", "join_year", "join_year_source", "source"]
-PARTICIPATION_COLUMNS = ["project_id", "name", "voivodeship", "jst_kind", "teryt", "role", "year", "source", "note"]
+MEMBERS_COLUMNS = ["name", "voivodeship", "jst_kind", "teryt", "join_year", "join_year_source", "evidence",
+                   "source_date", "source", "note"]
+EVENTS_COLUMNS = ["name", "voivodeship", "teryt", "event", "date", "quote", "source"]
+PARTICIPATION_COLUMNS = ["project_id", "name", "voivodeship", "jst_kind", "teryt", "role_kind", "role_label_pl",
+                         "role_label_en", "counts_as_participation", "role", "year", "source", "note"]
 PROJECTS_COLUMNS = ["id", "kind", "name_pl", "name_en", "label_pl", "label_en", "years", "funding", "lead",
                     "description", "source"]
 TOTALS_COLUMNS = ["year", "as_of", "members", "era", "source"]
@@ -51,8 +54,50 @@ TOTALS_AS_OF = {
     ("1991", "64"): "1991-01-20", ("2008", "307"): "2008-02", ("2019", "300"): "2019-01",
     ("2019", "303"): "2019-02-21", ("2019", "321"): "2019-09-19", ("2020", "328"): "2020-02-27",
     ("2020", "333"): "2020-12-31", ("2021", "335"): "2021-02-24", ("2021", "337"): "2021-04-22",
-    ("2023", "355"): "2023", ("2024", "356"): "2024",
+    ("2023", "355"): "2023", ("2024", "356"): "2024", ("2015", "302"): "2015-03-05", ("2024", "373"): "2024-11-15",
 }
+
+# A short label for each participation row, read from the research text of its role (the text stays in `role`).
+# First match wins; counts_as_participation = "no" for rows that are not taking part in the project (an expert
+# visit, a claim of one source only, an implied link), so a view of "participating cities" leaves them out.
+# (pattern, role_kind, label_pl, label_en, counts)
+ROLE_KINDS = [
+    (r"grant recipient", "stage2_funded", "miasto etapu II (dotacja 2021)", "stage-II city (grant 2021)", "yes"),
+    (r"OECD review visit", "oecd_visit", "wizyta ekspertów OECD", "OECD expert visit", "no"),
+    (r"pilot of the social-dialogue", "pilot", "miasto pilotażowe", "pilot city", "yes"),
+    (r"finalist of competition", "finalist", "finalista konkursu", "competition finalist", "yes"),
+    (r"EDITION 1\b", "edition1", "uczestnik 1. edycji (2016–2018)", "edition 1 participant (2016–2018)", "yes"),
+    (r"edition-2 participant", "edition2", "uczestnik 2. edycji", "edition 2 participant", "yes"),
+    (r"EDITION NOT STATED", "edition_unknown", "uczestnik (edycja nieznana)", "participant (edition not stated)",
+     "yes"),
+    (r"Grupa Wymiany Do", "exchange_group", "grupa wymiany doświadczeń, etap I (2016)",
+     "experience-exchange group, stage I (2016)", "yes"),
+    (r"Doradztwo dla JST", "advisory", "doradztwo dla JST (etap II)", "advisory for local government (stage II)",
+     "yes"),
+    (r"stage[- ]II\b", "stage2", "miasto etapu II", "stage-II city", "yes"),
+    (r"^project partner", "partner", "partner projektu", "project partner", "yes"),
+    (r"selected partner city", "partner_city", "miasto partnerskie (Lokalne Centrum Kompetencji)",
+     "partner city (Local Competence Centre)", "yes"),
+    (r"listed as a selected .* by .*site", "disputed", "wymienione przez jedno źródło (sporne)",
+     "named by one source only (disputed)", "no"),
+    (r"member of CWD pilot partnership", "cwd_partnership", "członek partnerstwa pilotażowego CWD",
+     "member of a CWD pilot partnership", "yes"),
+    (r"IMPLIED only", "implied", "udział domniemany", "implied participation", "no"),
+    (r"^campaign participant", "campaign", "uczestnik kampanii", "campaign participant", "yes"),
+]
+
+
+class SourceRowError(ValueError):
+    """A source row build.py cannot place: names the file, the row and what to do."""
+
+
+def role_kind(role: str, where: str) -> dict[str, str]:
+    """The role's kind and short PL/EN labels; a role no rule knows stops the build (never a silent default)."""
+    for pattern, kind, label_pl, label_en, counts in ROLE_KINDS:
+        if re.search(pattern, role):
+            return {"role_kind": kind, "role_label_pl": label_pl, "role_label_en": label_en,
+                    "counts_as_participation": counts}
+    raise SourceRowError(f"{where}: no role label for role {role[:80]!r}; add a rule to ROLE_KINDS in data/build.py")
 
 
 def _read(path: Path) -> list[dict]:
@@ -96,18 +141,44 @@ def years_stated(*texts: str) -> str:
     return ys.pop() if len(ys) == 1 else ""
 
 
+EVIDENCE_LEVELS = ("list", "stated", "role", "weak")
+EVENTS = ("joined", "left")
+
+
+def build_members(source: Path) -> list[dict]:
+    rows = []
+    for line, r in enumerate(_read(source / "members.csv"), start=2):
+        if r["evidence"] not in EVIDENCE_LEVELS:
+            raise SourceRowError(f"{source / 'members.csv'} row {line}: evidence {r['evidence']!r} is not one of "
+                                 f"{', '.join(EVIDENCE_LEVELS)}")
+        rows.append({"name": r["name"], "voivodeship": r["voivodeship"], "jst_kind": "town", "teryt": "",
+                     "join_year": r["join_year"], "join_year_source": r["join_year_source"],
+                     "evidence": r["evidence"], "source_date": r["source_date"], "source": r["list_source"],
+                     "note": r["note"]})
+    return rows
+
+
+def build_events(source: Path) -> list[dict]:
+    rows = []
+    for line, r in enumerate(_read(source / "membership_events.csv"), start=2):
+        if r["event"] not in EVENTS or not re.fullmatch(r"\d{4}(-\d\d){0,2}", r["date"]):
+            raise SourceRowError(f"{source / 'membership_events.csv'} row {line}: event {r['event']!r} on "
+                                 f"{r['date']!r}: expected joined/left on YYYY, YYYY-MM or YYYY-MM-DD")
+        rows.append({"name": r["name"], "voivodeship": r["voivodeship"], "teryt": "", "event": r["event"],
+                     "date": r["date"], "quote": r["quote"], "source": r["source"]})
+    return rows
+
+
 def build(source: Path, out: Path) -> dict[str, int]:
-    members = [
-        {"name": r["name"], "voivodeship": r["voivodeship"], "jst_kind": "town", "teryt": "",
-         "join_year": r["join_year"], "join_year_source": r["join_year_source"], "source": r["list_source"]}
-        for r in _read(source / "members.csv")
-    ]
+    members = build_members(source)
     _write(out / "members.csv", MEMBERS_COLUMNS, members)
+    events = build_events(source)
+    _write(out / "membership_events.csv", EVENTS_COLUMNS, events)
 
     participation: list[dict] = []
     seen: dict[tuple, dict] = {}
     campaign_text = ""
-    for r in _read(source / "participation.csv"):
+    for line, r in enumerate(_read(source / "participation.csv"), start=2):
         pid_raw = r["project_id"].strip()
         pid = re.match(r"[A-Za-z0-9_-]+", pid_raw).group(0)
         note = ""
@@ -117,6 +188,7 @@ def build(source: Path, out: Path) -> dict[str, int]:
         name, kind, name_note = split_jst(r["city"], r["role"])
         note = "; ".join(n for n in (note, name_note) if n)
         row = {"project_id": pid, "name": name, "voivodeship": r["voivodeship"], "jst_kind": kind, "teryt": "",
+               **role_kind(r["role"], f"{source / 'participation.csv'} row {line}"),
                "role": r["role"], "year": years_stated(r["role"], pid_raw if pid != pid_raw else ""),
                "source": r["source"], "note": note}
         key = (pid, name, r["voivodeship"], kind)
@@ -158,7 +230,7 @@ def build(source: Path, out: Path) -> dict[str, int]:
                        "era": "interwar" if int(r["year"]) < 1990 else "post1990", "source": r["source"]})
     _write(out / "membership_totals.csv", TOTALS_COLUMNS, totals)
     _write(out / "summary_2020.csv", SUMMARY_COLUMNS, summary)
-    return {"members": len(members), "participation": len(participation), "projects": len(projects),
+    return {"members": len(members), "membership_events": len(events), "participation": len(participation), "projects": len(projects),
             "membership_totals": len(totals), "summary_2020": len(summary)}
 
 

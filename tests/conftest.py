@@ -9,8 +9,10 @@
 """
 from __future__ import annotations
 
+import csv
 import os
 import contextlib
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -23,6 +25,12 @@ VOIVODESHIPS = {
     "22": "pomorskie", "24": "śląskie", "26": "świętokrzyskie", "28": "warmińsko-mazurskie",
     "30": "wielkopolskie", "32": "zachodniopomorskie",
 }
+
+
+def shipped_rows(name: str) -> list[dict]:
+    """The rows of a shipped data/ file, read with the csv module (independently of the app's reader)."""
+    with open(Path(__file__).resolve().parent.parent / "data" / name, encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
 
 
 @pytest.fixture(scope="session")

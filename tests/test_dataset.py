@@ -2,6 +2,8 @@
 numbers where text was meant — and names every problem (file, Excel row, column, value, what, how to fix)."""
 from __future__ import annotations
 
+import csv
+
 import datetime as dt
 
 import openpyxl
@@ -259,7 +261,10 @@ def test_participation_project_ids_are_normalised(tmp_path):
 def test_shipped_tables_read_clean():
     for t in (ds.read_members(), ds.read_participation(), ds.read_projects()):
         assert t.problems == [], t.problems
-    assert len(ds.read_members().frame) == 151
+    members = ds.read_members().frame
+    with open(ds.DATA_DIR / "members.csv", encoding="utf-8", newline="") as fh:
+        assert len(members) == sum(1 for _ in csv.DictReader(fh))
+    assert set(members["evidence"]) == {"list", "stated", "role", "weak"}
     proj = ds.read_projects().frame
     assert set(proj["kind"]) == {"project", "campaign"} and (proj["kind"] == "project").sum() == 9
     assert proj["label_pl"].str.len().max() < 60 and proj["label_en"].ne("").all()
