@@ -40,8 +40,8 @@ def _spec(app, needle: str) -> tuple[str, list[dict]]:
 
 
 def _states(atlas, n: int, seed: int = 7) -> list[dict]:
-    from dashboard import query
-    from dashboard.state import VOIVODESHIP_CODES, FilterState
+    from dashboard.model import query
+    from dashboard.model.state import VOIVODESHIP_CODES, FilterState
 
     rng = random.Random(seed)
     projects = list(query.derived(atlas).project_ids)
@@ -76,8 +76,8 @@ def _inline_figure_bytes(atlas) -> int:
     import geodata
     import plotly.io as pio
 
-    from dashboard import figures
-    from dashboard.state import FilterState
+    from dashboard.view import figures
+    from dashboard.model.state import FilterState
 
     geojson = json.loads(geodata.web_asset("gminy").read_text(encoding="utf-8"))
     return len(pio.to_json(figures.map_figure(atlas, FilterState(), geojson)))
@@ -103,8 +103,8 @@ def measure_server(app, atlas) -> dict[str, Any]:
     key, outputs = _spec(app, "map.figure")
     states = _states(atlas, N_CALLS)
 
-    from dashboard.figures import view_key
-    from dashboard.state import FilterState
+    from dashboard.view.figures import view_key
+    from dashboard.model.state import FilterState
 
     def render_body(state: dict, view_lang: str) -> dict:
         # the view already shows this state's zoom (a filter change, not a new focus): a pure Patch of colours
@@ -209,7 +209,7 @@ def measure_first_paint(app, runs: int = 3) -> dict[str, Any]:
 
 def run() -> dict[str, Any]:
     from dashboard.app import create_app
-    from dashboard.atlas import get_atlas
+    from dashboard.model.atlas import get_atlas
 
     atlas = get_atlas()
     app = create_app(atlas)

@@ -27,7 +27,8 @@ N_SYNTHETIC = 1000
 
 
 def _shipped_once():
-    from dashboard import dataset, join
+    from dashboard.ingest import dataset
+    from dashboard.join import resolve as join
 
     proj = dataset.read_projects()
     rep = join.join(dataset.read_members(), dataset.read_participation(), proj.frame)
@@ -37,7 +38,7 @@ def _shipped_once():
 def _synthetic_rows(n: int):
     import geodata
 
-    from dashboard.dataset import VOIVODESHIPS
+    from dashboard.ingest.dataset import VOIVODESHIPS
 
     towns = geodata.load("towns").sort_values("teryt_gmina_2020").reset_index(drop=True)
     step = max(1, len(towns) // n)
@@ -80,7 +81,8 @@ def run() -> dict:
     out: dict = {}
 
     t0 = time.perf_counter()
-    from dashboard import dataset, join  # noqa: F401  (import cost is part of the first call)
+    from dashboard.ingest import dataset  # noqa: F401  (import cost is part of the first call)
+    from dashboard.join import resolve as join
 
     join.get_gazetteer()
     out["first_call_gazetteer_build_s"] = round(time.perf_counter() - t0, 3)
@@ -99,7 +101,7 @@ def run() -> dict:
     out["shipped_rows"] = rep.summary()["total"]
     out["shipped_matched"] = rep.summary()["matched"]
 
-    from dashboard.atlas import build_atlas
+    from dashboard.model.atlas import build_atlas
 
     t0 = time.perf_counter()
     build_atlas()

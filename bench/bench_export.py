@@ -29,11 +29,11 @@ def _median_time(fn, repeat: int = REPEAT) -> tuple[float, object]:
 
 
 def run() -> dict:
-    from dashboard.atlas import get_atlas
-    from dashboard.export import ExportSpec, press_figure
-    from dashboard.render import (Renderer, press_geojson, press_geojson_dict, press_outline, render_export,
+    from dashboard.model.atlas import get_atlas
+    from dashboard.export.press import ExportSpec, press_figure
+    from dashboard.export.render import (Renderer, press_geojson, press_geojson_dict, press_outline, render_export,
                                   write_export)
-    from dashboard.state import FilterState
+    from dashboard.model.state import FilterState
 
     atlas = get_atlas()
     state = FilterState(projects=("P1", "P4"))

@@ -3,7 +3,7 @@
 Dash + gunicorn + Flask can do on this machine; the atlas's filter callbacks are reported as a share of it."""
 from dash import Dash, Input, Output, dcc, html
 
-from dashboard.hardening import harden
+from dashboard.serving.guard import harden
 
 app = Dash(__name__, title="ceiling")
 app.layout = html.Div([

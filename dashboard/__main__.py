@@ -13,15 +13,15 @@ def main(argv: list[str] | None = None) -> int:
     a = ap.parse_args(argv[:1])
     rest = argv[1:]
     if a.command == "check-data":
-        from .check_data import main as check_main
+        from dashboard.model.check import main as check_main
 
         return check_main(rest)
     try:
-        from .export_cli import main as export_main
+        from dashboard.export.cli import main as export_main
     except ModuleNotFoundError as e:
-        if e.name not in ("dashboard.export_cli",):
+        if e.name not in ("dashboard.export.cli",):
             raise
-        print("error: the export command is not available (dashboard/export_cli.py is missing)", file=sys.stderr)
+        print("error: the export command is not available (dashboard/export/cli.py is missing)", file=sys.stderr)
         return 2
     return export_main(rest)
 

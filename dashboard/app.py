@@ -1,7 +1,7 @@
 """create_app(): the one factory that builds the Dash app (layout, callbacks, geodata routes).
 
     from dashboard.app import create_app
-    app = create_app()          # real data: dashboard.atlas.get_atlas()
+    app = create_app()          # real data: dashboard.model.atlas.get_atlas()
     app.run(port=8050)
 
 Everything is served locally (serve_locally=True, no external scripts or stylesheets, assets/ for CSS,
@@ -15,16 +15,20 @@ from typing import Any
 import dash
 
 import geodata
-from dashboard import callbacks, config, export_panel, geo_routes, layout
+from dashboard import config
+from dashboard.view import callbacks
+from dashboard.export import panel as export_panel
+from dashboard.serving import geo_routes
+from dashboard.view import layout
 from dashboard.i18n import t
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(atlas: Any = None) -> dash.Dash:
-    """Build the app. `atlas` defaults to the real, cached dashboard.atlas.get_atlas()."""
+    """Build the app. `atlas` defaults to the real, cached dashboard.model.atlas.get_atlas()."""
     if atlas is None:
-        from dashboard.atlas import get_atlas
+        from dashboard.model.atlas import get_atlas
 
         atlas = get_atlas()
     geodata.ensure_prepared()
@@ -48,7 +52,7 @@ def create_app(atlas: Any = None) -> dash.Dash:
     app.layout = layout.build_layout(atlas, urls, export_panel=export_panel)
     callbacks.register(app, atlas, urls)
     export_panel.register(app)
-    from dashboard.hardening import harden  # security headers, compression, JSON errors, callback guard
+    from dashboard.serving.guard import harden  # security headers, compression, JSON errors, callback guard
 
     return harden(app)
 

@@ -261,7 +261,7 @@ TEXT.update({
     "export_in_view": {"pl": "miasto w widoku|miasta w widoku|miast w widoku", "en": "city in view|cities in view"},
     "export_most": {"pl": "najwięcej: {name} ({n})", "en": "most: {name} ({n})"},
     "export_no_match": {"pl": "żadne miasto nie spełnia filtrów", "en": "no city matches the filters"},
-    # the alt text (dashboard/alttext.py)
+    # the alt text (dashboard/export/texts.py)
     "export_alt_head": {"pl": "Mapa gmin Polski (granice PRG 2020): {title}",
                         "en": "Map of Poland's gminy (municipalities; PRG 2020 boundaries): {title}"},
     "export_alt_scope": {"pl": "Zakres: {scope}", "en": "Scope: {scope}"},

@@ -2,7 +2,7 @@
 
 - `gminy_frame`: the real 2,477 gminy (terc, name, woj, powiat, voivodeship) from geodata, session-scoped.
 - `mini_atlas`: a small, hand-made Atlas over the real gminy (8 cities, 3 projects) — known answers for the
-  unit tests of query/figures, as a real dashboard.atlas.Atlas.
+  unit tests of query/figures, as a real dashboard.model.atlas.Atlas.
 - `dash_browser`: a running app + headless Chromium (a context manager for module- or test-scoped use).
 - Browser tests (dash_duo) run in headless Debian Chromium: pytest.ini passes --headless; the window size is set
   by `browser_window` (maps need a real size for gestures).
@@ -107,7 +107,7 @@ def build_mini_atlas(gminy: pd.DataFrame):
     })
     cols = dict(gminy=gminy[["terc", "name", "woj", "powiat", "voivodeship"]].reset_index(drop=True),
                 entities=entities, participation=participation, projects=projects, totals=totals, summary=summary)
-    from dashboard.atlas import Atlas
+    from dashboard.model.atlas import Atlas
 
     return Atlas(**cols, report=None)
 

@@ -23,7 +23,7 @@ N_GMINY = 2477
 
 @pytest.fixture(scope="module")
 def atlas():
-    from dashboard.atlas import get_atlas
+    from dashboard.model.atlas import get_atlas
 
     return get_atlas()
 
@@ -214,8 +214,8 @@ def test_town_search_is_diacritics_insensitive_and_zooms_with_details(duo):
 
 
 def test_the_table_csv_holds_exactly_the_filtered_rows(duo, atlas):
-    from dashboard import query
-    from dashboard.state import FilterState
+    from dashboard.model import query
+    from dashboard.model.state import FilterState
 
     load(duo, "?woj=02")
     state = FilterState.from_query("woj=02")

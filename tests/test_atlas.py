@@ -1,4 +1,4 @@
-"""dashboard.atlas: the shared contract (names, dtypes, order), the shipped data joined in full, markers from the
+"""dashboard.model.atlas: the shared contract (names, dtypes, order), the shipped data joined in full, markers from the
 town gazetteer, and custom office files (XLSX) through build_atlas."""
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from dashboard import atlas as at
+from dashboard.model import atlas as at
 from tests.conftest import shipped_rows
 
 README = Path(__file__).resolve().parent.parent / "data" / "README.md"
@@ -200,8 +200,8 @@ def _office_folder(tmp_path):
 
 
 def test_data_files_from_the_environment(tmp_path):
-    from dashboard.datafiles import data_files
-    from dashboard.dataset import DataFileError
+    from dashboard.ingest.datafiles import data_files
+    from dashboard.ingest.dataset import DataFileError
 
     d = _office_folder(tmp_path)
     files = data_files({"ATLAS_DATA_DIR": str(d)})

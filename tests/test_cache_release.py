@@ -1,7 +1,7 @@
 """The callback-answer cache key must change when the data behind the atlas changes (office files, boundaries)."""
 import shutil
 
-from dashboard import cache
+from dashboard.serving import answers as cache
 
 
 def _release(monkeypatch, **env):

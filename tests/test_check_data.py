@@ -11,7 +11,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from dashboard import check_data
+from dashboard.model import check as check_data
 from tests.conftest import shipped_rows
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,4 +1,4 @@
-"""dashboard.dataset reads the office's files as they are: encodings, separators, XLSX, PL/EN headers, junk rows,
+"""dashboard.ingest.dataset reads the office's files as they are: encodings, separators, XLSX, PL/EN headers, junk rows,
 numbers where text was meant — and names every problem (file, Excel row, column, value, what, how to fix)."""
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import datetime as dt
 import openpyxl
 import pytest
 
-from dashboard import dataset as ds
-from dashboard.dataset import DataFileError
+from dashboard.ingest import dataset as ds
+from dashboard.ingest.dataset import DataFileError
 
 HEADER_PL = ["Miasto", "Województwo", "TERYT", "Rok przystąpienia"]
 ROWS = [["Bolesławiec", "dolnośląskie", "0201011", "2019"],

@@ -1,4 +1,4 @@
-"""Red-team inputs for dashboard.dataset: the files a Polish municipal office really produces (Excel 'Save as' in
+"""Red-team inputs for dashboard.ingest.dataset: the files a Polish municipal office really produces (Excel 'Save as' in
 every flavour, formulas, merged cells, hidden rows, sections per voivodeship, garbled encodings). Each case was a
 crash, a misleading message, a silent drop or a silent guess before it was fixed."""
 from __future__ import annotations
@@ -8,8 +8,8 @@ import zipfile
 import openpyxl
 import pytest
 
-from dashboard import dataset as ds
-from dashboard.dataset import DataFileError
+from dashboard.ingest import dataset as ds
+from dashboard.ingest.dataset import DataFileError
 
 
 def csv_file(tmp_path, text, name="m.csv", encoding="utf-8", bom=b""):
@@ -339,7 +339,7 @@ def test_html_table_saved_as_xls_is_read(tmp_path):
 
 
 def test_oversized_files_and_zip_bombs_are_refused(tmp_path, monkeypatch):
-    from dashboard import tabular
+    from dashboard.ingest import tabular
 
     p = tmp_path / "r.xlsx"
     with zipfile.ZipFile(p, "w", compression=zipfile.ZIP_DEFLATED) as z:

@@ -7,7 +7,7 @@ import io
 import pytest
 from PIL import Image
 
-from dashboard.export_cli import main, parse_voivodeships
+from dashboard.export.cli import main, parse_voivodeships
 
 
 @pytest.mark.parametrize("argv,needle", [
@@ -72,7 +72,7 @@ def test_export_one_view(tmp_path, capsys):
 
 @pytest.mark.slow
 def test_all_projects_one_file_each(tmp_path, capsys):
-    from dashboard.atlas import get_atlas
+    from dashboard.model.atlas import get_atlas
 
     ids = list(get_atlas().projects["id"])
     assert main(["--preset", "social", "--format", "png", "--all-projects", "--out-dir", str(tmp_path)]) == 0

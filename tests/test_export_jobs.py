@@ -163,7 +163,7 @@ def test_a_job_that_ends_while_being_terminated_is_not_an_error(monkeypatch, tmp
     """Seen under load (bench/load_test.py): the job process exited between Dash's pid_exists() and its
     children() walk, psutil raised NoSuchProcess and the poll answered 500. The race cannot be scheduled, so the
     children() walk is made to find the process gone, as it did then."""
-    from dashboard import jobs
+    from dashboard.serving import jobs
 
     monkeypatch.setenv("ATLAS_CACHE_DIR", str(tmp_path))
     monkeypatch.delenv("REDIS_URL", raising=False)

@@ -10,13 +10,13 @@ import pytest
 
 from tests.conftest import dash_browser
 
-from dashboard.export_panel import export_response, layout
-from dashboard.state import FilterState
+from dashboard.export.panel import export_response, layout
+from dashboard.model.state import FilterState
 
 
 @pytest.fixture(scope="module")
 def atlas():
-    from dashboard.atlas import get_atlas
+    from dashboard.model.atlas import get_atlas
 
     return get_atlas()
 
@@ -97,8 +97,8 @@ def test_export_in_the_browser_downloads_the_file(request, atlas, tmp_path_facto
 @pytest.mark.slow
 def test_short_links_reopen_the_view(atlas):
     from dashboard.app import create_app
-    from dashboard.export import link_key
-    from dashboard.jobs import link_store
+    from dashboard.export.press import link_key
+    from dashboard.serving.jobs import link_store
 
     query = "sel=" + ",".join(atlas.gminy["terc"].head(200))
     key = link_key(query)

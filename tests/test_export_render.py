@@ -14,10 +14,12 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from dashboard import figures, query
-from dashboard.export import PRESETS, ExportSpec, layout_press, map_legend, press_figure
-from dashboard.render import get_renderer, press_geojson, press_outline, render_export, write_export
-from dashboard.state import FilterState
+from dashboard.view import figures
+
+from dashboard.model import query
+from dashboard.export.press import PRESETS, ExportSpec, layout_press, map_legend, press_figure
+from dashboard.export.render import get_renderer, press_geojson, press_outline, render_export, write_export
+from dashboard.model.state import FilterState
 
 pytestmark = pytest.mark.slow
 
@@ -26,7 +28,7 @@ VIEW = FilterState(projects=("P1", "P4"))   # two projects: four classes on the 
 
 @pytest.fixture(scope="session")
 def atlas():
-    from dashboard.atlas import get_atlas
+    from dashboard.model.atlas import get_atlas
 
     return get_atlas()
 
@@ -166,7 +168,7 @@ def test_missing_chromium_says_how_to_install(tmp_path):
 
 def test_renderer_recovers_when_chromium_dies(atlas):
     """A crashed Chromium fails that one export with a clear error; the next export starts a fresh browser."""
-    from dashboard.render import Renderer, RenderError
+    from dashboard.export.render import Renderer, RenderError
 
     r = Renderer().start()
     try:

@@ -9,19 +9,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dashboard import query
-from dashboard.alttext import alt_text
-from dashboard.export import plural_pl
-from dashboard.export import (
+from dashboard.model import query
+from dashboard.export.texts import alt_text
+from dashboard.export.press import plural_pl
+from dashboard.export.press import (
     PRESETS, Box, ExportSpec, ExportSpecError, cities_word, default_subtitle, default_title, layout_press,
     map_legend, press_figure, press_texts, text_width, view_url, wrap,
 )
-from dashboard.state import FilterState
+from dashboard.model.state import FilterState
 
 
 @pytest.fixture(scope="module")
 def atlas():
-    from dashboard.atlas import get_atlas
+    from dashboard.model.atlas import get_atlas
 
     return get_atlas()
 
@@ -139,7 +139,7 @@ def test_view_url_reopens_the_view(monkeypatch):
 
 
 def test_legend_is_the_dashboard_classification(atlas):
-    from dashboard import figures
+    from dashboard.view import figures
 
     state = FilterState(projects=("P1", "P2"))
     lg = map_legend(atlas, state)
@@ -242,7 +242,7 @@ def test_wrap_cuts_only_words_longer_than_a_line():
 
 def test_titles_are_text_not_markup(atlas):
     """A title from the browser is shown literally (escaped), measured as the text it is, and never clipped."""
-    from dashboard.render import press_geojson, press_outline
+    from dashboard.export.render import press_geojson, press_outline
 
     title = "<b>Test</b> & <script>alert(1)</script>" + " <i>ą</i>" * 12
     pf = press_figure(atlas, ExportSpec(preset="social", format="png", title=title), press_geojson(),
@@ -264,7 +264,7 @@ def test_campaign_title_is_not_double_quoted(atlas):
 
 
 def test_gazetteer_credit_only_where_town_points_are_used(atlas):
-    from dashboard.render import press_geojson, press_outline
+    from dashboard.export.render import press_geojson, press_outline
 
     ent = atlas.entities[atlas.entities["point_source"] == "gazetteer"].iloc[0]
     focused = press_figure(atlas, ExportSpec(state=FilterState(focus=ent["gmina_teryt"])), press_geojson(),
@@ -315,7 +315,7 @@ def test_arbitrary_spec_input_is_accepted_or_rejected_clearly(data):
 
 
 def test_long_views_print_a_short_link(atlas, monkeypatch):
-    from dashboard.export import link_key, press_link
+    from dashboard.export.press import link_key, press_link
 
     monkeypatch.setenv("ATLAS_PUBLIC_URL", "https://atlas.miasta.pl")
     short = FilterState(projects=("P1",), voivodeships=("14",))

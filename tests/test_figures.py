@@ -8,8 +8,10 @@ import numpy as np
 import plotly.io as pio
 import pytest
 
-from dashboard import callbacks, figures
-from dashboard.state import FilterState
+from dashboard.view import callbacks
+
+from dashboard.view import figures
+from dashboard.model.state import FilterState
 
 URL = "/geo/gminy.test.geojson"
 
@@ -122,7 +124,7 @@ def plotly_pl():
 def test_growth_axes_have_round_ticks_on_one_grid(state):
     """The published-totals axis (right) has round ticks (0, 100, … 400 for 333), not values synced to the left
     axis (0, 68, 136, …); both axes have the same number of intervals, so one grid (the left's) serves both."""
-    from dashboard.atlas import get_atlas
+    from dashboard.model.atlas import get_atlas
 
     atlas = get_atlas()
     fig = figures.growth_figure(atlas, state)
@@ -140,7 +142,7 @@ def test_growth_axes_have_round_ticks_on_one_grid(state):
 
 
 def test_published_totals_hover_names_date_and_source():
-    from dashboard.atlas import get_atlas
+    from dashboard.model.atlas import get_atlas
 
     atlas = get_atlas()
     for lang, date in (("pl", "31.12.2020"), ("en", "31 Dec 2020")):

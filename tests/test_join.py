@@ -1,4 +1,4 @@
-"""dashboard.join against the real PRG 2020 gminy: known answers for tricky names, every resolution path, and
+"""dashboard.join.resolve against the real PRG 2020 gminy: known answers for tricky names, every resolution path, and
 no silent picks."""
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import itertools
 
 import pytest
 
-from dashboard import dataset as ds
-from dashboard import join as jn
+from dashboard.ingest import dataset as ds
+from dashboard.join import resolve as jn
 
 _counter = itertools.count()
 

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dashboard import dataset as ds
-from dashboard import join as jn
+from dashboard.ingest import dataset as ds
+from dashboard.join import resolve as jn
 
 _n = itertools.count()
 PIECES = ["Bolesławiec", "Nowy Targ", "powiat", "gmina", "(", ")", "m. st.", "Wlkp.", "-", "–", ".", ",", ";", '"',

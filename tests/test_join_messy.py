@@ -1,4 +1,4 @@
-"""Red-team names for dashboard.join: how a municipal office writes its cities, and where it must not be guessed."""
+"""Red-team names for dashboard.join.resolve: how a municipal office writes its cities, and where it must not be guessed."""
 from __future__ import annotations
 
 import itertools
@@ -6,8 +6,8 @@ import itertools
 import openpyxl
 import pytest
 
-from dashboard import dataset as ds
-from dashboard import join as jn
+from dashboard.ingest import dataset as ds
+from dashboard.join import resolve as jn
 
 _n = itertools.count()
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from dashboard.state import LANGS, MATCHES, METRICS, VOIVODESHIP_CODES, YEAR_MAX, YEAR_MIN, FilterState
+from dashboard.model.state import LANGS, MATCHES, METRICS, VOIVODESHIP_CODES, YEAR_MAX, YEAR_MIN, FilterState
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
@@ -102,7 +102,7 @@ def test_oversized_inputs_fall_back_to_the_default_with_a_notice():
 # -- pure query and figure functions on the real atlas ---------------------------------------------------------
 @pytest.fixture(scope="module")
 def atlas():
-    from dashboard.atlas import get_atlas
+    from dashboard.model.atlas import get_atlas
 
     return get_atlas()
 
@@ -122,7 +122,7 @@ def state_strategy(atlas):
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_filter_entities_respects_every_filter(atlas, state_strategy, data):
-    from dashboard import query
+    from dashboard.model import query
 
     state = data.draw(state_strategy)
     view = query.filter_entities(atlas, state)
@@ -153,7 +153,7 @@ def _na(value) -> bool:
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_figure_updates_are_well_formed_for_every_state(atlas, state_strategy, data):
-    from dashboard import figures
+    from dashboard.view import figures
 
     state = data.draw(state_strategy)
     update = figures.map_update(atlas, state)
@@ -173,7 +173,7 @@ def test_figure_updates_are_well_formed_for_every_state(atlas, state_strategy, d
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_map_update_counts_add_up_to_every_gmina(atlas, state_strategy, data):
-    from dashboard import figures
+    from dashboard.view import figures
 
     state = data.draw(state_strategy)
     assume(state.metric == "projects")
@@ -186,7 +186,7 @@ def test_map_update_counts_add_up_to_every_gmina(atlas, state_strategy, data):
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_full_map_figure_agrees_with_its_patch_for_every_state(atlas, state_strategy, data):
-    from dashboard import figures
+    from dashboard.view import figures
 
     state = data.draw(state_strategy)
     figure = figures.map_figure(atlas, state, "/geo/gminy.0123456789.geojson")

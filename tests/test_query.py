@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard import query
-from dashboard.query import UNKNOWN_ONLY
-from dashboard.state import FilterState
+from dashboard.model import query
+from dashboard.model.query import UNKNOWN_ONLY
+from dashboard.model.state import FilterState
 
 
 def names(frame):

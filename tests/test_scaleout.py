@@ -93,7 +93,7 @@ def celery_worker(redis_url, tmp_path_factory):
     celery = str(Path(sys.executable).with_name("celery"))
     with open(log_path, "w", encoding="utf-8") as log:
         proc = subprocess.Popen(
-            [celery, "-A", "dashboard.jobs:celery_app", "worker", "--loglevel=INFO", "--concurrency=1",
+            [celery, "-A", "dashboard.serving.jobs:celery_app", "worker", "--loglevel=INFO", "--concurrency=1",
              "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", "atlas-test@%h"],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
@@ -170,7 +170,7 @@ def test_two_web_instances_share_callback_answers_through_redis(web, second_web)
 
 
 def test_cache_outage_costs_only_the_computation(monkeypatch):
-    from dashboard import cache
+    from dashboard.serving import answers as cache
 
     port = _free_port()   # nothing listens there
     monkeypatch.setenv("REDIS_URL", f"redis://127.0.0.1:{port}/0")

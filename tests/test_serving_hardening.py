@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from dashboard.hardening import MAX_CALLBACK_BYTES, content_security_policy, harden, inline_script_hashes
+from dashboard.serving.guard import MAX_CALLBACK_BYTES, content_security_policy, harden, inline_script_hashes
 
 ROOT = Path(__file__).resolve().parent.parent
 PORT = 8144
@@ -26,7 +26,7 @@ PORT = 8144
 TINY_APP = textwrap.dedent('''
     from dash import Dash, Input, Output, dcc, html
     import plotly.graph_objects as go
-    from dashboard.hardening import harden
+    from dashboard.serving.guard import harden
 
     app = Dash(__name__)
     app.layout = html.Div([

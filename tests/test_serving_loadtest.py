@@ -14,7 +14,7 @@ PORT = 8149
 
 CHAINED_APP = textwrap.dedent('''
     from dash import Dash, Input, Output, dcc, html
-    from dashboard.hardening import harden
+    from dashboard.serving.guard import harden
 
     app = Dash(__name__)
     app.layout = html.Div([

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dashboard.state import VOIVODESHIP_CODES, FilterState
+from dashboard.model.state import VOIVODESHIP_CODES, FilterState
 
 
 def test_default_view_has_an_empty_query():
@@ -109,7 +109,7 @@ def test_property_any_dict_parses_without_raising(data):
 
 
 def test_year_unknown_only_has_its_own_readable_url():
-    from dashboard.state import UNKNOWN_ONLY
+    from dashboard.model.state import UNKNOWN_ONLY
 
     s = FilterState(years=UNKNOWN_ONLY, projects=("P1",))
     assert s.is_unknown_only

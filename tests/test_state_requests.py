@@ -8,9 +8,9 @@ import random
 
 import pytest
 
-from dashboard import callbacks
-from dashboard.query import UNKNOWN_ONLY
-from dashboard.state import FilterState
+from dashboard.view import callbacks
+from dashboard.model.query import UNKNOWN_ONLY
+from dashboard.model.state import FilterState
 
 JUNK = [None, 0, -1, 1e308, True, "", "x" * 300, "<script>", "P1", "02", [], [None], ["P1", 5], {}, {"a": 1},
         {"points": "x"}, {"points": [None, 1, "a"]}, {"points": [{"x": {"y": 1}, "curveNumber": "a"}]},
@@ -171,7 +171,7 @@ def test_changed_controls():
 
 
 def test_a_crafted_trigger_naming_the_chip_keys_store_is_ignored(app):
-    """The guard of dashboard.hardening rejects a trigger that is not an input; behind it, the controller itself
+    """The guard of dashboard.serving.guard rejects a trigger that is not an input; behind it, the controller itself
     must not fail on one either (it once parsed 'chip-keys' as a chip number)."""
     server = app.server
     endpoint = next(r.endpoint for r in server.url_map.iter_rules() if r.rule.endswith("_dash-update-component"))

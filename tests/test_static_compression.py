@@ -1,4 +1,4 @@
-"""Static files are compressed once per process, not on every request (dashboard.hardening.StaticCompressCache):
+"""Static files are compressed once per process, not on every request (dashboard.serving.guard.StaticCompressCache):
 plotly.min.js (4.8 MB) used to be brotli-compressed again for every page load and every revalidation. Dynamic
 answers (callbacks, layout) are never stored. Timings are printed by bench/, not asserted here."""
 from __future__ import annotations
@@ -61,7 +61,7 @@ def test_dynamic_answers_are_never_stored(app):
 
 
 def test_the_cache_is_bounded():
-    from dashboard.hardening import StaticCompressCache
+    from dashboard.serving.guard import StaticCompressCache
 
     cache = StaticCompressCache(max_bytes=100)
     for i in range(5):

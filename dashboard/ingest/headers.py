@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 
-from .tabular import DataFileError, _cell_text
-from .values import _header_key, fold, voivodeship_code
+from dashboard.ingest.tabular import DataFileError, _cell_text
+from dashboard.ingest.values import _header_key, fold, voivodeship_code
 
 HEADER_SCAN_ROWS = 30   # title rows, notes and blank rows above the header
 

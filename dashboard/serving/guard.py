@@ -10,11 +10,11 @@ What it adds to the Flask server behind the Dash app:
   traceback goes to the server log only;
 - a guard in front of /_dash-update-component: body size limit (413), malformed or non-object JSON (400),
   unknown callback outputs (404), inputs/state that do not match the registered callback (400);
-- answers of callbacks reused for identical request bodies (dashboard.cache: Redis when REDIS_URL is set, else a
+- answers of callbacks reused for identical request bodies (dashboard.serving.answers: Redis when REDIS_URL is set, else a
   disk cache shared by the machine's workers; ATLAS_CACHE=off disables it) — every dashboard callback is a pure
   function of its request.
 
-The callbacks themselves still validate every *value* they receive (dashboard.state.FilterState): the guard
+The callbacks themselves still validate every *value* they receive (dashboard.model.state.FilterState): the guard
 only makes sure that a request that reaches Dash has the shape Dash's dispatcher expects, so that nothing a
 client sends can crash Dash's own bookkeeping with a 500.
 """
@@ -31,7 +31,7 @@ from typing import Any
 from flask import Response, jsonify, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from dashboard import cache
+from dashboard.serving import answers as cache
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from dashboard.export import Legend, PressTexts
+from dashboard.export.press import Legend, PressTexts
 from dashboard.i18n import format_number, plural_form, t
 
 TOP_VOIVODESHIPS = 3

@@ -10,7 +10,7 @@ from functools import lru_cache
 
 import geopandas as gpd
 
-from .values import VOIVODESHIPS, fold
+from dashboard.ingest.values import VOIVODESHIPS, fold
 
 GMINA_KIND = {"1": "gmina miejska", "2": "gmina wiejska", "3": "gmina miejsko-wiejska"}
 TOWN_TYPES = frozenset("13")

@@ -2,7 +2,7 @@
 UTF-16, Windows-1250, ISO-8859-2, repairs mojibake), separators, XLSX (merged cells, formulas without results,
 hidden rows/columns, '0000000' number formats) and ODS sheets; refuses with DataFileError what is not a table
 (PDF, .xls, .xlsb, Word …); an HTML table named .xls is read. Nothing here knows what the columns mean
-(that is dashboard.dataset).
+(that is dashboard.ingest.dataset).
     read_rows(path, sheet=None) -> ([(row number, [cells])], info: encoding, delimiter, sheet, notes, …)"""
 from __future__ import annotations
 

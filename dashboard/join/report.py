@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from .dataset import Problem
-from .gazetteer import Candidate
+from dashboard.ingest.dataset import Problem
+from dashboard.join.gazetteer import Candidate
 
 STATUSES = ("matched", "ambiguous", "unmatched", "invalid", "duplicate")
 

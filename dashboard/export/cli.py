@@ -17,8 +17,8 @@ import time
 from pathlib import Path
 from typing import Sequence
 
-from dashboard.export import FORMATS, LANGS, PRESETS, ExportSpec, ExportSpecError
-from dashboard.state import MATCHES, METRICS, YEAR_MAX, YEAR_MIN, FilterState
+from dashboard.export.press import FORMATS, LANGS, PRESETS, ExportSpec, ExportSpecError
+from dashboard.model.state import MATCHES, METRICS, YEAR_MAX, YEAR_MIN, FilterState
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -191,7 +191,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
         _check_combinations(args)   # before loading any data: cheap errors first
         _check_title(args)
-        from dashboard.atlas import get_atlas
+        from dashboard.model.atlas import get_atlas
 
         atlas = get_atlas()
         jobs = make_specs(args, atlas)
@@ -202,7 +202,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"usage: see `{parser.prog} --help`", file=sys.stderr)
         return EXIT_USAGE
 
-    from dashboard.render import ChromiumMissing, RenderError, get_renderer, write_export
+    from dashboard.export.render import ChromiumMissing, RenderError, get_renderer, write_export
 
     t0 = time.perf_counter()
     try:

@@ -2,7 +2,7 @@
 
 Reads the union's files, joins them and reports every row that needs attention. A table not given on the command
 line is the one the app would use: ATLAS_MEMBERS / ATLAS_PARTICIPATION / ATLAS_PROJECTS, else ATLAS_DATA_DIR, else
-the shipped data/ (dashboard.datafiles).
+the shipped data/ (dashboard.ingest.datafiles).
 Exit codes: 0 every row matched; 1 some rows need attention; 2 a file cannot be read at all.
 """
 from __future__ import annotations
@@ -13,10 +13,10 @@ import re
 import sys
 from pathlib import Path
 
-from . import dataset
-from .datafiles import DataFile, data_files, with_origin
-from .dataset import DataFileError
-from .join import JoinReport, join, table_info
+from dashboard.ingest import dataset
+from dashboard.ingest.datafiles import DataFile, data_files, with_origin
+from dashboard.ingest.dataset import DataFileError
+from dashboard.join.resolve import JoinReport, join, table_info
 
 EXIT_OK, EXIT_ATTENTION, EXIT_UNREADABLE = 0, 1, 2
 

@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard import query
+from dashboard.model import query
 from dashboard.i18n import format_number, plotly_separators, t, year_label
-from dashboard.state import FilterState
+from dashboard.model.state import FilterState
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # "Numba not installed" — the pure-python path is fast enough for 2,477 values

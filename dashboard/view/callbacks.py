@@ -17,10 +17,14 @@ from typing import Any
 import dash
 from dash import Input, Output, Patch, State, ctx, html, no_update
 
-from dashboard import figures, layout, query
+from dashboard.view import figures
+
+from dashboard.view import layout
+
+from dashboard.model import query
 from dashboard.i18n import t
-from dashboard.query import UNKNOWN_ONLY
-from dashboard.state import FilterState
+from dashboard.model.query import UNKNOWN_ONLY
+from dashboard.model.state import FilterState
 
 CHART_DIMENSIONS = {"growth": "years", "by-voivodeship": "voivodeships", "by-project": "projects"}
 

@@ -241,7 +241,7 @@ def get_renderer() -> Renderer:
             _renderer = Renderer()
             import atexit
 
-            from dashboard.jobs import on_job_exit
+            from dashboard.serving.jobs import on_job_exit
 
             atexit.register(_renderer.close)
             on_job_exit(_kill_renderer)   # in a background job: Chromium goes when the job ends, however it ends
@@ -272,12 +272,12 @@ def render_export(spec, atlas=None, *, renderer: Renderer | None = None, today=N
     """Render one export (bytes + alt text) for an ExportSpec. ``atlas`` defaults to the shipped data."""
     import time
 
-    from dashboard.alttext import alt_text
-    from dashboard.export import press_figure
+    from dashboard.export.texts import alt_text
+    from dashboard.export.press import press_figure
 
     t0 = time.perf_counter()
     if atlas is None:
-        from dashboard.atlas import get_atlas
+        from dashboard.model.atlas import get_atlas
 
         atlas = get_atlas()
     renderer = renderer or get_renderer()
@@ -288,7 +288,7 @@ def render_export(spec, atlas=None, *, renderer: Renderer | None = None, today=N
     if spec.format == "png":
         data = tag_png_dpi(data, preset.dpi)
     if pf.texts.link is not None:   # the map prints a short link: make it resolvable
-        from dashboard.jobs import link_store
+        from dashboard.serving.jobs import link_store
 
         link_store().save(*pf.texts.link)
     return ExportResult(data, spec.filename(), spec.mime, alt_text(pf.texts, pf.entities, spec.lang),
@@ -297,7 +297,7 @@ def render_export(spec, atlas=None, *, renderer: Renderer | None = None, today=N
 
 def write_export(spec, out: Path, atlas=None, **kw) -> ExportResult:
     """Render ``spec`` to the file ``out`` and its alt text beside it (``out`` with suffix .txt)."""
-    from dashboard.alttext import write_alt_text
+    from dashboard.export.texts import write_alt_text
 
     result = render_export(spec, atlas, **kw)
     out = Path(out)

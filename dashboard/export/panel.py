@@ -14,10 +14,10 @@ from typing import Any, Callable
 
 from dash import Input, Output, State, dcc, html
 
-from dashboard.export import (FORMATS, LINK_PATH, MAX_TITLE_CHARS, PRESETS, ExportSpec, ExportSpecError,
+from dashboard.export.press import (FORMATS, LINK_PATH, MAX_TITLE_CHARS, PRESETS, ExportSpec, ExportSpecError,
                               logo_path)
 from dashboard.i18n import t
-from dashboard.state import FilterState
+from dashboard.model.state import FilterState
 
 def _t(key: str, lang: str, **kw: Any) -> str:
     return t(f"export_{key}", lang, **kw)   # the panel's words: dashboard/i18n.py, export section
@@ -85,7 +85,7 @@ def export_response(state_data: Any, preset: Any, fmt: Any, title: Any, lang: An
     Every input comes from the browser and is validated: a bad value gives a message, never an exception."""
     lang = lang if lang in ("pl", "en") else "pl"
     if atlas is None:
-        from dashboard.atlas import get_atlas
+        from dashboard.model.atlas import get_atlas
 
         atlas = get_atlas()
     known = [str(p) for p in atlas.projects["id"]]
@@ -100,7 +100,7 @@ def export_response(state_data: Any, preset: Any, fmt: Any, title: Any, lang: An
         return None, "", _t("invalid", lang, error=str(exc)), True
     if progress:
         progress(("1", "3"))
-    from dashboard.render import ChromiumMissing, RenderError, render_export
+    from dashboard.export.render import ChromiumMissing, RenderError, render_export
 
     try:
         if progress:
@@ -119,7 +119,7 @@ def export_response(state_data: Any, preset: Any, fmt: Any, title: Any, lang: An
 
 def resolve_short_link(key: str) -> str | None:
     """The query of a short link printed on an export, or None (unknown or malformed key)."""
-    from dashboard.jobs import link_store
+    from dashboard.serving.jobs import link_store
 
     if not re.fullmatch(r"[a-z2-7]{10}", key or ""):
         return None
@@ -158,7 +158,7 @@ function (nClicks) {
 
 def register(app) -> None:
     """The background export callback, the short links printed on exports, re-labelling on the language toggle."""
-    from dashboard.jobs import background_manager
+    from dashboard.serving.jobs import background_manager
 
     register_short_links(app)
 

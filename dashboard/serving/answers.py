@@ -2,7 +2,7 @@
 
 Every server callback of the dashboard is a pure function of its request body (inputs, state, which input
 changed) and of the immutable atlas, so the JSON it answers can be reused for an identical body. The hardening
-guard (dashboard/hardening.py) looks answers up here after validating the request and stores new ones.
+guard (dashboard/serving/guard.py) looks answers up here after validating the request and stores new ones.
 
 - REDIS_URL set (scale-out): flask-caching RedisCache — all web instances share one cache: a view computed on one
   machine is answered from the cache by all the others.
@@ -56,7 +56,7 @@ def _config() -> dict[str, Any]:
 
 
 def _disk_dir() -> Path:
-    root = os.environ.get("ATLAS_CACHE_DIR") or str(Path(__file__).resolve().parent.parent / ".cache")
+    root = os.environ.get("ATLAS_CACHE_DIR") or str(Path(__file__).resolve().parents[2] / ".cache")
     return Path(root) / "callback-answers"
 
 
@@ -105,7 +105,7 @@ def release_version() -> str:
     explicit = os.environ.get("ATLAS_RELEASE", "").strip()
     if explicit:
         return explicit
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     digest = hashlib.sha256()
     paths = [p for folder, pattern in (("dashboard", "*.py"), ("data", "*")) for p in sorted((root / folder).glob(pattern))]
     paths += _data_inputs()
@@ -119,7 +119,7 @@ def release_version() -> str:
 def _data_inputs() -> list[Path]:
     """The files the atlas is built from besides data/: the office's files (ATLAS_DATA_DIR, ATLAS_MEMBERS, …) and
     the prepared boundaries' manifest — so replacing the office's register never serves answers of the old one."""
-    from dashboard.datafiles import data_files, split_sheet
+    from dashboard.ingest.datafiles import data_files, split_sheet
     import geodata
 
     try:

@@ -1,7 +1,7 @@
 """Press export: the presets (sizes, type sizes, DPI) and the export spec — one serialisable, validated object
 saying which view (FilterState), at which preset, in which format and language, with which title.
 
-Pure data: no plotly, no Dash, no browser. ``dashboard.export`` re-exports every public name here.
+Pure data: no plotly, no Dash, no browser. ``dashboard.export.press`` re-exports every public name here.
 """
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from dashboard.state import FilterState
+from dashboard.model.state import FilterState
 
 FORMATS = ("png", "svg", "pdf")
 MIME = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}

@@ -1,7 +1,7 @@
 """The page: thin Dash components around the pure figures. Built once per app (no per-user data).
 
 Every translatable text element carries the id "i18n-<key>" (plain string ids: the callback guard of
-dashboard.hardening checks ids literally) and is listed in I18N_KEYS, so one callback can switch the language;
+dashboard.serving.guard checks ids literally) and is listed in I18N_KEYS, so one callback can switch the language;
 option lists and the strip are re-rendered by the same callback. Active-filter chips use a fixed pool of
 MAX_CHIPS buttons ("chip-0" …) for the same reason.
 """
@@ -12,10 +12,12 @@ from typing import Any
 
 from dash import dash_table, dcc, html
 
-from dashboard import figures, query
-from dashboard.geo_routes import GeoUrls
+from dashboard.view import figures
+
+from dashboard.model import query
+from dashboard.serving.geo_routes import GeoUrls
 from dashboard.i18n import format_figure, format_number, t
-from dashboard.state import FilterState
+from dashboard.model.state import FilterState
 
 MAX_CHIPS = 24
 I18N_KEYS: list[str] = []  # filled by tr() while the layout is built (same keys for every app)
@@ -199,7 +201,7 @@ def table_columns(lang: str) -> list[dict[str, str]]:
 
 
 def build_layout(atlas: Any, urls: GeoUrls, export_panel: Any) -> html.Div:
-    """The page. `export_panel` is dashboard.export_panel (passed in, so this module stays import-light)."""
+    """The page. `export_panel` is dashboard.export.panel (passed in, so this module stays import-light)."""
     state = FilterState()
     lang = state.lang
     lo, hi = year_bounds(atlas)

@@ -5,7 +5,7 @@
 - When REDIS_URL is set (scale-out): CeleryManager with Redis as broker and result backend; the jobs run in
   separate Celery worker processes, on this or another machine. Start one (or more) with
 
-      REDIS_URL=redis://127.0.0.1:6379/0 .venv/bin/celery -A dashboard.jobs:celery_app worker \\
+      REDIS_URL=redis://127.0.0.1:6379/0 .venv/bin/celery -A dashboard.serving.jobs:celery_app worker \\
           --loglevel=INFO --concurrency=1
 
   from the repository root. The worker imports the app module (ATLAS_CELERY_IMPORTS, default "app") so that the
@@ -21,7 +21,7 @@ from pathlib import Path
 REDIS_ENV = "REDIS_URL"
 CACHE_ENV = "ATLAS_CACHE_DIR"
 IMPORTS_ENV = "ATLAS_CELERY_IMPORTS"
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def redis_url() -> str | None:
@@ -56,7 +56,7 @@ def get_celery_app():
     if url is None:
         raise RuntimeError(
             f"{REDIS_ENV} is not set: the Celery worker needs it, e.g. "
-            f"`REDIS_URL=redis://127.0.0.1:6379/0 celery -A dashboard.jobs:celery_app worker`"
+            f"`REDIS_URL=redis://127.0.0.1:6379/0 celery -A dashboard.serving.jobs:celery_app worker`"
         )
     return _celery_app(url)
 
@@ -274,7 +274,7 @@ def link_store() -> LinkStore:
 
 
 def __getattr__(name: str):
-    # `celery -A dashboard.jobs:celery_app worker` looks this attribute up; created on demand so that importing
+    # `celery -A dashboard.serving.jobs:celery_app worker` looks this attribute up; created on demand so that importing
     # this module never needs Celery or Redis.
     if name == "celery_app":
         return get_celery_app()

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard.i18n import fold, t, year_label
-from dashboard.state import UNKNOWN_ONLY, FilterState  # noqa: F401 - UNKNOWN_ONLY re-exported (years sentinel)
+from dashboard.model.state import UNKNOWN_ONLY, FilterState  # noqa: F401 - UNKNOWN_ONLY re-exported (years sentinel)
 DIMENSIONS = frozenset({"projects", "voivodeships", "years", "selected"})
 
 

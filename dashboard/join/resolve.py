@@ -3,7 +3,7 @@ geopandas — and never pick one of several candidates silently.
 
 Order (first that applies wins):
   a. TERYT when given: 7 digits; 6 without the type digit; a 6-digit number that lost its leading zero (both
-     readings tried, see dashboard.dataset); 2026 codes through the crosswalk; a town-part code (type 4) or a
+     readings tried, see dashboard.ingest.dataset); 2026 codes through the crosswalk; a town-part code (type 4) or a
      code whose type digit changed after 2020 through its first 6 digits. A TERYT that contradicts the row's
      name or voivodeship makes the row ambiguous (both candidates listed).
   b. normalised name + voivodeship among town gminy (types 1 and 3) — case, diacritics, hyphen vs space and
@@ -23,10 +23,10 @@ import re
 import geopandas as gpd
 import pandas as pd
 
-from .dataset import VOIVODESHIPS, Problem, Table, fold, voivodeship_code
-from .gazetteer import (GMINA_KIND, TOWN_TYPES, Candidate, Gazetteer, _key, get_gazetteer,  # noqa: F401
+from dashboard.ingest.dataset import VOIVODESHIPS, Problem, Table, fold, voivodeship_code
+from dashboard.join.gazetteer import (GMINA_KIND, TOWN_TYPES, Candidate, Gazetteer, _key, get_gazetteer,  # noqa: F401
                         parse_jst_name)
-from .join_report import STATUSES, JoinReport, RowResult  # noqa: F401
+from dashboard.join.report import STATUSES, JoinReport, RowResult  # noqa: F401
 
 # ---------------------------------------------------------------------------------------------- resolution
 def _name_ok(gaz: Gazetteer, code: str, name: str) -> bool:

@@ -3,7 +3,7 @@
     build_atlas(members=None, projects=None, participation=None) -> Atlas   (None = the shipped data/ files;
         a path may be CSV or XLSX, `file.xlsx#Sheet` picks a sheet)
     get_atlas() -> Atlas   (cached; the files the configuration names — ATLAS_DATA_DIR, ATLAS_MEMBERS, … see
-        dashboard.datafiles — else the shipped data/). A file that cannot be read raises DataFileError (which file,
+        dashboard.ingest.datafiles — else the shipped data/). A file that cannot be read raises DataFileError (which file,
         what is wrong, how to fix; `python -m dashboard check-data` shows the same); rows that need attention do
         not stop the app: they are in atlas.report.
 
@@ -21,7 +21,7 @@ Atlas fields (the shared contract — names are fixed):
                    description, source
     totals         year (int), members (int), source, era ("interwar"|"post1990") + extra: as_of (text date)
     summary        key, value, unit, label_pl, label_en, source
-    report         JoinReport (dashboard.join): every input row with its status and reason
+    report         JoinReport (dashboard.join.resolve): every input row with its status and reason
 Rows whose status is "invalid" but that were identified (e.g. a bad join year) are placed with the bad value
 left empty; ambiguous, unmatched, duplicate and unidentifiable rows are only in the report.
 """
@@ -32,10 +32,10 @@ from functools import lru_cache
 
 import pandas as pd
 
-from . import dataset
-from .datafiles import data_files, with_origin
-from .dataset import VOIVODESHIPS, DataFileError
-from .join import Gazetteer, JoinReport, clean_name, get_gazetteer, join
+from dashboard.ingest import dataset
+from dashboard.ingest.datafiles import data_files, with_origin
+from dashboard.ingest.dataset import VOIVODESHIPS, DataFileError
+from dashboard.join.resolve import Gazetteer, JoinReport, clean_name, get_gazetteer, join
 
 ENTITY_COLUMNS = ["entity_id", "name", "kind", "teryt", "gmina_teryt", "voivodeship", "woj", "is_member",
                   "join_year", "lon", "lat", "point_source", "member_source", "jst_kind", "gmina_type",

@@ -19,10 +19,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .tabular import DataFileError, split_sheet
-from .values import fold
+from dashboard.ingest.tabular import DataFileError, split_sheet
+from dashboard.ingest.values import fold
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 TABLES = ("members", "participation", "projects")
 FILE_ENV = {"members": "ATLAS_MEMBERS", "participation": "ATLAS_PARTICIPATION", "projects": "ATLAS_PROJECTS"}
 DIR_ENV = "ATLAS_DATA_DIR"

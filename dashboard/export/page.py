@@ -2,7 +2,7 @@
 
 Every measure is in CSS px of the preset (1 px = 1/96 in). Text is measured with the DejaVu Sans font files
 (the font the renderer uses), wrapped to its column, and every block (header, map, legend, key figure, footer,
-logo) gets its box; ``dashboard.export`` turns the boxes into a plotly figure. ``dashboard.export`` re-exports the
+logo) gets its box; ``dashboard.export.press`` turns the boxes into a plotly figure. ``dashboard.export.press`` re-exports the
 public names.
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Sequence
 
-from dashboard.export_spec import Preset
+from dashboard.export.spec import Preset
 from dashboard.i18n import format_number
 
 FONT_FAMILY = "DejaVu Sans, Verdana, Arial, sans-serif"

@@ -32,16 +32,16 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Sequence
 
-from dashboard.export_layout import (  # noqa: F401 - re-exported: dashboard.export is the public face
+from dashboard.export.page import (  # noqa: F401 - re-exported: dashboard.export.press is the public face
     FONT_FAMILY, GEO_BOX_ASPECT, GEO_INSETS, LINE, MAP_ASPECT, Box, Legend, LegendEntry, PressLayout, PressTexts,
     _esc, _legend_head_h, _legend_row_h, geo_domain, layout_press, text_width, wrap,
 )
-from dashboard.export_spec import (  # noqa: F401 - re-exported
+from dashboard.export.spec import (  # noqa: F401 - re-exported
     CSS_DPI, FORMATS, LANGS, MAX_SUBTITLE_CHARS, MAX_TITLE_CHARS, MIME, MM_PER_IN, PRESETS, ExportSpec,
     ExportSpecError, Preset, get_preset,
 )
 from dashboard.i18n import format_number, plural_form, plural_pl, t  # noqa: F401 - plural_pl re-exported
-from dashboard.state import FilterState
+from dashboard.model.state import FilterState
 
 INK = "#1d2430"
 MUTED = "#5b6472"
@@ -185,7 +185,8 @@ def data_date_line(atlas: Any, lang: str, today: _dt.date | None = None) -> str:
 def map_legend(atlas: Any, state: FilterState) -> Legend:
     """The map's stepped legend as (colour, class label, number of gminy), computed with the dashboard's own
     classification (figures.classify_*), so the press legend is exactly what the dashboard map shows."""
-    from dashboard import figures, query
+    from dashboard.view import figures
+    from dashboard.model import query
     from dashboard.i18n import t
 
     vals = query.gmina_values(atlas, state)
@@ -244,7 +245,7 @@ def logo_path() -> Path | None:
         if not path.is_file() or path.suffix.lower() not in (".svg", ".png"):
             raise ExportSpecError(f"{LOGO_ENV}={override!r} is not an .svg or .png file")
         return path
-    assets = Path(__file__).resolve().parent.parent / "assets"
+    assets = Path(__file__).resolve().parents[2] / "assets"
     for name in ("logo.svg", "logo.png"):
         if (assets / name).is_file():
             return assets / name
@@ -282,7 +283,8 @@ def press_figure(atlas: Any, spec: ExportSpec, geojson: str | dict, *, outline: 
     """The press graphic for ``spec``: the dashboard's ``map_figure`` for the view, framed for the preset.
 
     geojson/outline: the gminy and województwa GeoJSON (dicts, or URLs the renderer can read)."""
-    from dashboard import figures, query
+    from dashboard.view import figures
+    from dashboard.model import query
 
     state = replace(spec.state, lang=spec.lang)
     map_fig = figures.map_figure(atlas, state, geojson, outline=outline)

@@ -1,0 +1,1 @@
+"""Press exports: presets, page arrangement, the press figure, texts, rendering, the panel and the CLI."""

@@ -1,0 +1,1 @@
+"""Serving: security headers, request guard, answer cache, background jobs, geometry routes."""

@@ -1,0 +1,1 @@
+"""The dashboard page: pure figures, the layout and thin Dash callbacks."""
