@@ -1,17 +1,19 @@
 """Which files the atlas is built from: the office's own, or the shipped data/ (read from the environment).
 
-ATLAS_MEMBERS / ATLAS_PARTICIPATION / ATLAS_PROJECTS   one file each (CSV or XLSX; `rejestr.xlsx#Arkusz1` picks a
+ATLAS_MEMBERS / ATLAS_PARTICIPATION / ATLAS_PROJECTS / ATLAS_EVENTS   one file each (CSV or XLSX; `rejestr.xlsx#Arkusz1` picks a
                                                        sheet). Wins over ATLAS_DATA_DIR.
 ATLAS_DATA_DIR        a folder holding the office's files, found by name (case and diacritics ignored, any of
                       .csv .xlsx .xlsm .ods .xls .txt .tsv):
                           members        members, członkowie, czlonkowie
                           participation  participation, udział, udzial, uczestnictwo
                           projects       projects, projekty
+                          events         events, membership_events, zdarzenia, historia członkostwa
                       A table with no file there comes from data/ (the report says so); two files for one table
                       are an error.
 Nothing set: the shipped data/. membership_totals.csv and summary_2020.csv always come from data/.
 
-    data_files(environ=None) -> {"members": DataFile, "participation": DataFile, "projects": DataFile}
+    data_files(environ=None) -> {"members": DataFile, "participation": DataFile, "projects": DataFile,
+                                 "events": DataFile}
 """
 from __future__ import annotations
 
@@ -23,11 +25,15 @@ from dashboard.ingest.tabular import DataFileError, split_sheet
 from dashboard.ingest.values import fold
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
-TABLES = ("members", "participation", "projects")
-FILE_ENV = {"members": "ATLAS_MEMBERS", "participation": "ATLAS_PARTICIPATION", "projects": "ATLAS_PROJECTS"}
+TABLES = ("members", "participation", "projects", "events")
+FILE_ENV = {"members": "ATLAS_MEMBERS", "participation": "ATLAS_PARTICIPATION", "projects": "ATLAS_PROJECTS",
+            "events": "ATLAS_EVENTS"}
 DIR_ENV = "ATLAS_DATA_DIR"
 STEMS = {"members": ("members", "czlonkowie"), "participation": ("participation", "udzial", "uczestnictwo"),
-         "projects": ("projects", "projekty")}
+         "projects": ("projects", "projekty"),
+         "events": ("events", "membershipevents", "zdarzenia", "historiaczlonkostwa", "przystapieniaiwystapienia")}
+SHIPPED = {"members": "members.csv", "participation": "participation.csv", "projects": "projects.csv",
+           "events": "membership_events.csv"}
 EXTENSIONS = (".csv", ".xlsx", ".xlsm", ".ods", ".xls", ".txt", ".tsv")   # .xls: often HTML
 
 
@@ -58,7 +64,7 @@ def data_files(environ=None) -> dict[str, DataFile]:
         elif table in found:
             out[table] = DataFile(str(found[table]), DIR_ENV)
         else:
-            out[table] = DataFile(str(DATA_DIR / f"{table}.csv"), "data/")
+            out[table] = DataFile(str(DATA_DIR / SHIPPED[table]), "data/")
     return out
 
 

@@ -33,7 +33,8 @@ from dashboard.ingest.headers import REQUIRED, canonical_column, find_header
 from dashboard.ingest.tabular import DataFileError, _cell_text, _clean, _csv_rows, _sniff_delimiter, read_rows  # noqa: F401
 from dashboard.ingest.values import (GMINA_TYPE_OF_KIND, JST_KINDS, MIN_JOIN_YEAR, POLAND_BBOX, VOIVODESHIPS,  # noqa: F401
                      _JST_KIND_ALIASES, _UNKNOWN_WORDS, _header_key, fold, is_excel_error, parse_coordinate,
-                     parse_point, parse_teryt, parse_year, voivodeship_code, voivodeship_heading)
+                     parse_point, parse_teryt, parse_year, voivodeship_code, voivodeship_heading,
+                     EVIDENCE_LEVELS, MEMBERSHIP_EVENTS, parse_date, parse_event, parse_evidence)
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 _FOOTER = re.compile(r"(razem|suma|ogolem|lacznie|total|sum|liczba (miast|czlonkow|wierszy))\b")
@@ -396,9 +397,13 @@ def _note_lost_letters(table: Table) -> None:
 
 def _normalise_members(table: Table) -> None:
     f = table.frame
-    raw_year = f["join_year"].copy() if "join_year" in f else pd.Series([None] * len(f), index=f.index, dtype=object)
+    raw = {c: _raw(f, c) for c in ("join_year", "leave_date", "source_date")}
+    raw_year = raw["join_year"]
     _normalise_common(table)
-    _text_column(table, "join_year_source")
+    for c in ("join_year_source", "evidence"):
+        _text_column(table, c)
+    _evidence(table)
+    _membership_dates(table, raw)
     years = []
     for i, row in zip(f.index, f["row"]):
         v = raw_year[i]
@@ -410,6 +415,60 @@ def _normalise_members(table: Table) -> None:
                      "write one year as a number, e.g. 2019, or leave it empty when unknown", blocking=False)
         years.append(pd.NA if y is None else y)
     f["join_year"] = pd.array(years, dtype="Int64")
+
+
+def _membership_dates(table: Table, raw: dict[str, pd.Series]) -> None:
+    """join_date / leave_date / source_date as ISO text ('' = unknown); a bad date is reported, never guessed."""
+    f = table.frame
+    fixes = {"join_date": ("join_year", "write a date (17.10.1990, 1990-10-17) or a year, or leave it empty"),
+             "leave_date": ("leave_date", "write the date the city left (a date or a year), or leave it empty"),
+             "source_date": ("source_date", "write the date of the source (a date, YYYY-MM or a year)")}
+    for out, (canon, fix) in fixes.items():
+        values = []
+        for i, row in zip(f.index, f["row"]):
+            iso, err = parse_date(raw[canon][i]) if _cell_text(raw[canon][i]) else ("", None)
+            if err and canon != "join_year":   # a bad join year is reported once, by the year check
+                _problem(table, int(row), canon, _cell_text(raw[canon][i]), f"bad date: {err}", fix, blocking=False)
+            values.append(iso)
+        f[out] = values
+
+
+def _evidence(table: Table) -> None:
+    f = table.frame
+    levels = []
+    for row, v in zip(f["row"], f["evidence"]):
+        level = parse_evidence(v)
+        if level is None:
+            _problem(table, int(row), "evidence", v, "unknown evidence level (read as 'list')",
+                     f"write one of {', '.join(EVIDENCE_LEVELS)} (see data/README.md)", blocking=False)
+        levels.append(level or "list")
+    f["evidence"] = levels
+
+
+def _normalise_events(table: Table) -> None:
+    """Dated joins and departures: the event and its date are required (a dateless event says nothing)."""
+    f = table.frame
+    raw_date = _raw(f, "date")
+    _normalise_common(table)
+    for c in ("event", "quote"):
+        _text_column(table, c)
+    events, dates = [], []
+    for i, row in zip(f.index, f["row"]):
+        ev = parse_event(f.at[i, "event"])
+        if ev is None:
+            _problem(table, int(row), "event", f.at[i, "event"], "unknown event",
+                     f"write {' or '.join(MEMBERSHIP_EVENTS)} (przystąpienie / wystąpienie)")
+        iso, err = parse_date(raw_date[i]) if _cell_text(raw_date[i]) else ("", "the date is empty")
+        if not iso:
+            _problem(table, int(row), "date", _cell_text(raw_date[i]), f"bad date: {err or 'not a date'}",
+                     "write the date (17.10.1990, 1990-10-17), a month (1990-10) or a year")
+        events.append(ev or "")
+        dates.append(iso)
+    f["event"], f["date"] = events, dates
+
+
+def _raw(f: pd.DataFrame, column: str) -> pd.Series:
+    return f[column].copy() if column in f else pd.Series([None] * len(f), index=f.index, dtype=object)
 
 
 def _normalise_participation(table: Table) -> None:
@@ -474,7 +533,7 @@ def usable_projects(table: Table) -> pd.DataFrame:
 
 
 _NORMALISERS = {"members": _normalise_members, "participation": _normalise_participation,
-                "projects": _normalise_projects}
+                "projects": _normalise_projects, "events": _normalise_events}
 
 # ---------------------------------------------------------------------------------------------- pandera schema
 _FIXES = {
@@ -498,7 +557,7 @@ def _schema(kind: str):
     def named(fn, name):
         return pa.Check(fn, element_wise=True, name=name)
 
-    if kind in ("members", "participation"):
+    if kind in ("members", "participation", "events"):
         cols = {
             "row": pa.Column(int),
             "name": pa.Column(str, named(lambda s: s != "", "name_not_empty")),
@@ -561,6 +620,10 @@ def read_members(path=None, sheet: str | None = None) -> Table:
 
 def read_participation(path=None, sheet: str | None = None) -> Table:
     return read_table(path or DATA_DIR / "participation.csv", "participation", sheet)
+
+
+def read_events(path=None, sheet: str | None = None) -> Table:
+    return read_table(path or DATA_DIR / "membership_events.csv", "events", sheet)
 
 
 def read_projects(path=None, sheet: str | None = None) -> Table:

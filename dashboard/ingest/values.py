@@ -39,6 +39,32 @@ _VOIV_EN = {
     "30": ("greater poland", "wielkopolska"), "32": ("west pomeranian", "west pomerania"),
 }
 JST_KINDS = ("town", "gmina", "powiat")
+# How strong the claim of membership is (data/README.md): ZMP's own list, a stated membership or admission, a seat
+# on a ZMP body, or weak hints. The office's register needs no column: its rows are the union's own list.
+EVIDENCE_LEVELS = ("list", "stated", "role", "weak")
+_EVIDENCE_ALIASES = {"lista": "list", "rejestr": "list", "register": "list", "stwierdzone": "stated",
+                     "potwierdzone": "stated", "deklaracja": "stated", "oswiadczenie": "stated",
+                     "funkcja": "role", "rola": "role", "slaby": "weak", "slabe": "weak", "slaba": "weak"}
+MEMBERSHIP_EVENTS = ("joined", "left")
+_EVENT_ALIASES = {"przystapienie": "joined", "przystapil": "joined", "przystapila": "joined",
+                  "przyjecie": "joined", "przyjety": "joined", "wstapienie": "joined", "dolaczyl": "joined",
+                  "join": "joined", "admitted": "joined", "rejoined": "joined", "powrot": "joined",
+                  "wystapienie": "left", "wystapil": "left", "wystapila": "left", "rezygnacja": "left",
+                  "wykreslenie": "left", "wykreslony": "left", "leave": "left", "departure": "left"}
+
+
+def parse_evidence(value) -> str | None:
+    """'lista', 'Stated', ' weak ' -> a level of EVIDENCE_LEVELS; '' -> 'list'; anything else -> None."""
+    key = _header_key(value)
+    if not key:
+        return "list"
+    return key if key in EVIDENCE_LEVELS else _EVIDENCE_ALIASES.get(key)
+
+
+def parse_event(value) -> str | None:
+    """'przystąpienie', 'Joined', 'wystąpienie' -> 'joined' / 'left'; anything else -> None."""
+    key = _header_key(value)
+    return key if key in MEMBERSHIP_EVENTS else _EVENT_ALIASES.get(key)
 _JST_KIND_ALIASES = {
     "town": "town", "miasto": "town", "city": "town", "m": "town", "gmina miejska": "town",
     "gmina": "gmina", "gm": "gmina", "municipality": "gmina", "gmina wiejska": "gmina", "gw": "gmina",
@@ -235,6 +261,31 @@ def parse_year(value) -> tuple[int | None, str | None, bool]:
     if len(years) == 1:  # one year inside a date or a note: '19 września 2019', 'uchwała z 27.11.1992'
         return int(years[0]), None, False
     return None, "not a year", False
+
+
+def parse_date(value) -> tuple[str, str | None]:
+    """A membership date -> (ISO text 'YYYY', 'YYYY-MM' or 'YYYY-MM-DD'; '' when unknown, error). Accepts what
+    parse_year accepts, keeping the month and day when the cell has them ('17.10.1990', a date cell, '2019-02');
+    a trailing 'or later' / 'lub później' (a lower bound, as a dated list gives) is dropped."""
+    if isinstance(value, (dt.date, dt.datetime)):
+        year, err, _ = _year_from_date(value)
+        return ("" if err else f"{value:%Y-%m-%d}"), err
+    s = re.sub(r"\s+(or later|lub p[oó]źniej|i p[oó]źniej)\s*$", "", str(value or "").strip(), flags=re.I)
+    year, err, unknown = parse_year(s)
+    if err or unknown or year is None:
+        return "", err
+    m = re.fullmatch(r"\d{4}-(\d{1,2})(?:-(\d{1,2}))?", s) or re.fullmatch(r"(?:(\d{1,2})[./])?(\d{1,2})[./]\d{4}\s*(?:r\.?)?", s)
+    if not m:
+        return str(year), None
+    if s[:4].isdigit():
+        month, day = m.group(1), m.group(2)
+    else:
+        day, month = m.group(1), m.group(2)
+    try:
+        d = dt.date(year, int(month), int(day or 1))
+    except ValueError as e:
+        return "", f"not a date ({e})"
+    return (f"{d:%Y-%m-%d}" if day else f"{d:%Y-%m}"), None
 
 
 def _year_from_date(d) -> tuple[int | None, str | None, bool]:

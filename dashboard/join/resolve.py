@@ -375,7 +375,8 @@ def _mark_duplicates(results: list[RowResult], table: Table) -> None:
         ident = res.teryt or ("?", fold(r["name"]), r["woj"])
         if res.teryt is None and res.status == "invalid":
             continue
-        key = (res.project_id, ident) if table.kind == "participation" else (ident,)
+        key = {"participation": (res.project_id, ident), "events": (ident, r.get("event"), r.get("date"))
+               }.get(table.kind, (ident,))
         if key in seen:
             first = seen[key]
             what = f"the same {'project and ' if table.kind == 'participation' else ''}" + \
@@ -408,11 +409,12 @@ def project_lookup(projects: pd.DataFrame) -> dict[str, str]:
 
 
 def join(members: Table | None = None, participation: Table | None = None,
-         projects: pd.DataFrame | None = None, gaz: Gazetteer | None = None) -> JoinReport:
+         projects: pd.DataFrame | None = None, gaz: Gazetteer | None = None, events: Table | None = None
+         ) -> JoinReport:
     gaz = gaz or get_gazetteer()
     report = JoinReport()
     lookup = project_lookup(projects) if projects is not None else None
-    for t in (members, participation):
+    for t in (members, participation, events):
         if t is None:
             continue
         report.files[t.kind] = t.path

@@ -1,6 +1,6 @@
 """The joined, immutable frames the app reads (built once per process).
 
-    build_atlas(members=None, projects=None, participation=None) -> Atlas   (None = the shipped data/ files;
+    build_atlas(members=None, projects=None, participation=None, events=None) -> Atlas   (None = the shipped data/ files;
         a path may be CSV or XLSX, `file.xlsx#Sheet` picks a sheet)
     get_atlas() -> Atlas   (cached; the files the configuration names — ATLAS_DATA_DIR, ATLAS_MEMBERS, … see
         dashboard.ingest.datafiles — else the shipped data/). A file that cannot be read raises DataFileError (which file,
@@ -21,13 +21,16 @@ Atlas fields (the shared contract — names are fixed):
                    description, source
     totals         year (int), members (int), source, era ("interwar"|"post1990") + extra: as_of (text date)
     summary        key, value, unit, label_pl, label_en, source
+    membership     one row per dated or listed fact of a city's membership: entity_id, event ("joined" | "left" |
+                   "listed"), date (ISO text 'YYYY', 'YYYY-MM', 'YYYY-MM-DD'; '' = a listing of unknown date), quote,
+                   source, origin ("events" | "members"), row — read by dashboard.model.membership
     report         JoinReport (dashboard.join.resolve): every input row with its status and reason
 Rows whose status is "invalid" but that were identified (e.g. a bad join year) are placed with the bad value
 left empty; ambiguous, unmatched, duplicate and unidentifiable rows are only in the report.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import pandas as pd
@@ -39,7 +42,9 @@ from dashboard.join.resolve import Gazetteer, JoinReport, clean_name, get_gazett
 
 ENTITY_COLUMNS = ["entity_id", "name", "kind", "teryt", "gmina_teryt", "voivodeship", "woj", "is_member",
                   "join_year", "lon", "lat", "point_source", "member_source", "jst_kind", "gmina_type",
-                  "official_name", "powiat", "projects", "n_projects", "match_method", "match_note"]
+                  "official_name", "powiat", "projects", "n_projects", "match_method", "match_note", "evidence",
+                  "member_note"]
+MEMBERSHIP_COLUMNS = ["entity_id", "event", "date", "quote", "source", "origin", "row"]
 PARTICIPATION_COLUMNS = ["project_id", "entity_id", "teryt", "role", "source", "year", "row"]
 PROJECT_COLUMNS = ["id", "name_pl", "name_en", "label_pl", "label_en", "kind", "years", "funding", "lead",
                    "description", "source"]
@@ -54,6 +59,7 @@ class Atlas:
     totals: pd.DataFrame
     summary: pd.DataFrame
     report: JoinReport
+    membership: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=MEMBERSHIP_COLUMNS))
 
 
 def _gminy_frame(gaz: Gazetteer) -> pd.DataFrame:
@@ -65,13 +71,14 @@ def _gminy_frame(gaz: Gazetteer) -> pd.DataFrame:
     })
 
 
-def build_atlas(members=None, projects=None, participation=None) -> Atlas:
+def build_atlas(members=None, projects=None, participation=None, events=None) -> Atlas:
     gaz = get_gazetteer()
     proj_table = dataset.read_projects(projects)
     proj = dataset.usable_projects(proj_table)[PROJECT_COLUMNS]
     m_table = dataset.read_members(members)
     p_table = dataset.read_participation(participation)
-    report = join(m_table, p_table, proj, gaz)
+    e_table = dataset.read_events(events)
+    report = join(m_table, p_table, proj, gaz, events=e_table)
     report.file_problems.extend(proj_table.problems)
 
     ents: dict[str, dict] = {}
@@ -104,9 +111,11 @@ def build_atlas(members=None, projects=None, participation=None) -> Atlas:
                 "member_source": "", "jst_kind": "powiat" if is_powiat else ("town" if code[6] in "13" else "gmina"),
                 "gmina_type": pd.NA if is_powiat else int(code[6]), "official_name": cand.name,
                 "powiat": code[:4], "projects": set(), "match_method": res.method, "match_note": res.reason,
+                "evidence": "", "member_note": "",
             }
         return ents[code]
 
+    records: list[dict] = []
     mf = m_table.frame
     for res in report.for_table("members"):
         if res.teryt is None or res.status not in ("matched", "invalid"):
@@ -117,6 +126,19 @@ def build_atlas(members=None, projects=None, participation=None) -> Atlas:
         e["name"] = display_name(res.teryt, shown_name(res.teryt, r["name"]))
         e["member_source"] = r["source"]
         e["join_year"] = r["join_year"]
+        e["evidence"] = r["evidence"]
+        e["member_note"] = r["note"]
+        records.extend(_member_records(r, res))
+    ef = e_table.frame
+    for res in report.for_table("events"):
+        if res.teryt is None or res.status != "matched":
+            continue
+        r = ef.loc[res.index]
+        e = entity(res, r["name"])
+        if not e["evidence"]:   # known from the events alone (e.g. a city that left): a dated statement
+            e["is_member"], e["evidence"] = True, "stated"
+        records.append({"entity_id": res.teryt, "event": r["event"], "date": r["date"], "quote": r["quote"],
+                        "source": r["source"], "origin": "events", "row": res.row})
     pf = p_table.frame
     links = []
     for res in report.for_table("participation"):
@@ -146,6 +168,7 @@ def build_atlas(members=None, projects=None, participation=None) -> Atlas:
                                         dtype=object)
 
     participation_df = pd.DataFrame(links, columns=PARTICIPATION_COLUMNS)
+    membership = pd.DataFrame(records, columns=MEMBERSHIP_COLUMNS)
 
     gminy = _gminy_frame(gaz)
     g_ents = entities[entities["kind"] == "gmina"].set_index("gmina_teryt")
@@ -156,7 +179,23 @@ def build_atlas(members=None, projects=None, participation=None) -> Atlas:
     gminy["entity_id"] = gminy["entity_id"].where(gminy["entity_id"].notna(), None)
 
     return Atlas(gminy=gminy, entities=entities, participation=participation_df, projects=proj,
-                 totals=dataset.read_totals(), summary=dataset.read_summary(), report=report)
+                 totals=dataset.read_totals(), summary=dataset.read_summary(), report=report, membership=membership)
+
+
+def _member_records(r: pd.Series, res) -> list[dict]:
+    """The membership facts of one register row: its join and leave dates, and the listing itself (dated by the
+    source, or of unknown date)."""
+    source = r["source"]
+    out = [{"entity_id": res.teryt, "event": "listed", "date": r["source_date"], "quote": r["note"],
+            "source": source, "origin": "members", "row": res.row}]
+    join_date = r["join_date"] or ("" if pd.isna(r["join_year"]) else str(int(r["join_year"])))
+    if join_date:
+        out.append({"entity_id": res.teryt, "event": "joined", "date": join_date, "quote": r["join_year_source"],
+                    "source": r["join_year_source"] or source, "origin": "members", "row": res.row})
+    if r["leave_date"]:
+        out.append({"entity_id": res.teryt, "event": "left", "date": r["leave_date"], "quote": "",
+                    "source": source, "origin": "members", "row": res.row})
+    return out
 
 
 @lru_cache(maxsize=1)

@@ -1,4 +1,4 @@
-"""`python -m dashboard check-data [--members F] [--projects F] [--participation F] [--json]`
+"""`python -m dashboard check-data [--members F] [--projects F] [--participation F] [--events F] [--json]`
 
 Reads the union's files, joins them and reports every row that needs attention. A table not given on the command
 line is the one the app would use: ATLAS_MEMBERS / ATLAS_PARTICIPATION / ATLAS_PROJECTS, else ATLAS_DATA_DIR, else
@@ -21,21 +21,21 @@ from dashboard.join.resolve import JoinReport, join, table_info
 EXIT_OK, EXIT_ATTENTION, EXIT_UNREADABLE = 0, 1, 2
 
 
-def check(members=None, projects=None, participation=None) -> JoinReport:
+def check(members=None, projects=None, participation=None, events=None) -> JoinReport:
     """Read + validate + join; raises DataFileError when a file cannot be read."""
     proj = dataset.read_projects(projects)
     m = dataset.read_members(members)
     p = dataset.read_participation(participation)
-    report = join(m, p, dataset.usable_projects(proj))
+    report = join(m, p, dataset.usable_projects(proj), events=dataset.read_events(events))
     report.files["projects"] = proj.path
     report.tables["projects"] = table_info(proj)
     report.file_problems.extend(proj.problems)
     return report
 
 
-def files_to_check(members=None, projects=None, participation=None) -> dict[str, DataFile]:
+def files_to_check(members=None, projects=None, participation=None, events=None) -> dict[str, DataFile]:
     """Command-line files, else the configured ones (what the app would use)."""
-    given = {"members": members, "projects": projects, "participation": participation}
+    given = {"members": members, "projects": projects, "participation": participation, "events": events}
     configured = data_files()
     return {t: DataFile(given[t], "command line") if given[t] else configured[t] for t in configured}
 
@@ -112,11 +112,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--projects", help="projects file; default: ATLAS_PROJECTS, ATLAS_DATA_DIR or data/projects.csv")
     ap.add_argument("--participation", help="participation file; default: ATLAS_PARTICIPATION, ATLAS_DATA_DIR or "
                                             "data/participation.csv")
+    ap.add_argument("--events", help="membership events file (dated joins and departures); default: ATLAS_EVENTS, "
+                                     "ATLAS_DATA_DIR or data/membership_events.csv")
     ap.add_argument("--json", action="store_true", help="print one JSON object instead of the report")
     a = ap.parse_args(argv)
     files: dict[str, DataFile] = {}
     try:
-        files = files_to_check(a.members, a.projects, a.participation)
+        files = files_to_check(a.members, a.projects, a.participation, a.events)
         report = check(**{t: f.path for t, f in files.items()})
         report.origins.update({t: f.origin for t, f in files.items()})
     except DataFileError as err:

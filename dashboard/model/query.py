@@ -23,7 +23,9 @@ import pandas as pd
 
 from dashboard.i18n import fold, t, year_label
 from dashboard.model.state import UNKNOWN_ONLY, FilterState  # noqa: F401 - UNKNOWN_ONLY re-exported (years sentinel)
-DIMENSIONS = frozenset({"projects", "voivodeships", "years", "selected"})
+from dashboard.model import membership
+
+DIMENSIONS = frozenset({"projects", "voivodeships", "years", "selected", "asof"})
 
 
 @dataclass(frozen=True, eq=False)
@@ -143,11 +145,74 @@ def _gmina_centres(gm: pd.DataFrame) -> dict[str, tuple[float, float]]:
     return {terc: (float(p.x), float(p.y)) for terc, p in zip(poly["terc"], pts)}
 
 
+def asof_year(atlas: Any, state: FilterState) -> int:
+    """The state's "as of" year within the atlas's range (1990 … its newest source)."""
+    return membership.clamp_year(atlas, state.asof)
+
+
+def _status_matrix(atlas: Any) -> tuple[range, np.ndarray]:
+    """Every entity's membership status at the end of every year of the range: (years, str array [year, entity]),
+    in derived(atlas).entities order; computed once per atlas."""
+    def build():
+        d = derived(atlas)
+        facts = membership.facts_by_entity(membership.records(atlas))
+        years = range(membership.FIRST_YEAR, membership.last_year(atlas) + 1)
+        ids = list(d.entities["entity_id"])
+        codes = np.array([[membership.status_at(facts.get(e, ()), membership.year_end(y)) for e in ids]
+                          for y in years], dtype=object).reshape(len(years), len(ids))
+        return years, codes
+    return atlas_memo(atlas, "status_matrix", build)
+
+
+def member_status(atlas: Any, state: FilterState) -> np.ndarray:
+    """Per entity: 'member' | 'member_undated' | 'not_member' | '' at the end of the state's year. An atlas without
+    membership records (an old-style register with only join years) reads as: every member row undated."""
+    d = derived(atlas)
+    years, codes = _status_matrix(atlas)
+    year = asof_year(atlas, state)
+    if year in years:
+        return codes[year - years.start]
+    return np.where(d.is_member, "member_undated", "")
+
+
+def member_masks(atlas: Any, state: FilterState) -> tuple[np.ndarray, np.ndarray]:
+    """(a member at the state's date — dated or listed later —, a member with a dated join) at the chosen
+    evidence levels, per entity."""
+    d = derived(atlas)
+    status = member_status(atlas, state)
+    evidence = d.entities["evidence"].to_numpy(dtype=object) if "evidence" in d.entities else \
+        np.full(len(status), "list", dtype=object)
+    shown = np.isin(evidence, list(state.evidence)) | (evidence == "")
+    dated = (status == "member") & shown
+    return dated | ((status == "member_undated") & shown), dated
+
+
+def join_years_at(atlas: Any, state: FilterState) -> np.ndarray:
+    """Per entity: the year of its latest dated join on or before the state's date (NaN = no dated join)."""
+    year = asof_year(atlas, state)
+
+    def build():
+        d = derived(atlas)
+        m = membership.records(atlas)
+        joins = m[(m["event"] == "joined") & (m["date"] != "")]
+        by_entity: dict[str, list[int]] = {}
+        for eid, date in zip(joins["entity_id"], joins["date"]):
+            by_entity.setdefault(eid, []).append(int(date[:4]))
+        return np.array([max((y for y in by_entity.get(e, ()) if y <= year), default=np.nan)
+                         for e in d.entities["entity_id"]], dtype=float)
+    return atlas_memo(atlas, ("join_years_at", year), build)
+
+
 def _mask(atlas: Any, state: FilterState, ignore: Iterable[str] = ()) -> np.ndarray:
-    """Boolean mask over derived(atlas).entities (numpy only: this runs on every filter change)."""
+    """Boolean mask over derived(atlas).entities (numpy only: this runs on every filter change). Without "asof"
+    in `ignore`, only members at the state's date and project participants are in view."""
     d = derived(atlas)
     ignore = set(ignore)
-    mask = np.ones(len(d.is_member), dtype=bool)
+    member, _ = member_masks(atlas, state)
+    if "asof" in ignore:
+        mask = np.ones(len(d.is_member), dtype=bool)
+    else:
+        mask = member | d.in_project.any(axis=1)
     if state.projects and "projects" not in ignore:
         cols = [d.project_ids.index(p) for p in state.projects if p in d.project_ids]
         if len(cols) < len(state.projects) and state.match == "all":
@@ -159,15 +224,16 @@ def _mask(atlas: Any, state: FilterState, ignore: Iterable[str] = ()) -> np.ndar
         wanted = [codes.index(v) for v in state.voivodeships if v in codes]
         mask &= np.isin(d.woj_index, wanted)
     if (state.years is not None or not state.include_unknown_year) and "years" not in ignore:
-        known = ~np.isnan(d.join_year)
+        join_year = join_years_at(atlas, state)
+        known = ~np.isnan(join_year)
         if state.years is None:
             in_range = known
         else:
             lo, hi = state.years
             with np.errstate(invalid="ignore"):
-                in_range = known & (d.join_year >= lo) & (d.join_year <= hi)
+                in_range = known & (join_year >= lo) & (join_year <= hi)
         keep = in_range | (~known & state.include_unknown_year)
-        mask &= keep & d.is_member
+        mask &= keep & member
     if state.selected and "selected" not in ignore:
         sel = set(state.selected)
         mask &= np.fromiter(((g in sel) or (t in sel) for g, t in zip(d.gmina_teryt, d.teryt)), dtype=bool,
@@ -200,13 +266,17 @@ def gmina_arrays(atlas: Any, state: FilterState) -> dict[str, np.ndarray]:
     idx = d.gmina_index[m]
     projects = np.zeros((n, len(d.project_ids)), dtype=bool)
     np.logical_or.at(projects, idx, d.in_project[m])
+    is_member, is_dated = member_masks(atlas, state)
     member = np.zeros(n, dtype=bool)
-    np.logical_or.at(member, idx, d.is_member[m])
+    np.logical_or.at(member, idx, is_member[m])
+    dated = np.zeros(n, dtype=bool)
+    np.logical_or.at(dated, idx, is_dated[m])
     in_view = np.zeros(n, dtype=bool)
     in_view[idx] = True
     cols = [d.project_ids.index(p) for p in state.projects if p in d.project_ids]
     participant = projects[:, cols].any(axis=1) if cols else projects.any(axis=1)
-    return {"in_view": in_view, "n_projects": projects.sum(axis=1), "member": member, "participant": participant}
+    return {"in_view": in_view, "n_projects": projects.sum(axis=1), "member": member, "participant": participant,
+            "undated": member & ~dated}
 
 
 def gmina_values(atlas: Any, state: FilterState) -> pd.DataFrame:
@@ -218,26 +288,65 @@ def gmina_values(atlas: Any, state: FilterState) -> pd.DataFrame:
                         index=pd.Index(np.asarray(atlas.gminy["terc"])[keep], name="terc"))
 
 
+def _dated_events(atlas: Any) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """event -> (entity positions, years) of the dated joins and departures, each (entity, year) once."""
+    def build():
+        d = derived(atlas)
+        pos = {e: i for i, e in enumerate(d.entities["entity_id"])}
+        m = membership.records(atlas)
+        out = {}
+        for event in ("joined", "left"):
+            rows = m[(m["event"] == event) & (m["date"] != "")]
+            pairs = sorted({(pos[e], int(dt[:4])) for e, dt in zip(rows["entity_id"], rows["date"]) if e in pos})
+            out[event] = (np.array([p for p, _ in pairs], dtype=int), np.array([y for _, y in pairs], dtype=int))
+        return out
+    return atlas_memo(atlas, "dated_events", build)
+
+
 def growth_counts(atlas: Any, state: FilterState) -> tuple[pd.Series, int]:
-    """New members per known join year (every year from the first to the last known, zeros included) and the
-    number of members with an unknown year. Computed without the year filter (cross-filtering)."""
+    """Dated joins per year (every year of the "as of" range, zeros included; the history, whatever the date
+    chosen) and the number of members at the state's date without a dated join. Computed without the year
+    filter (cross-filtering)."""
+    joins, _ = flow_counts(atlas, state)
+    member, _ = member_masks(atlas, state)
+    m = _mask(atlas, state, ignore=("years",)) & member
+    return joins, int(np.isnan(join_years_at(atlas, state)[m]).sum())
+
+
+def flow_counts(atlas: Any, state: FilterState) -> tuple[pd.Series, pd.Series]:
+    """(dated joins per year, dated departures per year) of the cities in view whatever their status at the
+    state's date; index: every year from 1990 to the newest source."""
+    lo, hi = membership.FIRST_YEAR, membership.last_year(atlas)
+    index = pd.RangeIndex(lo, hi + 1, name="year")
+    m = _mask(atlas, state, ignore=("years", "asof"))
+    out = []
+    for event in ("joined", "left"):
+        ents, years = _dated_events(atlas)[event]
+        keep = m[ents] & (years >= lo) & (years <= hi) if len(ents) else np.zeros(0, dtype=bool)
+        counts = np.bincount(years[keep] - lo, minlength=len(index))[: len(index)]
+        out.append(pd.Series(counts.astype("int64"), index=index))
+    return out[0], out[1]
+
+
+def members_by_year(atlas: Any, state: FilterState) -> pd.DataFrame:
+    """Per year of the range: dated members and members listed later (status then unknown) at its end, among
+    the cities in view (without the year and date filters): the known part of the published totals."""
+    years, codes = _status_matrix(atlas)
     d = derived(atlas)
-    m = _mask(atlas, state, ignore=("years",)) & d.is_member
-    years = d.join_year[m]
-    known = years[~np.isnan(years)].astype(int)
-    if d.known_years is None:
-        index = pd.Index([], dtype="int64", name="year")
-        return pd.Series([], index=index, dtype="int64"), int(np.isnan(years).sum())
-    lo, hi = d.known_years
-    counts = np.bincount(known - lo, minlength=hi - lo + 1)[: hi - lo + 1]
-    return (pd.Series(counts.astype("int64"), index=pd.RangeIndex(lo, hi + 1, name="year")),
-            int(np.isnan(years).sum()))
+    m = _mask(atlas, state, ignore=("years", "asof"))
+    evidence = d.entities["evidence"].to_numpy(dtype=object) if "evidence" in d.entities else None
+    if evidence is not None:
+        m &= np.isin(evidence, list(state.evidence))
+    sub = codes[:, m] if len(years) else np.zeros((0, 0), dtype=object)
+    return pd.DataFrame({"dated": (sub == "member").sum(axis=1).astype(int),
+                         "undated": (sub == "member_undated").sum(axis=1).astype(int)},
+                        index=pd.Index(list(years), name="year"))
 
 
 def voivodeship_counts(atlas: Any, state: FilterState) -> pd.Series:
     """Members per województwo (all 16, zeros included), without the voivodeship filter; index = 2-digit code."""
     d = derived(atlas)
-    m = _mask(atlas, state, ignore=("voivodeships",)) & d.is_member & (d.woj_index >= 0)
+    m = _mask(atlas, state, ignore=("voivodeships",)) & member_masks(atlas, state)[0] & (d.woj_index >= 0)
     counts = np.bincount(d.woj_index[m], minlength=len(d.voivodeship_names))
     return pd.Series(counts.astype("int64"), index=list(d.voivodeship_names))
 

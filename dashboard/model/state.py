@@ -24,6 +24,11 @@ YEAR_MIN, YEAR_MAX = 1900, 2100
 # `years=unknown`; old links with years=1900-1900 mean the same and are rewritten to it.
 UNKNOWN_ONLY = (YEAR_MIN, YEAR_MIN)
 UNKNOWN_YEARS = "unknown"
+# "As of" year: the end of that year is the date the view shows (membership, key figures, exports). The state
+# knows only the widest range; the atlas's own range (1990 … its newest source) clamps it in the view.
+ASOF_DEFAULT, ASOF_MIN, ASOF_MAX = 2020, 1990, 2100
+EVIDENCE_LEVELS = ("list", "stated", "role", "weak")
+EVIDENCE_DEFAULT = ("list", "stated", "role")   # weak evidence is off by default
 MAX_PROJECTS = 50
 MAX_SELECTED = 2477          # every gmina (plus powiat codes never exceed that in practice)
 MAX_QUERY_CHARS = 40_000     # a query longer than this is rejected as a whole
@@ -43,6 +48,8 @@ _KEYS = {
     "metric": "metric",
     "lang": "lang",
     "focus": "town",
+    "asof": "asof",
+    "evidence": "ev",
 }
 
 
@@ -59,6 +66,8 @@ class FilterState:
     metric               what colours the map: "projects" (number of projects) | "membership"
     lang                 "pl" | "en"
     focus                7-digit TERYT of the gmina found by the town search (highlight + zoom), or None
+    asof                 the year whose end the view shows (membership status, key figures, exports)
+    evidence             membership evidence levels shown (list, stated, role, weak); weak is off by default
     notices              what was wrong with the input this state was parsed from (not compared, not serialised)
     """
 
@@ -71,6 +80,8 @@ class FilterState:
     metric: str = "projects"
     lang: str = "pl"
     focus: str | None = None
+    asof: int = ASOF_DEFAULT
+    evidence: tuple[str, ...] = EVIDENCE_DEFAULT
     notices: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -97,8 +108,8 @@ class FilterState:
         return FilterState.from_dict(d)
 
     def cleared(self) -> "FilterState":
-        """Clear all filters, keep language and metric."""
-        return FilterState(metric=self.metric, lang=self.lang)
+        """Clear all filters, keep language, metric and the "as of" year."""
+        return FilterState(metric=self.metric, lang=self.lang, asof=self.asof)
 
     # -- serialisation ----------------------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -113,6 +124,8 @@ class FilterState:
             "metric": self.metric,
             "lang": self.lang,
             "focus": self.focus,
+            "asof": self.asof,
+            "evidence": list(self.evidence),
         }
 
     def to_query(self) -> str:
@@ -139,6 +152,10 @@ class FilterState:
             pairs.append((_KEYS["lang"], self.lang))
         if self.focus:
             pairs.append((_KEYS["focus"], self.focus))
+        if self.asof != default.asof:
+            pairs.append((_KEYS["asof"], str(self.asof)))
+        if self.evidence != default.evidence:
+            pairs.append((_KEYS["evidence"], ",".join(self.evidence) or "none"))
         return urlencode(pairs, safe=",", quote_via=quote)
 
     @classmethod
@@ -169,6 +186,8 @@ class FilterState:
             "include_unknown_year": _parse_bool(data.get("include_unknown_year", True), "include_unknown_year",
                                                 notices),
             "focus": _parse_focus(data.get("focus"), notices),
+            "asof": _parse_asof(data.get("asof", default.asof), notices),
+            "evidence": _parse_evidence(data.get("evidence", list(default.evidence)), notices),
         }
         return cls(**kw, notices=tuple(notices))
 
@@ -195,7 +214,9 @@ class FilterState:
                 notices.append(f"unknown parameter ignored: {key[:20]!r}")
                 continue
             value = values[-1]
-            if name in ("projects", "voivodeships", "selected"):
+            if name == "evidence":
+                data[name] = [] if value.strip().lower() == "none" else value.split(",")
+            elif name in ("projects", "voivodeships", "selected"):
                 data[name] = [v for v in value.split(",")] if value else []
             elif name == "years":
                 data[name] = list(UNKNOWN_ONLY) if value.strip().lower() == UNKNOWN_YEARS else value
@@ -284,6 +305,33 @@ def _parse_years(value: Any, notices: list[str]) -> tuple[int, int] | None:
     return None
 
 
+def _parse_asof(value: Any, notices: list[str]) -> int:
+    try:
+        if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+            raise ValueError
+        year = int(str(value).strip()) if isinstance(value, str) else int(value)
+        if ASOF_MIN <= year <= ASOF_MAX:
+            return year
+    except (TypeError, ValueError, OverflowError):
+        pass
+    notices.append(f"asof: {str(value)[:24]!r} is not a year from {ASOF_MIN}; {ASOF_DEFAULT} used")
+    return ASOF_DEFAULT
+
+
+def _parse_evidence(value: Any, notices: list[str]) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, (list, tuple)) or len(value) > 4 * len(EVIDENCE_LEVELS):
+        notices.append("evidence: expected a list of levels; default used")
+        return EVIDENCE_DEFAULT
+    wanted = {v.strip().lower() for v in value if isinstance(v, str)}
+    bad = sorted(str(v)[:12] for v in value if not isinstance(v, str) or v.strip().lower() not in EVIDENCE_LEVELS)
+    if bad:
+        notices.append(f"evidence: unknown level(s) ignored: {', '.join(bad[:4])} (levels: "
+                       f"{', '.join(EVIDENCE_LEVELS)})")
+    return tuple(lv for lv in EVIDENCE_LEVELS if lv in wanted)
+
+
 def _parse_focus(value: Any, notices: list[str]) -> str | None:
     if value is None or value == "":
         return None
@@ -316,4 +364,8 @@ def _problems(s: FilterState) -> list[str]:
         p.append(f"lang must be one of {LANGS}, got {s.lang!r}")
     if s.focus is not None and not (isinstance(s.focus, str) and _GMINA.match(s.focus)):
         p.append(f"focus must be None or a 7-digit TERYT, got {s.focus!r}")
+    if type(s.asof) is not int or not ASOF_MIN <= s.asof <= ASOF_MAX:
+        p.append(f"asof must be a year from {ASOF_MIN} to {ASOF_MAX}, got {s.asof!r}")
+    if not isinstance(s.evidence, tuple) or list(s.evidence) != [v for v in EVIDENCE_LEVELS if v in s.evidence]:
+        p.append(f"evidence must be a tuple of levels in the order {EVIDENCE_LEVELS}, got {s.evidence!r}")
     return p
