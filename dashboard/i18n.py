@@ -67,6 +67,43 @@ TEXT: dict[str, dict[str, str]] = {
     "members_genitive": {"pl": "członków", "en": "members"},  # after a number (the totals are all > 4)
     "as_of": {"pl": "stan na", "en": "as of"},
     "year_unknown": {"pl": "rok nieznany", "en": "year unknown"},
+    # membership through time
+    "asof": {"pl": "Stan na koniec roku", "en": "As of the end of"},
+    "asof_play": {"pl": "▶ Odtwórz lata", "en": "▶ Play the years"},
+    "asof_pause": {"pl": "⏸ Zatrzymaj", "en": "⏸ Pause"},
+    "evidence": {"pl": "Podstawa członkostwa", "en": "Evidence of membership"},
+    "ev_list": {"pl": "lista ZMP", "en": "ZMP's own list"},
+    "ev_stated": {"pl": "potwierdzone w źródle", "en": "stated by a source"},
+    "ev_role": {"pl": "funkcja w organach ZMP", "en": "seat on a ZMP body"},
+    "ev_weak": {"pl": "słabe przesłanki", "en": "weak hints"},
+    "coverage_asof": {
+        "pl": "Stan na {date}: {dated} członków z datą przystąpienia + {undated} wymienionych w późniejszych "
+              "źródłach (czy byli wtedy członkami — nieznane), wobec {total} według ZMP.",
+        "en": "As of {date}: {dated} dated members + {undated} listed by later sources (status then unknown), "
+              "of {total} published by ZMP.",
+    },
+    "coverage_asof_no_total": {
+        "pl": "Stan na {date}: {dated} członków z datą przystąpienia + {undated} wymienionych w późniejszych "
+              "źródłach (czy byli wtedy członkami — nieznane); ZMP nie podał liczby członków za {year} r.",
+        "en": "As of {date}: {dated} dated members + {undated} listed by later sources (status then unknown); "
+              "no published total for {year}.",
+    },
+    "legend_undated": {"pl": "jaśniej: członek wg późniejszego źródła, stan w {year} r. nieznany ({n})",
+                       "en": "lighter: member per a later source, status in {year} unknown ({n})"},
+    "departures": {"pl": "wystąpienia (rok znany)", "en": "departures (known year)"},
+    "known_dated": {"pl": "członkowie z datą (w danych)", "en": "dated members (in the data)"},
+    "gap_hover": {"pl": "brak w danych: {gap}", "en": "not in the data: {gap}"},
+    "history": {"pl": "Historia członkostwa", "en": "Membership history"},
+    "ev_joined": {"pl": "przystąpienie", "en": "joined"},
+    "ev_left": {"pl": "wystąpienie", "en": "left"},
+    "ev_listed": {"pl": "wymieniony w źródle", "en": "listed by a source"},
+    "date_unknown": {"pl": "data nieznana", "en": "date unknown"},
+    "evidence_level": {"pl": "Podstawa", "en": "Evidence"},
+    "status_member": {"pl": "członek (z datą)", "en": "member (dated)"},
+    "status_member_undated": {"pl": "członek wg późniejszego źródła (stan wtedy nieznany)",
+                              "en": "member per a later source (status then unknown)"},
+    "status_not_member": {"pl": "nie był członkiem", "en": "not a member"},
+    "status_at": {"pl": "Stan na {date}", "en": "As of {date}"},
     "members": {"pl": "członkowie", "en": "members"},
     "participants": {"pl": "uczestnicy", "en": "participants"},
     "details": {"pl": "Szczegóły", "en": "Details"},

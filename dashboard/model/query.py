@@ -358,6 +358,21 @@ def project_counts(atlas: Any, state: FilterState) -> pd.Series:
     return pd.Series(d.in_project[m].sum(axis=0).astype("int64"), index=list(d.project_ids))
 
 
+def coverage_at(atlas: Any, state: FilterState) -> dict[str, Any]:
+    """What the data holds at the state's date (chosen evidence levels, whatever the other filters): dated
+    members, members listed by later sources, the published total of that year, and what of it is on the map."""
+    d = derived(atlas)
+    member, dated = member_masks(atlas, state)
+    on_map = np.array([isinstance(g, str) for g in d.gmina_teryt], dtype=bool)
+    participants = d.in_project.any(axis=1)
+    year = asof_year(atlas, state)
+    total = membership.published_total(atlas, year)
+    return {"year": year, "dated": int(dated.sum()), "undated": int((member & ~dated).sum()),
+            "published": total[0] if total else None, "published_as_of": total[1] if total else None,
+            "members_on_map": int((member & on_map).sum()),
+            "participants_on_map": int((participants & on_map).sum())}
+
+
 def coverage(atlas: Any) -> dict[str, int | None]:
     """What the public data covers, next to the published totals (the note under the strip)."""
     d = derived(atlas)
@@ -484,6 +499,9 @@ def gmina_details(atlas: Any, terc: str) -> dict[str, Any] | None:
             "is_member": bool(e["is_member"]),
             "join_year": None if pd.isna(e["join_year"]) else int(e["join_year"]),
             "member_source": e.get("member_source", "") or "",
+            "evidence": e.get("evidence", "") or "",
+            "history": [{k: r[k] for k in ("event", "date", "quote", "source")}
+                        for r in membership.history(atlas, e["entity_id"])],
             "projects": [
                 {
                     "id": r["project_id"],

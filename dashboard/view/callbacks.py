@@ -42,7 +42,7 @@ def years_from_bars(points: list[dict]) -> tuple[tuple[int, int] | None, bool] |
     unknown only (or added to the range). None when no valid bar is in the points."""
     years, unknown = [], False
     for p in points:
-        if p.get("curveNumber", 0) not in (0, 2):  # 1 = the published totals line
+        if p.get("curveNumber", 0) not in (0, 2, 3):  # 1, 4 = lines; 3 = departures (their year)
             continue
         x = p.get("x")
         if p.get("curveNumber") == 2:  # the "year unknown" bar (its own panel)
@@ -91,6 +91,10 @@ def next_state(old: FilterState, trigger: Any, value: Any, known_projects: set[s
         return old.replace(include_unknown_year=isinstance(value, list) and "yes" in value)
     if trigger == "years":
         return old.replace(years=value)  # the caller turns the full slider range into None
+    if trigger == "asof":
+        return old.replace(asof=value)
+    if trigger == "evidence":
+        return old.replace(evidence=value if isinstance(value, list) else [])
     if trigger == "map.selectedData":
         return old.replace(selected=list(selection_from_map(value)))
     if trigger == "growth":
@@ -187,13 +191,14 @@ def controls_for(atlas: Any, state: FilterState) -> dict[str, Any]:
         "projects": list(state.projects), "match": state.match, "voivodeships": list(state.voivodeships),
         "years": years, "unknown-year": ["yes"] if state.include_unknown_year else [],
         "metric": state.metric, "lang": state.lang, "town": state.focus,
+        "asof": query.asof_year(atlas, state), "evidence": list(state.evidence),
     }
 
 
 NOTICE_FIELDS = {  # FilterState notice prefix -> the i18n key of the control it concerns
     "projects": "projects", "match": "match", "voivodeships": "voivodeships", "years": "join_years",
     "include_unknown_year": "include_unknown", "selected": "chip_selected", "metric": "metric",
-    "lang": "lang_toggle_label", "town": "town_search",
+    "lang": "lang_toggle_label", "town": "town_search", "asof": "asof", "evidence": "evidence",
 }
 
 
@@ -213,7 +218,8 @@ def notice_text(state: FilterState) -> str | None:
 
 
 # --- registration ------------------------------------------------------------------------------------------
-CONTROL_IDS = ("projects", "match", "voivodeships", "years", "unknown-year", "metric", "lang", "town")
+CONTROL_IDS = ("projects", "match", "voivodeships", "years", "unknown-year", "metric", "lang", "town", "asof",
+               "evidence")
 
 
 def register(app: dash.Dash, atlas: Any, urls: Any) -> None:
@@ -296,13 +302,15 @@ def register(app: dash.Dash, atlas: Any, urls: Any) -> None:
         Output("chip-keys", "data"), Output("chips-none", "hidden"), Output("chips-none", "children"),
         *[Output(f"chip-{i}", "children") for i in range(layout.MAX_CHIPS)],
         *[Output(f"chip-{i}", "hidden") for i in range(layout.MAX_CHIPS)],
+        Output("strip", "children"), Output("coverage", "children"),
         Input("state", "data"), State("view", "data"),
         prevent_initial_call=True,
     )
     def render(state_data, view):
         state = FilterState.from_dict(state_data, known_projects=known_projects)
         view = view if isinstance(view, dict) else {}
-        chips = chip_outputs(atlas, state)
+        chips = [*chip_outputs(atlas, state), layout.strip(atlas, state.lang, state),
+                 layout.coverage_note(atlas, state)]
         empty_hidden = bool(query.count_in_view(atlas, state))
         new_view = {"lang": state.lang, "focus": figures.view_key(state), "sel": bool(state.selected)}
         if view.get("lang") != state.lang:  # language change: full figures (labels, hover, legend)
@@ -372,7 +380,7 @@ def register(app: dash.Dash, atlas: Any, urls: Any) -> None:
         Output("projects", "options"), Output("match", "options"), Output("metric", "options"),
         Output("unknown-year", "options"), Output("projects", "placeholder"),
         Output("voivodeships", "placeholder"), Output("town", "placeholder"),
-        Output("strip", "children"), Output("coverage", "children"), Output("table", "columns"),
+        Output("evidence", "options"), Output("asof-play", "children"), Output("table", "columns"),
         Input("lang", "value"),
         prevent_initial_call=True,
     )
@@ -381,8 +389,42 @@ def register(app: dash.Dash, atlas: Any, urls: Any) -> None:
         return (*[t(k, lang) for k in layout.I18N_KEYS], layout.project_options(atlas, lang),
                 layout.match_options(lang), layout.metric_options(lang), layout.unknown_options(lang),
                 t("projects_placeholder", lang), t("voivodeships_placeholder", lang), t("town_placeholder", lang),
-                layout.strip(atlas, lang),
-                layout.coverage_note(atlas, lang), layout.table_columns(lang))
+                layout.evidence_options(lang), t("asof_play", lang), layout.table_columns(lang))
+
+    @app.callback(
+        Output("asof-tick", "disabled"), Output("asof-play", "children", allow_duplicate=True),
+        Output("asof-play", "aria-pressed"), Output("asof", "value", allow_duplicate=True),
+        Input("asof-play", "n_clicks"), State("asof-tick", "disabled"), State("asof", "value"),
+        State("lang", "value"),
+        prevent_initial_call=True,
+    )
+    def play(n_clicks, stopped, year, lang):
+        """Start (from the first year when at the last) or pause stepping through the years."""
+        lang = lang if lang in ("pl", "en") else "pl"
+        if not n_clicks:
+            return no_update, no_update, no_update, no_update
+        if stopped:
+            lo, hi = layout.asof_bounds(atlas)
+            start = lo if not isinstance(year, int) or year >= hi else no_update
+            return False, t("asof_pause", lang), "true", start
+        return True, t("asof_play", lang), "false", no_update
+
+    @app.callback(
+        Output("asof", "value", allow_duplicate=True), Output("asof-tick", "disabled", allow_duplicate=True),
+        Output("asof-play", "children", allow_duplicate=True), Output("asof-play", "aria-pressed",
+                                                                       allow_duplicate=True),
+        Input("asof-tick", "n_intervals"), State("asof", "value"), State("lang", "value"),
+        prevent_initial_call=True,
+    )
+    def tick(_n, year, lang):
+        """One step of the play button: the next year (each step redraws the map as a Patch); stop at the last."""
+        lang = lang if lang in ("pl", "en") else "pl"
+        lo, hi = layout.asof_bounds(atlas)
+        year = year if isinstance(year, int) and lo <= year <= hi else lo
+        if year >= hi:
+            return no_update, True, t("asof_play", lang), "false"
+        return year + 1, year + 1 >= hi, (t("asof_play", lang) if year + 1 >= hi else no_update), \
+            ("false" if year + 1 >= hi else no_update)
 
 
 def town_option(atlas: Any, terc: str) -> dict[str, str]:
@@ -416,6 +458,7 @@ def map_patch(atlas: Any, state: FilterState, zoom: bool, clear_selection: bool 
     upd = figures.map_update(atlas, state)
     p = Patch()
     p["data"][0]["z"] = upd["z"]
+    p["data"][0]["marker"]["opacity"] = upd["opacity"]
     p["data"][0]["zmax"] = upd["zmax"]
     p["data"][0]["colorscale"] = upd["colorscale"]
     p["data"][0]["colorbar"]["tickvals"] = upd["colorbar"]["tickvals"]
@@ -443,8 +486,11 @@ def growth_patch(upd: dict[str, Any]) -> Patch:
     p["data"][0]["selectedpoints"] = upd["selectedpoints"]
     p["data"][2]["y"] = upd["unknown_y"]
     p["data"][2]["selectedpoints"] = upd["unknown_selectedpoints"]
+    p["data"][3]["y"] = upd["down"]
+    p["data"][4]["y"] = upd["dated"]
     p["layout"]["yaxis"]["range"] = upd["yaxis"]["range"]
     p["layout"]["yaxis"]["dtick"] = upd["yaxis"]["dtick"]
+    p["layout"]["yaxis2"]["range"][0] = -upd["below"] * upd["totals_step"]
     return p
 
 

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.model import query
+from dashboard.model import membership, query
 from dashboard.i18n import format_number, plotly_separators, t, year_label
 from dashboard.model.state import FilterState
 
@@ -38,9 +38,11 @@ MEMBERSHIP = {"participant": "#e69f00", "member": "#56b4e9", "member_in": "#0072
 BAR = "#1d91c0"
 BAR_DIM = "#c5cdd6"
 LINE = "#e69f00"
+DEPARTURE = "#b2182b"
 TEMPLATE = go.layout.Template()  # empty: keeps every figure's JSON small (plotly's default template is ~7 KB)
 
 MAX_CLASSES = 5
+UNDATED_OPACITY = 0.5   # a member at the date only per a later source: its class colour, half as strong
 LEGEND_WRAP = 24  # characters per line of a legend class label
 
 
@@ -135,12 +137,20 @@ def map_update(atlas: Any, state: FilterState) -> dict[str, Any]:
         for label, c in zip(classes.labels, classes.counts)
     ]
     selected = [d.gmina_pos[s] for s in state.selected if s in d.gmina_pos]
+    undated = arr["undated"] & keep
+    n_undated = int(undated.sum())
+    title = classes.title
+    if n_undated:   # members known only from a later source: the same colour, lighter (legend says so)
+        note = t("legend_undated", state.lang, year=query.asof_year(atlas, state),
+                 n=format_number(n_undated, state.lang))
+        title = f"{title}<br><span style='font-size:10px'>{wrap_label(note, 34)}</span>"
     return {
+        "opacity": [UNDATED_OPACITY if u else 1 for u in undated.tolist()],
         "z": z.tolist(),
         "zmax": k + 0.5,
         "colorscale": _stepped((OTHER_GREY,) + classes.colours),
         "colorbar": {"tickvals": list(range(k + 1)), "ticktext": ticktext,
-                     "title": {"text": classes.title}},
+                     "title": {"text": title}},
         "selectedpoints": selected if selected else None,
         "focus": [state.focus] if state.focus in d.gmina_pos else [],
     }
@@ -207,7 +217,7 @@ def map_figure(atlas: Any, state: FilterState, geojson: str | dict, *, outline: 
     gminy = go.Choropleth(
         geojson=geojson, featureidkey="id", locations=locations, z=upd["z"], zmin=-0.5, zmax=upd["zmax"],
         colorscale=upd["colorscale"], autocolorscale=False, showscale=True,
-        marker={"line": {"color": BORDER, "width": 0.3}},
+        marker={"line": {"color": BORDER, "width": 0.3}, "opacity": upd["opacity"]},
         text=hover_texts(atlas, lang), hovertemplate=HOVER,
         selectedpoints=upd["selectedpoints"],
         selected={"marker": {"opacity": 1}}, unselected={"marker": {"opacity": 0.35}},
@@ -323,14 +333,8 @@ def growth_years(atlas: Any) -> list[int]:
 
 
 def _growth_years(atlas: Any) -> list[int]:
-    d = query.derived(atlas)
-    years = list(range(d.known_years[0], d.known_years[1] + 1)) if d.known_years else []
-    totals = atlas.totals[atlas.totals["era"] == "post1990"] if "era" in atlas.totals else atlas.totals
-    if len(totals):
-        lo = min([*years, int(totals["year"].min())])
-        hi = max([*years, int(totals["year"].max())])
-        years = list(range(lo, hi + 1))
-    return years
+    """1990 (ZMP re-established) to the newest year any source or published total speaks of."""
+    return list(range(membership.FIRST_YEAR, membership.last_year(atlas) + 1))
 
 
 def _published_totals(atlas: Any) -> pd.DataFrame:
@@ -364,11 +368,16 @@ def _totals_axis(atlas: Any) -> tuple[int, float]:
 
 
 def growth_update(atlas: Any, state: FilterState) -> dict[str, Any]:
-    """Trace 0: new members per known year; trace 2: the 'year unknown' bar (own panel, own scale)."""
-    counts, unknown = query.growth_counts(atlas, state)
-    per_year = dict(zip(counts.index.tolist(), counts.tolist()))
+    """Trace 0: dated joins per year (up); trace 1: the published totals (line); trace 2: the 'year unknown' bar
+    (own panel, own scale) = members at the date without a dated join; trace 3: dated departures (down);
+    trace 4: dated members in the data at each year's end (the known part of the published totals)."""
+    joins, departures = query.flow_counts(atlas, state)
+    _, unknown = query.growth_counts(atlas, state)
+    known = query.members_by_year(atlas, state)
     years = growth_years(atlas)
-    y = [int(per_year.get(year, 0)) for year in years]
+    y = [int(joins.get(year, 0)) for year in years]
+    down = [-int(departures.get(year, 0)) for year in years]
+    dated = [int(known["dated"].get(year, 0)) for year in years]
     if state.years is None and state.include_unknown_year:
         sel, unknown_sel = None, None
     else:
@@ -376,13 +385,15 @@ def growth_update(atlas: Any, state: FilterState) -> dict[str, Any]:
         sel = [i for i, year in enumerate(years) if lo <= year <= hi]
         unknown_sel = [0] if state.include_unknown_year else []
     top = max(y) if y else 0
-    n, _ = totals_axis(atlas)
+    n, totals_step = totals_axis(atlas)
     step = max(1, -(-int(np.ceil(top * 1.08)) // n))  # whole members per tick, a little headroom above the top bar
-    return {"y": y, "selectedpoints": sel, "unknown_y": [unknown], "unknown_selectedpoints": unknown_sel,
-            "yaxis": {"range": [0, n * step], "dtick": step}}
+    below = -(-max([0, *(-v for v in down)]) // step)   # whole ticks under zero for the departures
+    return {"y": y, "down": down, "dated": dated, "selectedpoints": sel, "unknown_y": [unknown],
+            "unknown_selectedpoints": unknown_sel, "below": int(below), "totals_step": totals_step,
+            "yaxis": {"range": [-below * step, n * step], "dtick": step}}
 
 
-def _date_label(as_of: Any, lang: str) -> str:
+def date_label(as_of: Any, lang: str) -> str:
     """'2020-12-31' -> '31.12.2020' (pl) / '31 Dec 2020' (en); '2008-02' -> '02.2008' / 'Feb 2008'."""
     text = str(as_of or "").strip()
     parts = text.split("-")
@@ -415,8 +426,8 @@ def growth_figure(atlas: Any, state: FilterState) -> go.Figure:
     last = _published_totals(atlas)
     n_ticks, totals_step = totals_axis(atlas)
     as_of = last["as_of"] if "as_of" in last else last["year"]
-    points = [[_date_label(d, lang), _source_host(src)] for d, src in zip(as_of, last["source"])] \
-        if "source" in last else [[_date_label(d, lang), ""] for d in as_of]
+    points = [[date_label(d, lang), _source_host(src)] for d, src in zip(as_of, last["source"])] \
+        if "source" in last else [[date_label(d, lang), ""] for d in as_of]
     unknown_label = wrap_label(t("year_unknown", lang), 6)
     fig = go.Figure()
     fig.add_bar(
@@ -438,6 +449,14 @@ def growth_figure(atlas: Any, state: FilterState) -> go.Figure:
         texttemplate="%{y}", textposition="outside", cliponaxis=False, textfont={"size": 10, "color": MUTED},
         hovertemplate="%{x}: %{y}<extra></extra>",
     )
+    fig.add_bar(
+        x=cats, y=upd["down"], marker={"color": DEPARTURE}, name=t("departures", lang), 
+        hovertemplate="%{x}: %{y}<extra>" + t("departures", lang) + "</extra>",
+    )
+    fig.add_scatter(
+        x=cats, y=upd["dated"], yaxis="y2", mode="lines", line={"color": BAR, "width": 1.5, "dash": "dot"},
+        name=t("known_dated", lang), hovertemplate="%{x}: %{y}<extra>" + t("known_dated", lang) + "</extra>",
+    )
     fig.update_layout(**_bar_layout(
         lang, margin={"l": 34, "r": 8, "t": 8, "b": 40}, showlegend=True,
         legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom", "font": {"size": 11}},
@@ -450,7 +469,8 @@ def growth_figure(atlas: Any, state: FilterState) -> go.Figure:
         # left axis's grid serves both (no second grid, no odd values like 68, 136 from plotly's tick syncing)
         yaxis2={"overlaying": "y", "side": "right", "anchor": "x", "fixedrange": True, "showgrid": False,
                 "zeroline": False, "tickmode": "linear", "tick0": 0, "dtick": totals_step,
-                "range": [0, n_ticks * totals_step], "tickfont": {"color": LINE, "size": 10}, "tickformat": ",d"},
+                "range": [-upd["below"] * totals_step, n_ticks * totals_step], "tickfont": {"color": LINE, "size": 10},
+                "tickformat": ",d"},
         xaxis2={"type": "category", "domain": [0.89, 1.0], "fixedrange": True, "tickfont": {"size": 10},
                 "tickangle": 0,
                 "anchor": "y3"},

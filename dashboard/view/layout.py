@@ -17,7 +17,8 @@ from dashboard.view import figures
 from dashboard.model import query
 from dashboard.serving.geo_routes import GeoUrls
 from dashboard.i18n import format_figure, format_number, t
-from dashboard.model.state import FilterState
+from dashboard.model import membership
+from dashboard.model.state import EVIDENCE_LEVELS, FilterState
 
 MAX_CHIPS = 24
 I18N_KEYS: list[str] = []  # filled by tr() while the layout is built (same keys for every app)
@@ -66,6 +67,42 @@ def unknown_options(lang: str) -> list[dict[str, str]]:
     return [{"label": t("include_unknown", lang), "value": "yes"}]
 
 
+def evidence_options(lang: str) -> list[dict[str, str]]:
+    return [{"label": t(f"ev_{lv}", lang), "value": lv} for lv in EVIDENCE_LEVELS]
+
+
+def asof_bounds(atlas: Any) -> tuple[int, int]:
+    return membership.FIRST_YEAR, membership.last_year(atlas)
+
+
+def asof_marks(atlas: Any) -> dict[int, str]:
+    lo, hi = asof_bounds(atlas)
+    marks = {lo: str(lo), hi: str(hi)}
+    for y in range((lo // 10 + 1) * 10, hi, 10):
+        if y - lo >= 4 and hi - y >= 3:
+            marks[y] = str(y)
+    return marks
+
+
+def asof_control(atlas: Any, state: FilterState, lang: str) -> html.Div:
+    """The "as of" year (slider + play button stepping through the years) and the evidence levels shown."""
+    lo, hi = asof_bounds(atlas)
+    return html.Div([
+        html.Label(tr("asof", lang), htmlFor="asof", className="control-label"),
+        html.Div([
+            html.Button(t("asof_play", lang), id="asof-play", className="button small", n_clicks=0,
+                        **{"aria-pressed": "false"}),
+            html.Div(dcc.Slider(id="asof", min=lo, max=hi, step=1, value=query.asof_year(atlas, state),
+                                marks=asof_marks(atlas), updatemode="mouseup",
+                                tooltip={"placement": "bottom", "always_visible": False}), className="asof-slider"),
+        ], className="asof-row"),
+        dcc.Interval(id="asof-tick", interval=1500, disabled=True),
+        html.Span(tr("evidence", lang), className="control-label"),
+        dcc.Checklist(id="evidence", options=evidence_options(lang), value=list(state.evidence),
+                      className="check evidence", inline=True),
+    ], className="control")
+
+
 def year_bounds(atlas: Any) -> tuple[int, int]:
     known = query.derived(atlas).known_years
     return known if known else (1990, 2024)
@@ -80,7 +117,7 @@ def year_marks(atlas: Any) -> dict[int, str]:
     return marks
 
 
-def strip(atlas: Any, lang: str) -> list:
+def strip(atlas: Any, lang: str, state: FilterState | None = None) -> list:
     """The year in numbers: published 2020 key figures (source on hover) next to what the public data covers."""
     summary = atlas.summary.set_index("key")
     cards = []
@@ -95,7 +132,7 @@ def strip(atlas: Any, lang: str) -> list:
             html.Div(shown, className="figure-value"),
             html.Div(label, className="figure-label"),
         ], className="figure-card", title=source, tabIndex="0", **{"aria-label": f"{label}: {shown}. {source}"}))
-    cov = query.coverage(atlas)
+    cov = query.coverage_at(atlas, FilterState(lang=lang) if state is None else state)
     data_cards = [
         html.Div([
             html.Div(format_number(cov["members_on_map"], lang), className="figure-value"),
@@ -115,12 +152,15 @@ def strip(atlas: Any, lang: str) -> list:
     ]
 
 
-def coverage_note(atlas: Any, lang: str) -> list:
+def coverage_note(atlas: Any, state: FilterState) -> list:
+    lang = state.lang
     cov = query.coverage(atlas)
-    total = cov["published_members"]
-    parts = [t("coverage", lang, members=format_number(cov["members"], lang),
-               total=format_number(total, lang) if total else "?",
-               known_year=format_number(cov["known_year"], lang)), " "]
+    at = query.coverage_at(atlas, state)
+    date = figures.date_label(membership.year_end(at["year"]), lang)
+    numbers = {"date": date, "year": at["year"], "dated": format_number(at["dated"], lang),
+               "undated": format_number(at["undated"], lang)}
+    parts = [t("coverage_asof", lang, total=format_number(at["published"], lang), **numbers)
+             if at["published"] is not None else t("coverage_asof_no_total", lang, **numbers), " "]
     if cov["powiat_participants"]:
         parts += [t("powiat_note", lang, n=format_number(cov["powiat_participants"], lang)), " "]
     parts.append(html.A(t("coverage_sources", lang), href="#sources"))
@@ -187,10 +227,30 @@ def details_panel(atlas: Any, terc: str | None, lang: str) -> list:
             html.H4(e["name"]),
             html.Div(f"{status} · TERYT {e['teryt']}", className="status"),
             html.Div(linkify(e["member_source"]), className="source") if e["member_source"] else None,
+            membership_history(e, lang),
             html.Ul(projects, className="project-list") if projects else html.P(t("no_projects", lang),
                                                                                  className="muted"),
         ], className="entity"))
     return head + body
+
+
+def membership_history(entity: dict, lang: str):
+    """The city's membership facts, oldest first: each event with its date, quote and source; its evidence."""
+    if not entity.get("history"):
+        return None
+    items = [html.Li([
+        html.Strong(figures.date_label(h["date"], lang) if h["date"] else t("date_unknown", lang)),
+        f" — {t('ev_' + h['event'], lang)}",
+        html.Div(f"„{h['quote']}”" if lang == "pl" else f"“{h['quote']}”", className="quote") if h["quote"] and
+        h["event"] != "listed" else None,
+        html.Div(linkify(h["source"]), className="source") if h["source"] and h["event"] != "listed" else None,
+    ]) for h in entity["history"]]
+    evidence = entity.get("evidence")
+    return html.Div([
+        html.H5(t("history", lang)),
+        html.P(f"{t('evidence_level', lang)}: {t('ev_' + evidence, lang)}", className="muted") if evidence else None,
+        html.Ol(items, className="history"),
+    ], className="membership-history")
 
 
 def table_columns(lang: str) -> list[dict[str, str]]:
@@ -213,6 +273,7 @@ def build_layout(atlas: Any, urls: GeoUrls, export_panel: Any) -> html.Div:
             dcc.RadioItems(id="metric", options=metric_options(lang), value=state.metric, className="segmented metric",
                            inline=True),
         ], className="control"),
+        asof_control(atlas, state, lang),
         html.Div([
             html.Label(tr("projects", lang), htmlFor="projects", className="control-label"),
             dcc.Dropdown(id="projects", options=project_options(atlas, lang), value=[], multi=True,
@@ -330,7 +391,7 @@ def build_layout(atlas: Any, urls: GeoUrls, export_panel: Any) -> html.Div:
             ], className="lang-toggle"),
         ], className="app-header"),
         html.Section(strip(atlas, lang), id="strip", className="strip"),
-        html.Div(coverage_note(atlas, lang), id="coverage", className="coverage"),
+        html.Div(coverage_note(atlas, state), id="coverage", className="coverage"),
         html.Div(id="notice", className="notice", role="status", hidden=True),
         html.Main([filters, map_card, side], className="main-grid"),
         charts,
