@@ -300,3 +300,50 @@ def test_the_year_unknown_bar_has_a_readable_address_that_round_trips(duo):
     # an old link (years=1900-1900) opens the same view and is rewritten
     load(duo, "?years=1900-1900")
     wait_js(duo, "return window.location.search === '?years=unknown';")
+
+
+def _dated_in_coverage(duo) -> int:
+    text = duo.find_element("#coverage").text
+    digits = text.split(":", 1)[1].strip().split(" ", 1)[0]   # "Stan na 31.12.2010: 13 członków z datą …"
+    return int(digits.replace("\u00a0", ""))
+
+
+def test_the_as_of_year_in_the_address_sets_map_figures_and_note(duo, atlas):
+    load(duo, "?asof=2010")
+    wait_js(duo, "return document.getElementById('coverage').textContent.includes('31.12.2010');")
+    dated_2010 = _dated_in_coverage(duo)
+    veiled_2010 = len(graph_data(duo, "map")[3]["locations"])
+    assert duo.find_element("#asof [role=slider]").get_attribute("aria-valuenow") == "2010"
+    load(duo, "?asof=2020")
+    wait_js(duo, "return document.getElementById('coverage').textContent.includes('31.12.2020');")
+    assert dated_2010 < _dated_in_coverage(duo)       # fewer dated members in 2010 than in 2020
+    assert veiled_2010 > 0 and "333" in duo.find_element("#coverage").text
+
+
+def test_the_play_button_steps_through_the_years_with_patches(duo, atlas):
+    from dashboard.model import membership
+
+    last = membership.last_year(atlas)
+    load(duo, f"?asof={last - 2}")
+    wait_js(duo, f"return document.getElementById('coverage').textContent.includes('31.12.{last - 2}');")
+    js(duo, """
+      window.__answers = [];
+      const orig = window.fetch;
+      window.fetch = function (url, opts) {
+        const p = orig.apply(this, arguments);
+        if (String(url).includes('_dash-update-component')) {
+          p.then(r => r.clone().text().then(t => window.__answers.push(t)));
+        }
+        return p;
+      };""")
+    duo.find_element("#asof-play").click()
+    wait_js(duo, f"return window.location.search.includes('asof={last - 1}');", timeout=15)
+    wait_js(duo, f"return window.location.search === '' || window.location.search.includes('asof={last}');",
+            timeout=15)
+    wait_js(duo, "return document.getElementById('asof-play').getAttribute('aria-pressed') === 'false';",
+            timeout=15)
+    answers = js(duo, "return window.__answers;")
+    maps = [a for a in answers if '"map"' in a]
+    assert len(maps) >= 2                                               # one redraw per year
+    assert all("__dash_patch_update" in a and "geojson" not in a for a in maps)   # each step a Patch
+    assert f"31.12.{last}" in duo.find_element("#coverage").text

@@ -35,7 +35,7 @@ def test_get_atlas_is_cached(atlas):
 
 def test_contract_fields(atlas):
     assert [f for f in at.Atlas.__dataclass_fields__] == ["gminy", "entities", "participation", "projects", "totals",
-                                                          "summary", "report"]
+                                                          "summary", "report", "membership"]
     need = {
         "gminy": ["terc", "name", "woj", "powiat", "voivodeship"],
         "entities": ["entity_id", "name", "kind", "teryt", "gmina_teryt", "voivodeship", "woj", "is_member",
@@ -78,11 +78,15 @@ def test_entity_types(atlas):
 def test_shipped_members_all_placed(atlas):
     e = atlas.entities
     members = shipped_rows("members.csv")
-    assert e["is_member"].sum() == len(members)   # every member row of data/members.csv
+    listed = {(m["name"], m["voivodeship"]) for m in members}
+    events_only = {(r["name"], r["voivodeship"]) for r in shipped_rows("membership_events.csv")} - listed
+    assert events_only == {("Szczecin", "zachodniopomorskie")}   # it left in 2016: in the events only
+    # every member row of data/members.csv, and the cities known from dated events alone
+    assert e["is_member"].sum() == len(members) + len(events_only)
     assert e.loc[e["teryt"] == "0201011", "is_member"].item()
     assert e.loc[e["teryt"] == "1261011", "join_year"].item() == 1990            # Kraków
     assert e["join_year"].notna().sum() == sum(bool(m["join_year"]) for m in members)   # gaps stay gaps
-    assert atlas.gminy["is_member"].sum() == len(members)
+    assert atlas.gminy["is_member"].sum() == len(members) + len(events_only)
 
 
 def test_participants_that_are_not_towns(atlas):
@@ -148,7 +152,8 @@ def test_markers_use_the_town_gazetteer(atlas, gminy_geo):
 
 def test_report_covers_every_input_row(atlas):
     s = atlas.report.summary()
-    assert s["total"] == len(shipped_rows("members.csv")) + len(shipped_rows("participation.csv")) and s["matched"] + s["invalid"] + s["ambiguous"] + s["unmatched"] + \
+    assert s["total"] == sum(len(shipped_rows(f)) for f in ("members.csv", "participation.csv",
+                                                            "membership_events.csv")) and s["matched"] + s["invalid"] + s["ambiguous"] + s["unmatched"] + \
         s["duplicate"] == s["total"]
 
 

@@ -18,8 +18,10 @@ URL = "/geo/gminy.test.geojson"
 
 def test_map_figure_covers_every_gmina_with_geometry_by_url(mini_atlas):
     fig = figures.map_figure(mini_atlas, FilterState(), URL, outline="/geo/woj.geojson")
-    gminy, outlines, focus = fig.data
+    gminy, outlines, focus, undated = fig.data
     assert gminy.geojson == URL and gminy.featureidkey == "id"
+    # members without a dated join (Bolesławiec, Łódź, Cieszyn) are veiled: status at the date unknown
+    assert sorted(undated.locations) == ["0201011", "1061011", "2403011"] and undated.hoverinfo == "skip"
     assert list(gminy.locations) == list(mini_atlas.gminy["terc"]) and len(gminy.locations) == 2477
     assert len(outlines.locations) == 16 and outlines.hoverinfo == "skip"
     assert list(focus.locations) == []
@@ -90,7 +92,9 @@ def test_selection_and_focus(mini_atlas):
 
 def test_growth_figure_has_an_explicit_unknown_bar(mini_atlas):
     fig = figures.growth_figure(mini_atlas, FilterState())
-    bars, totals, unknown = fig.data
+    bars, totals, unknown, departures, dated = fig.data
+    # no departures in the mini atlas; dated members: Kraków 1990, Kwidzyn 1992, Wrocław and Białystok 2019
+    assert min(departures.y) == 0 and dict(zip(dated.x, dated.y))["2019"] == 4 and dated.y[0] == 1
     assert list(unknown.x) == ["rok<br>nieznany"] and list(unknown.y) == [3]
     assert dict(zip(bars.x, bars.y))["2019"] == 2 and dict(zip(bars.x, bars.y))["1990"] == 1
     assert "1918" not in list(totals.x)  # interwar totals are not mixed into the post-1990 line
@@ -131,11 +135,14 @@ def test_growth_axes_have_round_ticks_on_one_grid(state):
     right, left = fig.layout.yaxis2, fig.layout.yaxis
     top = max(fig.data[1].y)
     assert right.tickmode == "linear" and right.dtick in (1, 2, 2.5, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000)
-    assert right.range[0] == 0 and top <= right.range[1] < top * 1.6 and right.showgrid is False
+    below = -right.range[0] / right.dtick   # whole intervals under zero for the departures, on both axes
+    assert below == int(below) and top <= right.range[1] < top * 1.6 and right.showgrid is False
     intervals = right.range[1] / right.dtick
     assert intervals == int(intervals) and 3 <= intervals <= 5
     upd = figures.growth_update(atlas, state)   # what a filter change patches on the left axis
     assert left.tickmode == "linear" and upd["yaxis"]["range"][1] / upd["yaxis"]["dtick"] == intervals
+    assert -upd["yaxis"]["range"][0] / upd["yaxis"]["dtick"] == below
+    assert min(upd["down"]) >= upd["yaxis"]["range"][0]
     assert max(upd["y"]) <= upd["yaxis"]["range"][1]
     if state == FilterState():
         assert (right.dtick, right.range[1]) == (100, 400)  # 333 members at the end of 2020, 356 in 2024

@@ -10,7 +10,8 @@ ATLAS_DATA_DIR        a folder holding the office's files, found by name (case a
                           events         events, membership_events, zdarzenia, historia członkostwa
                       A table with no file there comes from data/ (the report says so); two files for one table
                       are an error.
-Nothing set: the shipped data/. membership_totals.csv and summary_2020.csv always come from data/.
+Nothing set: the shipped data/. With the office's own members file, data/membership_events.csv is not used (it
+describes the shipped members): give an events file of the office's, or dates in its register. membership_totals.csv and summary_2020.csv always come from data/.
 
     data_files(environ=None) -> {"members": DataFile, "participation": DataFile, "projects": DataFile,
                                  "events": DataFile}
@@ -65,6 +66,8 @@ def data_files(environ=None) -> dict[str, DataFile]:
             out[table] = DataFile(str(found[table]), DIR_ENV)
         else:
             out[table] = DataFile(str(DATA_DIR / SHIPPED[table]), "data/")
+    if not out["members"].shipped and out["events"].shipped:
+        del out["events"]   # the shipped events describe the shipped members, not the office's register
     return out
 
 

@@ -40,7 +40,7 @@ ALIASES: dict[str, dict[str, list[str]]] = {
         "join_year_source": ["zrodlo roku", "zrodlo daty", "zrodlo roku przystapienia", "join year source"],
         "leave_date": ["data wystapienia", "rok wystapienia", "wystapienie", "czlonek do", "w zmp do",
                        "data wystapienia ze zwiazku", "left", "leave date", "left on", "member until", "year left"],
-        "evidence": ["dowod", "rodzaj dowodu", "poziom dowodu", "pewnosc", "wiarygodnosc", "evidence",
+        "evidence": ["podstawa", "podstawa czlonkostwa", "dowod", "rodzaj dowodu", "poziom dowodu", "pewnosc", "wiarygodnosc", "evidence",
                      "evidence level"],
         "source_date": ["data zrodla", "stan na", "data listy", "source date", "as of", "listed on"],
     },

@@ -271,6 +271,9 @@ def parse_date(value) -> tuple[str, str | None]:
         year, err, _ = _year_from_date(value)
         return ("" if err else f"{value:%Y-%m-%d}"), err
     s = re.sub(r"\s+(or later|lub p[oó]źniej|i p[oó]źniej)\s*$", "", str(value or "").strip(), flags=re.I)
+    m = re.fullmatch(r"(\d{1,2})[./](\d{4})\s*(?:r\.?)?", s)   # '10.1990': a month
+    if m and 1 <= int(m.group(1)) <= 12:
+        return f"{m.group(2)}-{int(m.group(1)):02d}", None
     year, err, unknown = parse_year(s)
     if err or unknown or year is None:
         return "", err

@@ -83,4 +83,5 @@ class JoinReport:
         return {"summary": self.summary(), "files": self.files, "origins": self.origins, "tables": self.tables,
                 "file_problems": [p.to_dict() for p in self.file_problems],
                 "members": [r.to_dict() for r in self.for_table("members")],
-                "participation": [r.to_dict() for r in self.for_table("participation")]}
+                "participation": [r.to_dict() for r in self.for_table("participation")],
+                "events": [r.to_dict() for r in self.for_table("events")]}

@@ -77,7 +77,8 @@ def build_atlas(members=None, projects=None, participation=None, events=None) ->
     proj = dataset.usable_projects(proj_table)[PROJECT_COLUMNS]
     m_table = dataset.read_members(members)
     p_table = dataset.read_participation(participation)
-    e_table = dataset.read_events(events)
+    # the shipped events describe the shipped members: with the office's register, only its own events file
+    e_table = dataset.read_events(events) if events or members is None else None
     report = join(m_table, p_table, proj, gaz, events=e_table)
     report.file_problems.extend(proj_table.problems)
 
@@ -129,7 +130,7 @@ def build_atlas(members=None, projects=None, participation=None, events=None) ->
         e["evidence"] = r["evidence"]
         e["member_note"] = r["note"]
         records.extend(_member_records(r, res))
-    ef = e_table.frame
+    ef = e_table.frame if e_table is not None else None
     for res in report.for_table("events"):
         if res.teryt is None or res.status != "matched":
             continue

@@ -26,7 +26,8 @@ def check(members=None, projects=None, participation=None, events=None) -> JoinR
     proj = dataset.read_projects(projects)
     m = dataset.read_members(members)
     p = dataset.read_participation(participation)
-    report = join(m, p, dataset.usable_projects(proj), events=dataset.read_events(events))
+    ev = dataset.read_events(events) if events or members is None else None
+    report = join(m, p, dataset.usable_projects(proj), events=ev)
     report.files["projects"] = proj.path
     report.tables["projects"] = table_info(proj)
     report.file_problems.extend(proj.problems)
@@ -37,7 +38,10 @@ def files_to_check(members=None, projects=None, participation=None, events=None)
     """Command-line files, else the configured ones (what the app would use)."""
     given = {"members": members, "projects": projects, "participation": participation, "events": events}
     configured = data_files()
-    return {t: DataFile(given[t], "command line") if given[t] else configured[t] for t in configured}
+    files = {t: DataFile(given[t], "command line") if given[t] else configured[t] for t in configured}
+    if members and not events:
+        files.pop("events", None)   # the shipped events describe the shipped members
+    return files
 
 
 def format_human(report: JoinReport) -> str:

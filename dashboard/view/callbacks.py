@@ -458,7 +458,8 @@ def map_patch(atlas: Any, state: FilterState, zoom: bool, clear_selection: bool 
     upd = figures.map_update(atlas, state)
     p = Patch()
     p["data"][0]["z"] = upd["z"]
-    p["data"][0]["marker"]["opacity"] = upd["opacity"]
+    p["data"][3]["locations"] = upd["undated"]
+    p["data"][3]["z"] = [0] * len(upd["undated"])
     p["data"][0]["zmax"] = upd["zmax"]
     p["data"][0]["colorscale"] = upd["colorscale"]
     p["data"][0]["colorbar"]["tickvals"] = upd["colorbar"]["tickvals"]

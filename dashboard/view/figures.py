@@ -42,7 +42,7 @@ DEPARTURE = "#b2182b"
 TEMPLATE = go.layout.Template()  # empty: keeps every figure's JSON small (plotly's default template is ~7 KB)
 
 MAX_CLASSES = 5
-UNDATED_OPACITY = 0.5   # a member at the date only per a later source: its class colour, half as strong
+UNDATED_VEIL = "rgba(255,255,255,0.5)"   # over a member known only from a later source: its colour, lighter
 LEGEND_WRAP = 24  # characters per line of a legend class label
 
 
@@ -145,7 +145,7 @@ def map_update(atlas: Any, state: FilterState) -> dict[str, Any]:
                  n=format_number(n_undated, state.lang))
         title = f"{title}<br><span style='font-size:10px'>{wrap_label(note, 34)}</span>"
     return {
-        "opacity": [UNDATED_OPACITY if u else 1 for u in undated.tolist()],
+        "undated": np.asarray(atlas.gminy["terc"])[undated].tolist(),
         "z": z.tolist(),
         "zmax": k + 0.5,
         "colorscale": _stepped((OTHER_GREY,) + classes.colours),
@@ -217,7 +217,7 @@ def map_figure(atlas: Any, state: FilterState, geojson: str | dict, *, outline: 
     gminy = go.Choropleth(
         geojson=geojson, featureidkey="id", locations=locations, z=upd["z"], zmin=-0.5, zmax=upd["zmax"],
         colorscale=upd["colorscale"], autocolorscale=False, showscale=True,
-        marker={"line": {"color": BORDER, "width": 0.3}, "opacity": upd["opacity"]},
+        marker={"line": {"color": BORDER, "width": 0.3}},
         text=hover_texts(atlas, lang), hovertemplate=HOVER,
         selectedpoints=upd["selectedpoints"],
         selected={"marker": {"opacity": 1}}, unselected={"marker": {"opacity": 0.35}},
@@ -244,6 +244,12 @@ def map_figure(atlas: Any, state: FilterState, geojson: str | dict, *, outline: 
         geojson=geojson, featureidkey="id", locations=upd["focus"], z=[0] * len(upd["focus"]),
         colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]], showscale=False,
         marker={"line": {"color": FOCUS, "width": 2.5}}, hoverinfo="skip", name="focus",
+    ))
+    # Trace 3: a white veil over gminy whose members are known only from later sources (lighter = status unknown).
+    fig.add_trace(go.Choropleth(
+        geojson=geojson, featureidkey="id", locations=upd["undated"], z=[0] * len(upd["undated"]),
+        colorscale=[[0, UNDATED_VEIL], [1, UNDATED_VEIL]], showscale=False, marker={"line": {"width": 0}},
+        hoverinfo="skip", name="undated",
     ))
     geo = _geo_view(atlas, state.focus, state.voivodeships)
     fig.update_layout(

@@ -1,0 +1,229 @@
+"""Membership through time: the rules of the model, the shipped data's known cases, the reader's date columns and
+events sheet (CSV and XLSX, Polish headers), the state's asof/evidence and the `summary` command."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import sys
+
+import openpyxl
+import pytest
+
+from dashboard.ingest import dataset as ds
+from dashboard.ingest.values import parse_date
+from dashboard.model import membership as ms
+from dashboard.model import query
+from dashboard.model.atlas import build_atlas, get_atlas
+from dashboard.model.membership import Fact, status_at
+from dashboard.model.state import FilterState
+from dashboard.model.summary_cli import main as summary_main
+
+
+# --- the rules, one by one --------------------------------------------------------------------------------
+def J(date):
+    return Fact("joined", date)
+
+
+def L(date):
+    return Fact("left", date)
+
+
+def S(date=""):
+    return Fact("listed", date)
+
+
+@pytest.mark.parametrize("facts, day, expected", [
+    ([J("1994-10-21")], "1995-12-31", "member"),                          # a dated join before D
+    ([J("1994-10-21"), L("2004")], "2010-12-31", "not_member"),           # ... and a departure before D
+    ([J("1994-10-21"), L("2004")], "2003-12-31", "member"),               # the departure is after D
+    ([J("2020-09-30"), S("2025-06-18")], "2019-12-31", "not_member"),     # first known join after D
+    ([J("2020-09-30")], "2020-12-31", "member"),                          # a join on D's year counts
+    ([S("2025-06-18")], "2020-12-31", "member_undated"),                  # listed later, no dated event
+    ([S("")], "1995-12-31", "member_undated"),                            # listed, date of the source unknown
+    ([L("2018-12"), S("2025-06-18")], "2020-12-31", "not_member"),        # Zamość: right after the departure
+    ([L("2018-12"), S("2025-06-18")], "2025-12-31", "member_undated"),    # ... rejoined at an unknown date
+    ([L("2018-12"), S("2025-06-18")], "2017-12-31", "member_undated"),    # a departure implies membership
+    ([J("1990"), L("2012"), J("2020-12-15")], "2019-12-31", "not_member"),   # Tarnobrzeg
+    ([J("1990"), L("2012"), J("2020-12-15")], "2020-12-31", "member"),
+    ([], "2020-12-31", ""),                                                # never a member
+])
+def test_status_rules(facts, day, expected):
+    assert status_at(facts, day) == expected
+
+
+def test_partial_dates_are_read_as_their_first_day():
+    assert status_at([J("2019-02")], "2019-01-31") == "not_member"
+    assert status_at([J("2019-02")], "2019-02-01") == "member"
+
+
+# --- the shipped data: the cases the issue names ---------------------------------------------------------
+@pytest.fixture(scope="module")
+def atlas():
+    return get_atlas()
+
+
+def _status(atlas, year: int) -> dict[str, str]:
+    names = atlas.entities.set_index("entity_id")["name"]
+    return {names[e]: s for e, s in ms.statuses(atlas, year).items()}
+
+
+def test_not_members_at_the_end_of_2020(atlas):
+    st = _status(atlas, 2020)
+    for city in ("Zamość", "Augustów", "Radzyń Podlaski", "Leśna", "Brzesko", "Konstancin-Jeziorna", "Morawica",
+                 "Jaraczewo", "Kobylnica", "Grójec", "Szczecin"):
+        assert st[city] == "not_member", city
+
+
+def test_joined_in_2020(atlas):
+    for city in ("Podkowa Leśna", "Tarnobrzeg"):
+        assert _status(atlas, 2020)[city] == "member" and _status(atlas, 2019)[city] == "not_member", city
+
+
+def test_wroclaw_left_and_came_back(atlas):
+    assert [_status(atlas, y)["Wrocław"] for y in (1995, 2010, 2020)] == ["member", "not_member", "member"]
+
+
+def test_fewer_dated_members_in_2010_than_in_2020(atlas):
+    dated = {y: int(query.member_masks(atlas, FilterState(asof=y))[1].sum()) for y in (2010, 2020)}
+    assert 0 < dated[2010] < dated[2020]
+
+
+def test_weak_evidence_is_off_by_default(atlas):
+    weak = set(atlas.entities.loc[atlas.entities["evidence"] == "weak", "entity_id"])
+    assert weak
+    on, _ = query.member_masks(atlas, FilterState())
+    with_weak, _ = query.member_masks(atlas, FilterState(evidence=("list", "stated", "role", "weak")))
+    ids = query.derived(atlas).entities["entity_id"]
+    assert not any(on[ids.isin(weak)]) and all(with_weak[ids.isin(weak)])
+
+
+def test_published_total_and_range(atlas):
+    assert ms.published_total(atlas, 2020) == (333, "2020-12-31")
+    assert ms.published_total(atlas, 2010) is None
+    assert ms.last_year(atlas) == max(int(d[:4]) for d in atlas.membership["date"] if d)
+    assert query.asof_year(atlas, FilterState(asof=2100)) == ms.last_year(atlas)
+
+
+def test_history_keeps_every_quote_and_source(atlas):
+    eid = atlas.entities.loc[atlas.entities["name"] == "Wrocław", "entity_id"].item()
+    h = ms.history(atlas, eid)
+    assert [(x["event"], x["date"]) for x in h if x["origin"] == "events"] == [
+        ("joined", "1994-10-21"), ("left", "2004"), ("joined", "2019-02")]
+    assert all(x["source"] for x in h if x["origin"] == "events")
+
+
+def test_growth_flow_has_joins_and_departures(atlas):
+    joins, departures = query.flow_counts(atlas, FilterState())
+    assert departures[2016] >= 1 and departures[2004] >= 2      # Szczecin; Wrocław and Białystok
+    assert joins[2020] >= 2                                     # Podkowa Leśna, Tarnobrzeg
+
+
+# --- dates and the reader ------------------------------------------------------------------------------------
+@pytest.mark.parametrize("raw, iso", [
+    ("2019", "2019"), ("2019-02", "2019-02"), ("17.10.1990", "1990-10-17"), ("10.1990", "1990-10"),
+    ("2025-06-18 or later", "2025-06-18"), (dt.date(2020, 9, 30), "2020-09-30"), ("2019 r.", "2019"),
+    ("b.d.", ""), ("", ""),
+])
+def test_parse_date(raw, iso):
+    assert parse_date(raw) == (iso, None)
+
+
+@pytest.mark.parametrize("raw", ["31.02.2020", "ok. 1990", "2019-2020"])
+def test_parse_date_refuses(raw):
+    iso, err = parse_date(raw)
+    assert iso == "" and err
+
+
+def test_register_with_join_and_leave_dates_csv(tmp_path):
+    p = tmp_path / "członkowie.csv"
+    p.write_bytes(("Miasto;Województwo;Data przystąpienia;Data wystąpienia;Podstawa\n"
+                   "Wrocław;dolnośląskie;21.10.1994;2004;lista\n"
+                   "Kraków;małopolskie;1990-10-17;;potwierdzone\n"
+                   "Kielce;świętokrzyskie;ok. 1990;31.02.2020;cokolwiek\n").encode("cp1250"))
+    t = ds.read_members(p)
+    f = t.frame.set_index("name")
+    assert (f.loc["Wrocław", "join_date"], f.loc["Wrocław", "leave_date"]) == ("1994-10-21", "2004")
+    assert f.loc["Kraków", "evidence"] == "stated" and f.loc["Wrocław", "evidence"] == "list"
+    problems = {(p.row, p.column): p for p in t.problems}
+    assert "bad date" in problems[(4, "Data wystąpienia")].message and problems[(4, "Data wystąpienia")].fix
+    assert "unknown evidence level" in problems[(4, "Podstawa")].message
+    a = build_atlas(members=p)
+    st = {n: s for n, s in zip(a.entities["name"], ms.statuses(a, 2010))}
+    assert st["Wrocław"] == "not_member" and st["Kraków"] == "member"
+    assert st["Kielce"] == "member_undated"            # bad dates are left empty, never guessed
+
+
+def test_events_sheet_xlsx_with_polish_headers(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Zdarzenia"
+    ws.append(["Historia członkostwa (wyciąg)"])
+    ws.append(["Miasto", "Województwo", "Zdarzenie", "Data", "Cytat", "Źródło"])
+    ws.append(["Szczecin", "zachodniopomorskie", "wystąpienie", dt.datetime(2016, 1, 26), "„opuszcza”", "uchwała"])
+    ws.append(["Szczecin", "zachodniopomorskie", "przystąpienie", "1991", "", "kongres"])
+    ws.append(["Gdańsk", "pomorskie", "awans", "2001", "", ""])
+    ws.append(["Gdynia", "pomorskie", "przystąpienie", "kiedyś", "", ""])
+    p = tmp_path / "zdarzenia.xlsx"
+    wb.save(p)
+    t = ds.read_events(f"{p}#Zdarzenia")
+    assert t.header_row == 2
+    assert t.frame["event"].tolist()[:2] == ["left", "joined"] and t.frame["date"].tolist()[:2] == ["2016-01-26",
+                                                                                                   "1991"]
+    msgs = {(p.row, p.column): p.message for p in t.problems}
+    assert msgs[(5, "Zdarzenie")] == "unknown event" and "bad date" in msgs[(6, "Data")]
+    members = tmp_path / "m.csv"
+    members.write_text("Miasto,Województwo\nSzczecin,zachodniopomorskie\n", encoding="utf-8")
+    a = build_atlas(members=members, events=f"{p}#Zdarzenia")
+    report = {r.row: r.status for r in a.report.for_table("events")}
+    assert report[3] == report[4] == "matched" and report[5] == report[6] == "invalid"
+    st = dict(zip(a.entities["name"], ms.statuses(a, 2015)))
+    assert st["Szczecin"] == "member" and dict(zip(a.entities["name"], ms.statuses(a, 2016)))["Szczecin"] == \
+        "not_member"
+
+
+def test_the_office_register_does_not_take_the_shipped_events(tmp_path):
+    members = tmp_path / "m.csv"
+    members.write_text("Miasto,Województwo\nPoznań,wielkopolskie\n", encoding="utf-8")
+    a = build_atlas(members=members)
+    assert len(a.membership[a.membership["origin"] == "events"]) == 0
+    assert a.entities["is_member"].sum() == 1
+
+
+# --- state ---------------------------------------------------------------------------------------------------
+def test_state_asof_and_evidence_round_trip():
+    s = FilterState.from_query("asof=2010&ev=list,weak")
+    assert (s.asof, s.evidence, s.notices) == (2010, ("list", "weak"), ())
+    assert FilterState.from_query(s.to_query()) == s
+    assert FilterState().to_query() == ""                       # 2020 and list/stated/role are the defaults
+    bad = FilterState.from_query("asof=20x0&ev=strong")
+    assert bad.asof == 2020 and bad.evidence == () and len(bad.notices) == 2
+    assert FilterState.from_query("ev=none").evidence == ()
+
+
+# --- the press office's command ------------------------------------------------------------------------------
+def test_summary_json(capsys):
+    assert summary_main(["--as-of", "2020", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["as_of"] == "2020-12-31" and out["published_total"] == 333
+    assert set(out["counts"]) == {"member", "member_undated", "not_member"}
+    assert sum(out["counts"].values()) == len(out["cities"])
+    city = {c["name"]: c for c in out["cities"]}
+    assert set(city["Podkowa Leśna"]) == {"name", "voivodeship", "teryt", "status", "evidence", "joined", "left"}
+    assert city["Podkowa Leśna"]["status"] == "member" and city["Podkowa Leśna"]["joined"] == "2020-09-30"
+    assert city["Zamość"]["status"] == "not_member" and city["Zamość"]["left"] == "2018-12"
+    assert city["Wrocław"]["joined"] == "2019-02" and city["Wrocław"]["left"] is None
+
+
+@pytest.mark.parametrize("year", ["1989", "3000", "dwa tysiące"])
+def test_summary_bad_year_exit_2(year, capsys):
+    assert summary_main(["--as-of", year]) == 2
+    err = capsys.readouterr().err
+    assert "--as-of" in err and "from 1990 to" in err
+
+
+def test_summary_command_smoke():
+    p = subprocess.run([sys.executable, "-m", "dashboard", "summary", "--as-of", "2019"], capture_output=True,
+                       text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert "2019-12-31" in p.stdout and "Tarnobrzeg" in p.stdout
