@@ -191,7 +191,7 @@ def _member_records(r: pd.Series, res) -> list[dict]:
             "source": source, "origin": "members", "row": res.row}]
     join_date = r["join_date"] or ("" if pd.isna(r["join_year"]) else str(int(r["join_year"])))
     if join_date:
-        out.append({"entity_id": res.teryt, "event": "joined", "date": join_date, "quote": r["join_year_source"],
+        out.append({"entity_id": res.teryt, "event": "joined", "date": join_date, "quote": "",
                     "source": r["join_year_source"] or source, "origin": "members", "row": res.row})
     if r["leave_date"]:
         out.append({"entity_id": res.teryt, "event": "left", "date": r["leave_date"], "quote": "",

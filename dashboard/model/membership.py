@@ -112,6 +112,9 @@ def history(atlas, entity_id: str) -> list[dict]:
     """A city's dated facts, oldest first (listings of unknown date last), each with its quote and source."""
     m = records(atlas)
     rows = m[m["entity_id"] == entity_id].to_dict("records")
+    # a register's join year that a dated event already tells (Wrocław: 2019 and 02.2019) is shown once
+    event_years = {(r["event"], r["date"][:4]) for r in rows if r["origin"] == "events"}
+    rows = [r for r in rows if r["origin"] == "events" or (r["event"], r["date"][:4]) not in event_years]
     return sorted(rows, key=lambda r: (r["date"] == "", _start(r["date"]), r["event"] != "joined"))
 
 

@@ -248,7 +248,8 @@ def membership_history(entity: dict, lang: str):
     evidence = entity.get("evidence")
     return html.Div([
         html.H5(t("history", lang)),
-        html.P(f"{t('evidence_level', lang)}: {t('ev_' + evidence, lang)}", className="muted") if evidence else None,
+        html.Div(f"{t('evidence_level', lang)}: {t('ev_' + evidence, lang)}", className="status") if evidence
+        else None,
         html.Ol(items, className="history"),
     ], className="membership-history")
 
