@@ -352,16 +352,17 @@ def register(app: dash.Dash, atlas: Any, urls: Any) -> None:
         Output("details", "children"),
         # the found town and the language only (the controller moves these controls only when they change), not
         # the whole state: a filter change does not re-draw the panel
-        Input("map", "clickData"), Input("town", "value"), Input("lang", "value"),
+        Input("map", "clickData"), Input("town", "value"), Input("lang", "value"), State("state", "data"),
         prevent_initial_call=True,
     )
-    def details(click, town, lang):
-        state = FilterState.from_dict({"focus": town, "lang": lang})
+    def details(click, town, lang, state_data):
+        stored = FilterState.from_dict(state_data, known_projects=known_projects)
+        state = stored.replace(focus=town, lang=lang)
         click_terc = next((p.get("location") for p in _points(click) if p.get("curveNumber", 0) == 0
                            and isinstance(p.get("location"), str)), None)
         # a click shows the clicked gmina; a new search result (focus) shows the found one
         terc = (click_terc or state.focus) if ctx.triggered_id == "map" else (state.focus or click_terc)
-        return layout.details_panel(atlas, terc, state.lang)
+        return layout.details_panel(atlas, terc, state.lang, state)
 
     @app.callback(
         Output("town", "options"),

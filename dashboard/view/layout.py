@@ -198,7 +198,7 @@ def details_guide(lang: str) -> list:
     ]
 
 
-def details_panel(atlas: Any, terc: str | None, lang: str) -> list:
+def details_panel(atlas: Any, terc: str | None, lang: str, state: FilterState | None = None) -> list:
     if not terc:
         return details_guide(lang)
     info = query.gmina_details(atlas, terc)
@@ -212,10 +212,13 @@ def details_panel(atlas: Any, terc: str | None, lang: str) -> list:
     if not info["entities"]:
         return head + [html.P(t("details_none", lang), className="muted")]
     body = []
+    state = state or FilterState(lang=lang)
+    statuses = dict(zip(query.derived(atlas).entities["entity_id"], query.member_status(atlas, state)))
+    date = figures.date_label(membership.year_end(query.asof_year(atlas, state)), lang)
     for e in info["entities"]:
-        status = (f"{t('member', lang)} · {t('join_year', lang)}: "
-                  f"{e['join_year'] if e['join_year'] is not None else t('unknown', lang)}"
-                  if e["is_member"] else t("not_member", lang))
+        at = statuses.get(e["teryt"], "")
+        status = (t("status_at", lang, date=date) + ": " + t(f"status_{at}", lang) if at
+                  else t("not_member", lang))
         projects = [
             html.Li([
                 html.Strong(p["label_pl"] if lang == "pl" else p["label_en"]),
