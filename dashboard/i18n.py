@@ -104,6 +104,8 @@ TEXT: dict[str, dict[str, str]] = {
                               "en": "member per a later source (status then unknown)"},
     "status_not_member": {"pl": "nie był członkiem", "en": "not a member"},
     "status_at": {"pl": "Stan na {date}", "en": "As of {date}"},
+    "member_dated_short": {"pl": "tak", "en": "yes"},
+    "member_undated_short": {"pl": "tak (wg późniejszego źródła)", "en": "yes (per a later source)"},
     "members": {"pl": "członkowie", "en": "members"},
     "participants": {"pl": "uczestnicy", "en": "participants"},
     "details": {"pl": "Szczegóły", "en": "Details"},

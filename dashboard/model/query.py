@@ -398,15 +398,18 @@ TABLE_COLUMNS = ("name", "teryt", "voivodeship", "member", "join_year", "n_proje
 class _TableBase:
     """Every entity's table row in `lang`, in the default display order (voivodeship, name, TERYT)."""
 
-    def __init__(self, atlas: Any, lang: str):
+    def __init__(self, atlas: Any, state: FilterState):
+        lang = state.lang
         ent = derived(atlas).entities
         plabel = project_labels(atlas, lang)
+        member, dated = member_masks(atlas, state)
         frame = pd.DataFrame({
             "name": ent["name"].astype(str),
             "teryt": ent["teryt"].astype(str),
             "voivodeship": ent["voivodeship"].astype(str),
-            "member": np.where(ent["is_member"].astype(bool), t("yes", lang), t("no", lang)),
-            "join_year": [year_label(y, lang) for y in ent["join_year"]],
+            "member": np.where(dated, t("member_dated_short", lang),
+                               np.where(member, t("member_undated_short", lang), t("no", lang))),
+            "join_year": [year_label(None if np.isnan(y) else int(y), lang) for y in join_years_at(atlas, state)],
             "n_projects": ent["n_projects"].astype(int),
             "projects": ["; ".join(plabel.get(p, p) for p in ids) for ids in ent["project_ids"]],
         })
@@ -427,20 +430,22 @@ class _TableBase:
         return rows
 
 
-def _table_base(atlas: Any, lang: str) -> _TableBase:
-    return atlas_memo(atlas, ("table", lang), lambda: _TableBase(atlas, lang))
+def _table_base(atlas: Any, state: FilterState) -> _TableBase:
+    """Rows at the state's date and evidence levels, built once per (language, year, evidence)."""
+    key = ("table", state.lang, asof_year(atlas, state), state.evidence)
+    return atlas_memo(atlas, key, lambda: _TableBase(atlas, state))
 
 
 def table_frame(atlas: Any, state: FilterState, sort_by: list[dict] | None = None) -> pd.DataFrame:
     """The table of cities in view (all filters), localised values, in display order. The CSV download is this
     very frame, so it holds exactly what the table shows. `sort_by` = DataTable sort_by ([{column_id, direction}])."""
-    base = _table_base(atlas, state.lang)
+    base = _table_base(atlas, state)
     return base.frame.iloc[base.rows(_mask(atlas, state), sort_by)].reset_index(drop=True)
 
 
 def table_records(atlas: Any, state: FilterState, sort_by: list[dict] | None = None) -> list[dict[str, Any]]:
     """table_frame(atlas, state, sort_by).to_dict("records"), from rows built once per atlas and language."""
-    base = _table_base(atlas, state.lang)
+    base = _table_base(atlas, state)
     return [dict(base.records[i]) for i in base.rows(_mask(atlas, state), sort_by)]
 
 
