@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 ATLAS_GEODATA_MIRROR ?= $(wildcard $(abspath ../shared/geodata))
 export ATLAS_GEODATA_MIRROR
 
-.PHONY: run test serve bench geodata check-data clean venv venv-dev
+.PHONY: run test test-fast system serve bench geodata check-data clean venv venv-dev
 
 $(VENV)/.runtime: requirements.txt
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
@@ -26,13 +26,21 @@ venv-dev: $(VENV)/.dev
 geodata: venv
 	$(PY) -m geodata prepare
 
+## system packages (Chromium, chromedriver, poppler, redis, fonts): installed when missing
+system:
+	@bash scripts/system-packages.sh
+
 ## make run: set up and start the dashboard on http://127.0.0.1:8050
-run: geodata
+run: system geodata
 	$(PY) app.py
 
 ## make test: set up and run the whole test suite (browser tests in headless Chromium included)
-test: venv-dev geodata
+test: system venv-dev geodata
 	$(PY) -m pytest
+
+## make test-fast: the inner loop — no browser, no servers
+test-fast: venv-dev geodata
+	$(PY) -m pytest -m "not browser and not server"
 
 ## make serve: production server (gunicorn), see README
 serve: geodata

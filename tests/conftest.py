@@ -144,3 +144,17 @@ def dash_browser(request, app, port: int, download_path: str):
             dc.start_server(app, port=port)
             dc.driver.set_window_size(1600, 1100)
             yield dc
+
+
+# --- test-fast selection ---------------------------------------------------------------------------------------
+# Modules that start a server, a browser or Chromium (kaleido): `make test-fast` (-m "not browser and not server")
+# leaves them out; `make test` runs everything.
+SERVER_MODULES = {"test_crafted_requests", "test_export_jobs", "test_export_panel", "test_export_render",
+                  "test_export_cli", "test_scaleout", "test_serving", "test_serving_bench_runner",
+                  "test_serving_config", "test_serving_hardening", "test_serving_loadtest", "test_static_compression"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.module.__name__.rsplit(".", 1)[-1] in SERVER_MODULES:
+            item.add_marker(pytest.mark.server)

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The Debian packages the tests and the exports need (Chromium for browser tests and kaleido, its driver for
+# selenium, poppler-utils to read PDFs back, redis-server for the scale-out test, DejaVu fonts for exports).
+# Installs the missing ones: apt-get as root, through sudo otherwise; when neither can, stops with one line that
+# names the command to run. Used by `make test`, `make run` and .ci/run alike.
+set -euo pipefail
+PACKAGES=(chromium chromium-driver poppler-utils redis-server fonts-dejavu-core)
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "Missing system packages (${missing[*]}) and no apt-get here: install their equivalents, then run make again." >&2
+  exit 1
+fi
+if [ "$(id -u)" -eq 0 ]; then
+  run=()
+elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+  run=(sudo)
+else
+  echo "Missing system packages: run  sudo apt-get update && sudo apt-get install -y ${missing[*]}  then make again." >&2
+  exit 1
+fi
+echo "Installing system packages: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${run[@]}" apt-get update -qq
+"${run[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
