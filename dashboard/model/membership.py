@@ -138,7 +138,8 @@ def summary(atlas, year: int, evidence: Iterable[str] = ("list", "stated", "role
     cities = []
     ent = atlas.entities
     evidence = ent["evidence"] if "evidence" in ent else pd.Series("list", index=ent.index)
-    for e in ent[evidence.isin(wanted)].assign(evidence=evidence).sort_values(["voivodeship", "name"], kind="stable").itertuples():
+    shown = ent[evidence.isin(wanted)].assign(evidence=evidence).sort_values(["voivodeship", "name"], kind="stable")
+    for e in shown.itertuples():
         f = facts.get(e.entity_id, ())
         status = status_at(f, day)
         if not status:

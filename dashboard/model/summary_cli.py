@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     if bad or not levels:
         print(f"error: --evidence {a.evidence!r}: give some of {', '.join(EVIDENCE_LEVELS)}", file=sys.stderr)
         return EXIT_USAGE
-    from dashboard.model.atlas import get_atlas   # after the arguments: a typo answers at once
+    from dashboard.model.atlas import get_atlas  # after the arguments: a typo answers at once
 
     atlas = get_atlas()
     try:
