@@ -16,13 +16,8 @@ def main(argv: list[str] | None = None) -> int:
         from dashboard.model.check import main as check_main
 
         return check_main(rest)
-    try:
-        from dashboard.export.cli import main as export_main
-    except ModuleNotFoundError as e:
-        if e.name not in ("dashboard.export.cli",):
-            raise
-        print("error: the export command is not available (dashboard/export/cli.py is missing)", file=sys.stderr)
-        return 2
+    from dashboard.export.cli import main as export_main
+
     return export_main(rest)
 
 

@@ -98,7 +98,7 @@ def test_export_in_the_browser_downloads_the_file(request, atlas, tmp_path_facto
 def test_short_links_reopen_the_view(atlas):
     from dashboard.app import create_app
     from dashboard.export.press import link_key
-    from dashboard.serving.jobs import link_store
+    from dashboard.export.links import link_store
 
     query = "sel=" + ",".join(atlas.gminy["terc"].head(200))
     key = link_key(query)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Sequence
 
 from dashboard.export.spec import Preset
-from dashboard.i18n import format_number
+from dashboard.i18n import escape_markup, format_number
 
 FONT_FAMILY = "DejaVu Sans, Verdana, Arial, sans-serif"
 _FONT_FILES = {
@@ -100,10 +100,6 @@ def wrap(text: str, size: float, width: float, bold: bool = False) -> list[str]:
                 line = candidate
         lines.append(line)
     return lines
-
-
-def _esc(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 # --- the page -------------------------------------------------------------------------------------------------------

@@ -15,10 +15,10 @@ Nothing set: the shipped data/. membership_totals.csv and summary_2020.csv alway
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from dashboard import config
 from dashboard.ingest.tabular import DataFileError, split_sheet
 from dashboard.ingest.values import fold
 
@@ -44,7 +44,7 @@ class DataFile:
 def data_files(environ=None) -> dict[str, DataFile]:
     """The file of each table, by the rules above. Raises DataFileError for a folder that does not exist, a
     configured file that does not exist, or two candidate files for one table."""
-    env = os.environ if environ is None else environ
+    env = config.data_settings() if environ is None else environ
     folder = (env.get(DIR_ENV) or "").strip()
     found = _scan(Path(folder)) if folder else {}
     out = {}

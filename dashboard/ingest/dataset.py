@@ -29,13 +29,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from dashboard.ingest.datafiles import DATA_DIR
 from dashboard.ingest.headers import REQUIRED, canonical_column, find_header
 from dashboard.ingest.tabular import DataFileError, _cell_text, _clean, _csv_rows, _sniff_delimiter, read_rows  # noqa: F401
 from dashboard.ingest.values import (GMINA_TYPE_OF_KIND, JST_KINDS, MIN_JOIN_YEAR, POLAND_BBOX, VOIVODESHIPS,  # noqa: F401
                      _JST_KIND_ALIASES, _UNKNOWN_WORDS, _header_key, fold, is_excel_error, parse_coordinate,
                      parse_point, parse_teryt, parse_year, voivodeship_code, voivodeship_heading)
 
-DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 _FOOTER = re.compile(r"(razem|suma|ogolem|lacznie|total|sum|liczba (miast|czlonkow|wierszy))\b")
 
 

@@ -17,14 +17,13 @@ from typing import Any
 import dash
 from dash import Input, Output, Patch, State, ctx, html, no_update
 
-from dashboard.view import figures
-
-from dashboard.view import layout
-
-from dashboard.model import query
 from dashboard.i18n import t
+from dashboard.model import query
 from dashboard.model.query import UNKNOWN_ONLY
 from dashboard.model.state import FilterState
+from dashboard.view import figures, layout
+from dashboard.view import table as table_view
+from dashboard.view.towns import search_towns, town_option
 
 CHART_DIMENSIONS = {"growth": "years", "by-voivodeship": "voivodeships", "by-project": "projects"}
 
@@ -137,7 +136,8 @@ def chips_for(atlas: Any, state: FilterState) -> list[tuple[str, str]]:
     chips = [(f"project:{p}", f"{t('chip_project', lang)}: {plabel.get(p, p)}") for p in state.projects]
     if len(state.projects) > 1 and state.match == "all":
         chips.append(("match:all", t("chip_match_all", lang)))
-    chips += [(f"voivodeship:{v}", f"{t('chip_voivodeship', lang)} {d.voivodeship_names.get(v, v)}")
+    names = query.voivodeship_names(atlas)
+    chips += [(f"voivodeship:{v}", f"{t('chip_voivodeship', lang)} {names.get(v, v)}")
               for v in state.voivodeships]
     if state.years == UNKNOWN_ONLY:
         chips.append(("years:", t("year_unknown", lang)))
@@ -323,7 +323,7 @@ def register(app: dash.Dash, atlas: Any, urls: Any) -> None:
     )
     def table(state_data, sort_by):
         state = FilterState.from_dict(state_data, known_projects=known_projects)
-        records = query.table_records(atlas, state, _sort_spec(sort_by))
+        records = table_view.table_records(atlas, state, table_view.sort_spec(sort_by))
         return records, f" ({len(records)})"
 
     @app.callback(
@@ -335,8 +335,8 @@ def register(app: dash.Dash, atlas: Any, urls: Any) -> None:
         if not n_clicks:
             return no_update
         state = FilterState.from_dict(state_data, known_projects=known_projects)
-        frame = query.table_frame(atlas, state, _sort_spec(sort_by))
-        frame.columns = [c["name"] for c in layout.table_columns(state.lang)]
+        frame = table_view.table_frame(atlas, state, table_view.sort_spec(sort_by))
+        frame.columns = [c["name"] for c in table_view.table_columns(state.lang)]
         return {"content": frame.to_csv(index=False), "filename": "atlas-zmp-miasta.csv" if state.lang == "pl"
                 else "atlas-zmp-cities.csv", "type": "text/csv", "base64": False}
 
@@ -357,11 +357,12 @@ def register(app: dash.Dash, atlas: Any, urls: Any) -> None:
 
     @app.callback(
         Output("town", "options"),
-        Input("town", "search_value"), State("town", "value"),
+        Input("town", "search_value"), State("town", "value"), State("lang", "value"),
         prevent_initial_call=True,
     )
-    def town_options(search, value):
-        options = query.search_towns(atlas, search if isinstance(search, str) else None)
+    def town_options(search, value, lang):
+        lang = lang if lang in ("pl", "en") else "pl"
+        options = search_towns(atlas, search if isinstance(search, str) else None, lang)
         known = isinstance(value, str) and value in query.derived(atlas).gmina_pos
         if known and all(o["value"] != value for o in options):
             options.append(town_option(atlas, value))
@@ -382,22 +383,7 @@ def register(app: dash.Dash, atlas: Any, urls: Any) -> None:
                 layout.match_options(lang), layout.metric_options(lang), layout.unknown_options(lang),
                 t("projects_placeholder", lang), t("voivodeships_placeholder", lang), t("town_placeholder", lang),
                 layout.strip(atlas, lang),
-                layout.coverage_note(atlas, lang), layout.table_columns(lang))
-
-
-def town_option(atlas: Any, terc: str) -> dict[str, str]:
-    d = query.derived(atlas)
-    pos = d.gmina_pos.get(terc)
-    if pos is None:
-        return {"label": terc, "value": terc}
-    row = atlas.gminy.iloc[pos]
-    return {"label": f"{row['name']} ({row['voivodeship']})", "value": terc}
-
-
-def _sort_spec(sort_by: Any) -> list[dict]:
-    if not isinstance(sort_by, list):
-        return []
-    return [s for s in sort_by if isinstance(s, dict) and s.get("column_id") in query.TABLE_COLUMNS][:1]
+                layout.coverage_note(atlas, lang), table_view.table_columns(lang))
 
 
 def chip_outputs(atlas: Any, state: FilterState) -> list:
