@@ -38,6 +38,8 @@ def _celery_app(url: str):
     app = Celery("atlas_zmp", broker=url, backend=url)
     app.conf.update(
         imports=config.celery_imports(),
+        # JSON only, never pickle: a message or result planted in a shared Redis must not run code in a worker
+        task_serializer="json", result_serializer="json", accept_content=["json"], result_accept_content=["json"],
         task_track_started=True,
         result_expires=3600,
         broker_connection_retry_on_startup=True,
