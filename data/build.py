@@ -230,8 +230,8 @@ def build(source: Path, out: Path) -> dict[str, int]:
                        "era": "interwar" if int(r["year"]) < 1990 else "post1990", "source": r["source"]})
     _write(out / "membership_totals.csv", TOTALS_COLUMNS, totals)
     _write(out / "summary_2020.csv", SUMMARY_COLUMNS, summary)
-    return {"members": len(members), "membership_events": len(events), "participation": len(participation), "projects": len(projects),
-            "membership_totals": len(totals), "summary_2020": len(summary)}
+    return {"members": len(members), "membership_events": len(events), "participation": len(participation),
+            "projects": len(projects), "membership_totals": len(totals), "summary_2020": len(summary)}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,9 +9,9 @@
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
-import contextlib
 from pathlib import Path
 
 import pandas as pd

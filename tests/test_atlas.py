@@ -50,8 +50,10 @@ def test_contract_fields(atlas):
         frame = getattr(atlas, name)
         assert isinstance(frame, pd.DataFrame)
         assert frame.columns[: len(cols)].tolist() == cols or set(cols) <= set(frame.columns), name
-    with pytest.raises(Exception):
-        atlas.gminy = None  # frozen
+    import dataclasses
+
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        atlas.gminy = None
 
 
 def test_gminy_same_order_as_geodata(atlas, gminy_geo):

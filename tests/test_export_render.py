@@ -14,12 +14,10 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from dashboard.view import figures
-
-from dashboard.model import query
 from dashboard.export.press import PRESETS, ExportSpec, layout_press, map_legend, press_figure
 from dashboard.export.render import get_renderer, press_geojson, press_outline, render_export, write_export
 from dashboard.model.state import FilterState
+from dashboard.view import figures
 
 pytestmark = pytest.mark.slow
 

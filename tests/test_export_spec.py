@@ -9,13 +9,25 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dashboard.model import query
-from dashboard.export.texts import alt_text
-from dashboard.export.press import plural_pl
 from dashboard.export.press import (
-    PRESETS, Box, ExportSpec, ExportSpecError, cities_word, default_subtitle, default_title, layout_press,
-    map_legend, press_figure, press_texts, text_width, view_url, wrap,
+    PRESETS,
+    Box,
+    ExportSpec,
+    ExportSpecError,
+    cities_word,
+    default_subtitle,
+    default_title,
+    layout_press,
+    map_legend,
+    plural_pl,
+    press_figure,
+    press_texts,
+    text_width,
+    view_url,
+    wrap,
 )
+from dashboard.export.texts import alt_text
+from dashboard.model import query
 from dashboard.model.state import FilterState
 
 

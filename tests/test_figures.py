@@ -8,10 +8,8 @@ import numpy as np
 import plotly.io as pio
 import pytest
 
-from dashboard.view import callbacks
-
-from dashboard.view import figures
 from dashboard.model.state import FilterState
+from dashboard.view import callbacks, figures
 
 URL = "/geo/gminy.test.geojson"
 

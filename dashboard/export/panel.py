@@ -16,8 +16,7 @@ from typing import Any, Callable
 from dash import Input, Output, State, dcc, html
 
 from dashboard.export.links import link_store
-from dashboard.export.press import (FORMATS, LINK_PATH, MAX_TITLE_CHARS, PRESETS, ExportSpec, ExportSpecError,
-                                    logo_path)
+from dashboard.export.press import FORMATS, LINK_PATH, MAX_TITLE_CHARS, PRESETS, ExportSpec, ExportSpecError, logo_path
 from dashboard.i18n import t
 from dashboard.model.state import LANGS, FilterState
 

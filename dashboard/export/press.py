@@ -33,12 +33,35 @@ from typing import Any, Sequence
 
 from dashboard import config
 from dashboard.export.page import (  # noqa: F401 - re-exported: dashboard.export.press is the public face
-    FONT_FAMILY, GEO_BOX_ASPECT, GEO_INSETS, LINE, MAP_ASPECT, Box, Legend, LegendEntry, PressLayout, PressTexts,
-    _legend_head_h, _legend_row_h, geo_domain, layout_press, text_width, wrap,
+    FONT_FAMILY,
+    GEO_BOX_ASPECT,
+    GEO_INSETS,
+    LINE,
+    MAP_ASPECT,
+    Box,
+    Legend,
+    LegendEntry,
+    PressLayout,
+    PressTexts,
+    _legend_head_h,
+    _legend_row_h,
+    geo_domain,
+    layout_press,
+    text_width,
+    wrap,
 )
 from dashboard.export.spec import (  # noqa: F401 - re-exported
-    CSS_DPI, FORMATS, MAX_SUBTITLE_CHARS, MAX_TITLE_CHARS, MIME, MM_PER_IN, PRESETS, ExportSpec,
-    ExportSpecError, Preset, get_preset,
+    CSS_DPI,
+    FORMATS,
+    MAX_SUBTITLE_CHARS,
+    MAX_TITLE_CHARS,
+    MIME,
+    MM_PER_IN,
+    PRESETS,
+    ExportSpec,
+    ExportSpecError,
+    Preset,
+    get_preset,
 )
 from dashboard.i18n import escape_markup, format_number, plural_form, plural_pl, t  # noqa: F401 - plural_pl re-exported
 from dashboard.model import query

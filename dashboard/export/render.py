@@ -134,7 +134,8 @@ class Renderer:
 
     def __init__(self, tabs: int = 1, headers: dict[str, str] | None = None):
         self._tabs = tabs
-        self._headers = headers   # extra HTTP headers for Chromium; None (measured: plotly's default one is 2.7× slower)
+        # extra HTTP headers for Chromium; None (measured: plotly's default one is 2.7× slower)
+        self._headers = headers
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._kaleido = None
@@ -273,8 +274,8 @@ def render_export(spec, atlas=None, *, renderer: Renderer | None = None, today=N
     """Render one export (bytes + alt text) for an ExportSpec. ``atlas`` defaults to the shipped data."""
     import time
 
-    from dashboard.export.texts import alt_text
     from dashboard.export.press import press_figure
+    from dashboard.export.texts import alt_text
 
     t0 = time.perf_counter()
     if atlas is None:

@@ -93,7 +93,7 @@ def canonical_column(kind: str, header) -> str | None:
 
 def find_header(kind: str, rows, path, info: dict | None = None) -> tuple[int, list, dict[int, str]]:
     best, partial = None, (None, [], {})
-    for idx, (rownum, cells) in enumerate(rows[:HEADER_SCAN_ROWS]):
+    for idx, (_rownum, cells) in enumerate(rows[:HEADER_SCAN_ROWS]):
         mapping: dict[int, str] = {}
         for ci, c in enumerate(cells):
             canon = canonical_column(kind, _cell_text(c)) if _cell_text(c) else None

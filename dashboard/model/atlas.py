@@ -3,9 +3,9 @@
     build_atlas(members=None, projects=None, participation=None) -> Atlas   (None = the shipped data/ files;
         a path may be CSV or XLSX, `file.xlsx#Sheet` picks a sheet)
     get_atlas() -> Atlas   (cached; the files the configuration names — ATLAS_DATA_DIR, ATLAS_MEMBERS, … see
-        dashboard.ingest.datafiles — else the shipped data/). A file that cannot be read raises DataFileError (which file,
-        what is wrong, how to fix; `python -m dashboard check-data` shows the same); rows that need attention do
-        not stop the app: they are in atlas.report.
+        dashboard.ingest.datafiles — else the shipped data/). A file that cannot be read raises DataFileError
+        (which file, what is wrong, how to fix; `python -m dashboard check-data` shows the same); rows that need
+        attention do not stop the app: they are in atlas.report.
 
 Atlas fields (the shared contract — names are fixed):
     gminy          2,477 rows in the order of geodata.load("gminy"): terc, name, woj (2-digit), powiat (4-digit),

@@ -9,10 +9,11 @@ What it adds to the Flask server behind the Dash app:
 - no tracebacks to clients: 4xx/5xx answered with a short JSON body ({"error", "status", "message"}), the
   traceback goes to the server log only;
 - a guard in front of /_dash-update-component: body size limit (413), malformed or non-object JSON (400),
-  unknown callback outputs and outputs of clientside callbacks (404: no server function), inputs/state that do not match the registered callback (400);
-- answers of callbacks reused for identical request bodies (dashboard.serving.answers: Redis when REDIS_URL is set, else a
-  disk cache shared by the machine's workers; ATLAS_CACHE=off disables it) — every dashboard callback is a pure
-  function of its request.
+  unknown callback outputs and outputs of clientside callbacks (404: no server function), inputs/state that do
+  not match the registered callback (400);
+- answers of callbacks reused for identical request bodies (dashboard.serving.answers: Redis when REDIS_URL is
+  set, else a disk cache shared by the machine's workers; ATLAS_CACHE=off disables it) — every dashboard
+  callback is a pure function of its request.
 
 The callbacks themselves still validate every *value* they receive (dashboard.model.state.FilterState): the guard
 only makes sure that a request that reaches Dash has the shape Dash's dispatcher expects, so that nothing a

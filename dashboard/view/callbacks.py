@@ -243,7 +243,6 @@ def register(app: dash.Dash, atlas: Any, urls: Any) -> None:
         trig = ctx.triggered_id
         fired = ctx.triggered[0] if ctx.triggered else {}
         value = fired.get("value")
-        prop = str(fired.get("prop_id", ""))
         notice = no_update
         if trig is None or trig == "url":
             new = FilterState.from_query(search or "", known_projects=known_projects)

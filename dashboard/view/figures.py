@@ -434,8 +434,9 @@ def growth_figure(atlas: Any, state: FilterState) -> go.Figure:
     fig.add_scatter(
         x=[str(y) for y in last["year"]], y=last["members"].tolist(), yaxis="y2", mode="lines+markers",
         line={"color": LINE, "width": 2}, marker={"size": 6}, name=t("known_totals", lang), customdata=points,
-        hovertemplate=("<b>%{y:,d}</b> " + t("members_genitive", lang) + " · " + t("as_of", lang) + " %{customdata[0]}<br>"
-                       + t("source", lang) + ": %{customdata[1]}<extra>" + t("known_totals", lang) + "</extra>"),
+        hovertemplate=("<b>%{y:,d}</b> " + t("members_genitive", lang) + " · " + t("as_of", lang)
+                       + " %{customdata[0]}<br>" + t("source", lang) + ": %{customdata[1]}<extra>"
+                       + t("known_totals", lang) + "</extra>"),
     )
     fig.add_bar(
         x=[unknown_label], y=upd["unknown_y"], xaxis="x2", yaxis="y3", marker={"color": MUTED},
