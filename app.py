@@ -2,7 +2,10 @@
 from dashboard import config
 from dashboard.app import create_app
 
-app = create_app()
+try:
+    app = create_app()
+except config.ConfigError as exc:   # a bad setting: one clear line instead of a traceback
+    raise SystemExit(f"Atlas ZMP cannot start: {exc}") from None
 server = app.server
 
 if __name__ == "__main__":

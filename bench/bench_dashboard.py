@@ -73,11 +73,11 @@ def _post(client, body: dict) -> tuple[float, bytes]:
 
 def _inline_figure_bytes(atlas) -> int:
     """What one map figure would weigh with the GeoJSON inline (the anti-pattern we avoid)."""
-    import geodata
     import plotly.io as pio
 
-    from dashboard.view import figures
+    import geodata
     from dashboard.model.state import FilterState
+    from dashboard.view import figures
 
     geojson = json.loads(geodata.web_asset("gminy").read_text(encoding="utf-8"))
     return len(pio.to_json(figures.map_figure(atlas, FilterState(), geojson)))
@@ -103,8 +103,8 @@ def measure_server(app, atlas) -> dict[str, Any]:
     key, outputs = _spec(app, "map.figure")
     states = _states(atlas, N_CALLS)
 
-    from dashboard.view.figures import view_key
     from dashboard.model.state import FilterState
+    from dashboard.view.figures import view_key
 
     def render_body(state: dict, view_lang: str) -> dict:
         # the view already shows this state's zoom (a filter change, not a new focus): a pure Patch of colours

@@ -37,7 +37,6 @@ def _shipped_once():
 
 def _synthetic_rows(n: int):
     import geodata
-
     from dashboard.ingest.dataset import VOIVODESHIPS
 
     towns = geodata.load("towns").sort_values("teryt_gmina_2020").reset_index(drop=True)

@@ -29,10 +29,16 @@ def _median_time(fn, repeat: int = REPEAT) -> tuple[float, object]:
 
 
 def run() -> dict:
-    from dashboard.model.atlas import get_atlas
     from dashboard.export.press import ExportSpec, press_figure
-    from dashboard.export.render import (Renderer, press_geojson, press_geojson_dict, press_outline, render_export,
-                                  write_export)
+    from dashboard.export.render import (
+        Renderer,
+        press_geojson,
+        press_geojson_dict,
+        press_outline,
+        render_export,
+        write_export,
+    )
+    from dashboard.model.atlas import get_atlas
     from dashboard.model.state import FilterState
 
     atlas = get_atlas()
@@ -46,11 +52,11 @@ def run() -> dict:
         res = {}
         for fmt in ("pdf", "png", "svg"):
             spec = ExportSpec(state=state, preset="a4", format=fmt)
-            sec, out = _median_time(lambda: render_export(spec, atlas, renderer=renderer))
+            sec, out = _median_time(lambda: render_export(spec, atlas, renderer=renderer))  # noqa: B023 - called at once
             res[fmt] = (sec, len(out.content))
 
         t0 = time.perf_counter()
-        pf = press_figure(atlas, ExportSpec(state=state, preset="a4", format="pdf"), press_geojson(),
+        press_figure(atlas, ExportSpec(state=state, preset="a4", format="pdf"), press_geojson(),
                           outline=press_outline())
         build_s = time.perf_counter() - t0
 

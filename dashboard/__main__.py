@@ -31,4 +31,4 @@ if __name__ == "__main__":
         raise SystemExit(main())
     except BrokenPipeError:  # `... | head`: the reader went away; not an error of ours
         sys.stderr.close()
-        raise SystemExit(0)
+        raise SystemExit(0) from None

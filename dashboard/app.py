@@ -16,17 +16,20 @@ import dash
 
 import geodata
 from dashboard import config
-from dashboard.view import callbacks
 from dashboard.export import panel as export_panel
-from dashboard.serving import geo_routes
-from dashboard.view import layout
+from dashboard.export.render import kill_renderer
 from dashboard.i18n import t
+from dashboard.serving import geo_routes, jobs
+from dashboard.serving.guard import harden
+from dashboard.view import callbacks, layout
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(atlas: Any = None) -> dash.Dash:
-    """Build the app. `atlas` defaults to the real, cached dashboard.model.atlas.get_atlas()."""
+    """Build the app. `atlas` defaults to the real, cached dashboard.model.atlas.get_atlas(); the page, its
+    callbacks and its exports all show this one atlas. A bad setting stops here (config.ConfigError)."""
+    config.validate()
     if atlas is None:
         from dashboard.model.atlas import get_atlas
 
@@ -51,14 +54,17 @@ def create_app(atlas: Any = None) -> dash.Dash:
     app.index_string = app.index_string.replace("{%css%}", "{%css%}" + preload)
     app.layout = layout.build_layout(atlas, urls, export_panel=export_panel)
     callbacks.register(app, atlas, urls)
-    export_panel.register(app)
-    from dashboard.serving.guard import harden  # security headers, compression, JSON errors, callback guard
-
-    return harden(app)
+    export_panel.register(app, atlas, jobs.background_manager())
+    jobs.on_job_exit(kill_renderer)   # an export job's Chromium ends with the job, however it ends
+    return harden(app)   # security headers, compression, JSON errors, callback guard
 
 
 def main() -> None:
-    create_app().run(host=config.host(), port=config.port(), debug=config.debug())
+    try:
+        app = create_app()
+    except config.ConfigError as exc:   # a bad setting: one clear line instead of a traceback
+        raise SystemExit(f"Atlas ZMP cannot start: {exc}") from None
+    app.run(host=config.host(), port=config.port(), debug=config.debug())
 
 
 if __name__ == "__main__":

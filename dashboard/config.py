@@ -1,17 +1,54 @@
-"""Configuration read from the environment through small typed getters (one place, documented defaults).
+"""Every setting of the dashboard, read from the environment through small typed getters — one place.
 
-ATLAS_HOST            interface for `python app.py` (default 127.0.0.1)
-ATLAS_PORT            port for `python app.py` (default 8050)
-ATLAS_DEBUG           1/true to run Dash in debug mode (default off)
-ATLAS_URL_PREFIX      URL prefix when served under a sub-path, e.g. /atlas/ (default /)
-ATLAS_GEO_MAX_AGE     Cache-Control max-age in seconds of the non-hashed base topojson (default 86400)
+The server settings of `make serve` (ATLAS_BIND, ATLAS_WORKERS, …) are gunicorn's and live in gunicorn.conf.py;
+the boundaries' (ATLAS_GEODATA_MIRROR, …) belong to the geodata package, which knows nothing of the dashboard.
+
+Page and server
+  ATLAS_HOST            interface for `python app.py` (default 127.0.0.1)
+  ATLAS_PORT            port for `python app.py` (default 8050)
+  ATLAS_DEBUG           1/true to run Dash in debug mode (default off)
+  ATLAS_URL_PREFIX      URL prefix when served under a sub-path, e.g. /atlas/ (default /)
+  ATLAS_GEO_MAX_AGE     Cache-Control max-age in seconds of the non-hashed base topojson (default 86400)
+Data (dashboard.ingest.datafiles)
+  ATLAS_DATA_DIR, ATLAS_MEMBERS, ATLAS_PARTICIPATION, ATLAS_PROJECTS   the office's own files
+Caches and jobs (dashboard.serving)
+  REDIS_URL             redis://[:password@]host:port/db or rediss://… (TLS): answers, short links and export jobs
+                        go through Redis (default: unset, everything on this machine)
+  ATLAS_CACHE           on (default) | memory | off: reuse of callback answers
+  ATLAS_CACHE_MB        size bound of the machine's answer cache on disk, MB (default 256)
+  ATLAS_CACHE_ITEMS     entries of the per-worker answer cache with ATLAS_CACHE=memory (default 512)
+  ATLAS_CACHE_DIR       folder of the machine's caches (default .cache in the repository)
+  ATLAS_RELEASE         identifies code + data of a deploy in shared caches (default: a hash of them)
+  ATLAS_CELERY_IMPORTS  modules a Celery worker imports to know the export callback (default app)
+  ATLAS_JOB_SCHED       idle (default) | normal: CPU priority of export jobs
+Exports (dashboard.export)
+  ATLAS_PUBLIC_URL      public address printed on exports (default http://127.0.0.1:8050)
+  ATLAS_LOGO            .svg or .png logo for exports (default assets/logo.svg or .png when present)
+  BROWSER_PATH          the Chrome/Chromium kaleido drives (default: Debian's chromium on PATH)
+
+`validate()` reads them all and raises ConfigError naming every bad one: app start-up calls it, so a typo stops the
+server with a message instead of silently switching something off.
 """
 from __future__ import annotations
 
 import os
+import re
+from pathlib import Path
+from typing import Callable
+from urllib.parse import urlsplit
 
+REPO_ROOT = Path(__file__).resolve().parent.parent
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
+
+
+class ConfigError(ValueError):
+    """A setting with a value the dashboard cannot use; the message names the variable and what is allowed."""
+
+
+def _raw(name: str) -> str | None:
+    value = os.environ.get(name)
+    return None if value is None or value.strip() == "" else value.strip()
 
 
 def env_str(name: str, default: str) -> str:
@@ -19,15 +56,16 @@ def env_str(name: str, default: str) -> str:
 
 
 def env_int(name: str, default: int, *, minimum: int | None = None, maximum: int | None = None) -> int:
-    raw = os.environ.get(name)
-    if raw is None or raw.strip() == "":
+    raw = _raw(name)
+    if raw is None:
         return default
     try:
         value = int(raw)
     except ValueError:
-        raise ValueError(f"environment variable {name}={raw!r} is not an integer (default {default})") from None
+        raise ConfigError(f"environment variable {name}={raw!r} is not a whole number (default {default})") from None
     if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
-        raise ValueError(f"environment variable {name}={value} is outside {minimum}..{maximum}")
+        bounds = f"at least {minimum}" if maximum is None else f"within {minimum}..{maximum}"
+        raise ConfigError(f"environment variable {name}={value} must be {bounds}")
     return value
 
 
@@ -40,9 +78,21 @@ def env_bool(name: str, default: bool) -> bool:
         return True
     if value in _FALSE:
         return False
-    raise ValueError(f"environment variable {name}={raw!r} is not a boolean (use 1/0, true/false)")
+    raise ConfigError(f"environment variable {name}={raw!r} is not a boolean (use 1/0, true/false)")
 
 
+def env_choice(name: str, default: str, choices: dict[str, str]) -> str:
+    """One of a few words; `choices` maps every accepted spelling to its meaning."""
+    raw = _raw(name)
+    if raw is None:
+        return default
+    try:
+        return choices[raw.lower()]
+    except KeyError:
+        raise ConfigError(f"environment variable {name}={raw!r} is not one of: {', '.join(sorted(choices))}") from None
+
+
+# --- page and server -----------------------------------------------------------------------------------------
 def host() -> str:
     return env_str("ATLAS_HOST", "127.0.0.1")
 
@@ -58,9 +108,105 @@ def debug() -> bool:
 def url_prefix() -> str:
     prefix = env_str("ATLAS_URL_PREFIX", "/")
     if not prefix.startswith("/") or not prefix.endswith("/"):
-        raise ValueError(f"ATLAS_URL_PREFIX={prefix!r} must start and end with '/' (e.g. /atlas/)")
+        raise ConfigError(f"ATLAS_URL_PREFIX={prefix!r} must start and end with '/' (e.g. /atlas/)")
     return prefix
 
 
 def geo_max_age() -> int:
     return env_int("ATLAS_GEO_MAX_AGE", 86400, minimum=0)
+
+
+# --- data --------------------------------------------------------------------------------------------------------
+DATA_ENV = ("ATLAS_DATA_DIR", "ATLAS_MEMBERS", "ATLAS_PARTICIPATION", "ATLAS_PROJECTS")
+
+
+def data_settings() -> dict[str, str]:
+    """The office's files as set in the environment (dashboard.ingest.datafiles checks that they exist)."""
+    return {name: os.environ[name] for name in DATA_ENV if name in os.environ}
+
+
+# --- caches and jobs ---------------------------------------------------------------------------------------------
+REDIS_SCHEMES = ("redis", "rediss", "unix")
+
+
+def redis_url() -> str | None:
+    """REDIS_URL, checked: redis:// (plain), rediss:// (TLS) or unix:// (a socket); a password goes in the URL
+    (redis://:secret@host:6379/0). None when unset."""
+    url = _raw("REDIS_URL")
+    if url is None:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in REDIS_SCHEMES or (parts.scheme != "unix" and not parts.hostname):
+        shown = re.sub(r"//[^@/]*@", "//…@", url)   # never print a password
+        raise ConfigError(f"REDIS_URL={shown!r} is not a Redis URL (redis://[:password@]host:port/db, rediss://… "
+                          "for TLS, or unix:///path/redis.sock)")
+    return url
+
+
+def cache_mode() -> str:
+    """"on", "memory" or "off" (ATLAS_CACHE)."""
+    return env_choice("ATLAS_CACHE", "on", {"on": "on", "1": "on", "true": "on", "yes": "on", "memory": "memory",
+                                            "off": "off", "0": "off", "false": "off", "no": "off"})
+
+
+def cache_mb() -> int:
+    return env_int("ATLAS_CACHE_MB", 256, minimum=1)
+
+
+def cache_items() -> int:
+    return env_int("ATLAS_CACHE_ITEMS", 512, minimum=1)
+
+
+def cache_dir() -> Path:
+    return Path(_raw("ATLAS_CACHE_DIR") or REPO_ROOT / ".cache")
+
+
+def release() -> str | None:
+    return _raw("ATLAS_RELEASE")
+
+
+def celery_imports() -> list[str]:
+    return [m.strip() for m in (_raw("ATLAS_CELERY_IMPORTS") or "app").split(",") if m.strip()]
+
+
+def job_sched_idle() -> bool:
+    return env_choice("ATLAS_JOB_SCHED", "idle", {"idle": "idle", "normal": "normal"}) == "idle"
+
+
+# --- exports -----------------------------------------------------------------------------------------------------
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8050"
+
+
+def public_url() -> str:
+    url = _raw("ATLAS_PUBLIC_URL") or DEFAULT_PUBLIC_URL
+    if not re.fullmatch(r"https?://[^\s<>\"']{1,200}", url):
+        raise ConfigError(f"ATLAS_PUBLIC_URL={url!r} is not an http(s) address (e.g. https://atlas.miasta.pl)")
+    return url.rstrip("/")
+
+
+def logo() -> str | None:
+    """ATLAS_LOGO as given (dashboard.export.press checks the file)."""
+    return _raw("ATLAS_LOGO")
+
+
+def browser_path() -> str | None:
+    """BROWSER_PATH as given (dashboard.export.render checks the file; kaleido reads the variable itself too)."""
+    return _raw("BROWSER_PATH")
+
+
+_CHECKED: tuple[Callable[[], object], ...] = (
+    host, port, debug, url_prefix, geo_max_age, redis_url, cache_mode, cache_mb, cache_items, cache_dir, release,
+    celery_imports, job_sched_idle, public_url, logo, browser_path,
+)
+
+
+def validate() -> None:
+    """Read every setting; ConfigError listing each bad one (called when the app starts)."""
+    problems = []
+    for getter in _CHECKED:
+        try:
+            getter()
+        except ConfigError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise ConfigError("invalid configuration: " + "; ".join(problems))

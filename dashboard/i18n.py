@@ -7,7 +7,6 @@ No Dash imports (figures and the export use this too).
 from __future__ import annotations
 
 import math
-import unicodedata
 from typing import Any
 
 NBSP = "\u00a0"
@@ -43,6 +42,10 @@ TEXT: dict[str, dict[str, str]] = {
     "include_unknown": {"pl": "uwzględnij rok nieznany", "en": "include unknown year"},
     "town_search": {"pl": "Szukaj miasta", "en": "Find a town"},
     "town_placeholder": {"pl": "np. Łódź, Bielsko…", "en": "e.g. Łódź, Bielsko…"},
+    "gmina_kind_urban": {"pl": "gm. miejska", "en": "urban gmina"},
+    "gmina_kind_rural": {"pl": "gm. wiejska", "en": "rural gmina"},
+    "gmina_kind_urban_rural": {"pl": "gm. miejsko-wiejska", "en": "urban-rural gmina"},
+    "gmina_kind_other": {"pl": "gmina", "en": "gmina"},
     "clear_all": {"pl": "Wyczyść wszystko", "en": "Clear all"},
     "active_filters": {"pl": "Aktywne filtry", "en": "Active filters"},
     "no_filters": {"pl": "brak – cała Polska", "en": "none – all of Poland"},
@@ -181,10 +184,11 @@ TEXT: dict[str, dict[str, str]] = {
     "sources_text": {
         "pl": "Granice: PRG, GUGiK (stan 2020), via jusuff/PolandGeoJson. Dane Związku: strony miasta.pl, "
               "polishcities.eu i źródła wskazane przy każdym wierszu (kolumna source). Lista członków jest "
-              "niepełna – patrz SOURCES.md.",
+              "niepełna – zob.",
         "en": "Boundaries: PRG, GUGiK (2020), via jusuff/PolandGeoJson. Union data: miasta.pl, polishcities.eu "
-              "and the source cited on every row. The member list is partial – see SOURCES.md.",
+              "and the source cited on every row. The member list is partial – see",
     },
+    "sources_readme": {"pl": "opis danych (data/README.md)", "en": "the data description (data/README.md)"},
 }
 
 
@@ -227,16 +231,15 @@ def format_figure(value: float | int, unit: str, lang: str = DEFAULT_LANG) -> st
     return text
 
 
+def escape_markup(text: str) -> str:
+    """Data text for plotly's markup (hover texts, labels, annotations): plotly reads <b>, <br>, <a href=…> in
+    them, so '<', '>' and '&' of a name or label from the office's files must reach it as entities."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def plotly_separators(lang: str) -> str:
     """plotly layout.separators: decimal then thousands."""
     return ",\u00a0" if lang == "pl" else ".,"
-
-
-def fold(text: str) -> str:
-    """Diacritics-insensitive, case-insensitive search key: 'Łódź' -> 'lodz', 'Bielsko-Biała' -> 'bielsko-biala'."""
-    text = text.replace("ł", "l").replace("Ł", "L")
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold().strip()
 
 
 def year_label(year: Any, lang: str = DEFAULT_LANG) -> str:

@@ -25,8 +25,14 @@ import geopandas as gpd
 import pandas as pd
 
 from .cache import geodata_dir, read_manifest
-from .errors import (ChecksumMismatch, EnrichmentUnavailable, GeodataError, InvalidBoundaries, NotPrepared,
-                     SourceUnavailable)
+from .errors import (
+    ChecksumMismatch,
+    EnrichmentUnavailable,
+    GeodataError,
+    InvalidBoundaries,
+    NotPrepared,
+    SourceUnavailable,
+)
 
 __all__ = ["load", "web_asset", "ensure_prepared", "info", "LAYERS", "WEB_ASSETS", "GeodataError",
            "EnrichmentUnavailable", "SourceUnavailable", "ChecksumMismatch", "InvalidBoundaries", "NotPrepared"]

@@ -178,8 +178,8 @@ def _build(folder: Path, paths: dict, inputs: dict, optional_errors: dict, mirro
     return {
         "version": VERSION,
         "prepared_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "source": (f"PRG 2020 gminy, github.com/{SOURCES['gminy'].repo} @ {SOURCES['gminy'].commit} "
-                   f"(via {'mirror ' + str(root) if root and str(paths['gminy']).startswith(str(root)) else 'download'})"),
+        "source": (f"PRG 2020 gminy, github.com/{SOURCES['gminy'].repo} @ {SOURCES['gminy'].commit} (via "
+                   f"{'mirror ' + str(root) if root and str(paths['gminy']).startswith(str(root)) else 'download'})"),
         "sha256": inputs["gminy"]["sha256"],
         "inputs": inputs,
         "gminy": len(gminy), "powiaty": len(levels["powiaty"]), "wojewodztwa": len(levels["wojewodztwa"]),

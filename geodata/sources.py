@@ -24,7 +24,8 @@ GITHUB_RAW_DEFAULT = "https://raw.githubusercontent.com"
 NPM_REGISTRY_DEFAULT = "https://registry.npmjs.org"
 
 PRG_REPO, PRG_COMMIT = "jusuff/PolandGeoJson", "d96c034dbd0ac545a5daddfac5a45d1807c63e09"
-GUGIK_REPO, GUGIK_COMMIT = "GlownyUrzadGeodezjiIKartografii/pobierz_dane_GUGiK", "74306b76df6a1e453b17486125c79271316d2e0f"
+GUGIK_REPO = "GlownyUrzadGeodezjiIKartografii/pobierz_dane_GUGiK"
+GUGIK_COMMIT = "74306b76df6a1e453b17486125c79271316d2e0f"
 
 
 @dataclass(frozen=True)

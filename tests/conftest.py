@@ -9,9 +9,9 @@
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
-import contextlib
 from pathlib import Path
 
 import pandas as pd
@@ -105,9 +105,13 @@ def build_mini_atlas(gminy: pd.DataFrame):
         "label_pl": ["Projekty", "Członkowie", "AVE", "Miasta w projektach"],
         "label_en": ["Projects", "Members", "AVE", "Cities in projects"], "source": ["press release"] * 4,
     })
+    from dashboard.model.atlas import Atlas, entity_projects
+
+    lists = entity_projects(participation, projects["id"])
+    entities["projects"] = [lists.get(e, ()) for e in entities["entity_id"]]
+    entities["n_projects"] = entities["projects"].map(len)
     cols = dict(gminy=gminy[["terc", "name", "woj", "powiat", "voivodeship"]].reset_index(drop=True),
                 entities=entities, participation=participation, projects=projects, totals=totals, summary=summary)
-    from dashboard.model.atlas import Atlas
 
     return Atlas(**cols, report=None)
 

@@ -10,11 +10,11 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-
-from tests.conftest import dash_browser
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.actions.action_builder import ActionBuilder
 from selenium.webdriver.common.by import By
+
+from tests.conftest import dash_browser
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

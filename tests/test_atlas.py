@@ -50,8 +50,10 @@ def test_contract_fields(atlas):
         frame = getattr(atlas, name)
         assert isinstance(frame, pd.DataFrame)
         assert frame.columns[: len(cols)].tolist() == cols or set(cols) <= set(frame.columns), name
-    with pytest.raises(Exception):
-        atlas.gminy = None  # frozen
+    import dataclasses
+
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        atlas.gminy = None
 
 
 def test_gminy_same_order_as_geodata(atlas, gminy_geo):
@@ -251,3 +253,37 @@ def test_entity_names_without_footnotes_or_garbling(tmp_path):
     e = at.build_atlas(members=p).entities.set_index("teryt")
     assert e.loc["1262011", "name"] == "Nowy Sącz" and e.loc["0201011", "name"] == "Bolesławiec"
     assert e.loc["1261011", "name"] == "Kraków"
+
+
+def test_a_citys_projects_have_one_order_everywhere(atlas):
+    """Atlas, query, table and details panel list a city's projects in the projects table's order (they were made
+    twice, once sorted by id, and disagreed: 'P1, CAMPAIGN-2020' vs 'CAMPAIGN-2020, P1')."""
+    from dashboard.model import query
+    from dashboard.model.state import FilterState
+    from dashboard.view.table import table_frame
+
+    order = {pid: i for i, pid in enumerate(atlas.projects["id"])}
+    ent = query.derived(atlas).entities
+    assert [tuple(p) for p in ent["project_ids"]] == [tuple(p) for p in atlas.entities["projects"]]
+    for ids in atlas.entities["projects"]:
+        assert list(ids) == sorted(ids, key=order.__getitem__)
+    mixed = ent[ent["project_ids"].map(lambda ids: len(ids) > 1 and list(ids) != sorted(ids))]
+    assert len(mixed), "the shipped data has a city whose project order differs from the alphabetical one"
+    city = mixed.iloc[0]
+    labels = query.project_labels(atlas, "pl")
+    rows = table_frame(atlas, FilterState()).set_index("teryt")
+    assert rows.at[city["teryt"], "projects"] == "; ".join(labels[p] for p in city["project_ids"])
+    if isinstance(city["gmina_teryt"], str):
+        details = query.gmina_details(atlas, city["gmina_teryt"])
+        shown = next(e for e in details["entities"] if e["teryt"] == city["teryt"])
+        assert [p["id"] for p in shown["projects"]] == sorted({p["id"] for p in shown["projects"]},
+                                                             key=order.__getitem__)
+
+
+def test_check_data_and_the_atlas_read_and_join_alike(atlas):
+    """check-data reuses the atlas's read-and-join step: the same report, all three files described in both."""
+    from dashboard.model.check import check
+
+    report = check()
+    assert set(report.tables) == set(atlas.report.tables) == {"members", "participation", "projects", "events"}
+    assert report.summary() == atlas.report.summary() and report.files == atlas.report.files

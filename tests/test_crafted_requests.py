@@ -56,6 +56,23 @@ def _server_callbacks(page: DashPage) -> list[dict]:
     return page.server_callbacks()
 
 
+def _attacked_callbacks(page: DashPage) -> list[dict]:
+    """Every entry of /_dash-dependencies but the background export (its jobs start Chromium; it has tests of its
+    own below): server callbacks and clientside ones — a crafted POST may name any output."""
+    return [d for d in page.dependencies if not d.get("background")]
+
+
+def test_clientside_outputs_have_no_server_function_and_get_a_404(page):
+    clientside = [d for d in page.dependencies if d.get("clientside_function")]
+    assert any(d["output"] == "export-request.data" for d in clientside)
+    for dep in clientside:
+        trigger = dep["inputs"][0]
+        body = page.payload(dep, changed=[f"{trigger['id']}.{trigger['property']}"])
+        response = _post(page, body)
+        _assert_defended(response, dep["output"])
+        assert response.status_code == 404, dep["output"]
+
+
 def test_the_page_has_the_callbacks_we_attack(page):
     outputs = " ".join(d["output"] for d in page.dependencies)
     assert "state.data" in outputs and "map.figure" in outputs and len(_server_callbacks(page)) >= 5
@@ -63,7 +80,7 @@ def test_the_page_has_the_callbacks_we_attack(page):
 
 def test_every_callback_survives_bad_values_in_every_input_and_state(page):
     checked = 0
-    for dep in _server_callbacks(page):
+    for dep in _attacked_callbacks(page):
         slots = [("inputs", i, d) for i, d in enumerate(dep["inputs"])] + [
             ("state", i, d) for i, d in enumerate(dep.get("state", []))]
         for part, index, d in slots:
@@ -83,7 +100,7 @@ def test_every_callback_survives_bad_values_in_every_input_and_state(page):
 
 
 def test_all_inputs_null_at_once(page):
-    for dep in _server_callbacks(page):
+    for dep in page.dependencies:   # every entry; the export's null preset ends its job before any rendering
         body = page.payload(dep)
         for part in ("inputs", "state"):
             for entry in body[part]:

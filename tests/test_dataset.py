@@ -3,7 +3,6 @@ numbers where text was meant — and names every problem (file, Excel row, colum
 from __future__ import annotations
 
 import csv
-
 import datetime as dt
 
 import openpyxl

@@ -14,12 +14,10 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from dashboard.view import figures
-
-from dashboard.model import query
 from dashboard.export.press import PRESETS, ExportSpec, layout_press, map_legend, press_figure
 from dashboard.export.render import get_renderer, press_geojson, press_outline, render_export, write_export
 from dashboard.model.state import FilterState
+from dashboard.view import figures
 
 pytestmark = pytest.mark.slow
 
@@ -111,7 +109,7 @@ def test_pdf_page_vectors_and_text(atlas, renderer, tmp_path, monkeypatch, name,
     logo.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="300" height="100"><rect width="100" '
                     'height="100" fill="#c8102e"/><text x="110" y="65" font-size="40">ZMP</text></svg>')
     monkeypatch.setenv("ATLAS_LOGO", str(logo))
-    spec = ExportSpec(state=VIEW, preset=name, format="pdf", lang=lang, title="Gminy – Łódź, Kraków i Śląsk",
+    spec = ExportSpec(state=VIEW.replace(lang=lang), preset=name, format="pdf", title="Gminy – Łódź, Kraków i Śląsk",
                       logo=True)
     out = tmp_path / "map.pdf"
     res = write_export(spec, out, atlas, renderer=renderer)
@@ -139,7 +137,7 @@ def test_pdf_page_vectors_and_text(atlas, renderer, tmp_path, monkeypatch, name,
 
 @pytest.mark.parametrize("name", ["a4-landscape", "square"])
 def test_svg_parses_and_holds_every_gmina(atlas, renderer, name):
-    res = render_export(ExportSpec(state=VIEW, preset=name, format="svg", lang="en"), atlas, renderer=renderer)
+    res = render_export(ExportSpec(state=VIEW.replace(lang="en"), preset=name, format="svg"), atlas, renderer=renderer)
     root = ET.fromstring(res.content)
     paths = root.findall(".//{http://www.w3.org/2000/svg}path")
     assert len(paths) >= 2477

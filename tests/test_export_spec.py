@@ -9,13 +9,25 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dashboard.model import query
-from dashboard.export.texts import alt_text
-from dashboard.export.press import plural_pl
 from dashboard.export.press import (
-    PRESETS, Box, ExportSpec, ExportSpecError, cities_word, default_subtitle, default_title, layout_press,
-    map_legend, press_figure, press_texts, text_width, view_url, wrap,
+    PRESETS,
+    Box,
+    ExportSpec,
+    ExportSpecError,
+    cities_word,
+    default_subtitle,
+    default_title,
+    layout_press,
+    map_legend,
+    plural_pl,
+    press_figure,
+    press_texts,
+    text_width,
+    view_url,
+    wrap,
 )
+from dashboard.export.texts import alt_text
+from dashboard.model import query
 from dashboard.model.state import FilterState
 
 
@@ -61,7 +73,7 @@ def test_spec_round_trips_through_json():
     state = FilterState(projects=("P1", "P4"), match="all", voivodeships=("02", "14"), years=(1990, 2020),
                         include_unknown_year=False, metric="membership", lang="en")
     for preset, fmt in itertools.product(PRESETS, ("png", "svg", "pdf")):
-        spec = ExportSpec(state=state, preset=preset, format=fmt, lang="en", title="Miasta – Łódź i Gdańsk",
+        spec = ExportSpec(state=state, preset=preset, format=fmt, title="Miasta – Łódź i Gdańsk",
                           subtitle=None, logo=True, base_url="https://atlas.example.pl")
         again = ExportSpec.from_json(spec.to_json())
         assert again == spec
@@ -71,7 +83,7 @@ def test_spec_round_trips_through_json():
 @pytest.mark.parametrize("data,needle", [
     ({"preset": "a3"}, "preset 'a3'"),
     ({"format": "jpg"}, "format 'jpg'"),
-    ({"lang": "de"}, "lang 'de'"),
+    ({"lang": "de"}, "lang: 'de'"),
     ({"title": "x" * 201}, "at most 200"),
     ({"title": "bad\x07bell"}, "control characters"),
     ({"title": 5}, "title must be text"),
@@ -167,8 +179,8 @@ LONG_TITLE = ("Miasta Związku Miast Polskich w programach rozwoju: Łódź, Kra
                                                  ("pl", ("P1",), LONG_TITLE)])
 def test_layout_blocks_inside_margins_and_apart(atlas, preset, lang, projects, title):
     assert title is None or len(title) == 200
-    state = FilterState(projects=projects, voivodeships=("12", "24", "28"))
-    spec = ExportSpec(state=state, preset=preset, lang=lang, title=title)
+    state = FilterState(projects=projects, voivodeships=("12", "24", "28"), lang=lang)
+    spec = ExportSpec(state=state, preset=preset, title=title)
     n = len(query.filter_entities(atlas, state))
     texts = press_texts(atlas, spec, map_legend(atlas, state), n, uses_gazetteer=True)
     p = PRESETS[preset]
@@ -203,8 +215,8 @@ def test_wrap_never_cuts_words():
 # --- alt text ------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("lang", ["pl", "en"])
 def test_alt_text_says_what_how_many_and_where(atlas, lang):
-    state = FilterState(projects=("P1",))
-    spec = ExportSpec(state=state, lang=lang)
+    state = FilterState(projects=("P1",), lang=lang)
+    spec = ExportSpec(state=state)
     ent = query.filter_entities(atlas, state)
     texts = press_texts(atlas, spec, map_legend(atlas, state), len(ent), uses_gazetteer=False)
     text = alt_text(texts, ent, lang)
@@ -298,7 +310,7 @@ _text = st.text(st.characters(blacklist_categories=("Cc", "Cs")), max_size=160)
        woj=st.lists(st.sampled_from(["02", "12", "14", "24", "32"]), unique=True, max_size=3))
 def test_any_valid_spec_round_trips(preset, fmt, lang, title, projects, woj):
     spec = ExportSpec(state=FilterState(projects=tuple(projects), voivodeships=tuple(sorted(woj)), lang=lang),
-                      preset=preset, format=fmt, lang=lang, title=title)
+                      preset=preset, format=fmt, title=title)
     assert ExportSpec.from_json(spec.to_json()) == spec
 
 
@@ -340,3 +352,13 @@ def test_export_words_agree_with_their_numbers(n, pl, en):
 
     assert plural_form("export_alt_rest", n, "pl").format(n=n) == pl
     assert plural_form("export_alt_rest", n, "en").format(n=n) == en
+
+
+def test_the_language_is_the_views():
+    """ExportSpec.lang was a second copy of state.lang; now it is the view's, and old JSON specs still read."""
+    spec = ExportSpec(state=FilterState(lang="en"))
+    assert spec.lang == "en" and "lang" not in spec.to_dict()
+    old = {"state": {"projects": ["P1"]}, "preset": "social", "format": "png", "lang": "en"}
+    assert ExportSpec.from_dict(old).lang == "en" and ExportSpec.from_dict(old).state.lang == "en"
+    with pytest.raises(ExportSpecError, match="lang"):
+        ExportSpec.from_dict({**old, "lang": "de"})

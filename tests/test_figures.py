@@ -8,10 +8,8 @@ import numpy as np
 import plotly.io as pio
 import pytest
 
-from dashboard.view import callbacks
-
-from dashboard.view import figures
 from dashboard.model.state import FilterState
+from dashboard.view import callbacks, figures
 
 URL = "/geo/gminy.test.geojson"
 
@@ -174,3 +172,44 @@ def test_horizontal_bars_show_values_as_text_not_ambiguous_ticks(mini_atlas):
     for fig in (figures.voivodeship_figure(mini_atlas, FilterState(projects=("P3",))),
                 figures.project_figure(mini_atlas, FilterState(voivodeships=("24",)))):
         assert fig.layout.xaxis.showticklabels is False and fig.data[0].texttemplate == "%{x}"
+
+
+@pytest.mark.parametrize("state", [FilterState(), FilterState(metric="membership", projects=("P1",)),
+                                   FilterState(voivodeships=("24", "02"), lang="en")])
+def test_press_legend_is_the_maps_classification(mini_atlas, state, monkeypatch):
+    """The press legend comes from figures.map_classes, the function the map itself classifies with."""
+    from dashboard.export import press
+
+    upd = figures.map_update(mini_atlas, state)
+    legend = press.map_legend(mini_atlas, state)
+    colours = [c for _, c in upd["colorscale"][::2]]
+    assert [e.color for e in legend.entries] == colours[1:] + [figures.OTHER_GREY]
+    assert [e.count for e in legend.entries][-1] == int((np.asarray(upd["z"]) == 0).sum())
+    calls = []
+    real = figures.map_classes
+    monkeypatch.setattr(figures, "map_classes", lambda *a: calls.append(a) or real(*a))
+    press.map_legend(mini_atlas, state)
+    assert len(calls) == 1
+
+
+def test_one_colour_pair_for_text(mini_atlas):
+    from dashboard.export import press
+
+    assert (press.INK, press.MUTED) == (figures.INK, figures.MUTED)
+
+
+def test_data_text_is_escaped_in_plotly_markup(mini_atlas):
+    """Names and labels from the office's files go into hover texts and bar labels: markup in them is shown as
+    text, not interpreted (plotly reads <b>, <br>, <a href> in these strings)."""
+    import dataclasses
+
+    evil = "<a href='javascript:alert(1)'>X</a> & <b>"
+    ent = mini_atlas.entities.copy()
+    ent.loc[ent["name"] == "Cieszyn", "name"] = evil
+    projects = mini_atlas.projects.copy()
+    projects.loc[projects["id"] == "P1", "label_pl"] = evil
+    atlas = dataclasses.replace(mini_atlas, entities=ent, projects=projects)
+    hover = " ".join(figures.hover_texts(atlas, "pl"))
+    assert "<a href" not in hover and "&lt;a href=" in hover and "&amp;" in hover
+    bars = figures.project_update(atlas, FilterState())
+    assert not any("<a" in y for y in bars["y"] + bars["hovertext"])

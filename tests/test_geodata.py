@@ -55,7 +55,8 @@ def test_counts(cache, gminy):
 def test_teryt_strings_keep_leading_zeros(cache, gminy, source_gminy):
     for layer, digits in (("gminy", 7), ("powiaty", 4), ("wojewodztwa", 2)):
         codes = geodata.load(layer, cache_dir=cache)["terc"]
-        assert codes.map(lambda c: isinstance(c, str) and re.fullmatch(rf"\d{{{digits}}}", c) is not None).all()
+        assert codes.map(lambda c: isinstance(c, str) and re.fullmatch(rf"\d{{{digits}}}", c)  # noqa: B023
+                         is not None).all()
         assert codes.str.startswith("0").any(), layer  # 02 dolnośląskie, 04 kujawsko-pomorskie, ...
         assert codes.is_unique
     assert set(gminy["terc"]) == set(source_gminy.index)

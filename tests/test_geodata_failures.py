@@ -98,7 +98,6 @@ def test_invalid_geometry_names_the_gmina(tmp_path):
 
 
 def test_overlapping_gmina_breaks_the_coverage_and_is_named(tmp_path):
-    import geopandas as gpd
     import shapely
 
     from geodata import boundaries as bd

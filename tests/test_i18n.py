@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard.i18n import NBSP, TEXT, fold, format_compact, format_figure, format_number, t, year_label
+from dashboard.i18n import NBSP, TEXT, escape_markup, format_compact, format_figure, format_number, t, year_label
 
 
 @pytest.mark.parametrize("value, lang, decimals, expected", [
@@ -44,10 +44,8 @@ def test_t_formats_and_falls_back_to_polish():
     assert t("title", "xx") == "Atlas Związku Miast Polskich"
 
 
-def test_fold_is_diacritics_and_case_insensitive():
-    assert fold("Łódź") == "lodz"
-    assert fold("ŚWIĘTOCHŁOWICE") == fold("swietochlowice")
-    assert fold("Bielsko-Biała") == "bielsko-biala"
+def test_escape_markup_keeps_data_out_of_plotly_markup():
+    assert escape_markup("<b>A & B</b>") == "&lt;b&gt;A &amp; B&lt;/b&gt;"
 
 
 def test_year_label():

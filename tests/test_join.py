@@ -284,8 +284,9 @@ def test_powiat_column_narrows_same_named_gminy(resolve):
 
 def test_without_enrichments_markers_fall_back_to_polygons():
     """geodata may raise EnrichmentUnavailable for towns/crosswalk: the join still works, markers use polygons."""
-    import geodata
     import shapely
+
+    import geodata
 
     g = jn.Gazetteer(geodata.load("gminy"), geodata.load("powiaty"), towns=None, crosswalk=None)
     x, y, src = g.point("0201011")

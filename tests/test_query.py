@@ -73,44 +73,6 @@ def test_coverage_counts(mini_atlas):
                    "participants_on_map": 5, "powiat_participants": 1, "published_members": 333}
 
 
-def test_table_frame_is_localised_filtered_and_sortable(mini_atlas):
-    s = FilterState(projects=("P2",), lang="en")
-    frame = query.table_frame(mini_atlas, s)
-    assert list(frame.columns) == list(query.TABLE_COLUMNS)
-    assert sorted(frame["name"]) == ["Cieszyn", "Kraków", "Wrocław", "powiat hajnowski"]
-    assert set(frame["member"]) == {"yes", "yes (per a later source)", "no"}   # dated, listed later, not
-    by_projects = query.table_frame(mini_atlas, s, [{"column_id": "n_projects", "direction": "desc"}])
-    assert by_projects["name"].iloc[0] == "Cieszyn"
-
-
-@pytest.mark.parametrize("sort_by", [None, [{"column_id": "n_projects", "direction": "desc"}],
-                                     [{"column_id": "member", "direction": "asc"}],
-                                     [{"column_id": "join_year", "direction": "desc"}]])
-@pytest.mark.parametrize("state", [FilterState(), FilterState(projects=("P2",), lang="en"),
-                                   FilterState(years=(1990, 2019), include_unknown_year=False)])
-def test_table_rows_are_the_frames_rows_in_display_order(mini_atlas, state, sort_by):
-    """table_records (what the table callback sends) = table_frame (the CSV) row for row; the order is
-    voivodeship, name, TERYT, then a stable sort on the clicked column (ties keep that order)."""
-    frame = query.table_frame(mini_atlas, state, sort_by)
-    records = query.table_records(mini_atlas, state, sort_by)
-    assert records == frame.to_dict("records")
-    expected = sorted(records, key=lambda r: (r["voivodeship"], r["name"], r["teryt"]))
-    for spec in sort_by or []:
-        expected.sort(key=lambda r: r[spec["column_id"]], reverse=spec["direction"] == "desc")
-    assert records == expected
-    assert sorted(r["teryt"] for r in records) == sorted(query.filter_entities(mini_atlas, state)["teryt"])
-    records[0]["name"] = "changed"  # the rows are the caller's: the next answer is unaffected
-    assert query.table_records(mini_atlas, state, sort_by)[0]["name"] != "changed"
-
-
-def test_search_is_diacritics_insensitive_and_puts_cities_first(mini_atlas):
-    hits = query.search_towns(mini_atlas, "lodz")
-    assert (hits[0]["label"], hits[0]["value"]) == ("Łódź (łódzkie)", "1061011")
-    assert "lodz" in hits[0]["search"] and "Łódź" in hits[0]["search"]
-    assert query.search_towns(mini_atlas, "") == []
-    assert all("value" in h for h in query.search_towns(mini_atlas, "BIAŁ"))
-
-
 def test_gmina_details(mini_atlas):
     info = query.gmina_details(mini_atlas, "2403011")
     assert info["name"] == "Cieszyn" and info["voivodeship"] == "śląskie"
@@ -118,3 +80,22 @@ def test_gmina_details(mini_atlas):
     assert [p["id"] for p in city["projects"]] == ["P1", "P2", "P3"]
     assert city["join_year"] is None
     assert query.gmina_details(mini_atlas, "9999999") is None
+
+
+def test_derived_look_ups_go_with_their_atlas(mini_atlas, gminy_frame):
+    """query caches per atlas without keeping dead atlases alive (a process that rebuilds atlases must not grow)."""
+    import gc
+
+    from tests.conftest import build_mini_atlas
+
+    before = len(query._CACHE)
+    for _ in range(3):
+        query.derived(build_mini_atlas(gminy_frame))
+    gc.collect()
+    assert len(query._CACHE) <= before + 1 and query.derived(mini_atlas) is query.derived(mini_atlas)
+
+
+def test_model_labels_come_from_the_projects_table(mini_atlas):
+    assert query.project_labels(mini_atlas, "en") == {"P1": "Town development", "P2": "Service monitoring",
+                                                      "P3": "Labour market"}
+    assert query.voivodeship_names(mini_atlas)["24"] == "śląskie" and len(query.voivodeship_names(mini_atlas)) == 16

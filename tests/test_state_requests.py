@@ -8,9 +8,9 @@ import random
 
 import pytest
 
-from dashboard.view import callbacks
 from dashboard.model.query import UNKNOWN_ONLY
 from dashboard.model.state import FilterState
+from dashboard.view import callbacks
 
 JUNK = [None, 0, -1, 1e308, True, "", "x" * 300, "<script>", "P1", "02", [], [None], ["P1", 5], {}, {"a": 1},
         {"points": "x"}, {"points": [None, 1, "a"]}, {"points": [{"x": {"y": 1}, "curveNumber": "a"}]},

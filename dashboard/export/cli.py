@@ -17,8 +17,10 @@ import time
 from pathlib import Path
 from typing import Sequence
 
-from dashboard.export.press import FORMATS, LANGS, PRESETS, ExportSpec, ExportSpecError
-from dashboard.model.state import MATCHES, METRICS, YEAR_MAX, YEAR_MIN, FilterState
+from dashboard.export.press import FORMATS, PRESETS, ExportSpec, ExportSpecError
+from dashboard.ingest.values import voivodeship_code
+from dashboard.model import query
+from dashboard.model.state import LANGS, MATCHES, METRICS, YEAR_MAX, YEAR_MIN, FilterState
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -64,21 +66,13 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _fold(text: str) -> str:
-    from dashboard.i18n import fold
-
-    return re.sub(r"[\s_-]+", "", fold(text))
-
-
 def parse_voivodeships(values: Sequence[str], names: dict[str, str]) -> tuple[str, ...]:
-    """Names (diacritics/case-insensitive, 'woj.' prefix allowed) or 2-digit codes -> sorted codes."""
-    by_name = {_fold(n): c for c, n in names.items()}
+    """Names as the office writes them (dashboard.ingest.values.voivodeship_code: diacritics, case, hyphens and a
+    'woj.' prefix do not matter) or 2-digit codes -> sorted codes."""
     codes: list[str] = []
     for raw in values:
-        v = raw.strip()
-        key = _fold(re.sub(r"^(woj(ewództwo|ewodztwo)?\.?)\s*", "", v, flags=re.I))
-        code = v if v in names else by_name.get(key)
-        if code is None:
+        code = voivodeship_code(raw.strip())
+        if code not in names:
             raise UsageError(f"--voivodeship {raw!r} is not a województwo; use one of: "
                              + ", ".join(names.values()) + " (or its 2-digit TERYT code)")
         if code not in codes:
@@ -146,8 +140,7 @@ def make_specs(a: argparse.Namespace, atlas) -> list[tuple[ExportSpec, Path]]:
     unknown = [p for p in a.project if p not in known]
     if unknown:
         raise UsageError(f"--project {', '.join(unknown)}: no such project; known ids: {', '.join(known)}")
-    names = dict(sorted(atlas.gminy.drop_duplicates("woj").set_index("woj")["voivodeship"].astype(str).items()))
-    woj = parse_voivodeships(a.voivodeship, names)
+    woj = parse_voivodeships(a.voivodeship, query.voivodeship_names(atlas))
     years = parse_years(a.years)
     base = dict(match=a.match, voivodeships=woj, years=years, include_unknown_year=not a.exclude_unknown_year,
                 metric=a.metric, lang=a.lang)
@@ -157,11 +150,11 @@ def make_specs(a: argparse.Namespace, atlas) -> list[tuple[ExportSpec, Path]]:
             specs = []
             for pid in known:
                 spec = ExportSpec(state=FilterState(projects=(pid,), **base), preset=a.preset, format=fmt,
-                                  lang=a.lang, logo=a.logo, base_url=a.base_url)
+                                  logo=a.logo, base_url=a.base_url)
                 specs.append((spec, out_dir / spec.filename()))
             return specs
         spec = ExportSpec(state=FilterState(projects=tuple(dict.fromkeys(a.project)), **base), preset=a.preset,
-                          format=fmt, lang=a.lang, title=a.title.strip() if a.title else None,
+                          format=fmt, title=a.title.strip() if a.title else None,
                           subtitle=a.subtitle.strip() if a.subtitle else None, logo=a.logo, base_url=a.base_url)
     except (ExportSpecError, ValueError) as exc:
         raise UsageError(str(exc)) from None

@@ -2,8 +2,8 @@
 
 Every measure is in CSS px of the preset (1 px = 1/96 in). Text is measured with the DejaVu Sans font files
 (the font the renderer uses), wrapped to its column, and every block (header, map, legend, key figure, footer,
-logo) gets its box; ``dashboard.export.press`` turns the boxes into a plotly figure. ``dashboard.export.press`` re-exports the
-public names.
+logo) gets its box; ``dashboard.export.press`` turns the boxes into a plotly figure and re-exports the public
+names.
 """
 from __future__ import annotations
 
@@ -100,10 +100,6 @@ def wrap(text: str, size: float, width: float, bold: bool = False) -> list[str]:
                 line = candidate
         lines.append(line)
     return lines
-
-
-def _esc(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 # --- the page -------------------------------------------------------------------------------------------------------
@@ -249,7 +245,7 @@ def _arrange(preset: Preset, texts: PressTexts, with_logo: bool) -> PressLayout:
     """
     W, H, m = preset.css_width, preset.css_height, preset.margin
     inner = W - 2 * m
-    ss, ls, ns = preset.subtitle_size, preset.legend_size, preset.note_size
+    ls, ns = preset.legend_size, preset.note_size
 
     logo_h = ns * LINE * 2.6 if with_logo else 0.0
     logo_w = logo_h * 3 if with_logo else 0.0

@@ -1,7 +1,8 @@
 """The Export panel: preset, format, title -> a file download, rendered in a Dash background callback.
 
-The render runs in a background job (jobs.background_manager(): DiskcacheManager by default, CeleryManager on
-Redis when REDIS_URL is set), so the web workers keep serving filter changes while Chromium draws. The button is
+The render runs in a background job (the manager is given by the app: dashboard.serving.jobs.background_manager(),
+a DiskcacheManager by default, CeleryManager on Redis when REDIS_URL is set), so the web workers keep serving
+filter changes while Chromium draws. The button is
 disabled and a progress bar shown while the job runs; the generated alt text is shown under the panel.
 
 Thin: the callback calls ``export_response()``, a plain function tested without a browser.
@@ -14,10 +15,11 @@ from typing import Any, Callable
 
 from dash import Input, Output, State, dcc, html
 
-from dashboard.export.press import (FORMATS, LINK_PATH, MAX_TITLE_CHARS, PRESETS, ExportSpec, ExportSpecError,
-                              logo_path)
+from dashboard.export.links import link_store
+from dashboard.export.press import FORMATS, LINK_PATH, MAX_TITLE_CHARS, PRESETS, ExportSpec, ExportSpecError, logo_path
 from dashboard.i18n import t
-from dashboard.model.state import FilterState
+from dashboard.model.state import LANGS, FilterState
+
 
 def _t(key: str, lang: str, **kw: Any) -> str:
     return t(f"export_{key}", lang, **kw)   # the panel's words: dashboard/i18n.py, export section
@@ -77,23 +79,21 @@ def _has_logo() -> bool:
         return False
 
 
-def export_response(state_data: Any, preset: Any, fmt: Any, title: Any, lang: Any, *, atlas: Any = None,
+def export_response(state_data: Any, preset: Any, fmt: Any, title: Any, lang: Any, *, atlas: Any,
                     logo: Any = None,
                     progress: Callable[[tuple[str, str]], None] | None = None) -> tuple[Any, str, str, bool]:
-    """(dcc.Download data or None, alt text, status message, alt box hidden) for the panel's inputs.
+    """(dcc.Download data or None, alt text, status message, alt box hidden) for the panel's inputs, rendered from
+    `atlas` (the app's own: an export shows the data the page shows).
 
     Every input comes from the browser and is validated: a bad value gives a message, never an exception."""
-    lang = lang if lang in ("pl", "en") else "pl"
-    if atlas is None:
-        from dashboard.model.atlas import get_atlas
-
-        atlas = get_atlas()
+    lang = lang if lang in LANGS else "pl"
     known = [str(p) for p in atlas.projects["id"]]
-    state = FilterState.from_dict(state_data if isinstance(state_data, dict) else {}, known_projects=known)
+    state_data = {**state_data, "lang": lang} if isinstance(state_data, dict) else {"lang": lang}
+    state = FilterState.from_dict(state_data, known_projects=known)
     try:
         spec = ExportSpec(
             state=state, preset=preset if isinstance(preset, str) else "", format=fmt if isinstance(fmt, str) else "",
-            lang=lang, title=(title.strip() or None) if isinstance(title, str) else None,
+            title=(title.strip() or None) if isinstance(title, str) else None,
             logo=isinstance(logo, list) and "logo" in logo and _has_logo(),
         )
     except ExportSpecError as exc:
@@ -119,8 +119,6 @@ def export_response(state_data: Any, preset: Any, fmt: Any, title: Any, lang: An
 
 def resolve_short_link(key: str) -> str | None:
     """The query of a short link printed on an export, or None (unknown or malformed key)."""
-    from dashboard.serving.jobs import link_store
-
     if not re.fullmatch(r"[a-z2-7]{10}", key or ""):
         return None
     return link_store().resolve(key)
@@ -156,10 +154,9 @@ function (nClicks) {
 """
 
 
-def register(app) -> None:
-    """The background export callback, the short links printed on exports, re-labelling on the language toggle."""
-    from dashboard.serving.jobs import background_manager
-
+def register(app, atlas: Any, manager: Any) -> None:
+    """The background export callback (run by `manager`, a Dash background-callback manager) over the app's
+    `atlas`, the short links printed on exports, re-labelling on the language toggle."""
     register_short_links(app)
 
     app.clientside_callback(REQUEST_TOKEN_JS, Output("export-request", "data"), Input("export-button", "n_clicks"),
@@ -171,7 +168,7 @@ def register(app) -> None:
         Input("export-request", "data"),
         State("state", "data"), State("export-preset", "value"), State("export-format", "value"),
         State("export-title", "value"), State("lang", "value"), State("export-logo", "value"),
-        background=True, manager=background_manager(),
+        background=True, manager=manager,
         running=[(Output("export-button", "disabled"), True, False),
                  (Output("export-progress", "hidden"), False, True)],
         progress=[Output("export-progress", "value"), Output("export-progress", "max")],
@@ -179,7 +176,7 @@ def register(app) -> None:
     )
     def run_export(set_progress, request_token, state_data, preset, fmt, title, lang, logo):
         # request_token only makes the job key unique; a client that sends none still gets its export
-        return export_response(state_data, preset, fmt, title, lang, logo=logo, progress=set_progress)
+        return export_response(state_data, preset, fmt, title, lang, atlas=atlas, logo=logo, progress=set_progress)
 
     @app.callback(
         Output("export-preset", "options"), Output("export-preset-label", "children"),
@@ -189,7 +186,7 @@ def register(app) -> None:
         Input("lang", "value"),
     )
     def relabel(lang):
-        lang = lang if lang in ("pl", "en") else "pl"
+        lang = lang if lang in LANGS else "pl"
         return (preset_options(lang), _t("preset", lang), _t("format", lang), _t("title", lang),
                 _t("title_placeholder", lang), _t("button", lang), _t("alt", lang),
                 [{"label": _t("logo", lang), "value": "logo"}])

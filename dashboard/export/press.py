@@ -26,51 +26,60 @@ Every measure is in CSS px of the preset (1 px = 1/96 in); print presets are ren
 from __future__ import annotations
 
 import datetime as _dt
-import os
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
+from dashboard import config
 from dashboard.export.page import (  # noqa: F401 - re-exported: dashboard.export.press is the public face
-    FONT_FAMILY, GEO_BOX_ASPECT, GEO_INSETS, LINE, MAP_ASPECT, Box, Legend, LegendEntry, PressLayout, PressTexts,
-    _esc, _legend_head_h, _legend_row_h, geo_domain, layout_press, text_width, wrap,
+    FONT_FAMILY,
+    GEO_BOX_ASPECT,
+    GEO_INSETS,
+    LINE,
+    MAP_ASPECT,
+    Box,
+    Legend,
+    LegendEntry,
+    PressLayout,
+    PressTexts,
+    _legend_head_h,
+    _legend_row_h,
+    geo_domain,
+    layout_press,
+    text_width,
+    wrap,
 )
 from dashboard.export.spec import (  # noqa: F401 - re-exported
-    CSS_DPI, FORMATS, LANGS, MAX_SUBTITLE_CHARS, MAX_TITLE_CHARS, MIME, MM_PER_IN, PRESETS, ExportSpec,
-    ExportSpecError, Preset, get_preset,
+    CSS_DPI,
+    FORMATS,
+    MAX_SUBTITLE_CHARS,
+    MAX_TITLE_CHARS,
+    MIME,
+    MM_PER_IN,
+    PRESETS,
+    ExportSpec,
+    ExportSpecError,
+    Preset,
+    get_preset,
 )
-from dashboard.i18n import format_number, plural_form, plural_pl, t  # noqa: F401 - plural_pl re-exported
-from dashboard.model.state import FilterState
+from dashboard.i18n import escape_markup, format_number, plural_form, plural_pl, t  # noqa: F401 - plural_pl re-exported
+from dashboard.model import query
+from dashboard.model.state import LANGS, FilterState
+from dashboard.view import figures
+from dashboard.view.figures import INK, MUTED
 
-INK = "#1d2430"
-MUTED = "#5b6472"
 RULE = "#c9ced6"
 ACCENT = "#c8102e"          # the red of the Polish flag / ZMP's identity colour, used only for the accent bar
 
 SOURCE_LINE = {lang: t("export_source", lang) for lang in LANGS}   # attribution is data: on every export
 GAZETTEER_CREDIT = {lang: t("export_gazetteer_credit", lang) for lang in LANGS}
-DEFAULT_BASE_URL = "http://127.0.0.1:8050"
-BASE_URL_ENV = "ATLAS_PUBLIC_URL"
 
 
 # --- texts generated from the filters ------------------------------------------------------------------------
-def _voivodeship_names(atlas: Any) -> dict[str, str]:
-    gm = atlas.gminy
-    return dict(sorted(gm.drop_duplicates("woj").set_index("woj")["voivodeship"].astype(str).items()))
-
-
 def _project_labels(atlas: Any, ids: Sequence[str], lang: str) -> list[str]:
-    col = "label_en" if lang == "en" else "label_pl"
-    proj = atlas.projects.set_index("id")
-    out = []
-    for pid in ids:
-        if pid in proj.index:
-            label = proj.at[pid, col]
-            out.append(str(label) if isinstance(label, str) and label else pid)
-        else:
-            out.append(pid)
-    return out
+    labels = query.project_labels(atlas, lang)
+    return [labels.get(pid, pid) for pid in ids]
 
 
 def _join(items: list[str], lang: str) -> str:
@@ -109,7 +118,7 @@ def default_subtitle(atlas: Any, state: FilterState, lang: str, n_cities: int) -
     parts: list[str] = []
     if len(state.projects) > 1:
         parts.append(t("export_match_any" if state.match == "any" else "export_match_all", lang))
-    names = _voivodeship_names(atlas)
+    names = query.voivodeship_names(atlas)
     if state.voivodeships:
         woj = [names.get(c, c) for c in state.voivodeships]
         parts.append(t("export_voivodeship" if len(woj) == 1 else "export_voivodeships", lang,
@@ -133,7 +142,7 @@ def default_subtitle(atlas: Any, state: FilterState, lang: str, n_cities: int) -
 
 
 def _base(base_url: str | None) -> str:
-    return (base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL).rstrip("/")
+    return base_url.rstrip("/") if base_url else config.public_url()
 
 
 def view_url(state: FilterState, base_url: str | None = None) -> str:
@@ -183,19 +192,12 @@ def data_date_line(atlas: Any, lang: str, today: _dt.date | None = None) -> str:
 
 
 def map_legend(atlas: Any, state: FilterState) -> Legend:
-    """The map's stepped legend as (colour, class label, number of gminy), computed with the dashboard's own
-    classification (figures.classify_*), so the press legend is exactly what the dashboard map shows."""
-    from dashboard.view import figures
-    from dashboard.model import query
-    from dashboard.i18n import t
-
-    vals = query.gmina_values(atlas, state)
-    if state.metric == "membership":
-        _, classes = figures.classify_membership(vals, state)
-    else:
-        _, classes = figures.classify_projects(vals["n_projects"].to_numpy(), state.lang)
+    """The map's stepped legend as (colour, class label, number of gminy), from the map's own classification
+    (figures.map_classes), so the press legend is exactly what the dashboard map shows."""
+    in_view, _, classes = figures.map_classes(atlas, state)
     entries = [LegendEntry(c, label, n) for c, label, n in zip(classes.colours, classes.labels, classes.counts)]
-    entries.append(LegendEntry(figures.OTHER_GREY, t("legend_other", state.lang), len(atlas.gminy) - len(vals)))
+    entries.append(LegendEntry(figures.OTHER_GREY, t("legend_other", state.lang),
+                               len(atlas.gminy) - int(in_view.sum())))
     # figures' legend title may carry its own line break and count note ("Liczba projektów<br>(liczba gmin)")
     lines = [re.sub(r"<[^>]+>", "", x).strip() for x in re.split(r"<br\s*/?>", classes.title)]
     lines = [x for x in lines if x]
@@ -215,8 +217,7 @@ def key_facts(n_cities: int, top: tuple[str, int] | None, lang: str) -> tuple[st
 
 def press_texts(atlas: Any, spec: ExportSpec, legend: Legend, n_cities: int, *, uses_gazetteer: bool,
                 top: tuple[str, int] | None = None, today: _dt.date | None = None) -> PressTexts:
-    lang = spec.lang
-    state = replace(spec.state, lang=lang)
+    lang, state = spec.lang, spec.state
     source = SOURCE_LINE[lang]
     if uses_gazetteer:
         source += "; " + GAZETTEER_CREDIT[lang]
@@ -233,17 +234,14 @@ def press_texts(atlas: Any, spec: ExportSpec, legend: Legend, n_cities: int, *, 
     )
 
 
-LOGO_ENV = "ATLAS_LOGO"
-
-
 def logo_path() -> Path | None:
     """$ATLAS_LOGO, else assets/logo.svg or assets/logo.png when the office has put one there (not shipped: it is
     the union's trademark). An SVG logo stays vector in PDF/SVG exports."""
-    override = os.environ.get(LOGO_ENV)
+    override = config.logo()
     if override:
         path = Path(override)
         if not path.is_file() or path.suffix.lower() not in (".svg", ".png"):
-            raise ExportSpecError(f"{LOGO_ENV}={override!r} is not an .svg or .png file")
+            raise ExportSpecError(f"ATLAS_LOGO={override!r} is not an .svg or .png file")
         return path
     assets = Path(__file__).resolve().parents[2] / "assets"
     for name in ("logo.svg", "logo.png"):
@@ -266,11 +264,6 @@ def is_zoomed(fig: Any) -> bool:
     return scale is not None and scale > 1.0001
 
 
-def uses_town_points(fig: Any) -> bool:
-    """True when the map draws town markers (scattergeo), which come from the gazetteer."""
-    return any(tr.type == "scattergeo" and tr.visible is not False for tr in fig.data)
-
-
 @dataclass(frozen=True)
 class PressFigure:
     figure: Any            # go.Figure sized for the preset
@@ -283,38 +276,30 @@ def press_figure(atlas: Any, spec: ExportSpec, geojson: str | dict, *, outline: 
     """The press graphic for ``spec``: the dashboard's ``map_figure`` for the view, framed for the preset.
 
     geojson/outline: the gminy and województwa GeoJSON (dicts, or URLs the renderer can read)."""
-    from dashboard.view import figures
-    from dashboard.model import query
-
-    state = replace(spec.state, lang=spec.lang)
+    state = spec.state
     map_fig = figures.map_figure(atlas, state, geojson, outline=outline)
     entities = query.filter_entities(atlas, state)
     legend = map_legend(atlas, state)
-    # town points come from the gazetteer: drawn as markers, or as the centre of the view zoomed on a town
+    # a town point (from the gazetteer) is used as the centre of a view zoomed on a town; the map draws no markers
     points = entities.iloc[0:0]
     if state.focus:
         points = query.derived(atlas).entities
         points = points[points["gmina_teryt"] == state.focus]
-    elif uses_town_points(map_fig):
-        points = entities
     sources = set(points.get("point_source", [])) if len(points) else set()
     by_woj = entities["voivodeship"].astype(str).value_counts()
     top = (str(by_woj.index[0]), int(by_woj.iloc[0])) if len(by_woj) else None
     fig, texts = build_press_figure(atlas, spec, map_fig, legend=legend, n_cities=len(entities), top=top,
-                                    today=today,
-                                    uses_gazetteer=bool(sources & {"gazetteer"}) or uses_town_points(map_fig))
+                                    today=today, uses_gazetteer="gazetteer" in sources)
     return PressFigure(fig, texts, entities)
 
 
 def build_press_figure(atlas: Any, spec: ExportSpec, map_fig: Any, *, legend: Legend, n_cities: int,
-                       top: tuple[str, int] | None = None, uses_gazetteer: bool | None = None,
+                       top: tuple[str, int] | None = None, uses_gazetteer: bool = False,
                        today: _dt.date | None = None):
     """(figure, texts): ``map_fig`` (the dashboard's map for spec.state) re-framed for spec's preset."""
     import plotly.graph_objects as go
 
     preset = spec.preset_obj
-    if uses_gazetteer is None:
-        uses_gazetteer = uses_town_points(map_fig)
     texts = press_texts(atlas, spec, legend, n_cities, uses_gazetteer=uses_gazetteer, top=top, today=today)
     logo = logo_path() if spec.logo else None
     lay = layout_press(preset, texts, with_logo=logo is not None)
@@ -365,19 +350,19 @@ def build_press_figure(atlas: Any, spec: ExportSpec, map_fig: Any, *, legend: Le
     ab = lay.accent_box
     shapes.append(dict(type="rect", xref="paper", yref="paper", x0=px(ab.x), x1=px(ab.x + ab.w),
                        y0=py(ab.y + ab.h), y1=py(ab.y), fillcolor=ACCENT, line=dict(width=0)))
-    text(lay.title_box.x, lay.title_box.y, "<br>".join(_esc(x) for x in lay.title_lines), lay.title_size,
+    text(lay.title_box.x, lay.title_box.y, "<br>".join(escape_markup(x) for x in lay.title_lines), lay.title_size,
          bold=True)
     if lay.subtitle_lines:
-        text(lay.subtitle_box.x, lay.subtitle_box.y, "<br>".join(_esc(x) for x in lay.subtitle_lines),
+        text(lay.subtitle_box.x, lay.subtitle_box.y, "<br>".join(escape_markup(x) for x in lay.subtitle_lines),
              lay.subtitle_size, color=MUTED)
 
     # legend: title, then one row per class: swatch, label, count (right-aligned)
     lg, lb = texts.legend, lay.legend_box
     if lg.entries:
         head = lg.title.split("\n")
-        text(lb.x, lb.y, "<br>".join([f"<b>{_esc(head[0])}</b>"] + [_esc(x) for x in head[1:]]), ls)
+        text(lb.x, lb.y, "<br>".join([f"<b>{escape_markup(head[0])}</b>"] + [escape_markup(x) for x in head[1:]]), ls)
         if lg.count_label:
-            text(lb.x + lb.w, lb.y + ls * 0.15, _esc(lg.count_label), ls * 0.8, color=MUTED, xanchor="right")
+            text(lb.x + lb.w, lb.y + ls * 0.15, escape_markup(lg.count_label), ls * 0.8, color=MUTED, xanchor="right")
         row_y = lb.y + _legend_head_h(lg, ls)
         sw = ls * 1.15
         for e, lines in zip(lg.entries, lay.legend_rows):
@@ -386,20 +371,20 @@ def build_press_figure(atlas: Any, spec: ExportSpec, map_fig: Any, *, legend: Le
                                y0=py(top + sw), y1=py(top), fillcolor=e.color,
                                line=dict(color="#8a9099", width=max(0.5, ls * 0.04))))
             mid = top + sw / 2
-            text(lb.x + sw + ls * 0.6, mid - ls * LINE / 2, "<br>".join(_esc(x) for x in lines), ls)
+            text(lb.x + sw + ls * 0.6, mid - ls * LINE / 2, "<br>".join(escape_markup(x) for x in lines), ls)
             text(lb.x + lb.w, mid, format_number(e.count, spec.lang), ls, color=MUTED, xanchor="right",
                  yanchor="middle")
             row_y += _legend_row_h(lines, ls)
 
     if lay.facts_box is not None:
         fb, big = lay.facts_box, preset.title_size * 1.5
-        text(fb.x, fb.y, _esc(texts.facts[0]), big, color=ACCENT, bold=True)
+        text(fb.x, fb.y, escape_markup(texts.facts[0]), big, color=ACCENT, bold=True)
         if texts.facts[1:]:
-            text(fb.x, fb.y + big * 1.15, "<br>".join(_esc(x) for x in texts.facts[1:]), ls, color=MUTED)
+            text(fb.x, fb.y + big * 1.15, "<br>".join(escape_markup(x) for x in texts.facts[1:]), ls, color=MUTED)
 
     shapes.append(dict(type="line", xref="paper", yref="paper", x0=px(preset.margin), x1=px(W - preset.margin),
                        y0=py(lay.rule_y), y1=py(lay.rule_y), line=dict(color=RULE, width=max(0.5, ns * 0.08))))
-    text(lay.footer_box.x, lay.footer_box.y, "<br>".join(_esc(x) for x in lay.footer_lines), ns, color=MUTED)
+    text(lay.footer_box.x, lay.footer_box.y, "<br>".join(escape_markup(x) for x in lay.footer_lines), ns, color=MUTED)
     if logo is not None and lay.logo_box is not None:
         b = lay.logo_box
         fig.add_layout_image(dict(source=_logo_source(logo), xref="paper", yref="paper", x=px(b.x + b.w),

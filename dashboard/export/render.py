@@ -24,9 +24,11 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from dashboard import config
+from dashboard.export.spec import FORMATS
+
 CHROMIUM_INSTALL_HINT = "apt-get install -y chromium"
 RENDER_TIMEOUT_S = 120.0
-FORMATS = ("png", "svg", "pdf")
 PDF_TITLE = "Atlas Związku Miast Polskich – mapa"
 
 
@@ -43,7 +45,7 @@ def find_chromium() -> str:
 
     BROWSER_PATH (honoured by kaleido/choreographer) wins; else Debian's /usr/bin/chromium and friends on PATH.
     """
-    override = os.environ.get("BROWSER_PATH")
+    override = config.browser_path()
     if override:
         if os.path.isfile(override) and os.access(override, os.X_OK):
             return override
@@ -132,7 +134,8 @@ class Renderer:
 
     def __init__(self, tabs: int = 1, headers: dict[str, str] | None = None):
         self._tabs = tabs
-        self._headers = headers   # extra HTTP headers for Chromium; None (measured: plotly's default one is 2.7× slower)
+        # extra HTTP headers for Chromium; None (measured: plotly's default one is 2.7× slower)
+        self._headers = headers
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._kaleido = None
@@ -241,14 +244,13 @@ def get_renderer() -> Renderer:
             _renderer = Renderer()
             import atexit
 
-            from dashboard.serving.jobs import on_job_exit
-
             atexit.register(_renderer.close)
-            on_job_exit(_kill_renderer)   # in a background job: Chromium goes when the job ends, however it ends
         return _renderer
 
 
-def _kill_renderer() -> None:
+def kill_renderer() -> None:
+    """Stop this process's Chromium at once (if any). The app registers it as a background job's exit hook
+    (dashboard.serving.jobs.on_job_exit): Chromium goes when the job ends, however it ends."""
     if _renderer is not None:
         _renderer.kill()
 
@@ -272,8 +274,8 @@ def render_export(spec, atlas=None, *, renderer: Renderer | None = None, today=N
     """Render one export (bytes + alt text) for an ExportSpec. ``atlas`` defaults to the shipped data."""
     import time
 
-    from dashboard.export.texts import alt_text
     from dashboard.export.press import press_figure
+    from dashboard.export.texts import alt_text
 
     t0 = time.perf_counter()
     if atlas is None:
@@ -288,7 +290,7 @@ def render_export(spec, atlas=None, *, renderer: Renderer | None = None, today=N
     if spec.format == "png":
         data = tag_png_dpi(data, preset.dpi)
     if pf.texts.link is not None:   # the map prints a short link: make it resolvable
-        from dashboard.serving.jobs import link_store
+        from dashboard.export.links import link_store
 
         link_store().save(*pf.texts.link)
     return ExportResult(data, spec.filename(), spec.mime, alt_text(pf.texts, pf.entities, spec.lang),

@@ -14,7 +14,6 @@ from dashboard.model.state import FilterState
 
 FORMATS = ("png", "svg", "pdf")
 MIME = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}
-LANGS = ("pl", "en")
 MAX_TITLE_CHARS = 200     # a 200-character title still fits every preset (tests/test_export_spec.py)
 MAX_SUBTITLE_CHARS = 240
 MM_PER_IN = 25.4
@@ -116,7 +115,8 @@ def get_preset(name: str) -> Preset:
 # --- the export spec -----------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class ExportSpec:
-    """One export: which view (FilterState), at which preset, in which format and language, with which title.
+    """One export: which view (FilterState, its language included), at which preset, in which format, with which
+    title.
 
     ``title``/``subtitle`` None = generated from the filters. Round-trips through ``to_dict``/``from_dict`` and
     JSON; ``from_dict`` validates and raises ExportSpecError naming the field.
@@ -125,7 +125,6 @@ class ExportSpec:
     state: FilterState = field(default_factory=FilterState)
     preset: str = "a4"
     format: str = "pdf"
-    lang: str = "pl"
     title: str | None = None
     subtitle: str | None = None
     logo: bool = False
@@ -135,7 +134,7 @@ class ExportSpec:
         problems = []
         if not isinstance(self.state, FilterState):
             problems.append(f"state must be a FilterState, got {type(self.state).__name__}")
-        for name, allowed in (("preset", tuple(PRESETS)), ("format", FORMATS), ("lang", LANGS)):
+        for name, allowed in (("preset", tuple(PRESETS)), ("format", FORMATS)):
             value = getattr(self, name)
             if not isinstance(value, str) or value not in allowed:
                 problems.append(f"{name} {str(value)[:40]!r} is not one of {', '.join(allowed)}")
@@ -159,6 +158,11 @@ class ExportSpec:
             raise ExportSpecError("invalid export spec: " + "; ".join(problems))
 
     @property
+    def lang(self) -> str:
+        """The language of the texts: the view's own (state.lang)."""
+        return self.state.lang
+
+    @property
     def preset_obj(self) -> Preset:
         return PRESETS[self.preset]
 
@@ -171,7 +175,6 @@ class ExportSpec:
             "state": self.state.to_dict(),
             "preset": self.preset,
             "format": self.format,
-            "lang": self.lang,
             "title": self.title,
             "subtitle": self.subtitle,
             "logo": self.logo,
@@ -185,13 +188,16 @@ class ExportSpec:
     def from_dict(cls, data: Any, *, known_projects: Iterable[str] | None = None) -> "ExportSpec":
         if not isinstance(data, dict):
             raise ExportSpecError(f"export spec must be a JSON object, got {type(data).__name__}")
-        unknown = sorted(set(data) - {f for f in cls.__dataclass_fields__})
+        unknown = sorted(set(data) - {*cls.__dataclass_fields__, "lang"})
         if unknown:
             raise ExportSpecError(f"unknown export spec field(s): {', '.join(map(str, unknown[:5]))}")
-        state = FilterState.from_dict(data.get("state") or {}, known_projects=known_projects)
+        state_data = data.get("state") or {}
+        if "lang" in data and isinstance(state_data, dict):   # a spec written when the language was its own field
+            state_data = {**state_data, "lang": data["lang"]}
+        state = FilterState.from_dict(state_data, known_projects=known_projects)
         if state.notices:
             raise ExportSpecError("invalid view in export spec: " + "; ".join(state.notices))
-        kw = {k: data[k] for k in ("preset", "format", "lang", "title", "subtitle", "logo", "base_url") if k in data}
+        kw = {k: data[k] for k in ("preset", "format", "title", "subtitle", "logo", "base_url") if k in data}
         for k in ("title", "subtitle"):
             if isinstance(kw.get(k), str):
                 kw[k] = kw[k].strip() or None

@@ -1,7 +1,7 @@
 """Which files the atlas is built from: the office's own, or the shipped data/ (read from the environment).
 
-ATLAS_MEMBERS / ATLAS_PARTICIPATION / ATLAS_PROJECTS / ATLAS_EVENTS   one file each (CSV or XLSX; `rejestr.xlsx#Arkusz1` picks a
-                                                       sheet). Wins over ATLAS_DATA_DIR.
+ATLAS_MEMBERS / ATLAS_PARTICIPATION / ATLAS_PROJECTS / ATLAS_EVENTS
+                      one file each (CSV or XLSX; `rejestr.xlsx#Arkusz1` picks a sheet). Wins over ATLAS_DATA_DIR.
 ATLAS_DATA_DIR        a folder holding the office's files, found by name (case and diacritics ignored, any of
                       .csv .xlsx .xlsm .ods .xls .txt .tsv):
                           members        members, członkowie, czlonkowie
@@ -11,17 +11,18 @@ ATLAS_DATA_DIR        a folder holding the office's files, found by name (case a
                       A table with no file there comes from data/ (the report says so); two files for one table
                       are an error.
 Nothing set: the shipped data/. With the office's own members file, data/membership_events.csv is not used (it
-describes the shipped members): give an events file of the office's, or dates in its register. membership_totals.csv and summary_2020.csv always come from data/.
+describes the shipped members): give an events file of the office's, or dates in its register.
+membership_totals.csv and summary_2020.csv always come from data/.
 
     data_files(environ=None) -> {"members": DataFile, "participation": DataFile, "projects": DataFile,
                                  "events": DataFile}
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from dashboard import config
 from dashboard.ingest.tabular import DataFileError, split_sheet
 from dashboard.ingest.values import fold
 
@@ -51,7 +52,7 @@ class DataFile:
 def data_files(environ=None) -> dict[str, DataFile]:
     """The file of each table, by the rules above. Raises DataFileError for a folder that does not exist, a
     configured file that does not exist, or two candidate files for one table."""
-    env = os.environ if environ is None else environ
+    env = config.data_settings() if environ is None else environ
     folder = (env.get(DIR_ENV) or "").strip()
     found = _scan(Path(folder)) if folder else {}
     out = {}

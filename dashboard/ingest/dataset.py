@@ -14,9 +14,10 @@ counted). A file that cannot be read as a table at all raises DataFileError (the
 Validation: values are first parsed (TERYT as text, years like "2019.0" / "2019 r.", coordinates with decimal
 comma), then checked with a pandera schema (allowed values, ranges, code structure).
 
-Layers: dashboard.ingest.tabular reads bytes into rows (encodings, separators, XLSX, ODS); dashboard.ingest.values parses single
-values (names, voivodeships, TERYT, years, coordinates); dashboard.ingest.headers finds the header row and maps PL/EN headers
-to canonical columns; this module turns the rows into the Table (skipping, noting, normalising) and validates it.
+Layers: dashboard.ingest.tabular reads bytes into rows (encodings, separators, XLSX, ODS);
+dashboard.ingest.values parses single values (names, voivodeships, TERYT, years, coordinates);
+dashboard.ingest.headers finds the header row and maps PL/EN headers to canonical columns; this module turns
+the rows into the Table (skipping, noting, normalising) and validates it.
 The names other modules use are re-exported here.
 """
 from __future__ import annotations
@@ -29,14 +30,33 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from dashboard.ingest.datafiles import DATA_DIR
 from dashboard.ingest.headers import REQUIRED, canonical_column, find_header
 from dashboard.ingest.tabular import DataFileError, _cell_text, _clean, _csv_rows, _sniff_delimiter, read_rows  # noqa: F401
-from dashboard.ingest.values import (GMINA_TYPE_OF_KIND, JST_KINDS, MIN_JOIN_YEAR, POLAND_BBOX, VOIVODESHIPS,  # noqa: F401
-                     _JST_KIND_ALIASES, _UNKNOWN_WORDS, _header_key, fold, is_excel_error, parse_coordinate,
-                     parse_point, parse_teryt, parse_year, voivodeship_code, voivodeship_heading,
-                     EVIDENCE_LEVELS, MEMBERSHIP_EVENTS, parse_date, parse_event, parse_evidence)
+from dashboard.ingest.values import (  # noqa: F401
+    _JST_KIND_ALIASES,
+    _UNKNOWN_WORDS,
+    EVIDENCE_LEVELS,
+    GMINA_TYPE_OF_KIND,
+    JST_KINDS,
+    MEMBERSHIP_EVENTS,
+    MIN_JOIN_YEAR,
+    POLAND_BBOX,
+    VOIVODESHIPS,
+    _header_key,
+    fold,
+    is_excel_error,
+    parse_coordinate,
+    parse_date,
+    parse_event,
+    parse_evidence,
+    parse_point,
+    parse_teryt,
+    parse_year,
+    voivodeship_code,
+    voivodeship_heading,
+)
 
-DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 _FOOTER = re.compile(r"(razem|suma|ogolem|lacznie|total|sum|liczba (miast|czlonkow|wierszy))\b")
 
 

@@ -40,7 +40,8 @@ ALIASES: dict[str, dict[str, list[str]]] = {
         "join_year_source": ["zrodlo roku", "zrodlo daty", "zrodlo roku przystapienia", "join year source"],
         "leave_date": ["data wystapienia", "rok wystapienia", "wystapienie", "czlonek do", "w zmp do",
                        "data wystapienia ze zwiazku", "left", "leave date", "left on", "member until", "year left"],
-        "evidence": ["podstawa", "podstawa czlonkostwa", "dowod", "rodzaj dowodu", "poziom dowodu", "pewnosc", "wiarygodnosc", "evidence",
+        "evidence": ["podstawa", "podstawa czlonkostwa", "dowod", "rodzaj dowodu", "poziom dowodu", "pewnosc",
+                     "wiarygodnosc", "evidence",
                      "evidence level"],
         "source_date": ["data zrodla", "stan na", "data listy", "source date", "as of", "listed on"],
     },
@@ -93,7 +94,7 @@ def canonical_column(kind: str, header) -> str | None:
 
 def find_header(kind: str, rows, path, info: dict | None = None) -> tuple[int, list, dict[int, str]]:
     best, partial = None, (None, [], {})
-    for idx, (rownum, cells) in enumerate(rows[:HEADER_SCAN_ROWS]):
+    for idx, (_rownum, cells) in enumerate(rows[:HEADER_SCAN_ROWS]):
         mapping: dict[int, str] = {}
         for ci, c in enumerate(cells):
             canon = canonical_column(kind, _cell_text(c)) if _cell_text(c) else None

@@ -277,7 +277,8 @@ def parse_date(value) -> tuple[str, str | None]:
     year, err, unknown = parse_year(s)
     if err or unknown or year is None:
         return "", err
-    m = re.fullmatch(r"\d{4}-(\d{1,2})(?:-(\d{1,2}))?", s) or re.fullmatch(r"(?:(\d{1,2})[./])?(\d{1,2})[./]\d{4}\s*(?:r\.?)?", s)
+    m = (re.fullmatch(r"\d{4}-(\d{1,2})(?:-(\d{1,2}))?", s)
+         or re.fullmatch(r"(?:(\d{1,2})[./])?(\d{1,2})[./]\d{4}\s*(?:r\.?)?", s))
     if not m:
         return str(year), None
     if s[:4].isdigit():

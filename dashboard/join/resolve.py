@@ -24,9 +24,9 @@ import geopandas as gpd
 import pandas as pd
 
 from dashboard.ingest.dataset import VOIVODESHIPS, Problem, Table, fold, voivodeship_code
-from dashboard.join.gazetteer import (GMINA_KIND, TOWN_TYPES, Candidate, Gazetteer, _key, get_gazetteer,  # noqa: F401
-                        parse_jst_name)
+from dashboard.join.gazetteer import GMINA_KIND, TOWN_TYPES, Candidate, Gazetteer, _key, get_gazetteer, parse_jst_name  # noqa: F401
 from dashboard.join.report import STATUSES, JoinReport, RowResult  # noqa: F401
+
 
 # ---------------------------------------------------------------------------------------------- resolution
 def _name_ok(gaz: Gazetteer, code: str, name: str) -> bool:

@@ -1,11 +1,12 @@
 """The joined, immutable frames the app reads (built once per process).
 
-    build_atlas(members=None, projects=None, participation=None, events=None) -> Atlas   (None = the shipped data/ files;
+    build_atlas(members=None, projects=None, participation=None, events=None) -> Atlas   (None = the shipped
+        data/ files;
         a path may be CSV or XLSX, `file.xlsx#Sheet` picks a sheet)
     get_atlas() -> Atlas   (cached; the files the configuration names — ATLAS_DATA_DIR, ATLAS_MEMBERS, … see
-        dashboard.ingest.datafiles — else the shipped data/). A file that cannot be read raises DataFileError (which file,
-        what is wrong, how to fix; `python -m dashboard check-data` shows the same); rows that need attention do
-        not stop the app: they are in atlas.report.
+        dashboard.ingest.datafiles — else the shipped data/). A file that cannot be read raises DataFileError
+        (which file, what is wrong, how to fix; `python -m dashboard check-data` shows the same); rows that need
+        attention do not stop the app: they are in atlas.report.
 
 Atlas fields (the shared contract — names are fixed):
     gminy          2,477 rows in the order of geodata.load("gminy"): terc, name, woj (2-digit), powiat (4-digit),
@@ -37,8 +38,9 @@ import pandas as pd
 
 from dashboard.ingest import dataset
 from dashboard.ingest.datafiles import data_files, with_origin
-from dashboard.ingest.dataset import VOIVODESHIPS, DataFileError
-from dashboard.join.resolve import Gazetteer, JoinReport, clean_name, get_gazetteer, join
+from dashboard.ingest.dataset import DataFileError, Table
+from dashboard.ingest.values import VOIVODESHIPS
+from dashboard.join.resolve import Gazetteer, JoinReport, clean_name, get_gazetteer, join, table_info
 
 ENTITY_COLUMNS = ["entity_id", "name", "kind", "teryt", "gmina_teryt", "voivodeship", "woj", "is_member",
                   "join_year", "lon", "lat", "point_source", "member_source", "jst_kind", "gmina_type",
@@ -71,121 +73,117 @@ def _gminy_frame(gaz: Gazetteer) -> pd.DataFrame:
     })
 
 
-def build_atlas(members=None, projects=None, participation=None, events=None) -> Atlas:
-    gaz = get_gazetteer()
+@dataclass(frozen=True)
+class JoinedFiles:
+    """The union's files, read and joined to the gminy (the first steps of build_atlas, and all that
+    `python -m dashboard check-data` needs)."""
+    members: Table
+    participation: Table
+    projects: pd.DataFrame     # the usable projects, PROJECT_COLUMNS
+    report: JoinReport
+    events: Table | None = None   # dated joins and departures
+
+
+def read_and_join(members=None, projects=None, participation=None, gaz: Gazetteer | None = None,
+                  events=None) -> JoinedFiles:
+    """Read + validate + join; raises DataFileError when a file cannot be read. The report lists every file (how
+    each was read) and every row with its status. The shipped events describe the shipped members: with the
+    office's register (members given) only an events file given with it is read."""
+    gaz = gaz or get_gazetteer()
     proj_table = dataset.read_projects(projects)
     proj = dataset.usable_projects(proj_table)[PROJECT_COLUMNS]
     m_table = dataset.read_members(members)
     p_table = dataset.read_participation(participation)
-    # the shipped events describe the shipped members: with the office's register, only its own events file
     e_table = dataset.read_events(events) if events or members is None else None
     report = join(m_table, p_table, proj, gaz, events=e_table)
+    report.files["projects"] = proj_table.path
+    report.tables["projects"] = table_info(proj_table)
     report.file_problems.extend(proj_table.problems)
+    return JoinedFiles(m_table, p_table, proj, report, e_table)
 
-    ents: dict[str, dict] = {}
 
-    def shown_name(code: str, written: str) -> str:
+def entity_projects(links: pd.DataFrame, project_ids) -> dict[str, tuple[str, ...]]:
+    """entity id -> the ids of its projects, in the order of the projects table (unknown ids last, by id). The
+    one place a city's project list is made: the atlas stores it (entities.projects), every view reads it."""
+    order = {pid: i for i, pid in enumerate(project_ids)}
+    out: dict[str, set] = {}
+    for eid, pid in zip(links["entity_id"], links["project_id"]):
+        out.setdefault(eid, set()).add(pid)
+    return {eid: tuple(sorted(ps, key=lambda p: (order.get(p, len(order)), p))) for eid, ps in out.items()}
+
+
+class _EntityBuilder:
+    """One row per joined city/JST, keyed by its TERYT, filled from the matched member and participation rows."""
+
+    def __init__(self, gaz: Gazetteer):
+        self.gaz = gaz
+        self.rows: dict[str, dict] = {}
+
+    def shown_name(self, code: str, written: str) -> str:
         """The name as the office wrote it, without footnote marks or a voivodeship qualifier; the official name
-        when the written one is empty or garbled ('Boles?awiec')."""
+        when the written one is empty or garbled ('Boles?awiec'). A rural gmina sharing its name with a town
+        gmina gets '(gmina wiejska)': 'Bartoszyce (gmina wiejska)'."""
         name = clean_name(written)
-        return gaz.candidate(code).name if not name or "?" in name else name
-
-    def display_name(code: str, name: str) -> str:
-        """A rural gmina sharing its name with a town gmina gets '(gmina wiejska)': 'Bartoszyce (gmina wiejska)'."""
+        name = self.gaz.candidate(code).name if not name or "?" in name else name
         if len(code) == 7 and code[6] == "2" and "(" not in name:
-            same = gaz.gminy_named(gaz.candidate(code).name, code[:2])
-            if len(same) > 1:
+            if len(self.gaz.gminy_named(self.gaz.candidate(code).name, code[:2])) > 1:
                 return f"{name} (gmina wiejska)"
         return name
 
-    def entity(res, name: str) -> dict:
+    def entity(self, res, name: str) -> dict:
         code = res.teryt
-        name = display_name(code, shown_name(code, name))
-        if code not in ents:
-            cand = gaz.candidate(code)
-            lon, lat, src = gaz.point(code)
+        if code not in self.rows:
+            lon, lat, src = self.gaz.point(code)
             is_powiat = len(code) == 4
-            ents[code] = {
-                "entity_id": code, "name": name, "kind": "powiat" if is_powiat else "gmina", "teryt": code,
-                "gmina_teryt": None if is_powiat else code, "voivodeship": VOIVODESHIPS[code[:2]], "woj": code[:2],
-                "is_member": False, "join_year": pd.NA, "lon": lon, "lat": lat, "point_source": src,
-                "member_source": "", "jst_kind": "powiat" if is_powiat else ("town" if code[6] in "13" else "gmina"),
-                "gmina_type": pd.NA if is_powiat else int(code[6]), "official_name": cand.name,
-                "powiat": code[:4], "projects": set(), "match_method": res.method, "match_note": res.reason,
+            self.rows[code] = {
+                "entity_id": code, "name": self.shown_name(code, name), "kind": "powiat" if is_powiat else "gmina",
+                "teryt": code, "gmina_teryt": None if is_powiat else code, "voivodeship": VOIVODESHIPS[code[:2]],
+                "woj": code[:2], "is_member": False, "join_year": pd.NA, "lon": lon, "lat": lat,
+                "point_source": src, "member_source": "",
+                "jst_kind": "powiat" if is_powiat else ("town" if code[6] in "13" else "gmina"),
+                "gmina_type": pd.NA if is_powiat else int(code[6]), "official_name": self.gaz.candidate(code).name,
+                "powiat": code[:4], "match_method": res.method, "match_note": res.reason,
                 "evidence": "", "member_note": "",
             }
-        return ents[code]
+        return self.rows[code]
 
+
+def _placed(report: JoinReport, table: str):
+    """The rows of `table` that are placed on a gmina/powiat (matched, or identified despite a bad value)."""
+    return [r for r in report.for_table(table) if r.teryt is not None and r.status in ("matched", "invalid")]
+
+
+def _entities_and_links(files: JoinedFiles, gaz: Gazetteer) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    report, build = files.report, _EntityBuilder(gaz)
+    mf = files.members.frame
     records: list[dict] = []
-    mf = m_table.frame
-    for res in report.for_table("members"):
-        if res.teryt is None or res.status not in ("matched", "invalid"):
-            continue
+    for res in _placed(report, "members"):
         r = mf.loc[res.index]
-        e = entity(res, r["name"])
-        e["is_member"] = True
-        e["name"] = display_name(res.teryt, shown_name(res.teryt, r["name"]))
-        e["member_source"] = r["source"]
-        e["join_year"] = r["join_year"]
-        e["evidence"] = r["evidence"]
-        e["member_note"] = r["note"]
+        e = build.entity(res, r["name"])
+        e.update(is_member=True, name=build.shown_name(res.teryt, r["name"]), member_source=r["source"],
+                 join_year=r["join_year"], evidence=r["evidence"], member_note=r["note"])
         records.extend(_member_records(r, res))
-    ef = e_table.frame if e_table is not None else None
-    for res in report.for_table("events"):
-        if res.teryt is None or res.status != "matched":
-            continue
-        r = ef.loc[res.index]
-        e = entity(res, r["name"])
-        if not e["evidence"]:   # known from the events alone (e.g. a city that left): a dated statement
-            e["is_member"], e["evidence"] = True, "stated"
-        records.append({"entity_id": res.teryt, "event": r["event"], "date": r["date"], "quote": r["quote"],
-                        "source": r["source"], "origin": "events", "row": res.row})
-    pf = p_table.frame
+    records.extend(_event_records(files, build))
+    pf = files.participation.frame
     links = []
-    for res in report.for_table("participation"):
-        if res.teryt is None or res.status not in ("matched", "invalid") or not res.project_id:
+    for res in _placed(report, "participation"):
+        if not res.project_id:
             continue
         r = pf.loc[res.index]
-        e = entity(res, r["name"])
-        e["projects"].add(res.project_id)
+        build.entity(res, r["name"])
         links.append({"project_id": res.project_id, "entity_id": res.teryt, "teryt": res.teryt, "role": r["role"],
                       "source": r["source"], "year": r["year"], "row": res.row})
-    order = {pid: i for i, pid in enumerate(proj["id"])}
-    rows = []
-    for e in ents.values():
-        e = dict(e)
-        e["projects"] = tuple(sorted(e["projects"], key=lambda p: (order.get(p, 999), p)))
-        e["n_projects"] = len(e["projects"])
-        rows.append(e)
-    entities = pd.DataFrame(rows, columns=ENTITY_COLUMNS)
-    entities["join_year"] = pd.array(entities["join_year"].tolist(), dtype="Int64")
-    entities["gmina_type"] = pd.array(entities["gmina_type"].tolist(), dtype="Int64")
-    entities["is_member"] = entities["is_member"].astype(bool)
-    entities["n_projects"] = entities["n_projects"].astype(int)
-    entities["lon"] = entities["lon"].astype(float)
-    entities["lat"] = entities["lat"].astype(float)
-    entities = entities.sort_values(["woj", "name"], kind="stable").reset_index(drop=True)
-    entities["gmina_teryt"] = pd.Series([t if isinstance(t, str) else None for t in entities["gmina_teryt"]],
-                                        dtype=object)
-
-    participation_df = pd.DataFrame(links, columns=PARTICIPATION_COLUMNS)
-    membership = pd.DataFrame(records, columns=MEMBERSHIP_COLUMNS)
-
-    gminy = _gminy_frame(gaz)
-    g_ents = entities[entities["kind"] == "gmina"].set_index("gmina_teryt")
-    gminy["is_member"] = gminy["terc"].map(g_ents["is_member"]).fillna(False).astype(bool)
-    gminy["join_year"] = pd.array(gminy["terc"].map(g_ents["join_year"]).tolist(), dtype="Int64")
-    gminy["n_projects"] = gminy["terc"].map(g_ents["n_projects"]).fillna(0).astype(int)
-    gminy["entity_id"] = gminy["terc"].map(g_ents["entity_id"]).astype(object)
-    gminy["entity_id"] = gminy["entity_id"].where(gminy["entity_id"].notna(), None)
-
-    return Atlas(gminy=gminy, entities=entities, participation=participation_df, projects=proj,
-                 totals=dataset.read_totals(), summary=dataset.read_summary(), report=report, membership=membership)
+    links = pd.DataFrame(links, columns=PARTICIPATION_COLUMNS)
+    projects = entity_projects(links, files.projects["id"])
+    entities = pd.DataFrame([{**e, "projects": projects.get(code, ())} for code, e in build.rows.items()],
+                            columns=[c for c in ENTITY_COLUMNS if c != "n_projects"])
+    entities.insert(ENTITY_COLUMNS.index("n_projects"), "n_projects", entities["projects"].map(len).astype(int))
+    return _typed_entities(entities), links, pd.DataFrame(records, columns=MEMBERSHIP_COLUMNS)
 
 
 def _member_records(r: pd.Series, res) -> list[dict]:
-    """The membership facts of one register row: its join and leave dates, and the listing itself (dated by the
-    source, or of unknown date)."""
+    """The membership facts of one register row: the listing itself (dated by its source, or of unknown date),
+    its join and leave dates."""
     source = r["source"]
     out = [{"entity_id": res.teryt, "event": "listed", "date": r["source_date"], "quote": r["note"],
             "source": source, "origin": "members", "row": res.row}]
@@ -197,6 +195,56 @@ def _member_records(r: pd.Series, res) -> list[dict]:
         out.append({"entity_id": res.teryt, "event": "left", "date": r["leave_date"], "quote": "",
                     "source": source, "origin": "members", "row": res.row})
     return out
+
+
+def _event_records(files: JoinedFiles, build: _EntityBuilder) -> list[dict]:
+    """The matched events; a city known from events alone (e.g. one that left) becomes an entity, a member at
+    some date on the evidence of a dated statement."""
+    if files.events is None:
+        return []
+    ef, out = files.events.frame, []
+    for res in files.report.for_table("events"):
+        if res.teryt is None or res.status != "matched":
+            continue
+        r = ef.loc[res.index]
+        e = build.entity(res, r["name"])
+        if not e["evidence"]:
+            e.update(is_member=True, evidence="stated")
+        out.append({"entity_id": res.teryt, "event": r["event"], "date": r["date"], "quote": r["quote"],
+                    "source": r["source"], "origin": "events", "row": res.row})
+    return out
+
+
+def _typed_entities(entities: pd.DataFrame) -> pd.DataFrame:
+    entities["join_year"] = pd.array(entities["join_year"].tolist(), dtype="Int64")
+    entities["gmina_type"] = pd.array(entities["gmina_type"].tolist(), dtype="Int64")
+    entities["is_member"] = entities["is_member"].astype(bool)
+    entities["lon"] = entities["lon"].astype(float)
+    entities["lat"] = entities["lat"].astype(float)
+    entities = entities.sort_values(["woj", "name"], kind="stable").reset_index(drop=True)
+    entities["gmina_teryt"] = pd.Series([t if isinstance(t, str) else None for t in entities["gmina_teryt"]],
+                                        dtype=object)
+    return entities
+
+
+def _gminy_with_entities(gaz: Gazetteer, entities: pd.DataFrame) -> pd.DataFrame:
+    gminy = _gminy_frame(gaz)
+    g_ents = entities[entities["kind"] == "gmina"].set_index("gmina_teryt")
+    gminy["is_member"] = gminy["terc"].map(g_ents["is_member"]).fillna(False).astype(bool)
+    gminy["join_year"] = pd.array(gminy["terc"].map(g_ents["join_year"]).tolist(), dtype="Int64")
+    gminy["n_projects"] = gminy["terc"].map(g_ents["n_projects"]).fillna(0).astype(int)
+    gminy["entity_id"] = gminy["terc"].map(g_ents["entity_id"]).astype(object)
+    gminy["entity_id"] = gminy["entity_id"].where(gminy["entity_id"].notna(), None)
+    return gminy
+
+
+def build_atlas(members=None, projects=None, participation=None, events=None) -> Atlas:
+    gaz = get_gazetteer()
+    files = read_and_join(members, projects, participation, gaz, events)
+    entities, links, membership = _entities_and_links(files, gaz)
+    return Atlas(gminy=_gminy_with_entities(gaz, entities), entities=entities, participation=links,
+                 projects=files.projects, totals=dataset.read_totals(), summary=dataset.read_summary(),
+                 report=files.report, membership=membership)
 
 
 @lru_cache(maxsize=1)

@@ -13,25 +13,18 @@ import re
 import sys
 from pathlib import Path
 
-from dashboard.ingest import dataset
 from dashboard.ingest.datafiles import DataFile, data_files, with_origin
 from dashboard.ingest.dataset import DataFileError
-from dashboard.join.resolve import JoinReport, join, table_info
+from dashboard.join.resolve import JoinReport
+from dashboard.model.atlas import read_and_join
 
 EXIT_OK, EXIT_ATTENTION, EXIT_UNREADABLE = 0, 1, 2
 
 
 def check(members=None, projects=None, participation=None, events=None) -> JoinReport:
-    """Read + validate + join; raises DataFileError when a file cannot be read."""
-    proj = dataset.read_projects(projects)
-    m = dataset.read_members(members)
-    p = dataset.read_participation(participation)
-    ev = dataset.read_events(events) if events or members is None else None
-    report = join(m, p, dataset.usable_projects(proj), events=ev)
-    report.files["projects"] = proj.path
-    report.tables["projects"] = table_info(proj)
-    report.file_problems.extend(proj.problems)
-    return report
+    """Read + validate + join, the very steps the atlas starts with; raises DataFileError when a file cannot be
+    read."""
+    return read_and_join(members, projects, participation, events=events).report
 
 
 def files_to_check(members=None, projects=None, participation=None, events=None) -> dict[str, DataFile]:

@@ -21,9 +21,9 @@ from typing import Any, Callable, Iterable
 import numpy as np
 import pandas as pd
 
-from dashboard.i18n import fold, t, year_label
-from dashboard.model.state import UNKNOWN_ONLY, FilterState  # noqa: F401 - UNKNOWN_ONLY re-exported (years sentinel)
+from dashboard.ingest.values import fold
 from dashboard.model import membership
+from dashboard.model.state import UNKNOWN_ONLY, FilterState  # noqa: F401 - UNKNOWN_ONLY re-exported (years sentinel)
 
 DIMENSIONS = frozenset({"projects", "voivodeships", "years", "selected", "asof"})
 
@@ -31,7 +31,7 @@ DIMENSIONS = frozenset({"projects", "voivodeships", "years", "selected", "asof"}
 @dataclass(frozen=True, eq=False)
 class Derived:
     """Look-ups computed once per atlas (immutable)."""
-    entities: pd.DataFrame             # atlas.entities + n_projects, project_ids (tuple), folded name
+    entities: pd.DataFrame             # atlas.entities + project_ids (= its projects), folded name
     members_of: dict[str, frozenset]   # project id -> entity ids taking part
     gmina_pos: dict[str, int]          # gmina TERYT -> row position in atlas.gminy (= map feature order)
     voivodeship_names: dict[str, str]  # 2-digit code -> PL lower-case name
@@ -50,20 +50,15 @@ class Derived:
     memo: dict = field(default_factory=dict, repr=False)
 
 
-_CACHE: dict[int, tuple[weakref.ref, Derived]] = {}
+# One Derived per live atlas: an entry goes with its atlas (a test or a reload builds new ones).
+_CACHE: "weakref.WeakKeyDictionary[Any, Derived]" = weakref.WeakKeyDictionary()
 
 
 def derived(atlas: Any) -> Derived:
     """Cached per atlas object (the atlas is immutable and built once per process)."""
-    hit = _CACHE.get(id(atlas))
-    if hit is not None and hit[0]() is atlas:
-        return hit[1]
-    d = _derive(atlas)
-    try:
-        ref = weakref.ref(atlas)
-    except TypeError:  # objects without weakref support: keep a strong reference
-        ref = (lambda a: (lambda: a))(atlas)
-    _CACHE[id(atlas)] = (ref, d)
+    d = _CACHE.get(atlas)
+    if d is None:
+        d = _CACHE[atlas] = _derive(atlas)
     return d
 
 
@@ -78,19 +73,27 @@ def atlas_memo(atlas: Any, key: Any, build: Callable[[], Any]) -> Any:
 
 
 def project_labels(atlas: Any, lang: str) -> dict[str, str]:
-    """Project id -> its short UI label in `lang` ({} when the atlas has no label column)."""
-    label = "label_pl" if lang == "pl" else "label_en"
+    """Project id -> its short label in `lang` (label_pl / label_en; the id itself when the label is empty).
+    The one look-up of project labels: map hover, bars, chips, table, details panel and exports use it."""
+    label = "label_en" if lang == "en" else "label_pl"
 
     def build() -> dict[str, str]:
-        return atlas.projects.set_index("id")[label].to_dict() if label in atlas.projects else {}
+        ids = atlas.projects["id"].astype(str)
+        texts = atlas.projects[label] if label in atlas.projects else ids
+        return {pid: (text if isinstance(text, str) and text.strip() else pid) for pid, text in zip(ids, texts)}
     return atlas_memo(atlas, ("project_labels", label), build)
+
+
+def voivodeship_names(atlas: Any) -> dict[str, str]:
+    """2-digit code -> Polish name of every województwo in the atlas, by code (the one voivodeship table of
+    dashboard.ingest.values.VOIVODESHIPS, as the atlas carries it)."""
+    return derived(atlas).voivodeship_names
 
 
 def _derive(atlas: Any) -> Derived:
     part = atlas.participation
-    by_entity = part.groupby("entity_id")["project_id"].agg(lambda s: tuple(sorted(set(s))))
     ent = atlas.entities.copy()
-    ent["project_ids"] = ent["entity_id"].map(by_entity).apply(lambda v: v if isinstance(v, tuple) else ())
+    ent["project_ids"] = [tuple(p) for p in ent["projects"]]   # atlas order: the projects table's
     ent["n_projects"] = ent["project_ids"].map(len).astype("int64")
     ent["folded"] = ent["name"].map(fold)
     ent["join_year"] = ent["join_year"].astype("Int64")
@@ -392,67 +395,39 @@ def coverage(atlas: Any) -> dict[str, int | None]:
     }
 
 
-TABLE_COLUMNS = ("name", "teryt", "voivodeship", "member", "join_year", "n_projects", "projects")
-
-
-class _TableBase:
-    """Every entity's table row in `lang`, in the default display order (voivodeship, name, TERYT)."""
-
-    def __init__(self, atlas: Any, state: FilterState):
-        lang = state.lang
+def table_order(atlas: Any) -> np.ndarray:
+    """Entity positions (in derived(atlas).entities) in the table's default order: voivodeship, name, TERYT."""
+    def build() -> np.ndarray:
         ent = derived(atlas).entities
-        plabel = project_labels(atlas, lang)
-        member, dated = member_masks(atlas, state)
-        frame = pd.DataFrame({
-            "name": ent["name"].astype(str),
-            "teryt": ent["teryt"].astype(str),
-            "voivodeship": ent["voivodeship"].astype(str),
-            "member": np.where(dated, t("member_dated_short", lang),
-                               np.where(member, t("member_undated_short", lang), t("no", lang))),
-            "join_year": [year_label(None if np.isnan(y) else int(y), lang) for y in join_years_at(atlas, state)],
-            "n_projects": ent["n_projects"].astype(int),
-            "projects": ["; ".join(plabel.get(p, p) for p in ids) for ids in ent["project_ids"]],
-        })
-        frame = frame.sort_values(["voivodeship", "name", "teryt"], kind="stable")
-        self.order = frame.index.to_numpy()          # entity position of each table row
-        self.frame = frame.reset_index(drop=True)
-        self.records = tuple(self.frame.to_dict("records"))
-        self.columns = {c: self.frame[c].tolist() for c in TABLE_COLUMNS}
-
-    def rows(self, mask: np.ndarray, sort_by: list[dict] | None) -> list[int]:
-        """Positions in self.frame of the entities in `mask`, in display order (`sort_by` applied stably, as
-        pandas' sort_values(kind="stable") does, ties keeping the default order)."""
-        rows = np.flatnonzero(mask[self.order]).tolist()
-        for spec in reversed(sort_by or []):
-            col = spec.get("column_id") if isinstance(spec, dict) else None
-            if col in TABLE_COLUMNS:
-                rows.sort(key=self.columns[col].__getitem__, reverse=spec.get("direction") == "desc")
-        return rows
+        keys = pd.DataFrame({"v": ent["voivodeship"].astype(str), "n": ent["name"].astype(str),
+                             "t": ent["teryt"].astype(str)})
+        return keys.sort_values(["v", "n", "t"], kind="stable").index.to_numpy()
+    return atlas_memo(atlas, "table_order", build)
 
 
-def _table_base(atlas: Any, state: FilterState) -> _TableBase:
-    """Rows at the state's date and evidence levels, built once per (language, year, evidence)."""
-    key = ("table", state.lang, asof_year(atlas, state), state.evidence)
-    return atlas_memo(atlas, key, lambda: _TableBase(atlas, state))
+def entity_mask(atlas: Any, state: FilterState) -> np.ndarray:
+    """Boolean mask over derived(atlas).entities: the entities in view (every filter)."""
+    return _mask(atlas, state)
 
 
-def table_frame(atlas: Any, state: FilterState, sort_by: list[dict] | None = None) -> pd.DataFrame:
-    """The table of cities in view (all filters), localised values, in display order. The CSV download is this
-    very frame, so it holds exactly what the table shows. `sort_by` = DataTable sort_by ([{column_id, direction}])."""
-    base = _table_base(atlas, state)
-    return base.frame.iloc[base.rows(_mask(atlas, state), sort_by)].reset_index(drop=True)
+@dataclass(frozen=True)
+class TownHit:
+    """A town-search result: a gmina, found by the name of a city in the data (`gmina_type` None) or by its own
+    name (`gmina_type` 1 urban, 2 rural, 3 urban-rural; 0 unknown)."""
+    terc: str
+    name: str
+    voivodeship: str
+    gmina_type: int | None
 
 
-def table_records(atlas: Any, state: FilterState, sort_by: list[dict] | None = None) -> list[dict[str, Any]]:
-    """table_frame(atlas, state, sort_by).to_dict("records"), from rows built once per atlas and language."""
-    base = _table_base(atlas, state)
-    return [dict(base.records[i]) for i in base.rows(_mask(atlas, state), sort_by)]
+def _folded_gminy(atlas: Any) -> tuple[str, ...]:
+    return atlas_memo(atlas, "folded_gminy", lambda: tuple(fold(n) for n in atlas.gminy["name"]))
 
 
-def search_towns(atlas: Any, text: str | None, limit: int = 10) -> list[dict[str, str]]:
-    """Type-ahead: gminy and entities whose name contains `text` (diacritics- and case-insensitive), entities and
-    names that start with the text first. Returns [{label, value (7-digit gmina TERYT), search}] — `search` holds
-    the label with and without diacritics, so the dropdown's own client-side filter keeps what matched here."""
+def find_towns(atlas: Any, text: str | None, limit: int = 10) -> list[TownHit]:
+    """Type-ahead: gminy whose name, or the name of a city of the data in them, contains `text` (with
+    dashboard.ingest.values.fold: case, diacritics and hyphens ignored, so "bielsko biala" finds Bielsko-Biała);
+    cities first, then names that start with the text, then shorter names."""
     if not text or not isinstance(text, str):
         return []
     key = fold(text[:60])
@@ -460,28 +435,22 @@ def search_towns(atlas: Any, text: str | None, limit: int = 10) -> list[dict[str
         return []
     d = derived(atlas)
     gm = atlas.gminy
-    hits: list[tuple[tuple, str, str]] = []
+    hits: list[tuple[tuple, TownHit]] = []
     seen: set[str] = set()
     ent = d.entities[d.entities["gmina_teryt"].notna()]
     for name, terc, voiv, folded in zip(ent["name"], ent["gmina_teryt"], ent["voivodeship"], ent["folded"]):
         pos = folded.find(key)
         if pos >= 0 and terc not in seen:
             seen.add(terc)
-            hits.append(((0, pos != 0, len(folded)), f"{name} ({voiv})", terc))
-    for name, terc, voiv in zip(gm["name"], gm["terc"], gm["voivodeship"]):
-        folded = fold(name)
+            hits.append(((0, pos != 0, len(folded), name), TownHit(terc, name, voiv, None)))
+    for name, terc, voiv, folded in zip(gm["name"], gm["terc"], gm["voivodeship"], _folded_gminy(atlas)):
         pos = folded.find(key)
         if pos >= 0 and terc not in seen:
             seen.add(terc)
-            kind = {"1": "gm. miejska", "2": "gm. wiejska", "3": "gm. miejsko-wiejska"}.get(terc[-1], "gmina")
-            hits.append(((1, pos != 0, len(folded)), f"{name} ({kind}, {voiv})", terc))
-    hits.sort(key=lambda h: (h[0], h[1]))
-    return [{"label": label, "value": terc, "search": f"{label} {fold(label)} {key}"}
-            for _, label, terc in hits[:limit]]
-
-
-def _project_label(projects: pd.DataFrame, pid: str, column: str) -> str:
-    return str(projects.at[pid, column]) if pid in projects.index else str(pid)
+            kind = int(terc[-1]) if terc[-1] in "123" else 0
+            hits.append(((1, pos != 0, len(folded), name), TownHit(terc, name, voiv, kind)))
+    hits.sort(key=lambda h: h[0])
+    return [hit for _, hit in hits[:limit]]
 
 
 def gmina_details(atlas: Any, terc: str) -> dict[str, Any] | None:
@@ -494,10 +463,12 @@ def gmina_details(atlas: Any, terc: str) -> dict[str, Any] | None:
     g = atlas.gminy.iloc[pos]
     ent = d.entities[d.entities["gmina_teryt"] == terc]
     part = atlas.participation
-    projects = atlas.projects.set_index("id")
+    labels = {lang: project_labels(atlas, lang) for lang in ("pl", "en")}
+    order = {pid: i for i, pid in enumerate(d.project_ids)}
     entities = []
     for _, e in ent.iterrows():
         rows = part[part["entity_id"] == e["entity_id"]]
+        rows = rows.iloc[sorted(range(len(rows)), key=lambda i: order.get(rows["project_id"].iloc[i], len(order)))]
         entities.append({
             "name": e["name"],
             "teryt": e["teryt"],
@@ -510,8 +481,8 @@ def gmina_details(atlas: Any, terc: str) -> dict[str, Any] | None:
             "projects": [
                 {
                     "id": r["project_id"],
-                    "label_pl": _project_label(projects, r["project_id"], "label_pl"),
-                    "label_en": _project_label(projects, r["project_id"], "label_en"),
+                    "label_pl": labels["pl"].get(r["project_id"], r["project_id"]),
+                    "label_en": labels["en"].get(r["project_id"], r["project_id"]),
                     "role": r.get("role", "") or "",
                     "source": r.get("source", "") or "",
                 }

@@ -4,11 +4,14 @@ Every server callback of the dashboard is a pure function of its request body (i
 changed) and of the immutable atlas, so the JSON it answers can be reused for an identical body. The hardening
 guard (dashboard/serving/guard.py) looks answers up here after validating the request and stores new ones.
 
-- REDIS_URL set (scale-out): flask-caching RedisCache — all web instances share one cache: a view computed on one
-  machine is answered from the cache by all the others.
+- REDIS_URL set (scale-out): Redis through plain redis-py — all web instances share one cache: a view computed on
+  one machine is answered from the cache by all the others. Values are the answers' JSON bytes, stored and
+  returned as they are: nothing read from Redis is ever deserialised (no pickle), so whoever can write to Redis can
+  at worst spoil answers, never run code in a web worker. Every entry expires after TIMEOUT_S; memory is bounded by
+  Redis's maxmemory with a volatile-* eviction policy (README, "Redis").
 - otherwise: a diskcache in <cache>/callback-answers shared by the workers of this machine (bounded:
-  ATLAS_CACHE_MB, default 256 MB, least recently used out first). ATLAS_CACHE=memory keeps one flask-caching
-  SimpleCache per worker process instead (ATLAS_CACHE_ITEMS entries, default 512).
+  ATLAS_CACHE_MB, default 256 MB, least recently stored out first). ATLAS_CACHE=memory keeps a small LRU per worker
+  process instead (ATLAS_CACHE_ITEMS entries, default 512).
 - ATLAS_CACHE=off disables it.
 
 State itself never lives here — it lives in the URL and the browser. A cache outage only costs the computation.
@@ -18,49 +21,51 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
-import os
+import threading
+import time
+from collections import OrderedDict
 from pathlib import Path
-from typing import Any
+
+from dashboard import config
 
 log = logging.getLogger(__name__)
 
 TIMEOUT_S = 3600               # entries expire after an hour (the data only changes with a deploy anyway)
 MAX_CACHED_RESPONSE = 128 * 1024   # with the default 512 entries: at most 64 MB per worker
-_DEFAULT_ITEMS = 512
+REDIS_PREFIX = "atlas-zmp:"
 
 
 def backend_name() -> str:
-    """"redis", "disk", "simple" or "off" — what get_cache() uses with the current environment."""
-    choice = os.environ.get("ATLAS_CACHE", "").strip().lower()
-    if choice in {"off", "0", "false", "no"}:
+    """"redis", "disk", "memory" or "off" — what get_cache() uses with the current environment."""
+    mode = config.cache_mode()
+    if mode == "off":
         return "off"
-    if os.environ.get("REDIS_URL", "").strip():
+    if config.redis_url():
         return "redis"
-    return "simple" if choice == "memory" else "disk"
-
-
-def _config() -> dict[str, Any]:
-    name = backend_name()
-    if name == "redis":
-        return {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": os.environ["REDIS_URL"].strip(),
-                "CACHE_KEY_PREFIX": "atlas-zmp:", "CACHE_DEFAULT_TIMEOUT": TIMEOUT_S,
-                # a slow or absent Redis must cost milliseconds, not hang a request
-                "CACHE_OPTIONS": (("socket_connect_timeout", 0.5), ("socket_timeout", 0.5))}
-    if name == "simple":
-        items = int(os.environ.get("ATLAS_CACHE_ITEMS", _DEFAULT_ITEMS))
-        return {"CACHE_TYPE": "SimpleCache", "CACHE_THRESHOLD": items, "CACHE_DEFAULT_TIMEOUT": TIMEOUT_S}
-    if name == "disk":
-        return {"CACHE_TYPE": "disk", "CACHE_DIR": str(_disk_dir()),
-                "SIZE_LIMIT": int(os.environ.get("ATLAS_CACHE_MB", 256)) * 1024 * 1024}
-    return {"CACHE_TYPE": "NullCache"}
+    return "memory" if mode == "memory" else "disk"
 
 
 def _disk_dir() -> Path:
-    root = os.environ.get("ATLAS_CACHE_DIR") or str(Path(__file__).resolve().parents[2] / ".cache")
-    return Path(root) / "callback-answers"
+    return config.cache_dir() / "callback-answers"
 
 
-class _DiskBackend:
+class RedisAnswers:
+    """Answers in Redis as raw bytes with a TTL. A slow or absent Redis costs milliseconds, not a hung request."""
+
+    def __init__(self, url: str):
+        import redis
+
+        self._redis = redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5)
+
+    def get(self, key: str) -> bytes | None:
+        value = self._redis.get(REDIS_PREFIX + key)
+        return value if isinstance(value, bytes) else None
+
+    def set(self, key: str, value: bytes) -> None:
+        self._redis.set(REDIS_PREFIX + key, value, ex=TIMEOUT_S)
+
+
+class DiskAnswers:
     """diskcache (SQLite) shared by the processes of one machine; a busy database costs a miss, never a wait."""
 
     def __init__(self, folder: str, size_limit: int):
@@ -69,45 +74,75 @@ class _DiskBackend:
         self._cache = diskcache.Cache(folder, size_limit=size_limit, timeout=0.2,
                                       eviction_policy="least-recently-stored")
 
-    def get(self, key: str):
-        return self._cache.get(key, default=None, retry=False)
+    def get(self, key: str) -> bytes | None:
+        value = self._cache.get(key, default=None, retry=False)
+        return value if isinstance(value, bytes) else None
 
-    def set(self, key: str, value) -> None:
+    def set(self, key: str, value: bytes) -> None:
         self._cache.set(key, value, expire=TIMEOUT_S, retry=False)
 
 
-@functools.lru_cache(maxsize=4)
-def _cache_for(config_items: tuple):
-    from flask import Flask
-    from flask_caching import Cache
+class MemoryAnswers:
+    """A bounded LRU in this process (ATLAS_CACHE=memory), entries expiring after TIMEOUT_S."""
 
-    holder = Flask("atlas-cache")   # flask-caching needs an app to read its config from; never served
-    config = dict(config_items)
-    if config["CACHE_TYPE"] == "disk":
-        return _DiskBackend(config["CACHE_DIR"], config["SIZE_LIMIT"])
-    if "CACHE_OPTIONS" in config:
-        config["CACHE_OPTIONS"] = dict(config["CACHE_OPTIONS"])
-    extension = Cache(holder, config=config)
-    # The backend itself (cachelib RedisCache/SimpleCache/NullCache): flask-caching's own get/set would look
-    # the backend up through the *current* Flask app, which inside a request is the dashboard, not `holder`.
-    return holder.extensions["cache"][extension]
+    def __init__(self, items: int):
+        self._items: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
+        self._max = items
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> bytes | None:
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is None or hit[0] < time.monotonic():
+                self._items.pop(key, None)
+                return None
+            self._items.move_to_end(key)
+            return hit[1]
+
+    def set(self, key: str, value: bytes) -> None:
+        with self._lock:
+            self._items[key] = (time.monotonic() + TIMEOUT_S, value)
+            self._items.move_to_end(key)
+            while len(self._items) > self._max:
+                self._items.popitem(last=False)
+
+
+class NoAnswers:
+    def get(self, key: str) -> None:
+        return None
+
+    def set(self, key: str, value: bytes) -> None:
+        pass
+
+
+@functools.lru_cache(maxsize=4)
+def _cache_for(name: str, redis_url: str | None, folder: str, size_limit: int, items: int):
+    if name == "redis":
+        return RedisAnswers(redis_url)
+    if name == "disk":
+        return DiskAnswers(folder, size_limit)
+    if name == "memory":
+        return MemoryAnswers(items)
+    return NoAnswers()
 
 
 def get_cache():
-    """The cache backend (get/set/delete) for the current environment (one per process and configuration)."""
-    return _cache_for(tuple(sorted(_config().items())))
+    """The cache backend (get/set of bytes) for the current environment (one per process and configuration)."""
+    return _cache_for(backend_name(), config.redis_url(), str(_disk_dir()), config.cache_mb() * 1024 * 1024,
+                      config.cache_items())
 
 
 @functools.lru_cache(maxsize=1)
 def release_version() -> str:
     """Identifies code + data of this deploy (ATLAS_RELEASE, else a hash of dashboard/*.py and data/*), so a
     shared Redis never serves one release's answers to another."""
-    explicit = os.environ.get("ATLAS_RELEASE", "").strip()
+    explicit = config.release()
     if explicit:
         return explicit
-    root = Path(__file__).resolve().parents[2]
+    root = config.REPO_ROOT
     digest = hashlib.sha256()
-    paths = [p for folder, pattern in (("dashboard", "*.py"), ("data", "*")) for p in sorted((root / folder).glob(pattern))]
+    paths = [p for folder, pattern in (("dashboard", "**/*.py"), ("data", "*"))
+             for p in sorted((root / folder).glob(pattern))]
     paths += _data_inputs()
     for path in paths:
         if path.is_file():
@@ -119,8 +154,8 @@ def release_version() -> str:
 def _data_inputs() -> list[Path]:
     """The files the atlas is built from besides data/: the office's files (ATLAS_DATA_DIR, ATLAS_MEMBERS, …) and
     the prepared boundaries' manifest — so replacing the office's register never serves answers of the old one."""
-    from dashboard.ingest.datafiles import data_files, split_sheet
     import geodata
+    from dashboard.ingest.datafiles import data_files, split_sheet
 
     try:
         files = [split_sheet(f.path)[0] for f in data_files().values()]

@@ -4,26 +4,21 @@
   forever: Cache-Control: public, max-age=31536000, immutable. Any other name -> 404.
 - /geo/topojson/<name>.json — the local base topojson folder that plotly geo requests (given to dcc.Graph as
   config topojsonURL), so no request ever goes to a CDN.
+- /data/README.md — the description of the union's data (sources, gaps), which the page's source note links to.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from flask import Flask, abort, send_file
 
 import geodata
 from dashboard import config
+from dashboard.view.urls import GeoUrls
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 GEOJSON_MIMETYPE = "application/geo+json"
-
-
-@dataclass(frozen=True)
-class GeoUrls:
-    gminy: str          # URL of the gminy GeoJSON (feature id = TERYT)
-    wojewodztwa: str    # URL of the województwa outline GeoJSON
-    topojson: str       # URL prefix for plotly's topojsonURL (ends with '/')
+DATA_README = config.REPO_ROOT / "data" / "README.md"
 
 
 def register(server: Flask, prefix: str = "/") -> GeoUrls:
@@ -50,10 +45,17 @@ def register(server: Flask, prefix: str = "/") -> GeoUrls:
         response.headers["Cache-Control"] = f"public, max-age={max_age}"
         return response
 
+    def data_readme():
+        response = send_file(DATA_README, mimetype="text/markdown", conditional=True, etag=True, max_age=max_age)
+        response.headers["Content-Type"] = "text/markdown; charset=utf-8"
+        return response
+
     server.add_url_rule(f"{prefix}geo/<string:filename>", "atlas_geo_asset", geo_asset)
     server.add_url_rule(f"{prefix}geo/topojson/<string:filename>", "atlas_geo_topojson", topojson)
+    server.add_url_rule(f"{prefix}data/README.md", "atlas_data_readme", data_readme)
     return GeoUrls(
         gminy=f"{prefix}geo/{files['gminy'].name}",
         wojewodztwa=f"{prefix}geo/{files['wojewodztwa'].name}",
         topojson=f"{prefix}geo/topojson/",
+        data_readme=f"{prefix}data/README.md",
     )

@@ -9,10 +9,11 @@ What it adds to the Flask server behind the Dash app:
 - no tracebacks to clients: 4xx/5xx answered with a short JSON body ({"error", "status", "message"}), the
   traceback goes to the server log only;
 - a guard in front of /_dash-update-component: body size limit (413), malformed or non-object JSON (400),
-  unknown callback outputs (404), inputs/state that do not match the registered callback (400);
-- answers of callbacks reused for identical request bodies (dashboard.serving.answers: Redis when REDIS_URL is set, else a
-  disk cache shared by the machine's workers; ATLAS_CACHE=off disables it) — every dashboard callback is a pure
-  function of its request.
+  unknown callback outputs and outputs of clientside callbacks (404: no server function), inputs/state that do
+  not match the registered callback (400);
+- answers of callbacks reused for identical request bodies (dashboard.serving.answers: Redis when REDIS_URL is
+  set, else a disk cache shared by the machine's workers; ATLAS_CACHE=off disables it) — every dashboard
+  callback is a pure function of its request.
 
 The callbacks themselves still validate every *value* they receive (dashboard.model.state.FilterState): the guard
 only makes sure that a request that reaches Dash has the shape Dash's dispatcher expects, so that nothing a
@@ -140,6 +141,8 @@ def check_callback_body(body: Any, callback_map: dict) -> None:
     spec = callback_map.get(output)
     if spec is None:
         raise CallbackRequestError(404, "No callback is registered for this output.")
+    if not callable(spec.get("callback")):   # a clientside callback: it runs in the browser, the server has none
+        raise CallbackRequestError(404, "This output is computed in the browser; the server has no callback for it.")
     for key, declared in (("inputs", spec.get("inputs", [])), ("state", spec.get("state", []))):
         sent = body.get(key, [])
         if not isinstance(sent, list) or len(sent) != len(declared):
@@ -231,14 +234,12 @@ def _guard_callback_view(app, view):
 
 
 def _response_cache_key(app, body: dict) -> str | None:
-    """Cache key of a callback request whose answer may be reused: not a background job (those have side
-    effects and are polled), not an output listed in NO_RESPONSE_CACHE."""
+    """Cache key of a callback request whose answer may be reused: any but a background job (those have side
+    effects and are polled); every other dashboard callback is a pure function of its request and the atlas."""
     if cache.backend_name() == "off":
         return None
     spec = app.callback_map.get(body.get("output"), {})
     if spec.get("background") or request.args.get("cacheKey") or request.args.get("job"):
-        return None
-    if body.get("output") in NO_RESPONSE_CACHE:
         return None
     return cache.response_key(request.get_data(cache=True), _cache_namespace(app))
 
@@ -255,11 +256,6 @@ def _cache_namespace(app) -> str:
         namespace = f"{app.server.import_name}:{digest.hexdigest()[:16]}"
         app._atlas_cache_namespace = namespace
     return namespace
-
-
-#: Callback outputs whose answers must never be reused (none today: every dashboard callback is a pure function
-#: of its request body and the immutable atlas).
-NO_RESPONSE_CACHE: set[str] = set()
 
 
 class StaticCompressCache:

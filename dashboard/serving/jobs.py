@@ -18,20 +18,17 @@ import functools
 import os
 from pathlib import Path
 
+from dashboard import config
+
 REDIS_ENV = "REDIS_URL"
-CACHE_ENV = "ATLAS_CACHE_DIR"
-IMPORTS_ENV = "ATLAS_CELERY_IMPORTS"
-REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def redis_url() -> str | None:
-    url = os.environ.get(REDIS_ENV, "").strip()
-    return url or None
+    return config.redis_url()
 
 
 def jobs_cache_dir() -> Path:
-    root = os.environ.get(CACHE_ENV) or str(REPO_ROOT / ".cache")
-    return Path(root) / "dash-jobs"
+    return config.cache_dir() / "dash-jobs"
 
 
 @functools.lru_cache(maxsize=4)
@@ -39,9 +36,10 @@ def _celery_app(url: str):
     from celery import Celery
 
     app = Celery("atlas_zmp", broker=url, backend=url)
-    imports = [m.strip() for m in os.environ.get(IMPORTS_ENV, "app").split(",") if m.strip()]
     app.conf.update(
-        imports=imports,
+        imports=config.celery_imports(),
+        # JSON only, never pickle: a message or result planted in a shared Redis must not run code in a worker
+        task_serializer="json", result_serializer="json", accept_content=["json"], result_accept_content=["json"],
         task_track_started=True,
         result_expires=3600,
         broker_connection_retry_on_startup=True,
@@ -215,7 +213,7 @@ def _manager(url: str | None):
                 key, self._make_progress_key(key), args, context))
             process.start()
             pid = process.pid
-            if os.environ.get("ATLAS_JOB_SCHED", "idle") == "idle" and hasattr(os, "SCHED_IDLE"):
+            if config.job_sched_idle() and hasattr(os, "SCHED_IDLE"):
                 try:
                     os.sched_setscheduler(pid, os.SCHED_IDLE, os.sched_param(0))
                 except OSError:
@@ -229,48 +227,6 @@ def background_manager():
     """The background-callback manager for the app: CeleryManager when REDIS_URL is set, else DiskcacheManager.
     One per process (and per REDIS_URL)."""
     return _manager(redis_url())
-
-
-class LinkStore:
-    """Short links of exported views (key -> FilterState query), kept forever: Redis when REDIS_URL is set (shared
-    by every instance), else a diskcache beside the job cache (shared by the app and the CLI on one machine)."""
-
-    PREFIX = "atlas:link:"
-
-    def __init__(self, url: str | None):
-        self._url = url
-        if url:
-            import redis
-
-            self._redis = redis.Redis.from_url(url)
-        else:
-            import diskcache
-
-            folder = jobs_cache_dir().parent / "links"
-            folder.mkdir(parents=True, exist_ok=True)
-            self._cache = diskcache.Cache(str(folder))
-
-    def save(self, key: str, query: str) -> None:
-        if self._url:
-            self._redis.set(self.PREFIX + key, query.encode("utf-8"))
-        else:
-            self._cache.set(key, query)
-
-    def resolve(self, key: str) -> str | None:
-        if self._url:
-            value = self._redis.get(self.PREFIX + key)
-            return value.decode("utf-8") if value is not None else None
-        value = self._cache.get(key)
-        return value if isinstance(value, str) else None
-
-
-@functools.lru_cache(maxsize=2)
-def _links(url: str | None) -> LinkStore:
-    return LinkStore(url)
-
-
-def link_store() -> LinkStore:
-    return _links(redis_url())
 
 
 def __getattr__(name: str):

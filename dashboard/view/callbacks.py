@@ -17,14 +17,13 @@ from typing import Any
 import dash
 from dash import Input, Output, Patch, State, ctx, html, no_update
 
-from dashboard.view import figures
-
-from dashboard.view import layout
-
-from dashboard.model import query
 from dashboard.i18n import t
+from dashboard.model import query
 from dashboard.model.query import UNKNOWN_ONLY
 from dashboard.model.state import FilterState
+from dashboard.view import figures, layout
+from dashboard.view import table as table_view
+from dashboard.view.towns import search_towns, town_option
 
 CHART_DIMENSIONS = {"growth": "years", "by-voivodeship": "voivodeships", "by-project": "projects"}
 
@@ -141,7 +140,8 @@ def chips_for(atlas: Any, state: FilterState) -> list[tuple[str, str]]:
     chips = [(f"project:{p}", f"{t('chip_project', lang)}: {plabel.get(p, p)}") for p in state.projects]
     if len(state.projects) > 1 and state.match == "all":
         chips.append(("match:all", t("chip_match_all", lang)))
-    chips += [(f"voivodeship:{v}", f"{t('chip_voivodeship', lang)} {d.voivodeship_names.get(v, v)}")
+    names = query.voivodeship_names(atlas)
+    chips += [(f"voivodeship:{v}", f"{t('chip_voivodeship', lang)} {names.get(v, v)}")
               for v in state.voivodeships]
     if state.years == UNKNOWN_ONLY:
         chips.append(("years:", t("year_unknown", lang)))
@@ -249,7 +249,6 @@ def register(app: dash.Dash, atlas: Any, urls: Any) -> None:
         trig = ctx.triggered_id
         fired = ctx.triggered[0] if ctx.triggered else {}
         value = fired.get("value")
-        prop = str(fired.get("prop_id", ""))
         notice = no_update
         if trig is None or trig == "url":
             new = FilterState.from_query(search or "", known_projects=known_projects)
@@ -331,7 +330,7 @@ def register(app: dash.Dash, atlas: Any, urls: Any) -> None:
     )
     def table(state_data, sort_by):
         state = FilterState.from_dict(state_data, known_projects=known_projects)
-        records = query.table_records(atlas, state, _sort_spec(sort_by))
+        records = table_view.table_records(atlas, state, table_view.sort_spec(sort_by))
         return records, f" ({len(records)})"
 
     @app.callback(
@@ -343,8 +342,8 @@ def register(app: dash.Dash, atlas: Any, urls: Any) -> None:
         if not n_clicks:
             return no_update
         state = FilterState.from_dict(state_data, known_projects=known_projects)
-        frame = query.table_frame(atlas, state, _sort_spec(sort_by))
-        frame.columns = [c["name"] for c in layout.table_columns(state.lang)]
+        frame = table_view.table_frame(atlas, state, table_view.sort_spec(sort_by))
+        frame.columns = [c["name"] for c in table_view.table_columns(state.lang)]
         return {"content": frame.to_csv(index=False), "filename": "atlas-zmp-miasta.csv" if state.lang == "pl"
                 else "atlas-zmp-cities.csv", "type": "text/csv", "base64": False}
 
@@ -366,11 +365,12 @@ def register(app: dash.Dash, atlas: Any, urls: Any) -> None:
 
     @app.callback(
         Output("town", "options"),
-        Input("town", "search_value"), State("town", "value"),
+        Input("town", "search_value"), State("town", "value"), State("lang", "value"),
         prevent_initial_call=True,
     )
-    def town_options(search, value):
-        options = query.search_towns(atlas, search if isinstance(search, str) else None)
+    def town_options(search, value, lang):
+        lang = lang if lang in ("pl", "en") else "pl"
+        options = search_towns(atlas, search if isinstance(search, str) else None, lang)
         known = isinstance(value, str) and value in query.derived(atlas).gmina_pos
         if known and all(o["value"] != value for o in options):
             options.append(town_option(atlas, value))
@@ -390,7 +390,7 @@ def register(app: dash.Dash, atlas: Any, urls: Any) -> None:
         return (*[t(k, lang) for k in layout.I18N_KEYS], layout.project_options(atlas, lang),
                 layout.match_options(lang), layout.metric_options(lang), layout.unknown_options(lang),
                 t("projects_placeholder", lang), t("voivodeships_placeholder", lang), t("town_placeholder", lang),
-                layout.evidence_options(lang), t("asof_play", lang), layout.table_columns(lang))
+                layout.evidence_options(lang), t("asof_play", lang), table_view.table_columns(lang))
 
     @app.callback(
         Output("asof-tick", "disabled"), Output("asof-play", "children", allow_duplicate=True),
@@ -427,20 +427,6 @@ def register(app: dash.Dash, atlas: Any, urls: Any) -> None:
         return year + 1, year + 1 >= hi, (t("asof_play", lang) if year + 1 >= hi else no_update), \
             ("false" if year + 1 >= hi else no_update)
 
-
-def town_option(atlas: Any, terc: str) -> dict[str, str]:
-    d = query.derived(atlas)
-    pos = d.gmina_pos.get(terc)
-    if pos is None:
-        return {"label": terc, "value": terc}
-    row = atlas.gminy.iloc[pos]
-    return {"label": f"{row['name']} ({row['voivodeship']})", "value": terc}
-
-
-def _sort_spec(sort_by: Any) -> list[dict]:
-    if not isinstance(sort_by, list):
-        return []
-    return [s for s in sort_by if isinstance(s, dict) and s.get("column_id") in query.TABLE_COLUMNS][:1]
 
 
 def chip_outputs(atlas: Any, state: FilterState) -> list:

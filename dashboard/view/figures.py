@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from dashboard.i18n import escape_markup, format_number, plotly_separators, t, year_label
 from dashboard.model import membership, query
-from dashboard.i18n import format_number, plotly_separators, t, year_label
 from dashboard.model.state import FilterState
 
 with warnings.catch_warnings():
@@ -36,7 +36,6 @@ SEQUENTIAL = ("#a1dab4", "#41b6c4", "#1d91c0", "#225ea8", "#253494", "#081d58")
 # Okabe–Ito (colour-blind safe) for the membership categories.
 MEMBERSHIP = {"participant": "#e69f00", "member": "#56b4e9", "member_in": "#0072b2"}
 BAR = "#1d91c0"
-BAR_DIM = "#c5cdd6"
 LINE = "#e69f00"
 DEPARTURE = "#b2182b"
 TEMPLATE = go.layout.Template()  # empty: keeps every figure's JSON small (plotly's default template is ~7 KB)
@@ -115,17 +114,28 @@ def classify_membership(vals: pd.DataFrame, state: FilterState) -> tuple[np.ndar
                         tuple(int(counts[i]) for i in keep), t("legend_title_membership", lang))
 
 
-def map_update(atlas: Any, state: FilterState) -> dict[str, Any]:
-    """The parts of the map that depend on the filters — small arrays only (what a Patch carries)."""
-    d = query.derived(atlas)
-    n = len(d.gmina_pos)
-    arr = query.gmina_arrays(atlas, state)
+def map_classes(atlas: Any, state: FilterState) -> tuple[np.ndarray, np.ndarray, Classes]:
+    """The map's classification of the gminy for `state`: (in_view mask over atlas.gminy, class index of each
+    gmina in view, the classes). The dashboard map and the press legend both use this one function."""
+    return _classify(query.gmina_arrays(atlas, state), state)
+
+
+def _classify(arr: dict[str, np.ndarray], state: FilterState) -> tuple[np.ndarray, np.ndarray, Classes]:
     keep = arr["in_view"]
     if state.metric == "membership":
         vals = pd.DataFrame({"member": arr["member"][keep], "participant": arr["participant"][keep]})
         cls, classes = classify_membership(vals, state)
     else:
         cls, classes = classify_projects(arr["n_projects"][keep], state.lang)
+    return keep, cls, classes
+
+
+def map_update(atlas: Any, state: FilterState) -> dict[str, Any]:
+    """The parts of the map that depend on the filters — small arrays only (what a Patch carries)."""
+    d = query.derived(atlas)
+    n = len(d.gmina_pos)
+    arr = query.gmina_arrays(atlas, state)
+    keep, cls, classes = _classify(arr, state)
     z = np.zeros(n, dtype=int)  # 0 = other gminy
     z[keep] = cls + 1
     k = len(classes.labels)
@@ -170,20 +180,20 @@ def hover_texts(atlas: Any, lang: str) -> list[str]:
     """The hover text per gmina (feature order): its voivodeship, then for gminy with cities in the data each
     city with join year (or unknown) and projects. The gmina name and TERYT come from the GeoJSON feature
     (%{properties.name}, %{location}) and the separators from HOVER, so a gmina without cities costs only its
-    voivodeship's name (measured: /_dash-layout 147 -> 178 KB raw, +0.5 KB gzip). Depends on the language only."""
+    voivodeship's name (measured: /_dash-layout 147 -> 178 KB raw, +0.5 KB gzip). Depends on the language only.
+    Names and labels from the data are escaped: plotly reads markup in hover texts."""
     d = query.derived(atlas)
     gm = atlas.gminy
     ent = d.entities[d.entities["gmina_teryt"].notna()]
-    label = "label_pl" if lang == "pl" else "label_en"
-    plabel = atlas.projects.set_index("id")[label].to_dict()
+    plabel = query.project_labels(atlas, lang)
     extra: dict[str, list[str]] = {}
     for e in ent.itertuples(index=False):
         status = (f"{t('join_year', lang)}: {year_label(e.join_year, lang)}" if e.is_member
                   else t("not_member", lang))
-        projects = ", ".join(plabel.get(p, p) for p in e.project_ids) or t("hover_none", lang)
+        projects = ", ".join(escape_markup(plabel.get(p, p)) for p in e.project_ids) or t("hover_none", lang)
         extra.setdefault(e.gmina_teryt, []).append(
-            f"<br><b>{e.name}</b> · {status}<br>{t('hover_projects', lang)}: {projects}")
-    voiv = dict(zip(gm["terc"], gm["voivodeship"]))
+            f"<br><b>{escape_markup(e.name)}</b> · {status}<br>{t('hover_projects', lang)}: {projects}")
+    voiv = {terc: escape_markup(v) for terc, v in zip(gm["terc"], gm["voivodeship"])}
     return [voiv[terc] + "".join(extra.get(terc, ())) for terc in gm["terc"]]
 
 
@@ -232,7 +242,7 @@ def map_figure(atlas: Any, state: FilterState, geojson: str | dict, *, outline: 
     )
     fig = go.Figure(gminy)
     # Trace 1: województwa outlines (empty when no outline is given, so trace indices never shift).
-    codes = list(query.derived(atlas).voivodeship_names) if outline is not None else []
+    codes = list(query.voivodeship_names(atlas)) if outline is not None else []
     fig.add_trace(go.Choropleth(
         geojson=outline if outline is not None else geojson, featureidkey="id", locations=codes, z=[0] * len(codes),
         colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]], showscale=False,
@@ -432,8 +442,8 @@ def growth_figure(atlas: Any, state: FilterState) -> go.Figure:
     last = _published_totals(atlas)
     n_ticks, totals_step = totals_axis(atlas)
     as_of = last["as_of"] if "as_of" in last else last["year"]
-    points = [[date_label(d, lang), _source_host(src)] for d, src in zip(as_of, last["source"])] \
-        if "source" in last else [[date_label(d, lang), ""] for d in as_of]
+    points = [[escape_markup(date_label(d, lang)), escape_markup(_source_host(src))]
+              for d, src in zip(as_of, last["source"] if "source" in last else [""] * len(last))]
     unknown_label = wrap_label(t("year_unknown", lang), 6)
     fig = go.Figure()
     fig.add_bar(
@@ -445,8 +455,9 @@ def growth_figure(atlas: Any, state: FilterState) -> go.Figure:
     fig.add_scatter(
         x=[str(y) for y in last["year"]], y=last["members"].tolist(), yaxis="y2", mode="lines+markers",
         line={"color": LINE, "width": 2}, marker={"size": 6}, name=t("known_totals", lang), customdata=points,
-        hovertemplate=("<b>%{y:,d}</b> " + t("members_genitive", lang) + " · " + t("as_of", lang) + " %{customdata[0]}<br>"
-                       + t("source", lang) + ": %{customdata[1]}<extra>" + t("known_totals", lang) + "</extra>"),
+        hovertemplate=("<b>%{y:,d}</b> " + t("members_genitive", lang) + " · " + t("as_of", lang)
+                       + " %{customdata[0]}<br>" + t("source", lang) + ": %{customdata[1]}<extra>"
+                       + t("known_totals", lang) + "</extra>"),
     )
     fig.add_bar(
         x=[unknown_label], y=upd["unknown_y"], xaxis="x2", yaxis="y3", marker={"color": MUTED},
@@ -487,11 +498,11 @@ def growth_figure(atlas: Any, state: FilterState) -> go.Figure:
 
 
 def voivodeship_update(atlas: Any, state: FilterState) -> dict[str, Any]:
-    d = query.derived(atlas)
+    names = query.voivodeship_names(atlas)
     counts = query.voivodeship_counts(atlas, state).sort_values(kind="stable")
     codes = list(counts.index)
     sel = [i for i, c in enumerate(codes) if c in state.voivodeships] if state.voivodeships else None
-    return {"x": counts.tolist(), "y": [d.voivodeship_names[c] for c in codes], "customdata": codes,
+    return {"x": counts.tolist(), "y": [names[c] for c in codes], "customdata": codes,
             "selectedpoints": sel}
 
 
@@ -547,8 +558,9 @@ def project_update(atlas: Any, state: FilterState) -> dict[str, Any]:
     plabel = query.project_labels(atlas, state.lang)
     ids = list(reversed(d.project_ids))  # first project on top
     sel = [i for i, p in enumerate(ids) if p in state.projects] if state.projects else None
-    full = [str(plabel.get(p, p)) for p in ids]
-    return {"x": [int(counts[p]) for p in ids], "y": [shorten(f) for f in full], "hovertext": full,
+    full = [str(plabel.get(p, p)) for p in ids]   # labels from the data: escaped for plotly's markup
+    return {"x": [int(counts[p]) for p in ids], "y": [escape_markup(shorten(f)) for f in full],
+            "hovertext": [escape_markup(f) for f in full],
             "customdata": ids,
             "selectedpoints": sel}
 

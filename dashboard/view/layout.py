@@ -1,7 +1,8 @@
 """The page: thin Dash components around the pure figures. Built once per app (no per-user data).
 
 Every translatable text element carries the id "i18n-<key>" (plain string ids: the callback guard of
-dashboard.serving.guard checks ids literally) and is listed in I18N_KEYS, so one callback can switch the language;
+dashboard.serving.guard checks ids literally); its key must be one of I18N_KEYS, the texts the language callback
+re-sends (an element made with another key is an error at build time, not a text that never switches);
 option lists and the strip are re-rendered by the same callback. Active-filter chips use a fixed pool of
 MAX_CHIPS buttons ("chip-0" …) for the same reason.
 """
@@ -12,24 +13,30 @@ from typing import Any
 
 from dash import dash_table, dcc, html
 
-from dashboard.view import figures
-
-from dashboard.model import query
-from dashboard.serving.geo_routes import GeoUrls
 from dashboard.i18n import format_figure, format_number, t
-from dashboard.model import membership
+from dashboard.model import membership, query
 from dashboard.model.state import EVIDENCE_LEVELS, FilterState
+from dashboard.view import figures
+from dashboard.view.table import table_columns, table_frame
+from dashboard.view.urls import GeoUrls
 
 MAX_CHIPS = 24
-I18N_KEYS: list[str] = []  # filled by tr() while the layout is built (same keys for every app)
+# The page's translatable text elements (ids "i18n-<key>"): the language callback sends one text per key.
+I18N_KEYS: tuple[str, ...] = (
+    "title", "subtitle", "lang_toggle_label", "filters", "metric", "asof", "evidence", "projects", "match",
+    "voivodeships", "join_years", "town_search", "active_filters", "clear_all", "export", "map_sr", "map_title",
+    "map_help",
+    "map_empty", "details", "growth_title", "voiv_title", "project_title", "table_title", "download_csv",
+    "sources_heading", "sources_text", "sources_readme",
+)
 STRIP_KEYS = ("members", "new_members", "projects", "project_cities", "publications", "ave_pln")
 _URL = re.compile(r"https?://[^\s;,)]+")
 
 
 def tr(key: str, lang: str = "pl", tag=html.Span, **kwargs: Any):
-    """A translatable text element."""
+    """A translatable text element (its key must be in I18N_KEYS, or the language toggle would miss it)."""
     if key not in I18N_KEYS:
-        I18N_KEYS.append(key)
+        raise KeyError(f"{key!r} is not in layout.I18N_KEYS: add it there so that the language toggle updates it")
     return tag(t(key, lang), id=f"i18n-{key}", **kwargs)
 
 
@@ -46,12 +53,11 @@ def graph_config(urls: GeoUrls, filename: str) -> dict[str, Any]:
 
 
 def project_options(atlas: Any, lang: str) -> list[dict[str, str]]:
-    label = "label_pl" if lang == "pl" else "label_en"
-    return [{"label": str(r[label]), "value": str(r["id"])} for _, r in atlas.projects.iterrows()]
+    return [{"label": label, "value": pid} for pid, label in query.project_labels(atlas, lang).items()]
 
 
 def voivodeship_options(atlas: Any) -> list[dict[str, str]]:
-    return [{"label": name, "value": code} for code, name in query.derived(atlas).voivodeship_names.items()]
+    return [{"label": name, "value": code} for code, name in query.voivodeship_names(atlas).items()]
 
 
 def match_options(lang: str) -> list[dict[str, str]]:
@@ -257,13 +263,6 @@ def membership_history(entity: dict, lang: str):
     ], className="membership-history")
 
 
-def table_columns(lang: str) -> list[dict[str, str]]:
-    keys = {"name": "col_name", "teryt": "col_teryt", "voivodeship": "col_voivodeship", "member": "col_member",
-            "join_year": "col_join_year", "n_projects": "col_n_projects", "projects": "col_projects"}
-    return [{"name": t(keys[c], lang), "id": c, **({"type": "numeric"} if c == "n_projects" else {})}
-            for c in query.TABLE_COLUMNS]
-
-
 def build_layout(atlas: Any, urls: GeoUrls, export_panel: Any) -> html.Div:
     """The page. `export_panel` is dashboard.export.panel (passed in, so this module stays import-light)."""
     state = FilterState()
@@ -352,7 +351,7 @@ def build_layout(atlas: Any, urls: GeoUrls, export_panel: Any) -> html.Div:
         chart("project_title", "by-project", figures.project_figure(atlas, state)),
     ], className="charts")
 
-    rows = query.table_frame(atlas, state)
+    rows = table_frame(atlas, state)
     table = html.Section([
         html.Div([
             html.H2([tr("table_title", lang),
@@ -400,6 +399,8 @@ def build_layout(atlas: Any, urls: GeoUrls, export_panel: Any) -> html.Div:
         html.Main([filters, map_card, side], className="main-grid"),
         charts,
         table,
-        html.Footer([html.H2(tr("sources_heading", lang)), html.P(tr("sources_text", lang))],
+        html.Footer([html.H2(tr("sources_heading", lang)),
+                     html.P([tr("sources_text", lang), " ", tr("sources_readme", lang, tag=html.A,
+                                                               href=urls.data_readme), "."])],
                     id="sources", className="sources"),
     ], className="app", lang=lang)

@@ -1,0 +1,136 @@
+"""create_app's wiring, without a server or a browser: the atlas it is given is the one its exports use, settings
+are checked at start-up, clientside outputs have no server function, every page text follows the language, the
+source note links the shipped data description."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from dashboard import config
+from dashboard.app import create_app
+from dashboard.export import panel
+from dashboard.view import layout
+
+
+@pytest.fixture(scope="module")
+def app(mini_atlas):
+    return create_app(atlas=mini_atlas)
+
+
+class _RecordingApp:
+    """Just enough of a Dash app for panel.register: it records the callbacks instead of serving them."""
+
+    class config:
+        url_base_pathname = "/"
+
+    class server:
+        @staticmethod
+        def add_url_rule(*args, **kwargs):
+            pass
+
+    def __init__(self):
+        self.callbacks = []
+
+    def clientside_callback(self, *args, **kwargs):
+        pass
+
+    def callback(self, *args, **kwargs):
+        def decorate(fn):
+            self.callbacks.append((fn, kwargs))
+            return fn
+        return decorate
+
+
+def test_the_export_renders_the_apps_own_atlas(mini_atlas, monkeypatch):
+    """create_app(atlas=X) used to export get_atlas() — other data than the page showed."""
+    seen = []
+    monkeypatch.setattr("dashboard.export.render.render_export", lambda spec, atlas: seen.append(atlas) or 1 / 0)
+    recorder = _RecordingApp()
+    panel.register(recorder, mini_atlas, manager="a manager")
+    (run_export, options), = [(fn, kw) for fn, kw in recorder.callbacks if kw.get("background")]
+    assert options["manager"] == "a manager"
+    with pytest.raises(ZeroDivisionError):
+        run_export(lambda progress: None, "1-x", {}, "social", "png", "", "pl", [])
+    assert seen == [mini_atlas]
+
+
+def test_create_app_hands_its_atlas_to_the_export_panel(mini_atlas, monkeypatch):
+    given = {}
+    monkeypatch.setattr(panel, "register", lambda app, atlas, manager: given.setdefault("atlas", atlas))
+    create_app(atlas=mini_atlas)
+    assert given["atlas"] is mini_atlas
+
+
+@pytest.mark.parametrize("name,value", [("ATLAS_CACHE_MB", "abc"), ("ATLAS_CACHE", "sometimes"),
+                                        ("ATLAS_PORT", "80000"), ("REDIS_URL", "http://:secret@cache:6379/0"),
+                                        ("ATLAS_JOB_SCHED", "low"), ("ATLAS_PUBLIC_URL", "atlas.miasta.pl")])
+def test_a_bad_setting_stops_start_up_naming_the_variable(monkeypatch, mini_atlas, name, value):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(config.ConfigError, match=name) as caught:
+        create_app(atlas=mini_atlas)
+    assert "secret" not in str(caught.value)
+
+
+def test_start_up_says_what_is_wrong_in_one_line(monkeypatch):
+    import dashboard.app
+
+    monkeypatch.setenv("ATLAS_CACHE_MB", "abc")
+    with pytest.raises(SystemExit, match=r"cannot start: .*ATLAS_CACHE_MB='abc' is not a whole number"):
+        dashboard.app.main()
+
+
+def test_good_settings_are_read_and_typed(monkeypatch):
+    for name, value in {"ATLAS_CACHE_MB": "64", "ATLAS_CACHE": "memory", "REDIS_URL": "rediss://:pw@r:6380/1",
+                        "ATLAS_JOB_SCHED": "normal", "ATLAS_CELERY_IMPORTS": "app, extra"}.items():
+        monkeypatch.setenv(name, value)
+    config.validate()
+    assert (config.cache_mb(), config.cache_mode(), config.redis_url(), config.job_sched_idle(),
+            config.celery_imports()) == (64, "memory", "rediss://:pw@r:6380/1", False, ["app", "extra"])
+
+
+def test_clientside_outputs_get_a_404_not_a_500(app):
+    """Dash has no server function for a clientside callback: a crafted POST for its output raised KeyError."""
+    client = app.server.test_client()
+    deps = client.get("/_dash-dependencies").get_json()
+    clientside = [d for d in deps if d.get("clientside_function")]
+    assert "export-request.data" in [d["output"] for d in clientside]
+    for dep in clientside:
+        body = {"output": dep["output"], "outputs": {"id": dep["output"].split(".")[0], "property": "data"},
+                "inputs": [{**i, "value": 1} for i in dep["inputs"]], "state": [{**s, "value": None}
+                                                                              for s in dep["state"]],
+                "changedPropIds": [f"{i['id']}.{i['property']}" for i in dep["inputs"]]}
+        response = client.post("/_dash-update-component", data=json.dumps(body), content_type="application/json")
+        assert response.status_code == 404 and response.get_json()["status"] == 404, dep["output"]
+
+
+def test_every_page_text_follows_the_language(app):
+    """Each "i18n-<key>" element of the page is an output of the language callback, and nothing else is."""
+    def ids(node):
+        if isinstance(node, dict):
+            props = node.get("props", {})
+            if isinstance(props.get("id"), str):
+                yield props["id"]
+            for value in props.values():
+                yield from ids(value)
+        elif isinstance(node, list):
+            for item in node:
+                yield from ids(item)
+
+    client = app.server.test_client()
+    page = {i[len("i18n-"):] for i in ids(client.get("/_dash-layout").get_json()) if i.startswith("i18n-")}
+    deps = client.get("/_dash-dependencies").get_json()
+    lang_cb = next(d for d in deps if any(i["id"] == "lang" for i in d["inputs"]) and "i18n-title" in d["output"])
+    switched = {o.split(".")[0][len("i18n-"):] for o in lang_cb["output"].strip(".").split("...")
+                if o.startswith("i18n-")}
+    assert page == switched == set(layout.I18N_KEYS)
+    with pytest.raises(KeyError, match="I18N_KEYS"):
+        layout.tr("not_a_page_text")
+
+
+def test_the_source_note_links_the_shipped_data_description(app):
+    client = app.server.test_client()
+    assert '"href": "/data/README.md"' in json.dumps(client.get("/_dash-layout").get_json())
+    readme = client.get("/data/README.md")
+    assert readme.status_code == 200 and readme.headers["Content-Type"].startswith("text/markdown")
+    assert "SOURCES.md" not in json.dumps(client.get("/_dash-layout").get_json())

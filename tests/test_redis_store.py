@@ -1,0 +1,125 @@
+"""The answer cache and the short links on a real redis-server with a password: raw bytes with a TTL, nothing
+read back is ever unpickled, a wrong password or a dead Redis costs a miss, never an error."""
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import socket
+import subprocess
+import time
+
+import pytest
+
+from dashboard.export.links import LINK_TTL_S, LinkStore
+from dashboard.serving import answers
+
+REDIS_SERVER = "/usr/bin/redis-server"
+PASSWORD = "s3cret-pass"
+pytestmark = pytest.mark.skipif(not os.path.exists(REDIS_SERVER),
+                                reason="redis-server not installed (apt-get install -y redis-server)")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def redis_port(tmp_path_factory):
+    import redis
+
+    port = _free_port()
+    proc = subprocess.Popen(
+        [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", str(tmp_path_factory.mktemp("redis")), "--requirepass", PASSWORD,
+         "--maxmemory", "64mb", "--maxmemory-policy", "volatile-lru"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    client = redis.Redis(port=port, password=PASSWORD, socket_connect_timeout=1)
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            if client.ping():
+                break
+        except redis.RedisError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"redis-server did not start on port {port}")
+        time.sleep(0.1)
+    yield port
+    client.close()
+    os.killpg(proc.pid, signal.SIGTERM)
+    proc.wait(10)
+
+
+@pytest.fixture
+def redis_env(redis_port, monkeypatch):
+    import redis
+
+    url = f"redis://:{PASSWORD}@127.0.0.1:{redis_port}/0"
+    monkeypatch.setenv("REDIS_URL", url)
+    monkeypatch.delenv("ATLAS_CACHE", raising=False)
+    client = redis.Redis.from_url(url)
+    yield client
+    client.flushdb()
+    client.close()
+
+
+class _Boom:
+    """What an attacker with write access to Redis would plant: unpickling it writes a file."""
+
+    def __init__(self, path):
+        self.path = str(path)
+
+    def __reduce__(self):
+        return (open, (self.path, "w"))
+
+
+def test_answers_are_raw_bytes_with_a_ttl(redis_env):
+    assert answers.backend_name() == "redis"
+    body = b'{"response": {"map": {"figure": 1}}}'
+    answers.put_response("cb:one", body)
+    assert answers.get_response("cb:one") == body
+    assert redis_env.get(answers.REDIS_PREFIX + "cb:one") == body      # stored as is: JSON bytes, no pickle
+    assert 0 < redis_env.ttl(answers.REDIS_PREFIX + "cb:one") <= answers.TIMEOUT_S
+    answers.put_response("cb:big", b"x" * (answers.MAX_CACHED_RESPONSE + 1))
+    assert redis_env.get(answers.REDIS_PREFIX + "cb:big") is None      # too large: never stored
+
+
+def test_a_planted_pickle_is_never_unpickled(redis_env, tmp_path):
+    marker = tmp_path / "pwned"
+    planted = pickle.dumps(_Boom(marker))
+    redis_env.set(answers.REDIS_PREFIX + "cb:planted", planted)
+    redis_env.set(LinkStore.PREFIX + "abcdefghij", planted)
+    assert answers.get_response("cb:planted") == planted   # just bytes (at worst a spoiled answer)
+    LinkStore(os.environ["REDIS_URL"]).resolve("abcdefghij")
+    assert not marker.exists()
+
+
+def test_a_wrong_password_or_no_redis_is_a_miss(redis_port, monkeypatch):
+    for url in (f"redis://:wrong@127.0.0.1:{redis_port}/0", f"redis://127.0.0.1:{_free_port()}/0"):
+        monkeypatch.setenv("REDIS_URL", url)
+        answers.put_response("cb:x", b"{}")
+        assert answers.get_response("cb:x") is None
+
+
+def test_short_links_live_in_redis_with_a_ttl(redis_env):
+    store = LinkStore(os.environ["REDIS_URL"])
+    store.save("abcdefghij", "sel=0201011,0264011")
+    assert store.resolve("abcdefghij") == "sel=0201011,0264011"
+    assert 0 < redis_env.ttl(LinkStore.PREFIX + "abcdefghij") <= LINK_TTL_S
+    assert store.resolve("zzzzzzzzzz") is None
+    store.save("toolongkey", "p=" + "x" * 50_000)                   # over FilterState's limit: never stored
+    assert store.resolve("toolongkey") is None
+
+
+def test_short_links_on_disk_expire_and_are_bounded(tmp_path, monkeypatch):
+    monkeypatch.setenv("ATLAS_CACHE_DIR", str(tmp_path))
+    store = LinkStore(None)
+    store.save("abcdefghij", "p=P1")
+    assert store.resolve("abcdefghij") == "p=P1"
+    assert store._cache.size_limit > 0
+    _, expire = store._cache.get("abcdefghij", expire_time=True)
+    assert expire is not None and expire - time.time() <= LINK_TTL_S

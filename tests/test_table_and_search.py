@@ -1,0 +1,82 @@
+"""The view's table rows (the CSV) and the town search's options, over the small hand-made atlas."""
+from __future__ import annotations
+
+import pytest
+
+from dashboard.model import query
+from dashboard.model.state import FilterState
+from dashboard.view.table import TABLE_COLUMNS, table_frame, table_records
+from dashboard.view.towns import search_towns
+
+
+def test_table_frame_is_localised_filtered_and_sortable(mini_atlas):
+    s = FilterState(projects=("P2",), lang="en")
+    frame = table_frame(mini_atlas, s)
+    assert list(frame.columns) == list(TABLE_COLUMNS)
+    assert sorted(frame["name"]) == ["Cieszyn", "Kraków", "Wrocław", "powiat hajnowski"]
+    assert set(frame["member"]) == {"yes", "yes (per a later source)", "no"}   # dated, listed later, not
+    by_projects = table_frame(mini_atlas, s, [{"column_id": "n_projects", "direction": "desc"}])
+    assert by_projects["name"].iloc[0] == "Cieszyn"
+
+
+@pytest.mark.parametrize("sort_by", [None, [{"column_id": "n_projects", "direction": "desc"}],
+                                     [{"column_id": "member", "direction": "asc"}],
+                                     [{"column_id": "join_year", "direction": "desc"}]])
+@pytest.mark.parametrize("state", [FilterState(), FilterState(projects=("P2",), lang="en"),
+                                   FilterState(years=(1990, 2019), include_unknown_year=False)])
+def test_table_rows_are_the_frames_rows_in_display_order(mini_atlas, state, sort_by):
+    """table_records (what the table callback sends) = table_frame (the CSV) row for row; the order is
+    voivodeship, name, TERYT, then a stable sort on the clicked column (ties keep that order)."""
+    frame = table_frame(mini_atlas, state, sort_by)
+    records = table_records(mini_atlas, state, sort_by)
+    assert records == frame.to_dict("records")
+    expected = sorted(records, key=lambda r: (r["voivodeship"], r["name"], r["teryt"]))
+    for spec in sort_by or []:
+        expected.sort(key=lambda r: r[spec["column_id"]], reverse=spec["direction"] == "desc")
+    assert records == expected
+    assert sorted(r["teryt"] for r in records) == sorted(query.filter_entities(mini_atlas, state)["teryt"])
+    records[0]["name"] = "changed"  # the rows are the caller's: the next answer is unaffected
+    assert table_records(mini_atlas, state, sort_by)[0]["name"] != "changed"
+
+
+def test_search_is_diacritics_insensitive_and_puts_cities_first(mini_atlas):
+    hits = search_towns(mini_atlas, "lodz")
+    assert (hits[0]["label"], hits[0]["value"]) == ("Łódź (łódzkie)", "1061011")
+    assert "lodz" in hits[0]["search"] and "Łódź" in hits[0]["search"]
+    assert search_towns(mini_atlas, "") == []
+    assert all("value" in h for h in search_towns(mini_atlas, "BIAŁ"))
+
+
+
+
+def test_search_folds_hyphens_like_the_rest_of_the_app(mini_atlas):
+    """The one fold (dashboard.ingest.values.fold): 'bielsko biala' finds Bielsko-Biała, as 'bielsko-biala' does."""
+    for typed in ("bielsko biala", "Bielsko-Biala", "BIELSKO–BIAŁA", "bielsko  biała"):
+        hits = search_towns(mini_atlas, typed)
+        assert hits and hits[0]["value"] == "2461011", typed
+
+
+def test_search_labels_are_in_the_page_language(mini_atlas):
+    pl = {h["value"]: h["label"] for h in search_towns(mini_atlas, "bartoszyce", "pl")}
+    en = {h["value"]: h["label"] for h in search_towns(mini_atlas, "bartoszyce", "en")}
+    assert pl.keys() == en.keys() and len(pl) == 2
+    assert any("gm. wiejska" in label for label in pl.values())
+    assert any("rural gmina" in label for label in en.values())
+    assert not any("gm." in label for label in en.values())
+
+
+def test_one_diacritics_fold_in_the_package():
+    """i18n and the export CLI had folds of their own that drifted apart; only ingest.values.fold is left."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "dashboard"
+    defs = [str(p.relative_to(root)) for p in root.rglob("*.py")
+            if re.search(r"^def _?fold\(", p.read_text(encoding="utf-8"), re.M)]
+    assert defs == ["ingest/values.py"]
+
+
+def test_table_lists_projects_in_the_projects_table_order(mini_atlas):
+    frame = table_frame(mini_atlas, FilterState(lang="en"))
+    assert frame.set_index("name").at["Cieszyn", "projects"] == "Town development; Service monitoring; Labour market"
+    assert query.derived(mini_atlas).entities.set_index("name").at["Cieszyn", "project_ids"] == ("P1", "P2", "P3")
