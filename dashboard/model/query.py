@@ -168,14 +168,10 @@ def _status_matrix(atlas: Any) -> tuple[range, np.ndarray]:
 
 
 def member_status(atlas: Any, state: FilterState) -> np.ndarray:
-    """Per entity: 'member' | 'member_undated' | 'not_member' | '' at the end of the state's year. An atlas without
-    membership records (an old-style register with only join years) reads as: every member row undated."""
-    d = derived(atlas)
+    """Per entity: 'member' | 'member_undated' | 'not_member' | '' at the end of the state's year (clamped to the
+    atlas's range, so always a row of the matrix)."""
     years, codes = _status_matrix(atlas)
-    year = asof_year(atlas, state)
-    if year in years:
-        return codes[year - years.start]
-    return np.where(d.is_member, "member_undated", "")
+    return codes[asof_year(atlas, state) - years.start]
 
 
 def member_masks(atlas: Any, state: FilterState) -> tuple[np.ndarray, np.ndarray]:
