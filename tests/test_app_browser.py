@@ -214,12 +214,12 @@ def test_town_search_is_diacritics_insensitive_and_zooms_with_details(duo):
 
 
 def test_the_table_csv_holds_exactly_the_filtered_rows(duo, atlas):
-    from dashboard.model import query
     from dashboard.model.state import FilterState
+    from dashboard.view.table import table_frame
 
     load(duo, "?woj=02")
     state = FilterState.from_query("woj=02")
-    expected = query.table_frame(atlas, state)
+    expected = table_frame(atlas, state)
     wait_js(duo, f"return document.getElementById('table-count').textContent.includes('({len(expected)})');")
     shown = js(duo, "return Array.from(document.querySelectorAll('#table td[data-dash-column=teryt]')).map(td => td.textContent);")
     assert shown == list(expected["teryt"])
