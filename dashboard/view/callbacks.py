@@ -217,7 +217,17 @@ CONTROL_IDS = ("projects", "match", "voivodeships", "years", "unknown-year", "me
 
 
 def register(app: dash.Dash, atlas: Any, urls: Any) -> None:
+    """Every callback of the page, over one atlas (urls: where the geometry is served)."""
     known_projects = set(query.derived(atlas).project_ids)
+    _register_controller(app, atlas, known_projects)
+    _register_views(app, atlas, known_projects, urls)
+    _register_table(app, atlas, known_projects)
+    _register_details_and_search(app, atlas)
+    _register_language(app, atlas)
+
+
+def _register_controller(app: dash.Dash, atlas: Any, known_projects: set[str]) -> None:
+    """Controls, chart clicks, map selection, chips and the address -> the one FilterState (+ URL, controls)."""
     year_lo, year_hi = layout.year_bounds(atlas)
 
     @app.callback(
@@ -289,6 +299,10 @@ def register(app: dash.Dash, atlas: Any, urls: Any) -> None:
     def _nothing():
         return (no_update,) * (5 + len(CONTROL_IDS))
 
+
+def _register_views(app: dash.Dash, atlas: Any, known_projects: set[str], urls: Any) -> None:
+    """FilterState -> the map and the charts (a Patch, or full figures on a language change) and the chips."""
+
     @app.callback(
         Output("map", "figure"), Output("growth", "figure"), Output("by-voivodeship", "figure"),
         Output("by-project", "figure"), Output("view", "data"), Output("i18n-map_empty", "hidden"),
@@ -315,6 +329,10 @@ def register(app: dash.Dash, atlas: Any, urls: Any) -> None:
                 bar_patch(figures.project_update(atlas, state)),
                 new_view if new_view != view else no_update, empty_hidden, *chips)
 
+
+def _register_table(app: dash.Dash, atlas: Any, known_projects: set[str]) -> None:
+    """FilterState (+ the table's sort) -> the table's rows, and the CSV of exactly those rows."""
+
     @app.callback(
         Output("table", "data"), Output("table-count", "children"),
         Input("state", "data"), Input("table", "sort_by"),
@@ -338,6 +356,10 @@ def register(app: dash.Dash, atlas: Any, urls: Any) -> None:
         frame.columns = [c["name"] for c in table_view.table_columns(state.lang)]
         return {"content": frame.to_csv(index=False), "filename": "atlas-zmp-miasta.csv" if state.lang == "pl"
                 else "atlas-zmp-cities.csv", "type": "text/csv", "base64": False}
+
+
+def _register_details_and_search(app: dash.Dash, atlas: Any) -> None:
+    """The details panel (a clicked or found gmina) and the town search's options."""
 
     @app.callback(
         Output("details", "children"),
@@ -366,6 +388,10 @@ def register(app: dash.Dash, atlas: Any, urls: Any) -> None:
         if known and all(o["value"] != value for o in options):
             options.append(town_option(atlas, value))
         return options if options or search else no_update
+
+
+def _register_language(app: dash.Dash, atlas: Any) -> None:
+    """The language toggle -> every text of the page (layout.I18N_KEYS), option lists, strip, table columns."""
 
     @app.callback(
         *[Output(f"i18n-{key}", "children") for key in layout.I18N_KEYS],
