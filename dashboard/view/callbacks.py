@@ -20,7 +20,7 @@ from dash import Input, Output, Patch, State, ctx, html, no_update
 from dashboard.i18n import t
 from dashboard.model import query
 from dashboard.model.query import UNKNOWN_ONLY
-from dashboard.model.state import FilterState
+from dashboard.model.state import LANGS, FilterState
 from dashboard.view import figures, layout
 from dashboard.view import table as table_view
 from dashboard.view.towns import search_towns, town_option
@@ -382,7 +382,7 @@ def _register_details_and_search(app: dash.Dash, atlas: Any) -> None:
         prevent_initial_call=True,
     )
     def town_options(search, value, lang):
-        lang = lang if lang in ("pl", "en") else "pl"
+        lang = lang if lang in LANGS else "pl"
         options = search_towns(atlas, search if isinstance(search, str) else None, lang)
         known = isinstance(value, str) and value in query.derived(atlas).gmina_pos
         if known and all(o["value"] != value for o in options):
@@ -403,7 +403,7 @@ def _register_language(app: dash.Dash, atlas: Any) -> None:
         prevent_initial_call=True,
     )
     def lang_texts(lang):
-        lang = lang if lang in ("pl", "en") else "pl"
+        lang = lang if lang in LANGS else "pl"
         return (*[t(k, lang) for k in layout.I18N_KEYS], layout.project_options(atlas, lang),
                 layout.match_options(lang), layout.metric_options(lang), layout.unknown_options(lang),
                 t("projects_placeholder", lang), t("voivodeships_placeholder", lang), t("town_placeholder", lang),
