@@ -29,3 +29,16 @@ def test_office_register_changes_the_release(monkeypatch, tmp_path):
 
 def test_explicit_release_wins(monkeypatch):
     assert _release(monkeypatch, ATLAS_RELEASE="v1") == "v1"
+
+
+def test_the_release_covers_the_code_of_every_sub_package(monkeypatch):
+    """After the move into sub-packages the hash read dashboard/*.py only: a change to dashboard/view/figures.py
+    would have kept serving the old release's answers from a shared cache."""
+    from pathlib import Path
+
+    seen = []
+    real = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda self: seen.append(self.as_posix()) or real(self))
+    _release(monkeypatch)
+    for module in ("dashboard/view/figures.py", "dashboard/model/query.py", "dashboard/serving/guard.py"):
+        assert any(p.endswith(module) for p in seen), module

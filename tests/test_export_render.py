@@ -120,7 +120,7 @@ def test_pdf_page_vectors_and_text(atlas, renderer, tmp_path, monkeypatch, name,
     assert reader.metadata.title == "Atlas Związku Miast Polskich – mapa"
     page = reader.pages[0]
     w, h = float(page.mediabox.width), float(page.mediabox.height)
-    assert (w, h) == pytest.approx(paper_pt, abs=1.0)          # Chrome rounds the page to ~0.3 pt
+    assert (w, h) == pytest.approx(paper_pt, abs=0.05)
     images = _pdf_tool("pdfimages", "-list", str(out)).splitlines()[2:]
     assert images == [], f"raster images inside the PDF: {images}"
     text = " ".join(_pdf_tool("pdftotext", "-layout", str(out), "-").split())
@@ -133,6 +133,28 @@ def test_pdf_page_vectors_and_text(atlas, renderer, tmp_path, monkeypatch, name,
     assert "DejaVuSans" in fonts and " yes " in fonts
     # alt text beside the file
     assert out.with_suffix(".txt").read_text(encoding="utf-8").strip() == res.alt_text
+
+
+ISO_PT = {"a4": (595.28, 841.89), "a4-landscape": (841.89, 595.28), "a5": (419.53, 595.28)}
+
+
+def test_every_print_preset_has_its_exact_iso_page_size(atlas, renderer, tmp_path):
+    """Chrome rounds the printed page (A4 came out 594.96 × 841.92 pt, 209.9 mm for a preflight); pdfinfo must
+    read the ISO size ±0.05 pt from the media, crop and trim boxes of every print preset."""
+    import re
+
+    assert {name for name, p in PRESETS.items() if p.is_print} == set(ISO_PT)
+    for name, (w, h) in ISO_PT.items():
+        out = tmp_path / f"{name}.pdf"
+        out.write_bytes(render_export(ExportSpec(state=VIEW, preset=name, format="pdf"), atlas,
+                                      renderer=renderer).content)
+        info = _pdf_tool("pdfinfo", "-box", str(out))
+        size = re.search(r"Page size:\s+([\d.]+) x ([\d.]+) pts", info)
+        assert (float(size.group(1)), float(size.group(2))) == pytest.approx((w, h), abs=0.05), name
+        for box in ("MediaBox", "CropBox", "TrimBox"):
+            x0, y0, x1, y1 = map(float, re.search(rf"{box}:\s+([-\d.]+)\s+([-\d.]+)\s+([-\d.]+)\s+([-\d.]+)",
+                                                  info).groups())
+            assert (x1 - x0, y1 - y0) == pytest.approx((w, h), abs=0.05), (name, box)
 
 
 @pytest.mark.parametrize("name", ["a4-landscape", "square"])

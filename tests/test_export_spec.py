@@ -52,9 +52,9 @@ def test_preset_pixels_and_dpi(name, px, dpi):
 
 def test_print_presets_are_paper_sizes_in_points():
     a4, a5 = PRESETS["a4"].size_pt, PRESETS["a5"].size_pt
-    assert a4 == pytest.approx((595.28, 841.89), abs=0.2)
-    assert a5 == pytest.approx((419.53, 595.28), abs=0.2)
-    assert PRESETS["a4-landscape"].size_pt == pytest.approx((841.89, 595.28), abs=0.2)
+    assert a4 == pytest.approx((595.28, 841.89), abs=0.005)
+    assert a5 == pytest.approx((419.53, 595.28), abs=0.005)
+    assert PRESETS["a4-landscape"].size_pt == pytest.approx((841.89, 595.28), abs=0.005)
 
 
 def test_type_reads_at_each_size():

@@ -98,3 +98,16 @@ def test_ruff_finds_nothing():
     done = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", str(ROOT)], cwd=ROOT,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_settings_are_read_only_in_config():
+    """Every environment variable is read (and checked) in dashboard/config.py, nowhere else in the package."""
+    wrong = []
+    for path in _sources("dashboard"):
+        if path.name == "config.py" and path.parent.name == "dashboard":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and node.attr in ("environ", "getenv") and \
+                    isinstance(node.value, ast.Name) and node.value.id == "os":
+                wrong.append(f"{path.relative_to(ROOT)}:{node.lineno} os.{node.attr}")
+    assert not wrong, "settings read outside dashboard/config.py:\n" + "\n".join(wrong)

@@ -114,6 +114,28 @@ def tag_png_dpi(png: bytes, dpi: int) -> bytes:
     return out.getvalue()
 
 
+def exact_pdf_page(pdf: bytes, size_pt: tuple[float, float]) -> bytes:
+    """The PDF with its page boxes set to exactly ``size_pt``, anchored at the top left.
+
+    Chrome's print-to-PDF rounds the page to whole points and then to 1/300 in: an A4 page came out
+    594.96 × 841.92 pt (209.9 mm wide), and a print shop's preflight reads the boxes. The graphic itself is laid
+    out at the preset's size; the few tenths of a point the boxes gain or lose are white margin."""
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import RectangleObject
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    width, height = size_pt
+    for page in writer.pages:
+        top = float(page.mediabox.top)
+        box = RectangleObject([0, top - height, width, top])
+        page.mediabox = box
+        page.cropbox = box
+        page.trimbox = box
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
 def _page_generator():
     """kaleido's page with ``@page { margin: 0 }``: Chrome's print-to-PDF otherwise adds kaleido's 0.1 in
     margins and shrinks the graphic by ~2.4 % to fit them (measured)."""
@@ -289,6 +311,8 @@ def render_export(spec, atlas=None, *, renderer: Renderer | None = None, today=N
     data = renderer.render(pf.figure, spec.format, width=preset.css_width, height=preset.css_height, scale=scale)
     if spec.format == "png":
         data = tag_png_dpi(data, preset.dpi)
+    elif spec.format == "pdf":
+        data = exact_pdf_page(data, preset.size_pt)
     if pf.texts.link is not None:   # the map prints a short link: make it resolvable
         from dashboard.export.links import link_store
 

@@ -18,6 +18,7 @@ MAX_TITLE_CHARS = 200     # a 200-character title still fits every preset (tests
 MAX_SUBTITLE_CHARS = 240
 MM_PER_IN = 25.4
 CSS_DPI = 96
+PAPER_MM = {"A4": (210, 297), "A5": (148, 210)}   # ISO 216, portrait
 
 
 class ExportSpecError(ValueError):
@@ -62,7 +63,11 @@ class Preset:
 
     @property
     def size_pt(self) -> tuple[float, float]:
-        """Page size in PostScript points (the PDF's MediaBox)."""
+        """Page size in PostScript points (the PDF's MediaBox): a print preset's exact ISO size (A4 = 595.28 ×
+        841.89 pt; its pixel size is rounded to whole 300-dpi pixels, 0.1 mm short), else the CSS size."""
+        if self.paper in PAPER_MM:
+            short, long = (mm * 72 / MM_PER_IN for mm in PAPER_MM[self.paper])
+            return (long, short) if self.width_px > self.height_px else (short, long)
         return (self.css_width * 72 / CSS_DPI, self.css_height * 72 / CSS_DPI)
 
     def label(self, lang: str) -> str:

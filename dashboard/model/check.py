@@ -38,59 +38,15 @@ def files_to_check(members=None, projects=None, participation=None, events=None)
 
 
 def format_human(report: JoinReport) -> str:
-    s = report.summary()
     lines = ["Atlas ZMP — data check", ""]
-    seps = {";": "';'", ",": "','", "\t": "tab", "|": "'|'", "": ""}
-    for table, path in report.files.items():
-        origin = report.origins.get(table, "")
-        lines.append(f"  {table:<14} {path}" + (f"   (from {origin})" if origin and origin != "command line" else ""))
-        info = report.tables.get(table)
-        if info:
-            how = ", ".join(x for x in (info["encoding"], seps.get(info["delimiter"], info["delimiter"]) and
-                                        f"separator {seps.get(info['delimiter'], info['delimiter'])}",
-                                        f"header in row {info['header_row']}", f"{info['rows']} rows") if x)
-            cols = ", ".join(c if h == c else f"{h} → {c}" for c, h in info["columns"].items())
-            lines.append(f"  {'':<14} read as {how}; columns: {cols}")
-            if info["ignored_columns"]:
-                lines.append(f"  {'':<14} ignored columns: {', '.join(info['ignored_columns'])}")
-    lines.append("")
-    lines.append("  " + "  ".join(f"{k}: {s[k]}" for k in ("matched", "ambiguous", "unmatched", "invalid",
-                                                           "duplicate")) + f"  (rows: {s['total']})")
-    for table, counts in report.summary_by_table().items():
-        lines.append(f"    {table:<14}" + "  ".join(f"{k} {v}" for k, v in counts.items()))
-    if s["skipped_empty_rows"]:
-        lines.append(f"  empty rows skipped: {s['skipped_empty_rows']}")
-    blocking = [p for p in report.file_problems if p.blocking]
-    notes = [p for p in report.file_problems if not p.blocking]
-    if blocking:
-        lines += ["", "File problems:"]
-        lines += [f"  - {p}" for p in blocking]
-    if notes:
-        lines += ["", "Notes (the file was read this way — check):"]
-        lines += [f"  - {p}" for p in notes]
+    lines += _files_lines(report)
+    lines += [""] + _summary_lines(report)
+    lines += _file_problem_lines(report)
     attention = report.needs_attention
     if attention:
         lines += ["", f"Rows that need attention ({len(attention)}):"]
         for r in attention:
-            proj = f" [{r.project_id}]" if r.project_id else ""
-            lines.append(f"  {r.table} row {r.row}{proj}: {r.name!r}" +
-                         (f" ({r.voivodeship})" if r.voivodeship else "") + f" — {r.status.upper()}"
-                         f"   [{Path(r.file).name}]")
-            if r.status == "invalid" and r.problems:   # the problems say what; the reason only adds the identity
-                m = re.search(r"\(identified as (.*)\)$", r.reason)
-                if m:
-                    lines.append(f"      identified as {m.group(1)}")
-            else:
-                lines.append(f"      {r.reason}")
-            for p in r.problems:
-                val = f" = {p.value!r}" if p.value not in (None, "") else ""
-                col = f"column '{p.column}'" if p.column else "row"
-                lines.append(f"      · {col}{val}: {p.message}. Fix: {p.fix}")
-            if r.candidates:
-                lines.append("      candidates: " + "; ".join(str(c) for c in r.candidates))
-            if r.suggestions:
-                label = "the name alone gives" if r.status == "invalid" else "did you mean"
-                lines.append(f"      {label}: " + "; ".join(r.suggestions))
+            lines += _attention_lines(r)
     fallbacks = [r for r in report.rows if r.status == "matched" and r.method in ("name_fallback", "point",
                                                                                      "crosswalk", "teryt6")]
     if fallbacks:
@@ -99,6 +55,72 @@ def format_human(report: JoinReport) -> str:
             lines.append(f"  {r.table} row {r.row}: {r.name!r} -> {r.teryt} ({r.method}): {r.reason}")
     lines += ["", "OK: every row matched." if report.ok else "Some rows need attention (exit code 1)."]
     return "\n".join(lines)
+
+
+_SEPARATORS = {";": "';'", ",": "','", "\t": "tab", "|": "'|'", "": ""}
+
+
+def _files_lines(report: JoinReport) -> list[str]:
+    """Each file, where its name came from, and how it was read (encoding, separator, header, columns)."""
+    lines = []
+    for table, path in report.files.items():
+        origin = report.origins.get(table, "")
+        lines.append(f"  {table:<14} {path}" + (f"   (from {origin})" if origin and origin != "command line" else ""))
+        info = report.tables.get(table)
+        if info:
+            sep = _SEPARATORS.get(info["delimiter"], info["delimiter"])
+            how = ", ".join(x for x in (info["encoding"], sep and f"separator {sep}",
+                                        f"header in row {info['header_row']}", f"{info['rows']} rows") if x)
+            cols = ", ".join(c if h == c else f"{h} → {c}" for c, h in info["columns"].items())
+            lines.append(f"  {'':<14} read as {how}; columns: {cols}")
+            if info["ignored_columns"]:
+                lines.append(f"  {'':<14} ignored columns: {', '.join(info['ignored_columns'])}")
+    return lines
+
+
+def _summary_lines(report: JoinReport) -> list[str]:
+    s = report.summary()
+    lines = ["  " + "  ".join(f"{k}: {s[k]}" for k in ("matched", "ambiguous", "unmatched", "invalid", "duplicate"))
+             + f"  (rows: {s['total']})"]
+    for table, counts in report.summary_by_table().items():
+        lines.append(f"    {table:<14}" + "  ".join(f"{k} {v}" for k, v in counts.items()))
+    if s["skipped_empty_rows"]:
+        lines.append(f"  empty rows skipped: {s['skipped_empty_rows']}")
+    return lines
+
+
+def _file_problem_lines(report: JoinReport) -> list[str]:
+    lines = []
+    blocking = [p for p in report.file_problems if p.blocking]
+    notes = [p for p in report.file_problems if not p.blocking]
+    if blocking:
+        lines += ["", "File problems:"] + [f"  - {p}" for p in blocking]
+    if notes:
+        lines += ["", "Notes (the file was read this way — check):"] + [f"  - {p}" for p in notes]
+    return lines
+
+
+def _attention_lines(r) -> list[str]:
+    """One row that needs attention: what it is, why, each problem with its fix, candidates and suggestions."""
+    proj = f" [{r.project_id}]" if r.project_id else ""
+    lines = [f"  {r.table} row {r.row}{proj}: {r.name!r}" + (f" ({r.voivodeship})" if r.voivodeship else "")
+             + f" — {r.status.upper()}   [{Path(r.file).name}]"]
+    if r.status == "invalid" and r.problems:   # the problems say what; the reason only adds the identity
+        m = re.search(r"\(identified as (.*)\)$", r.reason)
+        if m:
+            lines.append(f"      identified as {m.group(1)}")
+    else:
+        lines.append(f"      {r.reason}")
+    for p in r.problems:
+        val = f" = {p.value!r}" if p.value not in (None, "") else ""
+        col = f"column '{p.column}'" if p.column else "row"
+        lines.append(f"      · {col}{val}: {p.message}. Fix: {p.fix}")
+    if r.candidates:
+        lines.append("      candidates: " + "; ".join(str(c) for c in r.candidates))
+    if r.suggestions:
+        label = "the name alone gives" if r.status == "invalid" else "did you mean"
+        lines.append(f"      {label}: " + "; ".join(r.suggestions))
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -20,7 +20,7 @@ from dash import Input, Output, Patch, State, ctx, html, no_update
 from dashboard.i18n import t
 from dashboard.model import query
 from dashboard.model.query import UNKNOWN_ONLY
-from dashboard.model.state import FilterState
+from dashboard.model.state import LANGS, FilterState
 from dashboard.view import figures, layout
 from dashboard.view import table as table_view
 from dashboard.view.towns import search_towns, town_option
@@ -223,7 +223,18 @@ CONTROL_IDS = ("projects", "match", "voivodeships", "years", "unknown-year", "me
 
 
 def register(app: dash.Dash, atlas: Any, urls: Any) -> None:
+    """Every callback of the page, over one atlas (urls: where the geometry is served)."""
     known_projects = set(query.derived(atlas).project_ids)
+    _register_controller(app, atlas, known_projects)
+    _register_views(app, atlas, known_projects, urls)
+    _register_table(app, atlas, known_projects)
+    _register_details_and_search(app, atlas)
+    _register_language(app, atlas)
+    _register_play(app, atlas)
+
+
+def _register_controller(app: dash.Dash, atlas: Any, known_projects: set[str]) -> None:
+    """Controls, chart clicks, map selection, chips and the address -> the one FilterState (+ URL, controls)."""
     year_lo, year_hi = layout.year_bounds(atlas)
 
     @app.callback(
@@ -295,6 +306,10 @@ def register(app: dash.Dash, atlas: Any, urls: Any) -> None:
     def _nothing():
         return (no_update,) * (5 + len(CONTROL_IDS))
 
+
+def _register_views(app: dash.Dash, atlas: Any, known_projects: set[str], urls: Any) -> None:
+    """FilterState -> the map and the charts (a Patch, or full figures on a language change) and the chips."""
+
     @app.callback(
         Output("map", "figure"), Output("growth", "figure"), Output("by-voivodeship", "figure"),
         Output("by-project", "figure"), Output("view", "data"), Output("i18n-map_empty", "hidden"),
@@ -323,6 +338,10 @@ def register(app: dash.Dash, atlas: Any, urls: Any) -> None:
                 bar_patch(figures.project_update(atlas, state)),
                 new_view if new_view != view else no_update, empty_hidden, *chips)
 
+
+def _register_table(app: dash.Dash, atlas: Any, known_projects: set[str]) -> None:
+    """FilterState (+ the table's sort) -> the table's rows, and the CSV of exactly those rows."""
+
     @app.callback(
         Output("table", "data"), Output("table-count", "children"),
         Input("state", "data"), Input("table", "sort_by"),
@@ -347,6 +366,10 @@ def register(app: dash.Dash, atlas: Any, urls: Any) -> None:
         return {"content": frame.to_csv(index=False), "filename": "atlas-zmp-miasta.csv" if state.lang == "pl"
                 else "atlas-zmp-cities.csv", "type": "text/csv", "base64": False}
 
+
+def _register_details_and_search(app: dash.Dash, atlas: Any) -> None:
+    """The details panel (a clicked or found gmina) and the town search's options."""
+
     @app.callback(
         Output("details", "children"),
         # the found town and the language only (the controller moves these controls only when they change), not
@@ -355,7 +378,7 @@ def register(app: dash.Dash, atlas: Any, urls: Any) -> None:
         prevent_initial_call=True,
     )
     def details(click, town, lang, state_data):
-        stored = FilterState.from_dict(state_data, known_projects=known_projects)
+        stored = FilterState.from_dict(state_data, known_projects=query.derived(atlas).project_ids)
         state = stored.replace(focus=town, lang=lang)
         click_terc = next((p.get("location") for p in _points(click) if p.get("curveNumber", 0) == 0
                            and isinstance(p.get("location"), str)), None)
@@ -369,12 +392,16 @@ def register(app: dash.Dash, atlas: Any, urls: Any) -> None:
         prevent_initial_call=True,
     )
     def town_options(search, value, lang):
-        lang = lang if lang in ("pl", "en") else "pl"
+        lang = lang if lang in LANGS else "pl"
         options = search_towns(atlas, search if isinstance(search, str) else None, lang)
         known = isinstance(value, str) and value in query.derived(atlas).gmina_pos
         if known and all(o["value"] != value for o in options):
             options.append(town_option(atlas, value))
         return options if options or search else no_update
+
+
+def _register_language(app: dash.Dash, atlas: Any) -> None:
+    """The language toggle -> every text of the page (layout.I18N_KEYS), option lists, strip, table columns."""
 
     @app.callback(
         *[Output(f"i18n-{key}", "children") for key in layout.I18N_KEYS],
@@ -386,11 +413,17 @@ def register(app: dash.Dash, atlas: Any, urls: Any) -> None:
         prevent_initial_call=True,
     )
     def lang_texts(lang):
-        lang = lang if lang in ("pl", "en") else "pl"
+        lang = lang if lang in LANGS else "pl"
         return (*[t(k, lang) for k in layout.I18N_KEYS], layout.project_options(atlas, lang),
                 layout.match_options(lang), layout.metric_options(lang), layout.unknown_options(lang),
                 t("projects_placeholder", lang), t("voivodeships_placeholder", lang), t("town_placeholder", lang),
                 layout.evidence_options(lang), t("asof_play", lang), table_view.table_columns(lang))
+
+
+
+def _register_play(app: dash.Dash, atlas: Any) -> None:
+    """The "as of" play button: a dcc.Interval steps the year slider; the controller turns each step into a
+    state and the views into a Patch."""
 
     @app.callback(
         Output("asof-tick", "disabled"), Output("asof-play", "children", allow_duplicate=True),
@@ -426,7 +459,6 @@ def register(app: dash.Dash, atlas: Any, urls: Any) -> None:
             return no_update, True, t("asof_play", lang), "false"
         return year + 1, year + 1 >= hi, (t("asof_play", lang) if year + 1 >= hi else no_update), \
             ("false" if year + 1 >= hi else no_update)
-
 
 
 def chip_outputs(atlas: Any, state: FilterState) -> list:
