@@ -49,6 +49,9 @@ def create_app(atlas: Any = None) -> dash.Dash:
     preload = "".join(f'<link rel="preload" href="{u}" as="fetch" crossorigin="anonymous">'
                       for u in (urls.gminy, urls.wojewodztwa, f"{urls.topojson}world_110m.json"))
     app.index_string = app.index_string.replace("{%css%}", "{%css%}" + preload)
+    from dashboard.serving import plotly_bundle  # the partial plotly.js (or the full one, said at start-up)
+
+    plotly_bundle.register(app)
     app.layout = layout.build_layout(atlas, urls, export_panel=export_panel)
     callbacks.register(app, atlas, urls)
     export_panel.register(app)

@@ -5,6 +5,8 @@ ATLAS_PORT            port for `python app.py` (default 8050)
 ATLAS_DEBUG           1/true to run Dash in debug mode (default off)
 ATLAS_URL_PREFIX      URL prefix when served under a sub-path, e.g. /atlas/ (default /)
 ATLAS_GEO_MAX_AGE     Cache-Control max-age in seconds of the non-hashed base topojson (default 86400)
+ATLAS_PLOTLY_BUNDLE   auto (default): serve the partial plotly.js of .cache/js when it is built and verified, else
+                      the full one; full: always the full plotly.min.js (dashboard.serving.plotly_bundle)
 """
 from __future__ import annotations
 
@@ -64,3 +66,10 @@ def url_prefix() -> str:
 
 def geo_max_age() -> int:
     return env_int("ATLAS_GEO_MAX_AGE", 86400, minimum=0)
+
+
+def plotly_bundle() -> str:
+    value = env_str("ATLAS_PLOTLY_BUNDLE", "auto").strip().lower()
+    if value not in ("auto", "full"):
+        raise ValueError(f"ATLAS_PLOTLY_BUNDLE={value!r} must be 'auto' or 'full'")
+    return value
