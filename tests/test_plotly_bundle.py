@@ -93,9 +93,9 @@ def test_served_at_a_hashed_immutable_url_and_at_dash_s_plotly_url(bundle):
     assert plotly_bundle.register(app) == bundle
     client = app.server.test_client()
     page = client.get("/").get_data(as_text=True)
-    url = re.search(r'<script src="(/_atlas/js/plotly-atlas\.[0-9a-f]{12}\.min\.js)"></script>', page).group(1)
-    # after the renderer's inline script: the layout is fetched while plotly.js is parsed
-    assert page.index("new DashRenderer()") < page.index(url)
+    url = re.search(r'<link rel="preload" href="(/_atlas/js/plotly-atlas\.[0-9a-f]{12}\.min\.js)" as="script">',
+                    page).group(1)
+    assert f'return "{url}"' in page  # dcc.Graph's loader takes it from there
     hashed = client.get(url)
     assert hashed.status_code == 200 and hashed.data == bundle.data
     assert hashed.headers["Cache-Control"] == "public, max-age=31536000, immutable"

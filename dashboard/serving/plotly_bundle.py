@@ -11,10 +11,10 @@ refuses an output with another hash, and the server only serves a file whose has
 
 Serving (`register(app)`), when the bundle is there and verified (ATLAS_PLOTLY_BUNDLE=auto, the default):
 - `<prefix>_atlas/js/plotly-atlas.<sha12>.min.js`: the bundle at a content-hashed URL, cached for a year,
-  immutable; the page loads it with a plain <script> after Dash's renderer, so `window.Plotly` exists before any
-  dcc.Graph mounts (dcc.Graph then loads no other plotly.js) and a repeat visit reuses the browser's compiled code;
-- `<prefix>_dash-component-suites/plotly/package_data/plotly.min.js` (the URL dcc.Graph's loader asks for when
-  window.Plotly is missing; Dash's registry entry for it stays) answers the same bytes, with an ETag.
+  immutable, preloaded from the page's head; dcc.Graph's loader is pointed at it (see `loader_html`), so it is
+  downloaded and compiled once, and a repeat visit reuses the browser's compiled code;
+- `<prefix>_dash-component-suites/plotly/package_data/plotly.min.js` (the URL dcc.Graph's loader asks for by
+  default; Dash's registry entry for it stays) answers the same bytes, with an ETag.
 Otherwise the full bundle is served as before and one line at start-up says why.
 """
 from __future__ import annotations
@@ -173,11 +173,24 @@ def register(app) -> Bundle | None:
     server.add_url_rule(f"{prefix}{DASH_PLOTLY_PATH}", "atlas_plotly_dash_url", dash_url)
     server.add_url_rule(f"{prefix}_atlas/js/<string:filename>", "atlas_plotly_bundle", hashed)
     url = f"{prefix}_atlas/js/{bundle.filename}"
-    # after Dash's renderer script: the renderer starts fetching the layout while this is parsed
-    app.index_string = app.index_string.replace("{%renderer%}", "{%renderer%}" + f'<script src="{url}"></script>')
+    app.index_string = app.index_string.replace("{%css%}", "{%css%}" + loader_html(url))
     app._atlas_plotly_url = url
     log.info("plotly.js: partial bundle %s (%.2f MB)", url, len(bundle.data) / 1e6)
     return bundle
+
+
+def loader_html(url: str) -> str:
+    """Download the bundle at once (preload), and make dcc.Graph's loader take it from its hashed URL.
+
+    Dash's renderer sets window._dashPlotlyJSURL to the fixed /_dash-component-suites/…/plotly.min.js URL when it
+    mounts, and dcc.Graph injects a <script> with that URL when the first graph needs plotly.js. A property that
+    always answers the hashed URL (and ignores the renderer's write) makes that one <script> load the preloaded,
+    immutable file: plotly.js is downloaded and compiled once, and a repeat visit reuses the compiled code.
+    (A plain <script> of the bundle in the page raced with the loader: when it had not run yet as the first graph
+    mounted, the browser downloaded and compiled plotly.js twice.)"""
+    return (f'<link rel="preload" href="{url}" as="script">'
+            '<script>Object.defineProperty(window, "_dashPlotlyJSURL", '
+            f'{{configurable: true, get: function () {{ return "{url}"; }}, set: function () {{}}}});</script>')
 
 
 def _js_response(data: bytes, cache_control: str, etag: str, request):
