@@ -7,6 +7,10 @@ ATLAS_URL_PREFIX      URL prefix when served under a sub-path, e.g. /atlas/ (def
 ATLAS_GEO_MAX_AGE     Cache-Control max-age in seconds of the non-hashed base topojson (default 86400)
 ATLAS_PLOTLY_BUNDLE   auto (default): serve the partial plotly.js of .cache/js when it is built and verified, else
                       the full one; full: always the full plotly.min.js (dashboard.serving.plotly_bundle)
+ATLAS_EXPORT_SLOTS    press exports rendered at once on this machine, each one Chromium (default 1 on up to
+                      2 cores, else cores // 2, at most 4) (dashboard.serving.export_queue)
+ATLAS_EXPORT_QUEUE    exports waiting behind them, beyond which a request gets HTTP 429 "busy" (default 8)
+ATLAS_EXPORT_PER_CLIENT  accepted exports (waiting or rendering) per client address (default 2)
 """
 from __future__ import annotations
 
@@ -73,3 +77,16 @@ def plotly_bundle() -> str:
     if value not in ("auto", "full"):
         raise ValueError(f"ATLAS_PLOTLY_BUNDLE={value!r} must be 'auto' or 'full'")
     return value
+
+
+def export_slots() -> int:
+    default = max(1, min(4, (os.cpu_count() or 1) // 2))
+    return env_int("ATLAS_EXPORT_SLOTS", default, minimum=1, maximum=64)
+
+
+def export_queue() -> int:
+    return env_int("ATLAS_EXPORT_QUEUE", 8, minimum=0, maximum=10000)
+
+
+def export_per_client() -> int:
+    return env_int("ATLAS_EXPORT_PER_CLIENT", 2, minimum=1, maximum=10000)

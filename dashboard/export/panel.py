@@ -9,6 +9,7 @@ Thin: the callback calls ``export_response()``, a plain function tested without 
 from __future__ import annotations
 
 import base64
+import json
 import re
 from typing import Any, Callable
 
@@ -58,6 +59,9 @@ def layout(lang: str = "pl"):
             html.Button(_t("button", lang), id="export-button", n_clicks=0, className="button"),
             html.Progress(id="export-progress", value="0", max="3", hidden=True,
                           style={"width": "100%", "marginTop": "8px"}),
+            # the job's place in the machine's export queue, then "drawing" (progress of the background job)
+            html.Div(id="export-queue", className="muted", hidden=True, style={"marginTop": "6px"},
+                     **{"aria-live": "polite"}),
             html.Div(id="export-status", role="status", className="muted", style={"marginTop": "6px"},
                      **{"aria-live": "polite"}),
         ], className="control"),
@@ -79,9 +83,12 @@ def _has_logo() -> bool:
 
 def export_response(state_data: Any, preset: Any, fmt: Any, title: Any, lang: Any, *, atlas: Any = None,
                     logo: Any = None,
-                    progress: Callable[[tuple[str, str]], None] | None = None) -> tuple[Any, str, str, bool]:
+                    progress: Callable[[tuple[str, str]], None] | None = None,
+                    slot: Callable[[], Any] | None = None) -> tuple[Any, str, str, bool]:
     """(dcc.Download data or None, alt text, status message, alt box hidden) for the panel's inputs.
 
+    `slot()`, when given, is a context manager held around the render (the machine's bound on renders at once,
+    dashboard.serving.export_queue); it raises Busy when there is no room.
     Every input comes from the browser and is validated: a bad value gives a message, never an exception."""
     lang = lang if lang in ("pl", "en") else "pl"
     if atlas is None:
@@ -100,12 +107,18 @@ def export_response(state_data: Any, preset: Any, fmt: Any, title: Any, lang: An
         return None, "", _t("invalid", lang, error=str(exc)), True
     if progress:
         progress(("1", "3"))
+    import contextlib
+
     from dashboard.export.render import ChromiumMissing, RenderError, render_export
+    from dashboard.serving.export_queue import Busy
 
     try:
-        if progress:
-            progress(("2", "3"))
-        result = render_export(spec, atlas)
+        with (slot() if slot is not None else contextlib.nullcontext()):
+            if progress:
+                progress(("2", "3"))
+            result = render_export(spec, atlas)
+    except Busy:
+        return None, "", _t("busy", lang), True
     except (ChromiumMissing, RenderError, OSError) as exc:
         return None, "", _t("failed", lang, error=str(exc)), True
     if progress:
@@ -148,22 +161,73 @@ def register_short_links(app) -> None:
 # crypto.getRandomValues works on plain http:// too (crypto.randomUUID needs a secure context).
 REQUEST_TOKEN_JS = """
 function (nClicks) {
-    if (!nClicks) { return window.dash_clientside.no_update; }
+    var no = window.dash_clientside.no_update;
+    if (!nClicks) { return [no, no]; }
     var words = new Uint32Array(2);
     window.crypto.getRandomValues(words);
-    return nClicks + "-" + Date.now().toString(36) + "-" + words[0].toString(36) + words[1].toString(36);
+    return [nClicks + "-" + Date.now().toString(36) + "-" + words[0].toString(36) + words[1].toString(36), ""];
 }
 """
+LOST_JOB_JS = """
+function (hidden, status, token, lang) {
+    if (!hidden || !token || status) { return window.dash_clientside.no_update; }
+    return lang === "en" ? %s : %s;
+}
+""" % (json.dumps(t("export_lost", "en")), json.dumps(t("export_lost", "pl")))
+
+
+def admit_exports(app) -> None:
+    """Admission of new export jobs, before Dash starts one: a ticket in the machine's export queue, or HTTP 429
+    with Retry-After (queue full, or this client's share used). Polls of running jobs (cacheKey in the query)
+    pass."""
+    from flask import request
+
+    from dashboard.serving.export_queue import Busy, ExportQueue
+    from dashboard.serving.guard import MAX_CALLBACK_BYTES, error_response
+
+    path = f"{app.config.requests_pathname_prefix}_dash-update-component"
+
+    @app.server.before_request
+    def _admit_export():
+        if request.method != "POST" or request.path != path or request.args.get("cacheKey"):
+            return None
+        if request.content_length is None or request.content_length > MAX_CALLBACK_BYTES:
+            return None  # the callback guard answers
+        body = request.get_json(force=True, silent=True, cache=True)
+        if not isinstance(body, dict) or "export-download.data" not in str(body.get("output", "")):
+            return None
+        inputs = body.get("inputs")
+        token = inputs[0].get("value") if isinstance(inputs, list) and inputs and isinstance(inputs[0], dict) \
+            else None
+        if not isinstance(token, str) or not token or len(token) > 200:
+            return None  # no ticket now: the job asks for one itself (and says "busy" in the panel if full)
+        try:
+            ExportQueue().admit(token, request.remote_addr or "?")
+        except Busy as exc:
+            response = error_response(429, f"Busy, try again in a moment ({exc}).")
+            response.headers["Retry-After"] = "10"
+            return response
+        return None
 
 
 def register(app) -> None:
     """The background export callback, the short links printed on exports, re-labelling on the language toggle."""
-    from dashboard.serving.jobs import background_manager
+    import contextlib
+    import os
+
+    from dashboard.serving.export_queue import ExportQueue
+    from dashboard.serving.jobs import background_manager, release_job_resources
 
     register_short_links(app)
 
-    app.clientside_callback(REQUEST_TOKEN_JS, Output("export-request", "data"), Input("export-button", "n_clicks"),
-                            prevent_initial_call=True)
+    app.clientside_callback(REQUEST_TOKEN_JS, Output("export-request", "data"),
+                            Output("export-status", "children", allow_duplicate=True),
+                            Input("export-button", "n_clicks"), prevent_initial_call=True)
+    # a job that ends without an answer (its web worker died, or the request was refused with 429) leaves the
+    # status empty: say so, the button is enabled again for a retry
+    app.clientside_callback(LOST_JOB_JS, Output("export-status", "children", allow_duplicate=True),
+                            Input("export-progress", "hidden"), State("export-status", "children"),
+                            State("export-request", "data"), State("lang", "value"), prevent_initial_call=True)
 
     @app.callback(
         Output("export-download", "data"), Output("export-alt", "children"), Output("export-status", "children"),
@@ -173,13 +237,37 @@ def register(app) -> None:
         State("export-title", "value"), State("lang", "value"), State("export-logo", "value"),
         background=True, manager=background_manager(),
         running=[(Output("export-button", "disabled"), True, False),
-                 (Output("export-progress", "hidden"), False, True)],
-        progress=[Output("export-progress", "value"), Output("export-progress", "max")],
+                 (Output("export-progress", "hidden"), False, True),
+                 (Output("export-queue", "hidden"), False, True)],
+        progress=[Output("export-progress", "value"), Output("export-progress", "max"),
+                  Output("export-queue", "children")],
         prevent_initial_call=True,
     )
     def run_export(set_progress, request_token, state_data, preset, fmt, title, lang, logo):
-        # request_token only makes the job key unique; a client that sends none still gets its export
-        return export_response(state_data, preset, fmt, title, lang, logo=logo, progress=set_progress)
+        # request_token makes the job key unique and names the job's ticket in the machine's export queue (taken
+        # when the request was admitted, see admit_exports); a client that sends none still gets its export
+        lang_ = lang if lang in ("pl", "en") else "pl"
+        token = request_token if isinstance(request_token, str) else f"job-{os.getpid()}"
+        queue = ExportQueue()
+
+        def queued(ahead: int) -> None:
+            set_progress(("0", "3", _t("queued", lang_, n=ahead)))
+
+        @contextlib.contextmanager
+        def slot():
+            with queue.slot(token, on_wait=queued):
+                set_progress(("1", "3", _t("working", lang_)))
+                try:
+                    yield
+                finally:
+                    release_job_resources()  # Chromium goes before the slot is given back
+
+        def progress(values):
+            set_progress((*values, _t("working", lang_)))
+
+        return export_response(state_data, preset, fmt, title, lang, logo=logo, progress=progress, slot=slot)
+
+    admit_exports(app)
 
     @app.callback(
         Output("export-preset", "options"), Output("export-preset-label", "children"),
