@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 ATLAS_GEODATA_MIRROR ?= $(wildcard $(abspath ../shared/geodata))
 export ATLAS_GEODATA_MIRROR
 
-.PHONY: run test test-fast system serve bench geodata check-data clean venv venv-dev
+.PHONY: run test test-fast system serve bench geodata check-data clean venv venv-dev plotly-bundle
 
 $(VENV)/.runtime: requirements.txt
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
@@ -30,12 +30,20 @@ geodata: venv
 system:
 	@bash scripts/system-packages.sh
 
+# The dashboard's partial plotly.js (js/: pinned npm lockfile + esbuild) into the git-ignored .cache/js/,
+# sha256 checked against js/plotly-atlas.sha256. Without Node.js the step says so and the app serves the full one.
+PLOTLY_BUNDLE := $(or $(ATLAS_CACHE_DIR),.cache)/js/plotly-atlas.min.js
+$(PLOTLY_BUNDLE): js/package.json js/package-lock.json js/entry.js js/build.mjs js/plotly-atlas.sha256 | $(VENV)/.runtime
+	$(PY) -m dashboard.serving.plotly_bundle build --force || test $$? -eq 3
+
+plotly-bundle: $(PLOTLY_BUNDLE)
+
 ## make run: set up and start the dashboard on http://127.0.0.1:8050
-run: system geodata
+run: system geodata plotly-bundle
 	$(PY) app.py
 
 ## make test: set up and run the whole test suite (browser tests in headless Chromium included)
-test: system venv-dev geodata
+test: system venv-dev geodata plotly-bundle
 	$(PY) -m pytest
 
 ## make test-fast: the inner loop — no browser, no servers
@@ -43,11 +51,11 @@ test-fast: venv-dev geodata
 	$(PY) -m pytest -m "not browser and not server"
 
 ## make serve: production server (gunicorn), see README
-serve: geodata
+serve: geodata plotly-bundle
 	$(VENV)/bin/gunicorn -c gunicorn.conf.py app:server
 
 ## make bench: every benchmark, one table, bench/results.json
-bench: venv-dev geodata
+bench: venv-dev geodata plotly-bundle
 	$(PY) -m bench
 
 check-data: geodata

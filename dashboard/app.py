@@ -19,7 +19,7 @@ from dashboard import config
 from dashboard.export import panel as export_panel
 from dashboard.export.render import kill_renderer
 from dashboard.i18n import t
-from dashboard.serving import geo_routes, jobs
+from dashboard.serving import export_queue, geo_routes, jobs
 from dashboard.serving.guard import harden
 from dashboard.view import callbacks, layout
 
@@ -52,9 +52,13 @@ def create_app(atlas: Any = None) -> dash.Dash:
     preload = "".join(f'<link rel="preload" href="{u}" as="fetch" crossorigin="anonymous">'
                       for u in (urls.gminy, urls.wojewodztwa, f"{urls.topojson}world_110m.json"))
     app.index_string = app.index_string.replace("{%css%}", "{%css%}" + preload)
+    from dashboard.serving import plotly_bundle  # the partial plotly.js (or the full one, said at start-up)
+
+    plotly_bundle.register(app)
     app.layout = layout.build_layout(atlas, urls, export_panel=export_panel)
     callbacks.register(app, atlas, urls)
-    export_panel.register(app, atlas, jobs.background_manager())
+    export_panel.register(app, atlas, jobs.background_manager(), job_slot=export_queue.job_slot)
+    export_queue.register_admission(app)   # new export jobs get a ticket or HTTP 429 before Dash starts them
     jobs.on_job_exit(kill_renderer)   # an export job's Chromium ends with the job, however it ends
     return harden(app)   # security headers, compression, JSON errors, callback guard
 

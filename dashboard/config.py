@@ -9,8 +9,10 @@ Page and server
   ATLAS_DEBUG           1/true to run Dash in debug mode (default off)
   ATLAS_URL_PREFIX      URL prefix when served under a sub-path, e.g. /atlas/ (default /)
   ATLAS_GEO_MAX_AGE     Cache-Control max-age in seconds of the non-hashed base topojson (default 86400)
+  ATLAS_PLOTLY_BUNDLE   auto (default): serve the partial plotly.js of .cache/js when it is built and verified,
+                        else the full one; full: always the full plotly.min.js (dashboard.serving.plotly_bundle)
 Data (dashboard.ingest.datafiles)
-  ATLAS_DATA_DIR, ATLAS_MEMBERS, ATLAS_PARTICIPATION, ATLAS_PROJECTS   the office's own files
+  ATLAS_DATA_DIR, ATLAS_MEMBERS, ATLAS_PARTICIPATION, ATLAS_PROJECTS, ATLAS_EVENTS   the office's own files
 Caches and jobs (dashboard.serving)
   REDIS_URL             redis://[:password@]host:port/db or rediss://… (TLS): answers, short links and export jobs
                         go through Redis (default: unset, everything on this machine)
@@ -21,6 +23,10 @@ Caches and jobs (dashboard.serving)
   ATLAS_RELEASE         identifies code + data of a deploy in shared caches (default: a hash of them)
   ATLAS_CELERY_IMPORTS  modules a Celery worker imports to know the export callback (default app)
   ATLAS_JOB_SCHED       idle (default) | normal: CPU priority of export jobs
+  ATLAS_EXPORT_SLOTS    press exports rendered at once on this machine, each one Chromium (default 1 on up to
+                        2 cores, else cores // 2, at most 4) (dashboard.serving.export_queue)
+  ATLAS_EXPORT_QUEUE    exports waiting behind them, beyond which a request gets HTTP 429 "busy" (default 8)
+  ATLAS_EXPORT_PER_CLIENT  accepted exports (waiting or rendering) per client address (default 2)
 Exports (dashboard.export)
   ATLAS_PUBLIC_URL      public address printed on exports (default http://127.0.0.1:8050)
   ATLAS_LOGO            .svg or .png logo for exports (default assets/logo.svg or .png when present)
@@ -116,8 +122,13 @@ def geo_max_age() -> int:
     return env_int("ATLAS_GEO_MAX_AGE", 86400, minimum=0)
 
 
+def plotly_bundle() -> str:
+    """"auto" or "full" (ATLAS_PLOTLY_BUNDLE)."""
+    return env_choice("ATLAS_PLOTLY_BUNDLE", "auto", {"auto": "auto", "full": "full"})
+
+
 # --- data --------------------------------------------------------------------------------------------------------
-DATA_ENV = ("ATLAS_DATA_DIR", "ATLAS_MEMBERS", "ATLAS_PARTICIPATION", "ATLAS_PROJECTS")
+DATA_ENV = ("ATLAS_DATA_DIR", "ATLAS_MEMBERS", "ATLAS_PARTICIPATION", "ATLAS_PROJECTS", "ATLAS_EVENTS")
 
 
 def data_settings() -> dict[str, str]:
@@ -173,6 +184,19 @@ def job_sched_idle() -> bool:
     return env_choice("ATLAS_JOB_SCHED", "idle", {"idle": "idle", "normal": "normal"}) == "idle"
 
 
+def export_slots() -> int:
+    default = max(1, min(4, (os.cpu_count() or 1) // 2))
+    return env_int("ATLAS_EXPORT_SLOTS", default, minimum=1, maximum=64)
+
+
+def export_queue() -> int:
+    return env_int("ATLAS_EXPORT_QUEUE", 8, minimum=0, maximum=10000)
+
+
+def export_per_client() -> int:
+    return env_int("ATLAS_EXPORT_PER_CLIENT", 2, minimum=1, maximum=10000)
+
+
 # --- exports -----------------------------------------------------------------------------------------------------
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8050"
 
@@ -195,8 +219,9 @@ def browser_path() -> str | None:
 
 
 _CHECKED: tuple[Callable[[], object], ...] = (
-    host, port, debug, url_prefix, geo_max_age, redis_url, cache_mode, cache_mb, cache_items, cache_dir, release,
-    celery_imports, job_sched_idle, public_url, logo, browser_path,
+    host, port, debug, url_prefix, geo_max_age, plotly_bundle, redis_url, cache_mode, cache_mb, cache_items,
+    cache_dir, release, celery_imports, job_sched_idle, export_slots, export_queue, export_per_client, public_url,
+    logo, browser_path,
 )
 
 

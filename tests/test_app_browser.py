@@ -42,6 +42,7 @@ def duo(request, atlas, tmp_path_factory):
 def load(duo, query: str = "") -> None:
     duo.driver.get(duo.server_url + "/" + query)
     wait_js(duo, f"return gminy_paths() >= {N_GMINY}", timeout=20)
+    wait_js(duo, "return below_drawn();", timeout=20)  # the charts and the table come after the map
     duo.driver.get_log("browser")  # start each test with an empty console log? no: keep for the first test
 
 
@@ -49,6 +50,12 @@ HELPERS = """
 window.gminy_paths = function() {
   const layer = document.querySelector('#map .choroplethlayer .trace');
   return layer ? layer.querySelectorAll('path.choroplethlocation').length : 0;
+};
+window.below_drawn = function() {
+  const count = document.getElementById('table-count');
+  return !!count && count.textContent.includes('(') &&
+    ['growth', 'by-voivodeship', 'by-project'].every(
+      g => document.querySelectorAll('#' + g + ' .barlayer path').length > 0);
 };
 """
 
@@ -102,6 +109,25 @@ def test_page_loads_clean_offline_with_every_gmina(duo):
     # nothing leaves the machine: plotly 7's "Share chart..." (upload to Plotly Cloud) is not offered
     titles = js(duo, "return Array.from(document.querySelectorAll('#map .modebar-btn')).map(b => b.dataset.title);")
     assert "Box Select" in titles and not [x for x in titles if "Share" in x or "Cloud" in x], titles
+
+
+def test_the_charts_and_the_table_are_drawn_after_the_map(duo):
+    """Below the fold waits for the map (issue 10): the bars and the table rows come once the map is on screen."""
+    duo.driver.get(duo.server_url + "/?p=P1")
+    seen: dict[str, float] = {}
+    end = time.time() + 30
+    while time.time() < end and len(seen) < 2:
+        now = time.time()
+        state = js(duo, f"return [gminy_paths() >= {N_GMINY}, below_drawn()];")
+        if state[0]:
+            seen.setdefault("map", now)
+        if state[1]:
+            seen.setdefault("below", now)
+        time.sleep(0.02)
+    assert set(seen) == {"map", "below"} and seen["map"] <= seen["below"], seen
+    # the charts show the address's filter, not the default view
+    sel = graph_data(duo, "by-project")[0]["selectedpoints"]
+    assert sel and len(sel) == 1, sel
 
 
 def test_choosing_a_project_changes_map_colours_and_charts(duo, atlas):

@@ -57,7 +57,7 @@ def test_the_export_renders_the_apps_own_atlas(mini_atlas, monkeypatch):
 
 def test_create_app_hands_its_atlas_to_the_export_panel(mini_atlas, monkeypatch):
     given = {}
-    monkeypatch.setattr(panel, "register", lambda app, atlas, manager: given.setdefault("atlas", atlas))
+    monkeypatch.setattr(panel, "register", lambda app, atlas, manager, **kw: given.setdefault("atlas", atlas))
     create_app(atlas=mini_atlas)
     assert given["atlas"] is mini_atlas
 
@@ -94,9 +94,11 @@ def test_clientside_outputs_get_a_404_not_a_500(app):
     client = app.server.test_client()
     deps = client.get("/_dash-dependencies").get_json()
     clientside = [d for d in deps if d.get("clientside_function")]
-    assert "export-request.data" in [d["output"] for d in clientside]
+    assert any("export-request.data" in d["output"] for d in clientside)
     for dep in clientside:
-        body = {"output": dep["output"], "outputs": {"id": dep["output"].split(".")[0], "property": "data"},
+        names = [o for o in dep["output"].strip(".").split("...")]
+        outputs = [{"id": o.split(".")[0], "property": o.split(".")[1].split("@")[0]} for o in names]
+        body = {"output": dep["output"], "outputs": outputs if len(outputs) > 1 else outputs[0],
                 "inputs": [{**i, "value": 1} for i in dep["inputs"]], "state": [{**s, "value": None}
                                                                               for s in dep["state"]],
                 "changedPropIds": [f"{i['id']}.{i['property']}" for i in dep["inputs"]]}

@@ -10,8 +10,11 @@ Thin: the callback calls ``export_response()``, a plain function tested without 
 from __future__ import annotations
 
 import base64
+import contextlib
+import json
+import os
 import re
-from typing import Any, Callable
+from typing import Any, Callable, ContextManager
 
 from dash import Input, Output, State, dcc, html
 
@@ -60,6 +63,9 @@ def layout(lang: str = "pl"):
             html.Button(_t("button", lang), id="export-button", n_clicks=0, className="button"),
             html.Progress(id="export-progress", value="0", max="3", hidden=True,
                           style={"width": "100%", "marginTop": "8px"}),
+            # the job's place in the machine's export queue, then "drawing" (progress of the background job)
+            html.Div(id="export-queue", className="muted", hidden=True, style={"marginTop": "6px"},
+                     **{"aria-live": "polite"}),
             html.Div(id="export-status", role="status", className="muted", style={"marginTop": "6px"},
                      **{"aria-live": "polite"}),
         ], className="control"),
@@ -79,11 +85,19 @@ def _has_logo() -> bool:
         return False
 
 
+class ExportBusy(RuntimeError):
+    """No room to render now: the machine's bound on exports at once (dashboard.serving.export_queue)."""
+
+
 def export_response(state_data: Any, preset: Any, fmt: Any, title: Any, lang: Any, *, atlas: Any,
                     logo: Any = None,
-                    progress: Callable[[tuple[str, str]], None] | None = None) -> tuple[Any, str, str, bool]:
+                    progress: Callable[[tuple[str, str]], None] | None = None,
+                    slot: Callable[[], ContextManager] | None = None) -> tuple[Any, str, str, bool]:
     """(dcc.Download data or None, alt text, status message, alt box hidden) for the panel's inputs, rendered from
     `atlas` (the app's own: an export shows the data the page shows).
+
+    `slot()`, when given, is a context manager held around the render (the machine's bound on renders at once,
+    dashboard.serving.export_queue); it raises ExportBusy when there is no room.
 
     Every input comes from the browser and is validated: a bad value gives a message, never an exception."""
     lang = lang if lang in LANGS else "pl"
@@ -103,9 +117,12 @@ def export_response(state_data: Any, preset: Any, fmt: Any, title: Any, lang: An
     from dashboard.export.render import ChromiumMissing, RenderError, render_export
 
     try:
-        if progress:
-            progress(("2", "3"))
-        result = render_export(spec, atlas)
+        with (slot() if slot is not None else contextlib.nullcontext()):
+            if progress:
+                progress(("2", "3"))
+            result = render_export(spec, atlas)
+    except ExportBusy:
+        return None, "", _t("busy", lang), True
     except (ChromiumMissing, RenderError, OSError) as exc:
         return None, "", _t("failed", lang, error=str(exc)), True
     if progress:
@@ -146,21 +163,38 @@ def register_short_links(app) -> None:
 # crypto.getRandomValues works on plain http:// too (crypto.randomUUID needs a secure context).
 REQUEST_TOKEN_JS = """
 function (nClicks) {
-    if (!nClicks) { return window.dash_clientside.no_update; }
+    var no = window.dash_clientside.no_update;
+    if (!nClicks) { return [no, no]; }
     var words = new Uint32Array(2);
     window.crypto.getRandomValues(words);
-    return nClicks + "-" + Date.now().toString(36) + "-" + words[0].toString(36) + words[1].toString(36);
+    return [nClicks + "-" + Date.now().toString(36) + "-" + words[0].toString(36) + words[1].toString(36), ""];
 }
 """
+LOST_JOB_JS = """
+function (hidden, status, token, lang) {
+    if (!hidden || !token || status) { return window.dash_clientside.no_update; }
+    return lang === "en" ? %s : %s;
+}
+""" % (json.dumps(t("export_lost", "en")), json.dumps(t("export_lost", "pl")))
 
 
-def register(app, atlas: Any, manager: Any) -> None:
+JobSlot = Callable[[str, Callable[[int], None]], ContextManager]
+
+
+def register(app, atlas: Any, manager: Any, job_slot: JobSlot | None = None) -> None:
     """The background export callback (run by `manager`, a Dash background-callback manager) over the app's
-    `atlas`, the short links printed on exports, re-labelling on the language toggle."""
+    `atlas`, the short links printed on exports, re-labelling on the language toggle. `job_slot(token, on_wait)`
+    (dashboard.serving.export_queue) holds the job's turn among the machine's renders; None = no bound."""
     register_short_links(app)
 
-    app.clientside_callback(REQUEST_TOKEN_JS, Output("export-request", "data"), Input("export-button", "n_clicks"),
-                            prevent_initial_call=True)
+    app.clientside_callback(REQUEST_TOKEN_JS, Output("export-request", "data"),
+                            Output("export-status", "children", allow_duplicate=True),
+                            Input("export-button", "n_clicks"), prevent_initial_call=True)
+    # a job that ends without an answer (its web worker died, or the request was refused with 429) leaves the
+    # status empty: say so, the button is enabled again for a retry
+    app.clientside_callback(LOST_JOB_JS, Output("export-status", "children", allow_duplicate=True),
+                            Input("export-progress", "hidden"), State("export-status", "children"),
+                            State("export-request", "data"), State("lang", "value"), prevent_initial_call=True)
 
     @app.callback(
         Output("export-download", "data"), Output("export-alt", "children"), Output("export-status", "children"),
@@ -170,13 +204,32 @@ def register(app, atlas: Any, manager: Any) -> None:
         State("export-title", "value"), State("lang", "value"), State("export-logo", "value"),
         background=True, manager=manager,
         running=[(Output("export-button", "disabled"), True, False),
-                 (Output("export-progress", "hidden"), False, True)],
-        progress=[Output("export-progress", "value"), Output("export-progress", "max")],
+                 (Output("export-progress", "hidden"), False, True),
+                 (Output("export-queue", "hidden"), False, True)],
+        progress=[Output("export-progress", "value"), Output("export-progress", "max"),
+                  Output("export-queue", "children")],
         prevent_initial_call=True,
     )
     def run_export(set_progress, request_token, state_data, preset, fmt, title, lang, logo):
-        # request_token only makes the job key unique; a client that sends none still gets its export
-        return export_response(state_data, preset, fmt, title, lang, atlas=atlas, logo=logo, progress=set_progress)
+        # request_token makes the job key unique and names the job's ticket in the machine's export queue (taken
+        # when the request was admitted, see serving.export_queue); a client that sends none still gets its export
+        lang_ = lang if lang in LANGS else "pl"
+        token = request_token if isinstance(request_token, str) else f"job-{os.getpid()}"
+
+        def queued(ahead: int) -> None:
+            set_progress(("0", "3", _t("queued", lang_, n=ahead)))
+
+        @contextlib.contextmanager
+        def slot():
+            with job_slot(token, queued):
+                set_progress(("1", "3", _t("working", lang_)))
+                yield
+
+        def progress(values):
+            set_progress((*values, _t("working", lang_)))
+
+        return export_response(state_data, preset, fmt, title, lang, atlas=atlas, logo=logo, progress=progress,
+                               slot=slot if job_slot is not None else None)
 
     @app.callback(
         Output("export-preset", "options"), Output("export-preset-label", "children"),

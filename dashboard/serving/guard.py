@@ -295,7 +295,7 @@ class StaticCompressCache:
 
 
 _NOT_STATIC = "-"
-_STATIC_PATHS = ("/_dash-component-suites/", "/assets/")
+_STATIC_PATHS = ("/_dash-component-suites/", "/assets/", "/_atlas/js/")
 
 
 def static_compress_key(req) -> str:

@@ -44,6 +44,9 @@ def _celery_app(url: str):
         result_expires=3600,
         broker_connection_retry_on_startup=True,
         worker_prefetch_multiplier=1,   # an export is seconds of work: don't hoard them
+        # a job whose worker dies is not lost: acknowledged only when done, requeued when its worker is lost
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
     )
     return app
 
@@ -154,6 +157,11 @@ def _kill_descendants() -> None:
             proc.send_signal(signal.SIGKILL)
         except psutil.Error:
             pass
+
+
+def release_job_resources() -> None:
+    """Run the exit hooks now (stop the job's Chromium), e.g. before a render slot is given back."""
+    _run_exit_hooks()
 
 
 def _job_main(job_fn, parent_pid: int, forked_from_main_thread: bool, *args) -> None:

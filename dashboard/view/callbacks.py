@@ -3,8 +3,10 @@
 State flow (one direction, one source of truth):
   controls / chart clicks / map selection / URL  --controller-->  dcc.Store "state" (FilterState.to_dict())
                                                                   + URL query + control values (kept in sync)
-  "state"  --render-->  map (Patch: z, colours, legend, selection, focus), bars (Patch: y/x, selectedpoints),
-                        chips, table, count;  a full figure only when the language changes.
+  "state"  --render-->  map (Patch: z, colours, legend, selection, focus), chips;
+  "state"  --below-->   bars (Patch: y/x, selectedpoints), table, count — first filled once the map is drawn
+                        (assets/atlas-below.js sets "below-ready"), so they never delay the map's first paint;
+  a full figure only when the language changes.
 Every value from the browser goes through FilterState.from_dict / from_query (lenient: never raises) or a
 defensive parser below, so crafted requests get the default view, never a 500.
 The decision logic lives in plain functions (next_state, chips_for, ...) that the unit tests call directly.
@@ -308,11 +310,11 @@ def _register_controller(app: dash.Dash, atlas: Any, known_projects: set[str]) -
 
 
 def _register_views(app: dash.Dash, atlas: Any, known_projects: set[str], urls: Any) -> None:
-    """FilterState -> the map and the charts (a Patch, or full figures on a language change) and the chips."""
+    """FilterState -> the map (a Patch, or the full figure on a language change), the chips, the key figures and
+    the coverage note."""
 
     @app.callback(
-        Output("map", "figure"), Output("growth", "figure"), Output("by-voivodeship", "figure"),
-        Output("by-project", "figure"), Output("view", "data"), Output("i18n-map_empty", "hidden"),
+        Output("map", "figure"), Output("view", "data"), Output("i18n-map_empty", "hidden"),
         Output("chip-keys", "data"), Output("chips-none", "hidden"), Output("chips-none", "children"),
         *[Output(f"chip-{i}", "children") for i in range(layout.MAX_CHIPS)],
         *[Output(f"chip-{i}", "hidden") for i in range(layout.MAX_CHIPS)],
@@ -327,30 +329,41 @@ def _register_views(app: dash.Dash, atlas: Any, known_projects: set[str], urls: 
                  layout.coverage_note(atlas, state)]
         empty_hidden = bool(query.count_in_view(atlas, state))
         new_view = {"lang": state.lang, "focus": figures.view_key(state), "sel": bool(state.selected)}
-        if view.get("lang") != state.lang:  # language change: full figures (labels, hover, legend)
+        if view.get("lang") != state.lang:  # language change: the full figure (labels, hover, legend)
             return (figures.map_figure(atlas, state, urls.gminy, outline=urls.wojewodztwa),
-                    figures.growth_figure(atlas, state), figures.voivodeship_figure(atlas, state),
-                    figures.project_figure(atlas, state), new_view, empty_hidden, *chips)
+                    new_view, empty_hidden, *chips)
         return (map_patch(atlas, state, zoom=view.get("focus") != figures.view_key(state),
                           clear_selection=bool(view.get("sel"))),
-                growth_patch(figures.growth_update(atlas, state)),
-                bar_patch(figures.voivodeship_update(atlas, state)),
-                bar_patch(figures.project_update(atlas, state)),
                 new_view if new_view != view else no_update, empty_hidden, *chips)
 
 
 def _register_table(app: dash.Dash, atlas: Any, known_projects: set[str]) -> None:
-    """FilterState (+ the table's sort) -> the table's rows, and the CSV of exactly those rows."""
+    """FilterState (+ the table's sort) -> the charts and the table below the map (after the map is drawn), and the
+    CSV of exactly the table's rows."""
 
     @app.callback(
-        Output("table", "data"), Output("table-count", "children"),
-        Input("state", "data"), Input("table", "sort_by"),
-        prevent_initial_call=True,  # the layout already holds the default view's rows
+        Output("growth", "figure"), Output("by-voivodeship", "figure"), Output("by-project", "figure"),
+        Output("table", "data"), Output("table-count", "children"), Output("below-view", "data"),
+        Input("state", "data"), Input("table", "sort_by"), Input("below-ready", "data"),
+        State("below-view", "data"),
+        prevent_initial_call=True,  # filled once the map is drawn ("below-ready"), see layout.build_layout
     )
-    def table(state_data, sort_by):
+    def below(state_data, sort_by, ready, drawn):
+        """The charts and the table below the map: nothing before the map is drawn; then full figures (and again
+        on a language change), Patches after; a new sort order only re-sorts the table."""
+        if not ready:
+            return (no_update,) * 6
         state = FilterState.from_dict(state_data, known_projects=known_projects)
         records = table_view.table_records(atlas, state, table_view.sort_spec(sort_by))
-        return records, f" ({len(records)})"
+        table_out = (records, f" ({len(records)})")
+        if drawn != state.lang:
+            return (figures.growth_figure(atlas, state), figures.voivodeship_figure(atlas, state),
+                    figures.project_figure(atlas, state), *table_out, state.lang)
+        if ctx.triggered_id == "table":
+            return (no_update, no_update, no_update, *table_out, no_update)
+        return (growth_patch(figures.growth_update(atlas, state)),
+                bar_patch(figures.voivodeship_update(atlas, state)),
+                bar_patch(figures.project_update(atlas, state)), *table_out, no_update)
 
     @app.callback(
         Output("csv-download", "data"),

@@ -17,7 +17,7 @@ from dashboard.i18n import format_figure, format_number, t
 from dashboard.model import membership, query
 from dashboard.model.state import EVIDENCE_LEVELS, FilterState
 from dashboard.view import figures
-from dashboard.view.table import table_columns, table_frame
+from dashboard.view.table import table_columns
 from dashboard.view.urls import GeoUrls
 
 MAX_CHIPS = 24
@@ -31,6 +31,12 @@ I18N_KEYS: tuple[str, ...] = (
 )
 STRIP_KEYS = ("members", "new_members", "projects", "project_cities", "publications", "ave_pln")
 _URL = re.compile(r"https?://[^\s;,)]+")
+
+
+#: What a chart shows before it is filled: nothing (no axes, no grid), at its final size (CSS).
+PLACEHOLDER_FIGURE = {"data": [], "layout": {"xaxis": {"visible": False}, "yaxis": {"visible": False},
+                                             "paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "rgba(0,0,0,0)",
+                                             "margin": {"l": 0, "r": 0, "t": 0, "b": 0}}}
 
 
 def tr(key: str, lang: str = "pl", tag=html.Span, **kwargs: Any):
@@ -337,31 +343,31 @@ def build_layout(atlas: Any, urls: GeoUrls, export_panel: Any) -> html.Div:
         html.Div(details_panel(atlas, None, lang), id="details", className="details", **{"aria-live": "polite"}),
     ], className="card side")
 
-    def chart(key: str, gid: str, fig) -> html.Section:
+    def chart(key: str, gid: str) -> html.Section:
+        # drawn after the map (dashboard.view.callbacks "below"): an empty, axis-less placeholder until then
         return html.Section([
             html.H2(tr(key, lang), className="panel-title"),
-            dcc.Graph(id=gid, figure=fig.to_dict(),
+            dcc.Graph(id=gid, figure=PLACEHOLDER_FIGURE,
                       config={**graph_config(urls, f"atlas-zmp-{gid}"), "displayModeBar": False},
                       className="chart-graph", responsive=True),
         ], className="card chart-card")
 
     charts = html.Div([
-        chart("growth_title", "growth", figures.growth_figure(atlas, state)),
-        chart("voiv_title", "by-voivodeship", figures.voivodeship_figure(atlas, state)),
-        chart("project_title", "by-project", figures.project_figure(atlas, state)),
+        chart("growth_title", "growth"),
+        chart("voiv_title", "by-voivodeship"),
+        chart("project_title", "by-project"),
     ], className="charts")
 
-    rows = table_frame(atlas, state)
     table = html.Section([
         html.Div([
             html.H2([tr("table_title", lang),
-                     html.Span(f" ({len(rows)})", id="table-count", className="count")],
+                     html.Span("", id="table-count", className="count")],
                     className="panel-title"),
             html.Button(tr("download_csv", lang), id="csv-button", className="button", n_clicks=0),
             dcc.Download(id="csv-download"),
         ], className="card-head row"),
         dash_table.DataTable(
-            id="table", columns=table_columns(lang), data=rows.to_dict("records"),
+            id="table", columns=table_columns(lang), data=[],  # rows come with the charts, after the map
             sort_action="custom", sort_mode="single", sort_by=[], page_action="none", fixed_rows={"headers": True},
             style_table={"maxHeight": "420px", "overflowY": "auto"},
             style_cell={"fontFamily": figures.FONT, "fontSize": "13px", "padding": "6px 10px",
@@ -384,6 +390,10 @@ def build_layout(atlas: Any, urls: GeoUrls, export_panel: Any) -> html.Div:
         dcc.Location(id="url", refresh=False),
         dcc.Store(id="state", data=state.to_dict()),
         dcc.Store(id="view", data={"lang": lang, "focus": figures.view_key(state)}),
+        # the charts and the table are filled once the map is drawn: assets/atlas-below.js sets "below-ready"
+        # then; "below-view" is the language the charts were drawn in (None = not yet: full figures next)
+        dcc.Store(id="below-ready", data=False),
+        dcc.Store(id="below-view", data=None),
         html.Header([
             html.Div([html.H1(tr("title", lang)), html.P(tr("subtitle", lang), className="subtitle")],
                      className="titles"),

@@ -1,0 +1,233 @@
+"""This dashboard against a naive Dash page of the same 2,477 gminy, in headless Chromium, side by side (issue 10).
+
+    flock /tmp/atlas-heavy.lock .venv/bin/python -m bench browser      # (make bench runs it with the others)
+
+Pages (bench/browser_apps.py, each on its own werkzeug server process): `atlas` (this dashboard as served),
+`atlas_full_plotly` (the same with ATLAS_PLOTLY_BUNDLE=full: what the partial bundle buys), `naive` (px.choropleth,
+GeoJSON inline, callbacks answer whole figures). For each, BROWSER_RUNS (default 5) runs, each in a fresh Chromium
+profile (cold cache), 1440x900; medians of:
+- first_map_paint_ms: navigation start -> the frame after the first choropleth trace holds 2,477 paths;
+- click_to_map_repaint_ms: mousedown on a voivodeship bar -> the frame after the map's paths changed;
+- click_to_first_request_ms / click_to_last_answer_ms: mousedown -> first callback request sent / last answer;
+- filter_requests, filter_bytes_transfer, filter_bytes_decoded: callback requests of that click (Resource Timing);
+- layout_bytes_transfer / layout_bytes_decoded: /_dash-layout; script_bytes_decoded: all JavaScript of the page.
+Then the cold CLI export (`python -m dashboard export --preset a4 --format pdf`) against its floor (a cold Python
+writing a one-point plotly figure to PDF with kaleido), EXPORT_RUNS (default 5) each, medians.
+Numbers are printed and returned, never asserted.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+N_GMINY = 2477
+PORTS = {"atlas": 8151, "atlas_full_plotly": 8152, "naive": 8153}
+
+PROBE_JS = r"""
+(function () {
+  var t = window.__bench = {};
+  function firstTrace() { return document.querySelector('#map .choroplethlayer .trace'); }
+  function count() { var l = firstTrace(); return l ? l.querySelectorAll('path.choroplethlocation').length : 0; }
+  function painted(key) {
+    requestAnimationFrame(function () { setTimeout(function () { t[key] = performance.now(); }, 0); });
+  }
+  function tick() {
+    if (count() >= %(n)d) { t.mapDom = performance.now(); painted('mapPaint'); return; }
+    requestAnimationFrame(tick);
+  }
+  requestAnimationFrame(tick);
+  document.addEventListener('mousedown', function () {
+    t.click = performance.now(); t.mapChanged = null; t.mapRepaint = null;
+    var map = document.querySelector('#map .choroplethlayer');
+    if (!map) return;
+    var mo = new MutationObserver(function () {
+      mo.disconnect(); t.mapChanged = performance.now(); painted('mapRepaint');
+    });
+    mo.observe(map, {subtree: true, attributes: true, childList: true});
+  }, true);
+})();
+""" % {"n": N_GMINY}
+
+
+def _median(values: list[float | None]) -> float | None:
+    values = [v for v in values if v is not None]
+    return round(statistics.median(values), 1) if values else None
+
+
+def _start_server(kind: str, port: int) -> subprocess.Popen:
+    env = dict(os.environ)
+    if kind == "atlas_full_plotly":
+        env["ATLAS_PLOTLY_BUNDLE"] = "full"
+    env["ATLAS_CACHE"] = "off"  # measure the callbacks, not the answer cache (the naive page has none)
+    proc = subprocess.Popen([sys.executable, "-m", "bench.browser_apps", "naive" if kind == "naive" else "atlas",
+                             str(port)], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, start_new_session=True)
+    import urllib.request
+
+    end = time.time() + 180
+    while time.time() < end:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{kind} server exited: {proc.stdout.read()[-2000:]}")
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/_dash-layout", timeout=30).read()
+            return proc
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"{kind} server did not start on {port}")
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    import signal
+
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=10)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def _driver(profile: str):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.options import Options
+
+    options = Options()
+    options.binary_location = "/usr/bin/chromium"
+    for arg in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1440,900",
+                "--force-device-scale-factor=1", f"--user-data-dir={profile}", "--no-first-run",
+                "--disable-background-networking"):
+        options.add_argument(arg)
+    driver = webdriver.Chrome(options=options)
+    driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": PROBE_JS})
+    return driver
+
+
+def _wait(driver, script: str, timeout: float):
+    end = time.time() + timeout
+    value = None
+    while time.time() < end:
+        value = driver.execute_script(script)
+        if value:
+            return value
+        time.sleep(0.02)
+    return value
+
+
+RESOURCES_JS = """
+return performance.getEntriesByType('resource').map(e => ({name: e.name, type: e.initiatorType,
+  start: e.startTime, end: e.responseEnd, transfer: e.transferSize, decoded: e.decodedBodySize}));
+"""
+
+
+def one_run(kind: str, port: int) -> dict[str, Any]:
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+
+    profile = tempfile.mkdtemp(prefix="atlas-bench-profile-")
+    driver = _driver(profile)
+    try:
+        driver.get(f"http://127.0.0.1:{port}/")
+        paint = _wait(driver, "return window.__bench.mapPaint || null;", 60)
+        _wait(driver, "return document.querySelectorAll('#by-voivodeship g.point path').length > 0;", 30)
+        time.sleep(1.5)  # let the page settle (the bars, the table, the first callbacks)
+        resources = driver.execute_script(RESOURCES_JS)
+        layout = [r for r in resources if r["name"].endswith("/_dash-layout")]
+        scripts = [r for r in resources if r["type"] == "script" or r["name"].split("?")[0].endswith(".js")]
+        outside = [r["name"] for r in resources if not r["name"].startswith("http://127.0.0.1")]
+        bars = driver.find_elements(By.CSS_SELECTOR, "#by-voivodeship g.point path")
+        ActionChains(driver).move_to_element(bars[-1]).click().perform()
+        repaint = _wait(driver, "return window.__bench.mapRepaint || null;", 20)
+        time.sleep(1.5)  # every request of this click has come back
+        t = driver.execute_script("return window.__bench;")
+        after = [r for r in driver.execute_script(RESOURCES_JS)
+                 if "_dash-update-component" in r["name"] and r["start"] >= (t.get("click") or 0)]
+        return {
+            "first_map_paint_ms": paint,
+            "click_to_map_repaint_ms": (repaint - t["click"]) if repaint and t.get("click") else None,
+            "click_to_first_request_ms": (min(r["start"] for r in after) - t["click"]) if after else None,
+            "click_to_last_answer_ms": (max(r["end"] for r in after) - t["click"]) if after else None,
+            "filter_requests": len(after),
+            "filter_bytes_transfer": sum(r["transfer"] for r in after),
+            "filter_bytes_decoded": sum(r["decoded"] for r in after),
+            "layout_bytes_transfer": layout[0]["transfer"] if layout else None,
+            "layout_bytes_decoded": layout[0]["decoded"] if layout else None,
+            "script_bytes_decoded": sum(r["decoded"] for r in scripts),
+            "requests_outside_127": len(outside),
+        }
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def measure_pages(runs: int) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for kind, port in PORTS.items():
+        proc = _start_server(kind, port)
+        try:
+            one_run(kind, port)  # warm-up of the server (imports, first callbacks), not counted
+            samples = [one_run(kind, port) for _ in range(runs)]
+        finally:
+            _stop(proc)
+        out[kind] = {key: _median([s[key] for s in samples]) for key in samples[0]}
+        out[kind]["runs"] = runs
+        print(kind, out[kind], flush=True)
+    return out
+
+
+FLOOR = """
+import plotly.graph_objects as go
+go.Figure(go.Scatter(x=[0], y=[0])).write_image(%r, format="pdf", width=794, height=1123)
+"""
+
+
+def _timed(cmd: list[str]) -> float:
+    t0 = time.perf_counter()
+    subprocess.run(cmd, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - t0
+
+
+def measure_export(runs: int) -> dict[str, Any]:
+    out_dir = Path(tempfile.mkdtemp(prefix="atlas-bench-export-"))
+    try:
+        floor, export = [], []
+        for i in range(runs):  # interleaved: both see the same machine load
+            floor.append(_timed([sys.executable, "-c", FLOOR % str(out_dir / f"floor{i}.pdf")]))
+            export.append(_timed([sys.executable, "-m", "dashboard", "export", "--preset", "a4", "--format", "pdf",
+                                  "--out", str(out_dir / f"export{i}.pdf")]))
+        f, e = statistics.median(floor), statistics.median(export)
+        return {"floor_s": round(f, 2), "cli_a4_pdf_s": round(e, 2), "ratio": round(e / f, 2), "runs": runs,
+                "floor_all_s": [round(x, 2) for x in floor], "cli_all_s": [round(x, 2) for x in export]}
+    finally:
+        shutil.rmtree(out_dir, ignore_errors=True)
+
+
+def run() -> dict[str, Any]:
+    runs = int(os.environ.get("BROWSER_RUNS", "5"))
+    pages = measure_pages(runs)
+    result: dict[str, Any] = {"pages": pages}
+    a, n = pages["atlas"], pages["naive"]
+    if a.get("first_map_paint_ms") and n.get("first_map_paint_ms"):
+        result["paint_speedup_vs_naive"] = round(n["first_map_paint_ms"] / a["first_map_paint_ms"], 2)
+    if a.get("click_to_map_repaint_ms") and n.get("click_to_map_repaint_ms"):
+        result["repaint_speedup_vs_naive"] = round(n["click_to_map_repaint_ms"] / a["click_to_map_repaint_ms"], 2)
+    result["cold_cli_export"] = measure_export(int(os.environ.get("EXPORT_RUNS", "5")))
+    result["loadavg_1min"] = round(os.getloadavg()[0], 2)
+    result["targets"] = ("paint >=2.5x naive and <=1.5 s; click->repaint <=300 ms; <=15 KB decoded per filter; "
+                         "layout <=200 KB; CLI export <=1.5x floor")
+    return result
+
+
+if __name__ == "__main__":
+    import json
+
+    print(json.dumps(run(), indent=2))

@@ -1,0 +1,230 @@
+"""Bounded export jobs (dashboard.serving.export_queue): N renders at once per machine, a FIFO queue with its
+position reported, 429 "busy" beyond it, a per-client share; and a burst of crafted export requests against the
+real server (gunicorn + DiskcacheManager): Chromium processes and memory stay bounded, every accepted export
+completes, the others get 429."""
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+import time
+
+import pytest
+
+from dashboard.serving.export_queue import Busy, ExportQueue, Limits
+
+
+@pytest.fixture
+def queue(tmp_path):
+    return ExportQueue(tmp_path / "q", Limits(slots=1, queue=2, per_client=2))
+
+
+def test_admission_is_bounded_by_the_queue_and_by_client(queue):
+    assert queue.admit("a1", "10.0.0.1") == 0
+    assert queue.admit("a1", "10.0.0.1") == 0          # the same request again: still one ticket
+    assert queue.admit("a2", "10.0.0.1") == 1
+    with pytest.raises(Busy, match="client"):
+        queue.admit("a3", "10.0.0.1")                   # this client's share (2) is used
+    assert queue.admit("b1", "10.0.0.2") == 2
+    with pytest.raises(Busy, match="full"):
+        queue.admit("c1", "10.0.0.3")                   # 1 slot + 2 waiting
+    assert queue.counts() == {"tickets": 3, "rendering": 0}
+
+
+def test_a_ticket_of_a_dead_job_no_longer_counts(queue):
+    import json
+    import subprocess
+
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    queue.admit("x", "10.0.0.1")
+    path = next(queue.folder.glob("t-*.json"))
+    ticket = json.loads(path.read_text())
+    path.write_text(json.dumps({**ticket, "adopted": True, "pid": dead.pid}))
+    assert queue.counts()["tickets"] == 0 and not path.exists()
+
+
+def test_one_render_at_a_time_first_come_first_served_with_the_place_reported(queue):
+    running, most, order, told = [0], [0], [], {}
+    lock = threading.Lock()
+
+    def job(name: str, hold: float) -> None:
+        with queue.slot(name, on_wait=lambda n: told.setdefault(name, []).append(n)):
+            with lock:
+                running[0] += 1
+                most[0] = max(most[0], running[0])
+                order.append(name)
+            time.sleep(hold)
+            with lock:
+                running[0] -= 1
+
+    queue.admit("first", "a")
+    queue.admit("second", "b")
+    queue.admit("third", "c")
+    threads = [threading.Thread(target=job, args=(n, 0.4)) for n in ("third", "second", "first")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(20)
+    assert most[0] == 1
+    assert order == ["first", "second", "third"]        # the order of admission, not of arrival at the slot
+    assert told.get("third", [])[:1] == [2] and told.get("second", [])[:1] == [1], told
+    assert queue.counts() == {"tickets": 0, "rendering": 0}
+    assert queue.admit("later", "a") == 0                # every ticket was given back
+
+
+# --- the burst against the real server ---------------------------------------------------------------------------
+PORT = 8136
+SEEN: dict = {}
+SLOTS, WAITING, BURST = 1, 3, 50
+
+
+@pytest.fixture(scope="module")
+def server():
+    from bench.load_test import Gunicorn
+
+    shutil.rmtree(os.path.join(os.path.dirname(__file__), "..", ".cache", "export-queue"), ignore_errors=True)
+    env = {"ATLAS_EXPORT_SLOTS": str(SLOTS), "ATLAS_EXPORT_QUEUE": str(WAITING), "ATLAS_EXPORT_PER_CLIENT": "100",
+           "ATLAS_CACHE": "off"}
+    with Gunicorn("app:server", PORT, workers=2, extra_env=env) as running:
+        yield running
+
+
+def _chromium(server) -> tuple[int, int, int]:
+    """(Chromium browser instances, Chromium processes, memory (PSS) of all the server's processes in MB)."""
+    import psutil
+
+    root = psutil.Process(server.proc.pid)
+    procs = [root, *root.children(recursive=True)]
+    browsers = processes = rss = 0
+    for p in procs:
+        try:
+            name, cmd = p.name(), p.cmdline()
+            mem = p.memory_full_info().pss  # shared pages counted once (job processes are forks of a worker)
+        except psutil.Error:
+            continue
+        rss += mem
+        if "chrom" in name:
+            processes += 1
+            if not any(a.startswith("--type=") for a in cmd) and "crashpad" not in name:
+                browsers += 1
+                SEEN.setdefault(p.pid, (name, cmd[:2], p.ppid()))
+    return browsers, processes, rss // 2**20
+
+
+@pytest.mark.slow
+def test_a_burst_of_export_requests_is_bounded_and_every_accepted_export_completes(server):
+    import requests
+
+    from bench.dash_client import DashPage
+
+    with requests.Session() as session:
+        page = DashPage.load(session, server.base)
+    dep = page.background_callbacks()[0]
+    trigger = (dep["inputs"][0]["id"], dep["inputs"][0]["property"])
+
+    def body(i: int) -> dict:
+        return page.payload(dep, {trigger: f"1-{time.time_ns():x}-{i}", ("export-format", "value"): "svg",
+                                  ("export-preset", "value"): "social"}, changed=[".".join(trigger)])
+
+    samples: list[tuple[int, int, int]] = []
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.is_set():
+            samples.append(_chromium(server))
+            time.sleep(0.2)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    baseline_mb = _chromium(server)[2]
+    results: dict[int, tuple] = {}
+    barrier = threading.Barrier(BURST)
+
+    def user(i: int) -> None:
+        with requests.Session() as s:
+            barrier.wait(30)
+            results[i] = page.run_background(s, body(i), timeout=240, poll_s=0.5)
+
+    threads = [threading.Thread(target=user, args=(i,)) for i in range(BURST)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(300)
+    stop.set()
+    sampler.join(5)
+    statuses = sorted(r.status_code for r, _ in results.values())
+    accepted = [r for r, _ in results.values() if r.status_code == 200]
+    refused = [r for r, _ in results.values() if r.status_code == 429]
+    assert len(results) == BURST and len(accepted) + len(refused) == BURST, statuses
+    assert len(accepted) == SLOTS + WAITING, statuses
+    for r in refused:
+        assert r.headers.get("Retry-After") and "Busy" in r.json()["message"]
+    for r in accepted:                                   # every accepted export came back with its file
+        data = r.json()["response"]["export-download"]["data"]
+        assert data["filename"].endswith(".svg") and data["content"]
+    browsers = max(s[0] for s in samples)
+    processes = max(s[1] for s in samples)
+    peak_mb = max(s[2] for s in samples)
+    print(f"burst of {BURST}: {len(accepted)} accepted, {len(refused)} refused; at most {browsers} Chromium "
+          f"instance(s), {processes} Chromium processes; memory {baseline_mb} -> peak {peak_mb} MB")
+    assert browsers <= SLOTS, SEEN
+    assert processes <= 15 * SLOTS                       # one Chromium is ~8-12 processes here
+    assert peak_mb - baseline_mb < 700 * SLOTS + 150 * WAITING + 300
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_in_the_panel_a_queued_export_shows_its_place_and_a_refused_one_says_try_again(request, tmp_path,
+                                                                                        monkeypatch):
+    """The machine's one render slot is taken (a ticket of a live process): the export waits and the panel says
+    how many are ahead, then renders when the slot is free. With the slot and the queue full, the request is
+    refused (429) and the panel says so, with the button enabled again for a retry."""
+    import json
+
+    from dashboard.app import create_app
+    from dashboard.model.atlas import get_atlas
+    from dashboard.serving import export_queue
+    from tests.conftest import dash_browser
+
+    folder = tmp_path / "q"
+    folder.mkdir()
+    monkeypatch.setattr(export_queue, "queue_dir", lambda: folder)
+    monkeypatch.setenv("ATLAS_EXPORT_SLOTS", "1")
+    monkeypatch.setenv("ATLAS_EXPORT_QUEUE", "1")
+
+    def block(name: str):
+        ExportQueue(folder).admit(name, name)
+        path = folder / f"t-{export_queue.ticket_id(name)}.json"
+        path.write_text(json.dumps({**json.loads(path.read_text()), "adopted": True, "pid": os.getpid()}))
+        return path
+
+    def panel(dc) -> dict:
+        return dc.driver.execute_script(
+            "const q = id => document.getElementById(id); return {queue: q('export-queue').textContent, "
+            "queue_hidden: q('export-queue').hidden, status: q('export-status').textContent, "
+            "disabled: q('export-button').disabled};")
+
+    def wait(dc, check, timeout=60):
+        end = time.time() + timeout
+        while time.time() < end:
+            state = panel(dc)
+            if check(state):
+                return state
+            time.sleep(0.1)
+        raise AssertionError(panel(dc))
+
+    blocker = block("someone-else")
+    with dash_browser(request, create_app(get_atlas()), 8137, str(tmp_path)) as dc:
+        dc.driver.get(dc.server_url + "/")
+        dc.wait_for_element("#export-section summary", timeout=30).click()
+        dc.find_element("#export-button").click()
+        state = wait(dc, lambda s: "kolejce" in s["queue"] and not s["queue_hidden"])
+        assert "1" in state["queue"] and state["disabled"]
+        blocker.unlink()                                                    # the slot is free: it renders
+        wait(dc, lambda s: "Gotowe" in s["status"] and not s["disabled"], timeout=120)
+        block("first")
+        block("second")                                                     # 1 slot + 1 waiting: full
+        dc.find_element("#export-button").click()
+        state = wait(dc, lambda s: "spróbuj" in s["status"])
+        assert not state["disabled"] and state["queue_hidden"], state

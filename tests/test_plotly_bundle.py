@@ -1,0 +1,146 @@
+"""The dashboard's partial plotly.js (dashboard.serving.plotly_bundle): built from js/ at the plotly.js version of
+the pinned plotly package, verified by its recorded sha256, served at a hashed immutable URL and at the URL
+dcc.Graph's loader asks for; the full bundle (and one log line) when it is missing or does not verify."""
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+
+import pytest
+
+from dashboard.serving import plotly_bundle
+
+N_GMINY = 2477
+
+
+@pytest.fixture(scope="module")
+def bundle():
+    """The built, verified bundle (built here when missing; skipped on a machine without Node.js)."""
+    found, why = plotly_bundle.check()
+    if found is None:
+        if not shutil.which("node") or not shutil.which("npm"):
+            pytest.skip(f"no Node.js to build the plotly bundle ({why})")
+        assert plotly_bundle.build() == 0
+        found, why = plotly_bundle.check()
+    assert found is not None, why
+    return found
+
+
+def registered_traces() -> set[str]:
+    entry = (plotly_bundle.JS_DIR / "entry.js").read_text(encoding="utf-8")
+    return {"scatter", *re.findall(r"require\('plotly\.js/lib/(\w+)'\)", entry)} - {"core"}
+
+
+def test_the_bundle_registers_every_trace_type_the_dashboard_and_the_export_draw(mini_atlas):
+    from dashboard.model.state import FilterState
+    from dashboard.view import figures
+
+    state = FilterState()
+    figs = [figures.map_figure(mini_atlas, state, "/geo/g.geojson", outline="/geo/w.geojson"),
+            figures.growth_figure(mini_atlas, state), figures.voivodeship_figure(mini_atlas, state),
+            figures.project_figure(mini_atlas, state)]
+    drawn = {t.type for f in figs for t in f.data}
+    assert drawn <= registered_traces(), drawn - registered_traces()
+    # the press map may add town markers and labels (scattergeo): it is in the bundle too
+    assert {"choropleth", "scattergeo", "bar", "scatter"} <= registered_traces()
+
+
+def test_the_pinned_plotly_js_is_the_version_the_python_package_embeds():
+    import json
+
+    pinned = json.loads((plotly_bundle.JS_DIR / "package.json").read_text())["dependencies"]["plotly.js"]
+    assert pinned == plotly_bundle.plotlyjs_version()
+    lock = json.loads((plotly_bundle.JS_DIR / "package-lock.json").read_text())
+    assert lock["packages"]["node_modules/plotly.js"]["version"] == pinned
+    assert "integrity" in lock["packages"]["node_modules/esbuild"]
+
+
+def test_check_refuses_a_file_whose_sha256_is_not_the_recorded_one(tmp_path):
+    fake = tmp_path / "plotly-atlas.min.js"
+    fake.write_bytes(b"/**\n* plotly.js v" + plotly_bundle.plotlyjs_version().encode() + b"\n*/ var Plotly={};")
+    found, why = plotly_bundle.check(fake)
+    assert found is None and "sha256" in why
+    found, why = plotly_bundle.check(tmp_path / "missing.js")
+    assert found is None and "missing" in why
+
+
+def _app():
+    import dash
+    from dash import dcc
+
+    app = dash.Dash(__name__, serve_locally=True)
+    app.layout = dcc.Graph(id="g")
+    return app
+
+
+def test_without_the_bundle_the_full_one_is_served_and_one_line_says_why(tmp_path, monkeypatch, caplog):
+    monkeypatch.setenv("ATLAS_CACHE_DIR", str(tmp_path))
+    app = _app()
+    with caplog.at_level(logging.WARNING, logger="dashboard.serving.plotly_bundle"):
+        assert plotly_bundle.register(app) is None
+    lines = [r.getMessage() for r in caplog.records]
+    assert len(lines) == 1 and "full" in lines[0] and "missing" in lines[0], lines
+    response = app.server.test_client().get("/" + plotly_bundle.DASH_PLOTLY_PATH)
+    assert response.status_code == 200 and len(response.data) > 4_000_000  # Dash's own, untouched
+
+
+def test_served_at_a_hashed_immutable_url_and_at_dash_s_plotly_url(bundle):
+    app = _app()
+    assert plotly_bundle.register(app) == bundle
+    client = app.server.test_client()
+    page = client.get("/").get_data(as_text=True)
+    url = re.search(r'<link rel="preload" href="(/_atlas/js/plotly-atlas\.[0-9a-f]{12}\.min\.js)" as="script">',
+                    page).group(1)
+    assert f'return "{url}"' in page  # dcc.Graph's loader takes it from there
+    hashed = client.get(url)
+    assert hashed.status_code == 200 and hashed.data == bundle.data
+    assert hashed.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert hashed.mimetype == "application/javascript"
+    assert client.get("/_atlas/js/plotly-atlas.000000000000.min.js").status_code == 404
+    legacy = client.get("/" + plotly_bundle.DASH_PLOTLY_PATH)
+    assert legacy.status_code == 200 and legacy.data == bundle.data
+    etag = legacy.headers["ETag"]
+    assert client.get("/" + plotly_bundle.DASH_PLOTLY_PATH, headers={"If-None-Match": etag}).status_code == 304
+    assert len(bundle.data) < 2_000_000  # vs 4.8 MB
+
+
+def test_full_on_request(bundle, monkeypatch):
+    monkeypatch.setenv("ATLAS_PLOTLY_BUNDLE", "full")
+    app = _app()
+    assert plotly_bundle.register(app) is None
+    assert "_atlas/js/" not in app.server.test_client().get("/").get_data(as_text=True)
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_the_page_draws_every_gmina_and_the_bars_with_the_small_bundle(bundle, request, tmp_path):
+    import time
+    from urllib.parse import urlparse
+
+    from dashboard.app import create_app
+    from dashboard.model.atlas import get_atlas
+    from tests.conftest import dash_browser
+
+    with dash_browser(request, create_app(get_atlas()), 8131, str(tmp_path)) as duo:
+        duo.driver.get(duo.server_url + "/")
+        count = ("const layer = document.querySelector('#map .choroplethlayer .trace'); "
+                 "return layer ? layer.querySelectorAll('path.choroplethlocation').length : 0")
+        end = time.time() + 30
+        while time.time() < end and duo.driver.execute_script(count) < N_GMINY:
+            time.sleep(0.1)
+        assert duo.driver.execute_script(count) == N_GMINY
+        bars = "return ['growth', 'by-voivodeship', 'by-project'].map(g => " \
+               "document.querySelectorAll('#' + g + ' .barlayer path').length)"
+        end = time.time() + 20
+        while time.time() < end and not all(duo.driver.execute_script(bars)):
+            time.sleep(0.1)
+        assert all(duo.driver.execute_script(bars)), duo.driver.execute_script(bars)
+        time.sleep(0.5)
+        names = duo.driver.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
+        paths = [urlparse(n).path for n in names]
+        assert any(p.startswith("/_atlas/js/plotly-atlas.") for p in paths), paths
+        assert "/" + plotly_bundle.DASH_PLOTLY_PATH not in paths  # window.Plotly was there: no second plotly.js
+        assert duo.driver.execute_script("return Plotly.version") == plotly_bundle.plotlyjs_version()
+        severe = [e for e in duo.driver.get_log("browser") if e.get("level") == "SEVERE"]
+        assert severe == [], severe
