@@ -151,10 +151,15 @@ class ExportSpec:
                 problems.append(f"{name} contains control characters")
         if not isinstance(self.logo, bool):
             problems.append("logo must be true or false")
-        if self.base_url is not None and not (
-            isinstance(self.base_url, str) and re.fullmatch(r"https?://[^\s<>\"']{1,200}", self.base_url)
-        ):
-            problems.append(f"base_url {self.base_url!r} is not an http(s) URL")
+        if self.base_url is not None:
+            from dashboard.config import check_public_url
+
+            try:
+                if not isinstance(self.base_url, str):
+                    raise ValueError(f"base_url {self.base_url!r} is not an http(s) URL")
+                check_public_url(self.base_url, "base_url")
+            except ValueError as exc:
+                problems.append(str(exc))
         if problems:
             raise ExportSpecError("invalid export spec: " + "; ".join(problems))
 
@@ -205,14 +210,39 @@ class ExportSpec:
             raise ExportSpecError(f"export spec is not valid JSON: {exc}") from None
         return cls.from_dict(data, **kw)
 
-    def filename(self, stem: str | None = None) -> str:
-        """A safe default file name: atlas-zmp_<view>_<preset>.<format>."""
-        base = stem or "atlas-zmp"
-        parts = [base]
-        if self.state.projects:
-            parts.append("-".join(self.state.projects))
-        parts.append(self.preset)
-        name = "_".join(parts)
-        name = re.sub(r"[^A-Za-z0-9._-]+", "-", name)
+    def filename(self, stem: str | None = None, town: str | None = None) -> str:
+        """A file name that tells views apart, in safe ASCII only:
+        atlas-zmp_<view>_<preset>[_en].<format> (see ``view_slug``), e.g. ``atlas-zmp_P1_lubelskie_bilgoraj_a4.pdf``.
+        ``town``: the found town's name (default: its TERYT)."""
+        parts = [stem or "atlas-zmp", view_slug(self.state, town), self.preset, "" if self.lang == "pl" else self.lang]
+        name = re.sub(r"[^A-Za-z0-9._-]+", "-", "_".join(p for p in parts if p))[:150]
         return f"{name}.{self.format}"
 
+
+def view_slug(state: FilterState, town: str | None = None) -> str:
+    """The view in a file name, safe ASCII only: <projects>_<voivodeships>_<town>_<selection>_<as-of>_<years>_
+    <metric> — only the parts the view sets ("P1_lubelskie_bilgoraj"; "" for the default view)."""
+    from dashboard.i18n import fold
+    from dashboard.ingest.values import VOIVODESHIPS
+
+    def safe(text: Any) -> str:
+        return re.sub(r"[^A-Za-z0-9.]+", "-", fold(str(text))).strip("-.")
+
+    parts: list[str] = []
+    if state.projects:
+        parts.append("-".join(re.sub(r"[^A-Za-z0-9-]+", "", p) for p in state.projects))
+    if state.voivodeships:
+        names = [safe(VOIVODESHIPS.get(c, c)) for c in state.voivodeships]
+        parts.append("-".join(names) if len(names) <= 3 else "woj-" + "-".join(state.voivodeships))
+    if state.focus:
+        parts.append(safe(town) if town and safe(town) else state.focus)
+    if state.selected:
+        parts.append(f"sel{len(state.selected)}")
+    asof = getattr(state, "asof", None)
+    if asof not in (None, ""):
+        parts.append("asof-" + safe(asof))
+    if state.years is not None:
+        parts.append("year-unknown" if state.is_unknown_only else f"{state.years[0]}-{state.years[1]}")
+    if state.metric != "projects":
+        parts.append(state.metric)
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", "_".join(parts))

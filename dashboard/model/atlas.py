@@ -16,7 +16,9 @@ Atlas fields (the shared contract — names are fixed):
                    lon, lat, point_source ("gazetteer"|"polygon"), member_source + extras: jst_kind
                    ("town"|"gmina"|"powiat"), gmina_type, official_name, powiat, projects (tuple of ids),
                    n_projects, match_method, match_note
-    participation  project_id, entity_id, teryt, role, source + extras: year (text as stated), row
+    participation  project_id, entity_id, teryt, role, source + extras: year (text as stated), row, role_kind,
+                   role_label_pl, role_label_en (short labels; "" when the file has none), counts (bool: the row
+                   is taking part in the project — False for e.g. an expert visit; True when the file says nothing)
     projects       id, name_pl, name_en, label_pl, label_en, kind ("project"|"campaign"), years, funding, lead,
                    description, source
     totals         year (int), members (int), source, era ("interwar"|"post1990") + extra: as_of (text date)
@@ -27,7 +29,7 @@ left empty; ambiguous, unmatched, duplicate and unidentifiable rows are only in 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import pandas as pd
@@ -40,7 +42,8 @@ from dashboard.join.resolve import Gazetteer, JoinReport, clean_name, get_gazett
 ENTITY_COLUMNS = ["entity_id", "name", "kind", "teryt", "gmina_teryt", "voivodeship", "woj", "is_member",
                   "join_year", "lon", "lat", "point_source", "member_source", "jst_kind", "gmina_type",
                   "official_name", "powiat", "projects", "n_projects", "match_method", "match_note"]
-PARTICIPATION_COLUMNS = ["project_id", "entity_id", "teryt", "role", "source", "year", "row"]
+PARTICIPATION_COLUMNS = ["project_id", "entity_id", "teryt", "role", "source", "year", "row", "role_kind",
+                         "role_label_pl", "role_label_en", "counts"]
 PROJECT_COLUMNS = ["id", "name_pl", "name_en", "label_pl", "label_en", "kind", "years", "funding", "lead",
                    "description", "source"]
 
@@ -126,7 +129,10 @@ def build_atlas(members=None, projects=None, participation=None) -> Atlas:
         e = entity(res, r["name"])
         e["projects"].add(res.project_id)
         links.append({"project_id": res.project_id, "entity_id": res.teryt, "teryt": res.teryt, "role": r["role"],
-                      "source": r["source"], "year": r["year"], "row": res.row})
+                      "source": r["source"], "year": r["year"], "row": res.row,
+                      "role_kind": r.get("role_kind", ""), "role_label_pl": r.get("role_label_pl", ""),
+                      "role_label_en": r.get("role_label_en", ""),
+                      "counts": bool(r.get("counts_as_participation", True))})
     order = {pid: i for i, pid in enumerate(proj["id"])}
     rows = []
     for e in ents.values():
@@ -157,6 +163,32 @@ def build_atlas(members=None, projects=None, participation=None) -> Atlas:
 
     return Atlas(gminy=gminy, entities=entities, participation=participation_df, projects=proj,
                  totals=dataset.read_totals(), summary=dataset.read_summary(), report=report)
+
+
+def participation_only(atlas: Atlas) -> Atlas:
+    """The atlas with only the participation rows that count as taking part in a project (``counts``): for views
+    titled "participating cities". An entity linked only by rows that do not count (an expert visit, a disputed or
+    implied link) and that is not a member leaves the view. Built once per atlas; the atlas itself when every row
+    counts."""
+    from dashboard.model.query import atlas_memo
+
+    def build() -> Atlas:
+        part = atlas.participation
+        if "counts" not in part or bool(part["counts"].all()):
+            return atlas
+        kept = part[part["counts"].astype(bool)].reset_index(drop=True)
+        by_entity = kept.groupby("entity_id")["project_id"].agg(lambda s: tuple(dict.fromkeys(s)))
+        ent = atlas.entities.copy()
+        ent["projects"] = [tuple(p for p in ps if p in by_entity.get(e, ())) for e, ps in
+                           zip(ent["entity_id"], ent["projects"])]
+        ent["n_projects"] = ent["projects"].map(len).astype(int)
+        ent = ent[ent["is_member"] | (ent["n_projects"] > 0)].reset_index(drop=True)
+        gminy = atlas.gminy.copy()
+        g_ents = ent[ent["kind"] == "gmina"].set_index("gmina_teryt")
+        gminy["n_projects"] = gminy["terc"].map(g_ents["n_projects"]).fillna(0).astype(int)
+        return replace(atlas, entities=ent, participation=kept, gminy=gminy)
+
+    return atlas_memo(atlas, "participation_only", build)
 
 
 @lru_cache(maxsize=1)

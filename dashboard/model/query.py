@@ -381,6 +381,9 @@ def gmina_details(atlas: Any, terc: str) -> dict[str, Any] | None:
                     "label_pl": _project_label(projects, r["project_id"], "label_pl"),
                     "label_en": _project_label(projects, r["project_id"], "label_en"),
                     "role": r.get("role", "") or "",
+                    "role_label_pl": r.get("role_label_pl", "") or "",
+                    "role_label_en": r.get("role_label_en", "") or "",
+                    "counts": bool(r.get("counts", True)),
                     "source": r.get("source", "") or "",
                 }
                 for _, r in rows.iterrows()

@@ -328,17 +328,19 @@ def register(app: dash.Dash, atlas: Any, urls: Any) -> None:
 
     @app.callback(
         Output("csv-download", "data"),
-        Input("csv-button", "n_clicks"), State("state", "data"), State("table", "sort_by"),
+        Input("csv-button", "n_clicks"), Input("xlsx-button", "n_clicks"), State("state", "data"),
+        State("table", "sort_by"),
         prevent_initial_call=True,
     )
-    def download(n_clicks, state_data, sort_by):
-        if not n_clicks:
+    def download(n_csv, n_xlsx, state_data, sort_by):
+        if not (n_csv or n_xlsx):
             return no_update
+        from dashboard.view.table import table_download
+
         state = FilterState.from_dict(state_data, known_projects=known_projects)
         frame = query.table_frame(atlas, state, _sort_spec(sort_by))
-        frame.columns = [c["name"] for c in layout.table_columns(state.lang)]
-        return {"content": frame.to_csv(index=False), "filename": "atlas-zmp-miasta.csv" if state.lang == "pl"
-                else "atlas-zmp-cities.csv", "type": "text/csv", "base64": False}
+        headers = {c["id"]: c["name"] for c in layout.table_columns(state.lang)}
+        return table_download(frame, state, "xlsx" if ctx.triggered_id == "xlsx-button" else "csv", headers)
 
     @app.callback(
         Output("details", "children"),

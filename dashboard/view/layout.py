@@ -16,7 +16,7 @@ from dashboard.view import figures
 
 from dashboard.model import query
 from dashboard.serving.geo_routes import GeoUrls
-from dashboard.i18n import format_figure, format_number, t
+from dashboard.i18n import figure_label, format_figure, format_number, t
 from dashboard.model.state import FilterState
 
 MAX_CHIPS = 24
@@ -88,7 +88,7 @@ def strip(atlas: Any, lang: str) -> list:
         if key not in summary.index:
             continue
         row = summary.loc[key]
-        label = row["label_pl"] if lang == "pl" else row["label_en"]
+        label = figure_label(row["label_pl"] if lang == "pl" else row["label_en"], str(row["unit"]))
         source = f"{t('source', lang)}: {row['source']}"
         shown = format_figure(float(row["value"]), str(row["unit"]), lang)
         cards.append(html.Div([
@@ -158,6 +158,21 @@ def details_guide(lang: str) -> list:
     ]
 
 
+def project_item(p: dict, lang: str):
+    """One project of a city in the details panel: the project, the role's short label (PL/EN) and, behind
+    "source details", the research note as the source states it and the source itself."""
+    label = p.get("role_label_pl" if lang == "pl" else "role_label_en", "")
+    note = [html.Div([html.Span(f"{t('role_note', lang)}: "), p["role"]], className="role") if p["role"] else None,
+            html.Div(linkify(p["source"]), className="source") if p["source"] else None]
+    return html.Li([
+        html.Strong(p["label_pl"] if lang == "pl" else p["label_en"]),
+        html.Div([html.Span(f"{t('role', lang)}: "), label], className="role") if label else None,
+        html.Div(t("role_not_counted", lang), className="muted") if not p.get("counts", True) else None,
+        html.Details([html.Summary(t("source_details", lang)), *[x for x in note if x is not None]],
+                     className="source-details") if any(note) else None,
+    ])
+
+
 def details_panel(atlas: Any, terc: str | None, lang: str) -> list:
     if not terc:
         return details_guide(lang)
@@ -176,13 +191,7 @@ def details_panel(atlas: Any, terc: str | None, lang: str) -> list:
         status = (f"{t('member', lang)} · {t('join_year', lang)}: "
                   f"{e['join_year'] if e['join_year'] is not None else t('unknown', lang)}"
                   if e["is_member"] else t("not_member", lang))
-        projects = [
-            html.Li([
-                html.Strong(p["label_pl"] if lang == "pl" else p["label_en"]),
-                html.Div([html.Span(f"{t('role', lang)}: "), p["role"]], className="role") if p["role"] else None,
-                html.Div(linkify(p["source"]), className="source") if p["source"] else None,
-            ]) for p in e["projects"]
-        ]
+        projects = [project_item(p, lang) for p in e["projects"]]
         body.append(html.Div([
             html.H4(e["name"]),
             html.Div(f"{status} · TERYT {e['teryt']}", className="status"),
@@ -294,6 +303,7 @@ def build_layout(atlas: Any, urls: GeoUrls, export_panel: Any) -> html.Div:
                      html.Span(f" ({len(rows)})", id="table-count", className="count")],
                     className="panel-title"),
             html.Button(tr("download_csv", lang), id="csv-button", className="button", n_clicks=0),
+            html.Button(tr("download_xlsx", lang), id="xlsx-button", className="button", n_clicks=0),
             dcc.Download(id="csv-download"),
         ], className="card-head row"),
         dash_table.DataTable(
