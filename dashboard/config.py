@@ -28,7 +28,9 @@ Caches and jobs (dashboard.serving)
   ATLAS_EXPORT_QUEUE    exports waiting behind them, beyond which a request gets HTTP 429 "busy" (default 8)
   ATLAS_EXPORT_PER_CLIENT  accepted exports (waiting or rendering) per client address (default 2)
 Exports (dashboard.export)
-  ATLAS_PUBLIC_URL      public address printed on exports (default http://127.0.0.1:8050)
+  ATLAS_PUBLIC_URL      the dashboard's public address (http(s)://…), printed on exports as the link to the view;
+                        unset (default) = no link is printed. A loopback/local address (127.x, localhost, ::1,
+                        0.0.0.0) is refused: readers of a graphic cannot open it.
   ATLAS_LOGO            .svg or .png logo for exports (default assets/logo.svg or .png when present)
   BROWSER_PATH          the Chrome/Chromium kaleido drives (default: Debian's chromium on PATH)
 
@@ -37,6 +39,7 @@ server with a message instead of silently switching something off.
 """
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from pathlib import Path
@@ -198,14 +201,41 @@ def export_per_client() -> int:
 
 
 # --- exports -----------------------------------------------------------------------------------------------------
-DEFAULT_PUBLIC_URL = "http://127.0.0.1:8050"
+PUBLIC_URL_ENV = "ATLAS_PUBLIC_URL"
+_URL = re.compile(r"https?://[^\s<>\"']{1,200}")
 
 
-def public_url() -> str:
-    url = _raw("ATLAS_PUBLIC_URL") or DEFAULT_PUBLIC_URL
-    if not re.fullmatch(r"https?://[^\s<>\"']{1,200}", url):
-        raise ConfigError(f"ATLAS_PUBLIC_URL={url!r} is not an http(s) address (e.g. https://atlas.miasta.pl)")
+def is_local_url(url: str) -> bool:
+    """True for an address only this machine (or its network) can open: loopback, unspecified, link-local,
+    localhost names, or no host at all."""
+    try:
+        host = (urlsplit(url).hostname or "").strip("[]").lower()
+    except ValueError:
+        return True
+    if not host or host == "localhost" or host.endswith((".localhost", ".local")):
+        return True
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return ip.is_loopback or ip.is_unspecified or ip.is_link_local
+
+
+def check_public_url(url: str, name: str = PUBLIC_URL_ENV) -> str:
+    """``url`` without its trailing '/', or ConfigError saying why it cannot be printed on a graphic."""
+    url = url.strip()
+    if not _URL.fullmatch(url):
+        raise ConfigError(f"{name}={url!r} is not an http(s) URL (e.g. https://atlas.miasta.pl)")
+    if is_local_url(url):
+        raise ConfigError(f"{name}={url!r} is a local address that readers of a graphic cannot open; "
+                         "give the dashboard's public address (e.g. https://atlas.miasta.pl)")
     return url.rstrip("/")
+
+
+def public_url() -> str | None:
+    """$ATLAS_PUBLIC_URL (validated, without a trailing '/'), or None when unset or empty: no link is printed."""
+    raw = _raw(PUBLIC_URL_ENV)
+    return check_public_url(raw) if raw else None
 
 
 def logo() -> str | None:

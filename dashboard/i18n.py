@@ -137,9 +137,13 @@ TEXT: dict[str, dict[str, str]] = {
     "not_member": {"pl": "nie jest członkiem (w danych)", "en": "not a member (in the data)"},
     "project_list": {"pl": "Projekty", "en": "Projects"},
     "role": {"pl": "Rola", "en": "Role"},
+    "role_note": {"pl": "Notatka badawcza (w języku źródła)", "en": "Research note"},
+    "role_not_counted": {"pl": "nie liczy się jako udział w projekcie", "en": "not counted as taking part"},
+    "source_details": {"pl": "Szczegóły źródła", "en": "Source details"},
     "no_projects": {"pl": "brak projektów w danych", "en": "no projects in the data"},
     "table_title": {"pl": "Miasta w widoku", "en": "Cities in view"},
     "download_csv": {"pl": "Pobierz CSV", "en": "Download CSV"},
+    "download_xlsx": {"pl": "Pobierz XLSX (Excel)", "en": "Download XLSX (Excel)"},
     "col_name": {"pl": "Miasto / JST", "en": "City / LGU"},
     "col_teryt": {"pl": "TERYT", "en": "TERYT"},
     "col_voivodeship": {"pl": "Województwo", "en": "Voivodeship"},
@@ -185,7 +189,7 @@ TEXT: dict[str, dict[str, str]] = {
         "pl": "Granice: PRG, GUGiK (stan 2020), via jusuff/PolandGeoJson. Dane Związku: strony miasta.pl, "
               "polishcities.eu i źródła wskazane przy każdym wierszu (kolumna source). Lista członków jest "
               "niepełna – zob.",
-        "en": "Boundaries: PRG, GUGiK (2020), via jusuff/PolandGeoJson. Union data: miasta.pl, polishcities.eu "
+        "en": "Boundaries: PRG, GUGiK (2020), via jusuff/PolandGeoJson. Association data: miasta.pl, polishcities.eu "
               "and the source cited on every row. The member list is partial – see",
     },
     "sources_readme": {"pl": "opis danych (data/README.md)", "en": "the data description (data/README.md)"},
@@ -262,7 +266,7 @@ TEXT.update({
     "export_title": {"pl": "Tytuł", "en": "Title"},
     "export_title_placeholder": {"pl": "z filtrów (wpisz własny)", "en": "from the filters (type your own)"},
     "export_button": {"pl": "Pobierz mapę", "en": "Download map"},
-    "export_logo": {"pl": "z logo Związku", "en": "with the Union's logo"},
+    "export_logo": {"pl": "z logo Związku", "en": "with the Association's logo"},
     "export_working": {"pl": "Trwa rysowanie mapy…", "en": "Drawing the map…"},
     "export_queued": {"pl": "W kolejce: przed Tobą {n} eksport(y/ów).", "en": "Queued: {n} export(s) ahead of yours."},
     "export_busy": {"pl": "Serwer jest zajęty innymi eksportami: spróbuj ponownie za chwilę.",
@@ -273,30 +277,49 @@ TEXT.update({
     "export_alt": {"pl": "Tekst alternatywny (zapisz go razem z mapą)", "en": "Alt text (keep it with the map)"},
     "export_failed": {"pl": "Eksport nie powiódł się: {error}", "en": "The export failed: {error}"},
     "export_invalid": {"pl": "Nieprawidłowe ustawienia eksportu: {error}", "en": "Invalid export settings: {error}"},
+    "export_no_link": {"pl": "Mapa nie poda linku do widoku: ustaw zmienną {var} na publiczny adres atlasu "
+                             "(np. https://atlas.miasta.pl) i uruchom atlas ponownie.",
+                       "en": "The map prints no link to the view: set {var} to the atlas's public address "
+                             "(e.g. https://atlas.miasta.pl) and restart the atlas."},
+    "export_bad_link": {"pl": "Mapa nie poda linku do widoku – {var} nie jest publicznym adresem ({error}).",
+                        "en": "The map prints no link to the view – {var} is not a public address ({error})."},
     "export_unknown_link": {"pl": "Nieznany link do widoku", "en": "unknown view link"},
     # on the page
     "export_source": {"pl": "Źródło: Związek Miast Polskich; granice: PRG, GUGiK 2020",
-                      "en": "Source: Związek Miast Polskich (Union of Polish Cities); boundaries: PRG, GUGiK 2020"},
+                      "en": "Source: Association of Polish Cities (Związek Miast Polskich); boundaries: PRG, "
+                            "GUGiK 2020"},
     "export_gazetteer_credit": {"pl": "punkty miast: PRNG (GUGiK), oprac. jjbartek/polskie-miejscowosci (CC BY)",
                                 "en": "town points: PRNG (GUGiK), via jjbartek/polskie-miejscowosci (CC BY)"},
     "export_date_line": {"pl": "Stan danych: {date} · wygenerowano {today}",
                          "en": "Data as of {date} · generated {today}"},
     "export_today": {"pl": "%d.%m.%Y", "en": "%Y-%m-%d"},
     "export_title_members": {"pl": "Miasta członkowskie Związku Miast Polskich",
-                             "en": "Member cities of the Union of Polish Cities"},
+                             "en": "Member cities of the Association of Polish Cities"},
     "export_title_all": {"pl": "Miasta w projektach Związku Miast Polskich",
-                         "en": "Cities in the projects of the Union of Polish Cities"},
+                         "en": "Cities in the projects of the Association of Polish Cities"},
     "export_title_named": {"pl": "{label}: miasta uczestniczące", "en": "{label}: participating cities"},
     "export_title_project": {"pl": "Projekt {label}: miasta uczestniczące", "en": "{label}: participating cities"},
-    "export_title_projects": {"pl": "Projekty ZMP {labels}", "en": "Union projects {labels}"},
+    "export_title_projects": {"pl": "Projekty Związku Miast Polskich: {labels}",
+                              "en": "Projects of the Association of Polish Cities: {labels}"},
     "export_quote": {"pl": "„{text}”", "en": "“{text}”"},
     "export_and": {"pl": " i ", "en": " and "},
+    "export_asof": {"pl": "stan na {date}", "en": "as of {date}"},
     "export_match_any": {"pl": "miasta w co najmniej jednym z projektów",
                          "en": "cities in at least one of the projects"},
     "export_match_all": {"pl": "miasta we wszystkich wybranych projektach", "en": "cities in every chosen project"},
-    "export_voivodeship": {"pl": "województwo {names}", "en": "voivodeship {names}"},
-    "export_voivodeships": {"pl": "województwa: {names}", "en": "voivodeships: {names}"},
-    "export_all_poland": {"pl": "cała Polska", "en": "all of Poland"},
+    # where: "w województwie lubelskim", "w województwach: lubelskim i podkarpackim" (locative, see
+    # VOIVODESHIP_LOCATIVE), "in Lubelskie Voivodeship", "in the voivodeships of Lubelskie and Podkarpackie"
+    "export_in_voivodeship": {"pl": "w województwie {name}", "en": "in {name} Voivodeship"},
+    "export_in_voivodeships": {"pl": "w województwach: {names}", "en": "in the voivodeships of {names}"},
+    "export_in_poland": {"pl": "w całej Polsce", "en": "across Poland"},
+    "export_where": {"pl": "{cities} {where}", "en": "{cities} {where}"},
+    "export_town_where": {"pl": "{town} {where}", "en": "{town} {where}"},
+    "export_town_kind": {"pl": "gmina miejska|gmina wiejska|gmina miejsko-wiejska",
+                         "en": "urban gmina|rural gmina|urban-rural gmina"},
+    "export_town_outline": {"pl": "{town} – wybrane miasto", "en": "{town} – the chosen town"},
+    "export_not_counted": {"pl": "nie wliczono: {items}", "en": "not counted: {items}"},
+    "export_counted_note": {"pl": "liczone są miasta uczestniczące w projekcie",
+                            "en": "counted: cities taking part in the project"},
     "export_joined": {"pl": "rok przystąpienia {span}", "en": "joined {span}"},
     "export_or_unknown": {"pl": " lub nieznany", "en": " or unknown"},
     "export_known_year_only": {"pl": "tylko znany rok przystąpienia", "en": "known join year only"},
@@ -305,8 +328,11 @@ TEXT.update({
     "export_cities": {"pl": "miasto|miasta|miast", "en": "city|cities"},
     "export_colour_membership": {"pl": "kolor: członkostwo i udział w projektach",
                                  "en": "colour: membership and participation"},
-    "export_in_view": {"pl": "miasto w widoku|miasta w widoku|miast w widoku", "en": "city in view|cities in view"},
-    "export_most": {"pl": "najwięcej: {name} ({n})", "en": "most: {name} ({n})"},
+    "export_in_view": {"pl": "miasto|miasta|miast", "en": "city|cities"},
+    "export_participating": {"pl": "miasto uczestniczące|miasta uczestniczące|miast uczestniczących",
+                             "en": "participating city|participating cities"},
+    # short, as the press writes it: "najwięcej w dolnośląskim (39)"
+    "export_most": {"pl": "najwięcej w {name} ({n})", "en": "most in {name} ({n})"},
     "export_no_match": {"pl": "żadne miasto nie spełnia filtrów", "en": "no city matches the filters"},
     # the alt text (dashboard/export/texts.py)
     "export_alt_head": {"pl": "Mapa gmin Polski (granice PRG 2020): {title}",
@@ -320,14 +346,61 @@ TEXT.update({
     "export_alt_cities": {"pl": "miasto lub JST|miasta lub JST|miast lub JST",
                           "en": "city or local government|cities or local governments"},
     "export_alt_in_gminy": {"pl": "gminie|gminach|gminach", "en": "gmina|gminy"},
-    "export_alt_one_voivodeship": {"pl": "Wszystkie leżą w województwie {name}.",
-                                   "en": "All are in the {name} voivodeship."},
-    "export_alt_voivodeships": {"pl": "Najwięcej jest w województwach: {names}.",
-                                "en": "Most are in the voivodeships {names}."},
+    "export_alt_one_voivodeship": {"pl": "Wszystkie leżą {where}.", "en": "All are {where}."},
+    "export_alt_voivodeships": {"pl": "Najwięcej jest {where}.", "en": "Most are {where}."},
+    "export_alt_labels": {"pl": "Podpisane miasta: {names}.", "en": "Cities named on the map: {names}."},
+    "export_alt_town": {"pl": "Czerwony kontur wyróżnia {town}.", "en": "A red outline marks {town}."},
     "export_alt_legend": {"pl": "Legenda ({what}): {classes}; {rest}.", "en": "Legend ({what}): {classes}; {rest}."},
     "export_alt_rest": {"pl": "pozostała {n} gmina jest szara|pozostałe {n} gminy są szare|pozostałych {n} gmin jest "
                               "szarych", "en": "the other {n} gmina is grey|the other {n} gminy are grey"},
 })
+
+
+# Polish locative (miejscownik) of the 16 voivodeships' adjectives: "w województwie lubelskim",
+# "w województwach: dolnośląskim i opolskim" (each adjective singular: each names one voivodeship).
+VOIVODESHIP_LOCATIVE = {
+    "dolnośląskie": "dolnośląskim", "kujawsko-pomorskie": "kujawsko-pomorskim", "lubelskie": "lubelskim",
+    "lubuskie": "lubuskim", "łódzkie": "łódzkim", "małopolskie": "małopolskim", "mazowieckie": "mazowieckim",
+    "opolskie": "opolskim", "podkarpackie": "podkarpackim", "podlaskie": "podlaskim", "pomorskie": "pomorskim",
+    "śląskie": "śląskim", "świętokrzyskie": "świętokrzyskim", "warmińsko-mazurskie": "warmińsko-mazurskim",
+    "wielkopolskie": "wielkopolskim", "zachodniopomorskie": "zachodniopomorskim",
+}
+
+
+def voivodeship_word(name: str, lang: str) -> str:
+    """A voivodeship's adjective as it stands after "w województwie" (pl: locative, "lubelskim") or in English
+    ("Lubelskie": the Polish name, capitalised, as English-language sources write it)."""
+    name = str(name)
+    if lang == "pl":
+        return VOIVODESHIP_LOCATIVE.get(name.lower(), name)
+    return "-".join(part[:1].upper() + part[1:] for part in name.split("-"))
+
+
+def join_words(items: list[str], lang: str) -> str:
+    """'a', 'a i b', 'a, b i c' / 'a and b', 'a, b and c'."""
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + (" i " if lang == "pl" else " and ") + items[-1]
+
+
+def in_voivodeships(names: list[str], lang: str) -> str:
+    """'w województwie lubelskim' / 'w województwach: lubelskim i podkarpackim' / 'w całej Polsce' (no names);
+    'in Lubelskie Voivodeship' / 'in the voivodeships of Lubelskie and Podkarpackie' / 'across Poland'."""
+    if not names:
+        return t("export_in_poland", lang)
+    words = [voivodeship_word(n, lang) for n in names]
+    if len(words) == 1:
+        return t("export_in_voivodeship", lang, name=words[0])
+    return t("export_in_voivodeships", lang, names=join_words(words, lang))
+
+
+def figure_label(label: str, unit: str) -> str:
+    """A key figure's label without the "(ponad)"/"(over)" its value already says ("ponad 150")."""
+    if unit == "count_at_least":
+        import re
+
+        return re.sub(r"\s*\((ponad|over|more than|at least|co najmniej)\)\s*$", "", str(label), flags=re.I)
+    return str(label)
 
 
 def plural_pl(n: int, one: str, few: str, many: str) -> str:

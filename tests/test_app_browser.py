@@ -258,10 +258,12 @@ def test_the_table_csv_holds_exactly_the_filtered_rows(duo, atlas):
         time.sleep(0.1)
     (path,) = list(folder.glob("*.csv"))
     time.sleep(0.2)
-    with open(path, encoding="utf-8") as fh:
-        rows = list(csv.reader(fh))
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and b"\r\n" in raw      # Polish Excel: UTF-8 BOM, ';', CRLF
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.reader(fh, delimiter=";"))
     assert rows[0][:2] == ["Miasto / JST", "TERYT"]
-    assert [r[1] for r in rows[1:]] == shown
+    assert [r[1] for r in rows[1:]] == [f'="{code}"' for code in shown]   # TERYT stays text in Excel
     assert len(rows) - 1 == len(expected) > 0
     os.remove(path)
 

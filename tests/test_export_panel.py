@@ -40,10 +40,10 @@ def test_panel_export_returns_the_file_and_alt_text(atlas):
     state["bogus"] = 1                       # tampered store: ignored, the export still works
     data, alt, status, hidden = export_response(state, "social", "png", "  Our map  ", "en", atlas=atlas,
                                                 progress=steps.append)
-    assert data["filename"] == "atlas-zmp_P2_social.png" and data["type"] == "image/png" and data["base64"]
+    assert data["filename"] == "atlas-zmp_P2_social_en.png" and data["type"] == "image/png" and data["base64"]
     assert base64.b64decode(data["content"])[:8] == b"\x89PNG\r\n\x1a\n"
     assert alt.startswith("Map of Poland's gminy") and "Our map" in alt and not hidden
-    assert status.startswith("Done: atlas-zmp_P2_social.png")
+    assert status.startswith("Done: atlas-zmp_P2_social_en.png")
     assert steps[-1] == ("3", "3")
 
 
@@ -78,7 +78,7 @@ def test_export_in_the_browser_downloads_the_file(request, atlas, tmp_path_facto
         dc.find_element("#export-button").click()
         dc.wait_for_contains_text("#export-status", "Gotowe", timeout=60)
         alt = dc.find_element("#export-alt").text
-        assert "Śląskie miasta w projekcie" in alt and "śląskie" in alt
+        assert "Śląskie miasta w projekcie" in alt and "w województwie śląskim" in alt
         end = time.time() + 20
         files = []
         while time.time() < end:
@@ -86,7 +86,7 @@ def test_export_in_the_browser_downloads_the_file(request, atlas, tmp_path_facto
             if files:
                 break
             time.sleep(0.2)
-        assert [p.name for p in files] == ["atlas-zmp_P1_a4.pdf"]
+        assert [p.name for p in files] == ["atlas-zmp_P1_slaskie_a4.pdf"]   # the file name says the view
         assert files[0].read_bytes()[:5] == b"%PDF-"
         assert dc.find_element("#export-button").get_attribute("disabled") is None
         errors = [e for e in dc.driver.get_log("browser") if e["level"] == "SEVERE"]

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from dashboard.export.press import PRESETS, ExportSpec, layout_press, map_legend, press_figure
+from dashboard.export.press import PRESETS, ExportSpec, map_legend, press_figure
 from dashboard.export.render import get_renderer, press_geojson, press_outline, render_export, write_export
 from dashboard.model.state import FilterState
 from dashboard.view import figures
@@ -79,7 +79,7 @@ def test_map_fills_its_box_and_stays_inside(pngs, atlas, name):
     p = PRESETS[name]
     pf = press_figure(atlas, ExportSpec(state=VIEW, preset=name, format="png"), press_geojson(),
                       outline=press_outline())
-    lay = layout_press(p, pf.texts, with_logo=False)
+    lay = pf.layout
     import numpy as np
 
     arr = np.asarray(Image.open(io.BytesIO(pngs[name].content)).convert("RGB"))
@@ -123,10 +123,11 @@ def test_pdf_page_vectors_and_text(atlas, renderer, tmp_path, monkeypatch, name,
     assert (w, h) == pytest.approx(paper_pt, abs=0.05)
     images = _pdf_tool("pdfimages", "-list", str(out)).splitlines()[2:]
     assert images == [], f"raster images inside the PDF: {images}"
-    text = " ".join(_pdf_tool("pdftotext", "-layout", str(out), "-").split())
+    # reading order, not -layout: city names on the map share lines with the title beside it
+    text = " ".join(_pdf_tool("pdftotext", str(out), "-").split())
     assert "Gminy – Łódź, Kraków i Śląsk" in text
     source = "Źródło: Związek Miast Polskich; granice: PRG, GUGiK 2020" if lang == "pl" else \
-        "Source: Związek Miast Polskich (Union of Polish Cities); boundaries: PRG, GUGiK 2020"
+        "Source: Association of Polish Cities (Związek Miast Polskich); boundaries: PRG, GUGiK 2020"
     assert source in text
     # the Polish letters are set in an embedded font that has them (DejaVu), not substituted boxes
     fonts = _pdf_tool("pdffonts", str(out))
@@ -167,7 +168,7 @@ def test_svg_parses_and_holds_every_gmina(atlas, renderer, name):
     assert float(root.get("width")) == pytest.approx(p.css_width) and float(root.get("height")) == pytest.approx(
         p.css_height)
     texts = "".join(root.itertext())
-    assert "Source: Związek Miast Polskich" in texts
+    assert "Source: Association of Polish Cities (Związek Miast Polskich)" in texts
 
 
 def test_missing_chromium_says_how_to_install(tmp_path):
@@ -214,7 +215,7 @@ def test_zoomed_view_stays_inside_its_frame(atlas, renderer, name):
     spec = ExportSpec(state=state, preset=name, format="png")
     res = render_export(spec, atlas, renderer=renderer)
     pf = press_figure(atlas, spec, press_geojson(), outline=press_outline())
-    lay = layout_press(p, pf.texts, with_logo=False)
+    lay = pf.layout
     arr = np.asarray(Image.open(io.BytesIO(res.content)).convert("RGB"))
     mask = np.all(arr == _hex(figures.OTHER_GREY), axis=-1)
     lb = lay.legend_box

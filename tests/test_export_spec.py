@@ -125,9 +125,13 @@ def test_subtitle_names_voivodeships_years_and_count(atlas):
     state = FilterState(voivodeships=("02", "14"), years=(1990, 2019), include_unknown_year=False)
     n = len(query.filter_entities(atlas, state))
     pl = default_subtitle(atlas, state, "pl", n)
-    assert "dolnośląskie" in pl and "mazowieckie" in pl and "1990–2019" in pl and cities_word(n, "pl") in pl
+    # print wording, the voivodeships in the locative ("w województwach: dolnośląskim i mazowieckim")
+    assert f"{cities_word(n, 'pl')} w województwach: dolnośląskim i mazowieckim" in pl and "1990–2019" in pl
     en = default_subtitle(atlas, state, "en", n)
-    assert "voivodeships" in en and "joined 1990–2019" in en
+    assert "in the voivodeships of Dolnośląskie and Mazowieckie" in en and "joined 1990–2019" in en
+    one = default_subtitle(atlas, FilterState(voivodeships=("06",)), "pl", 3)
+    assert one.startswith("stan na 31.12.2020 · 3\u00a0miasta w województwie lubelskim")
+    assert "w widoku" not in pl + en + one
 
 
 @pytest.mark.parametrize("n,pl,en", [(1, "1 miasto", "1 city"), (3, "3 miasta", "3 cities"),
@@ -141,13 +145,31 @@ def test_polish_plurals(n, pl, en):
 
 
 def test_view_url_reopens_the_view(monkeypatch):
-    monkeypatch.delenv("ATLAS_PUBLIC_URL", raising=False)
+    monkeypatch.setenv("ATLAS_PUBLIC_URL", "https://atlas.miasta.pl/")
     state = FilterState(projects=("P1",), voivodeships=("14",), lang="en")
     url = view_url(state)
-    assert url.startswith("http://127.0.0.1:8050/?")
+    assert url.startswith("https://atlas.miasta.pl/?")
     assert FilterState.from_query(url.split("?", 1)[1]) == state
-    monkeypatch.setenv("ATLAS_PUBLIC_URL", "https://atlas.miasta.pl/")
     assert view_url(FilterState()) == "https://atlas.miasta.pl/"
+
+
+@pytest.mark.parametrize("value", [None, "", "http://127.0.0.1:8050", "http://localhost:8050/", "http://[::1]:8050",
+                                   "http://0.0.0.0:8050", "http://127.8.0.1/"])
+def test_no_public_address_no_link(monkeypatch, value):
+    """A graphic never prints a loopback address: without a public ATLAS_PUBLIC_URL it prints no link."""
+    if value is None:
+        monkeypatch.delenv("ATLAS_PUBLIC_URL", raising=False)
+    else:
+        monkeypatch.setenv("ATLAS_PUBLIC_URL", value)
+    assert view_url(FilterState(projects=("P1",))) is None
+    from dashboard.export.press import press_link
+
+    assert press_link(FilterState(projects=("P1",))) == ("", None)
+    from dashboard.export.panel import link_hint
+
+    assert "ATLAS_PUBLIC_URL" in link_hint("pl") and "ATLAS_PUBLIC_URL" in link_hint("en")
+    with pytest.raises(ExportSpecError):
+        ExportSpec(base_url="http://127.0.0.1:8050")
 
 
 def test_legend_is_the_dashboard_classification(atlas):
@@ -221,8 +243,10 @@ def test_alt_text_says_what_how_many_and_where(atlas, lang):
     texts = press_texts(atlas, spec, map_legend(atlas, state), len(ent), uses_gazetteer=False)
     text = alt_text(texts, ent, lang)
     assert "\n" not in text and texts.title in text
+    from dashboard.i18n import voivodeship_word
+
     top = ent["voivodeship"].value_counts()
-    assert top.index[0] in text and f"({top.iloc[0]})" in text
+    assert f"{voivodeship_word(top.index[0], lang)} ({top.iloc[0]})" in text
     assert str(len(ent)) in text
     assert ("Źródło" if lang == "pl" else "Source") in text
 
@@ -233,7 +257,7 @@ def test_alt_text_for_an_empty_view(atlas):
     assert ent.empty
     texts = press_texts(atlas, ExportSpec(state=state), map_legend(atlas, state), 0, uses_gazetteer=False)
     text = alt_text(texts, ent, "pl")
-    assert "Żadne miasto" in text and "województwo dolnośląskie, rok przystąpienia 1900" in text
+    assert "Żadne miasto" in text and "w województwie dolnośląskim, rok przystąpienia 1900" in text
     assert "·" not in text and ".." not in text and "Legenda" not in text    # nothing coloured: no legend sentence
 
 
@@ -283,7 +307,11 @@ def test_gazetteer_credit_only_where_town_points_are_used(atlas):
                            outline=press_outline())
     assert "PRNG (GUGiK)" in focused.texts.source and "jjbartek/polskie-miejscowosci" in focused.texts.source
     national = press_figure(atlas, ExportSpec(), press_geojson(), outline=press_outline())
-    assert national.texts.source == "Źródło: Związek Miast Polskich; granice: PRG, GUGiK 2020"
+    assert national.labels and "PRNG (GUGiK)" in national.texts.source    # the named cities' dots are town points
+    empty = FilterState(projects=("P1",), voivodeships=("02",), years=(1900, 1900), include_unknown_year=False)
+    nothing = press_figure(atlas, ExportSpec(state=empty), press_geojson(), outline=press_outline())
+    assert not nothing.labels
+    assert nothing.texts.source == "Źródło: Związek Miast Polskich; granice: PRG, GUGiK 2020"
 
 
 def test_key_figure_where_there_is_room(atlas):
@@ -291,7 +319,7 @@ def test_key_figure_where_there_is_room(atlas):
     n = len(query.filter_entities(atlas, state))
     spec = ExportSpec(state=state)
     texts = press_texts(atlas, spec, map_legend(atlas, state), n, uses_gazetteer=False, top=("dolnośląskie", 39))
-    assert texts.facts[0] == str(n) and texts.facts[2] == "najwięcej: dolnośląskie (39)"
+    assert texts.facts[0] == str(n) and texts.facts[2] == "najwięcej w dolnośląskim (39)"
     for preset in ("a4", "a4-landscape", "square"):
         lay = layout_press(PRESETS[preset], texts, with_logo=False)
         assert lay.facts_box is not None, preset

@@ -3,6 +3,8 @@
     python -m dashboard export --preset a4 --format pdf --project P1 --voivodeship mazowieckie \\
         --years 1990-2020 --lang pl --title "Nasze miasta" --out mapa.pdf
     python -m dashboard export --preset social --format png --all-projects --out-dir out/
+    python -m dashboard export --preset square --project p1 --town Biłgoraj --out bilgoraj.png
+    python -m dashboard export --preset a4 --view "https://atlas.miasta.pl/?p=P1&woj=06&town=0602011" --out m.pdf
 
 Every file gets its alt text beside it (mapa.pdf -> mapa.txt). Exit codes: 0 done, 2 bad arguments (a message
 says which and what is allowed), 1 the export itself failed (e.g. Chromium missing: the message says how to
@@ -14,6 +16,7 @@ import argparse
 import re
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Sequence
 
@@ -44,22 +47,32 @@ def build_parser() -> argparse.ArgumentParser:
                    help="size: a4, a4-landscape, a5 (print, 300 dpi), social 1200×675, square 1080×1080, "
                         "slide 1920×1080")
     p.add_argument("--format", choices=list(FORMATS), help="png, svg or pdf (default: from --out's suffix)")
+    p.add_argument("--view", metavar="URL",
+                   help="a view exactly as the dashboard's address holds it (the whole URL or its query, e.g. "
+                        "'?p=P1&woj=06&town=0602011'); cannot be combined with the other view options")
     p.add_argument("--project", action="append", default=[], metavar="ID",
-                   help="project id (e.g. P1); repeat for several")
+                   help="project id (e.g. P1 or p1); repeat for several")
     p.add_argument("--match", choices=list(MATCHES), default="any",
                    help="with several projects: cities in any (default) or all of them")
     p.add_argument("--voivodeship", action="append", default=[], metavar="NAME",
                    help="województwo name (e.g. mazowieckie, 'slaskie') or 2-digit TERYT code; repeat for several")
-    p.add_argument("--years", metavar="FROM-TO", help="join-year range, e.g. 1990-2020 (or one year)")
+    p.add_argument("--years", metavar="FROM-TO",
+                   help="join-year range, e.g. 1990-2020 (or one year); 'unknown' = only members whose join year "
+                        "is unknown")
     p.add_argument("--exclude-unknown-year", action="store_true",
                    help="with --years: leave out members whose join year is unknown")
     p.add_argument("--metric", choices=list(METRICS), default="projects", help="what colours the map")
+    p.add_argument("--town", metavar="NAME|TERYT",
+                   help="zoom on a town (as the dashboard's town search): its name (diacritics and case do not "
+                        "matter, e.g. bilgoraj) or its gmina's 7-digit TERYT")
+    p.add_argument("--select", action="append", default=[], metavar="TERYT",
+                   help="gminy selected on the map (7-digit TERYT, comma-separated or repeated)")
     p.add_argument("--lang", choices=list(LANGS), default="pl", help="language of the texts (default pl)")
     p.add_argument("--title", help="title (default: generated from the filters)")
     p.add_argument("--subtitle", help="subtitle (default: generated from the filters)")
     p.add_argument("--logo", action="store_true", help="add assets/logo.svg or assets/logo.png to the footer")
     p.add_argument("--base-url", help="public address of the dashboard for the view's link "
-                                      "(default $ATLAS_PUBLIC_URL or http://127.0.0.1:8050)")
+                                      "(default $ATLAS_PUBLIC_URL; none = no link is printed)")
     p.add_argument("--out", metavar="FILE", help="output file")
     p.add_argument("--all-projects", action="store_true", help="one file per project (needs --out-dir)")
     p.add_argument("--out-dir", metavar="DIR", help="output folder for --all-projects")
@@ -83,6 +96,10 @@ def parse_voivodeships(values: Sequence[str], names: dict[str, str]) -> tuple[st
 def parse_years(text: str | None) -> tuple[int, int] | None:
     if text is None:
         return None
+    if text.strip().lower() in ("unknown", "nieznany"):
+        from dashboard.model.state import UNKNOWN_ONLY
+
+        return UNKNOWN_ONLY
     m = re.fullmatch(r"\s*(\d{4})\s*(?:[-–]\s*(\d{4}))?\s*", text)
     if not m:
         raise UsageError(f"--years {text!r} is not a range like 1990-2020 (FROM-TO, four-digit years)")
@@ -101,7 +118,7 @@ def _check_combinations(a: argparse.Namespace) -> str:
             raise UsageError("--all-projects writes one file per project: give --out-dir DIR, not --out")
         if not a.out_dir:
             raise UsageError("--all-projects needs --out-dir DIR")
-        if a.project:
+        if a.project or (a.view and re.search(r"(^|[?&])p=", a.view)):
             raise UsageError("--all-projects and --project cannot be combined")
         if a.title or a.subtitle:
             raise UsageError("--title/--subtitle cannot be combined with --all-projects "
@@ -132,28 +149,96 @@ def _check_title(a: argparse.Namespace) -> None:
             raise UsageError(f"--{opt} is empty; leave it out to get the generated {opt}")
 
 
+def parse_projects(values: Sequence[str], known: Sequence[str]) -> tuple[str, ...]:
+    """Project ids in any case ('p1' -> 'P1'), in the order given, without repeats."""
+    by_fold = {k.casefold(): k for k in known}
+    unknown = [p for p in values if p.strip().casefold() not in by_fold]
+    if unknown:
+        raise UsageError(f"--project {', '.join(unknown)}: no such project; known ids: {', '.join(known)}")
+    return tuple(dict.fromkeys(by_fold[p.strip().casefold()] for p in values))
+
+
+def parse_town(text: str | None, atlas) -> str | None:
+    """--town: a gmina TERYT or a town's name (as the dashboard's town search finds it) -> 7-digit TERYT."""
+    if text is None:
+        return None
+    v = text.strip()
+    gm = set(atlas.gminy["terc"])
+    if re.fullmatch(r"\d{7}", v):
+        if v not in gm:
+            raise UsageError(f"--town {text!r}: no gmina has this TERYT")
+        return v
+    from dashboard.ingest.values import fold
+    from dashboard.model import query
+
+    key = fold(v)
+    ent = query.derived(atlas).entities
+    exact = sorted(set(ent.loc[(ent["folded"] == key) & ent["gmina_teryt"].notna(), "gmina_teryt"]))
+    if not exact:
+        towns = atlas.gminy[[fold(n) == key for n in atlas.gminy["name"]]]
+        towns = towns.sort_values("terc", key=lambda s: s.str[-1].map({"1": 0, "3": 1, "2": 2}))
+        exact = list(towns["terc"][:1]) if len(set(towns["terc"].str[:2])) <= 1 else list(towns["terc"])
+    if len(exact) == 1:
+        return exact[0]
+    hits = query.find_towns(atlas, v, limit=8)
+    if len(exact) > 1 or hits:
+        options = [f"{h.name} ({h.voivodeship}) = {h.terc}" for h in hits] or exact
+        raise UsageError(f"--town {text!r} is ambiguous or not exact; give the TERYT of one of: "
+                         + "; ".join(options))
+    raise UsageError(f"--town {text!r}: no town or gmina of that name")
+
+
+def parse_selected(values: Sequence[str]) -> tuple[str, ...]:
+    codes = [c.strip() for v in values for c in v.split(",") if c.strip()]
+    bad = [c for c in codes if not re.fullmatch(r"\d{7}|\d{4}", c)]
+    if bad:
+        raise UsageError(f"--select {', '.join(bad[:5])}: not a 7-digit gmina (or 4-digit powiat) TERYT")
+    return tuple(sorted(dict.fromkeys(codes)))
+
+
+_VIEW_OPTIONS = ("project", "voivodeship", "years", "town", "select")
+
+
+def view_state(a: argparse.Namespace, atlas) -> FilterState:
+    """The FilterState the options describe (--view, or the single options)."""
+    known = [str(p) for p in atlas.projects["id"]]
+    if a.view is not None:
+        given = [f"--{o}" for o in _VIEW_OPTIONS if getattr(a, o)] + \
+            (["--match"] if a.match != "any" else []) + (["--metric"] if a.metric != "projects" else []) + \
+            (["--exclude-unknown-year"] if a.exclude_unknown_year else [])
+        if given:
+            raise UsageError(f"--view cannot be combined with {', '.join(given)}: put everything in the view")
+        query_text = a.view.split("?", 1)[1] if "?" in a.view else a.view
+        state = FilterState.from_query(query_text, known_projects=known)
+        if state.notices:
+            raise UsageError(f"--view {a.view!r}: " + "; ".join(state.notices))
+        return state.replace(lang=a.lang)
+    names = query.voivodeship_names(atlas)
+    try:
+        return FilterState(projects=parse_projects(a.project, known), match=a.match,
+                           voivodeships=parse_voivodeships(a.voivodeship, names), years=parse_years(a.years),
+                           include_unknown_year=not a.exclude_unknown_year, metric=a.metric, lang=a.lang,
+                           selected=parse_selected(a.select), focus=parse_town(a.town, atlas))
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def make_specs(a: argparse.Namespace, atlas) -> list[tuple[ExportSpec, Path]]:
-    """The specs to render, validated against the data (project ids, voivodeship names)."""
+    """The specs to render, validated against the data (project ids, voivodeship names, towns)."""
     fmt = _check_combinations(a)
     _check_title(a)
     known = [str(p) for p in atlas.projects["id"]]
-    unknown = [p for p in a.project if p not in known]
-    if unknown:
-        raise UsageError(f"--project {', '.join(unknown)}: no such project; known ids: {', '.join(known)}")
-    woj = parse_voivodeships(a.voivodeship, query.voivodeship_names(atlas))
-    years = parse_years(a.years)
-    base = dict(match=a.match, voivodeships=woj, years=years, include_unknown_year=not a.exclude_unknown_year,
-                metric=a.metric, lang=a.lang)
+    state = view_state(a, atlas)
     try:
         if a.all_projects:
             out_dir = Path(a.out_dir)
             specs = []
             for pid in known:
-                spec = ExportSpec(state=FilterState(projects=(pid,), **base), preset=a.preset, format=fmt,
+                spec = ExportSpec(state=replace(state, projects=(pid,)), preset=a.preset, format=fmt,
                                   logo=a.logo, base_url=a.base_url)
                 specs.append((spec, out_dir / spec.filename()))
             return specs
-        spec = ExportSpec(state=FilterState(projects=tuple(dict.fromkeys(a.project)), **base), preset=a.preset,
+        spec = ExportSpec(state=state, preset=a.preset,
                           format=fmt, title=a.title.strip() if a.title else None,
                           subtitle=a.subtitle.strip() if a.subtitle else None, logo=a.logo, base_url=a.base_url)
     except (ExportSpecError, ValueError) as exc:

@@ -28,7 +28,8 @@ _FONT_FILES = {
 class LegendEntry:
     color: str
     label: str
-    count: int
+    count: int | None          # None: no count printed (e.g. the town's outline)
+    kind: str = "fill"         # "fill": a class of the map; "outline": a line drawn on the map (the town's)
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,8 @@ class PressTexts:
     link: tuple[str, str] | None   # (key, query) of a short link to store, when url is one
     legend: Legend
     facts: tuple[str, ...] = ()   # key figure: (number, what it counts, where most are); (0, why) for an empty view
+    labels: tuple[str, ...] = ()  # the city names printed on the map
+    town: str = ""                # the town a town view is zoomed on (its red outline is in the legend)
 
 
 
@@ -155,7 +158,8 @@ def _legend_row_h(lines: Sequence[str], size: float) -> float:
 def _legend_size(legend: Legend, size: float, max_w: float | None = None):
     """(width, height, label lines per entry): long class labels wrap so the legend stays within max_w."""
     swatch = size * 1.15
-    count_w = max((text_width(format_number(e.count), size) for e in legend.entries), default=0)
+    count_w = max((text_width(format_number(e.count), size) for e in legend.entries if e.count is not None),
+                  default=0)
     fixed = swatch + size * 0.6 + size * 1.2 + count_w
     title_lines = legend.title.split("\n")
     head_w = max(text_width(x, size, bold=True) for x in title_lines) + (
@@ -171,7 +175,7 @@ def _legend_size(legend: Legend, size: float, max_w: float | None = None):
 
 def _footer(texts: PressTexts, size: float, width: float) -> list[str]:
     """Source line, then date and link; on one line when it fits."""
-    tail = f"{texts.date_line} · {_short_url(texts.url)}"
+    tail = f"{texts.date_line} · {_short_url(texts.url)}" if texts.url else texts.date_line
     one = f"{texts.source} · {tail}"
     if text_width(one, size) <= width:
         return [one]
@@ -197,10 +201,10 @@ def _header(texts: PressTexts, p: Preset, x: float, top: float, width: float, k:
     return accent, title_lines, title_box, subtitle_lines, subtitle_box, y + subtitle_box.h
 
 
-def layout_press(preset: Preset, texts: PressTexts, with_logo: bool) -> PressLayout:
+def layout_press(preset: Preset, texts: PressTexts, with_logo: bool, map_aspect: float = MAP_ASPECT) -> PressLayout:
     """Place every block of the press graphic for ``preset`` (see ``_arrange``), then the key figure where it
     fits without touching anything."""
-    lay = _arrange(preset, texts, with_logo)
+    lay = _arrange(preset, texts, with_logo, map_aspect)
     return replace(lay, facts_box=_place_facts(preset, texts, lay))
 
 
@@ -225,15 +229,16 @@ def _place_facts(p: Preset, texts: PressTexts, lay: PressLayout) -> Box | None:
         top = lay.subtitle_box.y + lay.subtitle_box.h + ls * 1.2
         box = Box(lb.x, top, fw, fh) if top + fh + ls * 1.2 <= lb.y else None
     else:                        # "side": above the legend, beside the map
-        box = Box(lb.x, lb.y - ls * 1.5 - fh, fw, fh)
-        if box.y < lay.map_box.y:
+        x = min(lb.x, W - m - fw)   # may reach left of the legend's edge, never into the map
+        box = Box(x, lb.y - ls * 1.5 - fh, fw, fh)
+        if box.y < lay.map_box.y or x < lay.map_box.x + lay.map_box.w + ls:
             box = None
     if box is None or box.x + box.w > W - m or box.y + box.h > lay.rule_y - ls:
         return None
     return box
 
 
-def _arrange(preset: Preset, texts: PressTexts, with_logo: bool) -> PressLayout:
+def _arrange(preset: Preset, texts: PressTexts, with_logo: bool, aspect_map: float = MAP_ASPECT) -> PressLayout:
     """Place every block of the press graphic for ``preset``: pure geometry, no plotly.
 
     Three arrangements, by the page's shape:
@@ -271,8 +276,8 @@ def _arrange(preset: Preset, texts: PressTexts, with_logo: bool) -> PressLayout:
             map_h = body_bottom - m
             lw, lh, rows = _legend_size(texts.legend, ls, inner * share)
             col_w = max(inner * share, lw)
-            map_w = min(map_h * MAP_ASPECT, inner - col_w - gap)
-            map_h = map_w / MAP_ASPECT
+            map_w = min(map_h * aspect_map, inner - col_w - gap)
+            map_h = map_w / aspect_map
             col_x = m + map_w + gap
             col_w = W - m - col_x
             header = _header(texts, preset, col_x, m, col_w, k)
@@ -283,10 +288,11 @@ def _arrange(preset: Preset, texts: PressTexts, with_logo: bool) -> PressLayout:
         header = _header(texts, preset, m, m, inner, k)
         if (body_bottom - header[-1]) >= 0.62 * (body_bottom - m):
             break
-    return _below_header(preset, texts, header, k, body_bottom, result)
+    return _below_header(preset, texts, header, k, body_bottom, result, aspect_map)
 
 
-def _below_header(preset: Preset, texts: PressTexts, header, k: float, body_bottom: float, result):
+def _below_header(preset: Preset, texts: PressTexts, header, k: float, body_bottom: float, result,
+                  aspect_map: float = MAP_ASPECT):
     W, H, m = preset.css_width, preset.css_height, preset.margin
     inner = W - 2 * m
     ss, ls = _subtitle_size(preset, k), preset.legend_size
@@ -297,16 +303,16 @@ def _below_header(preset: Preset, texts: PressTexts, header, k: float, body_bott
         # map left, legend at its lower right; the pair centred on the page
         lw, lh, rows = _legend_size(texts.legend, preset.legend_size, inner * 0.32)
         gap = ls * 2.5
-        map_h = min(body_h, (inner - lw - gap) / MAP_ASPECT)
-        map_w = map_h * MAP_ASPECT
+        map_h = min(body_h, (inner - lw - gap) / aspect_map)
+        map_w = map_h * aspect_map
         left = m + (inner - (map_w + gap + lw)) / 2
         map_box = Box(left, body_top + (body_h - map_h) / 2, map_w, map_h)
         return result("side", header, map_box, Box(left + map_w + gap, map_box.y + map_h - lh, lw, lh), k, rows)
     # map full width, legend under it
     lw, lh, rows = _legend_size(texts.legend, preset.legend_size, inner)
     gap = ls * 1.5
-    map_w = min(inner, (body_h - lh - gap) * MAP_ASPECT)
-    map_h = map_w / MAP_ASPECT
+    map_w = min(inner, (body_h - lh - gap) * aspect_map)
+    map_h = map_w / aspect_map
     map_box = Box(m + (inner - map_w) / 2, body_top, map_w, map_h)
     return result("stack", header, map_box, Box(m, body_top + map_h + gap, lw, lh), k, rows)
 

@@ -69,6 +69,8 @@ def layout(lang: str = "pl"):
             html.Div(id="export-status", role="status", className="muted", style={"marginTop": "6px"},
                      **{"aria-live": "polite"}),
         ], className="control"),
+        html.P(link_hint(lang), id="export-link-hint", className="muted", style={"fontSize": "12.5px"},
+               hidden=not link_hint(lang)),
         html.Details([
             html.Summary(_t("alt", lang), id="export-alt-label"),
             html.P(id="export-alt", className="muted", style={"fontSize": "12.5px", "userSelect": "all"}),
@@ -76,6 +78,18 @@ def layout(lang: str = "pl"):
         dcc.Download(id="export-download"),
         dcc.Store(id="export-request"),   # one fresh token per click (see register)
     ], id="export-panel", style={"paddingTop": "10px"})
+
+
+def link_hint(lang: str) -> str:
+    """What the panel says when no public address is configured (exports then print no link), else ""."""
+    from dashboard import config
+
+    try:
+        if config.public_url():
+            return ""
+        return _t("no_link", lang, var=config.PUBLIC_URL_ENV)
+    except ValueError as exc:
+        return _t("bad_link", lang, var=config.PUBLIC_URL_ENV, error=str(exc))
 
 
 def _has_logo() -> bool:
@@ -236,10 +250,11 @@ def register(app, atlas: Any, manager: Any, job_slot: JobSlot | None = None) -> 
         Output("export-format-label", "children"), Output("export-title-label", "children"),
         Output("export-title", "placeholder"), Output("export-button", "children"),
         Output("export-alt-label", "children"), Output("export-logo", "options"),
+        Output("export-link-hint", "children"),
         Input("lang", "value"),
     )
     def relabel(lang):
         lang = lang if lang in LANGS else "pl"
         return (preset_options(lang), _t("preset", lang), _t("format", lang), _t("title", lang),
                 _t("title_placeholder", lang), _t("button", lang), _t("alt", lang),
-                [{"label": _t("logo", lang), "value": "logo"}])
+                [{"label": _t("logo", lang), "value": "logo"}], link_hint(lang))

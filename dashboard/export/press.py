@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -63,8 +63,17 @@ from dashboard.export.spec import (  # noqa: F401 - re-exported
     Preset,
     get_preset,
 )
-from dashboard.i18n import escape_markup, format_number, plural_form, plural_pl, t  # noqa: F401 - plural_pl re-exported
-from dashboard.model import query
+from dashboard.i18n import (  # noqa: F401 - plural_pl re-exported
+    escape_markup,
+    format_number,
+    in_voivodeships,
+    join_words,
+    plural_form,
+    plural_pl,
+    t,
+    voivodeship_word,
+)
+from dashboard.model import membership, query
 from dashboard.model.state import LANGS, FilterState
 from dashboard.view import figures
 from dashboard.view.figures import INK, MUTED
@@ -74,6 +83,7 @@ ACCENT = "#c8102e"          # the red of the Polish flag / ZMP's identity colour
 
 SOURCE_LINE = {lang: t("export_source", lang) for lang in LANGS}   # attribution is data: on every export
 GAZETTEER_CREDIT = {lang: t("export_gazetteer_credit", lang) for lang in LANGS}
+BASE_URL_ENV = "ATLAS_PUBLIC_URL"   # read by dashboard.config.public_url(); unset = no link on the graphic
 
 
 # --- texts generated from the filters ------------------------------------------------------------------------
@@ -82,10 +92,7 @@ def _project_labels(atlas: Any, ids: Sequence[str], lang: str) -> list[str]:
     return [labels.get(pid, pid) for pid in ids]
 
 
-def _join(items: list[str], lang: str) -> str:
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + t("export_and", lang) + items[-1]
+_join = join_words   # 'a, b i c' / 'a, b and c'
 
 
 _QUOTES = re.compile("[„”“\"'‘’«»]")
@@ -114,17 +121,61 @@ def default_title(atlas: Any, state: FilterState, lang: str) -> str:
     return t("export_title_projects", lang, labels=_join(quoted, lang))
 
 
-def default_subtitle(atlas: Any, state: FilterState, lang: str, n_cities: int) -> str:
-    parts: list[str] = []
+def town_name(atlas: Any, terc: str) -> str:
+    """The name of the town a view is zoomed on: the city of the union's data in that gmina, else the gmina."""
+
+    ent = query.derived(atlas).entities
+    names = ent.loc[ent["gmina_teryt"] == terc, "name"]
+    if len(names):
+        return str(names.iloc[0])
+    gm = atlas.gminy
+    hit = gm.loc[gm["terc"] == terc, "name"]
+    return str(hit.iloc[0]) if len(hit) else terc
+
+
+def town_roles(atlas: Any, state: FilterState, lang: str) -> list[str]:
+    """The short role labels of the found town in the chosen projects (all its projects when none is chosen)."""
+    part = atlas.participation
+    if not state.focus or "role_label_pl" not in part:
+        return []
+    rows = part[part["teryt"] == state.focus]
+    if state.projects:
+        rows = rows[rows["project_id"].isin(state.projects)]
+    col = "role_label_pl" if lang == "pl" else "role_label_en"
+    return list(dict.fromkeys(str(x) for x in rows[col] if isinstance(x, str) and x))
+
+
+def as_of_text(year: int, lang: str) -> str:
+    """'stan na 31.12.2020' / 'as of 31 Dec 2020': the end of the view's year."""
+    return t("export_asof", lang, date=figures.date_label(membership.year_end(year), lang))
+
+
+def not_counted_text(omitted: Sequence[tuple[str, int]], lang: str) -> str:
+    """'nie wliczono: wizyta ekspertów OECD (9)' — rows of the chosen projects left out of the count."""
+    if not omitted:
+        return ""
+    return t("export_not_counted", lang, items=", ".join(f"{label} ({format_number(n, lang)})"
+                                                         for label, n in omitted))
+
+
+def default_subtitle(atlas: Any, state: FilterState, lang: str, n_cities: int, *,
+                     omitted: Sequence[tuple[str, int]] = ()) -> str:
+    """Where and what, written for print: "3 miasta w województwie lubelskim · rok przystąpienia 1990–2020";
+    a town view names the town (and its role) instead of counting the wider view. It opens with the view's date,
+    "stan na 31.12.YYYY" (who is a member depends on it)."""
+    parts: list[str] = [as_of_text(query.asof_year(atlas, state), lang)]
     if len(state.projects) > 1:
         parts.append(t("export_match_any" if state.match == "any" else "export_match_all", lang))
     names = query.voivodeship_names(atlas)
-    if state.voivodeships:
-        woj = [names.get(c, c) for c in state.voivodeships]
-        parts.append(t("export_voivodeship" if len(woj) == 1 else "export_voivodeships", lang,
-                       names=_join(woj, lang)))
+    if state.focus:
+        town = town_name(atlas, state.focus)
+        where = in_voivodeships([names.get(state.focus[:2], "")], lang) if state.focus[:2] in names else ""
+        phrase = t("export_town_where", lang, town=town, where=where).strip()
+        roles = town_roles(atlas, state, lang)
+        parts.append(phrase + (": " + ", ".join(roles) if roles else ""))
     else:
-        parts.append(t("export_all_poland", lang))
+        woj = [names.get(c, c) for c in state.voivodeships]
+        parts.append(t("export_where", lang, cities=cities_word(n_cities, lang), where=in_voivodeships(woj, lang)))
     if state.years is not None:
         lo, hi = state.years
         span = str(lo) if lo == hi else f"{lo}–{hi}"
@@ -135,20 +186,31 @@ def default_subtitle(atlas: Any, state: FilterState, lang: str, n_cities: int) -
     if state.selected:
         k = len(state.selected)
         parts.append(t("export_selection", lang, n=format_number(k, lang), gminy=plural_form("export_gminy", k, lang)))
-    parts.append(cities_word(n_cities, lang))
     if state.metric == "membership":
         parts.append(t("export_colour_membership", lang))
+    if omitted and not state.focus:
+        parts.append(not_counted_text(omitted, lang))
     return " · ".join(parts)
 
 
-def _base(base_url: str | None) -> str:
-    return base_url.rstrip("/") if base_url else config.public_url()
+def _base(base_url: str | None) -> str | None:
+    """The public address to print: the spec's base_url, else $ATLAS_PUBLIC_URL, else None (no link)."""
+    if base_url:
+        return base_url.rstrip("/")
+    try:
+        return config.public_url()
+    except config.ConfigError:   # a local or malformed address is never printed (the Export panel says why)
+        return None
 
 
-def view_url(state: FilterState, base_url: str | None = None) -> str:
-    """The dashboard URL that reopens this view (base from $ATLAS_PUBLIC_URL; query = FilterState.to_query)."""
+def view_url(state: FilterState, base_url: str | None = None) -> str | None:
+    """The public dashboard URL that reopens this view (query = FilterState.to_query), or None when no public
+    address is configured (a graphic never carries a local address)."""
+    base = _base(base_url)
+    if base is None:
+        return None
     query = state.to_query()
-    return f"{_base(base_url)}/?{query}" if query else f"{_base(base_url)}/"
+    return f"{base}/?{query}" if query else f"{base}/"
 
 
 MAX_PRINTED_QUERY = 60   # longer queries (e.g. a map selection of 300 gminy) are printed as a short link
@@ -166,13 +228,17 @@ LINK_PATH = "v/"   # short links: <base>/v/<key> -> <base>/?<query> (export_pane
 
 
 def press_link(state: FilterState, base_url: str | None = None) -> tuple[str, tuple[str, str] | None]:
-    """(URL printed on the map, (key, query) to store when it is a short link). A short query is printed as is
-    (readable, needs no server state); a long one becomes <base>/v/<key>."""
+    """(URL printed on the map — "" when no public address is configured —, (key, query) to store when it is a
+    short link). A short query is printed as is (readable, needs no server state); a long one becomes
+    <base>/v/<key>."""
+    base = _base(base_url)
+    if base is None:
+        return "", None
     query = state.to_query()
     if len(query) <= MAX_PRINTED_QUERY:
-        return view_url(state, base_url), None
+        return view_url(state, base_url) or "", None
     key = link_key(query)
-    return f"{_base(base_url)}/{LINK_PATH}{key}", (key, query)
+    return f"{base}/{LINK_PATH}{key}", (key, query)
 
 
 
@@ -191,13 +257,19 @@ def data_date_line(atlas: Any, lang: str, today: _dt.date | None = None) -> str:
     return t("export_date_line", lang, date=data_date(atlas), today=today.strftime(t("export_today", lang)))
 
 
-def map_legend(atlas: Any, state: FilterState) -> Legend:
+def map_legend(atlas: Any, state: FilterState, *, visible_gminy: int | None = None) -> Legend:
     """The map's stepped legend as (colour, class label, number of gminy), from the map's own classification
-    (figures.map_classes), so the press legend is exactly what the dashboard map shows."""
+    (figures.map_classes), so the press legend is exactly what the dashboard map shows. ``visible_gminy``: how
+    many gminy the graphic shows (a zoomed view: its frame), for the count of "other gminy"; a town view adds the
+    town's red outline."""
     in_view, _, classes = figures.map_classes(atlas, state)
     entries = [LegendEntry(c, label, n) for c, label, n in zip(classes.colours, classes.labels, classes.counts)]
+    total = len(atlas.gminy) if visible_gminy is None else visible_gminy
     entries.append(LegendEntry(figures.OTHER_GREY, t("legend_other", state.lang),
-                               len(atlas.gminy) - int(in_view.sum())))
+                               max(0, total - int(in_view.sum()))))
+    if state.focus:
+        entries.append(LegendEntry(figures.FOCUS, t("export_town_outline", state.lang,
+                                                    town=town_name(atlas, state.focus)), None, kind="outline"))
     # figures' legend title may carry its own line break and count note ("Liczba projektów<br>(liczba gmin)")
     lines = [re.sub(r"<[^>]+>", "", x).strip() for x in re.split(r"<br\s*/?>", classes.title)]
     lines = [x for x in lines if x]
@@ -205,32 +277,41 @@ def map_legend(atlas: Any, state: FilterState) -> Legend:
     return Legend(title="\n".join(lines), entries=tuple(entries), count_label=count_label)
 
 
-
-def key_facts(n_cities: int, top: tuple[str, int] | None, lang: str) -> tuple[str, ...]:
+def key_facts(n_cities: int, top: tuple[str, int] | None, lang: str, *, participating: bool = False
+              ) -> tuple[str, ...]:
+    """The key figure: (number, what it counts, where most are). "miasta uczestniczące" when the view counts
+    the participants of chosen projects."""
     if n_cities <= 0:   # an empty view says so where the number would stand
         return (format_number(0, lang), t("export_no_match", lang))
-    facts = (format_number(n_cities, lang), plural_form("export_in_view", n_cities, lang))
+    what = plural_form("export_participating" if participating else "export_in_view", n_cities, lang)
+    facts = (format_number(n_cities, lang), what)
     if top is not None and top[1] < n_cities:
-        facts += (t("export_most", lang, name=top[0], n=format_number(top[1], lang)),)
+        facts += (t("export_most", lang, name=voivodeship_word(top[0], lang), n=format_number(top[1], lang)),)
     return facts
 
 
 def press_texts(atlas: Any, spec: ExportSpec, legend: Legend, n_cities: int, *, uses_gazetteer: bool,
-                top: tuple[str, int] | None = None, today: _dt.date | None = None) -> PressTexts:
-    lang, state = spec.lang, spec.state
+                top: tuple[str, int] | None = None, today: _dt.date | None = None,
+                omitted: Sequence[tuple[str, int]] = (), labels: Sequence[str] = ()) -> PressTexts:
+    lang = spec.lang
+    state = replace(spec.state, lang=lang)
     source = SOURCE_LINE[lang]
     if uses_gazetteer:
         source += "; " + GAZETTEER_CREDIT[lang]
     link = press_link(state, spec.base_url)
+    facts = () if state.focus else key_facts(n_cities, top, lang, participating=bool(state.projects))
     return PressTexts(
         title=spec.title or default_title(atlas, state, lang),
-        subtitle=spec.subtitle if spec.subtitle is not None else default_subtitle(atlas, state, lang, n_cities),
+        subtitle=spec.subtitle if spec.subtitle is not None else default_subtitle(atlas, state, lang, n_cities,
+                                                                                   omitted=omitted),
         source=source,
         date_line=data_date_line(atlas, lang, today),
         url=link[0],
         link=link[1],
         legend=legend,
-        facts=key_facts(n_cities, top, lang),
+        facts=facts,
+        labels=tuple(labels),
+        town=town_name(atlas, state.focus) if state.focus else "",
     )
 
 
@@ -264,47 +345,153 @@ def is_zoomed(fig: Any) -> bool:
     return scale is not None and scale > 1.0001
 
 
+CONTEXT_GREY = "#f4f5f7"   # gminy outside the chosen voivodeships: drawn for orientation, lighter than "other gminy"
+HALO = "#ffffff"
+
+
 @dataclass(frozen=True)
 class PressFigure:
     figure: Any            # go.Figure sized for the preset
     texts: PressTexts
     entities: Any          # DataFrame of the cities/JST in view (query.filter_entities)
+    frame: Any = None      # frame.Frame: where the map is on the page (CSS px) and what it shows
+    labels: tuple = ()     # labels.Label placed on the map
+    layout: Any = None     # page.PressLayout: every block's box
+
+
+def omitted_rows(atlas: Any, state: FilterState, lang: str) -> list[tuple[str, int]]:
+    """Participation rows of the view's cities that do not count as taking part (expert visits, disputed or
+    implied links), by role label: what a "participating cities" view leaves out of its count."""
+
+    part = atlas.participation
+    if "counts" not in part or bool(part["counts"].all()):
+        return []
+    ids = set(query.filter_entities(atlas, state)["entity_id"])
+    rows = part[~part["counts"].astype(bool) & part["entity_id"].isin(ids)]
+    if state.projects:
+        rows = rows[rows["project_id"].isin(state.projects)]
+    col = "role_label_pl" if lang == "pl" else "role_label_en"
+    labels = [str(x) if isinstance(x, str) and x else str(k) for x, k in zip(rows[col], rows["role_kind"])]
+    counts: dict[str, int] = {}
+    for x in labels:
+        counts[x] = counts.get(x, 0) + 1
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def _label_points(view_atlas: Any, entities: Any, state: FilterState, fr: Any):
+    """Candidate label points: the cities in view on the map (and the found town), in page px, inside the
+    frame, with their priority (the found town, the selected gminy, cities with powiat rights, more projects)."""
+    from dashboard.export.labels import Point
+
+    ent = entities[entities["gmina_teryt"].notna() & entities["lon"].notna()]
+    rows = [(str(n), float(lo), float(la), str(g), int(k), str(src)) for n, lo, la, g, k, src in
+            zip(ent["name"], ent["lon"], ent["lat"], ent["gmina_teryt"], ent["n_projects"], ent["point_source"])]
+    if state.focus and not any(r[3] == state.focus for r in rows):
+        from dashboard.view.figures import focus_centre
+
+        c = focus_centre(view_atlas, state.focus)
+        if c is not None:
+            rows.append((town_name(view_atlas, state.focus), c[0], c[1], state.focus, 0, "polygon"))
+    if not rows:
+        return [], set()
+    import numpy as np
+
+    xs, ys = fr.to_page(np.array([r[1] for r in rows]), np.array([r[2] for r in rows]))
+    b = fr.box
+    selected = set(state.selected)
+    points, sources = [], set()
+    for r, x, y in zip(rows, xs, ys):
+        if not (b.x <= x <= b.x + b.w and b.y <= y <= b.y + b.h):
+            continue
+        g = r[3]
+        prio = (g != state.focus, g not in selected, not ("61" <= g[2:4] <= "99"), -r[4], r[0])
+        points.append(Point(r[0], float(x), float(y), prio))
+        sources.add(r[5])
+    return points, sources
 
 
 def press_figure(atlas: Any, spec: ExportSpec, geojson: str | dict, *, outline: str | dict | None = None,
                  today: _dt.date | None = None) -> PressFigure:
-    """The press graphic for ``spec``: the dashboard's ``map_figure`` for the view, framed for the preset.
+    """The press graphic for ``spec``: the dashboard's ``map_figure`` for the view, framed for the preset and
+    for the view's area (frame.py), with city names (labels.py).
 
+    The graphic counts participation as the union's data qualifies it: rows that do not count as taking part
+    (``participation.counts``) are left out of the map and the count, and the subtitle says so.
     geojson/outline: the gminy and województwa GeoJSON (dicts, or URLs the renderer can read)."""
-    state = spec.state
-    map_fig = figures.map_figure(atlas, state, geojson, outline=outline)
-    entities = query.filter_entities(atlas, state)
-    legend = map_legend(atlas, state)
-    # a town point (from the gazetteer) is used as the centre of a view zoomed on a town; the map draws no markers
-    points = entities.iloc[0:0]
-    if state.focus:
-        points = query.derived(atlas).entities
-        points = points[points["gmina_teryt"] == state.focus]
-    sources = set(points.get("point_source", [])) if len(points) else set()
+    from dashboard.export import frame as framing
+    from dashboard.model.atlas import participation_only
+
+    state = replace(spec.state, lang=spec.lang)
+    view = participation_only(atlas) if hasattr(atlas, "participation") else atlas
+    omitted = omitted_rows(atlas, state, spec.lang)
+    map_fig = figures.map_figure(view, state, geojson, outline=outline)
+    entities = query.filter_entities(view, state)
+    sel = framing.selection(state)
     by_woj = entities["voivodeship"].astype(str).value_counts()
     top = (str(by_woj.index[0]), int(by_woj.iloc[0])) if len(by_woj) else None
-    fig, texts = build_press_figure(atlas, spec, map_fig, legend=legend, n_cities=len(entities), top=top,
-                                    today=today, uses_gazetteer="gazetteer" in sources)
-    return PressFigure(fig, texts, entities)
+    fig, texts, fr, placed, lay = build_press_figure(view, spec, map_fig, n_cities=len(entities), top=top,
+                                                     today=today, sel=sel, entities=entities, omitted=omitted)
+    return PressFigure(fig, texts, entities, fr, tuple(placed), lay)
 
 
-def build_press_figure(atlas: Any, spec: ExportSpec, map_fig: Any, *, legend: Legend, n_cities: int,
-                       top: tuple[str, int] | None = None, uses_gazetteer: bool = False,
-                       today: _dt.date | None = None):
-    """(figure, texts): ``map_fig`` (the dashboard's map for spec.state) re-framed for spec's preset."""
+def _visible_gminy(atlas: Any, fr: Any, sel: Any) -> int:
+    """How many gminy the graphic shows: the chosen voivodeships' gminy, or those whose inner point is inside
+    a zoomed frame, or all."""
+    if sel.gminy is not None:
+        return len(sel.gminy)
+    if sel.kind == "poland":
+        return len(atlas.gminy)
+    import numpy as np
+
+    centres = query.derived(atlas).gmina_centres
+    if not centres:
+        return len(atlas.gminy)
+    xy = np.array(list(centres.values()))
+    x, y = fr.to_page(xy[:, 0], xy[:, 1])
+    b = fr.box
+    return int(((x >= b.x) & (x <= b.x + b.w) & (y >= b.y) & (y <= b.y + b.h)).sum())
+
+
+def build_press_figure(atlas: Any, spec: ExportSpec, map_fig: Any, *, n_cities: int,
+                       top: tuple[str, int] | None = None, today: _dt.date | None = None, sel: Any = None,
+                       entities: Any = None, omitted: Sequence[tuple[str, int]] = ()):
+    """(figure, texts, frame, labels, layout): ``map_fig`` (the dashboard's map for spec.state) re-framed for spec's
+    preset and the view's area, with the page's texts, legend, key figure and city names."""
+    import numpy as np
     import plotly.graph_objects as go
 
+    from dashboard.export import frame as framing
+    from dashboard.export import labels as labelling
+
     preset = spec.preset_obj
-    texts = press_texts(atlas, spec, legend, n_cities, uses_gazetteer=uses_gazetteer, top=top, today=today)
+    state = replace(spec.state, lang=spec.lang)
+    sel = sel or framing.selection(state)
+    if entities is None:
+        entities = query.filter_entities(atlas, state)
+    aspect = framing.map_aspect(sel)
     logo = logo_path() if spec.logo else None
-    lay = layout_press(preset, texts, with_logo=logo is not None)
+    # a first pass places the blocks (the legend's "other gminy" count depends on the frame, the source line on
+    # whether town points are drawn); the second pass is final
+    legend = map_legend(atlas, state)
+    texts = press_texts(atlas, spec, legend, n_cities, uses_gazetteer=False, top=top, today=today, omitted=omitted)
+    lay = layout_press(preset, texts, with_logo=logo is not None, map_aspect=aspect)
+    fr = framing.fit(sel, lay.map_box)
+    points, sources = _label_points(atlas, entities, state, fr)
+    legend = map_legend(atlas, state, visible_gminy=_visible_gminy(atlas, fr, sel))
+    texts = press_texts(atlas, spec, legend, n_cities, uses_gazetteer="gazetteer" in sources, top=top,
+                        today=today, omitted=omitted)
+    lay = layout_press(preset, texts, with_logo=logo is not None, map_aspect=aspect)
+    fr = framing.fit(sel, lay.map_box)
+    points, sources = _label_points(atlas, entities, state, fr)
     W, H = lay.width, lay.height
     ls, ns = preset.legend_size, preset.note_size
+    label_size = ls * 0.86
+    dot = max(1.6, label_size * 0.24)
+    all_names = len(points) <= labelling.LABEL_ALL
+    inset = Box(fr.box.x + 2, fr.box.y + 2, fr.box.w - 4, fr.box.h - 4)
+    placed = labelling.place(points, label_size, inset, dot, all_names=all_names,
+                             limit=None if all_names else labelling.LABEL_MANY)
+    texts = replace(texts, labels=tuple(lb.name for lb in placed))
 
     def px(x: float) -> float:
         return x / W
@@ -317,14 +504,26 @@ def build_press_figure(atlas: Any, spec: ExportSpec, map_fig: Any, *, legend: Le
         if tr.type == "choropleth":
             tr.update(showscale=False)   # the selection (selectedpoints) stays highlighted as on the dashboard
         tr.update(showlegend=False)
-    # the national view is placed by the measured insets (Poland's outline fills the map box); a zoomed view (a town,
-    # or województwa) fills the whole geo box, cut square at its edges: it gets a box of the geo's own aspect inside
-    # the map box (another aspect moves plotly's centre off the view's centre), framed by a thin rule
-    mb = lay.map_box
-    zoomed = bool(spec.state.focus) or is_zoomed(map_fig)
-    dom = Box(mb.x, mb.y + (mb.h - mb.w / GEO_BOX_ASPECT) / 2, mb.w, mb.w / GEO_BOX_ASPECT) if zoomed \
-        else geo_domain(mb)
-    fig.update_geos(domain=dict(x=[px(dom.x), px(dom.x + dom.w)], y=[py(dom.y + dom.h), py(dom.y)]))
+    if sel.gminy is not None:   # the chosen voivodeships in colour, their neighbours in a lighter grey for context
+        g = fig.data[0]
+        z = np.asarray(g.z, dtype=int)
+        inside = np.isin(np.asarray(g.locations), list(sel.gminy))
+        z = np.where(inside, z, -1)
+        k = int(round(g.zmax - 0.5))
+        colours = [CONTEXT_GREY] + [figures.OTHER_GREY] + [e.color for e in legend.entries if e.kind == "fill"][:-1]
+        g.update(z=z.tolist(), zmin=-1.5, zmax=k + 0.5, colorscale=figures._stepped(tuple(colours[:k + 2])))
+    fb = fr.box
+    geo = dict(fr.geo)
+    geo["domain"] = dict(x=[px(fb.x), px(fb.x + fb.w)], y=[py(fb.y + fb.h), py(fb.y)])
+    fig.update_layout(geo=geo)
+    if placed:   # the named cities' dots (plotly places them: exactly where the projection puts them)
+        lon, lat = [], []
+        for lb in placed:
+            lo, la = framing.PROJ.invert(*_page_to_xy(fr, lb.x, lb.y))
+            lon.append(lo)
+            lat.append(la)
+        fig.add_trace(go.Scattergeo(lon=lon, lat=lat, mode="markers", hoverinfo="skip", showlegend=False,
+                                    marker=dict(size=2 * dot, color=INK, line=dict(color=HALO, width=dot * 0.45))))
     fig.update_layout(
         width=W, height=H, autosize=False,
         margin=dict(l=0, r=0, t=0, b=0, pad=0),
@@ -336,16 +535,32 @@ def build_press_figure(atlas: Any, spec: ExportSpec, map_fig: Any, *, legend: Le
     )
     ann: list[dict] = []
     shapes: list[dict] = []
-    if zoomed:
-        shapes.append(dict(type="rect", xref="paper", yref="paper", x0=px(dom.x), x1=px(dom.x + dom.w),
-                           y0=py(dom.y + dom.h), y1=py(dom.y), line=dict(color=RULE, width=max(0.5, ns * 0.08)),
+    if sel.kind != "poland":   # a zoomed view is cut at its frame: say so with a thin rule
+        shapes.append(dict(type="rect", xref="paper", yref="paper", x0=px(fb.x), x1=px(fb.x + fb.w),
+                           y0=py(fb.y + fb.h), y1=py(fb.y), line=dict(color=RULE, width=max(0.5, ns * 0.08)),
                            fillcolor="rgba(0,0,0,0)", layer="above"))
 
-    def text(x, y, s, size, *, color=INK, bold=False, xanchor="left", yanchor="top"):
+    def text(x, y, s, size, *, color=INK, bold=False, xanchor="left", yanchor="top", shadow=None):
         body = f"<b>{s}</b>" if bold else s
+        font = dict(size=size, color=color, family=FONT_FAMILY, **({"shadow": shadow} if shadow else {}))
         ann.append(dict(x=px(x), y=py(y), xref="paper", yref="paper", text=body, showarrow=False,
                         xanchor=xanchor, yanchor=yanchor, align="left" if xanchor == "left" else "right",
-                        font=dict(size=size, color=color, family=FONT_FAMILY), borderpad=0))
+                        font=font, borderpad=0))
+
+    # city names: leader lines, then the name with a white halo (eight sharp text shadows: vector in PDF, one
+    # text object per name — Chromium draws the shadows as copies, so a PDF's text holds each name once or twice)
+    h_ = round(max(0.6, label_size * 0.11), 2)
+    d_ = round(h_ * 0.7, 2)
+    halo = ", ".join(f"{x}px {y}px 0 {HALO}" for x, y in ((h_, 0), (-h_, 0), (0, h_), (0, -h_), (d_, d_),
+                                                          (-d_, -d_), (d_, -d_), (-d_, d_)))
+    for lb in placed:
+        if lb.leader:
+            ex, ey = labelling.leader_end(lb)
+            shapes.append(dict(type="line", xref="paper", yref="paper", x0=px(lb.x), y0=py(lb.y), x1=px(ex),
+                               y1=py(ey), line=dict(color=MUTED, width=max(0.5, label_size * 0.06)),
+                               layer="above"))
+    for lb in placed:
+        text(lb.box.x, lb.box.y, escape_markup(lb.name), label_size, shadow=halo)
 
     ab = lay.accent_box
     shapes.append(dict(type="rect", xref="paper", yref="paper", x0=px(ab.x), x1=px(ab.x + ab.w),
@@ -356,31 +571,38 @@ def build_press_figure(atlas: Any, spec: ExportSpec, map_fig: Any, *, legend: Le
         text(lay.subtitle_box.x, lay.subtitle_box.y, "<br>".join(escape_markup(x) for x in lay.subtitle_lines),
              lay.subtitle_size, color=MUTED)
 
-    # legend: title, then one row per class: swatch, label, count (right-aligned)
-    lg, lb = texts.legend, lay.legend_box
+    # legend: title, then one row per class: swatch, label, count (right-aligned); the town's outline last
+    lg, lb_ = texts.legend, lay.legend_box
     if lg.entries:
         head = lg.title.split("\n")
-        text(lb.x, lb.y, "<br>".join([f"<b>{escape_markup(head[0])}</b>"] + [escape_markup(x) for x in head[1:]]), ls)
+        text(lb_.x, lb_.y, "<br>".join([f"<b>{escape_markup(head[0])}</b>"] + [escape_markup(x) for x in head[1:]]), ls)
         if lg.count_label:
-            text(lb.x + lb.w, lb.y + ls * 0.15, escape_markup(lg.count_label), ls * 0.8, color=MUTED, xanchor="right")
-        row_y = lb.y + _legend_head_h(lg, ls)
+            text(lb_.x + lb_.w, lb_.y + ls * 0.15, escape_markup(lg.count_label), ls * 0.8, color=MUTED,
+                 xanchor="right")
+        row_y = lb_.y + _legend_head_h(lg, ls)
         sw = ls * 1.15
         for e, lines in zip(lg.entries, lay.legend_rows):
-            top = row_y + (ls * 1.75 - sw) / 2
-            shapes.append(dict(type="rect", xref="paper", yref="paper", x0=px(lb.x), x1=px(lb.x + sw),
-                               y0=py(top + sw), y1=py(top), fillcolor=e.color,
-                               line=dict(color="#8a9099", width=max(0.5, ls * 0.04))))
-            mid = top + sw / 2
-            text(lb.x + sw + ls * 0.6, mid - ls * LINE / 2, "<br>".join(escape_markup(x) for x in lines), ls)
-            text(lb.x + lb.w, mid, format_number(e.count, spec.lang), ls, color=MUTED, xanchor="right",
-                 yanchor="middle")
+            top_ = row_y + (ls * 1.75 - sw) / 2
+            if e.kind == "outline":
+                shapes.append(dict(type="rect", xref="paper", yref="paper", x0=px(lb_.x), x1=px(lb_.x + sw),
+                                   y0=py(top_ + sw), y1=py(top_), fillcolor="rgba(0,0,0,0)",
+                                   line=dict(color=e.color, width=max(1.0, ls * 0.14))))
+            else:
+                shapes.append(dict(type="rect", xref="paper", yref="paper", x0=px(lb_.x), x1=px(lb_.x + sw),
+                                   y0=py(top_ + sw), y1=py(top_), fillcolor=e.color,
+                                   line=dict(color="#8a9099", width=max(0.5, ls * 0.04))))
+            mid = top_ + sw / 2
+            text(lb_.x + sw + ls * 0.6, mid - ls * LINE / 2, "<br>".join(escape_markup(x) for x in lines), ls)
+            if e.count is not None:
+                text(lb_.x + lb_.w, mid, format_number(e.count, spec.lang), ls, color=MUTED, xanchor="right",
+                     yanchor="middle")
             row_y += _legend_row_h(lines, ls)
 
     if lay.facts_box is not None:
-        fb, big = lay.facts_box, preset.title_size * 1.5
-        text(fb.x, fb.y, escape_markup(texts.facts[0]), big, color=ACCENT, bold=True)
+        fbx, big = lay.facts_box, preset.title_size * 1.5
+        text(fbx.x, fbx.y, escape_markup(texts.facts[0]), big, color=ACCENT, bold=True)
         if texts.facts[1:]:
-            text(fb.x, fb.y + big * 1.15, "<br>".join(escape_markup(x) for x in texts.facts[1:]), ls, color=MUTED)
+            text(fbx.x, fbx.y + big * 1.15, "<br>".join(escape_markup(x) for x in texts.facts[1:]), ls, color=MUTED)
 
     shapes.append(dict(type="line", xref="paper", yref="paper", x0=px(preset.margin), x1=px(W - preset.margin),
                        y0=py(lay.rule_y), y1=py(lay.rule_y), line=dict(color=RULE, width=max(0.5, ns * 0.08))))
@@ -391,4 +613,10 @@ def build_press_figure(atlas: Any, spec: ExportSpec, map_fig: Any, *, legend: Le
                                   y=py(b.y), sizex=b.w / W, sizey=b.h / H, xanchor="right", yanchor="top",
                                   sizing="contain", layer="above"))
     fig.update_layout(annotations=ann, shapes=shapes)
-    return fig, texts
+    return fig, texts, fr, placed, lay
+
+
+def _page_to_xy(fr: Any, x: float, y: float) -> tuple[float, float]:
+    """Projected (x, y) of a page point of the frame (the inverse of Frame.to_page)."""
+    cx, cy = fr.centre_xy
+    return cx + (x - fr.box.x - fr.box.w / 2) / fr.k, cy - (y - fr.box.y - fr.box.h / 2) / fr.k

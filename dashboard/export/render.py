@@ -317,7 +317,8 @@ def render_export(spec, atlas=None, *, renderer: Renderer | None = None, today=N
         from dashboard.export.links import link_store
 
         link_store().save(*pf.texts.link)
-    return ExportResult(data, spec.filename(), spec.mime, alt_text(pf.texts, pf.entities, spec.lang),
+    return ExportResult(data, spec.filename(town=pf.texts.town or None), spec.mime,
+                        alt_text(pf.texts, pf.entities, spec.lang),
                         time.perf_counter() - t0)
 
 

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from dashboard.model.state import FilterState
+from dashboard.model.state import FilterState, view_slug  # noqa: F401 - view_slug re-exported
 
 FORMATS = ("png", "svg", "pdf")
 MIME = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}
@@ -155,10 +155,15 @@ class ExportSpec:
                 problems.append(f"{name} contains control characters")
         if not isinstance(self.logo, bool):
             problems.append("logo must be true or false")
-        if self.base_url is not None and not (
-            isinstance(self.base_url, str) and re.fullmatch(r"https?://[^\s<>\"']{1,200}", self.base_url)
-        ):
-            problems.append(f"base_url {self.base_url!r} is not an http(s) URL")
+        if self.base_url is not None:
+            from dashboard.config import check_public_url
+
+            try:
+                if not isinstance(self.base_url, str):
+                    raise ValueError(f"base_url {self.base_url!r} is not an http(s) URL")
+                check_public_url(self.base_url, "base_url")
+            except ValueError as exc:
+                problems.append(str(exc))
         if problems:
             raise ExportSpecError("invalid export spec: " + "; ".join(problems))
 
@@ -216,14 +221,11 @@ class ExportSpec:
             raise ExportSpecError(f"export spec is not valid JSON: {exc}") from None
         return cls.from_dict(data, **kw)
 
-    def filename(self, stem: str | None = None) -> str:
-        """A safe default file name: atlas-zmp_<view>_<preset>.<format>."""
-        base = stem or "atlas-zmp"
-        parts = [base]
-        if self.state.projects:
-            parts.append("-".join(self.state.projects))
-        parts.append(self.preset)
-        name = "_".join(parts)
-        name = re.sub(r"[^A-Za-z0-9._-]+", "-", name)
+    def filename(self, stem: str | None = None, town: str | None = None) -> str:
+        """A file name that tells views apart, in safe ASCII only:
+        atlas-zmp_<view>_<preset>[_en].<format> (see ``view_slug``), e.g. ``atlas-zmp_P1_lubelskie_bilgoraj_a4.pdf``.
+        ``town``: the found town's name (default: its TERYT)."""
+        parts = [stem or "atlas-zmp", view_slug(self.state, town), self.preset, "" if self.lang == "pl" else self.lang]
+        name = re.sub(r"[^A-Za-z0-9._-]+", "-", "_".join(p for p in parts if p))[:150]
         return f"{name}.{self.format}"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from dashboard.export.press import Legend, PressTexts
-from dashboard.i18n import format_number, plural_form, t
+from dashboard.i18n import format_number, in_voivodeships, join_words, plural_form, t, voivodeship_word
 
 TOP_VOIVODESHIPS = 3
 
@@ -18,18 +18,13 @@ def _count(n: int, key: str, lang: str) -> str:
     return f"{format_number(n, lang)} {plural_form(key, n, lang)}"
 
 
-def _join(items: list[str], lang: str) -> str:
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + t("export_and", lang) + items[-1]
-
-
 def _legend_sentence(legend: Legend, lang: str) -> str:
-    classes = [e for e in legend.entries[:-1] if e.count > 0]   # the last entry is "other gminy" (grey)
+    fills = [e for e in legend.entries if e.kind == "fill"]
+    classes = [e for e in fills[:-1] if e.count]   # the last fill is "other gminy" (grey)
     if not classes:
         return ""
     parts = [f"{e.label} – {_count(e.count, 'export_gminy', lang)}" for e in classes]
-    other = legend.entries[-1].count
+    other = fills[-1].count or 0
     rest = plural_form("export_alt_rest", other, lang).format(n=format_number(other, lang))
     what = legend.title.split("\n")[0].lower()
     return t("export_alt_legend", lang, what=what, classes="; ".join(parts), rest=rest)
@@ -63,11 +58,20 @@ def alt_text(texts: PressTexts, entities: Any, lang: str) -> str:
     if n:
         by_woj = entities["voivodeship"].astype(str).value_counts()
         by_woj = by_woj.sort_values(ascending=False, kind="stable")
-        top = [f"{name} ({format_number(int(c), lang)})" for name, c in by_woj.head(TOP_VOIVODESHIPS).items()]
-        where = " " + (t("export_alt_one_voivodeship", lang, name=by_woj.index[0]) if len(by_woj) == 1
-                       else t("export_alt_voivodeships", lang, names=_join(top, lang)))
+        if len(by_woj) == 1:
+            where = " " + t("export_alt_one_voivodeship", lang, where=in_voivodeships([by_woj.index[0]], lang))
+        else:
+            top = [f"{voivodeship_word(name, lang)} ({format_number(int(c), lang)})"
+                   for name, c in by_woj.head(TOP_VOIVODESHIPS).items()]
+            where = " " + t("export_alt_voivodeships", lang,
+                            where=t("export_in_voivodeships", lang, names=join_words(top, lang)))
+    if texts.town:   # a town view: the town and its neighbours, not the wider view's count
+        body = where = ""
+    names = " " + t("export_alt_labels", lang, names=join_words(list(texts.labels), lang)) if texts.labels else ""
+    town = " " + t("export_alt_town", lang, town=texts.town) if texts.town else ""
     legend = _legend_sentence(texts.legend, lang)
-    return " ".join(x.strip() for x in (head + scope + body + where, legend, texts.source + ".") if x.strip())
+    return " ".join(x.strip() for x in (head + scope + body + where + names + town, legend, texts.source + ".")
+                    if x.strip())
 
 
 def alt_text_path(out: Path) -> Path:

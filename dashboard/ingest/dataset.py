@@ -494,8 +494,15 @@ def _raw(f: pd.DataFrame, column: str) -> pd.Series:
 def _normalise_participation(table: Table) -> None:
     f = table.frame
     _normalise_common(table)
-    for c in ("project_id", "role", "year"):
-        _text_column(table, c)
+    for c in ("project_id", "role", "year", "role_kind", "role_label_pl", "role_label_en"):
+        _text_column(table, c)   # role labels: empty when the office's file has none (nothing special shown)
+    counts = f["counts_as_participation"].map(_cell_text).map(_clean) if "counts_as_participation" in f else \
+        pd.Series([""] * len(f), index=f.index)
+    f["counts_as_participation"] = [_PARTICIPATION_COUNTS.get(_header_key(v), True) for v in counts]
+    for row, v in zip(f["row"], counts):
+        if _header_key(v) not in _PARTICIPATION_COUNTS:
+            _problem(table, int(row), "counts_as_participation", v, "not yes/no (read as yes)",
+                     "write yes (tak) or no (nie); empty = yes", blocking=False)
     f["project_input"] = f["project_id"]
     f["project_id"] = [_project_key(p) for p in f["project_id"]]
     for row, pid in zip(f["row"], f["project_id"]):
@@ -505,6 +512,12 @@ def _normalise_participation(table: Table) -> None:
         elif re.fullmatch(r"\s*[A-Za-z]+\d+\s*([,;/+&]|\s+i\s+|\s+and\s+)\s*[A-Za-z]+\d+.*", pid):
             _problem(table, int(row), "project_id", pid, "several projects in one cell",
                      "write one project per row (copy the row for each project)")
+
+
+# counts_as_participation: empty (or a file without the column) = yes
+_PARTICIPATION_COUNTS = {"": True, "yes": True, "y": True, "tak": True, "t": True, "1": True, "true": True,
+                         "prawda": True, "no": False, "n": False, "nie": False, "0": False, "false": False,
+                         "falsz": False}
 
 
 def _project_key(value: str) -> str:

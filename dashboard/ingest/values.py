@@ -269,7 +269,9 @@ def parse_date(value) -> tuple[str, str | None]:
     a trailing 'or later' / 'lub później' (a lower bound, as a dated list gives) is dropped."""
     if isinstance(value, (dt.date, dt.datetime)):
         year, err, _ = _year_from_date(value)
-        return ("" if err else f"{value:%Y-%m-%d}"), err
+        if err or year is None or year != year:   # year != year: NaT, Excel's empty date
+            return "", err
+        return f"{value:%Y-%m-%d}", None
     s = re.sub(r"\s+(or later|lub p[oó]źniej|i p[oó]źniej)\s*$", "", str(value or "").strip(), flags=re.I)
     m = re.fullmatch(r"(\d{1,2})[./](\d{4})\s*(?:r\.?)?", s)   # '10.1990': a month
     if m and 1 <= int(m.group(1)) <= 12:

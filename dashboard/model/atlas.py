@@ -17,7 +17,9 @@ Atlas fields (the shared contract — names are fixed):
                    lon, lat, point_source ("gazetteer"|"polygon"), member_source + extras: jst_kind
                    ("town"|"gmina"|"powiat"), gmina_type, official_name, powiat, projects (tuple of ids),
                    n_projects, match_method, match_note
-    participation  project_id, entity_id, teryt, role, source + extras: year (text as stated), row
+    participation  project_id, entity_id, teryt, role, source + extras: year (text as stated), row, role_kind,
+                   role_label_pl, role_label_en (short labels; "" when the file has none), counts (bool: the row
+                   is taking part in the project — False for e.g. an expert visit; True when the file says nothing)
     projects       id, name_pl, name_en, label_pl, label_en, kind ("project"|"campaign"), years, funding, lead,
                    description, source
     totals         year (int), members (int), source, era ("interwar"|"post1990") + extra: as_of (text date)
@@ -31,7 +33,7 @@ left empty; ambiguous, unmatched, duplicate and unidentifiable rows are only in 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import pandas as pd
@@ -47,7 +49,8 @@ ENTITY_COLUMNS = ["entity_id", "name", "kind", "teryt", "gmina_teryt", "voivodes
                   "official_name", "powiat", "projects", "n_projects", "match_method", "match_note", "evidence",
                   "member_note"]
 MEMBERSHIP_COLUMNS = ["entity_id", "event", "date", "quote", "source", "origin", "row"]
-PARTICIPATION_COLUMNS = ["project_id", "entity_id", "teryt", "role", "source", "year", "row"]
+PARTICIPATION_COLUMNS = ["project_id", "entity_id", "teryt", "role", "source", "year", "row", "role_kind",
+                         "role_label_pl", "role_label_en", "counts"]
 PROJECT_COLUMNS = ["id", "name_pl", "name_en", "label_pl", "label_en", "kind", "years", "funding", "lead",
                    "description", "source"]
 
@@ -172,7 +175,10 @@ def _entities_and_links(files: JoinedFiles, gaz: Gazetteer) -> tuple[pd.DataFram
         r = pf.loc[res.index]
         build.entity(res, r["name"])
         links.append({"project_id": res.project_id, "entity_id": res.teryt, "teryt": res.teryt, "role": r["role"],
-                      "source": r["source"], "year": r["year"], "row": res.row})
+                      "source": r["source"], "year": r["year"], "row": res.row,
+                      "role_kind": r.get("role_kind", ""), "role_label_pl": r.get("role_label_pl", ""),
+                      "role_label_en": r.get("role_label_en", ""),
+                      "counts": bool(r.get("counts_as_participation", True))})
     links = pd.DataFrame(links, columns=PARTICIPATION_COLUMNS)
     projects = entity_projects(links, files.projects["id"])
     entities = pd.DataFrame([{**e, "projects": projects.get(code, ())} for code, e in build.rows.items()],
@@ -245,6 +251,32 @@ def build_atlas(members=None, projects=None, participation=None, events=None) ->
     return Atlas(gminy=_gminy_with_entities(gaz, entities), entities=entities, participation=links,
                  projects=files.projects, totals=dataset.read_totals(), summary=dataset.read_summary(),
                  report=files.report, membership=membership)
+
+
+def participation_only(atlas: Atlas) -> Atlas:
+    """The atlas with only the participation rows that count as taking part in a project (``counts``): for views
+    titled "participating cities". An entity linked only by rows that do not count (an expert visit, a disputed or
+    implied link) and that is not a member leaves the view. Built once per atlas; the atlas itself when every row
+    counts."""
+    from dashboard.model.query import atlas_memo
+
+    def build() -> Atlas:
+        part = atlas.participation
+        if "counts" not in part or bool(part["counts"].all()):
+            return atlas
+        kept = part[part["counts"].astype(bool)].reset_index(drop=True)
+        by_entity = kept.groupby("entity_id")["project_id"].agg(lambda s: tuple(dict.fromkeys(s)))
+        ent = atlas.entities.copy()
+        ent["projects"] = [tuple(p for p in ps if p in by_entity.get(e, ())) for e, ps in
+                           zip(ent["entity_id"], ent["projects"])]
+        ent["n_projects"] = ent["projects"].map(len).astype(int)
+        ent = ent[ent["is_member"] | (ent["n_projects"] > 0)].reset_index(drop=True)
+        gminy = atlas.gminy.copy()
+        g_ents = ent[ent["kind"] == "gmina"].set_index("gmina_teryt")
+        gminy["n_projects"] = gminy["terc"].map(g_ents["n_projects"]).fillna(0).astype(int)
+        return replace(atlas, entities=ent, participation=kept, gminy=gminy)
+
+    return atlas_memo(atlas, "participation_only", build)
 
 
 @lru_cache(maxsize=1)

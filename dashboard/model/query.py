@@ -480,6 +480,9 @@ def gmina_details(atlas: Any, terc: str) -> dict[str, Any] | None:
                     "label_pl": labels["pl"].get(r["project_id"], r["project_id"]),
                     "label_en": labels["en"].get(r["project_id"], r["project_id"]),
                     "role": r.get("role", "") or "",
+                    "role_label_pl": r.get("role_label_pl", "") or "",
+                    "role_label_en": r.get("role_label_en", "") or "",
+                    "counts": bool(r.get("counts", True)),
                     "source": r.get("source", "") or "",
                 }
                 for _, r in rows.iterrows()

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any, Iterable, Mapping
 from urllib.parse import parse_qs, quote, urlencode
 
+from dashboard.ingest.values import VOIVODESHIPS, fold
+
 MATCHES = ("any", "all")
 METRICS = ("projects", "membership")
 LANGS = ("pl", "en")
@@ -369,3 +371,28 @@ def _problems(s: FilterState) -> list[str]:
     if not isinstance(s.evidence, tuple) or list(s.evidence) != [v for v in EVIDENCE_LEVELS if v in s.evidence]:
         p.append(f"evidence must be a tuple of levels in the order {EVIDENCE_LEVELS}, got {s.evidence!r}")
     return p
+
+
+def view_slug(state: FilterState, town: str | None = None) -> str:
+    """The view in a file name, safe ASCII only: <projects>_<voivodeships>_<town>_<selection>_<as-of>_<years>_
+    <metric> — only the parts the view sets ("P1_lubelskie_bilgoraj"; "" for the default view)."""
+    def safe(text: Any) -> str:
+        return re.sub(r"[^A-Za-z0-9.]+", "-", fold(str(text))).strip("-.")
+
+    parts: list[str] = []
+    if state.projects:
+        parts.append("-".join(re.sub(r"[^A-Za-z0-9-]+", "", p) for p in state.projects))
+    if state.voivodeships:
+        names = [safe(VOIVODESHIPS.get(c, c)) for c in state.voivodeships]
+        parts.append("-".join(names) if len(names) <= 3 else "woj-" + "-".join(state.voivodeships))
+    if state.focus:
+        parts.append(safe(town) if town and safe(town) else state.focus)
+    if state.selected:
+        parts.append(f"sel{len(state.selected)}")
+    if state.asof != ASOF_DEFAULT:
+        parts.append(f"asof-{state.asof}")
+    if state.years is not None:
+        parts.append("year-unknown" if state.is_unknown_only else f"{state.years[0]}-{state.years[1]}")
+    if state.metric != "projects":
+        parts.append(state.metric)
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", "_".join(parts))

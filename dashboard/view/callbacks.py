@@ -367,17 +367,19 @@ def _register_table(app: dash.Dash, atlas: Any, known_projects: set[str]) -> Non
 
     @app.callback(
         Output("csv-download", "data"),
-        Input("csv-button", "n_clicks"), State("state", "data"), State("table", "sort_by"),
+        Input("csv-button", "n_clicks"), Input("xlsx-button", "n_clicks"), State("state", "data"),
+        State("table", "sort_by"),
         prevent_initial_call=True,
     )
-    def download(n_clicks, state_data, sort_by):
-        if not n_clicks:
+    def download(n_csv, n_xlsx, state_data, sort_by):
+        if not (n_csv or n_xlsx):
             return no_update
+        from dashboard.view.table import table_download
+
         state = FilterState.from_dict(state_data, known_projects=known_projects)
         frame = table_view.table_frame(atlas, state, table_view.sort_spec(sort_by))
-        frame.columns = [c["name"] for c in table_view.table_columns(state.lang)]
-        return {"content": frame.to_csv(index=False), "filename": "atlas-zmp-miasta.csv" if state.lang == "pl"
-                else "atlas-zmp-cities.csv", "type": "text/csv", "base64": False}
+        headers = {c["id"]: c["name"] for c in table_view.table_columns(state.lang)}
+        return table_download(frame, state, "xlsx" if ctx.triggered_id == "xlsx-button" else "csv", headers)
 
 
 def _register_details_and_search(app: dash.Dash, atlas: Any) -> None:

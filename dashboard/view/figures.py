@@ -33,6 +33,10 @@ FOCUS = "#d7263d"
 # ColorBrewer YlGnBu (sequential, colour-blind safe), light to dark; the lightest classes skipped so that the
 # first class still stands out from the grey of other gminy.
 SEQUENTIAL = ("#a1dab4", "#41b6c4", "#1d91c0", "#225ea8", "#253494", "#081d58")
+# The colour of a number of projects is fixed to the number (not to how many classes a view has), so that "1
+# project" is the same blue in every view and every export: 0 (a member without projects) light green, 1, 2, 3,
+# 4 and more ever darker.
+PROJECT_COLOURS = (SEQUENTIAL[0], SEQUENTIAL[1], SEQUENTIAL[3], SEQUENTIAL[4], SEQUENTIAL[5])
 # Okabe–Ito (colour-blind safe) for the membership categories.
 MEMBERSHIP = {"participant": "#e69f00", "member": "#56b4e9", "member_in": "#0072b2"}
 BAR = "#1d91c0"
@@ -84,8 +88,18 @@ def classify_projects(values: np.ndarray, lang: str) -> tuple[np.ndarray, Classe
             labels.append(format_number(hi, lang) if lo >= hi
                           else f"{format_number(lo, lang)}–{format_number(hi, lang)}")
         lower = b
-    colours = _spread(SEQUENTIAL, len(bins))
+    colours = project_colours(bins)
     return idx, Classes(tuple(labels), colours, tuple(int(c) for c in counts), t("legend_title_projects", lang))
+
+
+def project_colours(bins) -> tuple[str, ...]:
+    """Colours of classes with these upper bounds: one per number of projects (PROJECT_COLOURS) while every
+    class is one value up to 4; natural-breaks classes of larger numbers spread over the palette."""
+    uppers = [int(b) for b in bins]
+    if len(uppers) == len(set(uppers)) and all(0 <= u < len(PROJECT_COLOURS) for u in uppers) and \
+            all(float(b).is_integer() for b in bins):
+        return tuple(PROJECT_COLOURS[u] for u in uppers)
+    return _spread(SEQUENTIAL, len(uppers))
 
 
 def _spread(palette: tuple[str, ...], k: int) -> tuple[str, ...]:

@@ -13,7 +13,7 @@ from typing import Any
 
 from dash import dash_table, dcc, html
 
-from dashboard.i18n import format_figure, format_number, t
+from dashboard.i18n import figure_label, format_figure, format_number, t
 from dashboard.model import membership, query
 from dashboard.model.state import EVIDENCE_LEVELS, FilterState
 from dashboard.view import figures
@@ -25,9 +25,8 @@ MAX_CHIPS = 24
 I18N_KEYS: tuple[str, ...] = (
     "title", "subtitle", "lang_toggle_label", "filters", "metric", "asof", "evidence", "projects", "match",
     "voivodeships", "join_years", "town_search", "active_filters", "clear_all", "export", "map_sr", "map_title",
-    "map_help",
-    "map_empty", "details", "growth_title", "voiv_title", "project_title", "table_title", "download_csv",
-    "sources_heading", "sources_text", "sources_readme",
+    "map_help", "map_empty", "details", "growth_title", "voiv_title", "project_title", "table_title", "download_csv",
+    "download_xlsx", "sources_heading", "sources_text", "sources_readme",
 )
 STRIP_KEYS = ("members", "new_members", "projects", "project_cities", "publications", "ave_pln")
 _URL = re.compile(r"https?://[^\s;,)]+")
@@ -137,7 +136,7 @@ def strip(atlas: Any, lang: str, state: FilterState | None = None) -> list:
         if key not in summary.index:
             continue
         row = summary.loc[key]
-        label = row["label_pl"] if lang == "pl" else row["label_en"]
+        label = figure_label(row["label_pl"] if lang == "pl" else row["label_en"], str(row["unit"]))
         source = f"{t('source', lang)}: {row['source']}"
         shown = format_figure(float(row["value"]), str(row["unit"]), lang)
         cards.append(html.Div([
@@ -210,6 +209,21 @@ def details_guide(lang: str) -> list:
     ]
 
 
+def project_item(p: dict, lang: str):
+    """One project of a city in the details panel: the project, the role's short label (PL/EN) and, behind
+    "source details", the research note as the source states it and the source itself."""
+    label = p.get("role_label_pl" if lang == "pl" else "role_label_en", "")
+    note = [html.Div([html.Span(f"{t('role_note', lang)}: "), p["role"]], className="role") if p["role"] else None,
+            html.Div(linkify(p["source"]), className="source") if p["source"] else None]
+    return html.Li([
+        html.Strong(p["label_pl"] if lang == "pl" else p["label_en"]),
+        html.Div([html.Span(f"{t('role', lang)}: "), label], className="role") if label else None,
+        html.Div(t("role_not_counted", lang), className="muted") if not p.get("counts", True) else None,
+        html.Details([html.Summary(t("source_details", lang)), *[x for x in note if x is not None]],
+                     className="source-details") if any(note) else None,
+    ])
+
+
 def details_panel(atlas: Any, terc: str | None, lang: str, state: FilterState | None = None) -> list:
     if not terc:
         return details_guide(lang)
@@ -231,13 +245,7 @@ def details_panel(atlas: Any, terc: str | None, lang: str, state: FilterState | 
         at = statuses.get(e["teryt"], "")
         status = (t("status_at", lang, date=date) + ": " + t(f"status_{at}", lang) if at
                   else t("not_member", lang))
-        projects = [
-            html.Li([
-                html.Strong(p["label_pl"] if lang == "pl" else p["label_en"]),
-                html.Div([html.Span(f"{t('role', lang)}: "), p["role"]], className="role") if p["role"] else None,
-                html.Div(linkify(p["source"]), className="source") if p["source"] else None,
-            ]) for p in e["projects"]
-        ]
+        projects = [project_item(p, lang) for p in e["projects"]]
         body.append(html.Div([
             html.H4(e["name"]),
             html.Div(f"{status} · TERYT {e['teryt']}", className="status"),
@@ -364,6 +372,7 @@ def build_layout(atlas: Any, urls: GeoUrls, export_panel: Any) -> html.Div:
                      html.Span("", id="table-count", className="count")],
                     className="panel-title"),
             html.Button(tr("download_csv", lang), id="csv-button", className="button", n_clicks=0),
+            html.Button(tr("download_xlsx", lang), id="xlsx-button", className="button", n_clicks=0),
             dcc.Download(id="csv-download"),
         ], className="card-head row"),
         dash_table.DataTable(

@@ -1,0 +1,101 @@
+"""Press export: city names on the map, placed without overlaps (greedy, with leader lines where needed).
+
+Pure geometry in page px (CSS px, y down): the points come from ``frame.Frame.to_page``; text is measured with the
+font the renderer uses (``page.text_width``). Every candidate position around a point is tried in a fixed order
+(right, left, above, below, then the corners), first next to the point and then further out with a leader line;
+the first one that stays inside the map frame and touches no placed label and no other city's dot wins. A view of
+at most LABEL_ALL cities names every city; a bigger view names the chosen town, the selected gminy and then the
+largest cities (cities with powiat rights first), as many as fit next to their points, at most LABEL_MANY.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+from dashboard.export.page import Box, text_width
+
+LABEL_ALL = 25        # a view with at most this many cities on the map names every one of them
+LABEL_MANY = 12       # in a bigger view, at most this many names (the chosen and the largest cities)
+LINE_H = 1.2          # label box height, em
+
+
+@dataclass(frozen=True)
+class Point:
+    name: str
+    x: float
+    y: float
+    priority: tuple      # smaller = placed first
+
+
+@dataclass(frozen=True)
+class Label:
+    name: str
+    x: float             # the point
+    y: float
+    box: Box             # the text's box (top-left, size)
+    leader: bool         # a line from the point to the box
+
+
+def _overlaps(a: Box, b: Box, pad: float = 0.0) -> bool:
+    return not (a.x + a.w + pad <= b.x or b.x + b.w + pad <= a.x or a.y + a.h + pad <= b.y or b.y + b.h + pad <= a.y)
+
+
+def _inside(b: Box, frame: Box) -> bool:
+    return b.x >= frame.x and b.y >= frame.y and b.x + b.w <= frame.x + frame.w and b.y + b.h <= frame.y + frame.h
+
+
+# direction (dx, dy) in units of the gap: right, left, above, below, then the four corners
+_DIRECTIONS = ((1, 0), (-1, 0), (0, -1), (0, 1), (1, -1), (1, 1), (-1, -1), (-1, 1))
+
+
+def _candidate(px: float, py: float, w: float, h: float, d: tuple[int, int], dist: float) -> Box:
+    dx, dy = d
+    cx = px + dx * dist
+    cy = py + dy * dist * 0.8
+    x = cx if dx > 0 else cx - w if dx < 0 else cx - w / 2
+    y = cy - h / 2 if dy == 0 else cy - h if dy < 0 else cy
+    return Box(x, y, w, h)
+
+
+def place(points: Sequence[Point], size: float, frame: Box, dot: float, *, all_names: bool,
+          limit: int | None = None, obstacles: Sequence[Box] = ()) -> list[Label]:
+    """Labels for ``points`` (page px) set at ``size`` px inside ``frame``; ``dot`` = radius of a city's dot.
+    With ``all_names`` leader lines are used where no place next to the point is free; otherwise a name that does
+    not fit next to its point is left out."""
+    h = size * LINE_H
+    dots = [Box(p.x - dot, p.y - dot, 2 * dot, 2 * dot) for p in points]
+    placed: list[Label] = []
+    taken: list[Box] = list(obstacles)
+    gap = dot + size * 0.25
+    rings = [(gap, False)] + ([(gap + size * f, True) for f in (1.6, 2.6, 3.8, 5.2, 7.0)] if all_names else [])
+    for p in sorted(points, key=lambda p: p.priority):
+        if limit is not None and len(placed) >= limit:
+            break
+        w = text_width(p.name, size) + size * 0.1
+        own = Box(p.x - dot, p.y - dot, 2 * dot, 2 * dot)
+        chosen = None
+        for dist, leader in rings:
+            for d in _DIRECTIONS:
+                b = _candidate(p.x, p.y, w, h, d, dist)
+                if not _inside(b, frame):
+                    continue
+                if any(_overlaps(b, t, size * 0.15) for t in taken):
+                    continue
+                if any(_overlaps(b, o, 1.0) for o in dots if o != own):
+                    continue
+                chosen = Label(p.name, p.x, p.y, b, leader)
+                break
+            if chosen:
+                break
+        if chosen is not None:
+            placed.append(chosen)
+            taken.append(chosen.box)
+    return placed
+
+
+def leader_end(label: Label) -> tuple[float, float]:
+    """Where a leader line meets the label's box: the point on the box's edge nearest to the city's dot."""
+    b = label.box
+    x = min(max(label.x, b.x), b.x + b.w)
+    y = min(max(label.y, b.y), b.y + b.h)
+    return x, y

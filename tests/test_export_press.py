@@ -1,0 +1,358 @@
+"""Press-ready graphics (issue 13): what a newspaper's graphics desk checks, read back from the exports.
+
+Pure checks first (texts, grammar, colours, frame geometry, label placement, file names, CLI, roles, the table's
+CSV/XLSX); then a few renders (kaleido, ~2-4 s each; run under the shared lock): the PDF's text, the drawn extent of
+single / several / non-adjacent voivodeships against the frame, a town view.
+"""
+from __future__ import annotations
+
+import io
+import itertools
+import re
+import shutil
+import subprocess
+import xml.etree.ElementTree as ET
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dashboard.export.cli import build_parser, make_specs
+from dashboard.export.press import PRESETS, ExportSpec, map_legend, press_figure
+from dashboard.i18n import VOIVODESHIP_LOCATIVE, in_voivodeships, t
+from dashboard.model import query
+from dashboard.model.state import FilterState
+from dashboard.view import figures
+from dashboard.view.table import table_frame
+
+LOCAL = re.compile(r"127\.\d+\.\d+\.\d+|localhost|0\.0\.0\.0|\[::1\]")
+LUBELSKIE_P1 = FilterState(projects=("P1",), voivodeships=("06",))
+BILGORAJ = FilterState(projects=("P1",), voivodeships=("06",), focus="0602011")
+SELECTIONS = {"single": ("06",), "several": ("02", "08", "22", "32"), "non-adjacent": ("18", "22")}
+
+
+@pytest.fixture(scope="module")
+def atlas():
+    from dashboard.model.atlas import get_atlas
+
+    return get_atlas()
+
+
+def _pf(atlas, state, preset="social", lang="pl", fmt="png"):
+    from dashboard.export.render import press_geojson, press_outline
+
+    return press_figure(atlas, ExportSpec(state=state.replace(lang=lang), preset=preset, format=fmt), press_geojson(),
+                        outline=press_outline())
+
+
+# --- words ---------------------------------------------------------------------------------------------------
+def test_locative_of_all_16_voivodeships():
+    from dashboard.ingest.values import VOIVODESHIPS
+
+    assert set(VOIVODESHIP_LOCATIVE) == set(VOIVODESHIPS.values())
+    assert all(loc.endswith("im") and loc[:-2] == name[:-2] for name, loc in VOIVODESHIP_LOCATIVE.items())
+    assert in_voivodeships(["lubelskie"], "pl") == "w województwie lubelskim"
+    assert in_voivodeships(["pomorskie", "podkarpackie"], "pl") == "w województwach: pomorskim i podkarpackim"
+    assert in_voivodeships(["lubelskie"], "en") == "in Lubelskie Voivodeship"
+
+
+def test_one_english_name_of_the_union():
+    from dashboard.i18n import TEXT
+
+    english = " ".join(v.get("en", "") for v in TEXT.values())
+    assert "Union of Polish Cities" not in english and "Union's" not in english
+    assert "Association of Polish Cities" in t("title", "en") and "Association of Polish Cities" in t(
+        "export_source", "en")
+
+
+def test_print_wording_has_no_screen_words(atlas):
+    for lang, state in itertools.product(("pl", "en"), (FilterState(), LUBELSKIE_P1, BILGORAJ)):
+        pf = _pf(atlas, state, lang=lang)
+        words = " ".join([pf.texts.title, pf.texts.subtitle, *pf.texts.facts])
+        assert "w widoku" not in words and "in view" not in words, words
+
+
+def test_key_figure_label_does_not_repeat_ponad(atlas):
+    from dashboard.i18n import figure_label, format_figure
+
+    row = atlas.summary.set_index("key").loc["project_cities"]
+    shown = format_figure(float(row["value"]), row["unit"], "pl")
+    assert shown.startswith("ponad") and "ponad" not in figure_label(row["label_pl"], row["unit"])
+    assert "over" not in figure_label(row["label_en"], row["unit"])
+
+
+# --- no loopback link ----------------------------------------------------------------------------------------
+def test_graphic_prints_no_link_without_a_public_address(atlas, monkeypatch):
+    monkeypatch.delenv("ATLAS_PUBLIC_URL", raising=False)
+    pf = _pf(atlas, LUBELSKIE_P1)
+    texts = " ".join(a.text for a in pf.figure.layout.annotations)
+    assert not LOCAL.search(texts) and "http" not in texts
+    monkeypatch.setenv("ATLAS_PUBLIC_URL", "http://127.0.0.1:8050")
+    assert not LOCAL.search(" ".join(a.text for a in _pf(atlas, LUBELSKIE_P1).figure.layout.annotations))
+    monkeypatch.setenv("ATLAS_PUBLIC_URL", "https://atlas.miasta.pl")
+    assert "atlas.miasta.pl/?p=P1&amp;woj=06" in " ".join(a.text for a in _pf(atlas, LUBELSKIE_P1).figure.layout.annotations)
+
+
+# --- colours -------------------------------------------------------------------------------------------------
+def test_same_class_same_colour_in_every_view(atlas):
+    views = [FilterState(), FilterState(projects=("P1",)), LUBELSKIE_P1, FilterState(projects=("P1", "P4")),
+             FilterState(voivodeships=("06",)), FilterState(voivodeships=("02", "08", "22", "32")),
+             FilterState(projects=("P2",), voivodeships=("24",))]
+    colour_of: dict[str, set] = {}
+    for state in views:
+        for e in map_legend(atlas, state).entries:
+            colour_of.setdefault(e.label, set()).add(e.color)
+    assert {k: v for k, v in colour_of.items() if len(v) > 1} == {}
+    assert colour_of["1"] == {figures.PROJECT_COLOURS[1]}
+
+
+# --- the frame -----------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("name", list(SELECTIONS) + ["poland", "town"])
+@pytest.mark.parametrize("preset", ["a4", "social", "square"])
+def test_frame_fits_the_selection_with_even_margins(atlas, name, preset):
+    state = (FilterState(voivodeships=SELECTIONS[name]) if name in SELECTIONS else
+             BILGORAJ if name == "town" else FilterState())
+    pf = _pf(atlas, state, preset=preset)
+    p, fr = PRESETS[preset], pf.frame
+    box, inner = fr.box, fr.inner
+    m = p.margin - 0.5
+    assert box.x >= m and box.y >= m and box.x + box.w <= p.css_width - m and box.y + box.h <= pf.layout.rule_y
+    # the selection's projected bounds land on `inner`: centred in the frame, even margins on the tight side
+    left, right = inner.x - box.x, box.x + box.w - inner.x - inner.w
+    top, bottom = inner.y - box.y, box.y + box.h - inner.y - inner.h
+    assert abs(left - right) < 0.5 and abs(top - bottom) < 0.5
+    assert min(left, top) >= -0.01 and min(left, top) <= 0.05 * box.w + 6
+    # the selection fills the frame on at least one axis
+    assert inner.w >= 0.85 * box.w or inner.h >= 0.85 * box.h
+
+
+# --- labels --------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("state", [LUBELSKIE_P1, FilterState(projects=("P4",)),
+                                   FilterState(voivodeships=("02", "08", "22", "32")), BILGORAJ])
+def test_labels_do_not_overlap_and_stay_in_the_frame(atlas, state):
+    pf = _pf(atlas, state, preset="a4")
+    boxes = [lb.box for lb in pf.labels]
+    fb = pf.frame.box
+    for b in boxes:
+        assert fb.x <= b.x and b.x + b.w <= fb.x + fb.w and fb.y <= b.y and b.y + b.h <= fb.y + fb.h
+    for a, b in itertools.combinations(boxes, 2):
+        assert a.x + a.w <= b.x or b.x + b.w <= a.x or a.y + a.h <= b.y or b.y + b.h <= a.y
+    on_map = query.filter_entities(atlas, state)
+    if state.focus:
+        assert "Biłgoraj" in pf.texts.labels
+    elif on_map["gmina_teryt"].notna().sum() <= 25:   # a small view names every city on the map
+        from dashboard.model.atlas import participation_only
+
+        names = set(query.filter_entities(participation_only(atlas), state).dropna(subset=["gmina_teryt"])["name"])
+        assert names == set(pf.texts.labels)
+
+
+# --- a town view -----------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("lang", ["pl", "en"])
+def test_town_view_names_the_town_and_explains_its_outline(atlas, lang):
+    pf = _pf(atlas, BILGORAJ, lang=lang)
+    date = "stan na 31.12.2020" if lang == "pl" else "as of 31 Dec 2020"
+    assert pf.texts.subtitle.startswith(f"{date} · Biłgoraj")
+    assert not re.search(r"\d\s(miast|cities|city)", pf.texts.subtitle.replace("\u00a0", " "))
+    outline = [e for e in pf.texts.legend.entries if e.kind == "outline"]
+    assert len(outline) == 1 and "Biłgoraj" in outline[0].label and outline[0].color == figures.FOCUS
+    assert ("miasto etapu II" if lang == "pl" else "stage-II city") in pf.texts.subtitle
+
+
+# --- roles ------------------------------------------------------------------------------------------------------
+def test_roles_reach_the_atlas_and_participating_views_count_only_participation(atlas):
+    from dashboard.model.atlas import participation_only
+
+    part = atlas.participation
+    assert {"role_kind", "role_label_pl", "role_label_en", "counts"} <= set(part.columns)
+    assert (part["role_label_pl"] != "").all() and (~part["counts"]).sum() >= 1
+    state = FilterState(projects=("P1",))
+    counted = query.filter_entities(participation_only(atlas), state)
+    visits = part[(part["project_id"] == "P1") & ~part["counts"]]
+    assert not set(visits["entity_id"]) & set(counted.loc[~counted["is_member"], "entity_id"])
+    pf = _pf(atlas, state)
+    assert pf.texts.facts[0] == str(len(counted)) and "uczestnicząc" in pf.texts.facts[1]
+    assert f"nie wliczono: wizyta ekspertów OECD ({len(visits)})" in pf.texts.subtitle
+    info = query.gmina_details(atlas, "0602011")
+    (p1,) = [p for e in info["entities"] for p in e["projects"] if p["id"] == "P1"]
+    assert p1["role_label_pl"] == "miasto etapu II" and "29 funded" in p1["role"]
+
+
+def test_details_panel_shows_the_label_and_hides_the_note():
+    from dashboard.view.layout import project_item
+
+    item = project_item({"label_pl": "Projekt", "label_en": "Project", "role": "stage II (research note)",
+                         "role_label_pl": "miasto etapu II", "role_label_en": "stage-II city", "counts": True,
+                         "source": "https://example.org"}, "pl")
+    strong, label, not_counted, details = item.children
+    assert "miasto etapu II" in label.children and not_counted is None
+    assert details.__class__.__name__ == "Details" and details.children[0].children == "Szczegóły źródła"
+    assert "stage II (research note)" in str(details.children[1].children)
+
+
+def test_office_file_without_role_columns(tmp_path):
+    from dashboard.ingest import dataset
+
+    f = tmp_path / "udzial.csv"
+    f.write_text("Projekt;Miasto;Województwo;Rola\nP1;Biłgoraj;lubelskie;stage II\n"
+                 "P1;Kutno;łódzkie;visit\n", encoding="utf-8")
+    frame = dataset.read_participation(f).frame
+    assert list(frame["role_label_pl"]) == ["", ""] and list(frame["counts_as_participation"]) == [True, True]
+    g = tmp_path / "udzial2.csv"
+    g.write_text("Projekt;Miasto;Województwo;Liczy się jako udział\nP1;Biłgoraj;lubelskie;nie\n"
+                 "P1;Kutno;łódzkie;TAK\n", encoding="utf-8")
+    assert list(dataset.read_participation(g).frame["counts_as_participation"]) == [False, True]
+
+
+# --- file names -------------------------------------------------------------------------------------------------
+def test_file_names_tell_views_apart_in_safe_characters():
+    specs = [ExportSpec(state=FilterState(projects=("P1",))), ExportSpec(state=LUBELSKIE_P1),
+             ExportSpec(state=BILGORAJ), ExportSpec(state=LUBELSKIE_P1, preset="social", format="png"),
+             ExportSpec(state=LUBELSKIE_P1.replace(lang="en")),
+             ExportSpec(state=FilterState(voivodeships=("02", "08", "22", "32"), years=(1990, 2020)))]
+    names = [s.filename() for s in specs]
+    assert len(set(names)) == len(names)
+    assert all(re.fullmatch(r"[A-Za-z0-9._-]+", n) for n in names)
+    assert specs[2].filename(town="Biłgoraj") == "atlas-zmp_P1_lubelskie_bilgoraj_a4.pdf"
+
+
+# --- CLI ----------------------------------------------------------------------------------------------------------
+def test_cli_town_lower_case_projects_and_a_whole_view(atlas):
+    def spec(*argv):
+        (s, _), = make_specs(build_parser().parse_args(["--preset", "a4", "--out", "x.pdf", *argv]), atlas)
+        return s.state
+
+    assert spec("--project", "p1", "--voivodeship", "lubelskie", "--town", "bilgoraj") == BILGORAJ
+    assert spec("--project", "P1", "--town", "0602011").focus == "0602011"
+    assert spec("--view", "https://atlas.miasta.pl/?p=P1&woj=06&town=0602011") == BILGORAJ
+    assert spec("--select", "0602011,0601011", "--metric", "membership").selected == ("0601011", "0602011")
+    assert spec("--years", "unknown").is_unknown_only
+
+
+@pytest.mark.parametrize("argv,needle", [(["--town", "Atlantyda"], "no town or gmina"),
+                                         (["--view", "p=P1", "--project", "P2"], "cannot be combined"),
+                                         (["--view", "?p=P99"], "--view"),
+                                         (["--base-url", "http://localhost:8050"], "local address")])
+def test_cli_rejects_clearly(capsys, argv, needle):
+    from dashboard.export.cli import main
+
+    assert main(["--preset", "a4", "--out", "x.pdf", *argv]) == 2
+    assert needle in capsys.readouterr().err
+
+
+# --- the table's downloads ---------------------------------------------------------------------------------------
+def test_table_csv_opens_in_polish_excel_and_xlsx_keeps_teryt_text(atlas):
+    import openpyxl
+
+    from dashboard.view.layout import table_columns
+    from dashboard.view.table import table_csv, table_filename, table_xlsx
+
+    state = FilterState(voivodeships=("02",))
+    frame = table_frame(atlas, state)
+    assert frame["teryt"].str.startswith("0").all()
+    headers = {c["id"]: c["name"] for c in table_columns("pl")}
+    pl = table_csv(frame, "pl", headers)
+    assert pl.startswith(b"\xef\xbb\xbf") and pl.count(b"\r\n") == len(frame) + 1 and b"\n" not in pl.replace(
+        b"\r\n", b"")
+    back = pd.read_csv(io.BytesIO(pl), sep=";", encoding="utf-8-sig", dtype=str)
+    assert list(back.columns)[:3] == ["Miasto / JST", "TERYT", "Województwo"]
+    assert list(back["TERYT"]) == [f'="{c}"' for c in frame["teryt"]]        # Excel: a text formula, zero kept
+    assert "Województwo".encode("utf-8") in pl
+    en = table_csv(frame, "en", {c["id"]: c["name"] for c in table_columns("en")})
+    assert not en.startswith(b"\xef\xbb\xbf")
+    back_en = pd.read_csv(io.BytesIO(en), sep=",", encoding="utf-8", dtype=str)
+    assert list(back_en["TERYT"]) == list(frame["teryt"])
+    wb = openpyxl.load_workbook(io.BytesIO(table_xlsx(frame, "pl", headers)))
+    ws = wb.active
+    assert ws["B1"].value == "TERYT" and ws["B2"].value == frame["teryt"].iloc[0] and ws["B2"].number_format == "@"
+    assert isinstance(ws["F2"].value, int)
+    assert pd.read_excel(io.BytesIO(table_xlsx(frame, "pl", headers)), dtype=str)["TERYT"].iloc[0].startswith("0")
+    assert table_filename(state, "csv") == "atlas-zmp-miasta_dolnoslaskie.csv"
+
+
+# --- rendered and read back (kaleido) ------------------------------------------------------------------------------
+def _hex(c: str) -> tuple[int, int, int]:
+    c = c.lstrip("#")
+    return tuple(int(c[i:i + 2], 16) for i in (0, 2, 4))
+
+
+@pytest.fixture(scope="module")
+def renderer():
+    from dashboard.export.render import get_renderer
+
+    return get_renderer().start()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils not installed")
+def test_pdf_names_the_cities_and_prints_no_local_address(atlas, renderer, tmp_path, monkeypatch):
+    from dashboard.export.render import write_export
+
+    monkeypatch.setenv("ATLAS_PUBLIC_URL", "http://127.0.0.1:8050")   # a local address is never printed
+    out = tmp_path / "lubelskie.pdf"
+    res = write_export(ExportSpec(state=LUBELSKIE_P1, preset="a4", format="pdf"), out, atlas, renderer=renderer)
+    text = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    pf = _pf(atlas, LUBELSKIE_P1, preset="a4", fmt="pdf")
+    assert 0 < len(pf.texts.labels) <= 25
+    for name in pf.texts.labels:
+        assert name in text, name
+    assert not LOCAL.search(text) and not LOCAL.search(res.alt_text)
+    assert "w województwie lubelskim" in text and "w widoku" not in text
+    assert res.filename == "atlas-zmp_P1_lubelskie_a4.pdf"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(SELECTIONS))
+def test_drawn_extent_fits_the_selection(atlas, renderer, name):
+    """The chosen voivodeships (every gmina in them is drawn in a class colour or the grey of other gminy) fill the
+    frame's inner box within a few percent; nothing is drawn outside the frame (context gminy included)."""
+    from PIL import Image
+
+    from dashboard.export.render import render_export
+
+    state = FilterState(voivodeships=SELECTIONS[name])
+    spec = ExportSpec(state=state, preset="social", format="png")
+    res = render_export(spec, atlas, renderer=renderer)
+    pf = _pf(atlas, state)
+    p, fr, lay = PRESETS["social"], pf.frame, pf.layout
+    arr = np.asarray(Image.open(io.BytesIO(res.content)).convert("RGB")).astype(int)
+    s = p.scale
+    lb = lay.legend_box   # its swatches have the same colours: leave the legend out
+    arr[int(lb.y * s) - 2:int((lb.y + lb.h) * s) + 2, int(lb.x * s) - 2:int((lb.x + lb.w) * s) + 2] = 255
+    if lay.facts_box is not None:
+        f = lay.facts_box
+        arr[int(f.y * s) - 2:int((f.y + f.h) * s) + 2, int(f.x * s) - 2:int((f.x + f.w) * s) + 2] = 255
+    colours = [figures.OTHER_GREY] + [e.color for e in pf.texts.legend.entries if e.kind == "fill"]
+    box, inner = fr.box, fr.inner
+    inside = arr.copy()
+    inside[:, :] = 255
+    r0, r1, c0, c1 = int(box.y * s) + 2, int((box.y + box.h) * s) - 2, int(box.x * s) + 2, int((box.x + box.w) * s) - 2
+    inside[r0:r1, c0:c1] = arr[r0:r1, c0:c1]     # the frame's inside (its rule is grey too)
+    mask = np.zeros(arr.shape[:2], dtype=bool)
+    for c in colours:
+        mask |= np.all(np.abs(inside - _hex(c)) <= 2, axis=-1)
+    ys, xs = np.nonzero(mask)
+    x0, y0, x1, y1 = xs.min() / s, ys.min() / s, (xs.max() + 1) / s, (ys.max() + 1) / s
+    tol_w, tol_h = 0.03 * inner.w + 2, 0.03 * inner.h + 2
+    assert abs(x0 - inner.x) <= tol_w and abs(x1 - (inner.x + inner.w)) <= tol_w, (x0, x1, inner)
+    assert abs(y0 - inner.y) <= tol_h and abs(y1 - (inner.y + inner.h)) <= tol_h, (y0, y1, inner)
+    # nothing of the map outside its frame: the margin left of it and the gap right of it (up to the text
+    # column) are white over the frame's height; the frame is inside the page's margins
+    band = arr[int(box.y * s):int((box.y + box.h) * s)]
+    assert (band[:, :max(0, int(box.x * s) - 1)] == 255).all()
+    assert (band[:, int((box.x + box.w) * s) + 2:int(lay.title_box.x * s) - 2] == 255).all()
+    assert box.x >= p.margin - 0.5 and box.x + box.w <= p.css_width - p.margin + 0.5
+
+
+@pytest.mark.slow
+def test_town_view_svg_names_the_town(atlas, renderer):
+    from dashboard.export.render import render_export
+
+    res = render_export(ExportSpec(state=BILGORAJ.replace(lang="en"), preset="square", format="svg"), atlas,
+                        renderer=renderer)
+    text = "".join(ET.fromstring(res.content).itertext())
+    flat = re.sub(r"\s+", " ", text.replace("\u00a0", " "))
+    assert "Biłgoraj – the" in flat and "chosen town" in flat and flat.count("Biłgoraj") >= 3, flat  # label, legend
+    assert "A red outline marks Biłgoraj" in res.alt_text
+    assert res.filename == "atlas-zmp_P1_lubelskie_bilgoraj_square_en.svg"
