@@ -321,6 +321,7 @@ def test_the_year_unknown_bar_has_a_readable_address_that_round_trips(duo):
     wait_js(duo, "return document.getElementById('chips').textContent.includes('rok nieznany');")
     duo.driver.refresh()
     wait_js(duo, f"return gminy_paths() >= {N_GMINY};", timeout=20)
+    wait_js(duo, "return below_drawn();", timeout=20)  # the charts come after the map
     wait_js(duo, "return document.getElementById('chips').textContent.includes('rok nieznany');")
     assert search(duo) == "?years=unknown"
     g = graph_data(duo, "growth")
