@@ -107,6 +107,8 @@ TEXT: dict[str, dict[str, str]] = {
                               "en": "member per a later source (status then unknown)"},
     "status_not_member": {"pl": "nie był członkiem", "en": "not a member"},
     "status_at": {"pl": "Stan na {date}", "en": "As of {date}"},
+    "export_undated": {"pl": "jaśniej: członek wg późniejszego źródła (stan w {year} r. nieznany)",
+                       "en": "lighter: member per a later source (status in {year} unknown)"},
     "member_dated_short": {"pl": "tak", "en": "yes"},
     "member_undated_short": {"pl": "tak (wg późniejszego źródła)", "en": "yes (per a later source)"},
     "members": {"pl": "członkowie", "en": "members"},

@@ -154,8 +154,9 @@ def dash_browser(request, app, port: int, download_path: str):
 # Modules that start a server, a browser or Chromium (kaleido): `make test-fast` (-m "not browser and not server")
 # leaves them out; `make test` runs everything.
 SERVER_MODULES = {"test_crafted_requests", "test_export_jobs", "test_export_panel", "test_export_render",
-                  "test_export_cli", "test_scaleout", "test_serving", "test_serving_bench_runner",
-                  "test_serving_config", "test_serving_hardening", "test_serving_loadtest", "test_static_compression"}
+                  "test_export_press", "test_export_queue", "test_export_cli", "test_scaleout", "test_serving",
+                  "test_serving_bench_runner", "test_serving_config", "test_serving_hardening",
+                  "test_serving_loadtest", "test_static_compression", "test_redis_store", "test_plotly_bundle"}
 
 
 def pytest_collection_modifyitems(config, items):

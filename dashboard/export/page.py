@@ -29,7 +29,8 @@ class LegendEntry:
     color: str
     label: str
     count: int | None          # None: no count printed (e.g. the town's outline)
-    kind: str = "fill"         # "fill": a class of the map; "outline": a line drawn on the map (the town's)
+    kind: str = "fill"         # "fill": a class of the map; "outline": a line drawn on the map (the town's);
+    #                            "veil": members known only from later sources, drawn lighter
 
 
 @dataclass(frozen=True)

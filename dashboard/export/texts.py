@@ -27,7 +27,8 @@ def _legend_sentence(legend: Legend, lang: str) -> str:
     other = fills[-1].count or 0
     rest = plural_form("export_alt_rest", other, lang).format(n=format_number(other, lang))
     what = legend.title.split("\n")[0].lower()
-    return t("export_alt_legend", lang, what=what, classes="; ".join(parts), rest=rest)
+    veils = [f"{e.label} – {_count(e.count, 'export_gminy', lang)}" for e in legend.entries if e.kind == "veil"]
+    return t("export_alt_legend", lang, what=what, classes="; ".join(parts + veils), rest=rest)
 
 
 def _sentence(text: str) -> str:
