@@ -1,21 +1,143 @@
-/* Atlas ZMP: keeps <html lang> in step with the language toggle (screen readers, hyphenation).
-   Plain DOM code in assets/ (self-hosted); no Dash callback, so nothing here is reachable from a request. */
+/* Atlas ZMP: small DOM helpers for every reader (plain code in assets/, self-hosted; no Dash callback, so nothing
+   here is reachable from a request).
+   - <html lang> and the tab's title follow the language toggle (screen readers, hyphenation);
+   - Dash 4's radio items and checklists are announced as named radio groups / groups of check boxes, not as
+     list boxes of options that hold inputs (axe: aria-input-field-name, nested-interactive);
+   - the dropdowns' hidden focus proxy is not a Tab stop (axe: aria-hidden-focus): the button itself is, and its
+     name starts with its visible label;
+   - the filter sheet below 900 px: a button opens and closes it (Esc closes it too);
+   - the copy button of the embed snippet;
+   - on touch screens the map pans with a finger and a tap is a click (details), not the start of a box. */
 (function () {
-  function sync() {
+  "use strict";
+  var GROUPS = {  // radio group / checklist id -> the id of its visible label
+    "lang": "i18n-lang_toggle_label", "metric": "i18n-metric", "match": "i18n-match",
+    "unknown-year": "i18n-join_years", "export-format": "export-format-label"
+  };
+
+  function lang() {
     var checked = document.querySelector("#lang input:checked");
-    if (checked) {
-      var value = checked.value === "en" ? "en" : "pl";
-      if (document.documentElement.getAttribute("lang") !== value) {
-        document.documentElement.setAttribute("lang", value);
+    if (checked) { return checked.value === "en" ? "en" : "pl"; }
+    var embed = document.getElementById("embed");
+    return embed && embed.getAttribute("lang") === "en" ? "en" : "pl";
+  }
+
+  function setAttr(el, name, value) {
+    if (el.getAttribute(name) !== value) { el.setAttribute(name, value); }
+  }
+
+  function fixGroups() {
+    Object.keys(GROUPS).forEach(function (id) {
+      var group = document.getElementById(id);
+      if (!group) { return; }
+      var radio = group.querySelector("input[type=radio]");
+      setAttr(group, "role", radio ? "radiogroup" : "group");
+      if (document.getElementById(GROUPS[id])) { setAttr(group, "aria-labelledby", GROUPS[id]); }
+      Array.prototype.forEach.call(group.querySelectorAll("[role=option]"), function (option) {
+        option.removeAttribute("role");
+        option.removeAttribute("aria-selected");
+      });
+    });
+  }
+
+  function fixDropdowns() {
+    Array.prototype.forEach.call(document.querySelectorAll(".dash-dropdown-focus-target"), function (proxy) {
+      if (!proxy.disabled) { proxy.disabled = true; }
+      setAttr(proxy, "tabindex", "-1");
+      var button = proxy.nextElementSibling;
+      if (!button || button.tagName !== "BUTTON") { return; }
+      setAttr(button, "tabindex", "0");
+      var label = button.id && document.querySelector("label[for='" + button.id + "']");
+      if (label) {
+        if (!label.id) { label.id = button.id + "-label"; }
+        var names = (button.getAttribute("aria-labelledby") || "").split(/\s+/).filter(Boolean);
+        if (names[0] !== label.id) {
+          setAttr(button, "aria-labelledby", [label.id].concat(names.filter(function (n) {
+            return n !== label.id;
+          })).join(" "));
+        }
       }
+    });
+  }
+
+  function syncLanguage() {
+    var value = lang();
+    setAttr(document.documentElement, "lang", value);
+    var title = document.getElementById("i18n-title") || document.getElementById("embed-title");
+    if (title && title.textContent && document.title !== title.textContent) { document.title = title.textContent; }
+  }
+
+  var touchDone = false;
+  function touchMap() {
+    if (touchDone || !window.matchMedia || !window.matchMedia("(pointer: coarse)").matches) { return; }
+    var gd = document.querySelector("#map .js-plotly-plot");
+    if (!gd || !gd._fullLayout || !window.Plotly) { return; }
+    touchDone = true;
+    window.Plotly.relayout(gd, {dragmode: "pan"});
+  }
+
+  var pending = false;
+  function fixAll() {
+    pending = false;
+    observer.disconnect();
+    try {
+      fixGroups();
+      fixDropdowns();
+      syncLanguage();
+      touchMap();
+    } finally {
+      observer.observe(document.body, {subtree: true, childList: true, attributes: true,
+                                       attributeFilter: ["aria-selected", "checked", "role", "lang", "tabindex"]});
     }
   }
-  var observer = new MutationObserver(sync);
-  function start() {
-    observer.observe(document.body, {subtree: true, attributes: true, attributeFilter: ["aria-selected", "checked"],
-                                     childList: true});
-    sync();
+  var observer = new MutationObserver(function () {
+    if (!pending) { pending = true; window.requestAnimationFrame(fixAll); }
+  });
+
+  function sheet(open) {
+    var toggle = document.getElementById("filters-toggle");
+    document.body.classList.toggle("filters-open", open);
+    if (toggle) { toggle.setAttribute("aria-expanded", open ? "true" : "false"); }
+    if (open) {
+      var heading = document.querySelector("#filters .panel-title");
+      if (heading) { heading.setAttribute("tabindex", "-1"); heading.focus(); }
+    } else if (toggle && window.getComputedStyle(toggle).display !== "none") {
+      toggle.focus();
+    }
   }
+
+  function copyCode() {
+    var box = document.getElementById("embed-code");
+    var status = document.getElementById("embed-copied");
+    if (!box) { return; }
+    function done() { if (status) { status.textContent = status.getAttribute("data-copied-" + lang()) || ""; } }
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(box.value).then(done, function () { box.select(); document.execCommand("copy"); done(); });
+    } else {
+      box.focus(); box.select(); document.execCommand("copy"); done();
+    }
+  }
+
+  document.addEventListener("click", function (event) {
+    var target = event.target.closest ? event.target.closest("button") : null;
+    if (!target) { return; }
+    if (target.id === "filters-toggle") { sheet(!document.body.classList.contains("filters-open")); }
+    else if (target.id === "filters-close") {
+      sheet(false);
+      var map = document.getElementById("map-section");
+      if (map) { map.scrollIntoView(); }
+    }
+    else if (target.id === "embed-copy") { copyCode(); }
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && document.body.classList.contains("filters-open")
+        && document.getElementById("filters").contains(document.activeElement)
+        && !document.querySelector(".dash-dropdown-content")) {
+      sheet(false);
+    }
+  });
+
+  function start() { fixAll(); }
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", start);
   } else {

@@ -49,12 +49,39 @@ def create_app(atlas: Any = None) -> dash.Dash:
     preload = "".join(f'<link rel="preload" href="{u}" as="fetch" crossorigin="anonymous">'
                       for u in (urls.gminy, urls.wojewodztwa, f"{urls.topojson}world_110m.json"))
     app.index_string = app.index_string.replace("{%css%}", "{%css%}" + preload)
+    # Dash's index puts its scripts in a <footer>: a second "contentinfo" landmark next to the page's own footer
+    app.index_string = app.index_string.replace("<footer>", '<div class="dash-scripts">').replace(
+        "</footer>", "</div>")
     app.layout = layout.build_layout(atlas, urls, export_panel=export_panel)
     callbacks.register(app, atlas, urls)
     export_panel.register(app)
+    embed = create_embed_app(app, atlas, urls, preload)
     from dashboard.serving.guard import harden  # security headers, compression, JSON errors, callback guard
 
-    return harden(app)
+    return harden(app, embed)
+
+
+def create_embed_app(app: dash.Dash, atlas: Any, urls: Any, preload: str = "") -> dash.Dash:
+    """/embed?<view query>: the map alone for articles (an <iframe>), a second Dash app on the same server.
+    Framing is allowed only there (dashboard.serving.guard, ATLAS_EMBED_ORIGINS)."""
+    prefix = config.url_prefix()
+    embed = dash.Dash(
+        __name__ + ".embed",
+        server=app.server,
+        title=t("embed_frame_title"),
+        assets_folder=str(ROOT / "assets"),
+        serve_locally=True,
+        url_base_pathname=prefix + "embed/",
+        update_title=None,
+        meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
+    )
+    embed.index_string = embed.index_string.replace("<html>", '<html lang="pl">').replace(
+        "{%css%}", "{%css%}" + preload).replace("<footer>", '<div class="dash-scripts">').replace("</footer>", "</div>")
+    embed.layout = layout.embed_layout(atlas, urls)
+    callbacks.register_embed(embed, atlas, urls, main_path=prefix)
+    # /embed without the trailing slash serves the same page (the snippet's address)
+    app.server.add_url_rule(prefix + "embed", endpoint="atlas_embed_index", view_func=embed.index)
+    return embed
 
 
 def main() -> None:

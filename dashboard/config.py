@@ -5,10 +5,14 @@ ATLAS_PORT            port for `python app.py` (default 8050)
 ATLAS_DEBUG           1/true to run Dash in debug mode (default off)
 ATLAS_URL_PREFIX      URL prefix when served under a sub-path, e.g. /atlas/ (default /)
 ATLAS_GEO_MAX_AGE     Cache-Control max-age in seconds of the non-hashed base topojson (default 86400)
+ATLAS_EMBED_ORIGINS   who may show /embed in an <iframe>: origins separated by spaces or commas, e.g.
+                      "https://news.example.pl https://*.example.org", or * for any (default *); the main page can
+                      never be framed (frame-ancestors 'none')
 """
 from __future__ import annotations
 
 import os
+import re
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -64,3 +68,18 @@ def url_prefix() -> str:
 
 def geo_max_age() -> int:
     return env_int("ATLAS_GEO_MAX_AGE", 86400, minimum=0)
+
+
+_ORIGIN = re.compile(r"^(https?://(\*\.)?[A-Za-z0-9.-]+(:[0-9]{1,5})?|'self')$")
+
+
+def embed_origins() -> list[str]:
+    """CSP frame-ancestors sources of the /embed page (ATLAS_EMBED_ORIGINS; default: any origin)."""
+    raw = env_str("ATLAS_EMBED_ORIGINS", "*").strip()
+    if raw in ("", "*"):
+        return ["*"]
+    origins = [o.rstrip("/") for o in re.split(r"[\s,]+", raw) if o]
+    bad = [o for o in origins if not _ORIGIN.match(o)]
+    if bad:
+        raise ValueError(f"ATLAS_EMBED_ORIGINS: {bad[0]!r} is not an origin like https://news.example.pl (or *)")
+    return origins

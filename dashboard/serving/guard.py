@@ -76,14 +76,24 @@ _INLINE_SCRIPT = re.compile(r"<script(?P<attrs>[^>]*)>(?P<body>.*?)</script>", r
 _NOT_JS_TYPE = re.compile(r"""type\s*=\s*["']?application/json""", re.I)
 
 
-def content_security_policy(script_hashes: list[str] | tuple[str, ...] = ()) -> str:
-    """The CSP header value, with the given `'sha256-...'` sources added to script-src."""
+def content_security_policy(script_hashes: list[str] | tuple[str, ...] = (),
+                            frame_ancestors: list[str] | tuple[str, ...] | None = None) -> str:
+    """The CSP header value, with the given `'sha256-...'` sources added to script-src. `frame_ancestors`: who may
+    frame the response (default 'none'; the /embed page gets ATLAS_EMBED_ORIGINS)."""
     parts = []
     for directive, sources in _STATIC_POLICY.items():
         if directive == "script-src":
             sources = [*sources, *script_hashes]
+        if directive == "frame-ancestors" and frame_ancestors:
+            sources = list(frame_ancestors)
         parts.append(f"{directive} {' '.join(sources)}")
     return "; ".join(parts)
+
+
+def is_embed_path(path: str, prefix: str = "/") -> bool:
+    """The embed page and its own requests (prefix + 'embed', prefix + 'embed/...'): the only framable paths."""
+    base = prefix + "embed"
+    return path == base or path.startswith(base + "/")
 
 
 def inline_script_hashes(html: str) -> list[str]:
@@ -155,8 +165,8 @@ def check_callback_body(body: Any, callback_map: dict) -> None:
     # The renderer lists only inputs of this callback that changed; anything else would make
     # dash.ctx.triggered_id name a component the callback never declared as a trigger.
     inputs = spec.get("inputs", [])
-    plain = {f"{d.get('id')}.{d.get('property')}" for d in inputs if isinstance(d.get("id"), str)}
-    patterns = {d.get("property") for d in inputs if isinstance(d.get("id"), dict)}
+    plain = {f"{d.get('id')}.{d.get('property')}" for d in inputs if not _is_pattern(d.get("id"))}
+    patterns = {d.get("property") for d in inputs if _is_pattern(d.get("id"))}
     for prop_id in changed:
         if prop_id in plain:
             continue
@@ -180,9 +190,14 @@ def _check_outputs(outputs: Any, output: str, spec: dict) -> None:
             raise CallbackRequestError(400, "Every 'outputs' entry needs an 'id' and a 'property'.")
 
 
+def _is_pattern(declared_id: Any) -> bool:
+    """A pattern-matching id: Dash's callback_map holds it as a JSON string ('{"key":["ALL"],"type":...}')."""
+    return isinstance(declared_id, dict) or (isinstance(declared_id, str) and declared_id.startswith("{"))
+
+
 def _check_dependency(item: Any, dependency: dict, key: str) -> None:
     declared_id, declared_prop = dependency.get("id"), dependency.get("property")
-    if isinstance(declared_id, str):
+    if not _is_pattern(declared_id):
         if not isinstance(item, dict) or item.get("id") != declared_id or item.get("property") != declared_prop:
             raise CallbackRequestError(400, f"'{key}' do not match the callback's {key}.")
         return
@@ -329,11 +344,12 @@ def _enable_compression(server) -> None:
         Compress(server)
 
 
-def harden(app) -> Any:
+def harden(app, *more_apps) -> Any:
     """Apply the production settings to a Dash `app` (idempotent). Returns the app.
 
     Call after the layout and callbacks exist (the guard looks callbacks up at request time, so later
-    registrations are covered too).
+    registrations are covered too). `more_apps`: other Dash apps on the same Flask server (the /embed page); each
+    one's callback route is guarded against its own callbacks.
     """
     server = app.server
     if server.extensions.get("atlas_hardening"):
@@ -354,8 +370,14 @@ def harden(app) -> Any:
             "Content-Encoding" not in response.headers
         ):
             hashes = inline_script_hashes(response.get_data(as_text=True))
-        response.headers["Content-Security-Policy"] = content_security_policy(hashes)
+        from dashboard import config
+
+        embed = is_embed_path(request.path, config.url_prefix())
+        response.headers["Content-Security-Policy"] = content_security_policy(
+            hashes, frame_ancestors=config.embed_origins() if embed else None)
         for header, value in _SECURITY_HEADERS.items():
+            if embed and header == "X-Frame-Options":
+                continue  # framing is governed by the CSP's frame-ancestors alone here
             response.headers.setdefault(header, value)
         if request.path.endswith(("/_dash-update-component", "/_dash-layout")):
             response.headers.setdefault("Cache-Control", "no-store")
@@ -377,9 +399,11 @@ def harden(app) -> Any:
         return error_response(500, "The server could not complete this request; the error has been logged.")
 
     guarded = 0
+    apps = sorted([app, *more_apps], key=lambda a: -len(a.config.routes_pathname_prefix))
     for rule in list(server.url_map.iter_rules()):
         if rule.rule.endswith("_dash-update-component"):
-            server.view_functions[rule.endpoint] = _guard_callback_view(app, server.view_functions[rule.endpoint])
+            owner = next((a for a in apps if rule.rule.startswith(a.config.routes_pathname_prefix)), app)
+            server.view_functions[rule.endpoint] = _guard_callback_view(owner, server.view_functions[rule.endpoint])
             guarded += 1
     if not guarded:
         raise RuntimeError("harden(app): the Dash app has no /_dash-update-component route yet; call harden() "

@@ -15,14 +15,15 @@ import re
 from typing import Any
 
 import dash
-from dash import Input, Output, Patch, State, ctx, html, no_update
+from dash import ALL, Input, Output, Patch, State, ctx, html, no_update
 
 from dashboard.view import figures
 
 from dashboard.view import layout
 
 from dashboard.model import query
-from dashboard.i18n import t
+from dashboard import config
+from dashboard.i18n import dropdown_labels, t
 from dashboard.model.query import UNKNOWN_ONLY
 from dashboard.model.state import FilterState
 
@@ -64,6 +65,45 @@ def selection_from_map(event: Any) -> tuple[str, ...]:
     """Box/lasso selection on the map -> TERYT codes of the gminy trace (trace 0)."""
     return tuple(sorted({str(p["location"]) for p in _points(event)
                          if p.get("curveNumber", 0) == 0 and isinstance(p.get("location"), str)}))
+
+
+def clicked_gmina(event: Any) -> str | None:
+    """A click or tap on the map -> the TERYT of the gmina (trace 0), or None."""
+    return next((p["location"] for p in _points(event) if p.get("curveNumber", 0) == 0
+                 and isinstance(p.get("location"), str)), None)
+
+
+def pick_points(chart: str, key: Any) -> dict | None:
+    """A button of a chart's list -> the click event of its bar (the same state change as a click on the bar)."""
+    if not isinstance(key, str):
+        return None
+    if chart == "growth":
+        if key == "unknown":
+            return {"points": [{"curveNumber": 2, "x": "?"}]}
+        return {"points": [{"curveNumber": 0, "x": key}]} if key.isdigit() and len(key) == 4 else None
+    if chart in ("by-voivodeship", "by-project"):
+        return {"points": [{"curveNumber": 0, "customdata": key}]}
+    return None
+
+
+def next_sort(current: Any, column: str) -> list[dict]:
+    """A click on a column header: unsorted -> ascending -> descending -> unsorted (one column at a time)."""
+    if column not in query.TABLE_COLUMNS:
+        return _sort_spec(current)
+    now = layout.sort_state(current).get(column)
+    direction = {None: "asc", "asc": "desc", "desc": None}[now]
+    return [{"column_id": column, "direction": direction}] if direction else []
+
+
+def embed_code(search: str, lang: str) -> str:
+    """The <iframe> snippet of the view, on the origin the page was opened from."""
+    try:
+        from flask import request
+
+        base = request.host_url.rstrip("/") + config.url_prefix()
+    except RuntimeError:  # outside a request (unit tests)
+        base = config.url_prefix()
+    return layout.embed_snippet(base, search, lang)
 
 
 def _toggle(current: tuple, chosen: list) -> list:
@@ -226,19 +266,22 @@ def register(app: dash.Dash, atlas: Any, urls: Any) -> None:
         *[Output(c, "value") for c in CONTROL_IDS],
         # the found town must be among the dropdown's options in the same update, or the dropdown drops it
         Output("town", "options", allow_duplicate=True),
+        Output("view", "data", allow_duplicate=True), Output("embed-code", "value"),
         Input("url", "search"), Input("clear", "n_clicks"),
         *[Input(c, "value") for c in CONTROL_IDS],
-        Input("map", "selectedData"),
+        Input("map", "selectedData"), Input("map", "clickData"),
+        *[Input({"type": f"pick-{g}", "key": ALL}, "n_clicks") for g in layout.PICK_CHARTS],
         Input("growth", "clickData"), Input("growth", "selectedData"),
         Input("by-voivodeship", "clickData"), Input("by-voivodeship", "selectedData"),
         Input("by-project", "clickData"), Input("by-project", "selectedData"),
         *[Input(f"chip-{i}", "n_clicks") for i in range(layout.MAX_CHIPS)],
-        State("chip-keys", "data"), State("state", "data"),
+        State("chip-keys", "data"), State("view", "data"), State("state", "data"),
         prevent_initial_call="initial_duplicate",
     )
     def controller(search, *args):
         old = FilterState.from_dict(args[-1], known_projects=known_projects)
-        chip_keys = args[-2] if isinstance(args[-2], list) else []
+        chip_keys = args[-3] if isinstance(args[-3], list) else []
+        view = args[-2] if isinstance(args[-2], dict) else {}
         old = FilterState.from_dict(old.to_dict())  # drop notices of the stored state
         trig = ctx.triggered_id
         fired = ctx.triggered[0] if ctx.triggered else {}
@@ -253,8 +296,20 @@ def register(app: dash.Dash, atlas: Any, urls: Any) -> None:
             if slot is None or not value or slot >= len(chip_keys) or not isinstance(chip_keys[slot], str):
                 return _nothing()
             new = remove_chip(old, chip_keys[slot])
+        elif trig == "map" and prop.endswith(".clickData"):
+            # a click or tap on a gmina: its details, and the gmina in the address (town=) like a found town
+            terc = clicked_gmina(value)
+            if terc is None or terc not in query.derived(atlas).gmina_pos:
+                return _nothing()
+            new = old.replace(focus=terc)
         elif trig == "map":
             new = next_state(old, "map.selectedData", value, known_projects)
+        elif isinstance(trig, dict) and str(trig.get("type", "")).startswith("pick-"):
+            chart = str(trig["type"])[5:]
+            event = pick_points(chart, trig.get("key"))
+            if event is None or not value or chart not in CHART_DIMENSIONS:
+                return _nothing()
+            new = next_state(old, chart, event, known_projects)
         elif trig in CHART_DIMENSIONS:
             if value is None:  # a cleared selection on a bar chart: keep the filter (chips clear it)
                 return _nothing()
@@ -285,10 +340,16 @@ def register(app: dash.Dash, atlas: Any, urls: Any) -> None:
             notice = None  # the user has moved on: the notice about the address goes away
         hidden = no_update if notice is no_update else (notice is None)
         town_options = [town_option(atlas, new.focus)] if new.focus and trig != "town" else no_update
-        return (new.to_dict(), search_out, notice, hidden, *[controls[c] for c in CONTROL_IDS], town_options)
+        # a gmina clicked on the map is not zoomed to (the reader is looking at it already): the map's view key
+        # moves on here, so that the render sees no new view
+        view_out = ({**view, "focus": figures.view_key(new)} if trig == "map" and prop.endswith(".clickData")
+                    else no_update)
+        code = embed_code(("?" + query_string) if query_string else "", new.lang)
+        return (new.to_dict(), search_out, notice, hidden, *[controls[c] for c in CONTROL_IDS], town_options,
+                view_out, code)
 
     def _nothing():
-        return (no_update,) * (5 + len(CONTROL_IDS))
+        return (no_update,) * (7 + len(CONTROL_IDS))
 
     @app.callback(
         Output("map", "figure"), Output("growth", "figure"), Output("by-voivodeship", "figure"),
@@ -296,17 +357,21 @@ def register(app: dash.Dash, atlas: Any, urls: Any) -> None:
         Output("chip-keys", "data"), Output("chips-none", "hidden"), Output("chips-none", "children"),
         *[Output(f"chip-{i}", "children") for i in range(layout.MAX_CHIPS)],
         *[Output(f"chip-{i}", "hidden") for i in range(layout.MAX_CHIPS)],
+        Output("legend", "children"), Output("filters-count", "children"),
+        *[Output(f"{g}-summary", "children") for g in layout.PICK_CHARTS],
+        *[Output({"type": f"pick-{g}", "key": ALL}, "children") for g in layout.PICK_CHARTS],
+        *[Output({"type": f"pick-{g}", "key": ALL}, "aria-pressed") for g in layout.PICK_CHARTS],
         Input("state", "data"), State("view", "data"),
         prevent_initial_call=True,
     )
     def render(state_data, view):
         state = FilterState.from_dict(state_data, known_projects=known_projects)
         view = view if isinstance(view, dict) else {}
-        chips = chip_outputs(atlas, state)
+        chips = chip_outputs(atlas, state) + text_outputs(atlas, state)
         empty_hidden = bool(query.count_in_view(atlas, state))
         new_view = {"lang": state.lang, "focus": figures.view_key(state), "sel": bool(state.selected)}
         if view.get("lang") != state.lang:  # language change: full figures (labels, hover, legend)
-            return (figures.map_figure(atlas, state, urls.gminy, outline=urls.wojewodztwa),
+            return (figures.map_figure(atlas, state, urls.gminy, outline=urls.wojewodztwa, colorbar=False),
                     figures.growth_figure(atlas, state), figures.voivodeship_figure(atlas, state),
                     figures.project_figure(atlas, state), new_view, empty_hidden, *chips)
         return (map_patch(atlas, state, zoom=view.get("focus") != figures.view_key(state),
@@ -317,18 +382,34 @@ def register(app: dash.Dash, atlas: Any, urls: Any) -> None:
                 new_view if new_view != view else no_update, empty_hidden, *chips)
 
     @app.callback(
-        Output("table", "data"), Output("table-count", "children"),
-        Input("state", "data"), Input("table", "sort_by"),
+        Output("table-body", "children"), Output("table-count", "children"),
+        Input("state", "data"), Input("table-sort", "data"),
         prevent_initial_call=True,  # the layout already holds the default view's rows
     )
     def table(state_data, sort_by):
         state = FilterState.from_dict(state_data, known_projects=known_projects)
         records = query.table_records(atlas, state, _sort_spec(sort_by))
-        return records, f" ({len(records)})"
+        return layout.table_rows(records), f" ({len(records)})"
+
+    @app.callback(
+        Output("table-sort", "data"),
+        *[Output(f"th-{c}", "aria-sort") for c in query.TABLE_COLUMNS],
+        *[Output(f"sort-{c}-icon", "children") for c in query.TABLE_COLUMNS],
+        *[Input(f"sort-{c}", "n_clicks") for c in query.TABLE_COLUMNS],
+        State("table-sort", "data"),
+        prevent_initial_call=True,
+    )
+    def sort_table(*args):
+        trig = ctx.triggered_id
+        column = trig[5:] if isinstance(trig, str) and trig.startswith("sort-") else ""
+        sort_by = next_sort(args[-1], column)
+        now = layout.sort_state(sort_by)
+        return (sort_by, *[layout.ARIA_SORT[now[c]] for c in query.TABLE_COLUMNS],
+                *[layout.SORT_ICONS[now[c]] for c in query.TABLE_COLUMNS])
 
     @app.callback(
         Output("csv-download", "data"),
-        Input("csv-button", "n_clicks"), State("state", "data"), State("table", "sort_by"),
+        Input("csv-button", "n_clicks"), State("state", "data"), State("table-sort", "data"),
         prevent_initial_call=True,
     )
     def download(n_clicks, state_data, sort_by):
@@ -372,17 +453,21 @@ def register(app: dash.Dash, atlas: Any, urls: Any) -> None:
         Output("projects", "options"), Output("match", "options"), Output("metric", "options"),
         Output("unknown-year", "options"), Output("projects", "placeholder"),
         Output("voivodeships", "placeholder"), Output("town", "placeholder"),
-        Output("strip", "children"), Output("coverage", "children"), Output("table", "columns"),
+        Output("strip", "children"), Output("coverage", "children"),
+        *[Output(d, "labels") for d in layout.DROPDOWNS], Output("map", "config"),
+        *[Output(f"{g}-list-summary", "children") for g in layout.PICK_CHARTS],
         Input("lang", "value"),
         prevent_initial_call=True,
     )
     def lang_texts(lang):
         lang = lang if lang in ("pl", "en") else "pl"
+        labels = dropdown_labels(lang)
         return (*[t(k, lang) for k in layout.I18N_KEYS], layout.project_options(atlas, lang),
                 layout.match_options(lang), layout.metric_options(lang), layout.unknown_options(lang),
                 t("projects_placeholder", lang), t("voivodeships_placeholder", lang), t("town_placeholder", lang),
-                layout.strip(atlas, lang),
-                layout.coverage_note(atlas, lang), layout.table_columns(lang))
+                layout.strip(atlas, lang), layout.coverage_note(atlas, lang),
+                *[labels for _ in layout.DROPDOWNS], layout.graph_config(urls, "atlas-zmp-mapa", lang),
+                *[t("chart_list", lang) for _ in layout.PICK_CHARTS])
 
 
 def town_option(atlas: Any, terc: str) -> dict[str, str]:
@@ -409,6 +494,16 @@ def chip_outputs(atlas: Any, state: FilterState) -> list:
     children += [""] * (layout.MAX_CHIPS - len(chips))
     hidden = [i >= len(chips) for i in range(layout.MAX_CHIPS)]
     return [[key for key, _ in chips], bool(chips), t("no_filters", state.lang), *children, *hidden]
+
+
+def text_outputs(atlas: Any, state: FilterState) -> list:
+    """The render's HTML outputs besides the chips: legend, filter count, chart summaries, the bars' buttons."""
+    n = len(chips_for(atlas, state))
+    summaries = layout.chart_summaries(atlas, state)
+    picks = layout.pick_outputs(atlas, state)
+    return [layout.legend(figures.map_update(atlas, state)), t("filters_on", state.lang, n=n),
+            *[summaries[g] for g in layout.PICK_CHARTS], *[picks[g][0] for g in layout.PICK_CHARTS],
+            *[picks[g][1] for g in layout.PICK_CHARTS]]
 
 
 def map_patch(atlas: Any, state: FilterState, zoom: bool, clear_selection: bool = True) -> Patch:
@@ -453,3 +548,39 @@ def bar_patch(upd: dict[str, Any]) -> Patch:
     for key, value in upd.items():
         p["data"][0][key] = value
     return p
+
+
+def register_embed(app: dash.Dash, atlas: Any, urls: Any, main_path: str) -> None:
+    """/embed: the view of the query (same parameters as the main page) and a tap or click -> details."""
+    known_projects = set(query.derived(atlas).project_ids)
+
+    @app.callback(
+        Output("map", "figure"), Output("map", "config"), Output("legend", "children"), Output("legend", "aria-label"),
+        Output("embed-title", "children"), Output("embed-open", "href"), Output("embed-open", "children"),
+        Output("embed-source", "children"), Output("embed", "lang"), Output("details", "children"),
+        Input("url", "search"),
+    )
+    def embed_view(search):
+        state = FilterState.from_query(search or "", known_projects=known_projects)
+        state = FilterState.from_dict(state.to_dict())  # an embed shows no notices
+        lang = state.lang
+        fig = figures.map_figure(atlas, state, urls.gminy, outline=urls.wojewodztwa, colorbar=False)
+        query_string = state.to_query()
+        href = main_path + (("?" + query_string) if query_string else "")
+        guide = layout.details_panel(atlas, state.focus, lang) if state.focus else [
+            html.P(t("details_empty", lang), className="muted")]
+        if not search:  # the layout is the default view already: do not draw the map twice
+            fig = no_update
+        return (fig, layout.graph_config(urls, "atlas-zmp-mapa", lang), layout.legend(figures.map_update(atlas, state)),
+                t("legend_heading", lang), t("map_title", lang), href, t("embed_open", lang), t("export_source", lang),
+                lang, guide)
+
+    @app.callback(
+        Output("details", "children", allow_duplicate=True),
+        Input("map", "clickData"), State("url", "search"),
+        prevent_initial_call=True,
+    )
+    def embed_details(click, search):
+        state = FilterState.from_query(search or "", known_projects=known_projects)
+        terc = clicked_gmina(click)
+        return layout.details_panel(atlas, terc, state.lang) if terc else no_update

@@ -10,13 +10,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from dash import dash_table, dcc, html
+from dash import dcc, html
 
 from dashboard.view import figures
 
 from dashboard.model import query
 from dashboard.serving.geo_routes import GeoUrls
-from dashboard.i18n import format_figure, format_number, t
+from dashboard.i18n import PLOTLY_LOCALE_PL, dropdown_labels, format_figure, format_number, t
 from dashboard.model.state import FilterState
 
 MAX_CHIPS = 24
@@ -32,12 +32,15 @@ def tr(key: str, lang: str = "pl", tag=html.Span, **kwargs: Any):
     return tag(t(key, lang), id=f"i18n-{key}", **kwargs)
 
 
-def graph_config(urls: GeoUrls, filename: str) -> dict[str, Any]:
+def graph_config(urls: GeoUrls, filename: str, lang: str = "pl") -> dict[str, Any]:
+    """plotly config: local topojson, no cloud upload, the toolbar's texts in `lang` (plotly locale "pl")."""
     return {
         "displaylogo": False,
+        "locale": "pl" if lang == "pl" else "en-US",
+        "locales": {"pl": {"dictionary": PLOTLY_LOCALE_PL}} if lang == "pl" else {},
         "topojsonURL": urls.topojson,
         # no "Share chart..." (plotly 7 uploads the chart to Plotly Cloud): nothing leaves this machine
-        "modeBarButtonsToRemove": ["toImage", "sendDataToCloud", "sendChartToCloud"],
+        "modeBarButtonsToRemove": ["toImage", "sendDataToCloud", "sendChartToCloud", "hoverClosestGeo"],
         "toImageButtonOptions": {"filename": filename},
         "scrollZoom": True,
         "responsive": True,
@@ -81,7 +84,8 @@ def year_marks(atlas: Any) -> dict[int, str]:
 
 
 def strip(atlas: Any, lang: str) -> list:
-    """The year in numbers: published 2020 key figures (source on hover) next to what the public data covers."""
+    """The year in numbers: published 2020 key figures (source on hover, and in words for screen readers) next to
+    what the public data covers. The cards are text, not Tab stops."""
     summary = atlas.summary.set_index("key")
     cards = []
     for key in STRIP_KEYS:
@@ -91,27 +95,28 @@ def strip(atlas: Any, lang: str) -> list:
         label = row["label_pl"] if lang == "pl" else row["label_en"]
         source = f"{t('source', lang)}: {row['source']}"
         shown = format_figure(float(row["value"]), str(row["unit"]), lang)
-        cards.append(html.Div([
+        cards.append(html.Li([
             html.Div(shown, className="figure-value"),
             html.Div(label, className="figure-label"),
-        ], className="figure-card", title=source, tabIndex="0", **{"aria-label": f"{label}: {shown}. {source}"}))
+            html.Span(f" ({source})", className="sr-only"),
+        ], className="figure-card", title=source))
     cov = query.coverage(atlas)
     data_cards = [
-        html.Div([
+        html.Li([
             html.Div(format_number(cov["members_on_map"], lang), className="figure-value"),
             html.Div(t("members_shown", lang), className="figure-label"),
-        ], className="figure-card data", title=t("strip_in_data", lang), tabIndex="0"),
-        html.Div([
+        ], className="figure-card data", title=t("strip_in_data", lang)),
+        html.Li([
             html.Div(format_number(cov["participants_on_map"], lang), className="figure-value"),
             html.Div(t("participants_shown", lang), className="figure-label"),
-        ], className="figure-card data", title=t("strip_in_data", lang), tabIndex="0"),
+        ], className="figure-card data", title=t("strip_in_data", lang)),
     ]
     return [
-        html.Div([html.Span(t("strip_heading", lang), className="strip-heading"),
+        html.Div([html.H2(t("strip_heading", lang), className="strip-heading", id="strip-heading"),
                   html.Span(t("strip_published", lang), className="strip-tag")], className="strip-group-title"),
-        html.Div(cards, className="strip-cards"),
+        html.Ul(cards, className="strip-cards"),
         html.Div([html.Span(t("strip_in_data", lang), className="strip-tag data")], className="strip-group-title"),
-        html.Div(data_cards, className="strip-cards data"),
+        html.Ul(data_cards, className="strip-cards data"),
     ]
 
 
@@ -193,20 +198,148 @@ def details_panel(atlas: Any, terc: str | None, lang: str) -> list:
     return head + body
 
 
+TABLE_KEYS = {"name": "col_name", "teryt": "col_teryt", "voivodeship": "col_voivodeship", "member": "col_member",
+              "join_year": "col_join_year", "n_projects": "col_n_projects", "projects": "col_projects"}
+SORT_ICONS = {"asc": "▲", "desc": "▼", None: "↕"}
+ARIA_SORT = {"asc": "ascending", "desc": "descending", None: "none"}
+DROPDOWNS = ("projects", "voivodeships", "town")
+PICK_CHARTS = ("growth", "by-voivodeship", "by-project")  # the charts whose bars have a list of buttons
+
+
 def table_columns(lang: str) -> list[dict[str, str]]:
-    keys = {"name": "col_name", "teryt": "col_teryt", "voivodeship": "col_voivodeship", "member": "col_member",
-            "join_year": "col_join_year", "n_projects": "col_n_projects", "projects": "col_projects"}
-    return [{"name": t(keys[c], lang), "id": c, **({"type": "numeric"} if c == "n_projects" else {})}
-            for c in query.TABLE_COLUMNS]
+    """Column names of the table and the CSV (in the table's order)."""
+    return [{"name": t(TABLE_KEYS[c], lang), "id": c} for c in query.TABLE_COLUMNS]
+
+
+def table_rows(records: list[dict[str, Any]]) -> list:
+    """<tr> of the table: the city's name is the row header (th scope=row), every cell tied to its column's th."""
+    rows = []
+    for r in records:
+        cells = [html.Th(r["name"], scope="row")]
+        for c in query.TABLE_COLUMNS[1:]:
+            value = r.get(c)
+            cells.append(html.Td("" if value is None else value, className="num" if c == "n_projects" else None))
+        rows.append(html.Tr(cells))
+    return rows
+
+
+def sort_state(sort_by: Any) -> dict[str, str | None]:
+    """Column -> "asc" / "desc" / None for the header buttons (sort_by: [{column_id, direction}])."""
+    current = {s.get("column_id"): s.get("direction") for s in sort_by if isinstance(s, dict)} \
+        if isinstance(sort_by, list) else {}
+    return {c: current.get(c) if current.get(c) in ("asc", "desc") else None for c in query.TABLE_COLUMNS}
+
+
+def data_table(atlas: Any, state: FilterState) -> html.Table:
+    """One real <table>: a caption, column headers that are sort buttons (aria-sort on the th), row headers."""
+    lang = state.lang
+    rows = query.table_records(atlas, state)
+    heads = []
+    for c in query.TABLE_COLUMNS:
+        heads.append(html.Th(html.Button([
+            tr(TABLE_KEYS[c], lang),
+            html.Span(SORT_ICONS[None], id=f"sort-{c}-icon", className="sort-icon", **{"aria-hidden": "true"}),
+        ], id=f"sort-{c}", className="sort-button", n_clicks=0, type="button"),
+            scope="col", id=f"th-{c}", className="num" if c == "n_projects" else None, **{"aria-sort": "none"}))
+    return html.Table([
+        html.Caption(tr("table_sort_hint", lang), className="sr-only"),
+        html.Thead(html.Tr(heads)),
+        html.Tbody(table_rows(rows), id="table-body"),
+    ], id="table", className="data-table")
+
+
+def legend(upd: dict[str, Any]) -> list:
+    """The map's classes as HTML (beside/under the map, never on it): a title and one swatch per class."""
+    title = str(upd["colorbar"]["title"]["text"]).replace("<br>", " ")
+    return [
+        html.Span(title, className="legend-title"),
+        html.Ul([html.Li([html.Span(className="swatch", style={"background": colour}), text])
+                 for colour, text in figures.legend_items(upd)], className="legend-items"),
+    ]
+
+
+def chart_summaries(atlas: Any, state: FilterState) -> dict[str, str]:
+    """A sentence per chart: what it shows and its largest values (the charts' text alternative)."""
+    lang = state.lang
+    out: dict[str, str] = {}
+    g = figures.growth_update(atlas, state)
+    years = figures.growth_years(atlas)
+    totals = figures._published_totals(atlas)
+    if years:
+        top = max(range(len(years)), key=lambda i: g["y"][i])
+        last = totals.iloc[-1] if len(totals) else None
+        out["growth"] = t("growth_summary", lang, lo=years[0], hi=years[-1], total=format_number(sum(g["y"]), lang),
+                          top_year=years[top], top=format_number(g["y"][top], lang),
+                          unknown=format_number(g["unknown_y"][0], lang),
+                          last=format_number(int(last["members"]), lang) if last is not None else "–",
+                          last_year=int(last["year"]) if last is not None else "–")
+    else:
+        out["growth"] = t("growth_title", lang)
+    v = figures.voivodeship_update(atlas, state)
+    i = max(range(len(v["x"])), key=lambda k: v["x"][k]) if v["x"] else None
+    out["by-voivodeship"] = t("voiv_summary", lang, total=format_number(sum(v["x"]), lang),
+                              top=v["y"][i] if i is not None else "–",
+                              n=format_number(v["x"][i], lang) if i is not None else "0")
+    p = figures.project_update(atlas, state)
+    j = max(range(len(p["x"])), key=lambda k: p["x"][k]) if p["x"] else None
+    out["by-project"] = t("project_summary", lang, k=len(p["x"]), top=p["hovertext"][j] if j is not None else "–",
+                          n=format_number(p["x"][j], lang) if j is not None else "0")
+    return out
+
+
+def pick_keys(atlas: Any) -> dict[str, list[str]]:
+    """The buttons of each chart's list, in layout order: years (+ "unknown"), voivodeship codes, project ids."""
+    d = query.derived(atlas)
+    return {"growth": [str(y) for y in figures.growth_years(atlas)] + ["unknown"],
+            "by-voivodeship": list(d.voivodeship_names), "by-project": list(d.project_ids)}
+
+
+def pick_outputs(atlas: Any, state: FilterState) -> dict[str, tuple[list[str], list[str]]]:
+    """Per chart: (button texts, aria-pressed values) of its list, in pick_keys order — the same numbers and the
+    same choice as the bars."""
+    lang = state.lang
+    d = query.derived(atlas)
+    keys = pick_keys(atlas)
+    g = figures.growth_update(atlas, state)
+    years = figures.growth_years(atlas)
+    chosen = set(g["selectedpoints"] or []) if g["selectedpoints"] is not None else set()
+    growth_text = [f"{y}: {format_number(n, lang)}" for y, n in zip(years, g["y"])] + \
+        [f"{t('year_unknown', lang)}: {format_number(g['unknown_y'][0], lang)}"]
+    growth_pressed = [str(i in chosen).lower() for i in range(len(years))] + \
+        [str(bool(g["unknown_selectedpoints"]) and state.years is not None).lower()]
+    v = figures.voivodeship_update(atlas, state)
+    vcount = dict(zip(v["customdata"], v["x"]))
+    voiv_text = [f"{d.voivodeship_names[c]}: {format_number(vcount.get(c, 0), lang)}" for c in keys["by-voivodeship"]]
+    voiv_pressed = [str(c in state.voivodeships).lower() for c in keys["by-voivodeship"]]
+    p = figures.project_update(atlas, state)
+    pcount = dict(zip(p["customdata"], p["x"]))
+    plabel = dict(zip(p["customdata"], p["hovertext"]))
+    proj_text = [f"{plabel.get(c, c)}: {format_number(pcount.get(c, 0), lang)}" for c in keys["by-project"]]
+    proj_pressed = [str(c in state.projects).lower() for c in keys["by-project"]]
+    return {"growth": (growth_text, growth_pressed), "by-voivodeship": (voiv_text, voiv_pressed),
+            "by-project": (proj_text, proj_pressed)}
+
+
+def embed_snippet(base_url: str, search: str, lang: str) -> str:
+    """The <iframe> for an article: the /embed page of the current view, a title, a height that fits the map."""
+    from html import escape
+
+    src = f"{base_url.rstrip('/')}/embed{search or ''}"
+    return (f'<iframe src="{escape(src, quote=True)}" title="{escape(t("embed_frame_title", lang), quote=True)}" '
+            f'width="100%" height="640" style="border:0;max-width:100%" loading="lazy"></iframe>')
 
 
 def build_layout(atlas: Any, urls: GeoUrls, export_panel: Any) -> html.Div:
-    """The page. `export_panel` is dashboard.export.panel (passed in, so this module stays import-light)."""
+    """The page. `export_panel` is dashboard.export.panel (passed in, so this module stays import-light).
+
+    DOM order = reading and Tab order at every width: skip link, header, then in <main> the filters (a sheet opened
+    by a button below 900 px), the map with its legend, the details, the key figures, the charts, the table."""
     state = FilterState()
     lang = state.lang
     lo, hi = year_bounds(atlas)
-    map_fig = figures.map_figure(atlas, state, urls.gminy, outline=urls.wojewodztwa)
-    filters = html.Aside([
+    map_fig = figures.map_figure(atlas, state, urls.gminy, outline=urls.wojewodztwa, colorbar=False)
+    labels = dropdown_labels(lang)
+    filters = html.Section([
         html.H2(tr("filters", lang), className="panel-title"),
         html.Div([
             html.Label(tr("metric", lang), htmlFor="metric", className="control-label"),
@@ -216,7 +349,7 @@ def build_layout(atlas: Any, urls: GeoUrls, export_panel: Any) -> html.Div:
         html.Div([
             html.Label(tr("projects", lang), htmlFor="projects", className="control-label"),
             dcc.Dropdown(id="projects", options=project_options(atlas, lang), value=[], multi=True,
-                         placeholder=t("projects_placeholder", lang), className="dropdown"),
+                         placeholder=t("projects_placeholder", lang), className="dropdown", labels=labels),
             html.Div([
                 html.Span(tr("match", lang), className="inline-label"),
                 dcc.RadioItems(id="match", options=match_options(lang), value=state.match, inline=True,
@@ -226,7 +359,7 @@ def build_layout(atlas: Any, urls: GeoUrls, export_panel: Any) -> html.Div:
         html.Div([
             html.Label(tr("voivodeships", lang), htmlFor="voivodeships", className="control-label"),
             dcc.Dropdown(id="voivodeships", options=voivodeship_options(atlas), value=[], multi=True,
-                         placeholder=t("voivodeships_placeholder", lang), className="dropdown"),
+                         placeholder=t("voivodeships_placeholder", lang), className="dropdown", labels=labels),
         ], className="control"),
         html.Div([
             html.Label(tr("join_years", lang), htmlFor="years", className="control-label"),
@@ -239,7 +372,7 @@ def build_layout(atlas: Any, urls: GeoUrls, export_panel: Any) -> html.Div:
             html.Label(tr("town_search", lang), htmlFor="town", className="control-label"),
             dcc.Dropdown(id="town", options=[], value=None, searchable=True, clearable=True,
                          placeholder=t("town_placeholder", lang), className="dropdown", debounce=False,
-                         search_order="original"),
+                         search_order="original", labels=labels),
         ], className="control"),
         html.Div([
             html.Div([html.Span(tr("active_filters", lang), className="control-label"),
@@ -251,35 +384,71 @@ def build_layout(atlas: Any, urls: GeoUrls, export_panel: Any) -> html.Div:
             ], id="chips", className="chips", **{"aria-live": "polite"}),
             dcc.Store(id="chip-keys", data=[]),
         ], className="control"),
+        # room for the "as of" year slider of membership through time (added later by the lead)
+        html.Div(id="filters-extra", className="control-slot"),
         html.Details([
             html.Summary(tr("export", lang)),
             export_panel.layout(lang),
+            html.Div([
+                html.H3(tr("embed_heading", lang), className="control-label", id="embed-heading"),
+                html.P(tr("embed_help", lang), className="muted help"),
+                html.Label(tr("embed_code_label", lang), htmlFor="embed-code", className="sr-only"),
+                dcc.Textarea(id="embed-code", value=embed_snippet("", "", lang), readOnly=True, rows=4,
+                             className="embed-code"),
+                html.Button(tr("embed_copy", lang), id="embed-copy", className="button", n_clicks=0, type="button"),
+                html.Span("", id="embed-copied", className="muted embed-copied", role="status",
+                          **{"data-copied-pl": t("embed_copied", "pl"), "data-copied-en": t("embed_copied", "en")}),
+            ], className="control embed-box"),
         ], className="export-panel", id="export-section"),
-    ], className="filters", **{"aria-label": t("filters", lang)})
+        html.Button(tr("filters_close", lang), id="filters-close", className="button filters-close", type="button",
+                    n_clicks=0),
+    ], id="filters", className="filters", **{"aria-labelledby": "i18n-filters"})
+
+    filters_toggle = html.Button([
+        tr("filters_open", lang), html.Span(" ", className="sep"),
+        html.Span(t("filters_on", lang, n=0), id="filters-count", className="filters-count"),
+    ], id="filters-toggle", className="button filters-toggle", type="button", n_clicks=0,
+        **{"aria-expanded": "false", "aria-controls": "filters"})
 
     map_card = html.Section([
-        tr("map_sr", lang, tag=html.P, className="sr-only"),
-        html.Div([html.H2(tr("map_title", lang), className="panel-title"),
+        html.Div([html.H2(tr("map_title", lang), className="panel-title", id="map-heading"),
                   html.P(tr("map_help", lang), className="muted help")], className="card-head"),
+        tr("map_sr", lang, tag=html.P, className="sr-only"),
         html.Div([
-            dcc.Graph(id="map", figure=map_fig.to_dict(), config=graph_config(urls, "atlas-zmp-mapa"),
+            dcc.Graph(id="map", figure=map_fig.to_dict(), config=graph_config(urls, "atlas-zmp-mapa", lang),
                       className="map-graph", responsive=True),
             tr("map_empty", lang, tag=html.Div, className="map-empty", role="status", hidden=True),
-        ], className="map-wrap"),
-    ], className="card map-card")
+        ], className="map-wrap", role="figure", **{"aria-labelledby": "map-heading"}),
+        html.Div(legend(figures.map_update(atlas, state)), id="legend", className="map-legend",
+                 role="group", **{"aria-label": t("legend_heading", lang)}),
+    ], id="map-section", className="card map-card", tabIndex="-1", **{"aria-labelledby": "map-heading"})
 
-    side = html.Aside([
-        html.H2(tr("details", lang), className="panel-title"),
+    side = html.Section([
+        html.H2(tr("details", lang), className="panel-title", id="details-heading"),
         html.Div(details_panel(atlas, None, lang), id="details", className="details", **{"aria-live": "polite"}),
-    ], className="card side")
+    ], className="card side", **{"aria-labelledby": "details-heading"})
+
+    summaries = chart_summaries(atlas, state)
+    picks = pick_outputs(atlas, state)
+    keys = pick_keys(atlas)
 
     def chart(key: str, gid: str, fig) -> html.Section:
+        texts, pressed = picks[gid]
         return html.Section([
-            html.H2(tr(key, lang), className="panel-title"),
-            dcc.Graph(id=gid, figure=fig.to_dict(),
-                      config={**graph_config(urls, f"atlas-zmp-{gid}"), "displayModeBar": False},
-                      className="chart-graph", responsive=True),
-        ], className="card chart-card")
+            html.H2(tr(key, lang), className="panel-title", id=f"{gid}-heading"),
+            html.Div(dcc.Graph(id=gid, figure=fig.to_dict(),
+                               config={**graph_config(urls, f"atlas-zmp-{gid}", lang), "displayModeBar": False},
+                               className="chart-graph", responsive=True),
+                     className="chart-wrap", role="figure",
+                     **{"aria-labelledby": f"{gid}-heading", "aria-describedby": f"{gid}-summary"}),
+            html.P(summaries[gid], id=f"{gid}-summary", className="chart-summary"),
+            html.Details([
+                html.Summary(t("chart_list", lang), className="chart-list-summary", id=f"{gid}-list-summary"),
+                html.Ul([html.Li(html.Button(text, id={"type": f"pick-{gid}", "key": k}, n_clicks=0, type="button",
+                                             className="pick", **{"aria-pressed": p}))
+                         for k, text, p in zip(keys[gid], texts, pressed)], className="pick-list"),
+            ], className="chart-list"),
+        ], className="card chart-card", **{"aria-labelledby": f"{gid}-heading"})
 
     charts = html.Div([
         chart("growth_title", "growth", figures.growth_figure(atlas, state)),
@@ -292,31 +461,18 @@ def build_layout(atlas: Any, urls: GeoUrls, export_panel: Any) -> html.Div:
         html.Div([
             html.H2([tr("table_title", lang),
                      html.Span(f" ({len(rows)})", id="table-count", className="count")],
-                    className="panel-title"),
-            html.Button(tr("download_csv", lang), id="csv-button", className="button", n_clicks=0),
+                    className="panel-title", id="table-heading"),
+            html.Button(tr("download_csv", lang), id="csv-button", className="button", n_clicks=0, type="button"),
             dcc.Download(id="csv-download"),
+            dcc.Store(id="table-sort", data=[]),
         ], className="card-head row"),
-        dash_table.DataTable(
-            id="table", columns=table_columns(lang), data=rows.to_dict("records"),
-            sort_action="custom", sort_mode="single", sort_by=[], page_action="none", fixed_rows={"headers": True},
-            style_table={"maxHeight": "420px", "overflowY": "auto"},
-            style_cell={"fontFamily": figures.FONT, "fontSize": "13px", "padding": "6px 10px",
-                        "textAlign": "left", "whiteSpace": "normal", "height": "auto", "minWidth": "80px",
-                        "maxWidth": "420px", "border": "none", "borderBottom": "1px solid #e4e7eb"},
-            style_header={"fontWeight": "600", "backgroundColor": "#f5f7fa", "color": figures.INK,
-                          "whiteSpace": "normal", "height": "auto"},
-            style_header_conditional=[{"if": {"column_id": "n_projects"}, "textAlign": "left"}],
-            style_cell_conditional=[
-                {"if": {"column_id": "n_projects"}, "textAlign": "right", "width": "110px"},
-                {"if": {"column_id": "teryt"}, "width": "90px"},
-                {"if": {"column_id": "member"}, "width": "80px"},
-                {"if": {"column_id": "join_year"}, "width": "130px"},
-                {"if": {"column_id": "voivodeship"}, "width": "170px"},
-            ],
-        ),
+        # the scroll container is one Tab stop (keyboard scrolling); Tab and Shift+Tab leave it as anywhere else
+        html.Div(data_table(atlas, state), className="table-scroll", tabIndex="0", role="region",
+                 **{"aria-labelledby": "table-heading"}),
     ], className="card table-card")
 
     return html.Div([
+        html.A(tr("skip_to_map", lang), href="#map-section", className="skip-link"),
         dcc.Location(id="url", refresh=False),
         dcc.Store(id="state", data=state.to_dict()),
         dcc.Store(id="view", data={"lang": lang, "focus": figures.view_key(state)}),
@@ -329,12 +485,40 @@ def build_layout(atlas: Any, urls: GeoUrls, export_panel: Any) -> html.Div:
                                value=lang, inline=True, className="segmented lang"),
             ], className="lang-toggle"),
         ], className="app-header"),
-        html.Section(strip(atlas, lang), id="strip", className="strip"),
-        html.Div(coverage_note(atlas, lang), id="coverage", className="coverage"),
-        html.Div(id="notice", className="notice", role="status", hidden=True),
-        html.Main([filters, map_card, side], className="main-grid"),
-        charts,
-        table,
+        html.Main([
+            html.Div(id="notice", className="notice", role="status", hidden=True),
+            html.Div([filters_toggle, filters, map_card, side], className="main-grid"),
+            html.Section(strip(atlas, lang), id="strip", className="strip", **{"aria-labelledby": "strip-heading"}),
+            html.Div(coverage_note(atlas, lang), id="coverage", className="coverage"),
+            charts,
+            table,
+        ], id="main"),
         html.Footer([html.H2(tr("sources_heading", lang)), html.P(tr("sources_text", lang))],
                     id="sources", className="sources"),
-    ], className="app", lang=lang)
+    ], className="app")
+
+
+def embed_layout(atlas: Any, urls: GeoUrls) -> html.Div:
+    """/embed: the map with its legend, title, source line and a link to the full atlas; no filter chrome. The view
+    comes from the same query as the main page (read by the embed callback)."""
+    state = FilterState()
+    lang = state.lang
+    fig = figures.map_figure(atlas, state, urls.gminy, outline=urls.wojewodztwa, colorbar=False)
+    return html.Div([
+        dcc.Location(id="url", refresh=False),
+        html.Div([
+            html.H1(t("map_title", lang), id="embed-title", className="embed-title"),
+            html.A(t("embed_open", lang), id="embed-open", href="/", target="_blank", rel="noopener",
+                   className="embed-open"),
+        ], className="embed-head"),
+        html.Main([
+            html.Div(dcc.Graph(id="map", figure=fig.to_dict(), config=graph_config(urls, "atlas-zmp-mapa", lang),
+                               className="map-graph", responsive=True),
+                     className="map-wrap", role="figure", **{"aria-labelledby": "embed-title"}),
+            html.Div(legend(figures.map_update(atlas, state)), id="legend", className="map-legend", role="group",
+                     **{"aria-label": t("legend_heading", lang)}),
+            html.Div(details_panel(atlas, None, lang)[:1], id="details", className="details embed-details",
+                     **{"aria-live": "polite"}),
+        ], className="embed-main"),
+        html.P(t("export_source", lang), id="embed-source", className="embed-source"),
+    ], className="embed", id="embed")
