@@ -49,10 +49,11 @@ def test_dynamic_answers_are_never_stored(app):
     for _ in range(2):
         client.get("/_dash-layout", headers={"Accept-Encoding": "br"})
         client.get("/", headers={"Accept-Encoding": "br"})
-    key = next(k for k in app.callback_map if k.startswith("..table.data"))
-    body = {"output": key, "outputs": [{"id": "table", "property": "data"}, {"id": "table-count", "property": "children"}],
+    key = next(k for k in app.callback_map if k.startswith("..table-body.children"))
+    body = {"output": key, "outputs": [{"id": "table-body", "property": "children"},
+                                       {"id": "table-count", "property": "children"}],
             "inputs": [{"id": "state", "property": "data", "value": {"projects": ["P2"]}},
-                       {"id": "table", "property": "sort_by", "value": []}],
+                       {"id": "table-sort", "property": "data", "value": []}],
             "state": [], "changedPropIds": ["state.data"]}
     r = client.post("/_dash-update-component", data=json.dumps(body), content_type="application/json",
                     headers={"Accept-Encoding": "br"})

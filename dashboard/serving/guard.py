@@ -184,10 +184,16 @@ def _check_outputs(outputs: Any, output: str, spec: dict) -> None:
     entries = outputs if multi else [outputs]
     if not isinstance(entries, list) or len(entries) != count:
         raise CallbackRequestError(400, f"'outputs' must describe the callback's {count} output(s).")
-    for entry in entries:
+    declared = output[2:-2].split("...") if multi else [output]
+    for entry, part in zip(entries, declared):
+        pattern = part.startswith("{")
+        if pattern and not isinstance(entry, (list, dict)):
+            raise CallbackRequestError(400, "A pattern-matching output must be described by its matches.")
         group = entry if isinstance(entry, list) else [entry]   # pattern-matching outputs are lists
         if not all(isinstance(o, dict) and isinstance(o.get("property"), str) and "id" in o for o in group):
             raise CallbackRequestError(400, "Every 'outputs' entry needs an 'id' and a 'property'.")
+        if pattern and not all(isinstance(o.get("id"), dict) for o in group):
+            raise CallbackRequestError(400, "A pattern-matching output needs object ids.")
 
 
 def _is_pattern(declared_id: Any) -> bool:

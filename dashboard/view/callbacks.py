@@ -367,7 +367,7 @@ def register(app: dash.Dash, atlas: Any, urls: Any) -> None:
     def render(state_data, view):
         state = FilterState.from_dict(state_data, known_projects=known_projects)
         view = view if isinstance(view, dict) else {}
-        chips = chip_outputs(atlas, state) + text_outputs(atlas, state)
+        chips = chip_outputs(atlas, state) + text_outputs(atlas, state, ctx.outputs_list[-2 * len(layout.PICK_CHARTS):])
         empty_hidden = bool(query.count_in_view(atlas, state))
         new_view = {"lang": state.lang, "focus": figures.view_key(state), "sel": bool(state.selected)}
         if view.get("lang") != state.lang:  # language change: full figures (labels, hover, legend)
@@ -496,14 +496,23 @@ def chip_outputs(atlas: Any, state: FilterState) -> list:
     return [[key for key, _ in chips], bool(chips), t("no_filters", state.lang), *children, *hidden]
 
 
-def text_outputs(atlas: Any, state: FilterState) -> list:
-    """The render's HTML outputs besides the chips: legend, filter count, chart summaries, the bars' buttons."""
+def text_outputs(atlas: Any, state: FilterState, pick_outputs: list) -> list:
+    """The render's HTML outputs besides the chips: legend, filter count, chart summaries, the bars' buttons.
+    `pick_outputs`: the pattern-matching outputs as the request lists them (texts of the 3 charts, then pressed):
+    every button gets the value of its own key, and the lists have the length the request asked for."""
     n = len(chips_for(atlas, state))
     summaries = layout.chart_summaries(atlas, state)
     picks = layout.pick_outputs(atlas, state)
+    keys = layout.pick_keys(atlas)
+    lists = []
+    for i, entry in enumerate(pick_outputs):
+        chart = layout.PICK_CHARTS[i % len(layout.PICK_CHARTS)]
+        by_key = dict(zip(keys[chart], picks[chart][i // len(layout.PICK_CHARTS)]))
+        wanted = [o.get("id", {}).get("key") if isinstance(o, dict) and isinstance(o.get("id"), dict) else None
+                  for o in (entry if isinstance(entry, list) else [])]
+        lists.append([by_key.get(k, "") if isinstance(k, str) else "" for k in wanted])
     return [layout.legend(figures.map_update(atlas, state)), t("filters_on", state.lang, n=n),
-            *[summaries[g] for g in layout.PICK_CHARTS], *[picks[g][0] for g in layout.PICK_CHARTS],
-            *[picks[g][1] for g in layout.PICK_CHARTS]]
+            *[summaries[g] for g in layout.PICK_CHARTS], *lists]
 
 
 def map_patch(atlas: Any, state: FilterState, zoom: bool, clear_selection: bool = True) -> Patch:
