@@ -67,14 +67,57 @@
     if (title && title.textContent && document.title !== title.textContent) { document.title = title.textContent; }
   }
 
+  /* Touch: plotly.js's geo maps turn a tap into nothing (its hover code needs cartesian axes on touch), so a tap
+     (a short touch that does not move) on a gmina is sent as the map's clickData, as a mouse click would be. On a
+     touch screen the map does not take one-finger drags (dragmode off): the page scrolls past it; the toolbar's
+     +/- buttons zoom. */
+  var coarse = window.matchMedia && window.matchMedia("(pointer: coarse)").matches;
   var touchDone = false;
   function touchMap() {
-    if (touchDone || !window.matchMedia || !window.matchMedia("(pointer: coarse)").matches) { return; }
+    if (touchDone || !coarse) { return; }
     var gd = document.querySelector("#map .js-plotly-plot");
     if (!gd || !gd._fullLayout || !window.Plotly) { return; }
     touchDone = true;
-    window.Plotly.relayout(gd, {dragmode: "pan"});
+    window.Plotly.relayout(gd, {dragmode: false});
   }
+  function gminaAt(x, y) {  // the gmina (calcdata point of trace 0) under a viewport point, as plotly's hover finds it
+    var gd = document.querySelector("#map .js-plotly-plot");
+    var geo = gd && gd._fullLayout && gd._fullLayout.geo && gd._fullLayout.geo._subplot;
+    var svg = gd && gd.querySelector(".main-svg");
+    if (!geo || !svg || !gd.calcdata || !gd.calcdata[0]) { return null; }
+    var box = svg.getBoundingClientRect();
+    var lonlat = geo.projection.invert([x - box.left, y - box.top]);
+    if (!lonlat) { return null; }
+    var points = gd.calcdata[0];
+    for (var i = 0; i < points.length; i++) {
+      var polygons = points[i]._polygons || [];
+      for (var j = 0; j < polygons.length; j++) {
+        if (polygons[j].contains(lonlat)) { return points[i]; }
+      }
+    }
+    return null;
+  }
+  var tap = null;
+  document.addEventListener("touchstart", function (event) {
+    var t = event.touches.length === 1 ? event.touches[0] : null;
+    tap = t && event.target.closest && event.target.closest("#map") && !event.target.closest(".modebar")
+      ? {x: t.clientX, y: t.clientY, at: Date.now()} : null;
+  }, {capture: true, passive: true});
+  document.addEventListener("touchmove", function (event) {
+    var t = event.touches[0];
+    if (tap && t && Math.abs(t.clientX - tap.x) + Math.abs(t.clientY - tap.y) > 12) { tap = null; }
+  }, {capture: true, passive: true});
+  document.addEventListener("touchend", function (event) {
+    if (!tap || Date.now() - tap.at > 700) { tap = null; return; }
+    var point = tap;
+    tap = null;
+    // no emulated mouse click after the tap: plotly's geo would answer it with an error (p2c), not a click
+    if (event.cancelable) { event.preventDefault(); }
+    var datum = gminaAt(point.x, point.y);
+    if (!datum || typeof datum.loc !== "string" || !window.dash_clientside || !window.dash_clientside.set_props) { return; }
+    window.dash_clientside.set_props("map", {clickData: {points: [
+      {curveNumber: 0, pointNumber: datum.i, pointIndex: datum.i, location: datum.loc, z: datum.z}]}});
+  }, {capture: true, passive: false});
 
   var pending = false;
   function fixAll() {
