@@ -33,7 +33,7 @@
       var radio = group.querySelector("input[type=radio]");
       setAttr(group, "role", radio ? "radiogroup" : "group");
       if (document.getElementById(GROUPS[id])) { setAttr(group, "aria-labelledby", GROUPS[id]); }
-      Array.prototype.forEach.call(group.querySelectorAll("[role=option]"), function (option) {
+      Array.prototype.forEach.call(group.querySelectorAll("[role=option], [aria-selected]"), function (option) {
         option.removeAttribute("role");
         option.removeAttribute("aria-selected");
       });
@@ -50,11 +50,12 @@
       var label = button.id && document.querySelector("label[for='" + button.id + "']");
       if (label) {
         if (!label.id) { label.id = button.id + "-label"; }
+        // the visible text (value or placeholder) first, then the label: "mazowieckie, śląskie Województwa"
         var names = (button.getAttribute("aria-labelledby") || "").split(/\s+/).filter(Boolean);
-        if (names[0] !== label.id) {
-          setAttr(button, "aria-labelledby", [label.id].concat(names.filter(function (n) {
+        if (names[names.length - 1] !== label.id) {
+          setAttr(button, "aria-labelledby", names.filter(function (n) {
             return n !== label.id;
-          })).join(" "));
+          }).concat([label.id]).join(" "));
         }
       }
     });
@@ -179,6 +180,30 @@
       sheet(false);
     }
   });
+
+  /* The table's rows (a clientside callback, see dashboard/view/layout.py table_rows): one <tr> per row, the first
+     value (the city) as the row header, the number of projects right-aligned. Text only (textContent). */
+  function renderTable(rows) {
+    var body = document.getElementById("table-body");
+    if (body && Array.isArray(rows)) {
+      var fragment = document.createDocumentFragment();
+      rows.forEach(function (row) {
+        var tr = document.createElement("tr");
+        (Array.isArray(row) ? row : []).forEach(function (value, i) {
+          var cell = document.createElement(i === 0 ? "th" : "td");
+          if (i === 0) { cell.setAttribute("scope", "row"); }
+          if (i === 5) { cell.className = "num"; }
+          cell.textContent = value === null || value === undefined ? "" : String(value);
+          tr.appendChild(cell);
+        });
+        fragment.appendChild(tr);
+      });
+      body.replaceChildren(fragment);
+    }
+    return window.dash_clientside.no_update;
+  }
+  window.dash_clientside = window.dash_clientside || {};
+  window.dash_clientside.atlas = Object.assign({}, window.dash_clientside.atlas, {renderTable: renderTable});
 
   function start() { fixAll(); }
   if (document.readyState === "loading") {

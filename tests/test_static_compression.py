@@ -49,8 +49,8 @@ def test_dynamic_answers_are_never_stored(app):
     for _ in range(2):
         client.get("/_dash-layout", headers={"Accept-Encoding": "br"})
         client.get("/", headers={"Accept-Encoding": "br"})
-    key = next(k for k in app.callback_map if k.startswith("..table-body.children"))
-    body = {"output": key, "outputs": [{"id": "table-body", "property": "children"},
+    key = next(k for k in app.callback_map if k.startswith("..table-data.data"))
+    body = {"output": key, "outputs": [{"id": "table-data", "property": "data"},
                                        {"id": "table-count", "property": "children"}],
             "inputs": [{"id": "state", "property": "data", "value": {"projects": ["P2"]}},
                        {"id": "table-sort", "property": "data", "value": []}],

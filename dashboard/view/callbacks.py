@@ -15,7 +15,7 @@ import re
 from typing import Any
 
 import dash
-from dash import ALL, Input, Output, Patch, State, ctx, html, no_update
+from dash import ALL, ClientsideFunction, Input, Output, Patch, State, ctx, html, no_update
 
 from dashboard.view import figures
 
@@ -382,7 +382,7 @@ def register(app: dash.Dash, atlas: Any, urls: Any) -> None:
                 new_view if new_view != view else no_update, empty_hidden, *chips)
 
     @app.callback(
-        Output("table-body", "children"), Output("table-count", "children"),
+        Output("table-data", "data"), Output("table-count", "children"),
         Input("state", "data"), Input("table-sort", "data"),
         prevent_initial_call=True,  # the layout already holds the default view's rows
     )
@@ -390,6 +390,10 @@ def register(app: dash.Dash, atlas: Any, urls: Any) -> None:
         state = FilterState.from_dict(state_data, known_projects=known_projects)
         records = query.table_records(atlas, state, _sort_spec(sort_by))
         return layout.table_rows(records), f" ({len(records)})"
+
+    # the rows into the <tbody>: a DOM write in the browser (assets/atlas.js), not thousands of Dash components
+    app.clientside_callback(ClientsideFunction("atlas", "renderTable"), Output("table-rendered", "data"),
+                            Input("table-data", "data"))
 
     @app.callback(
         Output("table-sort", "data"),

@@ -211,16 +211,12 @@ def table_columns(lang: str) -> list[dict[str, str]]:
     return [{"name": t(TABLE_KEYS[c], lang), "id": c} for c in query.TABLE_COLUMNS]
 
 
-def table_rows(records: list[dict[str, Any]]) -> list:
-    """<tr> of the table: the city's name is the row header (th scope=row), every cell tied to its column's th."""
-    rows = []
-    for r in records:
-        cells = [html.Th(r["name"], scope="row")]
-        for c in query.TABLE_COLUMNS[1:]:
-            value = r.get(c)
-            cells.append(html.Td("" if value is None else value, className="num" if c == "n_projects" else None))
-        rows.append(html.Tr(cells))
-    return rows
+def table_rows(records: list[dict[str, Any]]) -> list[list]:
+    """The table's rows as plain lists in column order (query.TABLE_COLUMNS). assets/atlas.js (renderTable, a
+    clientside callback) writes them into the <tbody>: the city's name as the row header (th scope=row), the other
+    values as cells. Dash's renderer needs ~4 s for 60 rows of html.Tr/Td components and ~57 s for 250 (measured),
+    a DOM write of 300 rows takes milliseconds."""
+    return [["" if r.get(c) is None else r.get(c) for c in query.TABLE_COLUMNS] for r in records]
 
 
 def sort_state(sort_by: Any) -> dict[str, str | None]:
@@ -233,7 +229,6 @@ def sort_state(sort_by: Any) -> dict[str, str | None]:
 def data_table(atlas: Any, state: FilterState) -> html.Table:
     """One real <table>: a caption, column headers that are sort buttons (aria-sort on the th), row headers."""
     lang = state.lang
-    rows = query.table_records(atlas, state)
     heads = []
     for c in query.TABLE_COLUMNS:
         heads.append(html.Th(html.Button([
@@ -244,7 +239,7 @@ def data_table(atlas: Any, state: FilterState) -> html.Table:
     return html.Table([
         html.Caption(tr("table_sort_hint", lang), className="sr-only"),
         html.Thead(html.Tr(heads)),
-        html.Tbody(table_rows(rows), id="table-body"),
+        html.Tbody([], id="table-body"),   # filled by assets/atlas.js from the store "table-data"
     ], id="table", className="data-table")
 
 
@@ -465,6 +460,8 @@ def build_layout(atlas: Any, urls: GeoUrls, export_panel: Any) -> html.Div:
             html.Button(tr("download_csv", lang), id="csv-button", className="button", n_clicks=0, type="button"),
             dcc.Download(id="csv-download"),
             dcc.Store(id="table-sort", data=[]),
+            dcc.Store(id="table-data", data=table_rows(query.table_records(atlas, state))),
+            dcc.Store(id="table-rendered"),
         ], className="card-head row"),
         # the scroll container is one Tab stop (keyboard scrolling); Tab and Shift+Tab leave it as anywhere else
         html.Div(data_table(atlas, state), className="table-scroll", tabIndex="0", role="region",
