@@ -3,8 +3,8 @@
    - <html lang> and the tab's title follow the language toggle (screen readers, hyphenation);
    - Dash 4's radio items and checklists are announced as named radio groups / groups of check boxes, not as
      list boxes of options that hold inputs (axe: aria-input-field-name, nested-interactive);
-   - the dropdowns' hidden focus proxy is not a Tab stop (axe: aria-hidden-focus): the button itself is, and its
-     name starts with its visible label;
+   - the dropdowns' hidden focus proxy is not a Tab stop (axe: aria-hidden-focus): the button itself is, described
+     by its visible label;
    - the filter sheet below 900 px: a button opens and closes it (Esc closes it too);
    - the copy button of the embed snippet;
    - on touch screens the map pans with a finger and a tap is a click (details), not the start of a box. */
@@ -50,13 +50,12 @@
       var label = button.id && document.querySelector("label[for='" + button.id + "']");
       if (label) {
         if (!label.id) { label.id = button.id + "-label"; }
-        // the visible text (value or placeholder) first, then the label: "mazowieckie, śląskie Województwa"
-        var names = (button.getAttribute("aria-labelledby") || "").split(/\s+/).filter(Boolean);
-        if (names[names.length - 1] !== label.id) {
-          setAttr(button, "aria-labelledby", names.filter(function (n) {
-            return n !== label.id;
-          }).concat([label.id]).join(" "));
-        }
+        // the name stays the visible text (value or placeholder: WCAG 2.5.3 label in name); the label describes it
+        setAttr(button, "aria-describedby", label.id);
+      }
+      // the name in the order the text is seen: "mazowieckie, śląskie wybrane: 2", not the count first
+      if (button.id) {
+        setAttr(button, "aria-labelledby", button.id + "-value " + button.id + "-value-count");
       }
     });
   }
