@@ -53,8 +53,18 @@
         // the name stays the visible text (value or placeholder: WCAG 2.5.3 label in name); the label describes it
         setAttr(button, "aria-describedby", label.id);
       }
-      // the name in the order the text is seen: "mazowieckie, śląskie wybrane: 2", not the count first
-      if (button.id) {
+      // the name is the text as seen, in its order: "mazowieckie śląskie wybrane: 2" (not the count first, and
+      // without the ", " that CSS puts between the chosen values, which axe counts in the name only)
+      var items = Array.prototype.map.call(button.querySelectorAll(".dash-dropdown-value-item"), function (e) {
+        return e.textContent.trim();
+      }).filter(Boolean);
+      if (items.length && button.id) {
+        var count = button.querySelector(".dash-dropdown-value-count");
+        var text = items.join(" ") + (count && count.textContent.trim() ? " " + count.textContent.trim() : "");
+        if (button.hasAttribute("aria-labelledby")) { button.removeAttribute("aria-labelledby"); }
+        setAttr(button, "aria-label", text);
+      } else if (button.id) {
+        if (button.hasAttribute("aria-label")) { button.removeAttribute("aria-label"); }
         setAttr(button, "aria-labelledby", button.id + "-value " + button.id + "-value-count");
       }
     });
@@ -130,7 +140,7 @@
       touchMap();
     } finally {
       observer.observe(document.body, {subtree: true, childList: true, attributes: true,
-                                       attributeFilter: ["aria-selected", "checked", "role", "lang", "tabindex"]});
+                                       attributeFilter: ["aria-selected", "checked", "role", "lang", "tabindex", "aria-labelledby"]});
     }
   }
   var observer = new MutationObserver(function () {
