@@ -148,7 +148,7 @@ def check_callback_body(body: Any, callback_map: dict) -> None:
     if not isinstance(output, str):
         raise CallbackRequestError(400, "The callback request needs an 'output' string.")
     spec = callback_map.get(output)
-    if spec is None:
+    if spec is None or "callback" not in spec:  # unknown, or a clientside callback (runs in the browser only)
         raise CallbackRequestError(404, "No callback is registered for this output.")
     for key, declared in (("inputs", spec.get("inputs", [])), ("state", spec.get("state", []))):
         sent = body.get(key, [])
@@ -167,12 +167,28 @@ def check_callback_body(body: Any, callback_map: dict) -> None:
     inputs = spec.get("inputs", [])
     plain = {f"{d.get('id')}.{d.get('property')}" for d in inputs if not _is_pattern(d.get("id"))}
     patterns = {d.get("property") for d in inputs if _is_pattern(d.get("id"))}
+    sent = set()  # the concrete ids of the pattern-matching inputs in this request, as Dash writes them
+    for item in body.get("inputs", []):
+        for one in item if isinstance(item, list) else []:
+            if isinstance(one, dict) and isinstance(one.get("id"), dict):
+                sent.add(json.dumps(one["id"], sort_keys=True, separators=(",", ":")) + "." + str(one.get("property")))
     for prop_id in changed:
         if prop_id in plain:
             continue
         ident, _, prop = prop_id.rpartition(".")
-        if not (ident.startswith("{") and prop in patterns):
+        if not (ident.startswith("{") and prop in patterns and _same_id(ident, prop, sent)):
             raise CallbackRequestError(400, "'changedPropIds' may only name inputs of this callback.")
+
+
+def _same_id(ident: str, prop: str, sent: set[str]) -> bool:
+    """A changed pattern-matching id names one of the components sent with the request."""
+    try:
+        parsed = json.loads(ident)
+    except ValueError:
+        return False
+    if not isinstance(parsed, dict):
+        return False
+    return json.dumps(parsed, sort_keys=True, separators=(",", ":")) + "." + prop in sent
 
 
 def _check_outputs(outputs: Any, output: str, spec: dict) -> None:
