@@ -327,9 +327,13 @@ def register(app: dash.Dash, atlas: Any, urls: Any) -> None:
             new = next_state(old, "years", v, known_projects)
         else:
             new = next_state(old, trig, value, known_projects)
-        if new == old and not (trig in (None, "url") and new.notices):
-            return _nothing()  # nothing changed (e.g. the first load of the default view): no redraw at all
         query_string = new.to_query()
+        if new == old and not (trig in (None, "url") and new.notices):
+            # nothing changed (e.g. the first load of the default view): no redraw at all; on a page load the embed
+            # snippet still gets this server's address
+            if trig in (None, "url"):
+                return (*_nothing()[:-1], embed_code(("?" + query_string) if query_string else "", new.lang))
+            return _nothing()
         search_out = ("?" + query_string) if query_string else ""
         if (search or "") == search_out:
             search_out = no_update
