@@ -53,16 +53,13 @@
         // the name stays the visible text (value or placeholder: WCAG 2.5.3 label in name); the label describes it
         setAttr(button, "aria-describedby", label.id);
       }
-      // the name is the text as seen, in its order: "mazowieckie śląskie wybrane: 2" (not the count first, and
-      // without the ", " that CSS puts between the chosen values, which axe counts in the name only)
-      var items = Array.prototype.map.call(button.querySelectorAll(".dash-dropdown-value-item"), function (e) {
-        return e.textContent.trim();
-      }).filter(Boolean);
-      if (items.length && button.id) {
-        var count = button.querySelector(".dash-dropdown-value-count");
-        var text = items.join(" ") + (count && count.textContent.trim() ? " " + count.textContent.trim() : "");
+      // with chosen values the name is the button's own text, as seen ("mazowieckie, śląskie wybrane: 2"):
+      // Dash's aria-labelledby put the count first and dropped the ", " between the values (axe:
+      // label-content-name-mismatch)
+      var chosen = button.querySelector(".dash-dropdown-value-item");
+      if (chosen && button.id) {
         if (button.hasAttribute("aria-labelledby")) { button.removeAttribute("aria-labelledby"); }
-        setAttr(button, "aria-label", text);
+        if (button.hasAttribute("aria-label")) { button.removeAttribute("aria-label"); }
       } else if (button.id) {
         if (button.hasAttribute("aria-label")) { button.removeAttribute("aria-label"); }
         setAttr(button, "aria-labelledby", button.id + "-value " + button.id + "-value-count");

@@ -161,6 +161,9 @@ def test_a_box_select_on_the_map_filters_the_charts(duo):
     builder.pointer_action.pointer_up()
     builder.perform()
     wait_js(duo, "return window.location.search.includes('sel=');", timeout=10)
+    # the address changes first (controller), the charts with the render's answer after it
+    wait_js(duo, "const gd = document.querySelector('#by-voivodeship .js-plotly-plot');"
+                 f"return gd.data[0].x.reduce((a, b) => a + b, 0) < {before};", timeout=10)
     after = graph_data(duo, "by-voivodeship")
     assert 0 < sum(after[0]["x"]) < before
     sel = graph_data(duo, "map")[0]["selectedpoints"]
