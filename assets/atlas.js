@@ -1,21 +1,232 @@
-/* Atlas ZMP: keeps <html lang> in step with the language toggle (screen readers, hyphenation).
-   Plain DOM code in assets/ (self-hosted); no Dash callback, so nothing here is reachable from a request. */
+/* Atlas ZMP: small DOM helpers for every reader (plain code in assets/, self-hosted; no Dash callback, so nothing
+   here is reachable from a request).
+   - <html lang> and the tab's title follow the language toggle (screen readers, hyphenation);
+   - Dash 4's radio items and checklists are announced as named radio groups / groups of check boxes, not as
+     list boxes of options that hold inputs (axe: aria-input-field-name, nested-interactive); the "as of" slider's
+     thumb is named by its label;
+   - the dropdowns' hidden focus proxy is not a Tab stop (axe: aria-hidden-focus): the button itself is, described
+     by its visible label;
+   - the filter sheet below 900 px: a button opens and closes it (Esc closes it too);
+   - the copy button of the embed snippet;
+   - on touch screens the map pans with a finger and a tap is a click (details), not the start of a box. */
 (function () {
-  function sync() {
+  "use strict";
+  var GROUPS = {  // radio group / checklist id -> the id of its visible label
+    "lang": "i18n-lang_toggle_label", "metric": "i18n-metric", "match": "i18n-match",
+    "unknown-year": "i18n-join_years", "export-format": "export-format-label", "evidence": "i18n-evidence"
+  };
+  var SLIDERS = {  // a one-thumb slider id -> the id of its visible label (a range slider's thumbs are named by Dash)
+    "asof": "i18n-asof"
+  };
+
+  function lang() {
     var checked = document.querySelector("#lang input:checked");
-    if (checked) {
-      var value = checked.value === "en" ? "en" : "pl";
-      if (document.documentElement.getAttribute("lang") !== value) {
-        document.documentElement.setAttribute("lang", value);
+    if (checked) { return checked.value === "en" ? "en" : "pl"; }
+    var embed = document.getElementById("embed");
+    return embed && embed.getAttribute("lang") === "en" ? "en" : "pl";
+  }
+
+  function setAttr(el, name, value) {
+    if (el.getAttribute(name) !== value) { el.setAttribute(name, value); }
+  }
+
+  function fixGroups() {
+    Object.keys(GROUPS).forEach(function (id) {
+      var group = document.getElementById(id);
+      if (!group) { return; }
+      var radio = group.querySelector("input[type=radio]");
+      setAttr(group, "role", radio ? "radiogroup" : "group");
+      if (document.getElementById(GROUPS[id])) { setAttr(group, "aria-labelledby", GROUPS[id]); }
+      Array.prototype.forEach.call(group.querySelectorAll("[role=option], [aria-selected]"), function (option) {
+        option.removeAttribute("role");
+        option.removeAttribute("aria-selected");
+      });
+    });
+  }
+
+  function fixSliders() {
+    Object.keys(SLIDERS).forEach(function (id) {
+      var slider = document.getElementById(id);
+      if (!slider || !document.getElementById(SLIDERS[id])) { return; }
+      Array.prototype.forEach.call(slider.querySelectorAll("[role=slider]"), function (thumb) {
+        if (!thumb.getAttribute("aria-label")) { setAttr(thumb, "aria-labelledby", SLIDERS[id]); }
+      });
+    });
+  }
+
+  function fixDropdowns() {
+    Array.prototype.forEach.call(document.querySelectorAll(".dash-dropdown-focus-target"), function (proxy) {
+      if (!proxy.disabled) { proxy.disabled = true; }
+      setAttr(proxy, "tabindex", "-1");
+      var button = proxy.nextElementSibling;
+      if (!button || button.tagName !== "BUTTON") { return; }
+      setAttr(button, "tabindex", "0");
+      var label = button.id && document.querySelector("label[for='" + button.id + "']");
+      if (label) {
+        if (!label.id) { label.id = button.id + "-label"; }
+        // the name stays the visible text (value or placeholder: WCAG 2.5.3 label in name); the label describes it
+        setAttr(button, "aria-describedby", label.id);
+      }
+      // with chosen values the name is the button's own text, as seen ("mazowieckie, śląskie wybrane: 2"):
+      // Dash's aria-labelledby put the count first and dropped the ", " between the values (axe:
+      // label-content-name-mismatch)
+      var chosen = button.querySelector(".dash-dropdown-value-item");
+      if (chosen && button.id) {
+        if (button.hasAttribute("aria-labelledby")) { button.removeAttribute("aria-labelledby"); }
+        if (button.hasAttribute("aria-label")) { button.removeAttribute("aria-label"); }
+      } else if (button.id) {
+        if (button.hasAttribute("aria-label")) { button.removeAttribute("aria-label"); }
+        setAttr(button, "aria-labelledby", button.id + "-value " + button.id + "-value-count");
+      }
+    });
+  }
+
+  function syncLanguage() {
+    var value = lang();
+    setAttr(document.documentElement, "lang", value);
+    var title = document.getElementById("i18n-title") || document.getElementById("embed-title");
+    if (title && title.textContent && document.title !== title.textContent) { document.title = title.textContent; }
+  }
+
+  /* Touch: plotly.js's geo maps turn a tap into nothing (its hover code needs cartesian axes on touch), so a tap
+     (a short touch that does not move) on a gmina is sent as the map's clickData, as a mouse click would be. On a
+     touch screen the map does not take one-finger drags (dragmode off): the page scrolls past it; the toolbar's
+     +/- buttons zoom. */
+  var coarse = window.matchMedia && window.matchMedia("(pointer: coarse)").matches;
+  var touchDone = false;
+  function touchMap() {
+    if (touchDone || !coarse) { return; }
+    var gd = document.querySelector("#map .js-plotly-plot");
+    if (!gd || !gd._fullLayout || !window.Plotly) { return; }
+    touchDone = true;
+    window.Plotly.relayout(gd, {dragmode: false});
+  }
+  function gminaAt(x, y) {  // the gmina (calcdata point of trace 0) under a viewport point, as plotly's hover finds it
+    var gd = document.querySelector("#map .js-plotly-plot");
+    var geo = gd && gd._fullLayout && gd._fullLayout.geo && gd._fullLayout.geo._subplot;
+    var svg = gd && gd.querySelector(".main-svg");
+    if (!geo || !svg || !gd.calcdata || !gd.calcdata[0]) { return null; }
+    var box = svg.getBoundingClientRect();
+    var lonlat = geo.projection.invert([x - box.left, y - box.top]);
+    if (!lonlat) { return null; }
+    var points = gd.calcdata[0];
+    for (var i = 0; i < points.length; i++) {
+      var polygons = points[i]._polygons || [];
+      for (var j = 0; j < polygons.length; j++) {
+        if (polygons[j].contains(lonlat)) { return points[i]; }
       }
     }
+    return null;
   }
-  var observer = new MutationObserver(sync);
-  function start() {
-    observer.observe(document.body, {subtree: true, attributes: true, attributeFilter: ["aria-selected", "checked"],
-                                     childList: true});
-    sync();
+  var tap = null;
+  document.addEventListener("touchstart", function (event) {
+    var t = event.touches.length === 1 ? event.touches[0] : null;
+    tap = t && event.target.closest && event.target.closest("#map") && !event.target.closest(".modebar")
+      ? {x: t.clientX, y: t.clientY, at: Date.now()} : null;
+  }, {capture: true, passive: true});
+  document.addEventListener("touchmove", function (event) {
+    var t = event.touches[0];
+    if (tap && t && Math.abs(t.clientX - tap.x) + Math.abs(t.clientY - tap.y) > 12) { tap = null; }
+  }, {capture: true, passive: true});
+  document.addEventListener("touchend", function (event) {
+    if (!tap || Date.now() - tap.at > 700) { tap = null; return; }
+    var point = tap;
+    tap = null;
+    // no emulated mouse click after the tap: plotly's geo would answer it with an error (p2c), not a click
+    if (event.cancelable) { event.preventDefault(); }
+    var datum = gminaAt(point.x, point.y);
+    if (!datum || typeof datum.loc !== "string" || !window.dash_clientside || !window.dash_clientside.set_props) { return; }
+    window.dash_clientside.set_props("map", {clickData: {points: [
+      {curveNumber: 0, pointNumber: datum.i, pointIndex: datum.i, location: datum.loc, z: datum.z}]}});
+  }, {capture: true, passive: false});
+
+  var pending = false;
+  function fixAll() {
+    pending = false;
+    observer.disconnect();
+    try {
+      fixGroups();
+      fixSliders();
+      fixDropdowns();
+      syncLanguage();
+      touchMap();
+    } finally {
+      observer.observe(document.body, {subtree: true, childList: true, attributes: true,
+                                       attributeFilter: ["aria-selected", "aria-labelledby", "checked", "role", "lang", "tabindex"]});
+    }
   }
+  var observer = new MutationObserver(function () {
+    if (!pending) { pending = true; window.requestAnimationFrame(fixAll); }
+  });
+
+  function sheet(open) {
+    var toggle = document.getElementById("filters-toggle");
+    document.body.classList.toggle("filters-open", open);
+    if (toggle) { toggle.setAttribute("aria-expanded", open ? "true" : "false"); }
+    if (open) {
+      var heading = document.querySelector("#filters .panel-title");
+      if (heading) { heading.setAttribute("tabindex", "-1"); heading.focus(); }
+    } else if (toggle && window.getComputedStyle(toggle).display !== "none") {
+      toggle.focus();
+    }
+  }
+
+  function copyCode() {
+    var box = document.getElementById("embed-code");
+    var status = document.getElementById("embed-copied");
+    if (!box) { return; }
+    function done() { if (status) { status.textContent = status.getAttribute("data-copied-" + lang()) || ""; } }
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(box.value).then(done, function () { box.select(); document.execCommand("copy"); done(); });
+    } else {
+      box.focus(); box.select(); document.execCommand("copy"); done();
+    }
+  }
+
+  document.addEventListener("click", function (event) {
+    var target = event.target.closest ? event.target.closest("button") : null;
+    if (!target) { return; }
+    if (target.id === "filters-toggle") { sheet(!document.body.classList.contains("filters-open")); }
+    else if (target.id === "filters-close") {
+      sheet(false);
+      var map = document.getElementById("map-section");
+      if (map) { map.scrollIntoView(); }
+    }
+    else if (target.id === "embed-copy") { copyCode(); }
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && document.body.classList.contains("filters-open")
+        && document.getElementById("filters").contains(document.activeElement)
+        && !document.querySelector(".dash-dropdown-content")) {
+      sheet(false);
+    }
+  });
+
+  /* The table's rows (a clientside callback, see dashboard/view/layout.py table_rows): one <tr> per row, the first
+     value (the city) as the row header, the number of projects right-aligned. Text only (textContent). */
+  function renderTable(rows) {
+    var body = document.getElementById("table-body");
+    if (body && Array.isArray(rows)) {
+      var fragment = document.createDocumentFragment();
+      rows.forEach(function (row) {
+        var tr = document.createElement("tr");
+        (Array.isArray(row) ? row : []).forEach(function (value, i) {
+          var cell = document.createElement(i === 0 ? "th" : "td");
+          if (i === 0) { cell.setAttribute("scope", "row"); }
+          if (i === 5) { cell.className = "num"; }
+          cell.textContent = value === null || value === undefined ? "" : String(value);
+          tr.appendChild(cell);
+        });
+        fragment.appendChild(tr);
+      });
+      body.replaceChildren(fragment);
+    }
+    return window.dash_clientside.no_update;
+  }
+  window.dash_clientside = window.dash_clientside || {};
+  window.dash_clientside.atlas = Object.assign({}, window.dash_clientside.atlas, {renderTable: renderTable});
+
+  function start() { fixAll(); }
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", start);
   } else {

@@ -114,9 +114,12 @@ class DashPage:
         overrides = overrides or {}
 
         def item(d: dict) -> dict | list:
-            if isinstance(d["id"], dict):   # pattern-matching: one entry per matching component
+            ident = d["id"]
+            if isinstance(ident, str) and ident.startswith("{"):   # /_dash-dependencies sends pattern ids as JSON
+                ident = json.loads(ident)
+            if isinstance(ident, dict):   # pattern-matching: one entry per matching component
                 return [{"id": c["props"]["id"], "property": d["property"], "value": c["props"].get(d["property"])}
-                        for c in self.matching(d["id"])]
+                        for c in self.matching(ident)]
             key = (d["id"], d["property"])
             value = overrides[key] if key in overrides else self.value(d["id"], d["property"])
             return {"id": d["id"], "property": d["property"], "value": value}

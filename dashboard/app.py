@@ -55,12 +55,39 @@ def create_app(atlas: Any = None) -> dash.Dash:
     from dashboard.serving import plotly_bundle  # the partial plotly.js (or the full one, said at start-up)
 
     plotly_bundle.register(app)
+    # Dash's index puts its scripts in a <footer>: a second "contentinfo" landmark next to the page's own footer
+    app.index_string = app.index_string.replace("<footer>", '<div class="dash-scripts">').replace(
+        "</footer>", "</div>")
     app.layout = layout.build_layout(atlas, urls, export_panel=export_panel)
     callbacks.register(app, atlas, urls)
     export_panel.register(app, atlas, jobs.background_manager(), job_slot=export_queue.job_slot)
     export_queue.register_admission(app)   # new export jobs get a ticket or HTTP 429 before Dash starts them
     jobs.on_job_exit(kill_renderer)   # an export job's Chromium ends with the job, however it ends
-    return harden(app)   # security headers, compression, JSON errors, callback guard
+    embed = create_embed_app(app, atlas, urls, preload)
+    return harden(app, embed)   # security headers, compression, JSON errors, callback guard
+
+
+def create_embed_app(app: dash.Dash, atlas: Any, urls: Any, preload: str = "") -> dash.Dash:
+    """/embed?<view query>: the map alone for articles (an <iframe>), a second Dash app on the same server.
+    Framing is allowed only there (dashboard.serving.guard, ATLAS_EMBED_ORIGINS)."""
+    prefix = config.url_prefix()
+    embed = dash.Dash(
+        __name__ + ".embed",
+        server=app.server,
+        title=t("embed_frame_title"),
+        assets_folder=str(ROOT / "assets"),
+        serve_locally=True,
+        url_base_pathname=prefix + "embed/",
+        update_title=None,
+        meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
+    )
+    embed.index_string = embed.index_string.replace("<html>", '<html lang="pl">').replace(
+        "{%css%}", "{%css%}" + preload).replace("<footer>", '<div class="dash-scripts">').replace("</footer>", "</div>")
+    embed.layout = layout.embed_layout(atlas, urls)
+    callbacks.register_embed(embed, atlas, urls, main_path=prefix)
+    # /embed without the trailing slash serves the same page (the snippet's address)
+    app.server.add_url_rule(prefix + "embed", endpoint="atlas_embed_index", view_func=embed.index)
+    return embed
 
 
 def main() -> None:

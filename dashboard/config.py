@@ -9,6 +9,9 @@ Page and server
   ATLAS_DEBUG           1/true to run Dash in debug mode (default off)
   ATLAS_URL_PREFIX      URL prefix when served under a sub-path, e.g. /atlas/ (default /)
   ATLAS_GEO_MAX_AGE     Cache-Control max-age in seconds of the non-hashed base topojson (default 86400)
+  ATLAS_EMBED_ORIGINS   who may show /embed in an <iframe>: origins separated by spaces or commas, e.g.
+                        "https://news.example.pl https://*.example.org", or * for any (default *); the main page
+                        can never be framed (frame-ancestors 'none')
   ATLAS_PLOTLY_BUNDLE   auto (default): serve the partial plotly.js of .cache/js when it is built and verified,
                         else the full one; full: always the full plotly.min.js (dashboard.serving.plotly_bundle)
 Data (dashboard.ingest.datafiles)
@@ -238,6 +241,21 @@ def public_url() -> str | None:
     return check_public_url(raw) if raw else None
 
 
+_ORIGIN = re.compile(r"^(https?://(\*\.)?[A-Za-z0-9.-]+(:[0-9]{1,5})?|'self')$")
+
+
+def embed_origins() -> list[str]:
+    """CSP frame-ancestors sources of the /embed page (ATLAS_EMBED_ORIGINS; default: any origin)."""
+    raw = env_str("ATLAS_EMBED_ORIGINS", "*").strip()
+    if raw in ("", "*"):
+        return ["*"]
+    origins = [o.rstrip("/") for o in re.split(r"[\s,]+", raw) if o]
+    bad = [o for o in origins if not _ORIGIN.match(o)]
+    if bad:
+        raise ConfigError(f"ATLAS_EMBED_ORIGINS: {bad[0]!r} is not an origin like https://news.example.pl (or *)")
+    return origins
+
+
 def logo() -> str | None:
     """ATLAS_LOGO as given (dashboard.export.press checks the file)."""
     return _raw("ATLAS_LOGO")
@@ -251,7 +269,7 @@ def browser_path() -> str | None:
 _CHECKED: tuple[Callable[[], object], ...] = (
     host, port, debug, url_prefix, geo_max_age, plotly_bundle, redis_url, cache_mode, cache_mb, cache_items,
     cache_dir, release, celery_imports, job_sched_idle, export_slots, export_queue, export_per_client, public_url,
-    logo, browser_path,
+    embed_origins, logo, browser_path,
 )
 
 

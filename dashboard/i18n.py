@@ -186,6 +186,46 @@ TEXT: dict[str, dict[str, str]] = {
         "pl": "{n} uczestników to powiaty (nie są gminami) – są w tabeli, nie na mapie.",
         "en": "{n} participants are powiaty (not gminy) – listed in the table, not on the map.",
     },
+    # every screen and every reader (issue 12)
+    "skip_to_map": {"pl": "Przejdź do mapy", "en": "Skip to the map"},
+    "filters_open": {"pl": "Filtry", "en": "Filters"},
+    "filters_on": {"pl": "aktywne: {n}", "en": "on: {n}"},
+    "filters_close": {"pl": "Pokaż wyniki", "en": "Show results"},
+    "charts_heading": {"pl": "Wykresy", "en": "Charts"},
+    "legend_heading": {"pl": "Legenda mapy", "en": "Map legend"},
+    "chart_list": {"pl": "Słupki jako lista (wybór z klawiatury)", "en": "The bars as a list (keyboard choice)"},
+    "growth_summary": {
+        "pl": "Wykres słupkowy: nowi członkowie o znanym roku przystąpienia, {lo}–{hi}: razem {total}, najwięcej "
+              "w {top_year} ({top}); rok nieznany: {unknown}. Linia: opublikowana liczba członków, {last} "
+              "w {last_year}.",
+        "en": "Bar chart: new members with a known join year, {lo}–{hi}: {total} in all, most in {top_year} "
+              "({top}); year unknown: {unknown}. Line: the published membership total, {last} in {last_year}.",
+    },
+    "voiv_summary": {
+        "pl": "Wykres słupkowy: członkowie w widoku wg województw, razem {total}; najwięcej: {top} ({n}).",
+        "en": "Bar chart: members in view by voivodeship, {total} in all; most: {top} ({n}).",
+    },
+    "project_summary": {
+        "pl": "Wykres słupkowy: uczestnicy w widoku wg {k} projektów; najwięcej: {top} ({n}).",
+        "en": "Bar chart: participants in view in {k} projects; most: {top} ({n}).",
+    },
+    "table_sort_hint": {"pl": "Kliknij nagłówek kolumny, aby sortować.", "en": "Choose a column header to sort."},
+    "dd_select_all": {"pl": "Zaznacz wszystkie", "en": "Select all"},
+    "dd_deselect_all": {"pl": "Odznacz wszystkie", "en": "Deselect all"},
+    "dd_selected_count": {"pl": "wybrane: {num_selected}", "en": "{num_selected} selected"},
+    "dd_search": {"pl": "Szukaj", "en": "Search"},
+    "dd_clear_search": {"pl": "Wyczyść wyszukiwanie", "en": "Clear search"},
+    "dd_clear_selection": {"pl": "Wyczyść wybór", "en": "Clear selection"},
+    "dd_no_options": {"pl": "Brak wyników", "en": "No options found"},
+    "embed_heading": {"pl": "Osadź mapę w artykule", "en": "Embed the map in an article"},
+    "embed_help": {"pl": "Wklej ten kod HTML do strony; mapa pokaże bieżący widok.",
+                   "en": "Paste this HTML into a page; the map shows the current view."},
+    "embed_copy": {"pl": "Kopiuj kod", "en": "Copy the code"},
+    "embed_copied": {"pl": "Skopiowano do schowka.", "en": "Copied to the clipboard."},
+    "embed_code_label": {"pl": "Kod do osadzenia", "en": "Embed code"},
+    "embed_open": {"pl": "Otwórz pełny atlas", "en": "Open the full atlas"},
+    "embed_frame_title": {"pl": "Mapa gmin – Atlas Związku Miast Polskich",
+                          "en": "Map of gminy – Atlas of the Association of Polish Cities"},
     "sources_heading": {"pl": "Źródła", "en": "Sources"},
     "sources_text": {
         "pl": "Granice: PRG, GUGiK (stan 2020), via jusuff/PolandGeoJson. Dane Związku: strony miasta.pl, "
@@ -196,6 +236,37 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "sources_readme": {"pl": "opis danych (data/README.md)", "en": "the data description (data/README.md)"},
 }
+
+
+# plotly.js's own texts (the map toolbar, double-click hints), registered as the locale "pl" (graph config "locales")
+PLOTLY_LOCALE_PL: dict[str, str] = {
+    "Pan": "Przesuń",
+    "Box Select": "Zaznacz prostokątem",
+    "Lasso Select": "Zaznacz lassem",
+    "Zoom in": "Powiększ",
+    "Zoom out": "Pomniejsz",
+    "Reset": "Przywróć widok",
+    "Reset view": "Przywróć widok",
+    "Autoscale": "Dopasuj skalę",
+    "Reset axes": "Przywróć osie",
+    "Zoom": "Powiększ obszar",
+    "Toggle Spike Lines": "Linie pomocnicze",
+    "Show closest data on hover": "Pokaż najbliższe dane",
+    "Compare data on hover": "Porównaj dane",
+    "Download plot as a PNG": "Pobierz wykres jako PNG",
+    "Download plot": "Pobierz wykres",
+    "Produced with Plotly.js": "Wykonano w Plotly.js",
+    "Double-click to zoom back out": "Kliknij dwukrotnie, aby oddalić",
+    "Double-click on legend to isolate one trace": "Kliknij dwukrotnie legendę, aby pokazać tylko jedną serię",
+}
+
+
+def dropdown_labels(lang: str = DEFAULT_LANG) -> dict[str, str]:
+    """dcc.Dropdown `labels` (its own texts: search box, select all, nothing found) in `lang`."""
+    keys = {"select_all": "dd_select_all", "deselect_all": "dd_deselect_all", "selected_count": "dd_selected_count",
+            "search": "dd_search", "clear_search": "dd_clear_search", "clear_selection": "dd_clear_selection",
+            "no_options_found": "dd_no_options"}
+    return {k: TEXT[v].get(lang) or TEXT[v][DEFAULT_LANG] for k, v in keys.items()}
 
 
 def t(key: str, lang: str = DEFAULT_LANG, **params: Any) -> str:

@@ -27,8 +27,19 @@ def app(mini_atlas):
 def _callbacks(app):
     for key, spec in app.callback_map.items():
         parts = key[2:-2].split("...") if key.startswith("..") else [key]
-        outputs = [{"id": p.rsplit(".", 1)[0], "property": p.rsplit(".", 1)[1]} for p in parts]
+        outputs = [[] if p.startswith("{") else {"id": p.rsplit(".", 1)[0], "property": p.rsplit(".", 1)[1]}
+                   for p in parts]
         yield key, outputs, spec
+
+
+def _dep(dep: dict, value):
+    """One input/state entry as the renderer sends it; a pattern-matching one (the bars' buttons, ALL) as the
+    list of its matches, here one button with the given value."""
+    if dep["id"].startswith("{"):
+        pattern = json.loads(dep["id"])
+        return [{"id": {k: ("x" if v == ["ALL"] else v) for k, v in pattern.items()}, "property": dep["property"],
+                 "value": value}]
+    return {"id": dep["id"], "property": dep["property"], "value": value}
 
 
 def test_crafted_values_never_give_a_server_error(app):
@@ -39,8 +50,8 @@ def test_crafted_values_never_give_a_server_error(app):
         if "export" in key:  # the export panel's background callback is tested by its owner
             continue
         for _ in range(12):
-            inputs = [{"id": i["id"], "property": i["property"], "value": rng.choice(JUNK)} for i in spec["inputs"]]
-            state = [{"id": s["id"], "property": s["property"], "value": rng.choice(JUNK)} for s in spec["state"]]
+            inputs = [_dep(i, rng.choice(JUNK)) for i in spec["inputs"]]
+            state = [_dep(s, rng.choice(JUNK)) for s in spec["state"]]
             trigger = rng.choice(spec["inputs"])
             body = {"output": key, "outputs": outputs if len(outputs) > 1 else outputs[0], "inputs": inputs,
                     "state": state, "changedPropIds": [f"{trigger['id']}.{trigger['property']}"]}
@@ -130,8 +141,7 @@ def _controller_body(app, changed: str, values: dict, state: dict | None = None)
     key, outputs, spec = next(c for c in _callbacks(app) if c[0].startswith("..state.data...url.search"))
     defaults = {"projects": [], "match": "any", "voivodeships": [], "years": [1990, 2019], "unknown-year": ["yes"],
                 "metric": "projects", "lang": "pl", "town": None}
-    inputs = [{"id": i["id"], "property": i["property"],
-               "value": values.get(i["id"], defaults.get(i["id"]) if i["property"] == "value" else None)}
+    inputs = [_dep(i, values.get(i["id"], defaults.get(i["id"]) if i["property"] == "value" else None))
               for i in spec["inputs"]]
     st = [{"id": s["id"], "property": s["property"],
            "value": (state or FilterState().to_dict()) if s["id"] == "state" else values.get(s["id"], [])}

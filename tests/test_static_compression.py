@@ -49,11 +49,12 @@ def test_dynamic_answers_are_never_stored(app):
     for _ in range(2):
         client.get("/_dash-layout", headers={"Accept-Encoding": "br"})
         client.get("/", headers={"Accept-Encoding": "br"})
-    key = next(k for k in app.callback_map if "table.data" in k)  # the charts and the table below the map
-    outputs = [{"id": o.rsplit(".", 1)[0], "property": o.rsplit(".", 1)[1]} for o in key.strip(".").split("...")]
+    key = next(k for k in app.callback_map if "table-data.data" in k)  # the charts and the table below the map
+    outputs = [[] if o.startswith("{") else {"id": o.rsplit(".", 1)[0], "property": o.rsplit(".", 1)[1]}
+               for o in key.strip(".").split("...")]
     body = {"output": key, "outputs": outputs,
             "inputs": [{"id": "state", "property": "data", "value": {"projects": ["P2"]}},
-                       {"id": "table", "property": "sort_by", "value": []},
+                       {"id": "table-sort", "property": "data", "value": []},
                        {"id": "below-ready", "property": "data", "value": True}],
             "state": [{"id": "below-view", "property": "data", "value": None}], "changedPropIds": ["state.data"]}
     r = client.post("/_dash-update-component", data=json.dumps(body), content_type="application/json",

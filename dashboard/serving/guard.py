@@ -77,14 +77,24 @@ _INLINE_SCRIPT = re.compile(r"<script(?P<attrs>[^>]*)>(?P<body>.*?)</script>", r
 _NOT_JS_TYPE = re.compile(r"""type\s*=\s*["']?application/json""", re.I)
 
 
-def content_security_policy(script_hashes: list[str] | tuple[str, ...] = ()) -> str:
-    """The CSP header value, with the given `'sha256-...'` sources added to script-src."""
+def content_security_policy(script_hashes: list[str] | tuple[str, ...] = (),
+                            frame_ancestors: list[str] | tuple[str, ...] | None = None) -> str:
+    """The CSP header value, with the given `'sha256-...'` sources added to script-src. `frame_ancestors`: who may
+    frame the response (default 'none'; the /embed page gets ATLAS_EMBED_ORIGINS)."""
     parts = []
     for directive, sources in _STATIC_POLICY.items():
         if directive == "script-src":
             sources = [*sources, *script_hashes]
+        if directive == "frame-ancestors" and frame_ancestors:
+            sources = list(frame_ancestors)
         parts.append(f"{directive} {' '.join(sources)}")
     return "; ".join(parts)
+
+
+def is_embed_path(path: str, prefix: str = "/") -> bool:
+    """The embed page and its own requests (prefix + 'embed', prefix + 'embed/...'): the only framable paths."""
+    base = prefix + "embed"
+    return path == base or path.startswith(base + "/")
 
 
 def inline_script_hashes(html: str) -> list[str]:
@@ -139,7 +149,7 @@ def check_callback_body(body: Any, callback_map: dict) -> None:
     if not isinstance(output, str):
         raise CallbackRequestError(400, "The callback request needs an 'output' string.")
     spec = callback_map.get(output)
-    if spec is None:
+    if spec is None or "callback" not in spec:  # unknown, or a clientside callback (runs in the browser only)
         raise CallbackRequestError(404, "No callback is registered for this output.")
     if not callable(spec.get("callback")):   # a clientside callback: it runs in the browser, the server has none
         raise CallbackRequestError(404, "This output is computed in the browser; the server has no callback for it.")
@@ -158,14 +168,30 @@ def check_callback_body(body: Any, callback_map: dict) -> None:
     # The renderer lists only inputs of this callback that changed; anything else would make
     # dash.ctx.triggered_id name a component the callback never declared as a trigger.
     inputs = spec.get("inputs", [])
-    plain = {f"{d.get('id')}.{d.get('property')}" for d in inputs if isinstance(d.get("id"), str)}
-    patterns = {d.get("property") for d in inputs if isinstance(d.get("id"), dict)}
+    plain = {f"{d.get('id')}.{d.get('property')}" for d in inputs if not _is_pattern(d.get("id"))}
+    patterns = {d.get("property") for d in inputs if _is_pattern(d.get("id"))}
+    sent = set()  # the concrete ids of the pattern-matching inputs in this request, as Dash writes them
+    for item in body.get("inputs", []):
+        for one in item if isinstance(item, list) else []:
+            if isinstance(one, dict) and isinstance(one.get("id"), dict):
+                sent.add(json.dumps(one["id"], sort_keys=True, separators=(",", ":")) + "." + str(one.get("property")))
     for prop_id in changed:
         if prop_id in plain:
             continue
         ident, _, prop = prop_id.rpartition(".")
-        if not (ident.startswith("{") and prop in patterns):
+        if not (ident.startswith("{") and prop in patterns and _same_id(ident, prop, sent)):
             raise CallbackRequestError(400, "'changedPropIds' may only name inputs of this callback.")
+
+
+def _same_id(ident: str, prop: str, sent: set[str]) -> bool:
+    """A changed pattern-matching id names one of the components sent with the request."""
+    try:
+        parsed = json.loads(ident)
+    except ValueError:
+        return False
+    if not isinstance(parsed, dict):
+        return False
+    return json.dumps(parsed, sort_keys=True, separators=(",", ":")) + "." + prop in sent
 
 
 def _check_outputs(outputs: Any, output: str, spec: dict) -> None:
@@ -177,15 +203,26 @@ def _check_outputs(outputs: Any, output: str, spec: dict) -> None:
     entries = outputs if multi else [outputs]
     if not isinstance(entries, list) or len(entries) != count:
         raise CallbackRequestError(400, f"'outputs' must describe the callback's {count} output(s).")
-    for entry in entries:
+    declared = output[2:-2].split("...") if multi else [output]
+    for entry, part in zip(entries, declared):
+        pattern = part.startswith("{")
+        if pattern and not isinstance(entry, (list, dict)):
+            raise CallbackRequestError(400, "A pattern-matching output must be described by its matches.")
         group = entry if isinstance(entry, list) else [entry]   # pattern-matching outputs are lists
         if not all(isinstance(o, dict) and isinstance(o.get("property"), str) and "id" in o for o in group):
             raise CallbackRequestError(400, "Every 'outputs' entry needs an 'id' and a 'property'.")
+        if pattern and not all(isinstance(o.get("id"), dict) for o in group):
+            raise CallbackRequestError(400, "A pattern-matching output needs object ids.")
+
+
+def _is_pattern(declared_id: Any) -> bool:
+    """A pattern-matching id: Dash's callback_map holds it as a JSON string ('{"key":["ALL"],"type":...}')."""
+    return isinstance(declared_id, dict) or (isinstance(declared_id, str) and declared_id.startswith("{"))
 
 
 def _check_dependency(item: Any, dependency: dict, key: str) -> None:
     declared_id, declared_prop = dependency.get("id"), dependency.get("property")
-    if isinstance(declared_id, str):
+    if not _is_pattern(declared_id):
         if not isinstance(item, dict) or item.get("id") != declared_id or item.get("property") != declared_prop:
             raise CallbackRequestError(400, f"'{key}' do not match the callback's {key}.")
         return
@@ -325,11 +362,12 @@ def _enable_compression(server) -> None:
         Compress(server)
 
 
-def harden(app) -> Any:
+def harden(app, *more_apps) -> Any:
     """Apply the production settings to a Dash `app` (idempotent). Returns the app.
 
     Call after the layout and callbacks exist (the guard looks callbacks up at request time, so later
-    registrations are covered too).
+    registrations are covered too). `more_apps`: other Dash apps on the same Flask server (the /embed page); each
+    one's callback route is guarded against its own callbacks.
     """
     server = app.server
     if server.extensions.get("atlas_hardening"):
@@ -350,8 +388,14 @@ def harden(app) -> Any:
             "Content-Encoding" not in response.headers
         ):
             hashes = inline_script_hashes(response.get_data(as_text=True))
-        response.headers["Content-Security-Policy"] = content_security_policy(hashes)
+        from dashboard import config
+
+        embed = is_embed_path(request.path, config.url_prefix())
+        response.headers["Content-Security-Policy"] = content_security_policy(
+            hashes, frame_ancestors=config.embed_origins() if embed else None)
         for header, value in _SECURITY_HEADERS.items():
+            if embed and header == "X-Frame-Options":
+                continue  # framing is governed by the CSP's frame-ancestors alone here
             response.headers.setdefault(header, value)
         if request.path.endswith(("/_dash-update-component", "/_dash-layout")):
             response.headers.setdefault("Cache-Control", "no-store")
@@ -373,9 +417,11 @@ def harden(app) -> Any:
         return error_response(500, "The server could not complete this request; the error has been logged.")
 
     guarded = 0
+    apps = sorted([app, *more_apps], key=lambda a: -len(a.config.routes_pathname_prefix))
     for rule in list(server.url_map.iter_rules()):
         if rule.rule.endswith("_dash-update-component"):
-            server.view_functions[rule.endpoint] = _guard_callback_view(app, server.view_functions[rule.endpoint])
+            owner = next((a for a in apps if rule.rule.startswith(a.config.routes_pathname_prefix)), app)
+            server.view_functions[rule.endpoint] = _guard_callback_view(owner, server.view_functions[rule.endpoint])
             guarded += 1
     if not guarded:
         raise RuntimeError("harden(app): the Dash app has no /_dash-update-component route yet; call harden() "

@@ -1,11 +1,14 @@
 """Thin callbacks: Dash props -> FilterState -> Patch of the figures.
 
 State flow (one direction, one source of truth):
-  controls / chart clicks / map selection / URL  --controller-->  dcc.Store "state" (FilterState.to_dict())
-                                                                  + URL query + control values (kept in sync)
-  "state"  --render-->  map (Patch: z, colours, legend, selection, focus), chips;
-  "state"  --below-->   bars (Patch: y/x, selectedpoints), table, count — first filled once the map is drawn
-                        (assets/atlas-below.js sets "below-ready"), so they never delay the map's first paint;
+  controls / chart clicks / bar-list buttons / map selection or tap / URL  --controller-->  dcc.Store "state"
+                                                        (FilterState.to_dict()) + URL query + control values
+  "state"  --render-->  map (Patch: z, colours, selection, focus), chips, strip, coverage, the HTML legend, the
+                        filter count;
+  "state"  --below-->   bars (Patch: y/x, selectedpoints), the chart summaries and bar lists, the table's rows
+                        ("table-data", written into the <tbody> by assets/atlas.js), count — first filled once the
+                        map is drawn (assets/atlas-below.js sets "below-ready"), so they never delay the map's first
+                        paint; a sort ("table-sort", the header buttons) only re-sorts the rows;
   a full figure only when the language changes.
 Every value from the browser goes through FilterState.from_dict / from_query (lenient: never raises) or a
 defensive parser below, so crafted requests get the default view, never a 500.
@@ -17,9 +20,10 @@ import re
 from typing import Any
 
 import dash
-from dash import Input, Output, Patch, State, ctx, html, no_update
+from dash import ALL, ClientsideFunction, Input, Output, Patch, State, ctx, html, no_update
 
-from dashboard.i18n import t
+from dashboard import config
+from dashboard.i18n import dropdown_labels, t
 from dashboard.model import query
 from dashboard.model.query import UNKNOWN_ONLY
 from dashboard.model.state import LANGS, FilterState
@@ -65,6 +69,45 @@ def selection_from_map(event: Any) -> tuple[str, ...]:
     """Box/lasso selection on the map -> TERYT codes of the gminy trace (trace 0)."""
     return tuple(sorted({str(p["location"]) for p in _points(event)
                          if p.get("curveNumber", 0) == 0 and isinstance(p.get("location"), str)}))
+
+
+def clicked_gmina(event: Any) -> str | None:
+    """A click or tap on the map -> the TERYT of the gmina (trace 0), or None."""
+    return next((p["location"] for p in _points(event) if p.get("curveNumber", 0) == 0
+                 and isinstance(p.get("location"), str)), None)
+
+
+def pick_points(chart: str, key: Any) -> dict | None:
+    """A button of a chart's list -> the click event of its bar (the same state change as a click on the bar)."""
+    if not isinstance(key, str):
+        return None
+    if chart == "growth":
+        if key == "unknown":
+            return {"points": [{"curveNumber": 2, "x": "?"}]}
+        return {"points": [{"curveNumber": 0, "x": key}]} if key.isdigit() and len(key) == 4 else None
+    if chart in ("by-voivodeship", "by-project"):
+        return {"points": [{"curveNumber": 0, "customdata": key}]}
+    return None
+
+
+def next_sort(current: Any, column: str) -> list[dict]:
+    """A click on a column header: unsorted -> ascending -> descending -> unsorted (one column at a time)."""
+    if column not in table_view.TABLE_COLUMNS:
+        return table_view.sort_spec(current)
+    now = layout.sort_state(current).get(column)
+    direction = {None: "asc", "asc": "desc", "desc": None}[now]
+    return [{"column_id": column, "direction": direction}] if direction else []
+
+
+def embed_code(search: str, lang: str) -> str:
+    """The <iframe> snippet of the view, on the origin the page was opened from."""
+    try:
+        from flask import request
+
+        base = request.host_url.rstrip("/") + config.url_prefix()
+    except RuntimeError:  # outside a request (unit tests)
+        base = config.url_prefix()
+    return layout.embed_snippet(base, search, lang)
 
 
 def _toggle(current: tuple, chosen: list) -> list:
@@ -231,7 +274,7 @@ def register(app: dash.Dash, atlas: Any, urls: Any) -> None:
     _register_views(app, atlas, known_projects, urls)
     _register_table(app, atlas, known_projects)
     _register_details_and_search(app, atlas)
-    _register_language(app, atlas)
+    _register_language(app, atlas, urls)
     _register_play(app, atlas)
 
 
@@ -245,23 +288,27 @@ def _register_controller(app: dash.Dash, atlas: Any, known_projects: set[str]) -
         *[Output(c, "value") for c in CONTROL_IDS],
         # the found town must be among the dropdown's options in the same update, or the dropdown drops it
         Output("town", "options", allow_duplicate=True),
+        Output("view", "data", allow_duplicate=True), Output("embed-code", "value"),
         Input("url", "search"), Input("clear", "n_clicks"),
         *[Input(c, "value") for c in CONTROL_IDS],
-        Input("map", "selectedData"),
+        Input("map", "selectedData"), Input("map", "clickData"),
+        *[Input({"type": f"pick-{g}", "key": ALL}, "n_clicks") for g in layout.PICK_CHARTS],
         Input("growth", "clickData"), Input("growth", "selectedData"),
         Input("by-voivodeship", "clickData"), Input("by-voivodeship", "selectedData"),
         Input("by-project", "clickData"), Input("by-project", "selectedData"),
         *[Input(f"chip-{i}", "n_clicks") for i in range(layout.MAX_CHIPS)],
-        State("chip-keys", "data"), State("state", "data"),
+        State("chip-keys", "data"), State("view", "data"), State("state", "data"),
         prevent_initial_call="initial_duplicate",
     )
     def controller(search, *args):
         old = FilterState.from_dict(args[-1], known_projects=known_projects)
-        chip_keys = args[-2] if isinstance(args[-2], list) else []
+        chip_keys = args[-3] if isinstance(args[-3], list) else []
+        view = args[-2] if isinstance(args[-2], dict) else {}
         old = FilterState.from_dict(old.to_dict())  # drop notices of the stored state
         trig = ctx.triggered_id
         fired = ctx.triggered[0] if ctx.triggered else {}
         value = fired.get("value")
+        prop = str(fired.get("prop_id", ""))
         notice = no_update
         if trig is None or trig == "url":
             new = FilterState.from_query(search or "", known_projects=known_projects)
@@ -271,8 +318,20 @@ def _register_controller(app: dash.Dash, atlas: Any, known_projects: set[str]) -
             if slot is None or not value or slot >= len(chip_keys) or not isinstance(chip_keys[slot], str):
                 return _nothing()
             new = remove_chip(old, chip_keys[slot])
+        elif trig == "map" and prop.endswith(".clickData"):
+            # a click or tap on a gmina: its details, and the gmina in the address (town=) like a found town
+            terc = clicked_gmina(value)
+            if terc is None or terc not in query.derived(atlas).gmina_pos:
+                return _nothing()
+            new = old.replace(focus=terc)
         elif trig == "map":
             new = next_state(old, "map.selectedData", value, known_projects)
+        elif isinstance(trig, dict) and str(trig.get("type", "")).startswith("pick-"):
+            chart = str(trig["type"])[5:]
+            event = pick_points(chart, trig.get("key"))
+            if event is None or not value or chart not in CHART_DIMENSIONS:
+                return _nothing()
+            new = next_state(old, chart, event, known_projects)
         elif trig in CHART_DIMENSIONS:
             if value is None:  # a cleared selection on a bar chart: keep the filter (chips clear it)
                 return _nothing()
@@ -290,9 +349,13 @@ def _register_controller(app: dash.Dash, atlas: Any, known_projects: set[str]) -
             new = next_state(old, "years", v, known_projects)
         else:
             new = next_state(old, trig, value, known_projects)
-        if new == old and not (trig in (None, "url") and new.notices):
-            return _nothing()  # nothing changed (e.g. the first load of the default view): no redraw at all
         query_string = new.to_query()
+        if new == old and not (trig in (None, "url") and new.notices):
+            # nothing changed (e.g. the first load of the default view): no redraw at all; on a page load the embed
+            # snippet still gets this server's address
+            if trig in (None, "url"):
+                return (*_nothing()[:-1], embed_code(("?" + query_string) if query_string else "", new.lang))
+            return _nothing()
         search_out = ("?" + query_string) if query_string else ""
         if (search or "") == search_out:
             search_out = no_update
@@ -303,10 +366,16 @@ def _register_controller(app: dash.Dash, atlas: Any, known_projects: set[str]) -
             notice = None  # the user has moved on: the notice about the address goes away
         hidden = no_update if notice is no_update else (notice is None)
         town_options = [town_option(atlas, new.focus)] if new.focus and trig != "town" else no_update
-        return (new.to_dict(), search_out, notice, hidden, *[controls[c] for c in CONTROL_IDS], town_options)
+        # a gmina clicked on the map is not zoomed to (the reader is looking at it already): the map's view key
+        # moves on here, so that the render sees no new view
+        view_out = ({**view, "focus": figures.view_key(new)} if trig == "map" and prop.endswith(".clickData")
+                    else no_update)
+        code = embed_code(("?" + query_string) if query_string else "", new.lang)
+        return (new.to_dict(), search_out, notice, hidden, *[controls[c] for c in CONTROL_IDS], town_options,
+                view_out, code)
 
     def _nothing():
-        return (no_update,) * (5 + len(CONTROL_IDS))
+        return (no_update,) * (7 + len(CONTROL_IDS))
 
 
 def _register_views(app: dash.Dash, atlas: Any, known_projects: set[str], urls: Any) -> None:
@@ -319,6 +388,7 @@ def _register_views(app: dash.Dash, atlas: Any, known_projects: set[str], urls: 
         *[Output(f"chip-{i}", "children") for i in range(layout.MAX_CHIPS)],
         *[Output(f"chip-{i}", "hidden") for i in range(layout.MAX_CHIPS)],
         Output("strip", "children"), Output("coverage", "children"),
+        Output("legend", "children"), Output("filters-count", "children"),
         Input("state", "data"), State("view", "data"),
         prevent_initial_call=True,
     )
@@ -326,11 +396,11 @@ def _register_views(app: dash.Dash, atlas: Any, known_projects: set[str], urls: 
         state = FilterState.from_dict(state_data, known_projects=known_projects)
         view = view if isinstance(view, dict) else {}
         chips = [*chip_outputs(atlas, state), layout.strip(atlas, state.lang, state),
-                 layout.coverage_note(atlas, state)]
+                 layout.coverage_note(atlas, state), *text_outputs(atlas, state)]
         empty_hidden = bool(query.count_in_view(atlas, state))
         new_view = {"lang": state.lang, "focus": figures.view_key(state), "sel": bool(state.selected)}
-        if view.get("lang") != state.lang:  # language change: the full figure (labels, hover, legend)
-            return (figures.map_figure(atlas, state, urls.gminy, outline=urls.wojewodztwa),
+        if view.get("lang") != state.lang:  # language change: the full figure (labels, hover); the legend is HTML
+            return (figures.map_figure(atlas, state, urls.gminy, outline=urls.wojewodztwa, colorbar=False),
                     new_view, empty_hidden, *chips)
         return (map_patch(atlas, state, zoom=view.get("focus") != figures.view_key(state),
                           clear_selection=bool(view.get("sel"))),
@@ -343,32 +413,61 @@ def _register_table(app: dash.Dash, atlas: Any, known_projects: set[str]) -> Non
 
     @app.callback(
         Output("growth", "figure"), Output("by-voivodeship", "figure"), Output("by-project", "figure"),
-        Output("table", "data"), Output("table-count", "children"), Output("below-view", "data"),
-        Input("state", "data"), Input("table", "sort_by"), Input("below-ready", "data"),
+        Output("table-data", "data"), Output("table-count", "children"), Output("below-view", "data"),
+        *[Output(f"{g}-summary", "children") for g in layout.PICK_CHARTS],
+        *[Output({"type": f"pick-{g}", "key": ALL}, "children") for g in layout.PICK_CHARTS],
+        *[Output({"type": f"pick-{g}", "key": ALL}, "aria-pressed") for g in layout.PICK_CHARTS],
+        Input("state", "data"), Input("table-sort", "data"), Input("below-ready", "data"),
         State("below-view", "data"),
         prevent_initial_call=True,  # filled once the map is drawn ("below-ready"), see layout.build_layout
     )
     def below(state_data, sort_by, ready, drawn):
         """The charts and the table below the map: nothing before the map is drawn; then full figures (and again
         on a language change), Patches after; a new sort order only re-sorts the table."""
+        n_picks = 2 * len(layout.PICK_CHARTS)
+        pick_specs = ctx.outputs_list[-n_picks:]
+        # nothing for the texts: no_update, and a list of them for each pattern output (one per button asked for)
+        no_texts = ((no_update,) * len(layout.PICK_CHARTS)
+                    + tuple([no_update] * len(e if isinstance(e, list) else []) for e in pick_specs))
         if not ready:
-            return (no_update,) * 6
+            return (no_update,) * 6 + no_texts
         state = FilterState.from_dict(state_data, known_projects=known_projects)
         records = table_view.table_records(atlas, state, table_view.sort_spec(sort_by))
-        table_out = (records, f" ({len(records)})")
+        table_out = (layout.table_rows(records), f" ({len(records)})")
+        if ctx.triggered_id == "table-sort" and drawn == state.lang:
+            return (no_update, no_update, no_update, *table_out, no_update, *no_texts)
+        updates = layout.chart_updates(atlas, state)
+        texts = chart_texts(atlas, state, pick_specs, updates)
         if drawn != state.lang:
             return (figures.growth_figure(atlas, state), figures.voivodeship_figure(atlas, state),
-                    figures.project_figure(atlas, state), *table_out, state.lang)
-        if ctx.triggered_id == "table":
-            return (no_update, no_update, no_update, *table_out, no_update)
-        return (growth_patch(figures.growth_update(atlas, state)),
-                bar_patch(figures.voivodeship_update(atlas, state)),
-                bar_patch(figures.project_update(atlas, state)), *table_out, no_update)
+                    figures.project_figure(atlas, state), *table_out, state.lang, *texts)
+        return (growth_patch(updates["growth"]), bar_patch(updates["by-voivodeship"]),
+                bar_patch(updates["by-project"]), *table_out, no_update, *texts)
+
+    # the rows into the <tbody>: a DOM write in the browser (assets/atlas.js), not thousands of Dash components
+    app.clientside_callback(ClientsideFunction("atlas", "renderTable"), Output("table-rendered", "data"),
+                            Input("table-data", "data"))
+
+    @app.callback(
+        Output("table-sort", "data"),
+        *[Output(f"th-{c}", "aria-sort") for c in table_view.TABLE_COLUMNS],
+        *[Output(f"sort-{c}-icon", "children") for c in table_view.TABLE_COLUMNS],
+        *[Input(f"sort-{c}", "n_clicks") for c in table_view.TABLE_COLUMNS],
+        State("table-sort", "data"),
+        prevent_initial_call=True,
+    )
+    def sort_table(*args):
+        trig = ctx.triggered_id
+        column = trig[5:] if isinstance(trig, str) and trig.startswith("sort-") else ""
+        sort_by = next_sort(args[-1], column)
+        now = layout.sort_state(sort_by)
+        return (sort_by, *[layout.ARIA_SORT[now[c]] for c in table_view.TABLE_COLUMNS],
+                *[layout.SORT_ICONS[now[c]] for c in table_view.TABLE_COLUMNS])
 
     @app.callback(
         Output("csv-download", "data"),
         Input("csv-button", "n_clicks"), Input("xlsx-button", "n_clicks"), State("state", "data"),
-        State("table", "sort_by"),
+        State("table-sort", "data"),
         prevent_initial_call=True,
     )
     def download(n_csv, n_xlsx, state_data, sort_by):
@@ -415,7 +514,7 @@ def _register_details_and_search(app: dash.Dash, atlas: Any) -> None:
         return options if options or search else no_update
 
 
-def _register_language(app: dash.Dash, atlas: Any) -> None:
+def _register_language(app: dash.Dash, atlas: Any, urls: Any) -> None:
     """The language toggle -> every text of the page (layout.I18N_KEYS), option lists, strip, table columns."""
 
     @app.callback(
@@ -423,16 +522,21 @@ def _register_language(app: dash.Dash, atlas: Any) -> None:
         Output("projects", "options"), Output("match", "options"), Output("metric", "options"),
         Output("unknown-year", "options"), Output("projects", "placeholder"),
         Output("voivodeships", "placeholder"), Output("town", "placeholder"),
-        Output("evidence", "options"), Output("asof-play", "children"), Output("table", "columns"),
+        Output("evidence", "options"), Output("asof-play", "children"),
+        *[Output(d, "labels") for d in layout.DROPDOWNS], Output("map", "config"),
+        *[Output(f"{g}-list-summary", "children") for g in layout.PICK_CHARTS],
         Input("lang", "value"),
         prevent_initial_call=True,
     )
     def lang_texts(lang):
         lang = lang if lang in LANGS else "pl"
+        labels = dropdown_labels(lang)
         return (*[t(k, lang) for k in layout.I18N_KEYS], layout.project_options(atlas, lang),
                 layout.match_options(lang), layout.metric_options(lang), layout.unknown_options(lang),
                 t("projects_placeholder", lang), t("voivodeships_placeholder", lang), t("town_placeholder", lang),
-                layout.evidence_options(lang), t("asof_play", lang), table_view.table_columns(lang))
+                layout.evidence_options(lang), t("asof_play", lang),
+                *[labels for _ in layout.DROPDOWNS], layout.graph_config(urls, "atlas-zmp-mapa", lang),
+                *[t("chart_list", lang) for _ in layout.PICK_CHARTS])
 
 
 
@@ -487,6 +591,30 @@ def chip_outputs(atlas: Any, state: FilterState) -> list:
     return [[key for key, _ in chips], bool(chips), t("no_filters", state.lang), *children, *hidden]
 
 
+def text_outputs(atlas: Any, state: FilterState) -> list:
+    """The render's HTML outputs besides the chips: the map's legend (with the undated note) and the filter count."""
+    n = len(chips_for(atlas, state))
+    return [layout.legend(figures.map_update(atlas, state)), t("filters_on", state.lang, n=n)]
+
+
+def chart_texts(atlas: Any, state: FilterState, pick_outputs: list, updates: dict[str, Any] | None = None) -> list:
+    """The charts' text alternatives (drawn with the charts, by "below"): the summaries, then the bars' buttons.
+    `pick_outputs`: the pattern-matching outputs as the request lists them (texts of the 3 charts, then pressed):
+    every button gets the value of its own key, and the lists have the length the request asked for."""
+    updates = updates or layout.chart_updates(atlas, state)
+    summaries = layout.chart_summaries(atlas, state, updates)
+    picks = layout.pick_outputs(atlas, state, updates)
+    keys = layout.pick_keys(atlas)
+    lists = []
+    for i, entry in enumerate(pick_outputs):
+        chart = layout.PICK_CHARTS[i % len(layout.PICK_CHARTS)]
+        by_key = dict(zip(keys[chart], picks[chart][i // len(layout.PICK_CHARTS)]))
+        wanted = [o.get("id", {}).get("key") if isinstance(o, dict) and isinstance(o.get("id"), dict) else None
+                  for o in (entry if isinstance(entry, list) else [])]
+        lists.append([by_key.get(k, "") if isinstance(k, str) else "" for k in wanted])
+    return [*[summaries[g] for g in layout.PICK_CHARTS], *lists]
+
+
 def map_patch(atlas: Any, state: FilterState, zoom: bool, clear_selection: bool = True) -> Patch:
     """Only what the filters change: z, colours, legend, selection, focus outline (and the view on a new focus)."""
     upd = figures.map_update(atlas, state)
@@ -534,3 +662,39 @@ def bar_patch(upd: dict[str, Any]) -> Patch:
     for key, value in upd.items():
         p["data"][0][key] = value
     return p
+
+
+def register_embed(app: dash.Dash, atlas: Any, urls: Any, main_path: str) -> None:
+    """/embed: the view of the query (same parameters as the main page) and a tap or click -> details."""
+    known_projects = set(query.derived(atlas).project_ids)
+
+    @app.callback(
+        Output("map", "figure"), Output("map", "config"), Output("legend", "children"), Output("legend", "aria-label"),
+        Output("embed-title", "children"), Output("embed-open", "href"), Output("embed-open", "children"),
+        Output("embed-source", "children"), Output("embed", "lang"), Output("details", "children"),
+        Input("url", "search"),
+    )
+    def embed_view(search):
+        state = FilterState.from_query(search or "", known_projects=known_projects)
+        state = FilterState.from_dict(state.to_dict())  # an embed shows no notices
+        lang = state.lang
+        fig = figures.map_figure(atlas, state, urls.gminy, outline=urls.wojewodztwa, colorbar=False)
+        query_string = state.to_query()
+        href = main_path + (("?" + query_string) if query_string else "")
+        guide = layout.details_panel(atlas, state.focus, lang) if state.focus else [
+            html.P(t("details_empty", lang), className="muted")]
+        if not search:  # the layout is the default view already: do not draw the map twice
+            fig = no_update
+        return (fig, layout.graph_config(urls, "atlas-zmp-mapa", lang), layout.legend(figures.map_update(atlas, state)),
+                t("legend_heading", lang), t("map_title", lang), href, t("embed_open", lang), t("export_source", lang),
+                lang, guide)
+
+    @app.callback(
+        Output("details", "children", allow_duplicate=True),
+        Input("map", "clickData"), State("url", "search"),
+        prevent_initial_call=True,
+    )
+    def embed_details(click, search):
+        state = FilterState.from_query(search or "", known_projects=known_projects)
+        terc = clicked_gmina(click)
+        return layout.details_panel(atlas, terc, state.lang) if terc else no_update

@@ -26,21 +26,23 @@ with warnings.catch_warnings():
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', 'Liberation Sans', Arial, sans-serif"
 INK = "#1f2933"
 MUTED = "#616e7c"
-OTHER_GREY = "#e4e7eb"
+OTHER_GREY = "#f0f2f5"
 BORDER = "#ffffff"
 OUTLINE = "#52606d"
 FOCUS = "#d7263d"
-# ColorBrewer YlGnBu (sequential, colour-blind safe), light to dark; the lightest classes skipped so that the
-# first class still stands out from the grey of other gminy.
-SEQUENTIAL = ("#a1dab4", "#41b6c4", "#1d91c0", "#225ea8", "#253494", "#081d58")
+# Sequential, teal to dark violet (hue and lightness change together; colour-blind safe): every class has at least
+# 3:1 contrast against the grey of other gminy and the white borders (WCAG 1.4.11; the lightest is 3.5:1 against
+# OTHER_GREY). Neighbouring classes differ by 1.3-1.8:1 only — no 5-step ramp can do 3:1 between neighbours; the
+# legend, the hover and the table carry the values.
+SEQUENTIAL = ("#2b8f86", "#20798f", "#2a6196", "#36488f", "#3b2c7a", "#2c1250")
 # The colour of a number of projects is fixed to the number (not to how many classes a view has), so that "1
-# project" is the same blue in every view and every export: 0 (a member without projects) light green, 1, 2, 3,
-# 4 and more ever darker.
+# project" is the same colour in every view and every export: 0 (a member without projects), 1, 2, 3, 4 and more
+# ever darker.
 PROJECT_COLOURS = (SEQUENTIAL[0], SEQUENTIAL[1], SEQUENTIAL[3], SEQUENTIAL[4], SEQUENTIAL[5])
-# Okabe–Ito (colour-blind safe) for the membership categories.
-MEMBERSHIP = {"participant": "#e69f00", "member": "#56b4e9", "member_in": "#0072b2"}
+# Okabe–Ito hues (colour-blind safe) for the membership categories, darkened to >= 3:1 against OTHER_GREY.
+MEMBERSHIP = {"participant": "#c25400", "member": "#3a8dcc", "member_in": "#08306b"}
 BAR = "#1d91c0"
-LINE = "#e69f00"
+LINE = "#b35c00"  # the published totals (line and right-axis labels): 4.7:1 on white
 DEPARTURE = "#b2182b"
 TEMPLATE = go.layout.Template()  # empty: keeps every figure's JSON small (plotly's default template is ~7 KB)
 
@@ -164,11 +166,13 @@ def map_update(atlas: Any, state: FilterState) -> dict[str, Any]:
     undated = arr["undated"] & keep
     n_undated = int(undated.sum())
     title = classes.title
+    note = ""
     if n_undated:   # members known only from a later source: the same colour, lighter (legend says so)
         note = t("legend_undated", state.lang, year=query.asof_year(atlas, state),
                  n=format_number(n_undated, state.lang))
         title = f"{title}<br><span style='font-size:10px'>{wrap_label(note, 34)}</span>"
     return {
+        "legend_title": classes.title, "undated_note": note,  # the HTML legend's title and note (plain text)
         "undated": np.asarray(atlas.gminy["terc"])[undated].tolist(),
         "z": z.tolist(),
         "zmax": k + 0.5,
@@ -229,10 +233,12 @@ GEO = {
 
 
 def map_figure(atlas: Any, state: FilterState, geojson: str | dict, *, outline: str | dict | None = None,
-               height: int | None = None) -> go.Figure:
+               height: int | None = None, colorbar: bool = True) -> go.Figure:
     """The full map: gminy (trace 0), województwa outlines (trace 1, when `outline` is given), focus (trace 2).
 
     geojson: the gminy GeoJSON — the hashed asset URL in the app, a dict for exports (feature id = TERYT).
+    colorbar: False for the dashboard, which shows the classes as an HTML legend beside/under the map
+    (`legend_items`): the map then takes the figure's whole width and no legend box can cover the country.
     """
     lang = state.lang
     upd = map_update(atlas, state)
@@ -240,7 +246,7 @@ def map_figure(atlas: Any, state: FilterState, geojson: str | dict, *, outline: 
     locations = list(atlas.gminy["terc"])
     gminy = go.Choropleth(
         geojson=geojson, featureidkey="id", locations=locations, z=upd["z"], zmin=-0.5, zmax=upd["zmax"],
-        colorscale=upd["colorscale"], autocolorscale=False, showscale=True,
+        colorscale=upd["colorscale"], autocolorscale=False, showscale=colorbar,
         marker={"line": {"color": BORDER, "width": 0.3}},
         text=hover_texts(atlas, lang), hovertemplate=HOVER,
         selectedpoints=upd["selectedpoints"],
@@ -276,13 +282,24 @@ def map_figure(atlas: Any, state: FilterState, geojson: str | dict, *, outline: 
         hoverinfo="skip", name="undated",
     ))
     geo = _geo_view(atlas, state.focus, state.voivodeships)
+    if not colorbar:
+        geo["domain"] = {"x": [0.0, 1.0], "y": [0.0, 1.0]}
     fig.update_layout(
         template=TEMPLATE, geo=geo, margin={"l": 0, "r": 0, "t": 0, "b": 0}, dragmode="select",
         font={"family": FONT, "color": INK, "size": 12}, separators=plotly_separators(lang),
         paper_bgcolor="rgba(0,0,0,0)", hoverlabel={"bgcolor": "white", "font": {"family": FONT, "size": 12}},
         uirevision=view_key(state), clickmode="event", height=height,
+        # toolbar icons: 6.5:1 (inactive) and 12:1 (active) on the white bar, not plotly's 1.6:1 grey
+        modebar={"bgcolor": "rgba(255,255,255,0.92)", "color": OUTLINE, "activecolor": "#0b3954"},
     )
     return fig
+
+
+def legend_items(upd: dict[str, Any]) -> list[tuple[str, str]]:
+    """(colour, text) of every map class, other gminy first: the HTML legend of the dashboard (from map_update)."""
+    colours = [c for _, c in upd["colorscale"][::2]]
+    texts = [str(x).replace("<br>", " ") for x in upd["colorbar"]["ticktext"]]
+    return list(zip(colours, texts))
 
 
 FOCUS_SCALE = 6.0  # a found town: ~1/6 of Poland's extent around it

@@ -11,13 +11,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from dash import dash_table, dcc, html
+from dash import dcc, html
 
-from dashboard.i18n import figure_label, format_figure, format_number, t
+from dashboard.i18n import PLOTLY_LOCALE_PL, dropdown_labels, figure_label, format_figure, format_number, t
 from dashboard.model import membership, query
 from dashboard.model.state import EVIDENCE_LEVELS, FilterState
 from dashboard.view import figures
-from dashboard.view.table import table_columns
+from dashboard.view.table import TABLE_COLUMNS
 from dashboard.view.urls import GeoUrls
 
 MAX_CHIPS = 24
@@ -27,6 +27,10 @@ I18N_KEYS: tuple[str, ...] = (
     "voivodeships", "join_years", "town_search", "active_filters", "clear_all", "export", "map_sr", "map_title",
     "map_help", "map_empty", "details", "growth_title", "voiv_title", "project_title", "table_title", "download_csv",
     "download_xlsx", "sources_heading", "sources_text", "sources_readme",
+    # the accessible layout (issue 12): skip link, filter sheet, embed box, the table's headers and caption
+    "skip_to_map", "filters_open", "filters_close", "embed_heading", "embed_help", "embed_code_label", "embed_copy",
+    "table_sort_hint", "col_name", "col_teryt", "col_voivodeship", "col_member", "col_join_year", "col_n_projects",
+    "col_projects",
 )
 STRIP_KEYS = ("members", "new_members", "projects", "project_cities", "publications", "ave_pln")
 _URL = re.compile(r"https?://[^\s;,)]+")
@@ -45,12 +49,15 @@ def tr(key: str, lang: str = "pl", tag=html.Span, **kwargs: Any):
     return tag(t(key, lang), id=f"i18n-{key}", **kwargs)
 
 
-def graph_config(urls: GeoUrls, filename: str) -> dict[str, Any]:
+def graph_config(urls: GeoUrls, filename: str, lang: str = "pl") -> dict[str, Any]:
+    """plotly config: local topojson, no cloud upload, the toolbar's texts in `lang` (plotly locale "pl")."""
     return {
         "displaylogo": False,
+        "locale": "pl" if lang == "pl" else "en-US",
+        "locales": {"pl": {"dictionary": PLOTLY_LOCALE_PL}} if lang == "pl" else {},
         "topojsonURL": urls.topojson,
         # no "Share chart..." (plotly 7 uploads the chart to Plotly Cloud): nothing leaves this machine
-        "modeBarButtonsToRemove": ["toImage", "sendDataToCloud", "sendChartToCloud"],
+        "modeBarButtonsToRemove": ["toImage", "sendDataToCloud", "sendChartToCloud", "hoverClosestGeo"],
         "toImageButtonOptions": {"filename": filename},
         "scrollZoom": True,
         "responsive": True,
@@ -129,7 +136,8 @@ def year_marks(atlas: Any) -> dict[int, str]:
 
 
 def strip(atlas: Any, lang: str, state: FilterState | None = None) -> list:
-    """The year in numbers: published 2020 key figures (source on hover) next to what the public data covers."""
+    """The year in numbers: published 2020 key figures (source on hover, and in words for screen readers) next to
+    what the public data covers (at the state's date). The cards are text, not Tab stops."""
     summary = atlas.summary.set_index("key")
     cards = []
     for key in STRIP_KEYS:
@@ -139,27 +147,28 @@ def strip(atlas: Any, lang: str, state: FilterState | None = None) -> list:
         label = figure_label(row["label_pl"] if lang == "pl" else row["label_en"], str(row["unit"]))
         source = f"{t('source', lang)}: {row['source']}"
         shown = format_figure(float(row["value"]), str(row["unit"]), lang)
-        cards.append(html.Div([
+        cards.append(html.Li([
             html.Div(shown, className="figure-value"),
             html.Div(label, className="figure-label"),
-        ], className="figure-card", title=source, tabIndex="0", **{"aria-label": f"{label}: {shown}. {source}"}))
+            html.Span(f" ({source})", className="sr-only"),
+        ], className="figure-card", title=source))
     cov = query.coverage_at(atlas, FilterState(lang=lang) if state is None else state)
     data_cards = [
-        html.Div([
+        html.Li([
             html.Div(format_number(cov["members_on_map"], lang), className="figure-value"),
             html.Div(t("members_shown", lang), className="figure-label"),
-        ], className="figure-card data", title=t("strip_in_data", lang), tabIndex="0"),
-        html.Div([
+        ], className="figure-card data", title=t("strip_in_data", lang)),
+        html.Li([
             html.Div(format_number(cov["participants_on_map"], lang), className="figure-value"),
             html.Div(t("participants_shown", lang), className="figure-label"),
-        ], className="figure-card data", title=t("strip_in_data", lang), tabIndex="0"),
+        ], className="figure-card data", title=t("strip_in_data", lang)),
     ]
     return [
-        html.Div([html.Span(t("strip_heading", lang), className="strip-heading"),
+        html.Div([html.H2(t("strip_heading", lang), className="strip-heading", id="strip-heading"),
                   html.Span(t("strip_published", lang), className="strip-tag")], className="strip-group-title"),
-        html.Div(cards, className="strip-cards"),
+        html.Ul(cards, className="strip-cards"),
         html.Div([html.Span(t("strip_in_data", lang), className="strip-tag data")], className="strip-group-title"),
-        html.Div(data_cards, className="strip-cards data"),
+        html.Ul(data_cards, className="strip-cards data"),
     ]
 
 
@@ -277,13 +286,151 @@ def membership_history(entity: dict, lang: str):
     ], className="membership-history")
 
 
+TABLE_KEYS = {"name": "col_name", "teryt": "col_teryt", "voivodeship": "col_voivodeship", "member": "col_member",
+              "join_year": "col_join_year", "n_projects": "col_n_projects", "projects": "col_projects"}
+SORT_ICONS = {"asc": "▲", "desc": "▼", None: "↕"}
+ARIA_SORT = {"asc": "ascending", "desc": "descending", None: "none"}
+DROPDOWNS = ("projects", "voivodeships", "town")
+PICK_CHARTS = ("growth", "by-voivodeship", "by-project")  # the charts whose bars have a list of buttons
+
+
+def table_rows(records: list[dict[str, Any]]) -> list[list]:
+    """The table's rows as plain lists in column order (TABLE_COLUMNS). assets/atlas.js (renderTable, a
+    clientside callback) writes them into the <tbody>: the city's name as the row header (th scope=row), the other
+    values as cells. Dash's renderer needs ~4 s for 60 rows of html.Tr/Td components and ~57 s for 250 (measured),
+    a DOM write of 300 rows takes milliseconds."""
+    return [["" if r.get(c) is None else r.get(c) for c in TABLE_COLUMNS] for r in records]
+
+
+def sort_state(sort_by: Any) -> dict[str, str | None]:
+    """Column -> "asc" / "desc" / None for the header buttons (sort_by: [{column_id, direction}])."""
+    current = {s.get("column_id"): s.get("direction") for s in sort_by if isinstance(s, dict)} \
+        if isinstance(sort_by, list) else {}
+    return {c: current.get(c) if current.get(c) in ("asc", "desc") else None for c in TABLE_COLUMNS}
+
+
+def data_table(atlas: Any, state: FilterState) -> html.Table:
+    """One real <table>: a caption, column headers that are sort buttons (aria-sort on the th), row headers."""
+    lang = state.lang
+    heads = []
+    for c in TABLE_COLUMNS:
+        heads.append(html.Th(html.Button([
+            tr(TABLE_KEYS[c], lang),
+            html.Span(SORT_ICONS[None], id=f"sort-{c}-icon", className="sort-icon", **{"aria-hidden": "true"}),
+        ], id=f"sort-{c}", className="sort-button", n_clicks=0, type="button"),
+            scope="col", id=f"th-{c}", className="num" if c == "n_projects" else None, **{"aria-sort": "none"}))
+    return html.Table([
+        html.Caption(tr("table_sort_hint", lang), className="sr-only"),
+        html.Thead(html.Tr(heads)),
+        html.Tbody([], id="table-body"),   # filled by assets/atlas.js from the store "table-data"
+    ], id="table", className="data-table")
+
+
+def legend(upd: dict[str, Any]) -> list:
+    """The map's classes as HTML (beside/under the map, never on it): a title, one swatch per class, and the note on
+    the lighter members (known only from later sources) when the date shown has any."""
+    title = str(upd.get("legend_title") or upd["colorbar"]["title"]["text"]).replace("<br>", " ")
+    note = upd.get("undated_note")
+    return [
+        html.Span(title, className="legend-title"),
+        html.Ul([html.Li([html.Span(className="swatch", style={"background": colour}), text])
+                 for colour, text in figures.legend_items(upd)], className="legend-items"),
+        *([html.Span(note, className="legend-note")] if note else []),
+    ]
+
+
+def chart_updates(atlas: Any, state: FilterState) -> dict[str, dict[str, Any]]:
+    """The charts' data (figures.*_update) per chart id: computed once per state for the Patches, the summaries and
+    the bars' lists."""
+    return {"growth": figures.growth_update(atlas, state), "by-voivodeship": figures.voivodeship_update(atlas, state),
+            "by-project": figures.project_update(atlas, state)}
+
+
+def chart_summaries(atlas: Any, state: FilterState, updates: dict[str, Any] | None = None) -> dict[str, str]:
+    """A sentence per chart: what it shows and its largest values (the charts' text alternative)."""
+    lang = state.lang
+    out: dict[str, str] = {}
+    u = updates or chart_updates(atlas, state)
+    g = u["growth"]
+    years = figures.growth_years(atlas)
+    totals = figures._published_totals(atlas)
+    if years:
+        top = max(range(len(years)), key=lambda i: g["y"][i])
+        last = totals.iloc[-1] if len(totals) else None
+        out["growth"] = t("growth_summary", lang, lo=years[0], hi=years[-1], total=format_number(sum(g["y"]), lang),
+                          top_year=years[top], top=format_number(g["y"][top], lang),
+                          unknown=format_number(g["unknown_y"][0], lang),
+                          last=format_number(int(last["members"]), lang) if last is not None else "–",
+                          last_year=int(last["year"]) if last is not None else "–")
+    else:
+        out["growth"] = t("growth_title", lang)
+    v = u["by-voivodeship"]
+    i = max(range(len(v["x"])), key=lambda k: v["x"][k]) if v["x"] else None
+    out["by-voivodeship"] = t("voiv_summary", lang, total=format_number(sum(v["x"]), lang),
+                              top=v["y"][i] if i is not None else "–",
+                              n=format_number(v["x"][i], lang) if i is not None else "0")
+    p = u["by-project"]
+    j = max(range(len(p["x"])), key=lambda k: p["x"][k]) if p["x"] else None
+    out["by-project"] = t("project_summary", lang, k=len(p["x"]), top=p["hovertext"][j] if j is not None else "–",
+                          n=format_number(p["x"][j], lang) if j is not None else "0")
+    return out
+
+
+def pick_keys(atlas: Any) -> dict[str, list[str]]:
+    """The buttons of each chart's list, in layout order: years (+ "unknown"), voivodeship codes, project ids."""
+    d = query.derived(atlas)
+    return {"growth": [str(y) for y in figures.growth_years(atlas)] + ["unknown"],
+            "by-voivodeship": list(d.voivodeship_names), "by-project": list(d.project_ids)}
+
+
+def pick_outputs(atlas: Any, state: FilterState, updates: dict[str, Any] | None = None
+                 ) -> dict[str, tuple[list[str], list[str]]]:
+    """Per chart: (button texts, aria-pressed values) of its list, in pick_keys order — the same numbers and the
+    same choice as the bars."""
+    lang = state.lang
+    d = query.derived(atlas)
+    keys = pick_keys(atlas)
+    u = updates or chart_updates(atlas, state)
+    g = u["growth"]
+    years = figures.growth_years(atlas)
+    chosen = set(g["selectedpoints"] or []) if g["selectedpoints"] is not None else set()
+    growth_text = [f"{y}: {format_number(n, lang)}" for y, n in zip(years, g["y"])] + \
+        [f"{t('year_unknown', lang)}: {format_number(g['unknown_y'][0], lang)}"]
+    growth_pressed = [str(i in chosen).lower() for i in range(len(years))] + \
+        [str(bool(g["unknown_selectedpoints"]) and state.years is not None).lower()]
+    v = u["by-voivodeship"]
+    vcount = dict(zip(v["customdata"], v["x"]))
+    voiv_text = [f"{d.voivodeship_names[c]}: {format_number(vcount.get(c, 0), lang)}" for c in keys["by-voivodeship"]]
+    voiv_pressed = [str(c in state.voivodeships).lower() for c in keys["by-voivodeship"]]
+    p = u["by-project"]
+    pcount = dict(zip(p["customdata"], p["x"]))
+    plabel = dict(zip(p["customdata"], p["hovertext"]))
+    proj_text = [f"{plabel.get(c, c)}: {format_number(pcount.get(c, 0), lang)}" for c in keys["by-project"]]
+    proj_pressed = [str(c in state.projects).lower() for c in keys["by-project"]]
+    return {"growth": (growth_text, growth_pressed), "by-voivodeship": (voiv_text, voiv_pressed),
+            "by-project": (proj_text, proj_pressed)}
+
+
+def embed_snippet(base_url: str, search: str, lang: str) -> str:
+    """The <iframe> for an article: the /embed page of the current view, a title, a height that fits the map."""
+    from html import escape
+
+    src = f"{base_url.rstrip('/')}/embed{search or ''}"
+    return (f'<iframe src="{escape(src, quote=True)}" title="{escape(t("embed_frame_title", lang), quote=True)}" '
+            f'width="100%" height="640" style="border:0;max-width:100%" loading="lazy"></iframe>')
+
+
 def build_layout(atlas: Any, urls: GeoUrls, export_panel: Any) -> html.Div:
-    """The page. `export_panel` is dashboard.export.panel (passed in, so this module stays import-light)."""
+    """The page. `export_panel` is dashboard.export.panel (passed in, so this module stays import-light).
+
+    DOM order = reading and Tab order at every width: skip link, header, then in <main> the filters (a sheet opened
+    by a button below 900 px), the map with its legend, the details, the key figures, the charts, the table."""
     state = FilterState()
     lang = state.lang
     lo, hi = year_bounds(atlas)
-    map_fig = figures.map_figure(atlas, state, urls.gminy, outline=urls.wojewodztwa)
-    filters = html.Aside([
+    map_fig = figures.map_figure(atlas, state, urls.gminy, outline=urls.wojewodztwa, colorbar=False)
+    labels = dropdown_labels(lang)
+    filters = html.Section([
         html.H2(tr("filters", lang), className="panel-title"),
         html.Div([
             html.Label(tr("metric", lang), htmlFor="metric", className="control-label"),
@@ -294,7 +441,7 @@ def build_layout(atlas: Any, urls: GeoUrls, export_panel: Any) -> html.Div:
         html.Div([
             html.Label(tr("projects", lang), htmlFor="projects", className="control-label"),
             dcc.Dropdown(id="projects", options=project_options(atlas, lang), value=[], multi=True,
-                         placeholder=t("projects_placeholder", lang), className="dropdown"),
+                         placeholder=t("projects_placeholder", lang), className="dropdown", labels=labels),
             html.Div([
                 html.Span(tr("match", lang), className="inline-label"),
                 dcc.RadioItems(id="match", options=match_options(lang), value=state.match, inline=True,
@@ -304,7 +451,7 @@ def build_layout(atlas: Any, urls: GeoUrls, export_panel: Any) -> html.Div:
         html.Div([
             html.Label(tr("voivodeships", lang), htmlFor="voivodeships", className="control-label"),
             dcc.Dropdown(id="voivodeships", options=voivodeship_options(atlas), value=[], multi=True,
-                         placeholder=t("voivodeships_placeholder", lang), className="dropdown"),
+                         placeholder=t("voivodeships_placeholder", lang), className="dropdown", labels=labels),
         ], className="control"),
         html.Div([
             html.Label(tr("join_years", lang), htmlFor="years", className="control-label"),
@@ -317,7 +464,7 @@ def build_layout(atlas: Any, urls: GeoUrls, export_panel: Any) -> html.Div:
             html.Label(tr("town_search", lang), htmlFor="town", className="control-label"),
             dcc.Dropdown(id="town", options=[], value=None, searchable=True, clearable=True,
                          placeholder=t("town_placeholder", lang), className="dropdown", debounce=False,
-                         search_order="original"),
+                         search_order="original", labels=labels),
         ], className="control"),
         html.Div([
             html.Div([html.Span(tr("active_filters", lang), className="control-label"),
@@ -332,33 +479,68 @@ def build_layout(atlas: Any, urls: GeoUrls, export_panel: Any) -> html.Div:
         html.Details([
             html.Summary(tr("export", lang)),
             export_panel.layout(lang),
+            html.Div([
+                html.H3(tr("embed_heading", lang), className="control-label", id="embed-heading"),
+                html.P(tr("embed_help", lang), className="muted help"),
+                html.Label(tr("embed_code_label", lang), htmlFor="embed-code", className="sr-only"),
+                dcc.Textarea(id="embed-code", value=embed_snippet("", "", lang), readOnly=True, rows=4,
+                             className="embed-code"),
+                html.Button(tr("embed_copy", lang), id="embed-copy", className="button", n_clicks=0, type="button"),
+                html.Span("", id="embed-copied", className="muted embed-copied", role="status",
+                          **{"data-copied-pl": t("embed_copied", "pl"), "data-copied-en": t("embed_copied", "en")}),
+            ], className="control embed-box"),
         ], className="export-panel", id="export-section"),
-    ], className="filters", **{"aria-label": t("filters", lang)})
+        html.Button(tr("filters_close", lang), id="filters-close", className="button filters-close", type="button",
+                    n_clicks=0),
+    ], id="filters", className="filters", **{"aria-labelledby": "i18n-filters"})
+
+    filters_toggle = html.Button([
+        tr("filters_open", lang), html.Span(" ", className="sep"),
+        html.Span(t("filters_on", lang, n=0), id="filters-count", className="filters-count"),
+    ], id="filters-toggle", className="button filters-toggle", type="button", n_clicks=0,
+        **{"aria-expanded": "false", "aria-controls": "filters"})
 
     map_card = html.Section([
-        tr("map_sr", lang, tag=html.P, className="sr-only"),
-        html.Div([html.H2(tr("map_title", lang), className="panel-title"),
+        html.Div([html.H2(tr("map_title", lang), className="panel-title", id="map-heading"),
                   html.P(tr("map_help", lang), className="muted help")], className="card-head"),
+        tr("map_sr", lang, tag=html.P, className="sr-only"),
         html.Div([
-            dcc.Graph(id="map", figure=map_fig.to_dict(), config=graph_config(urls, "atlas-zmp-mapa"),
+            dcc.Graph(id="map", figure=map_fig.to_dict(), config=graph_config(urls, "atlas-zmp-mapa", lang),
                       className="map-graph", responsive=True),
             tr("map_empty", lang, tag=html.Div, className="map-empty", role="status", hidden=True),
-        ], className="map-wrap"),
-    ], className="card map-card")
+        ], className="map-wrap", role="figure", **{"aria-labelledby": "map-heading"}),
+        html.Div(legend(figures.map_update(atlas, state)), id="legend", className="map-legend",
+                 role="group", **{"aria-label": t("legend_heading", lang)}),
+    ], id="map-section", className="card map-card", tabIndex="-1", **{"aria-labelledby": "map-heading"})
 
-    side = html.Aside([
-        html.H2(tr("details", lang), className="panel-title"),
+    side = html.Section([
+        html.H2(tr("details", lang), className="panel-title", id="details-heading"),
         html.Div(details_panel(atlas, None, lang), id="details", className="details", **{"aria-live": "polite"}),
-    ], className="card side")
+    ], className="card side", **{"aria-labelledby": "details-heading"})
+
+    summaries = chart_summaries(atlas, state)
+    picks = pick_outputs(atlas, state)
+    keys = pick_keys(atlas)
 
     def chart(key: str, gid: str) -> html.Section:
-        # drawn after the map (dashboard.view.callbacks "below"): an empty, axis-less placeholder until then
+        # drawn after the map (dashboard.view.callbacks "below"): an empty, axis-less placeholder until then; the
+        # summary and the list of the bars are text (filled with the chart)
+        texts, pressed = picks[gid]
         return html.Section([
-            html.H2(tr(key, lang), className="panel-title"),
-            dcc.Graph(id=gid, figure=PLACEHOLDER_FIGURE,
-                      config={**graph_config(urls, f"atlas-zmp-{gid}"), "displayModeBar": False},
-                      className="chart-graph", responsive=True),
-        ], className="card chart-card")
+            html.H2(tr(key, lang), className="panel-title", id=f"{gid}-heading"),
+            html.Div(dcc.Graph(id=gid, figure=PLACEHOLDER_FIGURE,
+                               config={**graph_config(urls, f"atlas-zmp-{gid}", lang), "displayModeBar": False},
+                               className="chart-graph", responsive=True),
+                     className="chart-wrap", role="figure",
+                     **{"aria-labelledby": f"{gid}-heading", "aria-describedby": f"{gid}-summary"}),
+            html.P(summaries[gid], id=f"{gid}-summary", className="chart-summary"),
+            html.Details([
+                html.Summary(t("chart_list", lang), className="chart-list-summary", id=f"{gid}-list-summary"),
+                html.Ul([html.Li(html.Button(text, id={"type": f"pick-{gid}", "key": k}, n_clicks=0, type="button",
+                                             className="pick", **{"aria-pressed": p}))
+                         for k, text, p in zip(keys[gid], texts, pressed)], className="pick-list"),
+            ], className="chart-list"),
+        ], className="card chart-card", **{"aria-labelledby": f"{gid}-heading"})
 
     charts = html.Div([
         chart("growth_title", "growth"),
@@ -370,32 +552,21 @@ def build_layout(atlas: Any, urls: GeoUrls, export_panel: Any) -> html.Div:
         html.Div([
             html.H2([tr("table_title", lang),
                      html.Span("", id="table-count", className="count")],
-                    className="panel-title"),
-            html.Button(tr("download_csv", lang), id="csv-button", className="button", n_clicks=0),
-            html.Button(tr("download_xlsx", lang), id="xlsx-button", className="button", n_clicks=0),
+                    className="panel-title", id="table-heading"),
+            html.Button(tr("download_csv", lang), id="csv-button", className="button", n_clicks=0, type="button"),
+            html.Button(tr("download_xlsx", lang), id="xlsx-button", className="button", n_clicks=0, type="button"),
             dcc.Download(id="csv-download"),
+            dcc.Store(id="table-sort", data=[]),
+            dcc.Store(id="table-data", data=[]),  # rows come with the charts, after the map ("below")
+            dcc.Store(id="table-rendered"),
         ], className="card-head row"),
-        dash_table.DataTable(
-            id="table", columns=table_columns(lang), data=[],  # rows come with the charts, after the map
-            sort_action="custom", sort_mode="single", sort_by=[], page_action="none", fixed_rows={"headers": True},
-            style_table={"maxHeight": "420px", "overflowY": "auto"},
-            style_cell={"fontFamily": figures.FONT, "fontSize": "13px", "padding": "6px 10px",
-                        "textAlign": "left", "whiteSpace": "normal", "height": "auto", "minWidth": "80px",
-                        "maxWidth": "420px", "border": "none", "borderBottom": "1px solid #e4e7eb"},
-            style_header={"fontWeight": "600", "backgroundColor": "#f5f7fa", "color": figures.INK,
-                          "whiteSpace": "normal", "height": "auto"},
-            style_header_conditional=[{"if": {"column_id": "n_projects"}, "textAlign": "left"}],
-            style_cell_conditional=[
-                {"if": {"column_id": "n_projects"}, "textAlign": "right", "width": "110px"},
-                {"if": {"column_id": "teryt"}, "width": "90px"},
-                {"if": {"column_id": "member"}, "width": "80px"},
-                {"if": {"column_id": "join_year"}, "width": "130px"},
-                {"if": {"column_id": "voivodeship"}, "width": "170px"},
-            ],
-        ),
+        # the scroll container is one Tab stop (keyboard scrolling); Tab and Shift+Tab leave it as anywhere else
+        html.Div(data_table(atlas, state), className="table-scroll", tabIndex="0", role="region",
+                 **{"aria-labelledby": "table-heading"}),
     ], className="card table-card")
 
     return html.Div([
+        html.A(tr("skip_to_map", lang), href="#map-section", className="skip-link"),
         dcc.Location(id="url", refresh=False),
         dcc.Store(id="state", data=state.to_dict()),
         dcc.Store(id="view", data={"lang": lang, "focus": figures.view_key(state)}),
@@ -412,14 +583,42 @@ def build_layout(atlas: Any, urls: GeoUrls, export_panel: Any) -> html.Div:
                                value=lang, inline=True, className="segmented lang"),
             ], className="lang-toggle"),
         ], className="app-header"),
-        html.Section(strip(atlas, lang), id="strip", className="strip"),
-        html.Div(coverage_note(atlas, state), id="coverage", className="coverage"),
-        html.Div(id="notice", className="notice", role="status", hidden=True),
-        html.Main([filters, map_card, side], className="main-grid"),
-        charts,
-        table,
+        html.Main([
+            html.Div(id="notice", className="notice", role="status", hidden=True),
+            html.Div([filters_toggle, filters, map_card, side], className="main-grid"),
+            html.Section(strip(atlas, lang), id="strip", className="strip", **{"aria-labelledby": "strip-heading"}),
+            html.Div(coverage_note(atlas, state), id="coverage", className="coverage"),
+            charts,
+            table,
+        ], id="main"),
         html.Footer([html.H2(tr("sources_heading", lang)),
                      html.P([tr("sources_text", lang), " ", tr("sources_readme", lang, tag=html.A,
                                                                href=urls.data_readme), "."])],
                     id="sources", className="sources"),
-    ], className="app", lang=lang)
+    ], className="app")
+
+
+def embed_layout(atlas: Any, urls: GeoUrls) -> html.Div:
+    """/embed: the map with its legend, title, source line and a link to the full atlas; no filter chrome. The view
+    comes from the same query as the main page (read by the embed callback)."""
+    state = FilterState()
+    lang = state.lang
+    fig = figures.map_figure(atlas, state, urls.gminy, outline=urls.wojewodztwa, colorbar=False)
+    return html.Div([
+        dcc.Location(id="url", refresh=False),
+        html.Div([
+            html.H1(t("map_title", lang), id="embed-title", className="embed-title"),
+            html.A(t("embed_open", lang), id="embed-open", href="/", target="_blank", rel="noopener",
+                   className="embed-open"),
+        ], className="embed-head"),
+        html.Main([
+            html.Div(dcc.Graph(id="map", figure=fig.to_dict(), config=graph_config(urls, "atlas-zmp-mapa", lang),
+                               className="map-graph", responsive=True),
+                     className="map-wrap", role="figure", **{"aria-labelledby": "embed-title"}),
+            html.Div(legend(figures.map_update(atlas, state)), id="legend", className="map-legend", role="group",
+                     **{"aria-label": t("legend_heading", lang)}),
+            html.Div(details_panel(atlas, None, lang)[:1], id="details", className="details embed-details",
+                     **{"aria-live": "polite"}),
+        ], className="embed-main"),
+        html.P(t("export_source", lang), id="embed-source", className="embed-source"),
+    ], className="embed", id="embed")

@@ -1,0 +1,356 @@
+"""Every screen and every reader, in headless Chromium (issue 12):
+
+- axe-core (npm, pinned in tests/axe/package.json + package-lock.json, installed by the set-up below into the
+  git-ignored tests/axe/node_modules, injected with selenium) on the default, filtered, English, phone (390x844) and
+  tablet (768x1024) views: no critical or serious violation; moderate and minor ones are printed;
+- the phone: the map first, at least 90% of the viewport's width, no sideways scrolling;
+- keyboard only: Tab walks every control, the table and the export panel and comes back out (no trap); sorting and
+  the bars' lists work from the keyboard;
+- touch: a tap on a gmina opens its details and puts it in the address;
+- /embed in an <iframe> of a page on another loopback origin (127.0.0.2): 2,477 gminy, no console errors.
+"""
+from __future__ import annotations
+
+import http.server
+import json
+import shutil
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+
+from tests.conftest import dash_browser
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+N_GMINY = 2477
+PORT = 8133
+AXE_DIR = Path(__file__).resolve().parent / "axe"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    """axe.min.js from the pinned npm package (npm ci into tests/axe/node_modules on first use)."""
+    path = AXE_DIR / "node_modules" / "axe-core" / "axe.min.js"
+    if not path.exists():
+        npm = shutil.which("npm")
+        if npm is None:
+            pytest.fail("npm is needed once to install axe-core (tests/axe/package-lock.json)")
+        subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--prefix", str(AXE_DIR)], check=True, timeout=300)
+    return path.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def duo(request, tmp_path_factory):
+    from dashboard.app import create_app
+    from dashboard.model.atlas import get_atlas
+
+    with dash_browser(request, create_app(get_atlas()), PORT, str(tmp_path_factory.mktemp("download"))) as dc:
+        yield dc
+
+
+def screen(duo, width: int, height: int, mobile: bool = False) -> None:
+    duo.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                               {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile})
+    duo.driver.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": mobile, "maxTouchPoints": 5})
+
+
+def load(duo, query: str = "", path: str = "/") -> None:
+    duo.driver.get(duo.server_url + path + query)
+    wait_js(duo, f"return document.querySelectorAll('#map .choroplethlayer .trace:first-child path.choroplethlocation')"
+                 f".length >= {N_GMINY};", timeout=30)
+    time.sleep(0.8)  # the last callbacks (language texts, the bars' lists) settle
+
+
+def js(duo, script: str, *args):
+    return duo.driver.execute_script(script, *args)
+
+
+def wait_js(duo, script: str, timeout: float = 10.0):
+    end = time.time() + timeout
+    last = None
+    while time.time() < end:
+        try:
+            last = js(duo, script)
+            if last:
+                return last
+        except Exception as exc:  # noqa: BLE001 — page still loading
+            last = exc
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for: {script} (last: {last!r})")
+
+
+def run_axe(duo, axe_source: str, label: str) -> list[dict]:
+    js(duo, axe_source)
+    result = duo.driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "axe.run(document, {runOnly: {type: 'tag', values: arguments[0]}}).then(r => done(r.violations.map(v => ("
+        "{id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 6), n: v.nodes.length}"
+        "))), e => done([{id: 'axe-error', impact: 'critical', nodes: [String(e)], n: 1}]));", AXE_TAGS)
+    for v in result:
+        print(f"axe [{label}] {v['impact']}: {v['id']} ({v['n']} nodes) {v['nodes']}")
+    if not result:
+        print(f"axe [{label}]: no violations")
+    return result
+
+
+VIEWS = [  # label, query, (width, height, mobile)
+    ("default", "", (1600, 1100, False)),
+    ("filtered", "?p=P1&woj=14,24&years=2000-2020&metric=membership", (1600, 1100, False)),
+    ("english", "?lang=en", (1600, 1100, False)),
+    ("phone", "", (390, 844, True)),
+    ("tablet", "?lang=en&woj=02", (768, 1024, True)),
+]
+
+
+@pytest.mark.parametrize("label, query, size", VIEWS, ids=[v[0] for v in VIEWS])
+def test_axe_finds_no_critical_or_serious_violation(duo, axe_source, label, query, size):
+    screen(duo, *size)
+    try:
+        load(duo, query)
+        violations = run_axe(duo, axe_source, label)
+    finally:
+        screen(duo, 1600, 1100)
+    bad = [v for v in violations if v["impact"] in ("critical", "serious")]
+    assert bad == [], json.dumps(bad, ensure_ascii=False, indent=1)
+
+
+@pytest.mark.parametrize("width, height", [(360, 740), (390, 844), (768, 1024), (1024, 768), (1280, 800),
+                                           (1440, 900), (1920, 1080)])
+def test_no_sideways_scrolling_and_the_legend_is_off_the_map(duo, width, height):
+    screen(duo, width, height, mobile=width < 900)
+    try:
+        load(duo)
+        sizes = js(duo, """
+          const map = document.querySelector('#map .main-svg').getBoundingClientRect();
+          const legend = document.getElementById('legend').getBoundingClientRect();
+          const filters = document.getElementById('filters').getBoundingClientRect();
+          return {scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth,
+                  mapLeft: map.left, mapWidth: map.width, mapTop: map.top, mapBottom: map.bottom,
+                  legendTop: legend.top, filtersHeight: filters.height};""")
+    finally:
+        screen(duo, 1600, 1100)
+    print(width, sizes)
+    assert sizes["scroll"] <= sizes["client"], sizes
+    assert sizes["legendTop"] >= sizes["mapBottom"] - 1, sizes  # the legend is under the map, never on it
+    if width < 900:
+        assert sizes["mapWidth"] >= 0.9 * width, sizes           # the map first, at full width
+        assert sizes["filtersHeight"] == 0                       # the filters wait in their sheet
+
+
+def test_the_filter_sheet_opens_from_a_button_that_counts_the_filters(duo):
+    screen(duo, 390, 844, mobile=True)
+    try:
+        load(duo, "?p=P1&woj=14")
+        toggle = duo.find_element("#filters-toggle")
+        wait_js(duo, "return document.getElementById('filters-count').textContent.includes('2');")
+        assert toggle.get_attribute("aria-expanded") == "false"
+        toggle.click()
+        wait_js(duo, "return document.getElementById('filters').getBoundingClientRect().height > 200;")
+        assert toggle.get_attribute("aria-expanded") == "true"
+        assert js(duo, "return document.activeElement.closest('#filters') !== null;")
+        ActionChains(duo.driver).send_keys(Keys.ESCAPE).perform()
+        wait_js(duo, "return document.getElementById('filters').getBoundingClientRect().height === 0;")
+        assert js(duo, "return document.activeElement.id;") == "filters-toggle"
+    finally:
+        screen(duo, 1600, 1100)
+
+
+def test_a_tap_on_a_gmina_shows_its_details_and_puts_it_in_the_address(duo):
+    screen(duo, 390, 844, mobile=True)
+    try:
+        load(duo)
+        point = js(duo, """
+          const gd = document.querySelector('#map .js-plotly-plot');
+          const i = gd.data[0].locations.indexOf('1261011');
+          const p = document.querySelector('#map .choroplethlayer .trace').querySelectorAll('path.choroplethlocation')[i];
+          p.scrollIntoView({block: 'center'});
+          const r = p.getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2];""")
+        point = js(duo, """
+          const gd = document.querySelector('#map .js-plotly-plot');
+          const i = gd.data[0].locations.indexOf('1261011');
+          const p = document.querySelector('#map .choroplethlayer .trace').querySelectorAll('path.choroplethlocation')[i];
+          const r = p.getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2];""")
+        for kind in ("touchStart", "touchEnd"):
+            duo.driver.execute_cdp_cmd("Input.dispatchTouchEvent", {
+                "type": kind, "touchPoints": [{"x": point[0], "y": point[1]}] if kind == "touchStart" else []})
+            time.sleep(0.05)
+        wait_js(duo, "return window.location.search.includes('town=1261011');")
+        wait_js(duo, "return document.getElementById('details').textContent.includes('Kraków');")
+        # a tap is not a zoom: the view stays on the whole country
+        assert js(duo, "return document.querySelector('#map .js-plotly-plot')._fullLayout.geo.projection.scale;") < 2
+    finally:
+        screen(duo, 1600, 1100)
+
+
+def _active(duo) -> dict:
+    return js(duo, """
+      const e = document.activeElement;
+      const box = e.getBoundingClientRect();
+      const style = getComputedStyle(e);
+      return {tag: e.tagName.toLowerCase(), id: e.id || '', cls: String(e.className || ''),
+              type: e.getAttribute('type') || '', text: (e.getAttribute('aria-label') || e.textContent || '').trim().slice(0, 40),
+              role: e.getAttribute('role') || '', inTable: !!e.closest('#table'), inExport: !!e.closest('#export-section'),
+              name: e.getAttribute('name') || '', visible: box.width > 0 && box.height > 0,
+              ring: style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2};""")
+
+
+def _key(active: dict) -> str:
+    return "|".join(str(active[k]) for k in ("tag", "id", "name", "text"))
+
+
+def test_keyboard_only_reaches_every_control_and_leaves_the_table(duo):
+    load(duo)
+    js(duo, "document.getElementById('export-section').open = true;")  # the export panel, walked below
+    js(duo, "document.activeElement.blur(); window.scrollTo(0, 0);")
+    body = duo.driver.find_element(By.TAG_NAME, "body")
+    body.send_keys(Keys.TAB)
+    walk = [_active(duo)]
+    for _ in range(400):
+        ActionChains(duo.driver).send_keys(Keys.TAB).perform()
+        now = _active(duo)
+        walk.append(now)
+        if now["tag"] == "body" or (len(walk) > 5 and _key(now) == _key(walk[0])):
+            break
+    keys = [_key(a) for a in walk]
+    print("Tab order:", [f"{a['tag']}#{a['id'] or a['name']}" for a in walk])
+    assert walk[0]["cls"] == "skip-link"
+    ids = {a["id"] for a in walk} | {a["name"] for a in walk}
+    for wanted in ("lang", "metric", "projects", "match", "voivodeships", "unknown-year", "town", "export-preset",
+                   "export-format", "export-title", "export-button", "embed-code", "embed-copy", "csv-button",
+                   "sort-name", "sort-projects"):
+        assert wanted in ids, (wanted, sorted(ids))
+    assert any(a["cls"].startswith("rc-slider-handle") or a["role"] == "slider" for a in walk)  # the year slider
+    # the table: its scroll box is one stop, then its sort buttons, and the next Tab leaves it (no trap)
+    scroll = [i for i, a in enumerate(walk) if "table-scroll" in a["cls"]]
+    assert len(scroll) == 1, keys
+    in_table = [i for i, a in enumerate(walk) if a["inTable"]]
+    assert in_table == list(range(scroll[0] + 1, scroll[0] + 8)), keys   # the 7 header buttons
+    after = walk[in_table[-1] + 1]
+    assert not after["inTable"] and "table-scroll" not in after["cls"], after
+    # the walk came back out of the page (to the browser / the start), it did not get stuck anywhere
+    assert len(set(keys)) > 40 and len(walk) < 400
+    # no key-figure card is a Tab stop
+    assert not [a for a in walk if "figure-card" in a["cls"]]
+    # every stop is visible with a focus ring (the plotly toolbar's buttons included)
+    hidden = [a for a in walk if not a["visible"] and a["tag"] != "body" and a["type"] != "radio"
+              and a["type"] != "checkbox"]
+    assert hidden == [], hidden
+    # and backwards: Shift+Tab from the table's scroll box goes back to the sort buttons, not stuck either
+    js(duo, "document.querySelector('.table-scroll').focus();")
+    ActionChains(duo.driver).key_down(Keys.SHIFT).send_keys(Keys.TAB).key_up(Keys.SHIFT).perform()
+    assert _active(duo)["id"] != "" and "table-scroll" not in _active(duo)["cls"]
+
+
+def test_sorting_and_choosing_bars_from_the_keyboard(duo):
+    load(duo)
+    js(duo, "document.getElementById('sort-n_projects').focus();")
+    ActionChains(duo.driver).send_keys(Keys.ENTER).perform()
+    wait_js(duo, "return document.getElementById('th-n_projects').getAttribute('aria-sort') === 'ascending';")
+    ActionChains(duo.driver).send_keys(Keys.ENTER).perform()
+    wait_js(duo, "return document.getElementById('th-n_projects').getAttribute('aria-sort') === 'descending';")
+    wait_js(duo, """const v = Array.from(document.querySelectorAll('#table tbody tr td:nth-child(6)'))
+                      .map(td => Number(td.textContent)); return v.length > 10 && v[0] >= v[v.length - 1] && v[0] > 0;""")
+    assert js(duo, "return document.activeElement.id;") == "sort-n_projects"  # focus stays on the header
+    # the voivodeships' bars as a list of buttons: open it, choose one with Enter
+    summary = duo.find_element("#by-voivodeship-list-summary")
+    js(duo, "arguments[0].focus();", summary)
+    ActionChains(duo.driver).send_keys(Keys.ENTER).perform()
+    button = wait_js(duo, "return Array.from(document.querySelectorAll('.chart-list[open] .pick'))"
+                          ".find(b => b.textContent.startsWith('mazowieckie')) || null;")
+    js(duo, "arguments[0].focus();", button)
+    ActionChains(duo.driver).send_keys(Keys.ENTER).perform()
+    wait_js(duo, "return window.location.search.includes('woj=14');")
+    wait_js(duo, "return Array.from(document.querySelectorAll('.pick[aria-pressed=true]'))"
+                 ".some(b => b.textContent.startsWith('mazowieckie'));")
+    summary_text = duo.find_element("#by-voivodeship-summary").text
+    assert summary_text.startswith("Wykres słupkowy")
+
+
+def test_the_page_language_follows_the_toggle_everywhere(duo):
+    load(duo)
+    assert js(duo, "return document.documentElement.lang;") == "pl"
+    assert js(duo, "return document.title;") == "Atlas Związku Miast Polskich"
+    titles = js(duo, "return Array.from(document.querySelectorAll('#map .modebar-btn')).map(b => b.dataset.title);")
+    assert "Przesuń" in titles and "Pan" not in titles, titles
+    duo.find_element("#projects").click()
+    wait_js(duo, "return document.querySelector('.dash-dropdown-content') !== null;")
+    texts = js(duo, "return document.querySelector('.dash-dropdown-content').innerText + ' ' + "
+                    "Array.from(document.querySelectorAll('.dash-dropdown-content input')).map(i => i.placeholder).join(' ');")
+    assert "Search" not in texts and "Select All" not in texts, texts
+    ActionChains(duo.driver).send_keys(Keys.ESCAPE).perform()
+    duo.driver.find_element(By.CSS_SELECTOR, "#lang input[value='en']").find_element(By.XPATH, "./../..").click()
+    wait_js(duo, "return document.documentElement.lang === 'en';")
+    wait_js(duo, "return document.title === 'Atlas of the Association of Polish Cities';")
+    assert js(duo, "return document.querySelector('.app').getAttribute('lang');") in (None, "en")
+    name_of_filters = js(duo, "const id = document.getElementById('filters').getAttribute('aria-labelledby');"
+                              "return document.getElementById(id).textContent;")
+    assert name_of_filters == "Filters"
+    wait_js(duo, "return Array.from(document.querySelectorAll('#map .modebar-btn')).some(b => b.dataset.title === 'Pan');")
+
+
+class _HostPage(http.server.BaseHTTPRequestHandler):
+    """An article on another origin (127.0.0.2) that embeds the atlas."""
+    src = ""
+
+    def do_GET(self):  # noqa: N802 — http.server's name
+        body = (f'<!doctype html><html lang="en"><head><title>An article</title></head><body>'
+                f'<h1>An article</h1><div style="max-width:720px">{self.src}</div></body></html>').encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_the_embed_works_in_an_iframe_on_another_origin(duo):
+    load(duo, "?p=P1&lang=en")
+    js(duo, "document.getElementById('export-section').open = true;")
+    snippet = wait_js(duo, "const v = document.getElementById('embed-code').value;"
+                           "return v.includes('/embed?p=P1') ? v : null;")
+    assert 'title="Map of gminy' in snippet and 'height="640"' in snippet
+    _HostPage.src = snippet
+    host = http.server.ThreadingHTTPServer(("127.0.0.2", 0), _HostPage)
+    thread = threading.Thread(target=host.serve_forever, daemon=True)
+    thread.start()
+    try:
+        duo.driver.get_log("browser")
+        duo.driver.get(f"http://127.0.0.2:{host.server_port}/")
+        frame = wait_js(duo, "return document.querySelector('iframe');")
+        duo.driver.switch_to.frame(frame)
+        wait_js(duo, f"return document.querySelectorAll('#map .choroplethlayer .trace:first-child "
+                     f"path.choroplethlocation').length >= {N_GMINY};", timeout=30)
+        wait_js(duo, "return document.getElementById('embed-open').textContent === 'Open the full atlas';")
+        assert js(duo, "return document.querySelectorAll('#map .choroplethlayer .trace:first-child "
+                       "path.choroplethlocation').length;") == N_GMINY
+        assert "/?p=P1&lang=en" in js(duo, "return document.getElementById('embed-open').href;")
+        assert "Source" in duo.find_element("#embed-source").text
+        assert "other gminy" in duo.find_element("#legend").text
+        assert not duo.driver.find_elements(By.ID, "filters")
+        width = js(duo, "return document.querySelector('#map .main-svg').getBoundingClientRect().width;")
+        assert 650 <= width <= 720  # as wide as its frame
+        # still interactive: a click on a gmina shows its details in the frame
+        gmina = js(duo, """const gd = document.querySelector('#map .js-plotly-plot');
+          const i = gd.data[0].locations.indexOf('1261011');
+          return document.querySelector('#map .choroplethlayer .trace').querySelectorAll('path.choroplethlocation')[i];""")
+        ActionChains(duo.driver).move_to_element(gmina).perform()
+        wait_js(duo, "return document.querySelector('#map .hoverlayer').textContent.includes('Kraków');")
+        ActionChains(duo.driver).click(gmina).perform()
+        wait_js(duo, "return document.getElementById('details').textContent.includes('Kraków');")
+        duo.driver.switch_to.default_content()
+        time.sleep(0.5)
+        severe = [e for e in duo.driver.get_log("browser") if e.get("level") == "SEVERE"]
+        assert severe == [], severe
+    finally:
+        duo.driver.switch_to.default_content()
+        host.shutdown()
+        host.server_close()
