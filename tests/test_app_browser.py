@@ -186,6 +186,9 @@ def test_a_box_select_on_the_map_filters_the_charts(duo):
     builder.pointer_action.pointer_up()
     builder.perform()
     wait_js(duo, "return window.location.search.includes('sel=');", timeout=10)
+    # the charts follow once the map has been repainted
+    wait_js(duo, "const gd = document.querySelector('#by-voivodeship .js-plotly-plot'); "
+                 f"return gd.data[0].x.reduce((a, b) => a + b, 0) < {before};", timeout=10)
     after = graph_data(duo, "by-voivodeship")
     assert 0 < sum(after[0]["x"]) < before
     sel = graph_data(duo, "map")[0]["selectedpoints"]
@@ -196,6 +199,8 @@ def test_the_url_round_trips_and_a_tampered_url_gives_a_notice(duo, atlas):
     load(duo, "?p=P2&woj=14&lang=en&metric=membership")
     wait_js(duo, "return document.querySelector('h1').textContent.includes('Atlas of');")
     assert search(duo) == "?p=P2&woj=14&metric=membership&lang=en"
+    wait_js(duo, "const gd = document.querySelector('#by-project .js-plotly-plot'); "
+                 "return (gd.data[0].selectedpoints || []).length === 1;")  # the charts follow the map
     data = graph_data(duo, "by-project")[0]
     assert [data["customdata"][i] for i in data["selectedpoints"]] == ["P2"]
     assert "other gminy" in " ".join(js(duo, "return Array.from(document.querySelectorAll('#map .cbaxis text, #map .colorbar text')).map(t => t.textContent);"))
@@ -324,6 +329,8 @@ def test_the_year_unknown_bar_has_a_readable_address_that_round_trips(duo):
     wait_js(duo, "return below_drawn();", timeout=20)  # the charts come after the map
     wait_js(duo, "return document.getElementById('chips').textContent.includes('rok nieznany');")
     assert search(duo) == "?years=unknown"
+    wait_js(duo, "const gd = document.querySelector('#growth .js-plotly-plot'); "
+                 "return gd && JSON.stringify(gd.data[2].selectedpoints) === '[0]';")  # the charts follow the map
     g = graph_data(duo, "growth")
     assert g[2]["selectedpoints"] == [0] and g[0]["selectedpoints"] == []
     # an old link (years=1900-1900) opens the same view and is rewritten

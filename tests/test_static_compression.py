@@ -52,10 +52,11 @@ def test_dynamic_answers_are_never_stored(app):
     key = next(k for k in app.callback_map if "table.data" in k)  # the charts and the table below the map
     outputs = [{"id": o.rsplit(".", 1)[0], "property": o.rsplit(".", 1)[1]} for o in key.strip(".").split("...")]
     body = {"output": key, "outputs": outputs,
-            "inputs": [{"id": "state", "property": "data", "value": {"projects": ["P2"]}},
-                       {"id": "table", "property": "sort_by", "value": []},
-                       {"id": "below-ready", "property": "data", "value": True}],
-            "state": [{"id": "below-view", "property": "data", "value": None}], "changedPropIds": ["state.data"]}
+            "inputs": [{"id": "below-ready", "property": "data", "value": 1},
+                       {"id": "table", "property": "sort_by", "value": []}],
+            "state": [{"id": "state", "property": "data", "value": {"projects": ["P2"]}},
+                      {"id": "below-view", "property": "data", "value": None}],
+            "changedPropIds": ["below-ready.data"]}
     r = client.post("/_dash-update-component", data=json.dumps(body), content_type="application/json",
                     headers={"Accept-Encoding": "br"})
     assert r.status_code == 200

@@ -4,8 +4,9 @@ State flow (one direction, one source of truth):
   controls / chart clicks / map selection / URL  --controller-->  dcc.Store "state" (FilterState.to_dict())
                                                                   + URL query + control values (kept in sync)
   "state"  --render-->  map (Patch: z, colours, legend, selection, focus), chips;
-  "state"  --below-->   bars (Patch: y/x, selectedpoints), table, count — first filled once the map is drawn
-                        (assets/atlas-below.js sets "below-ready"), so they never delay the map's first paint;
+  map painted --below-->  bars (Patch: y/x, selectedpoints), table, count, for the current "state": run each time
+                        the map has been painted with new values (assets/atlas-below.js bumps "below-ready"),
+                        so the charts and the table never delay the map's paint;
   a full figure only when the language changes.
 Every value from the browser goes through FilterState.from_dict / from_query (lenient: never raises) or a
 defensive parser below, so crafted requests get the default view, never a 500.
@@ -344,13 +345,15 @@ def _register_table(app: dash.Dash, atlas: Any, known_projects: set[str]) -> Non
     @app.callback(
         Output("growth", "figure"), Output("by-voivodeship", "figure"), Output("by-project", "figure"),
         Output("table", "data"), Output("table-count", "children"), Output("below-view", "data"),
-        Input("state", "data"), Input("table", "sort_by"), Input("below-ready", "data"),
+        Input("below-ready", "data"), Input("table", "sort_by"), State("state", "data"),
         State("below-view", "data"),
         prevent_initial_call=True,  # filled once the map is drawn ("below-ready"), see layout.build_layout
     )
-    def below(state_data, sort_by, ready, drawn):
-        """The charts and the table below the map: nothing before the map is drawn; then full figures (and again
-        on a language change), Patches after; a new sort order only re-sorts the table."""
+    def below(ready, sort_by, state_data, drawn):
+        """The charts and the table below the map, for the current filters, each time the map has been painted
+        with new values (assets/atlas-below.js bumps "below-ready"): so they never delay the map's paint. Full
+        figures the first time (and on a language change), Patches after; a new sort order only re-sorts the
+        table."""
         if not ready:
             return (no_update,) * 6
         state = FilterState.from_dict(state_data, known_projects=known_projects)
