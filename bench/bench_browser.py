@@ -5,8 +5,8 @@
 Pages (bench/browser_apps.py, each on its own werkzeug server process): `atlas` (this dashboard as served),
 `atlas_full_plotly` (the same with ATLAS_PLOTLY_BUNDLE=full: what the partial bundle buys), `naive` (px.choropleth,
 GeoJSON inline, callbacks answer whole figures), and `baseline` when BENCH_BASELINE_DIR names an older checkout
-(e.g. `git archive <commit> | tar -x -C DIR`: before/after in one run). For each, BROWSER_RUNS (default 5) runs, each in a fresh Chromium
-profile (cold cache), 1440x900; medians of:
+(e.g. `git archive <commit> | tar -x -C DIR`: before/after in one run). For each, BROWSER_RUNS (default 5) runs,
+each in a fresh Chromium profile (cold cache), 1440x900; medians of:
 - first_map_paint_ms: navigation start -> the frame after the first choropleth trace holds 2,477 paths;
 - click_to_map_repaint_ms: mousedown on a voivodeship bar -> the frame after the map's paths changed;
 - click_to_first_request_ms / click_to_last_answer_ms: mousedown -> first callback request sent / last answer;

@@ -378,8 +378,9 @@ def test_the_play_button_steps_through_the_years_with_patches(duo, atlas):
             timeout=15)
     wait_js(duo, "return document.getElementById('asof-play').getAttribute('aria-pressed') === 'false';",
             timeout=15)
+    # one redraw per year (the answers' bodies are read asynchronously: wait for both)
+    wait_js(duo, """return window.__answers.filter(a => a.includes('"map"')).length >= 2;""", timeout=15)
     answers = js(duo, "return window.__answers;")
     maps = [a for a in answers if '"map"' in a]
-    assert len(maps) >= 2                                               # one redraw per year
     assert all("__dash_patch_update" in a and "geojson" not in a for a in maps)   # each step a Patch
     assert f"31.12.{last}" in duo.find_element("#coverage").text
