@@ -1,27 +1,47 @@
-/* Atlas ZMP: the charts and the table below the map are drawn after the map (issue 10: the map's first paint
-   waits for nothing below the fold). Once the map's first gmina is on screen (or after 6 s, whatever happens),
-   this sets the store "below-ready", which fills the charts and the table (callback "below" in
-   dashboard/view/callbacks.py). Plain DOM code, no data. */
+/* Atlas ZMP: the charts and the table below the map are drawn after the map (issue 10). The map's first paint
+   waits for nothing below the fold, and after a filter change the map is repainted before the bars and the table
+   are redrawn. Each time the map has been drawn with new values (its first trace's `z` is a new array: the first
+   draw, a filter change, a language change; not a zoom or a pan), once that frame is painted, this bumps the store
+   "below-ready", which fills the charts and the table for the current filters (callback "below" in
+   dashboard/view/callbacks.py). A fallback after 6 s covers a map that never draws. Plain DOM code, no data. */
 (function () {
   var start = Date.now();
-  var sent = false;
+  var count = 0;
+  var lastZ = null;
+  var hooked = null;
+
   function send() {
-    if (sent) { return; }
     var dc = window.dash_clientside;
     if (dc && dc.set_props && document.getElementById("by-voivodeship")) {
-      sent = true;
-      dc.set_props("below-ready", {data: true});
+      count += 1;
+      dc.set_props("below-ready", {data: count});
     } else if (Date.now() - start < 30000) {  // the /embed page (same assets) has no charts: give up there
       window.setTimeout(send, 50);
     }
   }
-  function check() {
-    if (document.querySelector("#map .choroplethlayer path.choroplethlocation") || Date.now() - start > 6000) {
-      // after the frame that paints the map
-      window.requestAnimationFrame(function () { window.setTimeout(send, 0); });
-      return;
-    }
-    window.requestAnimationFrame(check);
+
+  function afterPaint() {  // after the frame that paints the map
+    window.requestAnimationFrame(function () { window.setTimeout(send, 0); });
   }
-  window.requestAnimationFrame(check);
+
+  function onPlotted() {
+    var gd = hooked;
+    var z = gd && gd.data && gd.data[0] ? gd.data[0].z : null;
+    if (z !== lastZ) {
+      lastZ = z;
+      afterPaint();
+    }
+  }
+
+  function watch() {
+    var gd = document.querySelector("#map .js-plotly-plot");
+    if (gd && gd.on && gd !== hooked) {
+      hooked = gd;
+      gd.on("plotly_afterplot", onPlotted);
+      if (gd.querySelector(".choroplethlayer path.choroplethlocation")) { onPlotted(); }  // drawn already
+    }
+    if (!hooked && Date.now() - start > 6000 && count === 0) { afterPaint(); }
+    window.setTimeout(watch, hooked ? 1000 : 30);  // the map's div may be replaced (e.g. a new page layout)
+  }
+  watch();
 })();

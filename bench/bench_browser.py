@@ -4,8 +4,9 @@
 
 Pages (bench/browser_apps.py, each on its own werkzeug server process): `atlas` (this dashboard as served),
 `atlas_full_plotly` (the same with ATLAS_PLOTLY_BUNDLE=full: what the partial bundle buys), `naive` (px.choropleth,
-GeoJSON inline, callbacks answer whole figures). For each, BROWSER_RUNS (default 5) runs, each in a fresh Chromium
-profile (cold cache), 1440x900; medians of:
+GeoJSON inline, callbacks answer whole figures), and `baseline` when BENCH_BASELINE_DIR names an older checkout
+(e.g. `git archive <commit> | tar -x -C DIR`: before/after in one run). For each, BROWSER_RUNS (default 5) runs,
+each in a fresh Chromium profile (cold cache), 1440x900; medians of:
 - first_map_paint_ms: navigation start -> the frame after the first choropleth trace holds 2,477 paths;
 - click_to_map_repaint_ms: mousedown on a voivodeship bar -> the frame after the map's paths changed;
 - click_to_first_request_ms / click_to_last_answer_ms: mousedown -> first callback request sent / last answer;
@@ -62,13 +63,26 @@ def _median(values: list[float | None]) -> float | None:
     return round(statistics.median(values), 1) if values else None
 
 
+BASELINE_SERVER = """
+import sys
+from werkzeug.serving import make_server
+from dashboard.app import create_app
+make_server("127.0.0.1", int(sys.argv[1]), create_app().server, threaded=True).serve_forever()
+"""
+
+
 def _start_server(kind: str, port: int) -> subprocess.Popen:
     env = dict(os.environ)
     if kind == "atlas_full_plotly":
         env["ATLAS_PLOTLY_BUNDLE"] = "full"
     env["ATLAS_CACHE"] = "off"  # measure the callbacks, not the answer cache (the naive page has none)
-    proc = subprocess.Popen([sys.executable, "-m", "bench.browser_apps", "naive" if kind == "naive" else "atlas",
-                             str(port)], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    if kind == "baseline":  # an older checkout of this dashboard (BENCH_BASELINE_DIR), same data and geodata
+        env.setdefault("ATLAS_CACHE_DIR", str(ROOT / ".cache"))
+        cmd, cwd = [sys.executable, "-c", BASELINE_SERVER, str(port)], os.environ["BENCH_BASELINE_DIR"]
+    else:
+        cmd, cwd = [sys.executable, "-m", "bench.browser_apps", "naive" if kind == "naive" else "atlas",
+                    str(port)], ROOT
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True, start_new_session=True)
     import urllib.request
 
@@ -171,7 +185,10 @@ def one_run(kind: str, port: int) -> dict[str, Any]:
 
 def measure_pages(runs: int) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
-    for kind, port in PORTS.items():
+    ports = dict(PORTS)
+    if os.environ.get("BENCH_BASELINE_DIR"):
+        ports["baseline"] = 8154
+    for kind, port in ports.items():
         proc = _start_server(kind, port)
         try:
             one_run(kind, port)  # warm-up of the server (imports, first callbacks), not counted
@@ -190,23 +207,32 @@ go.Figure(go.Scatter(x=[0], y=[0])).write_image(%r, format="pdf", width=794, hei
 """
 
 
-def _timed(cmd: list[str]) -> float:
+def _timed(cmd: list[str], cwd: Path | str = ROOT, env: dict | None = None) -> float:
     t0 = time.perf_counter()
-    subprocess.run(cmd, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(cmd, cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return time.perf_counter() - t0
 
 
 def measure_export(runs: int) -> dict[str, Any]:
     out_dir = Path(tempfile.mkdtemp(prefix="atlas-bench-export-"))
     try:
-        floor, export = [], []
-        for i in range(runs):  # interleaved: both see the same machine load
+        floor, export, baseline = [], [], []
+        cli = [sys.executable, "-m", "dashboard", "export", "--preset", "a4", "--format", "pdf", "--out"]
+        before = os.environ.get("BENCH_BASELINE_DIR")
+        for i in range(runs):  # interleaved: all see the same machine load
             floor.append(_timed([sys.executable, "-c", FLOOR % str(out_dir / f"floor{i}.pdf")]))
-            export.append(_timed([sys.executable, "-m", "dashboard", "export", "--preset", "a4", "--format", "pdf",
-                                  "--out", str(out_dir / f"export{i}.pdf")]))
+            export.append(_timed([*cli, str(out_dir / f"export{i}.pdf")]))
+            if before:
+                baseline.append(_timed([*cli, str(out_dir / f"baseline{i}.pdf")], cwd=before,
+                                       env={**os.environ, "ATLAS_CACHE_DIR": str(ROOT / ".cache")}))
         f, e = statistics.median(floor), statistics.median(export)
-        return {"floor_s": round(f, 2), "cli_a4_pdf_s": round(e, 2), "ratio": round(e / f, 2), "runs": runs,
-                "floor_all_s": [round(x, 2) for x in floor], "cli_all_s": [round(x, 2) for x in export]}
+        out = {"floor_s": round(f, 2), "cli_a4_pdf_s": round(e, 2), "ratio": round(e / f, 2), "runs": runs,
+               "floor_all_s": [round(x, 2) for x in floor], "cli_all_s": [round(x, 2) for x in export]}
+        if baseline:
+            b = statistics.median(baseline)
+            out.update(baseline_cli_s=round(b, 2), baseline_ratio=round(b / f, 2),
+                       baseline_all_s=[round(x, 2) for x in baseline])
+        return out
     finally:
         shutil.rmtree(out_dir, ignore_errors=True)
 

@@ -187,8 +187,8 @@ def test_a_box_select_on_the_map_filters_the_charts(duo):
     builder.pointer_action.pointer_up()
     builder.perform()
     wait_js(duo, "return window.location.search.includes('sel=');", timeout=10)
-    # the charts follow the map (callback "below"): wait for their update, not just for the address
-    wait_js(duo, "const gd = document.querySelector('#by-voivodeship .js-plotly-plot');"
+    # the charts follow once the map has been repainted
+    wait_js(duo, "const gd = document.querySelector('#by-voivodeship .js-plotly-plot'); "
                  f"return gd.data[0].x.reduce((a, b) => a + b, 0) < {before};", timeout=10)
     after = graph_data(duo, "by-voivodeship")
     assert 0 < sum(after[0]["x"]) < before
@@ -200,6 +200,8 @@ def test_the_url_round_trips_and_a_tampered_url_gives_a_notice(duo, atlas):
     load(duo, "?p=P2&woj=14&lang=en&metric=membership")
     wait_js(duo, "return document.querySelector('h1').textContent.includes('Atlas of');")
     assert search(duo) == "?p=P2&woj=14&metric=membership&lang=en"
+    wait_js(duo, "const gd = document.querySelector('#by-project .js-plotly-plot'); "
+                 "return (gd.data[0].selectedpoints || []).length === 1;")  # the charts follow the map
     data = graph_data(duo, "by-project")[0]
     assert [data["customdata"][i] for i in data["selectedpoints"]] == ["P2"]
     assert "other gminy" in duo.find_element("#legend").text  # the HTML legend under the map
@@ -328,6 +330,8 @@ def test_the_year_unknown_bar_has_a_readable_address_that_round_trips(duo):
     wait_js(duo, "return below_drawn();", timeout=20)  # the charts come after the map
     wait_js(duo, "return document.getElementById('chips').textContent.includes('rok nieznany');")
     assert search(duo) == "?years=unknown"
+    wait_js(duo, "const gd = document.querySelector('#growth .js-plotly-plot'); "
+                 "return gd && JSON.stringify(gd.data[2].selectedpoints) === '[0]';")  # the charts follow the map
     g = graph_data(duo, "growth")
     assert g[2]["selectedpoints"] == [0] and g[0]["selectedpoints"] == []
     # an old link (years=1900-1900) opens the same view and is rewritten
@@ -375,8 +379,9 @@ def test_the_play_button_steps_through_the_years_with_patches(duo, atlas):
             timeout=15)
     wait_js(duo, "return document.getElementById('asof-play').getAttribute('aria-pressed') === 'false';",
             timeout=15)
+    # one redraw per year (the answers' bodies are read asynchronously: wait for both)
+    wait_js(duo, """return window.__answers.filter(a => a.includes('"map"')).length >= 2;""", timeout=15)
     answers = js(duo, "return window.__answers;")
     maps = [a for a in answers if '"map"' in a]
-    assert len(maps) >= 2                                               # one redraw per year
     assert all("__dash_patch_update" in a and "geojson" not in a for a in maps)   # each step a Patch
     assert f"31.12.{last}" in duo.find_element("#coverage").text

@@ -53,10 +53,11 @@ def test_dynamic_answers_are_never_stored(app):
     outputs = [[] if o.startswith("{") else {"id": o.rsplit(".", 1)[0], "property": o.rsplit(".", 1)[1]}
                for o in key.strip(".").split("...")]
     body = {"output": key, "outputs": outputs,
-            "inputs": [{"id": "state", "property": "data", "value": {"projects": ["P2"]}},
-                       {"id": "table-sort", "property": "data", "value": []},
-                       {"id": "below-ready", "property": "data", "value": True}],
-            "state": [{"id": "below-view", "property": "data", "value": None}], "changedPropIds": ["state.data"]}
+            "inputs": [{"id": "below-ready", "property": "data", "value": 1},
+                       {"id": "table-sort", "property": "data", "value": []}],
+            "state": [{"id": "state", "property": "data", "value": {"projects": ["P2"]}},
+                      {"id": "below-view", "property": "data", "value": None}],
+            "changedPropIds": ["below-ready.data"]}
     r = client.post("/_dash-update-component", data=json.dumps(body), content_type="application/json",
                     headers={"Accept-Encoding": "br"})
     assert r.status_code == 200

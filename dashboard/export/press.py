@@ -190,6 +190,8 @@ def default_subtitle(atlas: Any, state: FilterState, lang: str, n_cities: int, *
         parts.append(t("export_colour_membership", lang))
     if omitted and not state.focus:
         parts.append(not_counted_text(omitted, lang))
+    if n_cities == 0 and not state.focus:   # said here too: the key-figure box may not fit the page
+        parts.append(t("export_no_match", lang))
     return " · ".join(parts)
 
 
@@ -257,12 +259,6 @@ def data_date_line(atlas: Any, lang: str, today: _dt.date | None = None) -> str:
     return t("export_date_line", lang, date=data_date(atlas), today=today.strftime(t("export_today", lang)))
 
 
-def _veiled(colour: str) -> str:
-    """A class colour under the map's white veil (figures.UNDATED_VEIL): half way to white."""
-    r, g, b = (int(colour.lstrip("#")[i:i + 2], 16) for i in (0, 2, 4))
-    return "#{:02x}{:02x}{:02x}".format(*((c + 255) // 2 for c in (r, g, b)))
-
-
 def map_legend(atlas: Any, state: FilterState, *, visible_gminy: int | None = None) -> Legend:
     """The map's stepped legend as (colour, class label, number of gminy), from the map's own classification
     (figures.map_classes), so the press legend is exactly what the dashboard map shows. ``visible_gminy``: how
@@ -270,10 +266,6 @@ def map_legend(atlas: Any, state: FilterState, *, visible_gminy: int | None = No
     town's red outline."""
     in_view, _, classes = figures.map_classes(atlas, state)
     entries = [LegendEntry(c, label, n) for c, label, n in zip(classes.colours, classes.labels, classes.counts)]
-    undated = len(figures.map_update(atlas, state)["undated"])
-    if undated:   # members known only from later sources are drawn lighter (the map's veil)
-        entries.append(LegendEntry(_veiled(classes.colours[-1]), t("export_undated", state.lang,
-                                   year=query.asof_year(atlas, state)), undated, kind="veil"))
     total = len(atlas.gminy) if visible_gminy is None else visible_gminy
     entries.append(LegendEntry(figures.OTHER_GREY, t("legend_other", state.lang),
                                max(0, total - int(in_view.sum()))))

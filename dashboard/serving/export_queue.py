@@ -231,7 +231,12 @@ def register_admission(app) -> None:
             return None
         if request.content_length is None or request.content_length > MAX_CALLBACK_BYTES:
             return None  # the callback guard answers
-        body = request.get_json(force=True, silent=True, cache=True)
+        if b"export-download.data" not in request.get_data(cache=True):
+            return None  # not an export (and no JSON parsing of other requests here: the guard checks them)
+        try:
+            body = request.get_json(force=True, silent=True, cache=True)
+        except RecursionError:   # crafted nesting: the guard answers it
+            return None
         if not isinstance(body, dict) or "export-download.data" not in str(body.get("output", "")):
             return None
         inputs = body.get("inputs")

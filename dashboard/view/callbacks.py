@@ -5,10 +5,11 @@ State flow (one direction, one source of truth):
                                                         (FilterState.to_dict()) + URL query + control values
   "state"  --render-->  map (Patch: z, colours, selection, focus), chips, strip, coverage, the HTML legend, the
                         filter count;
-  "state"  --below-->   bars (Patch: y/x, selectedpoints), the chart summaries and bar lists, the table's rows
-                        ("table-data", written into the <tbody> by assets/atlas.js), count — first filled once the
-                        map is drawn (assets/atlas-below.js sets "below-ready"), so they never delay the map's first
-                        paint; a sort ("table-sort", the header buttons) only re-sorts the rows;
+  map painted --below-->  bars (Patch: y/x, selectedpoints), the chart summaries and bar lists, the table's rows
+                        ("table-data", written into the <tbody> by assets/atlas.js), count, for the current "state":
+                        run each time the map has been painted with new values (assets/atlas-below.js bumps
+                        "below-ready"), so they never delay the map's paint; a sort ("table-sort", the header
+                        buttons) only re-sorts the rows;
   a full figure only when the language changes.
 Every value from the browser goes through FilterState.from_dict / from_query (lenient: never raises) or a
 defensive parser below, so crafted requests get the default view, never a 500.
@@ -417,13 +418,15 @@ def _register_table(app: dash.Dash, atlas: Any, known_projects: set[str]) -> Non
         *[Output(f"{g}-summary", "children") for g in layout.PICK_CHARTS],
         *[Output({"type": f"pick-{g}", "key": ALL}, "children") for g in layout.PICK_CHARTS],
         *[Output({"type": f"pick-{g}", "key": ALL}, "aria-pressed") for g in layout.PICK_CHARTS],
-        Input("state", "data"), Input("table-sort", "data"), Input("below-ready", "data"),
+        Input("below-ready", "data"), Input("table-sort", "data"), State("state", "data"),
         State("below-view", "data"),
         prevent_initial_call=True,  # filled once the map is drawn ("below-ready"), see layout.build_layout
     )
-    def below(state_data, sort_by, ready, drawn):
-        """The charts and the table below the map: nothing before the map is drawn; then full figures (and again
-        on a language change), Patches after; a new sort order only re-sorts the table."""
+    def below(ready, sort_by, state_data, drawn):
+        """The charts and the table below the map, for the current filters, each time the map has been painted
+        with new values (assets/atlas-below.js bumps "below-ready"): so they never delay the map's paint. Full
+        figures the first time (and on a language change), Patches after; a new sort order only re-sorts the
+        table."""
         n_picks = 2 * len(layout.PICK_CHARTS)
         pick_specs = ctx.outputs_list[-n_picks:]
         # nothing for the texts: no_update, and a list of them for each pattern output (one per button asked for)

@@ -570,9 +570,10 @@ def build_layout(atlas: Any, urls: GeoUrls, export_panel: Any) -> html.Div:
         dcc.Location(id="url", refresh=False),
         dcc.Store(id="state", data=state.to_dict()),
         dcc.Store(id="view", data={"lang": lang, "focus": figures.view_key(state)}),
-        # the charts and the table are filled once the map is drawn: assets/atlas-below.js sets "below-ready"
-        # then; "below-view" is the language the charts were drawn in (None = not yet: full figures next)
-        dcc.Store(id="below-ready", data=False),
+        # the charts and the table are drawn after the map: assets/atlas-below.js bumps "below-ready" each time
+        # the map has been painted with new values; "below-view" is the language the charts were drawn in
+        # (None = not yet: full figures next)
+        dcc.Store(id="below-ready", data=0),
         dcc.Store(id="below-view", data=None),
         html.Header([
             html.Div([html.H1(tr("title", lang)), html.P(tr("subtitle", lang), className="subtitle")],
