@@ -244,8 +244,7 @@ def test_cli_rejects_clearly(capsys, argv, needle):
 def test_table_csv_opens_in_polish_excel_and_xlsx_keeps_teryt_text(atlas):
     import openpyxl
 
-    from dashboard.view.layout import table_columns
-    from dashboard.view.table import table_csv, table_filename, table_xlsx
+    from dashboard.view.table import table_columns, table_csv, table_filename, table_xlsx
 
     state = FilterState(voivodeships=("02",))
     frame = table_frame(atlas, state)

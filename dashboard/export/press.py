@@ -347,7 +347,7 @@ def is_zoomed(fig: Any) -> bool:
     return scale is not None and scale > 1.0001
 
 
-CONTEXT_GREY = "#f4f5f7"   # gminy outside the chosen voivodeships: drawn for orientation, lighter than "other gminy"
+CONTEXT_GREY = "#fdfdfe"   # gminy outside the chosen voivodeships: drawn for orientation, lighter than "other gminy"
 HALO = "#ffffff"
 
 

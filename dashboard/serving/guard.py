@@ -289,7 +289,9 @@ def _cache_namespace(app) -> str:
         import plotly.utils
 
         layout = app.layout() if callable(app.layout) else app.layout
-        digest = hashlib.sha256(json.dumps(layout, cls=plotly.utils.PlotlyJSONEncoder).encode("utf-8"))
+        # sorted keys: Dash keeps wildcard props (aria-*) in a set's order, which differs between processes
+        text = json.dumps(layout, cls=plotly.utils.PlotlyJSONEncoder, sort_keys=True)
+        digest = hashlib.sha256(text.encode("utf-8"))
         namespace = f"{app.server.import_name}:{digest.hexdigest()[:16]}"
         app._atlas_cache_namespace = namespace
     return namespace
