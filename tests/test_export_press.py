@@ -172,7 +172,7 @@ def test_roles_reach_the_atlas_and_participating_views_count_only_participation(
     assert not set(visits["entity_id"]) & set(counted.loc[~counted["is_member"], "entity_id"])
     pf = _pf(atlas, state)
     assert pf.texts.facts[0] == str(len(counted)) and "uczestnicząc" in pf.texts.facts[1]
-    assert f"nie wliczono: wizyta ekspertów OECD ({len(visits)})" in pf.texts.subtitle
+    assert f"nie wliczono: wizyta ekspertów OECD – {len(visits)}" in pf.texts.subtitle
     info = query.gmina_details(atlas, "0602011")
     (p1,) = [p for e in info["entities"] for p in e["projects"] if p["id"] == "P1"]
     assert p1["role_label_pl"] == "miasto etapu II" and "29 funded" in p1["role"]

@@ -151,10 +151,10 @@ def as_of_text(year: int, lang: str) -> str:
 
 
 def not_counted_text(omitted: Sequence[tuple[str, int]], lang: str) -> str:
-    """'nie wliczono: wizyta ekspertów OECD (9)' — rows of the chosen projects left out of the count."""
+    """'nie wliczono: wizyta ekspertów OECD – 9' — rows of the chosen projects left out of the count."""
     if not omitted:
         return ""
-    return t("export_not_counted", lang, items=", ".join(f"{label} ({format_number(n, lang)})"
+    return t("export_not_counted", lang, items=", ".join(f"{label} – {format_number(n, lang)}"
                                                          for label, n in omitted))
 
 
@@ -380,9 +380,16 @@ def omitted_rows(atlas: Any, state: FilterState, lang: str) -> list[tuple[str, i
     return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
+# the 18 seats of voivodeship authorities (gmina TERYT): named first on a crowded map, as a reader looks for them
+VOIVODESHIP_CAPITALS = frozenset({
+    "1465011", "1261011", "1061011", "0264011", "3064011", "2261011", "3262011", "0461011", "0463011", "0663011",
+    "2061011", "2469011", "2661011", "2862011", "1661011", "1863011", "0862011", "0861011"})
+
+
 def _label_points(view_atlas: Any, entities: Any, state: FilterState, fr: Any):
     """Candidate label points: the cities in view on the map (and the found town), in page px, inside the
-    frame, with their priority (the found town, the selected gminy, cities with powiat rights, more projects)."""
+    frame, with their priority (the found town, the selected gminy, voivodeship capitals, cities with powiat
+    rights, more projects)."""
     from dashboard.export.labels import Point
 
     ent = entities[entities["gmina_teryt"].notna() & entities["lon"].notna()]
@@ -406,8 +413,9 @@ def _label_points(view_atlas: Any, entities: Any, state: FilterState, fr: Any):
         if not (b.x <= x <= b.x + b.w and b.y <= y <= b.y + b.h):
             continue
         g = r[3]
-        prio = (g != state.focus, g not in selected, not ("61" <= g[2:4] <= "99"), -r[4], r[0])
-        points.append(Point(r[0], float(x), float(y), prio))
+        prio = (g != state.focus, g not in selected, g not in VOIVODESHIP_CAPITALS, not ("61" <= g[2:4] <= "99"),
+                -r[4], r[0])
+        points.append(Point(r[0], float(x), float(y), prio, bold=bool(state.focus) and g == state.focus))
         sources.add(r[5])
     return points, sources
 
@@ -439,7 +447,7 @@ def press_figure(atlas: Any, spec: ExportSpec, geojson: str | dict, *, outline: 
 def _visible_gminy(atlas: Any, fr: Any, sel: Any) -> int:
     """How many gminy the graphic shows: the chosen voivodeships' gminy, or those whose inner point is inside
     a zoomed frame, or all."""
-    if sel.gminy is not None:
+    if sel.kind == "voivodeships" and sel.gminy is not None:
         return len(sel.gminy)
     if sel.kind == "poland":
         return len(atlas.gminy)
@@ -448,10 +456,14 @@ def _visible_gminy(atlas: Any, fr: Any, sel: Any) -> int:
     centres = query.derived(atlas).gmina_centres
     if not centres:
         return len(atlas.gminy)
-    xy = np.array(list(centres.values()))
+    codes = list(centres)
+    xy = np.array([centres[c] for c in codes])
     x, y = fr.to_page(xy[:, 0], xy[:, 1])
     b = fr.box
-    return int(((x >= b.x) & (x <= b.x + b.w) & (y >= b.y) & (y <= b.y + b.h)).sum())
+    shown = (x >= b.x) & (x <= b.x + b.w) & (y >= b.y) & (y <= b.y + b.h)
+    if sel.gminy is not None:
+        shown &= np.isin(codes, list(sel.gminy))
+    return int(shown.sum())
 
 
 def build_press_figure(atlas: Any, spec: ExportSpec, map_fig: Any, *, n_cities: int,
@@ -562,7 +574,7 @@ def build_press_figure(atlas: Any, spec: ExportSpec, map_fig: Any, *, n_cities: 
                                y1=py(ey), line=dict(color=MUTED, width=max(0.5, label_size * 0.06)),
                                layer="above"))
     for lb in placed:
-        text(lb.box.x, lb.box.y, escape_markup(lb.name), label_size, shadow=halo)
+        text(lb.box.x, lb.box.y, escape_markup(lb.name), label_size, shadow=halo, bold=lb.bold)
 
     ab = lay.accent_box
     shapes.append(dict(type="rect", xref="paper", yref="paper", x0=px(ab.x), x1=px(ab.x + ab.w),
