@@ -259,16 +259,22 @@ def data_date_line(atlas: Any, lang: str, today: _dt.date | None = None) -> str:
     return t("export_date_line", lang, date=data_date(atlas), today=today.strftime(t("export_today", lang)))
 
 
-def map_legend(atlas: Any, state: FilterState, *, visible_gminy: int | None = None) -> Legend:
+def map_legend(atlas: Any, state: FilterState, *, visible: frozenset[str] | set[str] | None = None) -> Legend:
     """The map's stepped legend as (colour, class label, number of gminy), from the map's own classification
-    (figures.map_classes), so the press legend is exactly what the dashboard map shows. ``visible_gminy``: how
-    many gminy the graphic shows (a zoomed view: its frame), for the count of "other gminy"; a town view adds the
-    town's red outline."""
-    in_view, _, classes = figures.map_classes(atlas, state)
-    entries = [LegendEntry(c, label, n) for c, label, n in zip(classes.colours, classes.labels, classes.counts)]
-    total = len(atlas.gminy) if visible_gminy is None else visible_gminy
-    entries.append(LegendEntry(figures.OTHER_GREY, t("legend_other", state.lang),
-                               max(0, total - int(in_view.sum()))))
+    (figures.map_classes), so the press legend is exactly what the dashboard map shows. ``visible``: the gminy
+    the graphic shows (a zoomed view: those in its frame) — the counts count only them; None = all of Poland.
+    A town view adds the town's red outline."""
+    import numpy as np
+
+    in_view, cls, classes = figures.map_classes(atlas, state)
+    counts = [int(n) for n in classes.counts]
+    total = len(atlas.gminy)
+    if visible is not None:
+        shown = np.isin(np.asarray(atlas.gminy["terc"])[in_view], list(visible))
+        counts = [int(((cls == i) & shown).sum()) for i in range(len(classes.labels))]
+        total = len(visible)
+    entries = [LegendEntry(c, label, n) for c, label, n in zip(classes.colours, classes.labels, counts)]
+    entries.append(LegendEntry(figures.OTHER_GREY, t("legend_other", state.lang), max(0, total - sum(counts))))
     if state.focus:
         entries.append(LegendEntry(figures.FOCUS, t("export_town_outline", state.lang,
                                                     town=town_name(atlas, state.focus)), None, kind="outline"))
@@ -444,18 +450,18 @@ def press_figure(atlas: Any, spec: ExportSpec, geojson: str | dict, *, outline: 
     return PressFigure(fig, texts, entities, fr, tuple(placed), lay)
 
 
-def _visible_gminy(atlas: Any, fr: Any, sel: Any) -> int:
-    """How many gminy the graphic shows: the chosen voivodeships' gminy, or those whose inner point is inside
-    a zoomed frame, or all."""
+def _visible_gminy(atlas: Any, fr: Any, sel: Any) -> frozenset[str] | None:
+    """The gminy the graphic shows: the chosen voivodeships' gminy; in a zoomed frame (a town, a map selection)
+    those whose inner point is inside it (and in the chosen voivodeships); None = all of Poland."""
     if sel.kind == "voivodeships" and sel.gminy is not None:
-        return len(sel.gminy)
+        return sel.gminy
     if sel.kind == "poland":
-        return len(atlas.gminy)
+        return None
     import numpy as np
 
     centres = query.derived(atlas).gmina_centres
     if not centres:
-        return len(atlas.gminy)
+        return sel.gminy
     codes = list(centres)
     xy = np.array([centres[c] for c in codes])
     x, y = fr.to_page(xy[:, 0], xy[:, 1])
@@ -463,7 +469,7 @@ def _visible_gminy(atlas: Any, fr: Any, sel: Any) -> int:
     shown = (x >= b.x) & (x <= b.x + b.w) & (y >= b.y) & (y <= b.y + b.h)
     if sel.gminy is not None:
         shown &= np.isin(codes, list(sel.gminy))
-    return int(shown.sum())
+    return frozenset(c for c, ok in zip(codes, shown) if ok)
 
 
 def build_press_figure(atlas: Any, spec: ExportSpec, map_fig: Any, *, n_cities: int,
@@ -491,7 +497,7 @@ def build_press_figure(atlas: Any, spec: ExportSpec, map_fig: Any, *, n_cities: 
     lay = layout_press(preset, texts, with_logo=logo is not None, map_aspect=aspect)
     fr = framing.fit(sel, lay.map_box)
     points, sources = _label_points(atlas, entities, state, fr)
-    legend = map_legend(atlas, state, visible_gminy=_visible_gminy(atlas, fr, sel))
+    legend = map_legend(atlas, state, visible=_visible_gminy(atlas, fr, sel))
     texts = press_texts(atlas, spec, legend, n_cities, uses_gazetteer="gazetteer" in sources, top=top,
                         today=today, omitted=omitted)
     lay = layout_press(preset, texts, with_logo=logo is not None, map_aspect=aspect)
