@@ -290,8 +290,10 @@ TEXT.update({
     "export_source": {"pl": "Źródło: Związek Miast Polskich; granice: PRG, GUGiK 2020",
                       "en": "Source: Association of Polish Cities (Związek Miast Polskich); boundaries: PRG, "
                             "GUGiK 2020"},
-    "export_gazetteer_credit": {"pl": "punkty miast: PRNG (GUGiK), oprac. jjbartek/polskie-miejscowosci (CC BY)",
-                                "en": "town points: PRNG (GUGiK), via jjbartek/polskie-miejscowosci (CC BY)"},
+    # "CC\u00a0BY": the licence's name is never split at a line end
+    "export_gazetteer_credit": {"pl": "punkty miast: PRNG (GUGiK), oprac. jjbartek/polskie-miejscowosci "
+                                      "(CC\u00a0BY)",
+                                "en": "town points: PRNG (GUGiK), via jjbartek/polskie-miejscowosci (CC\u00a0BY)"},
     "export_date_line": {"pl": "Stan danych: {date} · wygenerowano {today}",
                          "en": "Data as of {date} · generated {today}"},
     "export_today": {"pl": "%d.%m.%Y", "en": "%Y-%m-%d"},

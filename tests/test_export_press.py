@@ -356,3 +356,19 @@ def test_town_view_svg_names_the_town(atlas, renderer):
     assert "Biłgoraj – the" in flat and "chosen town" in flat and flat.count("Biłgoraj") >= 3, flat  # label, legend
     assert "A red outline marks Biłgoraj" in res.alt_text
     assert res.filename == "atlas-zmp_P1_lubelskie_bilgoraj_square_en.svg"
+
+
+def test_subtitle_opens_with_the_views_as_of_date(atlas):
+    """The view's as-of year (membership through time) opens the subtitle: "stan na 31.12.YYYY"; the credit's
+    "CC BY" is one unbreakable word."""
+    from dashboard.export.press import GAZETTEER_CREDIT, as_of_text, default_subtitle, wrap
+
+    assert as_of_text(2020, "pl") == "stan na 31.12.2020" and as_of_text(2019, "en") == "as of 31 Dec 2019"
+    sub = default_subtitle(atlas, FilterState(voivodeships=("06",), asof=2005), "pl", 3)
+    assert sub.startswith("stan na 31.12.2005 · 3\u00a0miasta w województwie lubelskim")
+    assert default_subtitle(atlas, FilterState(asof=2005), "en", 3).startswith("as of 31 Dec 2005 · ")
+    for lang in ("pl", "en"):
+        credit = GAZETTEER_CREDIT[lang]
+        assert "CC\u00a0BY" in credit
+        for width in range(40, 400, 7):
+            assert not any(line.endswith("CC") for line in wrap(credit, 10, width)), (lang, width)
