@@ -308,9 +308,9 @@ TEXT.update({
     "export_quote": {"pl": "„{text}”", "en": "“{text}”"},
     "export_and": {"pl": " i ", "en": " and "},
     "export_asof": {"pl": "stan na {date}", "en": "as of {date}"},
-    "export_match_any": {"pl": "miasta w co najmniej jednym z projektów",
-                         "en": "cities in at least one of the projects"},
-    "export_match_all": {"pl": "miasta we wszystkich wybranych projektach", "en": "cities in every chosen project"},
+    # after the number of cities: "9 miast w co najmniej jednym z projektów w województwach: …"
+    "export_match_any": {"pl": "w co najmniej jednym z projektów", "en": "in at least one of the projects"},
+    "export_match_all": {"pl": "we wszystkich wybranych projektach", "en": "in every chosen project"},
     # where: "w województwie lubelskim", "w województwach: lubelskim i podkarpackim" (locative, see
     # VOIVODESHIP_LOCATIVE), "in Lubelskie Voivodeship", "in the voivodeships of Lubelskie and Podkarpackie"
     "export_in_voivodeship": {"pl": "w województwie {name}", "en": "in {name} Voivodeship"},

@@ -134,6 +134,18 @@ def test_subtitle_names_voivodeships_years_and_count(atlas):
     assert "w widoku" not in pl + en + one
 
 
+@pytest.mark.parametrize("match,pl,en", [("any", "w co najmniej jednym z projektów", "in at least one of the projects"),
+                                         ("all", "we wszystkich wybranych projektach", "in every chosen project")])
+def test_subtitle_joins_any_or_all_projects_to_the_count(atlas, match, pl, en):
+    """'9 miast w co najmniej jednym z projektów w województwach: lubelskim i podkarpackim': one phrase."""
+    state = FilterState(projects=("P1", "P3"), match=match, voivodeships=("06", "18"))
+    n = len(query.filter_entities(atlas, state))
+    assert f"{cities_word(n, 'pl')} {pl} w województwach: lubelskim i podkarpackim" in default_subtitle(
+        atlas, state, "pl", n)
+    assert f"{cities_word(n, 'en')} {en} in the voivodeships of Lubelskie and Podkarpackie" in default_subtitle(
+        atlas, state, "en", n)
+
+
 @pytest.mark.parametrize("n,pl,en", [(1, "1 miasto", "1 city"), (3, "3 miasta", "3 cities"),
                                      (5, "5 miast", "5 cities"), (12, "12 miast", "12 cities"),
                                      (22, "22 miasta", "22 cities"), (1000, "1\u00a0000 miast", "1,000 cities")])

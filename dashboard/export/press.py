@@ -164,8 +164,8 @@ def default_subtitle(atlas: Any, state: FilterState, lang: str, n_cities: int, *
     a town view names the town (and its role) instead of counting the wider view. It opens with the view's date,
     "stan na 31.12.YYYY" (who is a member depends on it)."""
     parts: list[str] = [as_of_text(query.asof_year(atlas, state), lang)]
-    if len(state.projects) > 1:
-        parts.append(t("export_match_any" if state.match == "any" else "export_match_all", lang))
+    match = t("export_match_any" if state.match == "any" else "export_match_all", lang) \
+        if len(state.projects) > 1 else ""
     names = query.voivodeship_names(atlas)
     if state.focus:
         town = town_name(atlas, state.focus)
@@ -175,7 +175,8 @@ def default_subtitle(atlas: Any, state: FilterState, lang: str, n_cities: int, *
         parts.append(phrase + (": " + ", ".join(roles) if roles else ""))
     else:
         woj = [names.get(c, c) for c in state.voivodeships]
-        parts.append(t("export_where", lang, cities=cities_word(n_cities, lang), where=in_voivodeships(woj, lang)))
+        cities = f"{cities_word(n_cities, lang)} {match}".strip()
+        parts.append(t("export_where", lang, cities=cities, where=in_voivodeships(woj, lang)))
     if state.years is not None:
         lo, hi = state.years
         span = str(lo) if lo == hi else f"{lo}–{hi}"
