@@ -332,7 +332,6 @@ TEXT.update({
     "export_cities": {"pl": "miasto|miasta|miast", "en": "city|cities"},
     "export_colour_membership": {"pl": "kolor: członkostwo i udział w projektach",
                                  "en": "colour: membership and participation"},
-    "export_in_view": {"pl": "miasto|miasta|miast", "en": "city|cities"},
     "export_participating": {"pl": "miasto uczestniczące|miasta uczestniczące|miast uczestniczących",
                              "en": "participating city|participating cities"},
     # short, as the press writes it: "najwięcej w dolnośląskim (39)"

@@ -292,7 +292,7 @@ def key_facts(n_cities: int, top: tuple[str, int] | None, lang: str, *, particip
     the participants of chosen projects."""
     if n_cities <= 0:   # an empty view says so where the number would stand
         return (format_number(0, lang), t("export_no_match", lang))
-    what = plural_form("export_participating" if participating else "export_in_view", n_cities, lang)
+    what = plural_form("export_participating" if participating else "export_cities", n_cities, lang)
     facts = (format_number(n_cities, lang), what)
     if top is not None and top[1] < n_cities:
         facts += (t("export_most", lang, name=voivodeship_word(top[0], lang), n=format_number(top[1], lang)),)
