@@ -107,8 +107,11 @@ TEXT: dict[str, dict[str, str]] = {
                               "en": "member per a later source (status then unknown)"},
     "status_not_member": {"pl": "nie był członkiem", "en": "not a member"},
     "status_at": {"pl": "Stan na {date}", "en": "As of {date}"},
-    "export_undated": {"pl": "jaśniej: członek, stan w {year} r. nieznany",
-                       "en": "lighter: member, status in {year} unknown"},
+    # under the exported map: "Jaśniej: 1 gmina / 3 gminy / 5 gmin z członkiem znanym …" (gminy: export_gminy)
+    "export_undated": {"pl": "Jaśniej: {gminy} z członkiem znanym tylko z późniejszych źródeł "
+                             "(stan na {date} nieznany)",
+                       "en": "Lighter: {gminy} with a member known only from later sources (status on {date} "
+                             "unknown)"},
     "member_dated_short": {"pl": "tak", "en": "yes"},
     "member_undated_short": {"pl": "tak (wg późniejszego źródła)", "en": "yes (per a later source)"},
     "members": {"pl": "członkowie", "en": "members"},

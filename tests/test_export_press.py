@@ -372,3 +372,28 @@ def test_subtitle_opens_with_the_views_as_of_date(atlas):
         assert "CC\u00a0BY" in credit
         for width in range(40, 400, 7):
             assert not any(line.endswith("CC") for line in wrap(credit, 10, width)), (lang, width)
+
+
+# --- the lighter gminy, read back from the exports ----------------------------------------------------------------
+@pytest.mark.slow
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils not installed")
+def test_exports_explain_the_lighter_gminy(atlas, renderer, tmp_path):
+    """The map draws members known only from later sources lighter; the printed page says what that means, with
+    how many such gminy it shows (PL plural by the number), in PDF and SVG, and the alt text says it too."""
+    from dashboard.export.render import render_export, write_export
+
+    state = FilterState(asof=2005, metric="membership")
+    n = len(figures.map_update(atlas, state)["undated"])   # all of Poland is shown
+    form = "gmina" if n == 1 else "gminy" if n % 10 in (2, 3, 4) and n % 100 not in (12, 13, 14) else "gmin"
+    out = tmp_path / "lighter.pdf"
+    res = write_export(ExportSpec(state=state, preset="a4", format="pdf"), out, atlas, renderer=renderer)
+    text = " ".join(subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True,
+                                   check=True).stdout.split())
+    pl = f"Jaśniej: {n} {form} z członkiem znanym tylko z późniejszych źródeł (stan na 31.12.2005 nieznany)"
+    assert pl in text, text
+    assert pl + "." in " ".join(res.alt_text.split())
+    svg = render_export(ExportSpec(state=state.replace(lang="en"), preset="social", format="svg"), atlas,
+                        renderer=renderer)
+    flat = re.sub(r"\s", "", "".join(ET.fromstring(svg.content).itertext()))   # one text element per line
+    en = f"Lighter: {n} gminy with a member known only from later sources (status on 31 Dec 2005 unknown)"
+    assert re.sub(r"\s", "", en) in flat

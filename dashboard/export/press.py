@@ -47,6 +47,7 @@ from dashboard.export.page import (  # noqa: F401 - re-exported: dashboard.expor
     _legend_row_h,
     geo_domain,
     layout_press,
+    note_swatch,
     text_width,
     wrap,
 )
@@ -102,9 +103,14 @@ def _quote(text: str, lang: str) -> str:
     return t("export_quote", lang, text=text)
 
 
+def counted(n: int, key: str, lang: str) -> str:
+    """The number and the form of TEXT[key] that goes with it, never parted at a line break: '5\u00a0gmin'."""
+    return f"{format_number(n, lang)}\u00a0{plural_form(key, n, lang)}"
+
+
 def cities_word(n: int, lang: str) -> str:
     """'1 miasto', '3 miasta', '5 miast' / '1 city', '5 cities' (the number never parts from its noun)."""
-    return f"{format_number(n, lang)}\u00a0{plural_form('export_cities', n, lang)}"
+    return counted(n, "export_cities", lang)
 
 
 def default_title(atlas: Any, state: FilterState, lang: str) -> str:
@@ -270,6 +276,7 @@ def map_legend(atlas: Any, state: FilterState, *, visible: frozenset[str] | set[
     in_view, cls, classes = figures.map_classes(atlas, state)
     counts = [int(n) for n in classes.counts]
     total = len(atlas.gminy)
+    shown = np.ones(len(cls), dtype=bool)
     if visible is not None:
         shown = np.isin(np.asarray(atlas.gminy["terc"])[in_view], list(visible))
         counts = [int(((cls == i) & shown).sum()) for i in range(len(classes.labels))]
@@ -283,7 +290,27 @@ def map_legend(atlas: Any, state: FilterState, *, visible: frozenset[str] | set[
     lines = [re.sub(r"<[^>]+>", "", x).strip() for x in re.split(r"<br\s*/?>", classes.title)]
     lines = [x for x in lines if x]
     count_label = "" if len(lines) > 1 else "gminy"   # the counts count gminy (the word is used in English too)
-    return Legend(title="\n".join(lines), entries=tuple(entries), count_label=count_label)
+    # members known only from later sources: their gminy are drawn lighter (the map's veil); said under the map
+    lighter = query.gmina_arrays(atlas, state)["undated"][in_view] & shown
+    note, note_color = "", ""
+    if lighter.any():
+        note = undated_note(int(lighter.sum()), query.asof_year(atlas, state), state.lang)
+        note_color = veiled(classes.colours[int(np.bincount(cls[lighter]).argmax())])   # the most common class
+    return Legend(title="\n".join(lines), entries=tuple(entries), count_label=count_label, note=note,
+                  note_color=note_color)
+
+
+def undated_note(n: int, year: int, lang: str) -> str:
+    """'Jaśniej: 32 gminy z członkiem znanym tylko z późniejszych źródeł (stan na 31.12.2005 nieznany)' — the
+    map's lighter gminy, counted."""
+    return t("export_undated", lang, gminy=counted(n, "export_gminy", lang),
+             date=figures.date_label(membership.year_end(year), lang))
+
+
+def veiled(colour: str) -> str:
+    """A class colour under the map's white veil (figures.UNDATED_VEIL, white at half opacity): half way to white."""
+    r, g, b = (int(colour.lstrip("#")[i:i + 2], 16) for i in (0, 2, 4))
+    return "#{:02x}{:02x}{:02x}".format(*((c + 255) // 2 for c in (r, g, b)))
 
 
 def key_facts(n_cities: int, top: tuple[str, int] | None, lang: str, *, participating: bool = False
@@ -533,6 +560,10 @@ def build_press_figure(atlas: Any, spec: ExportSpec, map_fig: Any, *, n_cities: 
         k = int(round(g.zmax - 0.5))
         colours = [CONTEXT_GREY] + [figures.OTHER_GREY] + [e.color for e in legend.entries if e.kind == "fill"][:-1]
         g.update(z=z.tolist(), zmin=-1.5, zmax=k + 0.5, colorscale=figures._stepped(tuple(colours[:k + 2])))
+        for tr in fig.data:   # no veil over the context grey: only the chosen gminy can be drawn lighter
+            if tr.name == "undated":
+                keep = [c for c in tr.locations if c in sel.gminy]
+                tr.update(locations=keep, z=[0] * len(keep))
     fb = fr.box
     geo = dict(fr.geo)
     geo["domain"] = dict(x=[px(fb.x), px(fb.x + fb.w)], y=[py(fb.y + fb.h), py(fb.y)])
@@ -628,6 +659,13 @@ def build_press_figure(atlas: Any, spec: ExportSpec, map_fig: Any, *, n_cities: 
     shapes.append(dict(type="line", xref="paper", yref="paper", x0=px(preset.margin), x1=px(W - preset.margin),
                        y0=py(lay.rule_y), y1=py(lay.rule_y), line=dict(color=RULE, width=max(0.5, ns * 0.08))))
     text(lay.footer_box.x, lay.footer_box.y, "<br>".join(escape_markup(x) for x in lay.footer_lines), ns, color=MUTED)
+    if lay.note_box is not None:   # the lighter gminy: a swatch of their colour, then the note
+        nb, (side, indent) = lay.note_box, note_swatch(ns)
+        top_ = nb.y + (ns * LINE - side) / 2
+        shapes.append(dict(type="rect", xref="paper", yref="paper", x0=px(nb.x - indent), x1=px(nb.x - indent + side),
+                           y0=py(top_ + side), y1=py(top_), fillcolor=lg.note_color,
+                           line=dict(color="#8a9099", width=max(0.5, ls * 0.04))))
+        text(nb.x, nb.y, "<br>".join(escape_markup(x) for x in lay.note_lines), ns, color=MUTED)
     if logo is not None and lay.logo_box is not None:
         b = lay.logo_box
         fig.add_layout_image(dict(source=_logo_source(logo), xref="paper", yref="paper", x=px(b.x + b.w),
