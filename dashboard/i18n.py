@@ -107,8 +107,11 @@ TEXT: dict[str, dict[str, str]] = {
                               "en": "member per a later source (status then unknown)"},
     "status_not_member": {"pl": "nie był członkiem", "en": "not a member"},
     "status_at": {"pl": "Stan na {date}", "en": "As of {date}"},
-    "export_undated": {"pl": "jaśniej: członek, stan w {year} r. nieznany",
-                       "en": "lighter: member, status in {year} unknown"},
+    # under the exported map: "Jaśniej: 1 gmina / 3 gminy / 5 gmin z członkiem znanym …" (gminy: export_gminy)
+    "export_undated": {"pl": "Jaśniej: {gminy} z członkiem znanym tylko z późniejszych źródeł "
+                             "(stan na {date} nieznany)",
+                       "en": "Lighter: {gminy} with a member known only from later sources (status on {date} "
+                             "unknown)"},
     "member_dated_short": {"pl": "tak", "en": "yes"},
     "member_undated_short": {"pl": "tak (wg późniejszego źródła)", "en": "yes (per a later source)"},
     "members": {"pl": "członkowie", "en": "members"},
@@ -361,8 +364,10 @@ TEXT.update({
     "export_source": {"pl": "Źródło: Związek Miast Polskich; granice: PRG, GUGiK 2020",
                       "en": "Source: Association of Polish Cities (Związek Miast Polskich); boundaries: PRG, "
                             "GUGiK 2020"},
-    "export_gazetteer_credit": {"pl": "punkty miast: PRNG (GUGiK), oprac. jjbartek/polskie-miejscowosci (CC BY)",
-                                "en": "town points: PRNG (GUGiK), via jjbartek/polskie-miejscowosci (CC BY)"},
+    # "CC\u00a0BY": the licence's name is never split at a line end
+    "export_gazetteer_credit": {"pl": "punkty miast: PRNG (GUGiK), oprac. jjbartek/polskie-miejscowosci "
+                                      "(CC\u00a0BY)",
+                                "en": "town points: PRNG (GUGiK), via jjbartek/polskie-miejscowosci (CC\u00a0BY)"},
     "export_date_line": {"pl": "Stan danych: {date} · wygenerowano {today}",
                          "en": "Data as of {date} · generated {today}"},
     "export_today": {"pl": "%d.%m.%Y", "en": "%Y-%m-%d"},
@@ -377,9 +382,9 @@ TEXT.update({
     "export_quote": {"pl": "„{text}”", "en": "“{text}”"},
     "export_and": {"pl": " i ", "en": " and "},
     "export_asof": {"pl": "stan na {date}", "en": "as of {date}"},
-    "export_match_any": {"pl": "miasta w co najmniej jednym z projektów",
-                         "en": "cities in at least one of the projects"},
-    "export_match_all": {"pl": "miasta we wszystkich wybranych projektach", "en": "cities in every chosen project"},
+    # after the number of cities: "9 miast w co najmniej jednym z projektów w województwach: …"
+    "export_match_any": {"pl": "w co najmniej jednym z projektów", "en": "in at least one of the projects"},
+    "export_match_all": {"pl": "we wszystkich wybranych projektach", "en": "in every chosen project"},
     # where: "w województwie lubelskim", "w województwach: lubelskim i podkarpackim" (locative, see
     # VOIVODESHIP_LOCATIVE), "in Lubelskie Voivodeship", "in the voivodeships of Lubelskie and Podkarpackie"
     "export_in_voivodeship": {"pl": "w województwie {name}", "en": "in {name} Voivodeship"},
@@ -401,7 +406,6 @@ TEXT.update({
     "export_cities": {"pl": "miasto|miasta|miast", "en": "city|cities"},
     "export_colour_membership": {"pl": "kolor: członkostwo i udział w projektach",
                                  "en": "colour: membership and participation"},
-    "export_in_view": {"pl": "miasto|miasta|miast", "en": "city|cities"},
     "export_participating": {"pl": "miasto uczestniczące|miasta uczestniczące|miast uczestniczących",
                              "en": "participating city|participating cities"},
     # short, as the press writes it: "najwięcej w dolnośląskim (39)"

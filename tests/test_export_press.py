@@ -172,7 +172,7 @@ def test_roles_reach_the_atlas_and_participating_views_count_only_participation(
     assert not set(visits["entity_id"]) & set(counted.loc[~counted["is_member"], "entity_id"])
     pf = _pf(atlas, state)
     assert pf.texts.facts[0] == str(len(counted)) and "uczestnicząc" in pf.texts.facts[1]
-    assert f"nie wliczono: wizyta ekspertów OECD ({len(visits)})" in pf.texts.subtitle
+    assert f"nie wliczono: wizyta ekspertów OECD – {len(visits)}" in pf.texts.subtitle
     info = query.gmina_details(atlas, "0602011")
     (p1,) = [p for e in info["entities"] for p in e["projects"] if p["id"] == "P1"]
     assert p1["role_label_pl"] == "miasto etapu II" and "29 funded" in p1["role"]
@@ -355,3 +355,44 @@ def test_town_view_svg_names_the_town(atlas, renderer):
     assert "Biłgoraj – the" in flat and "chosen town" in flat and flat.count("Biłgoraj") >= 3, flat  # label, legend
     assert "A red outline marks Biłgoraj" in res.alt_text
     assert res.filename == "atlas-zmp_P1_lubelskie_bilgoraj_square_en.svg"
+
+
+def test_subtitle_opens_with_the_views_as_of_date(atlas):
+    """The view's as-of year (membership through time) opens the subtitle: "stan na 31.12.YYYY"; the credit's
+    "CC BY" is one unbreakable word."""
+    from dashboard.export.press import GAZETTEER_CREDIT, as_of_text, default_subtitle, wrap
+
+    assert as_of_text(2020, "pl") == "stan na 31.12.2020" and as_of_text(2019, "en") == "as of 31 Dec 2019"
+    sub = default_subtitle(atlas, FilterState(voivodeships=("06",), asof=2005), "pl", 3)
+    assert sub.startswith("stan na 31.12.2005 · 3\u00a0miasta w województwie lubelskim")
+    assert default_subtitle(atlas, FilterState(asof=2005), "en", 3).startswith("as of 31 Dec 2005 · ")
+    for lang in ("pl", "en"):
+        credit = GAZETTEER_CREDIT[lang]
+        assert "CC\u00a0BY" in credit
+        for width in range(40, 400, 7):
+            assert not any(line.endswith("CC") for line in wrap(credit, 10, width)), (lang, width)
+
+
+# --- the lighter gminy, read back from the exports ----------------------------------------------------------------
+@pytest.mark.slow
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils not installed")
+def test_exports_explain_the_lighter_gminy(atlas, renderer, tmp_path):
+    """The map draws members known only from later sources lighter; the printed page says what that means, with
+    how many such gminy it shows (PL plural by the number), in PDF and SVG, and the alt text says it too."""
+    from dashboard.export.render import render_export, write_export
+
+    state = FilterState(asof=2005, metric="membership")
+    n = len(figures.map_update(atlas, state)["undated"])   # all of Poland is shown
+    form = "gmina" if n == 1 else "gminy" if n % 10 in (2, 3, 4) and n % 100 not in (12, 13, 14) else "gmin"
+    out = tmp_path / "lighter.pdf"
+    res = write_export(ExportSpec(state=state, preset="a4", format="pdf"), out, atlas, renderer=renderer)
+    text = " ".join(subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True,
+                                   check=True).stdout.split())
+    pl = f"Jaśniej: {n} {form} z członkiem znanym tylko z późniejszych źródeł (stan na 31.12.2005 nieznany)"
+    assert pl in text, text
+    assert pl + "." in " ".join(res.alt_text.split())
+    svg = render_export(ExportSpec(state=state.replace(lang="en"), preset="social", format="svg"), atlas,
+                        renderer=renderer)
+    flat = re.sub(r"\s", "", "".join(ET.fromstring(svg.content).itertext()))   # one text element per line
+    en = f"Lighter: {n} gminy with a member known only from later sources (status on 31 Dec 2005 unknown)"
+    assert re.sub(r"\s", "", en) in flat

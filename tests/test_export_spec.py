@@ -134,6 +134,18 @@ def test_subtitle_names_voivodeships_years_and_count(atlas):
     assert "w widoku" not in pl + en + one
 
 
+@pytest.mark.parametrize("match,pl,en", [("any", "w co najmniej jednym z projektów", "in at least one of the projects"),
+                                         ("all", "we wszystkich wybranych projektach", "in every chosen project")])
+def test_subtitle_joins_any_or_all_projects_to_the_count(atlas, match, pl, en):
+    """'9 miast w co najmniej jednym z projektów w województwach: lubelskim i podkarpackim': one phrase."""
+    state = FilterState(projects=("P1", "P3"), match=match, voivodeships=("06", "18"))
+    n = len(query.filter_entities(atlas, state))
+    assert f"{cities_word(n, 'pl')} {pl} w województwach: lubelskim i podkarpackim" in default_subtitle(
+        atlas, state, "pl", n)
+    assert f"{cities_word(n, 'en')} {en} in the voivodeships of Lubelskie and Podkarpackie" in default_subtitle(
+        atlas, state, "en", n)
+
+
 @pytest.mark.parametrize("n,pl,en", [(1, "1 miasto", "1 city"), (3, "3 miasta", "3 cities"),
                                      (5, "5 miast", "5 cities"), (12, "12 miast", "12 cities"),
                                      (22, "22 miasta", "22 cities"), (1000, "1\u00a0000 miast", "1,000 cities")])
@@ -390,3 +402,79 @@ def test_the_language_is_the_views():
     assert ExportSpec.from_dict(old).lang == "en" and ExportSpec.from_dict(old).state.lang == "en"
     with pytest.raises(ExportSpecError, match="lang"):
         ExportSpec.from_dict({**old, "lang": "de"})
+
+
+# --- the lighter gminy (members known only from later sources) --------------------------------------------------
+def _pl_gminy(n: int) -> str:
+    """The Polish form after a number, written out independently of dashboard.i18n."""
+    if n == 1:
+        return "gmina"
+    return "gminy" if n % 10 in (2, 3, 4) and n % 100 not in (12, 13, 14) else "gmin"
+
+
+@pytest.mark.parametrize("n", [1, 2, 4, 5, 12, 14, 21, 22, 25, 112, 161, 1002])
+def test_lighter_gminy_note_agrees_with_its_number(n):
+    from dashboard.export.press import undated_note
+
+    num = f"{n:,}".replace(",", "\u00a0")
+    pl = undated_note(n, 2005, "pl")
+    assert pl == (f"Jaśniej: {num}\u00a0{_pl_gminy(n)} z członkiem znanym tylko z późniejszych źródeł "
+                  "(stan na 31.12.2005 nieznany)")
+    en = undated_note(n, 2005, "en")
+    assert en == (f"Lighter: {n:,}\u00a0{'gmina' if n == 1 else 'gminy'} with a member known only from later "
+                  "sources (status on 31 Dec 2005 unknown)")
+
+
+def test_lighter_gminy_are_explained_only_where_the_graphic_shows_them(atlas):
+    from dashboard.view import figures
+
+    state = FilterState(asof=2005, metric="membership")
+    lighter = figures.map_update(atlas, state)["undated"]
+    assert len(lighter) > 3
+    whole = map_legend(atlas, state)
+    assert whole.note.startswith(f"Jaśniej: {len(lighter)}\u00a0{_pl_gminy(len(lighter))} z członkiem")
+    some = map_legend(atlas, state, visible=frozenset(lighter[:3]))
+    assert some.note.startswith("Jaśniej: 3\u00a0gminy z członkiem") and some.note_color.startswith("#")
+    assert map_legend(atlas, state, visible=frozenset(atlas.gminy["terc"]) - set(lighter)).note == ""
+    # the legend's rows stay the map's classes (no row for the lighter gminy: it would shrink the map)
+    assert [e.kind for e in whole.entries] == ["fill"] * len(whole.entries)
+    assert sum(e.count for e in whole.entries) == len(atlas.gminy)
+
+
+@pytest.mark.parametrize("preset", list(PRESETS))
+@pytest.mark.parametrize("lang,projects,woj,title", [
+    ("pl", (), (), None), ("en", ("P1", "P4", "P6"), ("12", "24", "28"), None), ("pl", ("P1",), ("12", "24", "28"),
+                                                                              LONG_TITLE)])
+def test_lighter_gminy_note_has_its_own_place(atlas, preset, lang, projects, woj, title):
+    """The note stands apart from every block, inside the margins and above the rule; the map loses nothing
+    where the legend's side has room, and never more than a fifth."""
+    from dataclasses import replace
+
+    state = FilterState(projects=projects, voivodeships=woj, lang=lang, asof=2005)
+    spec = ExportSpec(state=state, preset=preset, title=title)
+    legend = map_legend(atlas, state)
+    assert legend.note
+    texts = press_texts(atlas, spec, legend, len(query.filter_entities(atlas, state)), uses_gazetteer=True)
+    p = PRESETS[preset]
+    lay = layout_press(p, texts, with_logo=False)
+    bare = layout_press(p, replace(texts, legend=replace(legend, note="")), with_logo=False)
+    nb = lay.note_box
+    assert nb is not None and lay.note_lines
+    assert " ".join(lay.note_lines).replace("\u00a0", " ") == legend.note.replace("\u00a0", " ")
+    for line in lay.note_lines:
+        assert text_width(line, p.note_size) <= nb.w + 0.5
+    m = p.margin - 0.5
+    assert nb.x >= m and nb.x + nb.w <= p.css_width - m and nb.y >= m and nb.y + nb.h < lay.rule_y
+    others = {"title": lay.title_box, "subtitle": lay.subtitle_box, "map": lay.map_box, "footer": lay.footer_box,
+              **({"facts": lay.facts_box} if lay.facts_box else {})}
+    for name, b in others.items():
+        assert not _overlap(nb, b), f"{preset}: the note overlaps {name}"
+    lb = lay.legend_box
+    if _overlap(nb, lb):   # under the legend's rows, in its box
+        assert nb.y + nb.h <= lb.y + lb.h + 0.01 and nb.y >= lb.y + lb.h - nb.h - 0.01
+    area, bare_area = lay.map_box.w * lay.map_box.h, bare.map_box.w * bare.map_box.h
+    assert area >= 0.8 * bare_area
+    if lay.map_box != bare.map_box:   # the map gave way: the note is right under it
+        old = bare.map_box
+        assert lay.map_box.y + lay.map_box.h < nb.y and old.x < nb.x and nb.x + nb.w <= old.x + old.w + 0.01
+    assert area >= (0.25 if title is None else 0.2) * p.css_width * p.css_height   # as in the layout test above

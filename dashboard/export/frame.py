@@ -29,7 +29,7 @@ PARALLELS = (49.0, 55.0)
 ROTATION_LON = 19.15          # the middle of Poland's lon range: the same projection in every view
 CENTRE_LAT = 51.925
 CLIP_PAD = 0.001              # plotly's constants.clipPad (degrees)
-TOWN_CONTEXT_KM = 46.0        # a town view shows at least this much around the town (width and height)
+TOWN_CONTEXT_KM = 120.0       # a town view shows this much around the town (width and height): its neighbours
 MIN_SELECTION_KM = 30.0       # a selection of a few gminy is never zoomed closer than this
 EARTH_KM = 6371.0
 MIN_ASPECT, MAX_ASPECT = 0.62, 1.7   # the map box's shape follows the selection's, within these bounds
@@ -154,7 +154,8 @@ def _selection(focus: str | None, voivodeships: tuple[str, ...], selected: tuple
     gminy, woj = _layers()
     if focus and focus in set(gminy["terc"]):
         geom = gminy.loc[gminy["terc"] == focus, "geometry"]
-        return Selection(_at_least(_projected_bounds(geom), TOWN_CONTEXT_KM), "town", None)
+        codes = frozenset(gminy.loc[gminy["terc"].str[:2].isin(voivodeships), "terc"]) if voivodeships else None
+        return Selection(_at_least(_projected_bounds(geom), TOWN_CONTEXT_KM), "town", codes)
     if voivodeships:
         geom = woj.loc[woj["terc"].isin(voivodeships), "geometry"]
         if len(geom):

@@ -25,6 +25,7 @@ class Point:
     x: float
     y: float
     priority: tuple      # smaller = placed first
+    bold: bool = False   # the found town's name is set bold
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class Label:
     y: float
     box: Box             # the text's box (top-left, size)
     leader: bool         # a line from the point to the box
+    bold: bool = False
 
 
 def _overlaps(a: Box, b: Box, pad: float = 0.0) -> bool:
@@ -63,7 +65,8 @@ def place(points: Sequence[Point], size: float, frame: Box, dot: float, *, all_n
     With ``all_names`` leader lines are used where no place next to the point is free; otherwise a name that does
     not fit next to its point is left out."""
     h = size * LINE_H
-    dots = [Box(p.x - dot, p.y - dot, 2 * dot, 2 * dot) for p in points]
+    # with every city named, a label keeps off every city's dot; otherwise only the named cities get a dot
+    dots = [Box(p.x - dot, p.y - dot, 2 * dot, 2 * dot) for p in points] if all_names else []
     placed: list[Label] = []
     taken: list[Box] = list(obstacles)
     gap = dot + size * 0.25
@@ -71,8 +74,10 @@ def place(points: Sequence[Point], size: float, frame: Box, dot: float, *, all_n
     for p in sorted(points, key=lambda p: p.priority):
         if limit is not None and len(placed) >= limit:
             break
-        w = text_width(p.name, size) + size * 0.1
+        w = text_width(p.name, size, bold=p.bold) + size * 0.1
         own = Box(p.x - dot, p.y - dot, 2 * dot, 2 * dot)
+        if not all_names and any(_overlaps(own, lb.box, 1.0) for lb in placed):
+            continue   # its dot would sit under a name already placed
         chosen = None
         for dist, leader in rings:
             for d in _DIRECTIONS:
@@ -83,13 +88,15 @@ def place(points: Sequence[Point], size: float, frame: Box, dot: float, *, all_n
                     continue
                 if any(_overlaps(b, o, 1.0) for o in dots if o != own):
                     continue
-                chosen = Label(p.name, p.x, p.y, b, leader)
+                chosen = Label(p.name, p.x, p.y, b, leader, p.bold)
                 break
             if chosen:
                 break
         if chosen is not None:
             placed.append(chosen)
             taken.append(chosen.box)
+            if not all_names:
+                taken.append(own)
     return placed
 
 

@@ -29,8 +29,7 @@ class LegendEntry:
     color: str
     label: str
     count: int | None          # None: no count printed (e.g. the town's outline)
-    kind: str = "fill"         # "fill": a class of the map; "outline": a line drawn on the map (the town's);
-    #                            "veil": members known only from later sources, drawn lighter
+    kind: str = "fill"         # "fill": a class of the map; "outline": a line drawn on the map (the town's)
 
 
 @dataclass(frozen=True)
@@ -38,6 +37,10 @@ class Legend:
     title: str
     entries: tuple[LegendEntry, ...]
     count_label: str = ""   # e.g. "gminy" (what the counts count)
+    # the gminy drawn lighter (members known only from later sources), explained in a short note with a swatch
+    # of note_color that layout_press places where it takes nothing from the map (a legend row would); "" = none
+    note: str = ""
+    note_color: str = ""
 
 
 @dataclass(frozen=True)
@@ -146,6 +149,8 @@ class PressLayout:
     subtitle_size: float
     legend_rows: tuple[tuple[str, ...], ...]   # each class label, wrapped to the legend's width
     facts_box: Box | None  # the key figure, where it fits
+    note_lines: tuple[str, ...] = ()   # the legend's note (the lighter gminy), wrapped
+    note_box: Box | None = None        # its text; its swatch stands left of it (note_swatch)
 
 
 def _legend_head_h(legend: Legend, size: float) -> float:
@@ -172,6 +177,16 @@ def _legend_size(legend: Legend, size: float, max_w: float | None = None):
     w = max(fixed + label_w, head_w)
     h = _legend_head_h(legend, size) + sum(_legend_row_h(r, size) for r in rows)
     return w, h, rows
+
+
+def _legend_note(legend: Legend, width: float, size: float) -> tuple[str, ...]:
+    """The legend's note wrapped to ``width`` (its swatch takes the indent)."""
+    return tuple(wrap(legend.note, size, width - note_swatch(size)[1])) if legend.note else ()
+
+
+def note_swatch(size: float) -> tuple[float, float]:
+    """(side, text indent) of the note's swatch at the note's type size."""
+    return size * 0.95, size * 1.5
 
 
 def _footer(texts: PressTexts, size: float, width: float) -> list[str]:
@@ -204,9 +219,88 @@ def _header(texts: PressTexts, p: Preset, x: float, top: float, width: float, k:
 
 def layout_press(preset: Preset, texts: PressTexts, with_logo: bool, map_aspect: float = MAP_ASPECT) -> PressLayout:
     """Place every block of the press graphic for ``preset`` (see ``_arrange``), then the key figure where it
-    fits without touching anything."""
-    lay = _arrange(preset, texts, with_logo, map_aspect)
-    return replace(lay, facts_box=_place_facts(preset, texts, lay))
+    fits without touching anything.
+
+    The legend's note (the gminy drawn lighter) takes nothing from the map where there is room: under the
+    legend's rows (the legend grows away from the map), else beside the legend under the key figure (portrait
+    pages); else the key figure moves or is left out (it repeats the subtitle's count) for the note under the
+    legend or beside it. Only where there is no room at all does the map give way: a little smaller, with the note
+    under it."""
+    bare = _arrange(preset, texts, with_logo, map_aspect)
+    lay = replace(bare, facts_box=_place_facts(preset, texts, bare))
+    if not texts.legend.note:
+        return lay
+    placed = _note_under_legend(preset, texts, lay) or _note_beside_legend(preset, texts, lay)
+    if placed is not None:
+        return placed
+    grown = _note_under_legend(preset, texts, bare)   # then the key figure where it still fits
+    if grown is None:
+        beside = _note_beside_legend(preset, texts, bare)   # in the key figure's place
+        if beside is not None:
+            return beside
+        grown = _note_under_map(preset, texts, bare)
+    return replace(grown, facts_box=_place_facts(preset, texts, grown))
+
+
+def _blocks(lay: PressLayout) -> tuple[Box, ...]:
+    return tuple(b for b in (lay.title_box, lay.subtitle_box, lay.map_box, lay.legend_box, lay.facts_box) if b)
+
+
+def _free(box: Box, lay: PressLayout, p: Preset, others: Sequence[Box]) -> bool:
+    """``box`` is inside the page's margins, above the map's foot (as _arrange keeps it from the rule), and
+    keeps a legend line's height (1.2 × its size) from each of ``others``."""
+    m, pad = p.margin - 0.5, p.legend_size * 1.2
+    bottom = lay.rule_y - max(p.legend_size, p.note_size) * 1.2
+    if box.x < m or box.y < m or box.x + box.w > p.css_width - m or box.y + box.h > bottom + 0.5:
+        return False
+    return not any(box.x < b.x + b.w + pad and b.x < box.x + box.w + pad and box.y < b.y + b.h + pad
+                   and b.y < box.y + box.h + pad for b in others)
+
+
+def _note_under_legend(p: Preset, texts: PressTexts, lay: PressLayout) -> PressLayout | None:
+    """The note under the legend's rows: the legend grows upwards beside the map (its bottom stays at the map's
+    or the column's foot; the note may use the rest of the column's width), downwards under a full-width map;
+    None where it would touch another block (the key figure stays where it was)."""
+    ns, lb = p.note_size, lay.legend_box
+    w = lb.w if lay.mode == "stack" else max(lb.w, p.css_width - p.margin - lb.x)
+    lines = _legend_note(texts.legend, w, ns)
+    h = len(lines) * ns * LINE
+    extra = p.legend_size * 0.3 + h
+    grown = Box(lb.x, lb.y if lay.mode == "stack" else lb.y - extra, lb.w, lb.h + extra)   # the counts keep their edge
+    others = [b for b in _blocks(lay) if b is not lb]
+    if not _free(Box(grown.x, grown.y, w, grown.h), lay, p, others):
+        return None
+    indent = note_swatch(ns)[1]
+    return replace(lay, legend_box=grown, note_lines=lines,
+                   note_box=Box(grown.x + indent, grown.y + grown.h - h, w - indent, h))
+
+
+def _note_under_map(p: Preset, texts: PressTexts, lay: PressLayout) -> PressLayout:
+    """The note at the foot of the map's box, in its width: the map keeps its shape, top and centre line and
+    gives up the note's height (what was under the map stays where it was)."""
+    ns, mb = p.note_size, lay.map_box
+    indent = note_swatch(ns)[1]
+    lines = _legend_note(texts.legend, mb.w, ns)
+    h = len(lines) * ns * LINE
+    k = (mb.h - h - ns * 0.6) / mb.h
+    smaller = Box(mb.x + mb.w * (1 - k) / 2, mb.y, mb.w * k, mb.h * k)
+    note = Box(mb.x + indent, mb.y + mb.h - h, mb.w - indent, h)
+    return replace(lay, map_box=smaller, note_lines=lines, note_box=note)
+
+
+def _note_beside_legend(p: Preset, texts: PressTexts, lay: PressLayout) -> PressLayout | None:
+    """Portrait pages: the note right of the legend, under the key figure (or level with the legend's top)."""
+    if lay.mode != "stack":
+        return None
+    ns, ls, lb = p.note_size, p.legend_size, lay.legend_box
+    x = lay.facts_box.x if lay.facts_box else max(lb.x + lb.w + ls * 3, p.margin + (p.css_width - 2 * p.margin) / 2)
+    y = lay.facts_box.y + lay.facts_box.h + ls * 1.25 if lay.facts_box else lb.y
+    indent = note_swatch(ns)[1]
+    lines = _legend_note(texts.legend, p.css_width - p.margin - x, ns)
+    box = Box(x + indent, y, p.css_width - p.margin - x - indent, len(lines) * ns * LINE)
+    if not _free(Box(x, y, box.w + indent, box.h), lay, p, _blocks(lay)):
+        return None
+    return replace(lay, note_lines=lines, note_box=box)
 
 
 def _facts_size(texts: PressTexts, p: Preset) -> tuple[float, float]:

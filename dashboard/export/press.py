@@ -47,6 +47,7 @@ from dashboard.export.page import (  # noqa: F401 - re-exported: dashboard.expor
     _legend_row_h,
     geo_domain,
     layout_press,
+    note_swatch,
     text_width,
     wrap,
 )
@@ -102,9 +103,14 @@ def _quote(text: str, lang: str) -> str:
     return t("export_quote", lang, text=text)
 
 
+def counted(n: int, key: str, lang: str) -> str:
+    """The number and the form of TEXT[key] that goes with it, never parted at a line break: '5\u00a0gmin'."""
+    return f"{format_number(n, lang)}\u00a0{plural_form(key, n, lang)}"
+
+
 def cities_word(n: int, lang: str) -> str:
     """'1 miasto', '3 miasta', '5 miast' / '1 city', '5 cities' (the number never parts from its noun)."""
-    return f"{format_number(n, lang)}\u00a0{plural_form('export_cities', n, lang)}"
+    return counted(n, "export_cities", lang)
 
 
 def default_title(atlas: Any, state: FilterState, lang: str) -> str:
@@ -151,10 +157,10 @@ def as_of_text(year: int, lang: str) -> str:
 
 
 def not_counted_text(omitted: Sequence[tuple[str, int]], lang: str) -> str:
-    """'nie wliczono: wizyta ekspertów OECD (9)' — rows of the chosen projects left out of the count."""
+    """'nie wliczono: wizyta ekspertów OECD – 9' — rows of the chosen projects left out of the count."""
     if not omitted:
         return ""
-    return t("export_not_counted", lang, items=", ".join(f"{label} ({format_number(n, lang)})"
+    return t("export_not_counted", lang, items=", ".join(f"{label} – {format_number(n, lang)}"
                                                          for label, n in omitted))
 
 
@@ -164,8 +170,8 @@ def default_subtitle(atlas: Any, state: FilterState, lang: str, n_cities: int, *
     a town view names the town (and its role) instead of counting the wider view. It opens with the view's date,
     "stan na 31.12.YYYY" (who is a member depends on it)."""
     parts: list[str] = [as_of_text(query.asof_year(atlas, state), lang)]
-    if len(state.projects) > 1:
-        parts.append(t("export_match_any" if state.match == "any" else "export_match_all", lang))
+    match = t("export_match_any" if state.match == "any" else "export_match_all", lang) \
+        if len(state.projects) > 1 else ""
     names = query.voivodeship_names(atlas)
     if state.focus:
         town = town_name(atlas, state.focus)
@@ -175,7 +181,8 @@ def default_subtitle(atlas: Any, state: FilterState, lang: str, n_cities: int, *
         parts.append(phrase + (": " + ", ".join(roles) if roles else ""))
     else:
         woj = [names.get(c, c) for c in state.voivodeships]
-        parts.append(t("export_where", lang, cities=cities_word(n_cities, lang), where=in_voivodeships(woj, lang)))
+        cities = f"{cities_word(n_cities, lang)} {match}".strip()
+        parts.append(t("export_where", lang, cities=cities, where=in_voivodeships(woj, lang)))
     if state.years is not None:
         lo, hi = state.years
         span = str(lo) if lo == hi else f"{lo}–{hi}"
@@ -259,16 +266,23 @@ def data_date_line(atlas: Any, lang: str, today: _dt.date | None = None) -> str:
     return t("export_date_line", lang, date=data_date(atlas), today=today.strftime(t("export_today", lang)))
 
 
-def map_legend(atlas: Any, state: FilterState, *, visible_gminy: int | None = None) -> Legend:
+def map_legend(atlas: Any, state: FilterState, *, visible: frozenset[str] | set[str] | None = None) -> Legend:
     """The map's stepped legend as (colour, class label, number of gminy), from the map's own classification
-    (figures.map_classes), so the press legend is exactly what the dashboard map shows. ``visible_gminy``: how
-    many gminy the graphic shows (a zoomed view: its frame), for the count of "other gminy"; a town view adds the
-    town's red outline."""
-    in_view, _, classes = figures.map_classes(atlas, state)
-    entries = [LegendEntry(c, label, n) for c, label, n in zip(classes.colours, classes.labels, classes.counts)]
-    total = len(atlas.gminy) if visible_gminy is None else visible_gminy
-    entries.append(LegendEntry(figures.OTHER_GREY, t("legend_other", state.lang),
-                               max(0, total - int(in_view.sum()))))
+    (figures.map_classes), so the press legend is exactly what the dashboard map shows. ``visible``: the gminy
+    the graphic shows (a zoomed view: those in its frame) — the counts count only them; None = all of Poland.
+    A town view adds the town's red outline."""
+    import numpy as np
+
+    in_view, cls, classes = figures.map_classes(atlas, state)
+    counts = [int(n) for n in classes.counts]
+    total = len(atlas.gminy)
+    shown = np.ones(len(cls), dtype=bool)
+    if visible is not None:
+        shown = np.isin(np.asarray(atlas.gminy["terc"])[in_view], list(visible))
+        counts = [int(((cls == i) & shown).sum()) for i in range(len(classes.labels))]
+        total = len(visible)
+    entries = [LegendEntry(c, label, n) for c, label, n in zip(classes.colours, classes.labels, counts)]
+    entries.append(LegendEntry(figures.OTHER_GREY, t("legend_other", state.lang), max(0, total - sum(counts))))
     if state.focus:
         entries.append(LegendEntry(figures.FOCUS, t("export_town_outline", state.lang,
                                                     town=town_name(atlas, state.focus)), None, kind="outline"))
@@ -276,7 +290,27 @@ def map_legend(atlas: Any, state: FilterState, *, visible_gminy: int | None = No
     lines = [re.sub(r"<[^>]+>", "", x).strip() for x in re.split(r"<br\s*/?>", classes.title)]
     lines = [x for x in lines if x]
     count_label = "" if len(lines) > 1 else "gminy"   # the counts count gminy (the word is used in English too)
-    return Legend(title="\n".join(lines), entries=tuple(entries), count_label=count_label)
+    # members known only from later sources: their gminy are drawn lighter (the map's veil); said under the map
+    lighter = query.gmina_arrays(atlas, state)["undated"][in_view] & shown
+    note, note_color = "", ""
+    if lighter.any():
+        note = undated_note(int(lighter.sum()), query.asof_year(atlas, state), state.lang)
+        note_color = veiled(classes.colours[int(np.bincount(cls[lighter]).argmax())])   # the most common class
+    return Legend(title="\n".join(lines), entries=tuple(entries), count_label=count_label, note=note,
+                  note_color=note_color)
+
+
+def undated_note(n: int, year: int, lang: str) -> str:
+    """'Jaśniej: 32 gminy z członkiem znanym tylko z późniejszych źródeł (stan na 31.12.2005 nieznany)' — the
+    map's lighter gminy, counted."""
+    return t("export_undated", lang, gminy=counted(n, "export_gminy", lang),
+             date=figures.date_label(membership.year_end(year), lang))
+
+
+def veiled(colour: str) -> str:
+    """A class colour under the map's white veil (figures.UNDATED_VEIL, white at half opacity): half way to white."""
+    r, g, b = (int(colour.lstrip("#")[i:i + 2], 16) for i in (0, 2, 4))
+    return "#{:02x}{:02x}{:02x}".format(*((c + 255) // 2 for c in (r, g, b)))
 
 
 def key_facts(n_cities: int, top: tuple[str, int] | None, lang: str, *, participating: bool = False
@@ -285,7 +319,7 @@ def key_facts(n_cities: int, top: tuple[str, int] | None, lang: str, *, particip
     the participants of chosen projects."""
     if n_cities <= 0:   # an empty view says so where the number would stand
         return (format_number(0, lang), t("export_no_match", lang))
-    what = plural_form("export_participating" if participating else "export_in_view", n_cities, lang)
+    what = plural_form("export_participating" if participating else "export_cities", n_cities, lang)
     facts = (format_number(n_cities, lang), what)
     if top is not None and top[1] < n_cities:
         facts += (t("export_most", lang, name=voivodeship_word(top[0], lang), n=format_number(top[1], lang)),)
@@ -380,9 +414,16 @@ def omitted_rows(atlas: Any, state: FilterState, lang: str) -> list[tuple[str, i
     return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
+# the 18 seats of voivodeship authorities (gmina TERYT): named first on a crowded map, as a reader looks for them
+VOIVODESHIP_CAPITALS = frozenset({
+    "1465011", "1261011", "1061011", "0264011", "3064011", "2261011", "3262011", "0461011", "0463011", "0663011",
+    "2061011", "2469011", "2661011", "2862011", "1661011", "1863011", "0862011", "0861011"})
+
+
 def _label_points(view_atlas: Any, entities: Any, state: FilterState, fr: Any):
     """Candidate label points: the cities in view on the map (and the found town), in page px, inside the
-    frame, with their priority (the found town, the selected gminy, cities with powiat rights, more projects)."""
+    frame, with their priority (the found town, the selected gminy, voivodeship capitals, cities with powiat
+    rights, more projects)."""
     from dashboard.export.labels import Point
 
     ent = entities[entities["gmina_teryt"].notna() & entities["lon"].notna()]
@@ -406,8 +447,9 @@ def _label_points(view_atlas: Any, entities: Any, state: FilterState, fr: Any):
         if not (b.x <= x <= b.x + b.w and b.y <= y <= b.y + b.h):
             continue
         g = r[3]
-        prio = (g != state.focus, g not in selected, not ("61" <= g[2:4] <= "99"), -r[4], r[0])
-        points.append(Point(r[0], float(x), float(y), prio))
+        prio = (g != state.focus, g not in selected, g not in VOIVODESHIP_CAPITALS, not ("61" <= g[2:4] <= "99"),
+                -r[4], r[0])
+        points.append(Point(r[0], float(x), float(y), prio, bold=bool(state.focus) and g == state.focus))
         sources.add(r[5])
     return points, sources
 
@@ -436,22 +478,26 @@ def press_figure(atlas: Any, spec: ExportSpec, geojson: str | dict, *, outline: 
     return PressFigure(fig, texts, entities, fr, tuple(placed), lay)
 
 
-def _visible_gminy(atlas: Any, fr: Any, sel: Any) -> int:
-    """How many gminy the graphic shows: the chosen voivodeships' gminy, or those whose inner point is inside
-    a zoomed frame, or all."""
-    if sel.gminy is not None:
-        return len(sel.gminy)
+def _visible_gminy(atlas: Any, fr: Any, sel: Any) -> frozenset[str] | None:
+    """The gminy the graphic shows: the chosen voivodeships' gminy; in a zoomed frame (a town, a map selection)
+    those whose inner point is inside it (and in the chosen voivodeships); None = all of Poland."""
+    if sel.kind == "voivodeships" and sel.gminy is not None:
+        return sel.gminy
     if sel.kind == "poland":
-        return len(atlas.gminy)
+        return None
     import numpy as np
 
     centres = query.derived(atlas).gmina_centres
     if not centres:
-        return len(atlas.gminy)
-    xy = np.array(list(centres.values()))
+        return sel.gminy
+    codes = list(centres)
+    xy = np.array([centres[c] for c in codes])
     x, y = fr.to_page(xy[:, 0], xy[:, 1])
     b = fr.box
-    return int(((x >= b.x) & (x <= b.x + b.w) & (y >= b.y) & (y <= b.y + b.h)).sum())
+    shown = (x >= b.x) & (x <= b.x + b.w) & (y >= b.y) & (y <= b.y + b.h)
+    if sel.gminy is not None:
+        shown &= np.isin(codes, list(sel.gminy))
+    return frozenset(c for c, ok in zip(codes, shown) if ok)
 
 
 def build_press_figure(atlas: Any, spec: ExportSpec, map_fig: Any, *, n_cities: int,
@@ -479,7 +525,7 @@ def build_press_figure(atlas: Any, spec: ExportSpec, map_fig: Any, *, n_cities: 
     lay = layout_press(preset, texts, with_logo=logo is not None, map_aspect=aspect)
     fr = framing.fit(sel, lay.map_box)
     points, sources = _label_points(atlas, entities, state, fr)
-    legend = map_legend(atlas, state, visible_gminy=_visible_gminy(atlas, fr, sel))
+    legend = map_legend(atlas, state, visible=_visible_gminy(atlas, fr, sel))
     texts = press_texts(atlas, spec, legend, n_cities, uses_gazetteer="gazetteer" in sources, top=top,
                         today=today, omitted=omitted)
     lay = layout_press(preset, texts, with_logo=logo is not None, map_aspect=aspect)
@@ -514,6 +560,10 @@ def build_press_figure(atlas: Any, spec: ExportSpec, map_fig: Any, *, n_cities: 
         k = int(round(g.zmax - 0.5))
         colours = [CONTEXT_GREY] + [figures.OTHER_GREY] + [e.color for e in legend.entries if e.kind == "fill"][:-1]
         g.update(z=z.tolist(), zmin=-1.5, zmax=k + 0.5, colorscale=figures._stepped(tuple(colours[:k + 2])))
+        for tr in fig.data:   # no veil over the context grey: only the chosen gminy can be drawn lighter
+            if tr.name == "undated":
+                keep = [c for c in tr.locations if c in sel.gminy]
+                tr.update(locations=keep, z=[0] * len(keep))
     fb = fr.box
     geo = dict(fr.geo)
     geo["domain"] = dict(x=[px(fb.x), px(fb.x + fb.w)], y=[py(fb.y + fb.h), py(fb.y)])
@@ -562,7 +612,7 @@ def build_press_figure(atlas: Any, spec: ExportSpec, map_fig: Any, *, n_cities: 
                                y1=py(ey), line=dict(color=MUTED, width=max(0.5, label_size * 0.06)),
                                layer="above"))
     for lb in placed:
-        text(lb.box.x, lb.box.y, escape_markup(lb.name), label_size, shadow=halo)
+        text(lb.box.x, lb.box.y, escape_markup(lb.name), label_size, shadow=halo, bold=lb.bold)
 
     ab = lay.accent_box
     shapes.append(dict(type="rect", xref="paper", yref="paper", x0=px(ab.x), x1=px(ab.x + ab.w),
@@ -609,6 +659,13 @@ def build_press_figure(atlas: Any, spec: ExportSpec, map_fig: Any, *, n_cities: 
     shapes.append(dict(type="line", xref="paper", yref="paper", x0=px(preset.margin), x1=px(W - preset.margin),
                        y0=py(lay.rule_y), y1=py(lay.rule_y), line=dict(color=RULE, width=max(0.5, ns * 0.08))))
     text(lay.footer_box.x, lay.footer_box.y, "<br>".join(escape_markup(x) for x in lay.footer_lines), ns, color=MUTED)
+    if lay.note_box is not None:   # the lighter gminy: a swatch of their colour, then the note
+        nb, (side, indent) = lay.note_box, note_swatch(ns)
+        top_ = nb.y + (ns * LINE - side) / 2
+        shapes.append(dict(type="rect", xref="paper", yref="paper", x0=px(nb.x - indent), x1=px(nb.x - indent + side),
+                           y0=py(top_ + side), y1=py(top_), fillcolor=lg.note_color,
+                           line=dict(color="#8a9099", width=max(0.5, ls * 0.04))))
+        text(nb.x, nb.y, "<br>".join(escape_markup(x) for x in lay.note_lines), ns, color=MUTED)
     if logo is not None and lay.logo_box is not None:
         b = lay.logo_box
         fig.add_layout_image(dict(source=_logo_source(logo), xref="paper", yref="paper", x=px(b.x + b.w),

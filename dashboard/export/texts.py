@@ -27,8 +27,7 @@ def _legend_sentence(legend: Legend, lang: str) -> str:
     other = fills[-1].count or 0
     rest = plural_form("export_alt_rest", other, lang).format(n=format_number(other, lang))
     what = legend.title.split("\n")[0].lower()
-    veils = [f"{e.label} – {_count(e.count, 'export_gminy', lang)}" for e in legend.entries if e.kind == "veil"]
-    return t("export_alt_legend", lang, what=what, classes="; ".join(parts + veils), rest=rest)
+    return t("export_alt_legend", lang, what=what, classes="; ".join(parts), rest=rest)
 
 
 def _sentence(text: str) -> str:
@@ -71,8 +70,9 @@ def alt_text(texts: PressTexts, entities: Any, lang: str) -> str:
     names = " " + t("export_alt_labels", lang, names=join_words(list(texts.labels), lang)) if texts.labels else ""
     town = " " + t("export_alt_town", lang, town=texts.town) if texts.town else ""
     legend = _legend_sentence(texts.legend, lang)
-    return " ".join(x.strip() for x in (head + scope + body + where + names + town, legend, texts.source + ".")
-                    if x.strip())
+    lighter = _sentence(texts.legend.note) if texts.legend.note else ""   # the gminy drawn lighter
+    return " ".join(x.strip() for x in (head + scope + body + where + names + town, legend, lighter,
+                                        texts.source + ".") if x.strip())
 
 
 def alt_text_path(out: Path) -> Path:
