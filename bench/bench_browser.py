@@ -12,8 +12,7 @@ each in a fresh Chromium profile (cold cache), 1440x900; medians of:
 - click_to_first_request_ms / click_to_last_answer_ms: mousedown -> first callback request sent / last answer;
 - filter_requests, filter_bytes_transfer, filter_bytes_decoded: callback requests of that click (Resource Timing);
 - layout_bytes_transfer / layout_bytes_decoded: /_dash-layout; script_bytes_decoded: all JavaScript of the page.
-Then the cold CLI export (`python -m dashboard export --preset a4 --format pdf`) against its floor (a cold Python
-writing a one-point plotly figure to PDF with kaleido), EXPORT_RUNS (default 5) each, medians.
+The cold CLI export against its floor is bench/bench_cold_export.py.
 Numbers are printed and returned, never asserted.
 """
 from __future__ import annotations
@@ -201,42 +200,6 @@ def measure_pages(runs: int) -> dict[str, dict[str, Any]]:
     return out
 
 
-FLOOR = """
-import plotly.graph_objects as go
-go.Figure(go.Scatter(x=[0], y=[0])).write_image(%r, format="pdf", width=794, height=1123)
-"""
-
-
-def _timed(cmd: list[str], cwd: Path | str = ROOT, env: dict | None = None) -> float:
-    t0 = time.perf_counter()
-    subprocess.run(cmd, cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - t0
-
-
-def measure_export(runs: int) -> dict[str, Any]:
-    out_dir = Path(tempfile.mkdtemp(prefix="atlas-bench-export-"))
-    try:
-        floor, export, baseline = [], [], []
-        cli = [sys.executable, "-m", "dashboard", "export", "--preset", "a4", "--format", "pdf", "--out"]
-        before = os.environ.get("BENCH_BASELINE_DIR")
-        for i in range(runs):  # interleaved: all see the same machine load
-            floor.append(_timed([sys.executable, "-c", FLOOR % str(out_dir / f"floor{i}.pdf")]))
-            export.append(_timed([*cli, str(out_dir / f"export{i}.pdf")]))
-            if before:
-                baseline.append(_timed([*cli, str(out_dir / f"baseline{i}.pdf")], cwd=before,
-                                       env={**os.environ, "ATLAS_CACHE_DIR": str(ROOT / ".cache")}))
-        f, e = statistics.median(floor), statistics.median(export)
-        out = {"floor_s": round(f, 2), "cli_a4_pdf_s": round(e, 2), "ratio": round(e / f, 2), "runs": runs,
-               "floor_all_s": [round(x, 2) for x in floor], "cli_all_s": [round(x, 2) for x in export]}
-        if baseline:
-            b = statistics.median(baseline)
-            out.update(baseline_cli_s=round(b, 2), baseline_ratio=round(b / f, 2),
-                       baseline_all_s=[round(x, 2) for x in baseline])
-        return out
-    finally:
-        shutil.rmtree(out_dir, ignore_errors=True)
-
-
 def run() -> dict[str, Any]:
     runs = int(os.environ.get("BROWSER_RUNS", "5"))
     pages = measure_pages(runs)
@@ -246,10 +209,9 @@ def run() -> dict[str, Any]:
         result["paint_speedup_vs_naive"] = round(n["first_map_paint_ms"] / a["first_map_paint_ms"], 2)
     if a.get("click_to_map_repaint_ms") and n.get("click_to_map_repaint_ms"):
         result["repaint_speedup_vs_naive"] = round(n["click_to_map_repaint_ms"] / a["click_to_map_repaint_ms"], 2)
-    result["cold_cli_export"] = measure_export(int(os.environ.get("EXPORT_RUNS", "5")))
     result["loadavg_1min"] = round(os.getloadavg()[0], 2)
     result["targets"] = ("paint >=2.5x naive and <=1.5 s; click->repaint <=300 ms; <=15 KB decoded per filter; "
-                         "layout <=200 KB; CLI export <=1.5x floor")
+                         "layout <=200 KB")
     return result
 
 

@@ -12,8 +12,9 @@ Page and server
   ATLAS_EMBED_ORIGINS   who may show /embed in an <iframe>: origins separated by spaces or commas, e.g.
                         "https://news.example.pl https://*.example.org", or * for any (default *); the main page
                         can never be framed (frame-ancestors 'none')
-  ATLAS_PLOTLY_BUNDLE   auto (default): serve the partial plotly.js of .cache/js when it is built and verified,
-                        else the full one; full: always the full plotly.min.js (dashboard.serving.plotly_bundle)
+  ATLAS_PLOTLY_BUNDLE   auto (default): serve (and draw exports with) the partial plotly.js of .cache/js when it
+                        is built and verified, else the full one; full: always the full plotly.min.js
+                        (dashboard.view.plotly_js, dashboard.serving.plotly_bundle)
 Data (dashboard.ingest.datafiles)
   ATLAS_DATA_DIR, ATLAS_MEMBERS, ATLAS_PARTICIPATION, ATLAS_PROJECTS, ATLAS_EVENTS   the office's own files
 Caches and jobs (dashboard.serving)
@@ -22,7 +23,8 @@ Caches and jobs (dashboard.serving)
   ATLAS_CACHE           on (default) | memory | off: reuse of callback answers
   ATLAS_CACHE_MB        size bound of the machine's answer cache on disk, MB (default 256)
   ATLAS_CACHE_ITEMS     entries of the per-worker answer cache with ATLAS_CACHE=memory (default 512)
-  ATLAS_CACHE_DIR       folder of the machine's caches (default .cache in the repository)
+  ATLAS_CACHE_DIR       folder of the machine's caches: answers, links, jobs, the CLI's atlas (atlas/), the partial
+                        plotly.js (js/), the boundaries (geodata/) (default .cache in the repository)
   ATLAS_RELEASE         identifies code + data of a deploy in shared caches (default: a hash of them)
   ATLAS_CELERY_IMPORTS  modules a Celery worker imports to know the export callback (default app)
   ATLAS_JOB_SCHED       idle (default) | normal: CPU priority of export jobs

@@ -21,9 +21,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import geopandas as gpd
-import pandas as pd
-
 from .cache import geodata_dir, read_manifest
 from .errors import (
     ChecksumMismatch,
@@ -81,6 +78,9 @@ def load(layer: str, cache_dir: str | os.PathLike | None = None):
     path = folder / f"{layer}.parquet"
     key = (str(path), path.stat().st_mtime_ns)
     if key not in _memo:
+        import geopandas as gpd  # imported here: web_asset()/info() (e.g. the export CLI) need no geopandas
+        import pandas as pd
+
         frame = pd.read_parquet(path) if layer == "crosswalk" else gpd.read_parquet(path)
         _memo[key] = frame
     return _memo[key].copy()

@@ -20,9 +20,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Sequence
 
-from dashboard.export.press import FORMATS, PRESETS, ExportSpec, ExportSpecError
+from dashboard.export.spec import FORMATS, PRESETS, ExportSpec, ExportSpecError
 from dashboard.ingest.values import voivodeship_code
-from dashboard.model import query
 from dashboard.model.state import LANGS, MATCHES, METRICS, YEAR_MAX, YEAR_MIN, FilterState
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -213,6 +212,8 @@ def view_state(a: argparse.Namespace, atlas) -> FilterState:
         if state.notices:
             raise UsageError(f"--view {a.view!r}: " + "; ".join(state.notices))
         return state.replace(lang=a.lang)
+    from dashboard.model import query  # here, not at the top: Chromium starts before pandas is imported
+
     names = query.voivodeship_names(atlas)
     try:
         return FilterState(projects=parse_projects(a.project, known), match=a.match,
@@ -269,9 +270,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
         _check_combinations(args)   # before loading any data: cheap errors first
         _check_title(args)
-        from dashboard.model.atlas import get_atlas
+        from dashboard.export.render import get_renderer
+        from dashboard.model.atlas_cache import cached_atlas
 
-        atlas = get_atlas()
+        renderer = get_renderer().start_soon()   # Chromium starts while the atlas is read and the figure built
+        atlas = cached_atlas()   # stored on disk, keyed by the data, the boundaries and the code (built when missing)
         jobs = make_specs(args, atlas)
         for _, out in jobs:
             _check_writable(out)
@@ -280,12 +283,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"usage: see `{parser.prog} --help`", file=sys.stderr)
         return EXIT_USAGE
 
-    from dashboard.export.render import ChromiumMissing, RenderError, get_renderer, write_export
+    from dashboard.export.render import ChromiumMissing, RenderError, write_export
 
     t0 = time.perf_counter()
     try:
-        renderer = get_renderer().start()
-        for spec, out in jobs:
+        for spec, out in jobs:   # the figure is built before the render waits for Chromium (and raises its error)
             res = write_export(spec, out, atlas, renderer=renderer)
             print(f"wrote {out} ({spec.preset_obj.label('en')}, {len(res.content):,} bytes, "
                   f"{res.seconds:.1f} s) + alt text {out.with_suffix('.txt')}")

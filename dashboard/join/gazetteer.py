@@ -7,10 +7,12 @@ import difflib
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-
-import geopandas as gpd
+from typing import TYPE_CHECKING
 
 from dashboard.ingest.values import VOIVODESHIPS, fold
+
+if TYPE_CHECKING:  # only annotations: the join report's types are read without geopandas (atlas cache)
+    import geopandas as gpd
 
 GMINA_KIND = {"1": "gmina miejska", "2": "gmina wiejska", "3": "gmina miejsko-wiejska"}
 TOWN_TYPES = frozenset("13")

@@ -20,7 +20,6 @@ from __future__ import annotations
 import difflib
 import re
 
-import geopandas as gpd
 import pandas as pd
 
 from dashboard.ingest.dataset import VOIVODESHIPS, Problem, Table, fold, voivodeship_code
@@ -246,6 +245,8 @@ def _resolve_name(gaz: Gazetteer, res: RowResult, name: str, woj: str, jst_kind:
 def _points_in_polygons(gaz: Gazetteer, frame: pd.DataFrame, idx: list[int]) -> dict[int, str]:
     if not idx:
         return {}
+    import geopandas as gpd  # imported where used: a cached atlas (dashboard.model.atlas_cache) needs none
+
     sub = frame.loc[idx]
     pts = gpd.GeoDataFrame({"i": idx}, geometry=gpd.points_from_xy(sub["lon"], sub["lat"]), crs=4326)
     hit = gpd.sjoin(pts, gaz.gminy[["terc", "geometry"]], how="left", predicate="within")

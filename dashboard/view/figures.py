@@ -19,10 +19,6 @@ from dashboard.i18n import escape_markup, format_number, plotly_separators, t, y
 from dashboard.model import membership, query
 from dashboard.model.state import FilterState
 
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore")  # "Numba not installed" — the pure-python path is fast enough for 2,477 values
-    import mapclassify
-
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', 'Liberation Sans', Arial, sans-serif"
 INK = "#1f2933"
 MUTED = "#616e7c"
@@ -76,6 +72,10 @@ def classify_projects(values: np.ndarray, lang: str) -> tuple[np.ndarray, Classe
         rest = values[values > 0] if zero else values
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # "Numba not installed": pure python is fast enough here
+            # imported on first use: mapclassify brings scipy and scikit-learn (~1.5 s of a cold start, e.g. of
+            # the export CLI), and views with few distinct values never need it
+            import mapclassify
+
             bins = np.unique(mapclassify.FisherJenks(rest, k=MAX_CLASSES - zero).bins)
         bins = np.concatenate([[0.0], bins]) if zero else bins
     idx = np.searchsorted(bins, values, side="left")  # value <= bins[i] -> class i
