@@ -27,13 +27,14 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(atlas: Any = None) -> dash.Dash:
-    """Build the app. `atlas` defaults to the real, cached dashboard.model.atlas.get_atlas(); the page, its
+    """Build the app. `atlas` defaults to the real atlas (dashboard.model.atlas_cache.cached_atlas(): built by
+    get_atlas() once, then read back from disk while the data, boundaries and code are unchanged); the page, its
     callbacks and its exports all show this one atlas. A bad setting stops here (config.ConfigError)."""
     config.validate()
-    if atlas is None:
-        from dashboard.model.atlas import get_atlas
+    if atlas is None:   # read from the disk cache (dashboard.model.atlas_cache) when the data are unchanged
+        from dashboard.model.atlas_cache import cached_atlas
 
-        atlas = get_atlas()
+        atlas = cached_atlas()
     geodata.ensure_prepared()
     prefix = config.url_prefix()
     app = dash.Dash(

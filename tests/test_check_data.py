@@ -2,6 +2,8 @@
 on the shipped data and on messy office-like files (tests/fixtures/data/)."""
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import subprocess
@@ -11,6 +13,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from dashboard.__main__ import main as dashboard_main
 from dashboard.model import check as check_data
 from tests.conftest import shipped_rows
 
@@ -19,14 +22,22 @@ FIX = ROOT / "tests" / "fixtures" / "data"
 
 
 def cli(*args):
-    env = {**os.environ, "ATLAS_GEODATA_MIRROR": os.environ.get("ATLAS_GEODATA_MIRROR",
-                                                                 str(ROOT.parent / "shared" / "geodata"))}
-    return subprocess.run([sys.executable, "-m", "dashboard", "check-data", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
+    """The CLI in this process (`python -m dashboard check-data ...` through dashboard.__main__.main): its exit
+    code, stdout and stderr as subprocess.run would give them. test_shipped_data_exit_0 runs the real process."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = dashboard_main(["check-data", *args])
+    return subprocess.CompletedProcess(["check-data", *args], code, out.getvalue(), err.getvalue())
+
+
+def subprocess_cli(*args, env=None):
+    return subprocess.run([sys.executable, "-m", "dashboard", "check-data", *args], cwd=ROOT,
+                          env={**os.environ, **(env or {})}, capture_output=True, text=True, timeout=120)
 
 
 def test_shipped_data_exit_0():
-    p = cli()
+    """The one run of the real process (the others call main() in this process)."""
+    p = subprocess_cli()
     assert p.returncode == 0, p.stdout + p.stderr
     total = sum(len(shipped_rows(f)) for f in ("members.csv", "participation.csv", "membership_events.csv"))
     assert f"matched: {total}" in p.stdout and "OK: every row matched" in p.stdout
@@ -117,13 +128,12 @@ def test_dispatcher_export_and_unknown_command():
     assert p.returncode == 2 and "invalid choice" in p.stderr
 
 
-def test_no_options_checks_what_the_app_uses(tmp_path):
+def test_no_options_checks_what_the_app_uses(tmp_path, monkeypatch):
     d = tmp_path / "dane"
     d.mkdir()
     (d / "members.csv").write_text("Miasto;Województwo\nBolesławiec;dolnośląskie\nAtlantyda;\n", encoding="utf-8")
-    env_cli = lambda *a: subprocess.run([sys.executable, "-m", "dashboard", "check-data", *a], cwd=ROOT,  # noqa: E731
-                                        env={**os.environ, "ATLAS_DATA_DIR": str(d)}, capture_output=True,
-                                        text=True, timeout=120)
+    monkeypatch.setenv("ATLAS_DATA_DIR", str(d))
+    env_cli = cli
     p = env_cli("--json")
     out = json.loads(p.stdout)
     assert p.returncode == 1 and out["origins"]["members"] == "ATLAS_DATA_DIR"
