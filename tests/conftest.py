@@ -136,18 +136,31 @@ def pytest_setup_options():
 
 
 @contextlib.contextmanager
-def dash_browser(request, app, port: int, download_path: str):
-    """The app on a threaded server + one headless Chromium with a real window (maps need it for gestures)."""
+def dash_browser(request, app, download_path: str):
+    """The app on a threaded server (a free port) + one headless Chromium with a real window (maps need it for
+    gestures)."""
     from dash.testing.application_runners import ThreadedRunner
     from dash.testing.composite import DashComposite
+
+    from tests.gunicorn_server import free_port
 
     with ThreadedRunner() as server:
         with DashComposite(server=server, browser="Chrome", headless=request.config.getoption("headless"),
                            options=request.config.hook.pytest_setup_options(), download_path=download_path,
                            percy_finalize=False, pause=False) as dc:
-            dc.start_server(app, port=port)
+            dc.start_server(app, port=free_port())
             dc.driver.set_window_size(1600, 1100)
             yield dc
+
+
+@pytest.fixture(scope="session")
+def atlas_server():
+    """The real app as `make serve` runs it (gunicorn -c gunicorn.conf.py app:server, 2 workers, the default
+    environment) on a free port: one for the whole session. A module that needs other settings starts its own."""
+    from tests.gunicorn_server import Gunicorn
+
+    with Gunicorn("app:server", workers=2) as running:
+        yield running
 
 
 # --- test-fast selection ---------------------------------------------------------------------------------------

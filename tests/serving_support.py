@@ -1,22 +1,17 @@
-"""Shared pieces of the serving tests: the real app under gunicorn on a test port, its page, headless Chromium."""
+"""Shared pieces of the serving tests: the real app under gunicorn on a free port, its page, headless Chromium.
+The plain real app (2 workers, the default environment) is one session-wide server: conftest's `atlas_server`."""
 from __future__ import annotations
 
 import pytest
 import requests
 
-from bench.dash_client import DashPage
-from bench.load_test import Gunicorn
+from tests.dash_client import DashPage
 
 
-def app_server(port: int, workers: int = 2, extra_env: dict | None = None):
-    """A module-scoped fixture: `gunicorn -c gunicorn.conf.py app:server` on 127.0.0.1:<port>."""
-
-    @pytest.fixture(scope="module")
-    def server():
-        with Gunicorn("app:server", port, workers=workers, extra_env=extra_env) as running:
-            yield running
-
-    return server
+@pytest.fixture(scope="module")
+def server(atlas_server):
+    """The session's `gunicorn -c gunicorn.conf.py app:server` (conftest.atlas_server)."""
+    return atlas_server
 
 
 @pytest.fixture(scope="module")

@@ -29,7 +29,6 @@ from tests.conftest import dash_browser
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 N_GMINY = 2477
-PORT = 8133
 AXE_DIR = Path(__file__).resolve().parent / "axe"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 
@@ -51,7 +50,7 @@ def duo(request, tmp_path_factory):
     from dashboard.app import create_app
     from dashboard.model.atlas import get_atlas
 
-    with dash_browser(request, create_app(get_atlas()), PORT, str(tmp_path_factory.mktemp("download"))) as dc:
+    with dash_browser(request, create_app(get_atlas()), str(tmp_path_factory.mktemp("download"))) as dc:
         yield dc
 
 

@@ -33,7 +33,7 @@ def duo(request, atlas, tmp_path_factory):
     """A module-scoped dash_duo: one threaded server + one headless Chromium."""
     from dashboard.app import create_app
 
-    with dash_browser(request, create_app(atlas), 8122, str(tmp_path_factory.mktemp("download"))) as dc:
+    with dash_browser(request, create_app(atlas), str(tmp_path_factory.mktemp("download"))) as dc:
         dc.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
                                   {"width": 1600, "height": 1100, "deviceScaleFactor": 1, "mobile": False})
         yield dc

@@ -9,10 +9,9 @@ import json
 import pytest
 import requests
 
-from bench.dash_client import DashPage
-from tests.serving_support import app_server, page  # noqa: F401 - page is a fixture
+from tests.dash_client import DashPage
+from tests.serving_support import page, server  # noqa: F401 - fixtures
 
-PORT = 8146
 TIMEOUT = 30
 OK = {200, 204}
 REJECTED = {400, 404, 413}
@@ -34,8 +33,6 @@ BAD_VALUES = {
     "megabyte_string": "x" * 1_000_000,                 # -> 413
 }
 
-
-server = app_server(PORT)
 
 
 def _post(page: DashPage, body) -> requests.Response:

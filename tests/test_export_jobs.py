@@ -17,18 +17,17 @@ import psutil
 import pytest
 import requests
 
-from bench.dash_client import DashPage
-from bench.load_test import Gunicorn
+from tests.dash_client import DashPage
+from tests.gunicorn_server import Gunicorn
 
 pytestmark = pytest.mark.slow
 
-PORT = 8134
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     env = {"ATLAS_CACHE_DIR": str(tmp_path_factory.mktemp("export-jobs-cache"))}
-    with Gunicorn("app:server", PORT, workers=2, extra_env=env) as running:
+    with Gunicorn("app:server", workers=2, extra_env=env) as running:
         yield running
 
 

@@ -68,7 +68,7 @@ def test_export_in_the_browser_downloads_the_file(request, atlas, tmp_path_facto
     from dashboard.app import create_app
 
     download = tmp_path_factory.mktemp("export-download")
-    with dash_browser(request, create_app(atlas), 8131, str(download)) as dc:
+    with dash_browser(request, create_app(atlas), str(download)) as dc:
         dc.driver.get(dc.server_url + "/?p=P1&woj=24")
         dc.wait_for_element("#export-section summary", timeout=20).click()
         # choose PDF (default) and a title, then export

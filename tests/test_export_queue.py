@@ -74,19 +74,18 @@ def test_one_render_at_a_time_first_come_first_served_with_the_place_reported(qu
 
 
 # --- the burst against the real server ---------------------------------------------------------------------------
-PORT = 8136
 SEEN: dict = {}
 SLOTS, WAITING, BURST = 1, 3, 50
 
 
 @pytest.fixture(scope="module")
 def server():
-    from bench.load_test import Gunicorn
+    from tests.gunicorn_server import Gunicorn
 
     shutil.rmtree(os.path.join(os.path.dirname(__file__), "..", ".cache", "export-queue"), ignore_errors=True)
     env = {"ATLAS_EXPORT_SLOTS": str(SLOTS), "ATLAS_EXPORT_QUEUE": str(WAITING), "ATLAS_EXPORT_PER_CLIENT": "100",
            "ATLAS_CACHE": "off"}
-    with Gunicorn("app:server", PORT, workers=2, extra_env=env) as running:
+    with Gunicorn("app:server", workers=2, extra_env=env) as running:
         yield running
 
 
@@ -116,7 +115,7 @@ def _chromium(server) -> tuple[int, int, int]:
 def test_a_burst_of_export_requests_is_bounded_and_every_accepted_export_completes(server):
     import requests
 
-    from bench.dash_client import DashPage
+    from tests.dash_client import DashPage
 
     with requests.Session() as session:
         page = DashPage.load(session, server.base)
@@ -215,7 +214,7 @@ def test_in_the_panel_a_queued_export_shows_its_place_and_a_refused_one_says_try
         raise AssertionError(panel(dc))
 
     blocker = block("someone-else")
-    with dash_browser(request, create_app(get_atlas()), 8137, str(tmp_path)) as dc:
+    with dash_browser(request, create_app(get_atlas()), str(tmp_path)) as dc:
         dc.driver.get(dc.server_url + "/")
         dc.wait_for_element("#export-section summary", timeout=30).click()
         dc.find_element("#export-button").click()

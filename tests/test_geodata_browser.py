@@ -16,7 +16,6 @@ import pytest
 
 import geodata
 
-PORT = 8101
 pytestmark = pytest.mark.browser
 
 PAGE = """<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,"><script src="/plotly.min.js"></script></head>
@@ -54,11 +53,11 @@ def site(tmp_path_factory):
     shutil.copytree(geodata.web_asset("topojson_dir"), root / "topojson")
     shutil.copy(Path(plotly.__file__).parent / "package_data" / "plotly.min.js", root / "plotly.min.js")
     (root / "index.html").write_text(PAGE, encoding="utf-8")
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", PORT),
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),   # a free port
                                              functools.partial(_Quiet, directory=str(root)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{PORT}"
+    yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
     server.server_close()
 

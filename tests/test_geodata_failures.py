@@ -15,10 +15,11 @@ import geodata
 from geodata import prepare as prep
 from geodata.errors import ChecksumMismatch, EnrichmentUnavailable, InvalidBoundaries, SourceUnavailable
 from geodata.sources import SOURCES, resolve, sha256_file
+from tests.gunicorn_server import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 MIRROR = Path(os.environ.get("ATLAS_GEODATA_MIRROR") or ROOT.parent / "shared" / "geodata")
-OFFLINE = "http://127.0.0.1:8102"  # geodata's port range; nothing listens there -> connection refused
+OFFLINE = f"http://127.0.0.1:{free_port()}"  # a free port: nothing listens there -> connection refused
 pytestmark = pytest.mark.skipif(not (MIRROR / "prg" / "gminy.geojson").is_file(),
                                 reason=f"no geodata mirror at {MIRROR} (set ATLAS_GEODATA_MIRROR)")
 
@@ -27,7 +28,7 @@ pytestmark = pytest.mark.skipif(not (MIRROR / "prg" / "gminy.geojson").is_file()
 def offline(monkeypatch):
     """No mirror and no network: both download bases point at a closed local port."""
     with socket.socket() as s:
-        assert s.connect_ex(("127.0.0.1", 8102)) != 0, "port 8102 must be closed for this test"
+        assert s.connect_ex(("127.0.0.1", int(OFFLINE.rsplit(":", 1)[1]))) != 0, f"{OFFLINE} must be closed"
     monkeypatch.delenv("ATLAS_GEODATA_MIRROR", raising=False)
     monkeypatch.setenv("ATLAS_GEODATA_GITHUB_RAW", OFFLINE)
     monkeypatch.setenv("ATLAS_GEODATA_NPM_REGISTRY", OFFLINE)
@@ -127,21 +128,41 @@ def test_missing_enrichment_inputs_keep_boundaries_working(offline, tmp_path):
     assert len(geodata.load("crosswalk", cache_dir=tmp_path / "cache")) == 2479
 
 
-def _registry_reachable() -> bool:
+def test_download_of_the_npm_original_from_a_local_registry(tmp_path, monkeypatch):
+    """The download path without the network: a local registry serves an npm tarball holding the pinned data.json
+    (the mirror's). Tarball sha256 (the pin swapped for this tarball's), member extraction, data.json sha256; a
+    tarball other than the pinned one is refused and nothing is written."""
+    import dataclasses
+    import functools
+    import hashlib
+    import http.server
+    import io
+    import tarfile
+    import threading
+
+    src = SOURCES["miejscowosci"]
+    data = (MIRROR / src.mirror_path).read_bytes()
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        info = tarfile.TarInfo(src.tarball_member)
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+    tarball = tmp_path / "registry" / src.npm_tarball
+    tarball.parent.mkdir(parents=True)
+    tarball.write_bytes(buffer.getvalue())
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path / "registry"))
+    handler.log_message = lambda *a: None
+    registry = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=registry.serve_forever, daemon=True).start()
     try:
-        with socket.create_connection(("registry.npmjs.org", 443), timeout=3):
-            return True
-    except OSError:
-        return False
-
-
-@pytest.mark.slow
-@pytest.mark.skipif(os.environ.get("ATLAS_GEODATA_NO_NETWORK") == "1", reason="ATLAS_GEODATA_NO_NETWORK=1")
-def test_real_download_of_the_npm_original(tmp_path, monkeypatch):
-    """The download path for real (1.1 MB npm tarball): tarball sha256, member extraction, data.json sha256."""
-    if not _registry_reachable():
-        pytest.skip("registry.npmjs.org unreachable")
-    monkeypatch.delenv("ATLAS_GEODATA_NPM_REGISTRY", raising=False)
-    path = resolve(SOURCES["miejscowosci"], tmp_path / "downloads", mirror=tmp_path / "empty-mirror")
+        monkeypatch.setenv("ATLAS_GEODATA_NPM_REGISTRY", f"http://127.0.0.1:{registry.server_address[1]}")
+        with pytest.raises(ChecksumMismatch, match="sha256 mismatch"):    # the real pin: not this tarball
+            resolve(src, tmp_path / "refused", mirror=tmp_path / "empty-mirror")
+        assert not (tmp_path / "refused").exists()
+        local = dataclasses.replace(src, tarball_sha256=hashlib.sha256(buffer.getvalue()).hexdigest())
+        path = resolve(local, tmp_path / "downloads", mirror=tmp_path / "empty-mirror")
+    finally:
+        registry.shutdown()
+        registry.server_close()
     assert path.parent == tmp_path / "downloads"
-    assert sha256_file(path) == SOURCES["miejscowosci"].sha256
+    assert sha256_file(path) == src.sha256

@@ -122,7 +122,7 @@ def test_the_page_draws_every_gmina_and_the_bars_with_the_small_bundle(bundle, r
     from dashboard.model.atlas import get_atlas
     from tests.conftest import dash_browser
 
-    with dash_browser(request, create_app(get_atlas()), 8131, str(tmp_path)) as duo:
+    with dash_browser(request, create_app(get_atlas()), str(tmp_path)) as duo:
         duo.driver.get(duo.server_url + "/")
         count = ("const layer = document.querySelector('#map .choroplethlayer .trace'); "
                  "return layer ? layer.querySelectorAll('path.choroplethlocation').length : 0")

@@ -18,12 +18,10 @@ from pathlib import Path
 import pytest
 import requests
 
-from bench.dash_client import DashPage
-from bench.load_test import Gunicorn
+from tests.dash_client import DashPage
+from tests.gunicorn_server import Gunicorn
 
 ROOT = Path(__file__).resolve().parent.parent
-WEB_PORT = 8148
-SECOND_WEB_PORT = 8145
 REDIS_SERVER = shutil.which("redis-server")
 
 pytestmark = [
@@ -109,7 +107,7 @@ def celery_worker(redis_url, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def web(redis_url):
-    with Gunicorn("app:server", WEB_PORT, workers=2, extra_env={"REDIS_URL": redis_url}) as running:
+    with Gunicorn("app:server", workers=2, extra_env={"REDIS_URL": redis_url}) as running:
         yield running
 
 
@@ -151,7 +149,7 @@ def test_export_runs_in_the_celery_worker_and_returns_the_file(web, celery_worke
 
 @pytest.fixture(scope="module")
 def second_web(redis_url):
-    with Gunicorn("app:server", SECOND_WEB_PORT, workers=1, extra_env={"REDIS_URL": redis_url}) as running:
+    with Gunicorn("app:server", workers=1, extra_env={"REDIS_URL": redis_url}) as running:
         yield running
 
 

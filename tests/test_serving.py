@@ -11,13 +11,8 @@ from urllib.parse import urlparse
 import pytest
 import requests
 
-from bench.dash_client import DashPage, walk_components
-from tests.serving_support import app_server, headless_chromium, page  # noqa: F401 - fixtures
-
-PORT = 8147
-
-
-server = app_server(PORT)
+from tests.dash_client import DashPage, walk_components
+from tests.serving_support import headless_chromium, page, server  # noqa: F401 - fixtures
 
 
 def _geojson_urls(page: DashPage) -> list[str]:
@@ -136,4 +131,4 @@ def test_dashboard_runs_under_the_csp_with_no_console_errors_and_no_external_req
             url = message["params"]["request"]["url"]
             if url.startswith("http"):
                 hosts.add(urlparse(url).netloc)
-    assert hosts == {f"127.0.0.1:{PORT}"}, hosts
+    assert hosts == {f"127.0.0.1:{server.port}"}, hosts

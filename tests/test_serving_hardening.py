@@ -19,9 +19,10 @@ import pytest
 import requests
 
 from dashboard.serving.guard import MAX_CALLBACK_BYTES, content_security_policy, harden, inline_script_hashes
+from tests.gunicorn_server import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
-PORT = 8144
+PORT = free_port()
 
 TINY_APP = textwrap.dedent('''
     from dash import Dash, Input, Output, dcc, html

@@ -10,8 +10,6 @@ import pytest
 
 from bench.load_test import Gunicorn, Recorder, Scenario, saturate, summary, users_run
 
-PORT = 8149
-
 CHAINED_APP = textwrap.dedent('''
     from dash import Dash, Input, Output, dcc, html
     from dashboard.serving.guard import harden
@@ -42,7 +40,7 @@ def chained(tmp_path_factory):
     folder = tmp_path_factory.mktemp("chained")
     (folder / "chained_app.py").write_text(CHAINED_APP, encoding="utf-8")
     extra = {"PYTHONPATH": f"{folder}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
-    with Gunicorn("chained_app:server", PORT, workers=2, extra_env=extra) as server:
+    with Gunicorn("chained_app:server", workers=2, extra_env=extra) as server:
         yield server
 
 
