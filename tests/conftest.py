@@ -135,21 +135,82 @@ def pytest_setup_options():
     return options
 
 
+# One headless Chromium for the whole session (started on first use, quit by pytest_sessionfinish): each user of
+# it gets it reset — one blank tab, no cookies or HTTP cache, no device emulation, empty logs, the window size and
+# download folder it asks for. Storage needs no clearing: every app runs on a new free port, i.e. a new origin.
+_CHROMIUM: dict = {}
+
+
+def _start_chromium(headless: bool):
+    from selenium import webdriver
+
+    options = pytest_setup_options()
+    if headless:
+        options.add_argument("--headless=new")
+    options.add_experimental_option("prefs", {"download.prompt_for_download": False,
+                                              "safebrowsing.disable_download_protection": True})
+    driver = webdriver.Chrome(options=options)
+    driver.implicitly_wait(0)
+    return driver
+
+
+def session_chromium(config, download_path: str = "", size: tuple[int, int] = (1600, 1100)):
+    """The session's Chromium, reset for a new user (see above); started again if it died."""
+    driver = _CHROMIUM.get("driver")
+    if driver is not None:
+        try:
+            handles = driver.window_handles
+        except Exception:   # it died (a crash in an earlier test): start another
+            driver = None
+    if driver is None:
+        driver = _CHROMIUM["driver"] = _start_chromium(config.getoption("headless"))
+        handles = driver.window_handles
+    for extra in handles[1:]:
+        driver.switch_to.window(extra)
+        driver.close()
+    driver.switch_to.window(handles[0])
+    driver.get("about:blank")
+    for command, params in (("Network.clearBrowserCookies", {}), ("Network.clearBrowserCache", {}),
+                            ("Emulation.clearDeviceMetricsOverride", {}),
+                            ("Emulation.setTouchEmulationEnabled", {"enabled": False}),
+                            ("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": download_path}
+                             if download_path else {"behavior": "default"})):
+        driver.execute_cdp_cmd(command, params)
+    driver.implicitly_wait(0)
+    driver.set_window_size(*size)
+    for kind in ("browser", "performance"):
+        driver.get_log(kind)
+    return driver
+
+
+def pytest_sessionfinish(session):
+    driver = _CHROMIUM.pop("driver", None)
+    if driver is not None:
+        driver.quit()
+
+
 @contextlib.contextmanager
 def dash_browser(request, app, download_path: str):
-    """The app on a threaded server (a free port) + one headless Chromium with a real window (maps need it for
-    gestures)."""
+    """The app on a threaded server (a free port) + the session's headless Chromium with a real window (maps need
+    it for gestures), as dash[testing]'s dash_duo."""
     from dash.testing.application_runners import ThreadedRunner
     from dash.testing.composite import DashComposite
 
     from tests.gunicorn_server import free_port
 
+    driver = session_chromium(request.config, download_path)
+
+    class SessionDash(DashComposite):
+        def get_webdriver(self):
+            return driver
+
+        def __exit__(self, *exc):   # the session's Chromium stays up for the next user
+            pass
+
     with ThreadedRunner() as server:
-        with DashComposite(server=server, browser="Chrome", headless=request.config.getoption("headless"),
-                           options=request.config.hook.pytest_setup_options(), download_path=download_path,
-                           percy_finalize=False, pause=False) as dc:
+        with SessionDash(server=server, browser="Chrome", headless=request.config.getoption("headless"),
+                         download_path=download_path, percy_run=False, percy_finalize=False, pause=False) as dc:
             dc.start_server(app, port=free_port())
-            dc.driver.set_window_size(1600, 1100)
             yield dc
 
 
@@ -168,11 +229,13 @@ def atlas_server():
 # leaves them out; `make test` runs everything.
 SERVER_MODULES = {"test_crafted_requests", "test_export_jobs", "test_export_panel", "test_export_render",
                   "test_export_press", "test_export_queue", "test_export_cli", "test_scaleout", "test_serving",
-                  "test_serving_bench_runner", "test_serving_config", "test_serving_hardening",
-                  "test_serving_loadtest", "test_static_compression", "test_redis_store", "test_plotly_bundle"}
+                  "test_serving_config", "test_serving_hardening", "test_static_compression", "test_redis_store",
+                  "test_plotly_bundle",
+                  "bench.tests.test_runner", "bench.tests.test_load_test"}   # bench's own tests (bench/tests/)
 
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        if item.module.__name__.rsplit(".", 1)[-1] in SERVER_MODULES:
+        name = item.module.__name__
+        if name in SERVER_MODULES or name.rsplit(".", 1)[-1] in SERVER_MODULES:
             item.add_marker(pytest.mark.server)

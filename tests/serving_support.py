@@ -21,14 +21,9 @@ def page(server) -> DashPage:
         return DashPage.load(session, server.base)
 
 
-def headless_chromium(network_log: bool = False):
-    """Debian's Chromium, headless, 1400x1000, with the console (and optionally the network) log kept."""
-    from selenium import webdriver
+def headless_chromium(request):
+    """The session's headless Chromium (conftest.session_chromium) at 1400x1000, reset: its console and network
+    logs hold only what happens from here on."""
+    from tests.conftest import session_chromium
 
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,1000"):
-        options.add_argument(arg)
-    logs = {"browser": "ALL", **({"performance": "ALL"} if network_log else {})}
-    options.set_capability("goog:loggingPrefs", logs)
-    return webdriver.Chrome(options=options)
+    return session_chromium(request.config, size=(1400, 1000))

@@ -274,45 +274,51 @@ def test_the_table_csv_holds_exactly_the_filtered_rows(duo, atlas):
     os.remove(path)
 
 
-def _callback_requests(duo) -> list[str]:
-    """The outputs of the /_dash-update-component requests the page sent since the last call (window.fetch is
-    wrapped on the first call; the renderer looks fetch up at call time)."""
-    return js(duo, """
-      if (!window.__cbLog) {
-        window.__cbLog = [];
-        const orig = window.fetch;
-        window.fetch = function (url, opts) {
-          if (String(url).includes('_dash-update-component')) {
-            try { window.__cbLog.push(JSON.parse(opts.body).output); } catch (e) { window.__cbLog.push('?'); }
-          }
-          return orig.apply(this, arguments);
-        };
-      }
-      return window.__cbLog.splice(0);""")
+CALLBACK_LOG = """
+  window.__cbLog = []; window.__cbPending = 0; window.__cbLast = Date.now();
+  const orig = window.fetch;
+  window.fetch = function (url, opts) {
+    if (!String(url).includes('_dash-update-component')) { return orig.apply(this, arguments); }
+    try { window.__cbLog.push(JSON.parse(opts.body).output); } catch (e) { window.__cbLog.push('?'); }
+    window.__cbPending += 1; window.__cbLast = Date.now();
+    const done = () => { window.__cbPending -= 1; window.__cbLast = Date.now(); };
+    const answer = orig.apply(this, arguments);
+    answer.then(done, done);
+    return answer;
+  };"""
+
+
+def _callback_requests(duo, quiet_ms: int = 600) -> list[str]:
+    """The outputs of the /_dash-update-component requests the page sent since the last call, once none is in
+    flight and none has started or ended for `quiet_ms` (a condition, not a fixed sleep)."""
+    wait_js(duo, f"return window.__cbPending === 0 && Date.now() - window.__cbLast >= {quiet_ms};", timeout=20)
+    return js(duo, "return window.__cbLog.splice(0);")
 
 
 def test_a_filter_change_costs_three_requests_and_keeps_the_language(duo):
     """controller -> (map + bars, table); nothing else: the language texts, the export panel and the details are
     not re-run by a filter change (the controller used to send every control value back, lang.value included)."""
-    load(duo, "?lang=en")
-    wait_js(duo, "return document.querySelector('h1').textContent.includes('Atlas of');")
-    time.sleep(1.0)
-    _callback_requests(duo)
-    counts = []
-    for value in ("membership", "projects"):
-        duo.driver.find_element(By.CSS_SELECTOR, f"#metric input[value='{value}']").find_element(
-            By.XPATH, "./../..").click()
-        wait_js(duo, f"return window.location.search.includes('metric=membership') === {str(value != 'projects').lower()};")
-        time.sleep(1.5)
-        sent = _callback_requests(duo)
-        counts.append(len(sent))
-        assert not [o for o in sent if o.startswith(("..i18n-", "details", "..export"))], sent
-    bars = duo.driver.find_elements(By.CSS_SELECTOR, "#by-voivodeship g.point path")
-    ActionChains(duo.driver).move_to_element(bars[-1]).click().perform()
-    wait_js(duo, "return window.location.search.includes('woj=');")
-    time.sleep(1.5)
-    counts.append(len(_callback_requests(duo)))
-    print("callback requests per filter change:", counts)
+    # every request of the page is logged from its first script on (window.fetch wrapped before Dash loads)
+    script = duo.driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": CALLBACK_LOG})
+    try:
+        load(duo, "?lang=en")
+        wait_js(duo, "return document.querySelector('h1').textContent.includes('Atlas of');")
+        _callback_requests(duo)
+        counts = []
+        for value in ("membership", "projects"):
+            duo.driver.find_element(By.CSS_SELECTOR, f"#metric input[value='{value}']").find_element(
+                By.XPATH, "./../..").click()
+            wait_js(duo, "return window.location.search.includes('metric=membership') === "
+                         f"{str(value != 'projects').lower()};")
+            sent = _callback_requests(duo)
+            counts.append(len(sent))
+            assert not [o for o in sent if o.startswith(("..i18n-", "details", "..export"))], sent
+        bars = duo.driver.find_elements(By.CSS_SELECTOR, "#by-voivodeship g.point path")
+        ActionChains(duo.driver).move_to_element(bars[-1]).click().perform()
+        wait_js(duo, "return window.location.search.includes('woj=');")
+        counts.append(len(_callback_requests(duo)))
+    finally:
+        duo.driver.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", {"identifier": script["identifier"]})
     assert counts == [3, 3, 3]
     assert duo.find_element("h1").text.startswith("Atlas of")  # still English
     assert "Filters" in duo.find_element(".filters").text

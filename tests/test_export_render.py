@@ -101,19 +101,35 @@ def _pdf_tool(*args: str) -> str:
     return subprocess.run(args, capture_output=True, text=True, check=True).stdout
 
 
-@pytest.mark.skipif(not shutil.which("pdfimages"), reason="poppler-utils (pdfimages/pdftotext) not installed")
-@pytest.mark.parametrize("name,paper_pt,lang", [("a4", (595.28, 841.89), "pl"), ("a5", (419.53, 595.28), "en"),
-                                                ("social", (900, 506.25), "pl")])
-def test_pdf_page_vectors_and_text(atlas, renderer, tmp_path, monkeypatch, name, paper_pt, lang):
-    # with the office's logo (an SVG): it must stay vector too
-    logo = tmp_path / "logo.svg"
+PDF_LANG = {"a4": "pl", "a5": "en", "social": "pl", "a4-landscape": "pl"}
+
+
+@pytest.fixture(scope="module")
+def pdfs(atlas, renderer, tmp_path_factory):
+    """One PDF per preset the PDF tests read (each file rendered once, read by every test that checks it): with a
+    title and the office's logo (an SVG: it must stay vector too); {preset: (path, ExportResult)}."""
+    folder = tmp_path_factory.mktemp("pdfs")
+    logo = folder / "logo.svg"
     logo.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="300" height="100"><rect width="100" '
                     'height="100" fill="#c8102e"/><text x="110" y="65" font-size="40">ZMP</text></svg>')
-    monkeypatch.setenv("ATLAS_LOGO", str(logo))
-    spec = ExportSpec(state=VIEW.replace(lang=lang), preset=name, format="pdf", title="Gminy – Łódź, Kraków i Śląsk",
-                      logo=True)
-    out = tmp_path / "map.pdf"
-    res = write_export(spec, out, atlas, renderer=renderer)
+    out = {}
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("ATLAS_LOGO", str(logo))
+        for name, lang in PDF_LANG.items():
+            spec = ExportSpec(state=VIEW.replace(lang=lang), preset=name, format="pdf",
+                              title="Gminy – Łódź, Kraków i Śląsk", logo=True)
+            path = folder / name / "map.pdf"
+            path.parent.mkdir()
+            out[name] = (path, write_export(spec, path, atlas, renderer=renderer))
+    return out
+
+
+@pytest.mark.skipif(not shutil.which("pdfimages"), reason="poppler-utils (pdfimages/pdftotext) not installed")
+@pytest.mark.parametrize("name,paper_pt", [("a4", (595.28, 841.89)), ("a5", (419.53, 595.28)),
+                                           ("social", (900, 506.25))])
+def test_pdf_page_vectors_and_text(pdfs, name, paper_pt):
+    lang = PDF_LANG[name]
+    out, res = pdfs[name]
     assert out.read_bytes()[:5] == b"%PDF-"
     from pypdf import PdfReader
 
@@ -140,16 +156,14 @@ def test_pdf_page_vectors_and_text(atlas, renderer, tmp_path, monkeypatch, name,
 ISO_PT = {"a4": (595.28, 841.89), "a4-landscape": (841.89, 595.28), "a5": (419.53, 595.28)}
 
 
-def test_every_print_preset_has_its_exact_iso_page_size(atlas, renderer, tmp_path):
+def test_every_print_preset_has_its_exact_iso_page_size(pdfs):
     """Chrome rounds the printed page (A4 came out 594.96 × 841.92 pt, 209.9 mm for a preflight); pdfinfo must
     read the ISO size ±0.05 pt from the media, crop and trim boxes of every print preset."""
     import re
 
-    assert {name for name, p in PRESETS.items() if p.is_print} == set(ISO_PT)
+    assert {name for name, p in PRESETS.items() if p.is_print} == set(ISO_PT) <= set(pdfs)
     for name, (w, h) in ISO_PT.items():
-        out = tmp_path / f"{name}.pdf"
-        out.write_bytes(render_export(ExportSpec(state=VIEW, preset=name, format="pdf"), atlas,
-                                      renderer=renderer).content)
+        out, _ = pdfs[name]
         info = _pdf_tool("pdfinfo", "-box", str(out))
         size = re.search(r"Page size:\s+([\d.]+) x ([\d.]+) pts", info)
         assert (float(size.group(1)), float(size.group(2))) == pytest.approx((w, h), abs=0.05), name

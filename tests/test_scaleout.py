@@ -122,7 +122,6 @@ def test_export_runs_in_the_celery_worker_and_returns_the_file(web, celery_worke
                             changed=[f"{trigger['id']}.{trigger['property']}"])
         formats = {d["property"]: d for d in dep["state"]}
         assert formats
-        started = time.monotonic()
         response, polls = page.run_background(session, body, timeout=180, poll_s=0.5)
     assert response.status_code == 200, response.text[:500]
     assert polls >= 1, "a background export answers first with a job handle, then with the result"
@@ -144,7 +143,6 @@ def test_export_runs_in_the_celery_worker_and_returns_the_file(web, celery_worke
     # It ran in the Celery worker: the worker logged the task's success after we asked for it.
     log = celery_worker.read_text(encoding="utf-8", errors="replace")
     assert "succeeded" in log, log[-2000:]
-    assert time.monotonic() - started < 180
 
 
 @pytest.fixture(scope="module")

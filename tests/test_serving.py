@@ -108,20 +108,17 @@ def test_errors_are_json_without_internals(server):
 
 
 @pytest.mark.browser
-def test_dashboard_runs_under_the_csp_with_no_console_errors_and_no_external_requests(server):
+def test_dashboard_runs_under_the_csp_with_no_console_errors_and_no_external_requests(server, request):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
-    driver = headless_chromium(network_log=True)
-    try:
-        driver.get(server.base + "/?p=P1&woj=14")
-        WebDriverWait(driver, 60).until(
-            lambda d: len(d.find_elements(By.CSS_SELECTOR, "#map .choroplethlocation")) > 2000)
-        time.sleep(2.0)   # let the filter callbacks (Patch) land
-        logs = driver.get_log("browser")
-        network = driver.get_log("performance")
-    finally:
-        driver.quit()
+    driver = headless_chromium(request)
+    driver.get(server.base + "/?p=P1&woj=14")
+    WebDriverWait(driver, 60).until(
+        lambda d: len(d.find_elements(By.CSS_SELECTOR, "#map .choroplethlocation")) > 2000)
+    time.sleep(2.0)   # let the filter callbacks (Patch) land
+    logs = driver.get_log("browser")
+    network = driver.get_log("performance")
     problems = [e["message"] for e in logs if e["level"] in ("SEVERE", "WARNING")]
     assert not problems, problems
     hosts = set()

@@ -251,20 +251,17 @@ def test_chunked_body_without_content_length_is_still_limited(served):
 
 
 @pytest.mark.browser
-def test_page_runs_under_the_csp_with_no_console_errors(served):
+def test_page_runs_under_the_csp_with_no_console_errors(served, request):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
     from tests.serving_support import headless_chromium
 
-    driver = headless_chromium()
-    try:
-        driver.get(served + "/")
-        WebDriverWait(driver, 30).until(lambda d: d.find_element(By.ID, "echo").text == "picked A")
-        WebDriverWait(driver, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#bars .main-svg"))
-        time.sleep(1.0)
-        logs = driver.get_log("browser")
-    finally:
-        driver.quit()
+    driver = headless_chromium(request)
+    driver.get(served + "/")
+    WebDriverWait(driver, 30).until(lambda d: d.find_element(By.ID, "echo").text == "picked A")
+    WebDriverWait(driver, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#bars .main-svg"))
+    time.sleep(1.0)
+    logs = driver.get_log("browser")
     problems = [entry["message"] for entry in logs if entry["level"] in ("SEVERE", "WARNING")]
     assert not problems, problems
