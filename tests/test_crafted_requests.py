@@ -197,8 +197,7 @@ def test_raw_garbage_bodies(page):
 
 def test_crafted_export_request_ends_with_a_message_not_an_error(page):
     exports = page.background_callbacks()
-    if not exports:
-        pytest.skip("the app has no background export callback (export panel not registered)")
+    assert exports, "the app has no background export callback (export panel not registered)"
     dep = exports[0]
     trigger = dep["inputs"][0]
     overrides = {(trigger["id"], trigger["property"]): 1}
@@ -214,8 +213,7 @@ def test_crafted_export_request_ends_with_a_message_not_an_error(page):
 
 def test_forged_background_job_handles_are_ignored(page):
     exports = page.background_callbacks()
-    if not exports:
-        pytest.skip("the app has no background export callback (export panel not registered)")
+    assert exports, "the app has no background export callback (export panel not registered)"
     dep = exports[0]
     trigger = dep["inputs"][0]
     body = page.payload(dep, {(trigger["id"], trigger["property"]): 1},
