@@ -1,7 +1,7 @@
 """Every setting of the dashboard, read from the environment through small typed getters — one place.
 
-The server settings of `make serve` (ATLAS_BIND, ATLAS_WORKERS, …) are gunicorn's and live in gunicorn.conf.py;
-the boundaries' (ATLAS_GEODATA_MIRROR, …) belong to the geodata package, which knows nothing of the dashboard.
+The boundaries' settings (ATLAS_GEODATA_MIRROR, …) belong to the geodata package, which knows nothing of the
+dashboard.
 
 Page and server
   ATLAS_HOST            interface for `python app.py` (default 127.0.0.1)
@@ -15,6 +15,15 @@ Page and server
   ATLAS_PLOTLY_BUNDLE   auto (default): serve (and draw exports with) the partial plotly.js of .cache/js when it
                         is built and verified, else the full one; full: always the full plotly.min.js
                         (dashboard.view.plotly_js, dashboard.serving.plotly_bundle)
+Production server (`make serve`: gunicorn.conf.py reads these)
+  ATLAS_BIND            address to listen on (default 127.0.0.1:8050)
+  ATLAS_WORKERS         worker processes (default 0 = 2 x cores + 1, capped by gunicorn.conf.py)
+  ATLAS_WORKER_CLASS    gunicorn worker class (default sync)
+  ATLAS_THREADS         threads per worker with the gthread class (default 4)
+  ATLAS_TIMEOUT         seconds before a silent worker is replaced (default 60)
+  ATLAS_MAX_REQUESTS    recycle a worker after this many requests (default 0 = never)
+  ATLAS_ACCESS_LOG      where to log every request, e.g. - for stdout (default: no access log)
+  ATLAS_LOG_LEVEL       gunicorn's log level (default info)
 Data (dashboard.ingest.datafiles)
   ATLAS_DATA_DIR, ATLAS_MEMBERS, ATLAS_PARTICIPATION, ATLAS_PROJECTS, ATLAS_EVENTS   the office's own files
 Caches and jobs (dashboard.serving)
@@ -133,6 +142,40 @@ def geo_max_age() -> int:
 def plotly_bundle() -> str:
     """"auto" or "full" (ATLAS_PLOTLY_BUNDLE)."""
     return env_choice("ATLAS_PLOTLY_BUNDLE", "auto", {"auto": "auto", "full": "full"})
+
+
+# --- production server (gunicorn.conf.py) --------------------------------------------------------------------
+def bind() -> str:
+    return _raw("ATLAS_BIND") or "127.0.0.1:8050"
+
+
+def workers() -> int:
+    """0 = gunicorn.conf.py's default (by cores and memory)."""
+    return env_int("ATLAS_WORKERS", 0, minimum=0)
+
+
+def worker_class() -> str:
+    return _raw("ATLAS_WORKER_CLASS") or "sync"
+
+
+def threads() -> int:
+    return env_int("ATLAS_THREADS", 4, minimum=1)
+
+
+def timeout() -> int:
+    return env_int("ATLAS_TIMEOUT", 60, minimum=0)
+
+
+def max_requests() -> int:
+    return env_int("ATLAS_MAX_REQUESTS", 0, minimum=0)
+
+
+def access_log() -> str | None:
+    return _raw("ATLAS_ACCESS_LOG")
+
+
+def log_level() -> str:
+    return env_choice("ATLAS_LOG_LEVEL", "info", {x: x for x in ("debug", "info", "warning", "error", "critical")})
 
 
 # --- data --------------------------------------------------------------------------------------------------------
@@ -269,9 +312,10 @@ def browser_path() -> str | None:
 
 
 _CHECKED: tuple[Callable[[], object], ...] = (
-    host, port, debug, url_prefix, geo_max_age, plotly_bundle, redis_url, cache_mode, cache_mb, cache_items,
-    cache_dir, release, celery_imports, job_sched_idle, export_slots, export_queue, export_per_client, public_url,
-    embed_origins, logo, browser_path,
+    host, port, debug, url_prefix, geo_max_age, plotly_bundle, bind, workers, worker_class, threads, timeout,
+    max_requests, access_log, log_level, redis_url, cache_mode, cache_mb, cache_items, cache_dir, release,
+    celery_imports, job_sched_idle, export_slots, export_queue, export_per_client, public_url, embed_origins, logo,
+    browser_path,
 )
 
 
