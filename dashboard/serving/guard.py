@@ -91,6 +91,19 @@ def content_security_policy(script_hashes: list[str] | tuple[str, ...] = (),
     return "; ".join(parts)
 
 
+#: Files whose address changes with their content: a repeat visit reuses them (and the browser's compiled code)
+#: without asking the server again.
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+def is_fingerprinted(path: str, args) -> bool:
+    """Dash's component suites carry their version and mtime in the file name (…/bundle.v7_4_1m1796026549.js);
+    the files of assets/ carry their mtime as ?m=…: a changed file gets a new address."""
+    if "/_dash-component-suites/" in path:
+        return bool(re.search(r"\.v[0-9_]+m[0-9]+\.", path))
+    return "/assets/" in path and bool(args.get("m"))
+
+
 def is_embed_path(path: str, prefix: str = "/") -> bool:
     """The embed page and its own requests (prefix + 'embed', prefix + 'embed/...'): the only framable paths."""
     base = prefix + "embed"
@@ -401,6 +414,8 @@ def harden(app, *more_apps) -> Any:
             response.headers.setdefault(header, value)
         if request.path.endswith(("/_dash-update-component", "/_dash-layout")):
             response.headers.setdefault("Cache-Control", "no-store")
+        elif response.status_code == 200 and is_fingerprinted(request.path, request.args):
+            response.headers["Cache-Control"] = IMMUTABLE
         return response
 
     @server.errorhandler(HTTPException)
