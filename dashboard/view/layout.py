@@ -90,7 +90,7 @@ def evidence_options(lang: str) -> list[dict[str, str]]:
 
 
 def asof_bounds(atlas: Any) -> tuple[int, int]:
-    return membership.FIRST_YEAR, membership.last_year(atlas)
+    return query.year_range(atlas)
 
 
 def asof_marks(atlas: Any) -> dict[int, str]:
@@ -353,7 +353,7 @@ def chart_summaries(atlas: Any, state: FilterState, updates: dict[str, Any] | No
     u = updates or chart_updates(atlas, state)
     g = u["growth"]
     years = figures.growth_years(atlas)
-    totals = figures._published_totals(atlas)
+    totals = figures.published_totals(atlas)
     if years:
         top = max(range(len(years)), key=lambda i: g["y"][i])
         last = totals.iloc[-1] if len(totals) else None
