@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import os
+import threading
 from pathlib import Path
 
 from dashboard import config
@@ -106,7 +107,6 @@ def _set_parent_death_signal(sig: int) -> bool:
 def _die_with_parent(parent_pid: int, forked_from_main_thread: bool) -> None:
     """Called first in a job process: end (Chromium included) when the web worker ``parent_pid`` is gone."""
     import signal
-    import threading
 
     def stop(*_):
         _run_exit_hooks()
@@ -183,6 +183,9 @@ def _releasing(fn):
     return run
 
 
+_looked = threading.local()   # the job a poll of this thread found running when it looked for its result
+
+
 @functools.lru_cache(maxsize=2)
 def _manager(url: str | None):
     from dash import CeleryManager, DiskcacheManager
@@ -203,6 +206,21 @@ def _manager(url: str | None):
         def make_job_fn(self, fn, progress, key=None):
             return super().make_job_fn(_releasing(fn), progress, key)
 
+        # Dash reads a poll's result first and asks about the job's process after: a job that stored its result
+        # and exited between the two looked cancelled (HTTP 204, the export lost). The process is looked at first
+        # here: a job that was running when its result was missing is reported running, and the next poll reads it.
+        def get_result(self, key, job):
+            alive = bool(job) and super().job_running(job)
+            result = super().get_result(key, job)
+            _looked.job = job if (alive and result is self.UNDEFINED) else None
+            return result
+
+        def job_running(self, job):
+            if job is not None and getattr(_looked, "job", None) == job:
+                _looked.job = None
+                return True
+            return super().job_running(job)
+
         def terminate_job(self, job):
             import psutil
 
@@ -212,8 +230,6 @@ def _manager(url: str | None):
                 pass  # the job (or its Chromium) ended between Dash's pid check and its kill: nothing left to stop
 
         def call_job_fn(self, key, job_fn, args, context):
-            import threading
-
             from multiprocess import Process  # what DiskcacheManager uses (fork, dill)
 
             process = Process(target=_job_main, args=(
