@@ -186,18 +186,40 @@ def _releasing(fn):
 _looked = threading.local()   # the job a poll of this thread found running when it looked for its result
 
 
+class _ProcessFirst:
+    """Dash reads a poll's result first and asks whether the job still runs after: a job that stored its result and
+    ended between the two looked cancelled (HTTP 204, the export lost), with Diskcache and Celery alike. Here the
+    job is looked at first: one that was running when its result was missing is reported running, and the next
+    poll reads the result."""
+
+    def get_result(self, key, job):
+        alive = bool(job) and super().job_running(job)
+        result = super().get_result(key, job)
+        _looked.job = job if (alive and result is self.UNDEFINED) else None
+        return result
+
+    def job_running(self, job):
+        if job is not None and getattr(_looked, "job", None) == job:
+            _looked.job = None
+            return True
+        return super().job_running(job)
+
+
 @functools.lru_cache(maxsize=2)
 def _manager(url: str | None):
     from dash import CeleryManager, DiskcacheManager
 
     if url:
-        return CeleryManager(_celery_app(url), expire=3600)
+        class JobCeleryManager(_ProcessFirst, CeleryManager):
+            pass
+
+        return JobCeleryManager(_celery_app(url), expire=3600)
     import diskcache
 
     folder = jobs_cache_dir()
     folder.mkdir(parents=True, exist_ok=True)
 
-    class JobProcessManager(DiskcacheManager):
+    class JobProcessManager(_ProcessFirst, DiskcacheManager):
         """DiskcacheManager whose job processes die with their web worker (see _die_with_parent) and run at low
         priority: they get the CPU only when the web workers leave it idle (SCHED_IDLE, inherited by Chromium,
         which resets plain nice values of its own processes), so an export never slows filter callbacks down
@@ -205,21 +227,6 @@ def _manager(url: str | None):
 
         def make_job_fn(self, fn, progress, key=None):
             return super().make_job_fn(_releasing(fn), progress, key)
-
-        # Dash reads a poll's result first and asks about the job's process after: a job that stored its result
-        # and exited between the two looked cancelled (HTTP 204, the export lost). The process is looked at first
-        # here: a job that was running when its result was missing is reported running, and the next poll reads it.
-        def get_result(self, key, job):
-            alive = bool(job) and super().job_running(job)
-            result = super().get_result(key, job)
-            _looked.job = job if (alive and result is self.UNDEFINED) else None
-            return result
-
-        def job_running(self, job):
-            if job is not None and getattr(_looked, "job", None) == job:
-                _looked.job = None
-                return True
-            return super().job_running(job)
 
         def terminate_job(self, job):
             import psutil
