@@ -37,6 +37,8 @@ Caches and jobs (dashboard.serving)
   ATLAS_RELEASE         identifies code + data of a deploy in shared caches (default: a hash of them)
   ATLAS_CELERY_IMPORTS  modules a Celery worker imports to know the export callback (default app)
   ATLAS_JOB_SCHED       idle (default) | normal: CPU priority of export jobs
+  ATLAS_SECRET_KEY      signs the export jobs' handles (at least 32 characters); every web worker and instance
+                        must share it (default: one made once and kept in Redis, or in the cache folder)
   ATLAS_EXPORT_SLOTS    press exports rendered at once on this machine, each one Chromium (default 1 on up to
                         2 cores, else cores // 2, at most 4) (dashboard.serving.export_queue)
   ATLAS_EXPORT_QUEUE    exports waiting behind them, beyond which a request gets HTTP 429 "busy" (default 8)
@@ -231,6 +233,15 @@ def celery_imports() -> list[str]:
     return [m.strip() for m in (_raw("ATLAS_CELERY_IMPORTS") or "app").split(",") if m.strip()]
 
 
+def secret_key() -> str | None:
+    """ATLAS_SECRET_KEY, checked (at least 32 characters); None = one made once and kept in the shared store."""
+    key = _raw("ATLAS_SECRET_KEY")
+    if key is not None and len(key) < 32:
+        raise ConfigError(f"ATLAS_SECRET_KEY has {len(key)} characters: use at least 32 random ones "
+                          "(e.g. `python -c 'import secrets; print(secrets.token_hex(32))'`)")
+    return key
+
+
 def job_sched_idle() -> bool:
     return env_choice("ATLAS_JOB_SCHED", "idle", {"idle": "idle", "normal": "normal"}) == "idle"
 
@@ -314,8 +325,8 @@ def browser_path() -> str | None:
 _CHECKED: tuple[Callable[[], object], ...] = (
     host, port, debug, url_prefix, geo_max_age, plotly_bundle, bind, workers, worker_class, threads, timeout,
     max_requests, access_log, log_level, redis_url, cache_mode, cache_mb, cache_items, cache_dir, release,
-    celery_imports, job_sched_idle, export_slots, export_queue, export_per_client, public_url, embed_origins, logo,
-    browser_path,
+    celery_imports, secret_key, job_sched_idle, export_slots, export_queue, export_per_client, public_url,
+    embed_origins, logo, browser_path,
 )
 
 
