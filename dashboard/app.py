@@ -48,6 +48,7 @@ def create_app(atlas: Any = None) -> dash.Dash:
                    {"name": "description", "content": t("subtitle")}],
     )
     app.index_string = app.index_string.replace("<html>", '<html lang="pl">')
+    app.server.secret_key = jobs.signing_secret()   # the same in every worker and instance (see there)
     urls = geo_routes.register(app.server, prefix)
     # start downloading the geometry while plotly.js is still loading (it asks for the same URLs later)
     preload = "".join(f'<link rel="preload" href="{u}" as="fetch" crossorigin="anonymous">'

@@ -1,7 +1,7 @@
 """Every setting of the dashboard, read from the environment through small typed getters — one place.
 
-The server settings of `make serve` (ATLAS_BIND, ATLAS_WORKERS, …) are gunicorn's and live in gunicorn.conf.py;
-the boundaries' (ATLAS_GEODATA_MIRROR, …) belong to the geodata package, which knows nothing of the dashboard.
+The boundaries' settings (ATLAS_GEODATA_MIRROR, …) belong to the geodata package, which knows nothing of the
+dashboard.
 
 Page and server
   ATLAS_HOST            interface for `python app.py` (default 127.0.0.1)
@@ -15,6 +15,15 @@ Page and server
   ATLAS_PLOTLY_BUNDLE   auto (default): serve (and draw exports with) the partial plotly.js of .cache/js when it
                         is built and verified, else the full one; full: always the full plotly.min.js
                         (dashboard.view.plotly_js, dashboard.serving.plotly_bundle)
+Production server (`make serve`: gunicorn.conf.py reads these)
+  ATLAS_BIND            address to listen on (default 127.0.0.1:8050)
+  ATLAS_WORKERS         worker processes (default 0 = 2 x cores + 1, capped by gunicorn.conf.py)
+  ATLAS_WORKER_CLASS    gunicorn worker class (default sync)
+  ATLAS_THREADS         threads per worker with the gthread class (default 4)
+  ATLAS_TIMEOUT         seconds before a silent worker is replaced (default 60)
+  ATLAS_MAX_REQUESTS    recycle a worker after this many requests (default 0 = never)
+  ATLAS_ACCESS_LOG      where to log every request, e.g. - for stdout (default: no access log)
+  ATLAS_LOG_LEVEL       gunicorn's log level (default info)
 Data (dashboard.ingest.datafiles)
   ATLAS_DATA_DIR, ATLAS_MEMBERS, ATLAS_PARTICIPATION, ATLAS_PROJECTS, ATLAS_EVENTS   the office's own files
 Caches and jobs (dashboard.serving)
@@ -28,6 +37,8 @@ Caches and jobs (dashboard.serving)
   ATLAS_RELEASE         identifies code + data of a deploy in shared caches (default: a hash of them)
   ATLAS_CELERY_IMPORTS  modules a Celery worker imports to know the export callback (default app)
   ATLAS_JOB_SCHED       idle (default) | normal: CPU priority of export jobs
+  ATLAS_SECRET_KEY      signs the export jobs' handles (at least 32 characters); every web worker and instance
+                        must share it (default: one made once and kept in Redis, or in the cache folder)
   ATLAS_EXPORT_SLOTS    press exports rendered at once on this machine, each one Chromium (default 1 on up to
                         2 cores, else cores // 2, at most 4) (dashboard.serving.export_queue)
   ATLAS_EXPORT_QUEUE    exports waiting behind them, beyond which a request gets HTTP 429 "busy" (default 8)
@@ -135,6 +146,40 @@ def plotly_bundle() -> str:
     return env_choice("ATLAS_PLOTLY_BUNDLE", "auto", {"auto": "auto", "full": "full"})
 
 
+# --- production server (gunicorn.conf.py) --------------------------------------------------------------------
+def bind() -> str:
+    return _raw("ATLAS_BIND") or "127.0.0.1:8050"
+
+
+def workers() -> int:
+    """0 = gunicorn.conf.py's default (by cores and memory)."""
+    return env_int("ATLAS_WORKERS", 0, minimum=0)
+
+
+def worker_class() -> str:
+    return _raw("ATLAS_WORKER_CLASS") or "sync"
+
+
+def threads() -> int:
+    return env_int("ATLAS_THREADS", 4, minimum=1)
+
+
+def timeout() -> int:
+    return env_int("ATLAS_TIMEOUT", 60, minimum=0)
+
+
+def max_requests() -> int:
+    return env_int("ATLAS_MAX_REQUESTS", 0, minimum=0)
+
+
+def access_log() -> str | None:
+    return _raw("ATLAS_ACCESS_LOG")
+
+
+def log_level() -> str:
+    return env_choice("ATLAS_LOG_LEVEL", "info", {x: x for x in ("debug", "info", "warning", "error", "critical")})
+
+
 # --- data --------------------------------------------------------------------------------------------------------
 DATA_ENV = ("ATLAS_DATA_DIR", "ATLAS_MEMBERS", "ATLAS_PARTICIPATION", "ATLAS_PROJECTS", "ATLAS_EVENTS")
 
@@ -186,6 +231,15 @@ def release() -> str | None:
 
 def celery_imports() -> list[str]:
     return [m.strip() for m in (_raw("ATLAS_CELERY_IMPORTS") or "app").split(",") if m.strip()]
+
+
+def secret_key() -> str | None:
+    """ATLAS_SECRET_KEY, checked (at least 32 characters); None = one made once and kept in the shared store."""
+    key = _raw("ATLAS_SECRET_KEY")
+    if key is not None and len(key) < 32:
+        raise ConfigError(f"ATLAS_SECRET_KEY has {len(key)} characters: use at least 32 random ones "
+                          "(e.g. `python -c 'import secrets; print(secrets.token_hex(32))'`)")
+    return key
 
 
 def job_sched_idle() -> bool:
@@ -269,8 +323,9 @@ def browser_path() -> str | None:
 
 
 _CHECKED: tuple[Callable[[], object], ...] = (
-    host, port, debug, url_prefix, geo_max_age, plotly_bundle, redis_url, cache_mode, cache_mb, cache_items,
-    cache_dir, release, celery_imports, job_sched_idle, export_slots, export_queue, export_per_client, public_url,
+    host, port, debug, url_prefix, geo_max_age, plotly_bundle, bind, workers, worker_class, threads, timeout,
+    max_requests, access_log, log_level, redis_url, cache_mode, cache_mb, cache_items, cache_dir, release,
+    celery_imports, secret_key, job_sched_idle, export_slots, export_queue, export_per_client, public_url,
     embed_origins, logo, browser_path,
 )
 

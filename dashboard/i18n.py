@@ -92,7 +92,7 @@ TEXT: dict[str, dict[str, str]] = {
               "no published total for {year}.",
     },
     "legend_undated": {"pl": "jaśniej: członek wg późniejszego źródła, stan w {year} r. nieznany ({n})",
-                       "en": "lighter: member per a later source, status in {year} unknown ({n})"},
+                       "en": "lighter: member known only from a later source, status in {year} unknown ({n})"},
     "departures": {"pl": "wystąpienia (rok znany)", "en": "departures (known year)"},
     "known_dated": {"pl": "członkowie z datą (w danych)", "en": "dated members (in the data)"},
     "gap_hover": {"pl": "brak w danych: {gap}", "en": "not in the data: {gap}"},
@@ -104,7 +104,7 @@ TEXT: dict[str, dict[str, str]] = {
     "evidence_level": {"pl": "Podstawa", "en": "Evidence"},
     "status_member": {"pl": "członek (z datą)", "en": "member (dated)"},
     "status_member_undated": {"pl": "członek wg późniejszego źródła (stan wtedy nieznany)",
-                              "en": "member per a later source (status then unknown)"},
+                              "en": "member known only from a later source (status then unknown)"},
     "status_not_member": {"pl": "nie był członkiem", "en": "not a member"},
     "status_at": {"pl": "Stan na {date}", "en": "As of {date}"},
     # under the exported map: "Jaśniej: 1 gmina / 3 gminy / 5 gmin z członkiem znanym …" (gminy: export_gminy)
@@ -113,7 +113,7 @@ TEXT: dict[str, dict[str, str]] = {
                        "en": "Lighter: {gminy} with a member known only from later sources (status on {date} "
                              "unknown)"},
     "member_dated_short": {"pl": "tak", "en": "yes"},
-    "member_undated_short": {"pl": "tak (wg późniejszego źródła)", "en": "yes (per a later source)"},
+    "member_undated_short": {"pl": "tak (wg późniejszego źródła)", "en": "yes (known from a later source)"},
     "members": {"pl": "członkowie", "en": "members"},
     "participants": {"pl": "uczestnicy", "en": "participants"},
     "details": {"pl": "Szczegóły", "en": "Details"},

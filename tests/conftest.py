@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import os
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -239,3 +240,18 @@ def pytest_collection_modifyitems(config, items):
         name = item.module.__name__
         if name in SERVER_MODULES or name.rsplit(".", 1)[-1] in SERVER_MODULES:
             item.add_marker(pytest.mark.server)
+
+
+def wait_for_js(run, script: str, timeout: float = 10.0):
+    """`run(script)` until it returns something truthy (the page may still be loading: errors are retried)."""
+    end = time.time() + timeout
+    last = None
+    while time.time() < end:
+        try:
+            last = run(script)
+            if last:
+                return last
+        except Exception as exc:  # noqa: BLE001 — page still loading
+            last = exc
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for: {script} (last: {last!r})")

@@ -53,8 +53,7 @@ class Gunicorn:
         deadline = time.monotonic() + self.ready_timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"gunicorn {self.app} exited with {self.proc.returncode}; see {self.log_path}:\n"
-                                   + self.log_path.read_text(encoding="utf-8", errors="replace")[-2000:])
+                raise RuntimeError(f"gunicorn {self.app} exited with {self.proc.returncode}:\n" + self.log_tail(2000))
             try:
                 if requests.get(self.base + self.ready_path, timeout=5).status_code == 200:
                     self._wait_for_all_workers(deadline)
@@ -64,6 +63,11 @@ class Gunicorn:
             time.sleep(0.5)
         self.__exit__(None, None, None)
         raise RuntimeError(f"gunicorn {self.app} not ready within {self.ready_timeout:.0f} s; see {self.log_path}")
+
+    def log_tail(self, chars: int = 3000) -> str:
+        """The end of the server's log (for a failing test's message)."""
+        text = self.log_path.read_text(encoding="utf-8", errors="replace") if self.log_path.exists() else ""
+        return f"--- {self.log_path} ---\n{text[-chars:]}"
 
     def _wait_for_all_workers(self, deadline: float) -> None:
         """Every worker must be booted before measuring: wait until the count stops changing for 1.5 s."""

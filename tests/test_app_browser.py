@@ -14,7 +14,7 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.actions.action_builder import ActionBuilder
 from selenium.webdriver.common.by import By
 
-from tests.conftest import dash_browser
+from tests.conftest import dash_browser, wait_for_js
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -65,17 +65,7 @@ def js(duo, script: str, *args):
 
 
 def wait_js(duo, script: str, timeout: float = 10.0):
-    end = time.time() + timeout
-    last = None
-    while time.time() < end:
-        try:
-            last = js(duo, script)
-            if last:
-                return last
-        except Exception as exc:  # noqa: BLE001 — page still loading
-            last = exc
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for: {script} (last: {last!r})")
+    return wait_for_js(lambda code: js(duo, code), script, timeout)
 
 
 def graph_data(duo, gid: str):

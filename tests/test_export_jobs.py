@@ -188,3 +188,33 @@ def test_a_job_that_ends_while_being_terminated_is_not_an_error(monkeypatch, tmp
         sleeper.kill()
         sleeper.wait()
         jobs._manager.cache_clear()
+
+
+def test_every_web_process_of_a_machine_signs_job_handles_with_one_key(tmp_path, monkeypatch):
+    """Processes starting at once (gunicorn workers, a second instance) race to make the key: one wins, all read
+    it; a key from the environment wins over the stored one; a short one stops the app with a clear message."""
+    import multiprocessing
+
+    from dashboard import config
+    from dashboard.serving import jobs
+
+    monkeypatch.setenv("ATLAS_CACHE_DIR", str(tmp_path))
+    monkeypatch.delenv("ATLAS_SECRET_KEY", raising=False)
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    with multiprocessing.get_context("fork").Pool(6) as pool:
+        keys = pool.map(_signing_secret, range(12))
+    assert len(set(keys)) == 1 and len(keys[0]) >= 32
+    stored = tmp_path / "signing-secret"
+    assert stored.read_bytes() == keys[0] and stored.stat().st_mode & 0o777 == 0o600
+    assert [p.name for p in tmp_path.iterdir()] == ["signing-secret"]   # no temporary file left behind
+    monkeypatch.setenv("ATLAS_SECRET_KEY", "k" * 40)
+    assert jobs.signing_secret() == b"k" * 40
+    monkeypatch.setenv("ATLAS_SECRET_KEY", "short")
+    with pytest.raises(config.ConfigError, match="ATLAS_SECRET_KEY has 5 characters"):
+        config.validate()
+
+
+def _signing_secret(_):
+    from dashboard.serving import jobs
+
+    return jobs.signing_secret()

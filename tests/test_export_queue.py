@@ -9,6 +9,7 @@ import shutil
 import threading
 import time
 
+import psutil
 import pytest
 
 from dashboard.serving.export_queue import Busy, ExportQueue, Limits
@@ -42,6 +43,25 @@ def test_a_ticket_of_a_dead_job_no_longer_counts(queue):
     ticket = json.loads(path.read_text())
     path.write_text(json.dumps({**ticket, "adopted": True, "pid": dead.pid}))
     assert queue.counts()["tickets"] == 0 and not path.exists()
+
+
+def test_a_ticket_of_a_killed_job_not_yet_reaped_no_longer_counts(queue):
+    """A killed job is a zombie until its web worker reaps it (when that worker starts another job): its ticket
+    held the head of the queue and the exports behind it waited for minutes."""
+    import json
+
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0)
+    try:
+        while psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+            time.sleep(0.01)
+        queue.admit("x", "10.0.0.1")
+        path = next(queue.folder.glob("t-*.json"))
+        path.write_text(json.dumps({**json.loads(path.read_text()), "adopted": True, "pid": pid}))
+        assert queue.counts()["tickets"] == 0 and not path.exists()
+    finally:
+        os.waitpid(pid, 0)
 
 
 def test_one_render_at_a_time_first_come_first_served_with_the_place_reported(queue):
@@ -90,24 +110,30 @@ def server():
 
 
 def _chromium(server) -> tuple[int, int, int]:
-    """(Chromium browser instances, Chromium processes, memory (PSS) of all the server's processes in MB)."""
-    import psutil
+    """(Chromium browser instances, Chromium processes, memory (PSS) of all the server's processes in MB).
 
+    A browser instance is a running Chromium without ``--type=`` whose parent is no Chromium: its helpers are
+    children of the browser (or of its zygote), and one that is just forked (it still shows the browser's command
+    line) or on its way out (an exiting or zombie process shows an empty one) is not a second browser."""
     root = psutil.Process(server.proc.pid)
-    procs = [root, *root.children(recursive=True)]
-    browsers = processes = rss = 0
-    for p in procs:
+    procs = {}
+    for p in [root, *root.children(recursive=True)]:
         try:
-            name, cmd = p.name(), p.cmdline()
-            mem = p.memory_full_info().pss  # shared pages counted once (job processes are forks of a worker)
+            # PSS: shared pages counted once (job processes are forks of a worker)
+            procs[p.pid] = (p.name(), p.cmdline(), p.ppid(), p.status(), p.memory_full_info().pss)
         except psutil.Error:
             continue
+    browsers = processes = rss = 0
+    for pid, (name, cmd, ppid, status, mem) in procs.items():
         rss += mem
-        if "chrom" in name:
-            processes += 1
-            if not any(a.startswith("--type=") for a in cmd) and "crashpad" not in name:
-                browsers += 1
-                SEEN.setdefault(p.pid, (name, cmd[:2], p.ppid()))
+        if "chrom" not in name:
+            continue
+        processes += 1
+        parent = procs.get(ppid, ("",))[0]
+        if (cmd and status != psutil.STATUS_ZOMBIE and "chrom" not in parent and "crashpad" not in name
+                and not any(a.startswith("--type=") for a in cmd)):
+            browsers += 1
+            SEEN.setdefault(pid, (name, cmd[:2], ppid, parent))
     return browsers, processes, rss // 2**20
 
 
@@ -155,12 +181,14 @@ def test_a_burst_of_export_requests_is_bounded_and_every_accepted_export_complet
     statuses = sorted(r.status_code for r, _ in results.values())
     accepted = [r for r, _ in results.values() if r.status_code == 200]
     refused = [r for r, _ in results.values() if r.status_code == 429]
-    assert len(results) == BURST and len(accepted) + len(refused) == BURST, statuses
+    assert len(results) == BURST and len(accepted) + len(refused) == BURST, (statuses, server.log_tail())
     assert len(accepted) == SLOTS + WAITING, statuses
     for r in refused:
         assert r.headers.get("Retry-After") and "Busy" in r.json()["message"]
     for r in accepted:                                   # every accepted export came back with its file
-        data = r.json()["response"]["export-download"]["data"]
+        outputs = r.json()["response"]
+        assert "export-download" in outputs, outputs.get("export-status")   # e.g. "the export did not happen"
+        data = outputs["export-download"]["data"]
         assert data["filename"].endswith(".svg") and data["content"]
     browsers = max(s[0] for s in samples)
     processes = max(s[1] for s in samples)
@@ -172,6 +200,35 @@ def test_a_burst_of_export_requests_is_bounded_and_every_accepted_export_complet
     assert peak_mb - baseline_mb < 700 * SLOTS + 150 * WAITING + 300
 
 
+def _block_slot(folder, name: str):
+    """A ticket of a live process (this one) that holds a place in the queue: an export behind it waits."""
+    import json
+
+    from dashboard.serving import export_queue
+
+    ExportQueue(folder).admit(name, name)
+    path = folder / f"t-{export_queue.ticket_id(name)}.json"
+    path.write_text(json.dumps({**json.loads(path.read_text()), "adopted": True, "pid": os.getpid()}))
+    return path
+
+
+def _panel(dc) -> dict:
+    return dc.driver.execute_script(
+        "const q = id => document.getElementById(id); return {queue: q('export-queue').textContent, "
+        "queue_hidden: q('export-queue').hidden, status: q('export-status').textContent, "
+        "disabled: q('export-button').disabled};")
+
+
+def _wait_panel(dc, check, timeout=60) -> dict:
+    end = time.time() + timeout
+    while time.time() < end:
+        state = _panel(dc)
+        if check(state):
+            return state
+        time.sleep(0.1)
+    raise AssertionError(_panel(dc))
+
+
 @pytest.mark.browser
 @pytest.mark.slow
 def test_in_the_panel_a_queued_export_shows_its_place_and_a_refused_one_says_try_again(request, tmp_path,
@@ -179,8 +236,6 @@ def test_in_the_panel_a_queued_export_shows_its_place_and_a_refused_one_says_try
     """The machine's one render slot is taken (a ticket of a live process): the export waits and the panel says
     how many are ahead, then renders when the slot is free. With the slot and the queue full, the request is
     refused (429) and the panel says so, with the button enabled again for a retry."""
-    import json
-
     from dashboard.app import create_app
     from dashboard.model.atlas import get_atlas
     from dashboard.serving import export_queue
@@ -192,38 +247,60 @@ def test_in_the_panel_a_queued_export_shows_its_place_and_a_refused_one_says_try
     monkeypatch.setenv("ATLAS_EXPORT_SLOTS", "1")
     monkeypatch.setenv("ATLAS_EXPORT_QUEUE", "1")
 
-    def block(name: str):
-        ExportQueue(folder).admit(name, name)
-        path = folder / f"t-{export_queue.ticket_id(name)}.json"
-        path.write_text(json.dumps({**json.loads(path.read_text()), "adopted": True, "pid": os.getpid()}))
-        return path
-
-    def panel(dc) -> dict:
-        return dc.driver.execute_script(
-            "const q = id => document.getElementById(id); return {queue: q('export-queue').textContent, "
-            "queue_hidden: q('export-queue').hidden, status: q('export-status').textContent, "
-            "disabled: q('export-button').disabled};")
-
-    def wait(dc, check, timeout=60):
-        end = time.time() + timeout
-        while time.time() < end:
-            state = panel(dc)
-            if check(state):
-                return state
-            time.sleep(0.1)
-        raise AssertionError(panel(dc))
-
-    blocker = block("someone-else")
+    blocker = _block_slot(folder, "someone-else")
     with dash_browser(request, create_app(get_atlas()), str(tmp_path)) as dc:
         dc.driver.get(dc.server_url + "/")
         dc.wait_for_element("#export-section summary", timeout=30).click()
         dc.find_element("#export-button").click()
-        state = wait(dc, lambda s: "kolejce" in s["queue"] and not s["queue_hidden"])
+        state = _wait_panel(dc, lambda s: "kolejce" in s["queue"] and not s["queue_hidden"])
         assert "1" in state["queue"] and state["disabled"]
         blocker.unlink()                                                    # the slot is free: it renders
-        wait(dc, lambda s: "Gotowe" in s["status"] and not s["disabled"], timeout=120)
-        block("first")
-        block("second")                                                     # 1 slot + 1 waiting: full
+        _wait_panel(dc, lambda s: "Gotowe" in s["status"] and not s["disabled"], timeout=120)
+        time.sleep(1.5)
+        assert "Gotowe" in _panel(dc)["status"]          # and it stays (no "did not happen" after the file)
+        _block_slot(folder, "first")
+        _block_slot(folder, "second")                                       # 1 slot + 1 waiting: full
         dc.find_element("#export-button").click()
-        state = wait(dc, lambda s: "spróbuj" in s["status"])
+        state = _wait_panel(dc, lambda s: "spróbuj" in s["status"])
         assert not state["disabled"] and state["queue_hidden"], state
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_in_the_panel_an_export_whose_job_dies_says_it_did_not_happen(request, tmp_path, monkeypatch):
+    """The job is killed while it waits for its turn (as when its web worker is stopped): the panel says the export
+    did not happen, in the page's language, and the button is enabled again for a retry."""
+    import json
+    import signal
+
+    from dashboard.app import create_app
+    from dashboard.i18n import t
+    from dashboard.model.atlas import get_atlas
+    from dashboard.serving import export_queue
+    from tests.conftest import dash_browser
+
+    folder = tmp_path / "q"
+    folder.mkdir()
+    monkeypatch.setattr(export_queue, "queue_dir", lambda: folder)
+    monkeypatch.setenv("ATLAS_EXPORT_SLOTS", "1")
+    _block_slot(folder, "someone-else")                                 # the slot is taken by a live process
+
+    def waiting_job() -> int | None:   # the job adopted its ticket: its pid is in it
+        for ticket in folder.glob("t-*.json"):
+            data = json.loads(ticket.read_text())
+            if data.get("adopted") and data.get("pid") != os.getpid():
+                return data["pid"]
+        return None
+
+    with dash_browser(request, create_app(get_atlas()), str(tmp_path)) as dc:
+        dc.driver.get(dc.server_url + "/?lang=en")
+        dc.wait_for_element("#export-section summary", timeout=30).click()
+        dc.find_element("#export-button").click()
+        _wait_panel(dc, lambda s: "Queued" in s["queue"] and s["disabled"])
+        job = waiting_job()
+        assert job is not None
+        os.kill(job, signal.SIGTERM)
+        state = _wait_panel(dc, lambda s: not s["disabled"])
+        assert state["status"] == t("export_lost", "en"), state
+        time.sleep(1.5)
+        assert _panel(dc)["status"] == t("export_lost", "en")

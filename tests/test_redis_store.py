@@ -123,3 +123,21 @@ def test_short_links_on_disk_expire_and_are_bounded(tmp_path, monkeypatch):
     assert store._cache.size_limit > 0
     _, expire = store._cache.get("abcdefghij", expire_time=True)
     assert expire is not None and expire - time.time() <= LINK_TTL_S
+
+
+def test_the_signing_key_of_export_jobs_is_made_once_in_redis_and_never_expires(redis_env, monkeypatch):
+    from dashboard.serving import jobs
+
+    monkeypatch.delenv("ATLAS_SECRET_KEY", raising=False)
+    first = jobs.signing_secret()
+    assert len(first) >= 32 and jobs.signing_secret() == first   # a second web process reads the same key
+    assert redis_env.ttl(jobs.SECRET_REDIS_KEY) == -1             # no TTL: a worker started later gets it too
+
+
+def test_an_unreachable_redis_stops_the_signing_key_with_a_clear_error(monkeypatch):
+    from dashboard.serving import jobs
+
+    monkeypatch.delenv("ATLAS_SECRET_KEY", raising=False)
+    monkeypatch.setenv("REDIS_URL", f"redis://127.0.0.1:{_free_port()}/0")
+    with pytest.raises(RuntimeError, match="REDIS_URL is unreachable.*ATLAS_SECRET_KEY"):
+        jobs.signing_secret()

@@ -123,7 +123,7 @@ def test_export_runs_in_the_celery_worker_and_returns_the_file(web, celery_worke
         formats = {d["property"]: d for d in dep["state"]}
         assert formats
         response, polls = page.run_background(session, body, timeout=180, poll_s=0.5)
-    assert response.status_code == 200, response.text[:500]
+    assert response.status_code == 200, (response.text[:500], web.log_tail(), celery_worker.read_text()[-3000:])
     assert polls >= 1, "a background export answers first with a job handle, then with the result"
     result = response.json()["response"]
     download = next(v["data"] for v in result.values() if isinstance(v, dict) and isinstance(v.get("data"), dict))

@@ -73,3 +73,21 @@ def test_the_cache_is_bounded():
     assert len(cache) == 2 and cache.get("br;/assets/4.js") and cache.get("br;/assets/0.js") is None
     cache.set("br;-", b"y")
     assert cache.get("br;-") is None
+
+
+def test_fingerprinted_static_files_are_immutable_and_the_rest_is_not(app):
+    """A repeat visit reuses the scripts the page names by content (Dash's versioned component suites, assets/ with
+    their ?m=mtime): immutable for a year. The same file without its fingerprint, and the page, are revalidated."""
+    import re
+
+    client = app.server.test_client()
+    page = client.get("/").get_data(as_text=True)
+    suites = re.findall(r'src="(/_dash-component-suites/[^"]+)"', page)
+    assets = re.findall(r'src="(/assets/[^"]+\?m=[^"]+)"', page)
+    assert suites and assets
+    for url in (suites[0], assets[0]):
+        assert client.get(url).headers["Cache-Control"] == "public, max-age=31536000, immutable", url
+    bare = assets[0].split("?")[0]
+    assert "immutable" not in client.get(bare).headers.get("Cache-Control", "")
+    assert "immutable" not in client.get("/").headers.get("Cache-Control", "")
+    assert client.get("/assets/no-such-file.js?m=1").status_code == 404

@@ -14,7 +14,7 @@ def test_table_frame_is_localised_filtered_and_sortable(mini_atlas):
     frame = table_frame(mini_atlas, s)
     assert list(frame.columns) == list(TABLE_COLUMNS)
     assert sorted(frame["name"]) == ["Cieszyn", "Kraków", "Wrocław", "powiat hajnowski"]
-    assert set(frame["member"]) == {"yes", "yes (per a later source)", "no"}   # dated, listed later, not
+    assert set(frame["member"]) == {"yes", "yes (known from a later source)", "no"}   # dated, listed later, not
     by_projects = table_frame(mini_atlas, s, [{"column_id": "n_projects", "direction": "desc"}])
     assert by_projects["name"].iloc[0] == "Cieszyn"
 

@@ -200,7 +200,13 @@ def register(app, atlas: Any, manager: Any, job_slot: JobSlot | None = None) -> 
     `atlas`, the short links printed on exports, re-labelling on the language toggle. `job_slot(token, on_wait)`
     (dashboard.serving.export_queue) holds the job's turn among the machine's renders; None = no bound."""
     register_short_links(app)
+    _register_request(app)
+    _register_job(app, atlas, manager, job_slot)
+    _register_relabel(app)
 
+
+def _register_request(app) -> None:
+    """A click -> a fresh request token (starts the job); a job lost without an answer -> a message."""
     app.clientside_callback(REQUEST_TOKEN_JS, Output("export-request", "data"),
                             Output("export-status", "children", allow_duplicate=True),
                             Input("export-button", "n_clicks"), prevent_initial_call=True)
@@ -210,6 +216,9 @@ def register(app, atlas: Any, manager: Any, job_slot: JobSlot | None = None) -> 
                             Input("export-progress", "hidden"), State("export-status", "children"),
                             State("export-request", "data"), State("lang", "value"), prevent_initial_call=True)
 
+
+def _register_job(app, atlas: Any, manager: Any, job_slot: JobSlot | None) -> None:
+    """The export itself: a background job that waits for its turn (job_slot), reports progress, answers the file."""
     @app.callback(
         Output("export-download", "data"), Output("export-alt", "children"), Output("export-status", "children"),
         Output("export-alt-box", "hidden"),
@@ -245,6 +254,8 @@ def register(app, atlas: Any, manager: Any, job_slot: JobSlot | None = None) -> 
         return export_response(state_data, preset, fmt, title, lang, atlas=atlas, logo=logo, progress=progress,
                                slot=slot if job_slot is not None else None)
 
+
+def _register_relabel(app) -> None:
     @app.callback(
         Output("export-preset", "options"), Output("export-preset-label", "children"),
         Output("export-format-label", "children"), Output("export-title-label", "children"),

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -500,75 +500,81 @@ def _visible_gminy(atlas: Any, fr: Any, sel: Any) -> frozenset[str] | None:
     return frozenset(c for c, ok in zip(codes, shown) if ok)
 
 
-def build_press_figure(atlas: Any, spec: ExportSpec, map_fig: Any, *, n_cities: int,
-                       top: tuple[str, int] | None = None, today: _dt.date | None = None, sel: Any = None,
-                       entities: Any = None, omitted: Sequence[tuple[str, int]] = ()):
-    """(figure, texts, frame, labels, layout): ``map_fig`` (the dashboard's map for spec.state) re-framed for spec's
-    preset and the view's area, with the page's texts, legend, key figure and city names."""
-    import numpy as np
-    import plotly.graph_objects as go
-
+def _fit_page(atlas: Any, spec: ExportSpec, state: FilterState, sel: Any, entities: Any, *, n_cities: int,
+              top: tuple[str, int] | None, today: _dt.date | None, omitted: Sequence[tuple[str, int]],
+              with_logo: bool):
+    """(texts, layout, frame, label points) of the page. Two passes: the legend's "other gminy" count depends on
+    the frame, and the source line on whether town points are drawn; the second pass is final."""
     from dashboard.export import frame as framing
-    from dashboard.export import labels as labelling
 
-    preset = spec.preset_obj
-    state = replace(spec.state, lang=spec.lang)
-    sel = sel or framing.selection(state)
-    if entities is None:
-        entities = query.filter_entities(atlas, state)
     aspect = framing.map_aspect(sel)
-    logo = logo_path() if spec.logo else None
-    # a first pass places the blocks (the legend's "other gminy" count depends on the frame, the source line on
-    # whether town points are drawn); the second pass is final
     legend = map_legend(atlas, state)
     texts = press_texts(atlas, spec, legend, n_cities, uses_gazetteer=False, top=top, today=today, omitted=omitted)
-    lay = layout_press(preset, texts, with_logo=logo is not None, map_aspect=aspect)
+    lay = layout_press(spec.preset_obj, texts, with_logo=with_logo, map_aspect=aspect)
     fr = framing.fit(sel, lay.map_box)
     points, sources = _label_points(atlas, entities, state, fr)
     legend = map_legend(atlas, state, visible=_visible_gminy(atlas, fr, sel))
     texts = press_texts(atlas, spec, legend, n_cities, uses_gazetteer="gazetteer" in sources, top=top,
                         today=today, omitted=omitted)
-    lay = layout_press(preset, texts, with_logo=logo is not None, map_aspect=aspect)
+    lay = layout_press(spec.preset_obj, texts, with_logo=with_logo, map_aspect=aspect)
     fr = framing.fit(sel, lay.map_box)
-    points, sources = _label_points(atlas, entities, state, fr)
-    W, H = lay.width, lay.height
-    ls, ns = preset.legend_size, preset.note_size
-    label_size = ls * 0.86
-    dot = max(1.6, label_size * 0.24)
+    points, _ = _label_points(atlas, entities, state, fr)
+    return texts, lay, fr, points
+
+
+def _label_size(preset: Preset) -> tuple[float, float]:
+    """(type size of the city names, radius of their dots)."""
+    label_size = preset.legend_size * 0.86
+    return label_size, max(1.6, label_size * 0.24)
+
+
+def _place_labels(points: list, preset: Preset, fr: Any) -> list:
+    """Every name when few enough fit (labels.LABEL_ALL), else the first LABEL_MANY by priority."""
+    from dashboard.export import labels as labelling
+
+    label_size, dot = _label_size(preset)
     all_names = len(points) <= labelling.LABEL_ALL
     inset = Box(fr.box.x + 2, fr.box.y + 2, fr.box.w - 4, fr.box.h - 4)
-    placed = labelling.place(points, label_size, inset, dot, all_names=all_names,
-                             limit=None if all_names else labelling.LABEL_MANY)
-    texts = replace(texts, labels=tuple(lb.name for lb in placed))
+    return labelling.place(points, label_size, inset, dot, all_names=all_names,
+                           limit=None if all_names else labelling.LABEL_MANY)
 
-    def px(x: float) -> float:
-        return x / W
 
-    def py(y: float) -> float:
-        return 1 - y / H
+def _grey_context(fig: Any, sel: Any, legend: Legend) -> None:
+    """The chosen voivodeships in colour, their neighbours in a lighter grey for context."""
+    import numpy as np
+
+    g = fig.data[0]
+    z = np.asarray(g.z, dtype=int)
+    inside = np.isin(np.asarray(g.locations), list(sel.gminy))
+    z = np.where(inside, z, -1)
+    k = int(round(g.zmax - 0.5))
+    colours = [CONTEXT_GREY] + [figures.OTHER_GREY] + [e.color for e in legend.entries if e.kind == "fill"][:-1]
+    g.update(z=z.tolist(), zmin=-1.5, zmax=k + 0.5, colorscale=figures._stepped(tuple(colours[:k + 2])))
+    for tr in fig.data:   # no veil over the context grey: only the chosen gminy can be drawn lighter
+        if tr.name == "undated":
+            keep = [c for c in tr.locations if c in sel.gminy]
+            tr.update(locations=keep, z=[0] * len(keep))
+
+
+def _framed_map(map_fig: Any, page: _Page, sel: Any, fr: Any, legend: Legend, placed: list, dot: float) -> Any:
+    """The dashboard's map without its legends, its geo domain on the frame's box, the named cities' dots on it
+    (plotly places them: exactly where the projection puts them)."""
+    import plotly.graph_objects as go
+
+    from dashboard.export import frame as framing
 
     fig = go.Figure(map_fig)
     for tr in fig.data:
         if tr.type == "choropleth":
             tr.update(showscale=False)   # the selection (selectedpoints) stays highlighted as on the dashboard
         tr.update(showlegend=False)
-    if sel.gminy is not None:   # the chosen voivodeships in colour, their neighbours in a lighter grey for context
-        g = fig.data[0]
-        z = np.asarray(g.z, dtype=int)
-        inside = np.isin(np.asarray(g.locations), list(sel.gminy))
-        z = np.where(inside, z, -1)
-        k = int(round(g.zmax - 0.5))
-        colours = [CONTEXT_GREY] + [figures.OTHER_GREY] + [e.color for e in legend.entries if e.kind == "fill"][:-1]
-        g.update(z=z.tolist(), zmin=-1.5, zmax=k + 0.5, colorscale=figures._stepped(tuple(colours[:k + 2])))
-        for tr in fig.data:   # no veil over the context grey: only the chosen gminy can be drawn lighter
-            if tr.name == "undated":
-                keep = [c for c in tr.locations if c in sel.gminy]
-                tr.update(locations=keep, z=[0] * len(keep))
+    if sel.gminy is not None:
+        _grey_context(fig, sel, legend)
     fb = fr.box
     geo = dict(fr.geo)
-    geo["domain"] = dict(x=[px(fb.x), px(fb.x + fb.w)], y=[py(fb.y + fb.h), py(fb.y)])
+    geo["domain"] = dict(x=[page.px(fb.x), page.px(fb.x + fb.w)], y=[page.py(fb.y + fb.h), page.py(fb.y)])
     fig.update_layout(geo=geo)
-    if placed:   # the named cities' dots (plotly places them: exactly where the projection puts them)
+    if placed:
         lon, lat = [], []
         for lb in placed:
             lo, la = framing.PROJ.invert(*_page_to_xy(fr, lb.x, lb.y))
@@ -576,31 +582,50 @@ def build_press_figure(atlas: Any, spec: ExportSpec, map_fig: Any, *, n_cities: 
             lat.append(la)
         fig.add_trace(go.Scattergeo(lon=lon, lat=lat, mode="markers", hoverinfo="skip", showlegend=False,
                                     marker=dict(size=2 * dot, color=INK, line=dict(color=HALO, width=dot * 0.45))))
-    fig.update_layout(
-        width=W, height=H, autosize=False,
-        margin=dict(l=0, r=0, t=0, b=0, pad=0),
-        paper_bgcolor="white", plot_bgcolor="white",
-        font=dict(family=FONT_FAMILY, color=INK, size=ls),
-        title=None, showlegend=False, dragmode=False, hovermode=False,
-        annotations=[], shapes=[], images=[],
-        meta=None,
-    )
-    ann: list[dict] = []
-    shapes: list[dict] = []
-    if sel.kind != "poland":   # a zoomed view is cut at its frame: say so with a thin rule
-        shapes.append(dict(type="rect", xref="paper", yref="paper", x0=px(fb.x), x1=px(fb.x + fb.w),
-                           y0=py(fb.y + fb.h), y1=py(fb.y), line=dict(color=RULE, width=max(0.5, ns * 0.08)),
-                           fillcolor="rgba(0,0,0,0)", layer="above"))
+    return fig
 
-    def text(x, y, s, size, *, color=INK, bold=False, xanchor="left", yanchor="top", shadow=None):
+
+@dataclass
+class _Page:
+    """The page's annotations and shapes, drawn in page px (CSS px from the top left) and kept in paper
+    coordinates (0..1 from the bottom left), in drawing order."""
+
+    width: float
+    height: float
+    annotations: list = field(default_factory=list)
+    shapes: list = field(default_factory=list)
+
+    def px(self, x: float) -> float:
+        return x / self.width
+
+    def py(self, y: float) -> float:
+        return 1 - y / self.height
+
+    def text(self, x, y, s, size, *, color=INK, bold=False, xanchor="left", yanchor="top", shadow=None) -> None:
         body = f"<b>{s}</b>" if bold else s
         font = dict(size=size, color=color, family=FONT_FAMILY, **({"shadow": shadow} if shadow else {}))
-        ann.append(dict(x=px(x), y=py(y), xref="paper", yref="paper", text=body, showarrow=False,
-                        xanchor=xanchor, yanchor=yanchor, align="left" if xanchor == "left" else "right",
-                        font=font, borderpad=0))
+        self.annotations.append(dict(x=self.px(x), y=self.py(y), xref="paper", yref="paper", text=body,
+                                     showarrow=False, xanchor=xanchor, yanchor=yanchor,
+                                     align="left" if xanchor == "left" else "right", font=font, borderpad=0))
 
-    # city names: leader lines, then the name with a white halo (eight sharp text shadows: vector in PDF, one
-    # text object per name — Chromium draws the shadows as copies, so a PDF's text holds each name once or twice)
+    def rect(self, x: float, y: float, w: float, h: float, **style: Any) -> None:
+        self.shapes.append(dict(type="rect", xref="paper", yref="paper", x0=self.px(x), x1=self.px(x + w),
+                                y0=self.py(y + h), y1=self.py(y), **style))
+
+    def line(self, x0: float, y0: float, x1: float, y1: float, **style: Any) -> None:
+        self.shapes.append(dict(type="line", xref="paper", yref="paper", x0=self.px(x0), x1=self.px(x1),
+                                y0=self.py(y0), y1=self.py(y1), **style))
+
+
+def _lines(lines: Sequence[str]) -> str:
+    return "<br>".join(escape_markup(x) for x in lines)
+
+
+def _draw_labels(page: _Page, placed: list, label_size: float) -> None:
+    """City names: leader lines, then the name with a white halo (eight sharp text shadows: vector in PDF, one
+    text object per name — Chromium draws the shadows as copies, so a PDF's text holds each name once or twice)."""
+    from dashboard.export import labels as labelling
+
     h_ = round(max(0.6, label_size * 0.11), 2)
     d_ = round(h_ * 0.7, 2)
     halo = ", ".join(f"{x}px {y}px 0 {HALO}" for x, y in ((h_, 0), (-h_, 0), (0, h_), (0, -h_), (d_, d_),
@@ -608,70 +633,116 @@ def build_press_figure(atlas: Any, spec: ExportSpec, map_fig: Any, *, n_cities: 
     for lb in placed:
         if lb.leader:
             ex, ey = labelling.leader_end(lb)
-            shapes.append(dict(type="line", xref="paper", yref="paper", x0=px(lb.x), y0=py(lb.y), x1=px(ex),
-                               y1=py(ey), line=dict(color=MUTED, width=max(0.5, label_size * 0.06)),
-                               layer="above"))
+            page.line(lb.x, lb.y, ex, ey, line=dict(color=MUTED, width=max(0.5, label_size * 0.06)), layer="above")
     for lb in placed:
-        text(lb.box.x, lb.box.y, escape_markup(lb.name), label_size, shadow=halo, bold=lb.bold)
+        page.text(lb.box.x, lb.box.y, escape_markup(lb.name), label_size, shadow=halo, bold=lb.bold)
 
+
+def _draw_heading(page: _Page, lay: PressLayout) -> None:
     ab = lay.accent_box
-    shapes.append(dict(type="rect", xref="paper", yref="paper", x0=px(ab.x), x1=px(ab.x + ab.w),
-                       y0=py(ab.y + ab.h), y1=py(ab.y), fillcolor=ACCENT, line=dict(width=0)))
-    text(lay.title_box.x, lay.title_box.y, "<br>".join(escape_markup(x) for x in lay.title_lines), lay.title_size,
-         bold=True)
+    page.rect(ab.x, ab.y, ab.w, ab.h, fillcolor=ACCENT, line=dict(width=0))
+    page.text(lay.title_box.x, lay.title_box.y, _lines(lay.title_lines), lay.title_size, bold=True)
     if lay.subtitle_lines:
-        text(lay.subtitle_box.x, lay.subtitle_box.y, "<br>".join(escape_markup(x) for x in lay.subtitle_lines),
-             lay.subtitle_size, color=MUTED)
+        page.text(lay.subtitle_box.x, lay.subtitle_box.y, _lines(lay.subtitle_lines), lay.subtitle_size,
+                  color=MUTED)
 
-    # legend: title, then one row per class: swatch, label, count (right-aligned); the town's outline last
-    lg, lb_ = texts.legend, lay.legend_box
-    if lg.entries:
-        head = lg.title.split("\n")
-        text(lb_.x, lb_.y, "<br>".join([f"<b>{escape_markup(head[0])}</b>"] + [escape_markup(x) for x in head[1:]]), ls)
-        if lg.count_label:
-            text(lb_.x + lb_.w, lb_.y + ls * 0.15, escape_markup(lg.count_label), ls * 0.8, color=MUTED,
-                 xanchor="right")
-        row_y = lb_.y + _legend_head_h(lg, ls)
-        sw = ls * 1.15
-        for e, lines in zip(lg.entries, lay.legend_rows):
-            top_ = row_y + (ls * 1.75 - sw) / 2
-            if e.kind == "outline":
-                shapes.append(dict(type="rect", xref="paper", yref="paper", x0=px(lb_.x), x1=px(lb_.x + sw),
-                                   y0=py(top_ + sw), y1=py(top_), fillcolor="rgba(0,0,0,0)",
-                                   line=dict(color=e.color, width=max(1.0, ls * 0.14))))
-            else:
-                shapes.append(dict(type="rect", xref="paper", yref="paper", x0=px(lb_.x), x1=px(lb_.x + sw),
-                                   y0=py(top_ + sw), y1=py(top_), fillcolor=e.color,
-                                   line=dict(color="#8a9099", width=max(0.5, ls * 0.04))))
-            mid = top_ + sw / 2
-            text(lb_.x + sw + ls * 0.6, mid - ls * LINE / 2, "<br>".join(escape_markup(x) for x in lines), ls)
-            if e.count is not None:
-                text(lb_.x + lb_.w, mid, format_number(e.count, spec.lang), ls, color=MUTED, xanchor="right",
-                     yanchor="middle")
-            row_y += _legend_row_h(lines, ls)
 
-    if lay.facts_box is not None:
-        fbx, big = lay.facts_box, preset.title_size * 1.5
-        text(fbx.x, fbx.y, escape_markup(texts.facts[0]), big, color=ACCENT, bold=True)
-        if texts.facts[1:]:
-            text(fbx.x, fbx.y + big * 1.15, "<br>".join(escape_markup(x) for x in texts.facts[1:]), ls, color=MUTED)
+def _draw_legend(page: _Page, lg: Legend, lay: PressLayout, ls: float, lang: str) -> None:
+    """Title, then one row per class: swatch, label, count (right-aligned); the town's outline last."""
+    b = lay.legend_box
+    head = lg.title.split("\n")
+    page.text(b.x, b.y, "<br>".join([f"<b>{escape_markup(head[0])}</b>"] + [escape_markup(x) for x in head[1:]]), ls)
+    if lg.count_label:
+        page.text(b.x + b.w, b.y + ls * 0.15, escape_markup(lg.count_label), ls * 0.8, color=MUTED, xanchor="right")
+    row_y = b.y + _legend_head_h(lg, ls)
+    sw = ls * 1.15
+    for e, lines in zip(lg.entries, lay.legend_rows):
+        top_ = row_y + (ls * 1.75 - sw) / 2
+        if e.kind == "outline":
+            page.rect(b.x, top_, sw, sw, fillcolor="rgba(0,0,0,0)", line=dict(color=e.color, width=max(1.0, ls * 0.14)))
+        else:
+            page.rect(b.x, top_, sw, sw, fillcolor=e.color, line=dict(color="#8a9099", width=max(0.5, ls * 0.04)))
+        mid = top_ + sw / 2
+        page.text(b.x + sw + ls * 0.6, mid - ls * LINE / 2, _lines(lines), ls)
+        if e.count is not None:
+            page.text(b.x + b.w, mid, format_number(e.count, lang), ls, color=MUTED, xanchor="right",
+                      yanchor="middle")
+        row_y += _legend_row_h(lines, ls)
 
-    shapes.append(dict(type="line", xref="paper", yref="paper", x0=px(preset.margin), x1=px(W - preset.margin),
-                       y0=py(lay.rule_y), y1=py(lay.rule_y), line=dict(color=RULE, width=max(0.5, ns * 0.08))))
-    text(lay.footer_box.x, lay.footer_box.y, "<br>".join(escape_markup(x) for x in lay.footer_lines), ns, color=MUTED)
-    if lay.note_box is not None:   # the lighter gminy: a swatch of their colour, then the note
+
+def _draw_facts(page: _Page, lay: PressLayout, facts: Sequence[str], preset: Preset) -> None:
+    """The key figure large in the accent colour, its explanation under it."""
+    fbx, big = lay.facts_box, preset.title_size * 1.5
+    page.text(fbx.x, fbx.y, escape_markup(facts[0]), big, color=ACCENT, bold=True)
+    if facts[1:]:
+        page.text(fbx.x, fbx.y + big * 1.15, _lines(facts[1:]), preset.legend_size, color=MUTED)
+
+
+def _draw_footer(page: _Page, lay: PressLayout, preset: Preset, lg: Legend) -> None:
+    """The rule, the source lines and the note on the lighter gminy (a swatch of their colour, then the note)."""
+    ls, ns = preset.legend_size, preset.note_size
+    page.line(preset.margin, lay.rule_y, page.width - preset.margin, lay.rule_y,
+              line=dict(color=RULE, width=max(0.5, ns * 0.08)))
+    page.text(lay.footer_box.x, lay.footer_box.y, _lines(lay.footer_lines), ns, color=MUTED)
+    if lay.note_box is not None:
         nb, (side, indent) = lay.note_box, note_swatch(ns)
         top_ = nb.y + (ns * LINE - side) / 2
-        shapes.append(dict(type="rect", xref="paper", yref="paper", x0=px(nb.x - indent), x1=px(nb.x - indent + side),
-                           y0=py(top_ + side), y1=py(top_), fillcolor=lg.note_color,
-                           line=dict(color="#8a9099", width=max(0.5, ls * 0.04))))
-        text(nb.x, nb.y, "<br>".join(escape_markup(x) for x in lay.note_lines), ns, color=MUTED)
+        page.rect(nb.x - indent, top_, side, side, fillcolor=lg.note_color,
+                  line=dict(color="#8a9099", width=max(0.5, ls * 0.04)))
+        page.text(nb.x, nb.y, _lines(lay.note_lines), ns, color=MUTED)
+
+
+def _page_style(fig: Any, width: float, height: float, font_size: float) -> None:
+    """White page of the preset's size; no title, legend, interaction or leftovers of the dashboard's figure."""
+    fig.update_layout(
+        width=width, height=height, autosize=False,
+        margin=dict(l=0, r=0, t=0, b=0, pad=0),
+        paper_bgcolor="white", plot_bgcolor="white",
+        font=dict(family=FONT_FAMILY, color=INK, size=font_size),
+        title=None, showlegend=False, dragmode=False, hovermode=False,
+        annotations=[], shapes=[], images=[],
+        meta=None,
+    )
+
+
+def build_press_figure(atlas: Any, spec: ExportSpec, map_fig: Any, *, n_cities: int,
+                       top: tuple[str, int] | None = None, today: _dt.date | None = None, sel: Any = None,
+                       entities: Any = None, omitted: Sequence[tuple[str, int]] = ()):
+    """(figure, texts, frame, labels, layout): ``map_fig`` (the dashboard's map for spec.state) re-framed for spec's
+    preset and the view's area, with the page's texts, legend, key figure and city names."""
+    from dashboard.export import frame as framing
+
+    preset = spec.preset_obj
+    state = replace(spec.state, lang=spec.lang)
+    sel = sel or framing.selection(state)
+    if entities is None:
+        entities = query.filter_entities(atlas, state)
+    logo = logo_path() if spec.logo else None
+    texts, lay, fr, points = _fit_page(atlas, spec, state, sel, entities, n_cities=n_cities, top=top, today=today,
+                                       omitted=omitted, with_logo=logo is not None)
+    placed = _place_labels(points, preset, fr)
+    texts = replace(texts, labels=tuple(lb.name for lb in placed))
+    page = _Page(lay.width, lay.height)
+    label_size, dot = _label_size(preset)
+    fig = _framed_map(map_fig, page, sel, fr, texts.legend, placed, dot)
+    _page_style(fig, lay.width, lay.height, preset.legend_size)
+    if sel.kind != "poland":   # a zoomed view is cut at its frame: say so with a thin rule
+        fb = fr.box
+        page.rect(fb.x, fb.y, fb.w, fb.h, line=dict(color=RULE, width=max(0.5, preset.note_size * 0.08)),
+                  fillcolor="rgba(0,0,0,0)", layer="above")
+    _draw_labels(page, placed, label_size)
+    _draw_heading(page, lay)
+    if texts.legend.entries:
+        _draw_legend(page, texts.legend, lay, preset.legend_size, spec.lang)
+    if lay.facts_box is not None:
+        _draw_facts(page, lay, texts.facts, preset)
+    _draw_footer(page, lay, preset, texts.legend)
     if logo is not None and lay.logo_box is not None:
         b = lay.logo_box
-        fig.add_layout_image(dict(source=_logo_source(logo), xref="paper", yref="paper", x=px(b.x + b.w),
-                                  y=py(b.y), sizex=b.w / W, sizey=b.h / H, xanchor="right", yanchor="top",
-                                  sizing="contain", layer="above"))
-    fig.update_layout(annotations=ann, shapes=shapes)
+        fig.add_layout_image(dict(source=_logo_source(logo), xref="paper", yref="paper", x=page.px(b.x + b.w),
+                                  y=page.py(b.y), sizex=b.w / lay.width, sizey=b.h / lay.height, xanchor="right",
+                                  yanchor="top", sizing="contain", layer="above"))
+    fig.update_layout(annotations=page.annotations, shapes=page.shapes)
     return fig, texts, fr, placed, lay
 
 

@@ -167,22 +167,64 @@ def column_letter(index: int) -> str:
 _IDENTIFYING = {"name", "voivodeship", "teryt", "jst_kind", "powiat", "project_id", "id", "name_pl"}
 
 
-def _records(kind, file, data_rows, headers: dict[int, str], mapping: dict[int, str], info: dict,
-             problems: list[Problem]) -> tuple[list[dict], list[int]]:
-    """Data rows -> records of the mapped columns, skipping (and counting/noting) empty rows, repeated headers,
-    totals rows and voivodeship section rows; noting what Excel hid or merged and what the reader had to repair."""
+def _noter(file, headers: dict[int, str], problems: list[Problem]):
+    """note(row, column index, value, message, fix, blocking=False, is_note=True): a Problem of `file` into
+    `problems`, its column named by the header (or the Excel letter)."""
     def note(row, ci, value, message, fix, blocking=False, is_note=True):
         col = headers.get(ci) or (column_letter(ci + 1) if ci is not None else None)
         problems.append(Problem(file, row, col, None if value is None else _cell_text(value), message, fix,
                                 blocking=blocking, note=is_note and not blocking))
+    return note
 
+
+def _sheet_notes(info: dict, data_rows, mapping: dict[int, str], note) -> None:
+    """What the reader noted about the sheet, and the mapped columns Excel hides."""
     for n in info.get("notes", []):
         note(n["row"], n.get("col"), None, n["message"], n["fix"])
-    formulas, hidden = info.get("formulas", {}), set(info.get("hidden_rows", []))
     header_row = data_rows[0][0] - 1 if data_rows else None
     for ci in sorted(set(info.get("hidden_columns", ())) & set(mapping)):
         note(header_row, ci, None, "this column is hidden in Excel; it is read like any other column",
              "unhide it and check its values, or delete it if it should not be used")
+
+
+def _not_a_record(kind, rownum, cells, texts, vals, mapping: dict[int, str], formulas, note) -> str | None:
+    """Why a row is no city: "empty" (counted as skipped), "noted" (a repeated header or a totals row, said in a
+    note), or None."""
+    if not texts or all(_cell_text(vals[c]) == "" and (rownum, ci) not in formulas for ci, c in mapping.items()):
+        return "empty"   # empty, or only unrecognised columns filled (e.g. a pre-numbered 'Lp.')
+    if all(canonical_column(kind, _cell_text(cells[ci])) == canon for ci, canon in mapping.items()
+           if ci < len(cells) and _cell_text(cells[ci])):
+        note(rownum, None, None, "the header repeated (files pasted together?); skipped", "delete the row")
+        return "noted"
+    tx = list(texts.values())
+    if _FOOTER.match(fold(tx[0])) and len(tx) <= 3 and \
+            all(re.fullmatch(r"[\d\s.,:;%-]*", t) or _FOOTER.match(fold(t)) for t in tx[1:]):
+        note(rownum, None, " ".join(tx), "a totals/footer row, not a city; skipped",
+             "delete the row if it is not needed")
+        return "noted"
+    return None
+
+
+def _heading_notes(headings: list[list], note) -> None:
+    """Each section heading: which rows it filled in, or that nothing below needed it."""
+    for canon, rownum, text, value, under in headings:
+        what = "a voivodeship" if canon == "voivodeship" else "a project"
+        if under:
+            span = f"rows {under[0]}–{under[-1]}" if len(under) > 1 else f"row {under[0]}"
+            note(rownum, None, text, f"a section heading: {span} below it without {what} are read as '{value}'",
+                 f"nothing, if that is what the heading means; or fill in {what} in every row")
+        else:   # nothing below needed it: a row that lost its other values?
+            note(rownum, None, text, f"a row with only {what} ('{text}') and nothing below it that needs it; skipped",
+                 "fill in the rest of the row, or delete it", blocking=canon == "project_id")
+
+
+def _records(kind, file, data_rows, headers: dict[int, str], mapping: dict[int, str], info: dict,
+             problems: list[Problem]) -> tuple[list[dict], list[int]]:
+    """Data rows -> records of the mapped columns, skipping (and counting/noting) empty rows, repeated headers,
+    totals rows and voivodeship section rows; noting what Excel hid or merged and what the reader had to repair."""
+    note = _noter(file, headers, problems)
+    _sheet_notes(info, data_rows, mapping, note)
+    formulas, hidden = info.get("formulas", {}), set(info.get("hidden_rows", []))
     width = max(headers, default=-1) + 1
     name_ci = next((ci for ci, c in mapping.items() if c == "name"), None)
     records, skipped = [], []
@@ -196,18 +238,10 @@ def _records(kind, file, data_rows, headers: dict[int, str], mapping: dict[int, 
             headings.append([heading[0], *current[heading[0]]])
             continue
         vals = {canon: (cells[ci] if ci < len(cells) else None) for ci, canon in mapping.items()}
-        if not texts or all(_cell_text(vals[c]) == "" and (rownum, ci) not in formulas for ci, c in mapping.items()):
-            skipped.append(rownum)  # empty, or only unrecognised columns filled (e.g. a pre-numbered 'Lp.')
-            continue
-        if all(canonical_column(kind, _cell_text(cells[ci])) == canon for ci, canon in mapping.items()
-               if ci < len(cells) and _cell_text(cells[ci])):
-            note(rownum, None, None, "the header repeated (files pasted together?); skipped", "delete the row")
-            continue
-        tx = list(texts.values())
-        if _FOOTER.match(fold(tx[0])) and len(tx) <= 3 and \
-                all(re.fullmatch(r"[\d\s.,:;%-]*", t) or _FOOTER.match(fold(t)) for t in tx[1:]):
-            note(rownum, None, " ".join(tx), "a totals/footer row, not a city; skipped",
-                 "delete the row if it is not needed")
+        why_not = _not_a_record(kind, rownum, cells, texts, vals, mapping, formulas, note)
+        if why_not == "empty":
+            skipped.append(rownum)
+        if why_not:
             continue
         if _shape_problems(rownum, cells, texts, headers, mapping, info.get("delimiter", ""), width, note):
             vals = {c: (v if c == "name" else None) for c, v in vals.items()}   # shifted values: not read
@@ -220,15 +254,7 @@ def _records(kind, file, data_rows, headers: dict[int, str], mapping: dict[int, 
                 vals[canon] = h[2]
                 h[3].append(rownum)
         records.append({"row": rownum, **vals})
-    for canon, rownum, text, value, under in headings:
-        what = "a voivodeship" if canon == "voivodeship" else "a project"
-        if under:
-            span = f"rows {under[0]}–{under[-1]}" if len(under) > 1 else f"row {under[0]}"
-            note(rownum, None, text, f"a section heading: {span} below it without {what} are read as '{value}'",
-                 f"nothing, if that is what the heading means; or fill in {what} in every row")
-        else:   # nothing below needed it: a row that lost its other values?
-            note(rownum, None, text, f"a row with only {what} ('{text}') and nothing below it that needs it; skipped",
-                 "fill in the rest of the row, or delete it", blocking=canon == "project_id")
+    _heading_notes(headings, note)
     return records, skipped
 
 

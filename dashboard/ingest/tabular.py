@@ -12,6 +12,7 @@ import io
 import re
 import zipfile
 from collections import Counter
+from html.parser import HTMLParser
 from pathlib import Path
 
 import numpy as np
@@ -392,57 +393,58 @@ def _ods_value(cell):
     return text or None
 
 
+class _HtmlTables(HTMLParser):
+    """Every <table> of a page as rows of cell texts (colspan keeps the columns aligned; rowspan is not filled)."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.tables, self.stack, self.row, self.cell, self.span = [], [], None, None, 1
+
+    def close_cell(self):
+        if self.cell is not None and self.row is not None:
+            self.row += [_clean(re.sub(r"[ \t\r\n]+", " ", "".join(self.cell)))] + [None] * (self.span - 1)
+        self.cell = None
+
+    def close_row(self):
+        self.close_cell()
+        if self.row is not None and self.stack:
+            self.stack[-1].append(self.row)
+        self.row = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table":
+            self.stack.append([])
+        elif tag == "tr":
+            self.close_row()
+            self.row = []
+        elif tag in ("td", "th"):
+            self.close_cell()
+            if self.row is None:
+                self.row = []
+            self.cell, span = [], dict(attrs).get("colspan") or "1"
+            self.span = min(int(span), 50) if span.isdigit() else 1
+        elif tag == "br" and self.cell is not None:
+            self.cell.append("\n")
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th"):
+            self.close_cell()
+        elif tag == "tr":
+            self.close_row()
+        elif tag == "table" and self.stack:
+            self.close_row()
+            self.tables.append(self.stack.pop())
+
+    def handle_data(self, d):
+        if self.cell is not None:
+            self.cell.append(d)
+
+
 def _read_html(path, data: bytes):
     """An HTML table saved with an .xls/.xlsx name (how many web systems 'export to Excel'): the largest <table>,
     one row per <tr>, a cell per <td>/<th> (colspan keeps the columns aligned; rowspan is not filled)."""
-    from html.parser import HTMLParser
-
-    class Tables(HTMLParser):
-        def __init__(self):
-            super().__init__(convert_charrefs=True)
-            self.tables, self.stack, self.row, self.cell, self.span = [], [], None, None, 1
-
-        def close_cell(self):
-            if self.cell is not None and self.row is not None:
-                self.row += [_clean(re.sub(r"[ \t\r\n]+", " ", "".join(self.cell)))] + [None] * (self.span - 1)
-            self.cell = None
-
-        def close_row(self):
-            self.close_cell()
-            if self.row is not None and self.stack:
-                self.stack[-1].append(self.row)
-            self.row = None
-
-        def handle_starttag(self, tag, attrs):
-            if tag == "table":
-                self.stack.append([])
-            elif tag == "tr":
-                self.close_row()
-                self.row = []
-            elif tag in ("td", "th"):
-                self.close_cell()
-                if self.row is None:
-                    self.row = []
-                self.cell, span = [], dict(attrs).get("colspan") or "1"
-                self.span = min(int(span), 50) if span.isdigit() else 1
-            elif tag == "br" and self.cell is not None:
-                self.cell.append("\n")
-
-        def handle_endtag(self, tag):
-            if tag in ("td", "th"):
-                self.close_cell()
-            elif tag == "tr":
-                self.close_row()
-            elif tag == "table" and self.stack:
-                self.close_row()
-                self.tables.append(self.stack.pop())
-
-        def handle_data(self, d):
-            if self.cell is not None:
-                self.cell.append(d)
-
     text, enc = _decode(data, path)
-    parser = Tables()
+    parser = _HtmlTables()
     parser.feed(text)
     parser.close()
     table = max(parser.tables, key=len, default=[])

@@ -90,10 +90,6 @@ def last_year(atlas) -> int:
     return max([FIRST_YEAR, *years])
 
 
-def clamp_year(atlas, year: int) -> int:
-    return min(max(int(year), FIRST_YEAR), last_year(atlas))
-
-
 def published_total(atlas, year: int) -> tuple[int, str] | None:
     """The union's own member count latest in `year` (post-1990 figures only) and its date, or None."""
     t = atlas.totals

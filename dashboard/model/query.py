@@ -148,9 +148,16 @@ def _gmina_centres(gm: pd.DataFrame) -> dict[str, tuple[float, float]]:
     return {terc: (float(p.x), float(p.y)) for terc, p in zip(poly["terc"], pts)}
 
 
+def year_range(atlas: Any) -> tuple[int, int]:
+    """The "as of" range: 1990 (ZMP re-established) to the newest year any source speaks of. Once per atlas: every
+    filter answer needs it several times, and reading every dated fact took ~3 ms each time."""
+    return atlas_memo(atlas, "year_range", lambda: (membership.FIRST_YEAR, membership.last_year(atlas)))
+
+
 def asof_year(atlas: Any, state: FilterState) -> int:
     """The state's "as of" year within the atlas's range (1990 … its newest source)."""
-    return membership.clamp_year(atlas, state.asof)
+    lo, hi = year_range(atlas)
+    return min(max(int(state.asof), lo), hi)
 
 
 def _status_matrix(atlas: Any) -> tuple[range, np.ndarray]:
@@ -159,7 +166,8 @@ def _status_matrix(atlas: Any) -> tuple[range, np.ndarray]:
     def build():
         d = derived(atlas)
         facts = membership.facts_by_entity(membership.records(atlas))
-        years = range(membership.FIRST_YEAR, membership.last_year(atlas) + 1)
+        lo, hi = year_range(atlas)
+        years = range(lo, hi + 1)
         ids = list(d.entities["entity_id"])
         codes = np.array([[membership.status_at(facts.get(e, ()), membership.year_end(y)) for e in ids]
                           for y in years], dtype=object).reshape(len(years), len(ids))
@@ -315,7 +323,7 @@ def growth_counts(atlas: Any, state: FilterState) -> tuple[pd.Series, int]:
 def flow_counts(atlas: Any, state: FilterState) -> tuple[pd.Series, pd.Series]:
     """(dated joins per year, dated departures per year) of the cities in view whatever their status at the
     state's date; index: every year from 1990 to the newest source."""
-    lo, hi = membership.FIRST_YEAR, membership.last_year(atlas)
+    lo, hi = year_range(atlas)
     index = pd.RangeIndex(lo, hi + 1, name="year")
     m = _mask(atlas, state, ignore=("years", "asof"))
     out = []
@@ -365,7 +373,7 @@ def coverage_at(atlas: Any, state: FilterState) -> dict[str, Any]:
     on_map = np.array([isinstance(g, str) for g in d.gmina_teryt], dtype=bool)
     participants = d.in_project.any(axis=1)
     year = asof_year(atlas, state)
-    total = membership.published_total(atlas, year)
+    total = atlas_memo(atlas, ("published_total", year), lambda: membership.published_total(atlas, year))
     return {"year": year, "dated": int(dated.sum()), "undated": int((member & ~dated).sum()),
             "published": total[0] if total else None, "published_as_of": total[1] if total else None,
             "members_on_map": int((member & on_map).sum()),
@@ -373,22 +381,24 @@ def coverage_at(atlas: Any, state: FilterState) -> dict[str, Any]:
 
 
 def coverage(atlas: Any) -> dict[str, int | None]:
-    """What the public data covers, next to the published totals (the note under the strip)."""
-    d = derived(atlas)
-    ent = d.entities
-    members = ent[ent["is_member"].astype(bool)]
-    participants = ent[ent["n_projects"] > 0]
-    summary = atlas.summary.set_index("key")["value"] if len(atlas.summary) else pd.Series(dtype=object)
-    total = summary.get("members")
-    return {
-        "members": int(len(members)),
-        "members_on_map": int(members["gmina_teryt"].notna().sum()),
-        "known_year": int(members["join_year"].notna().sum()),
-        "participants": int(len(participants)),
-        "participants_on_map": int(participants["gmina_teryt"].notna().sum()),
-        "powiat_participants": int((participants["gmina_teryt"].isna()).sum()),
-        "published_members": int(float(total)) if total is not None else None,
-    }
+    """What the public data covers, next to the published totals (the note under the strip); once per atlas."""
+    def build() -> dict[str, int | None]:
+        d = derived(atlas)
+        ent = d.entities
+        members = ent[ent["is_member"].astype(bool)]
+        participants = ent[ent["n_projects"] > 0]
+        summary = atlas.summary.set_index("key")["value"] if len(atlas.summary) else pd.Series(dtype=object)
+        total = summary.get("members")
+        return {
+            "members": int(len(members)),
+            "members_on_map": int(members["gmina_teryt"].notna().sum()),
+            "known_year": int(members["join_year"].notna().sum()),
+            "participants": int(len(participants)),
+            "participants_on_map": int(participants["gmina_teryt"].notna().sum()),
+            "powiat_participants": int((participants["gmina_teryt"].isna()).sum()),
+            "published_members": int(float(total)) if total is not None else None,
+        }
+    return dict(atlas_memo(atlas, "coverage", build))
 
 
 def table_order(atlas: Any) -> np.ndarray:

@@ -62,13 +62,19 @@ def ticket_id(token: str) -> str:
 
 
 def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+    """The process runs. A zombie does not: a job that was killed stays one until its web worker reaps it (when it
+    starts another job), and its ticket kept its place at the head of the queue, so the exports behind it waited
+    for TICKET_TTL_S."""
+    import psutil
+
+    if pid <= 0:
         return False
-    except PermissionError:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+    except psutil.AccessDenied:
         return True
-    return True
 
 
 class ExportQueue:

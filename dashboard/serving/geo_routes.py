@@ -14,9 +14,9 @@ from flask import Flask, abort, send_file
 
 import geodata
 from dashboard import config
+from dashboard.serving.guard import IMMUTABLE
 from dashboard.view.urls import GeoUrls
 
-IMMUTABLE = "public, max-age=31536000, immutable"
 GEOJSON_MIMETYPE = "application/geo+json"
 DATA_README = config.REPO_ROOT / "data" / "README.md"
 

@@ -91,6 +91,19 @@ def content_security_policy(script_hashes: list[str] | tuple[str, ...] = (),
     return "; ".join(parts)
 
 
+#: Files whose address changes with their content: a repeat visit reuses them (and the browser's compiled code)
+#: without asking the server again.
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+def is_fingerprinted(path: str, args) -> bool:
+    """Dash's component suites carry their version and mtime in the file name (…/bundle.v7_4_1m1796026549.js);
+    the files of assets/ carry their mtime as ?m=…: a changed file gets a new address."""
+    if "/_dash-component-suites/" in path:
+        return bool(re.search(r"\.v[0-9_]+m[0-9]+\.", path))
+    return "/assets/" in path and bool(args.get("m"))
+
+
 def is_embed_path(path: str, prefix: str = "/") -> bool:
     """The embed page and its own requests (prefix + 'embed', prefix + 'embed/...'): the only framable paths."""
     base = prefix + "embed"
@@ -364,6 +377,60 @@ def _enable_compression(server) -> None:
         Compress(server)
 
 
+def _security_headers(response: Response) -> Response:
+    """CSP (with the hashes of the page's inline scripts), the other security headers; no caching of callbacks."""
+    hashes: list[str] = []
+    if response.mimetype == "text/html" and not response.direct_passthrough and (
+        "Content-Encoding" not in response.headers
+    ):
+        hashes = inline_script_hashes(response.get_data(as_text=True))
+    from dashboard import config
+
+    embed = is_embed_path(request.path, config.url_prefix())
+    response.headers["Content-Security-Policy"] = content_security_policy(
+        hashes, frame_ancestors=config.embed_origins() if embed else None)
+    for header, value in _SECURITY_HEADERS.items():
+        if embed and header == "X-Frame-Options":
+            continue  # framing is governed by the CSP's frame-ancestors alone here
+        response.headers.setdefault(header, value)
+    if request.path.endswith(("/_dash-update-component", "/_dash-layout")):
+        response.headers.setdefault("Cache-Control", "no-store")
+    elif response.status_code == 200 and is_fingerprinted(request.path, request.args):
+        response.headers["Cache-Control"] = IMMUTABLE
+    return response
+
+
+def _http_error(exc: HTTPException):
+    return error_response(exc.code or 500, exc.description or exc.name)
+
+
+def _unexpected_error(exc: Exception):
+    from dash.exceptions import DependencyException, PreventUpdate
+
+    if isinstance(exc, PreventUpdate):  # Dash's own "nothing to update"
+        return "", 204
+    if isinstance(exc, DependencyException):  # a made-up /_dash-component-suites/ path
+        return error_response(404, "No such resource.")
+    log.exception("Unhandled error on %s %s", request.method, request.path)
+    return error_response(500, "The server could not complete this request; the error has been logged.")
+
+
+def _guard_callback_routes(app, more_apps) -> None:
+    """Each app's /_dash-update-component route checked against that app's own callbacks (the longest matching
+    prefix owns a route)."""
+    server = app.server
+    guarded = 0
+    apps = sorted([app, *more_apps], key=lambda a: -len(a.config.routes_pathname_prefix))
+    for rule in list(server.url_map.iter_rules()):
+        if rule.rule.endswith("_dash-update-component"):
+            owner = next((a for a in apps if rule.rule.startswith(a.config.routes_pathname_prefix)), app)
+            server.view_functions[rule.endpoint] = _guard_callback_view(owner, server.view_functions[rule.endpoint])
+            guarded += 1
+    if not guarded:
+        raise RuntimeError("harden(app): the Dash app has no /_dash-update-component route yet; call harden() "
+                           "after the app is attached to its Flask server (Dash(server=...) or app.init_app())")
+
+
 def harden(app, *more_apps) -> Any:
     """Apply the production settings to a Dash `app` (idempotent). Returns the app.
 
@@ -382,50 +449,8 @@ def harden(app, *more_apps) -> Any:
     # Compression first: Flask runs after_request hooks in reverse order of registration, so the header hook
     # registered below sees the uncompressed HTML whose inline scripts it hashes.
     _enable_compression(server)
-
-    @server.after_request
-    def _security_headers(response: Response) -> Response:
-        hashes: list[str] = []
-        if response.mimetype == "text/html" and not response.direct_passthrough and (
-            "Content-Encoding" not in response.headers
-        ):
-            hashes = inline_script_hashes(response.get_data(as_text=True))
-        from dashboard import config
-
-        embed = is_embed_path(request.path, config.url_prefix())
-        response.headers["Content-Security-Policy"] = content_security_policy(
-            hashes, frame_ancestors=config.embed_origins() if embed else None)
-        for header, value in _SECURITY_HEADERS.items():
-            if embed and header == "X-Frame-Options":
-                continue  # framing is governed by the CSP's frame-ancestors alone here
-            response.headers.setdefault(header, value)
-        if request.path.endswith(("/_dash-update-component", "/_dash-layout")):
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
-
-    @server.errorhandler(HTTPException)
-    def _http_error(exc: HTTPException):
-        return error_response(exc.code or 500, exc.description or exc.name)
-
-    @server.errorhandler(Exception)
-    def _unexpected_error(exc: Exception):
-        from dash.exceptions import DependencyException, PreventUpdate
-
-        if isinstance(exc, PreventUpdate):  # Dash's own "nothing to update"
-            return "", 204
-        if isinstance(exc, DependencyException):  # a made-up /_dash-component-suites/ path
-            return error_response(404, "No such resource.")
-        log.exception("Unhandled error on %s %s", request.method, request.path)
-        return error_response(500, "The server could not complete this request; the error has been logged.")
-
-    guarded = 0
-    apps = sorted([app, *more_apps], key=lambda a: -len(a.config.routes_pathname_prefix))
-    for rule in list(server.url_map.iter_rules()):
-        if rule.rule.endswith("_dash-update-component"):
-            owner = next((a for a in apps if rule.rule.startswith(a.config.routes_pathname_prefix)), app)
-            server.view_functions[rule.endpoint] = _guard_callback_view(owner, server.view_functions[rule.endpoint])
-            guarded += 1
-    if not guarded:
-        raise RuntimeError("harden(app): the Dash app has no /_dash-update-component route yet; call harden() "
-                           "after the app is attached to its Flask server (Dash(server=...) or app.init_app())")
+    server.after_request(_security_headers)
+    server.errorhandler(HTTPException)(_http_error)
+    server.errorhandler(Exception)(_unexpected_error)
+    _guard_callback_routes(app, more_apps)
     return app

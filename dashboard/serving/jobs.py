@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import os
+import threading
 from pathlib import Path
 
 from dashboard import config
@@ -62,6 +63,60 @@ def get_celery_app():
     return _celery_app(url)
 
 
+# --- one signing key for every web worker and instance --------------------------------------------------------
+# Dash signs a background job's handles (cacheKey, job) and checks them on every poll; a poll that reaches a worker
+# with another key is refused and answered like a cancelled job (HTTP 204: the export lost). Dash's own fallback
+# keeps a key in the job store but quietly makes a per-process one when that store fails at start-up (a busy
+# SQLite, Redis not yet up), so the key is made here once, before gunicorn forks its workers, or the app stops.
+SECRET_REDIS_KEY = "atlas:signing-secret"
+
+
+def signing_secret() -> bytes:
+    """ATLAS_SECRET_KEY, else a random key kept where every web process finds it: Redis (REDIS_URL), or a file of
+    this machine's cache folder (0600). The first process to store one wins; the others read it back."""
+    configured = config.secret_key()
+    if configured is not None:
+        return configured.encode("utf-8")
+    import secrets
+
+    fresh = secrets.token_hex(32)
+    url = redis_url()
+    if url:
+        return _redis_secret(url, fresh)
+    return _file_secret(config.cache_dir() / "signing-secret", fresh)
+
+
+def _redis_secret(url: str, fresh: str) -> bytes:
+    import redis
+
+    try:
+        client = redis.Redis.from_url(url, socket_timeout=10)
+        client.set(SECRET_REDIS_KEY, fresh, nx=True)
+        stored = client.get(SECRET_REDIS_KEY)
+    except redis.RedisError as exc:
+        raise RuntimeError(f"Redis at REDIS_URL is unreachable ({exc}): the export jobs' signing key is kept "
+                           "there. Start Redis, or set ATLAS_SECRET_KEY on every web instance.") from exc
+    return stored
+
+
+def _file_secret(path: Path, fresh: str) -> bytes:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        tmp = path.with_name(f".{path.name}.{os.getpid()}")
+        tmp.write_text(fresh, encoding="ascii")
+        tmp.chmod(0o600)
+        try:
+            os.link(tmp, path)   # atomic, and fails when another process stored its key first
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    stored = path.read_bytes().strip()
+    if len(stored) < 32:
+        raise RuntimeError(f"{path} holds no usable signing key ({len(stored)} bytes): delete it and restart")
+    return stored
+
+
 # --- job processes die with the web worker that started them ---------------------------------------------------
 # A DiskcacheManager job is a fork of the web worker; the export it runs starts Chromium in a session of its own
 # (choreographer's start_new_session), so neither a gunicorn stop nor a process-group kill reaches it. A job whose
@@ -106,7 +161,6 @@ def _set_parent_death_signal(sig: int) -> bool:
 def _die_with_parent(parent_pid: int, forked_from_main_thread: bool) -> None:
     """Called first in a job process: end (Chromium included) when the web worker ``parent_pid`` is gone."""
     import signal
-    import threading
 
     def stop(*_):
         _run_exit_hooks()
@@ -183,18 +237,43 @@ def _releasing(fn):
     return run
 
 
+_looked = threading.local()   # the job a poll of this thread found running when it looked for its result
+
+
+class _ProcessFirst:
+    """Dash reads a poll's result first and asks whether the job still runs after: a job that stored its result and
+    ended between the two looked cancelled (HTTP 204, the export lost), with Diskcache and Celery alike. Here the
+    job is looked at first: one that was running when its result was missing is reported running, and the next
+    poll reads the result."""
+
+    def get_result(self, key, job):
+        alive = bool(job) and super().job_running(job)
+        result = super().get_result(key, job)
+        _looked.job = job if (alive and result is self.UNDEFINED) else None
+        return result
+
+    def job_running(self, job):
+        if job is not None and getattr(_looked, "job", None) == job:
+            _looked.job = None
+            return True
+        return super().job_running(job)
+
+
 @functools.lru_cache(maxsize=2)
 def _manager(url: str | None):
     from dash import CeleryManager, DiskcacheManager
 
     if url:
-        return CeleryManager(_celery_app(url), expire=3600)
+        class JobCeleryManager(_ProcessFirst, CeleryManager):
+            pass
+
+        return JobCeleryManager(_celery_app(url), expire=3600)
     import diskcache
 
     folder = jobs_cache_dir()
     folder.mkdir(parents=True, exist_ok=True)
 
-    class JobProcessManager(DiskcacheManager):
+    class JobProcessManager(_ProcessFirst, DiskcacheManager):
         """DiskcacheManager whose job processes die with their web worker (see _die_with_parent) and run at low
         priority: they get the CPU only when the web workers leave it idle (SCHED_IDLE, inherited by Chromium,
         which resets plain nice values of its own processes), so an export never slows filter callbacks down
@@ -212,8 +291,6 @@ def _manager(url: str | None):
                 pass  # the job (or its Chromium) ended between Dash's pid check and its kill: nothing left to stop
 
         def call_job_fn(self, key, job_fn, args, context):
-            import threading
-
             from multiprocess import Process  # what DiskcacheManager uses (fork, dill)
 
             process = Process(target=_job_main, args=(

@@ -27,6 +27,7 @@ import subprocess
 import sys
 
 from dashboard import config
+from dashboard.serving.guard import IMMUTABLE
 from dashboard.view.plotly_js import (  # noqa: F401 - re-exported: the bundle's paths and checks
     BUNDLE_NAME,
     JS_DIR,
@@ -41,7 +42,6 @@ from dashboard.view.plotly_js import (  # noqa: F401 - re-exported: the bundle's
 
 log = logging.getLogger(__name__)
 
-IMMUTABLE = "public, max-age=31536000, immutable"
 DASH_PLOTLY_PATH = "_dash-component-suites/plotly/package_data/plotly.min.js"
 
 

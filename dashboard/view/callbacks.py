@@ -18,6 +18,7 @@ The decision logic lives in plain functions (next_state, chips_for, ...) that th
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 import dash
@@ -281,7 +282,7 @@ def register(app: dash.Dash, atlas: Any, urls: Any) -> None:
 
 def _register_controller(app: dash.Dash, atlas: Any, known_projects: set[str]) -> None:
     """Controls, chart clicks, map selection, chips and the address -> the one FilterState (+ URL, controls)."""
-    year_lo, year_hi = layout.year_bounds(atlas)
+    years = layout.year_bounds(atlas)
 
     @app.callback(
         Output("state", "data"), Output("url", "search"), Output("notice", "children"),
@@ -303,80 +304,107 @@ def _register_controller(app: dash.Dash, atlas: Any, known_projects: set[str]) -
     )
     def controller(search, *args):
         old = FilterState.from_dict(args[-1], known_projects=known_projects)
-        chip_keys = args[-3] if isinstance(args[-3], list) else []
-        view = args[-2] if isinstance(args[-2], dict) else {}
         old = FilterState.from_dict(old.to_dict())  # drop notices of the stored state
-        trig = ctx.triggered_id
+        chip_keys = args[-3] if isinstance(args[-3], list) else []
         fired = ctx.triggered[0] if ctx.triggered else {}
-        value = fired.get("value")
-        prop = str(fired.get("prop_id", ""))
-        notice = no_update
-        if trig is None or trig == "url":
-            new = FilterState.from_query(search or "", known_projects=known_projects)
-            notice = notice_text(new)
-        elif isinstance(trig, str) and trig.startswith("chip-"):
-            slot = chip_slot(trig)
-            if slot is None or not value or slot >= len(chip_keys) or not isinstance(chip_keys[slot], str):
-                return _nothing()
-            new = remove_chip(old, chip_keys[slot])
-        elif trig == "map" and prop.endswith(".clickData"):
-            # a click or tap on a gmina: its details, and the gmina in the address (town=) like a found town
-            terc = clicked_gmina(value)
-            if terc is None or terc not in query.derived(atlas).gmina_pos:
-                return _nothing()
-            new = old.replace(focus=terc)
-        elif trig == "map":
-            new = next_state(old, "map.selectedData", value, known_projects)
-        elif isinstance(trig, dict) and str(trig.get("type", "")).startswith("pick-"):
-            chart = str(trig["type"])[5:]
-            event = pick_points(chart, trig.get("key"))
-            if event is None or not value or chart not in CHART_DIMENSIONS:
-                return _nothing()
-            new = next_state(old, chart, event, known_projects)
-        elif trig in CHART_DIMENSIONS:
-            if value is None:  # a cleared selection on a bar chart: keep the filter (chips clear it)
-                return _nothing()
-            new = next_state(old, trig, value, known_projects)
-        elif trig == "years":
-            v = value if isinstance(value, list) and len(value) == 2 else None
-            numeric = v is not None and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in v)
-            if numeric and [int(v[0]), int(v[1])] == [year_lo, year_hi]:
-                v = None  # the full slider = no year filter
-            elif v is not None:
-                try:
-                    v = [int(v[0]), int(v[1])]
-                except (TypeError, ValueError):
-                    v = "invalid"
-            new = next_state(old, "years", v, known_projects)
-        else:
-            new = next_state(old, trig, value, known_projects)
-        query_string = new.to_query()
-        if new == old and not (trig in (None, "url") and new.notices):
-            # nothing changed (e.g. the first load of the default view): no redraw at all; on a page load the embed
-            # snippet still gets this server's address
-            if trig in (None, "url"):
-                return (*_nothing()[:-1], embed_code(("?" + query_string) if query_string else "", new.lang))
-            return _nothing()
-        search_out = ("?" + query_string) if query_string else ""
-        if (search or "") == search_out:
-            search_out = no_update
-        # only the controls that must move: an unchanged value would re-fire every callback listening to it
-        # (the language texts and the export panel on lang.value, ...)
-        controls = changed_controls(controls_for(atlas, new), dict(zip(CONTROL_IDS, args[1:1 + len(CONTROL_IDS)])))
-        if trig not in (None, "url"):
-            notice = None  # the user has moved on: the notice about the address goes away
-        hidden = no_update if notice is no_update else (notice is None)
-        town_options = [town_option(atlas, new.focus)] if new.focus and trig != "town" else no_update
-        # a gmina clicked on the map is not zoomed to (the reader is looking at it already): the map's view key
-        # moves on here, so that the render sees no new view
-        view_out = ({**view, "focus": figures.view_key(new)} if trig == "map" and prop.endswith(".clickData")
-                    else no_update)
-        code = embed_code(("?" + query_string) if query_string else "", new.lang)
-        return (new.to_dict(), search_out, notice, hidden, *[controls[c] for c in CONTROL_IDS], town_options,
-                view_out, code)
+        event = Event(ctx.triggered_id, str(fired.get("prop_id", "")), fired.get("value"))
+        new = state_after(atlas, old, event, search, chip_keys, known_projects, years)
+        if new is None:
+            return _NOTHING
+        controls_now = dict(zip(CONTROL_IDS, args[1:1 + len(CONTROL_IDS)]))
+        view = args[-2] if isinstance(args[-2], dict) else {}
+        return _controller_outputs(atlas, old, new, event, search, controls_now, view)
 
-    def _nothing():
-        return (no_update,) * (7 + len(CONTROL_IDS))
+
+# the controller's outputs when an event changes nothing
+_NOTHING = (no_update,) * (7 + len(CONTROL_IDS))
+
+
+@dataclass(frozen=True)
+class Event:
+    """What fired a callback: the input's id, its "id.prop", its new value."""
+
+    trigger: Any
+    prop: str
+    value: Any
+
+    @property
+    def from_url(self) -> bool:
+        return self.trigger in (None, "url")
+
+    @property
+    def map_click(self) -> bool:
+        return self.trigger == "map" and self.prop.endswith(".clickData")
+
+
+def years_value(value: Any, year_lo: int, year_hi: int) -> Any:
+    """The year slider's value for next_state: None for the full slider (no year filter), "invalid" for junk."""
+    v = value if isinstance(value, list) and len(value) == 2 else None
+    numeric = v is not None and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in v)
+    if numeric and [int(v[0]), int(v[1])] == [year_lo, year_hi]:
+        return None
+    if v is not None:
+        try:
+            return [int(v[0]), int(v[1])]
+        except (TypeError, ValueError):
+            return "invalid"
+    return v
+
+
+def state_after(atlas: Any, old: FilterState, event: Event, search: Any, chip_keys: list, known_projects: set[str],
+                years: tuple[int, int]) -> FilterState | None:
+    """The state after `event`; None when the event changes nothing (a stale chip, a click beside the gminy, ...)."""
+    trig, value = event.trigger, event.value
+    if event.from_url:
+        return FilterState.from_query(search or "", known_projects=known_projects)
+    if isinstance(trig, str) and trig.startswith("chip-"):
+        slot = chip_slot(trig)
+        if slot is None or not value or slot >= len(chip_keys) or not isinstance(chip_keys[slot], str):
+            return None
+        return remove_chip(old, chip_keys[slot])
+    if event.map_click:
+        # a click or tap on a gmina: its details, and the gmina in the address (town=) like a found town
+        terc = clicked_gmina(value)
+        if terc is None or terc not in query.derived(atlas).gmina_pos:
+            return None
+        return old.replace(focus=terc)
+    if trig == "map":
+        return next_state(old, "map.selectedData", value, known_projects)
+    if isinstance(trig, dict) and str(trig.get("type", "")).startswith("pick-"):
+        chart = str(trig["type"])[5:]
+        picked = pick_points(chart, trig.get("key"))
+        if picked is None or not value or chart not in CHART_DIMENSIONS:
+            return None
+        return next_state(old, chart, picked, known_projects)
+    if trig in CHART_DIMENSIONS and value is None:  # a cleared selection on a bar chart: keep the filter (chips)
+        return None
+    if trig == "years":
+        value = years_value(value, *years)
+    return next_state(old, trig, value, known_projects)
+
+
+def _controller_outputs(atlas: Any, old: FilterState, new: FilterState, event: Event, search: Any,
+                        controls_now: dict[str, Any], view: dict) -> tuple:
+    query_string = new.to_query()
+    search_out = ("?" + query_string) if query_string else ""
+    if new == old and not (event.from_url and new.notices):
+        # nothing changed (e.g. the first load of the default view): no redraw at all; on a page load the embed
+        # snippet still gets this server's address
+        return (*_NOTHING[:-1], embed_code(search_out, new.lang)) if event.from_url else _NOTHING
+    code = embed_code(search_out, new.lang)
+    if (search or "") == search_out:
+        search_out = no_update
+    # only the controls that must move: an unchanged value would re-fire every callback listening to it
+    # (the language texts and the export panel on lang.value, ...)
+    controls = changed_controls(controls_for(atlas, new), controls_now)
+    # the notice about the address goes away once the user has moved on
+    notice = notice_text(new) if event.from_url else None
+    town_options = [town_option(atlas, new.focus)] if new.focus and event.trigger != "town" else no_update
+    # a gmina clicked on the map is not zoomed to (the reader is looking at it already): the map's view key
+    # moves on here, so that the render sees no new view
+    view_out = {**view, "focus": figures.view_key(new)} if event.map_click else no_update
+    return (new.to_dict(), search_out, notice, notice is None, *[controls[c] for c in CONTROL_IDS], town_options,
+            view_out, code)
 
 
 def _register_views(app: dash.Dash, atlas: Any, known_projects: set[str], urls: Any) -> None:
@@ -411,7 +439,15 @@ def _register_views(app: dash.Dash, atlas: Any, known_projects: set[str], urls: 
 def _register_table(app: dash.Dash, atlas: Any, known_projects: set[str]) -> None:
     """FilterState (+ the table's sort) -> the charts and the table below the map (after the map is drawn), and the
     CSV of exactly the table's rows."""
+    _register_below(app, atlas, known_projects)
+    # the rows into the <tbody>: a DOM write in the browser (assets/atlas.js), not thousands of Dash components
+    app.clientside_callback(ClientsideFunction("atlas", "renderTable"), Output("table-rendered", "data"),
+                            Input("table-data", "data"))
+    _register_sort(app)
+    _register_download(app, atlas, known_projects)
 
+
+def _register_below(app: dash.Dash, atlas: Any, known_projects: set[str]) -> None:
     @app.callback(
         Output("growth", "figure"), Output("by-voivodeship", "figure"), Output("by-project", "figure"),
         Output("table-data", "data"), Output("table-count", "children"), Output("below-view", "data"),
@@ -447,10 +483,8 @@ def _register_table(app: dash.Dash, atlas: Any, known_projects: set[str]) -> Non
         return (growth_patch(updates["growth"]), bar_patch(updates["by-voivodeship"]),
                 bar_patch(updates["by-project"]), *table_out, no_update, *texts)
 
-    # the rows into the <tbody>: a DOM write in the browser (assets/atlas.js), not thousands of Dash components
-    app.clientside_callback(ClientsideFunction("atlas", "renderTable"), Output("table-rendered", "data"),
-                            Input("table-data", "data"))
 
+def _register_sort(app: dash.Dash) -> None:
     @app.callback(
         Output("table-sort", "data"),
         *[Output(f"th-{c}", "aria-sort") for c in table_view.TABLE_COLUMNS],
@@ -467,6 +501,8 @@ def _register_table(app: dash.Dash, atlas: Any, known_projects: set[str]) -> Non
         return (sort_by, *[layout.ARIA_SORT[now[c]] for c in table_view.TABLE_COLUMNS],
                 *[layout.SORT_ICONS[now[c]] for c in table_view.TABLE_COLUMNS])
 
+
+def _register_download(app: dash.Dash, atlas: Any, known_projects: set[str]) -> None:
     @app.callback(
         Output("csv-download", "data"),
         Input("csv-button", "n_clicks"), Input("xlsx-button", "n_clicks"), State("state", "data"),

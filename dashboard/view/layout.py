@@ -90,16 +90,21 @@ def evidence_options(lang: str) -> list[dict[str, str]]:
 
 
 def asof_bounds(atlas: Any) -> tuple[int, int]:
-    return membership.FIRST_YEAR, membership.last_year(atlas)
+    return query.year_range(atlas)
+
+
+def decade_marks(lo: int, hi: int, end_gap: int) -> dict[int, str]:
+    """Slider marks: both ends and the decades between them, except a decade closer than 4 years to the start or
+    `end_gap` years to the end (its label would overlap the end's)."""
+    marks = {lo: str(lo), hi: str(hi)}
+    for y in range((lo // 10 + 1) * 10, hi, 10):
+        if y - lo >= 4 and hi - y >= end_gap:
+            marks[y] = str(y)
+    return marks
 
 
 def asof_marks(atlas: Any) -> dict[int, str]:
-    lo, hi = asof_bounds(atlas)
-    marks = {lo: str(lo), hi: str(hi)}
-    for y in range((lo // 10 + 1) * 10, hi, 10):
-        if y - lo >= 4 and hi - y >= 3:
-            marks[y] = str(y)
-    return marks
+    return decade_marks(*asof_bounds(atlas), end_gap=3)
 
 
 def asof_control(atlas: Any, state: FilterState, lang: str) -> html.Div:
@@ -127,12 +132,7 @@ def year_bounds(atlas: Any) -> tuple[int, int]:
 
 
 def year_marks(atlas: Any) -> dict[int, str]:
-    lo, hi = year_bounds(atlas)
-    marks = {lo: str(lo), hi: str(hi)}
-    for y in range((lo // 10 + 1) * 10, hi, 10):
-        if y - lo >= 4 and hi - y >= 4:
-            marks[y] = str(y)
-    return marks
+    return decade_marks(*year_bounds(atlas), end_gap=4)
 
 
 def strip(atlas: Any, lang: str, state: FilterState | None = None) -> list:
@@ -353,7 +353,7 @@ def chart_summaries(atlas: Any, state: FilterState, updates: dict[str, Any] | No
     u = updates or chart_updates(atlas, state)
     g = u["growth"]
     years = figures.growth_years(atlas)
-    totals = figures._published_totals(atlas)
+    totals = figures.published_totals(atlas)
     if years:
         top = max(range(len(years)), key=lambda i: g["y"][i])
         last = totals.iloc[-1] if len(totals) else None
@@ -420,87 +420,95 @@ def embed_snippet(base_url: str, search: str, lang: str) -> str:
             f'width="100%" height="640" style="border:0;max-width:100%" loading="lazy"></iframe>')
 
 
-def build_layout(atlas: Any, urls: GeoUrls, export_panel: Any) -> html.Div:
-    """The page. `export_panel` is dashboard.export.panel (passed in, so this module stays import-light).
+def _control(label_key: str, control_id: str, lang: str, *children: Any) -> html.Div:
+    """A labelled filter control (the label names the control for screen readers)."""
+    return html.Div([html.Label(tr(label_key, lang), htmlFor=control_id, className="control-label"), *children],
+                    className="control")
 
-    DOM order = reading and Tab order at every width: skip link, header, then in <main> the filters (a sheet opened
-    by a button below 900 px), the map with its legend, the details, the key figures, the charts, the table."""
-    state = FilterState()
+
+def _chips_control(lang: str) -> html.Div:
+    """The active filters as a fixed pool of chip buttons (MAX_CHIPS), filled by the chips callback."""
+    return html.Div([
+        html.Div([html.Span(tr("active_filters", lang), className="control-label"),
+                  html.Button(tr("clear_all", lang), id="clear", className="button-link", n_clicks=0)],
+                 className="chips-head"),
+        html.Div([html.Span(t("no_filters", lang), id="chips-none", className="muted")] + [
+            html.Button("", id=f"chip-{i}", className="chip", n_clicks=0, hidden=True)
+            for i in range(MAX_CHIPS)
+        ], id="chips", className="chips", **{"aria-live": "polite"}),
+        dcc.Store(id="chip-keys", data=[]),
+    ], className="control")
+
+
+def _export_section(export_panel: Any, lang: str) -> html.Details:
+    """The export panel and the embed box (the current view as an <iframe> snippet to copy)."""
+    return html.Details([
+        html.Summary(tr("export", lang)),
+        export_panel.layout(lang),
+        html.Div([
+            html.H3(tr("embed_heading", lang), className="control-label", id="embed-heading"),
+            html.P(tr("embed_help", lang), className="muted help"),
+            html.Label(tr("embed_code_label", lang), htmlFor="embed-code", className="sr-only"),
+            dcc.Textarea(id="embed-code", value=embed_snippet("", "", lang), readOnly=True, rows=4,
+                         className="embed-code"),
+            html.Button(tr("embed_copy", lang), id="embed-copy", className="button", n_clicks=0, type="button"),
+            html.Span("", id="embed-copied", className="muted embed-copied", role="status",
+                      **{"data-copied-pl": t("embed_copied", "pl"), "data-copied-en": t("embed_copied", "en")}),
+        ], className="control embed-box"),
+    ], className="export-panel", id="export-section")
+
+
+def _filters(atlas: Any, state: FilterState, export_panel: Any) -> html.Section:
+    """The filter panel (a sheet opened by a button below 900 px)."""
     lang = state.lang
     lo, hi = year_bounds(atlas)
-    map_fig = figures.map_figure(atlas, state, urls.gminy, outline=urls.wojewodztwa, colorbar=False)
     labels = dropdown_labels(lang)
-    filters = html.Section([
+    return html.Section([
         html.H2(tr("filters", lang), className="panel-title"),
-        html.Div([
-            html.Label(tr("metric", lang), htmlFor="metric", className="control-label"),
-            dcc.RadioItems(id="metric", options=metric_options(lang), value=state.metric, className="segmented metric",
-                           inline=True),
-        ], className="control"),
+        _control("metric", "metric", lang,
+                 dcc.RadioItems(id="metric", options=metric_options(lang), value=state.metric,
+                                className="segmented metric", inline=True)),
         asof_control(atlas, state, lang),
-        html.Div([
-            html.Label(tr("projects", lang), htmlFor="projects", className="control-label"),
-            dcc.Dropdown(id="projects", options=project_options(atlas, lang), value=[], multi=True,
-                         placeholder=t("projects_placeholder", lang), className="dropdown", labels=labels),
-            html.Div([
-                html.Span(tr("match", lang), className="inline-label"),
-                dcc.RadioItems(id="match", options=match_options(lang), value=state.match, inline=True,
-                               className="segmented small"),
-            ], className="match-row"),
-        ], className="control"),
-        html.Div([
-            html.Label(tr("voivodeships", lang), htmlFor="voivodeships", className="control-label"),
-            dcc.Dropdown(id="voivodeships", options=voivodeship_options(atlas), value=[], multi=True,
-                         placeholder=t("voivodeships_placeholder", lang), className="dropdown", labels=labels),
-        ], className="control"),
-        html.Div([
-            html.Label(tr("join_years", lang), htmlFor="years", className="control-label"),
-            dcc.RangeSlider(id="years", min=lo, max=hi, step=1, value=[lo, hi], marks=year_marks(atlas),
-                            allowCross=False, updatemode="mouseup", tooltip={"placement": "bottom"},
-                            className="years"),
-            dcc.Checklist(id="unknown-year", options=unknown_options(lang), value=["yes"], className="check"),
-        ], className="control"),
-        html.Div([
-            html.Label(tr("town_search", lang), htmlFor="town", className="control-label"),
-            dcc.Dropdown(id="town", options=[], value=None, searchable=True, clearable=True,
-                         placeholder=t("town_placeholder", lang), className="dropdown", debounce=False,
-                         search_order="original", labels=labels),
-        ], className="control"),
-        html.Div([
-            html.Div([html.Span(tr("active_filters", lang), className="control-label"),
-                      html.Button(tr("clear_all", lang), id="clear", className="button-link", n_clicks=0)],
-                     className="chips-head"),
-            html.Div([html.Span(t("no_filters", lang), id="chips-none", className="muted")] + [
-                html.Button("", id=f"chip-{i}", className="chip", n_clicks=0, hidden=True)
-                for i in range(MAX_CHIPS)
-            ], id="chips", className="chips", **{"aria-live": "polite"}),
-            dcc.Store(id="chip-keys", data=[]),
-        ], className="control"),
-        html.Details([
-            html.Summary(tr("export", lang)),
-            export_panel.layout(lang),
-            html.Div([
-                html.H3(tr("embed_heading", lang), className="control-label", id="embed-heading"),
-                html.P(tr("embed_help", lang), className="muted help"),
-                html.Label(tr("embed_code_label", lang), htmlFor="embed-code", className="sr-only"),
-                dcc.Textarea(id="embed-code", value=embed_snippet("", "", lang), readOnly=True, rows=4,
-                             className="embed-code"),
-                html.Button(tr("embed_copy", lang), id="embed-copy", className="button", n_clicks=0, type="button"),
-                html.Span("", id="embed-copied", className="muted embed-copied", role="status",
-                          **{"data-copied-pl": t("embed_copied", "pl"), "data-copied-en": t("embed_copied", "en")}),
-            ], className="control embed-box"),
-        ], className="export-panel", id="export-section"),
+        _control("projects", "projects", lang,
+                 dcc.Dropdown(id="projects", options=project_options(atlas, lang), value=[], multi=True,
+                              placeholder=t("projects_placeholder", lang), className="dropdown", labels=labels),
+                 html.Div([
+                     html.Span(tr("match", lang), className="inline-label"),
+                     dcc.RadioItems(id="match", options=match_options(lang), value=state.match, inline=True,
+                                    className="segmented small"),
+                 ], className="match-row")),
+        _control("voivodeships", "voivodeships", lang,
+                 dcc.Dropdown(id="voivodeships", options=voivodeship_options(atlas), value=[], multi=True,
+                              placeholder=t("voivodeships_placeholder", lang), className="dropdown", labels=labels)),
+        _control("join_years", "years", lang,
+                 dcc.RangeSlider(id="years", min=lo, max=hi, step=1, value=[lo, hi], marks=year_marks(atlas),
+                                 allowCross=False, updatemode="mouseup", tooltip={"placement": "bottom"},
+                                 className="years"),
+                 dcc.Checklist(id="unknown-year", options=unknown_options(lang), value=["yes"], className="check")),
+        _control("town_search", "town", lang,
+                 dcc.Dropdown(id="town", options=[], value=None, searchable=True, clearable=True,
+                              placeholder=t("town_placeholder", lang), className="dropdown", debounce=False,
+                              search_order="original", labels=labels)),
+        _chips_control(lang),
+        _export_section(export_panel, lang),
         html.Button(tr("filters_close", lang), id="filters-close", className="button filters-close", type="button",
                     n_clicks=0),
     ], id="filters", className="filters", **{"aria-labelledby": "i18n-filters"})
 
-    filters_toggle = html.Button([
+
+def _filters_toggle(lang: str) -> html.Button:
+    return html.Button([
         tr("filters_open", lang), html.Span(" ", className="sep"),
         html.Span(t("filters_on", lang, n=0), id="filters-count", className="filters-count"),
     ], id="filters-toggle", className="button filters-toggle", type="button", n_clicks=0,
         **{"aria-expanded": "false", "aria-controls": "filters"})
 
-    map_card = html.Section([
+
+def _map_card(atlas: Any, state: FilterState, urls: GeoUrls) -> html.Section:
+    """The map with its HTML legend (the figure has no colorbar, so no legend box covers the country)."""
+    lang = state.lang
+    map_fig = figures.map_figure(atlas, state, urls.gminy, outline=urls.wojewodztwa, colorbar=False)
+    return html.Section([
         html.Div([html.H2(tr("map_title", lang), className="panel-title", id="map-heading"),
                   html.P(tr("map_help", lang), className="muted help")], className="card-head"),
         tr("map_sr", lang, tag=html.P, className="sr-only"),
@@ -513,42 +521,48 @@ def build_layout(atlas: Any, urls: GeoUrls, export_panel: Any) -> html.Div:
                  role="group", **{"aria-label": t("legend_heading", lang)}),
     ], id="map-section", className="card map-card", tabIndex="-1", **{"aria-labelledby": "map-heading"})
 
-    side = html.Section([
+
+def _details_card(atlas: Any, lang: str) -> html.Section:
+    return html.Section([
         html.H2(tr("details", lang), className="panel-title", id="details-heading"),
         html.Div(details_panel(atlas, None, lang), id="details", className="details", **{"aria-live": "polite"}),
     ], className="card side", **{"aria-labelledby": "details-heading"})
 
+
+def _chart_card(urls: GeoUrls, lang: str, key: str, gid: str, summary: str, keys: list[str],
+                picks: tuple[list[str], list[str]]) -> html.Section:
+    """A chart, its summary and the list of its bars as buttons. The chart is drawn after the map
+    (dashboard.view.callbacks "below"): an empty, axis-less placeholder until then."""
+    texts, pressed = picks
+    return html.Section([
+        html.H2(tr(key, lang), className="panel-title", id=f"{gid}-heading"),
+        html.Div(dcc.Graph(id=gid, figure=PLACEHOLDER_FIGURE,
+                           config={**graph_config(urls, f"atlas-zmp-{gid}", lang), "displayModeBar": False},
+                           className="chart-graph", responsive=True),
+                 className="chart-wrap", role="figure",
+                 **{"aria-labelledby": f"{gid}-heading", "aria-describedby": f"{gid}-summary"}),
+        html.P(summary, id=f"{gid}-summary", className="chart-summary"),
+        html.Details([
+            html.Summary(t("chart_list", lang), className="chart-list-summary", id=f"{gid}-list-summary"),
+            html.Ul([html.Li(html.Button(text, id={"type": f"pick-{gid}", "key": k}, n_clicks=0, type="button",
+                                         className="pick", **{"aria-pressed": p}))
+                     for k, text, p in zip(keys, texts, pressed)], className="pick-list"),
+        ], className="chart-list"),
+    ], className="card chart-card", **{"aria-labelledby": f"{gid}-heading"})
+
+
+def _charts(atlas: Any, state: FilterState, urls: GeoUrls) -> html.Div:
     summaries = chart_summaries(atlas, state)
     picks = pick_outputs(atlas, state)
     keys = pick_keys(atlas)
+    return html.Div([_chart_card(urls, state.lang, key, gid, summaries[gid], keys[gid], picks[gid])
+                     for key, gid in (("growth_title", "growth"), ("voiv_title", "by-voivodeship"),
+                                      ("project_title", "by-project"))], className="charts")
 
-    def chart(key: str, gid: str) -> html.Section:
-        # drawn after the map (dashboard.view.callbacks "below"): an empty, axis-less placeholder until then; the
-        # summary and the list of the bars are text (filled with the chart)
-        texts, pressed = picks[gid]
-        return html.Section([
-            html.H2(tr(key, lang), className="panel-title", id=f"{gid}-heading"),
-            html.Div(dcc.Graph(id=gid, figure=PLACEHOLDER_FIGURE,
-                               config={**graph_config(urls, f"atlas-zmp-{gid}", lang), "displayModeBar": False},
-                               className="chart-graph", responsive=True),
-                     className="chart-wrap", role="figure",
-                     **{"aria-labelledby": f"{gid}-heading", "aria-describedby": f"{gid}-summary"}),
-            html.P(summaries[gid], id=f"{gid}-summary", className="chart-summary"),
-            html.Details([
-                html.Summary(t("chart_list", lang), className="chart-list-summary", id=f"{gid}-list-summary"),
-                html.Ul([html.Li(html.Button(text, id={"type": f"pick-{gid}", "key": k}, n_clicks=0, type="button",
-                                             className="pick", **{"aria-pressed": p}))
-                         for k, text, p in zip(keys[gid], texts, pressed)], className="pick-list"),
-            ], className="chart-list"),
-        ], className="card chart-card", **{"aria-labelledby": f"{gid}-heading"})
 
-    charts = html.Div([
-        chart("growth_title", "growth"),
-        chart("voiv_title", "by-voivodeship"),
-        chart("project_title", "by-project"),
-    ], className="charts")
-
-    table = html.Section([
+def _table_card(atlas: Any, state: FilterState) -> html.Section:
+    lang = state.lang
+    return html.Section([
         html.Div([
             html.H2([tr("table_title", lang),
                      html.Span("", id="table-count", className="count")],
@@ -565,6 +579,33 @@ def build_layout(atlas: Any, urls: GeoUrls, export_panel: Any) -> html.Div:
                  **{"aria-labelledby": "table-heading"}),
     ], className="card table-card")
 
+
+def _header(lang: str) -> html.Header:
+    return html.Header([
+        html.Div([html.H1(tr("title", lang)), html.P(tr("subtitle", lang), className="subtitle")],
+                 className="titles"),
+        html.Div([
+            html.Span(tr("lang_toggle_label", lang), className="sr-only"),
+            dcc.RadioItems(id="lang", options=[{"label": "PL", "value": "pl"}, {"label": "EN", "value": "en"}],
+                           value=lang, inline=True, className="segmented lang"),
+        ], className="lang-toggle"),
+    ], className="app-header")
+
+
+def _footer(urls: GeoUrls, lang: str) -> html.Footer:
+    return html.Footer([html.H2(tr("sources_heading", lang)),
+                        html.P([tr("sources_text", lang), " ", tr("sources_readme", lang, tag=html.A,
+                                                                  href=urls.data_readme), "."])],
+                       id="sources", className="sources")
+
+
+def build_layout(atlas: Any, urls: GeoUrls, export_panel: Any) -> html.Div:
+    """The page. `export_panel` is dashboard.export.panel (passed in, so this module stays import-light).
+
+    DOM order = reading and Tab order at every width: skip link, header, then in <main> the filters (a sheet opened
+    by a button below 900 px), the map with its legend, the details, the key figures, the charts, the table."""
+    state = FilterState()
+    lang = state.lang
     return html.Div([
         html.A(tr("skip_to_map", lang), href="#map-section", className="skip-link"),
         dcc.Location(id="url", refresh=False),
@@ -575,27 +616,17 @@ def build_layout(atlas: Any, urls: GeoUrls, export_panel: Any) -> html.Div:
         # (None = not yet: full figures next)
         dcc.Store(id="below-ready", data=0),
         dcc.Store(id="below-view", data=None),
-        html.Header([
-            html.Div([html.H1(tr("title", lang)), html.P(tr("subtitle", lang), className="subtitle")],
-                     className="titles"),
-            html.Div([
-                html.Span(tr("lang_toggle_label", lang), className="sr-only"),
-                dcc.RadioItems(id="lang", options=[{"label": "PL", "value": "pl"}, {"label": "EN", "value": "en"}],
-                               value=lang, inline=True, className="segmented lang"),
-            ], className="lang-toggle"),
-        ], className="app-header"),
+        _header(lang),
         html.Main([
             html.Div(id="notice", className="notice", role="status", hidden=True),
-            html.Div([filters_toggle, filters, map_card, side], className="main-grid"),
+            html.Div([_filters_toggle(lang), _filters(atlas, state, export_panel), _map_card(atlas, state, urls),
+                      _details_card(atlas, lang)], className="main-grid"),
             html.Section(strip(atlas, lang), id="strip", className="strip", **{"aria-labelledby": "strip-heading"}),
             html.Div(coverage_note(atlas, state), id="coverage", className="coverage"),
-            charts,
-            table,
+            _charts(atlas, state, urls),
+            _table_card(atlas, state),
         ], id="main"),
-        html.Footer([html.H2(tr("sources_heading", lang)),
-                     html.P([tr("sources_text", lang), " ", tr("sources_readme", lang, tag=html.A,
-                                                               href=urls.data_readme), "."])],
-                    id="sources", className="sources"),
+        _footer(urls, lang),
     ], className="app")
 
 
