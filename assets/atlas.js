@@ -223,8 +223,15 @@
     }
     return window.dash_clientside.no_update;
   }
+  // the server's snippet points at a path (its answers are shared by every host name): this page's origin first
+  function absoluteEmbed(snippet) {
+    if (typeof snippet !== "string") { return window.dash_clientside.no_update; }
+    return snippet.replace('src="/', 'src="' + window.location.origin + "/");
+  }
+
   window.dash_clientside = window.dash_clientside || {};
-  window.dash_clientside.atlas = Object.assign({}, window.dash_clientside.atlas, {renderTable: renderTable});
+  window.dash_clientside.atlas = Object.assign({}, window.dash_clientside.atlas,
+                                               {renderTable: renderTable, absoluteEmbed: absoluteEmbed});
 
   function start() { fixAll(); }
   if (document.readyState === "loading") {

@@ -129,6 +129,20 @@ def test_the_embed_snippet_is_an_iframe_of_the_same_view():
     assert "<script" not in layout.embed_snippet("x", '?"><script>', "pl")
 
 
+def test_the_embed_snippet_never_carries_the_host_of_the_request(monkeypatch):
+    """Answers are cached and shared by every host name of the server: the snippet is a path (the page adds its
+    origin), or ATLAS_PUBLIC_URL when set."""
+    import flask
+
+    monkeypatch.delenv("ATLAS_PUBLIC_URL", raising=False)
+    monkeypatch.delenv("ATLAS_URL_PREFIX", raising=False)
+    with flask.Flask(__name__).test_request_context(base_url="http://other-host.example:9999"):
+        code = callbacks.embed_code("?p=P1", "pl")
+        assert code.startswith('<iframe src="/embed?p=P1"') and "other-host" not in code
+        monkeypatch.setenv("ATLAS_PUBLIC_URL", "https://atlas.example.pl")
+        assert callbacks.embed_code("?p=P1", "pl").startswith('<iframe src="https://atlas.example.pl/embed?p=P1"')
+
+
 def test_embed_origins_from_the_environment(monkeypatch):
     monkeypatch.delenv("ATLAS_EMBED_ORIGINS", raising=False)
     assert config.embed_origins() == ["*"]

@@ -24,7 +24,6 @@ from typing import Any
 import dash
 from dash import ALL, ClientsideFunction, Input, Output, Patch, State, ctx, html, no_update
 
-from dashboard import config
 from dashboard.i18n import dropdown_labels, t
 from dashboard.model import query
 from dashboard.model.query import UNKNOWN_ONLY
@@ -102,14 +101,9 @@ def next_sort(current: Any, column: str) -> list[dict]:
 
 
 def embed_code(search: str, lang: str) -> str:
-    """The <iframe> snippet of the view, on the origin the page was opened from."""
-    try:
-        from flask import request
-
-        base = request.host_url.rstrip("/") + config.url_prefix()
-    except RuntimeError:  # outside a request (unit tests)
-        base = config.url_prefix()
-    return layout.embed_snippet(base, search, lang)
+    """The <iframe> snippet of the view; without ATLAS_PUBLIC_URL its address is a path, completed in the browser
+    with the page's origin: never the host of the request, which a cached answer would give to every host."""
+    return layout.embed_snippet(layout.embed_base(), search, lang)
 
 
 def _toggle(current: tuple, chosen: list) -> list:
@@ -290,7 +284,7 @@ def _register_controller(app: dash.Dash, atlas: Any, known_projects: set[str]) -
         *[Output(c, "value") for c in CONTROL_IDS],
         # the found town must be among the dropdown's options in the same update, or the dropdown drops it
         Output("town", "options", allow_duplicate=True),
-        Output("view", "data", allow_duplicate=True), Output("embed-code", "value"),
+        Output("view", "data", allow_duplicate=True), Output("embed-snippet", "data"),
         Input("url", "search"), Input("clear", "n_clicks"),
         *[Input(c, "value") for c in CONTROL_IDS],
         Input("map", "selectedData"), Input("map", "clickData"),
@@ -445,6 +439,8 @@ def _register_table(app: dash.Dash, atlas: Any, known_projects: set[str]) -> Non
                             Input("table-data", "data"))
     _register_sort(app)
     _register_download(app, atlas, known_projects)
+    app.clientside_callback(ClientsideFunction("atlas", "absoluteEmbed"), Output("embed-code", "value"),
+                            Input("embed-snippet", "data"))
 
 
 def _register_below(app: dash.Dash, atlas: Any, known_projects: set[str]) -> None:

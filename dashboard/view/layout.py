@@ -13,6 +13,7 @@ from typing import Any
 
 from dash import dcc, html
 
+from dashboard import config
 from dashboard.i18n import PLOTLY_LOCALE_PL, dropdown_labels, figure_label, format_figure, format_number, t
 from dashboard.model import membership, query
 from dashboard.model.state import EVIDENCE_LEVELS, FilterState
@@ -411,6 +412,11 @@ def pick_outputs(atlas: Any, state: FilterState, updates: dict[str, Any] | None 
             "by-project": (proj_text, proj_pressed)}
 
 
+def embed_base() -> str:
+    """Where the /embed page is: ATLAS_PUBLIC_URL when set, else the path on the page's own origin."""
+    return config.public_url() or config.url_prefix()
+
+
 def embed_snippet(base_url: str, search: str, lang: str) -> str:
     """The <iframe> for an article: the /embed page of the current view, a title, a height that fits the map."""
     from html import escape
@@ -449,8 +455,10 @@ def _export_section(export_panel: Any, lang: str) -> html.Details:
             html.H3(tr("embed_heading", lang), className="control-label", id="embed-heading"),
             html.P(tr("embed_help", lang), className="muted help"),
             html.Label(tr("embed_code_label", lang), htmlFor="embed-code", className="sr-only"),
-            dcc.Textarea(id="embed-code", value=embed_snippet("", "", lang), readOnly=True, rows=4,
-                         className="embed-code"),
+            # the view's snippet comes from the server without the page's origin (answers are shared by every
+            # host name of the server); the browser completes it (assets/atlas.js absoluteEmbed)
+            dcc.Store(id="embed-snippet", data=embed_snippet(embed_base(), "", lang)),
+            dcc.Textarea(id="embed-code", value="", readOnly=True, rows=4, className="embed-code"),
             html.Button(tr("embed_copy", lang), id="embed-copy", className="button", n_clicks=0, type="button"),
             html.Span("", id="embed-copied", className="muted embed-copied", role="status",
                       **{"data-copied-pl": t("embed_copied", "pl"), "data-copied-en": t("embed_copied", "en")}),
