@@ -14,6 +14,8 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.actions.action_builder import ActionBuilder
 from selenium.webdriver.common.by import By
 
+from dashboard.model.state import FilterState
+from dashboard.view.layout import strip_numbers
 from tests.conftest import dash_browser, wait_for_js
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -216,6 +218,7 @@ def test_the_language_toggle(duo):
     wait_js(duo, "return window.location.search.includes('lang=en');")
     assert "Filters" in duo.find_element(".filters").text
     assert js(duo, "return document.documentElement.lang;") == "en"
+    wait_js(duo, "return document.getElementById('strip').textContent.includes('Members on the map');")
     wait_js(duo, "return Array.from(document.querySelectorAll('#growth text')).some(t => t.textContent.includes('unknown'));")
 
 
@@ -346,6 +349,11 @@ def test_the_as_of_year_in_the_address_sets_map_figures_and_note(duo, atlas):
     wait_js(duo, "return document.getElementById('coverage').textContent.includes('31.12.2010');")
     dated_2010 = _dated_in_coverage(duo)
     veiled_2010 = len(graph_data(duo, "map")[3]["locations"])
+    # the strip's figures in the data follow the date (sent alone: the published ones stay as they are)
+    members, participants = strip_numbers(atlas, FilterState(asof=2010))
+    assert members != strip_numbers(atlas, FilterState(asof=2020))[0]
+    wait_js(duo, f"return document.getElementById('strip-members').textContent === {members!r};")
+    assert duo.find_element("#strip-participants").text == participants and "333" in duo.find_element("#strip").text
     assert duo.find_element("#asof [role=slider]").get_attribute("aria-valuenow") == "2010"
     load(duo, "?asof=2020")
     wait_js(duo, "return document.getElementById('coverage').textContent.includes('31.12.2020');")

@@ -410,19 +410,21 @@ def _register_views(app: dash.Dash, atlas: Any, known_projects: set[str], urls: 
         Output("chip-keys", "data"), Output("chips-none", "hidden"), Output("chips-none", "children"),
         *[Output(f"chip-{i}", "children") for i in range(layout.MAX_CHIPS)],
         *[Output(f"chip-{i}", "hidden") for i in range(layout.MAX_CHIPS)],
-        Output("strip", "children"), Output("coverage", "children"),
-        Output("legend", "children"), Output("filters-count", "children"),
+        Output("strip", "children"), Output("strip-members", "children"), Output("strip-participants", "children"),
+        Output("coverage", "children"), Output("legend", "children"), Output("filters-count", "children"),
         Input("state", "data"), State("view", "data"),
         prevent_initial_call=True,
     )
     def render(state_data, view):
         state = FilterState.from_dict(state_data, known_projects=known_projects)
         view = view if isinstance(view, dict) else {}
-        chips = [*chip_outputs(atlas, state), layout.strip(atlas, state.lang, state),
-                 layout.coverage_note(atlas, state), *text_outputs(atlas, state)]
+        relabel = view.get("lang") != state.lang   # a new language: the whole strip, else its two figures
+        strip = (layout.strip(atlas, state.lang, state), no_update, no_update) if relabel else (
+            no_update, *layout.strip_numbers(atlas, state))
+        chips = [*chip_outputs(atlas, state), *strip, layout.coverage_note(atlas, state), *text_outputs(atlas, state)]
         empty_hidden = bool(query.count_in_view(atlas, state))
         new_view = {"lang": state.lang, "focus": figures.view_key(state), "sel": bool(state.selected)}
-        if view.get("lang") != state.lang:  # language change: the full figure (labels, hover); the legend is HTML
+        if relabel:  # language change: the full figure (labels, hover); the legend is HTML
             return (figures.map_figure(atlas, state, urls.gminy, outline=urls.wojewodztwa, colorbar=False),
                     new_view, empty_hidden, *chips)
         return (map_patch(atlas, state, zoom=view.get("focus") != figures.view_key(state),

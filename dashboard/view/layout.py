@@ -153,14 +153,14 @@ def strip(atlas: Any, lang: str, state: FilterState | None = None) -> list:
             html.Div(label, className="figure-label"),
             html.Span(f" ({source})", className="sr-only"),
         ], className="figure-card", title=source))
-    cov = query.coverage_at(atlas, FilterState(lang=lang) if state is None else state)
+    members, participants = strip_numbers(atlas, FilterState(lang=lang) if state is None else state)
     data_cards = [
         html.Li([
-            html.Div(format_number(cov["members_on_map"], lang), className="figure-value"),
+            html.Div(members, id="strip-members", className="figure-value"),
             html.Div(t("members_shown", lang), className="figure-label"),
         ], className="figure-card data", title=t("strip_in_data", lang)),
         html.Li([
-            html.Div(format_number(cov["participants_on_map"], lang), className="figure-value"),
+            html.Div(participants, id="strip-participants", className="figure-value"),
             html.Div(t("participants_shown", lang), className="figure-label"),
         ], className="figure-card data", title=t("strip_in_data", lang)),
     ]
@@ -171,6 +171,12 @@ def strip(atlas: Any, lang: str, state: FilterState | None = None) -> list:
         html.Div([html.Span(t("strip_in_data", lang), className="strip-tag data")], className="strip-group-title"),
         html.Ul(data_cards, className="strip-cards data"),
     ]
+
+
+def strip_numbers(atlas: Any, state: FilterState) -> tuple[str, str]:
+    """The strip's two figures that follow the filters (a filter change sends only these, not the whole strip)."""
+    cov = query.coverage_at(atlas, state)
+    return format_number(cov["members_on_map"], state.lang), format_number(cov["participants_on_map"], state.lang)
 
 
 def coverage_note(atlas: Any, state: FilterState) -> list:
