@@ -389,3 +389,19 @@ def test_the_play_button_steps_through_the_years_with_patches(duo, atlas):
     maps = [a for a in answers if '"map"' in a]
     assert all("__dash_patch_update" in a and "geojson" not in a for a in maps)   # each step a Patch
     assert f"31.12.{last}" in duo.find_element("#coverage").text
+
+
+def test_removing_chips_one_by_one_and_clearing_leaves_no_stale_chip(duo):
+    """Only the chip slots that change are sent: fewer chips must still hide the ones that went."""
+    load(duo, "?p=P1&woj=24,12")
+    shown = ("return Array.from(document.querySelectorAll('#chips .chip')).filter(b => !b.hidden)"
+             ".map(b => b.textContent);")
+    first = wait_js(duo, shown.replace("return ", "const c = ") + " return c.length === 3 ? c : null;")
+    duo.find_element("#chip-0").click()
+    after = wait_js(duo, shown.replace("return ", "const c = ") + " return c.length === 2 ? c : null;")
+    assert first[0] not in after and set(after) <= set(first)
+    duo.find_element("#clear").click()
+    wait_js(duo, shown.replace("return ", "const c = ") + " return c.length === 0;")
+    assert not duo.find_element("#chips-none").get_attribute("hidden")
+    load(duo, "?woj=02")
+    assert len(wait_js(duo, shown.replace("return ", "const c = ") + " return c.length ? c : null;")) == 1

@@ -69,7 +69,8 @@ def test_a_tampered_state_store_renders_the_default_view(app):
     body = {"output": key, "outputs": outputs,
             "inputs": [{"id": "state", "property": "data", "value": {"projects": ["'; DROP"], "years": "x",
                                                                       "selected": ["1" * 5000]}}],
-            "state": [{"id": "view", "property": "data", "value": {"lang": "pl", "focus": "map-pl"}}],
+            "state": [{"id": "view", "property": "data", "value": {"lang": "pl", "focus": "map-pl"}},
+                      {"id": "chip-keys", "property": "data", "value": "not a list"}],
             "changedPropIds": ["state.data"]}
     r = client.post("/_dash-update-component", data=json.dumps(body), content_type="application/json")
     assert r.status_code == 200
@@ -119,6 +120,25 @@ def test_chips_and_their_removal(mini_atlas):
         after = callbacks.remove_chip(s, key)
         assert after != s and key not in dict(callbacks.chips_for(mini_atlas, after))
     assert callbacks.chips_for(mini_atlas, FilterState()) == []
+
+
+def test_only_the_chip_slots_that_change_are_sent(mini_atlas):
+    from dash import no_update
+
+    from dashboard.view.layout import MAX_CHIPS
+
+    def slots(state, before):
+        out = callbacks.chip_outputs(mini_atlas, state, before)
+        return out[3:3 + MAX_CHIPS], out[3 + MAX_CHIPS:]
+
+    one = FilterState(voivodeships=("02",))
+    children, hidden = slots(one, 0)          # nothing shown before: one chip drawn, the empty pool untouched
+    assert children[0] and hidden[0] is False and all(c is no_update for c in children[1:] + hidden[1:])
+    children, hidden = slots(one, 3)          # three shown before: two slots emptied, the rest untouched
+    assert children[1:3] == ["", ""] and hidden[1:3] == [True, True]
+    assert all(c is no_update for c in children[3:] + hidden[3:])
+    children, hidden = slots(FilterState(), MAX_CHIPS)   # a language change: every slot
+    assert no_update not in children and no_update not in hidden
 
 
 def test_controls_show_the_state(mini_atlas):

@@ -412,16 +412,18 @@ def _register_views(app: dash.Dash, atlas: Any, known_projects: set[str], urls: 
         *[Output(f"chip-{i}", "hidden") for i in range(layout.MAX_CHIPS)],
         Output("strip", "children"), Output("strip-members", "children"), Output("strip-participants", "children"),
         Output("coverage", "children"), Output("legend", "children"), Output("filters-count", "children"),
-        Input("state", "data"), State("view", "data"),
+        Input("state", "data"), State("view", "data"), State("chip-keys", "data"),
         prevent_initial_call=True,
     )
-    def render(state_data, view):
+    def render(state_data, view, chip_keys):
         state = FilterState.from_dict(state_data, known_projects=known_projects)
         view = view if isinstance(view, dict) else {}
         relabel = view.get("lang") != state.lang   # a new language: the whole strip, else its two figures
         strip = (layout.strip(atlas, state.lang, state), no_update, no_update) if relabel else (
             no_update, *layout.strip_numbers(atlas, state))
-        chips = [*chip_outputs(atlas, state), *strip, layout.coverage_note(atlas, state), *text_outputs(atlas, state)]
+        shown = len(chip_keys) if isinstance(chip_keys, list) and not relabel else layout.MAX_CHIPS
+        chips = [*chip_outputs(atlas, state, shown), *strip, layout.coverage_note(atlas, state),
+                 *text_outputs(atlas, state)]
         empty_hidden = bool(query.count_in_view(atlas, state))
         new_view = {"lang": state.lang, "focus": figures.view_key(state), "sel": bool(state.selected)}
         if relabel:  # language change: the full figure (labels, hover); the legend is HTML
@@ -617,14 +619,16 @@ def _register_play(app: dash.Dash, atlas: Any) -> None:
             ("false" if year + 1 >= hi else no_update)
 
 
-def chip_outputs(atlas: Any, state: FilterState) -> list:
-    """chip-keys, chips-none hidden/text, then children and hidden of every chip slot."""
+def chip_outputs(atlas: Any, state: FilterState, shown_before: int = layout.MAX_CHIPS) -> list:
+    """chip-keys, chips-none hidden/text, then children and hidden of every chip slot. Slots empty before
+    (`shown_before` chips were shown) and after are left alone (no_update): most of the pool, most of the time."""
     chips = chips_for(atlas, state)[:layout.MAX_CHIPS]
     remove = t("remove_filter", state.lang)
     children = [[label, html.Span(f" ({remove})", className="sr-only"),
                  html.Span("×", className="chip-x", **{"aria-hidden": "true"})] for _, label in chips]
-    children += [""] * (layout.MAX_CHIPS - len(chips))
-    hidden = [i >= len(chips) for i in range(layout.MAX_CHIPS)]
+    touched = max(len(chips), min(shown_before, layout.MAX_CHIPS))
+    children += [""] * (touched - len(chips)) + [no_update] * (layout.MAX_CHIPS - touched)
+    hidden = [i >= len(chips) if i < touched else no_update for i in range(layout.MAX_CHIPS)]
     return [[key for key, _ in chips], bool(chips), t("no_filters", state.lang), *children, *hidden]
 
 
