@@ -290,119 +290,131 @@ def users_run(server: Gunicorn, scenario: Scenario, users: int, seconds: float, 
               kill_at: float | None, export_windows: list[tuple[float, float]]) -> dict:
     """The user scenario. Exports are started only inside `export_windows` (seconds from the start), so filter
     latency with and without exports running is measured in the same run, interleaved in time."""
-    port = server.port
     rec = Recorder()
-    stop_at = seconds
     export_log: list[tuple[float, float, bool, str]] = []    # (start, end, ok, note)
     kill_info: dict = {}
 
     def running() -> bool:
-        return time.perf_counter() - rec.t0 < stop_at
+        return time.perf_counter() - rec.t0 < seconds
 
-    def user(seed: int) -> None:
-        rng = random.Random(seed)
-        time.sleep(rng.uniform(0, min(5.0, seconds / 4)))          # ramp-up
-        if not running():
-            return
-        values: dict = {}
-        scenario.load_page(rec, port, values)
-        while running():
-            time.sleep(think * rng.uniform(0.75, 1.25))
-            if not running():
-                break
-            scenario.change_filter(rec, port, rng, values)
-
-    def exporter(seed: int) -> None:
-        session = requests.Session()
-        session.headers.update(BROWSER_HEADERS)
-        count = 0
-        while running():
-            start = time.perf_counter() - rec.t0
-            if not any(a <= start < b for a, b in export_windows):
-                time.sleep(0.1)
-                continue
-            count += 1
-            body = scenario.export_body_titled(f"Load test {seed}-{count}")
-            try:
-                response, _ = scenario.page.run_background(session, body, timeout=180, poll_s=0.5)
-                ok = response.status_code == 200 and b"\"response\"" in response.content
-                note = "" if ok else f"HTTP {response.status_code}: {response.text[:120]}"
-            except requests.RequestException as exc:
-                ok, note = False, f"{type(exc).__name__}: {exc}"[:160]
-            export_log.append((start, time.perf_counter() - rec.t0, ok, note))
-
-    def killer() -> None:
-        time.sleep(kill_at)
-        victims = server.workers()
-        if not victims:
-            kill_info["note"] = "no worker found"
-            return
-        victim = victims[0]
-        kill_info["t"] = time.perf_counter() - rec.t0
-        kill_info["pid"] = victim
-        os.kill(victim, signal.SIGKILL)
-        deadline = time.perf_counter() + 30
-        while time.perf_counter() < deadline:
-            now = server.workers()
-            if victim not in now and len(now) >= len(victims):
-                kill_info["replaced_after_s"] = round(time.perf_counter() - rec.t0 - kill_info["t"], 2)
-                return
-            time.sleep(0.05)
-
-    threads = [threading.Thread(target=user, args=(i,), daemon=True) for i in range(users)]
+    threads = [threading.Thread(target=_user, args=(scenario, rec, server.port, i, seconds, think, running),
+                                daemon=True) for i in range(users)]
     if scenario.export_body is not None:
-        threads += [threading.Thread(target=exporter, args=(100 + i,), daemon=True) for i in range(exports)]
+        threads += [threading.Thread(target=_exporter, args=(scenario, rec, 100 + i, export_windows, export_log,
+                                                             running), daemon=True) for i in range(exports)]
     if kill_at is not None:
-        threads.append(threading.Thread(target=killer, daemon=True))
+        threads.append(threading.Thread(target=_kill_one_worker, args=(server, rec, kill_at, kill_info),
+                                        daemon=True))
     for t in threads:
         t.start()
     for t in threads:
         t.join(timeout=seconds + 200)
+    return _users_result(rec.samples, users, seconds, scenario, kill_at, kill_info, export_log)
 
-    samples = rec.samples
+
+def _user(scenario: Scenario, rec: Recorder, port: int, seed: int, seconds: float, think: float, running) -> None:
+    """One simulated user: a ramp-up pause, the page load, then a filter change every ~`think` seconds."""
+    rng = random.Random(seed)
+    time.sleep(rng.uniform(0, min(5.0, seconds / 4)))          # ramp-up
+    if not running():
+        return
+    values: dict = {}
+    scenario.load_page(rec, port, values)
+    while running():
+        time.sleep(think * rng.uniform(0.75, 1.25))
+        if not running():
+            break
+        scenario.change_filter(rec, port, rng, values)
+
+
+def _exporter(scenario: Scenario, rec: Recorder, seed: int, windows: list[tuple[float, float]],
+              export_log: list, running) -> None:
+    """Exports back to back, started only inside `windows`; each logged as (start, end, ok, note)."""
+    session = requests.Session()
+    session.headers.update(BROWSER_HEADERS)
+    count = 0
+    while running():
+        start = time.perf_counter() - rec.t0
+        if not any(a <= start < b for a, b in windows):
+            time.sleep(0.1)
+            continue
+        count += 1
+        body = scenario.export_body_titled(f"Load test {seed}-{count}")
+        try:
+            response, _ = scenario.page.run_background(session, body, timeout=180, poll_s=0.5)
+            ok = response.status_code == 200 and b"\"response\"" in response.content
+            note = "" if ok else f"HTTP {response.status_code}: {response.text[:120]}"
+        except requests.RequestException as exc:
+            ok, note = False, f"{type(exc).__name__}: {exc}"[:160]
+        export_log.append((start, time.perf_counter() - rec.t0, ok, note))
+
+
+def _kill_one_worker(server: Gunicorn, rec: Recorder, kill_at: float, kill_info: dict) -> None:
+    """SIGKILL one gunicorn worker at `kill_at` s and time its replacement (into `kill_info`)."""
+    time.sleep(kill_at)
+    victims = server.workers()
+    if not victims:
+        kill_info["note"] = "no worker found"
+        return
+    victim = victims[0]
+    kill_info["t"] = time.perf_counter() - rec.t0
+    kill_info["pid"] = victim
+    os.kill(victim, signal.SIGKILL)
+    deadline = time.perf_counter() + 30
+    while time.perf_counter() < deadline:
+        now = server.workers()
+        if victim not in now and len(now) >= len(victims):
+            kill_info["replaced_after_s"] = round(time.perf_counter() - rec.t0 - kill_info["t"], 2)
+            return
+        time.sleep(0.05)
+
+
+def _users_result(samples: list, users: int, seconds: float, scenario: Scenario, kill_at: float | None,
+                  kill_info: dict, export_log: list) -> dict:
     result: dict = {"users": users, "seconds": seconds, **summary(samples, seconds)}
     filters = [s for s in samples if s.kind.startswith("filter:")]
     result["filter"] = summary(filters, seconds)
     for kind in sorted({s.kind for s in filters}):
         result[kind] = summary([s for s in filters if s.kind == kind])
-    page = [s for s in samples if s.kind.startswith("page:")]
-    result["page_load"] = summary(page)
+    result["page_load"] = summary([s for s in samples if s.kind.startswith("page:")])
     errors = [s for s in samples if not s.ok]
     result["error_examples"] = sorted({f"{s.kind} {s.status} {s.error}"[:150] for s in errors})[:5]
-
     if kill_info.get("t") is not None:
-        t_kill = kill_info["t"]
-        window = [s for s in samples if not s.ok and t_kill - 35 <= s.t <= t_kill + 0.5]
-        in_flight = [s for s in window if s.t <= t_kill <= s.t + s.ms / 1000 + 0.05]
-        result["worker_kill"] = {
-            "at_s": round(t_kill, 2), "replaced_after_s": kill_info.get("replaced_after_s"),
-            "failed_in_flight": len(in_flight),
-            "failed_other": len(errors) - len(in_flight),
-        }
+        result["worker_kill"] = _kill_summary(errors, kill_info)
     elif kill_at is not None:
         result["worker_kill"] = {"note": kill_info.get("note", "not done")}
-
     if scenario.export_body is None:
         result["exports"] = {"note": "the app has no background (export) callback"}
     else:
-        done = [e for e in export_log if e[2]]
-        busy = [(a, b) for a, b, _, _ in export_log]
-        result["exports"] = {
-            "started": len(export_log), "completed": len(done),
-            "p50_s": pct([b - a for a, b, _, _ in done], 50),
-            "failures": sorted({e[3] for e in export_log if not e[2]})[:3],
-        }
-        t_kill = kill_info.get("t", -99)
-
-        def during_export(s: Sample) -> bool:
-            return any(a <= s.t <= b for a, b in busy)
-
-        clean = [s for s in filters if not (t_kill - 1 <= s.t <= t_kill + 5)]
-        quiet = [s for s in clean if s.t >= 5 and not during_export(s)]
-        loaded = [s for s in clean if during_export(s)]
-        result["filter_without_exports"] = summary(quiet)
-        result["filter_with_exports"] = summary(loaded)
+        result.update(_export_summary(filters, export_log, kill_info.get("t", -99)))
     return result
+
+
+def _kill_summary(errors: list, kill_info: dict) -> dict:
+    """Failed requests in flight when the worker was killed, the others, and how soon it was replaced."""
+    t_kill = kill_info["t"]
+    window = [s for s in errors if t_kill - 35 <= s.t <= t_kill + 0.5]
+    in_flight = [s for s in window if s.t <= t_kill <= s.t + s.ms / 1000 + 0.05]
+    return {"at_s": round(t_kill, 2), "replaced_after_s": kill_info.get("replaced_after_s"),
+            "failed_in_flight": len(in_flight), "failed_other": len(errors) - len(in_flight)}
+
+
+def _export_summary(filters: list, export_log: list, t_kill: float) -> dict:
+    """The exports, and filter latency while one runs vs while none does (the kill's seconds left out)."""
+    done = [e for e in export_log if e[2]]
+    busy = [(a, b) for a, b, _, _ in export_log]
+
+    def during_export(s: Sample) -> bool:
+        return any(a <= s.t <= b for a, b in busy)
+
+    clean = [s for s in filters if not (t_kill - 1 <= s.t <= t_kill + 5)]
+    return {
+        "exports": {"started": len(export_log), "completed": len(done),
+                    "p50_s": pct([b - a for a, b, _, _ in done], 50),
+                    "failures": sorted({e[3] for e in export_log if not e[2]})[:3]},
+        "filter_without_exports": summary([s for s in clean if s.t >= 5 and not during_export(s)]),
+        "filter_with_exports": summary([s for s in clean if during_export(s)]),
+    }
 
 
 def run() -> dict:
