@@ -192,7 +192,7 @@ TEXT: dict[str, dict[str, str]] = {
     # every screen and every reader (issue 12)
     "skip_to_map": {"pl": "Przejdź do mapy", "en": "Skip to the map"},
     "filters_open": {"pl": "Filtry", "en": "Filters"},
-    "filters_on": {"pl": "aktywne: {n}", "en": "on: {n}"},
+    "filters_on": {"pl": "aktywne: {n}", "en": "active: {n}"},
     "filters_close": {"pl": "Pokaż wyniki", "en": "Show results"},
     "charts_heading": {"pl": "Wykresy", "en": "Charts"},
     "legend_heading": {"pl": "Legenda mapy", "en": "Map legend"},
