@@ -90,9 +90,9 @@ def _redis_secret(url: str, fresh: str) -> bytes:
     import redis
 
     try:
-        client = redis.Redis.from_url(url, socket_timeout=10)
-        client.set(SECRET_REDIS_KEY, fresh, nx=True)
-        stored = client.get(SECRET_REDIS_KEY)
+        with redis.Redis.from_url(url, socket_timeout=10) as client:
+            client.set(SECRET_REDIS_KEY, fresh, nx=True)
+            stored = client.get(SECRET_REDIS_KEY)
     except redis.RedisError as exc:
         raise RuntimeError(f"Redis at REDIS_URL is unreachable ({exc}): the export jobs' signing key is kept "
                            "there. Start Redis, or set ATLAS_SECRET_KEY on every web instance.") from exc
@@ -103,8 +103,8 @@ def _file_secret(path: Path, fresh: str) -> bytes:
     path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists():
         tmp = path.with_name(f".{path.name}.{os.getpid()}")
-        tmp.write_text(fresh, encoding="ascii")
-        tmp.chmod(0o600)
+        with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="ascii") as f:
+            f.write(fresh)   # 0600 from its first byte, never readable by others
         try:
             os.link(tmp, path)   # atomic, and fails when another process stored its key first
         except FileExistsError:
