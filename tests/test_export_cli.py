@@ -82,3 +82,18 @@ def test_all_projects_one_file_each(tmp_path, capsys):
     alts = {p.read_text(encoding="utf-8") for p in tmp_path.glob("*.txt")}
     assert len(alts) == len(ids)
     assert f"{len(ids)} files in" in capsys.readouterr().out
+
+
+def test_a_view_keeps_its_own_language_unless_lang_is_given():
+    """A dashboard address copied in English exports in English; --lang still wins; no view and no --lang: Polish."""
+    from dashboard.export.cli import build_parser, view_state
+    from dashboard.model.atlas import get_atlas
+
+    atlas = get_atlas()
+
+    def lang(*argv):
+        return view_state(build_parser().parse_args(["--preset", "social", *argv]), atlas).lang
+
+    assert lang("--view", "https://atlas.example.pl/?woj=24&lang=en") == "en"
+    assert lang("--view", "?woj=24&lang=en", "--lang", "pl") == "pl"
+    assert lang("--view", "?woj=24") == "pl" and lang() == "pl" and lang("--lang", "en") == "en"

@@ -66,7 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "matter, e.g. bilgoraj) or its gmina's 7-digit TERYT")
     p.add_argument("--select", action="append", default=[], metavar="TERYT",
                    help="gminy selected on the map (7-digit TERYT, comma-separated or repeated)")
-    p.add_argument("--lang", choices=list(LANGS), default="pl", help="language of the texts (default pl)")
+    p.add_argument("--lang", choices=list(LANGS), default=None,
+                   help="language of the texts (default: the view's, else pl)")
     p.add_argument("--title", help="title (default: generated from the filters)")
     p.add_argument("--subtitle", help="subtitle (default: generated from the filters)")
     p.add_argument("--logo", action="store_true", help="add assets/logo.svg or assets/logo.png to the footer")
@@ -211,14 +212,14 @@ def view_state(a: argparse.Namespace, atlas) -> FilterState:
         state = FilterState.from_query(query_text, known_projects=known)
         if state.notices:
             raise UsageError(f"--view {a.view!r}: " + "; ".join(state.notices))
-        return state.replace(lang=a.lang)
+        return state.replace(lang=a.lang) if a.lang else state   # the view's own lang=, unless --lang says
     from dashboard.model import query  # here, not at the top: Chromium starts before pandas is imported
 
     names = query.voivodeship_names(atlas)
     try:
         return FilterState(projects=parse_projects(a.project, known), match=a.match,
                            voivodeships=parse_voivodeships(a.voivodeship, names), years=parse_years(a.years),
-                           include_unknown_year=not a.exclude_unknown_year, metric=a.metric, lang=a.lang,
+                           include_unknown_year=not a.exclude_unknown_year, metric=a.metric, lang=a.lang or "pl",
                            selected=parse_selected(a.select), focus=parse_town(a.town, atlas))
     except ValueError as exc:
         raise UsageError(str(exc)) from None
