@@ -21,7 +21,7 @@ from dashboard.export.render import kill_renderer
 from dashboard.i18n import t
 from dashboard.serving import export_queue, geo_routes, jobs
 from dashboard.serving.guard import harden
-from dashboard.view import callbacks, layout
+from dashboard.view import boot, callbacks, layout
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -62,6 +62,7 @@ def create_app(atlas: Any = None) -> dash.Dash:
         "</footer>", "</div>")
     app.layout = layout.build_layout(atlas, urls, export_panel=export_panel)
     callbacks.register(app, atlas, urls)
+    boot.install(app, atlas)   # the map of the asked-for view as an SVG in the page itself
     export_panel.register(app, atlas, jobs.background_manager(), job_slot=export_queue.job_slot)
     export_queue.register_admission(app)   # new export jobs get a ticket or HTTP 429 before Dash starts them
     jobs.on_job_exit(kill_renderer)   # an export job's Chromium ends with the job, however it ends
@@ -87,6 +88,7 @@ def create_embed_app(app: dash.Dash, atlas: Any, urls: Any, preload: str = "") -
         "{%css%}", "{%css%}" + preload).replace("<footer>", '<div class="dash-scripts">').replace("</footer>", "</div>")
     embed.layout = layout.embed_layout(atlas, urls)
     callbacks.register_embed(embed, atlas, urls, main_path=prefix)
+    boot.install(embed, atlas, boot.embed_frame)
     # /embed without the trailing slash serves the same page (the snippet's address)
     app.server.add_url_rule(prefix + "embed", endpoint="atlas_embed_index", view_func=embed.index)
     return embed

@@ -104,6 +104,42 @@ def test_page_loads_clean_offline_with_every_gmina(duo):
     assert "Zaznacz prostokątem" in titles and not [x for x in titles if "Share" in x or "Cloud" in x], titles
 
 
+COLOURED_BOXES = """
+const union = (els) => els.map(e => e.getBoundingClientRect()).reduce((a, b) => [
+  Math.min(a[0], b.left), Math.min(a[1], b.top), Math.max(a[2], b.right), Math.max(a[3], b.bottom)],
+  [Infinity, Infinity, -Infinity, -Infinity]);
+const grey = 'rgb(240, 242, 245)';
+const live = union(Array.from(document.querySelector('#map .choroplethlayer .trace').querySelectorAll('path'))
+  .filter(p => getComputedStyle(p).fill !== grey));
+const page = await (await fetch(location.href)).text();
+const svg = new DOMParser().parseFromString(page, 'text/html').querySelector('#boot svg');
+const r = document.querySelector('#map').getBoundingClientRect();
+const box = document.createElement('div');
+box.style.cssText = `position:fixed;left:${r.left}px;top:${r.top}px;width:${r.width}px;height:${r.height}px`;
+box.appendChild(document.importNode(svg, true));
+box.firstChild.style.cssText = 'width:100%;height:100%;display:block';
+document.body.appendChild(box);
+const pic = union(Array.from(box.querySelectorAll('path[fill^="#"]')).filter(p => p.getAttribute('fill') !== '#f0f2f5'));
+box.remove();
+return [live, pic];
+"""
+
+
+@pytest.mark.parametrize("query", ["", "?woj=24,12&p=P1&asof=2010"])
+def test_the_server_drawn_map_lines_up_with_the_live_one_and_gives_way_to_it(duo, query):
+    """The page carries the view's map as an SVG (dashboard/view/boot.py): it must sit where plotly draws the same
+    view, and go once plotly has drawn it (not on the 3 s fallback)."""
+    load(duo, query)
+    wait_js(duo, "return document.documentElement.getAttribute('data-boot') !== null;", timeout=20)
+    assert js(duo, "return document.documentElement.getAttribute('data-boot');") == "view"
+    wait_js(duo, "return !document.querySelector('#boot, .boot-overlay');", timeout=5)
+    live, pic = duo.driver.execute_async_script(
+        "const done = arguments[arguments.length - 1]; (async () => {" + COLOURED_BOXES + "})().then(done);")
+    # the box round the coloured gminy, in px: the same classes in the same places
+    assert None not in live + pic, (live, pic)
+    assert all(abs(a - b) <= 2.0 for a, b in zip(live, pic)) and live[2] - live[0] > 100, (live, pic)
+
+
 def test_the_charts_and_the_table_are_drawn_after_the_map(duo):
     """Below the fold waits for the map (issue 10): the bars and the table rows come once the map is on screen."""
     duo.driver.get(duo.server_url + "/?p=P1")

@@ -1,0 +1,106 @@
+"""The map of the asked-for view drawn by the server (dashboard.view.picture, dashboard.view.boot): the same classes,
+colours and view as the live map, in the page before any script (issue 10)."""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+from dash import html
+
+from dashboard.model.state import FilterState
+from dashboard.view import boot, figures, picture
+
+
+@pytest.fixture(scope="module")
+def atlas():
+    from dashboard.model.atlas import get_atlas
+
+    return get_atlas()
+
+
+@pytest.fixture(scope="module")
+def shapes(atlas):
+    import geodata
+
+    return picture.load_shapes(geodata.web_asset("gminy"), geodata.web_asset("wojewodztwa"),
+                               tuple(atlas.gminy["terc"]))
+
+
+@pytest.fixture(scope="module")
+def client(atlas):
+    from dashboard.app import create_app
+
+    return create_app(atlas).server.test_client()
+
+
+def _fills(svg: str) -> list[str]:
+    return re.findall(r'<path fill="(#[0-9a-f]{6})"', svg)
+
+
+@pytest.mark.parametrize("query", ["", "p=P1&asof=2010", "metric=membership&woj=24,12", "sel=1465011,1261011"])
+def test_the_picture_has_the_live_maps_colours(atlas, shapes, query):
+    state = FilterState.from_query(query)
+    upd = figures.map_update(atlas, state)
+    svg = picture.map_svg(atlas, state, shapes)
+    drawn = {c for c, _ in figures.legend_items(upd)} | {figures.OTHER_GREY}
+    used = {[c for _, c in upd["colorscale"][::2]][z] for z in set(upd["z"])}
+    assert set(_fills(svg)) == used and used <= drawn
+    assert ('fill-opacity="0.35"' in svg) == bool(state.selected)
+
+
+def test_the_view_box_is_the_range_box_as_plotly_fits_it():
+    """plotly fits the range box's size to the element and puts geo.center in the element's middle. Parallels are
+    arcs round the cone's apex in the north: the box's width and height run between the range box's corners and
+    the middle of its southern parallel."""
+    box = picture.view_box(figures.GEO)
+    (w, e), (s, n) = figures.GEO["lonaxis"]["range"], figures.GEO["lataxis"]["range"]
+    rot, centre = figures.GEO["projection"]["rotation"]["lon"], figures.GEO["center"]
+    pts = picture.project(np.array([[w, s], [e, s], [w, n], [rot, s], [centre["lon"], centre["lat"]]]), rot, (49, 55))
+    assert box.w == pytest.approx(pts[1, 0] - pts[0, 0], rel=1e-4)
+    assert box.h == pytest.approx(pts[3, 1] - pts[2, 1], rel=1e-4)
+    assert (box.x + box.w / 2, box.y + box.h / 2) == pytest.approx(tuple(pts[4]), abs=1e-9)
+
+
+def test_a_zoomed_view_shows_the_gminy_around_its_centre_in_full_detail(atlas, shapes):
+    state = FilterState.from_query("woj=12")
+    svg = picture.map_svg(atlas, state, shapes)
+    whole = picture.map_svg(atlas, FilterState(), shapes)
+    box = picture.view_box(figures._geo_view(atlas, None, ("12",)))
+    shown = picture._in_view(shapes, box)
+    terc = np.asarray(atlas.gminy["terc"])
+    assert shown[terc == "1261011"].all() and not shown[terc == "1465011"].any()   # Kraków in, Warsaw out
+    assert len(svg) > 0.5 * len(whole)   # fewer gminy, each with all its points
+
+
+def test_the_frame_is_inert_escapes_text_and_carries_the_views_classes(atlas, shapes):
+    state = FilterState.from_query("woj=24")
+    page = boot.frame(atlas, state, picture.map_svg(atlas, state, shapes))
+    assert page.startswith('<div id="boot" class="app boot" aria-hidden="true" inert ')
+    assert re.search(r'data-z="([0-9]+)"', page).group(1) == "".join(map(str, figures.map_update(atlas, state)["z"]))
+    assert 'data-view="map-24"' in page
+    assert re.findall(r' id="([^"]+)"', page) == ["boot", "boot-clip"]   # none of the live page's ids
+    assert boot.static_html(html.P(["<b>&", html.Span("x", id="s", className="c")], title='"q"')) == (
+        '<p title="&quot;q&quot;">&lt;b&gt;&amp;<span class="c">x</span></p>')
+
+
+def test_the_page_carries_the_view_of_its_address_and_deferred_scripts(client):
+    page = client.get("/?lang=en&woj=02").get_data(as_text=True)
+    assert page.index('<div id="boot"') < page.index('<div id="react-entry-point"')
+    assert 'data-view="map-02"' in page and ">Map of gminy<" in page
+    scripts = re.findall(r"<script [^>]*src=", page)
+    assert scripts and all(" defer " in s for s in scripts)
+    assert "DOMContentLoaded" in page and "new DashRenderer()" in page
+
+
+def test_a_crafted_address_gets_the_default_picture_and_no_echo(client):
+    crafted = client.get('/?woj=<svg/onload=alert(1)>&p="><script>x</script>&asof=99999').get_data(as_text=True)
+    default = client.get("/").get_data(as_text=True)
+    assert "onload=alert" not in crafted and "<script>x" not in crafted
+    assert re.search(r'data-z="[0-9]+"', crafted).group(0) == re.search(r'data-z="[0-9]+"', default).group(0)
+
+
+def test_the_embed_page_carries_its_own_frame_with_the_view(client):
+    page = client.get("/embed?woj=12&lang=en").get_data(as_text=True)
+    assert '<div id="boot" class="embed boot"' in page and 'data-view="map-12"' in page
+    assert 'class="embed-title">Map of gminy<' in page and "<svg " in page
