@@ -66,7 +66,7 @@ def test_a_zoomed_view_shows_the_gminy_around_its_centre_in_full_detail(atlas, s
     state = FilterState.from_query("woj=12")
     svg = picture.map_svg(atlas, state, shapes)
     whole = picture.map_svg(atlas, FilterState(), shapes)
-    box = picture.view_box(figures._geo_view(atlas, None, ("12",)))
+    box = picture.view_box(figures.geo_view(atlas, None, ("12",)))
     shown = picture._in_view(shapes, box)
     terc = np.asarray(atlas.gminy["terc"])
     assert shown[terc == "1261011"].all() and not shown[terc == "1465011"].any()   # Kraków in, Warsaw out

@@ -220,7 +220,7 @@ HOVER = "<b>%{properties.name}</b><br>TERYT %{location} · %{text}<extra></extra
 
 # Poland in a conic conformal projection (standard parallels 49°/55°, central meridian = middle of the view).
 GEO = {
-    # rotation = the middle of lonaxis.range, always (see _geo_view)
+    # rotation = the middle of lonaxis.range, always (see geo_view)
     "projection": {"type": "conic conformal", "parallels": [49, 55], "rotation": {"lon": 19.15}, "scale": 1},
     "center": {"lon": 19.15, "lat": 51.925},  # the middle of the lon/lat ranges
     "lonaxis": {"range": [14.0, 24.3]},
@@ -283,7 +283,7 @@ def map_figure(atlas: Any, state: FilterState, geojson: str | dict, *, outline: 
     # Trace 3: a white veil over gminy whose members are known only from later sources (lighter = status unknown).
     fig.add_trace(_overlay(geojson, upd["undated"], "undated", {"line": {"width": 0}},
                            colorscale=[[0, UNDATED_VEIL], [1, UNDATED_VEIL]]))
-    geo = _geo_view(atlas, state.focus, state.voivodeships)
+    geo = geo_view(atlas, state.focus, state.voivodeships)
     if not colorbar:
         geo["domain"] = {"x": [0.0, 1.0], "y": [0.0, 1.0]}
     fig.update_layout(
@@ -307,7 +307,7 @@ def legend_items(upd: dict[str, Any]) -> list[tuple[str, str]]:
 FOCUS_SCALE = 6.0  # a found town: ~1/6 of Poland's extent around it
 
 
-def _geo_view(atlas: Any, focus: str | None, voivodeships: tuple[str, ...] = ()) -> dict[str, Any]:
+def geo_view(atlas: Any, focus: str | None, voivodeships: tuple[str, ...] = ()) -> dict[str, Any]:
     """Whole Poland, the chosen województwa, or the surroundings of the found town.
 
     Measured with plotly 7.1: the lon/lat ranges stay Poland's and the rotation stays their middle; zooming is
@@ -353,7 +353,7 @@ def focus_centre(atlas: Any, terc: str) -> tuple[float, float] | None:
 
 def map_view_update(atlas: Any, state: FilterState) -> dict[str, Any]:
     """geo lon/lat ranges and center for the state's focus, the chosen województwa, or the whole country."""
-    geo = _geo_view(atlas, state.focus, state.voivodeships)
+    geo = geo_view(atlas, state.focus, state.voivodeships)
     return {"center": geo["center"], "scale": geo["projection"]["scale"],
             # a new ui revision, or plotly keeps the previous view on react
             "uirevision": view_key(state)}

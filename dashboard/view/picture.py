@@ -2,7 +2,7 @@
 and the live map replaces it (issue 10: a first-time visitor sees the map in a fraction of the live map's time).
 
 Pure functions, no Dash. The picture is the live map's own view: the same classes and colours
-(`figures.map_update`), the same geo view (`figures._geo_view`) and plotly's projection — d3's conic conformal,
+(`figures.map_update`), the same geo view (`figures.geo_view`) and plotly's projection — d3's conic conformal,
 rotated to the ranges' middle and fitted so the lon/lat range box fills the element (plotly.js
 plots/geo/geo.js `updateProjection`). With viewBox = that box and preserveAspectRatio "xMidYMid meet", the browser
 does the fit for any element size, so the picture lines up with the live map at every width.
@@ -125,7 +125,7 @@ def _in_view(shapes: Shapes, box: Box) -> np.ndarray:
 def map_svg(atlas: Any, state: FilterState, shapes: Shapes) -> str:
     """The view's map as one <svg> element: a filled path per class, the veil over undated members, the
     województwa outlines and the found town's outline, clipped to the view like plotly's map."""
-    geo = figures._geo_view(atlas, state.focus, state.voivodeships)
+    geo = figures.geo_view(atlas, state.focus, state.voivodeships)
     box = view_box(geo)
     upd = figures.map_update(atlas, state)
     detailed = geo["projection"]["scale"] >= DETAIL_SCALE
