@@ -15,6 +15,7 @@ from typing import Sequence
 
 from dashboard.export.spec import Preset
 from dashboard.i18n import format_number
+from dashboard.view.figures import Box
 
 FONT_FAMILY = "DejaVu Sans, Verdana, Arial, sans-serif"
 _FONT_FILES = {
@@ -119,15 +120,6 @@ MAP_ASPECT = 1.072
 MAX_COLUMN_TITLE_LINES = 6
 GEO_BOX_ASPECT = 1.12
 GEO_INSETS = {"left": 0.05, "right": 0.0325, "top": 0.028, "bottom": 0.013}
-
-@dataclass(frozen=True)
-class Box:
-    """A rectangle in CSS px, y measured from the top."""
-    x: float
-    y: float
-    w: float
-    h: float
-
 
 @dataclass(frozen=True)
 class PressLayout:

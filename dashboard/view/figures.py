@@ -48,6 +48,16 @@ LEGEND_WRAP = 24  # characters per line of a legend class label
 
 
 @dataclass(frozen=True)
+class Box:
+    """A rectangle, y measured from the top: a map view in projected units (dashboard.view.picture) or a part of
+    the press page in CSS px (dashboard.export.page)."""
+    x: float
+    y: float
+    w: float
+    h: float
+
+
+@dataclass(frozen=True)
 class Classes:
     """The stepped legend: class i covers values (lower_i, upper_i]; colours[i]; counts[i] gminy."""
     labels: tuple[str, ...]

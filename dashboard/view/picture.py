@@ -20,6 +20,7 @@ import shapely
 
 from dashboard.model.state import FilterState
 from dashboard.view import figures
+from dashboard.view.figures import Box
 
 GRID = 1000          # viewBox units across the view: coordinates are whole numbers (1 unit ~ 1 px on a laptop)
 SIMPLIFY = 5       # coverage simplification of the whole country, in grid units (shared borders stay shared)
@@ -39,15 +40,6 @@ def project(lonlat: np.ndarray, rotation: float, parallels: tuple[float, float])
     lam = np.radians(lonlat[:, 0] - rotation)
     r = f / _tany(np.radians(lonlat[:, 1])) ** n
     return np.column_stack([r * np.sin(n * lam), -(f - r * np.cos(n * lam))])
-
-
-@dataclass(frozen=True)
-class Box:
-    """The view in projected units: its top-left corner and size (the SVG viewBox before quantising)."""
-    x: float
-    y: float
-    w: float
-    h: float
 
 
 def view_box(geo: dict[str, Any]) -> Box:
