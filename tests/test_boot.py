@@ -104,3 +104,11 @@ def test_the_embed_page_carries_its_own_frame_with_the_view(client):
     page = client.get("/embed?woj=12&lang=en").get_data(as_text=True)
     assert '<div id="boot" class="embed boot"' in page and 'data-view="map-12"' in page
     assert 'class="embed-title">Map of gminy<' in page and "<svg " in page
+
+
+def test_the_frame_shows_the_views_language_and_filter_count(atlas, shapes):
+    state = FilterState.from_query("lang=en&woj=02,12&p=P1")
+    page = boot.frame(atlas, state, "<svg></svg>")
+    assert "active: 3" in page and "Filters" in page
+    assert re.search(r'option selected dash-radioitems-inline"><span[^>]*><input type="radio" [^>]*checked>'
+                     r"</span><span[^>]*><span>EN</span>", page)

@@ -19,7 +19,7 @@ import geodata
 from dashboard.i18n import t
 from dashboard.model import query
 from dashboard.model.state import FilterState
-from dashboard.view import figures, layout, picture
+from dashboard.view import callbacks, figures, layout, picture
 
 # Dash's scripts are fetched in parallel but, as plain <script> tags, run while the page is parsed: no frame is painted
 # until they have all run (~0.8 s here). Deferred, they run after the first paint of the page and its picture; the
@@ -41,12 +41,26 @@ def static_html(node: Any) -> str:
     if isinstance(node, (str, int, float)):
         return html_text.escape(str(node))
     props = {k: v for k, v in node.to_plotly_json()["props"].items() if k not in ("id", "children")}
+    if getattr(node, "_type", "") == "RadioItems":
+        return _radio_items(props)
     if getattr(node, "_namespace", "") != "dash_html_components":
         return f'<div class="{html_text.escape(str(props.get("className", "")))}"></div>'
     tag = node._type.lower()
     attrs = "".join(_attribute(k, v) for k, v in props.items())
     inner = "" if tag in VOID else static_html(getattr(node, "children", None)) + f"</{tag}>"
     return f"<{tag}{attrs}>{inner}"
+
+
+def _radio_items(props: dict[str, Any]) -> str:
+    """A segmented dcc.RadioItems (the language toggle) as Dash 4 draws it, its value chosen."""
+    options = "".join(
+        f'<label class="dash-options-list-option{" selected" if o["value"] == props.get("value") else ""} '
+        f'dash-radioitems-inline"><span class="dash-options-list-option-wrapper"><input type="radio" '
+        f'class="dash-options-list-option-checkbox"{" checked" if o["value"] == props.get("value") else ""}>'
+        f'</span><span class="dash-options-list-option-text"><span>{html_text.escape(str(o["label"]))}</span>'
+        "</span></label>" for o in props.get("options", []))
+    return (f'<div class="dash-options-list dash-radioitems {html_text.escape(str(props.get("className", "")))}">'
+            f"{options}</div>")
 
 
 def _attribute(name: str, value: Any) -> str:
@@ -68,7 +82,8 @@ def frame(atlas: Any, state: FilterState, svg: str) -> str:
             layout.html.P(t("map_help", lang), className="muted help")]
     return (_opening("app", state, upd)
             + static_html(layout._header(lang)) + '<main><div class="main-grid">'
-            + static_html(layout._filters_toggle(lang)) + '<div class="filters"></div>'
+            + static_html(layout._filters_toggle(lang, len(callbacks.chips_for(atlas, state))))
+            + '<div class="filters"></div>'
             + '<section class="card map-card"><div class="card-head">' + static_html(head) + "</div>"
             + _map(svg, upd) + '</section><section class="card side"></section></div></main></div>')
 

@@ -510,10 +510,10 @@ def _filters(atlas: Any, state: FilterState, export_panel: Any) -> html.Section:
     ], id="filters", className="filters", **{"aria-labelledby": "i18n-filters"})
 
 
-def _filters_toggle(lang: str) -> html.Button:
+def _filters_toggle(lang: str, n: int = 0) -> html.Button:
     return html.Button([
         tr("filters_open", lang), html.Span(" ", className="sep"),
-        html.Span(t("filters_on", lang, n=0), id="filters-count", className="filters-count"),
+        html.Span(t("filters_on", lang, n=n), id="filters-count", className="filters-count"),
     ], id="filters-toggle", className="button filters-toggle", type="button", n_clicks=0,
         **{"aria-expanded": "false", "aria-controls": "filters"})
 
