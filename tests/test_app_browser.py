@@ -121,11 +121,13 @@ box.firstChild.style.cssText = 'width:100%;height:100%;display:block';
 document.body.appendChild(box);
 const pic = union(Array.from(box.querySelectorAll('path[fill^="#"]')).filter(p => p.getAttribute('fill') !== '#f0f2f5'));
 box.remove();
-return [live, pic];
+// plotly clips its paths to the view; the picture's clip-path does not shrink its paths' boxes: compare inside it
+const clamp = (u) => [Math.max(u[0], r.left), Math.max(u[1], r.top), Math.min(u[2], r.right), Math.min(u[3], r.bottom)];
+return [clamp(live), clamp(pic)];
 """
 
 
-@pytest.mark.parametrize("query", ["", "?woj=24,12&p=P1&asof=2010"])
+@pytest.mark.parametrize("query", ["", "?woj=24,12&p=P1&asof=2010", "?town=1261011&metric=membership&lang=en"])
 def test_the_server_drawn_map_lines_up_with_the_live_one_and_gives_way_to_it(duo, query):
     """The page carries the view's map as an SVG (dashboard/view/boot.py): it must sit where plotly draws the same
     view, and go once plotly has drawn it (not on the 3 s fallback)."""
