@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import Any, Callable
 
 import dash
+from dash import html
 from flask import request
 
 import geodata
@@ -78,8 +79,8 @@ def frame(atlas: Any, state: FilterState, svg: str) -> str:
     the details column (empty: their texts come with the live page)."""
     lang = state.lang
     upd = figures.map_update(atlas, state)
-    head = [layout.html.H2(t("map_title", lang), className="panel-title"),
-            layout.html.P(t("map_help", lang), className="muted help")]
+    head = [html.H2(t("map_title", lang), className="panel-title"),
+            html.P(t("map_help", lang), className="muted help")]
     return (_opening("app", state, upd)
             + static_html(layout._header(lang)) + '<main><div class="main-grid">'
             + static_html(layout._filters_toggle(lang, len(callbacks.chips_for(atlas, state))))
@@ -92,8 +93,8 @@ def embed_frame(atlas: Any, state: FilterState, svg: str) -> str:
     """/embed's frame: the title, the map with its legend, the first lines of the details, the source line."""
     lang = state.lang
     upd = figures.map_update(atlas, state)
-    head = [layout.html.H1(t("map_title", lang), className="embed-title"),
-            layout.html.Span(t("embed_open", lang), className="embed-open")]
+    head = [html.H1(t("map_title", lang), className="embed-title"),
+            html.Span(t("embed_open", lang), className="embed-open")]
     return (_opening("embed", state, upd) + f'<div class="embed-head">{static_html(head)}</div>'
             + '<main class="embed-main">' + _map(svg, upd)
             + f'<div class="details embed-details">{static_html(layout.details_panel(atlas, None, lang)[:1])}</div>'
@@ -131,8 +132,9 @@ def install(app: dash.Dash, atlas: Any, page_frame: Callable[[Any, FilterState, 
     def interpolate_index(**parts: str) -> str:
         state = FilterState.from_query(request.query_string.decode("utf-8", "replace"), known_projects=known)
         parts["app_entry"] = page(state.to_query()) + parts["app_entry"]
-        parts["scripts"] = parts["scripts"].replace("<script src=", "<script defer src=")
-        parts["renderer"] = parts["renderer"].replace(RENDERER, DEFERRED_RENDERER)
+        if RENDERER in parts["renderer"]:   # (another Dash may start its renderer otherwise: then nothing is deferred)
+            parts["scripts"] = parts["scripts"].replace("<script src=", "<script defer src=")
+            parts["renderer"] = parts["renderer"].replace(RENDERER, DEFERRED_RENDERER)
         return interpolate(**parts)
 
     app.interpolate_index = interpolate_index
