@@ -112,3 +112,9 @@ def test_the_frame_shows_the_views_language_and_filter_count(atlas, shapes):
     assert "active: 3" in page and "Filters" in page
     assert re.search(r'option selected dash-radioitems-inline"><span[^>]*><input type="radio" [^>]*checked>'
                      r"</span><span[^>]*><span>EN</span>", page)
+
+
+def test_scripts_stay_as_they_are_when_the_renderer_start_is_unknown(client, monkeypatch):
+    monkeypatch.setattr(boot, "RENDERER", "var renderer = new SomeOtherRenderer();")
+    page = client.get("/").get_data(as_text=True)
+    assert " defer " not in page and "var renderer = new DashRenderer();" in page and '<div id="boot"' in page
