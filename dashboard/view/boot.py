@@ -74,11 +74,11 @@ def _attribute(name: str, value: Any) -> str:
     return f' {ATTRIBUTES.get(name, name)}="{html_text.escape(str(value))}"'
 
 
-def frame(atlas: Any, state: FilterState, svg: str) -> str:
+def frame(atlas: Any, state: FilterState, svg: str, upd: dict[str, Any] | None = None) -> str:
     """The main page's frame: header, the filters button and column, the map card with the picture and its legend,
     the details column (empty: their texts come with the live page)."""
     lang = state.lang
-    upd = figures.map_update(atlas, state)
+    upd = upd or figures.map_update(atlas, state)
     head = [html.H2(t("map_title", lang), className="panel-title"),
             html.P(t("map_help", lang), className="muted help")]
     return (_opening("app", state, upd)
@@ -89,10 +89,10 @@ def frame(atlas: Any, state: FilterState, svg: str) -> str:
             + _map(svg, upd) + '</section><section class="card side"></section></div></main></div>')
 
 
-def embed_frame(atlas: Any, state: FilterState, svg: str) -> str:
+def embed_frame(atlas: Any, state: FilterState, svg: str, upd: dict[str, Any] | None = None) -> str:
     """/embed's frame: the title, the map with its legend, the first lines of the details, the source line."""
     lang = state.lang
-    upd = figures.map_update(atlas, state)
+    upd = upd or figures.map_update(atlas, state)
     head = [html.H1(t("map_title", lang), className="embed-title"),
             html.Span(t("embed_open", lang), className="embed-open")]
     return (_opening("embed", state, upd) + f'<div class="embed-head">{static_html(head)}</div>'
@@ -116,7 +116,7 @@ def _z(upd: dict[str, Any]) -> str:
     return "".join(str(z) for z in upd["z"])
 
 
-def install(app: dash.Dash, atlas: Any, page_frame: Callable[[Any, FilterState, str], str] = frame) -> None:
+def install(app: dash.Dash, atlas: Any, page_frame: Callable[..., str] = frame) -> None:
     """Serve `page_frame` with the map of the request's view in front of the app's entry point."""
     shapes = picture.load_shapes(geodata.web_asset("gminy"), geodata.web_asset("wojewodztwa"),
                                  tuple(atlas.gminy["terc"]))
@@ -125,7 +125,8 @@ def install(app: dash.Dash, atlas: Any, page_frame: Callable[[Any, FilterState, 
     @lru_cache(maxsize=64)   # the key is the view's canonical query: crafted queries fold onto valid views
     def page(view_query: str) -> str:
         state = FilterState.from_query(view_query, known_projects=known)
-        return page_frame(atlas, state, picture.map_svg(atlas, state, shapes))
+        upd = figures.map_update(atlas, state)
+        return page_frame(atlas, state, picture.map_svg(atlas, state, shapes, upd), upd)
 
     interpolate: Callable[..., str] = app.interpolate_index
 

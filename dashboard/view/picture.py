@@ -114,12 +114,12 @@ def _in_view(shapes: Shapes, box: Box) -> np.ndarray:
     return (b[:, 2] >= box.x) & (b[:, 0] <= box.x + box.w) & (b[:, 3] >= box.y) & (b[:, 1] <= box.y + box.h)
 
 
-def map_svg(atlas: Any, state: FilterState, shapes: Shapes) -> str:
+def map_svg(atlas: Any, state: FilterState, shapes: Shapes, upd: dict[str, Any] | None = None) -> str:
     """The view's map as one <svg> element: a filled path per class, the veil over undated members, the
     województwa outlines and the found town's outline, clipped to the view like plotly's map."""
     geo = figures.geo_view(atlas, state.focus, state.voivodeships)
     box = view_box(geo)
-    upd = figures.map_update(atlas, state)
+    upd = upd or figures.map_update(atlas, state)
     detailed = geo["projection"]["scale"] >= DETAIL_SCALE
     geoms = shapes.gminy if detailed else shapes.simple
     show = _in_view(shapes, box) if detailed else np.ones(len(geoms), dtype=bool)
