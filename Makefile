@@ -42,13 +42,16 @@ plotly-bundle: $(PLOTLY_BUNDLE)
 run: system geodata plotly-bundle
 	$(PY) app.py
 
-## make test: set up and run the whole test suite (browser tests in headless Chromium included)
+## make test: set up and run the whole test suite (browser tests in headless Chromium included). The test
+## files are spread over TEST_WORKERS processes (pytest-xdist); a file's tests share one process, so its
+## module-scoped server and browser are started once.
+TEST_WORKERS ?= 2
 test: system venv-dev geodata plotly-bundle
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 ## make test-fast: the inner loop — no browser, no servers
 test-fast: venv-dev geodata
-	$(PY) -m pytest -m "not browser and not server"
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile -m "not browser and not server"
 
 ## make serve: production server (gunicorn), see README
 serve: geodata plotly-bundle

@@ -255,3 +255,26 @@ def wait_for_js(run, script: str, timeout: float = 10.0):
             last = exc
         time.sleep(0.1)
     raise AssertionError(f"timed out waiting for: {script} (last: {last!r})")
+
+
+# Every /_dash-update-component request of a page, logged from its first script on (install it with CDP's
+# Page.addScriptToEvaluateOnNewDocument before loading): window.__cbLog has their outputs, __cbPending the ones in
+# flight, __cbLast when the last one started or ended.
+CALLBACK_LOG = """
+  window.__cbLog = []; window.__cbPending = 0; window.__cbLast = Date.now();
+  const orig = window.fetch;
+  window.fetch = function (url, opts) {
+    if (!String(url).includes('_dash-update-component')) { return orig.apply(this, arguments); }
+    try { window.__cbLog.push(JSON.parse(opts.body).output); } catch (e) { window.__cbLog.push('?'); }
+    window.__cbPending += 1; window.__cbLast = Date.now();
+    const done = () => { window.__cbPending -= 1; window.__cbLast = Date.now(); };
+    const answer = orig.apply(this, arguments);
+    answer.then(done, done);
+    return answer;
+  };"""
+
+
+def wait_for_quiet_callbacks(run, quiet_ms: int = 600, timeout: float = 20.0) -> None:
+    """Until no callback request is in flight and none has started or ended for `quiet_ms` (CALLBACK_LOG must be
+    installed): the page has settled — a condition, not a fixed sleep."""
+    wait_for_js(run, f"return window.__cbPending === 0 && Date.now() - window.__cbLast >= {quiet_ms};", timeout)

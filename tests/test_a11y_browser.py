@@ -24,7 +24,7 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from tests.conftest import dash_browser, wait_for_js
+from tests.conftest import CALLBACK_LOG, dash_browser, wait_for_js, wait_for_quiet_callbacks
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -51,7 +51,9 @@ def duo(request, tmp_path_factory):
     from dashboard.model.atlas import get_atlas
 
     with dash_browser(request, create_app(get_atlas()), str(tmp_path_factory.mktemp("download"))) as dc:
+        script = dc.driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": CALLBACK_LOG})
         yield dc
+        dc.driver.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", {"identifier": script["identifier"]})
 
 
 def screen(duo, width: int, height: int, mobile: bool = False) -> None:
@@ -64,7 +66,7 @@ def load(duo, query: str = "", path: str = "/") -> None:
     duo.driver.get(duo.server_url + path + query)
     wait_js(duo, f"return document.querySelectorAll('#map .choroplethlayer .trace:first-child path.choroplethlocation')"
                  f".length >= {N_GMINY};", timeout=30)
-    time.sleep(0.8)  # the last callbacks (language texts, the bars' lists) settle
+    wait_for_quiet_callbacks(lambda code: js(duo, code), quiet_ms=300)  # the language texts, the bars' lists
 
 
 def js(duo, script: str, *args):
@@ -79,7 +81,7 @@ def run_axe(duo, axe_source: str, label: str) -> list[dict]:
     js(duo, axe_source)
     result = duo.driver.execute_async_script(
         "const done = arguments[arguments.length - 1];"
-        "axe.run(document, {runOnly: {type: 'tag', values: arguments[0]}}).then(r => done(r.violations.map(v => ("
+        "axe.run(document, {runOnly: {type: 'tag', values: arguments[0]}, resultTypes: ['violations']}).then(r => done(r.violations.map(v => ("
         "{id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 6), n: v.nodes.length}"
         "))), e => done([{id: 'axe-error', impact: 'critical', nodes: [String(e)], n: 1}]));", AXE_TAGS)
     for v in result:

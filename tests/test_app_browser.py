@@ -16,7 +16,7 @@ from selenium.webdriver.common.by import By
 
 from dashboard.model.state import FilterState
 from dashboard.view.layout import strip_numbers
-from tests.conftest import dash_browser, wait_for_js
+from tests.conftest import CALLBACK_LOG, dash_browser, wait_for_js, wait_for_quiet_callbacks
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -305,24 +305,10 @@ def test_the_table_csv_holds_exactly_the_filtered_rows(duo, atlas):
     os.remove(path)
 
 
-CALLBACK_LOG = """
-  window.__cbLog = []; window.__cbPending = 0; window.__cbLast = Date.now();
-  const orig = window.fetch;
-  window.fetch = function (url, opts) {
-    if (!String(url).includes('_dash-update-component')) { return orig.apply(this, arguments); }
-    try { window.__cbLog.push(JSON.parse(opts.body).output); } catch (e) { window.__cbLog.push('?'); }
-    window.__cbPending += 1; window.__cbLast = Date.now();
-    const done = () => { window.__cbPending -= 1; window.__cbLast = Date.now(); };
-    const answer = orig.apply(this, arguments);
-    answer.then(done, done);
-    return answer;
-  };"""
-
-
 def _callback_requests(duo, quiet_ms: int = 600) -> list[str]:
-    """The outputs of the /_dash-update-component requests the page sent since the last call, once none is in
-    flight and none has started or ended for `quiet_ms` (a condition, not a fixed sleep)."""
-    wait_js(duo, f"return window.__cbPending === 0 && Date.now() - window.__cbLast >= {quiet_ms};", timeout=20)
+    """The outputs of the /_dash-update-component requests the page sent since the last call, once the page's
+    callbacks are quiet (conftest.wait_for_quiet_callbacks)."""
+    wait_for_quiet_callbacks(lambda code: js(duo, code), quiet_ms)
     return js(duo, "return window.__cbLog.splice(0);")
 
 

@@ -67,8 +67,11 @@ def test_saturation_and_user_run_report_their_numbers(chained):
     assert busy["requests"] > 0 and busy["errors"] == 0 and busy["requests_per_action"] == pytest.approx(2, 0.2)
     result = users_run(chained, scenario, users=4, seconds=4, think=0.5, exports=0, kill_at=2.0,
                        export_windows=[])
-    assert result["errors"] == 0 and result["filter"]["requests"] > 0
-    assert result["worker_kill"]["failed_other"] == 0 and result["worker_kill"]["replaced_after_s"] is not None
+    assert result["filter"]["requests"] > 0
+    # SIGKILL drops what the victim was answering (at most one request per user); nothing else may fail
+    kill = result["worker_kill"]
+    assert kill["failed_other"] == 0 and kill["failed_in_flight"] == result["errors"] <= 4, result
+    assert kill["replaced_after_s"] is not None
     assert result["exports"] == {"note": "the app has no background (export) callback"}
 
 
