@@ -402,6 +402,8 @@ def _kill_summary(errors: list, kill_info: dict) -> dict:
 def _export_summary(filters: list, export_log: list, t_kill: float) -> dict:
     """The exports, and filter latency while one runs vs while none does (the kill's seconds left out)."""
     done = [e for e in export_log if e[2]]
+    # a 204: the job died with its web worker; the panel says the export did not happen and offers the retry
+    reported = [e for e in export_log if not e[2] and e[3].startswith("HTTP 204")]
     busy = [(a, b) for a, b, _, _ in export_log]
 
     def during_export(s: Sample) -> bool:
@@ -409,7 +411,8 @@ def _export_summary(filters: list, export_log: list, t_kill: float) -> dict:
 
     clean = [s for s in filters if not (t_kill - 1 <= s.t <= t_kill + 5)]
     return {
-        "exports": {"started": len(export_log), "completed": len(done),
+        "exports": {"started": len(export_log), "completed": len(done), "died_and_reported": len(reported),
+                    "lost": len(export_log) - len(done) - len(reported),
                     "p50_s": pct([b - a for a, b, _, _ in done], 50),
                     "failures": sorted({e[3] for e in export_log if not e[2]})[:3]},
         "filter_without_exports": summary([s for s in clean if s.t >= 5 and not during_export(s)]),

@@ -37,6 +37,8 @@ Caches and jobs (dashboard.serving)
   ATLAS_RELEASE         identifies code + data of a deploy in shared caches (default: a hash of them)
   ATLAS_CELERY_IMPORTS  modules a Celery worker imports to know the export callback (default app)
   ATLAS_JOB_SCHED       idle (default) | normal: CPU priority of export jobs
+  ATLAS_EXPORT_CPUS     CPUs that export jobs and their Chromium may run on: the last N of this machine's (default
+                        half of them, at least 1); the others are left to the web workers alone
   ATLAS_SECRET_KEY      signs the export jobs' handles (at least 32 characters); every web worker and instance
                         must share it (default: one made once and kept in Redis, or in the cache folder)
   ATLAS_EXPORT_SLOTS    press exports rendered at once on this machine, each one Chromium (default 1 on up to
@@ -246,6 +248,17 @@ def job_sched_idle() -> bool:
     return env_choice("ATLAS_JOB_SCHED", "idle", {"idle": "idle", "normal": "normal"}) == "idle"
 
 
+def _usable_cpus() -> list[int]:
+    return sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else list(range(os.cpu_count() or 1))
+
+
+def export_cpus() -> list[int]:
+    """The CPUs export jobs may use (ATLAS_EXPORT_CPUS of them, the last ones of those this process may use)."""
+    usable = _usable_cpus()
+    count = env_int("ATLAS_EXPORT_CPUS", max(1, len(usable) // 2), minimum=1, maximum=len(usable))
+    return usable[-count:]
+
+
 def export_slots() -> int:
     default = max(1, min(4, (os.cpu_count() or 1) // 2))
     return env_int("ATLAS_EXPORT_SLOTS", default, minimum=1, maximum=64)
@@ -325,7 +338,7 @@ def browser_path() -> str | None:
 _CHECKED: tuple[Callable[[], object], ...] = (
     host, port, debug, url_prefix, geo_max_age, plotly_bundle, bind, workers, worker_class, threads, timeout,
     max_requests, access_log, log_level, redis_url, cache_mode, cache_mb, cache_items, cache_dir, release,
-    celery_imports, secret_key, job_sched_idle, export_slots, export_queue, export_per_client, public_url,
+    celery_imports, secret_key, job_sched_idle, export_cpus, export_slots, export_queue, export_per_client, public_url,
     embed_origins, logo, browser_path,
 )
 

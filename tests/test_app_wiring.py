@@ -4,6 +4,7 @@ source note links the shipped data description."""
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -64,7 +65,8 @@ def test_create_app_hands_its_atlas_to_the_export_panel(mini_atlas, monkeypatch)
 
 @pytest.mark.parametrize("name,value", [("ATLAS_CACHE_MB", "abc"), ("ATLAS_CACHE", "sometimes"),
                                         ("ATLAS_PORT", "80000"), ("REDIS_URL", "http://:secret@cache:6379/0"),
-                                        ("ATLAS_JOB_SCHED", "low"), ("ATLAS_PUBLIC_URL", "atlas.miasta.pl")])
+                                        ("ATLAS_JOB_SCHED", "low"), ("ATLAS_PUBLIC_URL", "atlas.miasta.pl"),
+                                        ("ATLAS_EXPORT_CPUS", "0"), ("ATLAS_EXPORT_CPUS", "4096")])
 def test_a_bad_setting_stops_start_up_naming_the_variable(monkeypatch, mini_atlas, name, value):
     monkeypatch.setenv(name, value)
     with pytest.raises(config.ConfigError, match=name) as caught:
@@ -87,6 +89,15 @@ def test_good_settings_are_read_and_typed(monkeypatch):
     config.validate()
     assert (config.cache_mb(), config.cache_mode(), config.redis_url(), config.job_sched_idle(),
             config.celery_imports()) == (64, "memory", "rediss://:pw@r:6380/1", False, ["app", "extra"])
+
+
+def test_exports_get_the_last_cpus_and_leave_the_others_to_the_web_workers(monkeypatch):
+    usable = sorted(os.sched_getaffinity(0))
+    assert config.export_cpus() == usable[-max(1, len(usable) // 2):]
+    monkeypatch.setenv("ATLAS_EXPORT_CPUS", "1")
+    assert config.export_cpus() == usable[-1:]
+    monkeypatch.setenv("ATLAS_EXPORT_CPUS", str(len(usable)))
+    assert config.export_cpus() == usable
 
 
 def test_clientside_outputs_get_a_404_not_a_500(app):

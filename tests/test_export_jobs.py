@@ -12,6 +12,7 @@ import os
 import signal
 import threading
 import time
+from pathlib import Path
 
 import psutil
 import pytest
@@ -136,6 +137,35 @@ def _wait_gone(pids, seconds: float) -> list[int]:
     while (left := _alive(pids)) and time.monotonic() < deadline:
         time.sleep(0.1)
     return left
+
+
+def test_an_export_job_and_its_chromium_get_a_bounded_cpu_share(server):
+    """The job process and every Chromium process under it: SCHED_IDLE, and only the export CPUs (on a machine
+    with more than one CPU, fewer than all of them)."""
+    from dashboard import config
+
+    _start_export(server)
+    tree = _job_tree(server)
+    owner = _owner_of_chromium(server, tree)
+    job_tree = {p.pid: p.name() for p in psutil.Process(owner).children(recursive=True)}
+    assert any("chrom" in name for name in job_tree.values()), job_tree
+    expected = set(config.export_cpus())
+    assert len(expected) < len(os.sched_getaffinity(0)) or len(expected) == 1
+    for pid, name in job_tree.items():
+        try:
+            policy, cpus = os.sched_getscheduler(pid), os.sched_getaffinity(pid)
+        except ProcessLookupError:
+            continue   # a short-lived helper that has ended
+        assert (policy, cpus) == (os.SCHED_IDLE, expected), (pid, name, policy, cpus)
+    # Chromium runs in a session of its own, i.e. its own autogroup: that group gets the lowest weight
+    chromium = min(pid for pid, name in job_tree.items() if "chrom" in name)
+    autogroup = Path(f"/proc/{chromium}/autogroup")
+    if autogroup.exists():   # a kernel with autogroup (set once Chromium has answered kaleido)
+        deadline, text = time.monotonic() + 20, ""
+        while time.monotonic() < deadline and not text.endswith("nice 19"):
+            text = autogroup.read_text().strip()
+            time.sleep(0.05)
+        assert text.endswith("nice 19"), text
 
 
 def test_killed_worker_takes_its_job_and_a_hung_chromium_with_it(server):

@@ -167,6 +167,20 @@ def _plotly_js() -> Path | None:
     return bundle.path if bundle is not None else None
 
 
+def _lowest_group_share_when_idle(chromium_pid: int | None) -> None:
+    """choreographer starts Chromium in a session of its own, and Linux schedules each session as one group with a
+    full share of the CPU whatever its processes' priority (autogroup, `man 7 sched`): an export job running at
+    SCHED_IDLE still took half the machine from the web workers through its Chromium. When this process runs at
+    SCHED_IDLE, Chromium's group gets the lowest weight (nice 19) too."""
+    if chromium_pid is None or not hasattr(os, "SCHED_IDLE") or os.sched_getscheduler(0) != os.SCHED_IDLE:
+        return
+    try:
+        with open(f"/proc/{chromium_pid}/autogroup", "w", encoding="ascii") as group:
+            group.write("19")
+    except OSError:
+        pass  # no autogroup in this kernel, or Chromium already gone: nothing to lower
+
+
 class Renderer:
     """One warm kaleido (Chromium) per process. Thread-safe: calls from several threads queue on its tabs."""
 
@@ -208,6 +222,7 @@ class Renderer:
                 loop.call_soon_threadsafe(loop.stop)
                 raise RenderError(f"could not start Chromium ({chromium}) for exports: {exc}") from exc
             self._loop, self._thread, self._pid = loop, thread, os.getpid()
+            _lowest_group_share_when_idle(getattr(getattr(self._kaleido, "subprocess", None), "pid", None))
             return self
 
     def start_soon(self) -> "Renderer":

@@ -259,6 +259,20 @@ class _ProcessFirst:
         return super().job_running(job)
 
 
+def confine_export(pid: int) -> None:
+    """Bound an export job's CPU share (its Chromium inherits both limits): it runs on ATLAS_EXPORT_CPUS of the
+    machine's CPUs only, and under ATLAS_JOB_SCHED=idle (Linux SCHED_IDLE, which Chromium keeps, unlike plain nice
+    values) only when the web workers leave them idle. SCHED_IDLE alone still let a render share every core with
+    the web workers: filter p95 with exports running was 4-5x that without on 2 cores (bench/load_test.py)."""
+    try:
+        if hasattr(os, "sched_setaffinity"):
+            os.sched_setaffinity(pid, config.export_cpus())
+        if config.job_sched_idle() and hasattr(os, "SCHED_IDLE"):
+            os.sched_setscheduler(pid, os.SCHED_IDLE, os.sched_param(0))
+    except (ProcessLookupError, PermissionError):
+        pass  # the job already ended / not permitted here: it runs unconfined
+
+
 @functools.lru_cache(maxsize=2)
 def _manager(url: str | None):
     from dash import CeleryManager, DiskcacheManager
@@ -274,10 +288,8 @@ def _manager(url: str | None):
     folder.mkdir(parents=True, exist_ok=True)
 
     class JobProcessManager(_ProcessFirst, DiskcacheManager):
-        """DiskcacheManager whose job processes die with their web worker (see _die_with_parent) and run at low
-        priority: they get the CPU only when the web workers leave it idle (SCHED_IDLE, inherited by Chromium,
-        which resets plain nice values of its own processes), so an export never slows filter callbacks down
-        (measured by bench/load_test.py). ATLAS_JOB_SCHED=normal turns the low priority off."""
+        """DiskcacheManager whose job processes die with their web worker (see _die_with_parent) and get a bounded
+        share of the CPU (confine_export)."""
 
         def make_job_fn(self, fn, progress, key=None):
             return super().make_job_fn(_releasing(fn), progress, key)
@@ -297,13 +309,8 @@ def _manager(url: str | None):
                 job_fn, os.getpid(), threading.current_thread() is threading.main_thread(),
                 key, self._make_progress_key(key), args, context))
             process.start()
-            pid = process.pid
-            if config.job_sched_idle() and hasattr(os, "SCHED_IDLE"):
-                try:
-                    os.sched_setscheduler(pid, os.SCHED_IDLE, os.sched_param(0))
-                except OSError:
-                    pass  # not permitted / the job already ended: it still runs at normal priority
-            return pid
+            confine_export(process.pid)
+            return process.pid
 
     return JobProcessManager(diskcache.Cache(str(folder)), expire=3600)
 
