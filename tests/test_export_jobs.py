@@ -143,6 +143,7 @@ def test_an_export_job_and_its_chromium_get_a_bounded_cpu_share(server):
     """The job process and every Chromium process under it: SCHED_IDLE, and only the export CPUs (on a machine
     with more than one CPU, fewer than all of them)."""
     from dashboard import config
+    from dashboard.export.render import CHROMIUM_GROUP_NICE
 
     _start_export(server)
     tree = _job_tree(server)
@@ -157,15 +158,15 @@ def test_an_export_job_and_its_chromium_get_a_bounded_cpu_share(server):
         except ProcessLookupError:
             continue   # a short-lived helper that has ended
         assert (policy, cpus) == (os.SCHED_IDLE, expected), (pid, name, policy, cpus)
-    # Chromium runs in a session of its own, i.e. its own autogroup: that group gets the lowest weight
+    # Chromium runs in a session of its own, i.e. its own autogroup: that group gets a low weight
     chromium = min(pid for pid, name in job_tree.items() if "chrom" in name)
     autogroup = Path(f"/proc/{chromium}/autogroup")
     if autogroup.exists():   # a kernel with autogroup (set once Chromium has answered kaleido)
         deadline, text = time.monotonic() + 20, ""
-        while time.monotonic() < deadline and not text.endswith("nice 19"):
+        while time.monotonic() < deadline and not text.endswith(f"nice {CHROMIUM_GROUP_NICE}"):
             text = autogroup.read_text().strip()
             time.sleep(0.05)
-        assert text.endswith("nice 19"), text
+        assert text.endswith(f"nice {CHROMIUM_GROUP_NICE}"), text
 
 
 def test_killed_worker_takes_its_job_and_a_hung_chromium_with_it(server):
