@@ -24,6 +24,19 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def own_cache_dir(folder: Path) -> Path:
+    """A cache folder of a test server's own (its jobs, export queue, answers), sharing the session's atlas and
+    plotly.js bundle: another test process may be using the default folder's queue at the same time."""
+    from dashboard.model.atlas_cache import cache_root
+    from dashboard.view.plotly_js import bundle_dir
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, shared in (("atlas", cache_root()), ("js", bundle_dir())):
+        shared.mkdir(parents=True, exist_ok=True)
+        (folder / name).symlink_to(shared, target_is_directory=True)
+    return folder
+
+
 # -- the server under test ----------------------------------------------------------------------------------
 class Gunicorn:
     """`gunicorn -c gunicorn.conf.py <app>` on 127.0.0.1:<port>, in its own process group; stopped on exit."""

@@ -27,12 +27,9 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    from dashboard.model.atlas_cache import cache_root
+    from tests.gunicorn_server import own_cache_dir
 
-    cache = tmp_path_factory.mktemp("export-jobs-cache")
-    cache_root().mkdir(parents=True, exist_ok=True)
-    (cache / "atlas").symlink_to(cache_root(), target_is_directory=True)   # its own jobs, the session's atlas
-    env = {"ATLAS_CACHE_DIR": str(cache)}
+    env = {"ATLAS_CACHE_DIR": str(own_cache_dir(tmp_path_factory.mktemp("export-jobs") / "cache"))}
     with Gunicorn("app:server", workers=2, extra_env=env) as running:
         yield running
 

@@ -5,7 +5,6 @@ completes, the others get 429."""
 from __future__ import annotations
 
 import os
-import shutil
 import threading
 import time
 
@@ -95,16 +94,15 @@ def test_one_render_at_a_time_first_come_first_served_with_the_place_reported(qu
 
 # --- the burst against the real server ---------------------------------------------------------------------------
 SEEN: dict = {}
-SLOTS, WAITING, BURST = 1, 3, 50
+SLOTS, WAITING, BURST = 1, 1, 50
 
 
 @pytest.fixture(scope="module")
-def server():
-    from tests.gunicorn_server import Gunicorn
+def server(tmp_path_factory):
+    from tests.gunicorn_server import Gunicorn, own_cache_dir
 
-    shutil.rmtree(os.path.join(os.path.dirname(__file__), "..", ".cache", "export-queue"), ignore_errors=True)
     env = {"ATLAS_EXPORT_SLOTS": str(SLOTS), "ATLAS_EXPORT_QUEUE": str(WAITING), "ATLAS_EXPORT_PER_CLIENT": "100",
-           "ATLAS_CACHE": "off"}
+           "ATLAS_CACHE": "off", "ATLAS_CACHE_DIR": str(own_cache_dir(tmp_path_factory.mktemp("burst") / "cache"))}
     with Gunicorn("app:server", workers=2, extra_env=env) as running:
         yield running
 
