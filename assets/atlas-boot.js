@@ -13,7 +13,7 @@
   var GRACE = 3000;   // after the live map's first drawing: a view the page settles differently still shows
 
   function drawnView(gd) {
-    var trace = gd && gd.data && gd.data[0];
+    var trace = gd && gd._fullData && gd._fullData[0];   // z decoded (the figure sends it as base64 int8)
     var paths = gd && gd.querySelector(".choroplethlayer path.choroplethlocation");
     if (!trace || !trace.z || !paths) { return null; }
     return {z: Array.prototype.join.call(trace.z, ""), view: gd.layout && gd.layout.uirevision};

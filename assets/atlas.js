@@ -223,6 +223,19 @@
     }
     return window.dash_clientside.no_update;
   }
+  /* The bars' buttons (dashboard/view/callbacks.py chart_texts): {chart: {key: [text, pressed]}} onto the pattern
+     outputs, texts of the 3 charts then their aria-pressed, each button by its own key. */
+  function barLists(lists) {
+    var outputs = window.dash_clientside.callback_context.outputs_list;
+    return outputs.map(function (specs, i) {
+      return (Array.isArray(specs) ? specs : []).map(function (spec) {
+        var chart = String(spec.id.type).slice(5);
+        var entry = lists && lists[chart] && lists[chart][spec.id.key];
+        if (!Array.isArray(entry)) { return window.dash_clientside.no_update; }
+        return i < outputs.length / 2 ? String(entry[0]) : String(entry[1] === true);
+      });
+    });
+  }
   // the server's snippet points at a path (its answers are shared by every host name): this page's origin first
   function absoluteEmbed(snippet) {
     if (typeof snippet !== "string") { return window.dash_clientside.no_update; }
@@ -231,7 +244,8 @@
 
   window.dash_clientside = window.dash_clientside || {};
   window.dash_clientside.atlas = Object.assign({}, window.dash_clientside.atlas,
-                                               {renderTable: renderTable, absoluteEmbed: absoluteEmbed});
+                                               {renderTable: renderTable, absoluteEmbed: absoluteEmbed,
+                                                barLists: barLists});
 
   function start() { fixAll(); }
   if (document.readyState === "loading") {

@@ -72,7 +72,8 @@ def wait_js(duo, script: str, timeout: float = 10.0):
 
 def graph_data(duo, gid: str):
     return js(duo, f"const gd = document.querySelector('#{gid} .js-plotly-plot'); "
-                   "return gd.data.map(t => ({z: t.z, x: t.x, y: t.y, customdata: t.customdata, "
+                   "return gd.data.map((t, i) => ({z: gd._fullData[i].z ? Array.from(gd._fullData[i].z) : t.z, "
+                   "x: t.x, y: t.y, customdata: t.customdata, "
                    "selectedpoints: t.selectedpoints, locations: t.locations}));")
 
 
@@ -194,7 +195,8 @@ def test_a_bar_click_filters_the_map(duo, atlas):
     ActionChains(duo.driver).move_to_element(bars[-1]).click().perform()
     wait_js(duo, f"return window.location.search.includes('woj={top}');")
     wait_js(duo, "const gd = document.querySelector('#map .js-plotly-plot');"
-                 f"return gd.data[0].z.every((v, i) => v === 0 || gd.data[0].locations[i].startsWith('{top}'));")
+                 f"return Array.from(gd._fullData[0].z).every((v, i) => v === 0 "
+                 f"|| gd.data[0].locations[i].startsWith('{top}'));")
     z = graph_data(duo, "map")[0]
     coloured = [loc for loc, v in zip(z["locations"], z["z"]) if v > 0]
     assert coloured and all(loc.startswith(top) for loc in coloured)

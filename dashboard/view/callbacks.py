@@ -443,6 +443,10 @@ def _register_table(app: dash.Dash, atlas: Any, known_projects: set[str]) -> Non
                             Input("table-data", "data"))
     _register_sort(app)
     _register_download(app, atlas, known_projects)
+    app.clientside_callback(ClientsideFunction("atlas", "barLists"),
+                            *[Output({"type": f"pick-{g}", "key": ALL}, "children") for g in layout.PICK_CHARTS],
+                            *[Output({"type": f"pick-{g}", "key": ALL}, "aria-pressed") for g in layout.PICK_CHARTS],
+                            Input("bar-lists", "data"), prevent_initial_call=True)
     app.clientside_callback(ClientsideFunction("atlas", "absoluteEmbed"), Output("embed-code", "value"),
                             Input("embed-snippet", "data"))
 
@@ -451,9 +455,7 @@ def _register_below(app: dash.Dash, atlas: Any, known_projects: set[str]) -> Non
     @app.callback(
         Output("growth", "figure"), Output("by-voivodeship", "figure"), Output("by-project", "figure"),
         Output("table-data", "data"), Output("table-count", "children"), Output("below-view", "data"),
-        *[Output(f"{g}-summary", "children") for g in layout.PICK_CHARTS],
-        *[Output({"type": f"pick-{g}", "key": ALL}, "children") for g in layout.PICK_CHARTS],
-        *[Output({"type": f"pick-{g}", "key": ALL}, "aria-pressed") for g in layout.PICK_CHARTS],
+        *[Output(f"{g}-summary", "children") for g in layout.PICK_CHARTS], Output("bar-lists", "data"),
         Input("below-ready", "data"), Input("table-sort", "data"), State("state", "data"),
         State("below-view", "data"),
         prevent_initial_call=True,  # filled once the map is drawn ("below-ready"), see layout.build_layout
@@ -463,11 +465,7 @@ def _register_below(app: dash.Dash, atlas: Any, known_projects: set[str]) -> Non
         with new values (assets/atlas-below.js bumps "below-ready"): so they never delay the map's paint. Full
         figures the first time (and on a language change), Patches after; a new sort order only re-sorts the
         table."""
-        n_picks = 2 * len(layout.PICK_CHARTS)
-        pick_specs = ctx.outputs_list[-n_picks:]
-        # nothing for the texts: no_update, and a list of them for each pattern output (one per button asked for)
-        no_texts = ((no_update,) * len(layout.PICK_CHARTS)
-                    + tuple([no_update] * len(e if isinstance(e, list) else []) for e in pick_specs))
+        no_texts = (no_update,) * (len(layout.PICK_CHARTS) + 1)
         if not ready:
             return (no_update,) * 6 + no_texts
         state = FilterState.from_dict(state_data, known_projects=known_projects)
@@ -476,7 +474,7 @@ def _register_below(app: dash.Dash, atlas: Any, known_projects: set[str]) -> Non
         if ctx.triggered_id == "table-sort" and drawn == state.lang:
             return (no_update, no_update, no_update, *table_out, no_update, *no_texts)
         updates = layout.chart_updates(atlas, state)
-        texts = chart_texts(atlas, state, pick_specs, updates)
+        texts = chart_texts(atlas, state, updates)
         if drawn != state.lang:
             return (figures.growth_figure(atlas, state), figures.voivodeship_figure(atlas, state),
                     figures.project_figure(atlas, state), *table_out, state.lang, *texts)
@@ -638,37 +636,28 @@ def text_outputs(atlas: Any, state: FilterState) -> list:
     return [layout.legend(figures.map_update(atlas, state)), t("filters_on", state.lang, n=n)]
 
 
-def chart_texts(atlas: Any, state: FilterState, pick_outputs: list, updates: dict[str, Any] | None = None) -> list:
-    """The charts' text alternatives (drawn with the charts, by "below"): the summaries, then the bars' buttons.
-    `pick_outputs`: the pattern-matching outputs as the request lists them (texts of the 3 charts, then pressed):
-    every button gets the value of its own key, and the lists have the length the request asked for."""
+def chart_texts(atlas: Any, state: FilterState, updates: dict[str, Any] | None = None) -> list:
+    """The charts' text alternatives (drawn with the charts, by "below"): the summaries, then the bars' buttons as
+    {chart: {key: [text, pressed]}} (assets/atlas.js barLists puts each on the button of its key)."""
     updates = updates or layout.chart_updates(atlas, state)
     summaries = layout.chart_summaries(atlas, state, updates)
     picks = layout.pick_outputs(atlas, state, updates)
     keys = layout.pick_keys(atlas)
-    lists = []
-    for i, entry in enumerate(pick_outputs):
-        chart = layout.PICK_CHARTS[i % len(layout.PICK_CHARTS)]
-        by_key = dict(zip(keys[chart], picks[chart][i // len(layout.PICK_CHARTS)]))
-        wanted = [o.get("id", {}).get("key") if isinstance(o, dict) and isinstance(o.get("id"), dict) else None
-                  for o in (entry if isinstance(entry, list) else [])]
-        lists.append([by_key.get(k, "") if isinstance(k, str) else "" for k in wanted])
-    return [*[summaries[g] for g in layout.PICK_CHARTS], *lists]
+    lists = {chart: {k: [text, pressed == "true"] for k, text, pressed in zip(keys[chart], *picks[chart])}
+             for chart in layout.PICK_CHARTS}
+    return [*[summaries[g] for g in layout.PICK_CHARTS], lists]
 
 
 def map_patch(atlas: Any, state: FilterState, zoom: bool, clear_selection: bool = True) -> Patch:
-    """Only what the filters change: z, colours, legend, selection, focus outline (and the view on a new focus)."""
+    """Only what the filters change on the live map (no colorbar: its legend is HTML): z, colours, selection, the
+    undated veil, the focus outline (and the view on a new focus)."""
     upd = figures.map_update(atlas, state)
     p = Patch()
-    p["data"][0]["z"] = upd["z"]
+    p["data"][0]["z"] = figures.small_ints(upd["z"])
     p["data"][3]["locations"] = upd["undated"]
     p["data"][3]["z"] = [0] * len(upd["undated"])
     p["data"][0]["zmax"] = upd["zmax"]
     p["data"][0]["colorscale"] = upd["colorscale"]
-    p["data"][0]["colorbar"]["tickvals"] = upd["colorbar"]["tickvals"]
-    p["data"][0]["colorbar"]["ticktext"] = upd["colorbar"]["ticktext"]
-    p["data"][0]["colorbar"]["title"]["text"] = upd["colorbar"]["title"]["text"]
-    p["data"][0]["colorbar"]["len"] = min(0.12 * len(upd["colorbar"]["tickvals"]) + 0.08, 0.6)
     p["data"][0]["selectedpoints"] = upd["selectedpoints"]
     # the selection was cleared (chip, clear all): remove the drawn box/lasso too — only then: setting it when
     # nothing was selected makes plotly announce a de-selection, i.e. one more useless controller round trip

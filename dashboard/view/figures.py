@@ -7,6 +7,7 @@ figure. Bar charts likewise have `*_update()` functions returning only their dat
 """
 from __future__ import annotations
 
+import base64
 import warnings
 from dataclasses import dataclass
 from typing import Any
@@ -194,6 +195,11 @@ def map_update(atlas: Any, state: FilterState) -> dict[str, Any]:
     }
 
 
+def small_ints(values: list[int]) -> dict[str, str]:
+    """Class numbers as plotly.js's typed-array form (int8, base64): 1.33 bytes a gmina instead of 2 as JSON."""
+    return {"dtype": "i1", "bdata": base64.b64encode(np.asarray(values, dtype=np.int8).tobytes()).decode("ascii")}
+
+
 def _stepped(colours: tuple[str, ...]) -> list[list]:
     """A discrete colorscale for integer z in 0..k-1 with zmin=-0.5, zmax=k-0.5."""
     k = len(colours)
@@ -246,19 +252,21 @@ def _gminy_trace(atlas: Any, upd: dict[str, Any], geojson: str | dict, lang: str
     """Trace 0: the gminy coloured by class, with the stepped colorbar (shown only when `colorbar`)."""
     k = len(upd["colorbar"]["tickvals"])
     return go.Choropleth(
-        geojson=geojson, featureidkey="id", locations=list(atlas.gminy["terc"]), z=upd["z"], zmin=-0.5,
-        zmax=upd["zmax"], colorscale=upd["colorscale"], autocolorscale=False, showscale=colorbar,
+        geojson=geojson, featureidkey="id", locations=list(atlas.gminy["terc"]),
+        z=np.asarray(upd["z"], dtype=np.int8), zmin=-0.5, zmax=upd["zmax"], colorscale=upd["colorscale"],
+        autocolorscale=False, showscale=colorbar,
         marker={"line": {"color": BORDER, "width": 0.3}},
         text=hover_texts(atlas, lang), hovertemplate=HOVER,
         selectedpoints=upd["selectedpoints"],
         selected={"marker": {"opacity": 1}}, unselected={"marker": {"opacity": 0.35}},
+        # without the colorbar (the dashboard's HTML legend) its texts are left out: no Patch has to keep them
         colorbar={
             "tickvals": upd["colorbar"]["tickvals"], "ticktext": upd["colorbar"]["ticktext"],
             "title": {"text": upd["colorbar"]["title"]["text"], "side": "top", "font": {"size": 12}},
             "x": 0.0, "xanchor": "left", "y": 0.02, "yanchor": "bottom", "len": min(0.12 * k + 0.08, 0.6),
             "thickness": 14, "outlinewidth": 0, "tickfont": {"size": 11}, "bgcolor": "rgba(255,255,255,0.85)",
             "ypad": 6, "xpad": 6,
-        },
+        } if colorbar else None,
         name="gminy",
     )
 

@@ -630,6 +630,9 @@ def build_layout(atlas: Any, urls: GeoUrls, export_panel: Any) -> html.Div:
         # (None = not yet: full figures next)
         dcc.Store(id="below-ready", data=0),
         dcc.Store(id="below-view", data=None),
+        # the texts and pressed states of the bars' buttons, {chart: {key: [text, pressed]}}: one small value that
+        # a clientside callback spreads over the buttons (as pattern outputs each button cost ~70 bytes of ids)
+        dcc.Store(id="bar-lists", data=None),
         _header(lang),
         html.Main([
             html.Div(id="notice", className="notice", role="status", hidden=True),
