@@ -204,16 +204,19 @@
 
   /* The table's rows (a clientside callback, see dashboard/view/layout.py table_rows): one <tr> per row, the first
      value (the city) as the row header, the number of projects right-aligned. Text only (textContent). */
-  function renderTable(rows) {
+  function renderTable(table) {
     var body = document.getElementById("table-body");
-    if (body && Array.isArray(rows)) {
+    if (body && table && Array.isArray(table.rows)) {
+      var words = Array.isArray(table.words) ? table.words : [];
+      var coded = Array.isArray(table.coded) ? table.coded : [];
       var fragment = document.createDocumentFragment();
-      rows.forEach(function (row) {
+      table.rows.forEach(function (row) {
         var tr = document.createElement("tr");
         (Array.isArray(row) ? row : []).forEach(function (value, i) {
           var cell = document.createElement(i === 0 ? "th" : "td");
           if (i === 0) { cell.setAttribute("scope", "row"); }
           if (i === 5) { cell.className = "num"; }
+          if (coded.indexOf(i) >= 0) { value = words[value]; }   // a repeated text, sent once
           cell.textContent = value === null || value === undefined ? "" : String(value);
           tr.appendChild(cell);
         });
@@ -223,16 +226,18 @@
     }
     return window.dash_clientside.no_update;
   }
-  /* The bars' buttons (dashboard/view/callbacks.py chart_texts): {chart: {key: [text, pressed]}} onto the pattern
-     outputs, texts of the 3 charts then their aria-pressed, each button by its own key. */
+  /* The bars' buttons (dashboard/view/callbacks.py chart_texts): {texts: {chart: {key: text}}, pressed: {chart:
+     [keys]}} onto the pattern outputs, the texts of the 3 charts then their aria-pressed, each button by its key. */
   function barLists(lists) {
     var outputs = window.dash_clientside.callback_context.outputs_list;
+    var texts = (lists && lists.texts) || {}, pressed = (lists && lists.pressed) || {};
     return outputs.map(function (specs, i) {
       return (Array.isArray(specs) ? specs : []).map(function (spec) {
-        var chart = String(spec.id.type).slice(5);
-        var entry = lists && lists[chart] && lists[chart][spec.id.key];
-        if (!Array.isArray(entry)) { return window.dash_clientside.no_update; }
-        return i < outputs.length / 2 ? String(entry[0]) : String(entry[1] === true);
+        var chart = String(spec.id.type).slice(5), key = spec.id.key;
+        var text = texts[chart] && texts[chart][key];
+        if (typeof text !== "string") { return window.dash_clientside.no_update; }
+        if (i < outputs.length / 2) { return text; }
+        return String(Array.isArray(pressed[chart]) && pressed[chart].indexOf(key) >= 0);
       });
     });
   }

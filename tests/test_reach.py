@@ -39,8 +39,13 @@ def test_the_table_is_one_table_with_row_and_column_headers(mini_atlas):
     ths = head.children.children
     assert [th.scope for th in ths] == ["col"] * 7 and all(type(th.children).__name__ == "Button" for th in ths)
     assert body.id == "table-body"  # the rows: written by assets/atlas.js from table_rows()
-    rows = layout.table_rows(table_records(mini_atlas, FilterState()))
+    records = table_records(mini_atlas, FilterState())
+    sent = layout.table_rows(records)
+    rows = [[sent["words"][v] if i in sent["coded"] else v for i, v in enumerate(row)] for row in sent["rows"]]
+    assert rows == [["" if r[c] is None else (str(r[c]) if c in layout.TABLE_WORD_COLUMNS else r[c])
+                     for c in layout.TABLE_COLUMNS] for r in records]
     assert len(rows) == 9 and all(len(r) == 7 for r in rows) and rows[0][0] == "Bolesławiec"
+    assert len(sent["words"]) < 4 * len(rows)   # the repeated texts are sent once
 
 
 def test_a_list_button_means_what_its_bar_means(mini_atlas):

@@ -638,14 +638,15 @@ def text_outputs(atlas: Any, state: FilterState) -> list:
 
 def chart_texts(atlas: Any, state: FilterState, updates: dict[str, Any] | None = None) -> list:
     """The charts' text alternatives (drawn with the charts, by "below"): the summaries, then the bars' buttons as
-    {chart: {key: [text, pressed]}} (assets/atlas.js barLists puts each on the button of its key)."""
+    {"texts": {chart: {key: text}}, "pressed": {chart: [keys]}} (assets/atlas.js barLists puts each on the button
+    of its key)."""
     updates = updates or layout.chart_updates(atlas, state)
     summaries = layout.chart_summaries(atlas, state, updates)
     picks = layout.pick_outputs(atlas, state, updates)
     keys = layout.pick_keys(atlas)
-    lists = {chart: {k: [text, pressed == "true"] for k, text, pressed in zip(keys[chart], *picks[chart])}
-             for chart in layout.PICK_CHARTS}
-    return [*[summaries[g] for g in layout.PICK_CHARTS], lists]
+    texts = {chart: dict(zip(keys[chart], picks[chart][0])) for chart in layout.PICK_CHARTS}
+    pressed = {chart: [k for k, p in zip(keys[chart], picks[chart][1]) if p == "true"] for chart in layout.PICK_CHARTS}
+    return [*[summaries[g] for g in layout.PICK_CHARTS], {"texts": texts, "pressed": pressed}]
 
 
 def map_patch(atlas: Any, state: FilterState, zoom: bool, clear_selection: bool = True) -> Patch:

@@ -301,12 +301,27 @@ DROPDOWNS = ("projects", "voivodeships", "town")
 PICK_CHARTS = ("growth", "by-voivodeship", "by-project")  # the charts whose bars have a list of buttons
 
 
-def table_rows(records: list[dict[str, Any]]) -> list[list]:
+# columns whose few texts repeat down the table (a voivodeship, a status, "unknown", a project's name)
+TABLE_WORD_COLUMNS = ("voivodeship", "member", "join_year", "projects")
+
+
+def table_rows(records: list[dict[str, Any]]) -> dict[str, list]:
     """The table's rows as plain lists in column order (TABLE_COLUMNS). assets/atlas.js (renderTable, a
     clientside callback) writes them into the <tbody>: the city's name as the row header (th scope=row), the other
     values as cells. Dash's renderer needs ~4 s for 60 rows of html.Tr/Td components and ~57 s for 250 (measured),
-    a DOM write of 300 rows takes milliseconds."""
-    return [["" if r.get(c) is None else r.get(c) for c in TABLE_COLUMNS] for r in records]
+    a DOM write of 300 rows takes milliseconds.
+
+    The texts of TABLE_WORD_COLUMNS are sent once, in "words", and the rows hold their index there ("coded": the
+    column positions): the same status on 38 rows was a third of the answer."""
+    words: dict[str, int] = {}
+    coded = [i for i, c in enumerate(TABLE_COLUMNS) if c in TABLE_WORD_COLUMNS]
+
+    def cell(value: Any, i: int) -> Any:
+        value = "" if value is None else value
+        return words.setdefault(str(value), len(words)) if i in coded else value
+
+    rows = [[cell(r.get(c), i) for i, c in enumerate(TABLE_COLUMNS)] for r in records]
+    return {"words": list(words), "coded": coded, "rows": rows}
 
 
 def sort_state(sort_by: Any) -> dict[str, str | None]:
@@ -585,7 +600,7 @@ def _table_card(atlas: Any, state: FilterState) -> html.Section:
             html.Button(tr("download_xlsx", lang), id="xlsx-button", className="button", n_clicks=0, type="button"),
             dcc.Download(id="csv-download"),
             dcc.Store(id="table-sort", data=[]),
-            dcc.Store(id="table-data", data=[]),  # rows come with the charts, after the map ("below")
+            dcc.Store(id="table-data", data=None),  # rows come with the charts, after the map ("below")
             dcc.Store(id="table-rendered"),
         ], className="card-head row"),
         # the scroll container is one Tab stop (keyboard scrolling); Tab and Shift+Tab leave it as anywhere else
@@ -630,7 +645,7 @@ def build_layout(atlas: Any, urls: GeoUrls, export_panel: Any) -> html.Div:
         # (None = not yet: full figures next)
         dcc.Store(id="below-ready", data=0),
         dcc.Store(id="below-view", data=None),
-        # the texts and pressed states of the bars' buttons, {chart: {key: [text, pressed]}}: one small value that
+        # the texts and pressed states of the bars' buttons (callbacks.chart_texts): one small value that
         # a clientside callback spreads over the buttons (as pattern outputs each button cost ~70 bytes of ids)
         dcc.Store(id="bar-lists", data=None),
         _header(lang),
