@@ -241,6 +241,40 @@
       });
     });
   }
+  /* A filter change on the map (dashboard/view/callbacks.py map_changes) -> a Patch of its figure: class numbers of
+     all gminy from the positions of the coloured ones, the veil and the focus outline by position. */
+  function mapPatch(changes, figure) {
+    var trace = figure && figure.data && figure.data[0];
+    var locations = trace && Array.isArray(trace.locations) ? trace.locations : null;
+    if (!changes || typeof changes !== "object" || !locations) { return window.dash_clientside.no_update; }
+    var n = locations.length;
+    function valid(list) {
+      return (Array.isArray(list) ? list : []).filter(function (i) { return i >= 0 && i < n; });
+    }
+    var z = new Array(n).fill(0);
+    Object.keys(changes.classes || {}).forEach(function (c) {
+      valid(changes.classes[c]).forEach(function (i) { z[i] = Number(c); });
+    });
+    function places(list) { return valid(list).map(function (i) { return locations[i]; }); }
+    function zeros(list) { return list.map(function () { return 0; }); }
+    var undated = places(changes.undated), focus = places(changes.focus);
+    var patch = new window.dash_clientside.Patch();
+    patch.assign(["data", 0, "z"], z);
+    patch.assign(["data", 0, "zmax"], changes.zmax);
+    patch.assign(["data", 0, "colorscale"], changes.colorscale);
+    patch.assign(["data", 0, "selectedpoints"], Array.isArray(changes.selectedpoints) ? changes.selectedpoints : null);
+    patch.assign(["data", 3, "locations"], undated);
+    patch.assign(["data", 3, "z"], zeros(undated));
+    patch.assign(["data", 2, "locations"], focus);
+    patch.assign(["data", 2, "z"], zeros(focus));
+    if (changes.clear_selection) { patch.assign(["layout", "selections"], []); }
+    if (changes.view) {
+      patch.assign(["layout", "geo", "center"], changes.view.center);
+      patch.assign(["layout", "geo", "projection", "scale"], changes.view.scale);
+      patch.assign(["layout", "uirevision"], changes.view.uirevision);
+    }
+    return patch.build();
+  }
   // the server's snippet points at a path (its answers are shared by every host name): this page's origin first
   function absoluteEmbed(snippet) {
     if (typeof snippet !== "string") { return window.dash_clientside.no_update; }
@@ -250,7 +284,7 @@
   window.dash_clientside = window.dash_clientside || {};
   window.dash_clientside.atlas = Object.assign({}, window.dash_clientside.atlas,
                                                {renderTable: renderTable, absoluteEmbed: absoluteEmbed,
-                                                barLists: barLists});
+                                                barLists: barLists, mapPatch: mapPatch});
 
   function start() { fixAll(); }
   if (document.readyState === "loading") {

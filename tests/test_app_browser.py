@@ -410,10 +410,11 @@ def test_the_play_button_steps_through_the_years_with_patches(duo, atlas):
     wait_js(duo, "return document.getElementById('asof-play').getAttribute('aria-pressed') === 'false';",
             timeout=15)
     # one redraw per year (the answers' bodies are read asynchronously: wait for both)
-    wait_js(duo, """return window.__answers.filter(a => a.includes('"map"')).length >= 2;""", timeout=15)
+    wait_js(duo, """return window.__answers.filter(a => a.includes('"map-changes"')).length >= 2;""", timeout=15)
     answers = js(duo, "return window.__answers;")
-    maps = [a for a in answers if '"map"' in a]
-    assert all("__dash_patch_update" in a and "geojson" not in a for a in maps)   # each step a Patch
+    maps = [a for a in answers if '"map-changes"' in a]
+    # each step: the compact changes (the browser patches the figure), never the figure or the geometry
+    assert all('"classes"' in a and '"map":' not in a and "geojson" not in a for a in maps), maps
     assert f"31.12.{last}" in duo.find_element("#coverage").text
 
 

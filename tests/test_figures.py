@@ -66,10 +66,14 @@ def test_filter_change_changes_colours_and_a_patch_is_small(mini_atlas):
     p1 = figures.map_update(mini_atlas, FilterState(projects=("P1",)))
     assert base["z"] != p1["z"]
     assert sum(1 for v in p1["z"] if v > 0) == 3
-    patch = callbacks.map_patch(mini_atlas, FilterState(projects=("P1",)), zoom=False)
-    body = json.dumps(patch.to_plotly_json())
-    assert len(body) < 15_000
-    assert "geojson" not in body and "locations\": [\"02" not in body
+    changes = callbacks.map_changes(mini_atlas, FilterState(projects=("P1",)), zoom=False)
+    body = json.dumps(changes)
+    assert len(body) < 1_000 and "geojson" not in body and '"02' not in body  # positions, not codes or shapes
+    z = [0] * len(mini_atlas.gminy)       # what assets/atlas.js mapPatch rebuilds from the positions
+    for c, positions in changes["classes"].items():
+        for i in positions:
+            z[i] = int(c)
+    assert z == p1["z"]
 
 
 def test_selection_and_focus(mini_atlas):

@@ -3,8 +3,8 @@
 State flow (one direction, one source of truth):
   controls / chart clicks / bar-list buttons / map selection or tap / URL  --controller-->  dcc.Store "state"
                                                         (FilterState.to_dict()) + URL query + control values
-  "state"  --render-->  map (Patch: z, colours, selection, focus), chips, strip, coverage, the HTML legend, the
-                        filter count;
+  "state"  --render-->  map (compact changes -> a Patch in the browser: z, colours, selection, focus), chips,
+                        strip, coverage, the HTML legend, the filter count;
   map painted --below-->  bars (Patch: y/x, selectedpoints), the chart summaries and bar lists, the table's rows
                         ("table-data", written into the <tbody> by assets/atlas.js), count, for the current "state":
                         run each time the map has been painted with new values (assets/atlas-below.js bumps
@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import dash
+import numpy as np
 from dash import ALL, ClientsideFunction, Input, Output, Patch, State, ctx, html, no_update
 
 from dashboard.i18n import dropdown_labels, t
@@ -406,7 +407,8 @@ def _register_views(app: dash.Dash, atlas: Any, known_projects: set[str], urls: 
     the coverage note."""
 
     @app.callback(
-        Output("map", "figure"), Output("view", "data"), Output("i18n-map_empty", "hidden"),
+        Output("map", "figure"), Output("map-changes", "data"), Output("view", "data"),
+        Output("i18n-map_empty", "hidden"),
         Output("chip-keys", "data"), Output("chips-none", "hidden"), Output("chips-none", "children"),
         *[Output(f"chip-{i}", "children") for i in range(layout.MAX_CHIPS)],
         *[Output(f"chip-{i}", "hidden") for i in range(layout.MAX_CHIPS)],
@@ -428,10 +430,14 @@ def _register_views(app: dash.Dash, atlas: Any, known_projects: set[str], urls: 
         new_view = {"lang": state.lang, "focus": figures.view_key(state), "sel": bool(state.selected)}
         if relabel:  # language change: the full figure (labels, hover); the legend is HTML
             return (figures.map_figure(atlas, state, urls.gminy, outline=urls.wojewodztwa, colorbar=False),
-                    new_view, empty_hidden, *chips)
-        return (map_patch(atlas, state, zoom=view.get("focus") != figures.view_key(state),
-                          clear_selection=bool(view.get("sel"))),
-                new_view if new_view != view else no_update, empty_hidden, *chips)
+                    no_update, new_view, empty_hidden, *chips)
+        changes = map_changes(atlas, state, zoom=view.get("focus") != figures.view_key(state),
+                              clear_selection=bool(view.get("sel")))
+        return (no_update, changes, new_view if new_view != view else no_update, empty_hidden, *chips)
+
+    # the compact changes -> a Patch of the map, in the browser (assets/atlas.js mapPatch)
+    app.clientside_callback(ClientsideFunction("atlas", "mapPatch"), Output("map", "figure", allow_duplicate=True),
+                            Input("map-changes", "data"), State("map", "figure"), prevent_initial_call=True)
 
 
 def _register_table(app: dash.Dash, atlas: Any, known_projects: set[str]) -> None:
@@ -649,29 +655,28 @@ def chart_texts(atlas: Any, state: FilterState, updates: dict[str, Any] | None =
     return [*[summaries[g] for g in layout.PICK_CHARTS], {"texts": texts, "pressed": pressed}]
 
 
-def map_patch(atlas: Any, state: FilterState, zoom: bool, clear_selection: bool = True) -> Patch:
-    """Only what the filters change on the live map (no colorbar: its legend is HTML): z, colours, selection, the
-    undated veil, the focus outline (and the view on a new focus)."""
+def map_changes(atlas: Any, state: FilterState, zoom: bool, clear_selection: bool = True) -> dict[str, Any]:
+    """What the filters change on the live map (no colorbar: its legend is HTML), compact: the gminy of each class,
+    of the undated veil and of the focus outline by position (the figure's locations are in atlas.gminy order), the
+    colours, the selection (and the view on a new focus). assets/atlas.js mapPatch makes the Patch: 2,477 class
+    numbers were 3.3 KB of every answer, the positions of the coloured gminy are a few hundred bytes."""
     upd = figures.map_update(atlas, state)
-    p = Patch()
-    p["data"][0]["z"] = figures.small_ints(upd["z"])
-    p["data"][3]["locations"] = upd["undated"]
-    p["data"][3]["z"] = [0] * len(upd["undated"])
-    p["data"][0]["zmax"] = upd["zmax"]
-    p["data"][0]["colorscale"] = upd["colorscale"]
-    p["data"][0]["selectedpoints"] = upd["selectedpoints"]
-    # the selection was cleared (chip, clear all): remove the drawn box/lasso too — only then: setting it when
-    # nothing was selected makes plotly announce a de-selection, i.e. one more useless controller round trip
-    if not state.selected and clear_selection:
-        p["layout"]["selections"] = []
-    p["data"][2]["locations"] = upd["focus"]
-    p["data"][2]["z"] = [0] * len(upd["focus"])
+    pos = query.derived(atlas).gmina_pos
+    z = np.asarray(upd["z"])
+    changes = {
+        "classes": {str(c): np.flatnonzero(z == c).tolist() for c in np.unique(z) if c},
+        "zmax": upd["zmax"], "colorscale": upd["colorscale"], "selectedpoints": upd["selectedpoints"],
+        "undated": [pos[terc] for terc in upd["undated"]], "focus": [pos[terc] for terc in upd["focus"]],
+        # remove the drawn box/lasso only when the selection was cleared (chip, clear all): clearing it when
+        # nothing was selected makes plotly announce a de-selection, i.e. one more useless controller round trip
+        "clear_selection": not state.selected and clear_selection,
+        # the state's address: a new value for every new state, so the browser always redraws after it
+        "state": state.to_query(),
+    }
     if zoom:
         view = figures.map_view_update(atlas, state)
-        p["layout"]["geo"]["center"] = view["center"]
-        p["layout"]["geo"]["projection"]["scale"] = view["scale"]
-        p["layout"]["uirevision"] = view["uirevision"]
-    return p
+        changes["view"] = {k: view[k] for k in ("center", "scale", "uirevision")}
+    return changes
 
 
 def growth_patch(upd: dict[str, Any]) -> Patch:

@@ -2,12 +2,11 @@
 
 The map is one go.Choropleth over all 2,477 gminy (locations in geodata order, geometry by URL or dict) plus the
 województwa outlines and a focus outline on top. Filter changes only touch a few arrays, computed by
-`map_update()`; callbacks apply them with dash.Patch (see MAP_PATCH_PATHS), the export applies them to a fresh
-figure. Bar charts likewise have `*_update()` functions returning only their data arrays.
+`map_update()`; the dashboard sends them compactly (callbacks.map_changes) and patches the figure in the browser,
+the export builds a fresh figure. Bar charts likewise have `*_update()` functions returning only their data arrays.
 """
 from __future__ import annotations
 
-import base64
 import warnings
 from dataclasses import dataclass
 from typing import Any
@@ -193,11 +192,6 @@ def map_update(atlas: Any, state: FilterState) -> dict[str, Any]:
         "selectedpoints": selected if selected else None,
         "focus": [state.focus] if state.focus in d.gmina_pos else [],
     }
-
-
-def small_ints(values: list[int]) -> dict[str, str]:
-    """Class numbers as plotly.js's typed-array form (int8, base64): 1.33 bytes a gmina instead of 2 as JSON."""
-    return {"dtype": "i1", "bdata": base64.b64encode(np.asarray(values, dtype=np.int8).tobytes()).decode("ascii")}
 
 
 def _stepped(colours: tuple[str, ...]) -> list[list]:
