@@ -314,8 +314,8 @@ def _callback_requests(duo, quiet_ms: int = 600) -> list[str]:
     return js(duo, "return window.__cbLog.splice(0);")
 
 
-def test_a_filter_change_costs_three_requests_and_keeps_the_language(duo):
-    """controller -> (map + bars, table); nothing else: the language texts, the export panel and the details are
+def test_a_filter_change_costs_two_requests_and_keeps_the_language(duo):
+    """the controller (state and map) -> the bars and the table; nothing else: the language texts, the export panel and the details are
     not re-run by a filter change (the controller used to send every control value back, lang.value included)."""
     # every request of the page is logged from its first script on (window.fetch wrapped before Dash loads)
     script = duo.driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": CALLBACK_LOG})
@@ -338,7 +338,7 @@ def test_a_filter_change_costs_three_requests_and_keeps_the_language(duo):
         counts.append(len(_callback_requests(duo)))
     finally:
         duo.driver.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", {"identifier": script["identifier"]})
-    assert counts == [3, 3, 3]
+    assert counts == [2, 2, 2]
     assert duo.find_element("h1").text.startswith("Atlas of")  # still English
     assert "Filters" in duo.find_element(".filters").text
 

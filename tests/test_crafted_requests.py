@@ -112,8 +112,8 @@ def test_all_inputs_null_at_once(page):
         _assert_defended(_post(page, body), dep["output"][:60])
 
 
-def test_crafted_state_store_reaches_the_renderers_as_a_notice_not_an_error(page):
-    render = next(d for d in _server_callbacks(page) if "map.figure" in d["output"])
+def test_a_crafted_state_store_is_read_as_a_valid_state_not_an_error(page):
+    controller = next(d for d in _server_callbacks(page) if "map.figure" in d["output"])
     crafted_states = [
         {"projects": ["P1", "NOPE", 5], "voivodeships": ["99", "02"], "years": [2030, 1990], "lang": "xx"},
         {"selected": [f"{i:07d}" for i in range(9000)], "metric": None, "focus": "0000000"},
@@ -122,9 +122,10 @@ def test_crafted_state_store_reaches_the_renderers_as_a_notice_not_an_error(page
         [1, 2, 3],
     ]
     for state in crafted_states:
-        body = page.payload(render, {("state", "data"): state}, changed=["state.data"])
+        body = page.payload(controller, {("state", "data"): state, ("clear", "n_clicks"): 1},
+                            changed=["clear.n_clicks"])
         response = _post(page, body)
-        _assert_defended(response, f"render with {str(state)[:60]}")
+        _assert_defended(response, f"controller with {str(state)[:60]}")
         assert response.status_code in OK
 
 

@@ -155,9 +155,9 @@ def test_two_web_instances_share_callback_answers_through_redis(web, second_web)
     """N web instances behind a load balancer: a view computed by one is answered from Redis by the other."""
     with requests.Session() as session:
         page = DashPage.load(session, web.base)
-    render = next(d for d in page.server_callbacks() if "map.figure" in d["output"])
-    state = {"projects": ["P1"], "voivodeships": ["14", "12"], "lang": "pl"}
-    body = page.payload(render, {("state", "data"): state}, changed=["state.data"])
+    controller = next(d for d in page.server_callbacks() if "map.figure" in d["output"])
+    body = page.payload(controller, {("projects", "value"): ["P1"], ("voivodeships", "value"): ["14", "12"]},
+                        changed=["projects.value"])
     first = requests.post(web.base + "/_dash-update-component", json=body, timeout=30)
     second = requests.post(second_web.base + "/_dash-update-component", json=body, timeout=30)
     assert first.status_code == second.status_code == 200, (first.text[:200], second.text[:300])

@@ -66,19 +66,27 @@ def test_crafted_values_never_give_a_server_error(app):
     assert answered > checked * 0.8  # the junk reached the callbacks (not just rejected by the guard)
 
 
-def test_a_tampered_state_store_renders_the_default_view(app):
+def test_a_tampered_state_store_is_replaced_by_a_valid_state(app):
+    """The state store comes back from the browser with every action: junk in it is dropped, the action applies
+    to what is left, and the answer carries the map of the new, valid state."""
     client = app.server.test_client()
-    key, outputs, _ = next(c for c in _callbacks(app) if "map.figure" in c[0])
-    body = {"output": key, "outputs": outputs,
-            "inputs": [{"id": "state", "property": "data", "value": {"projects": ["'; DROP"], "years": "x",
-                                                                      "selected": ["1" * 5000]}}],
-            "state": [{"id": "view", "property": "data", "value": {"lang": "pl", "focus": "map-pl"}},
-                      {"id": "chip-keys", "property": "data", "value": "not a list"}],
-            "changedPropIds": ["state.data"]}
+    key, outputs, spec = next(c for c in _callbacks(app) if c[0].startswith("..state.data"))
+    values = {"state.data": {"projects": ["'; DROP"], "years": "x", "selected": ["1" * 5000]},
+              "view.data": {"lang": "pl", "focus": "map-pl"}, "chip-keys.data": "not a list",
+              "projects.value": ["P1"]}
+
+    def entry(d):
+        if d["id"].startswith("{"):
+            return []
+        return {"id": d["id"], "property": d["property"], "value": values.get(f"{d['id']}.{d['property']}")}
+
+    body = {"output": key, "outputs": outputs, "inputs": [entry(d) for d in spec["inputs"]],
+            "state": [entry(d) for d in spec["state"]], "changedPropIds": ["projects.value"]}
     r = client.post("/_dash-update-component", data=json.dumps(body), content_type="application/json")
-    assert r.status_code == 200
-    changes = r.get_json()["response"]["map-changes"]["data"]
-    assert changes["state"] == "" and changes["classes"]          # the default view's map
+    assert r.status_code == 200, r.data[:300]
+    answer = r.get_json()["response"]
+    assert answer["state"]["data"]["projects"] == ["P1"] and not answer["state"]["data"].get("selected")
+    assert answer["map-changes"]["data"]["state"] == "p=P1" and answer["map-changes"]["data"]["classes"]
 
 
 # --- the pure decisions ---------------------------------------------------------------------------------------

@@ -2,9 +2,10 @@
 
 State flow (one direction, one source of truth):
   controls / chart clicks / bar-list buttons / map selection or tap / URL  --controller-->  dcc.Store "state"
-                                                        (FilterState.to_dict()) + URL query + control values
-  "state"  --render-->  map (compact changes -> a Patch in the browser: z, colours, selection, focus), chips,
-                        strip, coverage, the HTML legend, the filter count;
+                                                        (FilterState.to_dict()) + URL query + control values,
+                        and in the same answer the state's views: the map (compact changes -> a Patch in the
+                        browser: z, colours, selection, focus), chips, strip, coverage, the HTML legend, the
+                        filter count;
   map painted --below-->  bars (Patch: y/x, selectedpoints), the chart summaries and bar lists, the table's rows
                         ("table-data", written into the <tbody> by assets/atlas.js), count, for the current "state":
                         run each time the map has been painted with new values (assets/atlas-below.js bumps
@@ -267,16 +268,17 @@ CONTROL_IDS = ("projects", "match", "voivodeships", "years", "unknown-year", "me
 def register(app: dash.Dash, atlas: Any, urls: Any) -> None:
     """Every callback of the page, over one atlas (urls: where the geometry is served)."""
     known_projects = set(query.derived(atlas).project_ids)
-    _register_controller(app, atlas, known_projects)
-    _register_views(app, atlas, known_projects, urls)
+    _register_controller(app, atlas, known_projects, urls)
     _register_table(app, atlas, known_projects)
     _register_details_and_search(app, atlas)
-    _register_language(app, atlas, urls)
+    _register_language(app, atlas)
     _register_play(app, atlas)
 
 
-def _register_controller(app: dash.Dash, atlas: Any, known_projects: set[str]) -> None:
-    """Controls, chart clicks, map selection, chips and the address -> the one FilterState (+ URL, controls)."""
+def _register_controller(app: dash.Dash, atlas: Any, known_projects: set[str], urls: Any) -> None:
+    """Controls, chart clicks, map selection, chips and the address -> the one FilterState (+ URL, controls) and,
+    in the same answer, the views of the new state (the map's changes, chips, key figures): one round trip per
+    action, not one for the state and one more for its views."""
     years = layout.year_bounds(atlas)
 
     @app.callback(
@@ -284,8 +286,8 @@ def _register_controller(app: dash.Dash, atlas: Any, known_projects: set[str]) -
         Output("notice", "hidden"),
         *[Output(c, "value") for c in CONTROL_IDS],
         # the found town must be among the dropdown's options in the same update, or the dropdown drops it
-        Output("town", "options", allow_duplicate=True),
-        Output("view", "data", allow_duplicate=True), Output("embed-snippet", "data"),
+        Output("town", "options", allow_duplicate=True), Output("embed-snippet", "data"),
+        *VIEW_OUTPUTS,
         Input("url", "search"), Input("clear", "n_clicks"),
         *[Input(c, "value") for c in CONTROL_IDS],
         Input("map", "selectedData"), Input("map", "clickData"),
@@ -308,11 +310,32 @@ def _register_controller(app: dash.Dash, atlas: Any, known_projects: set[str]) -
             return _NOTHING
         controls_now = dict(zip(CONTROL_IDS, args[1:1 + len(CONTROL_IDS)]))
         view = args[-2] if isinstance(args[-2], dict) else {}
-        return _controller_outputs(atlas, old, new, event, search, controls_now, view)
+        out = _controller_outputs(atlas, old, new, event, search, controls_now)
+        if out[0] is no_update:   # the state did not change: nor do its views
+            return (*out, *_NO_VIEWS)
+        return (*out, *view_outputs(atlas, urls, new, view, chip_keys, map_click=event.map_click))
+
+    # the map's compact changes -> a Patch of its figure, in the browser (assets/atlas.js mapPatch)
+    app.clientside_callback(ClientsideFunction("atlas", "mapPatch"), Output("map", "figure", allow_duplicate=True),
+                            Input("map-changes", "data"), State("map", "figure"), prevent_initial_call=True)
 
 
+# the views of a state: the map (the full figure on a language change, else its compact changes), its view, the
+# chips, the key figures, the coverage note, the HTML legend and the filter count
+VIEW_OUTPUTS = (
+    # the figure and its config (the toolbar's language) of a new language come together: as two answers, the
+    # toolbar kept the old language when the figure came first
+    Output("map", "figure"), Output("map", "config"), Output("map-changes", "data"), Output("view", "data"),
+    Output("i18n-map_empty", "hidden"),
+    Output("chip-keys", "data"), Output("chips-none", "hidden"), Output("chips-none", "children"),
+    *[Output(f"chip-{i}", "children") for i in range(layout.MAX_CHIPS)],
+    *[Output(f"chip-{i}", "hidden") for i in range(layout.MAX_CHIPS)],
+    Output("strip", "children"), Output("strip-members", "children"), Output("strip-participants", "children"),
+    Output("coverage", "children"), Output("legend", "children"), Output("filters-count", "children"),
+)
+_NO_VIEWS = (no_update,) * len(VIEW_OUTPUTS)
 # the controller's outputs when an event changes nothing
-_NOTHING = (no_update,) * (7 + len(CONTROL_IDS))
+_NOTHING = (no_update,) * (6 + len(CONTROL_IDS) + len(VIEW_OUTPUTS))
 
 
 @dataclass(frozen=True)
@@ -379,13 +402,15 @@ def state_after(atlas: Any, old: FilterState, event: Event, search: Any, chip_ke
 
 
 def _controller_outputs(atlas: Any, old: FilterState, new: FilterState, event: Event, search: Any,
-                        controls_now: dict[str, Any], view: dict) -> tuple:
+                        controls_now: dict[str, Any]) -> tuple:
+    """The state, the address, the notice, the controls, the town's option and the embed snippet of `new`."""
     query_string = new.to_query()
     search_out = ("?" + query_string) if query_string else ""
+    nothing = (no_update,) * (5 + len(CONTROL_IDS))
     if new == old and not (event.from_url and new.notices):
         # nothing changed (e.g. the first load of the default view): no redraw at all; on a page load the embed
         # snippet still gets this server's address
-        return (*_NOTHING[:-1], embed_code(search_out, new.lang)) if event.from_url else _NOTHING
+        return (*nothing, embed_code(search_out, new.lang) if event.from_url else no_update)
     code = embed_code(search_out, new.lang)
     if (search or "") == search_out:
         search_out = no_update
@@ -395,49 +420,27 @@ def _controller_outputs(atlas: Any, old: FilterState, new: FilterState, event: E
     # the notice about the address goes away once the user has moved on
     notice = notice_text(new) if event.from_url else None
     town_options = [town_option(atlas, new.focus)] if new.focus and event.trigger != "town" else no_update
-    # a gmina clicked on the map is not zoomed to (the reader is looking at it already): the map's view key
-    # moves on here, so that the render sees no new view
-    view_out = {**view, "focus": figures.view_key(new)} if event.map_click else no_update
     return (new.to_dict(), search_out, notice, notice is None, *[controls[c] for c in CONTROL_IDS], town_options,
-            view_out, code)
+            code)
 
 
-def _register_views(app: dash.Dash, atlas: Any, known_projects: set[str], urls: Any) -> None:
-    """FilterState -> the map (a Patch, or the full figure on a language change), the chips, the key figures and
-    the coverage note."""
-
-    @app.callback(
-        Output("map", "figure"), Output("map-changes", "data"), Output("view", "data"),
-        Output("i18n-map_empty", "hidden"),
-        Output("chip-keys", "data"), Output("chips-none", "hidden"), Output("chips-none", "children"),
-        *[Output(f"chip-{i}", "children") for i in range(layout.MAX_CHIPS)],
-        *[Output(f"chip-{i}", "hidden") for i in range(layout.MAX_CHIPS)],
-        Output("strip", "children"), Output("strip-members", "children"), Output("strip-participants", "children"),
-        Output("coverage", "children"), Output("legend", "children"), Output("filters-count", "children"),
-        Input("state", "data"), State("view", "data"), State("chip-keys", "data"),
-        prevent_initial_call=True,
-    )
-    def render(state_data, view, chip_keys):
-        state = FilterState.from_dict(state_data, known_projects=known_projects)
-        view = view if isinstance(view, dict) else {}
-        relabel = view.get("lang") != state.lang   # a new language: the whole strip, else its two figures
-        strip = (layout.strip(atlas, state.lang, state), no_update, no_update) if relabel else (
-            no_update, *layout.strip_numbers(atlas, state))
-        shown = len(chip_keys) if isinstance(chip_keys, list) and not relabel else layout.MAX_CHIPS
-        chips = [*chip_outputs(atlas, state, shown), *strip, layout.coverage_note(atlas, state),
-                 *text_outputs(atlas, state)]
-        empty_hidden = bool(query.count_in_view(atlas, state))
-        new_view = {"lang": state.lang, "focus": figures.view_key(state), "sel": bool(state.selected)}
-        if relabel:  # language change: the full figure (labels, hover); the legend is HTML
-            return (figures.map_figure(atlas, state, urls.gminy, outline=urls.wojewodztwa, colorbar=False),
-                    no_update, new_view, empty_hidden, *chips)
-        changes = map_changes(atlas, state, zoom=view.get("focus") != figures.view_key(state),
-                              clear_selection=bool(view.get("sel")))
-        return (no_update, changes, new_view if new_view != view else no_update, empty_hidden, *chips)
-
-    # the compact changes -> a Patch of the map, in the browser (assets/atlas.js mapPatch)
-    app.clientside_callback(ClientsideFunction("atlas", "mapPatch"), Output("map", "figure", allow_duplicate=True),
-                            Input("map-changes", "data"), State("map", "figure"), prevent_initial_call=True)
+def view_outputs(atlas: Any, urls: Any, state: FilterState, view: dict, chip_keys: Any, map_click: bool) -> tuple:
+    """VIEW_OUTPUTS for a new state. `view`: what the map shows now ({lang, focus, sel}); a gmina clicked on the map
+    is not zoomed to (the reader is looking at it already)."""
+    relabel = view.get("lang") != state.lang   # a new language: the whole strip, else its two figures
+    strip = (layout.strip(atlas, state.lang, state), no_update, no_update) if relabel else (
+        no_update, *layout.strip_numbers(atlas, state))
+    shown = len(chip_keys) if isinstance(chip_keys, list) and not relabel else layout.MAX_CHIPS
+    chips = [*chip_outputs(atlas, state, shown), *strip, layout.coverage_note(atlas, state),
+             *text_outputs(atlas, state)]
+    empty_hidden = bool(query.count_in_view(atlas, state))
+    new_view = {"lang": state.lang, "focus": figures.view_key(state), "sel": bool(state.selected)}
+    if relabel:  # language change: the full figure (labels, hover); the legend is HTML
+        return (figures.map_figure(atlas, state, urls.gminy, outline=urls.wojewodztwa, colorbar=False),
+                layout.graph_config(urls, "atlas-zmp-mapa", state.lang), no_update, new_view, empty_hidden, *chips)
+    zoom = view.get("focus") != new_view["focus"] and not map_click
+    changes = map_changes(atlas, state, zoom=zoom, clear_selection=bool(view.get("sel")))
+    return (no_update, no_update, changes, new_view if new_view != view else no_update, empty_hidden, *chips)
 
 
 def _register_table(app: dash.Dash, atlas: Any, known_projects: set[str]) -> None:
@@ -557,8 +560,9 @@ def _register_details_and_search(app: dash.Dash, atlas: Any) -> None:
         return options if options or search else no_update
 
 
-def _register_language(app: dash.Dash, atlas: Any, urls: Any) -> None:
-    """The language toggle -> every text of the page (layout.I18N_KEYS), option lists, strip, table columns."""
+def _register_language(app: dash.Dash, atlas: Any) -> None:
+    """The language toggle -> every text of the page (layout.I18N_KEYS), option lists, strip, table columns (the
+    map's figure and toolbar come with the controller's answer: VIEW_OUTPUTS)."""
 
     @app.callback(
         *[Output(f"i18n-{key}", "children") for key in layout.I18N_KEYS],
@@ -566,7 +570,7 @@ def _register_language(app: dash.Dash, atlas: Any, urls: Any) -> None:
         Output("unknown-year", "options"), Output("projects", "placeholder"),
         Output("voivodeships", "placeholder"), Output("town", "placeholder"),
         Output("evidence", "options"), Output("asof-play", "children"),
-        *[Output(d, "labels") for d in layout.DROPDOWNS], Output("map", "config"),
+        *[Output(d, "labels") for d in layout.DROPDOWNS],
         *[Output(f"{g}-list-summary", "children") for g in layout.PICK_CHARTS],
         Input("lang", "value"),
         prevent_initial_call=True,
@@ -578,8 +582,7 @@ def _register_language(app: dash.Dash, atlas: Any, urls: Any) -> None:
                 layout.match_options(lang), layout.metric_options(lang), layout.unknown_options(lang),
                 t("projects_placeholder", lang), t("voivodeships_placeholder", lang), t("town_placeholder", lang),
                 layout.evidence_options(lang), t("asof_play", lang),
-                *[labels for _ in layout.DROPDOWNS], layout.graph_config(urls, "atlas-zmp-mapa", lang),
-                *[t("chart_list", lang) for _ in layout.PICK_CHARTS])
+                *[labels for _ in layout.DROPDOWNS], *[t("chart_list", lang) for _ in layout.PICK_CHARTS])
 
 
 
