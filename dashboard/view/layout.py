@@ -640,10 +640,10 @@ def build_layout(atlas: Any, urls: GeoUrls, export_panel: Any) -> html.Div:
         dcc.Location(id="url", refresh=False),
         dcc.Store(id="state", data=state.to_dict()),
         dcc.Store(id="view", data={"lang": lang, "focus": figures.view_key(state)}),
+        dcc.Store(id="map-changes", data=None),   # a filter change, compact (callbacks.map_changes)
         # the charts and the table are drawn after the map: assets/atlas-below.js bumps "below-ready" each time
         # the map has been painted with new values; "below-view" is the language the charts were drawn in
         # (None = not yet: full figures next)
-        dcc.Store(id="map-changes", data=None),   # a filter change, compact (callbacks.map_changes)
         dcc.Store(id="below-ready", data=0),
         dcc.Store(id="below-view", data=None),
         # the texts and pressed states of the bars' buttons (callbacks.chart_texts): one small value that
