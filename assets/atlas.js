@@ -241,8 +241,42 @@
       });
     });
   }
-  /* A filter change on the map (dashboard/view/callbacks.py map_changes) -> a Patch of its figure: class numbers of
-     all gminy from the positions of the coloured ones, the veil and the focus outline by position. */
+  /* The drawn gminy recoloured at once from a filter change: plotly.js restyles and re-projects all 2,477 paths on
+     any change of the figure (~400 ms on 2 cores), so the new colours would wait for it. The class colours are the
+     stepped colorscale's (dashboard/view/figures.py _stepped: class c is its band c); the veil over members known
+     only later is hidden where they left the view (plotly draws the new veil and the focus with the Patch). */
+  function recolour(z, changes, undated) {
+    var layers = document.querySelectorAll("#map .choroplethlayer .trace");
+    var scale = Array.isArray(changes.colorscale) ? changes.colorscale : [];
+    var colours = scale.filter(function (_, i) { return i % 2 === 0; }).map(function (step) { return step[1]; });
+    if (!layers.length || !colours.length) { return; }
+    var selected = Array.isArray(changes.selectedpoints) ? new Set(changes.selectedpoints) : null;
+    layers[0].querySelectorAll("path.choroplethlocation").forEach(function (path) {
+      var i = path.__data__ && path.__data__.index;
+      if (typeof i !== "number") { return; }
+      path.setAttribute("fill", colours[z[i]] || colours[0]);
+      path.style.opacity = selected ? (selected.has(i) ? "1" : "0.35") : "";
+    });
+    var veil = new Set(undated);
+    if (layers[3]) {
+      layers[3].querySelectorAll("path.choroplethlocation").forEach(function (path) {
+        // opacity, not display: plotly reuses these paths for the new veil and sets their opacity again
+        if (path.__data__ && !veil.has(path.__data__.loc)) { path.style.opacity = "0"; }
+      });
+    }
+  }
+  /* resolves at the start of the frame after the one that paints the recoloured map, so that plotly's redraw (one
+     long task) neither delays that paint nor runs before the work queued behind it; at once in a hidden tab, which
+     paints no frames */
+  function afterPaint(value) {
+    if (document.hidden) { return Promise.resolve(value); }
+    return new Promise(function (resolve) {
+      window.requestAnimationFrame(function () { window.requestAnimationFrame(function () { resolve(value); }); });
+    });
+  }
+  /* A filter change on the map (dashboard/view/callbacks.py map_changes) -> the drawn map recoloured, then a Patch
+     of its figure: class numbers of all gminy from the positions of the coloured ones, the veil and the focus
+     outline by position, the view. */
   function mapPatch(changes, figure) {
     var trace = figure && figure.data && figure.data[0];
     var locations = trace && Array.isArray(trace.locations) ? trace.locations : null;
@@ -273,7 +307,8 @@
       patch.assign(["layout", "geo", "projection", "scale"], changes.view.scale);
       patch.assign(["layout", "uirevision"], changes.view.uirevision);
     }
-    return patch.build();
+    recolour(z, changes, undated);
+    return afterPaint(patch.build());
   }
   // the server's snippet points at a path (its answers are shared by every host name): this page's origin first
   function absoluteEmbed(snippet) {

@@ -11,6 +11,10 @@ each in a fresh Chromium profile (cold cache), 1440x900; medians of:
 - first_map_visible_ms: navigation start -> the frame after a map is on screen: the server-drawn picture of the view
   (dashboard/view/boot.py) when the page has one, else the live map;
 - click_to_map_repaint_ms: mousedown on a voivodeship bar -> the frame after the map's paths changed;
+  release_to_map_repaint_ms: the same from the mouseup (a click is a press and a release; the page can act on the
+  release only, and the time between them is the driver's, ~90 ms here, or the hand's);
+  click_to_map_settled_ms: mousedown -> plotly.js's own redraw of the map done (plotly_afterplot): where the page
+  recolours the drawn map first (assets/atlas.js recolour), the zoom and the overlays follow then;
 - click_to_first_request_ms / click_to_last_answer_ms: mousedown -> first callback request sent / last answer;
 - filter_requests, filter_bytes_transfer, filter_bytes_decoded: callback requests of that click (Resource Timing);
 - layout_bytes_transfer / layout_bytes_decoded: /_dash-layout; page_bytes_*: the HTML page itself;
@@ -53,14 +57,18 @@ PROBE_JS = r"""
   }
   requestAnimationFrame(pictureTick);
   document.addEventListener('mousedown', function () {
-    t.click = performance.now(); t.mapChanged = null; t.mapRepaint = null;
+    t.click = performance.now(); t.release = null; t.mapChanged = null; t.mapRepaint = null; t.mapSettled = null;
     var map = document.querySelector('#map .choroplethlayer');
     if (!map) return;
+    var gd = document.querySelector('#map .js-plotly-plot');
+    if (gd && gd.once) { gd.once('plotly_afterplot', function () { painted('mapSettled'); }); }
     var mo = new MutationObserver(function () {
       mo.disconnect(); t.mapChanged = performance.now(); painted('mapRepaint');
     });
     mo.observe(map, {subtree: true, attributes: true, childList: true});
   }, true);
+  document.addEventListener('mouseup', function () { if (t.release === null) { t.release = performance.now(); } },
+                            true);
 })();
 """ % {"n": N_GMINY}
 
@@ -126,7 +134,12 @@ def _driver(profile: str):
     options.binary_location = "/usr/bin/chromium"
     for arg in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1440,900",
                 "--force-device-scale-factor=1", f"--user-data-dir={profile}", "--no-first-run",
-                "--disable-background-networking"):
+                "--disable-background-networking",
+                # a desktop with a mouse, as the 1440x900 window and the mouse clicks say: headless Chromium reports
+                # (hover: none) like a phone, and on such a device plotly.js sets the page's cursor on every press
+                # and release of a chart, a style change of the whole document (40-70 ms per click here)
+                "--blink-settings=primaryHoverType=2,availableHoverTypes=2,primaryPointerType=4,"
+                "availablePointerTypes=4"):
         options.add_argument(arg)
     driver = webdriver.Chrome(options=options)
     driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": PROBE_JS})
@@ -178,6 +191,8 @@ def one_run(kind: str, port: int) -> dict[str, Any]:
             "first_map_paint_ms": paint,
             "first_map_visible_ms": min(paint, t.get("mapPicture") or paint),
             "click_to_map_repaint_ms": (repaint - t["click"]) if repaint and t.get("click") else None,
+            "release_to_map_repaint_ms": (repaint - t["release"]) if repaint and t.get("release") else None,
+            "click_to_map_settled_ms": (t["mapSettled"] - t["click"]) if t.get("mapSettled") else None,
             "click_to_first_request_ms": (min(r["start"] for r in after) - t["click"]) if after else None,
             "click_to_last_answer_ms": (max(r["end"] for r in after) - t["click"]) if after else None,
             "filter_requests": len(after),

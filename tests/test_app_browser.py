@@ -202,6 +202,36 @@ def test_a_bar_click_filters_the_map(duo, atlas):
     assert coloured and all(loc.startswith(top) for loc in coloured)
 
 
+def test_a_filter_change_recolours_the_drawn_map_before_plotly_redraws_it_in_plotlys_colours(duo, atlas):
+    """assets/atlas.js mapPatch recolours the drawn gminy at once and hands plotly its Patch a frame later: the
+    colours seen then must be the ones plotly draws, and plotly's own data must still be the old one then."""
+    load(duo)
+    js(duo, """
+      window.__early = null;
+      const patch = window.dash_clientside.atlas.mapPatch;
+      window.dash_clientside.atlas.mapPatch = function () {
+        const out = patch.apply(this, arguments);
+        const gd = document.querySelector('#map .js-plotly-plot');
+        window.__early = {fills: Array.from(document.querySelector('#map .choroplethlayer .trace')
+                                             .querySelectorAll('path.choroplethlocation'))
+                                   .map(p => getComputedStyle(p).fill),
+                          plotlyZ: Array.from(gd._fullData[0].z)};
+        return out;
+      };""")
+    before = fills(duo)
+    top = graph_data(duo, "by-voivodeship")[0]["customdata"][-1]
+    bars = duo.driver.find_elements(By.CSS_SELECTOR, "#by-voivodeship g.point path")
+    ActionChains(duo.driver).move_to_element(bars[-1]).click().perform()
+    wait_js(duo, "const gd = document.querySelector('#map .js-plotly-plot');"
+                 f"return Array.from(gd._fullData[0].z).every((v, i) => v === 0 "
+                 f"|| gd.data[0].locations[i].startsWith('{top}'));")
+    early = js(duo, "return window.__early;")
+    final_z = graph_data(duo, "map")[0]["z"]
+    assert early, "the map's Patch did not go through assets/atlas.js mapPatch"
+    assert early["plotlyZ"] != final_z   # the recolour came before plotly's redraw
+    assert early["fills"] == fills(duo) != before
+
+
 def test_a_box_select_on_the_map_filters_the_charts(duo):
     load(duo)
     before = sum(graph_data(duo, "by-voivodeship")[0]["x"])
