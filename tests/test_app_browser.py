@@ -232,6 +232,16 @@ def test_a_filter_change_recolours_the_drawn_map_before_plotly_redraws_it_in_plo
     assert early["fills"] == fills(duo) != before
 
 
+def test_where_nothing_hovers_a_tap_on_a_bar_leaves_the_pages_cursor_as_it_is(duo):
+    """Headless Chromium has no hover, like a phone: plotly.js sets <html>'s cursor to the bar's on a press, which
+    restyles the whole page unless it is the same already (assets/style.css)."""
+    load(duo)
+    assert js(duo, "return matchMedia('(any-hover: none)').matches;")
+    cursors = js(duo, "return [getComputedStyle(document.documentElement).cursor, "
+                      "getComputedStyle(document.querySelector('#by-voivodeship .nsewdrag')).cursor];")
+    assert cursors == ["pointer", "pointer"]
+
+
 def test_a_box_select_on_the_map_filters_the_charts(duo):
     load(duo)
     before = sum(graph_data(duo, "by-voivodeship")[0]["x"])
