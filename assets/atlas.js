@@ -226,21 +226,40 @@
     }
     return window.dash_clientside.no_update;
   }
-  /* The bars' buttons (dashboard/view/callbacks.py chart_texts): {texts: {chart: {key: text}}, pressed: {chart:
-     [keys]}} onto the pattern outputs, the texts of the 3 charts then their aria-pressed, each button by its key. */
+  /* The bars' buttons (dashboard/view/layout.py bar_lists): {texts: {chart: [text per key]}, pressed: {chart:
+     [keys]}} -> one <li><button class="pick" aria-pressed> per key of each list's data-keys. Text only
+     (textContent). Built once, then updated in place, so that a focused button keeps the focus. */
   function barLists(lists) {
-    var outputs = window.dash_clientside.callback_context.outputs_list;
-    var texts = (lists && lists.texts) || {}, pressed = (lists && lists.pressed) || {};
-    return outputs.map(function (specs, i) {
-      return (Array.isArray(specs) ? specs : []).map(function (spec) {
-        var chart = String(spec.id.type).slice(5), key = spec.id.key;
-        var text = texts[chart] && texts[chart][key];
-        if (typeof text !== "string") { return window.dash_clientside.no_update; }
-        if (i < outputs.length / 2) { return text; }
-        return String(Array.isArray(pressed[chart]) && pressed[chart].indexOf(key) >= 0);
+    document.querySelectorAll(".pick-list[data-chart]").forEach(function (list) {
+      var chart = list.getAttribute("data-chart"), keys = JSON.parse(list.getAttribute("data-keys") || "[]");
+      var texts = lists && lists.texts && lists.texts[chart];
+      if (!Array.isArray(texts) || texts.length !== keys.length) { return; }
+      var pressed = (lists.pressed && lists.pressed[chart]) || [];
+      if (list.querySelectorAll("button.pick").length !== keys.length) {
+        list.replaceChildren.apply(list, keys.map(function (key) {
+          var item = document.createElement("li"), button = document.createElement("button");
+          button.type = "button";
+          button.className = "pick";
+          button.setAttribute("data-key", key);
+          item.appendChild(button);
+          return item;
+        }));
+      }
+      list.querySelectorAll("button.pick").forEach(function (button, i) {
+        button.textContent = String(texts[i]);
+        button.setAttribute("aria-pressed", String(Array.isArray(pressed) && pressed.indexOf(keys[i]) >= 0));
       });
     });
   }
+  // a press of one of them -> the "pick" store ({chart, key, n}: n makes a second press of the same key news)
+  var picks = 0;
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest(".pick-list[data-chart] button.pick");
+    if (!button || !window.dash_clientside || !window.dash_clientside.set_props) { return; }
+    picks += 1;
+    window.dash_clientside.set_props("pick", {data: {chart: button.closest(".pick-list").getAttribute("data-chart"),
+                                                     key: button.getAttribute("data-key"), n: picks}});
+  });
   /* The drawn gminy recoloured at once from a filter change: plotly.js restyles and re-projects all 2,477 paths on
      any change of the figure (~400 ms on 2 cores), so the new colours would wait for it. The class colours are the
      stepped colorscale's (dashboard/view/figures.py _stepped: class c is its band c); the veil over members known

@@ -20,7 +20,10 @@ _CONFIG = re.compile(r'<script id="_dash-config" type="application/json">(.*?)</
 
 
 def parse_output_spec(spec: str) -> list[tuple[Any, str]]:
-    """'a.children' -> [('a','children')]; '..a.x...b.y..' -> [('a','x'),('b','y')]; JSON ids decoded."""
+    """'a.children' -> [('a','children')]; '..a.x...b.y..' -> [('a','x'),('b','y')]; JSON ids decoded; a callback
+    without outputs (its spec is a hash, no "id.prop") -> []."""
+    if "." not in spec:
+        return []
     parts = spec[2:-2].split("...") if spec.startswith("..") and spec.endswith("..") else [spec]
     out = []
     for part in parts:
@@ -133,7 +136,7 @@ class DashPage:
         multi = dep["output"].startswith("..")
         return {
             "output": dep["output"],
-            "outputs": outputs if multi else outputs[0],
+            "outputs": outputs if multi or not outputs else outputs[0],
             "inputs": [item(d) for d in dep["inputs"]],
             "changedPropIds": changed or [],
             "state": [item(d) for d in dep.get("state", [])],

@@ -271,6 +271,12 @@ def test_sorting_and_choosing_bars_from_the_keyboard(duo):
                  ".some(b => b.textContent.startsWith('mazowieckie'));")
     summary_text = duo.find_element("#by-voivodeship-summary").text
     assert summary_text.startswith("Wykres słupkowy")
+    # the lists are updated in place: the pressed button keeps the focus, and a second Enter takes the choice back
+    assert js(duo, "const b = document.activeElement; return b.classList.contains('pick') && "
+                   "b.getAttribute('aria-pressed') === 'true' && b.textContent.startsWith('mazowieckie');")
+    ActionChains(duo.driver).send_keys(Keys.ENTER).perform()
+    wait_js(duo, "return !window.location.search.includes('woj=14');")
+    wait_js(duo, "return document.activeElement.getAttribute('aria-pressed') === 'false';")
 
 
 def test_the_page_language_follows_the_toggle_everywhere(duo):

@@ -100,23 +100,6 @@ def test_exports_get_the_last_cpus_and_leave_the_others_to_the_web_workers(monke
     assert config.export_cpus() == usable
 
 
-def test_clientside_outputs_get_a_404_not_a_500(app):
-    """Dash has no server function for a clientside callback: a crafted POST for its output raised KeyError."""
-    client = app.server.test_client()
-    deps = client.get("/_dash-dependencies").get_json()
-    clientside = [d for d in deps if d.get("clientside_function")]
-    assert any("export-request.data" in d["output"] for d in clientside)
-    for dep in clientside:
-        names = [o for o in dep["output"].strip(".").split("...")]
-        outputs = [{"id": o.split(".")[0], "property": o.split(".")[1].split("@")[0]} for o in names]
-        body = {"output": dep["output"], "outputs": outputs if len(outputs) > 1 else outputs[0],
-                "inputs": [{**i, "value": 1} for i in dep["inputs"]], "state": [{**s, "value": None}
-                                                                              for s in dep["state"]],
-                "changedPropIds": [f"{i['id']}.{i['property']}" for i in dep["inputs"]]}
-        response = client.post("/_dash-update-component", data=json.dumps(body), content_type="application/json")
-        assert response.status_code == 404 and response.get_json()["status"] == 404, dep["output"]
-
-
 def test_every_page_text_follows_the_language(app):
     """Each "i18n-<key>" element of the page is an output of the language callback, and nothing else is."""
     def ids(node):

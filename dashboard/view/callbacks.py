@@ -24,7 +24,7 @@ from typing import Any
 
 import dash
 import numpy as np
-from dash import ALL, ClientsideFunction, Input, Output, Patch, State, ctx, html, no_update
+from dash import ClientsideFunction, Input, Output, Patch, State, ctx, html, no_update
 
 from dashboard.i18n import dropdown_labels, t
 from dashboard.model import query
@@ -291,7 +291,7 @@ def _register_controller(app: dash.Dash, atlas: Any, known_projects: set[str], u
         Input("url", "search"), Input("clear", "n_clicks"),
         *[Input(c, "value") for c in CONTROL_IDS],
         Input("map", "selectedData"), Input("map", "clickData"),
-        *[Input({"type": f"pick-{g}", "key": ALL}, "n_clicks") for g in layout.PICK_CHARTS],
+        Input("pick", "data"),
         Input("growth", "clickData"), Input("growth", "selectedData"),
         Input("by-voivodeship", "clickData"), Input("by-voivodeship", "selectedData"),
         Input("by-project", "clickData"), Input("by-project", "selectedData"),
@@ -388,12 +388,10 @@ def state_after(atlas: Any, old: FilterState, event: Event, search: Any, chip_ke
         return old.replace(focus=terc)
     if trig == "map":
         return next_state(old, "map.selectedData", value, known_projects)
-    if isinstance(trig, dict) and str(trig.get("type", "")).startswith("pick-"):
-        chart = str(trig["type"])[5:]
-        picked = pick_points(chart, trig.get("key"))
-        if picked is None or not value or chart not in CHART_DIMENSIONS:
-            return None
-        return next_state(old, chart, picked, known_projects)
+    if trig == "pick":   # a button of a chart's list: {chart, key, n} (assets/atlas.js)
+        chart = value.get("chart") if isinstance(value, dict) else None
+        picked = pick_points(chart, value.get("key")) if chart in CHART_DIMENSIONS else None
+        return None if picked is None else next_state(old, chart, picked, known_projects)
     if trig in CHART_DIMENSIONS and value is None:  # a cleared selection on a bar chart: keep the filter (chips)
         return None
     if trig == "years":
@@ -452,10 +450,7 @@ def _register_table(app: dash.Dash, atlas: Any, known_projects: set[str]) -> Non
                             Input("table-data", "data"))
     _register_sort(app)
     _register_download(app, atlas, known_projects)
-    app.clientside_callback(ClientsideFunction("atlas", "barLists"),
-                            *[Output({"type": f"pick-{g}", "key": ALL}, "children") for g in layout.PICK_CHARTS],
-                            *[Output({"type": f"pick-{g}", "key": ALL}, "aria-pressed") for g in layout.PICK_CHARTS],
-                            Input("bar-lists", "data"), prevent_initial_call=True)
+    app.clientside_callback(ClientsideFunction("atlas", "barLists"), Input("bar-lists", "data"))
     app.clientside_callback(ClientsideFunction("atlas", "absoluteEmbed"), Output("embed-code", "value"),
                             Input("embed-snippet", "data"))
 
@@ -646,16 +641,11 @@ def text_outputs(atlas: Any, state: FilterState) -> list:
 
 
 def chart_texts(atlas: Any, state: FilterState, updates: dict[str, Any] | None = None) -> list:
-    """The charts' text alternatives (drawn with the charts, by "below"): the summaries, then the bars' buttons as
-    {"texts": {chart: {key: text}}, "pressed": {chart: [keys]}} (assets/atlas.js barLists puts each on the button
-    of its key)."""
+    """The charts' text alternatives (drawn with the charts, by "below"): the summaries, then the bars' buttons
+    (layout.bar_lists)."""
     updates = updates or layout.chart_updates(atlas, state)
     summaries = layout.chart_summaries(atlas, state, updates)
-    picks = layout.pick_outputs(atlas, state, updates)
-    keys = layout.pick_keys(atlas)
-    texts = {chart: dict(zip(keys[chart], picks[chart][0])) for chart in layout.PICK_CHARTS}
-    pressed = {chart: [k for k, p in zip(keys[chart], picks[chart][1]) if p == "true"] for chart in layout.PICK_CHARTS}
-    return [*[summaries[g] for g in layout.PICK_CHARTS], {"texts": texts, "pressed": pressed}]
+    return [*[summaries[g] for g in layout.PICK_CHARTS], layout.bar_lists(atlas, state, updates)]
 
 
 def map_changes(atlas: Any, state: FilterState, zoom: bool, clear_selection: bool = True) -> dict[str, Any]:

@@ -8,6 +8,7 @@ MAX_CHIPS buttons ("chip-0" …) for the same reason.
 """
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -433,6 +434,16 @@ def pick_outputs(atlas: Any, state: FilterState, updates: dict[str, Any] | None 
             "by-project": (proj_text, proj_pressed)}
 
 
+def bar_lists(atlas: Any, state: FilterState, updates: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The bars' buttons as one value for assets/atlas.js barLists: {"texts": {chart: [text per key]}, "pressed":
+    {chart: [keys]}}, in the order of the list's data-keys (pick_keys)."""
+    picks = pick_outputs(atlas, state, updates)
+    keys = pick_keys(atlas)
+    return {"texts": {chart: picks[chart][0] for chart in PICK_CHARTS},
+            "pressed": {chart: [k for k, p in zip(keys[chart], picks[chart][1]) if p == "true"]
+                        for chart in PICK_CHARTS}}
+
+
 def embed_base() -> str:
     """Where the /embed page is: ATLAS_PUBLIC_URL when set, else the path on the page's own origin."""
     return config.public_url() or config.url_prefix()
@@ -558,11 +569,11 @@ def _details_card(atlas: Any, lang: str) -> html.Section:
     ], className="card side", **{"aria-labelledby": "details-heading"})
 
 
-def _chart_card(urls: GeoUrls, lang: str, key: str, gid: str, summary: str, keys: list[str],
-                picks: tuple[list[str], list[str]]) -> html.Section:
+def _chart_card(urls: GeoUrls, lang: str, key: str, gid: str, summary: str, keys: list[str]) -> html.Section:
     """A chart, its summary and the list of its bars as buttons. The chart is drawn after the map
-    (dashboard.view.callbacks "below"): an empty, axis-less placeholder until then."""
-    texts, pressed = picks
+    (dashboard.view.callbacks "below"): an empty, axis-less placeholder until then. The buttons are written by
+    assets/atlas.js barLists from the "bar-lists" store, one per key of data-keys: as Dash components the 62 of
+    them were a third of the page's components, each visited by Dash on every update."""
     return html.Section([
         html.H2(tr(key, lang), className="panel-title", id=f"{gid}-heading"),
         html.Div(dcc.Graph(id=gid, figure=PLACEHOLDER_FIGURE,
@@ -573,18 +584,15 @@ def _chart_card(urls: GeoUrls, lang: str, key: str, gid: str, summary: str, keys
         html.P(summary, id=f"{gid}-summary", className="chart-summary"),
         html.Details([
             html.Summary(t("chart_list", lang), className="chart-list-summary", id=f"{gid}-list-summary"),
-            html.Ul([html.Li(html.Button(text, id={"type": f"pick-{gid}", "key": k}, n_clicks=0, type="button",
-                                         className="pick", **{"aria-pressed": p}))
-                     for k, text, p in zip(keys, texts, pressed)], className="pick-list"),
+            html.Ul(className="pick-list", **{"data-chart": gid, "data-keys": json.dumps(keys)}),
         ], className="chart-list"),
     ], className="card chart-card", **{"aria-labelledby": f"{gid}-heading"})
 
 
 def _charts(atlas: Any, state: FilterState, urls: GeoUrls) -> html.Div:
     summaries = chart_summaries(atlas, state)
-    picks = pick_outputs(atlas, state)
     keys = pick_keys(atlas)
-    return html.Div([_chart_card(urls, state.lang, key, gid, summaries[gid], keys[gid], picks[gid])
+    return html.Div([_chart_card(urls, state.lang, key, gid, summaries[gid], keys[gid])
                      for key, gid in (("growth_title", "growth"), ("voiv_title", "by-voivodeship"),
                                       ("project_title", "by-project"))], className="charts")
 
@@ -646,9 +654,12 @@ def build_layout(atlas: Any, urls: GeoUrls, export_panel: Any) -> html.Div:
         # (None = not yet: full figures next)
         dcc.Store(id="below-ready", data=0),
         dcc.Store(id="below-view", data=None),
-        # the texts and pressed states of the bars' buttons (callbacks.chart_texts): one small value that
-        # a clientside callback spreads over the buttons (as pattern outputs each button cost ~70 bytes of ids)
-        dcc.Store(id="bar-lists", data=None),
+        # the texts and pressed states of the bars' buttons (bar_lists), written into the lists by
+        # assets/atlas.js barLists; a press of one of them comes back as "pick" ({chart, key, n})
+        dcc.Store(id="bar-lists", data=bar_lists(atlas, state)),
+        # not None: a memory Store whose data is None sets it on mounting, and the controller would take that
+        # for the event of the first load instead of the address
+        dcc.Store(id="pick", data={}),
         _header(lang),
         html.Main([
             html.Div(id="notice", className="notice", role="status", hidden=True),
