@@ -264,17 +264,26 @@
      any change of the figure (~400 ms on 2 cores), so the new colours would wait for it. The class colours are the
      stepped colorscale's (dashboard/view/figures.py _stepped: class c is its band c); the veil over members known
      only later is hidden where they left the view (plotly draws the new veil and the focus with the Patch). */
+  // "#f0f2f5" -> "rgb(240, 242, 245)", the form plotly.js writes: a gmina whose colour stays is not touched
+  function plotlyColour(colour) {
+    var hex = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(colour);
+    return hex ? "rgb(" + hex.slice(1).map(function (h) { return parseInt(h, 16); }).join(", ") + ")" : colour;
+  }
   function recolour(z, changes, undated) {
     var layers = document.querySelectorAll("#map .choroplethlayer .trace");
     var scale = Array.isArray(changes.colorscale) ? changes.colorscale : [];
-    var colours = scale.filter(function (_, i) { return i % 2 === 0; }).map(function (step) { return step[1]; });
+    var colours = scale.filter(function (_, i) { return i % 2 === 0; }).map(function (step) {
+      return plotlyColour(step[1]);
+    });
     if (!layers.length || !colours.length) { return; }
     var selected = Array.isArray(changes.selectedpoints) ? new Set(changes.selectedpoints) : null;
     layers[0].querySelectorAll("path.choroplethlocation").forEach(function (path) {
       var i = path.__data__ && path.__data__.index;
       if (typeof i !== "number") { return; }
-      path.setAttribute("fill", colours[z[i]] || colours[0]);
-      path.style.opacity = selected ? (selected.has(i) ? "1" : "0.35") : "";
+      var fill = colours[z[i]] || colours[0];
+      if (path.getAttribute("fill") !== fill) { path.setAttribute("fill", fill); }
+      var opacity = selected ? (selected.has(i) ? "1" : "0.35") : "";
+      if (path.style.opacity !== opacity) { path.style.opacity = opacity; }
     });
     var veil = new Set(undated);
     if (layers[3]) {
