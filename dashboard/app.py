@@ -56,7 +56,8 @@ def create_app(atlas: Any = None) -> dash.Dash:
     app.index_string = app.index_string.replace("{%css%}", "{%css%}" + preload)
     from dashboard.serving import plotly_bundle  # the partial plotly.js (or the full one, said at start-up)
 
-    plotly_bundle.register(app)
+    if plotly_bundle.register(app):   # the embed's page (in articles) takes the same small plotly.js
+        preload += plotly_bundle.loader_html(app._atlas_plotly_url)
     # Dash's index puts its scripts in a <footer>: a second "contentinfo" landmark next to the page's own footer
     app.index_string = app.index_string.replace("<footer>", '<div class="dash-scripts">').replace(
         "</footer>", "</div>")

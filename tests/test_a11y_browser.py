@@ -342,6 +342,9 @@ def test_the_embed_works_in_an_iframe_on_another_origin(duo):
         assert "Source" in duo.find_element("#embed-source").text
         assert "other gminy" in duo.find_element("#legend").text
         assert not duo.driver.find_elements(By.ID, "filters")
+        scripts = js(duo, "return performance.getEntriesByType('resource').map(e => new URL(e.name).pathname)"
+                          ".filter(p => p.endsWith('.js') && p.includes('plotly'));")
+        assert len(scripts) == 1 and "/_atlas/js/plotly-atlas." in scripts[0], scripts   # not the 4.8 MB one
         width = js(duo, "return document.querySelector('#map .main-svg').getBoundingClientRect().width;")
         assert 650 <= width <= 720  # as wide as its frame
         # still interactive: a click on a gmina shows its details in the frame
