@@ -60,6 +60,11 @@ def test_a_list_button_means_what_its_bar_means(mini_atlas):
     unknown = callbacks.next_state(s, "growth", callbacks.pick_points("growth", "unknown"), known)
     assert unknown.is_unknown_only
     assert callbacks.pick_points("growth", "20x9") is None and callbacks.pick_points("map", "02") is None
+    # a press as the browser sends it, and what a crafted request could send instead
+    assert callbacks.picked_state(s, {"chart": "by-voivodeship", "key": "02", "n": 3}, known) == voiv
+    for junk in (None, "by-voivodeship", {}, {"chart": ["growth"], "key": "2019"}, {"chart": "growth", "key": 2019},
+                 {"chart": "map", "key": "02"}, {"chart": "by-project", "key": None}):
+        assert callbacks.picked_state(s, junk, known) is None, junk
     texts, pressed = layout.pick_outputs(mini_atlas, voiv)["by-voivodeship"]
     keys = layout.pick_keys(mini_atlas)["by-voivodeship"]
     assert pressed[keys.index("02")] == "true" and pressed.count("true") == 1

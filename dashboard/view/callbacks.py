@@ -93,6 +93,16 @@ def pick_points(chart: str, key: Any) -> dict | None:
     return None
 
 
+def picked_state(old: FilterState, pick: Any, known_projects: set[str]) -> FilterState | None:
+    """A press of a button of a chart's list ({chart, key, n}, assets/atlas.js) -> the state after a click on its
+    bar; None for anything else."""
+    chart = pick.get("chart") if isinstance(pick, dict) else None
+    if not isinstance(chart, str) or chart not in CHART_DIMENSIONS:
+        return None
+    points = pick_points(chart, pick.get("key"))
+    return None if points is None else next_state(old, chart, points, known_projects)
+
+
 def next_sort(current: Any, column: str) -> list[dict]:
     """A click on a column header: unsorted -> ascending -> descending -> unsorted (one column at a time)."""
     if column not in table_view.TABLE_COLUMNS:
@@ -388,10 +398,8 @@ def state_after(atlas: Any, old: FilterState, event: Event, search: Any, chip_ke
         return old.replace(focus=terc)
     if trig == "map":
         return next_state(old, "map.selectedData", value, known_projects)
-    if trig == "pick":   # a button of a chart's list: {chart, key, n} (assets/atlas.js)
-        chart = value.get("chart") if isinstance(value, dict) else None
-        picked = pick_points(chart, value.get("key")) if chart in CHART_DIMENSIONS else None
-        return None if picked is None else next_state(old, chart, picked, known_projects)
+    if trig == "pick":
+        return picked_state(old, value, known_projects)
     if trig in CHART_DIMENSIONS and value is None:  # a cleared selection on a bar chart: keep the filter (chips)
         return None
     if trig == "years":
