@@ -260,15 +260,15 @@
     window.dash_clientside.set_props("pick", {data: {chart: button.closest(".pick-list").getAttribute("data-chart"),
                                                      key: button.getAttribute("data-key"), n: picks}});
   });
-  /* The drawn gminy recoloured at once from a filter change: plotly.js restyles and re-projects all 2,477 paths on
-     any change of the figure (~400 ms on 2 cores), so the new colours would wait for it. The class colours are the
-     stepped colorscale's (dashboard/view/figures.py _stepped: class c is its band c); the veil over members known
-     only later is hidden where they left the view (plotly draws the new veil and the focus with the Patch). */
   // "#f0f2f5" -> "rgb(240, 242, 245)", the form plotly.js writes: a gmina whose colour stays is not touched
   function plotlyColour(colour) {
     var hex = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(colour);
     return hex ? "rgb(" + hex.slice(1).map(function (h) { return parseInt(h, 16); }).join(", ") + ")" : colour;
   }
+  /* The drawn gminy recoloured at once from a filter change: plotly.js restyles and re-projects all 2,477 paths on
+     any change of the figure (~400 ms on 2 cores), so the new colours would wait for it. The class colours are the
+     stepped colorscale's (dashboard/view/figures.py _stepped: class c is its band c); the veil over members known
+     only later is hidden where they left the view (plotly draws the new veil and the focus with the Patch). */
   function recolour(z, changes, undated) {
     var layers = document.querySelectorAll("#map .choroplethlayer .trace");
     var scale = Array.isArray(changes.colorscale) ? changes.colorscale : [];

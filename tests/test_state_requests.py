@@ -36,8 +36,8 @@ def _callbacks(app):
 
 
 def _dep(dep: dict, value):
-    """One input/state entry as the renderer sends it; a pattern-matching one (the bars' buttons, ALL) as the
-    list of its matches, here one button with the given value."""
+    """One input/state entry as the renderer sends it; a pattern-matching one (ALL; the page has none now, the
+    guard still reads them) as the list of its matches, here one component with the given value."""
     if dep["id"].startswith("{"):
         pattern = json.loads(dep["id"])
         return [{"id": {k: ("x" if v == ["ALL"] else v) for k, v in pattern.items()}, "property": dep["property"],
