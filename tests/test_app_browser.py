@@ -203,20 +203,20 @@ def test_a_bar_click_filters_the_map(duo, atlas):
 
 
 def test_a_filter_change_recolours_the_drawn_map_before_plotly_redraws_it_in_plotlys_colours(duo, atlas):
-    """assets/atlas.js mapPatch recolours the drawn gminy at once and hands plotly its Patch a frame later: the
-    colours seen then must be the ones plotly draws, and plotly's own data must still be the old one then."""
+    """assets/atlas.js recolours the drawn gminy as the controller's answer arrives, before Dash runs mapPatch, which
+    hands plotly its Patch a frame later: the colours seen when mapPatch starts must be the ones plotly draws, and
+    plotly's own data must still be the old one then."""
     load(duo)
     js(duo, """
       window.__early = null;
       const patch = window.dash_clientside.atlas.mapPatch;
       window.dash_clientside.atlas.mapPatch = function () {
-        const out = patch.apply(this, arguments);
         const gd = document.querySelector('#map .js-plotly-plot');
         window.__early = {fills: Array.from(document.querySelector('#map .choroplethlayer .trace')
                                              .querySelectorAll('path.choroplethlocation'))
                                    .map(p => getComputedStyle(p).fill),
                           plotlyZ: Array.from(gd._fullData[0].z)};
-        return out;
+        return patch.apply(this, arguments);
       };""")
     before = fills(duo)
     top = graph_data(duo, "by-voivodeship")[0]["customdata"][-1]
@@ -228,7 +228,7 @@ def test_a_filter_change_recolours_the_drawn_map_before_plotly_redraws_it_in_plo
     early = js(duo, "return window.__early;")
     final_z = graph_data(duo, "map")[0]["z"]
     assert early, "the map's Patch did not go through assets/atlas.js mapPatch"
-    assert early["plotlyZ"] != final_z   # the recolour came before plotly's redraw
+    assert early["plotlyZ"] != final_z   # the recolour came before mapPatch and plotly's redraw
     assert early["fills"] == fills(duo) != before
 
 
