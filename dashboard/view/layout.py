@@ -572,8 +572,8 @@ def _details_card(atlas: Any, lang: str) -> html.Section:
 def _chart_card(urls: GeoUrls, lang: str, key: str, gid: str, summary: str, keys: list[str]) -> html.Section:
     """A chart, its summary and the list of its bars as buttons. The chart is drawn after the map
     (dashboard.view.callbacks "below"): an empty, axis-less placeholder until then. The buttons are written by
-    assets/atlas.js barLists from the "bar-lists" store, one per key of data-keys: as Dash components the 62 of
-    them were a third of the page's components, each visited by Dash on every update."""
+    assets/atlas.js barLists from the "bar-lists" store, one per key of data-keys, not made Dash components: Dash
+    visits every component of the page on each update, and these 62 would be a third of them."""
     return html.Section([
         html.H2(tr(key, lang), className="panel-title", id=f"{gid}-heading"),
         html.Div(dcc.Graph(id=gid, figure=PLACEHOLDER_FIGURE,
