@@ -310,7 +310,8 @@
   }
   /* The controller's answer recoloured as it arrives: Dash first applies all its outputs (React renders the chips,
      the legend, the controls), ~50-90 ms on 2 cores, before the map's clientside callback (mapPatch) runs. Only a
-     successful answer that carries map changes is read, from a copy; Dash reads the answer itself as before. */
+     successful answer that carries map changes is read, from a copy; Dash reads the answer itself as before. Where
+     the copy cannot be read, plotly's redraw brings the colours, later. */
   var dashFetch = window.fetch;
   window.fetch = function (resource) {
     var answer = dashFetch.apply(this, arguments);
@@ -338,9 +339,9 @@
       window.requestAnimationFrame(function () { window.requestAnimationFrame(function () { resolve(value); }); });
     });
   }
-  /* A filter change on the map (dashboard/view/callbacks.py map_changes) -> the drawn map recoloured, then a Patch
-     of its figure: class numbers of all gminy from the positions of the coloured ones, the veil and the focus
-     outline by position, the view. */
+  /* A filter change on the map (dashboard/view/callbacks.py map_changes) -> a Patch of its figure, after the paint
+     of the colours (recoloured as the answer came in, above): class numbers of all gminy from the positions of
+     the coloured ones, the veil and the focus outline by position, the view. */
   function mapPatch(changes, figure) {
     var trace = figure && figure.data && figure.data[0];
     var view = decodeChanges(changes, trace && trace.locations);
@@ -362,7 +363,6 @@
       patch.assign(["layout", "geo", "projection", "scale"], changes.view.scale);
       patch.assign(["layout", "uirevision"], changes.view.uirevision);
     }
-    recolour(changes, view);   // done already when the answer came in, unless that copy could not be read
     return afterPaint(patch.build());
   }
   // the server's snippet points at a path (its answers are shared by every host name): this page's origin first
