@@ -19,7 +19,7 @@ from dashboard import config
 from dashboard.export import panel as export_panel
 from dashboard.export.render import kill_renderer
 from dashboard.i18n import t
-from dashboard.serving import export_queue, geo_routes, jobs
+from dashboard.serving import export_queue, geo_routes, jobs, plotly_bundle
 from dashboard.serving.guard import harden
 from dashboard.view import boot, callbacks, layout
 
@@ -51,13 +51,9 @@ def create_app(atlas: Any = None) -> dash.Dash:
     app.server.secret_key = jobs.signing_secret()   # the same in every worker and instance (see there)
     urls = geo_routes.register(app.server, prefix)
     # start downloading the geometry while plotly.js is still loading (it asks for the same URLs later)
-    preload = "".join(f'<link rel="preload" href="{u}" as="fetch" crossorigin="anonymous">'
-                      for u in (urls.gminy, urls.wojewodztwa, f"{urls.topojson}world_110m.json"))
-    app.index_string = app.index_string.replace("{%css%}", "{%css%}" + preload)
-    from dashboard.serving import plotly_bundle  # the partial plotly.js (or the full one, said at start-up)
-
-    if plotly_bundle.register(app):   # the embed's page (in articles) takes the same small plotly.js
-        preload += plotly_bundle.loader_html(app._atlas_plotly_url)
+    preload = preload_html(urls.gminy, urls.wojewodztwa, f"{urls.topojson}world_110m.json")
+    app.index_string = app.index_string.replace("{%css%}", "{%css%}" + preload + preload_html(*dash_boot_urls(app)))
+    served = plotly_bundle.register(app)   # the partial plotly.js (or the full one, said at start-up)
     # Dash's index puts its scripts in a <footer>: a second "contentinfo" landmark next to the page's own footer
     app.index_string = app.index_string.replace("<footer>", '<div class="dash-scripts">').replace(
         "</footer>", "</div>")
@@ -67,11 +63,11 @@ def create_app(atlas: Any = None) -> dash.Dash:
     export_panel.register(app, atlas, jobs.background_manager(), job_slot=export_queue.job_slot)
     export_queue.register_admission(app)   # new export jobs get a ticket or HTTP 429 before Dash starts them
     jobs.on_job_exit(kill_renderer)   # an export job's Chromium ends with the job, however it ends
-    embed = create_embed_app(app, atlas, urls, preload)
+    embed = create_embed_app(app, atlas, urls, preload, served)
     return harden(app, embed)   # security headers, compression, JSON errors, callback guard
 
 
-def create_embed_app(app: dash.Dash, atlas: Any, urls: Any, preload: str = "") -> dash.Dash:
+def create_embed_app(app: dash.Dash, atlas: Any, urls: Any, preload: str = "", served: Any = None) -> dash.Dash:
     """/embed?<view query>: the map alone for articles (an <iframe>), a second Dash app on the same server.
     Framing is allowed only there (dashboard.serving.guard, ATLAS_EMBED_ORIGINS)."""
     prefix = config.url_prefix()
@@ -86,13 +82,29 @@ def create_embed_app(app: dash.Dash, atlas: Any, urls: Any, preload: str = "") -
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
     embed.index_string = embed.index_string.replace("<html>", '<html lang="pl">').replace(
-        "{%css%}", "{%css%}" + preload).replace("<footer>", '<div class="dash-scripts">').replace("</footer>", "</div>")
+        "{%css%}", "{%css%}" + preload + preload_html(*dash_boot_urls(embed))).replace(
+        "<footer>", '<div class="dash-scripts">').replace("</footer>", "</div>")
+    if served is not None:   # the embed's page (in articles) takes the same small plotly.js
+        plotly_bundle.use_on(embed, served)
     embed.layout = layout.embed_layout(atlas, urls)
     callbacks.register_embed(embed, atlas, urls, main_path=prefix)
     boot.install(embed, atlas, boot.embed_frame)
     # /embed without the trailing slash serves the same page (the snippet's address)
     app.server.add_url_rule(prefix + "embed", endpoint="atlas_embed_index", view_func=embed.index)
     return embed
+
+
+def preload_html(*urls: str) -> str:
+    """<link rel=preload> for what the page will fetch(): the request starts as the page is parsed, and the
+    page's own fetch() of the same URL (same-origin, CORS mode) takes the answer from there."""
+    return "".join(f'<link rel="preload" href="{u}" as="fetch" crossorigin="anonymous">' for u in urls)
+
+
+def dash_boot_urls(app: dash.Dash) -> tuple[str, str]:
+    """What Dash's renderer fetches first, once its scripts have run (~0.2 s after they arrived): the layout and
+    the callbacks. Preloaded, they are there when it asks."""
+    prefix = app.config.requests_pathname_prefix
+    return f"{prefix}_dash-layout", f"{prefix}_dash-dependencies"
 
 
 def main() -> None:

@@ -86,8 +86,17 @@ def search(duo) -> str:
     return js(duo, "return window.location.search;")
 
 
+# XMLHttpRequests of the page, logged from its first script on: plotly.js fetches GeoJSON and topojson with them
+XHR_LOG = """window.__xhr = []; const open = XMLHttpRequest.prototype.open;
+XMLHttpRequest.prototype.open = function (method, url) { window.__xhr.push(String(url)); return open.apply(this, arguments); };"""
+
+
 def test_page_loads_clean_offline_with_every_gmina(duo):
-    duo.driver.get(duo.server_url + "/")
+    logger = duo.driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": XHR_LOG})
+    try:
+        duo.driver.get(duo.server_url + "/")
+    finally:
+        duo.driver.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", logger)
     wait_js(duo, f"return gminy_paths() >= {N_GMINY}", timeout=30)
     assert js(duo, "return gminy_paths();") == N_GMINY
     time.sleep(1.0)
@@ -96,6 +105,14 @@ def test_page_loads_clean_offline_with_every_gmina(duo):
     hosts = js(duo, "return performance.getEntriesByType('resource').map(e => e.name);")
     outside = [u for u in hosts if urlparse(u).hostname not in ("127.0.0.1", "localhost")]
     assert outside == [], outside
+    # the page's start (issue 10): regenerator-runtime instead of Dash's @babel/polyfill; the layout, the callbacks
+    # and the geometry fetched once each, from the head's preloads; plotly.js was handed the geometry (atlas-geo.js)
+    paths = [urlparse(u).path for u in hosts]
+    assert [p for p in paths if "/regenerator-runtime." in p] and not [p for p in paths if "polyfill@" in p], paths
+    geometry = [p for p in paths if p.endswith((".geojson", "/world_110m.json"))]
+    assert len(geometry) == len(set(geometry)) == 3, geometry
+    assert paths.count("/_dash-layout") == paths.count("/_dash-dependencies") == 1, paths
+    assert js(duo, "return window.__xhr.filter(u => /geojson|topojson/.test(u));") == []
     # the strip and the coverage note are there, with Polish number formats
     assert "333" in duo.find_element("#strip").text
     assert "członków" in duo.find_element("#coverage").text

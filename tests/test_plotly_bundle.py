@@ -87,7 +87,7 @@ def test_without_the_bundle_the_full_one_is_served_and_one_line_says_why(tmp_pat
 
 def test_served_at_a_hashed_immutable_url_and_at_dash_s_plotly_url(bundle):
     app = _app()
-    assert plotly_bundle.register(app) == bundle
+    assert plotly_bundle.register(app).plotly == bundle
     client = app.server.test_client()
     page = client.get("/").get_data(as_text=True)
     url = re.search(r'<link rel="preload" href="(/_atlas/js/plotly-atlas\.[0-9a-f]{12}\.min\.js)" as="script">',
@@ -103,6 +103,46 @@ def test_served_at_a_hashed_immutable_url_and_at_dash_s_plotly_url(bundle):
     etag = legacy.headers["ETag"]
     assert client.get("/" + plotly_bundle.DASH_PLOTLY_PATH, headers={"If-None-Match": etag}).status_code == 304
     assert len(bundle.data) < 2_000_000  # vs 4.8 MB
+
+
+def test_dash_s_polyfill_script_loads_the_verified_regenerator_runtime_instead(bundle):
+    runtime, why = plotly_bundle.check_runtime()
+    assert runtime is not None, why
+    app = _app()
+    served = plotly_bundle.register(app)
+    assert served.runtime_url == f"/_atlas/js/{runtime.filename}"
+    client = app.server.test_client()
+    scripts = re.findall(r'<script src="([^"]+)"', client.get("/").get_data(as_text=True))
+    assert scripts[0] == served.runtime_url and not [s for s in scripts if "polyfill" in s], scripts
+    answer = client.get(served.runtime_url)
+    assert answer.status_code == 200 and answer.data == runtime.data and b"regeneratorRuntime" in answer.data
+    assert answer.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+
+
+def test_swap_polyfill_changes_only_the_polyfill_s_address():
+    url = "/p/_atlas/js/regenerator-runtime.0123456789ab.min.js"
+    scripts = ('<script src="/p/_dash-component-suites/dash/deps/polyfill@7.v4_4_1m1.12.1.min.js"></script>'
+               '<script defer src="/p/_dash-component-suites/dash/deps/react@18.v4_4_1m1.3.1.min.js"></script>')
+    assert plotly_bundle.swap_polyfill(scripts, url) == scripts.replace(
+        "/p/_dash-component-suites/dash/deps/polyfill@7.v4_4_1m1.12.1.min.js", url)
+    deferred = scripts.replace("<script src", "<script defer src")
+    assert f'<script defer src="{url}"></script>' in plotly_bundle.swap_polyfill(deferred, url)
+    without = '<script src="/_dash-component-suites/dash/deps/react@18.min.js"></script>'
+    assert plotly_bundle.swap_polyfill(without, url) == without
+
+
+def test_without_the_runtime_dash_s_polyfill_stays_and_one_line_says_why(bundle, tmp_path, monkeypatch, caplog):
+    (tmp_path / "js").mkdir()
+    (tmp_path / "js" / plotly_bundle.BUNDLE_NAME).write_bytes(bundle.data)
+    monkeypatch.setenv("ATLAS_CACHE_DIR", str(tmp_path))
+    app = _app()
+    with caplog.at_level(logging.WARNING, logger="dashboard.serving.plotly_bundle"):
+        served = plotly_bundle.register(app)
+    assert served.plotly.data == bundle.data and served.runtime_url is None
+    lines = [r.getMessage() for r in caplog.records]
+    assert len(lines) == 1 and "polyfill" in lines[0] and "missing" in lines[0], lines
+    page = app.server.test_client().get("/").get_data(as_text=True)
+    assert "polyfill@" in page and "regenerator-runtime" not in page
 
 
 def test_full_on_request(bundle, monkeypatch):
