@@ -219,6 +219,34 @@ def test_renderer_recovers_when_chromium_dies(atlas):
         r.close()
 
 
+def test_a_chromium_start_that_hangs_is_given_up_and_started_again(monkeypatch):
+    """A Chromium that starts but never answers is closed after START_TIMEOUT_S, and a second one is started."""
+    import asyncio
+
+    import kaleido
+
+    from dashboard.export import render
+
+    started = []
+    real_open = kaleido.Kaleido.open
+
+    async def first_one_hangs(self):
+        await real_open(self)
+        started.append(self.subprocess)
+        if len(started) == 1:
+            await asyncio.sleep(60)   # (without the start timeout: one start, 60 s late)
+
+    monkeypatch.setattr(render, "START_TIMEOUT_S", 3.0)
+    monkeypatch.setattr(kaleido.Kaleido, "open", first_one_hangs)
+    r = render.Renderer().start()
+    try:
+        assert r.running and len(started) == 2
+        assert started[0].wait(10) is not None   # the one that hung is gone
+        assert started[1].poll() is None
+    finally:
+        r.close()
+
+
 @pytest.mark.parametrize("name", ["a4", "social"])
 def test_zoomed_view_stays_inside_its_frame(atlas, renderer, name):
     """A view zoomed on a województwo fills a framed box inside the margins (it used to bleed to the page edge:

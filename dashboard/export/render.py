@@ -22,6 +22,7 @@ import asyncio
 import functools
 import io
 import json
+import logging
 import os
 import threading
 from dataclasses import dataclass
@@ -31,7 +32,14 @@ from dashboard import config
 from dashboard.export.spec import FORMATS
 
 CHROMIUM_INSTALL_HINT = "apt-get install -y chromium"
+log = logging.getLogger(__name__)
+
 RENDER_TIMEOUT_S = 120.0
+# Chromium answers kaleido within ~1-3 s here, but a start can hang without an error (it did once in a test run:
+# 120 s, then the export failed). A start that takes longer than this is given up, its Chromium closed, and started
+# once more.
+START_TIMEOUT_S = 30.0
+START_ATTEMPTS = 2
 PDF_TITLE = "Atlas Związku Miast Polskich – mapa"
 
 
@@ -217,14 +225,24 @@ class Renderer:
             async def _open():
                 k = kaleido.Kaleido(n=self._tabs, page_generator=_page_generator(), timeout=RENDER_TIMEOUT_S,
                                     path=chromium, headers=self._headers)
-                await k.open()
+                try:
+                    await asyncio.wait_for(k.open(), START_TIMEOUT_S)
+                except BaseException:
+                    await _close_quietly(k)
+                    raise
                 return k
 
-            try:
-                self._kaleido = asyncio.run_coroutine_threadsafe(_open(), loop).result(RENDER_TIMEOUT_S)
-            except Exception as exc:
-                loop.call_soon_threadsafe(loop.stop)
-                raise RenderError(f"could not start Chromium ({chromium}) for exports: {exc}") from exc
+            for attempt in range(1, START_ATTEMPTS + 1):
+                try:
+                    self._kaleido = asyncio.run_coroutine_threadsafe(_open(), loop).result(START_TIMEOUT_S + 20)
+                    break
+                except Exception as exc:  # noqa: BLE001 - a second start, then a clear error
+                    if attempt == START_ATTEMPTS:
+                        loop.call_soon_threadsafe(loop.stop)
+                        raise RenderError(f"could not start Chromium ({chromium}) for exports: "
+                                          f"{type(exc).__name__} {exc}") from exc
+                    log.warning("Chromium for exports did not start (%s %s); starting it again",
+                                type(exc).__name__, exc)
             self._loop, self._thread, self._pid = loop, thread, os.getpid()
             _low_group_share_when_idle(getattr(getattr(self._kaleido, "subprocess", None), "pid", None))
             return self
@@ -300,6 +318,16 @@ class Renderer:
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(10)
             self._kaleido = self._loop = self._thread = None
+
+
+async def _close_quietly(k) -> None:
+    """Close a kaleido whose Chromium did not start properly; kill its process when closing does not end."""
+    try:
+        await asyncio.wait_for(k.close(), 10)
+    except BaseException:  # noqa: BLE001 - the start's own error is the one to report
+        proc = getattr(k, "subprocess", None)
+        if proc is not None and proc.poll() is None:
+            proc.kill()
 
 
 _renderer: Renderer | None = None
