@@ -321,13 +321,15 @@ class Renderer:
 
 
 async def _close_quietly(k) -> None:
-    """Close a kaleido whose Chromium did not start properly; kill its process when closing does not end."""
+    """Close a kaleido whose Chromium did not start properly, and kill its process if it is still there (a close
+    before the start had finished leaves it running)."""
     try:
         await asyncio.wait_for(k.close(), 10)
     except BaseException:  # noqa: BLE001 - the start's own error is the one to report
-        proc = getattr(k, "subprocess", None)
-        if proc is not None and proc.poll() is None:
-            proc.kill()
+        pass
+    proc = getattr(k, "subprocess", None)
+    if proc is not None and proc.poll() is None:
+        proc.kill()
 
 
 _renderer: Renderer | None = None
