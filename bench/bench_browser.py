@@ -211,18 +211,28 @@ def one_run(kind: str, port: int) -> dict[str, Any]:
 
 
 def measure_pages(runs: int) -> dict[str, dict[str, Any]]:
-    out: dict[str, dict[str, Any]] = {}
+    """Every page's server runs for the whole measurement, and the runs take turns (atlas, full plotly, naive,
+    baseline, atlas, ...): this machine's speed drifts by more than the differences measured (the same page took
+    1.4 s in one hour and 2.5 s in the next), and taking turns lets each ratio compare loads made minutes apart at
+    most, not a whole page's series apart."""
     ports = dict(PORTS)
     if os.environ.get("BENCH_BASELINE_DIR"):
         ports["baseline"] = 8154
-    for kind, port in ports.items():
-        proc = _start_server(kind, port)
-        try:
+    procs: dict[str, subprocess.Popen] = {}
+    samples: dict[str, list[dict[str, Any]]] = {kind: [] for kind in ports}
+    try:
+        for kind, port in ports.items():
+            procs[kind] = _start_server(kind, port)
             one_run(kind, port)  # warm-up of the server (imports, first callbacks), not counted
-            samples = [one_run(kind, port) for _ in range(runs)]
-        finally:
+        for _ in range(runs):
+            for kind, port in ports.items():
+                samples[kind].append(one_run(kind, port))
+    finally:
+        for proc in procs.values():
             _stop(proc)
-        out[kind] = {key: _median([s[key] for s in samples]) for key in samples[0]}
+    out: dict[str, dict[str, Any]] = {}
+    for kind, series in samples.items():
+        out[kind] = {key: _median([s[key] for s in series]) for key in series[0]}
         out[kind]["runs"] = runs
         print(kind, out[kind], flush=True)
     return out
