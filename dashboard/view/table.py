@@ -26,7 +26,7 @@ _COLUMN_KEYS = {"name": "col_name", "teryt": "col_teryt", "voivodeship": "col_vo
 
 
 def table_columns(lang: str) -> list[dict[str, str]]:
-    """The DataTable's columns (and the CSV's header) in `lang`."""
+    """The table's columns (and the CSV's header) in `lang`."""
     return [{"name": t(_COLUMN_KEYS[c], lang), "id": c, **({"type": "numeric"} if c == "n_projects" else {})}
             for c in TABLE_COLUMNS]
 
@@ -76,7 +76,7 @@ def _table_base(atlas: Any, state: FilterState) -> _TableBase:
 
 def table_frame(atlas: Any, state: FilterState, sort_by: list[dict] | None = None) -> pd.DataFrame:
     """The table of cities in view (all filters), localised values, in display order. The CSV download is this
-    very frame, so it holds exactly what the table shows. `sort_by` = DataTable sort_by ([{column_id, direction}])."""
+    very frame, so it holds exactly what the table shows. `sort_by`: [{column_id, direction}] (the table's sorting)."""
     base = _table_base(atlas, state)
     return base.frame.iloc[base.rows(query.entity_mask(atlas, state), sort_by)].reset_index(drop=True)
 
@@ -88,7 +88,7 @@ def table_records(atlas: Any, state: FilterState, sort_by: list[dict] | None = N
 
 
 def sort_spec(sort_by: Any) -> list[dict]:
-    """A DataTable sort_by from the browser, reduced to one valid {column_id, direction}."""
+    """The table's sorting as the browser sends it, reduced to one valid {column_id, direction}."""
     if not isinstance(sort_by, list):
         return []
     return [s for s in sort_by if isinstance(s, dict) and s.get("column_id") in TABLE_COLUMNS][:1]
