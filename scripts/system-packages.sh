@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The Debian packages the tests and the exports need (Chromium for browser tests and kaleido, its driver for
-# selenium, poppler-utils to read PDFs back, redis-server for the scale-out test, DejaVu fonts for exports).
+# selenium, poppler-utils to read PDFs back, redis-server for the scale-out test, DejaVu fonts for exports), and
+# Debian's Node.js and npm when no `node`/`npm` is on the PATH (they build the page's plotly.js, `make plotly-bundle`).
 # Installs the missing ones: apt-get as root, through sudo otherwise; when neither can, stops with one line that
 # names the command to run. Used by `make test`, `make run` and .ci/run alike.
 set -euo pipefail
@@ -9,6 +10,8 @@ missing=()
 for pkg in "${PACKAGES[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if ! command -v apt-get >/dev/null 2>&1; then
   echo "Missing system packages (${missing[*]}) and no apt-get here: install their equivalents, then run make again." >&2
