@@ -67,8 +67,13 @@ class DashPage:
         layout.raise_for_status()
         deps = session.get(base + "/_dash-dependencies", timeout=timeout)
         deps.raise_for_status()
-        page = cls(base=base, end_id=config.get("end_id"), layout=layout.json(), dependencies=deps.json())
-        for comp in walk_components(page.layout):
+        return cls.of(layout.json(), deps.json(), base=base, end_id=config.get("end_id"))
+
+    @classmethod
+    def of(cls, layout: Any, dependencies: list[dict], base: str = "", end_id: str | None = None) -> "DashPage":
+        """The page of a layout and its dependencies as /_dash-layout and /_dash-dependencies answer them."""
+        page = cls(base=base, end_id=end_id, layout=layout, dependencies=dependencies)
+        for comp in walk_components(layout):
             ident = comp["props"].get("id")
             if isinstance(ident, str):
                 page.components[ident] = comp
