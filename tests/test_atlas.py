@@ -111,8 +111,12 @@ def test_participation_links(atlas):
     assert p["source"].str.len().gt(0).all()
     campaign = p[p["project_id"] == "CAMPAIGN-2020"]
     assert len(campaign) == sum(r["project_id"] == "CAMPAIGN-2020" for r in shipped_rows("participation.csv"))
-    n = p.groupby("entity_id").size()
-    assert (e.set_index("entity_id")["n_projects"].reindex(n.index) == n).all()
+    # a city's projects are the rows that count as taking part; the others (expert visits, ...) stay in the links
+    assert (~p["counts"]).sum() == sum(r["counts_as_participation"] == "no" for r in shipped_rows("participation.csv"))
+    counted = p[p["counts"]].groupby("entity_id").size().reindex(e["entity_id"], fill_value=0)
+    assert (e["n_projects"].to_numpy() == counted.to_numpy()).all()
+    katowice = e.set_index("entity_id").loc["2469011"]
+    assert katowice["projects"] == tuple(p.loc[(p["entity_id"] == "2469011") & p["counts"], "project_id"])
 
 
 def test_projects_and_campaign(atlas):

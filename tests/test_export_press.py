@@ -65,6 +65,18 @@ def test_one_english_name_of_the_union():
         "export_source", "en")
 
 
+@pytest.mark.parametrize("state", [FilterState(), FilterState(voivodeships=("24",)), FilterState(projects=("P1",)),
+                                   FilterState(metric="membership")], ids=["default", "slaskie", "P1", "membership"])
+def test_the_export_counts_the_cities_and_classes_the_dashboard_shows(atlas, state):
+    """One definition of taking part: rows that do not count (an expert visit) are left out of the dashboard's map,
+    table and counts as they are out of the export's."""
+    pf = _pf(atlas, state)
+    assert len(pf.entities) == query.count_in_view(atlas, state)
+    shown = figures.map_classes(atlas, state)[2]
+    printed = [(e.label, e.count) for e in pf.texts.legend.entries[:len(shown.counts)]]
+    assert printed == list(zip(shown.labels, shown.counts))
+
+
 def test_print_wording_has_no_screen_words(atlas):
     for lang, state in itertools.product(("pl", "en"), (FilterState(), LUBELSKIE_P1, BILGORAJ)):
         pf = _pf(atlas, state, lang=lang)

@@ -180,7 +180,9 @@ def _entities_and_links(files: JoinedFiles, gaz: Gazetteer) -> tuple[pd.DataFram
                       "role_label_en": r.get("role_label_en", ""),
                       "counts": bool(r.get("counts_as_participation", True))})
     links = pd.DataFrame(links, columns=PARTICIPATION_COLUMNS)
-    projects = entity_projects(links, files.projects["id"])
+    # a city's projects are those it takes part in: the map, the charts, the table and the exports count the same
+    # rows; the others (an expert visit, ...) stay in `participation` for the city's details
+    projects = entity_projects(links[links["counts"].astype(bool)], files.projects["id"])
     entities = pd.DataFrame([{**e, "projects": projects.get(code, ())} for code, e in build.rows.items()],
                             columns=[c for c in ENTITY_COLUMNS if c != "n_projects"])
     entities.insert(ENTITY_COLUMNS.index("n_projects"), "n_projects", entities["projects"].map(len).astype(int))

@@ -32,7 +32,6 @@ DIMENSIONS = frozenset({"projects", "voivodeships", "years", "selected", "asof"}
 class Derived:
     """Look-ups computed once per atlas (immutable)."""
     entities: pd.DataFrame             # atlas.entities + project_ids (= its projects), folded name
-    members_of: dict[str, frozenset]   # project id -> entity ids taking part
     gmina_pos: dict[str, int]          # gmina TERYT -> row position in atlas.gminy (= map feature order)
     voivodeship_names: dict[str, str]  # 2-digit code -> PL lower-case name
     project_ids: tuple[str, ...]
@@ -91,16 +90,12 @@ def voivodeship_names(atlas: Any) -> dict[str, str]:
 
 
 def _derive(atlas: Any) -> Derived:
-    part = atlas.participation
     ent = atlas.entities.copy()
     ent["project_ids"] = [tuple(p) for p in ent["projects"]]   # atlas order: the projects table's
     ent["n_projects"] = ent["project_ids"].map(len).astype("int64")
     ent["folded"] = ent["name"].map(fold)
     ent["join_year"] = ent["join_year"].astype("Int64")
-    members_of = {pid: frozenset(g["entity_id"]) for pid, g in part.groupby("project_id")}
     project_ids = tuple(atlas.projects["id"].astype(str))
-    for pid in project_ids:
-        members_of.setdefault(pid, frozenset())
     gm = atlas.gminy
     voiv = gm.drop_duplicates("woj").set_index("woj")["voivodeship"].to_dict()
     years = ent.loc[ent["is_member"] & ent["join_year"].notna(), "join_year"]
@@ -125,7 +120,6 @@ def _derive(atlas: Any) -> Derived:
         gmina_teryt=ent["gmina_teryt"].to_numpy(dtype=object),
         gmina_centres=_gmina_centres(gm),
         entities=ent,
-        members_of=members_of,
         gmina_pos=gmina_pos,
         voivodeship_names=dict(sorted(voiv.items())),
         project_ids=project_ids,
