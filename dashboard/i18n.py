@@ -495,3 +495,4 @@ def plural_form(key: str, n: int, lang: str = DEFAULT_LANG) -> str:
     if lang == "pl" and len(forms) == 3:
         return plural_pl(n, *forms)
     return forms[0] if n == 1 else forms[-1]
+

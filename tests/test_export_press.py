@@ -270,13 +270,16 @@ def test_table_csv_opens_in_polish_excel_and_xlsx_keeps_teryt_text(atlas):
     assert list(back["TERYT"]) == [f'="{c}"' for c in frame["teryt"]]        # Excel: a text formula, zero kept
     assert "Województwo".encode("utf-8") in pl
     en = table_csv(frame, "en", {c["id"]: c["name"] for c in table_columns("en")})
-    assert not en.startswith(b"\xef\xbb\xbf")
-    back_en = pd.read_csv(io.BytesIO(en), sep=",", encoding="utf-8", dtype=str)
-    assert list(back_en["TERYT"]) == list(frame["teryt"])
+    assert en.startswith(b"\xef\xbb\xbf")                                   # English Excel too: UTF-8, zero kept
+    back_en = pd.read_csv(io.BytesIO(en), sep=",", encoding="utf-8-sig", dtype=str)
+    assert list(back_en["TERYT"]) == [f'="{c}"' for c in frame["teryt"]]
     wb = openpyxl.load_workbook(io.BytesIO(table_xlsx(frame, "pl", headers)))
     ws = wb.active
     assert ws["B1"].value == "TERYT" and ws["B2"].value == frame["teryt"].iloc[0] and ws["B2"].number_format == "@"
     assert isinstance(ws["F2"].value, int)
+    years = [c.value for c in ws["E"][1:]]
+    assert all(isinstance(y, int) for y, label in zip(years, frame["join_year"]) if label.isdigit()), years
+    assert any(isinstance(y, int) for y in years)
     assert pd.read_excel(io.BytesIO(table_xlsx(frame, "pl", headers)), dtype=str)["TERYT"].iloc[0].startswith("0")
     assert table_filename(state, "csv") == "atlas-zmp-miasta_dolnoslaskie.csv"
 

@@ -27,12 +27,17 @@ def test_table_frame_is_localised_filtered_and_sortable(mini_atlas):
 def test_table_rows_are_the_frames_rows_in_display_order(mini_atlas, state, sort_by):
     """table_records (what the table callback sends) = table_frame (the CSV) row for row; the order is
     voivodeship, name, TERYT, then a stable sort on the clicked column (ties keep that order)."""
+    from dashboard.ingest.values import collation_key
+
     frame = table_frame(mini_atlas, state, sort_by)
     records = table_records(mini_atlas, state, sort_by)
     assert records == frame.to_dict("records")
-    expected = sorted(records, key=lambda r: (r["voivodeship"], r["name"], r["teryt"]))
+    text = collation_key   # Polish alphabetical order (test_names_sort_in_polish_alphabetical_order)
+    expected = sorted(records, key=lambda r: (text(r["voivodeship"]), text(r["name"]), r["teryt"]))
     for spec in sort_by or []:
-        expected.sort(key=lambda r: r[spec["column_id"]], reverse=spec["direction"] == "desc")
+        column = spec["column_id"]
+        expected.sort(key=lambda r: r[column] if column == "n_projects" else text(r[column]),
+                      reverse=spec["direction"] == "desc")
     assert records == expected
     assert sorted(r["teryt"] for r in records) == sorted(query.filter_entities(mini_atlas, state)["teryt"])
     records[0]["name"] = "changed"  # the rows are the caller's: the next answer is unaffected
@@ -80,3 +85,26 @@ def test_table_lists_projects_in_the_projects_table_order(mini_atlas):
     frame = table_frame(mini_atlas, FilterState(lang="en"))
     assert frame.set_index("name").at["Cieszyn", "projects"] == "Town development; Service monitoring; Labour market"
     assert query.derived(mini_atlas).entities.set_index("name").at["Cieszyn", "project_ids"] == ("P1", "P2", "P3")
+
+
+def test_names_sort_in_polish_alphabetical_order():
+    from dashboard.ingest.values import collation_key
+
+    shuffled = ["Żarów", "Zabrze", "Łódź", "Lubań", "Głogów", "Góra", "Płock", "Podkowa Leśna", "Świdnica",
+                "Sztum", "Źródła", "Więcbork", "Wąbrzeźno", "mazowieckie", "małopolskie", "Ełk", "Ewa", "Ósma",
+                "Ostrów", "Lądek-Zdrój", "łódzkie", "lubuskie", "Bielsko-Biała", "Bielsk Podlaski", "Ćmielów",
+                "Cieszyn", "Ząbki", "Zabłudów"]
+    assert sorted(shuffled, key=collation_key) == [
+        "Bielsk Podlaski", "Bielsko-Biała", "Cieszyn", "Ćmielów", "Ełk", "Ewa", "Głogów", "Góra", "Lądek-Zdrój",
+        "Lubań", "lubuskie", "łódzkie", "Łódź", "małopolskie", "mazowieckie", "Ostrów", "Ósma", "Płock",
+        "Podkowa Leśna", "Sztum", "Świdnica", "Wąbrzeźno", "Więcbork", "Zabłudów", "Zabrze", "Ząbki", "Źródła",
+        "Żarów"]
+
+
+def test_the_table_and_its_sorting_follow_polish_alphabetical_order(mini_atlas):
+    """mini_atlas: Łódź (łódzkie), Kraków (małopolskie), ...: the default order is by voivodeship, then name;
+    sorting by name puts Łódź after Kwidzyn (code-point order would put it after every other name)."""
+    names = list(table_frame(mini_atlas, FilterState(), [{"column_id": "name", "direction": "asc"}])["name"])
+    assert names.index("Łódź") == names.index("Kwidzyn") + 1 and names[-1] == "Wrocław", names
+    voivodeships = list(table_frame(mini_atlas, FilterState())["voivodeship"])
+    assert voivodeships.index("łódzkie") < voivodeships.index("małopolskie") < voivodeships.index("pomorskie")

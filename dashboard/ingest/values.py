@@ -95,6 +95,33 @@ def fold(text) -> str:
     return re.sub(r"\s+", " ", s).strip()
 
 
+
+# Polish alphabetical order: each letter with a diacritic is a letter of its own, after its base (ą after a, ł after
+# l, ż last). Python's default order is by code point, which puts "Góra" before "Głogów" and "Łódź" after "Zabrze";
+# the locale module would need the pl_PL locale installed on every server.
+_PL_ALPHABET = "aąbcćdeęfghijklłmnńoópqrsśtuvwxyzźż"
+_PL_RANK = {c: i for i, c in enumerate(_PL_ALPHABET)}
+
+
+def _letter_rank(c: str) -> int:
+    """Spaces and punctuation first, then digits, then letters in Polish order (a foreign letter with a diacritic,
+    "ü", as its base letter), then anything else."""
+    if c in _PL_RANK:
+        return 100 + _PL_RANK[c]
+    if c.isdigit():
+        return 10 + int(c) if c in "0123456789" else 20
+    base = unicodedata.normalize("NFD", c)[0]
+    if base in _PL_RANK:
+        return 100 + _PL_RANK[base]
+    return 1000 + ord(c) if c.isalnum() else 1
+
+
+def collation_key(text: object) -> tuple[tuple[int, ...], str]:
+    """Sort key of a text in Polish alphabetical order, case-insensitive (the exact text breaks ties)."""
+    s = str(text)
+    return tuple(_letter_rank(c) for c in s.casefold()), s
+
+
 def _header_key(text) -> str:
     s = fold(text)
     s = re.sub(r"[^a-z0-9 ]", " ", s)

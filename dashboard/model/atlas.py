@@ -41,7 +41,7 @@ import pandas as pd
 from dashboard.ingest import dataset
 from dashboard.ingest.datafiles import data_files, with_origin
 from dashboard.ingest.dataset import DataFileError, Table
-from dashboard.ingest.values import VOIVODESHIPS
+from dashboard.ingest.values import VOIVODESHIPS, collation_key
 from dashboard.join.resolve import Gazetteer, JoinReport, clean_name, get_gazetteer, join, table_info
 
 ENTITY_COLUMNS = ["entity_id", "name", "kind", "teryt", "gmina_teryt", "voivodeship", "woj", "is_member",
@@ -229,7 +229,9 @@ def _typed_entities(entities: pd.DataFrame) -> pd.DataFrame:
     entities["is_member"] = entities["is_member"].astype(bool)
     entities["lon"] = entities["lon"].astype(float)
     entities["lat"] = entities["lat"].astype(float)
-    entities = entities.sort_values(["woj", "name"], kind="stable").reset_index(drop=True)
+    entities = entities.sort_values(["woj", "name"], kind="stable",
+                                    key=lambda col: col.map(collation_key) if col.name == "name" else col
+                                    ).reset_index(drop=True)
     entities["gmina_teryt"] = pd.Series([t if isinstance(t, str) else None for t in entities["gmina_teryt"]],
                                         dtype=object)
     return entities

@@ -16,6 +16,8 @@ from typing import Iterable
 
 import pandas as pd
 
+from dashboard.ingest.values import collation_key
+
 STATUSES = ("member", "member_undated", "not_member")
 FIRST_YEAR = 1990   # ZMP was re-established in 1990/91: the "as of" control starts there
 
@@ -134,7 +136,8 @@ def summary(atlas, year: int, evidence: Iterable[str] = ("list", "stated", "role
     cities = []
     ent = atlas.entities
     evidence = ent["evidence"] if "evidence" in ent else pd.Series("list", index=ent.index)
-    shown = ent[evidence.isin(wanted)].assign(evidence=evidence).sort_values(["voivodeship", "name"], kind="stable")
+    shown = ent[evidence.isin(wanted)].assign(evidence=evidence).sort_values(["voivodeship", "name"], kind="stable",
+                                                                            key=lambda col: col.map(collation_key))
     for e in shown.itertuples():
         f = facts.get(e.entity_id, ())
         status = status_at(f, day)

@@ -21,7 +21,7 @@ from typing import Any, Callable, Iterable
 import numpy as np
 import pandas as pd
 
-from dashboard.ingest.values import fold
+from dashboard.ingest.values import collation_key, fold
 from dashboard.model import membership
 from dashboard.model.state import UNKNOWN_ONLY, FilterState  # noqa: F401 - UNKNOWN_ONLY re-exported (years sentinel)
 
@@ -396,12 +396,13 @@ def coverage(atlas: Any) -> dict[str, int | None]:
 
 
 def table_order(atlas: Any) -> np.ndarray:
-    """Entity positions (in derived(atlas).entities) in the table's default order: voivodeship, name, TERYT."""
+    """Entity positions (in derived(atlas).entities) in the table's default order: voivodeship, name (both in
+    Polish alphabetical order), TERYT."""
     def build() -> np.ndarray:
         ent = derived(atlas).entities
-        keys = pd.DataFrame({"v": ent["voivodeship"].astype(str), "n": ent["name"].astype(str),
-                             "t": ent["teryt"].astype(str)})
-        return keys.sort_values(["v", "n", "t"], kind="stable").index.to_numpy()
+        keys = [(collation_key(v), collation_key(n), str(t)) for v, n, t in zip(ent["voivodeship"], ent["name"],
+                                                                                  ent["teryt"])]
+        return np.array(sorted(range(len(keys)), key=keys.__getitem__), dtype=int)
     return atlas_memo(atlas, "table_order", build)
 
 

@@ -5,8 +5,9 @@ Downloads are exactly the rows the table shows, as files an office opens by doub
 - Polish UI: CSV as Polish Excel reads it — UTF-8 with a BOM (else Excel guesses cp1250: "WojewĂłdztwo"), ';' as
   separator (',' is the decimal comma), decimal comma, CRLF line ends, and TERYT written as an Excel text formula
   (="0214023"), so that Excel keeps the leading zero instead of reading a number (214023).
-- English UI: plain UTF-8 CSV with ',' and '.', TERYT as written.
-- XLSX (both languages, openpyxl): TERYT as text cells (number format '@'), numbers as numbers, a frozen header."""
+- English UI: the same for an English Excel, with ',' as separator and '.' as decimal point.
+- XLSX (both languages, openpyxl): TERYT as text cells (number format '@'), numbers and join years as numbers,
+  a frozen header."""
 from __future__ import annotations
 
 import base64
@@ -17,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard.i18n import t, year_label
+from dashboard.ingest.values import collation_key
 from dashboard.model import query
 from dashboard.model.state import FilterState, view_slug
 
@@ -55,7 +57,9 @@ class _TableBase:
             "projects": ["; ".join(plabel.get(p, p) for p in ids) for ids in ent["project_ids"]],
         }).reset_index(drop=True)
         self.records = tuple(self.frame.to_dict("records"))
-        self.columns = {c: self.frame[c].tolist() for c in TABLE_COLUMNS}
+        # sort keys: numbers as numbers, texts in Polish alphabetical order
+        self.keys = {c: self.frame[c].tolist() if c == "n_projects" else [collation_key(v) for v in self.frame[c]]
+                     for c in TABLE_COLUMNS}
 
     def rows(self, mask: np.ndarray, sort_by: list[dict] | None) -> list[int]:
         """Positions in self.frame of the entities in `mask`, in display order (`sort_by` applied stably, as
@@ -64,7 +68,7 @@ class _TableBase:
         for spec in reversed(sort_by or []):
             col = spec.get("column_id") if isinstance(spec, dict) else None
             if col in TABLE_COLUMNS:
-                rows.sort(key=self.columns[col].__getitem__, reverse=spec.get("direction") == "desc")
+                rows.sort(key=self.keys[col].__getitem__, reverse=spec.get("direction") == "desc")
         return rows
 
 
@@ -96,7 +100,7 @@ def sort_spec(sort_by: Any) -> list[dict]:
 
 CSV_FORMATS = {   # per UI language: separator, decimal mark, BOM, line end, TERYT as an Excel text formula
     "pl": {"sep": ";", "decimal": ",", "bom": True, "eol": "\r\n", "teryt_formula": True},
-    "en": {"sep": ",", "decimal": ".", "bom": False, "eol": "\r\n", "teryt_formula": False},
+    "en": {"sep": ",", "decimal": ".", "bom": True, "eol": "\r\n", "teryt_formula": True},
 }
 TERYT_COLUMN = "teryt"
 MIME = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
@@ -142,7 +146,7 @@ def table_xlsx(frame: pd.DataFrame, lang: str, headers: dict[str, str] | None = 
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for row in frame.itertuples(index=False):
-        ws.append([v.item() if hasattr(v, "item") else v for v in row])
+        ws.append([_xlsx_value(v, c) for v, c in zip(row, cols)])
     if TERYT_COLUMN in cols:
         j = cols.index(TERYT_COLUMN) + 1
         for (cell,) in ws.iter_rows(min_row=2, min_col=j, max_col=j):
@@ -155,6 +159,14 @@ def table_xlsx(frame: pd.DataFrame, lang: str, headers: dict[str, str] | None = 
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def _xlsx_value(value: Any, column: str) -> Any:
+    """A cell's value: numpy scalars as Python ones, a join year as a number (its "unknown" stays text)."""
+    value = value.item() if hasattr(value, "item") else value
+    if column == "join_year" and isinstance(value, str) and value.isdigit():
+        return int(value)
+    return value
 
 
 def table_filename(state: FilterState, ext: str) -> str:
