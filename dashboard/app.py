@@ -9,6 +9,7 @@ the geo base topojson from /geo/topojson/).
 """
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +65,9 @@ def create_app(atlas: Any = None) -> dash.Dash:
     export_queue.register_admission(app)   # new export jobs get a ticket or HTTP 429 before Dash starts them
     jobs.on_job_exit(kill_renderer)   # an export job's Chromium ends with the job, however it ends
     embed = create_embed_app(app, atlas, urls, preload, served)
+    if export_panel.link_problem():   # the panel tells the user; the fix is the administrator's
+        print(f"exports: {export_panel.link_problem()}: the graphics print no link to their view; set it to the "
+              "atlas's public address (e.g. https://atlas.miasta.pl) and restart", file=sys.stderr, flush=True)
     return harden(app, embed)   # security headers, compression, JSON errors, callback guard
 
 
@@ -88,7 +92,7 @@ def create_embed_app(app: dash.Dash, atlas: Any, urls: Any, preload: str = "", s
         plotly_bundle.use_on(embed, served)
     embed.layout = layout.embed_layout(atlas, urls)
     callbacks.register_embed(embed, atlas, urls, main_path=prefix)
-    boot.install(embed, atlas, boot.embed_frame)
+    boot.install(embed, atlas, boot.embed_frame, title_key="embed_frame_title")
     # /embed without the trailing slash serves the same page (the snippet's address)
     app.server.add_url_rule(prefix + "embed", endpoint="atlas_embed_index", view_func=embed.index)
     return embed

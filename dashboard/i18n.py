@@ -19,8 +19,9 @@ TEXT: dict[str, dict[str, str]] = {
     "strip_heading": {"pl": "Rok 2020 w liczbach", "en": "2020 in numbers"},
     "strip_published": {"pl": "dane ZMP", "en": "ZMP figures"},
     "strip_in_data": {"pl": "w danych publicznych", "en": "in the public data"},
-    "members_shown": {"pl": "Członkowie na mapie", "en": "Members on the map"},
-    "participants_shown": {"pl": "Uczestnicy projektów na mapie", "en": "Project participants on the map"},
+    # what the public data holds at the chosen date, next to the union's published figures: not the filtered view
+    "members_shown": {"pl": "Członkowie w danych", "en": "Members in the data"},
+    "participants_shown": {"pl": "Uczestnicy projektów w danych", "en": "Project participants in the data"},
     "source": {"pl": "Źródło", "en": "Source"},
     "coverage": {
         "pl": "{members} z {total} członków (koniec 2020 r.) jest w danych publicznych; rok przystąpienia znany "
@@ -71,7 +72,7 @@ TEXT: dict[str, dict[str, str]] = {
     "as_of": {"pl": "stan na", "en": "as of"},
     "year_unknown": {"pl": "rok nieznany", "en": "year unknown"},
     # membership through time
-    "asof": {"pl": "Stan na koniec roku", "en": "As of the end of"},
+    "asof": {"pl": "Stan na koniec roku", "en": "Status at the end of the year"},
     "asof_play": {"pl": "▶ Odtwórz lata", "en": "▶ Play the years"},
     "asof_pause": {"pl": "⏸ Zatrzymaj", "en": "⏸ Pause"},
     "evidence": {"pl": "Podstawa członkostwa", "en": "Evidence of membership"},
@@ -232,10 +233,10 @@ TEXT: dict[str, dict[str, str]] = {
     "sources_heading": {"pl": "Źródła", "en": "Sources"},
     "sources_text": {
         "pl": "Granice: PRG, GUGiK (stan 2020), via jusuff/PolandGeoJson. Dane Związku: strony miasta.pl, "
-              "polishcities.eu i źródła wskazane przy każdym wierszu (kolumna source). Lista członków jest "
+              "polishcities.eu i źródła wskazane przy każdym wierszu plików danych. Lista członków jest "
               "niepełna – zob.",
         "en": "Boundaries: PRG, GUGiK (2020), via jusuff/PolandGeoJson. Association data: miasta.pl, polishcities.eu "
-              "and the source cited on every row. The member list is partial – see",
+              "and the source cited on every row of the data files. The member list is partial – see",
     },
     "sources_readme": {"pl": "opis danych (data/README.md)", "en": "the data description (data/README.md)"},
 }
@@ -353,12 +354,8 @@ TEXT.update({
     "export_alt": {"pl": "Tekst alternatywny (zapisz go razem z mapą)", "en": "Alt text (keep it with the map)"},
     "export_failed": {"pl": "Eksport nie powiódł się: {error}", "en": "The export failed: {error}"},
     "export_invalid": {"pl": "Nieprawidłowe ustawienia eksportu: {error}", "en": "Invalid export settings: {error}"},
-    "export_no_link": {"pl": "Mapa nie poda linku do widoku: ustaw zmienną {var} na publiczny adres atlasu "
-                             "(np. https://atlas.miasta.pl) i uruchom atlas ponownie.",
-                       "en": "The map prints no link to the view: set {var} to the atlas's public address "
-                             "(e.g. https://atlas.miasta.pl) and restart the atlas."},
-    "export_bad_link": {"pl": "Mapa nie poda linku do widoku – {var} nie jest publicznym adresem ({error}).",
-                        "en": "The map prints no link to the view – {var} is not a public address ({error})."},
+    "export_no_link": {"pl": "Eksport nie zawiera linku do tego widoku: atlas nie ma ustawionego adresu publicznego.",
+                       "en": "The export prints no link to this view: the atlas has no public address set."},
     "export_unknown_link": {"pl": "Nieznany link do widoku", "en": "unknown view link"},
     # on the page
     "export_source": {"pl": "Źródło: Związek Miast Polskich; granice: PRG, GUGiK 2020",

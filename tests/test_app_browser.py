@@ -315,7 +315,7 @@ def test_the_language_toggle(duo):
     wait_js(duo, "return window.location.search.includes('lang=en');")
     assert "Filters" in duo.find_element(".filters").text
     assert js(duo, "return document.documentElement.lang;") == "en"
-    wait_js(duo, "return document.getElementById('strip').textContent.includes('Members on the map');")
+    wait_js(duo, "return document.getElementById('strip').textContent.includes('Members in the data');")
     wait_js(duo, "return Array.from(document.querySelectorAll('#growth text')).some(t => t.textContent.includes('unknown'));")
 
 

@@ -130,3 +130,21 @@ def test_the_source_note_links_the_shipped_data_description(app):
     readme = client.get("/data/README.md")
     assert readme.status_code == 200 and readme.headers["Content-Type"].startswith("text/markdown")
     assert "SOURCES.md" not in json.dumps(client.get("/_dash-layout").get_json())
+
+
+@pytest.mark.parametrize("path, lang, title", [
+    ("/", "pl", "Atlas Związku Miast Polskich"), ("/?lang=en&woj=24", "en", "Atlas of the Association of Polish Cities"),
+    ("/embed?lang=en", "en", "Map of gminy – Atlas of the Association of Polish Cities"),
+    ("/embed?woj=12", "pl", "Mapa gmin – Atlas Związku Miast Polskich"), ("/?lang=xx", "pl", "Atlas Związku Miast Polskich")])
+def test_the_page_as_sent_is_in_the_views_language(app, path, lang, title):
+    """A shared link's preview and a screen reader's first words come from the HTML the server sends: its <html
+    lang>, <title> and description follow the view's language."""
+    import re
+
+    page = app.server.test_client().get(path).get_data(as_text=True)
+    assert re.search(r"<html[^>]*>", page).group(0) == f'<html lang="{lang}">'
+    assert re.search(r"<title>(.*?)</title>", page).group(1) == title
+    if not path.startswith("/embed"):
+        from dashboard.i18n import t
+
+        assert f'name="description" content="{t("subtitle", lang)}"' in page

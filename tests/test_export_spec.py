@@ -177,9 +177,11 @@ def test_no_public_address_no_link(monkeypatch, value):
     from dashboard.export.press import press_link
 
     assert press_link(FilterState(projects=("P1",))) == ("", None)
-    from dashboard.export.panel import link_hint
+    from dashboard.export.panel import link_hint, link_problem
 
-    assert "ATLAS_PUBLIC_URL" in link_hint("pl") and "ATLAS_PUBLIC_URL" in link_hint("en")
+    assert "ATLAS_PUBLIC_URL" in link_problem()                     # the administrator's line (the server's log)
+    assert link_hint("pl").startswith("Eksport nie zawiera linku") and "ATLAS_" not in link_hint("pl")   # the user's
+    assert link_hint("en").startswith("The export prints no link") and "ATLAS_" not in link_hint("en")
     with pytest.raises(ExportSpecError):
         ExportSpec(base_url="http://127.0.0.1:8050")
 

@@ -80,16 +80,19 @@ def layout(lang: str = "pl"):
     ], id="export-panel", style={"paddingTop": "10px"})
 
 
-def link_hint(lang: str) -> str:
-    """What the panel says when no public address is configured (exports then print no link), else ""."""
+def link_problem() -> str | None:
+    """Why the exports print no link to their view, for the server's log (None: ATLAS_PUBLIC_URL is public)."""
     from dashboard import config
 
     try:
-        if config.public_url():
-            return ""
-        return _t("no_link", lang, var=config.PUBLIC_URL_ENV)
+        return None if config.public_url() else f"{config.PUBLIC_URL_ENV} is not set"
     except ValueError as exc:
-        return _t("bad_link", lang, var=config.PUBLIC_URL_ENV, error=str(exc))
+        return f"{config.PUBLIC_URL_ENV} is not a public address ({exc})"
+
+
+def link_hint(lang: str) -> str:
+    """What the panel tells its user when the exports print no link (the fix is the administrator's), else ""."""
+    return _t("no_link", lang) if link_problem() else ""
 
 
 def _has_logo() -> bool:

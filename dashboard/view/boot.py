@@ -116,8 +116,10 @@ def _z(upd: dict[str, Any]) -> str:
     return "".join(str(z) for z in upd["z"])
 
 
-def install(app: dash.Dash, atlas: Any, page_frame: Callable[..., str] = frame) -> None:
-    """Serve `page_frame` with the map of the request's view in front of the app's entry point."""
+def install(app: dash.Dash, atlas: Any, page_frame: Callable[..., str] = frame, title_key: str = "title") -> None:
+    """Serve `page_frame` with the map of the request's view in front of the app's entry point, and the page's
+    language, title (TEXT[title_key]) and description in the view's language (a shared link's preview, a screen
+    reader's first words)."""
     shapes = picture.load_shapes(geodata.web_asset("gminy"), geodata.web_asset("wojewodztwa"),
                                  tuple(atlas.gminy["terc"]))
     known = set(query.derived(atlas).project_ids)
@@ -136,6 +138,8 @@ def install(app: dash.Dash, atlas: Any, page_frame: Callable[..., str] = frame) 
         if RENDERER in parts["renderer"]:   # (another Dash may start its renderer otherwise: then nothing is deferred)
             parts["scripts"] = parts["scripts"].replace("<script src=", "<script defer src=")
             parts["renderer"] = parts["renderer"].replace(RENDERER, DEFERRED_RENDERER)
-        return interpolate(**parts)
+        parts["title"] = t(title_key, state.lang)
+        parts["metas"] = parts["metas"].replace(f'content="{t("subtitle")}"', f'content="{t("subtitle", state.lang)}"')
+        return interpolate(**parts).replace('<html lang="pl">', f'<html lang="{state.lang}">', 1)
 
     app.interpolate_index = interpolate_index

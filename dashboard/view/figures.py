@@ -507,8 +507,9 @@ def _growth_axes(atlas: Any, cats: list[str], upd: dict[str, Any], lang: str) ->
                "title": {"text": t("new_members", lang), "font": {"size": 11}}, "automargin": True},
         # the published totals: round ticks (0, 100, … 400), as many intervals as the left axis, so that the
         # left axis's grid serves both (no second grid, no odd values like 68, 136 from plotly's tick syncing)
+        # (below 0, where the left axis counts departures, a total has no ticks: there is no negative total)
         yaxis2={"overlaying": "y", "side": "right", "anchor": "x", "fixedrange": True, "showgrid": False,
-                "zeroline": False, "tickmode": "linear", "tick0": 0, "dtick": totals_step,
+                "zeroline": False, "tickmode": "array", "tickvals": [i * totals_step for i in range(n_ticks + 1)],
                 "range": [-upd["below"] * totals_step, n_ticks * totals_step], "tickfont": {"color": LINE, "size": 10},
                 "tickformat": ",d"},
         xaxis2={"type": "category", "domain": [0.89, 1.0], "fixedrange": True, "tickfont": {"size": 10},

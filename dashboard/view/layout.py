@@ -32,7 +32,7 @@ I18N_KEYS: tuple[str, ...] = (
     # the accessible layout (issue 12): skip link, filter sheet, embed box, the table's headers and caption
     "skip_to_map", "filters_open", "filters_close", "embed_heading", "embed_help", "embed_code_label", "embed_copy",
     "table_sort_hint", "col_name", "col_teryt", "col_voivodeship", "col_member", "col_join_year", "col_n_projects",
-    "col_projects",
+    "col_projects", "legend_heading",
 )
 STRIP_KEYS = ("members", "new_members", "projects", "project_cities", "publications", "ave_pln")
 _URL = re.compile(r"https?://[^\s;,)]+")
@@ -175,7 +175,9 @@ def strip(atlas: Any, lang: str, state: FilterState | None = None) -> list:
 
 
 def strip_numbers(atlas: Any, state: FilterState) -> tuple[str, str]:
-    """The strip's two figures that follow the filters (a filter change sends only these, not the whole strip)."""
+    """The strip's two figures of the public data: the gminy's members and project participants at the state's date
+    and evidence levels, whatever the other filters (they stand next to the union's published totals). A filter
+    change sends only these, not the whole strip."""
     cov = query.coverage_at(atlas, state)
     return format_number(cov["members_on_map"], state.lang), format_number(cov["participants_on_map"], state.lang)
 
@@ -557,8 +559,9 @@ def _map_card(atlas: Any, state: FilterState, urls: GeoUrls) -> html.Section:
                       className="map-graph", responsive=True),
             tr("map_empty", lang, tag=html.Div, className="map-empty", role="status", hidden=True),
         ], className="map-wrap", role="figure", **{"aria-labelledby": "map-heading"}),
+        tr("legend_heading", lang, className="sr-only"),   # the legend's name, in the page's language
         html.Div(legend(figures.map_update(atlas, state)), id="legend", className="map-legend",
-                 role="group", **{"aria-label": t("legend_heading", lang)}),
+                 role="group", **{"aria-labelledby": "i18n-legend_heading"}),
     ], id="map-section", className="card map-card", tabIndex="-1", **{"aria-labelledby": "map-heading"})
 
 
