@@ -202,6 +202,34 @@ def test_details_panel_shows_the_label_and_hides_the_note():
     assert "stage II (research note)" in str(details.children[1].children)
 
 
+def test_details_panel_folds_every_research_note_and_names_the_city_once(atlas):
+    """Łódź: its listing's note and its founding quote are the researchers' words (in English): each is behind
+    "Szczegóły źródła", and the city's name is its heading, once."""
+    import json
+
+    from plotly.utils import PlotlyJSONEncoder
+
+    from dashboard.view.layout import details_panel
+
+    panel = json.loads(json.dumps(details_panel(atlas, "1061011", "pl"), cls=PlotlyJSONEncoder))
+
+    def visible(node, folded=False) -> list[tuple[str, bool]]:
+        """(text, inside a <details>) of every string of the panel."""
+        if isinstance(node, str):
+            return [(node, folded)]
+        if isinstance(node, list):
+            return [x for n in node for x in visible(n, folded)]
+        if isinstance(node, dict) and "props" in node:
+            inside = folded or node.get("type") == "Details"
+            return visible(node["props"].get("children"), inside)
+        return []
+
+    texts = visible(panel)
+    assert [x for x, _ in texts].count("Łódź") == 1
+    notes = [(x, folded) for x, folded in texts if "Restitution Congress" in x or "only first part" in x]
+    assert len(notes) >= 2 and all(folded for _, folded in notes), notes
+
+
 def test_office_file_without_role_columns(tmp_path):
     from dashboard.ingest import dataset
 

@@ -228,18 +228,26 @@ def details_guide(lang: str) -> list:
     ]
 
 
+def source_details(lang: str, note: str = "", source: str = "", note_label: str = ""):
+    """A fact's research note (as the researchers wrote it, often in English) and its source, folded behind "source
+    details": the panel shows the facts in the page's language, the evidence one click away. None without either."""
+    parts = [html.Div([html.Span(f"{note_label}: ") if note_label else None, note], className="role") if note else None,
+             html.Div(linkify(source), className="source") if source else None]
+    if not any(parts):
+        return None
+    return html.Details([html.Summary(t("source_details", lang)), *[x for x in parts if x is not None]],
+                        className="source-details")
+
+
 def project_item(p: dict, lang: str):
     """One project of a city in the details panel: the project, the role's short label (PL/EN) and, behind
     "source details", the research note as the source states it and the source itself."""
     label = p.get("role_label_pl" if lang == "pl" else "role_label_en", "")
-    note = [html.Div([html.Span(f"{t('role_note', lang)}: "), p["role"]], className="role") if p["role"] else None,
-            html.Div(linkify(p["source"]), className="source") if p["source"] else None]
     return html.Li([
         html.Strong(p["label_pl"] if lang == "pl" else p["label_en"]),
         html.Div([html.Span(f"{t('role', lang)}: "), label], className="role") if label else None,
         html.Div(t("role_not_counted", lang), className="muted") if not p.get("counts", True) else None,
-        html.Details([html.Summary(t("source_details", lang)), *[x for x in note if x is not None]],
-                     className="source-details") if any(note) else None,
+        source_details(lang, p["role"], p["source"], t("role_note", lang)),
     ])
 
 
@@ -265,10 +273,11 @@ def details_panel(atlas: Any, terc: str | None, lang: str, state: FilterState | 
         status = (t("status_at", lang, date=date) + ": " + t(f"status_{at}", lang) if at
                   else t("not_member", lang))
         projects = [project_item(p, lang) for p in e["projects"]]
+        named = e["name"] != info["name"] or len(info["entities"]) > 1   # else the heading above names it
         body.append(html.Div([
-            html.H4(e["name"]),
+            html.H4(e["name"]) if named else None,
             html.Div(f"{status} · TERYT {e['teryt']}", className="status"),
-            html.Div(linkify(e["member_source"]), className="source") if e["member_source"] else None,
+            source_details(lang, source=e["member_source"]),
             membership_history(e, lang),
             html.Ul(projects, className="project-list") if projects else html.P(t("no_projects", lang),
                                                                                  className="muted"),
@@ -283,9 +292,7 @@ def membership_history(entity: dict, lang: str):
     items = [html.Li([
         html.Strong(figures.date_label(h["date"], lang) if h["date"] else t("date_unknown", lang)),
         f" — {t('ev_' + h['event'], lang)}",
-        html.Div(f"„{h['quote']}”" if lang == "pl" else f"“{h['quote']}”", className="quote") if h["quote"] and
-        h["event"] != "listed" else None,
-        html.Div(linkify(h["source"]), className="source") if h["source"] and h["event"] != "listed" else None,
+        source_details(lang, h["quote"], h["source"]) if h["event"] != "listed" else None,
     ]) for h in entity["history"]]
     evidence = entity.get("evidence")
     return html.Div([
