@@ -121,6 +121,24 @@ def test_titles_from_filters_pl_en(atlas):
     assert default_title(atlas, FilterState(), "pl") != default_title(atlas, FilterState(metric="membership"), "pl")
 
 
+def test_the_whole_map_is_titled_for_members_and_participants(atlas):
+    """Its first class is the members without a project: the title names both, not only "cities in projects"."""
+    assert default_title(atlas, FilterState(), "pl") == "Członkowie Związku Miast Polskich i miasta w jego projektach"
+    assert "Members" in default_title(atlas, FilterState(), "en")
+
+
+def test_the_date_line_writes_its_dates_as_the_page_does(atlas):
+    import datetime as dt
+    import re
+
+    from dashboard.export.press import data_date_line
+
+    pl = data_date_line(atlas, "pl", dt.date(2026, 12, 1))
+    assert re.fullmatch(r"Stan danych: \d\d\.\d\d\.\d{4} · wygenerowano 01\.12\.2026", pl), pl
+    en = data_date_line(atlas, "en", dt.date(2026, 12, 1))
+    assert re.fullmatch(r"Data as of \d{1,2} [A-Z][a-z]{2} \d{4} · generated 1 Dec 2026", en), en
+
+
 def test_subtitle_names_voivodeships_years_and_count(atlas):
     state = FilterState(voivodeships=("02", "14"), years=(1990, 2019), include_unknown_year=False)
     n = len(query.filter_entities(atlas, state))

@@ -262,8 +262,10 @@ def data_date(atlas: Any) -> str:
 
 
 def data_date_line(atlas: Any, lang: str, today: _dt.date | None = None) -> str:
+    """'Stan danych: 15.11.2024 · wygenerowano 01.12.2026': both dates as the page writes dates."""
     today = today or _dt.date.today()
-    return t("export_date_line", lang, date=data_date(atlas), today=today.strftime(t("export_today", lang)))
+    return t("export_date_line", lang, date=figures.date_label(data_date(atlas), lang),
+             today=figures.date_label(today.isoformat(), lang))
 
 
 def map_legend(atlas: Any, state: FilterState, *, visible: frozenset[str] | set[str] | None = None) -> Legend:

@@ -469,6 +469,8 @@ def date_label(as_of: Any, lang: str) -> str:
     months = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
     if len(parts) >= 2 and 1 <= int(parts[1]) <= 12:
         parts[1] = months[int(parts[1]) - 1]
+    if len(parts) == 3:
+        parts[2] = str(int(parts[2]))   # "1 Dec 2026"
     return " ".join(reversed(parts))
 
 
