@@ -33,8 +33,9 @@ FOCUS = "#d7263d"
 SEQUENTIAL = ("#2b8f86", "#20798f", "#2a6196", "#36488f", "#3b2c7a", "#2c1250")
 # The colour of a number of projects is fixed to the number (not to how many classes a view has), so that "1
 # project" is the same colour in every view and every export: 0 (a member without projects), 1, 2, 3, 4 and more
-# ever darker.
-PROJECT_COLOURS = (SEQUENTIAL[0], SEQUENTIAL[1], SEQUENTIAL[3], SEQUENTIAL[4], SEQUENTIAL[5])
+# ever darker. 0 and 1 are the commonest classes and the ones a reader tells apart first (a member with or without a
+# project): they are two steps apart (teal, blue; ΔE ~45), the rarer 2, 3 and 4+ one step each.
+PROJECT_COLOURS = (SEQUENTIAL[0], SEQUENTIAL[2], SEQUENTIAL[3], SEQUENTIAL[4], SEQUENTIAL[5])
 # Okabe–Ito hues (colour-blind safe) for the membership categories, darkened to >= 3:1 against OTHER_GREY.
 MEMBERSHIP = {"participant": "#c25400", "member": "#3a8dcc", "member_in": "#08306b"}
 BAR = "#1d91c0"

@@ -216,7 +216,7 @@ def details_guide(lang: str) -> list:
     return [
         html.P(t("details_empty", lang), className="muted"),
         html.Ul([
-            html.Li([html.Span(className="swatch", style={"background": figures.SEQUENTIAL[1]}),
+            html.Li([html.Span(className="swatch", style={"background": figures.PROJECT_COLOURS[1]}),
                      t("guide_colour", lang)]),
             html.Li([html.Span(className="swatch", style={"background": figures.OTHER_GREY}), t("guide_grey", lang)]),
             html.Li([html.Span(className="swatch", style={"background": "#fff", "borderColor": figures.OUTLINE}),
