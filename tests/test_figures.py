@@ -221,3 +221,12 @@ def test_data_text_is_escaped_in_plotly_markup(mini_atlas):
     assert "<a href" not in hover and "&lt;a href=" in hover and "&amp;" in hover
     bars = figures.project_update(atlas, FilterState())
     assert not any("<a" in y for y in bars["y"] + bars["hovertext"])
+
+
+def test_project_bar_labels_take_two_lines_before_they_are_cut():
+    assert figures.bar_label("Udział mieszkańców w planowaniu przestrzennym") == \
+        "Udział mieszkańców w<br>planowaniu przestrzennym"
+    assert figures.bar_label("Rynek <pracy> & co") == "Rynek &lt;pracy&gt; &amp; co"   # data text, escaped
+    long = figures.bar_label("one two three four five six seven eight nine ten eleven twelve thirteen fourteen")
+    assert long.count("<br>") == 1 and long.endswith("…")
+    assert figures.shorten("Kampania „Jedno dla wszystkich, wszyscy dla jednego”", 22) == "Kampania „Jedno dla…”"

@@ -584,12 +584,23 @@ def wrap_label(text: str, width: int = 26) -> str:
 
 
 def shorten(text: str, width: int = 30) -> str:
-    """One-line category label: cut at a word boundary with an ellipsis (the full text is in the hover)."""
+    """One-line label: cut at a word boundary with an ellipsis (the full text is in the hover); a quotation cut
+    open keeps its closing mark („Jedno dla…”)."""
     text = str(text)
     if len(text) <= width:
         return text
     cut = text[: width - 1].rsplit(" ", 1)[0].rstrip(" –-,")
-    return cut + "…"
+    closing = "”" if cut.count("„") + cut.count("“") > cut.count("”") else ""
+    return cut + "…" + closing
+
+
+def bar_label(text: str, width: int = 24) -> str:
+    """A bar's category label as plotly markup (escaped): up to two lines of ~width characters, shortened only
+    beyond them."""
+    lines = wrap_label(text, width).split("<br>")
+    if len(lines) > 2:
+        lines = [lines[0], shorten(" ".join(lines[1:]), width + 6)]
+    return "<br>".join(escape_markup(line) for line in lines)
 
 
 def _hbar_figure(upd: dict[str, Any], lang: str, axis_title: str) -> go.Figure:
@@ -623,7 +634,7 @@ def project_update(atlas: Any, state: FilterState) -> dict[str, Any]:
     ids = list(reversed(d.project_ids))  # first project on top
     sel = [i for i, p in enumerate(ids) if p in state.projects] if state.projects else None
     full = [str(plabel.get(p, p)) for p in ids]   # labels from the data: escaped for plotly's markup
-    return {"x": [int(counts[p]) for p in ids], "y": [escape_markup(shorten(f)) for f in full],
+    return {"x": [int(counts[p]) for p in ids], "y": [bar_label(f) for f in full],
             "hovertext": [escape_markup(f) for f in full],
             "customdata": ids,
             "selectedpoints": sel}

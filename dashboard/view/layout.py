@@ -165,12 +165,17 @@ def strip(atlas: Any, lang: str, state: FilterState | None = None) -> list:
             html.Div(t("participants_shown", lang), className="figure-label"),
         ], className="figure-card data", title=t("strip_in_data", lang)),
     ]
+    # each group's title and cards wrap together (on a laptop the data group starts a row of its own)
     return [
-        html.Div([html.H2(t("strip_heading", lang), className="strip-heading", id="strip-heading"),
-                  html.Span(t("strip_published", lang), className="strip-tag")], className="strip-group-title"),
-        html.Ul(cards, className="strip-cards"),
-        html.Div([html.Span(t("strip_in_data", lang), className="strip-tag data")], className="strip-group-title"),
-        html.Ul(data_cards, className="strip-cards data"),
+        html.Div([
+            html.Div([html.H2(t("strip_heading", lang), className="strip-heading", id="strip-heading"),
+                      html.Span(t("strip_published", lang), className="strip-tag")], className="strip-group-title"),
+            html.Ul(cards, className="strip-cards"),
+        ], className="strip-group"),
+        html.Div([
+            html.Div([html.Span(t("strip_in_data", lang), className="strip-tag data")], className="strip-group-title"),
+            html.Ul(data_cards, className="strip-cards data"),
+        ], className="strip-group data"),
     ]
 
 
