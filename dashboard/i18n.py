@@ -7,6 +7,7 @@ No Dash imports (figures and the export use this too).
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 NBSP = "\u00a0"
@@ -118,6 +119,8 @@ TEXT: dict[str, dict[str, str]] = {
     "members": {"pl": "członkowie", "en": "members"},
     "participants": {"pl": "uczestnicy", "en": "participants"},
     "details": {"pl": "Szczegóły", "en": "Details"},
+    "details_empty_embed": {"pl": "Kliknij gminę na mapie, aby zobaczyć szczegóły.",
+                            "en": "Click a gmina on the map for its details."},
     "details_empty": {"pl": "Kliknij gminę na mapie lub wyszukaj miasto.",
                       "en": "Click a gmina on the map or search for a town."},
     "guide_colour": {"pl": "Kolor: gminy z miastami Związku lub uczestnikami projektów (wg wybranej miary).",
@@ -493,3 +496,18 @@ def plural_form(key: str, n: int, lang: str = DEFAULT_LANG) -> str:
         return plural_pl(n, *forms)
     return forms[0] if n == 1 else forms[-1]
 
+
+
+_PRESS_RELEASE = re.compile(r"^ZMP press release '(?P<title>[^']+)' \((?P<site>[^,()]+), (?P<month>[A-Z][a-z]{2}) "
+                            r"(?P<year>\d{4})\)$")
+_MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+
+
+def cited_source(text: Any, lang: str = DEFAULT_LANG) -> str:
+    """A data row's source as the page cites it. The union's files name their sources in English; a press release
+    of the union ("ZMP press release '…' (miasta.pl, Dec 2020)") is cited in Polish on the Polish page; any other
+    source as written."""
+    m = _PRESS_RELEASE.match(str(text).strip())
+    if lang != "pl" or not m or m["month"] not in _MONTHS:
+        return str(text)
+    return f"komunikat prasowy ZMP „{m['title']}” ({m['site']}, {_MONTHS.index(m['month']) + 1:02d}.{m['year']})"

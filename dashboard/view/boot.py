@@ -97,7 +97,7 @@ def embed_frame(atlas: Any, state: FilterState, svg: str, upd: dict[str, Any] | 
             html.Span(t("embed_open", lang), className="embed-open")]
     return (_opening("embed", state, upd) + f'<div class="embed-head">{static_html(head)}</div>'
             + '<main class="embed-main">' + _map(svg, upd)
-            + f'<div class="details embed-details">{static_html(layout.details_panel(atlas, None, lang)[:1])}</div>'
+            + f'<div class="details embed-details">{static_html(layout.embed_guide(lang))}</div>'
             + f'</main><p class="embed-source">{html_text.escape(t("export_source", lang))}</p></div>')
 
 

@@ -718,8 +718,7 @@ def register_embed(app: dash.Dash, atlas: Any, urls: Any, main_path: str) -> Non
         fig = figures.map_figure(atlas, state, urls.gminy, outline=urls.wojewodztwa, colorbar=False)
         query_string = state.to_query()
         href = main_path + (("?" + query_string) if query_string else "")
-        guide = layout.details_panel(atlas, state.focus, lang) if state.focus else [
-            html.P(t("details_empty", lang), className="muted")]
+        guide = layout.details_panel(atlas, state.focus, lang) if state.focus else layout.embed_guide(lang)
         if not search:  # the layout is the default view already: do not draw the map twice
             fig = no_update
         return (fig, layout.graph_config(urls, "atlas-zmp-mapa", lang), layout.legend(figures.map_update(atlas, state)),

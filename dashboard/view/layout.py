@@ -15,7 +15,15 @@ from typing import Any
 from dash import dcc, html
 
 from dashboard import config
-from dashboard.i18n import PLOTLY_LOCALE_PL, dropdown_labels, figure_label, format_figure, format_number, t
+from dashboard.i18n import (
+    PLOTLY_LOCALE_PL,
+    cited_source,
+    dropdown_labels,
+    figure_label,
+    format_figure,
+    format_number,
+    t,
+)
 from dashboard.model import membership, query
 from dashboard.model.state import EVIDENCE_LEVELS, FilterState
 from dashboard.view import figures
@@ -147,7 +155,7 @@ def strip(atlas: Any, lang: str, state: FilterState | None = None) -> list:
             continue
         row = summary.loc[key]
         label = figure_label(row["label_pl"] if lang == "pl" else row["label_en"], str(row["unit"]))
-        source = f"{t('source', lang)}: {row['source']}"
+        source = f"{t('source', lang)}: {cited_source(row['source'], lang)}"
         shown = format_figure(float(row["value"]), str(row["unit"]), lang)
         cards.append(html.Li([
             html.Div(shown, className="figure-value"),
@@ -242,6 +250,11 @@ def source_details(lang: str, note: str = "", source: str = "", note_label: str 
         return None
     return html.Details([html.Summary(t("source_details", lang)), *[x for x in parts if x is not None]],
                         className="source-details")
+
+
+def embed_guide(lang: str) -> list:
+    """The embedded map's details panel before a click (the embed has no town search)."""
+    return [html.P(t("details_empty_embed", lang), className="muted")]
 
 
 def project_item(p: dict, lang: str):
@@ -708,7 +721,7 @@ def embed_layout(atlas: Any, urls: GeoUrls) -> html.Div:
                      className="map-wrap", role="figure", **{"aria-labelledby": "embed-title"}),
             html.Div(legend(figures.map_update(atlas, state)), id="legend", className="map-legend", role="group",
                      **{"aria-label": t("legend_heading", lang)}),
-            html.Div(details_panel(atlas, None, lang)[:1], id="details", className="details embed-details",
+            html.Div(embed_guide(lang), id="details", className="details embed-details",
                      **{"aria-live": "polite"}),
         ], className="embed-main"),
         html.P(t("export_source", lang), id="embed-source", className="embed-source"),
