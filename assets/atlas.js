@@ -3,7 +3,7 @@
    - <html lang> and the tab's title follow the language toggle (screen readers, hyphenation);
    - Dash 4's radio items and checklists are announced as named radio groups / groups of check boxes, not as
      list boxes of options that hold inputs (axe: aria-input-field-name, nested-interactive); the "as of" slider's
-     thumb is named by its label;
+     thumb is named by its label, the join years' two thumbs by theirs ("Rok przystąpienia: od", "… do");
    - the dropdowns' hidden focus proxy is not a Tab stop (axe: aria-hidden-focus): the button itself is, described
      by its visible label;
    - the filter sheet below 900 px: a button opens and closes it (Esc closes it too);
@@ -15,9 +15,13 @@
     "lang": "i18n-lang_toggle_label", "metric": "i18n-metric", "match": "i18n-match",
     "unknown-year": "i18n-join_years", "export-format": "export-format-label", "evidence": "i18n-evidence"
   };
-  var SLIDERS = {  // a one-thumb slider id -> the id of its visible label (a range slider's thumbs are named by Dash)
+  var SLIDERS = {  // a one-thumb slider id -> the id of its visible label
     "asof": "i18n-asof"
   };
+  var RANGES = {  // a range slider id -> the id of its visible label; Dash names its thumbs "Minimum"/"Maximum"
+    "years": "i18n-join_years"
+  };
+  var RANGE_ENDS = {pl: ["od", "do"], en: ["from", "to"]};
 
   function lang() {
     var checked = document.querySelector("#lang input:checked");
@@ -50,6 +54,17 @@
       if (!slider || !document.getElementById(SLIDERS[id])) { return; }
       Array.prototype.forEach.call(slider.querySelectorAll("[role=slider]"), function (thumb) {
         if (!thumb.getAttribute("aria-label")) { setAttr(thumb, "aria-labelledby", SLIDERS[id]); }
+      });
+    });
+  }
+
+  function nameRanges() {  // "Rok przystąpienia: od" / "Join year: to", in the page's language
+    Object.keys(RANGES).forEach(function (id) {
+      var slider = document.getElementById(id), label = document.getElementById(RANGES[id]);
+      if (!slider || !label) { return; }
+      var ends = RANGE_ENDS[lang()], name = label.textContent.trim();
+      Array.prototype.forEach.call(slider.querySelectorAll("[role=slider]"), function (thumb, i) {
+        setAttr(thumb, "aria-label", name + ": " + ends[Math.min(i, 1)]);
       });
     });
   }
@@ -147,6 +162,7 @@
     try {
       fixGroups();
       fixSliders();
+      nameRanges();
       fixDropdowns();
       syncLanguage();
       touchMap();

@@ -290,6 +290,10 @@ def test_the_page_language_follows_the_toggle_everywhere(duo):
     texts = js(duo, "return document.querySelector('.dash-dropdown-content').innerText + ' ' + "
                     "Array.from(document.querySelectorAll('.dash-dropdown-content input')).map(i => i.placeholder).join(' ');")
     assert "Search" not in texts and "Select All" not in texts, texts
+    thumbs = "Array.from(document.querySelectorAll('#years [role=slider]')).map(t => t.getAttribute('aria-label'))"
+    assert js(duo, f"return {thumbs};") == ["Rok przystąpienia: od", "Rok przystąpienia: do"]   # not "Minimum"
+    legend = "document.getElementById(document.getElementById('legend').getAttribute('aria-labelledby')).textContent"
+    assert js(duo, f"return {legend};") == "Legenda mapy"
     ActionChains(duo.driver).send_keys(Keys.ESCAPE).perform()
     duo.driver.find_element(By.CSS_SELECTOR, "#lang input[value='en']").find_element(By.XPATH, "./../..").click()
     wait_js(duo, "return document.documentElement.lang === 'en';")
@@ -298,6 +302,8 @@ def test_the_page_language_follows_the_toggle_everywhere(duo):
     name_of_filters = js(duo, "const id = document.getElementById('filters').getAttribute('aria-labelledby');"
                               "return document.getElementById(id).textContent;")
     assert name_of_filters == "Filters"
+    wait_js(duo, f"return JSON.stringify({thumbs}) === JSON.stringify(['Join year: from', 'Join year: to']);")
+    wait_js(duo, f"return {legend} === 'Map legend';")
     wait_js(duo, "return Array.from(document.querySelectorAll('#map .modebar-btn')).some(b => b.dataset.title === 'Pan');")
 
 
