@@ -373,8 +373,8 @@ TEXT.update({
     "export_title_members": {"pl": "Miasta członkowskie Związku Miast Polskich",
                              "en": "Member cities of the Association of Polish Cities"},
     # the map of every project: the members (also those without a project in the data) and every participant
-    "export_title_all": {"pl": "Członkowie Związku Miast Polskich i miasta w jego projektach",
-                         "en": "Members of the Association of Polish Cities and cities in its projects"},
+    "export_title_all": {"pl": "Związek Miast Polskich: członkowie i miasta w projektach",
+                         "en": "Association of Polish Cities: members and project cities"},
     "export_title_named": {"pl": "{label}: miasta uczestniczące", "en": "{label}: participating cities"},
     "export_title_project": {"pl": "Projekt {label}: miasta uczestniczące", "en": "{label}: participating cities"},
     "export_title_projects": {"pl": "Projekty Związku Miast Polskich: {labels}",

@@ -123,8 +123,8 @@ def test_titles_from_filters_pl_en(atlas):
 
 def test_the_whole_map_is_titled_for_members_and_participants(atlas):
     """Its first class is the members without a project: the title names both, not only "cities in projects"."""
-    assert default_title(atlas, FilterState(), "pl") == "Członkowie Związku Miast Polskich i miasta w jego projektach"
-    assert "Members" in default_title(atlas, FilterState(), "en")
+    assert default_title(atlas, FilterState(), "pl") == "Związek Miast Polskich: członkowie i miasta w projektach"
+    assert "members" in default_title(atlas, FilterState(), "en")
 
 
 def test_the_date_line_writes_its_dates_as_the_page_does(atlas):

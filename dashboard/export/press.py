@@ -398,13 +398,14 @@ class PressFigure:
 
 
 def omitted_rows(atlas: Any, state: FilterState, lang: str) -> list[tuple[str, int]]:
-    """Participation rows of the view's cities that do not count as taking part (expert visits, disputed or
-    implied links), by role label: what a "participating cities" view leaves out of its count."""
+    """Participation rows that do not count as taking part (expert visits, disputed or implied links), of the chosen
+    projects (all when none is chosen) and in the view's area (voivodeships, map selection), by role label: what
+    the view leaves out of its count. Their cities are not in the view because of them, so the area decides."""
 
     part = atlas.participation
     if "counts" not in part or bool(part["counts"].all()):
         return []
-    ids = set(query.filter_entities(atlas, state)["entity_id"])
+    ids = set(query.filter_entities(atlas, state, ignore=("projects", "years", "asof"))["entity_id"])
     rows = part[~part["counts"].astype(bool) & part["entity_id"].isin(ids)]
     if state.projects:
         rows = rows[rows["project_id"].isin(state.projects)]
