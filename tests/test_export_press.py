@@ -337,8 +337,15 @@ def test_pdf_names_the_cities_and_prints_no_local_address(atlas, renderer, tmp_p
                           check=True).stdout
     pf = _pf(atlas, LUBELSKIE_P1, preset="a4", fmt="pdf")
     assert 0 < len(pf.texts.labels) <= 25
+    plain = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True, check=True).stdout
+    words = re.findall(r"\w+", plain)
     for name in pf.texts.labels:
         assert name in text, name
+        # once in the text layer (as a graphics desk edits it and a reader copies it), not once per halo shadow
+        first = re.findall(r"\w+", name)[0]
+        elsewhere = re.findall(r"\w+", " ".join([pf.texts.title, pf.texts.subtitle, *pf.texts.facts]))
+        inside = sum(name in other for other in pf.texts.labels)        # "Góra" is also in "Zielona Góra"
+        assert words.count(first) <= inside + elsewhere.count(first), (name, words.count(first))
     assert not LOCAL.search(text) and not LOCAL.search(res.alt_text)
     assert "w województwie lubelskim" in text and "w widoku" not in text
     assert res.filename == "atlas-zmp_P1_lubelskie_a4.pdf"

@@ -70,7 +70,8 @@ def test_png_size_dpi_and_content(pngs, atlas, name):
     for e in legend.entries:
         if e.count >= 5:
             assert colours.get(_hex(e.color), 0) >= min_px, f"{name}: class {e.label!r} colour {e.color} missing"
-    assert colours.get(_hex(figures.OTHER_GREY), 0) > 0.1 * p.width_px * p.height_px
+    # the map is drawn: the grey of the other gminy is a large part of the picture (less the names' white tags)
+    assert colours.get(_hex(figures.OTHER_GREY), 0) > 0.08 * p.width_px * p.height_px
 
 
 @pytest.mark.parametrize("name", ["a4", "social", "square"])

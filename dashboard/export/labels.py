@@ -15,7 +15,7 @@ from typing import Sequence
 from dashboard.export.page import Box, text_width
 
 LABEL_ALL = 25        # a view with at most this many cities on the map names every one of them
-LABEL_MANY = 12       # in a bigger view, at most this many names (the chosen and the largest cities)
+LABEL_MANY = 18       # in a bigger view, at most this many names: as many as the voivodeship seats (18)
 LINE_H = 1.2          # label box height, em
 
 

@@ -74,6 +74,7 @@ from dashboard.i18n import (  # noqa: F401 - plural_pl re-exported
     t,
     voivodeship_word,
 )
+from dashboard.ingest.values import collation_key
 from dashboard.model import membership, query
 from dashboard.model.state import LANGS, FilterState
 from dashboard.view import figures
@@ -385,6 +386,7 @@ def is_zoomed(fig: Any) -> bool:
 
 CONTEXT_GREY = "#fdfdfe"   # gminy outside the chosen voivodeships: drawn for orientation, lighter than "other gminy"
 HALO = "#ffffff"
+LABEL_TAG = "rgba(255,255,255,0.8)"   # behind a city's name on the map
 
 
 @dataclass(frozen=True)
@@ -451,7 +453,7 @@ def _label_points(view_atlas: Any, entities: Any, state: FilterState, fr: Any):
             continue
         g = r[3]
         prio = (g != state.focus, g not in selected, g not in VOIVODESHIP_CAPITALS, not ("61" <= g[2:4] <= "99"),
-                -r[4], r[0])
+                -r[4], collation_key(r[0]))
         points.append(Point(r[0], float(x), float(y), prio, bold=bool(state.focus) and g == state.focus))
         sources.add(r[5])
     return points, sources
@@ -604,12 +606,14 @@ class _Page:
     def py(self, y: float) -> float:
         return 1 - y / self.height
 
-    def text(self, x, y, s, size, *, color=INK, bold=False, xanchor="left", yanchor="top", shadow=None) -> None:
+    def text(self, x, y, s, size, *, color=INK, bold=False, xanchor="left", yanchor="top", tag=None) -> None:
+        """A text at (x, y); `tag`: the colour of a box behind it (a label on the map)."""
         body = f"<b>{s}</b>" if bold else s
-        font = dict(size=size, color=color, family=FONT_FAMILY, **({"shadow": shadow} if shadow else {}))
+        font = dict(size=size, color=color, family=FONT_FAMILY)
         self.annotations.append(dict(x=self.px(x), y=self.py(y), xref="paper", yref="paper", text=body,
                                      showarrow=False, xanchor=xanchor, yanchor=yanchor,
-                                     align="left" if xanchor == "left" else "right", font=font, borderpad=0))
+                                     align="left" if xanchor == "left" else "right", font=font, borderpad=0,
+                                     **({"bgcolor": tag} if tag else {})))
 
     def rect(self, x: float, y: float, w: float, h: float, **style: Any) -> None:
         self.shapes.append(dict(type="rect", xref="paper", yref="paper", x0=self.px(x), x1=self.px(x + w),
@@ -625,20 +629,17 @@ def _lines(lines: Sequence[str]) -> str:
 
 
 def _draw_labels(page: _Page, placed: list, label_size: float) -> None:
-    """City names: leader lines, then the name with a white halo (eight sharp text shadows: vector in PDF, one
-    text object per name — Chromium draws the shadows as copies, so a PDF's text holds each name once or twice)."""
+    """City names: leader lines, then each name once on a translucent white tag, so that it reads over any colour
+    and a PDF or SVG holds it as one text object (a graphics desk edits it; pdftotext and a screen reader read it
+    once). A halo of text shadows looked alike, but Chromium prints every shadow as one more copy of the text."""
     from dashboard.export import labels as labelling
 
-    h_ = round(max(0.6, label_size * 0.11), 2)
-    d_ = round(h_ * 0.7, 2)
-    halo = ", ".join(f"{x}px {y}px 0 {HALO}" for x, y in ((h_, 0), (-h_, 0), (0, h_), (0, -h_), (d_, d_),
-                                                          (-d_, -d_), (d_, -d_), (-d_, d_)))
     for lb in placed:
         if lb.leader:
             ex, ey = labelling.leader_end(lb)
             page.line(lb.x, lb.y, ex, ey, line=dict(color=MUTED, width=max(0.5, label_size * 0.06)), layer="above")
     for lb in placed:
-        page.text(lb.box.x, lb.box.y, escape_markup(lb.name), label_size, shadow=halo, bold=lb.bold)
+        page.text(lb.box.x, lb.box.y, escape_markup(lb.name), label_size, tag=LABEL_TAG, bold=lb.bold)
 
 
 def _draw_heading(page: _Page, lay: PressLayout) -> None:
