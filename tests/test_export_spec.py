@@ -497,3 +497,14 @@ def test_lighter_gminy_note_has_its_own_place(atlas, preset, lang, projects, woj
         old = bare.map_box
         assert lay.map_box.y + lay.map_box.h < nb.y and old.x < nb.x and nb.x + nb.w <= old.x + old.w + 0.01
     assert area >= (0.25 if title is None else 0.2) * p.css_width * p.css_height   # as in the layout test above
+
+
+def test_an_svg_keeps_only_the_gminy_it_draws():
+    """plotly leaves a <path> without "d" for each gmina outside a zoomed view: the export drops them."""
+    from dashboard.export.render import without_empty_paths
+
+    svg = (b'<svg><path class="choroplethlocation" fill="rgb(1, 2, 3)" style="stroke: white;"/>'
+           b'<path class="choroplethlocation" d="M0,0L1,1Z" fill="red"/><path d="M2,2"/>'
+           b'<path class="choroplethlocation" style="a"/></svg>')
+    assert without_empty_paths(svg) == b'<svg><path class="choroplethlocation" d="M0,0L1,1Z" fill="red"/>' \
+                                       b'<path d="M2,2"/></svg>'
