@@ -230,3 +230,12 @@ def test_project_bar_labels_take_two_lines_before_they_are_cut():
     long = figures.bar_label("one two three four five six seven eight nine ten eleven twelve thirteen fourteen")
     assert long.count("<br>") == 1 and long.endswith("…")
     assert figures.shorten("Kampania „Jedno dla wszystkich, wszyscy dla jednego”", 22) == "Kampania „Jedno dla…”"
+
+
+def test_the_legends_other_gminy_are_those_of_the_chosen_area(mini_atlas, gminy_frame):
+    """In a voivodeship's view the grey swatch counts that voivodeship's other gminy, not all of Poland's."""
+    state = FilterState(voivodeships=("24",))
+    upd = figures.map_update(mini_atlas, state)
+    in_woj = int((gminy_frame["woj"] == "24").sum())
+    shown = sum(c for c in figures.map_classes(mini_atlas, state)[2].counts)
+    assert upd["colorbar"]["ticktext"][0] == f"pozostałe gminy ({in_woj - shown})"

@@ -166,7 +166,9 @@ def map_update(atlas: Any, state: FilterState) -> dict[str, Any]:
     z = np.zeros(n, dtype=int)  # 0 = other gminy
     z[keep] = cls + 1
     k = len(classes.labels)
-    other = n - int(keep.sum())
+    # the other gminy of the area the reader chose (all of Poland, or the chosen voivodeships), as the export counts
+    area = np.isin(np.asarray(atlas.gminy["woj"]), state.voivodeships) if state.voivodeships else np.ones(n, bool)
+    other = int((area & ~keep).sum())
     # long class labels on two lines (<br>): the legend's white box sits on the map's left edge, and a one-line
     # "0 – członek bez projektów w danych (108)" made it cover western Poland at 1440 px
     ticktext = [wrap_label(f"{t('legend_other', state.lang)} ({format_number(other, state.lang)})", LEGEND_WRAP)] + [
