@@ -97,3 +97,11 @@ def test_a_view_keeps_its_own_language_unless_lang_is_given():
     assert lang("--view", "https://atlas.example.pl/?woj=24&lang=en") == "en"
     assert lang("--view", "?woj=24&lang=en", "--lang", "pl") == "pl"
     assert lang("--view", "?woj=24") == "pl" and lang() == "pl" and lang("--lang", "en") == "en"
+
+
+@pytest.mark.parametrize("argv", [["--view", "?town=0000000"], ["--select", "0000000"], ["--view", "?sel=0201011,9999999"]])
+def test_a_teryt_no_gmina_has_is_refused(argv, capsys):
+    """A well-formed code of no gmina (or powiat) of the map: a one-line error (exit 2), not a graphic of nothing."""
+    assert main(["--preset", "social", "--format", "png", "--out", "/tmp/never-written.png", *argv]) == 2
+    err = capsys.readouterr().err
+    assert ("0000000" in err or "9999999" in err) and "Traceback" not in err

@@ -16,7 +16,7 @@ from dashboard.model import membership as ms
 from dashboard.model import query
 from dashboard.model.atlas import build_atlas, get_atlas
 from dashboard.model.membership import Fact, status_at
-from dashboard.model.state import FilterState
+from dashboard.model.state import EVIDENCE_DEFAULT, FilterState
 from dashboard.model.summary_cli import main as summary_main
 
 
@@ -196,8 +196,12 @@ def test_state_asof_and_evidence_round_trip():
     assert (s.asof, s.evidence, s.notices) == (2010, ("list", "weak"), ())
     assert FilterState.from_query(s.to_query()) == s
     assert FilterState().to_query() == ""                       # 2020 and list/stated/role are the defaults
-    bad = FilterState.from_query("asof=20x0&ev=strong")
-    assert bad.asof == 2020 and bad.evidence == () and len(bad.notices) == 2
+    bad = FilterState.from_query("asof=20x0&ev=strong")   # nothing usable: the default levels, as the notice says
+    assert bad.asof == 2020 and bad.evidence == EVIDENCE_DEFAULT and len(bad.notices) == 2
+    assert "default used" in bad.notices[1]
+    assert FilterState.from_query("ev=").evidence == EVIDENCE_DEFAULT
+    some = FilterState.from_query("ev=weak,strong")            # the good level kept, the bad one said
+    assert some.evidence == ("weak",) and "strong" in some.notices[0]
     assert FilterState.from_query("ev=none").evidence == ()
 
 

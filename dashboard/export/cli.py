@@ -18,7 +18,7 @@ import sys
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import Sequence
+from typing import Container, Sequence
 
 from dashboard.export.spec import FORMATS, PRESETS, ExportSpec, ExportSpecError
 from dashboard.ingest.values import voivodeship_code
@@ -188,11 +188,15 @@ def parse_town(text: str | None, atlas) -> str | None:
     raise UsageError(f"--town {text!r}: no town or gmina of that name")
 
 
-def parse_selected(values: Sequence[str]) -> tuple[str, ...]:
+def parse_selected(values: Sequence[str], places: Container[str]) -> tuple[str, ...]:
+    """--select's codes; each must be a gmina (or powiat) of the map (`places`: query.known_places)."""
     codes = [c.strip() for v in values for c in v.split(",") if c.strip()]
     bad = [c for c in codes if not re.fullmatch(r"\d{7}|\d{4}", c)]
     if bad:
         raise UsageError(f"--select {', '.join(bad[:5])}: not a 7-digit gmina (or 4-digit powiat) TERYT")
+    unknown = [c for c in codes if c not in places]
+    if unknown:
+        raise UsageError(f"--select {', '.join(unknown[:5])}: no gmina or powiat of the map has this TERYT")
     return tuple(sorted(dict.fromkeys(codes)))
 
 
@@ -209,7 +213,9 @@ def view_state(a: argparse.Namespace, atlas) -> FilterState:
         if given:
             raise UsageError(f"--view cannot be combined with {', '.join(given)}: put everything in the view")
         query_text = a.view.split("?", 1)[1] if "?" in a.view else a.view
-        state = FilterState.from_query(query_text, known_projects=known)
+        from dashboard.model.query import known_places  # here, not at the top: see below
+
+        state = FilterState.from_query(query_text, known_projects=known, known_places=known_places(atlas))
         if state.notices:
             raise UsageError(f"--view {a.view!r}: " + "; ".join(state.notices))
         return state.replace(lang=a.lang) if a.lang else state   # the view's own lang=, unless --lang says
@@ -220,7 +226,8 @@ def view_state(a: argparse.Namespace, atlas) -> FilterState:
         return FilterState(projects=parse_projects(a.project, known), match=a.match,
                            voivodeships=parse_voivodeships(a.voivodeship, names), years=parse_years(a.years),
                            include_unknown_year=not a.exclude_unknown_year, metric=a.metric, lang=a.lang or "pl",
-                           selected=parse_selected(a.select), focus=parse_town(a.town, atlas))
+                           selected=parse_selected(a.select, query.known_places(atlas)),
+                           focus=parse_town(a.town, atlas))
     except ValueError as exc:
         raise UsageError(str(exc)) from None
 

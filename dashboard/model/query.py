@@ -406,6 +406,14 @@ def table_order(atlas: Any) -> np.ndarray:
     return atlas_memo(atlas, "table_order", build)
 
 
+def known_places(atlas: Any) -> frozenset[str]:
+    """The TERYT codes an address may name in a selection or as the town: the map's gminy and their powiaty."""
+    def build() -> frozenset[str]:
+        gminy = set(derived(atlas).gmina_pos)
+        return frozenset(gminy | {g[:4] for g in gminy})
+    return atlas_memo(atlas, "known_places", build)
+
+
 def entity_mask(atlas: Any, state: FilterState) -> np.ndarray:
     """Boolean mask over derived(atlas).entities: the entities in view (every filter)."""
     return _mask(atlas, state)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, fields, replace
-from typing import Any, Iterable, Mapping
+from typing import Any, Container, Iterable, Mapping
 from urllib.parse import parse_qs, quote, urlencode
 
 from dashboard.ingest.values import VOIVODESHIPS, fold
@@ -161,8 +161,10 @@ class FilterState:
         return urlencode(pairs, safe=",", quote_via=quote)
 
     @classmethod
-    def from_dict(cls, data: Any, *, known_projects: Iterable[str] | None = None) -> "FilterState":
-        """Lenient: anything invalid -> that field's default, with a notice. Never raises."""
+    def from_dict(cls, data: Any, *, known_projects: Iterable[str] | None = None,
+                  known_places: Container[str] | None = None) -> "FilterState":
+        """Lenient: anything invalid -> that field's default, with a notice. Never raises. `known_places`: the
+        TERYT codes of the map (gminy and powiaty; query.known_places) that a selection or a town may name."""
         if not isinstance(data, Mapping):
             return cls(notices=("state: not a mapping; default view shown",)) if data is not None else cls()
         notices: list[str] = []
@@ -175,7 +177,8 @@ class FilterState:
         projects = _parse_list(data.get("projects"), "projects", notices, _valid_project(known), MAX_PROJECTS)
         voivodeships = _parse_list(data.get("voivodeships"), "voivodeships", notices,
                                    lambda v: v in VOIVODESHIP_CODES, 16)
-        selected = _parse_list(data.get("selected"), "selected", notices, lambda v: bool(_TERYT.match(v)),
+        selected = _parse_list(data.get("selected"), "selected", notices,
+                               lambda v: bool(_TERYT.match(v)) and (known_places is None or v in known_places),
                                MAX_SELECTED)
         kw: dict[str, Any] = {
             "projects": projects,
@@ -187,14 +190,15 @@ class FilterState:
             "years": _parse_years(data.get("years"), notices),
             "include_unknown_year": _parse_bool(data.get("include_unknown_year", True), "include_unknown_year",
                                                 notices),
-            "focus": _parse_focus(data.get("focus"), notices),
+            "focus": _parse_focus(data.get("focus"), notices, known_places),
             "asof": _parse_asof(data.get("asof", default.asof), notices),
             "evidence": _parse_evidence(data.get("evidence", list(default.evidence)), notices),
         }
         return cls(**kw, notices=tuple(notices))
 
     @classmethod
-    def from_query(cls, query: str | None, *, known_projects: Iterable[str] | None = None) -> "FilterState":
+    def from_query(cls, query: str | None, *, known_projects: Iterable[str] | None = None,
+                   known_places: Container[str] | None = None) -> "FilterState":
         """Parse a URL query ('?p=P1,P2&woj=02' or without '?'). Never raises; problems -> notices."""
         if not query:
             return cls()
@@ -229,7 +233,7 @@ class FilterState:
         if data.get("years") == list(UNKNOWN_ONLY) and data.get("include_unknown_year", True) is not True:
             notices.append("include_unknown_year: years=unknown shows the unknown join year; 'unknown' ignored")
             data["include_unknown_year"] = True
-        state = cls.from_dict(data, known_projects=known_projects)
+        state = cls.from_dict(data, known_projects=known_projects, known_places=known_places)
         return replace(state, notices=tuple(notices) + state.notices)
 
 
@@ -328,17 +332,22 @@ def _parse_evidence(value: Any, notices: list[str]) -> tuple[str, ...]:
         return EVIDENCE_DEFAULT
     wanted = {v.strip().lower() for v in value if isinstance(v, str)}
     bad = sorted(str(v)[:12] for v in value if not isinstance(v, str) or v.strip().lower() not in EVIDENCE_LEVELS)
+    kept = tuple(lv for lv in EVIDENCE_LEVELS if lv in wanted)
     if bad:
         notices.append(f"evidence: unknown level(s) ignored: {', '.join(bad[:4])} (levels: "
-                       f"{', '.join(EVIDENCE_LEVELS)})")
-    return tuple(lv for lv in EVIDENCE_LEVELS if lv in wanted)
+                       f"{', '.join(EVIDENCE_LEVELS)})" + ("; default used" if not kept else ""))
+    # nothing usable asked for ("ev=q", an empty "ev="): the default levels, not none ("ev=none" asks for none)
+    return EVIDENCE_DEFAULT if bad and not kept else kept
 
 
-def _parse_focus(value: Any, notices: list[str]) -> str | None:
+def _parse_focus(value: Any, notices: list[str], known_places: Container[str] | None = None) -> str | None:
     if value is None or value == "":
         return None
     if isinstance(value, str) and _GMINA.match(value):
-        return value
+        if known_places is None or value in known_places:
+            return value
+        notices.append(f"town: no gmina of the map has the TERYT {value}; ignored")
+        return None
     notices.append(f"town: {str(value)[:24]!r} is not a 7-digit gmina TERYT; ignored")
     return None
 

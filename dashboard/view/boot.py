@@ -122,18 +122,19 @@ def install(app: dash.Dash, atlas: Any, page_frame: Callable[..., str] = frame, 
     reader's first words)."""
     shapes = picture.load_shapes(geodata.web_asset("gminy"), geodata.web_asset("wojewodztwa"),
                                  tuple(atlas.gminy["terc"]))
-    known = set(query.derived(atlas).project_ids)
+    known, places = set(query.derived(atlas).project_ids), query.known_places(atlas)
 
     @lru_cache(maxsize=64)   # the key is the view's canonical query: crafted queries fold onto valid views
     def page(view_query: str) -> str:
-        state = FilterState.from_query(view_query, known_projects=known)
+        state = FilterState.from_query(view_query, known_projects=known, known_places=places)
         upd = figures.map_update(atlas, state)
         return page_frame(atlas, state, picture.map_svg(atlas, state, shapes, upd), upd)
 
     interpolate: Callable[..., str] = app.interpolate_index
 
     def interpolate_index(**parts: str) -> str:
-        state = FilterState.from_query(request.query_string.decode("utf-8", "replace"), known_projects=known)
+        state = FilterState.from_query(request.query_string.decode("utf-8", "replace"), known_projects=known,
+                                       known_places=places)
         parts["app_entry"] = page(state.to_query()) + parts["app_entry"]
         if RENDERER in parts["renderer"]:   # (another Dash may start its renderer otherwise: then nothing is deferred)
             parts["scripts"] = parts["scripts"].replace("<script src=", "<script defer src=")

@@ -384,7 +384,8 @@ def state_after(atlas: Any, old: FilterState, event: Event, search: Any, chip_ke
     """The state after `event`; None when the event changes nothing (a stale chip, a click beside the gminy, ...)."""
     trig, value = event.trigger, event.value
     if event.from_url:
-        return FilterState.from_query(search or "", known_projects=known_projects)
+        return FilterState.from_query(search or "", known_projects=known_projects,
+                                      known_places=query.known_places(atlas))
     if isinstance(trig, str) and trig.startswith("chip-"):
         slot = chip_slot(trig)
         if slot is None or not value or slot >= len(chip_keys) or not isinstance(chip_keys[slot], str):
@@ -712,7 +713,8 @@ def register_embed(app: dash.Dash, atlas: Any, urls: Any, main_path: str) -> Non
         Input("url", "search"),
     )
     def embed_view(search):
-        state = FilterState.from_query(search or "", known_projects=known_projects)
+        state = FilterState.from_query(search or "", known_projects=known_projects,
+                                       known_places=query.known_places(atlas))
         state = FilterState.from_dict(state.to_dict())  # an embed shows no notices
         lang = state.lang
         fig = figures.map_figure(atlas, state, urls.gminy, outline=urls.wojewodztwa, colorbar=False)
@@ -731,6 +733,7 @@ def register_embed(app: dash.Dash, atlas: Any, urls: Any, main_path: str) -> Non
         prevent_initial_call=True,
     )
     def embed_details(click, search):
-        state = FilterState.from_query(search or "", known_projects=known_projects)
+        state = FilterState.from_query(search or "", known_projects=known_projects,
+                                       known_places=query.known_places(atlas))
         terc = clicked_gmina(click)
         return layout.details_panel(atlas, terc, state.lang) if terc else no_update
