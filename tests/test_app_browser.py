@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import time
 from pathlib import Path
 from urllib.parse import urlparse
@@ -489,3 +490,27 @@ def test_removing_chips_one_by_one_and_clearing_leaves_no_stale_chip(duo):
     assert not duo.find_element("#chips-none").get_attribute("hidden")
     load(duo, "?woj=02")
     assert len(wait_js(duo, shown.replace("return ", "const c = ") + " return c.length ? c : null;")) == 1
+
+
+def test_the_printed_page_has_the_map_and_every_row_and_no_screen_controls(duo, atlas, tmp_path):
+    """Printed from the browser (A4 portrait): the map and its legend on the first page, the table in full (not a
+    scroll box of a few rows), no buttons that only work on a screen."""
+    import base64
+    import subprocess
+
+    from dashboard.view.table import table_frame
+
+    load(duo, "?woj=02")
+    pdf = tmp_path / "page.pdf"
+    pdf.write_bytes(base64.b64decode(duo.driver.execute_cdp_cmd(
+        "Page.printToPDF", {"printBackground": True, "paperWidth": 8.27, "paperHeight": 11.69})["data"]))
+    pages = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout.split("\f")
+    assert "Mapa gmin" in pages[0] and "Liczba projektów" in pages[0]      # the map card and its legend, together
+    text = "\n".join(pages)
+    rows = table_frame(atlas, FilterState(voivodeships=("02",)))
+    # a long name may wrap in its cell: each of its words is printed (pdftotext joins "Jedlina-|Zdrój")
+    words, squashed = set(re.findall(r"\w+", text)), re.sub(r"\W+", "", text)
+    missing = [n for n in rows["name"]
+               if not set(re.findall(r"\w+", n)) <= words and re.sub(r"\W+", "", n) not in squashed]
+    assert not missing, missing
+    assert "Pobierz CSV" not in text and "Odtwórz lata" not in text
