@@ -168,6 +168,7 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "The page address had invalid values – the default view is shown for: {details}.",
     },
     "notice_unknown_param": {"pl": "nieznane parametry", "en": "unknown parameters"},
+    "notice_query": {"pl": "cały adres (za długi lub nieczytelny)", "en": "the whole address (too long or unreadable)"},
     "legend_other": {"pl": "pozostałe gminy", "en": "other gminy"},
     "legend_title_projects": {"pl": "Liczba projektów<br>(liczba gmin)", "en": "Projects<br>(number of gminy)"},
     "legend_title_membership": {"pl": "Członkostwo / udział<br>(liczba gmin)", "en": "Membership<br>(number of gminy)"},

@@ -152,3 +152,25 @@ def test_human_report_separates_notes_from_problems(tmp_path, capsys):
     assert check_data.main(["--members", str(p)]) == 0          # notes alone do not need attention
     out = capsys.readouterr().out
     assert "Notes (" in out and "row 2" in out and "section heading" in out and "File problems" not in out
+
+
+def test_the_report_says_when_a_teryt_was_repaired():
+    """A TERYT stored as a number (201011) is read as 0201011: matched, and the text report says so and how to fix
+    the file, not only the JSON."""
+    p = cli("--members", str(FIX / "members_cp1250_semicolon.csv"))
+    note = next(line for line in p.stdout.splitlines() if "lost its leading zero" in line)
+    assert "members row 4" in note and "0201011" in note and "store TERYT as text" in note
+
+
+def test_a_workbook_whose_first_sheet_is_not_the_register_names_its_other_sheets(tmp_path):
+    book = openpyxl.Workbook()
+    book.active.title = "Instrukcja"
+    book.active.append(["Wpisz miasta w arkuszu Dane."])
+    data = book.create_sheet("Dane")
+    data.append(["Miasto", "Województwo"])
+    data.append(["Bolesławiec", "dolnośląskie"])
+    path = tmp_path / "czlonkowie.xlsx"
+    book.save(path)
+    p = cli("--members", str(path))
+    assert p.returncode == 2 and "czlonkowie.xlsx#<sheet>" in p.stderr + p.stdout and "Dane" in p.stderr + p.stdout
+    assert cli("--members", f"{path}#Dane").returncode == 0

@@ -128,3 +128,12 @@ def test_year_unknown_only_has_its_own_readable_url():
     assert FilterState.from_query(literal.to_query()) == literal
     for bad in ("years=unknown2", "years=nieznany1", "years=un known"):
         assert FilterState.from_query(bad).years is None and FilterState.from_query(bad).notices
+
+
+def test_an_address_too_long_keeps_its_language_and_says_why():
+    from dashboard.model.state import MAX_QUERY_CHARS
+    from dashboard.view.callbacks import notice_text
+
+    s = FilterState.from_query("lang=en&sel=" + ",".join(["0201011"] * (MAX_QUERY_CHARS // 8 + 10)))
+    assert s.lang == "en" and s.selected == ()
+    assert notice_text(s).endswith("the whole address (too long or unreadable).")

@@ -8,6 +8,7 @@ header row is (title rows, notes and blank rows may sit above it).
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from dashboard.ingest.tabular import DataFileError, _cell_text
 from dashboard.ingest.values import _header_key, fold, voivodeship_code
@@ -118,6 +119,11 @@ def find_header(kind: str, rows, path, info: dict | None = None) -> tuple[int, l
             cells = next((c for _, c in rows if any(_cell_text(x) for x in c)), [])
         headers = [_cell_text(c) for c in cells if _cell_text(c)]
         if not mapping and len(headers) <= 1 and not any(len(c) > 1 for _, c in rows[:5]):
+            others = [x for x in (info or {}).get("sheets") or () if x != (info or {}).get("sheet")]
+            if others:   # a workbook whose first sheet is not the register (instructions, a cover page)
+                raise DataFileError(path, f"sheet '{info['sheet']}' is not a table: no columns found",
+                                    f"give the sheet that holds the register: {Path(str(path)).name}#<sheet> "
+                                    f"(other sheets: {', '.join(others[:6])})")
             raise DataFileError(path, "not a table: no columns found (one field per line)",
                                 "save the sheet as CSV (comma or semicolon separated) or XLSX; a bare list of names "
                                 "needs a header row: write 'Miasto' in the first row")

@@ -47,8 +47,11 @@ def format_human(report: JoinReport) -> str:
         lines += ["", f"Rows that need attention ({len(attention)}):"]
         for r in attention:
             lines += _attention_lines(r)
-    fallbacks = [r for r in report.rows if r.status == "matched" and r.method in ("name_fallback", "point",
-                                                                                     "crosswalk", "teryt6")]
+    # rows matched after a guess or a repair (a TERYT that lost its leading zero): the office should see what was
+    # read, and fix the file
+    guessed = ("name_fallback", "point", "crosswalk", "teryt6")
+    fallbacks = [r for r in report.rows if r.status == "matched" and (
+        r.method in guessed or (r.method == "teryt" and r.reason not in ("", "by TERYT")))]
     if fallbacks:
         lines += ["", f"Matched with a note ({len(fallbacks)}):"]
         for r in fallbacks:
@@ -125,7 +128,9 @@ def _attention_lines(r) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m dashboard check-data",
-                                 description="Check the union's member/project files and their join to gminy.")
+                                 description="Check the union's member/project files and their join to gminy.",
+                                 epilog="Exit codes: 0 every row matched; 1 some rows need attention; 2 a file "
+                                        "cannot be read at all.")
     ap.add_argument("--members", help="members file (CSV or XLSX; file.xlsx#Sheet); default: what the app uses "
                                       "(ATLAS_MEMBERS, else ATLAS_DATA_DIR, else data/members.csv)")
     ap.add_argument("--projects", help="projects file; default: ATLAS_PROJECTS, ATLAS_DATA_DIR or data/projects.csv")

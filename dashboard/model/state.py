@@ -204,8 +204,10 @@ class FilterState:
             return cls()
         if not isinstance(query, str):
             return cls(notices=("query: not text; default view shown",))
-        if len(query) > MAX_QUERY_CHARS:
-            return cls(notices=(f"query: longer than {MAX_QUERY_CHARS} characters; default view shown",))
+        if len(query) > MAX_QUERY_CHARS:   # the default view, in the language the address asks for
+            lang = re.search(r"(?:^|[?&])lang=(pl|en)(?:&|$)", query)
+            return cls(lang=lang.group(1) if lang else cls.lang,
+                       notices=(f"query: longer than {MAX_QUERY_CHARS} characters; default view shown",))
         q = query[1:] if query.startswith("?") else query
         try:
             raw = parse_qs(q, keep_blank_values=True, strict_parsing=False, max_num_fields=64)

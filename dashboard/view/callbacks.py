@@ -252,6 +252,7 @@ NOTICE_FIELDS = {  # FilterState notice prefix -> the i18n key of the control it
     "projects": "projects", "match": "match", "voivodeships": "voivodeships", "years": "join_years",
     "include_unknown_year": "include_unknown", "selected": "chip_selected", "metric": "metric",
     "lang": "lang_toggle_label", "town": "town_search", "asof": "asof", "evidence": "evidence",
+    "query": "notice_query",
 }
 
 
