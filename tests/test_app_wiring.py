@@ -148,3 +148,9 @@ def test_the_page_as_sent_is_in_the_views_language(app, path, lang, title):
         from dashboard.i18n import t
 
         assert f'name="description" content="{t("subtitle", lang)}"' in page
+
+
+def test_slider_marks_leave_room_for_the_end_year():
+    """No decade label within 6 years of the end (at 1024 px "2020" ran into "2025"), the ends always shown."""
+    assert layout.decade_marks(1990, 2025, end_gap=6) == {1990: "1990", 2000: "2000", 2010: "2010", 2025: "2025"}
+    assert 2020 in layout.decade_marks(1990, 2030, end_gap=6)

@@ -105,7 +105,8 @@ def asof_bounds(atlas: Any) -> tuple[int, int]:
 
 def decade_marks(lo: int, hi: int, end_gap: int) -> dict[int, str]:
     """Slider marks: both ends and the decades between them, except a decade closer than 4 years to the start or
-    `end_gap` years to the end (its label would overlap the end's)."""
+    `end_gap` years to the end (its label would overlap the end's: at 1024 px the filter column's sliders give a
+    year ~6 px, and "2020" ran into "2025")."""
     marks = {lo: str(lo), hi: str(hi)}
     for y in range((lo // 10 + 1) * 10, hi, 10):
         if y - lo >= 4 and hi - y >= end_gap:
@@ -114,7 +115,7 @@ def decade_marks(lo: int, hi: int, end_gap: int) -> dict[int, str]:
 
 
 def asof_marks(atlas: Any) -> dict[int, str]:
-    return decade_marks(*asof_bounds(atlas), end_gap=3)
+    return decade_marks(*asof_bounds(atlas), end_gap=6)
 
 
 def asof_control(atlas: Any, state: FilterState, lang: str) -> html.Div:
@@ -142,7 +143,7 @@ def year_bounds(atlas: Any) -> tuple[int, int]:
 
 
 def year_marks(atlas: Any) -> dict[int, str]:
-    return decade_marks(*year_bounds(atlas), end_gap=4)
+    return decade_marks(*year_bounds(atlas), end_gap=6)
 
 
 def strip(atlas: Any, lang: str, state: FilterState | None = None) -> list:
