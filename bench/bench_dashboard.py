@@ -76,23 +76,30 @@ def _inline_figure_bytes(atlas) -> int:
 
 
 def measure_server(app, atlas) -> dict[str, Any]:
+    """The layout's and a filter click's figures, through the app's Flask test client."""
     client = app.server.test_client()
     client.get("/")
-    # /_dash-layout
+    return {**_measure_layout(client), **_measure_filter_click(client, atlas)}
+
+
+def _measure_layout(client) -> dict[str, Any]:
     times, body = [], b""
     for _ in range(30):
         t0 = time.perf_counter()
         r = client.get("/_dash-layout", headers={"Accept-Encoding": "identity"})
         times.append((time.perf_counter() - t0) * 1000)
         body = r.data
-    res: dict[str, Any] = {
+    return {
         "layout_bytes": len(body),
         "layout_gzip_bytes": len(gzip.compress(body, 6)),
         "layout_ms_p50": round(statistics.median(times), 1),
         "layout_ms_p95": round(_pct(times, 0.95), 1),
     }
-    # one filter click = two callbacks: the controller (a control's new value -> the new state, the map's changes,
-    # the chips and key figures) and, once the map is painted, the charts and the table below it
+
+
+def _measure_filter_click(client, atlas) -> dict[str, Any]:
+    """One filter click = two callbacks: the controller (a control's new value -> the new state, the map's changes,
+    the chips and key figures) and, once the map is painted, the charts and the table below it."""
     from dashboard.model.state import FilterState
     from dashboard.view.figures import view_key
     from tests.dash_client import DashPage
@@ -129,7 +136,7 @@ def measure_server(app, atlas) -> dict[str, Any]:
     measure(range(5), "pl")  # warm-up
     times, sizes, gz = measure(range(N_CALLS), "pl")
     full_times, full_sizes, _ = measure(range(min(20, N_CALLS)), "en")
-    res.update({
+    return {
         "filter_cb_bytes_p50": int(statistics.median(sizes)),
         "filter_cb_bytes_max": max(sizes),
         "filter_cb_gzip_bytes_p50": int(statistics.median(gz)),
@@ -141,8 +148,7 @@ def measure_server(app, atlas) -> dict[str, Any]:
         "full_figures_ms_p50": round(_pct([sum(t) for t in full_times], 0.5), 1),
         "full_vs_patch_bytes_ratio": round(statistics.median(full_sizes) / statistics.median(sizes), 1),
         "inline_geojson_map_figure_bytes": _inline_figure_bytes(atlas),
-    })
-    return res
+    }
 
 
 FIRST_PAINT_JS = """
