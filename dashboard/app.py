@@ -65,9 +65,10 @@ def create_app(atlas: Any = None) -> dash.Dash:
     export_queue.register_admission(app)   # new export jobs get a ticket or HTTP 429 before Dash starts them
     jobs.on_job_exit(kill_renderer)   # an export job's Chromium ends with the job, however it ends
     embed = create_embed_app(app, atlas, urls, preload, served)
-    if export_panel.link_problem():   # the panel tells the user; the fix is the administrator's
-        print(f"exports: {export_panel.link_problem()}: the graphics print no link to their view; set it to the "
-              "atlas's public address (e.g. https://atlas.miasta.pl) and restart", file=sys.stderr, flush=True)
+    problem = export_panel.link_problem()
+    if problem:   # the panel tells the user; the fix is the administrator's
+        print(f"exports: {problem}: the graphics print no link to their view; set it to the atlas's public address "
+              "(e.g. https://atlas.miasta.pl) and restart", file=sys.stderr, flush=True)
     return harden(app, embed)   # security headers, compression, JSON errors, callback guard
 
 

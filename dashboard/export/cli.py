@@ -205,6 +205,8 @@ _VIEW_OPTIONS = ("project", "voivodeship", "years", "town", "select")
 
 def view_state(a: argparse.Namespace, atlas) -> FilterState:
     """The FilterState the options describe (--view, or the single options)."""
+    from dashboard.model import query  # here, not at the top: Chromium starts before pandas is imported
+
     known = [str(p) for p in atlas.projects["id"]]
     if a.view is not None:
         given = [f"--{o}" for o in _VIEW_OPTIONS if getattr(a, o)] + \
@@ -213,14 +215,10 @@ def view_state(a: argparse.Namespace, atlas) -> FilterState:
         if given:
             raise UsageError(f"--view cannot be combined with {', '.join(given)}: put everything in the view")
         query_text = a.view.split("?", 1)[1] if "?" in a.view else a.view
-        from dashboard.model.query import known_places  # here, not at the top: see below
-
-        state = FilterState.from_query(query_text, known_projects=known, known_places=known_places(atlas))
+        state = FilterState.from_query(query_text, known_projects=known, known_places=query.known_places(atlas))
         if state.notices:
             raise UsageError(f"--view {a.view!r}: " + "; ".join(state.notices))
         return state.replace(lang=a.lang) if a.lang else state   # the view's own lang=, unless --lang says
-    from dashboard.model import query  # here, not at the top: Chromium starts before pandas is imported
-
     names = query.voivodeship_names(atlas)
     try:
         return FilterState(projects=parse_projects(a.project, known), match=a.match,
