@@ -361,3 +361,13 @@ def test_participation_grouped_by_project(tmp_path):
     by_row = {p.row: p for p in t.problems}
     assert "rows 3–4" in by_row[2].message and by_row[2].note
     assert "nothing below" in by_row[6].message and by_row[6].blocking     # a project with no participant
+
+
+def test_zero_width_characters_are_read_as_excel_shows_them(tmp_path):
+    """A zero-width space (or soft hyphen, BOM) inside a name shows as nothing in Excel: the name is read joined."""
+    from dashboard.ingest import dataset
+
+    f = tmp_path / "m.csv"
+    f.write_text("Miasto;Województwo\nGdań\u200bsk;pomorskie\nKra\u00adków;małopolskie\nNowy\u00a0Sącz;małopolskie\n",
+                 encoding="utf-8")
+    assert list(dataset.read_members(f).frame["name"]) == ["Gdańsk", "Kraków", "Nowy Sącz"]

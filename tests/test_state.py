@@ -137,3 +137,9 @@ def test_an_address_too_long_keeps_its_language_and_says_why():
     s = FilterState.from_query("lang=en&sel=" + ",".join(["0201011"] * (MAX_QUERY_CHARS // 8 + 10)))
     assert s.lang == "en" and s.selected == ()
     assert notice_text(s).endswith("the whole address (too long or unreadable).")
+
+
+def test_a_parameter_given_twice_says_which_one_counts():
+    s = FilterState.from_query("woj=02&woj=24&p=P1")
+    assert s.voivodeships == ("24",) and s.projects == ("P1",)
+    assert s.notices == ("voivodeships: given 2 times in the address; the last one used",)

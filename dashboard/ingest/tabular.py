@@ -139,7 +139,11 @@ def _cell_text(v) -> str:
 
 
 def _clean(s: str) -> str:
-    return re.sub(r"[\u00a0\u2007\u202f\u200b\ufeff]", " ", s).strip()
+    """A cell's text as the office sees it in Excel: no-break spaces are spaces; zero-width characters (a zero-width
+    space, joiner, BOM, soft hyphen, often pasted from the web) show as nothing, so they are removed ("Gdań\u200bsk"
+    is "Gdańsk", not "Gdań sk")."""
+    s = re.sub(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]", "", s)
+    return re.sub(r"[\u00a0\u2007\u202f]", " ", s).strip()
 
 
 def read_rows(path, sheet: str | None = None) -> tuple[list[tuple[int, list]], dict]:

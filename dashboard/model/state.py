@@ -222,6 +222,8 @@ class FilterState:
                 notices.append(f"unknown parameter ignored: {key[:20]!r}")
                 continue
             value = values[-1]
+            if len(values) > 1:
+                notices.append(f"{name}: given {len(values)} times in the address; the last one used")
             if name == "evidence":
                 data[name] = [] if value.strip().lower() == "none" else value.split(",")
             elif name in ("projects", "voivodeships", "selected"):
