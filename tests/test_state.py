@@ -143,3 +143,11 @@ def test_a_parameter_given_twice_says_which_one_counts():
     s = FilterState.from_query("woj=02&woj=24&p=P1")
     assert s.voivodeships == ("24",) and s.projects == ("P1",)
     assert s.notices == ("voivodeships: given 2 times in the address; the last one used",)
+
+
+def test_an_address_may_name_voivodeships():
+    s = FilterState.from_query("woj=śląskie,Malopolskie,02")
+    assert s.voivodeships == ("02", "12", "24") and s.notices == ()
+    assert s.to_query() == "woj=02,12,24"
+    bad = FilterState.from_query("woj=Mordor,24")
+    assert bad.voivodeships == ("24",) and "Mordor" in bad.notices[0]

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any, Container, Iterable, Mapping
 from urllib.parse import parse_qs, quote, urlencode
 
-from dashboard.ingest.values import VOIVODESHIPS, fold
+from dashboard.ingest.values import VOIVODESHIPS, fold, voivodeship_code
 
 MATCHES = ("any", "all")
 METRICS = ("projects", "membership")
@@ -226,7 +226,9 @@ class FilterState:
                 notices.append(f"{name}: given {len(values)} times in the address; the last one used")
             if name == "evidence":
                 data[name] = [] if value.strip().lower() == "none" else value.split(",")
-            elif name in ("projects", "voivodeships", "selected"):
+            elif name == "voivodeships":   # codes, or names as a reader writes them ("śląskie", "Slaskie")
+                data[name] = [voivodeship_code(v) or v for v in value.split(",")] if value else []
+            elif name in ("projects", "selected"):
                 data[name] = [v for v in value.split(",")] if value else []
             elif name == "years":
                 data[name] = list(UNKNOWN_ONLY) if value.strip().lower() == UNKNOWN_YEARS else value
