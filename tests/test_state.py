@@ -139,10 +139,10 @@ def test_an_address_too_long_keeps_its_language_and_says_why():
     assert notice_text(s).endswith("the whole address (too long or unreadable).")
 
 
-def test_a_parameter_given_twice_says_which_one_counts():
+def test_a_parameter_given_twice_counts_once_the_last_time():
+    """No notice: the view's notice says "the default view is shown for", which a repeated value is not."""
     s = FilterState.from_query("woj=02&woj=24&p=P1")
-    assert s.voivodeships == ("24",) and s.projects == ("P1",)
-    assert s.notices == ("voivodeships: given 2 times in the address; the last one used",)
+    assert s.voivodeships == ("24",) and s.projects == ("P1",) and s.notices == ()
 
 
 def test_an_address_may_name_voivodeships():

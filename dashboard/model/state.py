@@ -221,9 +221,7 @@ class FilterState:
             if name is None:
                 notices.append(f"unknown parameter ignored: {key[:20]!r}")
                 continue
-            value = values[-1]
-            if len(values) > 1:
-                notices.append(f"{name}: given {len(values)} times in the address; the last one used")
+            value = values[-1]   # a parameter given twice: the last counts, as in any address
             if name == "evidence":
                 data[name] = [] if value.strip().lower() == "none" else value.split(",")
             elif name == "voivodeships":   # codes, or names as a reader writes them ("śląskie", "Slaskie")
