@@ -374,9 +374,17 @@
     patch.assign(["data", 2, "locations"], focus);
     patch.assign(["data", 2, "z"], zeros(focus));
     if (changes.clear_selection) { patch.assign(["layout", "selections"], []); }
+    var gd = document.querySelector("#map .js-plotly-plot");
+    var fitted = window.atlasFrame && gd ? window.atlasFrame.patch(gd, changes.view ? changes.view.scale : undefined)
+                                         : null;   // the ranges of the frame's shape (assets/atlas-frame.js)
+    if (fitted) {
+      patch.assign(["layout", "geo", "lonaxis", "range"], fitted.lon);
+      patch.assign(["layout", "geo", "lataxis", "range"], fitted.lat);
+      if (fitted.scale !== undefined) { patch.assign(["layout", "geo", "projection", "scale"], fitted.scale); }
+    }
     if (changes.view) {
       patch.assign(["layout", "geo", "center"], changes.view.center);
-      patch.assign(["layout", "geo", "projection", "scale"], changes.view.scale);
+      if (!fitted) { patch.assign(["layout", "geo", "projection", "scale"], changes.view.scale); }
       patch.assign(["layout", "uirevision"], changes.view.uirevision);
     }
     return afterPaint(patch.build());

@@ -128,7 +128,12 @@ const union = (els) => els.map(e => e.getBoundingClientRect()).reduce((a, b) => 
   Math.min(a[0], b.left), Math.min(a[1], b.top), Math.max(a[2], b.right), Math.max(a[3], b.bottom)],
   [Infinity, Infinity, -Infinity, -Infinity]);
 const grey = 'rgb(240, 242, 245)';
-const live = union(Array.from(document.querySelector('#map .choroplethlayer .trace').querySelectorAll('path'))
+const focus = Array.from(document.querySelectorAll('#map .choroplethlayer path'))
+  .filter(p => getComputedStyle(p).stroke === 'rgb(215, 38, 61)');   // figures.FOCUS
+// a found town: its outline; else the coloured gminy (the picture draws a class as one path, with its gminy
+// around the view too: those compare only where the view holds all of them)
+const live = union(focus.length ? focus : Array.from(document.querySelector('#map .choroplethlayer .trace')
+  .querySelectorAll('path'))
   .filter(p => getComputedStyle(p).fill !== grey));
 const page = await (await fetch(location.href)).text();
 const svg = new DOMParser().parseFromString(page, 'text/html').querySelector('#boot svg');
@@ -136,11 +141,12 @@ const r = document.querySelector('#map').getBoundingClientRect();
 const box = document.createElement('div');
 box.style.cssText = `position:fixed;left:${r.left}px;top:${r.top}px;width:${r.width}px;height:${r.height}px`;
 box.appendChild(document.importNode(svg, true));
-box.firstChild.style.cssText = 'width:100%;height:100%;display:block';
+box.firstChild.style.cssText = 'width:calc(100% + 4px);height:calc(100% + 4px);margin:-2px;display:block';
 document.body.appendChild(box);
-const pic = union(Array.from(box.querySelectorAll('path[fill^="#"]')).filter(p => p.getAttribute('fill') !== '#f0f2f5'));
+const pic = union(focus.length ? Array.from(box.querySelectorAll('path[stroke="#d7263d"]'))
+  : Array.from(box.querySelectorAll('path[fill^="#"]')).filter(p => p.getAttribute('fill') !== '#f0f2f5'));
 box.remove();
-// plotly clips its paths to the view; the picture's clip-path does not shrink its paths' boxes: compare inside it
+// plotly clips its paths to the view; the picture's paths reach past it: compare inside it
 const clamp = (u) => [Math.max(u[0], r.left), Math.max(u[1], r.top), Math.min(u[2], r.right), Math.min(u[3], r.bottom)];
 return [clamp(live), clamp(pic)];
 """
@@ -158,7 +164,42 @@ def test_the_server_drawn_map_lines_up_with_the_live_one_and_gives_way_to_it(duo
         "const done = arguments[arguments.length - 1]; (async () => {" + COLOURED_BOXES + "})().then(done);")
     # the box round the coloured gminy, in px: the same classes in the same places
     assert None not in live + pic, (live, pic)
-    assert all(abs(a - b) <= 2.0 for a, b in zip(live, pic)) and live[2] - live[0] > 100, (live, pic)
+    assert all(abs(a - b) <= 2.0 for a, b in zip(live, pic)) and live[2] - live[0] > 10, (live, pic)
+
+
+GAPS = """
+const box = document.getElementById('map').getBoundingClientRect();
+const layer = document.querySelector('#map .choroplethlayer').getBoundingClientRect();
+const gaps = [layer.left - box.left, layer.top - box.top, box.right - layer.right, box.bottom - layer.bottom];
+"""  # px from each edge of the map's box to the drawn gminy (plotly's paths are clipped to its frame)
+FILLED = GAPS + "return gaps.every(g => g <= 0.5);"   # up to the box's edges (or past them: the plot bleeds 2 px)
+
+
+@pytest.mark.parametrize("size", [(390, 844), (820, 1180), (1600, 1100), (1920, 900)])
+def test_a_zoomed_map_fills_its_frame(duo, size):
+    """plotly clips a geo map to its lon/lat ranges' box fitted into the plot: with Poland's box, a zoomed view was
+    cut along straight lines inside the frame, a band on two sides empty (assets/atlas-frame.js). A voivodeship in
+    the middle of the country, a zoom by hand and the country again: the gminy reach every edge of the frame when
+    zoomed, and the whole country is drawn as large as before, in the same place."""
+    width, height = size
+    duo.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                               {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600})
+    try:
+        load(duo)
+        country = js(duo, GAPS + "return gaps;")
+        assert min(country) > 5, country                       # the country has air around it
+        load(duo, "?woj=10")
+        wait_js(duo, "return window.location.search.includes('woj=10');")
+        wait_js(duo, FILLED, timeout=10)
+        js(duo, "document.getElementById('clear').click();")   # the whole country again, through a patch
+                                                               # (the button is in the closed sheet on a phone)
+        wait_js(duo, "return !window.location.search.includes('woj');")
+        wait_js(duo, GAPS + f"return gaps.every((g, i) => Math.abs(g - {country}[i]) <= 1);", timeout=10)
+        js(duo, "Plotly.relayout(document.querySelector('#map .js-plotly-plot'), {'geo.projection.scale': 4});")
+        wait_js(duo, FILLED, timeout=10)   # a zoom by hand fills it too
+    finally:
+        duo.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                                   {"width": 1600, "height": 1100, "deviceScaleFactor": 1, "mobile": False})
 
 
 def test_the_charts_and_the_table_are_drawn_after_the_map(duo):

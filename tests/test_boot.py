@@ -79,7 +79,7 @@ def test_the_frame_is_inert_escapes_text_and_carries_the_views_classes(atlas, sh
     assert page.startswith('<div id="boot" class="app boot" aria-hidden="true" inert ')
     assert re.search(r'data-z="([0-9]+)"', page).group(1) == "".join(map(str, figures.map_update(atlas, state)["z"]))
     assert 'data-view="map-24"' in page
-    assert re.findall(r' id="([^"]+)"', page) == ["boot", "boot-clip"]   # none of the live page's ids
+    assert re.findall(r' id="([^"]+)"', page) == ["boot"]   # none of the live page's ids
     assert boot.static_html(html.P(["<b>&", html.Span("x", id="s", className="c")], title='"q"')) == (
         '<p title="&quot;q&quot;">&lt;b&gt;&amp;<span class="c">x</span></p>')
 

@@ -12,6 +12,7 @@ import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -185,6 +186,22 @@ def test_svg_parses_and_holds_every_gmina(atlas, renderer, name):
         p.css_height)
     texts = "".join(root.itertext())
     assert "Source: Association of Polish Cities (Związek Miast Polskich)" in texts
+
+
+def _orange(img: Image.Image) -> int:
+    px = np.asarray(img.convert("RGB")).astype(int)
+    return int(((px[..., 0] > 220) & (px[..., 1] > 100) & (px[..., 1] < 190) & (px[..., 2] < 90)).sum())
+
+
+def test_an_emoji_in_the_title_prints_in_colour_inside_the_page(pngs, atlas, renderer):
+    """Emoji in a title are drawn (Noto Color Emoji, a system package of the set-up), not empty boxes, and the
+    title is measured with them: nothing reaches into the page's right margin. (Tangerines: orange, a colour the
+    graphic has nowhere else.)"""
+    spec = ExportSpec(state=VIEW, preset="social", format="png", title="🍊 Miasta w projektach ZMP 🍊🍊")
+    img = Image.open(io.BytesIO(render_export(spec, atlas, renderer=renderer).content))
+    assert _orange(img) > 300 and _orange(Image.open(io.BytesIO(pngs["social"].content))) == 0
+    margin = np.asarray(img.convert("RGB"))[:, -30:]
+    assert (margin.min(axis=2) > 245).all()
 
 
 def test_missing_chromium_says_how_to_install(tmp_path):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import itertools
 import re
+import unicodedata
 from dataclasses import dataclass, replace
 from typing import Sequence
 
@@ -75,12 +76,30 @@ def _font(bold: bool):
         return None
 
 
+FALLBACK_EM = 1.3   # a character DejaVu lacks is drawn from another font (an emoji: ~1.2 em wide); counted wide
+
+
 def text_width(text: str, size: float, bold: bool = False) -> float:
-    """Width in CSS px of plain ``text`` (no markup) set in DejaVu Sans at ``size`` px, measured with the font."""
+    """Width in CSS px of plain ``text`` (no markup) set in DejaVu Sans at ``size`` px, measured with the font;
+    characters it lacks as FALLBACK_EM wide (Chromium draws them from another font), joiners and variation
+    selectors as nothing."""
     font = _font(bold)
     if font is None:
         return len(text) * size * (0.66 if bold else 0.6)
-    return font.getlength(text) * size / 100
+    shown = [c for c in text if unicodedata.category(c) not in ("Mn", "Me", "Cf")]
+    drawn = "".join(c for c in shown if _has_glyph(c, bold))
+    return font.getlength(drawn) * size / 100 + (len(shown) - len(drawn)) * FALLBACK_EM * size
+
+
+@functools.lru_cache(maxsize=4096)
+def _has_glyph(char: str, bold: bool) -> bool:
+    """Whether DejaVu Sans has `char` (a character it lacks is measured as its "missing glyph" box)."""
+    font = _font(bold)
+    return char in " \u00a0" or font.getmask(char).getbbox() != font.getmask(MISSING).getbbox() \
+        or font.getlength(char) != font.getlength(MISSING)
+
+
+MISSING = "\U000f0000"   # a private-use character: no font has it
 
 
 def wrap(text: str, size: float, width: float, bold: bool = False) -> list[str]:

@@ -266,6 +266,7 @@ def _register_relabel(app) -> None:
         Output("export-alt-label", "children"), Output("export-logo", "options"),
         Output("export-link-hint", "children"),
         Input("lang", "value"),
+        prevent_initial_call=True,   # the layout is written in Polish; an address in English sets "lang" at load
     )
     def relabel(lang):
         lang = lang if lang in LANGS else "pl"

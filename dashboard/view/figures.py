@@ -7,6 +7,7 @@ the export builds a fresh figure. Bar charts likewise have `*_update()` function
 """
 from __future__ import annotations
 
+import functools
 import warnings
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +19,7 @@ import plotly.graph_objects as go
 from dashboard.i18n import escape_markup, format_number, plotly_separators, t, year_label
 from dashboard.model import query
 from dashboard.model.state import FilterState
+from dashboard.view.projection import CENTRE_LAT, range_box_bounds
 
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', 'Liberation Sans', Arial, sans-serif"
 INK = "#1f2933"
@@ -299,13 +301,15 @@ def map_figure(atlas: Any, state: FilterState, geojson: str | dict, *, outline: 
     fig.add_trace(_overlay(geojson, upd["undated"], "undated", {"line": {"width": 0}},
                            colorscale=[[0, UNDATED_VEIL], [1, UNDATED_VEIL]]))
     geo = geo_view(atlas, state.focus, state.voivodeships)
-    if not colorbar:
+    meta = None
+    if not colorbar:   # the live map (its legend is HTML): the whole figure, fitted to its frame in the browser
         geo["domain"] = {"x": [0.0, 1.0], "y": [0.0, 1.0]}
+        meta = {"frames": map_frames()}
     fig.update_layout(
         template=TEMPLATE, geo=geo, margin={"l": 0, "r": 0, "t": 0, "b": 0}, dragmode="select",
         font={"family": FONT, "color": INK, "size": 12}, separators=plotly_separators(lang),
         paper_bgcolor="rgba(0,0,0,0)", hoverlabel={"bgcolor": "white", "font": {"family": FONT, "size": 12}},
-        uirevision=view_key(state), clickmode="event", height=height,
+        uirevision=view_key(state), clickmode="event", height=height, meta=meta,
         # toolbar icons: 6.5:1 (inactive) and 12:1 (active) on the white bar, not plotly's 1.6:1 grey
         modebar={"bgcolor": "rgba(255,255,255,0.92)", "color": OUTLINE, "activecolor": "#0b3954"},
     )
@@ -317,6 +321,27 @@ def legend_items(upd: dict[str, Any]) -> list[tuple[str, str]]:
     colours = [c for _, c in upd["colorscale"][::2]]
     texts = [str(x).replace("<br>", " ") for x in upd["colorbar"]["ticktext"]]
     return list(zip(colours, texts))
+
+
+FRAME_HALF_LATS = tuple(round(0.5 * 1.07 ** i, 5) for i in range(58))   # 0.5° .. 23°: frame shapes ~3.6 .. 0.4
+
+
+@functools.lru_cache(maxsize=1)
+def map_frames() -> dict[str, Any]:
+    """For the live map (assets/atlas-frame.js): plotly clips a geo map to its lon/lat range box as fitted into the
+    plot (dashboard.view.projection), so with Poland's box in a frame of another shape a zoomed view is cut along
+    straight lines inside the frame. Rows [aspect, lat0, lat1, box width, box height] (projected units) of ranges
+    with Poland's longitudes and latitude spans around its middle (FRAME_HALF_LATS), by growing aspect (width /
+    height); and Poland's own box, from which the views' scales are counted."""
+    lon = [round(x, 6) for x in GEO["lonaxis"]["range"]]
+    rows = []
+    for half in FRAME_HALF_LATS:
+        lat = (round(CENTRE_LAT - half, 5), round(CENTRE_LAT + half, 5))
+        x0, y0, x1, y1 = range_box_bounds(lon, lat)
+        rows.append([round((x1 - x0) / (y1 - y0), 5), *lat, round(x1 - x0, 6), round(y1 - y0, 6)])
+    x0, y0, x1, y1 = range_box_bounds(lon, GEO["lataxis"]["range"])
+    return {"lon": lon, "rows": sorted(rows), "poland": [round(x1 - x0, 6), round(y1 - y0, 6)],
+            "poland_lat": list(GEO["lataxis"]["range"])}
 
 
 FOCUS_SCALE = 6.0  # a found town: ~1/6 of Poland's extent around it

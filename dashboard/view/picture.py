@@ -26,6 +26,7 @@ GRID = 1000          # viewBox units across the view: coordinates are whole numb
 SIMPLIFY = 5       # coverage simplification of the whole country, in grid units (shared borders stay shared)
 DETAIL_SCALE = 1.5   # from this zoom on, the picture uses the full geometry of the gminy in view
 FADED = ' fill-opacity="0.35"'   # gminy outside a map selection, as the live map's "unselected" opacity
+AROUND = 3.0         # a zoomed picture holds the gminy within 3 view boxes around its own (frames up to ~3:1)
 
 
 def _tany(phi: np.ndarray | float) -> np.ndarray | float:
@@ -109,6 +110,13 @@ def _rings(geoms: np.ndarray) -> list[Any]:
     return list(shapely.get_exterior_ring(polys)) + [r for poly in polys for r in poly.interiors]
 
 
+def _around(box: Box, times: float = AROUND) -> Box:
+    """The view box grown `times` over around its middle: the live map fills a frame of any shape (assets/
+    atlas-frame.js), so the picture draws the neighbours beyond the view's own box too (the element clips them)."""
+    w, h = box.w * times, box.h * times
+    return Box(box.x + (box.w - w) / 2, box.y + (box.h - h) / 2, w, h)
+
+
 def _in_view(shapes: Shapes, box: Box) -> np.ndarray:
     b = shapes.bounds
     return (b[:, 2] >= box.x) & (b[:, 0] <= box.x + box.w) & (b[:, 3] >= box.y) & (b[:, 1] <= box.y + box.h)
@@ -116,13 +124,14 @@ def _in_view(shapes: Shapes, box: Box) -> np.ndarray:
 
 def map_svg(atlas: Any, state: FilterState, shapes: Shapes, upd: dict[str, Any] | None = None) -> str:
     """The view's map as one <svg> element: a filled path per class, the veil over undated members, the
-    województwa outlines and the found town's outline, clipped to the view like plotly's map."""
+    województwa outlines and the found town's outline. The view box is the viewBox; what lies around it shows
+    where the element is wider or taller than the box, as on the live map, fitted to its frame."""
     geo = figures.geo_view(atlas, state.focus, state.voivodeships)
     box = view_box(geo)
     upd = upd or figures.map_update(atlas, state)
     detailed = geo["projection"]["scale"] >= DETAIL_SCALE
     geoms = shapes.gminy if detailed else shapes.simple
-    show = _in_view(shapes, box) if detailed else np.ones(len(geoms), dtype=bool)
+    show = _in_view(shapes, _around(box)) if detailed else np.ones(len(geoms), dtype=bool)
     z = np.asarray(upd["z"])
     colours = [c for _, c in upd["colorscale"][::2]]
     faded = _faded(len(z), upd["selectedpoints"])
@@ -135,8 +144,7 @@ def map_svg(atlas: Any, state: FilterState, shapes: Shapes, upd: dict[str, Any] 
     focus = _path(shapes.gminy[[pos[t] for t in upd["focus"] if t in pos]], box)
     w, h = GRID, round(GRID * box.h / box.w)
     return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" preserveAspectRatio="xMidYMid meet" '
-            f'focusable="false"><defs><clipPath id="boot-clip"><rect width="{w}" height="{h}"/>'
-            f'</clipPath></defs><g clip-path="url(#boot-clip)" stroke-linejoin="round">'
+            f'focusable="false"><g stroke-linejoin="round">'
             f'<g stroke="{figures.BORDER}" stroke-width="0.3" vector-effect="non-scaling-stroke">'
             + "".join(layers).replace("/>", ' vector-effect="non-scaling-stroke"/>') + "</g>"
             + (f'<path fill="{figures.UNDATED_VEIL}" d="{veil}"/>' if veil else "")
