@@ -26,7 +26,8 @@ GRID = 1000          # viewBox units across the view: coordinates are whole numb
 SIMPLIFY = 5       # coverage simplification of the whole country, in grid units (shared borders stay shared)
 DETAIL_SCALE = 1.5   # from this zoom on, the picture uses the full geometry of the gminy in view
 FADED = ' fill-opacity="0.35"'   # gminy outside a map selection, as the live map's "unselected" opacity
-AROUND = 3.0         # a zoomed picture holds the gminy within 3 view boxes around its own (frames up to ~3:1)
+AROUND = (2.2, 1.8)  # a zoomed picture holds the gminy this many view boxes wide and high around its own (frames
+                     # from ~0.6:1 to ~2.5:1), the ones outside the box simplified (they show at its sides only)
 
 
 def _tany(phi: np.ndarray | float) -> np.ndarray | float:
@@ -110,10 +111,10 @@ def _rings(geoms: np.ndarray) -> list[Any]:
     return list(shapely.get_exterior_ring(polys)) + [r for poly in polys for r in poly.interiors]
 
 
-def _around(box: Box, times: float = AROUND) -> Box:
-    """The view box grown `times` over around its middle: the live map fills a frame of any shape (assets/
-    atlas-frame.js), so the picture draws the neighbours beyond the view's own box too (the element clips them)."""
-    w, h = box.w * times, box.h * times
+def _around(box: Box, times: tuple[float, float] = AROUND) -> Box:
+    """The view box grown around its middle: the live map fills a frame of any shape (assets/atlas-frame.js), so
+    the picture draws the neighbours beyond the view's own box too (the element clips them)."""
+    w, h = box.w * times[0], box.h * times[1]
     return Box(box.x + (box.w - w) / 2, box.y + (box.h - h) / 2, w, h)
 
 
@@ -130,7 +131,8 @@ def map_svg(atlas: Any, state: FilterState, shapes: Shapes, upd: dict[str, Any] 
     box = view_box(geo)
     upd = upd or figures.map_update(atlas, state)
     detailed = geo["projection"]["scale"] >= DETAIL_SCALE
-    geoms = shapes.gminy if detailed else shapes.simple
+    inside = _in_view(shapes, box)
+    geoms = np.where(inside, shapes.gminy, shapes.simple) if detailed else shapes.simple
     show = _in_view(shapes, _around(box)) if detailed else np.ones(len(geoms), dtype=bool)
     z = np.asarray(upd["z"])
     colours = [c for _, c in upd["colorscale"][::2]]
