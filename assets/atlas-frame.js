@@ -16,6 +16,7 @@
 (function () {
   "use strict";
 
+  // the ranges and k for the plot's size (its box's)
   function fit(gd) {
     var frames = gd && gd.layout && gd.layout.meta && gd.layout.meta.frames;
     var w = gd && gd.clientWidth, h = gd && gd.clientHeight;
@@ -40,18 +41,24 @@
     return last && same(last.lat, lat) ? last.k : 1;
   }
 
-  function refit(gd) {
+  // the relayout that fits the drawn map to its box, or null when it is fitted (or the unzoomed country)
+  function refitted(gd) {
     var geo = gd.layout && gd.layout.geo;
     var wanted = fit(gd);
-    if (!geo || !wanted || !geo.lataxis || !geo.projection || !window.Plotly) { return; }
+    if (!geo || !wanted || !geo.lataxis || !geo.projection) { return null; }
     var lat = geo.lataxis.range;
-    if (same(lat, wanted.lat)) { return; }
+    if (same(lat, wanted.lat)) { return null; }
     var k = drawnK(gd, lat);
     var poland = same(lat, gd.layout.meta.frames.poland_lat);
-    if (poland && (geo.projection.scale || 1) <= 1.0001) { return; }   // the whole country, unzoomed
+    if (poland && (geo.projection.scale || 1) <= 1.0001) { return null; }   // the whole country, unzoomed
     gd._atlasFit = {lat: wanted.lat, k: wanted.k};
-    window.Plotly.relayout(gd, {"geo.lonaxis.range": wanted.lon, "geo.lataxis.range": wanted.lat,
-                                "geo.projection.scale": (geo.projection.scale || 1) * wanted.k / k});
+    return {"geo.lonaxis.range": wanted.lon, "geo.lataxis.range": wanted.lat,
+            "geo.projection.scale": (geo.projection.scale || 1) * wanted.k / k};
+  }
+
+  function refit(gd) {
+    var update = window.Plotly && refitted(gd);
+    if (update) { window.Plotly.relayout(gd, update); }
   }
 
   function later(gd) { window.setTimeout(function () { refit(gd); }, 0); }
@@ -67,6 +74,24 @@
     window.setTimeout(watch, hooked ? 1000 : 100);   // the map's div may be replaced (a new page layout)
   }
   watch();
+
+  /* Printing (Ctrl+P): plotly keeps the screen's size, which a landscape page cut off (the map card went to a page
+     of its own, its bottom lost). While printing, the map's box has its print size on the screen too (class
+     "printing", assets/style.css: one that fits an A4 or Letter page either way round with its card), and plotly
+     draws the map to that box at once (the print is taken right after this event); then it follows its box
+     again. (A width and height set on the plot itself would not last: the graph component draws its figure
+     again, without them.) */
+  window.addEventListener("beforeprint", function () {
+    document.documentElement.classList.add("printing");
+    if (!hooked || !window.Plotly) { return; }
+    var update = refitted(hooked) || {};
+    update.autosize = true;
+    window.Plotly.relayout(hooked, update);
+  });
+  window.addEventListener("afterprint", function () {
+    document.documentElement.classList.remove("printing");
+    if (hooked && window.Plotly) { window.Plotly.relayout(hooked, {autosize: true}); }
+  });
 
   /* viewScale: the new view's scale, counted from Poland's box; undefined keeps the drawn one (the reader's zoom
      stays: plotly keeps a zoom made by hand while the figure's own scale does not change) */

@@ -555,3 +555,13 @@ def test_the_printed_page_has_the_map_and_every_row_and_no_screen_controls(duo, 
                if not set(re.findall(r"\w+", n)) <= words and re.sub(r"\W+", "", n) not in squashed]
     assert not missing, missing
     assert "Pobierz CSV" not in text and "Odtwórz lata" not in text
+    # landscape: the map card (13.5 cm high while printing, assets/atlas-frame.js) still fits the first page with
+    # its legend (with the screen's map it went to a page of its own, its bottom cut off)
+    pdf.write_bytes(base64.b64decode(duo.driver.execute_cdp_cmd("Page.printToPDF", {
+        "printBackground": True, "paperWidth": 8.27, "paperHeight": 11.69, "landscape": True})["data"]))
+    pages = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout.split("\f")
+    assert "Mapa gmin" in pages[0] and "Liczba projektów" in pages[0], pages[0]
+    # and after printing, the map follows its box on the screen again
+    wait_js(duo, "const box = document.getElementById('map').getBoundingClientRect();"
+                 "const svg = document.querySelector('#map .main-svg').getBoundingClientRect();"
+                 "return Math.abs(svg.width - box.width - 4) <= 1 && box.width > 700;")
