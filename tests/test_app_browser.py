@@ -175,7 +175,7 @@ const gaps = [layer.left - box.left, layer.top - box.top, box.right - layer.righ
 FILLED = GAPS + "return gaps.every(g => g <= 0.5);"   # up to the box's edges (or past them: the plot bleeds 2 px)
 
 
-@pytest.mark.parametrize("size", [(390, 844), (820, 1180), (1600, 1100), (1920, 900)])
+@pytest.mark.parametrize("size", [(390, 844), (1920, 900)])   # a frame taller than Poland's box, a wider one
 def test_a_zoomed_map_fills_its_frame(duo, size):
     """plotly clips a geo map to its lon/lat ranges' box fitted into the plot: with Poland's box, a zoomed view was
     cut along straight lines inside the frame, a band on two sides empty (assets/atlas-frame.js). A voivodeship in
