@@ -21,6 +21,7 @@ import shapely
 from dashboard.model.state import FilterState
 from dashboard.view import figures
 from dashboard.view.figures import Box
+from dashboard.view.projection import Projection
 
 GRID = 1000          # viewBox units across the view: coordinates are whole numbers (1 unit ~ 1 px on a laptop)
 SIMPLIFY = 5       # coverage simplification of the whole country, in grid units (shared borders stay shared)
@@ -30,18 +31,10 @@ AROUND = (2.2, 1.8)  # a zoomed picture holds the gminy this many view boxes wid
                      # from ~0.6:1 to ~2.5:1), the ones outside the box simplified (they show at its sides only)
 
 
-def _tany(phi: np.ndarray | float) -> np.ndarray | float:
-    return np.tan((np.pi / 2 + phi) / 2)
-
-
 def project(lonlat: np.ndarray, rotation: float, parallels: tuple[float, float]) -> np.ndarray:
-    """d3.geoConicConformalRaw after d3's rotation [-rotation, 0], y pointing down (as on screen), unit scale."""
-    p0, p1 = np.radians(parallels)
-    n = np.log(np.cos(p0) / np.cos(p1)) / np.log(_tany(p1) / _tany(p0))
-    f = np.cos(p0) * _tany(p0) ** n / n
-    lam = np.radians(lonlat[:, 0] - rotation)
-    r = f / _tany(np.radians(lonlat[:, 1])) ** n
-    return np.column_stack([r * np.sin(n * lam), -(f - r * np.cos(n * lam))])
+    """plotly's projection (dashboard.view.projection) of (lon, lat) rows, y pointing down (as on screen)."""
+    x, y = Projection(tuple(parallels), rotation)(lonlat[:, 0], lonlat[:, 1])
+    return np.column_stack([x, -y])
 
 
 def view_box(geo: dict[str, Any]) -> Box:
