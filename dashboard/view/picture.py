@@ -21,7 +21,7 @@ import shapely
 from dashboard.model.state import FilterState
 from dashboard.view import figures
 from dashboard.view.figures import Box
-from dashboard.view.projection import Projection
+from dashboard.view.projection import Projection, range_box_bounds
 
 GRID = 1000          # viewBox units across the view: coordinates are whole numbers (1 unit ~ 1 px on a laptop)
 SIMPLIFY = 5       # coverage simplification of the whole country, in grid units (shared borders stay shared)
@@ -41,12 +41,8 @@ def view_box(geo: dict[str, Any]) -> Box:
     """plotly's fit: the range box's bounds, centred on geo.center, divided by projection.scale."""
     proj = geo["projection"]
     rot, par = proj["rotation"]["lon"], tuple(proj["parallels"])
-    (x0, x1), (y0, y1) = geo["lonaxis"]["range"], geo["lataxis"]["range"]
-    t = np.linspace(0.0, 1.0, 65)
-    edges = np.concatenate([np.column_stack([x0 + (x1 - x0) * t, np.full_like(t, y)]) for y in (y0, y1)]
-                           + [np.column_stack([np.full_like(t, x), y0 + (y1 - y0) * t]) for x in (x0, x1)])
-    pts = project(edges, rot, par)
-    w, h = (pts.max(axis=0) - pts.min(axis=0)) / proj.get("scale", 1)
+    x0, y0, x1, y1 = range_box_bounds(geo["lonaxis"]["range"], geo["lataxis"]["range"], Projection(par, rot))
+    w, h = (x1 - x0) / proj.get("scale", 1), (y1 - y0) / proj.get("scale", 1)
     cx, cy = project(np.array([[geo["center"]["lon"], geo["center"]["lat"]]]), rot, par)[0]
     return Box(cx - w / 2, cy - h / 2, w, h)
 
