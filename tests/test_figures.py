@@ -239,3 +239,21 @@ def test_the_legends_other_gminy_are_those_of_the_chosen_area(mini_atlas, gminy_
     in_woj = int((gminy_frame["woj"] == "24").sum())
     shown = sum(c for c in figures.map_classes(mini_atlas, state)[2].counts)
     assert upd["colorbar"]["ticktext"][0] == f"pozostałe gminy ({in_woj - shown})"
+
+
+def test_the_frames_table_covers_every_screen_shape_and_each_row_is_its_own_box():
+    """The live map fits its ranges to its frame from this table (assets/atlas-frame.js interpolates between rows):
+    rows by growing aspect, each row's ranges drawing a box of that aspect, from a tall phone frame to a wide one,
+    and no gap between rows that linear interpolation would blur (< 7 % apart)."""
+    from dashboard.view.projection import range_box_bounds
+
+    frames = figures.map_frames()
+    rows = frames["rows"]
+    aspects = [r[0] for r in rows]
+    assert aspects == sorted(aspects) and aspects[0] < 0.5 and aspects[-1] > 3.0
+    assert max(b / a for a, b in zip(aspects, aspects[1:])) < 1.07
+    for aspect, lat0, lat1, w, h in rows:
+        x0, y0, x1, y1 = range_box_bounds(frames["lon"], (lat0, lat1))
+        assert (x1 - x0) / (y1 - y0) == pytest.approx(aspect, rel=1e-4) and (w, h) == pytest.approx((x1 - x0, y1 - y0))
+    x0, y0, x1, y1 = range_box_bounds(figures.GEO["lonaxis"]["range"], figures.GEO["lataxis"]["range"])
+    assert frames["poland"] == pytest.approx([x1 - x0, y1 - y0]) and frames["poland_lat"] == [48.95, 54.9]
