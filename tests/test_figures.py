@@ -254,6 +254,6 @@ def test_the_frames_table_covers_every_screen_shape_and_each_row_is_its_own_box(
     assert max(b / a for a, b in zip(aspects, aspects[1:])) < 1.07
     for aspect, lat0, lat1, w, h in rows:
         x0, y0, x1, y1 = range_box_bounds(frames["lon"], (lat0, lat1))
-        assert (x1 - x0) / (y1 - y0) == pytest.approx(aspect, rel=1e-4) and (w, h) == pytest.approx((x1 - x0, y1 - y0))
+        assert (x1 - x0) / (y1 - y0) == pytest.approx(aspect, rel=1e-4) and (w, h) == pytest.approx((x1 - x0, y1 - y0), abs=1e-6)
     x0, y0, x1, y1 = range_box_bounds(figures.GEO["lonaxis"]["range"], figures.GEO["lataxis"]["range"])
-    assert frames["poland"] == pytest.approx([x1 - x0, y1 - y0]) and frames["poland_lat"] == [48.95, 54.9]
+    assert frames["poland"] == pytest.approx([x1 - x0, y1 - y0], abs=1e-6) and frames["poland_lat"] == [48.95, 54.9]
