@@ -1,7 +1,8 @@
 /* Atlas ZMP: the server sends the map of the asked-for view as a picture (#boot, dashboard/view/boot.py), shown
-   before any script has run. When the live page has mounted, the picture moves over the live map's place and stays
-   there until plotly has drawn the same view (the same classes per gmina and the same view key), so the visitor
-   never sees an empty box or the default view of a shared link. Then it goes. Plain DOM code, no data. */
+   before any script has run; plotly.js draws the live map over it as soon as it can (assets/atlas-map.js). When
+   the live page has mounted and the picture is still there (no early map yet), it moves over the live map's place
+   and stays there until plotly has drawn the same view (the same classes per gmina and the same view key), so the
+   visitor never sees an empty box or the default view of a shared link. Then it goes. Plain DOM code, no data. */
 (function () {
   var boot = document.getElementById("boot");
   if (!boot) { return; }
@@ -40,8 +41,10 @@
     var live = document.querySelector("#react-entry-point .map-graph");
     if (live) {
       if (boot.parentNode) {
-        picture.classList.add("boot-overlay");
-        document.body.appendChild(picture);
+        if (picture.querySelector("svg")) {   // (not when the early map has replaced it: assets/atlas-map.js)
+          picture.classList.add("boot-overlay");
+          document.body.appendChild(picture);
+        }
         boot.parentNode.removeChild(boot);
       }
       var drawn = drawnView(live.querySelector(".js-plotly-plot"));

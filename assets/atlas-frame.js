@@ -18,8 +18,12 @@
 
   // the ranges and k for the plot's size (its box's)
   function fit(gd) {
-    var frames = gd && gd.layout && gd.layout.meta && gd.layout.meta.frames;
-    var w = gd && gd.clientWidth, h = gd && gd.clientHeight;
+    return gd ? fitBox(gd.layout, gd.clientWidth, gd.clientHeight) : null;
+  }
+
+  // the ranges and k for a figure's layout drawn in a box of w x h
+  function fitBox(layout, w, h) {
+    var frames = layout && layout.meta && layout.meta.frames;
     if (!frames || !frames.rows || frames.rows.length < 2 || !w || !h) { return null; }
     var rows = frames.rows, aspect = w / h, i = 1;
     while (i < rows.length - 1 && rows[i][0] < aspect) { i += 1; }
@@ -109,5 +113,16 @@
     return out;
   }
 
-  window.atlasFrame = {patch: patch};
+  /* A new figure about to be drawn in a box of w x h (assets/atlas-map.js, the early map): its ranges of the box's
+     shape and its scale, or null for the whole country unzoomed (left as it is, as above) */
+  function forBox(layout, w, h) {
+    var geo = layout && layout.geo;
+    var wanted = fitBox(layout, w, h);
+    if (!wanted || !geo || !geo.lataxis || !geo.projection) { return null; }
+    var scale = geo.projection.scale || 1;
+    if (same(geo.lataxis.range, layout.meta.frames.poland_lat) && scale <= 1.0001) { return null; }
+    return {lon: wanted.lon, lat: wanted.lat, k: wanted.k, scale: scale * wanted.k};
+  }
+
+  window.atlasFrame = {patch: patch, forBox: forBox};
 })();

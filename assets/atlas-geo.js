@@ -6,7 +6,7 @@
    fetching). Here each preloaded answer is parsed as soon as it arrives, while the page is still starting, and put
    where plotly.js looks first: window.PlotlyGeoAssets (keyed by the trace's `geojson` URL) and its `topojson` (keyed
    by name, e.g. "world_110m") — the same store plotly.js's own offline topojson scripts fill. The first drawing of
-   the map then runs at once. Plain DOM code; if a file cannot be read here, plotly.js fetches it as before. */
+   the map then runs at once (window.atlasGeoReady says when). Plain DOM code; if a file cannot be read here, plotly.js fetches it as before. */
 (function () {
   "use strict";
   var assets = window.PlotlyGeoAssets = window.PlotlyGeoAssets || {};
@@ -22,12 +22,15 @@
     }
   }
 
-  Array.prototype.forEach.call(document.querySelectorAll('link[rel="preload"][as="fetch"]'), function (link) {
+  var links = document.querySelectorAll('link[rel="preload"][as="fetch"]');
+  var stored = Array.prototype.map.call(links, function (link) {
     var url = link.getAttribute("href");
-    if (!/\.geojson$/.test(url) && !TOPOJSON.test(url)) { return; }
-    window.fetch(url, {credentials: "same-origin"})
+    if (!/\.geojson$/.test(url) && !TOPOJSON.test(url)) { return null; }
+    return window.fetch(url, {credentials: "same-origin"})
       .then(function (answer) { return answer.ok ? answer.json() : null; })
       .then(function (json) { if (json) { store(url, json); } })
       .catch(function () { /* plotly.js fetches it itself */ });
   });
+  // settled when every file is stored (or given up): the early map draws then (assets/atlas-map.js), at once
+  window.atlasGeoReady = Promise.all(stored);
 })();

@@ -41,7 +41,8 @@ PORTS = {"atlas": 8151, "atlas_full_plotly": 8152, "naive": 8153}
 PROBE_JS = r"""
 (function () {
   var t = window.__bench = {};
-  function firstTrace() { return document.querySelector('#map .choroplethlayer .trace'); }
+  // the live map wherever it is drawn: the early map in the page's frame, then the same plot in #map
+  function firstTrace() { return document.querySelector('.choroplethlayer .trace'); }
   function count() { var l = firstTrace(); return l ? l.querySelectorAll('path.choroplethlocation').length : 0; }
   function painted(key) {
     requestAnimationFrame(function () { setTimeout(function () { t[key] = performance.now(); }, 0); });

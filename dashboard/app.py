@@ -53,14 +53,14 @@ def create_app(atlas: Any = None) -> dash.Dash:
     urls = geo_routes.register(app.server, prefix)
     # start downloading the geometry while plotly.js is still loading (it asks for the same URLs later)
     preload = preload_html(urls.gminy, urls.wojewodztwa, f"{urls.topojson}world_110m.json")
-    app.index_string = app.index_string.replace("{%css%}", "{%css%}" + preload + preload_html(*dash_boot_urls(app)))
-    served = plotly_bundle.register(app)   # the partial plotly.js (or the full one, said at start-up)
+    app.index_string = app.index_string.replace("{%css%}", "{%css%}" + preload)
     # Dash's index puts its scripts in a <footer>: a second "contentinfo" landmark next to the page's own footer
     app.index_string = app.index_string.replace("<footer>", '<div class="dash-scripts">').replace(
         "</footer>", "</div>")
+    boot.install(app, atlas, urls)   # the map of the asked-for view in the page itself, and the scripts' order
+    served = plotly_bundle.register(app)   # the partial plotly.js (or the full one, said at start-up)
     app.layout = layout.build_layout(atlas, urls, export_panel=export_panel)
     callbacks.register(app, atlas, urls)
-    boot.install(app, atlas)   # the map of the asked-for view as an SVG in the page itself
     export_panel.register(app, atlas, jobs.background_manager(), job_slot=export_queue.job_slot)
     export_queue.register_admission(app)   # new export jobs get a ticket or HTTP 429 before Dash starts them
     jobs.on_job_exit(kill_renderer)   # an export job's Chromium ends with the job, however it ends
@@ -87,13 +87,13 @@ def create_embed_app(app: dash.Dash, atlas: Any, urls: Any, preload: str = "", s
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
     embed.index_string = embed.index_string.replace("<html>", '<html lang="pl">').replace(
-        "{%css%}", "{%css%}" + preload + preload_html(*dash_boot_urls(embed))).replace(
+        "{%css%}", "{%css%}" + preload).replace(
         "<footer>", '<div class="dash-scripts">').replace("</footer>", "</div>")
+    boot.install(embed, atlas, urls, boot.embed_frame, title_key="embed_frame_title")
     if served is not None:   # the embed's page (in articles) takes the same small plotly.js
         plotly_bundle.use_on(embed, served)
     embed.layout = layout.embed_layout(atlas, urls)
     callbacks.register_embed(embed, atlas, urls, main_path=prefix)
-    boot.install(embed, atlas, boot.embed_frame, title_key="embed_frame_title")
     # /embed without the trailing slash serves the same page (the snippet's address)
     app.server.add_url_rule(prefix + "embed", endpoint="atlas_embed_index", view_func=embed.index)
     return embed
@@ -103,13 +103,6 @@ def preload_html(*urls: str) -> str:
     """<link rel=preload> for what the page will fetch(): the request starts as the page is parsed, and the
     page's own fetch() of the same URL (same-origin, CORS mode) takes the answer from there."""
     return "".join(f'<link rel="preload" href="{u}" as="fetch" crossorigin="anonymous">' for u in urls)
-
-
-def dash_boot_urls(app: dash.Dash) -> tuple[str, str]:
-    """What Dash's renderer fetches first, once its scripts have run (~0.2 s after they arrived): the layout and
-    the callbacks. Preloaded, they are there when it asks."""
-    prefix = app.config.requests_pathname_prefix
-    return f"{prefix}_dash-layout", f"{prefix}_dash-dependencies"
 
 
 def main() -> None:

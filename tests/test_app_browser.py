@@ -168,6 +168,77 @@ def test_the_server_drawn_map_lines_up_with_the_live_one_and_gives_way_to_it(duo
     assert all(abs(a - b) <= 2.0 for a, b in zip(live, pic)) and live[2] - live[0] > wide, (live, pic)
 
 
+# the first plot with every gmina, wherever it is drawn: where it was and whether Dash's scripts had run by then
+EARLY = """
+window.__early = null;
+(function tick() {
+  const trace = document.querySelector('.choroplethlayer .trace');
+  if (trace && trace.querySelectorAll('path.choroplethlocation').length >= %d) {
+    const gd = trace.closest('.js-plotly-plot');
+    window.__early = {gd: gd, inBoot: !!gd.closest('#boot'), dash: typeof window.DashRenderer !== 'undefined'};
+    return;
+  }
+  requestAnimationFrame(tick);
+})();
+""" % N_GMINY
+
+
+def test_the_live_map_is_drawn_before_dash_starts_and_then_taken_over(duo):
+    """Issue 10: plotly.js draws the view's map while Dash's scripts wait (assets/atlas-map.js), and the map
+    component takes that plot over: #map holds the very plot drawn first, not a second drawing."""
+    probe = duo.driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": EARLY})
+    try:
+        load(duo)
+    finally:
+        duo.driver.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", probe)
+    early = js(duo, "const e = window.__early; return e && {inBoot: e.inBoot, dash: e.dash, "
+                    "same: e.gd === document.querySelector('#map .js-plotly-plot')};")
+    assert early == {"inBoot": True, "dash": False, "same": True}
+
+
+KRAKOW_ON_THE_EARLY_MAP = """
+const gd = window.__early.gd;
+if (document.getElementById('map')) { return null; }   // Dash's page has started already
+const i = gd.data[0].locations.indexOf('1261011');
+const p = gd.querySelector('.choroplethlayer .trace').querySelectorAll('path.choroplethlocation')[i];
+const r = p.getBoundingClientRect();
+return [r.x + r.width / 2, r.y + r.height / 2];
+"""
+
+
+# Dash's page starts when window.atlasMapReady settles (dashboard/view/boot.py): here, not before window.__start()
+HOLD_THE_START = """
+(function () {
+  var go = new Promise(function (resolve) { window.__start = resolve; }), ready;
+  Object.defineProperty(window, 'atlasMapReady', {configurable: true, get: function () { return ready; },
+                                                  set: function (p) { ready = Promise.all([p, go]); }});
+})();
+"""
+
+
+def test_a_click_on_the_map_before_the_page_has_started_is_not_lost(duo):
+    """A click on the early map, before Dash's page runs (as on a slow phone), is given to the page once it has
+    started: Kraków's details and address, as for a click on the started page."""
+    mouse = "Input.dispatchMouseEvent"
+    probes = [duo.driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": source})
+              for source in (EARLY, HOLD_THE_START)]
+    try:
+        duo.driver.get(duo.server_url + "/")
+        wait_js(duo, "return !!window.__early;", timeout=30)
+        x, y = js(duo, KRAKOW_ON_THE_EARLY_MAP)
+        duo.driver.execute_cdp_cmd(mouse, {"type": "mouseMoved", "x": x, "y": y})
+        wait_js(duo, "return !!(window.__early.gd._hoverdata || []).length;", timeout=10)   # hover works already
+        for kind in ("mousePressed", "mouseReleased"):
+            duo.driver.execute_cdp_cmd(mouse, {"type": kind, "x": x, "y": y, "button": "left", "clickCount": 1})
+        assert js(duo, "return !document.getElementById('map');")   # (the page has not started)
+        js(duo, "window.__start();")
+    finally:
+        for probe in probes:
+            duo.driver.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", probe)
+    wait_js(duo, "return document.getElementById('details').textContent.includes('Kraków');", timeout=30)
+    wait_js(duo, "return window.location.search.includes('town=1261011');")
+
+
 GAPS = """
 const box = document.getElementById('map').getBoundingClientRect();
 const layer = document.querySelector('#map .choroplethlayer').getBoundingClientRect();

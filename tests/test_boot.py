@@ -76,10 +76,14 @@ def test_a_zoomed_view_shows_the_gminy_around_its_centre_in_full_detail(atlas, s
     assert len(svg) > 0.5 * len(whole)   # fewer gminy, each with all its points
 
 
-def test_the_frame_is_inert_escapes_text_and_carries_the_views_classes(atlas, shapes):
+def test_the_frame_is_inert_but_its_map_escapes_text_and_carries_the_views_classes(atlas, shapes):
     state = FilterState.from_query("woj=24")
     page = boot.frame(atlas, state, picture.map_svg(atlas, state, shapes))
-    assert page.startswith('<div id="boot" class="app boot" aria-hidden="true" inert ')
+    assert page.startswith('<div id="boot" class="app boot" aria-hidden="true" data-z=')
+    # everything but the map's box is inert (the early map in it takes hover, zoom and taps: assets/atlas-map.js)
+    for part in ("<header", "<button", '<div class="card-head"', '<div class="map-legend"'):
+        assert re.search(re.escape(part) + r"[^>]* inert[ >]", page), part
+    assert re.search(r'<div class="map-wrap"><div class="map-graph boot-map"><svg ', page)
     assert re.search(r'data-z="([0-9]+)"', page).group(1) == "".join(map(str, figures.map_update(atlas, state)["z"]))
     assert 'data-view="map-24"' in page
     assert re.findall(r' id="([^"]+)"', page) == ["boot"]   # none of the live page's ids
@@ -87,13 +91,44 @@ def test_the_frame_is_inert_escapes_text_and_carries_the_views_classes(atlas, sh
         '<p title="&quot;q&quot;">&lt;b&gt;&amp;<span class="c">x</span></p>')
 
 
-def test_the_page_carries_the_view_of_its_address_and_deferred_scripts(client):
+def test_the_page_carries_the_view_of_its_address_and_runs_dash_after_the_map(client):
     page = client.get("/?lang=en&woj=02").get_data(as_text=True)
     assert page.index('<div id="boot"') < page.index('<div id="react-entry-point"')
     assert 'data-view="map-02"' in page and ">Map of gminy<" in page
-    scripts = re.findall(r"<script [^>]*src=", page)
-    assert scripts and all(" defer " in s for s in scripts)
-    assert "DOMContentLoaded" in page and "new DashRenderer()" in page
+    scripts = re.findall(r"<script ([^>]*)src=\"([^\"]+)\"", page)
+    run_now = [url for attrs, url in scripts if attrs == "defer "]
+    later = [url for attrs, url in scripts if attrs == f'type="{boot.LATER}" ']
+    assert len(run_now) + len(later) == len(scripts)
+    # plotly.js first, then the assets (the early map); Dash's own scripts after the map, preloaded meanwhile
+    assert "/plotly" in run_now[0] and any("atlas-map.js" in u for u in run_now), run_now
+    assert any("dash_renderer" in u for u in later) and any("react@" in u for u in later), later
+    assert not [u for u in run_now if "_dash-component-suites" in u]
+    assert all(f'<link rel="preload" href="{u}" as="script">' in page for u in later)
+    start = page[page.index('<script id="_dash-renderer"'):]
+    assert "atlasMapReady" in start and start.index("atlasMapReady") < start.index("new DashRenderer()")
+    assert "_dash-layout" in start   # asked for once the map is drawn, not while its files are sent
+
+
+def test_the_early_map_is_the_views_live_figure(client, atlas):
+    """The figure in the page (drawn before Dash starts) is the figure the page's layout and callbacks draw for
+    that view, in its language; nothing in it can end its <script>."""
+    import base64
+    import json
+
+    page = client.get("/?lang=en&woj=02").get_data(as_text=True)
+    data = re.search(r'<script type="application/json" id="atlas-map-figure">(.*?)</script>', page, re.S).group(1)
+    assert "<" not in data
+    early = json.loads(data)
+    state = FilterState.from_query("lang=en&woj=02")
+    gminy = early["figure"]["data"][0]
+    expected = figures.map_update(atlas, state)
+    assert gminy["locations"] == list(atlas.gminy["terc"])
+    assert gminy["geojson"].endswith(".geojson")
+    assert early["figure"]["layout"]["uirevision"] == figures.view_key(state) == "map-02"
+    assert early["config"]["locale"] == "en-US"
+    z = gminy["z"]
+    assert isinstance(z, dict) and z["dtype"] == "i1"   # plotly's typed array: the classes of the view
+    assert list(base64.b64decode(z["bdata"])) == list(expected["z"])
 
 
 def test_a_crafted_address_gets_the_default_picture_and_no_echo(client):

@@ -8,13 +8,14 @@
 """
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from flask import Flask, abort, send_file
 
 import geodata
 from dashboard import config
-from dashboard.serving.guard import IMMUTABLE
+from dashboard.serving.guard import IMMUTABLE, bytes_response
 from dashboard.view.urls import GeoUrls
 
 GEOJSON_MIMETYPE = "application/geo+json"
@@ -22,28 +23,25 @@ DATA_README = config.REPO_ROOT / "data" / "README.md"
 
 
 def register(server: Flask, prefix: str = "/") -> GeoUrls:
-    """Add the routes to the Flask server; returns the URLs the layout uses (under the app's URL prefix)."""
+    """Add the routes to the Flask server; returns the URLs the layout uses (under the app's URL prefix). The
+    files (~2 MB) are read once and answered as bytes, so their compressed form is kept too (guard.bytes_response):
+    the first map waits for the gminy's GeoJSON."""
     files = {name: geodata.web_asset(name) for name in ("gminy", "wojewodztwa")}
-    by_name: dict[str, Path] = {p.name: p for p in files.values()}
-    topo_dir = geodata.web_asset("topojson_dir")
-    topo_files = {p.name: p for p in topo_dir.glob("*.json")}
+    geojson = {p.name: _read(p) for p in files.values()}
+    topo_files = {p.name: _read(p) for p in geodata.web_asset("topojson_dir").glob("*.json")}
     max_age = config.geo_max_age()
 
     def geo_asset(filename: str):
-        path = by_name.get(filename)
-        if path is None:
+        found = geojson.get(filename)
+        if found is None:
             abort(404)
-        response = send_file(path, mimetype=GEOJSON_MIMETYPE, conditional=True, etag=True, max_age=31536000)
-        response.headers["Cache-Control"] = IMMUTABLE
-        return response
+        return bytes_response(found[0], GEOJSON_MIMETYPE, IMMUTABLE, found[1])
 
     def topojson(filename: str):
-        path = topo_files.get(filename)
-        if path is None:
+        found = topo_files.get(filename)
+        if found is None:
             abort(404)
-        response = send_file(path, mimetype="application/json", conditional=True, etag=True, max_age=max_age)
-        response.headers["Cache-Control"] = f"public, max-age={max_age}"
-        return response
+        return bytes_response(found[0], "application/json", f"public, max-age={max_age}", found[1])
 
     def data_readme():
         response = send_file(DATA_README, mimetype="text/markdown", conditional=True, etag=True, max_age=max_age)
@@ -59,3 +57,9 @@ def register(server: Flask, prefix: str = "/") -> GeoUrls:
         topojson=f"{prefix}geo/topojson/",
         data_readme=f"{prefix}data/README.md",
     )
+
+
+def _read(path: Path) -> tuple[bytes, str]:
+    """A file's bytes and their ETag (the start of their sha256)."""
+    data = path.read_bytes()
+    return data, hashlib.sha256(data).hexdigest()[:32]

@@ -11,7 +11,7 @@ refuses an output with another hash, and the server only serves a file whose has
 
 Serving (`register(app)`), when the bundle is there and verified (ATLAS_PLOTLY_BUNDLE=auto, the default):
 - `<prefix>_atlas/js/plotly-atlas.<sha12>.min.js`: the bundle at a content-hashed URL, cached for a year,
-  immutable, preloaded from the page's head; dcc.Graph's loader is pointed at it (see `loader_html`), so it is
+  immutable, preloaded from the page's head and the page's first script (see `first_script`), so it is
   downloaded and compiled once, and a repeat visit reuses the browser's compiled code;
 - `<prefix>_dash-component-suites/plotly/package_data/plotly.min.js` (the URL dcc.Graph's loader asks for by
   default; Dash's registry entry for it stays) answers the same bytes, with an ETag;
@@ -31,7 +31,7 @@ import sys
 from dataclasses import dataclass
 
 from dashboard import config
-from dashboard.serving.guard import IMMUTABLE
+from dashboard.serving.guard import IMMUTABLE, bytes_response
 from dashboard.view.plotly_js import (  # noqa: F401 - re-exported: the bundle's paths and checks
     BUILT,
     BUNDLE_NAME,
@@ -50,6 +50,7 @@ from dashboard.view.plotly_js import (  # noqa: F401 - re-exported: the bundle's
 log = logging.getLogger(__name__)
 
 DASH_PLOTLY_PATH = "_dash-component-suites/plotly/package_data/plotly.min.js"
+JS = "application/javascript"
 
 
 def build(force: bool = False) -> int:
@@ -129,7 +130,7 @@ def register(app) -> Served | None:
     runtime, why = check_runtime()
     if runtime is None:
         log.warning("Dash's @babel/polyfill stays (regenerator-runtime: %s)", why)
-    from flask import Response, request
+    from flask import Response
 
     files = {b.filename: b for b in (bundle, runtime) if b is not None}
 
@@ -137,10 +138,10 @@ def register(app) -> Served | None:
         found = files.get(filename)
         if found is None:
             return Response("Not found", status=404, mimetype="text/plain")
-        return _js_response(found.data, IMMUTABLE, found.sha256[:32], request)
+        return bytes_response(found.data, JS, IMMUTABLE, found.sha256[:32])
 
     def dash_url():
-        return _js_response(bundle.data, "public, max-age=0, must-revalidate", bundle.sha256[:32], request)
+        return bytes_response(bundle.data, JS, "public, max-age=0, must-revalidate", bundle.sha256[:32])
 
     prefix = app.config.requests_pathname_prefix
     # a fully static rule: werkzeug matches it before Dash's /_dash-component-suites/<package>/<path> rule
@@ -154,21 +155,29 @@ def register(app) -> Served | None:
 
 
 def use_on(app, served: Served) -> None:
-    """Point a Dash app's page (the main one, or /embed's on the same server) at the served files: dcc.Graph's
-    loader at the bundle (`loader_html`), and Dash's @babel/polyfill <script> at regenerator-runtime. That polyfill
+    """Point a Dash app's page (the main one, or /embed's on the same server) at the served files: the bundle as the
+    page's first script (`first_script`), and Dash's @babel/polyfill <script> at regenerator-runtime. That polyfill
     is core-js 2 and regenerator-runtime: on a current browser core-js only replaces native methods with slower
     ones (String.prototype.trim among them), which cost ~0.25 s of running it and slowed plotly's first drawing of
     the map by as much again; Dash's scripts need only the global regeneratorRuntime (their lazy components)."""
-    app.index_string = app.index_string.replace("{%css%}", "{%css%}" + loader_html(served.plotly_url))
-    if served.runtime_url is None:
-        return
+    app.index_string = app.index_string.replace(
+        "{%css%}", "{%css%}" + f'<link rel="preload" href="{served.plotly_url}" as="script">')
     interpolate = app.interpolate_index
 
     def interpolate_index(**parts: str) -> str:
-        parts["scripts"] = swap_polyfill(parts["scripts"], served.runtime_url)
+        parts["scripts"] = first_script(parts["scripts"], served.plotly_url)
+        if served.runtime_url is not None:
+            parts["scripts"] = swap_polyfill(parts["scripts"], served.runtime_url)
         return interpolate(**parts)
 
     app.interpolate_index = interpolate_index
+
+
+def first_script(scripts: str, url: str) -> str:
+    """Dash's scripts (HTML) with plotly.js before them: it has run when the page's early map is drawn
+    (assets/atlas-map.js) and before any graph mounts, so dcc.Graph's loader, which loads plotly.js only when
+    window.Plotly is missing, never loads it a second time."""
+    return f'<script src="{url}"></script>\n' + scripts
 
 
 _POLYFILL_SRC = re.compile(r'(<script\b[^>]*\bsrc=")[^"]*/polyfill@[^"]*(")')
@@ -177,33 +186,6 @@ _POLYFILL_SRC = re.compile(r'(<script\b[^>]*\bsrc=")[^"]*/polyfill@[^"]*(")')
 def swap_polyfill(scripts: str, runtime_url: str) -> str:
     """Dash's scripts (HTML) with the @babel/polyfill <script> loading `runtime_url` instead, in the same place."""
     return _POLYFILL_SRC.sub(lambda m: m.group(1) + runtime_url + m.group(2), scripts)
-
-
-def loader_html(url: str) -> str:
-    """Download the bundle at once (preload), and make dcc.Graph's loader take it from its hashed URL.
-
-    Dash's renderer sets window._dashPlotlyJSURL to the fixed /_dash-component-suites/…/plotly.min.js URL when it
-    mounts, and dcc.Graph injects a <script> with that URL when the first graph needs plotly.js. A property that
-    always answers the hashed URL (and ignores the renderer's write) makes that one <script> load the preloaded,
-    immutable file: plotly.js is downloaded and compiled once, and a repeat visit reuses the compiled code.
-    (A plain <script> of the bundle in the page raced with the loader: when it had not run yet as the first graph
-    mounted, the browser downloaded and compiled plotly.js twice.)"""
-    return (f'<link rel="preload" href="{url}" as="script">'
-            '<script>Object.defineProperty(window, "_dashPlotlyJSURL", '
-            f'{{configurable: true, get: function () {{ return "{url}"; }}, set: function () {{}}}});</script>')
-
-
-def _js_response(data: bytes, cache_control: str, etag: str, request):
-    from flask import Response
-
-    # Flask-Compress tags the ETag with the encoding ("<etag>:br"): compare the part before it
-    if etag in request.headers.get("If-None-Match", ""):
-        response = Response(status=304)
-    else:
-        response = Response(data, mimetype="application/javascript")
-    response.set_etag(etag)
-    response.headers["Cache-Control"] = cache_control
-    return response
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,14 +1,17 @@
 """The page as the server sends it, before any script has run: the page's frame with the map of the asked-for view
-drawn as an SVG (dashboard.view.picture), so a visitor sees the map at once (issue 10). assets/atlas-boot.js keeps
-the picture over the live map's place until plotly has drawn the same view there, then removes it.
+drawn as an SVG (dashboard.view.picture), so a visitor sees the map at once (issue 10), and the live map's figure,
+which plotly.js draws over the picture as soon as it has run, before Dash's page starts (assets/atlas-map.js; the
+map component takes that plot over). assets/atlas-boot.js removes the frame when the live page shows the same view.
 
 The frame is the page's own components (the header, the map card's head, the legend) written out as HTML, so it has
-the page's sizes and the map lands where the live one will be. It is inert and aria-hidden: the live page that
-replaces it is the accessible one (a keyboard or a screen reader meets nothing before it).
+the page's sizes and the map lands where the live one will be. It is aria-hidden and all but the map is inert: the
+live page that replaces it is the accessible one (a keyboard or a screen reader meets nothing before it).
 """
 from __future__ import annotations
 
 import html as html_text
+import json
+import re
 from functools import lru_cache
 from typing import Any, Callable
 
@@ -21,13 +24,39 @@ from dashboard.i18n import t
 from dashboard.model import query
 from dashboard.model.state import FilterState
 from dashboard.view import callbacks, figures, layout, picture
+from dashboard.view.urls import GeoUrls
 
-# Dash's scripts are fetched in parallel but, as plain <script> tags, run while the page is parsed: no frame is painted
-# until they have all run (~0.8 s here). Deferred, they run after the first paint of the page and its picture; the
-# renderer starts once they have run (DOMContentLoaded comes after the deferred scripts).
+# The order of the page's start. Dash's scripts, as plain <script> tags, run while the page is parsed: no frame is
+# painted until they have all run (~0.8 s here). Instead: plotly.js and the assets are deferred (they run after the
+# first paint of the page and its picture), and assets/atlas-map.js draws the live map with them; Dash's own scripts
+# (React, the renderer, dcc, ...: ~0.15 s of running them, ~0.4 s with the renderer's start) are downloaded at once
+# (preloaded) but run only after the map has been painted, in their order, and then the renderer starts. What the
+# renderer fetches first (its layout, its callbacks) is asked for then too, not while the server sends the map's files.
 RENDERER = "var renderer = new DashRenderer();"
-DEFERRED_RENDERER = ('window.addEventListener("DOMContentLoaded", function () { '
-                     'window.renderer = new DashRenderer(); });')
+DASH_SCRIPT = re.compile(r'<script src="([^"]*(?:/_dash-component-suites/|/_atlas/js/regenerator-runtime)[^"]*)">'
+                         r"</script>\n?")
+LATER = "text/x-after-the-map"   # the type of their <script> tags: the browser neither loads nor runs them
+AFTER_THE_MAP = """window.addEventListener("DOMContentLoaded", function () {
+  Promise.resolve(window.atlasMapReady).then(function () {
+    window.requestAnimationFrame(function () { window.setTimeout(load, 0); });   /* after the map's paint */
+  });
+  function load() {
+    %s.forEach(function (url) {   /* what the renderer fetches first: the layout and the callbacks */
+      var link = document.createElement("link");
+      link.rel = "preload"; link.as = "fetch"; link.crossOrigin = "anonymous"; link.href = url;
+      document.head.appendChild(link);
+    });
+    var later = document.querySelectorAll('script[type="%s"]'), left = later.length;
+    Array.prototype.forEach.call(later, function (tag) {
+      var script = document.createElement("script");
+      script.src = tag.src;
+      script.async = false;   /* run in this order */
+      script.onload = script.onerror = function () { left -= 1; if (!left) { window.renderer = new DashRenderer(); } };
+      document.body.appendChild(script);
+    });
+  }
+});"""
+LT = "\\u003c"   # "<" in a JSON string, as a <script> holding JSON must have it
 VOID = {"img", "input", "br", "hr", "meta", "link"}
 ATTRIBUTES = {"className": "class", "htmlFor": "for", "tabIndex": "tabindex"}
 
@@ -74,41 +103,57 @@ def _attribute(name: str, value: Any) -> str:
     return f' {ATTRIBUTES.get(name, name)}="{html_text.escape(str(value))}"'
 
 
-def frame(atlas: Any, state: FilterState, svg: str, upd: dict[str, Any] | None = None) -> str:
-    """The main page's frame: header, the filters button and column, the map card with the picture and its legend,
-    the details column (empty: their texts come with the live page)."""
+def frame(atlas: Any, state: FilterState, svg: str, upd: dict[str, Any] | None = None, live: str = "") -> str:
+    """The main page's frame: header, the filters button and column, the map card with the picture (and `live`, the
+    early map's figure: see `early_map`) and its legend, the details column (empty: their texts come with the live
+    page). All but the map is inert: it only looks like the page."""
     lang = state.lang
     upd = upd or figures.map_update(atlas, state)
     head = [html.H2(t("map_title", lang), className="panel-title"),
             html.P(t("map_help", lang), className="muted help")]
     return (_opening("app", state, upd)
-            + static_html(layout._header(lang)) + '<main><div class="main-grid">'
-            + static_html(layout._filters_toggle(lang, len(callbacks.chips_for(atlas, state))))
+            + _inert(static_html(layout._header(lang))) + '<main><div class="main-grid">'
+            + _inert(static_html(layout._filters_toggle(lang, len(callbacks.chips_for(atlas, state)))))
             + '<div class="filters"></div>'
-            + '<section class="card map-card"><div class="card-head">' + static_html(head) + "</div>"
-            + _map(svg, upd) + '</section><section class="card side"></section></div></main></div>')
+            + '<section class="card map-card"><div class="card-head" inert>' + static_html(head) + "</div>"
+            + _map(svg, upd, live) + '</section><section class="card side"></section></div></main></div>')
 
 
-def embed_frame(atlas: Any, state: FilterState, svg: str, upd: dict[str, Any] | None = None) -> str:
+def embed_frame(atlas: Any, state: FilterState, svg: str, upd: dict[str, Any] | None = None,
+                live: str = "") -> str:
     """/embed's frame: the title, the map with its legend, the first lines of the details, the source line."""
     lang = state.lang
     upd = upd or figures.map_update(atlas, state)
     head = [html.H1(t("map_title", lang), className="embed-title"),
             html.Span(t("embed_open", lang), className="embed-open")]
-    return (_opening("embed", state, upd) + f'<div class="embed-head">{static_html(head)}</div>'
-            + '<main class="embed-main">' + _map(svg, upd)
-            + f'<div class="details embed-details">{static_html(layout.embed_guide(lang))}</div>'
-            + f'</main><p class="embed-source">{html_text.escape(t("export_source", lang))}</p></div>')
+    return (_opening("embed", state, upd) + f'<div class="embed-head" inert>{static_html(head)}</div>'
+            + '<main class="embed-main">' + _map(svg, upd, live)
+            + f'<div class="details embed-details" inert>{static_html(layout.embed_guide(lang))}</div>'
+            + f'</main><p class="embed-source" inert>{html_text.escape(t("export_source", lang))}</p></div>')
 
 
 def _opening(page: str, state: FilterState, upd: dict[str, Any]) -> str:
-    return (f'<div id="boot" class="{page} boot" aria-hidden="true" inert data-z="{_z(upd)}" '
+    return (f'<div id="boot" class="{page} boot" aria-hidden="true" data-z="{_z(upd)}" '
             f'data-view="{figures.view_key(state)}">')
 
 
-def _map(svg: str, upd: dict[str, Any]) -> str:
-    return (f'<div class="map-wrap"><div class="map-graph boot-map" aria-hidden="true">{svg}</div></div>'
-            f'<div class="map-legend">{static_html(layout.legend(upd))}</div>')
+def _inert(markup: str) -> str:
+    """The element (HTML text of one element) made inert: no focus, no clicks."""
+    return re.sub(r"^<(\w+)", r"<\1 inert", markup, count=1)
+
+
+def _map(svg: str, upd: dict[str, Any], live: str) -> str:
+    return (f'<div class="map-wrap"><div class="map-graph boot-map">{svg}{live}</div></div>'
+            f'<div class="map-legend" inert>{static_html(layout.legend(upd))}</div>')
+
+
+def early_map(atlas: Any, state: FilterState, urls: GeoUrls) -> str:
+    """The live map's figure and config of the view (as the page's layout would have them), for assets/atlas-map.js
+    to draw before Dash's page has started: a JSON <script> (not run; "<" escaped, so no text in it ends it)."""
+    fig = figures.map_figure(atlas, state, urls.gminy, outline=urls.wojewodztwa, colorbar=False)
+    config = json.dumps(layout.graph_config(urls, "atlas-zmp-mapa", state.lang), ensure_ascii=False)
+    data = '{"figure": ' + fig.to_json() + ', "config": ' + config + "}"
+    return f'<script type="application/json" id="atlas-map-figure">{data.replace("<", LT)}</script>'
 
 
 def _z(upd: dict[str, Any]) -> str:
@@ -116,10 +161,11 @@ def _z(upd: dict[str, Any]) -> str:
     return "".join(str(z) for z in upd["z"])
 
 
-def install(app: dash.Dash, atlas: Any, page_frame: Callable[..., str] = frame, title_key: str = "title") -> None:
-    """Serve `page_frame` with the map of the request's view in front of the app's entry point, and the page's
-    language, title (TEXT[title_key]) and description in the view's language (a shared link's preview, a screen
-    reader's first words)."""
+def install(app: dash.Dash, atlas: Any, urls: GeoUrls, page_frame: Callable[..., str] = frame,
+            title_key: str = "title") -> None:
+    """Serve `page_frame` with the map of the request's view (its picture and its live figure) in front of the app's
+    entry point, and the page's language, title (TEXT[title_key]) and description in the view's language (a shared
+    link's preview, a screen reader's first words)."""
     shapes = picture.load_shapes(geodata.web_asset("gminy"), geodata.web_asset("wojewodztwa"),
                                  tuple(atlas.gminy["terc"]))
     known, places = set(query.derived(atlas).project_ids), query.known_places(atlas)
@@ -128,17 +174,25 @@ def install(app: dash.Dash, atlas: Any, page_frame: Callable[..., str] = frame, 
     def page(view_query: str) -> str:
         state = FilterState.from_query(view_query, known_projects=known, known_places=places)
         upd = figures.map_update(atlas, state)
-        return page_frame(atlas, state, picture.map_svg(atlas, state, shapes, upd), upd)
+        return page_frame(atlas, state, picture.map_svg(atlas, state, shapes, upd), upd,
+                          early_map(atlas, state, urls))
 
     interpolate: Callable[..., str] = app.interpolate_index
+    prefix = app.config.requests_pathname_prefix
+    first_fetches = json.dumps([f"{prefix}_dash-layout", f"{prefix}_dash-dependencies"])
 
     def interpolate_index(**parts: str) -> str:
         state = FilterState.from_query(request.query_string.decode("utf-8", "replace"), known_projects=known,
                                        known_places=places)
         parts["app_entry"] = page(state.to_query()) + parts["app_entry"]
-        if RENDERER in parts["renderer"]:   # (another Dash may start its renderer otherwise: then nothing is deferred)
+        if RENDERER in parts["renderer"]:   # (another Dash may start its renderer otherwise: then nothing changes)
+            later = DASH_SCRIPT.findall(parts["scripts"])
+            parts["scripts"] = DASH_SCRIPT.sub(rf'<script type="{LATER}" src="\1"></script>\n', parts["scripts"])
             parts["scripts"] = parts["scripts"].replace("<script src=", "<script defer src=")
-            parts["renderer"] = parts["renderer"].replace(RENDERER, DEFERRED_RENDERER)
+            parts["renderer"] = parts["renderer"].replace(RENDERER, AFTER_THE_MAP % (first_fetches, LATER))
+            # (in the body: after plotly.js's preload in the head, which is parsed first)
+            parts["scripts"] = "".join(f'<link rel="preload" href="{url}" as="script">' for url in later) + parts[
+                "scripts"]
         parts["title"] = t(title_key, state.lang)
         parts["metas"] = parts["metas"].replace(f'content="{t("subtitle")}"', f'content="{t("subtitle", state.lang)}"')
         return interpolate(**parts).replace('<html lang="pl">', f'<html lang="{state.lang}">', 1)

@@ -316,7 +316,10 @@ def _register_controller(app: dash.Dash, atlas: Any, known_projects: set[str], u
         chip_keys = args[-3] if isinstance(args[-3], list) else []
         fired = ctx.triggered[0] if ctx.triggered else {}
         event = Event(ctx.triggered_id, str(fired.get("prop_id", "")), fired.get("value"))
-        new = state_after(atlas, old, event, search, chip_keys, known_projects, years)
+        # a click on the map drawn before the page had started fires with the page's first call (the address)
+        with_click = any(t.get("prop_id") == "map.clickData" for t in ctx.triggered or ())
+        map_click = args[2 + len(CONTROL_IDS)] if with_click else None
+        new = state_after(atlas, old, event, search, chip_keys, known_projects, years, map_click)
         if new is None:
             return _NOTHING
         controls_now = dict(zip(CONTROL_IDS, args[1:1 + len(CONTROL_IDS)]))
@@ -381,12 +384,16 @@ def years_value(value: Any, year_lo: int, year_hi: int) -> Any:
 
 
 def state_after(atlas: Any, old: FilterState, event: Event, search: Any, chip_keys: list, known_projects: set[str],
-                years: tuple[int, int]) -> FilterState | None:
-    """The state after `event`; None when the event changes nothing (a stale chip, a click beside the gminy, ...)."""
+                years: tuple[int, int], map_click: Any = None) -> FilterState | None:
+    """The state after `event`; None when the event changes nothing (a stale chip, a click beside the gminy, ...).
+    `map_click`: the map's clickData when it fired with the address (a click on the map drawn before the page had
+    started comes with the page's first call: assets/atlas-map.js)."""
     trig, value = event.trigger, event.value
     if event.from_url:
-        return FilterState.from_query(search or "", known_projects=known_projects,
-                                      known_places=query.known_places(atlas))
+        state = FilterState.from_query(search or "", known_projects=known_projects,
+                                       known_places=query.known_places(atlas))
+        terc = clicked_gmina(map_click)
+        return state.replace(focus=terc) if terc in query.derived(atlas).gmina_pos else state
     if isinstance(trig, str) and trig.startswith("chip-"):
         slot = chip_slot(trig)
         if slot is None or not value or slot >= len(chip_keys) or not isinstance(chip_keys[slot], str):

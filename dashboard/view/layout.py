@@ -27,6 +27,7 @@ from dashboard.i18n import (
 from dashboard.model import membership, query
 from dashboard.model.state import EVIDENCE_LEVELS, FilterState
 from dashboard.view import figures
+from dashboard.view.atlas_map import AtlasMap
 from dashboard.view.table import TABLE_COLUMNS
 from dashboard.view.urls import GeoUrls
 
@@ -581,8 +582,8 @@ def _map_card(atlas: Any, state: FilterState, urls: GeoUrls) -> html.Section:
                   html.P(tr("map_help", lang), className="muted help")], className="card-head"),
         tr("map_sr", lang, tag=html.P, className="sr-only"),
         html.Div([
-            dcc.Graph(id="map", figure=map_fig.to_dict(), config=graph_config(urls, "atlas-zmp-mapa", lang),
-                      className="map-graph", responsive=True),
+            AtlasMap(id="map", figure=map_fig.to_dict(), config=graph_config(urls, "atlas-zmp-mapa", lang),
+                     className="map-graph"),
             tr("map_empty", lang, tag=html.Div, className="map-empty", role="status", hidden=True),
         ], className="map-wrap", role="figure", **{"aria-labelledby": "map-heading"}),
         tr("legend_heading", lang, className="sr-only"),   # the legend's name, in the page's language
@@ -717,8 +718,8 @@ def embed_layout(atlas: Any, urls: GeoUrls) -> html.Div:
                    className="embed-open"),
         ], className="embed-head"),
         html.Main([
-            html.Div(dcc.Graph(id="map", figure=fig.to_dict(), config=graph_config(urls, "atlas-zmp-mapa", lang),
-                               className="map-graph", responsive=True),
+            html.Div(AtlasMap(id="map", figure=fig.to_dict(), config=graph_config(urls, "atlas-zmp-mapa", lang),
+                              className="map-graph"),
                      className="map-wrap", role="figure", **{"aria-labelledby": "embed-title"}),
             html.Div(legend(figures.map_update(atlas, state)), id="legend", className="map-legend", role="group",
                      **{"aria-label": t("legend_heading", lang)}),
