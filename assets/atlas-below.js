@@ -1,7 +1,8 @@
 /* Atlas ZMP: the charts and the table below the map are drawn after the map (issue 10). The map's first paint
    waits for nothing below the fold, and after a filter change the map is repainted before the bars and the table
    are redrawn. Each time the map has been drawn with new values (its first trace's `z` is a new array: the first
-   draw, a filter change, a language change; not a zoom or a pan), once that frame is painted, this bumps the store
+   draw, a filter change, a language change; not a zoom or a pan; or the page's first figure, which the early map
+   shows already), once that frame is painted, this bumps the store
    "below-ready", which fills the charts and the table for the current filters (callback "below" in
    dashboard/view/callbacks.py). A fallback after 6 s covers a map that never draws. Plain DOM code, no data. */
 (function () {
@@ -38,6 +39,7 @@
     if (gd && gd.on && gd !== hooked) {
       hooked = gd;
       gd.on("plotly_afterplot", onPlotted);
+      gd.on("atlas_shown", afterPaint);   // a new figure the map showed already, not drawn again (atlas-map.js)
       if (gd.querySelector(".choroplethlayer path.choroplethlocation")) { onPlotted(); }  // drawn already
     }
     if (!hooked && Date.now() - start > 6000 && count === 0) { afterPaint(); }

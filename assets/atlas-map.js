@@ -79,7 +79,12 @@
     return {figure: Object.assign({}, figure, {layout: Object.assign({}, layout, {geo: geo})}), fit: fit};
   }
 
-  var early = null;   // {gd, ready, click}: the early map until the component takes it
+  var early = null;   // {gd, ready, click, drawn}: the early map until the component takes it
+
+  // what a figure and config draw, to compare (the key order is the server's, the same for the same figure)
+  function key(figure, config) {
+    return JSON.stringify([figure, config]);
+  }
 
   function drawEarly() {
     var source = document.getElementById("atlas-map-figure");
@@ -90,7 +95,7 @@
     box.appendChild(gd);
     var plan = fitted(spec.figure, box);
     if (plan.fit) { gd._atlasFit = {lat: plan.fit.lat, k: plan.fit.k}; }
-    early = {gd: gd, ready: null, click: null};
+    early = {gd: gd, ready: null, click: null, drawn: key(spec.figure, spec.config)};
     // with the geometry stored (assets/atlas-geo.js) plotly.js draws at once, not fetching it a second time
     early.ready = Promise.resolve(window.atlasGeoReady).then(function () {
       var drawn = draw(gd, plan.figure, spec.config);
@@ -127,6 +132,7 @@
         var drawn = taken ? taken.ready.then(function () { return self.fit(); }, function () { return self.draw(); })
           : this.draw();
         this.queue = drawn.then(this.listen.bind(this));
+        this.early = taken && taken.drawn;
         this.size = [box.clientWidth, box.clientHeight];
         this.observer = new ResizeObserver(this.resized.bind(this));
         this.observer.observe(box);
@@ -135,6 +141,14 @@
 
       componentDidUpdate(previous) {
         if (previous.figure !== this.props.figure || previous.config !== this.props.config) {
+          // the page's first figure for the address (another language than the layout's, an embedded view) is
+          // often the very one the early map drew: not drawn again (~0.25 s of the main thread here)
+          var drawn = this.early;
+          this.early = null;
+          if (drawn && drawn === key(this.props.figure, this.props.config)) {
+            this.gd.emit("atlas_shown");   // the map shows the page's new values (assets/atlas-below.js)
+            return;
+          }
           this.queue = this.redraw(this.queue);
         }
       }
@@ -156,9 +170,8 @@
       fit() {   // the early map drawn in a box of another size (the frame is the page's, but not to the pixel)
         var gd = this.gd, full = gd._fullLayout;
         if (full && (Math.abs(full.width - gd.clientWidth) > 1 || Math.abs(full.height - gd.clientHeight) > 1)) {
-          return window.Plotly.Plots.resize(gd);
+          window.Plotly.Plots.resize(gd);   // (not waited for: plotly runs it after its own short delay)
         }
-        return null;
       }
 
       listen() {

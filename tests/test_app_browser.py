@@ -196,6 +196,38 @@ def test_the_live_map_is_drawn_before_dash_starts_and_then_taken_over(duo):
     assert early == {"inBoot": True, "dash": False, "same": True}
 
 
+# plotly drawings of the map (Plotly.react on the plot in the page's frame or in #map), counted from plotly.js's start
+COUNT_MAP_DRAWS = """
+(function () {
+  var plotly;
+  window.__mapDraws = 0;
+  Object.defineProperty(window, 'Plotly', {configurable: true, get: function () { return plotly; },
+    set: function (value) {
+      plotly = value;
+      var react = value.react;
+      value.react = function (gd) {
+        if (gd && gd.closest && gd.closest('#map, #boot')) { window.__mapDraws += 1; }
+        return react.apply(this, arguments);
+      };
+    }});
+})();
+"""
+
+
+def test_the_page_draws_the_map_of_its_address_once(duo):
+    """The early map draws the address's view, here in another language than the page's layout; the page's first
+    answer brings that same figure (a language's whole figure), which is not drawn a second time."""
+    probe = duo.driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": COUNT_MAP_DRAWS})
+    try:
+        duo.driver.get(duo.server_url + "/?lang=en&woj=02")
+        wait_js(duo, f"return gminy_paths() >= {N_GMINY} && !document.getElementById('boot');", timeout=30)
+        # the charts are drawn once the map has been given the first answer's figure (assets/atlas-below.js)
+        wait_js(duo, "return below_drawn();", timeout=20)
+        assert js(duo, "return window.__mapDraws;") == 1
+    finally:
+        duo.driver.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", probe)
+
+
 KRAKOW_ON_THE_EARLY_MAP = """
 const gd = window.__early.gd;
 if (document.getElementById('map')) { return null; }   // Dash's page has started already
