@@ -16,16 +16,22 @@
 
   var EARLY_TIMEOUT_MS = 4000;   // Dash's page starts anyway when the early map takes longer than this
 
+  // plotly.js: the partial bundle is the page's first script; the full one (the fallback) is loaded here, or by
+  // dcc.Graph's loader for the charts if it asked first (one <script>: a second would run 4.8 MB again)
   function plotly() {
     if (window.Plotly) { return Promise.resolve(window.Plotly); }
-    if (!plotly.loading) {   // (the partial bundle is a deferred script of the page; the full one is loaded here)
+    if (!plotly.loading) {
       plotly.loading = new Promise(function (resolve, reject) {
-        var script = document.createElement("script");
-        script.src = window._dashPlotlyJSURL;
-        script.async = true;
-        script.onload = function () { resolve(window.Plotly); };
-        script.onerror = reject;
-        document.body.appendChild(script);
+        var url = window._dashPlotlyJSURL;
+        var script = document.querySelector('script[src="' + url + '"]');
+        if (!script) {
+          script = document.createElement("script");
+          script.src = url;
+          script.async = true;
+          document.body.appendChild(script);
+        }
+        script.addEventListener("load", function () { resolve(window.Plotly); });
+        script.addEventListener("error", reject);
       });
     }
     return plotly.loading;

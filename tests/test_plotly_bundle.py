@@ -186,3 +186,27 @@ def test_the_page_draws_every_gmina_and_the_bars_with_the_small_bundle(bundle, r
         assert duo.driver.execute_script("return Plotly.version") == plotly_bundle.plotlyjs_version()
         severe = [e for e in duo.driver.get_log("browser") if e.get("level") == "SEVERE"]
         assert severe == [], severe
+
+
+def test_without_the_small_bundle_the_page_runs_the_full_plotly_js_once(request, tmp_path, monkeypatch):
+    """The fallback (ATLAS_PLOTLY_BUNDLE=full): no early map; the map's component and dcc.Graph's loader for the
+    charts share one <script> of Dash's plotly.js (a second would run its 4.8 MB again)."""
+    from dashboard.app import create_app
+    from dashboard.model.atlas import get_atlas
+    from tests.conftest import dash_browser, wait_for_js
+
+    monkeypatch.setenv("ATLAS_PLOTLY_BUNDLE", "full")
+    with dash_browser(request, create_app(get_atlas()), str(tmp_path)) as duo:
+        duo.driver.get(duo.server_url + "/")
+        run = duo.driver.execute_script
+        wait_for_js(run, "const layer = document.querySelector('#map .choroplethlayer .trace'); "
+                         f"return !!layer && layer.querySelectorAll('path.choroplethlocation').length === {N_GMINY};",
+                    40)
+        wait_for_js(run, "return ['growth', 'by-voivodeship', 'by-project'].every(g => "
+                         "document.querySelectorAll('#' + g + ' .barlayer path').length > 0);", 20)
+        scripts = run("return Array.from(document.scripts).map(s => s.getAttribute('src') || '')"
+                      ".filter(s => s.includes('plotly'));")
+        assert scripts == ["/" + plotly_bundle.DASH_PLOTLY_PATH], scripts
+        assert run("return Plotly.version") == plotly_bundle.plotlyjs_version()
+        severe = [e for e in duo.driver.get_log("browser") if e.get("level") == "SEVERE"]
+        assert severe == [], severe
