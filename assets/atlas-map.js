@@ -1,7 +1,7 @@
 /* Atlas ZMP: the live map, drawn before Dash's page has started, and the Dash component that takes it over.
 
    1. The early map. The server puts the figure of the asked-for view in the page (dashboard/view/boot.py: a JSON
-      <script id="atlas-map-figure"> in the boot frame's map box), and plotly.js is the first of the page's
+      <script id="atlas-map-figure"> after the boot frame), and plotly.js is the first of the page's
       deferred scripts. This script draws that figure into the boot frame's map box at once, while Dash's scripts
       are still being run (React, the renderer, dcc: ~0.4 s of the main thread here), and Dash's renderer starts
       once the map is drawn (window.atlasMapReady, boot.py). The map is live at once: hover, zoom and pan work; a
@@ -94,8 +94,8 @@
 
   function drawEarly() {
     var source = document.getElementById("atlas-map-figure");
-    if (!source || !window.Plotly) { return Promise.resolve(); }
-    var box = source.parentNode;
+    var box = document.querySelector("#boot .boot-map");   // the frame's map box, with the picture
+    if (!source || !box || !window.Plotly) { return Promise.resolve(); }
     var spec = JSON.parse(source.textContent);
     var gd = document.createElement("div");
     box.appendChild(gd);

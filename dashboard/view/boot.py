@@ -103,10 +103,10 @@ def _attribute(name: str, value: Any) -> str:
     return f' {ATTRIBUTES.get(name, name)}="{html_text.escape(str(value))}"'
 
 
-def frame(atlas: Any, state: FilterState, svg: str, upd: dict[str, Any] | None = None, live: str = "") -> str:
-    """The main page's frame: header, the filters button and column, the map card with the picture (and `live`, the
-    early map's figure: see `early_map`) and its legend, the details column (empty: their texts come with the live
-    page). All but the map is inert: it only looks like the page."""
+def frame(atlas: Any, state: FilterState, svg: str, upd: dict[str, Any] | None = None) -> str:
+    """The main page's frame: header, the filters button and column, the map card with the picture and its legend,
+    the details column (empty: their texts come with the live page). All but the map's box is inert: it only looks
+    like the page (the early map is drawn in that box: see `early_map`)."""
     lang = state.lang
     upd = upd or figures.map_update(atlas, state)
     head = [html.H2(t("map_title", lang), className="panel-title"),
@@ -116,18 +116,17 @@ def frame(atlas: Any, state: FilterState, svg: str, upd: dict[str, Any] | None =
             + _inert(static_html(layout._filters_toggle(lang, len(callbacks.chips_for(atlas, state)))))
             + '<div class="filters"></div>'
             + '<section class="card map-card"><div class="card-head" inert>' + static_html(head) + "</div>"
-            + _map(svg, upd, live) + '</section><section class="card side"></section></div></main></div>')
+            + _map(svg, upd) + '</section><section class="card side"></section></div></main></div>')
 
 
-def embed_frame(atlas: Any, state: FilterState, svg: str, upd: dict[str, Any] | None = None,
-                live: str = "") -> str:
+def embed_frame(atlas: Any, state: FilterState, svg: str, upd: dict[str, Any] | None = None) -> str:
     """/embed's frame: the title, the map with its legend, the first lines of the details, the source line."""
     lang = state.lang
     upd = upd or figures.map_update(atlas, state)
     head = [html.H1(t("map_title", lang), className="embed-title"),
             html.Span(t("embed_open", lang), className="embed-open")]
     return (_opening("embed", state, upd) + f'<div class="embed-head" inert>{static_html(head)}</div>'
-            + '<main class="embed-main">' + _map(svg, upd, live)
+            + '<main class="embed-main">' + _map(svg, upd)
             + f'<div class="details embed-details" inert>{static_html(layout.embed_guide(lang))}</div>'
             + f'</main><p class="embed-source" inert>{html_text.escape(t("export_source", lang))}</p></div>')
 
@@ -142,8 +141,8 @@ def _inert(markup: str) -> str:
     return re.sub(r"^<(\w+)", r"<\1 inert", markup, count=1)
 
 
-def _map(svg: str, upd: dict[str, Any], live: str) -> str:
-    return (f'<div class="map-wrap"><div class="map-graph boot-map">{svg}{live}</div></div>'
+def _map(svg: str, upd: dict[str, Any]) -> str:
+    return (f'<div class="map-wrap"><div class="map-graph boot-map">{svg}</div></div>'
             f'<div class="map-legend" inert>{static_html(layout.legend(upd))}</div>')
 
 
@@ -171,11 +170,13 @@ def install(app: dash.Dash, atlas: Any, urls: GeoUrls, page_frame: Callable[...,
     known, places = set(query.derived(atlas).project_ids), query.known_places(atlas)
 
     @lru_cache(maxsize=64)   # the key is the view's canonical query: crafted queries fold onto valid views
-    def page(view_query: str) -> str:
+    def page(view_query: str) -> tuple[str, str]:
+        """(the frame, the early map's figure): the figure goes to the end of the page, after the frame (the
+        picture is painted before the browser has read it)."""
         state = FilterState.from_query(view_query, known_projects=known, known_places=places)
         upd = figures.map_update(atlas, state)
-        return page_frame(atlas, state, picture.map_svg(atlas, state, shapes, upd), upd,
-                          early_map(atlas, state, urls))
+        return (page_frame(atlas, state, picture.map_svg(atlas, state, shapes, upd), upd),
+                early_map(atlas, state, urls))
 
     interpolate: Callable[..., str] = app.interpolate_index
     prefix = app.config.requests_pathname_prefix
@@ -184,7 +185,9 @@ def install(app: dash.Dash, atlas: Any, urls: GeoUrls, page_frame: Callable[...,
     def interpolate_index(**parts: str) -> str:
         state = FilterState.from_query(request.query_string.decode("utf-8", "replace"), known_projects=known,
                                        known_places=places)
-        parts["app_entry"] = page(state.to_query()) + parts["app_entry"]
+        shown, live = page(state.to_query())
+        parts["app_entry"] = shown + parts["app_entry"]
+        parts["scripts"] = live + parts["scripts"]
         if RENDERER in parts["renderer"]:   # (another Dash may start its renderer otherwise: then nothing changes)
             later = DASH_SCRIPT.findall(parts["scripts"])
             parts["scripts"] = DASH_SCRIPT.sub(rf'<script type="{LATER}" src="\1"></script>\n', parts["scripts"])
