@@ -343,6 +343,7 @@ def test_the_embed_works_in_an_iframe_on_another_origin(duo):
         wait_js(duo, f"return document.querySelectorAll('#map .choroplethlayer .trace:first-child "
                      f"path.choroplethlocation').length >= {N_GMINY};", timeout=30)
         wait_js(duo, "return document.getElementById('embed-open').textContent === 'Open the full atlas';")
+        wait_js(duo, "return document.getElementById('embed-open').href.includes('lang=en');")   # its answer
         assert js(duo, "return document.querySelectorAll('#map .choroplethlayer .trace:first-child "
                        "path.choroplethlocation').length;") == N_GMINY
         assert "/?p=P1&lang=en" in js(duo, "return document.getElementById('embed-open').href;")

@@ -206,8 +206,13 @@ COUNT_MAP_DRAWS = """
       plotly = value;
       var react = value.react;
       value.react = function (gd) {
-        if (gd && gd.closest && gd.closest('#map, #boot')) { window.__mapDraws += 1; }
-        return react.apply(this, arguments);
+        var map = gd && gd.closest && gd.closest('#map, #boot');
+        if (map) { window.__mapDraws += 1; }
+        var drawn = react.apply(this, arguments);
+        if (map && window.__mapDraws === 1) {   // the component's "not drawn again" (assets/atlas-map.js)
+          gd.on('atlas_shown', function () { window.__shown = true; });
+        }
+        return drawn;
       };
     }});
 })();
@@ -215,15 +220,15 @@ COUNT_MAP_DRAWS = """
 
 
 def test_the_page_draws_the_map_of_its_address_once(duo):
-    """The early map draws the address's view, here in another language than the page's layout; the page's first
-    answer brings that same figure (a language's whole figure), which is not drawn a second time."""
+    """The early map draws the address's view; the embed's first answer brings that same whole figure, which is
+    not drawn a second time."""
     probe = duo.driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": COUNT_MAP_DRAWS})
     try:
-        duo.driver.get(duo.server_url + "/?lang=en&woj=02")
+        duo.driver.get(duo.server_url + "/embed?woj=12&p=P1&lang=en")
         wait_js(duo, f"return gminy_paths() >= {N_GMINY} && !document.getElementById('boot');", timeout=30)
-        # the charts are drawn once the map has been given the first answer's figure (assets/atlas-below.js)
-        wait_js(duo, "return below_drawn();", timeout=20)
-        assert js(duo, "return window.__mapDraws;") == 1
+        # the component has taken the answer's figure: drawn it (a 2nd drawing) or found it shown already
+        wait_js(duo, "return window.__shown || window.__mapDraws > 1;", timeout=20)
+        assert js(duo, "return [window.__mapDraws, !!window.__shown];") == [1, True]
     finally:
         duo.driver.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", probe)
 
@@ -451,6 +456,36 @@ def test_the_url_round_trips_and_a_tampered_url_gives_a_notice(duo, atlas):
     assert search(duo) == "?p=P1"
     severe = [e for e in duo.driver.get_log("browser") if e.get("level") == "SEVERE"]
     assert severe == [], severe
+
+
+# every text the page's <h1> has had, from the first parsed frame on
+H1_TEXTS = """
+window.__h1 = [];
+new MutationObserver(function () {
+  document.querySelectorAll('h1').forEach(function (h) {
+    var text = h.textContent;
+    if (window.__h1.indexOf(text) < 0) { window.__h1.push(text); }
+  });
+}).observe(document, {subtree: true, childList: true, characterData: true});
+"""
+
+
+@pytest.mark.parametrize("path", ["/?lang=en", "/embed?woj=12&lang=en"])
+def test_an_english_link_is_english_from_the_first_frame_on(duo, path):
+    """Dash's layout comes in the page's language (its Referer's lang=): an English page never shows the default
+    Polish page between the frame the server drew and the first answer."""
+    probe = duo.driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": H1_TEXTS})
+    try:
+        duo.driver.get(duo.server_url + path)
+        wait_js(duo, f"return gminy_paths() >= {N_GMINY} && !document.getElementById('boot');", timeout=30)
+        if path.startswith("/embed"):
+            wait_js(duo, "return document.getElementById('embed-open').href.includes('woj=12');")
+        else:
+            wait_js(duo, "return below_drawn();", timeout=20)
+        seen = js(duo, "return window.__h1;")
+    finally:
+        duo.driver.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", probe)
+    assert seen and all("Związku" not in t and "Mapa gmin" not in t for t in seen), seen
 
 
 def test_the_language_toggle(duo):

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import Any, Callable
+from urllib.parse import parse_qs, urlsplit
 
 from dash import dcc, html
+from flask import has_request_context, request
 
 from dashboard import config
 from dashboard.i18n import (
@@ -25,7 +27,7 @@ from dashboard.i18n import (
     t,
 )
 from dashboard.model import membership, query
-from dashboard.model.state import EVIDENCE_LEVELS, FilterState
+from dashboard.model.state import EVIDENCE_LEVELS, LANGS, FilterState
 from dashboard.view import figures
 from dashboard.view.atlas_map import AtlasMap
 from dashboard.view.table import TABLE_COLUMNS
@@ -666,12 +668,12 @@ def _footer(urls: GeoUrls, lang: str) -> html.Footer:
                        id="sources", className="sources")
 
 
-def build_layout(atlas: Any, urls: GeoUrls, export_panel: Any) -> html.Div:
-    """The page. `export_panel` is dashboard.export.panel (passed in, so this module stays import-light).
+def build_layout(atlas: Any, urls: GeoUrls, export_panel: Any, lang: str = "pl") -> html.Div:
+    """The page, in `lang`. `export_panel` is dashboard.export.panel (passed in, so this module stays import-light).
 
     DOM order = reading and Tab order at every width: skip link, header, then in <main> the filters (a sheet opened
     by a button below 900 px), the map with its legend, the details, the key figures, the charts, the table."""
-    state = FilterState()
+    state = FilterState(lang=lang)
     lang = state.lang
     return html.Div([
         html.A(tr("skip_to_map", lang), href="#map-section", className="skip-link"),
@@ -704,10 +706,10 @@ def build_layout(atlas: Any, urls: GeoUrls, export_panel: Any) -> html.Div:
     ], className="app")
 
 
-def embed_layout(atlas: Any, urls: GeoUrls) -> html.Div:
-    """/embed: the map with its legend, title, source line and a link to the full atlas; no filter chrome. The view
-    comes from the same query as the main page (read by the embed callback)."""
-    state = FilterState()
+def embed_layout(atlas: Any, urls: GeoUrls, lang: str = "pl") -> html.Div:
+    """/embed, in `lang`: the map with its legend, title, source line and a link to the full atlas; no filter
+    chrome. The view comes from the same query as the main page (read by the embed callback)."""
+    state = FilterState(lang=lang)
     lang = state.lang
     fig = figures.map_figure(atlas, state, urls.gminy, outline=urls.wojewodztwa, colorbar=False)
     return html.Div([
@@ -728,3 +730,23 @@ def embed_layout(atlas: Any, urls: GeoUrls) -> html.Div:
         ], className="embed-main"),
         html.P(t("export_source", lang), id="embed-source", className="embed-source"),
     ], className="embed", id="embed")
+
+
+def in_the_pages_language(build: Callable[[str], Any]) -> Callable[[], Any]:
+    """A Dash layout (a function) in the language of the page that asks for it: /_dash-layout's Referer is the page's
+    address, and its lang= picks the layout. An English link's page then starts in English, not in the default
+    Polish switched to English by the first answer (0.5-1.3 s of Polish headings, filters and legend measured).
+    Each language is built once; any other request (start-up checks, the answer cache's key) gets the default."""
+    layouts = {lang: build(lang) for lang in LANGS}
+
+    def page_layout() -> Any:
+        return layouts[_pages_language()]
+
+    return page_layout
+
+
+def _pages_language() -> str:
+    if not has_request_context() or not request.path.endswith("/_dash-layout") or not request.referrer:
+        return LANGS[0]
+    asked = parse_qs(urlsplit(request.referrer).query).get("lang", [])
+    return asked[-1] if asked and asked[-1] in LANGS else LANGS[0]
