@@ -311,6 +311,24 @@ def test_a_zoomed_map_fills_its_frame(duo, size):
                                    {"width": 1600, "height": 1100, "deviceScaleFactor": 1, "mobile": False})
 
 
+def test_before_the_page_starts_the_early_maps_toolbar_is_hidden(duo):
+    """The early map's frame is aria-hidden: its toolbar must not take the keyboard's focus there (it did: six
+    buttons a screen reader did not announce). It shows once the page has started, on the same plot."""
+    probes = [duo.driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": source})
+              for source in (EARLY, HOLD_THE_START)]
+    try:
+        duo.driver.get(duo.server_url + "/")
+        wait_js(duo, "return !!window.__early && !!document.querySelector('#boot .modebar-container');", timeout=30)
+        assert js(duo, "return getComputedStyle(document.querySelector('#boot .modebar-container')).display;") \
+            == "none"
+        js(duo, "window.__start();")
+        wait_js(duo, "return !document.getElementById('boot') && getComputedStyle("
+                     "document.querySelector('#map .modebar-container')).display !== 'none';", timeout=30)
+    finally:
+        for probe in probes:
+            duo.driver.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", probe)
+
+
 def test_the_charts_and_the_table_are_drawn_after_the_map(duo):
     """Below the fold waits for the map (issue 10): the bars and the table rows come once the map is on screen."""
     duo.driver.get(duo.server_url + "/?p=P1")
