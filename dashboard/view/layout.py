@@ -14,7 +14,8 @@ from typing import Any, Callable
 from urllib.parse import parse_qs, urlsplit
 
 from dash import dcc, html
-from flask import has_request_context, request
+from flask import Response, request
+from plotly.utils import PlotlyJSONEncoder
 
 from dashboard import config
 from dashboard.i18n import (
@@ -732,21 +733,22 @@ def embed_layout(atlas: Any, urls: GeoUrls, lang: str = "pl") -> html.Div:
     ], className="embed", id="embed")
 
 
-def in_the_pages_language(build: Callable[[str], Any]) -> Callable[[], Any]:
-    """A Dash layout (a function) in the language of the page that asks for it: /_dash-layout's Referer is the page's
-    address, and its lang= picks the layout. An English link's page then starts in English, not in the default
-    Polish switched to English by the first answer (0.5-1.3 s of Polish headings, filters and legend measured).
-    Each language is built once; any other request (start-up checks, the answer cache's key) gets the default."""
-    layouts = {lang: build(lang) for lang in LANGS}
+def in_the_pages_language(app: Any, build: Callable[[str], Any]) -> None:
+    """`app`'s layout in the language of the page that asks for it: /_dash-layout's Referer is the page's address,
+    and its lang= picks the layout. An English link's page then starts in English, not in the default Polish
+    switched to English by the first answer (0.5-1.3 s of Polish headings, filters and legend measured). The default
+    language's layout is app.layout as usual; each other one is built and serialised once and answered from a
+    before_request hook (a layout function instead would put the whole layout into the page for Dash's callback
+    validation: +165 KB of HTML)."""
+    app.layout = build(LANGS[0])
+    answers = {lang: json.dumps(build(lang), cls=PlotlyJSONEncoder) for lang in LANGS[1:]}
+    path = app.config.requests_pathname_prefix + "_dash-layout"
 
-    def page_layout() -> Any:
-        return layouts[_pages_language()]
+    def layout_in_the_pages_language():
+        if request.path != path or request.method != "GET" or not request.referrer:
+            return None
+        asked = parse_qs(urlsplit(request.referrer).query).get("lang", [])
+        answer = answers.get(asked[-1]) if asked else None
+        return Response(answer, mimetype="application/json") if answer is not None else None
 
-    return page_layout
-
-
-def _pages_language() -> str:
-    if not has_request_context() or not request.path.endswith("/_dash-layout") or not request.referrer:
-        return LANGS[0]
-    asked = parse_qs(urlsplit(request.referrer).query).get("lang", [])
-    return asked[-1] if asked and asked[-1] in LANGS else LANGS[0]
+    app.server.before_request(layout_in_the_pages_language)
