@@ -15,6 +15,7 @@
   "use strict";
 
   var EARLY_TIMEOUT_MS = 4000;   // Dash's page starts anyway when the early map takes longer than this
+  var RESIZE_WAIT_MS = 200;      // a new figure within this time is drawn at the new size: no resize of its own
 
   // plotly.js: the partial bundle is the page's first script; the full one (the fallback) is loaded here, or by
   // dcc.Graph's loader for the charts if it asked first (one <script>: a second would run 4.8 MB again)
@@ -161,6 +162,7 @@
 
       componentWillUnmount() {
         this.observer.disconnect();
+        window.clearTimeout(this.resizeTimer);
         if (window.Plotly) { window.Plotly.purge(this.gd); }
       }
 
@@ -193,13 +195,21 @@
         gd.on("plotly_deselect", function () { setProps({selectedData: null}); });
       }
 
-      resized() {   // (plotly's own "responsive" follows the window only; a panel opening changes the box too)
+      /* The box changed size (plotly's own "responsive" follows the window only; a panel opening, chips appearing
+         change the box too). Not at once: a filter's answer changes the page around the map and brings the map's
+         new figure a frame later, whose drawing takes the new size anyway; a resize drawn before it would show the
+         old colours again over the ones assets/atlas.js has just put on the paths. */
+      resized() {
         var box = this.box.current;
         var size = [box.clientWidth, box.clientHeight];
         if (size[0] === this.size[0] && size[1] === this.size[1]) { return; }
         this.size = size;
-        var gd = this.gd;
-        this.queue = this.queue.then(function () { return window.Plotly && window.Plotly.Plots.resize(gd); });
+        var self = this, figure = this.props.figure;
+        window.clearTimeout(this.resizeTimer);
+        this.resizeTimer = window.setTimeout(function () {
+          if (self.props.figure !== figure) { return; }   // drawn since, at the new size
+          self.queue = self.queue.then(function () { return window.Plotly && window.Plotly.Plots.resize(self.gd); });
+        }, RESIZE_WAIT_MS);
       }
 
       render() {
