@@ -112,9 +112,8 @@
       var picture = box.querySelector("svg");
       if (picture) { box.removeChild(picture); }
     });
-    var ready = early.ready;
     var timeout = new Promise(function (resolve) { window.setTimeout(resolve, EARLY_TIMEOUT_MS); });
-    return Promise.race([ready, timeout]).catch(function () {});
+    return Promise.race([early.ready, timeout]).catch(function () {});
   }
 
   function takeEarly() {
