@@ -298,7 +298,8 @@ def test_in_the_panel_an_export_whose_job_dies_says_it_did_not_happen(request, t
         job = waiting_job()
         assert job is not None
         os.kill(job, signal.SIGTERM)
-        state = _wait_panel(dc, lambda s: not s["disabled"])
+        # the button comes back with the job's end; the message follows from the next (clientside) callback
+        state = _wait_panel(dc, lambda s: not s["disabled"] and s["status"])
         assert state["status"] == t("export_lost", "en"), state
         time.sleep(1.5)
         assert _panel(dc)["status"] == t("export_lost", "en")

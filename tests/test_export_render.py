@@ -268,6 +268,39 @@ def test_a_chromium_start_that_hangs_is_given_up_and_started_again(monkeypatch):
         r.close()
 
 
+def test_a_start_answered_late_after_the_navigation_still_sees_the_page_load(monkeypatch):
+    """This process is slow right after it sends kaleido's page to the tab (a busy machine): kaleido alone enabled
+    the page's events only then, missed the load event of a page that had already loaded, and hung until the start
+    timeout. The renderer starts and renders all the same."""
+    import asyncio
+
+    import plotly.graph_objects as go
+    from choreographer.protocol import devtools_async
+
+    from dashboard.export import render
+
+    real_send = devtools_async.Session.send_command
+    navigations = []
+
+    async def slow_after_navigate(self, command, params=None, *args, **kwargs):
+        answer = await real_send(self, command, params, *args, **kwargs)
+        if command == "Page.navigate":
+            navigations.append(params)
+            await asyncio.sleep(3)   # the page (plotly.js from a file) has loaded by now
+        return answer
+
+    monkeypatch.setattr(devtools_async.Session, "send_command", slow_after_navigate)
+    monkeypatch.setattr(render, "START_TIMEOUT_S", 20.0)
+    monkeypatch.setattr(render, "START_ATTEMPTS", 1)
+    r = render.Renderer().start()
+    try:
+        assert navigations, "the start never navigated a tab to kaleido's page"
+        png = r.render(go.Figure(go.Bar(y=[1, 2])), "png", width=200, height=100)
+        assert Image.open(io.BytesIO(png)).size == (200, 100)
+    finally:
+        r.close()
+
+
 @pytest.mark.parametrize("name", ["a4", "social"])
 def test_zoomed_view_stays_inside_its_frame(atlas, renderer, name):
     """A view zoomed on a województwo fills a framed box inside the margins (it used to bleed to the page edge:

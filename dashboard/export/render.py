@@ -36,9 +36,8 @@ CHROMIUM_INSTALL_HINT = "apt-get install -y chromium"
 log = logging.getLogger(__name__)
 
 RENDER_TIMEOUT_S = 120.0
-# Chromium answers kaleido within ~1-3 s here, but a start can hang without an error (it did once in a test run:
-# 120 s, then the export failed). A start that takes longer than this is given up, its Chromium closed, and started
-# once more.
+# Chromium answers kaleido within ~1-3 s here. A start that takes longer than this (a browser that never answers;
+# kaleido's own missed load event, see _kaleido_class) is given up, its Chromium closed, and started once more.
 START_TIMEOUT_S = 30.0
 START_ATTEMPTS = 2
 PDF_TITLE = "Atlas Związku Miast Polskich – mapa"
@@ -176,6 +175,25 @@ def _plotly_js() -> Path | None:
     return bundle.path if bundle is not None else None
 
 
+@functools.lru_cache(maxsize=1)
+def _kaleido_class():
+    """kaleido.Kaleido whose tabs listen for page events before they are sent to kaleido's page.
+
+    kaleido 1.5 navigates a tab and only then enables its page events, then waits for the page's load event. When
+    this process answers late (a busy machine: three test processes, an export job beside web workers) the page has
+    loaded before that, the event is never sent, and the start hangs until START_TIMEOUT_S: 30 s lost per export,
+    several times per test run (reproduced by delaying the step after Page.navigate: tests/test_export_render.py)."""
+    import kaleido
+
+    class _Kaleido(kaleido.Kaleido):
+        async def _conform_tabs(self, tabs=None) -> None:
+            for tab in tabs or list(self.tabs.values()):
+                await tab.send_command("Page.enable")
+            await super()._conform_tabs(tabs)
+
+    return _Kaleido
+
+
 CHROMIUM_GROUP_NICE = 10
 
 
@@ -217,14 +235,12 @@ class Renderer:
                 return self
             chromium = find_chromium()
             topojson_url()  # fail early (and clearly) when the geodata assets are not prepared
-            import kaleido
-
             loop = asyncio.new_event_loop()
             thread = threading.Thread(target=loop.run_forever, name="kaleido-renderer", daemon=True)
             thread.start()
 
             async def _open():
-                k = kaleido.Kaleido(n=self._tabs, page_generator=_page_generator(), timeout=RENDER_TIMEOUT_S,
+                k = _kaleido_class()(n=self._tabs, page_generator=_page_generator(), timeout=RENDER_TIMEOUT_S,
                                     path=chromium, headers=self._headers)
                 try:
                     await asyncio.wait_for(k.open(), START_TIMEOUT_S)
