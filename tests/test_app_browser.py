@@ -160,6 +160,10 @@ def test_the_server_drawn_map_lines_up_with_the_live_one_and_gives_way_to_it(duo
     wait_js(duo, "return document.documentElement.getAttribute('data-boot') !== null;", timeout=20)
     assert js(duo, "return document.documentElement.getAttribute('data-boot');") == "view"
     wait_js(duo, "return !document.querySelector('#boot, .boot-overlay');", timeout=5)
+    # the first answer may change the map's box (the view's legend): the plot follows it a moment later
+    wait_js(duo, "const gd = document.querySelector('#map .js-plotly-plot'), full = gd._fullLayout;"
+                 "return Math.abs(full.width - gd.clientWidth) <= 1 && Math.abs(full.height - gd.clientHeight) <= 1;",
+            timeout=5)
     live, pic = duo.driver.execute_async_script(
         "const done = arguments[arguments.length - 1]; (async () => {" + COLOURED_BOXES + "})().then(done);")
     # the box round the coloured gminy, in px: the same classes in the same places
