@@ -59,7 +59,7 @@ def create_app(atlas: Any = None) -> dash.Dash:
         "</footer>", "</div>")
     boot.install(app, atlas, urls)   # the map of the asked-for view in the page itself, and the scripts' order
     served = plotly_bundle.register(app)   # the partial plotly.js (or the full one, said at start-up)
-    layout.in_the_pages_language(app, lambda lang: layout.build_layout(atlas, urls, export_panel, lang))
+    layout.in_the_pages_view(app, atlas, lambda view: layout.build_layout(atlas, urls, export_panel, view))
     callbacks.register(app, atlas, urls)
     export_panel.register(app, atlas, jobs.background_manager(), job_slot=export_queue.job_slot)
     export_queue.register_admission(app)   # new export jobs get a ticket or HTTP 429 before Dash starts them
@@ -92,7 +92,7 @@ def create_embed_app(app: dash.Dash, atlas: Any, urls: Any, preload: str = "", s
     boot.install(embed, atlas, urls, boot.embed_frame, title_key="embed_frame_title")
     if served is not None:   # the embed's page (in articles) takes the same small plotly.js
         plotly_bundle.use_on(embed, served)
-    layout.in_the_pages_language(embed, lambda lang: layout.embed_layout(atlas, urls, lang))
+    layout.in_the_pages_view(embed, atlas, lambda view: layout.embed_layout(atlas, urls, view))
     callbacks.register_embed(embed, atlas, urls, main_path=prefix)
     # /embed without the trailing slash serves the same page (the snippet's address)
     app.server.add_url_rule(prefix + "embed", endpoint="atlas_embed_index", view_func=embed.index)

@@ -372,6 +372,9 @@ def test_choosing_a_project_changes_map_colours_and_charts(duo, atlas):
     assert after_fills.count(max(set(after_fills), key=after_fills.count)) > grey
     wait_js(duo, f"const gd = document.querySelector('#by-voivodeship .js-plotly-plot');"
                  f"return JSON.stringify(gd.data[0].x) !== '{__import__('json').dumps(before_voiv)}';")
+    # each chart is redrawn on its own: the projects' one may come a frame after the voivodeships'
+    wait_js(duo, "const gd = document.querySelector('#by-project .js-plotly-plot');"
+                 "return Array.isArray(gd.data[0].selectedpoints);")
     proj = graph_data(duo, "by-project")[0]
     assert [proj["customdata"][i] for i in proj["selectedpoints"]] == ["P1"]
     assert "Rozwój średnich" in duo.find_element("#chips").text
@@ -508,6 +511,43 @@ def test_an_english_link_is_english_from_the_first_frame_on(duo, path):
     finally:
         duo.driver.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", probe)
     assert seen and all("Związku" not in t and "Mapa gmin" not in t for t in seen), seen
+
+
+# every text the legend has had and every height the map's box has had, from the first parsed frame on
+LEGEND_AND_BOX = """
+window.__legends = []; window.__heights = [];
+new MutationObserver(function () {
+  var legend = document.getElementById('legend'), box = document.getElementById('map');
+  if (legend && window.__legends.indexOf(legend.textContent) < 0) { window.__legends.push(legend.textContent); }
+  if (box && !box.__watched) {
+    box.__watched = true;
+    new ResizeObserver(function (entries) {
+      var height = Math.round(entries[0].contentRect.height);
+      if (window.__heights.indexOf(height) < 0) { window.__heights.push(height); }
+    }).observe(box);
+  }
+}).observe(document, {subtree: true, childList: true, characterData: true});
+"""
+
+
+@pytest.mark.parametrize("path", ["/?woj=24,12&p=P1&asof=2010", "/?lang=en&woj=02,12&p=P1",
+                                  "/embed?woj=12&p=P1&lang=en"])
+def test_a_filtered_address_starts_with_its_own_legend_and_the_map_keeps_its_box(duo, path):
+    """Dash's layout comes with the legend of the page's view (its Referer's address): the legend under the early
+    map is the view's from the start, and the first answer neither changes it nor moves the map (the all-Poland
+    legend it replaced was shorter or longer: 11-22 px measured)."""
+    probe = duo.driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": LEGEND_AND_BOX})
+    try:
+        duo.driver.get(duo.server_url + path)
+        wait_js(duo, f"return gminy_paths() >= {N_GMINY} && !document.getElementById('boot');", timeout=30)
+        if path.startswith("/embed"):
+            wait_js(duo, "return document.getElementById('embed-open').href.includes('woj=12');")
+        else:
+            wait_js(duo, "return below_drawn();", timeout=20)
+        legends, heights = js(duo, "return [window.__legends, window.__heights];")
+    finally:
+        duo.driver.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", probe)
+    assert len(legends) == 1 and len(heights) == 1, (legends, heights)
 
 
 def test_the_language_toggle(duo):

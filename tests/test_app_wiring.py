@@ -7,6 +7,7 @@ import json
 import os
 
 import pytest
+from plotly.utils import PlotlyJSONEncoder
 
 from dashboard import config
 from dashboard.app import create_app
@@ -122,6 +123,47 @@ def test_every_page_text_follows_the_language(app):
     assert page == switched == set(layout.I18N_KEYS)
     with pytest.raises(KeyError, match="I18N_KEYS"):
         layout.tr("not_a_page_text")
+
+
+def _legend(layout_json: dict) -> str:
+    """The legend's texts in a /_dash-layout answer."""
+    found = []
+
+    def walk(node, inside=False):
+        if isinstance(node, dict):
+            props = node.get("props", {})
+            inside = inside or props.get("id") == "legend"
+            for key, value in props.items():
+                if inside and key == "children" and isinstance(value, (str, int, float)):
+                    found.append(str(value))
+                walk(value, inside)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item, inside)
+
+    walk(layout_json)
+    return " ".join(found)
+
+
+@pytest.mark.parametrize("path", ["/_dash-layout", "/embed/_dash-layout"])
+def test_the_layout_comes_with_the_legend_of_the_pages_view(app, mini_atlas, path):
+    """/_dash-layout answers with the legend of its Referer's view (and in its language); a Referer of the default
+    view, none, or one that is no address of a view gets the default layout."""
+    from dashboard.model.query import address_view
+    from dashboard.view import figures
+
+    client = app.server.test_client()
+    default = client.get(path).get_json()
+    view = "woj=12&p=P2&lang=en"
+    answer = client.get(path, headers={"Referer": f"http://atlas.example/?{view}"})
+    assert answer.status_code == 200 and answer.mimetype == "application/json"
+    legend = layout.legend(figures.map_update(mini_atlas, address_view(mini_atlas, view)))
+    expected = _legend(json.loads(json.dumps({"props": {"id": "legend", "children": legend}}, cls=PlotlyJSONEncoder)))
+    assert _legend(answer.get_json()) == expected != _legend(default)
+    assert answer.get_data() == client.get(path, headers={"Referer": f"http://other.example/embed?{view}"}).get_data()
+    for referer in ("http://atlas.example/", "http://atlas.example/?p=P99&woj=99&asof=x", "\u017c" * 3000,
+                    "http://atlas.example/?lang=pl"):
+        assert client.get(path, headers={"Referer": referer}).get_json() == default, referer
 
 
 def test_the_source_note_links_the_shipped_data_description(app):

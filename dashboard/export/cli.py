@@ -215,7 +215,7 @@ def view_state(a: argparse.Namespace, atlas) -> FilterState:
         if given:
             raise UsageError(f"--view cannot be combined with {', '.join(given)}: put everything in the view")
         query_text = a.view.split("?", 1)[1] if "?" in a.view else a.view
-        state = FilterState.from_query(query_text, known_projects=known, known_places=query.known_places(atlas))
+        state = query.address_view(atlas, query_text)
         if state.notices:
             raise UsageError(f"--view {a.view!r}: " + "; ".join(state.notices))
         return state.replace(lang=a.lang) if a.lang else state   # the view's own lang=, unless --lang says

@@ -414,6 +414,13 @@ def known_places(atlas: Any) -> frozenset[str]:
     return atlas_memo(atlas, "known_places", build)
 
 
+def address_view(atlas: Any, query_text: str | None) -> FilterState:
+    """The view an address's query asks for, read against the atlas's projects and places (an unknown one is
+    dropped with a notice)."""
+    return FilterState.from_query(query_text or "", known_projects=set(derived(atlas).project_ids),
+                                  known_places=known_places(atlas))
+
+
 def entity_mask(atlas: Any, state: FilterState) -> np.ndarray:
     """Boolean mask over derived(atlas).entities: the entities in view (every filter)."""
     return _mask(atlas, state)

@@ -167,13 +167,12 @@ def install(app: dash.Dash, atlas: Any, urls: GeoUrls, page_frame: Callable[...,
     link's preview, a screen reader's first words)."""
     shapes = picture.load_shapes(geodata.web_asset("gminy"), geodata.web_asset("wojewodztwa"),
                                  tuple(atlas.gminy["terc"]))
-    known, places = set(query.derived(atlas).project_ids), query.known_places(atlas)
 
     @lru_cache(maxsize=64)   # the key is the view's canonical query: crafted queries fold onto valid views
     def page(view_query: str) -> tuple[str, str]:
         """(the frame, the early map's figure): the figure goes to the end of the page, after the frame (the
         picture is painted before the browser has read it)."""
-        state = FilterState.from_query(view_query, known_projects=known, known_places=places)
+        state = query.address_view(atlas, view_query)
         upd = figures.map_update(atlas, state)
         return (page_frame(atlas, state, picture.map_svg(atlas, state, shapes, upd), upd),
                 early_map(atlas, state, urls))
@@ -183,8 +182,7 @@ def install(app: dash.Dash, atlas: Any, urls: GeoUrls, page_frame: Callable[...,
     first_fetches = json.dumps([f"{prefix}_dash-layout", f"{prefix}_dash-dependencies"])
 
     def interpolate_index(**parts: str) -> str:
-        state = FilterState.from_query(request.query_string.decode("utf-8", "replace"), known_projects=known,
-                                       known_places=places)
+        state = query.address_view(atlas, request.query_string.decode("utf-8", "replace"))
         shown, live = page(state.to_query())
         parts["app_entry"] = shown + parts["app_entry"]
         parts["scripts"] = live + parts["scripts"]

@@ -390,8 +390,7 @@ def state_after(atlas: Any, old: FilterState, event: Event, search: Any, chip_ke
     started comes with the page's first call: assets/atlas-map.js)."""
     trig, value = event.trigger, event.value
     if event.from_url:
-        state = FilterState.from_query(search or "", known_projects=known_projects,
-                                       known_places=query.known_places(atlas))
+        state = query.address_view(atlas, search)
         terc = clicked_gmina(map_click)
         return state.replace(focus=terc) if terc in query.derived(atlas).gmina_pos else state
     if isinstance(trig, str) and trig.startswith("chip-"):
@@ -712,8 +711,6 @@ def bar_patch(upd: dict[str, Any]) -> Patch:
 
 def register_embed(app: dash.Dash, atlas: Any, urls: Any, main_path: str) -> None:
     """/embed: the view of the query (same parameters as the main page) and a tap or click -> details."""
-    known_projects = set(query.derived(atlas).project_ids)
-
     @app.callback(
         Output("map", "figure"), Output("map", "config"), Output("legend", "children"), Output("legend", "aria-label"),
         Output("embed-title", "children"), Output("embed-open", "href"), Output("embed-open", "children"),
@@ -721,9 +718,7 @@ def register_embed(app: dash.Dash, atlas: Any, urls: Any, main_path: str) -> Non
         Input("url", "search"),
     )
     def embed_view(search):
-        state = FilterState.from_query(search or "", known_projects=known_projects,
-                                       known_places=query.known_places(atlas))
-        state = FilterState.from_dict(state.to_dict())  # an embed shows no notices
+        state = FilterState.from_dict(query.address_view(atlas, search).to_dict())  # an embed shows no notices
         lang = state.lang
         fig = figures.map_figure(atlas, state, urls.gminy, outline=urls.wojewodztwa, colorbar=False)
         query_string = state.to_query()
@@ -741,7 +736,6 @@ def register_embed(app: dash.Dash, atlas: Any, urls: Any, main_path: str) -> Non
         prevent_initial_call=True,
     )
     def embed_details(click, search):
-        state = FilterState.from_query(search or "", known_projects=known_projects,
-                                       known_places=query.known_places(atlas))
+        state = query.address_view(atlas, search)
         terc = clicked_gmina(click)
         return layout.details_panel(atlas, terc, state.lang) if terc else no_update

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 from typing import Any, Callable
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 from dash import dcc, html
 from flask import Response, request
@@ -28,7 +29,7 @@ from dashboard.i18n import (
     t,
 )
 from dashboard.model import membership, query
-from dashboard.model.state import EVIDENCE_LEVELS, LANGS, FilterState
+from dashboard.model.state import EVIDENCE_LEVELS, FilterState
 from dashboard.view import figures
 from dashboard.view.atlas_map import AtlasMap
 from dashboard.view.table import TABLE_COLUMNS
@@ -576,8 +577,9 @@ def _filters_toggle(lang: str, n: int = 0) -> html.Button:
         **{"aria-expanded": "false", "aria-controls": "filters"})
 
 
-def _map_card(atlas: Any, state: FilterState, urls: GeoUrls) -> html.Section:
-    """The map with its HTML legend (the figure has no colorbar, so no legend box covers the country)."""
+def _map_card(atlas: Any, state: FilterState, urls: GeoUrls, view: FilterState) -> html.Section:
+    """The map with its HTML legend (the figure has no colorbar, so no legend box covers the country). The legend
+    is the page's view's: under the early map of that view (see in_the_pages_view)."""
     lang = state.lang
     map_fig = figures.map_figure(atlas, state, urls.gminy, outline=urls.wojewodztwa, colorbar=False)
     return html.Section([
@@ -590,7 +592,7 @@ def _map_card(atlas: Any, state: FilterState, urls: GeoUrls) -> html.Section:
             tr("map_empty", lang, tag=html.Div, className="map-empty", role="status", hidden=True),
         ], className="map-wrap", role="figure", **{"aria-labelledby": "map-heading"}),
         tr("legend_heading", lang, className="sr-only"),   # the legend's name, in the page's language
-        html.Div(legend(figures.map_update(atlas, state)), id="legend", className="map-legend",
+        html.Div(legend(figures.map_update(atlas, view)), id="legend", className="map-legend",
                  role="group", **{"aria-labelledby": "i18n-legend_heading"}),
     ], id="map-section", className="card map-card", tabIndex="-1", **{"aria-labelledby": "map-heading"})
 
@@ -669,12 +671,13 @@ def _footer(urls: GeoUrls, lang: str) -> html.Footer:
                        id="sources", className="sources")
 
 
-def build_layout(atlas: Any, urls: GeoUrls, export_panel: Any, lang: str = "pl") -> html.Div:
-    """The page, in `lang`. `export_panel` is dashboard.export.panel (passed in, so this module stays import-light).
+def build_layout(atlas: Any, urls: GeoUrls, export_panel: Any, view: FilterState) -> html.Div:
+    """The page of `view`: in its language, with its legend (the rest is the default view's, set by the first
+    answer). `export_panel` is dashboard.export.panel (passed in, so this module stays import-light).
 
     DOM order = reading and Tab order at every width: skip link, header, then in <main> the filters (a sheet opened
     by a button below 900 px), the map with its legend, the details, the key figures, the charts, the table."""
-    state = FilterState(lang=lang)
+    state = FilterState(lang=view.lang)
     lang = state.lang
     return html.Div([
         html.A(tr("skip_to_map", lang), href="#map-section", className="skip-link"),
@@ -696,7 +699,7 @@ def build_layout(atlas: Any, urls: GeoUrls, export_panel: Any, lang: str = "pl")
         _header(lang),
         html.Main([
             html.Div(id="notice", className="notice", role="status", hidden=True),
-            html.Div([_filters_toggle(lang), _filters(atlas, state, export_panel), _map_card(atlas, state, urls),
+            html.Div([_filters_toggle(lang), _filters(atlas, state, export_panel), _map_card(atlas, state, urls, view),
                       _details_card(atlas, lang)], className="main-grid"),
             html.Section(strip(atlas, lang), id="strip", className="strip", **{"aria-labelledby": "strip-heading"}),
             html.Div(coverage_note(atlas, state), id="coverage", className="coverage"),
@@ -707,10 +710,11 @@ def build_layout(atlas: Any, urls: GeoUrls, export_panel: Any, lang: str = "pl")
     ], className="app")
 
 
-def embed_layout(atlas: Any, urls: GeoUrls, lang: str = "pl") -> html.Div:
-    """/embed, in `lang`: the map with its legend, title, source line and a link to the full atlas; no filter
-    chrome. The view comes from the same query as the main page (read by the embed callback)."""
-    state = FilterState(lang=lang)
+def embed_layout(atlas: Any, urls: GeoUrls, view: FilterState) -> html.Div:
+    """/embed of `view` (in its language, with its legend): the map with its legend, title, source line and a link
+    to the full atlas; no filter chrome. The view comes from the same query as the main page (read by the embed
+    callback)."""
+    state = FilterState(lang=view.lang)
     lang = state.lang
     fig = figures.map_figure(atlas, state, urls.gminy, outline=urls.wojewodztwa, colorbar=False)
     return html.Div([
@@ -724,7 +728,7 @@ def embed_layout(atlas: Any, urls: GeoUrls, lang: str = "pl") -> html.Div:
             html.Div(AtlasMap(id="map", figure=fig.to_dict(), config=graph_config(urls, "atlas-zmp-mapa", lang),
                               className="map-graph"),
                      className="map-wrap", role="figure", **{"aria-labelledby": "embed-title"}),
-            html.Div(legend(figures.map_update(atlas, state)), id="legend", className="map-legend", role="group",
+            html.Div(legend(figures.map_update(atlas, view)), id="legend", className="map-legend", role="group",
                      **{"aria-label": t("legend_heading", lang)}),
             html.Div(embed_guide(lang), id="details", className="details embed-details",
                      **{"aria-live": "polite"}),
@@ -733,22 +737,25 @@ def embed_layout(atlas: Any, urls: GeoUrls, lang: str = "pl") -> html.Div:
     ], className="embed", id="embed")
 
 
-def in_the_pages_language(app: Any, build: Callable[[str], Any]) -> None:
-    """`app`'s layout in the language of the page that asks for it: /_dash-layout's Referer is the page's address,
-    and its lang= picks the layout. An English link's page then starts in English, not in the default Polish
-    switched to English by the first answer (0.5-1.3 s of Polish headings, filters and legend measured). The default
-    language's layout is app.layout as usual; each other one is built and serialised once and answered from a
-    before_request hook (a layout function instead would put the whole layout into the page for Dash's callback
-    validation: +165 KB of HTML)."""
-    app.layout = build(LANGS[0])
-    answers = {lang: json.dumps(build(lang), cls=PlotlyJSONEncoder) for lang in LANGS[1:]}
+def in_the_pages_view(app: Any, atlas: Any, build: Callable[[FilterState], Any]) -> None:
+    """`app`'s layout for the view of the page that asks for it: /_dash-layout's Referer is the page's address.
+    The page starts in its language, not in the default Polish switched by the first answer (0.5-1.3 s of Polish
+    headings, filters and legend measured), and with its view's legend under the early map of that view (the
+    all-Poland legend, replaced at the first answer, moved a filtered view's map by 11-22 px).
+    The default view's layout is app.layout as usual; another view's is built and serialised once (the last 64
+    kept, as the page itself: dashboard.view.boot) and answered from a before_request hook (a layout function
+    instead would put the whole layout into the page for Dash's callback validation: +165 KB of HTML)."""
+    app.layout = build(FilterState())
     path = app.config.requests_pathname_prefix + "_dash-layout"
 
-    def layout_in_the_pages_language():
+    @lru_cache(maxsize=64)   # the key is the view's canonical query: crafted queries fold onto valid views
+    def answer(view_query: str) -> str:
+        return json.dumps(build(query.address_view(atlas, view_query)), cls=PlotlyJSONEncoder)
+
+    def layout_of_the_pages_view():
         if request.path != path or request.method != "GET" or not request.referrer:
             return None
-        asked = parse_qs(urlsplit(request.referrer).query).get("lang", [])
-        answer = answers.get(asked[-1]) if asked else None
-        return Response(answer, mimetype="application/json") if answer is not None else None
+        view_query = query.address_view(atlas, urlsplit(request.referrer).query).to_query()
+        return Response(answer(view_query), mimetype="application/json") if view_query else None
 
-    app.server.before_request(layout_in_the_pages_language)
+    app.server.before_request(layout_of_the_pages_view)
