@@ -260,7 +260,7 @@ def source_details(lang: str, note: str = "", source: str = "", note_label: str 
 
 def embed_guide(lang: str) -> list:
     """The embedded map's details panel before a click (the embed has no town search)."""
-    return [html.P(t("details_empty_embed", lang), className="muted")]
+    return [html.P(t("details_empty_embed", lang), className="muted embed-guide")]
 
 
 def project_item(p: dict, lang: str):
