@@ -133,6 +133,10 @@
     }
     return null;
   }
+  function geoSubplot(gd) {
+    var geo = gd && gd._fullLayout && gd._fullLayout.geo;
+    return geo && geo._subplot && geo._subplot.xaxis ? geo._subplot : null;
+  }
   var tap = null;
   document.addEventListener("touchstart", function (event) {
     var t = event.touches.length === 1 ? event.touches[0] : null;
@@ -147,8 +151,12 @@
     if (!tap || Date.now() - tap.at > 700) { tap = null; return; }
     var point = tap;
     tap = null;
-    // no emulated mouse click after the tap: plotly's geo would answer it with an error (p2c), not a click
+    // no emulated mouse events after the tap (the browser's); plotly still makes a click of its own after a touch
+    // that did not drag, and its geo asks its axes where the pointer is, which only a mouse move tells them: a
+    // TypeError (p2c) without one, another gmina after one. The tap is answered here: plotly's click finds no place.
     if (event.cancelable) { event.preventDefault(); }
+    var geo = geoSubplot(document.querySelector("#map .js-plotly-plot"));
+    if (geo) { geo.xaxis.p2c = geo.yaxis.p2c = function () { return NaN; }; }
     var datum = gminaAt(point.x, point.y);
     if (!datum || typeof datum.loc !== "string" || !window.dash_clientside || !window.dash_clientside.set_props) { return; }
     window.dash_clientside.set_props("map", {clickData: {points: [

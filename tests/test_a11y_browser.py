@@ -203,6 +203,8 @@ def test_a_tap_on_a_gmina_shows_its_details_and_puts_it_in_the_address(duo):
         wait_js(duo, "return document.getElementById('details').textContent.includes('Kraków');")
         # a tap is not a zoom: the view stays on the whole country
         assert js(duo, "return document.querySelector('#map .js-plotly-plot')._fullLayout.geo.projection.scale;") < 2
+        errors = [e for e in duo.driver.get_log("browser") if e.get("level") == "SEVERE"]
+        assert errors == [], [e["message"] for e in errors]
     finally:
         screen(duo, 1600, 1100)
 
