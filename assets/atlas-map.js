@@ -20,7 +20,7 @@
   // plotly.js: the partial bundle is the page's first script; the full one (the fallback) is loaded here, or by
   // dcc.Graph's loader for the charts if it asked first (one <script>: a second would run 4.8 MB again)
   function plotly() {
-    if (window.Plotly) { return Promise.resolve(window.Plotly); }
+    if (window.Plotly) { return Promise.resolve(forTouch(window.Plotly)); }
     if (!plotly.loading) {
       plotly.loading = new Promise(function (resolve, reject) {
         var url = window._dashPlotlyJSURL;
@@ -31,12 +31,36 @@
           script.async = true;
           document.body.appendChild(script);
         }
-        script.addEventListener("load", function () { resolve(window.Plotly); });
+        script.addEventListener("load", function () { resolve(forTouch(window.Plotly)); });
         script.addEventListener("error", reject);
       });
     }
     return plotly.loading;
   }
+
+  /* On a touch screen no plot takes a one-finger drag (dragmode off: every drawing, the map's and the charts'
+     through dcc.Graph), so the page scrolls past them (the map and the charts are as wide as a phone's screen): a
+     swipe with the figures' box selection selected gminy or bars instead (1,939 gminy in one swipe, a 15 KB
+     address; ten voivodeships from the bars). A tap still picks a gmina or a bar; the toolbar's +/- buttons zoom. */
+  var TOUCH = !!(window.matchMedia && window.matchMedia("(pointer: coarse)").matches);
+
+  function forTouch(Plotly) {
+    if (!TOUCH || !Plotly || Plotly.atlasTouch) { return Plotly; }
+    ["react", "newPlot"].forEach(function (name) {
+      var original = Plotly[name];
+      Plotly[name] = function (gd, data, layout, config) {
+        if (data && !Array.isArray(data)) {   // the figure form, {data, layout, frames, config}: dcc.Graph's
+          data = Object.assign({}, data, {layout: Object.assign({}, data.layout, {dragmode: false})});
+        } else {
+          layout = Object.assign({}, layout, {dragmode: false});
+        }
+        return original.call(this, gd, data, layout, config);
+      };
+    });
+    Plotly.atlasTouch = true;
+    return Plotly;
+  }
+  forTouch(window.Plotly);
 
   // dcc.Graph's layout for a responsive graph: the box's size, not the figure's
   function layoutOf(figure) {
@@ -49,7 +73,7 @@
     function react(Plotly) {
       return Plotly.react(gd, {data: f.data || [], layout: layoutOf(f), frames: f.frames, config: config || {}});
     }
-    return window.Plotly ? react(window.Plotly) : plotly().then(react);
+    return window.Plotly ? react(forTouch(window.Plotly)) : plotly().then(react);
   }
 
   // dcc.Graph's event data (its filterEventData): each point's plain values, its trace's customdata, the selection

@@ -104,18 +104,8 @@
   }
 
   /* Touch: plotly.js's geo maps turn a tap into nothing (its hover code needs cartesian axes on touch), so a tap
-     (a short touch that does not move) on a gmina is sent as the map's clickData, as a mouse click would be. On a
-     touch screen the map does not take one-finger drags (dragmode off): the page scrolls past it; the toolbar's
-     +/- buttons zoom. */
-  var coarse = window.matchMedia && window.matchMedia("(pointer: coarse)").matches;
-  var touchDone = false;
-  function touchMap() {
-    if (touchDone || !coarse) { return; }
-    var gd = document.querySelector("#map .js-plotly-plot");
-    if (!gd || !gd._fullLayout || !window.Plotly) { return; }
-    touchDone = true;
-    window.Plotly.relayout(gd, {dragmode: false});
-  }
+     (a short touch that does not move) on a gmina is sent as the map's clickData, as a mouse click would be. (On a
+     touch screen the map takes no one-finger drag: assets/atlas-map.js.) */
   function gminaAt(x, y) {  // the gmina (calcdata point of trace 0) under a viewport point, as plotly's hover finds it
     var gd = document.querySelector("#map .js-plotly-plot");
     var geo = gd && gd._fullLayout && gd._fullLayout.geo && gd._fullLayout.geo._subplot;
@@ -173,7 +163,6 @@
       nameRanges();
       fixDropdowns();
       syncLanguage();
-      touchMap();
     } finally {
       observer.observe(document.body, {subtree: true, childList: true, attributes: true,
                                        attributeFilter: ["aria-selected", "aria-labelledby", "checked", "role", "lang", "tabindex"]});

@@ -180,31 +180,85 @@ def test_the_filter_sheet_opens_from_a_button_that_counts_the_filters(duo):
         screen(duo, 1600, 1100)
 
 
+KRAKOW_CENTRE = """
+  const gd = document.querySelector('#map .js-plotly-plot');
+  const i = gd.data[0].locations.indexOf('1261011');
+  const p = document.querySelector('#map .choroplethlayer .trace').querySelectorAll('path.choroplethlocation')[i];
+  %s
+  const r = p.getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2];"""
+
+
+def _tap_krakow(duo) -> None:
+    """A tap (a touch that does not move) on Kraków, scrolled into the middle of the screen first."""
+    js(duo, KRAKOW_CENTRE % "p.scrollIntoView({block: 'center'});")
+    point = js(duo, KRAKOW_CENTRE % "")
+    for kind in ("touchStart", "touchEnd"):
+        duo.driver.execute_cdp_cmd("Input.dispatchTouchEvent", {
+            "type": kind, "touchPoints": [{"x": point[0], "y": point[1]}] if kind == "touchStart" else []})
+        time.sleep(0.05)   # a finger rests a moment
+
+
 def test_a_tap_on_a_gmina_shows_its_details_and_puts_it_in_the_address(duo):
     screen(duo, 390, 844, mobile=True)
     try:
         load(duo)
-        point = js(duo, """
-          const gd = document.querySelector('#map .js-plotly-plot');
-          const i = gd.data[0].locations.indexOf('1261011');
-          const p = document.querySelector('#map .choroplethlayer .trace').querySelectorAll('path.choroplethlocation')[i];
-          p.scrollIntoView({block: 'center'});
-          const r = p.getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2];""")
-        point = js(duo, """
-          const gd = document.querySelector('#map .js-plotly-plot');
-          const i = gd.data[0].locations.indexOf('1261011');
-          const p = document.querySelector('#map .choroplethlayer .trace').querySelectorAll('path.choroplethlocation')[i];
-          const r = p.getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2];""")
-        for kind in ("touchStart", "touchEnd"):
-            duo.driver.execute_cdp_cmd("Input.dispatchTouchEvent", {
-                "type": kind, "touchPoints": [{"x": point[0], "y": point[1]}] if kind == "touchStart" else []})
-            time.sleep(0.05)
+        _tap_krakow(duo)
         wait_js(duo, "return window.location.search.includes('town=1261011');")
         wait_js(duo, "return document.getElementById('details').textContent.includes('Kraków');")
         # a tap is not a zoom: the view stays on the whole country
         assert js(duo, "return document.querySelector('#map .js-plotly-plot')._fullLayout.geo.projection.scale;") < 2
         errors = [e for e in duo.driver.get_log("browser") if e.get("level") == "SEVERE"]
         assert errors == [], [e["message"] for e in errors]
+    finally:
+        screen(duo, 1600, 1100)
+
+
+def _swipe_up(duo, x: float, y: float, distance: float = 240) -> None:
+    duo.driver.execute_cdp_cmd("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]})
+    for step in range(1, 9):
+        duo.driver.execute_cdp_cmd("Input.dispatchTouchEvent", {
+            "type": "touchMove", "touchPoints": [{"x": x, "y": y - distance * step / 8}]})
+    duo.driver.execute_cdp_cmd("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    # the swipe's fling goes on for a moment (a touch during it only stops it): until the page is still
+    duo.driver.execute_async_script("""const done = arguments[arguments.length - 1];
+      let last = -1, still = 0;
+      (function frame() {
+        still = window.scrollY === last ? still + 1 : 0;
+        last = window.scrollY;
+        if (still >= 10) { done(); } else { requestAnimationFrame(frame); }
+      })();""")
+
+
+def test_on_a_touch_screen_a_swipe_over_the_map_or_a_chart_scrolls_the_page_and_selects_nothing(duo):
+    """The map and the charts are as wide as a phone: a one-finger swipe over them must scroll the page (over the
+    map before and after a tap on a gmina, a new figure), never start a box selection (it selected 1,939 gminy and
+    logged plotly's TypeErrors; over a chart it filtered ten voivodeships)."""
+    screen(duo, 390, 844, mobile=True)
+    try:
+        load(duo)
+        duo.driver.get_log("browser")
+        for tapped in (False, True):
+            if tapped:
+                _tap_krakow(duo)
+                wait_js(duo, "return window.location.search.includes('town=1261011');")
+                wait_for_quiet_callbacks(lambda code: js(duo, code), quiet_ms=300)
+            js(duo, "window.scrollTo(0, 0);")
+            box = js(duo, "const r = document.getElementById('map').getBoundingClientRect();"
+                          "return [r.left + r.width / 2, r.top + r.height * 0.7];")
+            _swipe_up(duo, *box)
+            wait_js(duo, "return window.scrollY > 50;")
+            assert "sel=" not in js(duo, "return window.location.search;")
+            errors = [e["message"] for e in duo.driver.get_log("browser") if e.get("level") == "SEVERE"]
+            assert errors == [], (tapped, errors)
+        before = js(duo, "return window.location.search;")
+        for chart in ("by-voivodeship", "growth"):
+            js(duo, f"document.getElementById('{chart}').scrollIntoView({{block: 'start'}});")
+            top = js(duo, "return window.scrollY;")
+            box = js(duo, f"const r = document.getElementById('{chart}').getBoundingClientRect();"
+                          "return [r.left + r.width / 2, r.top + r.height * 0.7];")
+            _swipe_up(duo, *box, distance=160)
+            wait_js(duo, f"return window.scrollY > {top} + 40;")
+            assert js(duo, "return window.location.search;") == before, chart
     finally:
         screen(duo, 1600, 1100)
 
