@@ -145,13 +145,15 @@ def test_no_sideways_scrolling_and_the_legend_is_off_the_map(duo):
         screen(duo, 1600, 1100)
 
 
-def test_an_embed_in_a_short_article_frame_shows_its_source_line(duo):
+@pytest.mark.parametrize("query", ["", "?woj=12&p=P1", "?lang=en"])
+def test_an_embed_in_a_short_article_frame_shows_its_source_line(duo, query):
     """An article's small iframe (420×340, a phone's 320×300): the embed's map gives up height, never the source
-    line — the attribution a newsroom must print — and the frame does not scroll."""
+    line — the attribution a newsroom must print — and the frame does not scroll (the whole country's legend is the
+    tallest)."""
     try:
         for width, height in ((420, 340), (320, 300), (800, 600)):
             screen(duo, width, height, mobile=width < 900)
-            load(duo, "?woj=12&p=P1", path="/embed")
+            load(duo, query, path="/embed")
             sizes = js(duo, """const source = document.getElementById('embed-source').getBoundingClientRect();
               const map = document.getElementById('map').getBoundingClientRect();
               return {sourceBottom: source.bottom, mapHeight: map.height, view: innerHeight,
