@@ -483,6 +483,22 @@ def test_the_url_round_trips_and_a_tampered_url_gives_a_notice(duo, atlas):
     assert severe == [], severe
 
 
+def load_with_probe(duo, path: str, probe_js: str, read_js: str):
+    """Load `path` with `probe_js` run from the page's first parsed frame on; once the page has had its first answer
+    (the charts drawn; an embed: its link to the atlas carries the view), what `read_js` returns."""
+    probe = duo.driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": probe_js})
+    try:
+        duo.driver.get(duo.server_url + path)
+        wait_js(duo, f"return gminy_paths() >= {N_GMINY} && !document.getElementById('boot');", timeout=30)
+        if path.startswith("/embed"):
+            wait_js(duo, "return document.getElementById('embed-open').href.includes('woj=12');")
+        else:
+            wait_js(duo, "return below_drawn();", timeout=20)
+        return js(duo, read_js)
+    finally:
+        duo.driver.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", probe)
+
+
 # every text the page's <h1> has had, from the first parsed frame on
 H1_TEXTS = """
 window.__h1 = [];
@@ -499,17 +515,7 @@ new MutationObserver(function () {
 def test_an_english_link_is_english_from_the_first_frame_on(duo, path):
     """Dash's layout comes in the page's language (its Referer's lang=): an English page never shows the default
     Polish page between the frame the server drew and the first answer."""
-    probe = duo.driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": H1_TEXTS})
-    try:
-        duo.driver.get(duo.server_url + path)
-        wait_js(duo, f"return gminy_paths() >= {N_GMINY} && !document.getElementById('boot');", timeout=30)
-        if path.startswith("/embed"):
-            wait_js(duo, "return document.getElementById('embed-open').href.includes('woj=12');")
-        else:
-            wait_js(duo, "return below_drawn();", timeout=20)
-        seen = js(duo, "return window.__h1;")
-    finally:
-        duo.driver.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", probe)
+    seen = load_with_probe(duo, path, H1_TEXTS, "return window.__h1;")
     assert seen and all("Związku" not in t and "Mapa gmin" not in t for t in seen), seen
 
 
@@ -536,17 +542,7 @@ def test_a_filtered_address_starts_with_its_own_legend_and_the_map_keeps_its_box
     """Dash's layout comes with the legend of the page's view (its Referer's address): the legend under the early
     map is the view's from the start, and the first answer neither changes it nor moves the map (the all-Poland
     legend it replaced was shorter or longer: 11-22 px measured)."""
-    probe = duo.driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": LEGEND_AND_BOX})
-    try:
-        duo.driver.get(duo.server_url + path)
-        wait_js(duo, f"return gminy_paths() >= {N_GMINY} && !document.getElementById('boot');", timeout=30)
-        if path.startswith("/embed"):
-            wait_js(duo, "return document.getElementById('embed-open').href.includes('woj=12');")
-        else:
-            wait_js(duo, "return below_drawn();", timeout=20)
-        legends, heights = js(duo, "return [window.__legends, window.__heights];")
-    finally:
-        duo.driver.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", probe)
+    legends, heights = load_with_probe(duo, path, LEGEND_AND_BOX, "return [window.__legends, window.__heights];")
     assert len(legends) == 1 and len(heights) == 1, (legends, heights)
 
 
