@@ -347,7 +347,10 @@ def test_the_charts_and_the_table_are_drawn_after_the_map(duo):
             seen.setdefault("below", now)
         time.sleep(0.02)
     assert set(seen) == {"map", "below"} and seen["map"] <= seen["below"], seen
-    # the charts show the address's filter, not the default view
+    # the charts come to show the address's filter, not the default view (they may be drawn for the layout's
+    # default view first: the early map is there before the page's state)
+    wait_js(duo, "const gd = document.querySelector('#by-project .js-plotly-plot');"
+                 "return Array.isArray(gd.data[0].selectedpoints);")
     sel = graph_data(duo, "by-project")[0]["selectedpoints"]
     assert sel and len(sel) == 1, sel
 
