@@ -119,7 +119,8 @@ def _measure_filter_click(client, atlas) -> dict[str, Any]:
         view = {"lang": view_lang, "focus": view_key(FilterState.from_dict(old)), "sel": bool(old["selected"])}
         first = page.payload(controller, {("projects", "value"): chosen, ("state", "data"): old,
                                           ("view", "data"): view}, changed=["projects.value"])
-        second = page.payload(below, {("below-ready", "data"): i + 1, ("state", "data"): {**old, "projects": chosen},
+        address = "?" + FilterState.from_dict({**old, "projects": chosen}).to_query()
+        second = page.payload(below, {("below-ready", "data"): i + 1, ("url", "search"): address,
                                       ("below-view", "data"): view_lang}, changed=["below-ready.data"])
         return first, second
 

@@ -460,7 +460,7 @@ def view_outputs(atlas: Any, urls: Any, state: FilterState, view: dict, chip_key
 def _register_table(app: dash.Dash, atlas: Any, known_projects: set[str]) -> None:
     """FilterState (+ the table's sort) -> the charts and the table below the map (after the map is drawn), and the
     CSV of exactly the table's rows."""
-    _register_below(app, atlas, known_projects)
+    _register_below(app, atlas)
     # the rows into the <tbody>: a DOM write in the browser (assets/atlas.js), not thousands of Dash components
     app.clientside_callback(ClientsideFunction("atlas", "renderTable"), Output("table-rendered", "data"),
                             Input("table-data", "data"))
@@ -471,24 +471,26 @@ def _register_table(app: dash.Dash, atlas: Any, known_projects: set[str]) -> Non
                             Input("embed-snippet", "data"))
 
 
-def _register_below(app: dash.Dash, atlas: Any, known_projects: set[str]) -> None:
+def _register_below(app: dash.Dash, atlas: Any) -> None:
     @app.callback(
         Output("growth", "figure"), Output("by-voivodeship", "figure"), Output("by-project", "figure"),
         Output("table-data", "data"), Output("table-count", "children"), Output("below-view", "data"),
         *[Output(f"{g}-summary", "children") for g in layout.PICK_CHARTS], Output("bar-lists", "data"),
-        Input("below-ready", "data"), Input("table-sort", "data"), State("state", "data"),
+        Input("below-ready", "data"), Input("table-sort", "data"), State("url", "search"),
         State("below-view", "data"),
         prevent_initial_call=True,  # filled once the map is drawn ("below-ready"), see layout.build_layout
     )
-    def below(ready, sort_by, state_data, drawn):
+    def below(ready, sort_by, search, drawn):
         """The charts and the table below the map, for the current filters, each time the map has been painted
         with new values (assets/atlas-below.js bumps "below-ready"): so they never delay the map's paint. Full
         figures the first time (and on a language change), Patches after; a new sort order only re-sorts the
-        table."""
+        table. The filters are the address's: the same as the "state" store's after every answer, and already
+        right before the page's first answer, when the early map (the address's view) is painted and the store
+        still holds the layout's default view (the charts were drawn for the whole country first)."""
         no_texts = (no_update,) * (len(layout.PICK_CHARTS) + 1)
         if not ready:
             return (no_update,) * 6 + no_texts
-        state = FilterState.from_dict(state_data, known_projects=known_projects)
+        state = query.address_view(atlas, search)
         records = table_view.table_records(atlas, state, table_view.sort_spec(sort_by))
         table_out = (layout.table_rows(records), f" ({len(records)})")
         if ctx.triggered_id == "table-sort" and drawn == state.lang:
