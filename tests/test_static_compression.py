@@ -55,7 +55,7 @@ def test_dynamic_answers_are_never_stored(app):
     body = {"output": key, "outputs": outputs,
             "inputs": [{"id": "below-ready", "property": "data", "value": 1},
                        {"id": "table-sort", "property": "data", "value": []}],
-            "state": [{"id": "state", "property": "data", "value": {"projects": ["P2"]}},
+            "state": [{"id": "url", "property": "search", "value": "?p=P2"},
                       {"id": "below-view", "property": "data", "value": None}],
             "changedPropIds": ["below-ready.data"]}
     r = client.post("/_dash-update-component", data=json.dumps(body), content_type="application/json",
