@@ -7,10 +7,10 @@ State flow (one direction, one source of truth):
                         browser: z, colours, selection, focus), chips, strip, coverage, the HTML legend, the
                         filter count;
   map painted --below-->  bars (Patch: y/x, selectedpoints), the chart summaries and bar lists, the table's rows
-                        ("table-data", written into the <tbody> by assets/atlas.js), count, for the current "state":
-                        run each time the map has been painted with new values (assets/atlas-below.js bumps
-                        "below-ready"), so they never delay the map's paint; a sort ("table-sort", the header
-                        buttons) only re-sorts the rows;
+                        ("table-data", written into the <tbody> by assets/atlas.js), count, for the address's
+                        view (= "state"): run each time the map has been painted with new values
+                        (assets/atlas-below.js bumps "below-ready"), so they never delay the map's paint; a sort
+                        ("table-sort", the header buttons) only re-sorts the rows;
   a full figure only when the language changes.
 Every value from the browser goes through FilterState.from_dict / from_query (lenient: never raises) or a
 defensive parser below, so crafted requests get the default view, never a 500.
