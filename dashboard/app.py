@@ -59,7 +59,9 @@ def create_app(atlas: Any = None) -> dash.Dash:
         "</footer>", "</div>")
     boot.install(app, atlas, urls)   # the map of the asked-for view in the page itself, and the scripts' order
     served = plotly_bundle.register(app)   # the partial plotly.js (or the full one, said at start-up)
-    layout.in_the_pages_view(app, atlas, lambda view: layout.build_layout(atlas, urls, export_panel, view))
+    # a view's page starts as its first answer would leave it (that answer then changes nothing)
+    layout.in_the_pages_view(app, atlas, lambda view: layout.with_props(
+        layout.build_layout(atlas, urls, export_panel, view.lang), callbacks.first_answer_props(atlas, urls, view)))
     callbacks.register(app, atlas, urls)
     export_panel.register(app, atlas, jobs.background_manager(), job_slot=export_queue.job_slot)
     export_queue.register_admission(app)   # new export jobs get a ticket or HTTP 429 before Dash starts them

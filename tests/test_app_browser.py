@@ -237,6 +237,24 @@ def test_the_page_draws_the_map_of_its_address_once(duo):
         duo.driver.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", probe)
 
 
+@pytest.mark.parametrize("path", ["/?woj=24,12&p=P1&asof=2010", "/?town=1261011&metric=membership&lang=en"])
+def test_a_filtered_page_draws_its_map_and_charts_once(duo, path):
+    """The page of a filtered address starts in its view (dashboard.app: the layout has what the first answer
+    set), so the first answer changes nothing: before, it patched the early map (a second drawing) and the charts
+    were asked for a second time."""
+    probes = [duo.driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": source})
+              for source in (COUNT_MAP_DRAWS, CALLBACK_LOG)]
+    try:
+        duo.driver.get(duo.server_url + path)
+        wait_js(duo, f"return gminy_paths() >= {N_GMINY} && below_drawn();", timeout=30)
+        wait_for_quiet_callbacks(lambda code: js(duo, code), quiet_ms=800)
+        below = js(duo, "return window.__cbLog.filter(o => String(o).includes('by-project.figure')).length;")
+        assert [js(duo, "return window.__mapDraws;"), below] == [1, 1]
+    finally:
+        for probe in probes:
+            duo.driver.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", probe)
+
+
 KRAKOW_ON_THE_EARLY_MAP = """
 const gd = window.__early.gd;
 if (document.getElementById('map')) { return null; }   // Dash's page has started already

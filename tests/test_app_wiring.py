@@ -3,9 +3,11 @@ are checked at start-up, clientside outputs have no server function, every page 
 source note links the shipped data description."""
 from __future__ import annotations
 
+import base64
 import json
 import os
 
+import numpy as np
 import pytest
 from plotly.utils import PlotlyJSONEncoder
 
@@ -164,6 +166,44 @@ def test_the_layout_comes_with_the_legend_of_the_pages_view(app, mini_atlas, pat
     for referer in ("http://atlas.example/", "http://atlas.example/?p=P99&woj=99&asof=x", "\u017c" * 3000,
                     "http://atlas.example/?lang=pl"):
         assert client.get(path, headers={"Referer": referer}).get_json() == default, referer
+
+
+@pytest.mark.parametrize("view", ["woj=12&p=P2&lang=en", "town=1261011&metric=membership",
+                                  "sel=1261011,0201011&years=unknown", "asof=2010&ev=list,weak&lang=en"])
+def test_a_views_page_starts_as_the_first_answer_left_the_default_one(app, mini_atlas, view):
+    """A filtered address's layout is the default one with everything its first answer set (controls, stores,
+    chips, key figures, legend, details, the map's figure), so that answer changes nothing: before, it patched the
+    early map (drawn again) and asked for the charts a second time."""
+    from dashboard.model.query import address_view
+    from dashboard.view import figures
+    from tests.dash_client import DashPage
+
+    client = app.server.test_client()
+    deps = client.get("/_dash-dependencies").get_json()
+    controller = next(d for d in deps if d["output"].startswith("..state.data...url.search..."))
+
+    def page(referer: str | None) -> DashPage:
+        headers = {"Referer": f"http://atlas.example/?{referer}"} if referer else {}
+        return DashPage.of(client.get("/_dash-layout", headers=headers).get_json(), deps)
+
+    def first_answer(of: DashPage, search: str = "?" + view) -> dict:
+        answer = client.post("/_dash-update-component", json=of.payload(controller, {("url", "search"): search}))
+        return answer.get_json()["response"] if answer.status_code == 200 else {}
+
+    own = page(view)
+    set_by_the_first_answer = {(ident, prop): value for ident, props in first_answer(page(None)).items()
+                               for prop, value in props.items()}
+    for key in (("map-changes", "data"), ("embed-snippet", "data"), ("url", "search"), ("map", "config")):
+        set_by_the_first_answer.pop(key, None)   # the figure is compared below; the snippet needs the server's origin
+    assert len(set_by_the_first_answer) > 10
+    assert {k: own.value(*k) for k in set_by_the_first_answer} == set_by_the_first_answer
+    z = own.value("map", "figure")["data"][0]["z"]   # plotly's typed array: {"dtype", "bdata"}
+    drawn = np.frombuffer(base64.b64decode(z["bdata"]), dtype=z["dtype"])
+    assert drawn.tolist() == list(figures.map_update(mini_atlas, address_view(mini_atlas, view))["z"])
+    canonical = "?" + address_view(mini_atlas, view).to_query()
+    assert set(first_answer(own, canonical)) == {"embed-snippet"}
+    if canonical != "?" + view:   # the address in its canonical form, nothing else
+        assert first_answer(own)["url"] == {"search": canonical}
 
 
 def test_the_source_note_links_the_shipped_data_description(app):

@@ -12,6 +12,8 @@ State flow (one direction, one source of truth):
                         (assets/atlas-below.js bumps "below-ready"), so they never delay the map's paint; a sort
                         ("table-sort", the header buttons) only re-sorts the rows;
   a full figure only when the language changes.
+A page starts in its address's view (first_answer_props: the layout has what the first answer would set), so
+that answer changes nothing but the address's canonical form.
 Every value from the browser goes through FilterState.from_dict / from_query (lenient: never raises) or a
 defensive parser below, so crafted requests get the default view, never a 500.
 The decision logic lives in plain functions (next_state, chips_for, ...) that the unit tests call directly.
@@ -422,9 +424,13 @@ def _controller_outputs(atlas: Any, old: FilterState, new: FilterState, event: E
     search_out = ("?" + query_string) if query_string else ""
     nothing = (no_update,) * (5 + len(CONTROL_IDS))
     if new == old and not (event.from_url and new.notices):
-        # nothing changed (e.g. the first load of the default view): no redraw at all; on a page load the embed
-        # snippet still gets this server's address
-        return (*nothing, embed_code(search_out, new.lang) if event.from_url else no_update)
+        # nothing changed (the first load: the page starts in its view): no redraw at all; on a page load the
+        # address gets its canonical form (an old link's years=1900-1900 is years=unknown) and the embed snippet
+        # this server's address
+        if not event.from_url:
+            return (*nothing, no_update)
+        canonical = search_out if (search or "") != search_out else no_update
+        return (no_update, canonical, *nothing[2:], embed_code(search_out, new.lang))
     code = embed_code(search_out, new.lang)
     if (search or "") == search_out:
         search_out = no_update
@@ -448,13 +454,32 @@ def view_outputs(atlas: Any, urls: Any, state: FilterState, view: dict, chip_key
     chips = [*chip_outputs(atlas, state, shown), *strip, layout.coverage_note(atlas, state),
              *text_outputs(atlas, state)]
     empty_hidden = bool(query.count_in_view(atlas, state))
-    new_view = {"lang": state.lang, "focus": figures.view_key(state), "sel": bool(state.selected)}
+    new_view = layout.shown_view(state)
     if relabel:  # language change: the full figure (labels, hover); the legend is HTML
         return (figures.map_figure(atlas, state, urls.gminy, outline=urls.wojewodztwa, colorbar=False),
                 layout.graph_config(urls, "atlas-zmp-mapa", state.lang), no_update, new_view, empty_hidden, *chips)
     zoom = view.get("focus") != new_view["focus"] and not map_click
     changes = map_changes(atlas, state, zoom=zoom, clear_selection=bool(view.get("sel")))
     return (no_update, no_update, changes, new_view if new_view != view else no_update, empty_hidden, *chips)
+
+
+def first_answer_props(atlas: Any, urls: Any, view: FilterState) -> dict[tuple[str, str], Any]:
+    """What the page's first answer would set on the layout of `view`'s language (built for the default view):
+    the controls, the stores, the map's figure, chips, key figures, legend and details of `view`, as
+    {(id, prop): value}. The layout of a filtered address comes with them (dashboard.app), so that answer changes
+    nothing: the early map is not patched and drawn again, the charts are not asked for a second time."""
+    default = layout.shown_view(FilterState(lang=view.lang))
+    outputs = view_outputs(atlas, urls, view, default, chip_keys=[], map_click=False)
+    props = dict(zip(((o.component_id, o.component_property) for o in VIEW_OUTPUTS), outputs))
+    props[("map", "figure")] = figures.map_figure(atlas, view, urls.gminy, outline=urls.wojewodztwa,
+                                                  colorbar=False).to_dict()
+    props[("map-changes", "data")] = no_update   # the figure is the view's already
+    props[("state", "data")] = view.to_dict()
+    props.update({(c, "value"): v for c, v in controls_for(atlas, view).items()})
+    if view.focus:
+        props[("town", "options")] = [town_option(atlas, view.focus)]
+        props[("details", "children")] = layout.details_panel(atlas, view.focus, view.lang, view)
+    return {key: value for key, value in props.items() if value is not no_update}
 
 
 def _register_table(app: dash.Dash, atlas: Any, known_projects: set[str]) -> None:
@@ -485,8 +510,8 @@ def _register_below(app: dash.Dash, atlas: Any) -> None:
         with new values (assets/atlas-below.js bumps "below-ready"): so they never delay the map's paint. Full
         figures the first time (and on a language change), Patches after; a new sort order only re-sorts the
         table. The filters are the address's: the same as the "state" store's after every answer, and already
-        right before the page's first answer, when the early map (the address's view) is painted and the store
-        still holds the layout's default view (the charts were drawn for the whole country first)."""
+        right before the page's first answer, when the early map (the address's view) is painted and a layout
+        asked for without its Referer still holds the default view (the charts were drawn for it first)."""
         no_texts = (no_update,) * (len(layout.PICK_CHARTS) + 1)
         if not ready:
             return (no_update,) * 6 + no_texts

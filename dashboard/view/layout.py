@@ -15,6 +15,7 @@ from typing import Any, Callable
 from urllib.parse import urlsplit
 
 from dash import dcc, html
+from dash.development.base_component import Component
 from flask import Response, request
 from plotly.utils import PlotlyJSONEncoder
 
@@ -577,9 +578,8 @@ def _filters_toggle(lang: str, n: int = 0) -> html.Button:
         **{"aria-expanded": "false", "aria-controls": "filters"})
 
 
-def _map_card(atlas: Any, state: FilterState, urls: GeoUrls, view: FilterState) -> html.Section:
-    """The map with its HTML legend (the figure has no colorbar, so no legend box covers the country). The legend
-    is the page's view's: under the early map of that view (see in_the_pages_view)."""
+def _map_card(atlas: Any, state: FilterState, urls: GeoUrls) -> html.Section:
+    """The map with its HTML legend (the figure has no colorbar, so no legend box covers the country)."""
     lang = state.lang
     map_fig = figures.map_figure(atlas, state, urls.gminy, outline=urls.wojewodztwa, colorbar=False)
     return html.Section([
@@ -592,7 +592,7 @@ def _map_card(atlas: Any, state: FilterState, urls: GeoUrls, view: FilterState) 
             tr("map_empty", lang, tag=html.Div, className="map-empty", role="status", hidden=True),
         ], className="map-wrap", role="figure", **{"aria-labelledby": "map-heading"}),
         tr("legend_heading", lang, className="sr-only"),   # the legend's name, in the page's language
-        html.Div(legend(figures.map_update(atlas, view)), id="legend", className="map-legend",
+        html.Div(legend(figures.map_update(atlas, state)), id="legend", className="map-legend",
                  role="group", **{"aria-labelledby": "i18n-legend_heading"}),
     ], id="map-section", className="card map-card", tabIndex="-1", **{"aria-labelledby": "map-heading"})
 
@@ -671,19 +671,23 @@ def _footer(urls: GeoUrls, lang: str) -> html.Footer:
                        id="sources", className="sources")
 
 
-def build_layout(atlas: Any, urls: GeoUrls, export_panel: Any, view: FilterState) -> html.Div:
-    """The page of `view`: in its language, with its legend (the rest is the default view's, set by the first
-    answer). `export_panel` is dashboard.export.panel (passed in, so this module stays import-light).
+def shown_view(state: FilterState) -> dict[str, Any]:
+    """What the map shows of `state` (the "view" store): its language, its geo view, whether a box is drawn."""
+    return {"lang": state.lang, "focus": figures.view_key(state), "sel": bool(state.selected)}
+
+
+def build_layout(atlas: Any, urls: GeoUrls, export_panel: Any, lang: str = "pl") -> html.Div:
+    """The page of the default view in `lang` (another view's page is this with that view's props set:
+    dashboard.app, with_props). `export_panel` is dashboard.export.panel (passed in: this module stays import-light).
 
     DOM order = reading and Tab order at every width: skip link, header, then in <main> the filters (a sheet opened
     by a button below 900 px), the map with its legend, the details, the key figures, the charts, the table."""
-    state = FilterState(lang=view.lang)
-    lang = state.lang
+    state = FilterState(lang=lang)
     return html.Div([
         html.A(tr("skip_to_map", lang), href="#map-section", className="skip-link"),
         dcc.Location(id="url", refresh=False),
         dcc.Store(id="state", data=state.to_dict()),
-        dcc.Store(id="view", data={"lang": lang, "focus": figures.view_key(state)}),
+        dcc.Store(id="view", data=shown_view(state)),
         dcc.Store(id="map-changes", data=None),   # a filter change, compact (callbacks.map_changes)
         # the charts and the table are drawn after the map: assets/atlas-below.js bumps "below-ready" each time
         # the map has been painted with new values; "below-view" is the language the charts were drawn in
@@ -699,7 +703,7 @@ def build_layout(atlas: Any, urls: GeoUrls, export_panel: Any, view: FilterState
         _header(lang),
         html.Main([
             html.Div(id="notice", className="notice", role="status", hidden=True),
-            html.Div([_filters_toggle(lang), _filters(atlas, state, export_panel), _map_card(atlas, state, urls, view),
+            html.Div([_filters_toggle(lang), _filters(atlas, state, export_panel), _map_card(atlas, state, urls),
                       _details_card(atlas, lang)], className="main-grid"),
             html.Section(strip(atlas, lang), id="strip", className="strip", **{"aria-labelledby": "strip-heading"}),
             html.Div(coverage_note(atlas, state), id="coverage", className="coverage"),
@@ -737,11 +741,34 @@ def embed_layout(atlas: Any, urls: GeoUrls, view: FilterState) -> html.Div:
     ], className="embed", id="embed")
 
 
+def with_props(tree: Any, props: dict[tuple[str, str], Any]) -> Any:
+    """`tree` (a layout) with `props` ({(id, prop): value}) set on its components; every id must be in it."""
+    found: dict[str, Any] = {}
+
+    def walk(node: Any) -> None:
+        if isinstance(node, (list, tuple)):
+            for child in node:
+                walk(child)
+        elif isinstance(node, Component):
+            if isinstance(getattr(node, "id", None), str):
+                found[node.id] = node
+            walk(getattr(node, "children", None))
+
+    walk(tree)
+    missing = sorted({ident for ident, _ in props} - found.keys())
+    if missing:
+        raise KeyError(f"no component of the layout has the id(s) {missing}")
+    for (ident, prop), value in props.items():
+        setattr(found[ident], prop, value)
+    return tree
+
+
 def in_the_pages_view(app: Any, atlas: Any, build: Callable[[FilterState], Any]) -> None:
     """`app`'s layout for the view of the page that asks for it: /_dash-layout's Referer is the page's address.
-    The page starts in its language, not in the default Polish switched by the first answer (0.5-1.3 s of Polish
-    headings, filters and legend measured), and with its view's legend under the early map of that view (the
-    all-Poland legend, replaced at the first answer, moved a filtered view's map by 11-22 px).
+    The page starts in its view: its language (not the default Polish switched by the first answer: 0.5-1.3 s of
+    Polish headings, filters and legend measured), its legend under the early map of that view (the all-Poland
+    legend, replaced at the first answer, moved the map by 11-22 px), its controls, figures and map figure (the
+    first answer patched the early map and had it drawn again, and the charts asked for a second time).
     The default view's layout is app.layout as usual; another view's is built and serialised once (the last 64
     kept, as the page itself: dashboard.view.boot) and answered from a before_request hook (a layout function
     instead would put the whole layout into the page for Dash's callback validation: +165 KB of HTML)."""
