@@ -75,9 +75,9 @@ def test_all_projects_one_file_each(tmp_path, capsys):
     from dashboard.model.atlas import get_atlas
 
     ids = list(get_atlas().projects["id"])
-    assert main(["--preset", "social", "--format", "png", "--all-projects", "--out-dir", str(tmp_path)]) == 0
-    files = sorted(p.name for p in tmp_path.glob("*.png"))
-    assert files == sorted(f"atlas-zmp_{i}_social.png" for i in ids)
+    assert main(["--preset", "social", "--format", "svg", "--all-projects", "--out-dir", str(tmp_path)]) == 0
+    files = sorted(p.name for p in tmp_path.glob("*.svg"))
+    assert files == sorted(f"atlas-zmp_{i}_social.svg" for i in ids)
     # each file is its own project's map: the alt texts (title, counts) all differ
     alts = {p.read_text(encoding="utf-8") for p in tmp_path.glob("*.txt")}
     assert len(alts) == len(ids)

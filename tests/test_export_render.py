@@ -301,6 +301,35 @@ def test_a_start_answered_late_after_the_navigation_still_sees_the_page_load(mon
         r.close()
 
 
+def test_a_tab_whose_page_is_not_kaleidos_yet_is_opened_again(monkeypatch):
+    """A tab's opening took another document's context (or load) for kaleido's page: a render would run where
+    kaleido's script is not ("kaleido_scopes is not defined", seen once in a test run). The renderer finds it at
+    the start, opens the page once more and renders."""
+    import plotly.graph_objects as go
+    from kaleido._kaleido_tab import _KaleidoTab
+
+    from dashboard.export import render
+
+    real_navigate = _KaleidoTab.navigate
+    opened = []
+
+    async def first_one_in_the_wrong_context(self, url=""):
+        await real_navigate(self, url)
+        opened.append(url)
+        if len(opened) == 1:
+            self._current_js_id = 987654321   # no context of kaleido's page
+
+    monkeypatch.setattr(_KaleidoTab, "navigate", first_one_in_the_wrong_context)
+    monkeypatch.setattr(render, "START_ATTEMPTS", 1)
+    r = render.Renderer().start()
+    try:
+        assert len(opened) == 2
+        png = r.render(go.Figure(go.Bar(y=[1, 2])), "png", width=200, height=100)
+        assert Image.open(io.BytesIO(png)).size == (200, 100)
+    finally:
+        r.close()
+
+
 @pytest.mark.parametrize("name", ["a4", "social"])
 def test_zoomed_view_stays_inside_its_frame(atlas, renderer, name):
     """A view zoomed on a województwo fills a framed box inside the margins (it used to bleed to the page edge:

@@ -177,21 +177,50 @@ def _plotly_js() -> Path | None:
 
 @functools.lru_cache(maxsize=1)
 def _kaleido_class():
-    """kaleido.Kaleido whose tabs listen for page events before they are sent to kaleido's page.
+    """kaleido.Kaleido whose tabs open kaleido's page reliably (kaleido 1.5's own opening has two races):
 
-    kaleido 1.5 navigates a tab and only then enables its page events, then waits for the page's load event. When
-    this process answers late (a busy machine: three test processes, an export job beside web workers) the page has
-    loaded before that, the event is never sent, and the start hangs until START_TIMEOUT_S: 30 s lost per export,
-    several times per test run (reproduced by delaying the step after Page.navigate: tests/test_export_render.py)."""
+    - it navigates a tab and only then enables the page's events, then waits for the load event. When this process
+      answers late (a busy machine: three test processes, an export job beside web workers) the page has loaded
+      before that, the event is never sent, and the start hangs until START_TIMEOUT_S (reproduced by delaying the
+      step after Page.navigate: tests/test_export_render.py);
+    - with the events enabled early, a tab's first document (about:blank) still loading sends its own load event
+      and context, taken for kaleido's page: a render then ran before kaleido's script ("kaleido_scopes is not
+      defined", seen once in a test run).
+    So each tab enables its events first, lets its first document finish, then opens kaleido's page and checks that
+    kaleido's script answers in the context kaleido will use (opened once more when it does not)."""
     import kaleido
+    from kaleido._kaleido_tab import _KaleidoTab
 
     class _Kaleido(kaleido.Kaleido):
         async def _conform_tabs(self, tabs=None) -> None:
-            for tab in tabs or list(self.tabs.values()):
-                await tab.send_command("Page.enable")
-            await super()._conform_tabs(tabs)
+            ktabs = [_KaleidoTab(tab, headers=self._headers) for tab in (tabs or list(self.tabs.values()))]
+            await asyncio.gather(*(_open_page(ktab, self._index) for ktab in ktabs))
+            for ktab in ktabs:
+                self._total_tabs += 1
+                await self.tabs_ready.put(ktab)
 
     return _Kaleido
+
+
+async def _open_page(ktab, url: str) -> None:
+    tab = ktab.tab
+    for command in ("Page.enable", "Runtime.enable"):
+        await tab.send_command(command)
+    while await _evaluate(tab, "document.readyState") != "complete":   # bounded by START_TIMEOUT_S
+        await asyncio.sleep(0.05)
+    for _ in range(2):
+        await ktab.navigate(url)
+        if await _evaluate(tab, "typeof kaleido_scopes", context=ktab._current_js_id) == "object":
+            return
+        log.warning("kaleido's page was not ready in its tab; opening it again")
+    raise RenderError("kaleido's page did not start in Chromium's tab")
+
+
+async def _evaluate(tab, expression: str, context: int | None = None):
+    """The value of `expression` in the tab (in execution context `context`), None when it fails."""
+    params = {"expression": expression, "returnByValue": True, **({"contextId": context} if context else {})}
+    answer = await tab.send_command("Runtime.evaluate", params=params)
+    return (answer.get("result") or {}).get("result", {}).get("value")
 
 
 CHROMIUM_GROUP_NICE = 10
