@@ -91,7 +91,7 @@ def create_embed_app(app: dash.Dash, atlas: Any, urls: Any, preload: str = "", s
     embed.index_string = embed.index_string.replace("<html>", '<html lang="pl">').replace(
         "{%css%}", "{%css%}" + preload).replace(
         "<footer>", '<div class="dash-scripts">').replace("</footer>", "</div>")
-    boot.install(embed, atlas, urls, boot.embed_frame, title_key="embed_frame_title")
+    boot.install(embed, atlas, urls, article=True)
     if served is not None:   # the embed's page (in articles) takes the same small plotly.js
         plotly_bundle.use_on(embed, served)
     layout.in_the_pages_view(embed, atlas, lambda view: layout.embed_layout(atlas, urls, view))

@@ -431,9 +431,19 @@ def test_the_embed_works_in_an_iframe_on_another_origin(duo):
         width = js(duo, "return document.querySelector('#map .main-svg').getBoundingClientRect().width;")
         assert 650 <= width <= 720  # as wide as its frame
         # still interactive: a click on a gmina shows its details in the frame
-        gmina = js(duo, """const gd = document.querySelector('#map .js-plotly-plot');
+        krakow = """const gd = document.querySelector('#map .js-plotly-plot');
           const i = gd.data[0].locations.indexOf('1261011');
-          return document.querySelector('#map .choroplethlayer .trace').querySelectorAll('path.choroplethlocation')[i];""")
+          return document.querySelector('#map .choroplethlayer .trace').querySelectorAll('path.choroplethlocation')[i];"""
+        gmina = js(duo, krakow)
+        # a drag over the article's map selects nothing and leaves the map as it is (it drew a box that faded it)
+        before = gmina.rect
+        ActionChains(duo.driver).move_to_element(gmina).click_and_hold().move_by_offset(30, 10) \
+            .move_by_offset(30, 10).release().perform()
+        assert js(duo, "const gd = document.querySelector('#map .js-plotly-plot'); return [gd.data[0].selectedpoints "
+                       "|| null, document.querySelectorAll('#map .selectionlayer path, #map .select-outline').length];"
+                  ) == [None, 0]
+        gmina = js(duo, krakow)
+        assert gmina.rect == before
         ActionChains(duo.driver).move_to_element(gmina).perform()
         wait_js(duo, "return document.querySelector('#map .hoverlayer').textContent.includes('Kraków');")
         ActionChains(duo.driver).click(gmina).perform()

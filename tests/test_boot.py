@@ -131,6 +131,34 @@ def test_the_early_map_is_the_views_live_figure(client, atlas):
     assert list(base64.b64decode(z["bdata"])) == list(expected["z"])
 
 
+@pytest.mark.parametrize("path, article", [("/embed", True), ("/", False)])
+def test_an_article_map_leaves_the_drag_and_the_wheel_to_the_article(client, path, article):
+    """In an article (/embed) a drag does nothing (it drew a box that only faded the map; plotly's pan tilts this
+    projection), the wheel scrolls the article and the toolbar only zooms; the atlas page keeps its tools. The same
+    in the early map, the layout and the first answer (each draws the map)."""
+    import json
+
+    from tests.dash_client import DashPage
+
+    view = "?woj=12&lang=en"
+    page = client.get(path + view).get_data(as_text=True)
+    early = json.loads(re.search(r'id="atlas-map-figure">(.*?)</script>', page, re.S).group(1))
+    prefix = path.rstrip("/") + "/"
+    referer = {"Referer": f"http://atlas.example{path}{view}"}
+    shown = DashPage.of(client.get(prefix + "_dash-layout", headers=referer).get_json(),
+                        client.get(prefix + "_dash-dependencies").get_json())
+    drawn = [(early["figure"], early["config"]), (shown.value("map", "figure"), shown.value("map", "config"))]
+    if article:   # the embed's first answer draws the view (the controller's sends changes only)
+        first = next(d for d in shown.dependencies if d["output"].startswith("..map.figure...map.config"))
+        answer = client.post(prefix + "_dash-update-component",
+                             json=shown.payload(first, {("url", "search"): view})).get_json()["response"]
+        drawn.append((answer["map"]["figure"], answer["map"]["config"]))
+    for figure, config in drawn:
+        tools = set(config["modeBarButtonsToRemove"]) & {"select2d", "lasso2d", "pan2d"}
+        assert (figure["layout"]["dragmode"], config["scrollZoom"], tools) == (
+            (False, False, {"select2d", "lasso2d", "pan2d"}) if article else ("select", True, set()))
+
+
 def test_a_crafted_address_gets_the_default_picture_and_no_echo(client):
     crafted = client.get('/?woj=<svg/onload=alert(1)>&p="><script>x</script>&asof=99999').get_data(as_text=True)
     default = client.get("/").get_data(as_text=True)

@@ -146,12 +146,12 @@ def _map(svg: str, upd: dict[str, Any]) -> str:
             f'<div class="map-legend" inert>{static_html(layout.legend(upd))}</div>')
 
 
-def early_map(atlas: Any, state: FilterState, urls: GeoUrls) -> str:
-    """The live map's figure and config of the view (as the page's layout would have them), for assets/atlas-map.js
-    to draw before Dash's page has started: a JSON <script> (not run; "<" escaped, so no text in it ends it)."""
-    fig = figures.map_figure(atlas, state, urls.gminy, outline=urls.wojewodztwa, colorbar=False)
-    config = json.dumps(layout.graph_config(urls, "atlas-zmp-mapa", state.lang), ensure_ascii=False)
-    data = '{"figure": ' + fig.to_json() + ', "config": ' + config + "}"
+def early_map(atlas: Any, state: FilterState, urls: GeoUrls, article: bool = False) -> str:
+    """The live map's figure and config of the view (as the page's layout would have them; `article`: /embed's),
+    for assets/atlas-map.js to draw before Dash's page has started: a JSON <script> (not run; "<" escaped, so no
+    text in it ends it)."""
+    fig, config = layout.live_map(atlas, state, urls, article)
+    data = '{"figure": ' + fig.to_json() + ', "config": ' + json.dumps(config, ensure_ascii=False) + "}"
     return f'<script type="application/json" id="atlas-map-figure">{data.replace("<", LT)}</script>'
 
 
@@ -160,11 +160,11 @@ def _z(upd: dict[str, Any]) -> str:
     return "".join(str(z) for z in upd["z"])
 
 
-def install(app: dash.Dash, atlas: Any, urls: GeoUrls, page_frame: Callable[..., str] = frame,
-            title_key: str = "title") -> None:
-    """Serve `page_frame` with the map of the request's view (its picture and its live figure) in front of the app's
-    entry point, and the page's language, title (TEXT[title_key]) and description in the view's language (a shared
-    link's preview, a screen reader's first words)."""
+def install(app: dash.Dash, atlas: Any, urls: GeoUrls, article: bool = False) -> None:
+    """Serve the page's frame (`article`: /embed's) with the map of the request's view (its picture and its live
+    figure) in front of the app's entry point, and the page's language, title and description in the view's
+    language (a shared link's preview, a screen reader's first words)."""
+    page_frame, title_key = (embed_frame, "embed_frame_title") if article else (frame, "title")
     shapes = picture.load_shapes(geodata.web_asset("gminy"), geodata.web_asset("wojewodztwa"),
                                  tuple(atlas.gminy["terc"]))
 
@@ -175,7 +175,7 @@ def install(app: dash.Dash, atlas: Any, urls: GeoUrls, page_frame: Callable[...,
         state = query.address_view(atlas, view_query)
         upd = figures.map_update(atlas, state)
         return (page_frame(atlas, state, picture.map_svg(atlas, state, shapes, upd), upd),
-                early_map(atlas, state, urls))
+                early_map(atlas, state, urls, article))
 
     interpolate: Callable[..., str] = app.interpolate_index
     prefix = app.config.requests_pathname_prefix

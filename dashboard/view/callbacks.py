@@ -456,8 +456,7 @@ def view_outputs(atlas: Any, urls: Any, state: FilterState, view: dict, chip_key
     empty_hidden = bool(query.count_in_view(atlas, state))
     new_view = layout.shown_view(state)
     if relabel:  # language change: the full figure (labels, hover); the legend is HTML
-        return (figures.map_figure(atlas, state, urls.gminy, outline=urls.wojewodztwa, colorbar=False),
-                layout.graph_config(urls, "atlas-zmp-mapa", state.lang), no_update, new_view, empty_hidden, *chips)
+        return (*layout.live_map(atlas, state, urls), no_update, new_view, empty_hidden, *chips)
     zoom = view.get("focus") != new_view["focus"] and not map_click
     changes = map_changes(atlas, state, zoom=zoom, clear_selection=bool(view.get("sel")))
     return (no_update, no_update, changes, new_view if new_view != view else no_update, empty_hidden, *chips)
@@ -471,8 +470,7 @@ def first_answer_props(atlas: Any, urls: Any, view: FilterState) -> dict[tuple[s
     default = layout.shown_view(FilterState(lang=view.lang))
     outputs = view_outputs(atlas, urls, view, default, chip_keys=[], map_click=False)
     props = dict(zip(((o.component_id, o.component_property) for o in VIEW_OUTPUTS), outputs))
-    props[("map", "figure")] = figures.map_figure(atlas, view, urls.gminy, outline=urls.wojewodztwa,
-                                                  colorbar=False).to_dict()
+    props[("map", "figure")] = layout.live_map(atlas, view, urls)[0].to_dict()
     props[("map-changes", "data")] = no_update   # the figure is the view's already
     props[("state", "data")] = view.to_dict()
     props.update({(c, "value"): v for c, v in controls_for(atlas, view).items()})
@@ -747,13 +745,13 @@ def register_embed(app: dash.Dash, atlas: Any, urls: Any, main_path: str) -> Non
     def embed_view(search):
         state = FilterState.from_dict(query.address_view(atlas, search).to_dict())  # an embed shows no notices
         lang = state.lang
-        fig = figures.map_figure(atlas, state, urls.gminy, outline=urls.wojewodztwa, colorbar=False)
+        fig, config = layout.live_map(atlas, state, urls, article=True)
         query_string = state.to_query()
         href = main_path + (("?" + query_string) if query_string else "")
         guide = layout.details_panel(atlas, state.focus, lang) if state.focus else layout.embed_guide(lang)
         if not search:  # the layout is the default view already: do not draw the map twice
             fig = no_update
-        return (fig, layout.graph_config(urls, "atlas-zmp-mapa", lang), layout.legend(figures.map_update(atlas, state)),
+        return (fig, config, layout.legend(figures.map_update(atlas, state)),
                 t("legend_heading", lang), t("map_title", lang), href, t("embed_open", lang), t("export_source", lang),
                 lang, guide)
 

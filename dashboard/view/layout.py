@@ -80,6 +80,20 @@ def graph_config(urls: GeoUrls, filename: str, lang: str = "pl") -> dict[str, An
     }
 
 
+def live_map(atlas: Any, state: FilterState, urls: GeoUrls, article: bool = False) -> tuple[Any, dict[str, Any]]:
+    """The live map's figure and plotly config of `state`. In an article (/embed) a drag does nothing, the mouse
+    wheel scrolls the article and the toolbar only zooms: nothing there filters by a selection (a drag drew a box
+    that only faded the map), the wheel trapped the reader's scrolling, and plotly's pan turns this projection
+    (the map tilts and lags the pointer) — a hover or a tap still shows a gmina, a click its details."""
+    fig = figures.map_figure(atlas, state, urls.gminy, outline=urls.wojewodztwa, colorbar=False)
+    config = graph_config(urls, "atlas-zmp-mapa", state.lang)
+    if article:
+        fig.update_layout(dragmode=False)
+        config = {**config, "scrollZoom": False,
+                  "modeBarButtonsToRemove": [*config["modeBarButtonsToRemove"], "select2d", "lasso2d", "pan2d"]}
+    return fig, config
+
+
 def project_options(atlas: Any, lang: str) -> list[dict[str, str]]:
     return [{"label": label, "value": pid} for pid, label in query.project_labels(atlas, lang).items()]
 
@@ -581,14 +595,13 @@ def _filters_toggle(lang: str, n: int = 0) -> html.Button:
 def _map_card(atlas: Any, state: FilterState, urls: GeoUrls) -> html.Section:
     """The map with its HTML legend (the figure has no colorbar, so no legend box covers the country)."""
     lang = state.lang
-    map_fig = figures.map_figure(atlas, state, urls.gminy, outline=urls.wojewodztwa, colorbar=False)
+    map_fig, map_config = live_map(atlas, state, urls)
     return html.Section([
         html.Div([html.H2(tr("map_title", lang), className="panel-title", id="map-heading"),
                   html.P(tr("map_help", lang), className="muted help")], className="card-head"),
         tr("map_sr", lang, tag=html.P, className="sr-only"),
         html.Div([
-            AtlasMap(id="map", figure=map_fig.to_dict(), config=graph_config(urls, "atlas-zmp-mapa", lang),
-                     className="map-graph"),
+            AtlasMap(id="map", figure=map_fig.to_dict(), config=map_config, className="map-graph"),
             tr("map_empty", lang, tag=html.Div, className="map-empty", role="status", hidden=True),
         ], className="map-wrap", role="figure", **{"aria-labelledby": "map-heading"}),
         tr("legend_heading", lang, className="sr-only"),   # the legend's name, in the page's language
@@ -720,7 +733,7 @@ def embed_layout(atlas: Any, urls: GeoUrls, view: FilterState) -> html.Div:
     callback)."""
     state = FilterState(lang=view.lang)
     lang = state.lang
-    fig = figures.map_figure(atlas, state, urls.gminy, outline=urls.wojewodztwa, colorbar=False)
+    fig, config = live_map(atlas, state, urls, article=True)
     return html.Div([
         dcc.Location(id="url", refresh=False),
         html.Div([
@@ -729,8 +742,7 @@ def embed_layout(atlas: Any, urls: GeoUrls, view: FilterState) -> html.Div:
                    className="embed-open"),
         ], className="embed-head"),
         html.Main([
-            html.Div(AtlasMap(id="map", figure=fig.to_dict(), config=graph_config(urls, "atlas-zmp-mapa", lang),
-                              className="map-graph"),
+            html.Div(AtlasMap(id="map", figure=fig.to_dict(), config=config, className="map-graph"),
                      className="map-wrap", role="figure", **{"aria-labelledby": "embed-title"}),
             html.Div(legend(figures.map_update(atlas, view)), id="legend", className="map-legend", role="group",
                      **{"aria-label": t("legend_heading", lang)}),
