@@ -116,7 +116,10 @@ def test_dashboard_runs_under_the_csp_with_no_console_errors_and_no_external_req
     driver.get(server.base + "/?p=P1&woj=14")
     WebDriverWait(driver, 60).until(
         lambda d: len(d.find_elements(By.CSS_SELECTOR, "#map .choroplethlocation")) > 2000)
-    time.sleep(2.0)   # let the filter callbacks (Patch) land
+    # the page's last callbacks have answered: the charts and the table, drawn after the map
+    WebDriverWait(driver, 60).until(lambda d: d.execute_script(
+        "const c = document.getElementById('table-count'); return !!c && c.textContent.includes('(') && "
+        "document.querySelectorAll('#by-project .barlayer path').length > 0;"))
     logs = driver.get_log("browser")
     network = driver.get_log("performance")
     problems = [e["message"] for e in logs if e["level"] in ("SEVERE", "WARNING")]
