@@ -199,6 +199,7 @@ TEXT: dict[str, dict[str, str]] = {
     "filters_open": {"pl": "Filtry", "en": "Filters"},
     "filters_on": {"pl": "aktywne: {n}", "en": "active: {n}"},
     "filters_close": {"pl": "Pokaż wyniki", "en": "Show results"},
+    "details_close": {"pl": "Zamknij szczegóły", "en": "Close the details"},
     "charts_heading": {"pl": "Wykresy", "en": "Charts"},
     "legend_heading": {"pl": "Legenda mapy", "en": "Map legend"},
     "chart_list": {"pl": "Słupki jako lista (wybór z klawiatury)", "en": "The bars as a list (keyboard choice)"},

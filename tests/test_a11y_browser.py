@@ -446,8 +446,16 @@ def test_the_embed_works_in_an_iframe_on_another_origin(duo):
         assert gmina.rect == before
         ActionChains(duo.driver).move_to_element(gmina).perform()
         wait_js(duo, "return document.querySelector('#map .hoverlayer').textContent.includes('Kraków');")
+        box = "const r = document.getElementById('map').getBoundingClientRect(); return [r.top, r.height];"
+        map_box = js(duo, box)
         ActionChains(duo.driver).click(gmina).perform()
         wait_js(duo, "return document.getElementById('details').textContent.includes('Kraków');")
+        # the details are a card over the map's corner: the map keeps its box, the source line stays in view
+        assert js(duo, box) == map_box
+        assert js(duo, "return document.getElementById('embed-source').getBoundingClientRect().bottom "
+                       "<= innerHeight;")
+        duo.find_element("#details-close").click()
+        wait_js(duo, "return !document.getElementById('details').textContent.includes('Kraków');")
         duo.driver.switch_to.default_content()
         time.sleep(0.5)
         severe = [e for e in duo.driver.get_log("browser") if e.get("level") == "SEVERE"]

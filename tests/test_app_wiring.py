@@ -197,6 +197,9 @@ def test_a_views_page_starts_as_the_first_answer_left_the_default_one(app, mini_
         set_by_the_first_answer.pop(key, None)   # the figure is compared below; the snippet needs the server's origin
     assert len(set_by_the_first_answer) > 10
     assert {k: own.value(*k) for k in set_by_the_first_answer} == set_by_the_first_answer
+    state = address_view(mini_atlas, view)   # and the charts' summaries (the charts are drawn for it after the map)
+    summaries = layout.chart_summaries(mini_atlas, state, layout.chart_updates(mini_atlas, state))
+    assert {g: own.value(f"{g}-summary", "children") for g in layout.PICK_CHARTS} == summaries
     z = own.value("map", "figure")["data"][0]["z"]   # plotly's typed array: {"dtype", "bdata"}
     drawn = np.frombuffer(base64.b64decode(z["bdata"]), dtype=z["dtype"])
     assert drawn.tolist() == list(figures.map_update(mini_atlas, address_view(mini_atlas, view))["z"])

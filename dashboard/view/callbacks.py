@@ -464,7 +464,7 @@ def view_outputs(atlas: Any, urls: Any, state: FilterState, view: dict, chip_key
 
 def first_answer_props(atlas: Any, urls: Any, view: FilterState) -> dict[tuple[str, str], Any]:
     """What the page's first answer would set on the layout of `view`'s language (built for the default view):
-    the controls, the stores, the map's figure, chips, key figures, legend and details of `view`, as
+    the controls, the stores, the map's figure, chips, key figures, legend, details and the charts' texts of `view`, as
     {(id, prop): value}. The layout of a filtered address comes with them (dashboard.app), so that answer changes
     nothing: the early map is not patched and drawn again, the charts are not asked for a second time."""
     default = layout.shown_view(FilterState(lang=view.lang))
@@ -474,6 +474,10 @@ def first_answer_props(atlas: Any, urls: Any, view: FilterState) -> dict[tuple[s
     props[("map-changes", "data")] = no_update   # the figure is the view's already
     props[("state", "data")] = view.to_dict()
     props.update({(c, "value"): v for c, v in controls_for(atlas, view).items()})
+    # the charts' text alternatives too (the charts come after the map, for the view): not all Poland's meanwhile
+    texts = chart_texts(atlas, view)
+    props.update({(f"{g}-summary", "children"): text for g, text in zip(layout.PICK_CHARTS, texts)})
+    props[("bar-lists", "data")] = texts[-1]
     if view.focus:
         props[("town", "options")] = [town_option(atlas, view.focus)]
         props[("details", "children")] = layout.details_panel(atlas, view.focus, view.lang, view)
@@ -764,3 +768,11 @@ def register_embed(app: dash.Dash, atlas: Any, urls: Any, main_path: str) -> Non
         state = query.address_view(atlas, search)
         terc = clicked_gmina(click)
         return layout.details_panel(atlas, terc, state.lang) if terc else no_update
+
+    @app.callback(
+        Output("details", "children", allow_duplicate=True),
+        Input("details-close", "n_clicks"), State("url", "search"),
+        prevent_initial_call=True,
+    )
+    def embed_details_closed(n_clicks, search):
+        return layout.embed_guide(query.address_view(atlas, search).lang) if n_clicks else no_update

@@ -746,8 +746,14 @@ def embed_layout(atlas: Any, urls: GeoUrls, view: FilterState) -> html.Div:
                      className="map-wrap", role="figure", **{"aria-labelledby": "embed-title"}),
             html.Div(legend(figures.map_update(atlas, view)), id="legend", className="map-legend", role="group",
                      **{"aria-label": t("legend_heading", lang)}),
-            html.Div(embed_guide(lang), id="details", className="details embed-details",
-                     **{"aria-live": "polite"}),
+            # a clicked gmina's details: a card over the map's corner (below the map they took the map's height:
+            # 514 -> 355 px in a 640 px frame, and cut the source line of a 300 px one), with a close button
+            html.Div([
+                html.Button("×", id="details-close", className="details-close", type="button", n_clicks=0,
+                            **{"aria-label": t("details_close", lang)}),
+                html.Div(embed_guide(lang), id="details", className="details embed-details",
+                         **{"aria-live": "polite"}),
+            ], className="embed-card"),
         ], className="embed-main"),
         html.P(t("export_source", lang), id="embed-source", className="embed-source"),
     ], className="embed", id="embed")
