@@ -201,6 +201,24 @@ def test_a_filter_change_moves_only_the_controls_whose_value_changes(app):
     assert not {"lang", "metric", "match", "years", "unknown-year", "town", "projects"} & set(response)
 
 
+@pytest.mark.parametrize("changed, values, focus", [
+    ("by-voivodeship.clickData", {"by-voivodeship": {"points": [{"customdata": "14", "curveNumber": 0}]},
+                                  "town": "1261011"}, None),
+    ("voivodeships.value", {"voivodeships": ["14"], "town": "1261011"}, None),
+    ("voivodeships.value", {"voivodeships": ["12", "14"], "town": "1261011"}, "1261011"),
+    ("projects.value", {"projects": ["P2"], "town": "1261011"}, "1261011")])
+def test_a_found_town_the_new_voivodeships_leave_out_is_let_go(app, changed, values, focus):
+    """Kraków found, then mazowieckie chosen: the map stayed zoomed on Kraków, grey and alone in an empty view.
+    A town in the chosen voivodeships, or another filter, keeps it."""
+    client = app.server.test_client()
+    body = _controller_body(app, changed, values, state=FilterState(focus="1261011").to_dict())
+    response = client.post("/_dash-update-component", data=json.dumps(body),
+                           content_type="application/json").get_json()["response"]
+    assert response["state"]["data"]["focus"] == focus
+    if focus is None:
+        assert response["town"] == {"value": None} and "town=" not in response["url"]["search"]
+
+
 def test_changed_controls():
     wanted = {"years": [1990, 2019], "lang": "pl", "projects": ["P1"], "town": None}
     current = {"years": [1990.0, 2019], "lang": "pl", "projects": [], "town": None}

@@ -105,6 +105,13 @@ def picked_state(old: FilterState, pick: Any, known_projects: set[str]) -> Filte
     return None if points is None else next_state(old, chart, points, known_projects)
 
 
+def town_in_view(old: FilterState, new: FilterState) -> FilterState:
+    """`new`, without its found town when newly chosen voivodeships leave it out: the map stayed zoomed on a town
+    the filter hides (an empty, uncoloured view around its outline)."""
+    chosen = new.voivodeships != old.voivodeships and new.voivodeships
+    return new.replace(focus=None) if chosen and new.focus and new.focus[:2] not in new.voivodeships else new
+
+
 def next_sort(current: Any, column: str) -> list[dict]:
     """A click on a column header: unsorted -> ascending -> descending -> unsorted (one column at a time)."""
     if column not in table_view.TABLE_COLUMNS:
@@ -324,6 +331,7 @@ def _register_controller(app: dash.Dash, atlas: Any, known_projects: set[str], u
         new = state_after(atlas, old, event, search, chip_keys, known_projects, years, map_click)
         if new is None:
             return _NOTHING
+        new = new if event.from_url else town_in_view(old, new)
         controls_now = dict(zip(CONTROL_IDS, args[1:1 + len(CONTROL_IDS)]))
         view = args[-2] if isinstance(args[-2], dict) else {}
         out = _controller_outputs(atlas, old, new, event, search, controls_now)
