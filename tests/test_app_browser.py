@@ -570,12 +570,16 @@ def test_an_english_link_is_english_from_the_first_frame_on(duo, path):
     assert seen and all("Związku" not in t and "Mapa gmin" not in t for t in seen), seen
 
 
-# every text the legend has had and every height the map's box has had, from the first parsed frame on
+# every text the legend has had, every height the map's box has had and every set of heights of the filters,
+# from the first parsed frame on
 LEGEND_AND_BOX = """
-window.__legends = []; window.__heights = [];
+window.__legends = []; window.__heights = []; window.__filters = [];
 new MutationObserver(function () {
   var legend = document.getElementById('legend'), box = document.getElementById('map');
   if (legend && window.__legends.indexOf(legend.textContent) < 0) { window.__legends.push(legend.textContent); }
+  var controls = Array.from(document.querySelectorAll('#filters .control'))
+    .map(function (c) { return Math.round(c.getBoundingClientRect().height); }).join(',');
+  if (controls && window.__filters.indexOf(controls) < 0) { window.__filters.push(controls); }
   if (box && !box.__watched) {
     box.__watched = true;
     new ResizeObserver(function (entries) {
@@ -592,9 +596,12 @@ new MutationObserver(function () {
 def test_a_filtered_address_starts_with_its_own_legend_and_the_map_keeps_its_box(duo, path):
     """Dash's layout comes with the legend of the page's view (its Referer's address): the legend under the early
     map is the view's from the start, and the first answer neither changes it nor moves the map (the all-Poland
-    legend it replaced was shorter or longer: 11-22 px measured)."""
-    legends, heights = load_with_probe(duo, path, LEGEND_AND_BOX, "return [window.__legends, window.__heights];")
+    legend it replaced was shorter or longer: 11-22 px measured). The filters keep their heights while Dash loads
+    the dropdowns' and sliders' code (they moved down by ~40 px per control)."""
+    legends, heights, filters = load_with_probe(duo, path, LEGEND_AND_BOX,
+                                                "return [window.__legends, window.__heights, window.__filters];")
     assert len(legends) == 1 and len(heights) == 1, (legends, heights)
+    assert len(filters) == (0 if path.startswith("/embed") else 1), filters
 
 
 def test_the_language_toggle(duo):

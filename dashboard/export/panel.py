@@ -42,8 +42,9 @@ def layout(lang: str = "pl"):
         html.Div([
             html.Label(_t("preset", lang), htmlFor="export-preset", id="export-preset-label",
                        className="control-label"),
-            dcc.Dropdown(id="export-preset", options=preset_options(lang), value="a4", clearable=False,
-                         searchable=False, className="dropdown"),
+            html.Div(dcc.Dropdown(id="export-preset", options=preset_options(lang), value="a4", clearable=False,
+                                  searchable=False, className="dropdown"),
+                     className="slot-dropdown"),   # its height before Dash has loaded its code (style.css)
         ], className="control"),
         html.Div([
             html.Label(_t("format", lang), id="export-format-label", className="control-label"),

@@ -546,6 +546,12 @@ def _export_section(export_panel: Any, lang: str) -> html.Details:
     ], className="export-panel", id="export-section")
 
 
+def _slot(component: Any, kind: str = "dropdown") -> html.Div:
+    """A box with the height of a dropdown or slider, for one: Dash loads their code after the page has started
+    (0.5-1.5 s later), and the filters moved down by ~40 px per control when they appeared."""
+    return html.Div(component, className=f"slot-{kind}")
+
+
 def _filters(atlas: Any, state: FilterState, export_panel: Any) -> html.Section:
     """The filter panel (a sheet opened by a button below 900 px)."""
     lang = state.lang
@@ -558,25 +564,26 @@ def _filters(atlas: Any, state: FilterState, export_panel: Any) -> html.Section:
                                 className="segmented metric", inline=True)),
         asof_control(atlas, state, lang),
         _control("projects", "projects", lang,
-                 dcc.Dropdown(id="projects", options=project_options(atlas, lang), value=[], multi=True,
-                              placeholder=t("projects_placeholder", lang), className="dropdown", labels=labels),
+                 _slot(dcc.Dropdown(id="projects", options=project_options(atlas, lang), value=[], multi=True,
+                                    placeholder=t("projects_placeholder", lang), className="dropdown", labels=labels)),
                  html.Div([
                      html.Span(tr("match", lang), className="inline-label"),
                      dcc.RadioItems(id="match", options=match_options(lang), value=state.match, inline=True,
                                     className="segmented small"),
                  ], className="match-row")),
         _control("voivodeships", "voivodeships", lang,
-                 dcc.Dropdown(id="voivodeships", options=voivodeship_options(atlas), value=[], multi=True,
-                              placeholder=t("voivodeships_placeholder", lang), className="dropdown", labels=labels)),
+                 _slot(dcc.Dropdown(id="voivodeships", options=voivodeship_options(atlas), value=[], multi=True,
+                                    placeholder=t("voivodeships_placeholder", lang), className="dropdown",
+                                    labels=labels))),
         _control("join_years", "years", lang,
-                 dcc.RangeSlider(id="years", min=lo, max=hi, step=1, value=[lo, hi], marks=year_marks(atlas),
-                                 allowCross=False, updatemode="mouseup", tooltip={"placement": "bottom"},
-                                 className="years"),
+                 _slot(dcc.RangeSlider(id="years", min=lo, max=hi, step=1, value=[lo, hi], marks=year_marks(atlas),
+                                       allowCross=False, updatemode="mouseup", tooltip={"placement": "bottom"},
+                                       className="years"), "slider"),
                  dcc.Checklist(id="unknown-year", options=unknown_options(lang), value=["yes"], className="check")),
         _control("town_search", "town", lang,
-                 dcc.Dropdown(id="town", options=[], value=None, searchable=True, clearable=True,
-                              placeholder=t("town_placeholder", lang), className="dropdown", debounce=False,
-                              search_order="original", labels=labels)),
+                 _slot(dcc.Dropdown(id="town", options=[], value=None, searchable=True, clearable=True,
+                                    placeholder=t("town_placeholder", lang), className="dropdown", debounce=False,
+                                    search_order="original", labels=labels))),
         _chips_control(lang),
         _export_section(export_panel, lang),
         html.Button(tr("filters_close", lang), id="filters-close", className="button filters-close", type="button",
