@@ -170,8 +170,15 @@ def test_hover_names_the_voivodeship_of_every_gmina(mini_atlas):
     fig = figures.map_figure(mini_atlas, FilterState(), URL)
     gminy = fig.data[0]
     texts = dict(zip(gminy.locations, gminy.text))
-    assert texts["0201011"].startswith("dolnośląskie<br><b>Bolesławiec</b>")   # a gmina with a city
+    # a gmina with a city: its status and projects (the city's name only when it is not the gmina's, the heading)
+    assert texts["0201011"] == "dolnośląskie<br>Rok przystąpienia: nieznany<br>Projekty: Rozwój miast"
     assert texts["0202011"] == "dolnośląskie"                                  # none in the data: still the region
+    import dataclasses
+
+    ent = mini_atlas.entities.copy()
+    ent.loc[ent["name"] == "Bolesławiec", "name"] = "Miasto Bolesławiec"
+    renamed = figures.hover_texts(dataclasses.replace(mini_atlas, entities=ent), "pl")
+    assert "<br><b>Miasto Bolesławiec</b> · Rok przystąpienia" in renamed[list(mini_atlas.gminy["terc"]).index("0201011")]
     assert texts["1465011"] == "mazowieckie" and all(texts.values())
     assert "TERYT %{location} · %{text}" in gminy.hovertemplate
 

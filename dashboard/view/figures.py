@@ -220,12 +220,16 @@ def hover_texts(atlas: Any, lang: str) -> list[str]:
     ent = d.entities[d.entities["gmina_teryt"].notna()]
     plabel = query.project_labels(atlas, lang)
     extra: dict[str, list[str]] = {}
+    gmina_name = dict(zip(gm["terc"], gm["name"]))
+    per_gmina = ent["gmina_teryt"].value_counts()
     for e in ent.itertuples(index=False):
         status = (f"{t('join_year', lang)}: {year_label(e.join_year, lang)}" if e.is_member
                   else t("not_member", lang))
         projects = ", ".join(escape_markup(plabel.get(p, p)) for p in e.project_ids) or t("hover_none", lang)
-        extra.setdefault(e.gmina_teryt, []).append(
-            f"<br><b>{escape_markup(e.name)}</b> · {status}<br>{t('hover_projects', lang)}: {projects}")
+        # the city's name, unless it is the gmina's (its heading) and the gmina's only city
+        named = e.name != gmina_name.get(e.gmina_teryt) or per_gmina[e.gmina_teryt] > 1
+        head = f"<b>{escape_markup(e.name)}</b> · " if named else ""
+        extra.setdefault(e.gmina_teryt, []).append(f"<br>{head}{status}<br>{t('hover_projects', lang)}: {projects}")
     voiv = {terc: escape_markup(v) for terc, v in zip(gm["terc"], gm["voivodeship"])}
     return [voiv[terc] + "".join(extra.get(terc, ())) for terc in gm["terc"]]
 
