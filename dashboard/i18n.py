@@ -164,8 +164,8 @@ TEXT: dict[str, dict[str, str]] = {
     "no": {"pl": "nie", "en": "no"},
     "export": {"pl": "Eksport", "en": "Export"},
     "notice_invalid": {
-        "pl": "Adres strony zawierał nieprawidłowe wartości – dla tych ustawień pokazano widok domyślny: {details}.",
-        "en": "The page address had invalid values – the default view is shown for: {details}.",
+        "pl": "Adres strony zawierał nieprawidłowe wartości – pominięto je w ustawieniach: {details}.",
+        "en": "The page address had invalid values – they were left out of: {details}.",
     },
     "notice_unknown_param": {"pl": "nieznane parametry", "en": "unknown parameters"},
     "notice_query": {"pl": "cały adres (za długi lub nieczytelny)", "en": "the whole address (too long or unreadable)"},

@@ -140,7 +140,7 @@ def test_an_address_too_long_keeps_its_language_and_says_why():
 
 
 def test_a_parameter_given_twice_counts_once_the_last_time():
-    """No notice: the view's notice says "the default view is shown for", which a repeated value is not."""
+    """No notice: the view's notice says the value was left out, which a repeated value is not."""
     s = FilterState.from_query("woj=02&woj=24&p=P1")
     assert s.voivodeships == ("24",) and s.projects == ("P1",) and s.notices == ()
 
