@@ -42,6 +42,8 @@ TEXT: dict[str, dict[str, str]] = {
     "voivodeships_placeholder": {"pl": "Cała Polska", "en": "All of Poland"},
     "join_years": {"pl": "Rok przystąpienia", "en": "Join year"},
     "include_unknown": {"pl": "uwzględnij rok nieznany", "en": "include unknown year"},
+    "years_unknown_only": {"pl": "Pokazano tylko miasta o nieznanym roku przystąpienia.",
+                           "en": "Only cities with an unknown join year are shown."},
     "town_search": {"pl": "Szukaj miasta", "en": "Find a town"},
     "town_placeholder": {"pl": "np. Łódź, Bielsko…", "en": "e.g. Łódź, Bielsko…"},
     "gmina_kind_urban": {"pl": "gm. miejska", "en": "urban gmina"},

@@ -197,6 +197,8 @@ def test_a_views_page_starts_as_the_first_answer_left_the_default_one(app, mini_
         set_by_the_first_answer.pop(key, None)   # the figure is compared below; the snippet needs the server's origin
     assert len(set_by_the_first_answer) > 10
     assert {k: own.value(*k) for k in set_by_the_first_answer} == set_by_the_first_answer
+    # "unknown join year only" is said under the year slider, which cannot show it (a full range looked unfiltered)
+    assert own.value("years-note", "hidden") is ("years=unknown" not in view)
     state = address_view(mini_atlas, view)   # and the charts' summaries (the charts are drawn for it after the map)
     summaries = layout.chart_summaries(mini_atlas, state, layout.chart_updates(mini_atlas, state))
     assert {g: own.value(f"{g}-summary", "children") for g in layout.PICK_CHARTS} == summaries

@@ -356,6 +356,7 @@ VIEW_OUTPUTS = (
     *[Output(f"chip-{i}", "hidden") for i in range(layout.MAX_CHIPS)],
     Output("strip", "children"), Output("strip-members", "children"), Output("strip-participants", "children"),
     Output("coverage", "children"), Output("legend", "children"), Output("filters-count", "children"),
+    Output("years-note", "children"), Output("years-note", "hidden"),
 )
 _NO_VIEWS = (no_update,) * len(VIEW_OUTPUTS)
 # the controller's outputs when an event changes nothing
@@ -688,9 +689,11 @@ def chip_outputs(atlas: Any, state: FilterState, shown_before: int = layout.MAX_
 
 
 def text_outputs(atlas: Any, state: FilterState) -> list:
-    """The render's HTML outputs besides the chips: the map's legend (with the undated note) and the filter count."""
+    """The render's HTML outputs besides the chips: the map's legend (with the undated note), the filter count and
+    the join year's note (the slider cannot show "unknown year only": a full range looked like no filter)."""
     n = len(chips_for(atlas, state))
-    return [layout.legend(figures.map_update(atlas, state)), t("filters_on", state.lang, n=n)]
+    return [layout.legend(figures.map_update(atlas, state)), t("filters_on", state.lang, n=n),
+            t("years_unknown_only", state.lang), not state.is_unknown_only]
 
 
 def chart_texts(atlas: Any, state: FilterState, updates: dict[str, Any] | None = None) -> list:
