@@ -153,9 +153,7 @@
       {curveNumber: 0, pointNumber: datum.i, pointIndex: datum.i, location: datum.loc, z: datum.z}]}});
   }, {capture: true, passive: false});
 
-  var pending = false;
   function fixAll() {
-    pending = false;
     observer.disconnect();
     try {
       fixGroups();
@@ -168,9 +166,10 @@
                                        attributeFilter: ["aria-selected", "aria-labelledby", "checked", "role", "lang", "tabindex"]});
     }
   }
-  var observer = new MutationObserver(function () {
-    if (!pending) { pending = true; window.requestAnimationFrame(fixAll); }
-  });
+  // at once, after the task that changed the page (a MutationObserver's callback is a microtask): with the fixes
+  // waiting for the next frame, a script running in between (a screen reader's query, axe-core: seen once in
+  // a test run) found Dash's new dropdowns and sliders without their names and with focusable hidden inputs
+  var observer = new MutationObserver(fixAll);
 
   function sheet(open) {
     var toggle = document.getElementById("filters-toggle");
