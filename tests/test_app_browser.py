@@ -16,6 +16,7 @@ from selenium.webdriver.common.actions.action_builder import ActionBuilder
 from selenium.webdriver.common.by import By
 
 from dashboard.model.state import FilterState
+from dashboard.serving import plotly_bundle
 from dashboard.view.layout import strip_numbers
 from tests.conftest import CALLBACK_LOG, dash_browser, wait_for_js, wait_for_quiet_callbacks
 
@@ -68,7 +69,7 @@ def js(duo, script: str, *args):
 
 
 def wait_js(duo, script: str, timeout: float = 10.0):
-    return wait_for_js(lambda code: js(duo, code), script, timeout)
+    return wait_for_js(duo.driver, script, timeout, prelude=HELPERS)
 
 
 def graph_data(duo, gid: str):
@@ -85,42 +86,6 @@ def fills(duo):
 
 def search(duo) -> str:
     return js(duo, "return window.location.search;")
-
-
-# XMLHttpRequests of the page, logged from its first script on: plotly.js fetches GeoJSON and topojson with them
-XHR_LOG = """window.__xhr = []; const open = XMLHttpRequest.prototype.open;
-XMLHttpRequest.prototype.open = function (method, url) { window.__xhr.push(String(url)); return open.apply(this, arguments); };"""
-
-
-def test_page_loads_clean_offline_with_every_gmina(duo):
-    logger = duo.driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": XHR_LOG})
-    try:
-        duo.driver.get(duo.server_url + "/")
-    finally:
-        duo.driver.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", logger)
-    wait_js(duo, f"return gminy_paths() >= {N_GMINY}", timeout=30)
-    assert js(duo, "return gminy_paths();") == N_GMINY
-    time.sleep(1.0)
-    severe = [e for e in duo.driver.get_log("browser") if e.get("level") == "SEVERE"]
-    assert severe == [], severe
-    hosts = js(duo, "return performance.getEntriesByType('resource').map(e => e.name);")
-    outside = [u for u in hosts if urlparse(u).hostname not in ("127.0.0.1", "localhost")]
-    assert outside == [], outside
-    # the page's start (issue 10): regenerator-runtime instead of Dash's @babel/polyfill; the layout, the callbacks
-    # and the geometry fetched once each, from the head's preloads; plotly.js was handed the geometry (atlas-geo.js)
-    paths = [urlparse(u).path for u in hosts]
-    assert [p for p in paths if "/regenerator-runtime." in p] and not [p for p in paths if "polyfill@" in p], paths
-    geometry = [p for p in paths if p.endswith((".geojson", "/world_110m.json"))]
-    assert len(geometry) == len(set(geometry)) == 3, geometry
-    assert paths.count("/_dash-layout") == paths.count("/_dash-dependencies") == 1, paths
-    assert js(duo, "return window.__xhr.filter(u => /geojson|topojson/.test(u));") == []
-    # the strip and the coverage note are there, with Polish number formats
-    assert "333" in duo.find_element("#strip").text
-    assert "członków" in duo.find_element("#coverage").text
-    # nothing leaves the machine: plotly 7's "Share chart..." (upload to Plotly Cloud) is not offered
-    titles = js(duo, "return Array.from(document.querySelectorAll('#map .modebar-btn')).map(b => b.dataset.title);")
-    # the toolbar speaks Polish on the Polish page (plotly locale "pl")
-    assert "Zaznacz prostokątem" in titles and not [x for x in titles if "Share" in x or "Cloud" in x], titles
 
 
 COLOURED_BOXES = """
@@ -152,25 +117,10 @@ return [clamp(live), clamp(pic)];
 """
 
 
-@pytest.mark.parametrize("query", ["", "?woj=24,12&p=P1&asof=2010", "?town=1261011&metric=membership&lang=en"])
-def test_the_server_drawn_map_lines_up_with_the_live_one_and_gives_way_to_it(duo, query):
-    """The page carries the view's map as an SVG (dashboard/view/boot.py): it must sit where plotly draws the same
-    view, and go once plotly has drawn it (not on the 3 s fallback)."""
-    load(duo, query)
-    wait_js(duo, "return document.documentElement.getAttribute('data-boot') !== null;", timeout=20)
-    assert js(duo, "return document.documentElement.getAttribute('data-boot');") == "view"
-    wait_js(duo, "return !document.querySelector('#boot, .boot-overlay');", timeout=5)
-    # the first answer may change the map's box (the view's legend): the plot follows it a moment later
-    wait_js(duo, "const gd = document.querySelector('#map .js-plotly-plot'), full = gd._fullLayout;"
-                 "return Math.abs(full.width - gd.clientWidth) <= 1 && Math.abs(full.height - gd.clientHeight) <= 1;",
-            timeout=5)
-    live, pic = duo.driver.execute_async_script(
-        "const done = arguments[arguments.length - 1]; (async () => {" + COLOURED_BOXES + "})().then(done);")
-    # the box round the coloured gminy, in px: the same classes in the same places
-    assert None not in live + pic, (live, pic)
-    wide = 10 if "town=" in query else 100   # a found town compares its outline, else the coloured gminy
-    assert all(abs(a - b) <= 2.0 for a, b in zip(live, pic)) and live[2] - live[0] > wide, (live, pic)
-
+# --- the first look: what the page of an address does from its first parsed frame on, every probe at once -------
+# XMLHttpRequests of the page: plotly.js fetches GeoJSON and topojson with them
+XHR_LOG = """window.__xhr = []; const open = XMLHttpRequest.prototype.open;
+XMLHttpRequest.prototype.open = function (method, url) { window.__xhr.push(String(url)); return open.apply(this, arguments); };"""
 
 # the first plot with every gmina, wherever it is drawn: where it was and whether Dash's scripts had run by then
 EARLY = """
@@ -185,20 +135,6 @@ window.__early = null;
   requestAnimationFrame(tick);
 })();
 """ % N_GMINY
-
-
-def test_the_live_map_is_drawn_before_dash_starts_and_then_taken_over(duo):
-    """Issue 10: plotly.js draws the view's map while Dash's scripts wait (assets/atlas-map.js), and the map
-    component takes that plot over: #map holds the very plot drawn first, not a second drawing."""
-    probe = duo.driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": EARLY})
-    try:
-        load(duo)
-    finally:
-        duo.driver.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", probe)
-    early = js(duo, "const e = window.__early; return e && {inBoot: e.inBoot, dash: e.dash, "
-                    "same: e.gd === document.querySelector('#map .js-plotly-plot')};")
-    assert early == {"inBoot": True, "dash": False, "same": True}
-
 
 # plotly drawings of the map (Plotly.react on the plot in the page's frame or in #map), counted from plotly.js's start
 COUNT_MAP_DRAWS = """
@@ -222,37 +158,176 @@ COUNT_MAP_DRAWS = """
 })();
 """
 
+# every text the page's <h1> and its legend have had, every height the map's box has had and every set of heights
+# of the filters
+TEXTS_AND_BOXES = """
+window.__h1 = []; window.__legends = []; window.__heights = []; window.__filters = [];
+new MutationObserver(function () {
+  document.querySelectorAll('h1').forEach(function (h) {
+    if (window.__h1.indexOf(h.textContent) < 0) { window.__h1.push(h.textContent); }
+  });
+  var legend = document.getElementById('legend'), box = document.getElementById('map');
+  if (legend && window.__legends.indexOf(legend.textContent) < 0) { window.__legends.push(legend.textContent); }
+  var controls = Array.from(document.querySelectorAll('#filters .control'))
+    .map(function (c) { return Math.round(c.getBoundingClientRect().height); }).join(',');
+  if (controls && window.__filters.indexOf(controls) < 0) { window.__filters.push(controls); }
+  if (box && !box.__watched) {
+    box.__watched = true;
+    new ResizeObserver(function (entries) {
+      var height = Math.round(entries[0].contentRect.height);
+      if (window.__heights.indexOf(height) < 0) { window.__heights.push(height); }
+    }).observe(box);
+  }
+}).observe(document, {subtree: true, childList: true, characterData: true});
+"""
 
-def test_the_page_draws_the_map_of_its_address_once(duo):
-    """The early map draws the address's view; the embed's first answer brings that same whole figure, which is
-    not drawn a second time."""
-    probe = duo.driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": COUNT_MAP_DRAWS})
-    try:
-        duo.driver.get(duo.server_url + "/embed?woj=12&p=P1&lang=en")
-        wait_js(duo, f"return gminy_paths() >= {N_GMINY} && !document.getElementById('boot');", timeout=30)
-        # the component has taken the answer's figure: drawn it (a 2nd drawing) or found it shown already
-        wait_js(duo, "return window.__shown || window.__mapDraws > 1;", timeout=20)
-        assert js(duo, "return [window.__mapDraws, !!window.__shown];") == [1, True]
-    finally:
-        duo.driver.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", probe)
+READ_FIRST_LOOK = """
+const e = window.__early, paths = document.querySelectorAll('#map .choroplethlayer .trace:first-child path');
+return {early: e && {inBoot: e.inBoot, dash: e.dash, same: e.gd === document.querySelector('#map .js-plotly-plot')},
+        mapDraws: window.__mapDraws, shown: !!window.__shown, gminy: paths.length,
+        chartRequests: window.__cbLog.filter(o => String(o).includes('by-project.figure')).length,
+        h1: window.__h1, legends: window.__legends, heights: window.__heights, filters: window.__filters,
+        xhrGeometry: window.__xhr.filter(u => /geojson|topojson/.test(u)),
+        resources: performance.getEntriesByType('resource').map(e => e.name),
+        boot: document.documentElement.getAttribute('data-boot'),
+        strip: (document.getElementById('strip') || {}).textContent || '',
+        coverage: (document.getElementById('coverage') || {}).textContent || '',
+        toolbar: Array.from(document.querySelectorAll('#map .modebar-btn')).map(b => b.dataset.title),
+        plotly: window.Plotly.version};
+"""
+
+FIRST_LOOK_PATHS = {  # the addresses the tests below look at, and which are English
+    "/": False, "/?woj=24,12&p=P1&asof=2010": False, "/?town=1261011&metric=membership&lang=en": True,
+    "/?lang=en": True, "/?lang=en&woj=02,12&p=P1": True, "/embed?woj=12&p=P1&lang=en": True,
+    "/embed?woj=12&lang=en": True,
+}
 
 
-@pytest.mark.parametrize("path", ["/?woj=24,12&p=P1&asof=2010", "/?town=1261011&metric=membership&lang=en"])
-def test_a_filtered_page_draws_its_map_and_charts_once(duo, path):
-    """The page of a filtered address starts in its view (dashboard.app: the layout has what the first answer
-    set), so the first answer changes nothing: before, it patched the early map (a second drawing) and the charts
-    were asked for a second time."""
+@pytest.fixture(scope="module")
+def first_look(duo):
+    """`first_look(path)`: what the page of `path` did from its first parsed frame until it settled (the map
+    taken over, the charts drawn, the callbacks quiet) — one page load per address for all the tests below."""
+    seen: dict[str, dict] = {}
+
+    def look(path: str) -> dict:
+        if path not in seen:
+            seen[path] = _first_look(duo, path)
+        return seen[path]
+
+    return look
+
+
+def _first_look(duo, path: str) -> dict:
+    embed = path.startswith("/embed")
     probes = [duo.driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": source})
-              for source in (COUNT_MAP_DRAWS, CALLBACK_LOG)]
+              for source in (XHR_LOG, EARLY, COUNT_MAP_DRAWS, CALLBACK_LOG, TEXTS_AND_BOXES)]
     try:
+        duo.driver.get_log("browser")
         duo.driver.get(duo.server_url + path)
-        wait_js(duo, f"return gminy_paths() >= {N_GMINY} && below_drawn();", timeout=30)
-        wait_for_quiet_callbacks(lambda code: js(duo, code), quiet_ms=800)
-        below = js(duo, "return window.__cbLog.filter(o => String(o).includes('by-project.figure')).length;")
-        assert [js(duo, "return window.__mapDraws;"), below] == [1, 1]
+        wait_js(duo, f"return gminy_paths() >= {N_GMINY} && !document.getElementById('boot');", timeout=30)
+        if embed:   # its first answer brings the whole figure: the component draws it again or finds it shown
+            wait_js(duo, "return window.__shown || window.__mapDraws > 1;", timeout=20)
+            wait_js(duo, "return document.getElementById('embed-open').href.includes('woj=12');")
+        else:
+            wait_js(duo, "return below_drawn();", timeout=20)
+        wait_for_quiet_callbacks(duo.driver, quiet_ms=800)
+        seen = js(duo, READ_FIRST_LOOK)
+        seen["severe"] = [e for e in duo.driver.get_log("browser") if e.get("level") == "SEVERE"]
+        if not embed:
+            seen["boxes"] = _coloured_boxes(duo)
+        return seen
     finally:
         for probe in probes:
             duo.driver.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", probe)
+
+
+def _coloured_boxes(duo) -> list:
+    """The boxes round the coloured gminy of the live map and of the server-drawn picture, once the picture has gone
+    and the plot fits its box (the first answer may change the map's box: the plot follows it a moment later)."""
+    wait_js(duo, "return !document.querySelector('#boot, .boot-overlay');", timeout=5)
+    wait_js(duo, "const gd = document.querySelector('#map .js-plotly-plot'), full = gd._fullLayout;"
+                 "return Math.abs(full.width - gd.clientWidth) <= 1 && Math.abs(full.height - gd.clientHeight) <= 1;",
+            timeout=5)
+    return duo.driver.execute_async_script(
+        "const done = arguments[arguments.length - 1]; (async () => {" + COLOURED_BOXES + "})().then(done);")
+
+
+def test_page_loads_clean_offline_with_every_gmina(first_look):
+    seen = first_look("/")
+    assert seen["gminy"] == N_GMINY
+    assert seen["severe"] == [], seen["severe"]
+    outside = [u for u in seen["resources"] if urlparse(u).hostname not in ("127.0.0.1", "localhost")]
+    assert outside == [], outside
+    # the page's start (issue 10): regenerator-runtime instead of Dash's @babel/polyfill; the layout, the callbacks
+    # and the geometry fetched once each, from the head's preloads; plotly.js was handed the geometry (atlas-geo.js)
+    paths = [urlparse(u).path for u in seen["resources"]]
+    assert [p for p in paths if "/regenerator-runtime." in p] and not [p for p in paths if "polyfill@" in p], paths
+    geometry = [p for p in paths if p.endswith((".geojson", "/world_110m.json"))]
+    assert len(geometry) == len(set(geometry)) == 3, geometry
+    assert paths.count("/_dash-layout") == paths.count("/_dash-dependencies") == 1, paths
+    assert seen["xhrGeometry"] == []
+    # the partial plotly.js (dashboard.serving.plotly_bundle), and not Dash's own as well
+    assert [p for p in paths if p.startswith("/_atlas/js/plotly-atlas.")], paths
+    assert "/" + plotly_bundle.DASH_PLOTLY_PATH not in paths, paths
+    assert seen["plotly"] == plotly_bundle.plotlyjs_version()
+    # the strip and the coverage note are there, with Polish number formats
+    assert "333" in seen["strip"] and "członków" in seen["coverage"]
+    # nothing leaves the machine: plotly 7's "Share chart..." (upload to Plotly Cloud) is not offered; the toolbar
+    # speaks Polish on the Polish page (plotly locale "pl")
+    titles = seen["toolbar"]
+    assert "Zaznacz prostokątem" in titles and not [x for x in titles if "Share" in x or "Cloud" in x], titles
+
+
+@pytest.mark.parametrize("path", [p for p in FIRST_LOOK_PATHS if not p.startswith("/embed")])
+def test_the_server_drawn_map_lines_up_with_the_live_one_and_gives_way_to_it(first_look, path):
+    """The page carries the view's map as an SVG (dashboard/view/boot.py): it must sit where plotly draws the same
+    view, and go once plotly has drawn it (not on the 3 s fallback)."""
+    seen = first_look(path)
+    assert seen["boot"] == "view"
+    live, pic = seen["boxes"]
+    # the box round the coloured gminy, in px: the same classes in the same places
+    assert None not in live + pic, (live, pic)
+    wide = 10 if "town=" in path else 100   # a found town compares its outline, else the coloured gminy
+    assert all(abs(a - b) <= 2.0 for a, b in zip(live, pic)) and live[2] - live[0] > wide, (live, pic)
+
+
+def test_the_live_map_is_drawn_before_dash_starts_and_then_taken_over(first_look):
+    """Issue 10: plotly.js draws the view's map while Dash's scripts wait (assets/atlas-map.js), and the map
+    component takes that plot over: #map holds the very plot drawn first, not a second drawing."""
+    assert first_look("/")["early"] == {"inBoot": True, "dash": False, "same": True}
+
+
+@pytest.mark.parametrize("path", FIRST_LOOK_PATHS)
+def test_the_page_draws_the_map_of_its_address_once(first_look, path):
+    """The early map draws the address's view; the page's first answer does not draw it again (the embed's brings
+    that same whole figure, found shown already). A filtered address's page starts in its view (dashboard.app: the
+    layout has what the first answer set): before, that answer patched the early map (a second drawing) and the
+    charts were asked for a second time."""
+    seen = first_look(path)
+    assert seen["mapDraws"] == 1, seen["mapDraws"]
+    if path.startswith("/embed"):
+        assert seen["shown"]
+    else:
+        assert seen["chartRequests"] == 1, seen["chartRequests"]
+
+
+@pytest.mark.parametrize("path", [p for p, english in FIRST_LOOK_PATHS.items() if english])
+def test_an_english_link_is_english_from_the_first_frame_on(first_look, path):
+    """Dash's layout comes in the page's language (its Referer's lang=): an English page never shows the default
+    Polish page between the frame the server drew and the first answer."""
+    seen = first_look(path)["h1"]
+    assert seen and all("Związku" not in t and "Mapa gmin" not in t for t in seen), seen
+
+
+@pytest.mark.parametrize("path", FIRST_LOOK_PATHS)
+def test_a_page_starts_with_its_own_legend_and_the_map_keeps_its_box(first_look, path):
+    """Dash's layout comes with the legend of the page's view (its Referer's address): the legend under the early
+    map is the view's from the start, and the first answer neither changes it nor moves the map (the all-Poland
+    legend it replaced was shorter or longer: 11-22 px measured). The filters keep their heights while Dash loads
+    the dropdowns' and sliders' code (they moved down by ~40 px per control)."""
+    seen = first_look(path)
+    assert len(seen["legends"]) == 1 and len(seen["heights"]) == 1, (seen["legends"], seen["heights"])
+    assert len(seen["filters"]) == (0 if path.startswith("/embed") else 1), seen["filters"]
 
 
 KRAKOW_ON_THE_EARLY_MAP = """
@@ -377,29 +452,32 @@ new MutationObserver(function () {
 }).observe(document, {subtree: true, childList: true});
 """
 
+# the frame in which the map had every gmina and the one in which the charts and the table were there
+MAP_AND_BELOW_AT = HELPERS + """
+window.__at = {};
+(function frame(n) {
+  if (gminy_paths() >= %d && !('map' in window.__at)) { window.__at.map = n; }
+  if (below_drawn() && !('below' in window.__at)) { window.__at.below = n; }
+  if (!('map' in window.__at && 'below' in window.__at)) { requestAnimationFrame(() => frame(n + 1)); }
+})(0);
+""" % N_GMINY
+
 
 def test_the_charts_and_the_table_are_drawn_after_the_map(duo):
     """Below the fold waits for the map (issue 10): the bars and the table rows come once the map is on screen,
     for the address's filters from their first drawing on, even when the page's first answer is late (they were
     drawn for the whole country first: the early map is painted before the page has its state)."""
-    probe = duo.driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": PROJECT_DRAWS})
+    probes = [duo.driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": source})
+              for source in (PROJECT_DRAWS, MAP_AND_BELOW_AT)]
     try:
         duo.driver.get(duo.server_url + "/?p=P1")
-        seen: dict[str, float] = {}
-        end = time.time() + 30
-        while time.time() < end and len(seen) < 2:
-            now = time.time()
-            state = js(duo, f"return [gminy_paths() >= {N_GMINY}, below_drawn()];")
-            if state[0]:
-                seen.setdefault("map", now)
-            if state[1]:
-                seen.setdefault("below", now)
-            time.sleep(0.02)
-        assert set(seen) == {"map", "below"} and seen["map"] <= seen["below"], seen
+        seen = wait_js(duo, "const at = window.__at; return 'map' in at && 'below' in at ? at : null;", timeout=30)
+        assert seen["map"] <= seen["below"], seen
         wait_js(duo, "return window.__draws.length > 0;")
         draws = js(duo, "return window.__draws;")
     finally:
-        duo.driver.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", probe)
+        for probe in probes:
+            duo.driver.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", probe)
     assert all(d is not None and len(d) == 1 for d in draws), draws   # P1 chosen in every drawing
 
 
@@ -534,76 +612,6 @@ def test_the_url_round_trips_and_a_tampered_url_gives_a_notice(duo, atlas):
     assert severe == [], severe
 
 
-def load_with_probe(duo, path: str, probe_js: str, read_js: str):
-    """Load `path` with `probe_js` run from the page's first parsed frame on; once the page has had its first answer
-    (the charts drawn; an embed: its link to the atlas carries the view), what `read_js` returns."""
-    probe = duo.driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": probe_js})
-    try:
-        duo.driver.get(duo.server_url + path)
-        wait_js(duo, f"return gminy_paths() >= {N_GMINY} && !document.getElementById('boot');", timeout=30)
-        if path.startswith("/embed"):
-            wait_js(duo, "return document.getElementById('embed-open').href.includes('woj=12');")
-        else:
-            wait_js(duo, "return below_drawn();", timeout=20)
-        return js(duo, read_js)
-    finally:
-        duo.driver.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", probe)
-
-
-# every text the page's <h1> has had, from the first parsed frame on
-H1_TEXTS = """
-window.__h1 = [];
-new MutationObserver(function () {
-  document.querySelectorAll('h1').forEach(function (h) {
-    var text = h.textContent;
-    if (window.__h1.indexOf(text) < 0) { window.__h1.push(text); }
-  });
-}).observe(document, {subtree: true, childList: true, characterData: true});
-"""
-
-
-@pytest.mark.parametrize("path", ["/?lang=en", "/embed?woj=12&lang=en"])
-def test_an_english_link_is_english_from_the_first_frame_on(duo, path):
-    """Dash's layout comes in the page's language (its Referer's lang=): an English page never shows the default
-    Polish page between the frame the server drew and the first answer."""
-    seen = load_with_probe(duo, path, H1_TEXTS, "return window.__h1;")
-    assert seen and all("Związku" not in t and "Mapa gmin" not in t for t in seen), seen
-
-
-# every text the legend has had, every height the map's box has had and every set of heights of the filters,
-# from the first parsed frame on
-LEGEND_AND_BOX = """
-window.__legends = []; window.__heights = []; window.__filters = [];
-new MutationObserver(function () {
-  var legend = document.getElementById('legend'), box = document.getElementById('map');
-  if (legend && window.__legends.indexOf(legend.textContent) < 0) { window.__legends.push(legend.textContent); }
-  var controls = Array.from(document.querySelectorAll('#filters .control'))
-    .map(function (c) { return Math.round(c.getBoundingClientRect().height); }).join(',');
-  if (controls && window.__filters.indexOf(controls) < 0) { window.__filters.push(controls); }
-  if (box && !box.__watched) {
-    box.__watched = true;
-    new ResizeObserver(function (entries) {
-      var height = Math.round(entries[0].contentRect.height);
-      if (window.__heights.indexOf(height) < 0) { window.__heights.push(height); }
-    }).observe(box);
-  }
-}).observe(document, {subtree: true, childList: true, characterData: true});
-"""
-
-
-@pytest.mark.parametrize("path", ["/?woj=24,12&p=P1&asof=2010", "/?lang=en&woj=02,12&p=P1",
-                                  "/embed?woj=12&p=P1&lang=en"])
-def test_a_filtered_address_starts_with_its_own_legend_and_the_map_keeps_its_box(duo, path):
-    """Dash's layout comes with the legend of the page's view (its Referer's address): the legend under the early
-    map is the view's from the start, and the first answer neither changes it nor moves the map (the all-Poland
-    legend it replaced was shorter or longer: 11-22 px measured). The filters keep their heights while Dash loads
-    the dropdowns' and sliders' code (they moved down by ~40 px per control)."""
-    legends, heights, filters = load_with_probe(duo, path, LEGEND_AND_BOX,
-                                                "return [window.__legends, window.__heights, window.__filters];")
-    assert len(legends) == 1 and len(heights) == 1, (legends, heights)
-    assert len(filters) == (0 if path.startswith("/embed") else 1), filters
-
-
 def test_the_language_toggle(duo):
     load(duo)
     assert duo.find_element("h1").text == "Atlas Związku Miast Polskich"
@@ -664,7 +672,7 @@ def test_the_table_csv_holds_exactly_the_filtered_rows(duo, atlas):
 def _callback_requests(duo, quiet_ms: int = 600) -> list[str]:
     """The outputs of the /_dash-update-component requests the page sent since the last call, once the page's
     callbacks are quiet (conftest.wait_for_quiet_callbacks)."""
-    wait_for_quiet_callbacks(lambda code: js(duo, code), quiet_ms)
+    wait_for_quiet_callbacks(duo.driver, quiet_ms)
     return js(duo, "return window.__cbLog.splice(0);")
 
 

@@ -71,10 +71,10 @@ def test_export_one_view(tmp_path, capsys):
 
 
 @pytest.mark.slow
-def test_all_projects_one_file_each(tmp_path, capsys):
-    from dashboard.model.atlas import get_atlas
-
-    ids = list(get_atlas().projects["id"])
+def test_all_projects_one_file_each(tmp_path, capsys, monkeypatch, mini_atlas):
+    """On the small atlas (3 projects, conftest): the loop is the same for the real data's 10, a render each."""
+    monkeypatch.setattr("dashboard.model.atlas_cache.cached_atlas", lambda: mini_atlas)
+    ids = list(mini_atlas.projects["id"])
     assert main(["--preset", "social", "--format", "svg", "--all-projects", "--out-dir", str(tmp_path)]) == 0
     files = sorted(p.name for p in tmp_path.glob("*.svg"))
     assert files == sorted(f"atlas-zmp_{i}_social.svg" for i in ids)

@@ -107,8 +107,9 @@ def server(tmp_path_factory):
         yield running
 
 
-def _chromium(server) -> tuple[int, int, int]:
-    """(Chromium browser instances, Chromium processes, memory (PSS) of all the server's processes in MB).
+def _chromium(server, memory: bool = True) -> tuple[int, int, int]:
+    """(Chromium browser instances, Chromium processes, memory (PSS) of all the server's processes in MB, or 0
+    without `memory`: reading every process's PSS costs ~2 ms of CPU each, the rest ~0.1 ms).
 
     A browser instance is a running Chromium without ``--type=`` whose parent is no Chromium: its helpers are
     children of the browser (or of its zygote), and one that is just forked (it still shows the browser's command
@@ -118,7 +119,7 @@ def _chromium(server) -> tuple[int, int, int]:
     for p in [root, *root.children(recursive=True)]:
         try:
             # PSS: shared pages counted once (job processes are forks of a worker)
-            procs[p.pid] = (p.name(), p.cmdline(), p.ppid(), p.status(), p.memory_full_info().pss)
+            procs[p.pid] = (p.name(), p.cmdline(), p.ppid(), p.status(), p.memory_full_info().pss if memory else 0)
         except psutil.Error:
             continue
     browsers = processes = rss = 0
@@ -153,9 +154,11 @@ def test_a_burst_of_export_requests_is_bounded_and_every_accepted_export_complet
     samples: list[tuple[int, int, int]] = []
     stop = threading.Event()
 
-    def sample() -> None:
+    def sample() -> None:   # the processes 5 times a second, their memory once a second
+        n = 0
         while not stop.is_set():
-            samples.append(_chromium(server))
+            samples.append(_chromium(server, memory=n % 5 == 0))
+            n += 1
             time.sleep(0.2)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -210,21 +213,20 @@ def _block_slot(folder, name: str):
     return path
 
 
+PANEL = """const q = id => document.getElementById(id);
+const s = {queue: q('export-queue').textContent, queue_hidden: q('export-queue').hidden,
+           status: q('export-status').textContent, disabled: q('export-button').disabled};"""
+
+
 def _panel(dc) -> dict:
-    return dc.driver.execute_script(
-        "const q = id => document.getElementById(id); return {queue: q('export-queue').textContent, "
-        "queue_hidden: q('export-queue').hidden, status: q('export-status').textContent, "
-        "disabled: q('export-button').disabled};")
+    return dc.driver.execute_script(PANEL + "return s;")
 
 
-def _wait_panel(dc, check, timeout=60) -> dict:
-    end = time.time() + timeout
-    while time.time() < end:
-        state = _panel(dc)
-        if check(state):
-            return state
-        time.sleep(0.1)
-    raise AssertionError(_panel(dc))
+def _wait_panel(dc, check: str, timeout=60) -> dict:
+    """The panel's state once `check` (JavaScript over the state `s`) holds, waited for in the page."""
+    from tests.conftest import wait_for_js
+
+    return wait_for_js(dc.driver, f"{PANEL} return ({check}) ? s : null;", timeout)
 
 
 @pytest.mark.browser
@@ -250,16 +252,16 @@ def test_in_the_panel_a_queued_export_shows_its_place_and_a_refused_one_says_try
         dc.driver.get(dc.server_url + "/")
         dc.wait_for_element("#export-section summary", timeout=30).click()
         dc.find_element("#export-button").click()
-        state = _wait_panel(dc, lambda s: "kolejce" in s["queue"] and not s["queue_hidden"])
+        state = _wait_panel(dc, "s.queue.includes('kolejce') && !s.queue_hidden")
         assert "1" in state["queue"] and state["disabled"]
         blocker.unlink()                                                    # the slot is free: it renders
-        _wait_panel(dc, lambda s: "Gotowe" in s["status"] and not s["disabled"], timeout=120)
+        _wait_panel(dc, "s.status.includes('Gotowe') && !s.disabled", timeout=120)
         time.sleep(1.5)
         assert "Gotowe" in _panel(dc)["status"]          # and it stays (no "did not happen" after the file)
         _block_slot(folder, "first")
         _block_slot(folder, "second")                                       # 1 slot + 1 waiting: full
         dc.find_element("#export-button").click()
-        state = _wait_panel(dc, lambda s: "spróbuj" in s["status"])
+        state = _wait_panel(dc, "s.status.includes('spróbuj')")
         assert not state["disabled"] and state["queue_hidden"], state
 
 
@@ -294,12 +296,12 @@ def test_in_the_panel_an_export_whose_job_dies_says_it_did_not_happen(request, t
         dc.driver.get(dc.server_url + "/?lang=en")
         dc.wait_for_element("#export-section summary", timeout=30).click()
         dc.find_element("#export-button").click()
-        _wait_panel(dc, lambda s: "Queued" in s["queue"] and s["disabled"])
+        _wait_panel(dc, "s.queue.includes('Queued') && s.disabled")
         job = waiting_job()
         assert job is not None
         os.kill(job, signal.SIGTERM)
         # the button comes back with the job's end; the message follows from the next (clientside) callback
-        state = _wait_panel(dc, lambda s: not s["disabled"] and s["status"])
+        state = _wait_panel(dc, "!s.disabled && s.status")
         assert state["status"] == t("export_lost", "en"), state
         time.sleep(1.5)
         assert _panel(dc)["status"] == t("export_lost", "en")

@@ -154,40 +154,6 @@ def test_full_on_request(bundle, monkeypatch):
     assert "_atlas/js/" not in app.server.test_client().get("/").get_data(as_text=True)
 
 
-@pytest.mark.browser
-@pytest.mark.slow
-def test_the_page_draws_every_gmina_and_the_bars_with_the_small_bundle(bundle, request, tmp_path):
-    import time
-    from urllib.parse import urlparse
-
-    from dashboard.app import create_app
-    from dashboard.model.atlas import get_atlas
-    from tests.conftest import dash_browser
-
-    with dash_browser(request, create_app(get_atlas()), str(tmp_path)) as duo:
-        duo.driver.get(duo.server_url + "/")
-        count = ("const layer = document.querySelector('#map .choroplethlayer .trace'); "
-                 "return layer ? layer.querySelectorAll('path.choroplethlocation').length : 0")
-        end = time.time() + 30
-        while time.time() < end and duo.driver.execute_script(count) < N_GMINY:
-            time.sleep(0.1)
-        assert duo.driver.execute_script(count) == N_GMINY
-        bars = "return ['growth', 'by-voivodeship', 'by-project'].map(g => " \
-               "document.querySelectorAll('#' + g + ' .barlayer path').length)"
-        end = time.time() + 20
-        while time.time() < end and not all(duo.driver.execute_script(bars)):
-            time.sleep(0.1)
-        assert all(duo.driver.execute_script(bars)), duo.driver.execute_script(bars)
-        time.sleep(0.5)
-        names = duo.driver.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
-        paths = [urlparse(n).path for n in names]
-        assert any(p.startswith("/_atlas/js/plotly-atlas.") for p in paths), paths
-        assert "/" + plotly_bundle.DASH_PLOTLY_PATH not in paths  # window.Plotly was there: no second plotly.js
-        assert duo.driver.execute_script("return Plotly.version") == plotly_bundle.plotlyjs_version()
-        severe = [e for e in duo.driver.get_log("browser") if e.get("level") == "SEVERE"]
-        assert severe == [], severe
-
-
 def test_without_the_small_bundle_the_page_runs_the_full_plotly_js_once(request, tmp_path, monkeypatch):
     """The fallback (ATLAS_PLOTLY_BUNDLE=full): no early map; the map's component and dcc.Graph's loader for the
     charts share one <script> of Dash's plotly.js (a second would run its 4.8 MB again)."""
@@ -199,10 +165,10 @@ def test_without_the_small_bundle_the_page_runs_the_full_plotly_js_once(request,
     with dash_browser(request, create_app(get_atlas()), str(tmp_path)) as duo:
         duo.driver.get(duo.server_url + "/")
         run = duo.driver.execute_script
-        wait_for_js(run, "const layer = document.querySelector('#map .choroplethlayer .trace'); "
+        wait_for_js(duo.driver, "const layer = document.querySelector('#map .choroplethlayer .trace'); "
                          f"return !!layer && layer.querySelectorAll('path.choroplethlocation').length === {N_GMINY};",
                     40)
-        wait_for_js(run, "return ['growth', 'by-voivodeship', 'by-project'].every(g => "
+        wait_for_js(duo.driver, "return ['growth', 'by-voivodeship', 'by-project'].every(g => "
                          "document.querySelectorAll('#' + g + ' .barlayer path').length > 0);", 20)
         scripts = run("return Array.from(document.scripts).map(s => s.getAttribute('src') || '')"
                       ".filter(s => s.includes('plotly'));")
