@@ -6,7 +6,7 @@
 - the phone: the map first, at least 90% of the viewport's width, no sideways scrolling;
 - keyboard only: Tab walks every control, the table and the export panel and comes back out (no trap); sorting and
   the bars' lists work from the keyboard;
-- touch: a tap on a gmina opens its details and puts it in the address;
+- touch: a tap on a gmina opens its details and puts it in the address; a swipe over the map or a chart scrolls;
 - /embed in an <iframe> of a page on another loopback origin (127.0.0.2): 2,477 gminy, no console errors.
 """
 from __future__ import annotations
@@ -219,21 +219,6 @@ def _tap_krakow(duo) -> None:
         time.sleep(0.05)   # a finger rests a moment
 
 
-def test_a_tap_on_a_gmina_shows_its_details_and_puts_it_in_the_address(duo):
-    screen(duo, 390, 844, mobile=True)
-    try:
-        load(duo)
-        _tap_krakow(duo)
-        wait_js(duo, "return window.location.search.includes('town=1261011');")
-        wait_js(duo, "return document.getElementById('details').textContent.includes('Kraków');")
-        # a tap is not a zoom: the view stays on the whole country
-        assert js(duo, "return document.querySelector('#map .js-plotly-plot')._fullLayout.geo.projection.scale;") < 2
-        errors = [e for e in duo.driver.get_log("browser") if e.get("level") == "SEVERE"]
-        assert errors == [], [e["message"] for e in errors]
-    finally:
-        screen(duo, 1600, 1100)
-
-
 def _swipe_up(duo, x: float, y: float, distance: float = 240) -> None:
     duo.driver.execute_cdp_cmd("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]})
     for step in range(1, 9):
@@ -250,10 +235,11 @@ def _swipe_up(duo, x: float, y: float, distance: float = 240) -> None:
       })();""")
 
 
-def test_on_a_touch_screen_a_swipe_over_the_map_or_a_chart_scrolls_the_page_and_selects_nothing(duo):
-    """The map and the charts are as wide as a phone: a one-finger swipe over them must scroll the page (over the
-    map before and after a tap on a gmina, a new figure), never start a box selection (it selected 1,939 gminy and
-    logged plotly's TypeErrors; over a chart it filtered ten voivodeships)."""
+def test_on_a_touch_screen_a_tap_shows_a_gmina_and_a_swipe_scrolls_the_page_and_selects_nothing(duo):
+    """A tap on a gmina opens its details and puts it in the address, and is not a zoom. The map and the charts
+    are as wide as a phone: a one-finger swipe over them must scroll the page (over the map before and after the
+    tap, a new figure), never start a box selection (it selected 1,939 gminy and logged plotly's TypeErrors; over
+    a chart it filtered ten voivodeships)."""
     screen(duo, 390, 844, mobile=True)
     try:
         load(duo)
@@ -262,7 +248,10 @@ def test_on_a_touch_screen_a_swipe_over_the_map_or_a_chart_scrolls_the_page_and_
             if tapped:
                 _tap_krakow(duo)
                 wait_js(duo, "return window.location.search.includes('town=1261011');")
+                wait_js(duo, "return document.getElementById('details').textContent.includes('Kraków');")
                 wait_for_quiet_callbacks(duo.driver, quiet_ms=300)
+                assert js(duo, "return document.querySelector('#map .js-plotly-plot')._fullLayout"
+                               ".geo.projection.scale;") < 2   # the view stays on the whole country
             js(duo, "window.scrollTo(0, 0);")
             box = js(duo, "const r = document.getElementById('map').getBoundingClientRect();"
                           "return [r.left + r.width / 2, r.top + r.height * 0.7];")
@@ -375,7 +364,10 @@ def test_sorting_and_choosing_bars_from_the_keyboard(duo):
 
 
 def test_the_page_language_follows_the_toggle_everywhere(duo):
+    """The PL/EN toggle: the page's texts, its address, its document language and title, the names a screen
+    reader reads (filters, slider thumbs, legend), plotly's toolbar and the charts' labels."""
     load(duo)
+    assert duo.find_element("h1").text == "Atlas Związku Miast Polskich"
     assert js(duo, "return document.documentElement.lang;") == "pl"
     assert js(duo, "return document.title;") == "Atlas Związku Miast Polskich"
     titles = js(duo, "return Array.from(document.querySelectorAll('#map .modebar-btn')).map(b => b.dataset.title);")
@@ -393,6 +385,12 @@ def test_the_page_language_follows_the_toggle_everywhere(duo):
     duo.driver.find_element(By.CSS_SELECTOR, "#lang input[value='en']").find_element(By.XPATH, "./../..").click()
     wait_js(duo, "return document.documentElement.lang === 'en';")
     wait_js(duo, "return document.title === 'Atlas of the Association of Polish Cities';")
+    wait_js(duo, "return window.location.search.includes('lang=en');")
+    wait_js(duo, "return document.querySelector('h1').textContent.startsWith('Atlas of');")
+    assert "Filters" in duo.find_element(".filters").text
+    wait_js(duo, "return document.getElementById('strip').textContent.includes('Members in the data');")
+    wait_js(duo, "return Array.from(document.querySelectorAll('#growth text'))"
+                 ".some(t => t.textContent.includes('unknown'));")
     assert js(duo, "return document.querySelector('.app').getAttribute('lang');") in (None, "en")
     name_of_filters = js(duo, "const id = document.getElementById('filters').getAttribute('aria-labelledby');"
                               "return document.getElementById(id).textContent;")

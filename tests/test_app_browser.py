@@ -193,7 +193,10 @@ return {early: e && {inBoot: e.inBoot, dash: e.dash, same: e.gd === document.que
         strip: (document.getElementById('strip') || {}).textContent || '',
         coverage: (document.getElementById('coverage') || {}).textContent || '',
         toolbar: Array.from(document.querySelectorAll('#map .modebar-btn')).map(b => b.dataset.title),
-        plotly: window.Plotly.version};
+        plotly: window.Plotly.version,
+        cursors: document.getElementById('by-voivodeship') && {noHover: matchMedia('(any-hover: none)').matches,
+          page: getComputedStyle(document.documentElement).cursor,
+          bars: getComputedStyle(document.querySelector('#by-voivodeship .nsewdrag')).cursor}};
 """
 
 FIRST_LOOK_PATHS = {  # the addresses the tests below look at, and which are English
@@ -554,14 +557,11 @@ def test_a_filter_change_recolours_the_drawn_map_before_plotly_redraws_it_in_plo
     assert early["fills"] == fills(duo) != before
 
 
-def test_where_nothing_hovers_a_tap_on_a_bar_leaves_the_pages_cursor_as_it_is(duo):
+@pytest.mark.parametrize("path", [p for p in FIRST_LOOK_PATHS if not p.startswith("/embed")])
+def test_where_nothing_hovers_a_tap_on_a_bar_leaves_the_pages_cursor_as_it_is(first_look, path):
     """Headless Chromium has no hover, like a phone: plotly.js sets <html>'s cursor to the bar's on a press, which
     restyles the whole page unless it is the same already (assets/style.css)."""
-    load(duo)
-    assert js(duo, "return matchMedia('(any-hover: none)').matches;")
-    cursors = js(duo, "return [getComputedStyle(document.documentElement).cursor, "
-                      "getComputedStyle(document.querySelector('#by-voivodeship .nsewdrag')).cursor];")
-    assert cursors == ["pointer", "pointer"]
+    assert first_look(path)["cursors"] == {"noHover": True, "page": "pointer", "bars": "pointer"}
 
 
 def test_a_box_select_on_the_map_filters_the_charts(duo):
@@ -610,18 +610,6 @@ def test_the_url_round_trips_and_a_tampered_url_gives_a_notice(duo, atlas):
     assert search(duo) == "?p=P1"
     severe = [e for e in duo.driver.get_log("browser") if e.get("level") == "SEVERE"]
     assert severe == [], severe
-
-
-def test_the_language_toggle(duo):
-    load(duo)
-    assert duo.find_element("h1").text == "Atlas Związku Miast Polskich"
-    duo.driver.find_element(By.CSS_SELECTOR, "#lang input[value='en']").find_element(By.XPATH, "./../..").click()
-    wait_js(duo, "return document.querySelector('h1').textContent.includes('Atlas of');")
-    wait_js(duo, "return window.location.search.includes('lang=en');")
-    assert "Filters" in duo.find_element(".filters").text
-    assert js(duo, "return document.documentElement.lang;") == "en"
-    wait_js(duo, "return document.getElementById('strip').textContent.includes('Members in the data');")
-    wait_js(duo, "return Array.from(document.querySelectorAll('#growth text')).some(t => t.textContent.includes('unknown'));")
 
 
 def test_town_search_is_diacritics_insensitive_and_zooms_with_details(duo):
