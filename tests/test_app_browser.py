@@ -158,11 +158,13 @@ COUNT_MAP_DRAWS = """
 })();
 """
 
-# every text the page's <h1> and its legend have had, every height the map's box has had and every set of heights
-# of the filters
+# every text the page's <h1>, its legend and its notice have had, every height the map's box has had and every set
+# of heights of the filters
 TEXTS_AND_BOXES = """
-window.__h1 = []; window.__legends = []; window.__heights = []; window.__filters = [];
+window.__h1 = []; window.__legends = []; window.__heights = []; window.__filters = []; window.__notices = [];
 new MutationObserver(function () {
+  var notice = document.getElementById('notice'), shown = notice && !notice.hidden ? notice.textContent : '';
+  if (notice && window.__notices.indexOf(shown) < 0) { window.__notices.push(shown); }
   document.querySelectorAll('h1').forEach(function (h) {
     if (window.__h1.indexOf(h.textContent) < 0) { window.__h1.push(h.textContent); }
   });
@@ -187,6 +189,7 @@ return {early: e && {inBoot: e.inBoot, dash: e.dash, same: e.gd === document.que
         mapDraws: window.__mapDraws, shown: !!window.__shown, gminy: paths.length,
         chartRequests: window.__cbLog.filter(o => String(o).includes('by-project.figure')).length,
         h1: window.__h1, legends: window.__legends, heights: window.__heights, filters: window.__filters,
+        notices: window.__notices, search: location.search,
         xhrGeometry: window.__xhr.filter(u => /geojson|topojson/.test(u)),
         resources: performance.getEntriesByType('resource').map(e => e.name),
         boot: document.documentElement.getAttribute('data-boot'),
@@ -203,6 +206,7 @@ FIRST_LOOK_PATHS = {  # the addresses the tests below look at, and which are Eng
     "/": False, "/?woj=24,12&p=P1&asof=2010": False, "/?town=1261011&metric=membership&lang=en": True,
     "/?lang=en": True, "/?lang=en&woj=02,12&p=P1": True, "/embed?woj=12&p=P1&lang=en": True,
     "/embed?woj=12&lang=en": True,
+    "/?woj=99&years=abc&p=P1&lang=en": True,   # tampered: its notice, and the view of what is left
 }
 
 
@@ -331,6 +335,19 @@ def test_a_page_starts_with_its_own_legend_and_the_map_keeps_its_box(first_look,
     seen = first_look(path)
     assert len(seen["legends"]) == 1 and len(seen["heights"]) == 1, (seen["legends"], seen["heights"])
     assert len(seen["filters"]) == (0 if path.startswith("/embed") else 1), seen["filters"]
+
+
+@pytest.mark.parametrize("path", [p for p in FIRST_LOOK_PATHS if not p.startswith("/embed")])
+def test_a_tampered_address_says_so_from_the_start_and_gets_its_canonical_form(first_look, atlas, path):
+    """A hand-edited or damaged link: its page starts with the notice naming the settings it got wrong (it came
+    with the first answer, ~1 s after the map) and shows the view of what is left; every address takes its
+    canonical form."""
+    from dashboard.model.query import address_view
+    from dashboard.view.callbacks import notice_text
+
+    seen, view = first_look(path), address_view(atlas, urlparse(path).query)
+    assert seen["notices"] == [notice_text(view) or ""], seen["notices"]
+    assert seen["search"] == ("?" + view.to_query() if view.to_query() else "")
 
 
 KRAKOW_ON_THE_EARLY_MAP = """

@@ -14,7 +14,8 @@ from plotly.utils import PlotlyJSONEncoder
 from dashboard import config
 from dashboard.app import create_app
 from dashboard.export import panel
-from dashboard.view import layout
+from dashboard.view import callbacks, layout
+from tests.dash_client import walk_components
 
 
 @pytest.fixture(scope="module")
@@ -163,17 +164,27 @@ def test_the_layout_comes_with_the_legend_of_the_pages_view(app, mini_atlas, pat
     expected = _legend(json.loads(json.dumps({"props": {"id": "legend", "children": legend}}, cls=PlotlyJSONEncoder)))
     assert _legend(answer.get_json()) == expected != _legend(default)
     assert answer.get_data() == client.get(path, headers={"Referer": f"http://other.example/embed?{view}"}).get_data()
-    for referer in ("http://atlas.example/", "http://atlas.example/?p=P99&woj=99&asof=x", "\u017c" * 3000,
-                    "http://atlas.example/?lang=pl"):
+    for referer in ("http://atlas.example/", "\u017c" * 3000, "http://atlas.example/?lang=pl"):
         assert client.get(path, headers={"Referer": referer}).get_json() == default, referer
+    # a tampered address: the default view (its wrong values left out) and, on the atlas's page, its notice
+    tampered = client.get(path, headers={"Referer": "http://atlas.example/?p=P99&woj=99&asof=x"}).get_json()
+    notice = [c["props"] for c in walk_components(tampered) if c.get("props", {}).get("id") == "notice"]
+    if path.startswith("/embed"):
+        assert tampered == default and not notice
+    else:
+        expected = callbacks.notice_text(address_view(mini_atlas, "p=P99&woj=99&asof=x"))
+        assert expected and notice[0]["children"] == expected and notice[0]["hidden"] is False
+        notice[0].update(children=None, hidden=True)
+        assert tampered == default
 
 
 @pytest.mark.parametrize("view", ["woj=12&p=P2&lang=en", "town=1261011&metric=membership",
-                                  "sel=1261011,0201011&years=unknown", "asof=2010&ev=list,weak&lang=en"])
+                                  "sel=1261011,0201011&years=unknown", "asof=2010&ev=list,weak&lang=en",
+                                  "woj=99&years=abc&p=P1&zzz=1"])
 def test_a_views_page_starts_as_the_first_answer_left_the_default_one(app, mini_atlas, view):
     """A filtered address's layout is the default one with everything its first answer set (controls, stores,
-    chips, key figures, legend, details, the map's figure), so that answer changes nothing: before, it patched the
-    early map (drawn again) and asked for the charts a second time."""
+    chips, key figures, legend, details, the map's figure, a tampered address's notice), so that answer changes
+    nothing: before, it patched the early map (drawn again) and asked for the charts a second time."""
     from dashboard.model.query import address_view
     from dashboard.view import figures
     from tests.dash_client import DashPage
@@ -207,8 +218,10 @@ def test_a_views_page_starts_as_the_first_answer_left_the_default_one(app, mini_
     assert drawn.tolist() == list(figures.map_update(mini_atlas, address_view(mini_atlas, view))["z"])
     canonical = "?" + address_view(mini_atlas, view).to_query()
     assert set(first_answer(own, canonical)) == {"embed-snippet"}
-    if canonical != "?" + view:   # the address in its canonical form, nothing else
-        assert first_answer(own)["url"] == {"search": canonical}
+    if canonical != "?" + view:   # the address in its canonical form (and a tampered one's notice), nothing else
+        again = first_answer(own)
+        assert again.pop("url") == {"search": canonical} and set(again) <= {"embed-snippet", "notice"}
+        assert own.value("notice", "hidden") is not bool(state.notices)
 
 
 def test_the_source_note_links_the_shipped_data_description(app):

@@ -271,8 +271,7 @@ def notice_text(state: FilterState) -> str | None:
     if not state.notices:
         return None
     names: list[str] = []
-    for notice in state.notices:
-        field = notice.split(":", 1)[0].strip()
+    for field in layout.notice_fields(state):
         key = NOTICE_FIELDS.get(field)
         label = t(key, state.lang) if key else t("notice_unknown_param", state.lang)
         if label not in names:
@@ -432,14 +431,16 @@ def _controller_outputs(atlas: Any, old: FilterState, new: FilterState, event: E
     query_string = new.to_query()
     search_out = ("?" + query_string) if query_string else ""
     nothing = (no_update,) * (5 + len(CONTROL_IDS))
-    if new == old and not (event.from_url and new.notices):
+    if new == old:
         # nothing changed (the first load: the page starts in its view): no redraw at all; on a page load the
-        # address gets its canonical form (an old link's years=1900-1900 is years=unknown) and the embed snippet
-        # this server's address
+        # address gets its canonical form (an old link's years=1900-1900 is years=unknown), a tampered one its
+        # notice (the page has it already: first_answer_props), and the embed snippet this server's address
         if not event.from_url:
             return (*nothing, no_update)
         canonical = search_out if (search or "") != search_out else no_update
-        return (no_update, canonical, *nothing[2:], embed_code(search_out, new.lang))
+        notice = notice_text(new)
+        shown = (notice, False) if notice else (no_update, no_update)
+        return (no_update, canonical, *shown, *nothing[4:], embed_code(search_out, new.lang))
     code = embed_code(search_out, new.lang)
     if (search or "") == search_out:
         search_out = no_update
@@ -487,6 +488,9 @@ def first_answer_props(atlas: Any, urls: Any, view: FilterState) -> dict[tuple[s
     texts = chart_texts(atlas, view)
     props.update({(f"{g}-summary", "children"): text for g, text in zip(layout.PICK_CHARTS, texts)})
     props[("bar-lists", "data")] = texts[-1]
+    notice = notice_text(view)
+    if notice:   # a tampered address: what was wrong with it, from the start
+        props[("notice", "children")], props[("notice", "hidden")] = notice, False
     if view.focus:
         props[("town", "options")] = [town_option(atlas, view.focus)]
         props[("details", "children")] = layout.details_panel(atlas, view.focus, view.lang, view)

@@ -8,6 +8,7 @@ MAX_CHIPS buttons ("chip-0" …) for the same reason.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from functools import lru_cache
@@ -789,26 +790,37 @@ def with_props(tree: Any, props: dict[tuple[str, str], Any]) -> Any:
     return tree
 
 
+def notice_fields(state: FilterState) -> tuple[str, ...]:
+    """The settings an address got wrong (FilterState.notices' prefixes: "years", "unknown parameter ignored", ...),
+    in a fixed order: what its notice names."""
+    return tuple(sorted({notice.split(":", 1)[0].strip() for notice in state.notices}))
+
+
 def in_the_pages_view(app: Any, atlas: Any, build: Callable[[FilterState], Any]) -> None:
     """`app`'s layout for the view of the page that asks for it: /_dash-layout's Referer is the page's address.
     The page starts in its view: its language (not the default Polish switched by the first answer: 0.5-1.3 s of
     Polish headings, filters and legend measured), its legend under the early map of that view (the all-Poland
     legend, replaced at the first answer, moved the map by 11-22 px), its controls, figures and map figure (the
-    first answer patched the early map and had it drawn again, and the charts asked for a second time).
+    first answer patched the early map and had it drawn again, and the charts asked for a second time), and a
+    tampered address's notice (it came with that answer, ~1 s after the map).
     The default view's layout is app.layout as usual; another view's is built and serialised once (the last 64
     kept, as the page itself: dashboard.view.boot) and answered from a before_request hook (a layout function
     instead would put the whole layout into the page for Dash's callback validation: +165 KB of HTML)."""
     app.layout = build(FilterState())
     path = app.config.requests_pathname_prefix + "_dash-layout"
 
-    @lru_cache(maxsize=64)   # the key is the view's canonical query: crafted queries fold onto valid views
-    def answer(view_query: str) -> str:
-        return json.dumps(build(query.address_view(atlas, view_query)), cls=PlotlyJSONEncoder)
+    # the key: the view's canonical query and the settings a tampered address got wrong (its notice names them, not
+    # the values): crafted queries fold onto valid views
+    @lru_cache(maxsize=64)
+    def answer(view_query: str, wrong: tuple[str, ...]) -> str:
+        view = dataclasses.replace(query.address_view(atlas, view_query), notices=wrong)
+        return json.dumps(build(view), cls=PlotlyJSONEncoder)
 
     def layout_of_the_pages_view():
         if request.path != path or request.method != "GET" or not request.referrer:
             return None
-        view_query = query.address_view(atlas, urlsplit(request.referrer).query).to_query()
-        return Response(answer(view_query), mimetype="application/json") if view_query else None
+        view = query.address_view(atlas, urlsplit(request.referrer).query)
+        key = (view.to_query(), notice_fields(view))
+        return Response(answer(*key), mimetype="application/json") if any(key) else None
 
     app.server.before_request(layout_of_the_pages_view)
