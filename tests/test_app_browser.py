@@ -675,8 +675,10 @@ def test_the_table_csv_holds_exactly_the_filtered_rows(duo, atlas):
 
 
 def _callback_requests(duo, quiet_ms: int = 600) -> list[str]:
-    """The outputs of the /_dash-update-component requests the page sent since the last call, once the page's
-    callbacks are quiet (conftest.wait_for_quiet_callbacks)."""
+    """The outputs of the /_dash-update-component requests the page sent since the last call, once the charts' and
+    the table's request (the last of a filter change: it is sent after the map has been painted, which can take
+    longer than `quiet_ms` on a busy machine) has been sent and the page's callbacks are quiet."""
+    wait_js(duo, "return window.__cbLog.some(o => String(o).includes('growth.figure'));", timeout=20)
     wait_for_quiet_callbacks(duo.driver, quiet_ms)
     return js(duo, "return window.__cbLog.splice(0);")
 
