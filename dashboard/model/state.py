@@ -100,6 +100,12 @@ class FilterState:
         return self.years == UNKNOWN_ONLY and self.include_unknown_year
 
     @property
+    def notice_fields(self) -> tuple[str, ...]:
+        """The settings the input got wrong (each notice's prefix: "years", "unknown parameter ignored", ...), in a
+        fixed order: what a notice about it names."""
+        return tuple(sorted({notice.split(":", 1)[0].strip() for notice in self.notices}))
+
+    @property
     def is_default(self) -> bool:
         return self == FilterState(lang=self.lang)
 

@@ -271,7 +271,7 @@ def notice_text(state: FilterState) -> str | None:
     if not state.notices:
         return None
     names: list[str] = []
-    for field in layout.notice_fields(state):
+    for field in state.notice_fields:
         key = NOTICE_FIELDS.get(field)
         label = t(key, state.lang) if key else t("notice_unknown_param", state.lang)
         if label not in names:

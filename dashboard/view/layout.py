@@ -790,12 +790,6 @@ def with_props(tree: Any, props: dict[tuple[str, str], Any]) -> Any:
     return tree
 
 
-def notice_fields(state: FilterState) -> tuple[str, ...]:
-    """The settings an address got wrong (FilterState.notices' prefixes: "years", "unknown parameter ignored", ...),
-    in a fixed order: what its notice names."""
-    return tuple(sorted({notice.split(":", 1)[0].strip() for notice in state.notices}))
-
-
 def in_the_pages_view(app: Any, atlas: Any, build: Callable[[FilterState], Any]) -> None:
     """`app`'s layout for the view of the page that asks for it: /_dash-layout's Referer is the page's address.
     The page starts in its view: its language (not the default Polish switched by the first answer: 0.5-1.3 s of
@@ -820,7 +814,7 @@ def in_the_pages_view(app: Any, atlas: Any, build: Callable[[FilterState], Any])
         if request.path != path or request.method != "GET" or not request.referrer:
             return None
         view = query.address_view(atlas, urlsplit(request.referrer).query)
-        key = (view.to_query(), notice_fields(view))
+        key = (view.to_query(), view.notice_fields)
         return Response(answer(*key), mimetype="application/json") if any(key) else None
 
     app.server.before_request(layout_of_the_pages_view)
