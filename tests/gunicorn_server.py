@@ -109,6 +109,7 @@ class Gunicorn:
         except ProcessLookupError:
             pass
         self.proc.wait()
+        self.log_path.unlink(missing_ok=True)   # a failing test quoted its end already (log_tail)
 
     def workers(self) -> list[int]:
         """PIDs of the master's worker processes."""

@@ -25,6 +25,7 @@ missing, truncated or changed (each file's sha256 is in meta.json) — is remove
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import io
 import json
@@ -173,6 +174,13 @@ def _to_json(value):
     raise CacheError(f"a value of type {type(value).__name__} has no cache format")
 
 
+@functools.lru_cache(maxsize=None)
+def _type_hints(cls: type) -> dict:
+    """typing.get_type_hints of a dataclass, worked out once: the join report holds thousands of records of a few
+    classes, and each call evaluates every annotation again (half of reading a cached atlas, measured)."""
+    return typing.get_type_hints(cls)
+
+
 def _from_json(hint, value):
     """`value` (plain JSON) as `hint`: dataclasses, list[...], tuple[...], dict[str, ...], X | None."""
     origin, args = typing.get_origin(hint), typing.get_args(hint)
@@ -182,7 +190,7 @@ def _from_json(hint, value):
         options = [a for a in args if a is not type(None)]
         return _from_json(options[0], value) if len(options) == 1 else value
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):
-        hints = typing.get_type_hints(hint)
+        hints = _type_hints(hint)
         return hint(**{f.name: _from_json(hints[f.name], value[f.name]) for f in dataclasses.fields(hint)})
     if origin is list:
         return [_from_json(args[0] if args else typing.Any, v) for v in value]
@@ -197,7 +205,7 @@ def _from_json(hint, value):
 def _atlas_fields():
     from dashboard.model.atlas import Atlas
 
-    return Atlas, typing.get_type_hints(Atlas), dataclasses.fields(Atlas)
+    return Atlas, _type_hints(Atlas), dataclasses.fields(Atlas)
 
 
 def _payload(atlas) -> tuple[dict[str, bytes], dict]:
