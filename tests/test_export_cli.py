@@ -33,11 +33,18 @@ from dashboard.export.cli import main, parse_voivodeships
     (["--preset", "a4", "--format", "png", "--out-dir", "d", "--out", "x.png"], "only for --all-projects"),
     (["--preset", "a4", "--format", "pdf", "--out", "x.pdf", "--bogus"], "unrecognized arguments: --bogus"),
 ])
-def test_bad_arguments_exit_2_with_a_clear_message(capsys, argv, needle):
+def test_bad_arguments_exit_2_with_a_clear_message(capsys, monkeypatch, argv, needle):
+    """One line saying what is wrong, and no Chromium started: a browser stopped half-started at exit printed its own
+    warnings and tracebacks after that line (seen with an unknown voivodeship, which needs the data to tell)."""
+    from dashboard.export import render
+
+    started = []
+    monkeypatch.setattr(render.Renderer, "start", lambda self: started.append(self) or self)
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert needle in err, err
     assert err.startswith("python -m dashboard export: error:")
+    assert started == []
 
 
 def test_out_that_is_a_folder(capsys, tmp_path):

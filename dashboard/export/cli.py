@@ -276,10 +276,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
         _check_combinations(args)   # before loading any data: cheap errors first
         _check_title(args)
-        from dashboard.export.render import get_renderer
         from dashboard.model.atlas_cache import cached_atlas
 
-        renderer = get_renderer().start_soon()   # Chromium starts while the atlas is read and the figure built
         atlas = cached_atlas()   # stored on disk, keyed by the data, the boundaries and the code (built when missing)
         jobs = make_specs(args, atlas)
         for _, out in jobs:
@@ -289,7 +287,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"usage: see `{parser.prog} --help`", file=sys.stderr)
         return EXIT_USAGE
 
-    from dashboard.export.render import ChromiumMissing, RenderError, write_export
+    from dashboard.export.render import ChromiumMissing, RenderError, get_renderer, write_export
+
+    # Chromium starts while the first figure is built; never for a command that ends in a usage error (a browser
+    # stopped half-started at exit printed its own warnings and tracebacks after the error's one line)
+    renderer = get_renderer().start_soon()
 
     t0 = time.perf_counter()
     try:
