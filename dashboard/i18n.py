@@ -31,7 +31,6 @@ TEXT: dict[str, dict[str, str]] = {
               "{known_year}.",
     },
     "coverage_sources": {"pl": "Źródła danych", "en": "Data sources"},
-    "coverage_view": {"pl": "W widoku: {n} miast", "en": "In view: {n} cities"},
     "filters": {"pl": "Filtry", "en": "Filters"},
     "projects": {"pl": "Projekty", "en": "Projects"},
     "projects_placeholder": {"pl": "Wybierz projekty…", "en": "Choose projects…"},
@@ -408,6 +407,12 @@ TEXT.update({
     "export_selection": {"pl": "zaznaczenie na mapie: {n}\u00a0{gminy}", "en": "map selection: {n}\u00a0{gminy}"},
     "export_gminy": {"pl": "gmina|gminy|gmin", "en": "gmina|gminy"},
     "export_cities": {"pl": "miasto|miasta|miast", "en": "city|cities"},
+    # a count that holds other JST than towns (rural gminy, powiaty) is not a count of cities: "4 samorządy
+    # (2 miasta, 1 gmina, 1 powiat)"
+    "export_jst": {"pl": "samorząd|samorządy|samorządów", "en": "local government|local governments"},
+    "export_participating_jst": {"pl": "samorząd uczestniczący|samorządy uczestniczące|samorządów uczestniczących",
+                                 "en": "participating local government|participating local governments"},
+    "export_powiaty": {"pl": "powiat|powiaty|powiatów", "en": "county|counties"},
     "export_colour_membership": {"pl": "kolor: członkostwo i udział w projektach",
                                  "en": "colour: membership and participation"},
     "export_participating": {"pl": "miasto uczestniczące|miasta uczestniczące|miast uczestniczących",
@@ -424,12 +429,12 @@ TEXT.update({
     "export_alt_shown": {"pl": "Na mapie {verb} {cities} w {n_gminy} {gminy}.",
                          "en": "The map {verb} {cities} in {n_gminy} {gminy}."},
     "export_alt_verb": {"pl": "jest|są|jest", "en": "shows|shows"},   # PL agrees with the number, EN with "map"
-    "export_alt_cities": {"pl": "miasto lub JST|miasta lub JST|miast lub JST",
-                          "en": "city or local government|cities or local governments"},
     "export_alt_in_gminy": {"pl": "gminie|gminach|gminach", "en": "gmina|gminy"},
-    "export_alt_one_voivodeship": {"pl": "Wszystkie leżą {where}.", "en": "All are {where}."},
+    "export_alt_one_voivodeship": {"pl": "Leży {where}.|Wszystkie leżą {where}.|Wszystkie leżą {where}.",
+                                   "en": "It is {where}.|All are {where}."},
     "export_alt_voivodeships": {"pl": "Najwięcej jest {where}.", "en": "Most are {where}."},
-    "export_alt_labels": {"pl": "Podpisane miasta: {names}.", "en": "Cities named on the map: {names}."},
+    "export_alt_labels": {"pl": "Podpisane miasto: {names}.|Podpisane miasta: {names}.|Podpisane miasta: {names}.",
+                          "en": "City named on the map: {names}.|Cities named on the map: {names}."},
     "export_alt_town": {"pl": "Czerwony kontur wyróżnia {town}.", "en": "A red outline marks {town}."},
     "export_alt_legend": {"pl": "Legenda ({what}): {classes}; {rest}.", "en": "Legend ({what}): {classes}; {rest}."},
     "export_alt_rest": {"pl": "pozostała {n} gmina jest szara|pozostałe {n} gminy są szare|pozostałych {n} gmin jest "

@@ -27,6 +27,7 @@ from dashboard.export.press import (
     wrap,
 )
 from dashboard.export.texts import alt_text
+from dashboard.i18n import plural_form
 from dashboard.model import query
 from dashboard.model.state import FilterState
 
@@ -407,8 +408,6 @@ def test_long_views_print_a_short_link(atlas, monkeypatch):
                                      (3, "pozostałe 3 gminy są szare", "the other 3 gminy are grey"),
                                      (12, "pozostałych 12 gmin jest szarych", "the other 12 gminy are grey")])
 def test_export_words_agree_with_their_numbers(n, pl, en):
-    from dashboard.i18n import plural_form
-
     assert plural_form("export_alt_rest", n, "pl").format(n=n) == pl
     assert plural_form("export_alt_rest", n, "en").format(n=n) == en
 
@@ -508,3 +507,42 @@ def test_an_svg_keeps_only_the_gminy_it_draws():
            b'<path class="choroplethlocation" style="a"/></svg>')
     assert without_empty_paths(svg) == b'<svg><path class="choroplethlocation" d="M0,0L1,1Z" fill="red"/>' \
                                        b'<path d="M2,2"/></svg>'
+
+
+@pytest.mark.parametrize("lang,word,kinds", [
+    ("pl", "4\u00a0samorządy", "(2\u00a0miasta, 1\u00a0gmina, 1\u00a0powiat)"),
+    ("en", "4\u00a0local governments", "(2\u00a0cities, 1\u00a0gmina, 1\u00a0county)"),
+])
+def test_a_count_with_other_jst_than_towns_is_not_called_cities(atlas, lang, word, kinds):
+    """Małopolska's view holds two towns, a rural gmina and a powiat: a printed "4 miasta" would be wrong. The key
+    figure says what it counts, and the subtitle what that is made of; a view of towns alone still says cities."""
+    from dashboard.export.press import entity_kinds, press_figure
+
+    mixed = press_figure(atlas, ExportSpec(state=FilterState(voivodeships=("12",), lang=lang), preset="social"),
+                         "file:///g.geojson", outline="file:///w.geojson")
+    ent = mixed.entities
+    assert sorted(ent["jst_kind"]) == ["gmina", "powiat", "town", "town"]   # the data's view, as the test reads it
+    assert mixed.texts.facts[:2] == tuple(word.split("\u00a0"))
+    assert f"{word} {kinds}" in mixed.texts.subtitle
+    towns = FilterState(voivodeships=("02",), lang=lang)
+    only = press_figure(atlas, ExportSpec(state=towns, preset="social"), "file:///g.geojson", outline="file:///w.geojson")
+    assert entity_kinds(only.entities) == (("town", len(only.entities)),)
+    assert only.texts.facts[1] == plural_form("export_cities", len(only.entities), lang)
+
+
+@pytest.mark.parametrize("lang,where,named", [("pl", "Leży w województwie", "Podpisane miasto: "),
+                                              ("en", "It is in ", "City named on the map: ")])
+def test_the_alt_text_of_one_city_speaks_of_one(atlas, lang, where, named):
+    """"Wszystkie leżą…" and "Podpisane miasta: Tarnów" were written of a single city."""
+    from dashboard.export.press import press_figure
+
+    for code in sorted(query.voivodeship_names(atlas)):   # a view with one participant of P1
+        state = FilterState(voivodeships=(code,), projects=("P1",), lang=lang)
+        pf = press_figure(atlas, ExportSpec(state=state, preset="square"), "file:///g.geojson",
+                          outline="file:///w.geojson")
+        if len(pf.entities) == 1 and len(pf.texts.labels) == 1:
+            break
+    else:
+        pytest.fail("no voivodeship with one labelled P1 participant in the data")
+    text = alt_text(pf.texts, pf.entities, lang)
+    assert where in text and f"{named}{pf.texts.labels[0]}." in text, text

@@ -40,7 +40,7 @@ def test_every_string_exists_in_both_languages_with_the_same_placeholders():
 
 
 def test_t_formats_and_falls_back_to_polish():
-    assert t("coverage_view", "en", n=3) == "In view: 3 cities"
+    assert t("export_where", "en", cities="3 cities", where="across Poland") == "3 cities across Poland"
     assert t("title", "xx") == "Atlas Związku Miast Polskich"
 
 

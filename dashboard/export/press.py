@@ -109,9 +109,27 @@ def counted(n: int, key: str, lang: str) -> str:
     return f"{format_number(n, lang)}\u00a0{plural_form(key, n, lang)}"
 
 
-def cities_word(n: int, lang: str) -> str:
-    """'1 miasto', '3 miasta', '5 miast' / '1 city', '5 cities' (the number never parts from its noun)."""
-    return counted(n, "export_cities", lang)
+# the kinds of JST the data knows (dashboard.ingest.dataset checks them), in this order, and their nouns
+JST_KINDS = {"town": "export_cities", "gmina": "export_gminy", "powiat": "export_powiaty"}
+
+
+def entity_kinds(entities: Any) -> tuple[tuple[str, int], ...]:
+    """(kind of JST, how many) of the counted entities, in JST_KINDS order: how the count is worded."""
+    kinds = entities["jst_kind"].value_counts() if "jst_kind" in entities else {}
+    return tuple((k, int(kinds[k])) for k in JST_KINDS if k in kinds)
+
+
+def towns_only(kinds: Sequence[tuple[str, int]]) -> bool:
+    return all(kind == "town" for kind, _ in kinds)
+
+
+def cities_word(n: int, lang: str, kinds: Sequence[tuple[str, int]] = ()) -> str:
+    """'1 miasto', '3 miasta', '5 miast' / '1 city', '5 cities' (the number never parts from its noun); a count
+    that holds rural gminy or powiaty says what it holds: '4 samorządy (2 miasta, 1 gmina, 1 powiat)'."""
+    if towns_only(kinds):
+        return counted(n, "export_cities", lang)
+    parts = ", ".join(counted(k, JST_KINDS[kind], lang) for kind, k in kinds)
+    return f"{counted(n, 'export_jst', lang)} ({parts})"
 
 
 def default_title(atlas: Any, state: FilterState, lang: str) -> str:
@@ -166,7 +184,7 @@ def not_counted_text(omitted: Sequence[tuple[str, int]], lang: str) -> str:
 
 
 def default_subtitle(atlas: Any, state: FilterState, lang: str, n_cities: int, *,
-                     omitted: Sequence[tuple[str, int]] = ()) -> str:
+                     omitted: Sequence[tuple[str, int]] = (), kinds: Sequence[tuple[str, int]] = ()) -> str:
     """Where and what, written for print: "3 miasta w województwie lubelskim · rok przystąpienia 1990–2020";
     a town view names the town (and its role) instead of counting the wider view. It opens with the view's date,
     "stan na 31.12.YYYY" (who is a member depends on it)."""
@@ -182,7 +200,7 @@ def default_subtitle(atlas: Any, state: FilterState, lang: str, n_cities: int, *
         parts.append(phrase + (": " + ", ".join(roles) if roles else ""))
     else:
         woj = [names.get(c, c) for c in state.voivodeships]
-        cities = f"{cities_word(n_cities, lang)} {match}".strip()
+        cities = f"{cities_word(n_cities, lang, kinds)} {match}".strip()
         parts.append(t("export_where", lang, cities=cities, where=in_voivodeships(woj, lang)))
     if state.years is not None:
         lo, hi = state.years
@@ -316,13 +334,15 @@ def veiled(colour: str) -> str:
     return "#{:02x}{:02x}{:02x}".format(*((c + 255) // 2 for c in (r, g, b)))
 
 
-def key_facts(n_cities: int, top: tuple[str, int] | None, lang: str, *, participating: bool = False
-              ) -> tuple[str, ...]:
+def key_facts(n_cities: int, top: tuple[str, int] | None, lang: str, *, participating: bool = False,
+              kinds: Sequence[tuple[str, int]] = ()) -> tuple[str, ...]:
     """The key figure: (number, what it counts, where most are). "miasta uczestniczące" when the view counts
-    the participants of chosen projects."""
+    the participants of chosen projects; "samorządy" when it counts other JST than towns too."""
     if n_cities <= 0:   # an empty view says so where the number would stand
         return (format_number(0, lang), t("export_no_match", lang))
-    what = plural_form("export_participating" if participating else "export_cities", n_cities, lang)
+    noun = ("export_participating" if participating else "export_cities") if towns_only(kinds) else \
+        ("export_participating_jst" if participating else "export_jst")
+    what = plural_form(noun, n_cities, lang)
     facts = (format_number(n_cities, lang), what)
     if top is not None and top[1] < n_cities:
         facts += (t("export_most", lang, name=voivodeship_word(top[0], lang), n=format_number(top[1], lang)),)
@@ -331,18 +351,19 @@ def key_facts(n_cities: int, top: tuple[str, int] | None, lang: str, *, particip
 
 def press_texts(atlas: Any, spec: ExportSpec, legend: Legend, n_cities: int, *, uses_gazetteer: bool,
                 top: tuple[str, int] | None = None, today: _dt.date | None = None,
-                omitted: Sequence[tuple[str, int]] = (), labels: Sequence[str] = ()) -> PressTexts:
+                omitted: Sequence[tuple[str, int]] = (), labels: Sequence[str] = (),
+                kinds: Sequence[tuple[str, int]] = ()) -> PressTexts:
     lang = spec.lang
     state = replace(spec.state, lang=lang)
     source = SOURCE_LINE[lang]
     if uses_gazetteer:
         source += "; " + GAZETTEER_CREDIT[lang]
     link = press_link(state, spec.base_url)
-    facts = () if state.focus else key_facts(n_cities, top, lang, participating=bool(state.projects))
+    facts = () if state.focus else key_facts(n_cities, top, lang, participating=bool(state.projects), kinds=kinds)
     return PressTexts(
         title=spec.title or default_title(atlas, state, lang),
         subtitle=spec.subtitle if spec.subtitle is not None else default_subtitle(atlas, state, lang, n_cities,
-                                                                                   omitted=omitted),
+                                                                                   omitted=omitted, kinds=kinds),
         source=source,
         date_line=data_date_line(atlas, lang, today),
         url=link[0],
@@ -514,13 +535,15 @@ def _fit_page(atlas: Any, spec: ExportSpec, state: FilterState, sel: Any, entiti
 
     aspect = framing.map_aspect(sel)
     legend = map_legend(atlas, state)
-    texts = press_texts(atlas, spec, legend, n_cities, uses_gazetteer=False, top=top, today=today, omitted=omitted)
+    kinds = entity_kinds(entities)
+    texts = press_texts(atlas, spec, legend, n_cities, uses_gazetteer=False, top=top, today=today, omitted=omitted,
+                        kinds=kinds)
     lay = layout_press(spec.preset_obj, texts, with_logo=with_logo, map_aspect=aspect)
     fr = framing.fit(sel, lay.map_box)
     points, sources = _label_points(atlas, entities, state, fr)
     legend = map_legend(atlas, state, visible=_visible_gminy(atlas, fr, sel))
     texts = press_texts(atlas, spec, legend, n_cities, uses_gazetteer="gazetteer" in sources, top=top,
-                        today=today, omitted=omitted)
+                        today=today, omitted=omitted, kinds=kinds)
     lay = layout_press(spec.preset_obj, texts, with_logo=with_logo, map_aspect=aspect)
     fr = framing.fit(sel, lay.map_box)
     points, _ = _label_points(atlas, entities, state, fr)

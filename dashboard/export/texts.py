@@ -7,14 +7,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from dashboard.export.press import Legend, PressTexts
+from dashboard.export.press import Legend, PressTexts, cities_word, entity_kinds
 from dashboard.i18n import format_number, in_voivodeships, join_words, plural_form, t, voivodeship_word
 
 TOP_VOIVODESHIPS = 3
 
 
 def _count(n: int, key: str, lang: str) -> str:
-    """'5 miast lub JST' / '5 cities or local governments': the number and the form of TEXT[key] that goes with it."""
+    """'5 gmin' / '5 gminy': the number and the form of TEXT[key] that goes with it."""
     return f"{format_number(n, lang)} {plural_form(key, n, lang)}"
 
 
@@ -52,14 +52,16 @@ def alt_text(texts: PressTexts, entities: Any, lang: str) -> str:
         body = " " + t("export_alt_empty", lang)
     else:
         body = " " + t("export_alt_shown", lang, verb=plural_form("export_alt_verb", n, lang),
-                       cities=_count(n, "export_alt_cities", lang), n_gminy=format_number(n_gminy, lang),
+                       cities=cities_word(n, lang, entity_kinds(entities)).replace("\u00a0", " "),
+                       n_gminy=format_number(n_gminy, lang),
                        gminy=plural_form("export_alt_in_gminy", n_gminy, lang))
     where = ""
     if n:
         by_woj = entities["voivodeship"].astype(str).value_counts()
         by_woj = by_woj.sort_values(ascending=False, kind="stable")
         if len(by_woj) == 1:
-            where = " " + t("export_alt_one_voivodeship", lang, where=in_voivodeships([by_woj.index[0]], lang))
+            where = " " + plural_form("export_alt_one_voivodeship", n, lang).format(
+                where=in_voivodeships([by_woj.index[0]], lang))
         else:
             top = [f"{voivodeship_word(name, lang)} ({format_number(int(c), lang)})"
                    for name, c in by_woj.head(TOP_VOIVODESHIPS).items()]
@@ -67,7 +69,8 @@ def alt_text(texts: PressTexts, entities: Any, lang: str) -> str:
                             where=t("export_in_voivodeships", lang, names=join_words(top, lang)))
     if texts.town:   # a town view: the town and its neighbours, not the wider view's count
         body = where = ""
-    names = " " + t("export_alt_labels", lang, names=join_words(list(texts.labels), lang)) if texts.labels else ""
+    names = " " + plural_form("export_alt_labels", len(texts.labels), lang).format(
+        names=join_words(list(texts.labels), lang)) if texts.labels else ""
     town = " " + t("export_alt_town", lang, town=texts.town) if texts.town else ""
     legend = _legend_sentence(texts.legend, lang)
     lighter = _sentence(texts.legend.note) if texts.legend.note else ""   # the gminy drawn lighter
