@@ -546,3 +546,14 @@ def test_the_alt_text_of_one_city_speaks_of_one(atlas, lang, where, named):
         pytest.fail("no voivodeship with one labelled P1 participant in the data")
     text = alt_text(pf.texts, pf.entities, lang)
     assert where in text and f"{named}{pf.texts.labels[0]}." in text, text
+
+
+@pytest.mark.parametrize("lang,quote", [("pl", "„{}”"), ("en", "“{}”")])
+def test_a_town_views_subtitle_says_which_project_each_role_is_in(atlas, lang, quote):
+    """"Kraków w województwie małopolskim: finalista konkursu" did not say of which competition."""
+    part = atlas.participation
+    col = f"role_label_{lang}"
+    row = part[part["teryt"].notna() & (part[col] != "")].iloc[0]
+    subtitle = default_subtitle(atlas, FilterState(focus=row["teryt"], lang=lang), lang, 1)
+    label = query.project_labels(atlas, lang)[row["project_id"]]
+    assert f"{quote.format(label)} – {row[col]}" in subtitle, subtitle

@@ -159,15 +159,18 @@ def town_name(atlas: Any, terc: str) -> str:
 
 
 def town_roles(atlas: Any, state: FilterState, lang: str) -> list[str]:
-    """The short role labels of the found town in the chosen projects (all its projects when none is chosen)."""
+    """The found town's roles in the chosen projects (all its projects when none is chosen), each with its project:
+    '„Samorządowy rynek pracy” – finalista konkursu' (a role alone, "finalista konkursu", says not of what)."""
     part = atlas.participation
     if not state.focus or "role_label_pl" not in part:
         return []
     rows = part[part["teryt"] == state.focus]
     if state.projects:
         rows = rows[rows["project_id"].isin(state.projects)]
+    labels = query.project_labels(atlas, lang)
     col = "role_label_pl" if lang == "pl" else "role_label_en"
-    return list(dict.fromkeys(str(x) for x in rows[col] if isinstance(x, str) and x))
+    return list(dict.fromkeys(f"{_quote(labels.get(pid, pid), lang)} – {role}"
+                              for pid, role in zip(rows["project_id"], rows[col]) if isinstance(role, str) and role))
 
 
 def as_of_text(year: int, lang: str) -> str:
