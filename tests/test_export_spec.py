@@ -140,6 +140,24 @@ def test_the_date_line_writes_its_dates_as_the_page_does(atlas):
     assert re.fullmatch(r"Data as of \d{1,2} [A-Z][a-z]{2} \d{4} · generated 1 Dec 2026", en), en
 
 
+def test_the_data_date_is_the_newest_dated_fact_of_the_data(atlas):
+    """"Stan danych" is a claim a newspaper prints: the union's latest total (as of 15.11.2024) is older than the
+    member lists of 2025 the map also shows, so the date is the newest of the totals and the dated events."""
+    import dataclasses
+
+    import pandas as pd
+
+    from dashboard.export.press import data_date
+
+    events = atlas.membership
+    newest = max([d for d in events["date"].astype(str) if d[:4].isdigit()] + [str(atlas.totals["as_of"].max())])
+    assert data_date(atlas) == newest
+    later = pd.concat([events, events.head(1).assign(date="2026-01-02")], ignore_index=True)
+    assert data_date(dataclasses.replace(atlas, membership=later)) == "2026-01-02"
+    none = dataclasses.replace(atlas, membership=events.head(0))
+    assert data_date(none) == atlas.totals.sort_values("year").iloc[-1]["as_of"]
+
+
 def test_subtitle_names_voivodeships_years_and_count(atlas):
     state = FilterState(voivodeships=("02", "14"), years=(1990, 2019), include_unknown_year=False)
     n = len(query.filter_entities(atlas, state))
