@@ -470,7 +470,16 @@ def test_lighter_gminy_are_explained_only_where_the_graphic_shows_them(atlas):
     whole = map_legend(atlas, state)
     assert whole.note.startswith(f"Jaśniej: {len(lighter)}\u00a0{_pl_gminy(len(lighter))} z członkiem")
     some = map_legend(atlas, state, visible=frozenset(lighter[:3]))
-    assert some.note.startswith("Jaśniej: 3\u00a0gminy z członkiem") and some.note_color.startswith("#")
+    assert some.note.startswith("Jaśniej: 3\u00a0gminy z członkiem") and some.note_colors
+    # the swatch holds the lighter colour of every class the lighter gminy have, in the legend's order
+    import numpy as np
+
+    from dashboard.export.press import veiled
+
+    in_view, cls, classes = figures.map_classes(atlas, state)
+    classes_of_lighter = sorted(set(cls[np.isin(np.asarray(atlas.gminy["terc"])[in_view], lighter)].tolist()))
+    assert whole.note_colors == tuple(veiled(classes.colours[i]) for i in classes_of_lighter)
+    assert len(whole.note_colors) > 1   # (this view's lighter gminy are of several classes)
     assert map_legend(atlas, state, visible=frozenset(atlas.gminy["terc"]) - set(lighter)).note == ""
     # the legend's rows stay the map's classes (no row for the lighter gminy: it would shrink the map)
     assert [e.kind for e in whole.entries] == ["fill"] * len(whole.entries)

@@ -40,9 +40,10 @@ class Legend:
     entries: tuple[LegendEntry, ...]
     count_label: str = ""   # e.g. "gminy" (what the counts count)
     # the gminy drawn lighter (members known only from later sources), explained in a short note with a swatch
-    # of note_color that layout_press places where it takes nothing from the map (a legend row would); "" = none
+    # that layout_press places where it takes nothing from the map (a legend row would); "" = none. The swatch is
+    # striped with the lighter colour of every class the lighter gminy have (map order): each can be read off it.
     note: str = ""
-    note_color: str = ""
+    note_colors: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -322,12 +322,12 @@ def map_legend(atlas: Any, state: FilterState, *, visible: frozenset[str] | set[
     count_label = "" if len(lines) > 1 else "gminy"   # the counts count gminy (the word is used in English too)
     # members known only from later sources: their gminy are drawn lighter (the map's veil); said under the map
     lighter = query.gmina_arrays(atlas, state)["undated"][in_view] & shown
-    note, note_color = "", ""
+    note, note_colors = "", ()
     if lighter.any():
         note = undated_note(int(lighter.sum()), query.asof_year(atlas, state), state.lang)
-        note_color = veiled(classes.colours[int(np.bincount(cls[lighter]).argmax())])   # the most common class
+        note_colors = tuple(veiled(classes.colours[i]) for i in sorted(set(cls[lighter].tolist())))
     return Legend(title="\n".join(lines), entries=tuple(entries), count_label=count_label, note=note,
-                  note_color=note_color)
+                  note_colors=note_colors)
 
 
 def undated_note(n: int, year: int, lang: str) -> str:
@@ -723,7 +723,10 @@ def _draw_footer(page: _Page, lay: PressLayout, preset: Preset, lg: Legend) -> N
     if lay.note_box is not None:
         nb, (side, indent) = lay.note_box, note_swatch(ns)
         top_ = nb.y + (ns * LINE - side) / 2
-        page.rect(nb.x - indent, top_, side, side, fillcolor=lg.note_color,
+        stripe = side / len(lg.note_colors)
+        for i, colour in enumerate(lg.note_colors):
+            page.rect(nb.x - indent + i * stripe, top_, stripe, side, fillcolor=colour, line=dict(width=0))
+        page.rect(nb.x - indent, top_, side, side, fillcolor="rgba(0,0,0,0)",
                   line=dict(color="#8a9099", width=max(0.5, ls * 0.04)))
         page.text(nb.x, nb.y, _lines(lay.note_lines), ns, color=MUTED)
 
