@@ -185,6 +185,7 @@ TEXT: dict[str, dict[str, str]] = {
     "chip_project": {"pl": "Projekt", "en": "Project"},
     "chip_voivodeship": {"pl": "Woj.", "en": "Voiv."},
     "chip_years": {"pl": "Lata", "en": "Years"},
+    "chip_year": {"pl": "Rok", "en": "Year"},
     "chip_no_unknown": {"pl": "bez roku nieznanego", "en": "without unknown year"},
     "chip_selected": {"pl": "Zaznaczone gminy", "en": "Selected gminy"},
     "chip_town": {"pl": "Miasto", "en": "Town"},
@@ -204,6 +205,8 @@ TEXT: dict[str, dict[str, str]] = {
     "charts_heading": {"pl": "Wykresy", "en": "Charts"},
     "legend_heading": {"pl": "Legenda mapy", "en": "Map legend"},
     "chart_list": {"pl": "Słupki jako lista (wybór z klawiatury)", "en": "The bars as a list (keyboard choice)"},
+    # the charts' text alternatives; each chart leaves its own filter out (its bars are what one picks from), so
+    # the voivodeship and project charts say so instead of "in view"; a chart with nothing in it names no largest bar
     "growth_summary": {
         "pl": "Wykres słupkowy: nowi członkowie o znanym roku przystąpienia, {lo}–{hi}: razem {total}, najwięcej "
               "w {top_year} ({top}); rok nieznany: {unknown}. Linia: opublikowana liczba członków, {last} "
@@ -211,13 +214,30 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "Bar chart: new members with a known join year, {lo}–{hi}: {total} in all, most in {top_year} "
               "({top}); year unknown: {unknown}. Line: the published membership total, {last} in {last_year}.",
     },
+    "growth_summary_none": {
+        "pl": "Wykres słupkowy: nowi członkowie o znanym roku przystąpienia, {lo}–{hi}: brak w widoku; rok "
+              "nieznany: {unknown}. Linia: opublikowana liczba członków, {last} w {last_year}.",
+        "en": "Bar chart: new members with a known join year, {lo}–{hi}: none in view; year unknown: {unknown}. "
+              "Line: the published membership total, {last} in {last_year}.",
+    },
     "voiv_summary": {
-        "pl": "Wykres słupkowy: członkowie w widoku wg województw, razem {total}; najwięcej: {top} ({n}).",
-        "en": "Bar chart: members in view by voivodeship, {total} in all; most: {top} ({n}).",
+        "pl": "Wykres słupkowy: członkowie wg województw (wszystkie województwa, pozostałe filtry widoku), razem "
+              "{total}; najwięcej: {top} ({n}).",
+        "en": "Bar chart: members by voivodeship (every voivodeship, the view's other filters), {total} in all; "
+              "most: {top} ({n}).",
+    },
+    "voiv_summary_none": {
+        "pl": "Wykres słupkowy: członkowie wg województw (wszystkie województwa, pozostałe filtry widoku): brak.",
+        "en": "Bar chart: members by voivodeship (every voivodeship, the view's other filters): none.",
     },
     "project_summary": {
-        "pl": "Wykres słupkowy: uczestnicy w widoku wg {k} projektów; najwięcej: {top} ({n}).",
-        "en": "Bar chart: participants in view in {k} projects; most: {top} ({n}).",
+        "pl": "Wykres słupkowy: uczestnicy wg projektów (wszystkie projekty, pozostałe filtry widoku); najwięcej: "
+              "{top} ({n}).",
+        "en": "Bar chart: participants by project (every project, the view's other filters); most: {top} ({n}).",
+    },
+    "project_summary_none": {
+        "pl": "Wykres słupkowy: uczestnicy wg projektów (wszystkie projekty, pozostałe filtry widoku): brak.",
+        "en": "Bar chart: participants by project (every project, the view's other filters): none.",
     },
     "table_sort_hint": {"pl": "Kliknij nagłówek kolumny, aby sortować.", "en": "Choose a column header to sort."},
     "dd_select_all": {"pl": "Zaznacz wszystkie", "en": "Select all"},

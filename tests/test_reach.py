@@ -79,6 +79,18 @@ def test_chart_summaries_name_the_largest_bar(mini_atlas):
     assert en["growth"].startswith("Bar chart:")
 
 
+@pytest.mark.parametrize("lang,most,none", [("pl", "najwięcej", "brak"), ("en", "most", "none")])
+def test_a_chart_with_nothing_in_it_names_no_largest_bar(mini_atlas, lang, most, none):
+    """"razem 0, najwięcej w 1990 (0)" / "najwięcej: dolnośląskie (0)" was read out of empty charts."""
+    empty = FilterState(projects=("P3",), years=(1900, 1900), include_unknown_year=False, lang=lang)
+    text = layout.chart_summaries(mini_atlas, empty)
+    for chart in ("growth", "by-voivodeship"):
+        assert most not in text[chart] and none in text[chart], text[chart]
+    assert not (most in text["by-project"] and "(0)" in text["by-project"]), text["by-project"]
+    # the voivodeship and project charts leave their own filter out, and say so rather than "in view"
+    assert all("w widoku wg" not in x and "in view by" not in x for x in text.values())
+
+
 def test_a_clicked_gmina_goes_into_the_address():
     event = {"points": [{"curveNumber": 0, "location": "1261011", "pointNumber": 3}]}
     assert callbacks.clicked_gmina(event) == "1261011"

@@ -124,6 +124,7 @@ def test_chips_and_their_removal(mini_atlas):
     chips = dict(callbacks.chips_for(mini_atlas, s))
     assert chips["project:P1"] == "Project: Town development"
     assert chips["years:"] == "Years 1990–2000"
+    assert dict(callbacks.chips_for(mini_atlas, FilterState(years=(1990, 1990))))["years:"] == "Rok 1990"   # one year
     assert chips["town:"] == "Town: Łódź"
     assert set(chips) == {"project:P1", "project:P2", "match:all", "voivodeship:02", "years:", "unknown:",
                           "selected:", "town:"}

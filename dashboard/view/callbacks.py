@@ -209,8 +209,7 @@ def chips_for(atlas: Any, state: FilterState) -> list[tuple[str, str]]:
         chips.append(("years:", t("year_unknown", lang)))
     elif state.years is not None:
         lo, hi = state.years
-        span = f"{lo}–{hi}" if lo != hi else f"{lo}"
-        chips.append(("years:", f"{t('chip_years', lang)} {span}"))
+        chips.append(("years:", f"{t('chip_years', lang)} {lo}–{hi}" if lo != hi else f"{t('chip_year', lang)} {lo}"))
     if not state.include_unknown_year and state.years != UNKNOWN_ONLY:
         chips.append(("unknown:", t("chip_no_unknown", lang)))
     if state.selected:

@@ -421,31 +421,37 @@ def chart_updates(atlas: Any, state: FilterState) -> dict[str, dict[str, Any]]:
 def chart_summaries(atlas: Any, state: FilterState, updates: dict[str, Any] | None = None) -> dict[str, str]:
     """A sentence per chart: what it shows and its largest values (the charts' text alternative)."""
     lang = state.lang
-    out: dict[str, str] = {}
     u = updates or chart_updates(atlas, state)
-    g = u["growth"]
+    v, p = u["by-voivodeship"], u["by-project"]
+    return {"growth": _growth_summary(atlas, u["growth"], lang),
+            "by-voivodeship": _bars_summary("voiv_summary", v["x"], v["y"], lang, total=True),
+            "by-project": _bars_summary("project_summary", p["x"], p["hovertext"], lang)}
+
+
+def _growth_summary(atlas: Any, g: dict[str, Any], lang: str) -> str:
     years = figures.growth_years(atlas)
+    if not years:
+        return t("growth_title", lang)
     totals = figures.published_totals(atlas)
-    if years:
-        top = max(range(len(years)), key=lambda i: g["y"][i])
-        last = totals.iloc[-1] if len(totals) else None
-        out["growth"] = t("growth_summary", lang, lo=years[0], hi=years[-1], total=format_number(sum(g["y"]), lang),
-                          top_year=years[top], top=format_number(g["y"][top], lang),
-                          unknown=format_number(g["unknown_y"][0], lang),
-                          last=format_number(int(last["members"]), lang) if last is not None else "–",
-                          last_year=int(last["year"]) if last is not None else "–")
-    else:
-        out["growth"] = t("growth_title", lang)
-    v = u["by-voivodeship"]
-    i = max(range(len(v["x"])), key=lambda k: v["x"][k]) if v["x"] else None
-    out["by-voivodeship"] = t("voiv_summary", lang, total=format_number(sum(v["x"]), lang),
-                              top=v["y"][i] if i is not None else "–",
-                              n=format_number(v["x"][i], lang) if i is not None else "0")
-    p = u["by-project"]
-    j = max(range(len(p["x"])), key=lambda k: p["x"][k]) if p["x"] else None
-    out["by-project"] = t("project_summary", lang, k=len(p["x"]), top=p["hovertext"][j] if j is not None else "–",
-                          n=format_number(p["x"][j], lang) if j is not None else "0")
-    return out
+    last = totals.iloc[-1] if len(totals) else None
+    common = dict(lo=years[0], hi=years[-1], unknown=format_number(g["unknown_y"][0], lang),
+                  last=format_number(int(last["members"]), lang) if last is not None else "–",
+                  last_year=int(last["year"]) if last is not None else "–")
+    total = sum(g["y"])
+    if not total:
+        return t("growth_summary_none", lang, **common)
+    top = max(range(len(years)), key=lambda i: g["y"][i])
+    return t("growth_summary", lang, total=format_number(total, lang), top_year=years[top],
+             top=format_number(g["y"][top], lang), **common)
+
+
+def _bars_summary(key: str, values: list, names: list, lang: str, total: bool = False) -> str:
+    """A bar chart's sentence: its largest bar (and the sum); "none" when every bar is empty."""
+    if not any(values):
+        return t(f"{key}_none", lang)
+    i = max(range(len(values)), key=lambda k: values[k])
+    extra = {"total": format_number(sum(values), lang)} if total else {}
+    return t(key, lang, top=names[i], n=format_number(values[i], lang), **extra)
 
 
 def pick_keys(atlas: Any) -> dict[str, list[str]]:
