@@ -197,6 +197,8 @@ return {early: e && {inBoot: e.inBoot, dash: e.dash, same: e.gd === document.que
         coverage: (document.getElementById('coverage') || {}).textContent || '',
         toolbar: Array.from(document.querySelectorAll('#map .modebar-btn')).map(b => b.dataset.title),
         plotly: window.Plotly.version,
+        asofBox: (i => i && getComputedStyle(i).display !== 'none' && i.getBoundingClientRect().width > 20 ? i.value : null)(
+          document.querySelector('#asof input')),
         cursors: document.getElementById('by-voivodeship') && {noHover: matchMedia('(any-hover: none)').matches,
           page: getComputedStyle(document.documentElement).cursor,
           bars: getComputedStyle(document.querySelector('#by-voivodeship .nsewdrag')).cursor}};
@@ -572,6 +574,16 @@ def test_a_filter_change_recolours_the_drawn_map_before_plotly_redraws_it_in_plo
     assert early, "the map's Patch did not go through assets/atlas.js mapPatch"
     assert early["plotlyZ"] != final_z   # the recolour came before mapPatch and plotly's redraw
     assert early["fills"] == fills(duo) != before
+
+
+@pytest.mark.parametrize("path", [p for p in FIRST_LOOK_PATHS if not p.startswith("/embed")])
+def test_the_maps_year_is_written_beside_its_slider(first_look, atlas, path):
+    """On a desktop's narrow filter column Dash hid the as-of slider's number box: the map's year could be told
+    only from the handle's place between the decades' marks."""
+    from dashboard.model.query import address_view, asof_year
+
+    view = address_view(atlas, urlparse(path).query)
+    assert first_look(path)["asofBox"] == str(asof_year(atlas, view))
 
 
 @pytest.mark.parametrize("path", [p for p in FIRST_LOOK_PATHS if not p.startswith("/embed")])
