@@ -7,7 +7,7 @@
    - the dropdowns' hidden focus proxy is not a Tab stop (axe: aria-hidden-focus): the button itself is, described
      by its visible label;
    - the filter sheet below 900 px: a button opens and closes it (Esc closes it too);
-   - the copy button of the embed snippet;
+   - the copy button of the embed snippet; the export panel, opened, scrolled into the filter column's view;
    - on touch screens the map pans with a finger and a tap is a click (details), not the start of a box. */
 (function () {
   "use strict";
@@ -206,6 +206,26 @@
     }
     else if (target.id === "embed-copy") { copyCode(); }
   });
+  function scroller(el) {  // the nearest ancestor that scrolls its own content (the filter column on a desktop)
+    for (var node = el.parentElement; node && node !== document.body; node = node.parentElement) {
+      var overflow = window.getComputedStyle(node).overflowY;
+      if ((overflow === "auto" || overflow === "scroll") && node.scrollHeight > node.clientHeight) { return node; }
+    }
+    return null;
+  }
+
+  // A section opened at the foot of the filter column (the export panel) showed only its first line there: the rest
+  // stayed below the column's edge, and the click seemed to do nothing. Its column scrolls it into view.
+  document.addEventListener("toggle", function (event) {
+    var section = event.target;
+    if (section.id !== "export-section" || !section.open) { return; }
+    var column = scroller(section);
+    if (!column) { return; }
+    var box = section.getBoundingClientRect(), view = column.getBoundingClientRect();
+    if (box.bottom > view.bottom) {
+      column.scrollTop += Math.min(box.bottom - view.bottom, box.top - view.top);
+    }
+  }, true);   // (toggle does not bubble)
   document.addEventListener("keydown", function (event) {
     if (event.key === "Escape" && document.body.classList.contains("filters-open")
         && document.getElementById("filters").contains(document.activeElement)

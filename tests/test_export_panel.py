@@ -10,7 +10,7 @@ import pytest
 
 from dashboard.export.panel import export_response, layout
 from dashboard.model.state import FilterState
-from tests.conftest import dash_browser
+from tests.conftest import dash_browser, wait_for_js
 
 
 @pytest.fixture(scope="module")
@@ -71,6 +71,11 @@ def test_export_in_the_browser_downloads_the_file(request, atlas, tmp_path_facto
     with dash_browser(request, create_app(atlas), str(download)) as dc:
         dc.driver.get(dc.server_url + "/?p=P1&woj=24")
         dc.wait_for_element("#export-section summary", timeout=20).click()
+        # opened at the foot of the desktop's filter column, the panel is scrolled into its view (only its first
+        # line showed there: the click seemed to do nothing)
+        wait_for_js(dc.driver, "const column = document.getElementById('filters').getBoundingClientRect();"
+                               "const button = document.getElementById('export-button').getBoundingClientRect();"
+                               "return button.height > 0 && button.bottom <= column.bottom + 1;", 5)
         # choose PDF (default) and a title, then export
         title = dc.wait_for_element("#export-title")
         title.send_keys("Śląskie miasta w projekcie")
