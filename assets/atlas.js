@@ -52,9 +52,11 @@
     Object.keys(SLIDERS).forEach(function (id) {
       var slider = document.getElementById(id);
       if (!slider || !document.getElementById(SLIDERS[id])) { return; }
-      Array.prototype.forEach.call(slider.querySelectorAll("[role=slider]"), function (thumb) {
-        if (!thumb.getAttribute("aria-label")) { setAttr(thumb, "aria-labelledby", SLIDERS[id]); }
-      });
+      // its thumb and its number box (shown where the slider is wide enough, and on a desktop: assets/style.css)
+      Array.prototype.forEach.call(slider.querySelectorAll("[role=slider], input.dash-range-slider-input"),
+        function (thumb) {
+          if (!thumb.getAttribute("aria-label")) { setAttr(thumb, "aria-labelledby", SLIDERS[id]); }
+        });
     });
   }
 
@@ -63,8 +65,10 @@
       var slider = document.getElementById(id), label = document.getElementById(RANGES[id]);
       if (!slider || !label) { return; }
       var ends = RANGE_ENDS[lang()], name = label.textContent.trim();
-      Array.prototype.forEach.call(slider.querySelectorAll("[role=slider]"), function (thumb, i) {
-        setAttr(thumb, "aria-label", name + ": " + ends[Math.min(i, 1)]);
+      ["[role=slider]", "input.dash-range-slider-input"].forEach(function (selector) {   // thumbs, number boxes
+        Array.prototype.forEach.call(slider.querySelectorAll(selector), function (thumb, i) {
+          setAttr(thumb, "aria-label", name + ": " + ends[Math.min(i, 1)]);
+        });
       });
     });
   }

@@ -197,6 +197,7 @@ return {early: e && {inBoot: e.inBoot, dash: e.dash, same: e.gd === document.que
         coverage: (document.getElementById('coverage') || {}).textContent || '',
         toolbar: Array.from(document.querySelectorAll('#map .modebar-btn')).map(b => b.dataset.title),
         plotly: window.Plotly.version,
+        embedView: (document.getElementById('embed-view') || {}).textContent || null,
         asofBox: (i => i && getComputedStyle(i).display !== 'none' && i.getBoundingClientRect().width > 20 ? i.value : null)(
           document.querySelector('#asof input')),
         cursors: document.getElementById('by-voivodeship') && {noHover: matchMedia('(any-hover: none)').matches,
@@ -574,6 +575,18 @@ def test_a_filter_change_recolours_the_drawn_map_before_plotly_redraws_it_in_plo
     assert early, "the map's Patch did not go through assets/atlas.js mapPatch"
     assert early["plotlyZ"] != final_z   # the recolour came before mapPatch and plotly's redraw
     assert early["fills"] == fills(duo) != before
+
+
+@pytest.mark.parametrize("path", [p for p in FIRST_LOOK_PATHS if p.startswith("/embed")])
+def test_an_embedded_map_says_what_it_is_filtered_to(first_look, atlas, path):
+    """An article's reader took a filtered embed ("Mapa gmin" and its legend) for the whole country's map: its
+    filters are written under its title, as the atlas's chips say them."""
+    from dashboard.model.query import address_view
+    from dashboard.view.callbacks import chips_for
+
+    view = address_view(atlas, urlparse(path).query)
+    chips = [text for key, text in chips_for(atlas, view) if key != "town:"]
+    assert chips and first_look(path)["embedView"] == " · ".join(chips)
 
 
 @pytest.mark.parametrize("path", [p for p in FIRST_LOOK_PATHS if not p.startswith("/embed")])

@@ -758,6 +758,7 @@ def register_embed(app: dash.Dash, atlas: Any, urls: Any, main_path: str) -> Non
         Output("map", "figure"), Output("map", "config"), Output("legend", "children"), Output("legend", "aria-label"),
         Output("embed-title", "children"), Output("embed-open", "href"), Output("embed-open", "children"),
         Output("embed-source", "children"), Output("embed", "lang"), Output("details", "children"),
+        Output("embed-view", "children"), Output("embed-view", "title"),
         Input("url", "search"),
     )
     def embed_view(search):
@@ -769,9 +770,10 @@ def register_embed(app: dash.Dash, atlas: Any, urls: Any, main_path: str) -> Non
         guide = layout.details_panel(atlas, state.focus, lang) if state.focus else layout.embed_guide(lang)
         if not search:  # the layout is the default view already: do not draw the map twice
             fig = no_update
+        filters = " · ".join(text for key, text in chips_for(atlas, state) if key != "town:")   # the town: its card
         return (fig, config, layout.legend(figures.map_update(atlas, state)),
                 t("legend_heading", lang), t("map_title", lang), href, t("embed_open", lang), t("export_source", lang),
-                lang, guide)
+                lang, guide, filters, filters)
 
     @app.callback(
         Output("details", "children", allow_duplicate=True),

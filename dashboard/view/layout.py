@@ -755,6 +755,9 @@ def embed_layout(atlas: Any, urls: GeoUrls, view: FilterState) -> html.Div:
             html.H1(t("map_title", lang), id="embed-title", className="embed-title"),
             html.A(t("embed_open", lang), id="embed-open", href="/", target="_blank", rel="noopener",
                    className="embed-open"),
+            # the view's filters ("Projekt: … · Woj. małopolskie"): an article's reader must not take a filtered map
+            # for the whole country's (empty for the default view)
+            html.P("", id="embed-view", className="embed-view"),
         ], className="embed-head"),
         html.Main([
             html.Div(AtlasMap(id="map", figure=fig.to_dict(), config=config, className="map-graph"),
