@@ -582,7 +582,7 @@ def test_an_embedded_map_says_what_it_is_filtered_to(first_look, atlas, path):
     """An article's reader took a filtered embed ("Mapa gmin" and its legend) for the whole country's map: its
     filters are written under its title, as the atlas's chips say them."""
     from dashboard.model.query import address_view
-    from dashboard.view.callbacks import chips_for
+    from dashboard.view.layout import chips_for
 
     view = address_view(atlas, urlparse(path).query)
     chips = [text for key, text in chips_for(atlas, view) if key != "town:"]

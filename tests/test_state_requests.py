@@ -10,7 +10,7 @@ import pytest
 
 from dashboard.model.query import UNKNOWN_ONLY
 from dashboard.model.state import FilterState
-from dashboard.view import callbacks
+from dashboard.view import callbacks, layout
 
 JUNK = [None, 0, -1, 1e308, True, "", "x" * 300, "<script>", "P1", "02", [], [None], ["P1", 5], {}, {"a": 1},
         {"points": "x"}, {"points": [None, 1, "a"]}, {"points": [{"x": {"y": 1}, "curveNumber": "a"}]},
@@ -121,17 +121,17 @@ def test_next_state_from_clicks_and_controls(mini_atlas):
 def test_chips_and_their_removal(mini_atlas):
     s = FilterState(projects=("P1", "P2"), match="all", voivodeships=("02",), years=(1990, 2000),
                     include_unknown_year=False, selected=("0264011",), focus="1061011", lang="en")
-    chips = dict(callbacks.chips_for(mini_atlas, s))
+    chips = dict(layout.chips_for(mini_atlas, s))
     assert chips["project:P1"] == "Project: Town development"
     assert chips["years:"] == "Years 1990–2000"
-    assert dict(callbacks.chips_for(mini_atlas, FilterState(years=(1990, 1990))))["years:"] == "Rok 1990"   # one year
+    assert dict(layout.chips_for(mini_atlas, FilterState(years=(1990, 1990))))["years:"] == "Rok 1990"   # one year
     assert chips["town:"] == "Town: Łódź"
     assert set(chips) == {"project:P1", "project:P2", "match:all", "voivodeship:02", "years:", "unknown:",
                           "selected:", "town:"}
     for key in chips:
         after = callbacks.remove_chip(s, key)
-        assert after != s and key not in dict(callbacks.chips_for(mini_atlas, after))
-    assert callbacks.chips_for(mini_atlas, FilterState()) == []
+        assert after != s and key not in dict(layout.chips_for(mini_atlas, after))
+    assert layout.chips_for(mini_atlas, FilterState()) == []
 
 
 def test_only_the_chip_slots_that_change_are_sent(mini_atlas):

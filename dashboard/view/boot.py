@@ -23,7 +23,7 @@ import geodata
 from dashboard.i18n import t
 from dashboard.model import query
 from dashboard.model.state import FilterState
-from dashboard.view import callbacks, figures, layout, picture
+from dashboard.view import figures, layout, picture
 from dashboard.view.urls import GeoUrls
 
 # The order of the page's start. Dash's scripts, as plain <script> tags, run while the page is parsed: no frame is
@@ -113,7 +113,7 @@ def frame(atlas: Any, state: FilterState, svg: str, upd: dict[str, Any] | None =
             html.P(t("map_help", lang), className="muted help")]
     return (_opening("app", state, upd)
             + _inert(static_html(layout._header(lang))) + '<main><div class="main-grid">'
-            + _inert(static_html(layout._filters_toggle(lang, len(callbacks.chips_for(atlas, state)))))
+            + _inert(static_html(layout._filters_toggle(lang, len(layout.chips_for(atlas, state)))))
             + '<div class="filters"></div>'
             + '<section class="card map-card"><div class="card-head" inert>' + static_html(head) + "</div>"
             + _map(svg, upd) + '</section><section class="card side"></section></div></main></div>')

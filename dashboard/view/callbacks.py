@@ -16,7 +16,7 @@ A page starts in its address's view (first_answer_props: the layout has what the
 that answer changes nothing but the address's canonical form.
 Every value from the browser goes through FilterState.from_dict / from_query (lenient: never raises) or a
 defensive parser below, so crafted requests get the default view, never a 500.
-The decision logic lives in plain functions (next_state, chips_for, ...) that the unit tests call directly.
+The decision logic lives in plain functions (next_state, chip_slot, ...) that the unit tests call directly.
 """
 from __future__ import annotations
 
@@ -192,33 +192,6 @@ def remove_chip(state: FilterState, key: str) -> FilterState:
     if kind == "match":
         return state.replace(match="any")
     return state
-
-
-def chips_for(atlas: Any, state: FilterState) -> list[tuple[str, str]]:
-    """(chip key, visible label) for every active filter."""
-    lang = state.lang
-    d = query.derived(atlas)
-    plabel = query.project_labels(atlas, lang)
-    chips = [(f"project:{p}", f"{t('chip_project', lang)}: {plabel.get(p, p)}") for p in state.projects]
-    if len(state.projects) > 1 and state.match == "all":
-        chips.append(("match:all", t("chip_match_all", lang)))
-    names = query.voivodeship_names(atlas)
-    chips += [(f"voivodeship:{v}", f"{t('chip_voivodeship', lang)} {names.get(v, v)}")
-              for v in state.voivodeships]
-    if state.years == UNKNOWN_ONLY:
-        chips.append(("years:", t("year_unknown", lang)))
-    elif state.years is not None:
-        lo, hi = state.years
-        chips.append(("years:", f"{t('chip_years', lang)} {lo}–{hi}" if lo != hi else f"{t('chip_year', lang)} {lo}"))
-    if not state.include_unknown_year and state.years != UNKNOWN_ONLY:
-        chips.append(("unknown:", t("chip_no_unknown", lang)))
-    if state.selected:
-        chips.append(("selected:", f"{t('chip_selected', lang)}: {len(state.selected)}"))
-    if state.focus:
-        pos = d.gmina_pos.get(state.focus)
-        name = atlas.gminy["name"].iloc[pos] if pos is not None else state.focus
-        chips.append(("town:", f"{t('chip_town', lang)}: {name}"))
-    return chips
 
 
 def chip_slot(trigger: Any) -> int | None:
@@ -681,7 +654,7 @@ def _register_play(app: dash.Dash, atlas: Any) -> None:
 def chip_outputs(atlas: Any, state: FilterState, shown_before: int = layout.MAX_CHIPS) -> list:
     """chip-keys, chips-none hidden/text, then children and hidden of every chip slot. Slots empty before
     (`shown_before` chips were shown) and after are left alone (no_update): most of the pool, most of the time."""
-    chips = chips_for(atlas, state)[:layout.MAX_CHIPS]
+    chips = layout.chips_for(atlas, state)[:layout.MAX_CHIPS]
     remove = t("remove_filter", state.lang)
     children = [[label, html.Span(f" ({remove})", className="sr-only"),
                  html.Span("×", className="chip-x", **{"aria-hidden": "true"})] for _, label in chips]
@@ -694,7 +667,7 @@ def chip_outputs(atlas: Any, state: FilterState, shown_before: int = layout.MAX_
 def text_outputs(atlas: Any, state: FilterState) -> list:
     """The render's HTML outputs besides the chips: the map's legend (with the undated note), the filter count and
     the join year's note (the slider cannot show "unknown year only": a full range looked like no filter)."""
-    n = len(chips_for(atlas, state))
+    n = len(layout.chips_for(atlas, state))
     return [layout.legend(figures.map_update(atlas, state)), t("filters_on", state.lang, n=n),
             t("years_unknown_only", state.lang), not state.is_unknown_only]
 
@@ -770,7 +743,7 @@ def register_embed(app: dash.Dash, atlas: Any, urls: Any, main_path: str) -> Non
         guide = layout.details_panel(atlas, state.focus, lang) if state.focus else layout.embed_guide(lang)
         if not search:  # the layout is the default view already: do not draw the map twice
             fig = no_update
-        filters = " · ".join(text for key, text in chips_for(atlas, state) if key != "town:")   # the town: its card
+        filters = layout.embed_filters(atlas, state)
         return (fig, config, layout.legend(figures.map_update(atlas, state)),
                 t("legend_heading", lang), t("map_title", lang), href, t("embed_open", lang), t("export_source", lang),
                 lang, guide, filters, filters)

@@ -31,6 +31,7 @@ from dashboard.i18n import (
     t,
 )
 from dashboard.model import membership, query
+from dashboard.model.query import UNKNOWN_ONLY
 from dashboard.model.state import EVIDENCE_LEVELS, FilterState
 from dashboard.view import figures
 from dashboard.view.atlas_map import AtlasMap
@@ -742,6 +743,38 @@ def build_layout(atlas: Any, urls: GeoUrls, export_panel: Any, lang: str = "pl")
     ], className="app")
 
 
+def chips_for(atlas: Any, state: FilterState) -> list[tuple[str, str]]:
+    """(chip key, visible label) for every active filter."""
+    lang = state.lang
+    d = query.derived(atlas)
+    plabel = query.project_labels(atlas, lang)
+    chips = [(f"project:{p}", f"{t('chip_project', lang)}: {plabel.get(p, p)}") for p in state.projects]
+    if len(state.projects) > 1 and state.match == "all":
+        chips.append(("match:all", t("chip_match_all", lang)))
+    names = query.voivodeship_names(atlas)
+    chips += [(f"voivodeship:{v}", f"{t('chip_voivodeship', lang)} {names.get(v, v)}")
+              for v in state.voivodeships]
+    if state.years == UNKNOWN_ONLY:
+        chips.append(("years:", t("year_unknown", lang)))
+    elif state.years is not None:
+        lo, hi = state.years
+        chips.append(("years:", f"{t('chip_years', lang)} {lo}–{hi}" if lo != hi else f"{t('chip_year', lang)} {lo}"))
+    if not state.include_unknown_year and state.years != UNKNOWN_ONLY:
+        chips.append(("unknown:", t("chip_no_unknown", lang)))
+    if state.selected:
+        chips.append(("selected:", f"{t('chip_selected', lang)}: {len(state.selected)}"))
+    if state.focus:
+        pos = d.gmina_pos.get(state.focus)
+        name = atlas.gminy["name"].iloc[pos] if pos is not None else state.focus
+        chips.append(("town:", f"{t('chip_town', lang)}: {name}"))
+    return chips
+
+
+def embed_filters(atlas: Any, state: FilterState) -> str:
+    """The embed's line under its title: the view's filters as the chips say them (the town has its card)."""
+    return " · ".join(text for key, text in chips_for(atlas, state) if key != "town:")
+
+
 def embed_layout(atlas: Any, urls: GeoUrls, view: FilterState) -> html.Div:
     """/embed of `view` (in its language, with its legend): the map with its legend, title, source line and a link
     to the full atlas; no filter chrome. The view comes from the same query as the main page (read by the embed
@@ -749,6 +782,7 @@ def embed_layout(atlas: Any, urls: GeoUrls, view: FilterState) -> html.Div:
     state = FilterState(lang=view.lang)
     lang = state.lang
     fig, config = live_map(atlas, state, urls, article=True)
+    filters = embed_filters(atlas, view)
     return html.Div([
         dcc.Location(id="url", refresh=False),
         html.Div([
@@ -757,7 +791,7 @@ def embed_layout(atlas: Any, urls: GeoUrls, view: FilterState) -> html.Div:
                    className="embed-open"),
             # the view's filters ("Projekt: … · Woj. małopolskie"): an article's reader must not take a filtered map
             # for the whole country's (empty for the default view)
-            html.P("", id="embed-view", className="embed-view"),
+            html.P(filters, id="embed-view", className="embed-view", title=filters),
         ], className="embed-head"),
         html.Main([
             html.Div(AtlasMap(id="map", figure=fig.to_dict(), config=config, className="map-graph"),
