@@ -723,8 +723,9 @@ def _draw_footer(page: _Page, lay: PressLayout, preset: Preset, lg: Legend) -> N
     if lay.note_box is not None:
         nb, (side, indent) = lay.note_box, note_swatch(ns)
         top_ = nb.y + (ns * LINE - side) / 2
-        stripe = side / len(lg.note_colors)
-        for i, colour in enumerate(lg.note_colors):
+        colours = lg.note_colors or (figures.OTHER_GREY,)   # (map_legend gives a note its colours)
+        stripe = side / len(colours)
+        for i, colour in enumerate(colours):
             page.rect(nb.x - indent + i * stripe, top_, stripe, side, fillcolor=colour, line=dict(width=0))
         page.rect(nb.x - indent, top_, side, side, fillcolor="rgba(0,0,0,0)",
                   line=dict(color="#8a9099", width=max(0.5, ls * 0.04)))
