@@ -391,8 +391,9 @@ TEXT.update({
     "export_gazetteer_credit": {"pl": "punkty miast: PRNG (GUGiK), oprac. jjbartek/polskie-miejscowosci "
                                       "(CC\u00a0BY)",
                                 "en": "town points: PRNG (GUGiK), via jjbartek/polskie-miejscowosci (CC\u00a0BY)"},
-    "export_date_line": {"pl": "Stan danych: {date} · wygenerowano {today}",
-                         "en": "Data as of {date} · generated {today}"},
+    # the public data lists part of the members (data/README.md): a printed count must not pass for the union's size
+    "export_date_line": {"pl": "Stan danych: {date} (dane publiczne, lista członków niepełna) · wygenerowano {today}",
+                         "en": "Data as of {date} (public data, member list partial) · generated {today}"},
     "export_title_members": {"pl": "Miasta członkowskie Związku Miast Polskich",
                              "en": "Member cities of the Association of Polish Cities"},
     # the map of every project: the members (also those without a project in the data) and every participant

@@ -135,9 +135,11 @@ def test_the_date_line_writes_its_dates_as_the_page_does(atlas):
     from dashboard.export.press import data_date_line
 
     pl = data_date_line(atlas, "pl", dt.date(2026, 12, 1))
-    assert re.fullmatch(r"Stan danych: \d\d\.\d\d\.\d{4} · wygenerowano 01\.12\.2026", pl), pl
+    assert re.fullmatch(r"Stan danych: \d\d\.\d\d\.\d{4} \(dane publiczne, lista członków niepełna\) · "
+                        r"wygenerowano 01\.12\.2026", pl), pl
     en = data_date_line(atlas, "en", dt.date(2026, 12, 1))
-    assert re.fullmatch(r"Data as of \d{1,2} [A-Z][a-z]{2} \d{4} · generated 1 Dec 2026", en), en
+    assert re.fullmatch(r"Data as of \d{1,2} [A-Z][a-z]{2} \d{4} \(public data, member list partial\) · "
+                        r"generated 1 Dec 2026", en), en
 
 
 def test_the_data_date_is_the_newest_dated_fact_of_the_data(atlas):
