@@ -74,8 +74,9 @@ class Gunicorn:
             except requests.RequestException:
                 pass
             time.sleep(0.5)
+        tail = self.log_tail(2000)   # (the log goes with the server)
         self.__exit__(None, None, None)
-        raise RuntimeError(f"gunicorn {self.app} not ready within {self.ready_timeout:.0f} s; see {self.log_path}")
+        raise RuntimeError(f"gunicorn {self.app} not ready within {self.ready_timeout:.0f} s:\n{tail}")
 
     def log_tail(self, chars: int = 3000) -> str:
         """The end of the server's log (for a failing test's message)."""
