@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -144,8 +145,8 @@ def test_prepare_is_idempotent_and_force_rebuilds(cache):
     assert geodata.web_asset("gminy", cache_dir=cache) == gminy_file  # same content -> same hashed name
 
 
-def test_missing_output_triggers_rebuild(tmp_path):
-    prep.prepare(mirror=MIRROR, cache_dir=tmp_path, quiet=True)
+def test_missing_output_triggers_rebuild(cache, tmp_path):
+    shutil.copytree(cache, tmp_path, dirs_exist_ok=True)   # a prepared cache of its own, without preparing again
     (tmp_path / "geodata" / "powiaty.parquet").unlink()
     assert prep.prepare(mirror=MIRROR, cache_dir=tmp_path, quiet=True)["status"] == "prepared"
     assert len(geodata.load("powiaty", cache_dir=tmp_path)) == 380
