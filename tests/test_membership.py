@@ -182,6 +182,40 @@ def test_events_sheet_xlsx_with_polish_headers(tmp_path):
         "not_member"
 
 
+def test_a_rejected_join_date_is_left_empty_and_never_dates_the_data(tmp_path):
+    """check-data says "the bad value is left empty": the atlas must do so. A year out of range, a date that does
+    not exist or one after today used to stay in the membership facts: the city became a non-member (joined in
+    2030) or a member since 1905, and the exports' data date read 2030."""
+    from dashboard.export.press import data_date
+
+    members = tmp_path / "członkowie.csv"
+    members.write_bytes(("Miasto;Województwo;Rok przystąpienia\n"
+                         "Kielce;świętokrzyskie;2030\n"
+                         "Lublin;lubelskie;1989\n"
+                         "Płock;mazowieckie;1905-07-11\n"
+                         "Głogów;dolnośląskie;2020-13-45\n"
+                         "Żary;lubuskie;31.02.2019\n"
+                         "Kraków;małopolskie;17.10.1990\n").encode("cp1250"))
+    events = tmp_path / "zdarzenia.csv"
+    events.write_text("Miasto,Województwo,Zdarzenie,Data\nSopot,pomorskie,przystąpienie,2030-01-01\n"
+                      "Gdynia,pomorskie,przystąpienie,1995\n", encoding="utf-8")
+    t = ds.read_members(members)
+    quoted = {p.row: (p.value, p.message) for p in t.problems}
+    assert quoted[4][0] == "1905-07-11" and "1990" in quoted[4][1]          # as written, with the range
+    assert "not a date" in quoted[5][1] and "not a date" in quoted[6][1]
+    a = build_atlas(members=members, events=events)
+    cities = ("Kielce", "Lublin", "Płock", "Głogów", "Żary")
+    ent = a.entities.set_index("name")
+    assert ent.loc[list(cities), "is_member"].all() and ent.loc[list(cities), "join_year"].isna().all()
+    ids = set(ent.loc[list(cities), "entity_id"])
+    joins = a.membership[a.membership["event"] == "joined"]
+    assert not joins["entity_id"].isin(ids).any(), joins[joins["entity_id"].isin(ids)]
+    st = dict(zip(a.entities["name"], ms.statuses(a, 2020)))
+    assert {st[c] for c in cities} == {"member_undated"} and st["Kraków"] == "member"
+    assert {r.row: r.status for r in a.report.for_table("events")} == {2: "invalid", 3: "matched"}
+    assert data_date(a) < "2027" and "2030" not in set(a.membership["date"])
+
+
 def test_the_office_register_does_not_take_the_shipped_events(tmp_path):
     members = tmp_path / "m.csv"
     members.write_text("Miasto,Województwo\nPoznań,wielkopolskie\n", encoding="utf-8")

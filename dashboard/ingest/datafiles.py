@@ -49,6 +49,11 @@ class DataFile:
         return self.origin == "data/"
 
 
+def is_shipped(path: str | Path, table: str = "members") -> bool:
+    """The file is the shipped data/ one of ``table`` (the union's public data), not an office's own."""
+    return Path(split_sheet(str(path))[0]).resolve() == (DATA_DIR / SHIPPED[table]).resolve()
+
+
 def data_files(environ=None) -> dict[str, DataFile]:
     """The file of each table, by the rules above. Raises DataFileError for a folder that does not exist, a
     configured file that does not exist, or two candidate files for one table."""

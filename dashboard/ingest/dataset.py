@@ -44,6 +44,7 @@ from dashboard.ingest.values import (  # noqa: F401
     POLAND_BBOX,
     VOIVODESHIPS,
     _header_key,
+    first_day,
     fold,
     is_excel_error,
     parse_coordinate,
@@ -449,7 +450,7 @@ def _normalise_members(table: Table) -> None:
     for c in ("join_year_source", "evidence"):
         _text_column(table, c)
     _evidence(table)
-    _membership_dates(table, raw)
+    future = _membership_dates(table, raw)
     years = []
     for i, row in zip(f.index, f["row"]):
         v = raw_year[i]
@@ -459,24 +460,47 @@ def _normalise_members(table: Table) -> None:
         if err:  # not blocking: the city is still placed, its year left empty
             _problem(table, int(row), "join_year", _cell_text(v), f"bad join year: {err}",
                      "write one year as a number, e.g. 2019, or leave it empty when unknown", blocking=False)
+        elif i in future and y == dt.date.today().year:   # a later year is the range check's (it names the range)
+            _problem(table, int(row), "join_year", _cell_text(v), f"bad join date: {FUTURE_DATE}",
+                     "write the date the city joined, or leave it empty until it has joined", blocking=False)
+            y = None
         years.append(pd.NA if y is None else y)
     f["join_year"] = pd.array(years, dtype="Int64")
+    f["join_year_input"] = [_cell_text(v) if v is not None else "" for v in raw_year]   # quoted by _validate
 
 
-def _membership_dates(table: Table, raw: dict[str, pd.Series]) -> None:
-    """join_date / leave_date / source_date as ISO text ('' = unknown); a bad date is reported, never guessed."""
+def _membership_dates(table: Table, raw: dict[str, pd.Series]) -> set:
+    """join_date / leave_date / source_date as ISO text ('' = unknown); a bad date is reported, never guessed.
+    Returns the rows whose join date lies after today."""
     f = table.frame
     fixes = {"join_date": ("join_year", "write a date (17.10.1990, 1990-10-17) or a year, or leave it empty"),
              "leave_date": ("leave_date", "write the date the city left (a date or a year), or leave it empty"),
              "source_date": ("source_date", "write the date of the source (a date, YYYY-MM or a year)")}
+    future = set()
     for out, (canon, fix) in fixes.items():
         values = []
         for i, row in zip(f.index, f["row"]):
-            iso, err = parse_date(raw[canon][i]) if _cell_text(raw[canon][i]) else ("", None)
-            if err and canon != "join_year":   # a bad join year is reported once, by the year check
+            iso, err = past_date(raw[canon][i]) if _cell_text(raw[canon][i]) else ("", None)
+            if canon == "join_year":   # a bad join date is reported once, by the year checks
+                if err and err.startswith(FUTURE_DATE):
+                    future.add(i)
+            elif err:
                 _problem(table, int(row), canon, _cell_text(raw[canon][i]), f"bad date: {err}", fix, blocking=False)
             values.append(iso)
         f[out] = values
+    return future
+
+
+FUTURE_DATE = "a date after today"
+
+
+def past_date(value) -> tuple[str, str | None]:
+    """parse_date, with a date after today an error: a membership fact is not dated in the future (and a typo such
+    as 2030 would become the data's newest date)."""
+    iso, err = parse_date(value)
+    if iso and first_day(iso) > dt.date.today():
+        return "", f"{FUTURE_DATE} ({iso})"
+    return iso, err
 
 
 def _evidence(table: Table) -> None:
@@ -504,7 +528,7 @@ def _normalise_events(table: Table) -> None:
         if ev is None:
             _problem(table, int(row), "event", f.at[i, "event"], "unknown event",
                      f"write {' or '.join(MEMBERSHIP_EVENTS)} (przystąpienie / wystąpienie)")
-        iso, err = parse_date(raw_date[i]) if _cell_text(raw_date[i]) else ("", "the date is empty")
+        iso, err = past_date(raw_date[i]) if _cell_text(raw_date[i]) else ("", "the date is empty")
         if not iso:
             _problem(table, int(row), "date", _cell_text(raw_date[i]), f"bad date: {err or 'not a date'}",
                      "write the date (17.10.1990, 1990-10-17), a month (1990-10) or a year")
@@ -665,10 +689,12 @@ def _validate(table: Table) -> None:
             if (row, col) in already:
                 continue
             msg, fix = _FIXES[check]
-            table.problems.append(Problem(table.path, row, col, _cell_text(case["failure_case"]), msg, fix,
+            value = _cell_text(case["failure_case"])
+            if check == "join_year_range":   # the year is left empty, and the date it was read from
+                value = f.loc[case["index"], "join_year_input"] or value   # as written: '1905-07-11', not 1905
+                f.loc[case["index"], ["join_year", "join_date"]] = [pd.NA, ""]
+            table.problems.append(Problem(table.path, row, col, value, msg, fix,
                                           blocking=check not in ("join_year_range",)))
-            if check == "join_year_range":
-                f.loc[case["index"], "join_year"] = pd.NA
     table.problems.sort(key=lambda p: (p.row or 0, p.column or ""))
 
 

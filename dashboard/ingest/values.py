@@ -271,10 +271,10 @@ def parse_year(value) -> tuple[int | None, str | None, bool]:
                       f"format when saved; write the year ({day.year}) or format the column as a date"), False
     m = re.fullmatch(r"(\d{4})-(\d{1,2})(?:-(\d{1,2}))?(?:[ t]\d{1,2}:\d{2}(?::\d{2})?)?", s2)
     if m:
-        return int(m.group(1)), None, False
+        return _year_of_date(int(m.group(1)), int(m.group(2)), m.group(3))
     m = re.fullmatch(r"(\d{1,2})[./](\d{1,2})[./](\d{4})\s*(?:r\.?)?", s2)
     if m:
-        return int(m.group(3)), None, False
+        return _year_of_date(int(m.group(3)), int(m.group(2)), m.group(1))
     if re.search(r"\d{4}\s*[-–—/]\s*\d{2,4}", s2):
         return None, "a range of years; the join year is one year", False
     if re.search(r"(ok\.|około|ca\.?|~|circa|przed|po |before|after|\?)", s2):
@@ -288,6 +288,21 @@ def parse_year(value) -> tuple[int | None, str | None, bool]:
     if len(years) == 1:  # one year inside a date or a note: '19 września 2019', 'uchwała z 27.11.1992'
         return int(years[0]), None, False
     return None, "not a year", False
+
+
+def _year_of_date(year: int, month: int, day: str | None) -> tuple[int | None, str | None, bool]:
+    """The year of a written date, or an error when the date does not exist ('2020-13-45', '31.02.2019')."""
+    try:
+        dt.date(year, month, int(day or 1))
+    except ValueError as e:
+        return None, f"not a date ({e})", False
+    return year, None, False
+
+
+def first_day(iso: str) -> dt.date:
+    """The first day an ISO date, month or year ('2019-05-12', '2019-05', '2019') can mean."""
+    parts = [int(p) for p in iso.split("-")]
+    return dt.date(parts[0], *(parts[1:] + [1, 1])[:2])
 
 
 def parse_date(value) -> tuple[str, str | None]:

@@ -78,6 +78,10 @@ def _files_lines(report: JoinReport) -> list[str]:
             lines.append(f"  {'':<14} read as {how}; columns: {cols}")
             if info["ignored_columns"]:
                 lines.append(f"  {'':<14} ignored columns: {', '.join(info['ignored_columns'])}")
+    if "events" not in report.files:
+        lines.append(f"  {'events':<14} none: the shipped dated joins and departures describe the shipped member "
+                     "list, not this one; give the register's own events file (ATLAS_EVENTS, a 'zdarzenia' file in "
+                     "ATLAS_DATA_DIR, or --events) for its dates")
     return lines
 
 
