@@ -47,8 +47,9 @@ Caches and jobs (dashboard.serving)
   ATLAS_EXPORT_PER_CLIENT  accepted exports (waiting or rendering) per client address (default 2)
 Exports (dashboard.export)
   ATLAS_PUBLIC_URL      the dashboard's public address (http(s)://…), printed on exports as the link to the view;
-                        unset (default) = no link is printed. A loopback/local address (127.x, localhost, ::1,
-                        0.0.0.0) is refused: readers of a graphic cannot open it.
+                        unset (default) = no link is printed. An address that is not public (127.x in any form,
+                        localhost, ::1, 0.0.0.0, private networks such as 192.168.x, one-label or .local names) is
+                        refused: readers of a graphic cannot open it.
   ATLAS_LOGO            .svg or .png logo for exports (default assets/logo.svg or .png when present)
   BROWSER_PATH          the Chrome/Chromium kaleido drives (default: Debian's chromium on PATH)
 
@@ -277,20 +278,42 @@ PUBLIC_URL_ENV = "ATLAS_PUBLIC_URL"
 _URL = re.compile(r"https?://[^\s<>\"']{1,200}")
 
 
+LOCAL_SUFFIXES = (".localhost", ".local", ".localdomain", ".internal", ".intranet", ".lan", ".home.arpa", ".corp")
+
+
 def is_local_url(url: str) -> bool:
-    """True for an address only this machine (or its network) can open: loopback, unspecified, link-local,
-    localhost names, or no host at all."""
+    """True for an address readers elsewhere cannot open: no host, a name of one label ('localhost', 'intranet') or
+    under a local suffix ('.local', '.localdomain', ...), or an IP address that is not global (loopback, private
+    networks, link-local, unspecified), in any form a browser reads ('127.1', '2130706433', '::ffff:127.0.0.1')."""
     try:
-        host = (urlsplit(url).hostname or "").strip("[]").lower()
+        host = (urlsplit(url).hostname or "").strip("[]").lower().rstrip(".")
     except ValueError:
         return True
-    if not host or host == "localhost" or host.endswith((".localhost", ".local")):
+    if "." not in host and ":" not in host and not host.isdigit():
+        return True   # one label: only this machine's or this network's resolver knows it
+    if host.endswith(LOCAL_SUFFIXES):
         return True
-    try:
-        ip = ipaddress.ip_address(host)
-    except ValueError:
+    ip = _ip_address(host)
+    if ip is None:
         return False
-    return ip.is_loopback or ip.is_unspecified or ip.is_link_local
+    ip = getattr(ip, "ipv4_mapped", None) or ip
+    return not ip.is_global
+
+
+def _ip_address(host: str):
+    """The IP address a browser reads `host` as (also the short and numeric IPv4 forms), or None for a name."""
+    import socket
+
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    if re.fullmatch(r"(0x[0-9a-f]+|\d+)(\.(0x[0-9a-f]+|\d+)){0,3}", host):
+        try:
+            return ipaddress.ip_address(socket.inet_aton(host))
+        except OSError:
+            return None
+    return None
 
 
 def check_public_url(url: str, name: str = PUBLIC_URL_ENV) -> str:
@@ -299,8 +322,9 @@ def check_public_url(url: str, name: str = PUBLIC_URL_ENV) -> str:
     if not _URL.fullmatch(url):
         raise ConfigError(f"{name}={url!r} is not an http(s) URL (e.g. https://atlas.miasta.pl)")
     if is_local_url(url):
-        raise ConfigError(f"{name}={url!r} is a local address that readers of a graphic cannot open; "
-                         "give the dashboard's public address (e.g. https://atlas.miasta.pl)")
+        raise ConfigError(f"{name}={url!r} is not a public address (this machine, a private network or a local "
+                          "name) that readers of a graphic can open; give the dashboard's public address (e.g. "
+                          "https://atlas.miasta.pl), or unset it to print no link")
     return url.rstrip("/")
 
 

@@ -392,8 +392,11 @@ TEXT.update({
                                       "(CC\u00a0BY)",
                                 "en": "town points: PRNG (GUGiK), via jjbartek/polskie-miejscowosci (CC\u00a0BY)"},
     # the public data lists part of the members (data/README.md): a printed count must not pass for the union's size
-    "export_date_line": {"pl": "Stan danych: {date} (dane publiczne, lista członków niepełna) · wygenerowano {today}",
-                         "en": "Data as of {date} (public data, member list partial) · generated {today}"},
+    "export_date_line": {"pl": "Stan danych: {date}{caveat} · wygenerowano {today}",
+                         "en": "Data as of {date}{caveat} · generated {today}"},
+    # the shipped member list is the union's public one, which is partial; an office's own register is not
+    "export_public_caveat": {"pl": " (dane publiczne, lista członków niepełna)",
+                             "en": " (public data, member list partial)"},
     "export_title_members": {"pl": "Miasta członkowskie Związku Miast Polskich",
                              "en": "Member cities of the Association of Polish Cities"},
     # the map of every project: the members (also those without a project in the data) and every participant

@@ -272,7 +272,7 @@ def test_cli_town_lower_case_projects_and_a_whole_view(atlas):
 @pytest.mark.parametrize("argv,needle", [(["--town", "Atlantyda"], "no town or gmina"),
                                          (["--view", "p=P1", "--project", "P2"], "cannot be combined"),
                                          (["--view", "?p=P99"], "--view"),
-                                         (["--base-url", "http://localhost:8050"], "local address")])
+                                         (["--base-url", "http://localhost:8050"], "not a public address")])
 def test_cli_rejects_clearly(capsys, argv, needle):
     from dashboard.export.cli import main
 

@@ -142,6 +142,25 @@ def test_the_date_line_writes_its_dates_as_the_page_does(atlas):
                         r"generated 1 Dec 2026", en), en
 
 
+def test_only_the_shipped_public_member_list_is_called_partial(atlas, tmp_path):
+    """"(dane publiczne, lista członków niepełna)" describes the shipped data; an office's own register is not."""
+    import datetime as dt
+
+    from dashboard.export.press import data_date_line
+    from dashboard.model.atlas import build_atlas
+    from dashboard.model.check import format_human
+
+    members = tmp_path / "członkowie.csv"
+    members.write_text("Miasto,Województwo\nPoznań,wielkopolskie\n", encoding="utf-8")
+    own = build_atlas(members=members)
+    for lang in ("pl", "en"):
+        line = data_date_line(own, lang, dt.date(2026, 12, 1))
+        assert "(" not in line and line.endswith(("01.12.2026", "1 Dec 2026")), line
+        assert "(" in data_date_line(atlas, lang, dt.date(2026, 12, 1))
+    assert "events         none: the shipped dated joins" in format_human(own.report)
+    assert "events         none" not in format_human(atlas.report)
+
+
 def test_the_data_date_is_the_newest_dated_fact_of_the_data(atlas):
     """"Stan danych" is a claim a newspaper prints: the union's latest total (as of 15.11.2024) is older than the
     member lists of 2025 the map also shows, so the date is the newest of the totals and the dated events."""
@@ -205,9 +224,13 @@ def test_view_url_reopens_the_view(monkeypatch):
 
 
 @pytest.mark.parametrize("value", [None, "", "http://127.0.0.1:8050", "http://localhost:8050/", "http://[::1]:8050",
-                                   "http://0.0.0.0:8050", "http://127.8.0.1/"])
+                                   "http://0.0.0.0:8050", "http://127.8.0.1/", "http://127.1:8050",
+                                   "http://2130706433/", "http://[::ffff:127.0.0.1]/", "http://localhost.:8050",
+                                   "http://localhost.localdomain:8050", "http://192.168.1.10:8050",
+                                   "http://10.0.0.7/", "http://atlas:8050", "http://atlas.lan/"])
 def test_no_public_address_no_link(monkeypatch, value):
-    """A graphic never prints a loopback address: without a public ATLAS_PUBLIC_URL it prints no link."""
+    """A graphic never prints an address its readers cannot open (loopback in any form, a private network, an
+    intranet name): without a public ATLAS_PUBLIC_URL it prints no link."""
     if value is None:
         monkeypatch.delenv("ATLAS_PUBLIC_URL", raising=False)
     else:

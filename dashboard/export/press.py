@@ -74,6 +74,7 @@ from dashboard.i18n import (  # noqa: F401 - plural_pl re-exported
     t,
     voivodeship_word,
 )
+from dashboard.ingest.datafiles import is_shipped
 from dashboard.ingest.values import collation_key
 from dashboard.model import membership, query
 from dashboard.model.state import LANGS, FilterState
@@ -290,9 +291,12 @@ def data_date(atlas: Any) -> str:
 
 
 def data_date_line(atlas: Any, lang: str, today: _dt.date | None = None) -> str:
-    """'Stan danych: 15.11.2024 · wygenerowano 01.12.2026': both dates as the page writes dates."""
+    """'Stan danych: 24.06.2025 (dane publiczne, lista członków niepełna) · wygenerowano 01.12.2026': both dates as
+    the page writes dates; the caveat only for the shipped public member list (not for an office's register)."""
     today = today or _dt.date.today()
-    return t("export_date_line", lang, date=figures.date_label(data_date(atlas), lang),
+    members = getattr(atlas.report, "files", {}).get("members")
+    caveat = t("export_public_caveat", lang) if members is None or is_shipped(members) else ""
+    return t("export_date_line", lang, date=figures.date_label(data_date(atlas), lang), caveat=caveat,
              today=figures.date_label(today.isoformat(), lang))
 
 
