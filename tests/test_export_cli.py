@@ -20,6 +20,8 @@ from dashboard.export.cli import main, parse_voivodeships
     (["--preset", "a4", "--format", "pdf", "--out", "x.pdf", "--years", "2020-1990"], "FROM (2020) is after TO"),
     (["--preset", "a4", "--format", "pdf", "--out", "x.pdf", "--years", "dawno"], "not a range like 1990-2020"),
     (["--preset", "a4", "--format", "pdf", "--out", "x.pdf", "--years", "1066-1990"], "within 1900-2100"),
+    (["--preset", "a4", "--format", "pdf", "--out", "x.pdf", "--years", "1980-1985"], "no member joined in these"),
+    (["--preset", "a4", "--format", "pdf", "--out", "x.pdf", "--town", "9901011"], "no gmina has this TERYT"),
     (["--preset", "a4", "--format", "pdf", "--out", "x.pdf", "--project", "P99"], "P99: no such project"),
     (["--preset", "a4", "--format", "pdf", "--out", "x.pdf", "--voivodeship", "bawaria"], "is not a województwo"),
     (["--preset", "a4", "--format", "pdf", "--out", "x.pdf", "--lang", "de"], "invalid choice: 'de'"),
@@ -45,6 +47,14 @@ def test_bad_arguments_exit_2_with_a_clear_message(capsys, monkeypatch, argv, ne
     assert needle in err, err
     assert err.startswith("python -m dashboard export: error:")
     assert started == []
+
+
+def test_a_town_teryt_that_lost_its_leading_zero_is_read_as_the_spreadsheet_meant_it():
+    from dashboard.export.cli import parse_town
+    from dashboard.model.atlas_cache import cached_atlas
+
+    atlas = cached_atlas()
+    assert parse_town("201011", atlas) == parse_town("0201011", atlas) == "0201011"
 
 
 def test_out_that_is_a_folder(capsys, tmp_path):

@@ -184,7 +184,11 @@ def test_roles_reach_the_atlas_and_participating_views_count_only_participation(
     assert not set(visits["entity_id"]) & set(counted.loc[~counted["is_member"], "entity_id"])
     pf = _pf(atlas, state)
     assert pf.texts.facts[0] == str(len(counted)) and "uczestnicząc" in pf.texts.facts[1]
-    assert f"nie wliczono: wizyta ekspertów OECD – {len(visits)}" in pf.texts.subtitle
+    assert f"nie wliczono: wizyta ekspertów OECD\u00a0–\u00a0{len(visits)}" in pf.texts.subtitle
+    from dashboard.export.page import wrap
+
+    lines = [line for width in range(160, 700, 7) for line in wrap(pf.texts.subtitle, 14, width)]
+    assert not [line for line in lines if line.rstrip().endswith("–") or line.lstrip().startswith("–")]
     info = query.gmina_details(atlas, "0602011")
     (p1,) = [p for e in info["entities"] for p in e["projects"] if p["id"] == "P1"]
     assert p1["role_label_pl"] == "miasto etapu II" and "29 funded" in p1["role"]

@@ -136,7 +136,8 @@ def test_pdf_page_vectors_and_text(pdfs, name, paper_pt):
     from pypdf import PdfReader
 
     reader = PdfReader(out)
-    assert reader.metadata.title == "Atlas Związku Miast Polskich – mapa"
+    assert reader.metadata.title == "Gminy – Łódź, Kraków i Śląsk"        # the graphic's own title, and language
+    assert reader.trailer["/Root"]["/Lang"] == lang
     page = reader.pages[0]
     w, h = float(page.mediabox.width), float(page.mediabox.height)
     assert (w, h) == pytest.approx(paper_pt, abs=0.05)

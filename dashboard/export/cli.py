@@ -111,6 +111,17 @@ def parse_years(text: str | None) -> tuple[int, int] | None:
     return (lo, hi)
 
 
+def within_join_years(years: tuple[int, int] | None, known: tuple[int, int] | None) -> tuple[int, int] | None:
+    """--years must meet the join years of the data (`known`, as the dashboard's slider spans them): a range
+    outside them (1980-1985) would print a map of the members of unknown year titled with years no one joined in."""
+    from dashboard.model.state import UNKNOWN_ONLY
+
+    if years is None or years == UNKNOWN_ONLY or known is None or (years[0] <= known[1] and years[1] >= known[0]):
+        return years
+    raise UsageError(f"--years {years[0]}-{years[1]}: no member joined in these years; the data's join years are "
+                     f"{known[0]}-{known[1]} (or 'unknown')")
+
+
 def _check_combinations(a: argparse.Namespace) -> str:
     """Validate option combinations that need no data; return the format."""
     if a.all_projects:
@@ -164,9 +175,11 @@ def parse_town(text: str | None, atlas) -> str | None:
         return None
     v = text.strip()
     gm = set(atlas.gminy["terc"])
-    if re.fullmatch(r"\d{7}", v):
+    if re.fullmatch(r"\d{6}", v) and "0" + v in gm:   # a TERYT that lost its leading zero in a spreadsheet
+        v = "0" + v
+    if re.fullmatch(r"\d{6,7}", v):
         if v not in gm:
-            raise UsageError(f"--town {text!r}: no gmina has this TERYT")
+            raise UsageError(f"--town {text!r}: no gmina has this TERYT (7 digits, e.g. 0201011)")
         return v
     from dashboard.ingest.values import fold
     from dashboard.model import query
@@ -222,7 +235,8 @@ def view_state(a: argparse.Namespace, atlas) -> FilterState:
     names = query.voivodeship_names(atlas)
     try:
         return FilterState(projects=parse_projects(a.project, known), match=a.match,
-                           voivodeships=parse_voivodeships(a.voivodeship, names), years=parse_years(a.years),
+                           voivodeships=parse_voivodeships(a.voivodeship, names),
+                           years=within_join_years(parse_years(a.years), query.derived(atlas).known_years),
                            include_unknown_year=not a.exclude_unknown_year, metric=a.metric, lang=a.lang or "pl",
                            selected=parse_selected(a.select, query.known_places(atlas)),
                            focus=parse_town(a.town, atlas))

@@ -180,10 +180,11 @@ def as_of_text(year: int, lang: str) -> str:
 
 
 def not_counted_text(omitted: Sequence[tuple[str, int]], lang: str) -> str:
-    """'nie wliczono: wizyta ekspertów OECD – 9' — rows of the chosen projects left out of the count."""
+    """'nie wliczono: wizyta ekspertów OECD – 9' — rows of the chosen projects left out of the count. The dash is
+    bound to both its neighbours: a wrapped line never ends in 'OECD –' with the count alone on the next one."""
     if not omitted:
         return ""
-    return t("export_not_counted", lang, items=", ".join(f"{label} – {format_number(n, lang)}"
+    return t("export_not_counted", lang, items=", ".join(f"{label}\u00a0–\u00a0{format_number(n, lang)}"
                                                          for label, n in omitted))
 
 

@@ -40,7 +40,6 @@ RENDER_TIMEOUT_S = 120.0
 # kaleido's own missed load event, see _kaleido_class) is given up, its Chromium closed, and started once more.
 START_TIMEOUT_S = 30.0
 START_ATTEMPTS = 2
-PDF_TITLE = "Atlas Związku Miast Polskich – mapa"
 
 
 class ChromiumMissing(RuntimeError):
@@ -125,14 +124,15 @@ def tag_png_dpi(png: bytes, dpi: int) -> bytes:
     return out.getvalue()
 
 
-def exact_pdf_page(pdf: bytes, size_pt: tuple[float, float]) -> bytes:
-    """The PDF with its page boxes set to exactly ``size_pt``, anchored at the top left.
+def press_pdf(pdf: bytes, size_pt: tuple[float, float], title: str, lang: str) -> bytes:
+    """The PDF with its page boxes set to exactly ``size_pt``, anchored at the top left, and the graphic's own title
+    and language in its metadata (what a screen reader, a PDF viewer's title bar and a picture desk's archive show).
 
     Chrome's print-to-PDF rounds the page to whole points and then to 1/300 in: an A4 page came out
     594.96 × 841.92 pt (209.9 mm wide), and a print shop's preflight reads the boxes. The graphic itself is laid
     out at the preset's size; the few tenths of a point the boxes gain or lose are white margin."""
     from pypdf import PdfReader, PdfWriter
-    from pypdf.generic import RectangleObject
+    from pypdf.generic import NameObject, RectangleObject, TextStringObject
 
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
     width, height = size_pt
@@ -142,6 +142,8 @@ def exact_pdf_page(pdf: bytes, size_pt: tuple[float, float]) -> bytes:
         page.mediabox = box
         page.cropbox = box
         page.trimbox = box
+    writer.add_metadata({"/Title": title})
+    writer._root_object[NameObject("/Lang")] = TextStringObject(lang)
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
@@ -153,11 +155,7 @@ def _page_generator():
     import kaleido
 
     class _PressPage(kaleido.PageGenerator):
-        # the page title becomes the PDF's Title (kaleido's own is "Kaleido-fier"); ASCII with character
-        # references, since kaleido writes the page in the locale's encoding and declares none
-        title = PDF_TITLE.encode("ascii", "xmlcharrefreplace").decode("ascii")
-        header = (kaleido.PageGenerator.header.replace("<title>Kaleido-fier</title>", f"<title>{title}</title>")
-                  + "        <style>@page { margin: 0; }</style>\n")
+        header = kaleido.PageGenerator.header + "        <style>@page { margin: 0; }</style>\n"
 
     return _PressPage(mathjax=False, plotly=_plotly_js())
 
@@ -446,7 +444,7 @@ def render_export(spec, atlas=None, *, renderer: Renderer | None = None, today=N
     if spec.format == "png":
         data = tag_png_dpi(data, preset.dpi)
     elif spec.format == "pdf":
-        data = exact_pdf_page(data, preset.size_pt)
+        data = press_pdf(data, preset.size_pt, title=pf.texts.title, lang=spec.lang)
     else:
         data = without_empty_paths(data)
     if pf.texts.link is not None:   # the map prints a short link: make it resolvable
