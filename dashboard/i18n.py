@@ -397,9 +397,9 @@ TEXT.update({
     # the shipped member list is the union's public one, which is partial; an office's own register is not
     "export_public_caveat": {"pl": " (dane publiczne, lista członków niepełna)",
                              "en": " (public data, member list partial)"},
-    "export_title_members": {"pl": "Miasta członkowskie Związku Miast Polskich",
-                             "en": "Member cities of the Association of Polish Cities"},
     # the map of every project: the members (also those without a project in the data) and every participant
+    "export_title_membership": {"pl": "Związek Miast Polskich: członkostwo i udział w projektach",
+                                "en": "Association of Polish Cities: membership and project participation"},
     "export_title_all": {"pl": "Związek Miast Polskich: członkowie i miasta w projektach",
                          "en": "Association of Polish Cities: members and project cities"},
     "export_title_named": {"pl": "{label}: miasta uczestniczące", "en": "{label}: participating cities"},
@@ -437,6 +437,9 @@ TEXT.update({
     "export_participating_jst": {"pl": "samorząd uczestniczący|samorządy uczestniczące|samorządów uczestniczących",
                                  "en": "participating local government|participating local governments"},
     "export_powiaty": {"pl": "powiat|powiaty|powiatów", "en": "county|counties"},
+    # a view dated before its projects' end: the date is the membership's, the projects keep their own years
+    "export_legend_projects_years": {"pl": "Liczba projektów {span}", "en": "Projects {span}"},
+    "export_legend_membership_years": {"pl": "Członkostwo / projekty {span}", "en": "Membership / projects {span}"},
     "export_colour_membership": {"pl": "kolor: członkostwo i udział w projektach",
                                  "en": "colour: membership and participation"},
     "export_participating": {"pl": "miasto uczestniczące|miasta uczestniczące|miast uczestniczących",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 
 import pytest
 from hypothesis import given, settings
@@ -140,6 +141,25 @@ def test_the_date_line_writes_its_dates_as_the_page_does(atlas):
     en = data_date_line(atlas, "en", dt.date(2026, 12, 1))
     assert re.fullmatch(r"Data as of \d{1,2} [A-Z][a-z]{2} \d{4} \(public data, member list partial\) · "
                         r"generated 1 Dec 2026", en), en
+
+
+@pytest.mark.parametrize("lang", ["pl", "en"])
+def test_a_view_dated_before_the_projects_says_the_projects_years_and_is_not_titled_members_only(atlas, lang):
+    """A membership map as of 2005 colours the participants of the 2016-2023 projects: its title must not call all
+    of them members, and its legend says the projects' years (the view's date is the membership's)."""
+    from dashboard.export.press import default_title, map_legend, projects_span
+
+    first, last = projects_span(atlas)
+    early = FilterState(asof=first - 2, metric="membership", lang=lang)
+    assert default_title(atlas, early, lang).endswith(("członkostwo i udział w projektach",
+                                                       "membership and project participation"))
+    titles = {"pl": ("Członkostwo / projekty", "Liczba projektów"), "en": ("Membership / projects", "Projects")}
+    assert map_legend(atlas, early).title.split("\n")[0] == f"{titles[lang][0]} {first}–{last}"
+    assert map_legend(atlas, early.replace(metric="projects")).title.split("\n")[0] == \
+        f"{titles[lang][1]} {first}–{last}"
+    assert str(first) not in map_legend(atlas, FilterState(asof=first, lang=lang)).title
+    p4 = projects_span(atlas, ("P4",))
+    assert first <= p4[0] <= p4[1] <= last
 
 
 def test_only_the_shipped_public_member_list_is_called_partial(atlas, tmp_path):
@@ -308,6 +328,16 @@ def test_wrap_never_cuts_words():
     assert " ".join(lines).replace("\u00a0", " ") == text and len(lines) > 1
     assert not any(x.startswith("–") for x in lines)
     assert all(text_width(x, 20) <= 260 for x in lines)
+
+
+def test_wrap_never_leaves_a_one_letter_word_at_a_lines_end():
+    """Polish typesetting: "i", "w", "z", "o", "u", "a" go with the next word ("członkostwo i udział w / projektach"
+    was printed on a social graphic's title)."""
+    text = "Związek Miast Polskich: członkostwo i udział w projektach z lat 2016–2023 a (w tym) o nas i u nich"
+    for width in range(240, 700, 9):
+        lines = wrap(text, 22, width)
+        assert " ".join(lines).replace("\u00a0", " ") == text
+        assert not [x for x in lines[:-1] if re.search(r"(^|[\s(])[aiouwz]$", x)], (width, lines)
 
 
 # --- alt text ------------------------------------------------------------------------------------------------

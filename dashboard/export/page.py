@@ -103,10 +103,15 @@ def _has_glyph(char: str, bold: bool) -> bool:
 MISSING = "\U000f0000"   # a private-use character: no font has it
 
 
+# Polish typesetting keeps a one-letter word (a, i, o, u, w, z; "a" in English too) with the word after it
+_ORPHAN = re.compile(r"(?<![^\s(„“\"])([AIOUWZaiouwz]) ")
+
+
 def wrap(text: str, size: float, width: float, bold: bool = False) -> list[str]:
     """Greedy word wrap to ``width`` CSS px; only a word longer than a whole line is cut."""
     lines: list[str] = []
     text = text.replace(" – ", "\u00a0– ").replace(" · ", "\u00a0· ")   # never start a line with a dash or dot
+    text = _ORPHAN.sub("\\1\u00a0", text)   # nor end one with a one-letter word ("udział w / projektach")
     for para in text.split("\n"):
         words = para.split(" ")
         line = ""
