@@ -326,7 +326,7 @@ def test_an_english_link_is_english_from_the_first_frame_on(first_look, path):
     """Dash's layout comes in the page's language (its Referer's lang=): an English page never shows the default
     Polish page between the frame the server drew and the first answer."""
     seen = first_look(path)["h1"]
-    assert seen and all("Związku" not in t and "Mapa gmin" not in t for t in seen), seen
+    assert seen and all("Związku" not in t and "Mapa gmin" not in t and "Członk" not in t for t in seen), seen
 
 
 @pytest.mark.parametrize("path", FIRST_LOOK_PATHS)
@@ -580,13 +580,16 @@ def test_a_filter_change_recolours_the_drawn_map_before_plotly_redraws_it_in_plo
 @pytest.mark.parametrize("path", [p for p in FIRST_LOOK_PATHS if p.startswith("/embed")])
 def test_an_embedded_map_says_what_it_is_filtered_to(first_look, atlas, path):
     """An article's reader took a filtered embed ("Mapa gmin" and its legend) for the whole country's map: its
-    filters are written under its title, as the atlas's chips say them."""
+    title says what it shows, and its date and filters are written under it, as the atlas's chips say them."""
     from dashboard.model.query import address_view
-    from dashboard.view.layout import chips_for
+    from dashboard.view.layout import chips_for, embed_title
 
     view = address_view(atlas, urlparse(path).query)
     chips = [text for key, text in chips_for(atlas, view) if key != "town:"]
-    assert chips and first_look(path)["embedView"] == " · ".join(chips)
+    seen = first_look(path)
+    line = seen["embedView"].split(" · ")
+    assert chips and line[1:] == chips and re.fullmatch(r"(stan na \d\d\.\d\d\.|as of \d{1,2} \w{3} )\d{4}", line[0])
+    assert seen["h1"][-1] == embed_title(view) and "ZMP" in seen["h1"][-1]
 
 
 @pytest.mark.parametrize("path", [p for p in FIRST_LOOK_PATHS if not p.startswith("/embed")])

@@ -224,6 +224,35 @@ def test_a_views_page_starts_as_the_first_answer_left_the_default_one(app, mini_
         assert own.value("notice", "hidden") is not bool(state.notices)
 
 
+def test_an_embedded_towns_card_is_of_the_views_date(app, mini_atlas):
+    """/embed?asof=1990&town=… said "Stan na 31.12.2020: członek" under a map of 1990 (its card was written for the
+    default date): an article would print a wrong fact. The card of the address's town and of a clicked gmina."""
+    from dashboard.model import query
+    from dashboard.model.state import FilterState
+    from tests.dash_client import DashPage
+
+    client = app.server.test_client()
+    deps = client.get("/embed/_dash-dependencies").get_json()
+    page = DashPage.of(client.get("/embed/_dash-layout").get_json(), deps)
+    lo, _ = query.year_range(mini_atlas)
+    ent = mini_atlas.entities
+    town = str(ent.loc[ent["is_member"], "gmina_teryt"].dropna().iloc[0])
+    view = FilterState(asof=lo, focus=town)
+    expected = json.loads(json.dumps(layout.details_panel(mini_atlas, town, "pl", view), cls=PlotlyJSONEncoder))
+    default = json.loads(json.dumps(layout.details_panel(mini_atlas, town, "pl"), cls=PlotlyJSONEncoder))
+    assert expected != default and f"31.12.{lo}" in json.dumps(expected, ensure_ascii=False)
+
+    def answer(output_prefix: str, values: dict):
+        dep = next(d for d in deps if d["output"].startswith(output_prefix))
+        body = client.post("/embed/_dash-update-component", json=page.payload(dep, values)).get_json()
+        return body["response"]["details"]["children"]
+
+    search = "?" + view.to_query()
+    assert answer("..map.figure", {("url", "search"): search}) == expected
+    assert answer("details.children@", {("url", "search"): search,
+                                        ("map", "clickData"): {"points": [{"location": town}]}}) == expected
+
+
 def test_the_source_note_links_the_shipped_data_description(app):
     client = app.server.test_client()
     assert '"href": "/data/README.md"' in json.dumps(client.get("/_dash-layout").get_json())

@@ -486,6 +486,7 @@ def gmina_details(atlas: Any, terc: str) -> dict[str, Any] | None:
         rows = part[part["entity_id"] == e["entity_id"]]
         rows = rows.iloc[sorted(range(len(rows)), key=lambda i: order.get(rows["project_id"].iloc[i], len(order)))]
         entities.append({
+            "entity_id": e["entity_id"],
             "name": e["name"],
             "teryt": e["teryt"],
             "is_member": bool(e["is_member"]),

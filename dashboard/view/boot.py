@@ -123,8 +123,10 @@ def embed_frame(atlas: Any, state: FilterState, svg: str, upd: dict[str, Any] | 
     """/embed's frame: the title, the map with its legend, the first lines of the details, the source line."""
     lang = state.lang
     upd = upd or figures.map_update(atlas, state)
-    head = [html.H1(t("map_title", lang), className="embed-title"),
-            html.Span(t("embed_open", lang), className="embed-open")]
+    filters = layout.embed_filters(atlas, state)
+    head = [html.H1(layout.embed_title(state), className="embed-title"),
+            html.Span(t("embed_open", lang), className="embed-open"),
+            html.P(filters, className="embed-view", title=filters)]
     return (_opening("embed", state, upd) + f'<div class="embed-head" inert>{static_html(head)}</div>'
             + '<main class="embed-main">' + _map(svg, upd)
             + f'<div class="details embed-details" inert>{static_html(layout.embed_guide(lang))}</div>'

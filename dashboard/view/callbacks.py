@@ -740,13 +740,13 @@ def register_embed(app: dash.Dash, atlas: Any, urls: Any, main_path: str) -> Non
         fig, config = layout.live_map(atlas, state, urls, article=True)
         query_string = state.to_query()
         href = main_path + (("?" + query_string) if query_string else "")
-        guide = layout.details_panel(atlas, state.focus, lang) if state.focus else layout.embed_guide(lang)
+        guide = layout.details_panel(atlas, state.focus, lang, state) if state.focus else layout.embed_guide(lang)
         if not search:  # the layout is the default view already: do not draw the map twice
             fig = no_update
         filters = layout.embed_filters(atlas, state)
         return (fig, config, layout.legend(figures.map_update(atlas, state)),
-                t("legend_heading", lang), t("map_title", lang), href, t("embed_open", lang), t("export_source", lang),
-                lang, guide, filters, filters)
+                t("legend_heading", lang), layout.embed_title(state), href, t("embed_open", lang),
+                t("export_source", lang), lang, guide, filters, filters)
 
     @app.callback(
         Output("details", "children", allow_duplicate=True),
@@ -756,7 +756,7 @@ def register_embed(app: dash.Dash, atlas: Any, urls: Any, main_path: str) -> Non
     def embed_details(click, search):
         state = query.address_view(atlas, search)
         terc = clicked_gmina(click)
-        return layout.details_panel(atlas, terc, state.lang) if terc else no_update
+        return layout.details_panel(atlas, terc, state.lang, state) if terc else no_update
 
     @app.callback(
         Output("details", "children", allow_duplicate=True),

@@ -310,14 +310,14 @@ def details_panel(atlas: Any, terc: str | None, lang: str, state: FilterState | 
     statuses = dict(zip(query.derived(atlas).entities["entity_id"], query.member_status(atlas, state)))
     date = figures.date_label(membership.year_end(query.asof_year(atlas, state)), lang)
     for e in info["entities"]:
-        at = statuses.get(e["teryt"], "")
+        at = statuses.get(e["entity_id"], "")
         status = (t("status_at", lang, date=date) + ": " + t(f"status_{at}", lang) if at
                   else t("not_member", lang))
         projects = [project_item(p, lang) for p in e["projects"]]
         named = e["name"] != info["name"] or len(info["entities"]) > 1   # else the heading above names it
         body.append(html.Div([
             html.H4(e["name"]) if named else None,
-            html.Div(f"{status} · TERYT {e['teryt']}", className="status"),
+            html.Div(status if e["teryt"] == info["terc"] else f"{status} · TERYT {e['teryt']}", className="status"),
             source_details(lang, source=e["member_source"]),
             membership_history(e, lang),
             html.Ul(projects, className="project-list") if projects else html.P(t("no_projects", lang),
@@ -771,8 +771,16 @@ def chips_for(atlas: Any, state: FilterState) -> list[tuple[str, str]]:
 
 
 def embed_filters(atlas: Any, state: FilterState) -> str:
-    """The embed's line under its title: the view's filters as the chips say them (the town has its card)."""
-    return " · ".join(text for key, text in chips_for(atlas, state) if key != "town:")
+    """The embed's line under its title: the view's date and its filters as the chips say them (the town has its
+    card)."""
+    date = t("export_asof", state.lang, date=figures.date_label(membership.year_end(query.asof_year(atlas, state)),
+                                                                state.lang))
+    return " · ".join([date] + [text for key, text in chips_for(atlas, state) if key != "town:"])
+
+
+def embed_title(state: FilterState) -> str:
+    """What an embedded map shows, for an article's reader ("Mapa gmin" said nothing of the union)."""
+    return t("embed_title_membership" if state.metric == "membership" else "embed_title", state.lang)
 
 
 def embed_layout(atlas: Any, urls: GeoUrls, view: FilterState) -> html.Div:
@@ -786,7 +794,7 @@ def embed_layout(atlas: Any, urls: GeoUrls, view: FilterState) -> html.Div:
     return html.Div([
         dcc.Location(id="url", refresh=False),
         html.Div([
-            html.H1(t("map_title", lang), id="embed-title", className="embed-title"),
+            html.H1(embed_title(view), id="embed-title", className="embed-title"),
             html.A(t("embed_open", lang), id="embed-open", href="/", target="_blank", rel="noopener",
                    className="embed-open"),
             # the view's filters ("Projekt: … · Woj. małopolskie"): an article's reader must not take a filtered map
