@@ -82,17 +82,17 @@ TEXT: dict[str, dict[str, str]] = {
     "ev_stated": {"pl": "potwierdzone w źródle", "en": "stated by a source"},
     "ev_role": {"pl": "funkcja w organach ZMP", "en": "seat on a ZMP body"},
     "ev_weak": {"pl": "słabe przesłanki", "en": "weak hints"},
-    "coverage_asof": {
-        "pl": "Stan na {date}: {dated} członków z datą przystąpienia + {undated} wymienionych w późniejszych "
-              "źródłach (czy byli wtedy członkami — nieznane), wobec {total} według ZMP.",
-        "en": "As of {date}: {dated} dated members + {undated} listed by later sources (status then unknown), "
-              "of {total} published by ZMP.",
-    },
-    "coverage_asof_no_total": {
-        "pl": "Stan na {date}: {dated} członków z datą przystąpienia + {undated} wymienionych w późniejszych "
-              "źródłach (czy byli wtedy członkami — nieznane); ZMP nie podał liczby członków za {year} r.",
-        "en": "As of {date}: {dated} dated members + {undated} listed by later sources (status then unknown); "
-              "no published total for {year}.",
+    "coverage_asof": {"pl": "Stan na {date}: {dated} + {undated}, wobec {total} według ZMP.",
+                      "en": "As of {date}: {dated} + {undated}, of {total} published by ZMP."},
+    "coverage_asof_no_total": {"pl": "Stan na {date}: {dated} + {undated}; ZMP nie podał liczby członków za {year} r.",
+                               "en": "As of {date}: {dated} + {undated}; no published total for {year}."},
+    "coverage_dated": {"pl": "członek z datą przystąpienia|członków z datą przystąpienia|członków z datą przystąpienia",
+                       "en": "dated member|dated members"},
+    "coverage_undated": {
+        "pl": "wymieniony w późniejszych źródłach (czy był wtedy członkiem — nieznane)|wymienionych w późniejszych "
+              "źródłach (czy byli wtedy członkami — nieznane)|wymienionych w późniejszych źródłach (czy byli wtedy "
+              "członkami — nieznane)",
+        "en": "listed by later sources (status then unknown)|listed by later sources (status then unknown)",
     },
     "legend_undated": {"pl": "jaśniej: członek wg późniejszego źródła, stan w {year} r. nieznany ({n})",
                        "en": "lighter: member known only from a later source, status in {year} unknown ({n})"},

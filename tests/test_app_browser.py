@@ -14,6 +14,7 @@ import pytest
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.actions.action_builder import ActionBuilder
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 
 from dashboard.model.state import FilterState
 from dashboard.serving import plotly_bundle
@@ -671,6 +672,14 @@ def test_town_search_is_diacritics_insensitive_and_zooms_with_details(duo):
     details = duo.find_element("#details").text
     assert "Łódź" in details and "1061011" in details
     assert graph_data(duo, "map")[2]["locations"] == ["1061011"]  # the focus outline
+    # the voivodeships' search reads names without diacritics too ("slask" found nothing)
+    duo.find_element("#voivodeships").click()
+    box = wait_js(duo, "return document.querySelector('.dash-dropdown-search, input[type=search]') || null;")
+    box.send_keys("slask")
+    found = wait_js(duo, "const o = Array.from(document.querySelectorAll('[role=option]')).map(e => e.textContent);"
+                         "return o.length ? o : null;")
+    assert {o for o in found if o.endswith("kie")} == {"śląskie", "dolnośląskie"}, found   # of 16 voivodeships
+    box.send_keys(Keys.ESCAPE)
 
 
 def test_the_table_csv_holds_exactly_the_filtered_rows(duo, atlas):

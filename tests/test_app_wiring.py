@@ -47,6 +47,16 @@ class _RecordingApp:
         return decorate
 
 
+@pytest.mark.parametrize("lang,expected", [("pl", "(4 kB, 3,8 s)"), ("en", "(4 kB, 3.8 s)")])
+def test_the_export_status_writes_numbers_as_its_language_does(mini_atlas, monkeypatch, lang, expected):
+    from dashboard.export.render import ExportResult
+
+    monkeypatch.setattr("dashboard.export.render.render_export",
+                        lambda spec, atlas: ExportResult(b"x" * 3800, "a.png", "image/png", "alt", 3.84))
+    _, _, status, _ = panel.export_response({}, "social", "png", "", lang, atlas=mini_atlas)
+    assert status.endswith(expected + "."), status
+
+
 def test_the_export_renders_the_apps_own_atlas(mini_atlas, monkeypatch):
     """create_app(atlas=X) used to export get_atlas() — other data than the page showed."""
     seen = []

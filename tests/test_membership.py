@@ -225,6 +225,26 @@ def test_the_office_register_does_not_take_the_shipped_events(tmp_path):
 
 
 # --- state ---------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("lang", ["pl", "en"])
+def test_the_coverage_line_agrees_with_its_numbers(atlas, lang):
+    """"1 członków z datą przystąpienia" / "1 dated members" (only seats on ZMP bodies): each count takes its form."""
+    import re
+
+    from dashboard.view.layout import coverage_note
+
+    words = {"pl": (r"(\d+) (członek|członków) z datą", r"\+ (\d+) (wymieniony|wymienionych) w"),
+             "en": (r"(\d+) (dated member|dated members)\b", r"\+ (\d+) (listed)")}
+    seen = set()
+    for evidence in (("role",), ("list", "stated", "role"), ("weak",)):
+        text = coverage_note(atlas, FilterState(evidence=evidence, lang=lang))[0]
+        for pattern, (one, many) in zip(words[lang], (("członek", "członków"), ("wymieniony", "wymienionych"))
+                                        if lang == "pl" else (("dated member", "dated members"), ("listed", "listed"))):
+            n, word = re.search(pattern, text).groups()
+            seen.add(int(n) == 1)
+            assert word == (one if int(n) == 1 else many), text
+    assert seen == {True, False}   # both forms were read
+
+
 def test_state_asof_and_evidence_round_trip():
     s = FilterState.from_query("asof=2010&ev=list,weak")
     assert (s.asof, s.evidence, s.notices) == (2010, ("list", "weak"), ())

@@ -20,7 +20,7 @@ from dash import Input, Output, State, dcc, html
 
 from dashboard.export.links import link_store
 from dashboard.export.press import FORMATS, LINK_PATH, MAX_TITLE_CHARS, PRESETS, ExportSpec, ExportSpecError, logo_path
-from dashboard.i18n import t
+from dashboard.i18n import format_number, t
 from dashboard.model.state import LANGS, FilterState
 
 
@@ -147,8 +147,8 @@ def export_response(state_data: Any, preset: Any, fmt: Any, title: Any, lang: An
         progress(("3", "3"))
     data = {"content": base64.b64encode(result.content).decode("ascii"), "filename": result.filename,
             "type": result.mime, "base64": True}
-    status = _t("done", lang, name=result.filename, size=f"{len(result.content) / 1000:.0f}",
-                sec=f"{result.seconds:.1f}")
+    status = _t("done", lang, name=result.filename, size=format_number(len(result.content) / 1000, lang),
+                sec=format_number(result.seconds, lang, decimals=1))
     return data, result.alt_text, status, False
 
 

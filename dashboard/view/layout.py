@@ -28,8 +28,10 @@ from dashboard.i18n import (
     figure_label,
     format_figure,
     format_number,
+    plural_form,
     t,
 )
+from dashboard.ingest.values import fold
 from dashboard.model import membership, query
 from dashboard.model.query import UNKNOWN_ONLY
 from dashboard.model.state import EVIDENCE_LEVELS, FilterState
@@ -101,7 +103,10 @@ def project_options(atlas: Any, lang: str) -> list[dict[str, str]]:
 
 
 def voivodeship_options(atlas: Any) -> list[dict[str, str]]:
-    return [{"label": name, "value": code} for code, name in query.voivodeship_names(atlas).items()]
+    """The voivodeships; the dropdown's search also reads each name without its diacritics ("slask" finds
+    "śląskie", as the town search and the address do)."""
+    names = query.voivodeship_names(atlas)
+    return [{"label": name, "value": code, "search": fold(name)} for code, name in names.items()]
 
 
 def match_options(lang: str) -> list[dict[str, str]]:
@@ -223,8 +228,9 @@ def coverage_note(atlas: Any, state: FilterState) -> list:
     cov = query.coverage(atlas)
     at = query.coverage_at(atlas, state)
     date = figures.date_label(membership.year_end(at["year"]), lang)
-    numbers = {"date": date, "year": at["year"], "dated": format_number(at["dated"], lang),
-               "undated": format_number(at["undated"], lang)}
+    numbers = {"date": date, "year": at["year"],
+               **{key: f"{format_number(at[key], lang)} {plural_form('coverage_' + key, at[key], lang)}"
+                  for key in ("dated", "undated")}}
     parts = [t("coverage_asof", lang, total=format_number(at["published"], lang), **numbers)
              if at["published"] is not None else t("coverage_asof_no_total", lang, **numbers), " "]
     if cov["powiat_participants"]:
