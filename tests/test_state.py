@@ -139,10 +139,14 @@ def test_an_address_too_long_keeps_its_language_and_says_why():
     assert notice_text(s).endswith("the whole address (too long or unreadable).")
 
 
-def test_a_parameter_given_twice_counts_once_the_last_time():
-    """No notice: the view's notice says the value was left out, which a repeated value is not."""
-    s = FilterState.from_query("woj=02&woj=24&p=P1")
-    assert s.voivodeships == ("24",) and s.projects == ("P1",) and s.notices == ()
+def test_a_setting_given_twice_counts_the_last_time_and_a_list_given_twice_has_both():
+    """No notice: the view's notice says a value was left out, which a repeated one is not. A list (woj=02&woj=24,
+    as a form or a hand-made link writes it) keeps every value: the second used to drop the first silently. The
+    choices are read in any case (lang=EN)."""
+    s = FilterState.from_query("woj=02&woj=24&p=P1&lang=pl&lang=EN&metric=Membership&ev=list&ev=role")
+    assert (s.voivodeships, s.projects, s.lang, s.metric, s.evidence) == (("02", "24"), ("P1",), "en", "membership",
+                                                                          ("list", "role"))
+    assert s.notices == ()
 
 
 def test_an_address_may_name_voivodeships():

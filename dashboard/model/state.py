@@ -227,7 +227,12 @@ class FilterState:
             if name is None:
                 notices.append(f"unknown parameter ignored: {key[:20]!r}")
                 continue
-            value = values[-1]   # a parameter given twice: the last counts, as in any address
+            if name in _LIST_KEYS:   # given twice (woj=02&woj=24): one list of both, as a comma would make it
+                value = ",".join(v for v in values if v)
+            else:
+                value = values[-1]   # a setting given twice: the last counts, as in any address
+                if name in ("lang", "metric", "match"):
+                    value = value.strip().lower()   # lang=EN
             if name == "evidence":
                 data[name] = [] if value.strip().lower() == "none" else value.split(",")
             elif name == "voivodeships":   # codes, or names as a reader writes them ("śląskie", "Slaskie")
@@ -245,6 +250,9 @@ class FilterState:
             data["include_unknown_year"] = True
         state = cls.from_dict(data, known_projects=known_projects, known_places=known_places)
         return replace(state, notices=tuple(notices) + state.notices)
+
+
+_LIST_KEYS = ("projects", "voivodeships", "selected", "evidence")
 
 
 # --- validation helpers --------------------------------------------------------------------------------------
