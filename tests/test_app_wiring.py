@@ -293,3 +293,12 @@ def test_slider_marks_leave_room_for_the_end_year():
     """No decade label within 6 years of the end (at 1024 px "2020" ran into "2025"), the ends always shown."""
     assert layout.decade_marks(1990, 2025, end_gap=6) == {1990: "1990", 2000: "2000", 2010: "2010", 2025: "2025"}
     assert 2020 in layout.decade_marks(1990, 2030, end_gap=6)
+
+
+def test_a_source_link_reads_as_an_address_bar_writes_it():
+    """Percent-encoded Polish letters ("samorz%C4%85d") in a source's link text: the text decoded, the link kept."""
+    parts = layout.linkify("ZMP: https://miasta.pl/samorz%C4%85d-miasta-cieszyna?x=%20 (2020)")
+    link = parts[1]
+    assert link.children == "https://miasta.pl/samorząd-miasta-cieszyna?x= " and \
+        link.href == "https://miasta.pl/samorz%C4%85d-miasta-cieszyna?x=%20"
+    assert parts[0] == "ZMP: " and parts[2] == " (2020)"

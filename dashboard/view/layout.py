@@ -13,7 +13,7 @@ import json
 import re
 from functools import lru_cache
 from typing import Any, Callable
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from dash import dcc, html
 from dash.development.base_component import Component
@@ -240,13 +240,15 @@ def coverage_note(atlas: Any, state: FilterState) -> list:
 
 
 def linkify(text: str) -> list:
-    """Source text with its URLs as links (external links open in a new tab, without referrer)."""
+    """Source text with its URLs as links (external links open in a new tab, without referrer), each written as a
+    browser's address bar writes it ("samorząd-miasta", not "samorz%C4%85d-miasta")."""
     out: list = []
     last = 0
     for m in _URL.finditer(text or ""):
         if m.start() > last:
             out.append(text[last:m.start()])
-        out.append(html.A(m.group(0), href=m.group(0), target="_blank", rel="noopener noreferrer"))
+        out.append(html.A(unquote(m.group(0), errors="replace"), href=m.group(0), target="_blank",
+                          rel="noopener noreferrer"))
         last = m.end()
     if last < len(text or ""):
         out.append(text[last:])
