@@ -238,6 +238,34 @@
     }
   });
 
+  /* A slider's number box (Dash 4) applies its year only when it loses focus: Enter did nothing, and an emptied or
+     out-of-range box left "NaN" or a year the map did not show. Enter applies it (the box keeps the focus), and on
+     leaving the box what is not a year in range becomes the nearest one (an empty box: the year it had). */
+  var BOX = "input.dash-range-slider-input";
+  var setValue = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, "value").set;
+  document.addEventListener("focusin", function (event) {
+    if (event.target.matches && event.target.matches(BOX)) { event.target.dataset.was = event.target.value; }
+  });
+  document.addEventListener("focusout", function (event) {   // capture: before Dash's own blur handler reads it
+    var box = event.target;
+    if (!box.matches || !box.matches(BOX)) { return; }
+    var year = parseFloat(box.value), min = parseFloat(box.min), max = parseFloat(box.max);
+    if (isNaN(year)) { year = parseFloat(box.dataset.was); }
+    if (isNaN(year)) { return; }
+    year = Math.round(Math.min(isNaN(max) ? year : max, Math.max(isNaN(min) ? year : min, year)));
+    if (String(year) !== box.value) {
+      setValue.call(box, String(year));
+      box.dispatchEvent(new Event("input", {bubbles: true}));   // the slider's own change handler takes it
+    }
+  }, true);
+  document.addEventListener("keydown", function (event) {
+    var box = event.target;
+    if (event.key !== "Enter" || !box.matches || !box.matches(BOX)) { return; }
+    event.preventDefault();
+    box.blur();
+    box.focus();
+  });
+
   /* The table's rows (a clientside callback, see dashboard/view/layout.py table_rows): one <tr> per row, the first
      value (the city) as the row header, the number of projects right-aligned. Text only (textContent). */
   function renderTable(table) {

@@ -791,6 +791,16 @@ def test_the_as_of_year_in_the_address_sets_map_figures_and_note(duo, atlas):
     wait_js(duo, "return document.getElementById('coverage').textContent.includes('31.12.2020');")
     assert dated_2010 < _dated_in_coverage(duo)       # fewer dated members in 2010 than in 2020
     assert veiled_2010 > 0 and "333" in duo.find_element("#coverage").text
+    # the year typed into the slider's box: Enter applies it (it waited for the box to lose focus), a year out of
+    # range becomes the nearest one, an emptied box gets its year back (the thumb said "NaN")
+    box = duo.find_element("#asof input.dash-range-slider-input")
+    for typed, keys, year in (("2008", Keys.ENTER, 2008), ("1900", Keys.ENTER, 1990), ("", Keys.TAB, 1990)):
+        box.click()
+        box.send_keys(Keys.CONTROL, "a")
+        box.send_keys(typed or Keys.BACKSPACE, keys)
+        wait_js(duo, f"return document.getElementById('coverage').textContent.includes('31.12.{year}');")
+        assert box.get_attribute("value") == str(year)
+        assert duo.find_element("#asof [role=slider]").get_attribute("aria-valuenow") == str(year)
 
 
 def test_the_play_button_steps_through_the_years_with_patches(duo, atlas):
