@@ -266,6 +266,18 @@
     box.focus();
   });
 
+  /* The play button steps the year through the address (dcc.Location pushes each change): one Back step per year
+     (35 from 1990). While it plays, the steps after its first replace the address instead, so Back returns to the
+     view before the play; its last step comes with the button already released (the same tick), hence the grace. */
+  var pushState = window.history.pushState, playedAt = 0, PLAY_GRACE_MS = 4000;
+  window.history.pushState = function () {
+    var button = document.getElementById("asof-play"), now = Date.now();
+    var playing = button && button.getAttribute("aria-pressed") === "true";
+    var replace = playedAt && now - playedAt < PLAY_GRACE_MS;
+    playedAt = playing ? now : 0;
+    return (replace ? window.history.replaceState : pushState).apply(window.history, arguments);
+  };
+
   /* The table's rows (a clientside callback, see dashboard/view/layout.py table_rows): one <tr> per row, the first
      value (the city) as the row header, the number of projects right-aligned. Text only (textContent). */
   function renderTable(table) {
