@@ -56,7 +56,12 @@ def test_a_list_button_means_what_its_bar_means(mini_atlas):
     again = callbacks.next_state(voiv, "by-voivodeship", callbacks.pick_points("by-voivodeship", "02"), known)
     assert again.voivodeships == ()
     year = callbacks.next_state(s, "growth", callbacks.pick_points("growth", "2019"), known)
-    assert year.years == (2019, 2019)
+    assert year.years == (2019, 2019) and year.asof == s.asof == 2020
+    # a year after the map's date: the map moves to it (as of 2020 no one who joined in 2024 could show)
+    later = callbacks.next_state(s, "growth", callbacks.pick_points("growth", "2024"), known)
+    assert later.years == (2024, 2024) and later.asof == 2024
+    assert callbacks.next_state(s.replace(asof=2025), "growth", callbacks.pick_points("growth", "2024"),
+                                known).asof == 2025
     unknown = callbacks.next_state(s, "growth", callbacks.pick_points("growth", "unknown"), known)
     assert unknown.is_unknown_only
     assert callbacks.pick_points("growth", "20x9") is None and callbacks.pick_points("map", "02") is None

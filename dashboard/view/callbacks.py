@@ -165,7 +165,8 @@ def next_state(old: FilterState, trigger: Any, value: Any, known_projects: set[s
         years, unknown = parsed
         if old.years == years and old.include_unknown_year == unknown:
             return old.replace(years=None, include_unknown_year=True)
-        return old.replace(years=list(years), include_unknown_year=unknown)
+        # joins after the map's date: the map moves to the picked years' end, or they could show no one
+        return old.replace(years=list(years), include_unknown_year=unknown, asof=max(old.asof, years[1]))
     if trigger == "by-voivodeship":
         codes = codes_from_bars(_points(value))
         return old.replace(voivodeships=_toggle(old.voivodeships, codes)) if codes else old
