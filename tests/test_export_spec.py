@@ -146,8 +146,9 @@ def test_the_date_line_writes_its_dates_as_the_page_does(atlas):
 @pytest.mark.parametrize("lang", ["pl", "en"])
 def test_a_view_dated_before_the_projects_says_the_projects_years_and_is_not_titled_members_only(atlas, lang):
     """A membership map as of 2005 colours the participants of the 2016-2023 projects: its title must not call all
-    of them members, and its legend says the projects' years (the view's date is the membership's)."""
-    from dashboard.export.press import default_title, map_legend, projects_span
+    of them members, and its legend (the page's too) says the projects' years (the view's date is the membership's)."""
+    from dashboard.export.press import default_title, map_legend
+    from dashboard.model.query import projects_span
 
     first, last = projects_span(atlas)
     early = FilterState(asof=first - 2, metric="membership", lang=lang)
@@ -158,6 +159,9 @@ def test_a_view_dated_before_the_projects_says_the_projects_years_and_is_not_tit
     assert map_legend(atlas, early.replace(metric="projects")).title.split("\n")[0] == \
         f"{titles[lang][1]} {first}–{last}"
     assert str(first) not in map_legend(atlas, FilterState(asof=first, lang=lang)).title
+    from dashboard.view.figures import map_update   # the page's legend says the same
+
+    assert map_update(atlas, early)["legend_title"].startswith(f"{titles[lang][0]} {first}–{last}")
     p4 = projects_span(atlas, ("P4",))
     assert first <= p4[0] <= p4[1] <= last
 

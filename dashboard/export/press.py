@@ -226,13 +226,6 @@ def default_subtitle(atlas: Any, state: FilterState, lang: str, n_cities: int, *
     return " · ".join(parts)
 
 
-def projects_span(atlas: Any, ids: Sequence[str] = ()) -> tuple[int, int] | None:
-    """The first and last year of the projects `ids` (all when none), from their `years` text ('2016–2018')."""
-    projects = atlas.projects if not ids else atlas.projects[atlas.projects["id"].isin(ids)]
-    years = [int(y) for text in projects.get("years", ()) for y in re.findall(r"(?<!\d)(?:19|20)\d\d(?!\d)", str(text))]
-    return (min(years), max(years)) if years else None
-
-
 def _base(base_url: str | None) -> str | None:
     """The public address to print: the spec's base_url, else $ATLAS_PUBLIC_URL, else None (no link)."""
     if base_url:
@@ -331,10 +324,6 @@ def map_legend(atlas: Any, state: FilterState, *, visible: frozenset[str] | set[
     # figures' legend title may carry its own line break and count note ("Liczba projektów<br>(liczba gmin)")
     lines = [re.sub(r"<[^>]+>", "", x).strip() for x in re.split(r"<br\s*/?>", classes.title)]
     lines = [x for x in lines if x]
-    span = projects_span(atlas, state.projects)
-    if span and lines and query.asof_year(atlas, state) < span[0]:   # the view's date is the membership's alone
-        key = "export_legend_membership_years" if state.metric == "membership" else "export_legend_projects_years"
-        lines[0] = t(key, state.lang, span=f"{span[0]}–{span[1]}" if span[0] < span[1] else str(span[0]))
     count_label = "" if len(lines) > 1 else "gminy"   # the counts count gminy (the word is used in English too)
     # members known only from later sources: their gminy are drawn lighter (the map's veil); said under the map
     lighter = query.gmina_arrays(atlas, state)["undated"][in_view] & shown

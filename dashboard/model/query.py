@@ -14,6 +14,7 @@ dimension is then shown as highlighted bars; the map ignores the map selection f
 """
 from __future__ import annotations
 
+import re
 import weakref
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
@@ -167,6 +168,16 @@ def _status_matrix(atlas: Any) -> tuple[range, np.ndarray]:
                           for y in years], dtype=object).reshape(len(years), len(ids))
         return years, codes
     return atlas_memo(atlas, "status_matrix", build)
+
+
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+
+
+def projects_span(atlas: Any, ids: tuple[str, ...] | list[str] = ()) -> tuple[int, int] | None:
+    """The first and last year of the projects `ids` (all when none), from their `years` text ('2016–2018')."""
+    projects = atlas.projects if not ids else atlas.projects[atlas.projects["id"].isin(ids)]
+    years = [int(y) for text in projects.get("years", ()) for y in _YEAR.findall(str(text))]
+    return (min(years), max(years)) if years else None
 
 
 def member_status(atlas: Any, state: FilterState) -> np.ndarray:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -146,17 +146,29 @@ def classify_membership(vals: pd.DataFrame, state: FilterState) -> tuple[np.ndar
 def map_classes(atlas: Any, state: FilterState) -> tuple[np.ndarray, np.ndarray, Classes]:
     """The map's classification of the gminy for `state`: (in_view mask over atlas.gminy, class index of each
     gmina in view, the classes). The dashboard map and the press legend both use this one function."""
-    return _classify(query.gmina_arrays(atlas, state), state)
+    return _classify(atlas, query.gmina_arrays(atlas, state), state)
 
 
-def _classify(arr: dict[str, np.ndarray], state: FilterState) -> tuple[np.ndarray, np.ndarray, Classes]:
+def _classify(atlas: Any, arr: dict[str, np.ndarray], state: FilterState
+              ) -> tuple[np.ndarray, np.ndarray, Classes]:
     keep = arr["in_view"]
     if state.metric == "membership":
         vals = pd.DataFrame({"member": arr["member"][keep], "participant": arr["participant"][keep]})
         cls, classes = classify_membership(vals, state)
     else:
         cls, classes = classify_projects(arr["n_projects"][keep], state.lang)
-    return keep, cls, classes
+    return keep, cls, _dated_title(atlas, state, classes)
+
+
+def _dated_title(atlas: Any, state: FilterState, classes: Classes) -> Classes:
+    """A map dated before its projects (as of 2005, projects of 2016–2023): the date is the membership's alone, so
+    the legend's title says the projects' years ("Liczba projektów 2016–2023"), or they read as of that date."""
+    span = query.projects_span(atlas, state.projects)
+    if not span or query.asof_year(atlas, state) >= span[0]:
+        return classes
+    key = "legend_title_membership_years" if state.metric == "membership" else "legend_title_projects_years"
+    years = f"{span[0]}–{span[1]}" if span[0] < span[1] else str(span[0])
+    return replace(classes, title=t(key, state.lang, span=years))
 
 
 def map_update(atlas: Any, state: FilterState) -> dict[str, Any]:
@@ -164,7 +176,7 @@ def map_update(atlas: Any, state: FilterState) -> dict[str, Any]:
     d = query.derived(atlas)
     n = len(d.gmina_pos)
     arr = query.gmina_arrays(atlas, state)
-    keep, cls, classes = _classify(arr, state)
+    keep, cls, classes = _classify(atlas, arr, state)
     z = np.zeros(n, dtype=int)  # 0 = other gminy
     z[keep] = cls + 1
     k = len(classes.labels)
