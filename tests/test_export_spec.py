@@ -159,7 +159,7 @@ def test_a_view_dated_before_the_projects_says_the_projects_years_and_is_not_tit
     assert map_legend(atlas, early.replace(metric="projects")).title.split("\n")[0] == \
         f"{titles[lang][1]} {first}–{last}"
     assert str(first) not in map_legend(atlas, FilterState(asof=first, lang=lang)).title
-    from dashboard.view.figures import map_update   # the page's legend says the same
+    from dashboard.view.figures import map_update  # the page's legend says the same
 
     assert map_update(atlas, early)["legend_title"].startswith(f"{titles[lang][0]} {first}–{last}")
     p4 = projects_span(atlas, ("P4",))
