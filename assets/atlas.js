@@ -267,16 +267,21 @@
   });
 
   /* The play button steps the year through the address (dcc.Location pushes each change): one Back step per year
-     (35 from 1990). While it plays, the steps after its first replace the address instead, so Back returns to the
-     view before the play; its last step comes with the button already released (the same tick), hence the grace. */
-  var pushState = window.history.pushState, playedAt = 0, PLAY_GRACE_MS = 4000;
+     (35 from 1990). The steps after a play's first replace the address instead, so Back returns to the view before
+     the play; its last step comes with the button already released (the same tick), a pause brings no step. */
+  var pushState = window.history.pushState, playPushed = false;
+  function playing() {
+    var button = document.getElementById("asof-play");
+    return !!button && button.getAttribute("aria-pressed") === "true";
+  }
   window.history.pushState = function () {
-    var button = document.getElementById("asof-play"), now = Date.now();
-    var playing = button && button.getAttribute("aria-pressed") === "true";
-    var replace = playedAt && now - playedAt < PLAY_GRACE_MS;
-    playedAt = playing ? now : 0;
+    var replace = playPushed;
+    playPushed = playing();
     return (replace ? window.history.replaceState : pushState).apply(window.history, arguments);
   };
+  document.addEventListener("click", function (event) {   // a pause: the next address is the user's own step
+    if (event.target.closest && event.target.closest("#asof-play") && playing()) { playPushed = false; }
+  }, true);
 
   /* The table's rows (a clientside callback, see dashboard/view/layout.py table_rows): one <tr> per row, the first
      value (the city) as the row header, the number of projects right-aligned. Text only (textContent). */
