@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import math
 import re
 import shutil
 import subprocess
@@ -139,16 +140,29 @@ def test_frame_fits_the_selection_with_even_margins(atlas, name, preset):
 
 
 # --- labels --------------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("state", [LUBELSKIE_P1, FilterState(projects=("P4",)),
-                                   FilterState(voivodeships=("02", "08", "22", "32")), BILGORAJ])
-def test_labels_do_not_overlap_and_stay_in_the_frame(atlas, state):
-    pf = _pf(atlas, state, preset="a4")
+@pytest.mark.parametrize("state,preset", [(LUBELSKIE_P1, "a4"), (FilterState(projects=("P4",)), "a4"),
+                                          (FilterState(voivodeships=("02", "08", "22", "32")), "a4"), (BILGORAJ, "a4"),
+                                          (FilterState(voivodeships=("18", "22"), lang="en"), "a4"),
+                                          (FilterState(voivodeships=("06",)), "social")])
+def test_labels_do_not_overlap_and_stay_in_the_frame(atlas, state, preset):
+    """…and each name is read as its own city's: without a leader line no other named city's dot is nearer to it
+    ("Sopot" stood over the Kartuzy dot), and two names on one line keep apart ("Łuków Międzyrzec Podlaski")."""
+    def _distance(b, x, y):   # from a point to the nearest point of a box
+        return math.hypot(max(b.x - x, 0.0, x - b.x - b.w), max(b.y - y, 0.0, y - b.y - b.h))
+
+    pf = _pf(atlas, state, preset=preset)
     boxes = [lb.box for lb in pf.labels]
     fb = pf.frame.box
     for b in boxes:
         assert fb.x <= b.x and b.x + b.w <= fb.x + fb.w and fb.y <= b.y and b.y + b.h <= fb.y + fb.h
     for a, b in itertools.combinations(boxes, 2):
         assert a.x + a.w <= b.x or b.x + b.w <= a.x or a.y + a.h <= b.y or b.y + b.h <= a.y
+        if not (a.y + a.h <= b.y or b.y + b.h <= a.y):   # side by side: more than a space apart
+            assert max(b.x - a.x - a.w, a.x - b.x - b.w) >= 0.5 * a.h
+    for lb in pf.labels:
+        if not lb.leader:
+            mine = _distance(lb.box, lb.x, lb.y)
+            assert all(_distance(lb.box, o.x, o.y) >= mine for o in pf.labels), lb.name
     on_map = query.filter_entities(atlas, state)
     if state.focus:
         assert "Biłgoraj" in pf.texts.labels

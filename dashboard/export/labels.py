@@ -38,8 +38,23 @@ class Label:
     bold: bool = False
 
 
-def _overlaps(a: Box, b: Box, pad: float = 0.0) -> bool:
-    return not (a.x + a.w + pad <= b.x or b.x + b.w + pad <= a.x or a.y + a.h + pad <= b.y or b.y + b.h + pad <= a.y)
+def _overlaps(a: Box, b: Box, pad: float = 0.0, xpad: float | None = None) -> bool:
+    xpad = pad if xpad is None else xpad
+    return not (a.x + a.w + xpad <= b.x or b.x + b.w + xpad <= a.x or a.y + a.h + pad <= b.y or b.y + b.h + pad <= a.y)
+
+
+def _distance(b: Box, x: float, y: float) -> float:
+    """From the point to the nearest point of the box (0 inside it)."""
+    dx = max(b.x - x, 0.0, x - (b.x + b.w))
+    dy = max(b.y - y, 0.0, y - (b.y + b.h))
+    return (dx * dx + dy * dy) ** 0.5
+
+
+def _nearer_dot(b: Box, own: tuple[float, float], others: Sequence[tuple[float, float]]) -> bool:
+    """A name without a leader line is read as the name of the dot nearest to it: another city's dot must not be
+    nearer than its own ("Sopot" set right above the Kartuzy dot named Kartuzy for a reader)."""
+    mine = _distance(b, *own)
+    return any(_distance(b, x, y) < mine for x, y in others if (x, y) != own)
 
 
 def _inside(b: Box, frame: Box) -> bool:
@@ -71,22 +86,28 @@ def place(points: Sequence[Point], size: float, frame: Box, dot: float, *, all_n
     taken: list[Box] = list(obstacles)
     gap = dot + size * 0.25
     rings = [(gap, False)] + ([(gap + size * f, True) for f in (1.6, 2.6, 3.8, 5.2, 7.0)] if all_names else [])
+    centres = [(p.x, p.y) for p in points] if all_names else []
     for p in sorted(points, key=lambda p: p.priority):
         if limit is not None and len(placed) >= limit:
             break
         w = text_width(p.name, size, bold=p.bold) + size * 0.1
         own = Box(p.x - dot, p.y - dot, 2 * dot, 2 * dot)
-        if not all_names and any(_overlaps(own, lb.box, 1.0) for lb in placed):
-            continue   # its dot would sit under a name already placed
+        if not all_names and any(_overlaps(own, lb.box, 1.0) or (not lb.leader and _nearer_dot(
+                lb.box, (lb.x, lb.y), [(p.x, p.y)])) for lb in placed):
+            continue   # its dot would sit under a name already placed, or nearer to it than that name's own dot
+        others = centres or [(lb.x, lb.y) for lb in placed]
         chosen = None
         for dist, leader in rings:
             for d in _DIRECTIONS:
                 b = _candidate(p.x, p.y, w, h, d, dist)
                 if not _inside(b, frame):
                     continue
-                if any(_overlaps(b, t, size * 0.15) for t in taken):
+                # two names on one line must not read as one ("Łuków Międzyrzec Podlaski"): a wider gap sideways
+                if any(_overlaps(b, t, size * 0.15, xpad=size * 0.9) for t in taken):
                     continue
                 if any(_overlaps(b, o, 1.0) for o in dots if o != own):
+                    continue
+                if not leader and _nearer_dot(b, (p.x, p.y), others):
                     continue
                 chosen = Label(p.name, p.x, p.y, b, leader, p.bold)
                 break
