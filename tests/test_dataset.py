@@ -290,6 +290,11 @@ def test_mixed_encodings_are_refused(tmp_path):
     with pytest.raises(DataFileError) as e:
         ds.read_members(p)
     assert "mixed" in e.value.reason and "line 4" in e.value.reason
+    # too few Polish letters to tell which encoding is the odd one: still the line, and what probably happened
+    p.write_bytes("name;voivodeship\nŁódź;łódzkie\n".encode() + "Świdnica;dolnośląskie\n".encode("cp1250"))
+    with pytest.raises(DataFileError) as e:
+        ds.read_members(p)
+    assert "line 3" in e.value.reason and "mixed" in e.value.reason and "offset" not in e.value.reason
 
 
 def test_iso_8859_2_is_read(tmp_path):

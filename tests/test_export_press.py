@@ -182,6 +182,11 @@ def test_town_view_names_the_town_and_explains_its_outline(atlas, lang):
     assert not re.search(r"\d\s(miast|cities|city)", pf.texts.subtitle.replace("\u00a0", " "))
     outline = [e for e in pf.texts.legend.entries if e.kind == "outline"]
     assert len(outline) == 1 and "Biłgoraj" in outline[0].label and outline[0].color == figures.FOCUS
+    # the legend explains the picture: no class without a gmina in the frame ("2 – 0", "3 – 0" of the whole
+    # country's classes, in the town's frame)
+    for view in (BILGORAJ, BILGORAJ.replace(voivodeships=())):
+        legend = _pf(atlas, view, lang=lang).texts.legend
+        assert all(e.count for e in legend.entries if e.kind == "fill"), legend.entries
     assert ("miasto etapu II" if lang == "pl" else "stage-II city") in pf.texts.subtitle
 
 

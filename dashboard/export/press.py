@@ -316,7 +316,9 @@ def map_legend(atlas: Any, state: FilterState, *, visible: frozenset[str] | set[
         shown = np.isin(np.asarray(atlas.gminy["terc"])[in_view], list(visible))
         counts = [int(((cls == i) & shown).sum()) for i in range(len(classes.labels))]
         total = len(visible)
-    entries = [LegendEntry(c, label, n) for c, label, n in zip(classes.colours, classes.labels, counts)]
+    # a zoomed view's frame may hold no gmina of a class ("2 – 0"): a legend explains what the picture shows
+    entries = [LegendEntry(c, label, n) for c, label, n in zip(classes.colours, classes.labels, counts)
+               if n or visible is None]
     entries.append(LegendEntry(figures.OTHER_GREY, t("legend_other", state.lang), max(0, total - sum(counts))))
     if state.focus:
         entries.append(LegendEntry(figures.FOCUS, t("export_town_outline", state.lang,

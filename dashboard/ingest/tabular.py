@@ -80,9 +80,11 @@ def _decode(data: bytes, path) -> tuple[str, str]:
             continue
         scores.append((sum(text.count(c) for c in "ąćęłńóśźżĄĆĘŁŃÓŚŹŻ"), enc == "cp1250", enc, text))
     if not scores:
+        line = data[: utf8_err.start].count(b"\n") + 1
         raise DataFileError(
-            path, f"bad encoding: neither UTF-8 (invalid byte 0x{data[utf8_err.start]:02x} at offset "
-                  f"{utf8_err.start}) nor Windows-1250", "save as 'CSV UTF-8' (or 'CSV (rozdzielany średnikami)')")
+            path, f"bad encoding: neither UTF-8 (invalid byte 0x{data[utf8_err.start]:02x} in line {line}) nor "
+                  "Windows-1250 (bytes that are no text in it): probably two encodings mixed, e.g. rows pasted from "
+                  "another file", "open it in a spreadsheet, fix the garbled names and save as 'CSV UTF-8'")
     scores.sort(reverse=True)
     _, _, enc, text = scores[0]
     return text, enc
