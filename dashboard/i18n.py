@@ -465,8 +465,8 @@ TEXT.update({
     "export_alt_one_voivodeship": {"pl": "Leży {where}.|Wszystkie leżą {where}.|Wszystkie leżą {where}.",
                                    "en": "It is {where}.|All are {where}."},
     "export_alt_voivodeships": {"pl": "Najwięcej jest {where}.", "en": "Most are {where}."},
-    "export_alt_labels": {"pl": "Podpisane miasto: {names}.|Podpisane miasta: {names}.|Podpisane miasta: {names}.",
-                          "en": "City named on the map: {names}.|Cities named on the map: {names}."},
+    # the names are of towns, rural gminy and powiaty alike
+    "export_alt_labels": {"pl": "Na mapie podpisano: {names}.", "en": "Named on the map: {names}."},
     "export_alt_town": {"pl": "Czerwony kontur wyróżnia {town}.", "en": "A red outline marks {town}."},
     "export_alt_legend": {"pl": "Legenda ({what}): {classes}; {rest}.", "en": "Legend ({what}): {classes}; {rest}."},
     "export_alt_rest": {"pl": "pozostała {n} gmina jest szara|pozostałe {n} gminy są szare|pozostałych {n} gmin jest "

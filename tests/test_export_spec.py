@@ -616,8 +616,8 @@ def test_a_count_with_other_jst_than_towns_is_not_called_cities(atlas, lang, wor
     assert only.texts.facts[1] == plural_form("export_cities", len(only.entities), lang)
 
 
-@pytest.mark.parametrize("lang,where,named", [("pl", "Leży w województwie", "Podpisane miasto: "),
-                                              ("en", "It is in ", "City named on the map: ")])
+@pytest.mark.parametrize("lang,where,named", [("pl", "Leży w województwie", "Na mapie podpisano: "),
+                                              ("en", "It is in ", "Named on the map: ")])
 def test_the_alt_text_of_one_city_speaks_of_one(atlas, lang, where, named):
     """"Wszystkie leżą…" and "Podpisane miasta: Tarnów" were written of a single city."""
     from dashboard.export.press import press_figure

@@ -69,8 +69,7 @@ def alt_text(texts: PressTexts, entities: Any, lang: str) -> str:
                             where=t("export_in_voivodeships", lang, names=join_words(top, lang)))
     if texts.town:   # a town view: the town and its neighbours, not the wider view's count
         body = where = ""
-    names = " " + plural_form("export_alt_labels", len(texts.labels), lang).format(
-        names=join_words(list(texts.labels), lang)) if texts.labels else ""
+    names = " " + t("export_alt_labels", lang, names=join_words(list(texts.labels), lang)) if texts.labels else ""
     town = " " + t("export_alt_town", lang, town=texts.town) if texts.town else ""
     legend = _legend_sentence(texts.legend, lang)
     lighter = _sentence(texts.legend.note) if texts.legend.note else ""   # the gminy drawn lighter
