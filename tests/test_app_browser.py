@@ -819,7 +819,6 @@ def test_the_play_button_steps_through_the_years_with_patches(duo, atlas):
         }
         return p;
       };""")
-    before = js(duo, "return window.history.length;")
     duo.find_element("#asof-play").click()
     wait_js(duo, f"return window.location.search.includes('asof={last - 1}');", timeout=15)
     wait_js(duo, f"return window.location.search === '' || window.location.search.includes('asof={last}');",
@@ -833,8 +832,8 @@ def test_the_play_button_steps_through_the_years_with_patches(duo, atlas):
     # each step: the compact changes (the browser patches the figure), never the figure or the geometry
     assert all('"classes"' in a and '"map":' not in a and "geojson" not in a for a in maps), maps
     assert f"31.12.{last}" in duo.find_element("#coverage").text
-    # the play is one Back step (each year was one), back to the view it started from
-    assert js(duo, "return window.history.length;") == before + 1
+    # the play is one Back step (each year was one), back to the view it started from (history.length cannot
+    # tell: the module's tab has 50 entries, the most it counts)
     duo.driver.back()
     wait_js(duo, f"return window.location.search.includes('asof={last - 2}');")
 
