@@ -266,19 +266,27 @@
     box.focus();
   });
 
-  /* The play button steps the year through the address (dcc.Location pushes each change): one Back step per year
-     (35 from 1990). The steps after a play's first replace the address instead, so Back returns to the view before
-     the play; its last step comes with the button already released (the same tick), a pause brings no step. */
-  var pushState = window.history.pushState, playPushed = false;
+  /* The address (dcc.Location pushes each change of it) gets one Back step per step of the user's own:
+     - an address the page rewrites by itself (a link not in the atlas's own form, "?lang=EN", "?woj=02&woj=24", is
+       given its canonical form when the page opens, and again when Back returns to it) replaces the entry: a push
+       there made Back land on the same view again and again, a trap;
+     - the play button steps the year: the steps after a play's first replace the address too, so one Back returns
+       to the view before the play; its last step comes with the button already released (the same tick), a pause
+       brings no step. */
+  var pushState = window.history.pushState, playPushed = false, userActed = false;
   function playing() {
     var button = document.getElementById("asof-play");
     return !!button && button.getAttribute("aria-pressed") === "true";
   }
   window.history.pushState = function () {
-    var replace = playPushed;
+    var replace = playPushed || !userActed;
     playPushed = playing();
     return (replace ? window.history.replaceState : pushState).apply(window.history, arguments);
   };
+  ["pointerdown", "keydown"].forEach(function (type) {
+    document.addEventListener(type, function () { userActed = true; }, true);
+  });
+  window.addEventListener("popstate", function () { userActed = false; });
   document.addEventListener("click", function (event) {   // a pause: the next address is the user's own step
     if (event.target.closest && event.target.closest("#asof-play") && playing()) { playPushed = false; }
   }, true);
