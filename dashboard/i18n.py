@@ -75,8 +75,9 @@ TEXT: dict[str, dict[str, str]] = {
     "year_unknown": {"pl": "rok nieznany", "en": "year unknown"},
     # membership through time
     "asof": {"pl": "Stan na koniec roku", "en": "Status at the end of the year"},
+    # "❚❚", not "⏸": the emoji font draws that one as an orange square beside the plain ▶
     "asof_play": {"pl": "▶ Odtwórz lata", "en": "▶ Play the years"},
-    "asof_pause": {"pl": "⏸ Zatrzymaj", "en": "⏸ Pause"},
+    "asof_pause": {"pl": "❚❚ Zatrzymaj", "en": "❚❚ Pause"},
     "evidence": {"pl": "Podstawa członkostwa", "en": "Evidence of membership"},
     "ev_list": {"pl": "lista ZMP", "en": "ZMP's own list"},
     "ev_stated": {"pl": "potwierdzone w źródle", "en": "stated by a source"},
@@ -259,8 +260,7 @@ TEXT: dict[str, dict[str, str]] = {
     "embed_code_label": {"pl": "Kod do osadzenia", "en": "Embed code"},
     "embed_open": {"pl": "Otwórz pełny atlas", "en": "Open the full atlas"},
     "embed_title": {"pl": "Członkowie ZMP i miasta w projektach", "en": "ZMP members and project cities"},
-    "embed_title_membership": {"pl": "Członkostwo w ZMP i udział w projektach",
-                               "en": "ZMP membership and project participation"},
+    "embed_title_membership": {"pl": "Członkostwo w ZMP i projekty", "en": "ZMP membership and projects"},
     "embed_frame_title": {"pl": "Mapa gmin – Atlas Związku Miast Polskich",
                           "en": "Map of gminy – Atlas of the Association of Polish Cities"},
     "sources_heading": {"pl": "Źródła", "en": "Sources"},

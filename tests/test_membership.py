@@ -245,6 +245,13 @@ def test_the_coverage_line_agrees_with_its_numbers(atlas, lang):
     assert seen == {True, False}   # both forms were read
 
 
+def test_an_addresss_year_is_the_year_its_view_shows(atlas):
+    """?asof=2030 showed the data's newest year but kept 2030 in the address and the embed code."""
+    lo, hi = query.year_range(atlas)
+    assert query.address_view(atlas, f"asof={hi + 5}").to_query() == f"asof={hi}"
+    assert query.address_view(atlas, "asof=1980").to_query() == f"asof={lo}"
+
+
 def test_state_asof_and_evidence_round_trip():
     s = FilterState.from_query("asof=2010&ev=list,weak")
     assert (s.asof, s.evidence, s.notices) == (2010, ("list", "weak"), ())

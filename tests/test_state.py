@@ -155,3 +155,10 @@ def test_an_address_may_name_voivodeships():
     assert s.to_query() == "woj=02,12,24"
     bad = FilterState.from_query("woj=Mordor,24")
     assert bad.voivodeships == ("24",) and "Mordor" in bad.notices[0]
+
+
+def test_a_year_out_of_the_range_is_its_nearest_end_as_the_year_box_makes_it():
+    """?asof=1980 opened the default 2020 view (the year box makes 1980 into 1990)."""
+    assert (FilterState.from_query("asof=1980").asof, FilterState.from_query("asof=3000").asof) == (1990, 2100)
+    assert FilterState.from_query("asof=1980").notices == ()
+    assert FilterState.from_query("asof=19x0").asof == 2020 and FilterState.from_query("asof=19x0").notices

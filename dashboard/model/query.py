@@ -14,6 +14,7 @@ dimension is then shown as highlighted bars; the map ignores the map selection f
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 import weakref
 from dataclasses import dataclass, field
@@ -428,8 +429,10 @@ def known_places(atlas: Any) -> frozenset[str]:
 def address_view(atlas: Any, query_text: str | None) -> FilterState:
     """The view an address's query asks for, read against the atlas's projects and places (an unknown one is
     dropped with a notice)."""
-    return FilterState.from_query(query_text or "", known_projects=set(derived(atlas).project_ids),
-                                  known_places=known_places(atlas))
+    state = FilterState.from_query(query_text or "", known_projects=set(derived(atlas).project_ids),
+                                   known_places=known_places(atlas))
+    year = asof_year(atlas, state)   # the year the view shows, also in its address (asof=2030 showed 2025)
+    return state if year == state.asof else dataclasses.replace(state, asof=year)
 
 
 def entity_mask(atlas: Any, state: FilterState) -> np.ndarray:

@@ -334,8 +334,8 @@ def _parse_asof(value: Any, notices: list[str]) -> int:
         if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
             raise ValueError
         year = int(str(value).strip()) if isinstance(value, str) else int(value)
-        if ASOF_MIN <= year <= ASOF_MAX:
-            return year
+        if 1000 <= year <= 9999:   # a year out of the range: its nearest end, as the year box does
+            return min(max(year, ASOF_MIN), ASOF_MAX)
     except (TypeError, ValueError, OverflowError):
         pass
     notices.append(f"asof: {str(value)[:24]!r} is not a year from {ASOF_MIN}; {ASOF_DEFAULT} used")
