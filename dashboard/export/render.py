@@ -143,7 +143,7 @@ def press_pdf(pdf: bytes, size_pt: tuple[float, float], title: str, lang: str) -
         page.cropbox = box
         page.trimbox = box
     writer.add_metadata({"/Title": title, "/Creator": "Atlas ZMP"})
-    writer._root_object[NameObject("/Lang")] = TextStringObject(lang)
+    writer.root_object[NameObject("/Lang")] = TextStringObject(lang)
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()

@@ -461,7 +461,7 @@ def _normalise_members(table: Table) -> None:
             _problem(table, int(row), "join_year", _cell_text(v), f"bad join year: {err}",
                      "write one year as a number, e.g. 2019, or leave it empty when unknown", blocking=False)
         elif i in future and y == dt.date.today().year:   # a later year is the range check's (it names the range)
-            _problem(table, int(row), "join_year", _cell_text(v), f"bad join date: {FUTURE_DATE}",
+            _problem(table, int(row), "join_year", _cell_text(v), f"bad join date: {_FUTURE}",
                      "write the date the city joined, or leave it empty until it has joined", blocking=False)
             y = None
         years.append(pd.NA if y is None else y)
@@ -480,9 +480,9 @@ def _membership_dates(table: Table, raw: dict[str, pd.Series]) -> set:
     for out, (canon, fix) in fixes.items():
         values = []
         for i, row in zip(f.index, f["row"]):
-            iso, err = past_date(raw[canon][i]) if _cell_text(raw[canon][i]) else ("", None)
+            iso, err = _past_date(raw[canon][i]) if _cell_text(raw[canon][i]) else ("", None)
             if canon == "join_year":   # a bad join date is reported once, by the year checks
-                if err and err.startswith(FUTURE_DATE):
+                if err and err.startswith(_FUTURE):
                     future.add(i)
             elif err:
                 _problem(table, int(row), canon, _cell_text(raw[canon][i]), f"bad date: {err}", fix, blocking=False)
@@ -491,15 +491,15 @@ def _membership_dates(table: Table, raw: dict[str, pd.Series]) -> set:
     return future
 
 
-FUTURE_DATE = "a date after today"
+_FUTURE = "a date after today"
 
 
-def past_date(value) -> tuple[str, str | None]:
+def _past_date(value) -> tuple[str, str | None]:
     """parse_date, with a date after today an error: a membership fact is not dated in the future (and a typo such
     as 2030 would become the data's newest date)."""
     iso, err = parse_date(value)
     if iso and first_day(iso) > dt.date.today():
-        return "", f"{FUTURE_DATE} ({iso})"
+        return "", f"{_FUTURE} ({iso})"
     return iso, err
 
 
@@ -528,7 +528,7 @@ def _normalise_events(table: Table) -> None:
         if ev is None:
             _problem(table, int(row), "event", f.at[i, "event"], "unknown event",
                      f"write {' or '.join(MEMBERSHIP_EVENTS)} (przystąpienie / wystąpienie)")
-        iso, err = past_date(raw_date[i]) if _cell_text(raw_date[i]) else ("", "the date is empty")
+        iso, err = _past_date(raw_date[i]) if _cell_text(raw_date[i]) else ("", "the date is empty")
         if not iso:
             _problem(table, int(row), "date", _cell_text(raw_date[i]), f"bad date: {err or 'not a date'}",
                      "write the date (17.10.1990, 1990-10-17), a month (1990-10) or a year")

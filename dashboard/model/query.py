@@ -176,8 +176,12 @@ _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 
 def projects_span(atlas: Any, ids: tuple[str, ...] | list[str] = ()) -> tuple[int, int] | None:
     """The first and last year of the projects `ids` (all when none), from their `years` text ('2016–2018')."""
-    projects = atlas.projects if not ids else atlas.projects[atlas.projects["id"].isin(ids)]
-    years = [int(y) for text in projects.get("years", ()) for y in _YEAR.findall(str(text))]
+    def build() -> dict[str, list[int]]:   # each project's years, read once per atlas
+        return {str(pid): [int(y) for y in _YEAR.findall(str(text))]
+                for pid, text in zip(atlas.projects["id"], atlas.projects.get("years", [""] * len(atlas.projects)))}
+
+    by_project = atlas_memo(atlas, "project_years", build)
+    years = [y for pid, ys in by_project.items() if not ids or pid in ids for y in ys]
     return (min(years), max(years)) if years else None
 
 
