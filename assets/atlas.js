@@ -287,8 +287,15 @@
     document.addEventListener(type, function () { userActed = true; }, true);
   });
   window.addEventListener("popstate", function () { userActed = false; });
-  document.addEventListener("click", function (event) {   // a pause: the next address is the user's own step
-    if (event.target.closest && event.target.closest("#asof-play") && playing()) { playPushed = false; }
+  document.addEventListener("click", function (event) {
+    if (!event.target.closest || !event.target.closest("#asof-play")) { return; }
+    if (playing()) {   // a pause: the next address is the user's own step
+      playPushed = false;
+    } else if (document.body.classList.contains("filters-open")) {
+      sheet(false);   // on a phone the filter sheet covers the map the play is for; Filters opens it to pause
+      var map = document.getElementById("map");
+      if (map) { map.scrollIntoView({block: "center"}); }
+    }
   }, true);
 
   /* The table's rows (a clientside callback, see dashboard/view/layout.py table_rows): one <tr> per row, the first

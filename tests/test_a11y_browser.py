@@ -197,6 +197,20 @@ def test_the_filter_sheet_opens_from_a_button_that_counts_the_filters(duo):
         ActionChains(duo.driver).send_keys(Keys.ESCAPE).perform()
         wait_js(duo, "return document.getElementById('filters').getBoundingClientRect().height === 0;")
         assert js(duo, "return document.activeElement.id;") == "filters-toggle"
+        # the play button closes the sheet (it covered the map the play is for), the map's date is by its legend,
+        # and the sheet opens again to pause
+        toggle.click()
+        wait_js(duo, "return document.getElementById('filters').getBoundingClientRect().height > 200;")
+        duo.find_element("#asof-play").click()
+        wait_js(duo, "return document.getElementById('filters').getBoundingClientRect().height === 0;")
+        wait_js(duo, "const r = document.getElementById('map').getBoundingClientRect();"
+                     "return r.top >= -1 && r.top < innerHeight / 2;")
+        wait_js(duo, "return /stan na 31\\.12\\.202[1-9]/.test(document.querySelector('#legend .legend-date')"
+                     ".textContent);", timeout=15)   # from 2020, a year on
+        toggle.click()
+        wait_js(duo, "return document.getElementById('filters').getBoundingClientRect().height > 200;")
+        duo.find_element("#asof-play").click()
+        wait_js(duo, "return document.getElementById('asof-play').getAttribute('aria-pressed') === 'false';")
     finally:
         screen(duo, 1600, 1100)
 

@@ -17,7 +17,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.i18n import escape_markup, format_number, plotly_separators, t, year_label
-from dashboard.model import query
+from dashboard.model import membership, query
 from dashboard.model.state import FilterState
 from dashboard.view.projection import CENTRE_LAT, range_box_bounds
 
@@ -198,8 +198,12 @@ def map_update(atlas: Any, state: FilterState) -> dict[str, Any]:
         note = t("legend_undated", state.lang, year=query.asof_year(atlas, state),
                  n=format_number(n_undated, state.lang))
         title = f"{title}<br><span style='font-size:10px'>{wrap_label(note, 34)}</span>"
+    # the map's date, said with its legend (under the map, where it moves as the play button steps the years)
+    date = t("export_asof", state.lang, date=date_label(membership.year_end(query.asof_year(atlas, state)),
+                                                        state.lang))
     return {
         "legend_title": classes.title, "undated_note": note,  # the HTML legend's title and note (plain text)
+        "date": date,
         "undated": np.asarray(atlas.gminy["terc"])[undated].tolist(),
         "z": z.tolist(),
         "zmax": k + 0.5,

@@ -414,6 +414,7 @@ def legend(upd: dict[str, Any]) -> list:
     note = upd.get("undated_note")
     return [
         html.Span(title, className="legend-title"),
+        *([html.Span(upd["date"], className="legend-date")] if upd.get("date") else []),
         html.Ul([html.Li([html.Span(className="swatch", style={"background": colour}), text])
                  for colour, text in figures.legend_items(upd)], className="legend-items"),
         *([html.Span(note, className="legend-note")] if note else []),
