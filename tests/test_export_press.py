@@ -433,7 +433,8 @@ def test_town_view_svg_names_the_town(atlas, renderer):
 def test_subtitle_opens_with_the_views_as_of_date(atlas):
     """The view's as-of year (membership through time) opens the subtitle: "stan na 31.12.YYYY"; the credit's
     "CC BY" is one unbreakable word."""
-    from dashboard.export.press import GAZETTEER_CREDIT, as_of_text, default_subtitle, wrap
+    from dashboard.export.press import GAZETTEER_CREDIT, default_subtitle, wrap
+    from dashboard.view.figures import as_of_text
 
     assert as_of_text(2020, "pl") == "stan na 31.12.2020" and as_of_text(2019, "en") == "as of 31 Dec 2019"
     sub = default_subtitle(atlas, FilterState(voivodeships=("06",), asof=2005), "pl", 3)

@@ -174,11 +174,6 @@ def town_roles(atlas: Any, state: FilterState, lang: str) -> list[str]:
                               for pid, role in zip(rows["project_id"], rows[col]) if isinstance(role, str) and role))
 
 
-def as_of_text(year: int, lang: str) -> str:
-    """'stan na 31.12.2020' / 'as of 31 Dec 2020': the end of the view's year."""
-    return t("export_asof", lang, date=figures.date_label(membership.year_end(year), lang))
-
-
 def not_counted_text(omitted: Sequence[tuple[str, int]], lang: str) -> str:
     """'nie wliczono: wizyta ekspertów OECD – 9' — rows of the chosen projects left out of the count. The dash is
     bound to both its neighbours: a wrapped line never ends in 'OECD –' with the count alone on the next one."""
@@ -193,7 +188,7 @@ def default_subtitle(atlas: Any, state: FilterState, lang: str, n_cities: int, *
     """Where and what, written for print: "3 miasta w województwie lubelskim · rok przystąpienia 1990–2020";
     a town view names the town (and its role) instead of counting the wider view. It opens with the view's date,
     "stan na 31.12.YYYY" (who is a member depends on it)."""
-    parts: list[str] = [as_of_text(query.asof_year(atlas, state), lang)]
+    parts: list[str] = [figures.as_of_text(query.asof_year(atlas, state), lang)]
     match = t("export_match_any" if state.match == "any" else "export_match_all", lang) \
         if len(state.projects) > 1 else ""
     names = query.voivodeship_names(atlas)

@@ -199,8 +199,7 @@ def map_update(atlas: Any, state: FilterState) -> dict[str, Any]:
                  n=format_number(n_undated, state.lang))
         title = f"{title}<br><span style='font-size:10px'>{wrap_label(note, 34)}</span>"
     # the map's date, said with its legend (under the map, where it moves as the play button steps the years)
-    date = t("export_asof", state.lang, date=date_label(membership.year_end(query.asof_year(atlas, state)),
-                                                        state.lang))
+    date = as_of_text(query.asof_year(atlas, state), state.lang)
     return {
         "legend_title": classes.title, "undated_note": note,  # the HTML legend's title and note (plain text)
         "date": date,
@@ -504,6 +503,12 @@ def growth_update(atlas: Any, state: FilterState) -> dict[str, Any]:
     return {"y": y, "down": down, "dated": dated, "selectedpoints": sel, "unknown_y": [unknown],
             "unknown_selectedpoints": unknown_sel, "below": int(below), "totals_step": totals_step,
             "yaxis": {"range": [-below * step, n * step], "dtick": step}}
+
+
+def as_of_text(year: int, lang: str) -> str:
+    """'stan na 31.12.2020' / 'as of 31 Dec 2020': the end of the view's year (the map's legend, the embed's head,
+    the exports' subtitle)."""
+    return t("export_asof", lang, date=date_label(membership.year_end(year), lang))
 
 
 def date_label(as_of: Any, lang: str) -> str:
