@@ -159,12 +159,13 @@ def test_no_sideways_scrolling_and_the_legend_is_off_the_map(duo):
         screen(duo, 1600, 1100)
 
 
-@pytest.mark.parametrize("query", ["", "?lang=en"])
+@pytest.mark.parametrize("query", ["", "?lang=en&town=1061011"])
 def test_an_embed_in_a_short_article_frame_shows_its_source_line(duo, query):
     """An article's small iframe (420×340, a phone's 320×300): the embed's map gives up height, never the source
     line — the attribution a newsroom must print — and the frame does not scroll (the whole country's legend is the
     tallest; English wraps the source line). One page load, the frame narrowed after it (as the article's column
-    does): the layout is CSS and the map follows its box."""
+    does): the layout is CSS and the map follows its box. A town's link (`town=`): its card takes the legend's
+    place, under the map, so the town the map is zoomed to stays in view (over the map it covered it)."""
     try:
         for i, (width, height) in enumerate(((420, 340), (320, 300))):
             screen(duo, width, height, mobile=width < 900)
@@ -179,6 +180,16 @@ def test_an_embed_in_a_short_article_frame_shows_its_source_line(duo, query):
                       scroll: document.documentElement.scrollHeight};""")
             assert sizes["sourceBottom"] <= sizes["view"] and sizes["scroll"] <= sizes["view"], (width, sizes)
             assert sizes["mapHeight"] >= 100, (width, sizes)
+            if "town=" in query:
+                boxes = js(duo, """const box = e => { const r = e.getBoundingClientRect();
+                    return {left: r.left, right: r.right, top: r.top, bottom: r.bottom}; };
+                  const focus = document.querySelectorAll('#map .choroplethlayer .trace')[2].querySelector('path');
+                  return {town: box(focus), map: box(document.getElementById('map')),
+                          card: box(document.querySelector('.embed-card'))};""")
+                town, card, frame = boxes["town"], boxes["card"], boxes["map"]
+                assert frame["left"] <= town["left"] < town["right"] <= frame["right"], (width, boxes)
+                assert frame["top"] <= town["top"] < town["bottom"] <= frame["bottom"], (width, boxes)
+                assert card["bottom"] - card["top"] >= 60 and card["top"] >= town["bottom"], (width, boxes)
     finally:
         screen(duo, 1600, 1100)
 
