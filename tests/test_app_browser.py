@@ -347,7 +347,7 @@ def test_a_tampered_address_says_so_from_the_start_and_gets_its_canonical_form(f
     with the first answer, ~1 s after the map) and shows the view of what is left; every address takes its
     canonical form."""
     from dashboard.model.query import address_view
-    from dashboard.view.callbacks import notice_text
+    from dashboard.view.layout import notice_text
 
     seen, view = first_look(path), address_view(atlas, urlparse(path).query)
     assert seen["notices"] == [notice_text(view) or ""], seen["notices"]

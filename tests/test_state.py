@@ -132,7 +132,7 @@ def test_year_unknown_only_has_its_own_readable_url():
 
 def test_an_address_too_long_keeps_its_language_and_says_why():
     from dashboard.model.state import MAX_QUERY_CHARS
-    from dashboard.view.callbacks import notice_text
+    from dashboard.view.layout import notice_text
 
     s = FilterState.from_query("lang=en&sel=" + ",".join(["0201011"] * (MAX_QUERY_CHARS // 8 + 10)))
     assert s.lang == "en" and s.selected == ()

@@ -162,14 +162,14 @@ def test_controls_show_the_state(mini_atlas):
 
 def test_the_notice_names_the_controls_in_the_users_language():
     s = FilterState.from_query("woj=99&years=abc&zzz=1&lang=en")
-    assert callbacks.notice_text(s) == ("The page address had invalid values – they were left out of: "
+    assert layout.notice_text(s) == ("The page address had invalid values – they were left out of: "
                                         "unknown parameters, Voivodeships, Join year.")
-    assert "Województwa" in callbacks.notice_text(FilterState.from_query("woj=99"))
+    assert "Województwa" in layout.notice_text(FilterState.from_query("woj=99"))
     # a selection with one unknown gmina keeps the others: the notice says what was left out, not "the default"
     partly = FilterState.from_query("sel=1261011,1261021", known_places={"1261011"})
-    assert partly.selected == ("1261011",) and callbacks.notice_text(partly) == (
+    assert partly.selected == ("1261011",) and layout.notice_text(partly) == (
         "Adres strony zawierał nieprawidłowe wartości – pominięto je w ustawieniach: Zaznaczone gminy.")
-    assert callbacks.notice_text(FilterState()) is None
+    assert layout.notice_text(FilterState()) is None
 
 
 # --- the controller over the real Dash dispatcher ---------------------------------------------------------------

@@ -230,28 +230,6 @@ def controls_for(atlas: Any, state: FilterState) -> dict[str, Any]:
     }
 
 
-NOTICE_FIELDS = {  # FilterState notice prefix -> the i18n key of the control it concerns
-    "projects": "projects", "match": "match", "voivodeships": "voivodeships", "years": "join_years",
-    "include_unknown_year": "include_unknown", "selected": "chip_selected", "metric": "metric",
-    "lang": "lang_toggle_label", "town": "town_search", "asof": "asof", "evidence": "evidence",
-    "query": "notice_query",
-}
-
-
-def notice_text(state: FilterState) -> str | None:
-    """The visible notice for a tampered/invalid address: which controls fell back to their default, localised.
-    (The technical detail of each notice is in FilterState.notices, e.g. for logs.)"""
-    if not state.notices:
-        return None
-    names: list[str] = []
-    for field in state.notice_fields:
-        key = NOTICE_FIELDS.get(field)
-        label = t(key, state.lang) if key else t("notice_unknown_param", state.lang)
-        if label not in names:
-            names.append(label)
-    return t("notice_invalid", state.lang, details=", ".join(names))
-
-
 # --- registration ------------------------------------------------------------------------------------------
 CONTROL_IDS = ("projects", "match", "voivodeships", "years", "unknown-year", "metric", "lang", "town", "asof",
                "evidence")
@@ -411,7 +389,7 @@ def _controller_outputs(atlas: Any, old: FilterState, new: FilterState, event: E
         if not event.from_url:
             return (*nothing, no_update)
         canonical = search_out if (search or "") != search_out else no_update
-        notice = notice_text(new)
+        notice = layout.notice_text(new)
         shown = (notice, False) if notice else (no_update, no_update)
         return (no_update, canonical, *shown, *nothing[4:], embed_code(search_out, new.lang))
     code = embed_code(search_out, new.lang)
@@ -421,7 +399,7 @@ def _controller_outputs(atlas: Any, old: FilterState, new: FilterState, event: E
     # (the language texts and the export panel on lang.value, ...)
     controls = changed_controls(controls_for(atlas, new), controls_now)
     # the notice about the address goes away once the user has moved on
-    notice = notice_text(new) if event.from_url else None
+    notice = layout.notice_text(new) if event.from_url else None
     town_options = [town_option(atlas, new.focus)] if new.focus and event.trigger != "town" else no_update
     return (new.to_dict(), search_out, notice, notice is None, *[controls[c] for c in CONTROL_IDS], town_options,
             code)
@@ -461,7 +439,7 @@ def first_answer_props(atlas: Any, urls: Any, view: FilterState) -> dict[tuple[s
     texts = chart_texts(atlas, view)
     props.update({(f"{g}-summary", "children"): text for g, text in zip(layout.PICK_CHARTS, texts)})
     props[("bar-lists", "data")] = texts[-1]
-    notice = notice_text(view)
+    notice = layout.notice_text(view)
     if notice:   # a tampered address: what was wrong with it, from the start
         props[("notice", "children")], props[("notice", "hidden")] = notice, False
     if view.focus:
@@ -736,7 +714,7 @@ def register_embed(app: dash.Dash, atlas: Any, urls: Any, main_path: str) -> Non
         Input("url", "search"),
     )
     def embed_view(search):
-        state = FilterState.from_dict(query.address_view(atlas, search).to_dict())  # an embed shows no notices
+        state = query.address_view(atlas, search)   # (a tampered address's notice is in the page's layout)
         lang = state.lang
         fig, config = layout.live_map(atlas, state, urls, article=True)
         query_string = state.to_query()

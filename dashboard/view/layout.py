@@ -786,6 +786,28 @@ def embed_filters(atlas: Any, state: FilterState) -> str:
     return " · ".join([date] + [text for key, text in chips_for(atlas, state) if key != "town:"])
 
 
+NOTICE_FIELDS = {  # FilterState notice prefix -> the i18n key of the control it concerns
+    "projects": "projects", "match": "match", "voivodeships": "voivodeships", "years": "join_years",
+    "include_unknown_year": "include_unknown", "selected": "chip_selected", "metric": "metric",
+    "lang": "lang_toggle_label", "town": "town_search", "asof": "asof", "evidence": "evidence",
+    "query": "notice_query",
+}
+
+
+def notice_text(state: FilterState) -> str | None:
+    """The visible notice for a tampered/invalid address: which controls fell back to their default, localised.
+    (The technical detail of each notice is in FilterState.notices, e.g. for logs.)"""
+    if not state.notices:
+        return None
+    names: list[str] = []
+    for field in state.notice_fields:
+        key = NOTICE_FIELDS.get(field)
+        label = t(key, state.lang) if key else t("notice_unknown_param", state.lang)
+        if label not in names:
+            names.append(label)
+    return t("notice_invalid", state.lang, details=", ".join(names))
+
+
 def embed_title(state: FilterState) -> str:
     """What an embedded map shows, for an article's reader ("Mapa gmin" said nothing of the union)."""
     return t("embed_title_membership" if state.metric == "membership" else "embed_title", state.lang)
@@ -798,7 +820,7 @@ def embed_layout(atlas: Any, urls: GeoUrls, view: FilterState) -> html.Div:
     state = FilterState(lang=view.lang)
     lang = state.lang
     fig, config = live_map(atlas, state, urls, article=True)
-    filters = embed_filters(atlas, view)
+    filters, notice = embed_filters(atlas, view), notice_text(view)
     return html.Div([
         dcc.Location(id="url", refresh=False),
         html.Div([
@@ -808,6 +830,8 @@ def embed_layout(atlas: Any, urls: GeoUrls, view: FilterState) -> html.Div:
             # the view's filters ("Projekt: … · Woj. małopolskie"): an article's reader must not take a filtered map
             # for the whole country's (empty for the default view)
             html.P(filters, id="embed-view", className="embed-view", title=filters),
+            # a tampered address: the journalist checking the article sees that the map is not the one asked for
+            html.P(notice, id="notice", className="notice embed-notice", role="status", hidden=not notice),
         ], className="embed-head"),
         html.Main([
             html.Div(AtlasMap(id="map", figure=fig.to_dict(), config=config, className="map-graph"),
