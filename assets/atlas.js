@@ -287,6 +287,17 @@
     document.addEventListener(type, function () { userActed = true; }, true);
   });
   window.addEventListener("popstate", function () { userActed = false; });
+  /* While the years play, a pause button over the map (on a phone the play button is in the closed sheet): it
+     presses the play button; focus stays on the map's section when it goes */
+  new MutationObserver(function () {
+    document.documentElement.classList.toggle("playing", playing());
+  }).observe(document.documentElement, {subtree: true, attributes: true, attributeFilter: ["aria-pressed"]});
+  document.addEventListener("click", function (event) {
+    if (!event.target.closest || !event.target.closest("#map-pause")) { return; }
+    var button = document.getElementById("asof-play"), section = document.getElementById("map-section");
+    if (button && playing()) { button.click(); }
+    if (section) { section.focus({preventScroll: true}); }
+  });
   document.addEventListener("click", function (event) {
     if (!event.target.closest || !event.target.closest("#asof-play")) { return; }
     if (playing()) {   // a pause: the next address is the user's own step

@@ -823,7 +823,10 @@ def test_the_play_button_steps_through_the_years_with_patches(duo, atlas):
         }
         return p;
       };""")
+    pause_shown = "return getComputedStyle(document.getElementById('map-pause')).display !== 'none';"
+    assert not js(duo, pause_shown)
     duo.find_element("#asof-play").click()
+    wait_js(duo, pause_shown)   # while the years play, a pause button over the map (a phone's sheet is closed)
     wait_js(duo, f"return window.location.search.includes('asof={last - 1}');", timeout=15)
     wait_js(duo, f"return window.location.search === '' || window.location.search.includes('asof={last}');",
             timeout=15)
@@ -840,6 +843,14 @@ def test_the_play_button_steps_through_the_years_with_patches(duo, atlas):
     # tell: the module's tab has 50 entries, the most it counts)
     duo.driver.back()
     wait_js(duo, f"return window.location.search.includes('asof={last - 2}');")
+    assert not js(duo, pause_shown)
+    # the pause over the map pauses the play and goes, the focus on the map's section
+    duo.find_element("#asof-play").click()
+    wait_js(duo, pause_shown)
+    duo.find_element("#map-pause").click()
+    wait_js(duo, "return document.getElementById('asof-play').getAttribute('aria-pressed') === 'false' && "
+                 "document.activeElement.id === 'map-section';")
+    assert not js(duo, pause_shown)
 
 
 def test_removing_chips_one_by_one_and_clearing_leaves_no_stale_chip(duo):
