@@ -10,18 +10,24 @@
   var count = 0;
   var lastZ = null;
   var hooked = null;
+  var pending = false;   // a bump on its way: the ones asked for meanwhile are the same (the charts read the address)
 
   function send() {
     var dc = window.dash_clientside;
     if (dc && dc.set_props && document.getElementById("by-voivodeship")) {
+      pending = false;
       count += 1;
       dc.set_props("below-ready", {data: count});
     } else if (Date.now() - start < 30000) {  // the /embed page (same assets) has no charts: give up there
       window.setTimeout(send, 50);
+    } else {
+      pending = false;
     }
   }
 
-  function afterPaint() {  // after the frame that paints the map
+  function afterPaint() {  // after the frame that paints the map (on a slow device the fallback below asked every
+    if (pending) { return; }   // 30 ms until that frame came: the charts were asked for 5 times)
+    pending = true;
     window.requestAnimationFrame(function () { window.setTimeout(send, 0); });
   }
 

@@ -197,7 +197,7 @@ def test_an_embed_in_a_short_article_frame_shows_its_source_line(duo, query):
 def test_the_filter_sheet_opens_from_a_button_that_counts_the_filters(duo):
     screen(duo, 390, 844, mobile=True)
     try:
-        load(duo, "?p=P1&woj=14")
+        load(duo, "?p=P1&woj=14&asof=2000")   # (a play of 19 years: still playing when paused below)
         toggle = duo.find_element("#filters-toggle")
         wait_js(duo, "return document.getElementById('filters-count').textContent.includes('2');")
         assert toggle.get_attribute("aria-expanded") == "false"
@@ -209,18 +209,19 @@ def test_the_filter_sheet_opens_from_a_button_that_counts_the_filters(duo):
         wait_js(duo, "return document.getElementById('filters').getBoundingClientRect().height === 0;")
         assert js(duo, "return document.activeElement.id;") == "filters-toggle"
         # the play button closes the sheet (it covered the map the play is for), the map's date is by its legend,
-        # and the sheet opens again to pause
+        # and a pause button is over the map
         toggle.click()
         wait_js(duo, "return document.getElementById('filters').getBoundingClientRect().height > 200;")
         duo.find_element("#asof-play").click()
         wait_js(duo, "return document.getElementById('filters').getBoundingClientRect().height === 0;")
         wait_js(duo, "const r = document.getElementById('map').getBoundingClientRect();"
                      "return r.top >= -1 && r.top < innerHeight / 2;")
-        wait_js(duo, "return /stan na 31\\.12\\.202[1-9]/.test(document.querySelector('#legend .legend-date')"
-                     ".textContent);", timeout=15)   # from 2020, a year on
-        toggle.click()
-        wait_js(duo, "return document.getElementById('filters').getBoundingClientRect().height > 200;")
-        duo.find_element("#asof-play").click()
+        wait_js(duo, "return /stan na 31\\.12\\.20(0[1-9]|1[0-9])/.test(document.querySelector('#legend "
+                     ".legend-date').textContent);", timeout=15)   # from 2000, a year on
+        pause = duo.find_element("#map-pause")
+        assert js(duo, "const r = arguments[0].getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight;",
+                  pause)
+        pause.click()
         wait_js(duo, "return document.getElementById('asof-play').getAttribute('aria-pressed') === 'false';")
     finally:
         screen(duo, 1600, 1100)

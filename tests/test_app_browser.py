@@ -505,6 +505,29 @@ def test_the_charts_and_the_table_are_drawn_after_the_map(duo):
     assert all(d is not None and len(d) == 1 for d in draws), draws   # P1 chosen in every drawing
 
 
+def test_a_map_slow_to_draw_has_the_charts_asked_for_once(duo):
+    """assets/atlas-below.js on a device slower than its 6 s fallback: the fallback asked for the charts on each
+    30 ms turn until the frame it waits for came (five chart requests were seen on a loaded machine); now once.
+    The script alone on a blank page; the test holds its frames back and lets them go."""
+    source = (Path(__file__).resolve().parent.parent / "assets" / "atlas-below.js").read_text(encoding="utf-8")
+    duo.driver.get("about:blank")
+    js(duo, """
+      window.__bumps = []; window.__frames = []; window.__turns = 0; window.__skew = 0;
+      window.dash_clientside = {set_props: (id, props) => window.__bumps.push([id, props.data])};
+      document.body.innerHTML = '<div id="by-voivodeship"></div>';
+      window.requestAnimationFrame = callback => window.__frames.push(callback);
+      const later = window.setTimeout, now = Date.now;
+      window.setTimeout = (fn, ms) => later(() => { if (ms === 30) { window.__turns += 1; } fn(); }, ms);
+      Date.now = () => now() + window.__skew;
+    """ + source)
+    js(duo, "window.__skew = 7000;")   # 7 s on, and no map drawn: the fallback's time
+    wait_js(duo, "return window.__turns >= 12;")
+    assert js(duo, "return window.__frames.length;") == 1
+    js(duo, "window.__frames.splice(0).forEach(callback => callback());")
+    wait_js(duo, "return window.__bumps.length > 0;")
+    assert js(duo, "return window.__bumps;") == [["below-ready", 1]]
+
+
 def test_choosing_a_project_changes_map_colours_and_charts(duo, atlas):
     load(duo)
     before_fills = fills(duo)
