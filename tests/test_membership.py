@@ -119,6 +119,29 @@ def test_growth_flow_has_joins_and_departures(atlas):
     assert joins[2020] >= 2                                     # Podkowa Leśna, Tarnobrzeg
 
 
+@pytest.mark.parametrize("levels", [("list",), ("stated",), ("list", "stated", "role"),
+                                    ("list", "stated", "role", "weak")])
+def test_growth_flow_counts_the_chosen_evidence_levels_only(atlas, levels):
+    """The growth chart's joins and departures follow the evidence filter as its members line does (the bars
+    counted every level): counted here from the shipped CSVs alone (the join years of members.csv and the events
+    file) — a city's level by its name and voivodeship; a city with events and no row of members.csv stands on
+    its dated statements (`stated`, as dashboard.model.atlas reads it)."""
+    from tests.conftest import shipped_rows
+
+    members = shipped_rows("members.csv")
+    level = {(r["name"], r["voivodeship"]): r["evidence"] for r in members}
+    # (city, year) once: a join year of members.csv and a dated join of the events file in that year are one join
+    events = {(r["event"], r["name"], r["voivodeship"], int(r["date"][:4])) for r in shipped_rows("membership_events.csv")}
+    events |= {("joined", r["name"], r["voivodeship"], int(r["join_year"])) for r in members if r["join_year"]}
+    expected = {"joined": {}, "left": {}}
+    for event, name, voivodeship, year in events:
+        if (level.get((name, voivodeship)) or "stated") in levels:
+            expected[event][year] = expected[event].get(year, 0) + 1
+    joins, departures = query.flow_counts(atlas, FilterState(evidence=levels))
+    assert {y: n for y, n in joins.items() if n} == expected["joined"]
+    assert {y: n for y, n in departures.items() if n} == expected["left"]
+
+
 # --- dates and the reader ------------------------------------------------------------------------------------
 @pytest.mark.parametrize("raw, iso", [
     ("2019", "2019"), ("2019-02", "2019-02"), ("17.10.1990", "1990-10-17"), ("10.1990", "1990-10"),

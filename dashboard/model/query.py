@@ -192,14 +192,21 @@ def member_status(atlas: Any, state: FilterState) -> np.ndarray:
     return codes[asof_year(atlas, state) - years.start]
 
 
+def evidence_shown(atlas: Any, state: FilterState) -> np.ndarray:
+    """Per entity: its evidence level is one of the chosen ones, or it has none (a city known from its dated
+    events alone, e.g. a departure): every count of members and of joins and departures goes by it."""
+    d = derived(atlas)
+    if "evidence" not in d.entities:
+        return np.ones(len(d.entities), dtype=bool)
+    evidence = d.entities["evidence"].fillna("").to_numpy(dtype=object)
+    return np.isin(evidence, list(state.evidence)) | (evidence == "")
+
+
 def member_masks(atlas: Any, state: FilterState) -> tuple[np.ndarray, np.ndarray]:
     """(a member at the state's date — dated or listed later —, a member with a dated join) at the chosen
     evidence levels, per entity."""
-    d = derived(atlas)
     status = member_status(atlas, state)
-    evidence = d.entities["evidence"].to_numpy(dtype=object) if "evidence" in d.entities else \
-        np.full(len(status), "list", dtype=object)
-    shown = np.isin(evidence, list(state.evidence)) | (evidence == "")
+    shown = evidence_shown(atlas, state)
     dated = (status == "member") & shown
     return dated | ((status == "member_undated") & shown), dated
 
@@ -331,11 +338,11 @@ def growth_counts(atlas: Any, state: FilterState) -> tuple[pd.Series, int]:
 
 
 def flow_counts(atlas: Any, state: FilterState) -> tuple[pd.Series, pd.Series]:
-    """(dated joins per year, dated departures per year) of the cities in view whatever their status at the
-    state's date; index: every year from 1990 to the newest source."""
+    """(dated joins per year, dated departures per year) of the cities in view at the chosen evidence levels,
+    whatever their status at the state's date; index: every year from 1990 to the newest source."""
     lo, hi = year_range(atlas)
     index = pd.RangeIndex(lo, hi + 1, name="year")
-    m = _mask(atlas, state, ignore=("years", "asof"))
+    m = _mask(atlas, state, ignore=("years", "asof")) & evidence_shown(atlas, state)
     out = []
     for event in ("joined", "left"):
         ents, years = _dated_events(atlas)[event]
@@ -349,11 +356,7 @@ def members_by_year(atlas: Any, state: FilterState) -> pd.DataFrame:
     """Per year of the range: dated members and members listed later (status then unknown) at its end, among
     the cities in view (without the year and date filters): the known part of the published totals."""
     years, codes = _status_matrix(atlas)
-    d = derived(atlas)
-    m = _mask(atlas, state, ignore=("years", "asof"))
-    evidence = d.entities["evidence"].to_numpy(dtype=object) if "evidence" in d.entities else None
-    if evidence is not None:
-        m &= np.isin(evidence, list(state.evidence))
+    m = _mask(atlas, state, ignore=("years", "asof")) & evidence_shown(atlas, state)
     sub = codes[:, m] if len(years) else np.zeros((0, 0), dtype=object)
     return pd.DataFrame({"dated": (sub == "member").sum(axis=1).astype(int),
                          "undated": (sub == "member_undated").sum(axis=1).astype(int)},
