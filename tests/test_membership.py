@@ -18,6 +18,7 @@ from dashboard.model.atlas import build_atlas, get_atlas
 from dashboard.model.membership import Fact, status_at
 from dashboard.model.state import EVIDENCE_DEFAULT, FilterState
 from dashboard.model.summary_cli import main as summary_main
+from tests.conftest import shipped_rows
 
 
 # --- the rules, one by one --------------------------------------------------------------------------------
@@ -266,6 +267,20 @@ def test_the_coverage_line_agrees_with_its_numbers(atlas, lang):
             seen.add(int(n) == 1)
             assert word == (one if int(n) == 1 else many), text
     assert seen == {True, False}   # both forms were read
+
+
+@pytest.mark.parametrize("lang, when", [("pl", "wobec 321 według ZMP (19.09.2019)"),
+                                        ("en", "of 321 published by ZMP (19 Sep 2019)")])
+def test_the_published_total_is_given_with_its_own_date(atlas, lang, when, capsys):
+    """The end-of-2019 view compares its members with the total ZMP published on 19.09.2019 (from
+    membership_totals.csv): the note and the summary command say that date, not the year's end."""
+    from dashboard.view.layout import coverage_note
+
+    row = next(r for r in shipped_rows("membership_totals.csv") if r["year"] == "2019" and r["members"] == "321")
+    assert row["as_of"] == "2019-09-19"
+    assert when in coverage_note(atlas, FilterState(asof=2019, lang=lang))[0]
+    assert summary_main(["--as-of", "2019"]) == 0
+    assert "published total: 321 (2019-09-19)" in capsys.readouterr().out
 
 
 def test_an_addresss_year_is_the_year_its_view_shows(atlas):

@@ -149,7 +149,8 @@ def summary(atlas, year: int, evidence: Iterable[str] = ("list", "stated", "role
                        "evidence": e.evidence, "joined": joined, "left": left})
     total = published_total(atlas, year)
     return {"as_of": day, "evidence": [lv for lv in ("list", "stated", "role", "weak") if lv in wanted],
-            "counts": counts, "published_total": total[0] if total else None, "cities": cities}
+            "counts": counts, "published_total": total[0] if total else None,
+            "published_total_as_of": total[1] if total else None, "cities": cities}
 
 
 def valid_year(text: str, atlas) -> int:

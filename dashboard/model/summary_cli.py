@@ -20,9 +20,10 @@ STATUS_TEXT = {"member": "member (dated)", "member_undated": "member, listed lat
 def format_human(result: dict) -> str:
     c = result["counts"]
     total = result["published_total"]
+    total = f"{total} ({result['published_total_as_of']})" if total is not None else "none that year"
     lines = [f"ZMP members as of {result['as_of']} (evidence: {', '.join(result['evidence'])})",
              f"  member (dated): {c['member']}   listed later, status then unknown: {c['member_undated']}   "
-             f"not a member: {c['not_member']}   published total: {total if total is not None else 'none that year'}",
+             f"not a member: {c['not_member']}   published total: {total}",
              ""]
     for status in membership.STATUSES:
         rows = [r for r in result["cities"] if r["status"] == status]

@@ -231,7 +231,10 @@ def coverage_note(atlas: Any, state: FilterState) -> list:
     numbers = {"date": date, "year": at["year"],
                **{key: f"{format_number(at[key], lang)} {plural_form('coverage_' + key, at[key], lang)}"
                   for key in ("dated", "undated")}}
-    parts = [t("coverage_asof", lang, total=format_number(at["published"], lang), **numbers)
+    # the published total's own date: only 2020's is a year's end (321 members "at the end of 2019" were counted
+    # on 19.09.2019)
+    parts = [t("coverage_asof", lang, total=format_number(at["published"], lang),
+               total_date=figures.date_label(at["published_as_of"], lang), **numbers)
              if at["published"] is not None else t("coverage_asof_no_total", lang, **numbers), " "]
     if cov["powiat_participants"]:
         parts += [t("powiat_note", lang, n=format_number(cov["powiat_participants"], lang)), " "]
