@@ -451,6 +451,12 @@ TEXT.update({
                              "en": "participating city|participating cities"},
     # short, as the press writes it: "najwięcej w dolnośląskim (39)"
     "export_most": {"pl": "najwięcej w {name} ({n})", "en": "most in {name} ({n})"},
+    # the membership view's key figure: the members at its date, not every JST on the map (participants too)
+    "export_members": {"pl": "członek ZMP w danych|członków ZMP w danych|członków ZMP w danych",
+                       "en": "ZMP member in the data|ZMP members in the data"},
+    "export_known_later": {"pl": "znany z późniejszego źródła|znanych z późniejszych źródeł|znanych z późniejszych "
+                                 "źródeł", "en": "known from a later source|known from later sources"},
+    "export_members_later": {"pl": "w tym {n} {who}", "en": "incl. {n} {who}"},   # (the note beside: status unknown)
     "export_no_match": {"pl": "żadne miasto nie spełnia filtrów", "en": "no city matches the filters"},
     # the alt text (dashboard/export/texts.py)
     "export_alt_head": {"pl": "Mapa gmin Polski (granice PRG 2020): {title}",

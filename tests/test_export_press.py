@@ -20,9 +20,9 @@ import pytest
 
 from dashboard.export.cli import build_parser, make_specs
 from dashboard.export.press import PRESETS, ExportSpec, map_legend, press_figure
-from dashboard.i18n import VOIVODESHIP_LOCATIVE, in_voivodeships, t
+from dashboard.i18n import VOIVODESHIP_LOCATIVE, format_number, in_voivodeships, t
 from dashboard.model import query
-from dashboard.model.state import FilterState
+from dashboard.model.state import EVIDENCE_DEFAULT, FilterState
 from dashboard.view import figures
 from dashboard.view.table import table_frame
 
@@ -44,6 +44,21 @@ def _pf(atlas, state, preset="social", lang="pl", fmt="png"):
 
     return press_figure(atlas, ExportSpec(state=state.replace(lang=lang), preset=preset, format=fmt), press_geojson(),
                         outline=press_outline())
+
+
+@pytest.mark.parametrize("lang, members, later", [("pl", "członków ZMP w danych", "znanych z późniejszych źródeł"),
+                                                  ("en", "ZMP members in the data", "known from later sources")])
+def test_the_membership_views_key_figure_counts_its_members_at_its_date(atlas, lang, members, later):
+    """At the end of 1995 the key figure read "229 samorządów" (every JST on the map, project participants of
+    2016-2023 included): now the members at that date by the summary command's reading, and how many of them
+    only later sources list."""
+    from dashboard.model.membership import summary
+
+    counts = summary(atlas, 1995, EVIDENCE_DEFAULT)["counts"]
+    facts = _pf(atlas, FilterState(metric="membership", asof=1995), lang=lang).texts.facts
+    n = counts["member"] + counts["member_undated"]
+    assert facts[:2] == (format_number(n, lang), members), facts
+    assert f"{format_number(counts['member_undated'], lang)} {later}" in facts[2], facts
 
 
 # --- words ---------------------------------------------------------------------------------------------------

@@ -360,6 +360,22 @@ def key_facts(n_cities: int, top: tuple[str, int] | None, lang: str, *, particip
     return facts
 
 
+def membership_facts(atlas: Any, state: FilterState, lang: str) -> tuple[str, ...]:
+    """The membership view's key figure: its members at the view's date, and how many of them only a later source
+    lists (their status then unknown) — at the end of 1995 the count of every JST on the map (229, participants of
+    2016-2023 projects included) read as the members of 1995 (13 with a dated join, 162 listed later)."""
+    in_view = query.entity_mask(atlas, state)
+    member, dated = query.member_masks(atlas, state)
+    n, later = int((in_view & member).sum()), int((in_view & member & ~dated).sum())
+    if n == 0:
+        return (format_number(0, lang), t("export_no_match", lang))
+    facts = (format_number(n, lang), plural_form("export_members", n, lang))
+    if later:
+        facts += (t("export_members_later", lang, n=format_number(later, lang),
+                    who=plural_form("export_known_later", later, lang)),)
+    return facts
+
+
 def press_texts(atlas: Any, spec: ExportSpec, legend: Legend, n_cities: int, *, uses_gazetteer: bool,
                 top: tuple[str, int] | None = None, today: _dt.date | None = None,
                 omitted: Sequence[tuple[str, int]] = (), labels: Sequence[str] = (),
@@ -370,7 +386,8 @@ def press_texts(atlas: Any, spec: ExportSpec, legend: Legend, n_cities: int, *, 
     if uses_gazetteer:
         source += "; " + GAZETTEER_CREDIT[lang]
     link = press_link(state, spec.base_url)
-    facts = () if state.focus else key_facts(n_cities, top, lang, participating=bool(state.projects), kinds=kinds)
+    facts = () if state.focus else membership_facts(atlas, state, lang) if state.metric == "membership" else \
+        key_facts(n_cities, top, lang, participating=bool(state.projects), kinds=kinds)
     return PressTexts(
         title=spec.title or default_title(atlas, state, lang),
         subtitle=spec.subtitle if spec.subtitle is not None else default_subtitle(atlas, state, lang, n_cities,
