@@ -331,7 +331,8 @@ def format_compact(value: float | int, lang: str = DEFAULT_LANG) -> str:
         if abs(value) >= size:
             v = value / size
             decimals = 0 if float(v).is_integer() else 1
-            return f"{format_number(v, lang, decimals)}{NBSP}{name}"
+            # "87,7 mln" holds together; "million" is a word a narrow line may go on with ("PLN 87.7 / million")
+            return f"{format_number(v, lang, decimals)}{NBSP if lang == 'pl' else ' '}{name}"
     return format_number(value, lang)
 
 

@@ -126,15 +126,21 @@ def test_new_dropdowns_and_sliders_are_fixed_before_any_other_script_runs(duo):
     assert fixed == [True, "-1"]
 
 
-SCREENS = [(360, 740), (390, 844), (768, 1024), (1024, 768), (1280, 800), (1440, 900), (1920, 1080)]
+SCREENS = [(320, 568), (360, 740), (390, 844), (844, 390), (768, 1024), (1024, 768), (1280, 800), (1440, 900),
+           (1920, 1080)]
 
 
 def test_no_sideways_scrolling_and_the_legend_is_off_the_map(duo):
     """Loaded on the smallest phone, then turned and widened through tablet and desktop sizes (one page load: the
-    layout is CSS and the map follows its box, so every width is checked as it settles)."""
+    layout is CSS and the map follows its box, so every width is checked as it settles). First in English on the
+    smallest phone ("PLN 87.7 million" could not wrap: the page was 340 px wide), then in Polish; a phone turned
+    sideways has the whole map in its height (it was 720 px tall in a 390 px screen)."""
     screen(duo, *SCREENS[0], mobile=True)
     try:
-        load(duo)
+        load(duo, "?lang=en")
+        assert js(duo, "return document.documentElement.scrollWidth;") <= SCREENS[0][0]
+        js(duo, "document.querySelector('#lang input[value=\"pl\"]').click();")
+        wait_js(duo, "return document.documentElement.lang === 'pl';")
         for width, height in SCREENS:
             screen(duo, width, height, mobile=width < 900)
             # the map has followed its new box (plotly redraws it on the window's resize; the plot reaches 2 px
@@ -154,6 +160,7 @@ def test_no_sideways_scrolling_and_the_legend_is_off_the_map(duo):
             assert sizes["legendTop"] >= sizes["mapBottom"] - 1, (width, sizes)  # under the map, never on it
             if width < 900:
                 assert sizes["mapWidth"] >= 0.9 * width, (width, sizes)          # the map first, at full width
+                assert sizes["mapBottom"] - sizes["mapTop"] <= max(height, 300), (width, sizes)
                 assert sizes["filtersHeight"] == 0, width                         # the filters wait in their sheet
     finally:
         screen(duo, 1600, 1100)
