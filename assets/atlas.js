@@ -292,6 +292,41 @@
   new MutationObserver(function () {
     document.documentElement.classList.toggle("playing", playing());
   }).observe(document.documentElement, {subtree: true, attributes: true, attributeFilter: ["aria-pressed"]});
+  /* A gmina's details out of sight below the map (a tablet's or a phone's one column: a click seemed to do
+     nothing): a link at the map's foot names the gmina and goes there; it goes once they are in view */
+  function detailsCue() {
+    var details = document.getElementById("details"), cue = document.getElementById("details-cue");
+    if (!details || !cue) { return; }
+    var name = details.querySelector("h3");
+    if (name) { cue.setAttribute("data-name", name.textContent); }
+    var below = !!name && name.getBoundingClientRect().bottom > window.innerHeight;   // its name not in sight
+    document.documentElement.classList.toggle("details-below", below);
+  }
+  (function watchDetails() {
+    var details = document.getElementById("details");
+    if (!details || details.closest(".embed")) {
+      if (!details) { window.setTimeout(watchDetails, 200); }
+      return;
+    }
+    new MutationObserver(detailsCue).observe(details, {childList: true, subtree: true});
+    var queued = false;
+    window.addEventListener("scroll", function () {
+      if (queued) { return; }
+      queued = true;
+      window.requestAnimationFrame(function () { queued = false; detailsCue(); });
+    }, {passive: true});
+  })();
+  document.addEventListener("click", function (event) {
+    var cue = event.target.closest && event.target.closest("#details-cue");
+    if (!cue) { return; }
+    event.preventDefault();   // no #hash in the address (and no step in its history)
+    var heading = document.getElementById("details-heading");
+    if (heading) {
+      heading.setAttribute("tabindex", "-1");
+      heading.scrollIntoView({block: "start"});
+      heading.focus({preventScroll: true});
+    }
+  });
   document.addEventListener("click", function (event) {
     if (!event.target.closest || !event.target.closest("#map-pause")) { return; }
     var button = document.getElementById("asof-play"), section = document.getElementById("map-section");

@@ -207,6 +207,7 @@ TEXT: dict[str, dict[str, str]] = {
     "filters_on": {"pl": "aktywne: {n}", "en": "active: {n}"},
     "filters_close": {"pl": "Pokaż wyniki", "en": "Show results"},
     "details_close": {"pl": "Zamknij szczegóły", "en": "Close the details"},
+    "details_cue": {"pl": "szczegóły niżej ↓", "en": "details below ↓"},
     "charts_heading": {"pl": "Wykresy", "en": "Charts"},
     "legend_heading": {"pl": "Legenda mapy", "en": "Map legend"},
     "chart_list": {"pl": "Słupki jako lista (wybór z klawiatury)", "en": "The bars as a list (keyboard choice)"},

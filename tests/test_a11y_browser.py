@@ -273,7 +273,7 @@ def test_on_a_touch_screen_a_tap_shows_a_gmina_and_a_swipe_scrolls_the_page_and_
     are as wide as a phone: a one-finger swipe over them must scroll the page (over the map before and after the
     tap, a new figure), never start a box selection (it selected 1,939 gminy and logged plotly's TypeErrors; over
     a chart it filtered ten voivodeships)."""
-    screen(duo, 390, 844, mobile=True)
+    screen(duo, 375, 667, mobile=True)   # a small phone: the details are below the fold
     try:
         load(duo)
         duo.driver.get_log("browser")
@@ -285,6 +285,16 @@ def test_on_a_touch_screen_a_tap_shows_a_gmina_and_a_swipe_scrolls_the_page_and_
                 wait_for_quiet_callbacks(duo.driver, quiet_ms=300)
                 assert js(duo, "return document.querySelector('#map .js-plotly-plot')._fullLayout"
                                ".geo.projection.scale;") < 2   # the view stays on the whole country
+                # the details are below the fold: a cue at the map's foot names the gmina and goes there
+                js(duo, "window.scrollTo(0, 0);")
+                cue = "const c = document.getElementById('details-cue');"
+                assert wait_js(duo, cue + "return getComputedStyle(c).display !== 'none' && c.dataset.name;") == "Kraków"
+                duo.find_element("#details-cue").click()
+                wait_js(duo, "const r = document.getElementById('details-heading').getBoundingClientRect();"
+                             "return r.top >= 0 && r.top < innerHeight / 2 && "
+                             "document.activeElement.id === 'details-heading';")
+                wait_js(duo, cue + "return getComputedStyle(c).display === 'none';")
+                assert js(duo, "return window.location.hash;") == ""
             js(duo, "window.scrollTo(0, 0);")
             box = js(duo, "const r = document.getElementById('map').getBoundingClientRect();"
                           "return [r.left + r.width / 2, r.top + r.height * 0.7];")

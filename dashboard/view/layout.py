@@ -45,8 +45,8 @@ MAX_CHIPS = 24
 I18N_KEYS: tuple[str, ...] = (
     "title", "subtitle", "lang_toggle_label", "filters", "metric", "asof", "evidence", "projects", "match",
     "voivodeships", "join_years", "town_search", "active_filters", "clear_all", "export", "map_sr", "map_title",
-    "map_help", "map_empty", "asof_pause", "details", "growth_title", "voiv_title", "project_title", "table_title",
-    "download_csv", "download_xlsx", "sources_heading", "sources_text", "sources_readme",
+    "map_help", "map_empty", "asof_pause", "details_cue", "details", "growth_title", "voiv_title", "project_title",
+    "table_title", "download_csv", "download_xlsx", "sources_heading", "sources_text", "sources_readme",
     # the accessible layout (issue 12): skip link, filter sheet, embed box, the table's headers and caption
     "skip_to_map", "filters_open", "filters_close", "embed_heading", "embed_help", "embed_code_label", "embed_copy",
     "table_sort_hint", "col_name", "col_teryt", "col_voivodeship", "col_member", "col_join_year", "col_n_projects",
@@ -633,6 +633,8 @@ def _map_card(atlas: Any, state: FilterState, urls: GeoUrls) -> html.Section:
             tr("map_empty", lang, tag=html.Div, className="map-empty", role="status", hidden=True),
             # while the years play (assets/atlas.js shows it): on a phone the play button is in the closed filter sheet
             html.Button(tr("asof_pause", lang), id="map-pause", className="button small map-pause", type="button"),
+            # a clicked gmina's details below the fold (a tablet, a phone): whose they are, and a way there
+            html.A(tr("details_cue", lang), id="details-cue", href="#details-heading", className="details-cue"),
         ], className="map-wrap", role="figure", **{"aria-labelledby": "map-heading"}),
         tr("legend_heading", lang, className="sr-only"),   # the legend's name, in the page's language
         html.Div(legend(figures.map_update(atlas, state)), id="legend", className="map-legend",
