@@ -292,6 +292,19 @@
   new MutationObserver(function () {
     document.documentElement.classList.toggle("playing", playing());
   }).observe(document.documentElement, {subtree: true, attributes: true, attributeFilter: ["aria-pressed"]});
+  /* While the years play, a screen reader hears each date the map shows (by its legend), once: the play was silent
+     (the chips, a live region, were read out again instead) */
+  function announceDate() {
+    var status = document.getElementById("asof-status"), date = document.querySelector("#legend .legend-date");
+    if (status && date && playing() && status.textContent !== date.textContent) {
+      status.textContent = date.textContent;
+    }
+  }
+  (function watchLegend() {
+    var legend = document.getElementById("legend");
+    if (!legend) { window.setTimeout(watchLegend, 200); return; }
+    new MutationObserver(announceDate).observe(legend, {childList: true, subtree: true, characterData: true});
+  })();
   /* A gmina's details out of sight below the map (a tablet's or a phone's one column: a click seemed to do
      nothing): a link at the map's foot names the gmina and goes there; it goes once they are in view */
   function detailsCue() {

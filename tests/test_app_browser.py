@@ -851,6 +851,8 @@ def test_the_play_button_steps_through_the_years_with_patches(duo, atlas):
     duo.find_element("#asof-play").click()
     wait_js(duo, pause_shown)   # while the years play, a pause button over the map (a phone's sheet is closed)
     wait_js(duo, f"return window.location.search.includes('asof={last - 1}');", timeout=15)
+    # a screen reader hears the date each step shows (a status region), not the chips again
+    wait_js(duo, f"return document.getElementById('asof-status').textContent.includes('31.12.{last - 1}');")
     wait_js(duo, f"return window.location.search === '' || window.location.search.includes('asof={last}');",
             timeout=15)
     wait_js(duo, "return document.getElementById('asof-play').getAttribute('aria-pressed') === 'false';",

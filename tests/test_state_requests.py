@@ -143,13 +143,23 @@ def test_only_the_chip_slots_that_change_are_sent(mini_atlas):
         out = callbacks.chip_outputs(mini_atlas, state, before)
         return out[3:3 + MAX_CHIPS], out[3 + MAX_CHIPS:]
 
+    def chips(state):
+        return layout.chips_for(mini_atlas, state)
+
     one = FilterState(voivodeships=("02",))
-    children, hidden = slots(one, 0)          # nothing shown before: one chip drawn, the empty pool untouched
+    children, hidden = slots(one, [])          # nothing shown before: one chip drawn, the empty pool untouched
     assert children[0] and hidden[0] is False and all(c is no_update for c in children[1:] + hidden[1:])
-    children, hidden = slots(one, 3)          # three shown before: two slots emptied, the rest untouched
-    assert children[1:3] == ["", ""] and hidden[1:3] == [True, True]
+    three = FilterState(voivodeships=("12",), projects=("P1",), years=(1990, 2000))
+    children, hidden = slots(one, chips(three))   # three shown before: the first one new, two slots emptied
+    assert children[0] and children[1:3] == ["", ""] and hidden[:3] == [False, True, True]
     assert all(c is no_update for c in children[3:] + hidden[3:])
-    children, hidden = slots(FilterState(), MAX_CHIPS)   # a language change: every slot
+    # the same chips at another date (a step of the play): nothing sent, the live region is not read out again
+    children, hidden = slots(one.replace(asof=2015), chips(one.replace(asof=2014)))
+    assert all(c is no_update for c in children + hidden)
+    children, hidden = slots(FilterState(voivodeships=("02",), years=(1995, 2000)),
+                             chips(FilterState(voivodeships=("02",), years=(1990, 2000))))
+    assert children[0] is no_update and children[1] and hidden[1] is False   # the years' chip says other years
+    children, hidden = slots(FilterState(), None)   # a language change: every slot
     assert no_update not in children and no_update not in hidden
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Sequence
 
 import dash
 import numpy as np
@@ -287,7 +287,7 @@ def _register_controller(app: dash.Dash, atlas: Any, known_projects: set[str], u
         out = _controller_outputs(atlas, old, new, event, search, controls_now)
         if out[0] is no_update:   # the state did not change: nor do its views
             return (*out, *_NO_VIEWS)
-        return (*out, *view_outputs(atlas, urls, new, view, chip_keys, map_click=event.map_click))
+        return (*out, *view_outputs(atlas, urls, new, view, chip_keys, map_click=event.map_click, old=old))
 
     # the map's compact changes -> a Patch of its figure, in the browser (assets/atlas.js mapPatch)
     app.clientside_callback(ClientsideFunction("atlas", "mapPatch"), Output("map", "figure", allow_duplicate=True),
@@ -405,13 +405,16 @@ def _controller_outputs(atlas: Any, old: FilterState, new: FilterState, event: E
             code)
 
 
-def view_outputs(atlas: Any, urls: Any, state: FilterState, view: dict, chip_keys: Any, map_click: bool) -> tuple:
-    """VIEW_OUTPUTS for a new state. `view`: what the map shows now ({lang, focus, sel}); a gmina clicked on the map
-    is not zoomed to (the reader is looking at it already)."""
+def view_outputs(atlas: Any, urls: Any, state: FilterState, view: dict, chip_keys: Any, map_click: bool,
+                 old: FilterState | None = None) -> tuple:
+    """VIEW_OUTPUTS for a new state (`old`: the one shown until now). `view`: what the map shows now ({lang, focus,
+    sel}); a gmina clicked on the map is not zoomed to (the reader is looking at it already)."""
     relabel = view.get("lang") != state.lang   # a new language: the whole strip, else its two figures
     strip = (layout.strip(atlas, state.lang, state), no_update, no_update) if relabel else (
         no_update, *layout.strip_numbers(atlas, state))
-    shown = len(chip_keys) if isinstance(chip_keys, list) and not relabel else layout.MAX_CHIPS
+    shown = layout.chips_for(atlas, old) if old is not None and not relabel else None
+    if shown is not None and [key for key, _ in shown] != chip_keys:   # the page shows other chips: every slot
+        shown = None
     chips = [*chip_outputs(atlas, state, shown), *strip, layout.coverage_note(atlas, state),
              *text_outputs(atlas, state)]
     empty_hidden = bool(query.count_in_view(atlas, state))
@@ -429,7 +432,7 @@ def first_answer_props(atlas: Any, urls: Any, view: FilterState) -> dict[tuple[s
     {(id, prop): value}. The layout of a filtered address comes with them (dashboard.app), so that answer changes
     nothing: the early map is not patched and drawn again, the charts are not asked for a second time."""
     default = layout.shown_view(FilterState(lang=view.lang))
-    outputs = view_outputs(atlas, urls, view, default, chip_keys=[], map_click=False)
+    outputs = view_outputs(atlas, urls, view, default, chip_keys=[], map_click=False, old=FilterState(lang=view.lang))
     props = dict(zip(((o.component_id, o.component_property) for o in VIEW_OUTPUTS), outputs))
     props[("map", "figure")] = layout.live_map(atlas, view, urls)[0].to_dict()
     props[("map-changes", "data")] = no_update   # the figure is the view's already
@@ -630,16 +633,21 @@ def _register_play(app: dash.Dash, atlas: Any) -> None:
             ("false" if year + 1 >= hi else no_update)
 
 
-def chip_outputs(atlas: Any, state: FilterState, shown_before: int = layout.MAX_CHIPS) -> list:
-    """chip-keys, chips-none hidden/text, then children and hidden of every chip slot. Slots empty before
-    (`shown_before` chips were shown) and after are left alone (no_update): most of the pool, most of the time."""
+def chip_outputs(atlas: Any, state: FilterState, before: Sequence[tuple[str, str]] | None = None) -> list:
+    """chip-keys, chips-none hidden/text, then children and hidden of every chip slot. `before`: the chips shown
+    before (None: unknown, e.g. a new language: every slot). A slot that shows the same chip as before, or was
+    empty and stays so, is left alone (no_update): the chips are a live region, and a chip sent again was read out
+    again (its "(Usuń filtr)" on every step of the play)."""
     chips = layout.chips_for(atlas, state)[:layout.MAX_CHIPS]
+    before = list(before)[:layout.MAX_CHIPS] if before is not None else [("", "")] * layout.MAX_CHIPS
     remove = t("remove_filter", state.lang)
-    children = [[label, html.Span(f" ({remove})", className="sr-only"),
-                 html.Span("×", className="chip-x", **{"aria-hidden": "true"})] for _, label in chips]
-    touched = max(len(chips), min(shown_before, layout.MAX_CHIPS))
+    children: list = [no_update if i < len(before) and before[i] == chip else
+                      [chip[1], html.Span(f" ({remove})", className="sr-only"),
+                       html.Span("×", className="chip-x", **{"aria-hidden": "true"})] for i, chip in enumerate(chips)]
+    hidden: list = [no_update if child is no_update else False for child in children]
+    touched = max(len(chips), len(before))
     children += [""] * (touched - len(chips)) + [no_update] * (layout.MAX_CHIPS - touched)
-    hidden = [i >= len(chips) if i < touched else no_update for i in range(layout.MAX_CHIPS)]
+    hidden += [True] * (touched - len(chips)) + [no_update] * (layout.MAX_CHIPS - touched)
     return [[key for key, _ in chips], bool(chips), t("no_filters", state.lang), *children, *hidden]
 
 

@@ -633,6 +633,7 @@ def _map_card(atlas: Any, state: FilterState, urls: GeoUrls) -> html.Section:
             tr("map_empty", lang, tag=html.Div, className="map-empty", role="status", hidden=True),
             # while the years play (assets/atlas.js shows it): on a phone the play button is in the closed filter sheet
             html.Button(tr("asof_pause", lang), id="map-pause", className="button small map-pause", type="button"),
+            html.P(id="asof-status", className="sr-only", role="status"),   # each year the play shows, read out
             # a clicked gmina's details below the fold (a tablet, a phone): whose they are, and a way there
             html.A(tr("details_cue", lang), id="details-cue", href="#details-heading", className="details-cue"),
         ], className="map-wrap", role="figure", **{"aria-labelledby": "map-heading"}),
