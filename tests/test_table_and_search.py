@@ -136,3 +136,14 @@ def test_no_text_of_the_data_runs_as_a_formula_in_the_downloads(mini_atlas, lang
     names = [cell for (cell,) in sheet.iter_rows(min_row=2, max_col=1)]
     assert [(c.value, c.data_type) for c in names] == [(f, "s") for f in FORMULAS]
     assert all(c.data_type == "n" for (c,) in sheet.iter_rows(min_row=2, min_col=6, max_col=6))
+
+
+def test_a_city_not_a_member_at_the_date_has_no_join_year_in_the_table(mini_atlas):
+    """Wrocław joined in 2019: at the end of 2010 its row says "no" and leaves the join year empty (it said
+    "unknown"; a city counted out by the evidence filter said "no | 1990")."""
+    frame = table_frame(mini_atlas, FilterState(asof=2010, lang="en")).set_index("name")
+    assert frame.loc["Wrocław", ["member", "join_year"]].tolist() == ["no", ""]
+    assert frame.loc["Kraków", ["member", "join_year"]].tolist() == ["yes", "1990"]
+    assert (frame.loc[frame["member"] == "no", "join_year"] == "").all()
+    later = table_frame(mini_atlas, FilterState(asof=2020, lang="en")).set_index("name")
+    assert later.loc["Wrocław", ["member", "join_year"]].tolist() == ["yes", "2019"]

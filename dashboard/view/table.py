@@ -55,7 +55,10 @@ class _TableBase:
             "voivodeship": ent["voivodeship"].astype(str),
             "member": np.where(dated, t("member_dated_short", lang),
                                np.where(member, t("member_undated_short", lang), t("no", lang))),
-            "join_year": [year_label(None if np.isnan(y) else int(y), lang) for y in join_years],
+            # a city not a member at the date has no join year there ("nie | nieznany" for Hrubieszów in 2010, which
+            # joined in 2019; "nie | 1990" for Kraków with only the list's cities counted)
+            "join_year": [year_label(None if np.isnan(y) else int(y), lang) if m else ""
+                          for y, m in zip(join_years, member)],
             "n_projects": ent["n_projects"].astype(int),
             "projects": ["; ".join(plabel.get(p, p) for p in ids) for ids in ent["project_ids"]],
         }).reset_index(drop=True)
