@@ -61,6 +61,17 @@ def test_the_membership_views_key_figure_counts_its_members_at_its_date(atlas, l
     assert f"{format_number(counts['member_undated'], lang)} {later}" in facts[2], facts
 
 
+@pytest.mark.parametrize("subtitle, expected", [("18 miast w projekcie", "stan na 31.12.1995 · 18 miast w projekcie"),
+                                               ("", "stan na 31.12.1995")])
+def test_an_own_subtitle_keeps_the_views_date(atlas, subtitle, expected):
+    """--subtitle replaced the generated one with its date: the 1995 view's '18 miast' read as today's."""
+    spec = ExportSpec(state=FilterState(asof=1995, projects=("P1",)), preset="social", format="png",
+                      subtitle=subtitle)
+    from dashboard.export.render import press_geojson, press_outline
+
+    assert press_figure(atlas, spec, press_geojson(), outline=press_outline()).texts.subtitle == expected
+
+
 # --- words ---------------------------------------------------------------------------------------------------
 def test_locative_of_all_16_voivodeships():
     from dashboard.ingest.values import VOIVODESHIPS

@@ -360,6 +360,13 @@ def key_facts(n_cities: int, top: tuple[str, int] | None, lang: str, *, particip
     return facts
 
 
+def own_subtitle(atlas: Any, state: FilterState, text: str) -> str:
+    """The user's subtitle after the view's date: who is a member depends on it, and the graphic says so whatever
+    its subtitle ('--subtitle' left '18 miast' of 1995 with the year only in the link)."""
+    date = figures.as_of_text(query.asof_year(atlas, state), state.lang)
+    return f"{date} · {text}" if text.strip() else date
+
+
 def membership_facts(atlas: Any, state: FilterState, lang: str) -> tuple[str, ...]:
     """The membership view's key figure: its members at the view's date, and how many of them only a later source
     lists (their status then unknown) — at the end of 1995 the count of every JST on the map (229, participants of
@@ -390,8 +397,8 @@ def press_texts(atlas: Any, spec: ExportSpec, legend: Legend, n_cities: int, *, 
         key_facts(n_cities, top, lang, participating=bool(state.projects), kinds=kinds)
     return PressTexts(
         title=spec.title or default_title(atlas, state, lang),
-        subtitle=spec.subtitle if spec.subtitle is not None else default_subtitle(atlas, state, lang, n_cities,
-                                                                                   omitted=omitted, kinds=kinds),
+        subtitle=own_subtitle(atlas, state, spec.subtitle) if spec.subtitle is not None else default_subtitle(
+            atlas, state, lang, n_cities, omitted=omitted, kinds=kinds),
         source=source,
         date_line=data_date_line(atlas, lang, today),
         url=link[0],
