@@ -460,6 +460,10 @@ TEXT.update({
                                  "źródeł", "en": "known from a later source|known from later sources"},
     "export_members_later": {"pl": "w tym {n} {who}", "en": "incl. {n} {who}"},   # (the note beside: status unknown)
     "export_no_match": {"pl": "żadne miasto nie spełnia filtrów", "en": "no city matches the filters"},
+    # a project whose participants no public source lists: not "no city took part"
+    "export_no_list": {"pl": "brak listy uczestników w danych|brak list uczestników w danych|brak list uczestników "
+                             "w danych", "en": "no list of its participants in the data|no lists of their "
+                                               "participants in the data"},
     # the alt text (dashboard/export/texts.py)
     "export_alt_head": {"pl": "Mapa gmin Polski (granice PRG 2020): {title}",
                         "en": "Map of Poland's gminy (municipalities; PRG 2020 boundaries): {title}"},

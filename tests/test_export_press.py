@@ -72,6 +72,22 @@ def test_an_own_subtitle_keeps_the_views_date(atlas, subtitle, expected):
     assert press_figure(atlas, spec, press_geojson(), outline=press_outline()).texts.subtitle == expected
 
 
+@pytest.mark.parametrize("lang", ["pl", "en"])
+def test_a_project_with_no_list_of_participants_is_not_printed_as_none_took_part(atlas, lang):
+    """P2 (SMUP: at least 40 JST in its pilot, no public list of them) printed "0 · żadne miasto nie spełnia
+    filtrów": now that the data hold no list. A view empty for other reasons still says no city matches."""
+    from tests.conftest import shipped_rows
+
+    listed = {r["project_id"] for r in shipped_rows("participation.csv")}
+    unlisted = [r["id"] for r in shipped_rows("projects.csv") if r["id"] not in listed]
+    assert unlisted, "the shipped data list participants of every project: choose another case"
+    texts = _pf(atlas, FilterState(projects=(unlisted[0],)), lang=lang).texts
+    no_list = t("export_no_list", lang).split("|")[0]
+    assert texts.facts == ("0", no_list) and texts.subtitle.endswith(no_list)
+    empty = _pf(atlas, FilterState(projects=("P3",), voivodeships=("08",)), lang=lang).texts
+    assert empty.facts == ("0", t("export_no_match", lang)), empty.facts
+
+
 # --- words ---------------------------------------------------------------------------------------------------
 def test_locative_of_all_16_voivodeships():
     from dashboard.ingest.values import VOIVODESHIPS

@@ -217,8 +217,17 @@ def default_subtitle(atlas: Any, state: FilterState, lang: str, n_cities: int, *
     if omitted and not state.focus:
         parts.append(not_counted_text(omitted, lang))
     if n_cities == 0 and not state.focus:   # said here too: the key-figure box may not fit the page
-        parts.append(t("export_no_match", lang))
+        parts.append(no_match_text(atlas, state, lang))
     return " · ".join(parts)
+
+
+def no_match_text(atlas: Any, state: FilterState, lang: str) -> str:
+    """Why an empty view is empty: the chosen projects have no participants in the data (no public source lists
+    them: SMUP's pilot had at least 40 JST) — printed as "0 / no city matches", it read as none took part."""
+    listed = set(atlas.participation["project_id"]) if len(atlas.participation) else set()
+    if state.projects and not listed & set(state.projects):
+        return plural_form("export_no_list", len(state.projects), lang)
+    return t("export_no_match", lang)
 
 
 def _base(base_url: str | None) -> str | None:
@@ -346,11 +355,11 @@ def veiled(colour: str) -> str:
 
 
 def key_facts(n_cities: int, top: tuple[str, int] | None, lang: str, *, participating: bool = False,
-              kinds: Sequence[tuple[str, int]] = ()) -> tuple[str, ...]:
+              kinds: Sequence[tuple[str, int]] = (), empty: str = "") -> tuple[str, ...]:
     """The key figure: (number, what it counts, where most are). "miasta uczestniczące" when the view counts
     the participants of chosen projects; "samorządy" when it counts other JST than towns too."""
-    if n_cities <= 0:   # an empty view says so where the number would stand
-        return (format_number(0, lang), t("export_no_match", lang))
+    if n_cities <= 0:   # an empty view says so (and why: `empty`) where the number would stand
+        return (format_number(0, lang), empty or t("export_no_match", lang))
     noun = ("export_participating" if participating else "export_cities") if towns_only(kinds) else \
         ("export_participating_jst" if participating else "export_jst")
     what = plural_form(noun, n_cities, lang)
@@ -375,7 +384,7 @@ def membership_facts(atlas: Any, state: FilterState, lang: str) -> tuple[str, ..
     member, dated = query.member_masks(atlas, state)
     n, later = int((in_view & member).sum()), int((in_view & member & ~dated).sum())
     if n == 0:
-        return (format_number(0, lang), t("export_no_match", lang))
+        return (format_number(0, lang), no_match_text(atlas, state, lang))
     facts = (format_number(n, lang), plural_form("export_members", n, lang))
     if later:
         facts += (t("export_members_later", lang, n=format_number(later, lang),
@@ -394,7 +403,8 @@ def press_texts(atlas: Any, spec: ExportSpec, legend: Legend, n_cities: int, *, 
         source += "; " + GAZETTEER_CREDIT[lang]
     link = press_link(state, spec.base_url)
     facts = () if state.focus else membership_facts(atlas, state, lang) if state.metric == "membership" else \
-        key_facts(n_cities, top, lang, participating=bool(state.projects), kinds=kinds)
+        key_facts(n_cities, top, lang, participating=bool(state.projects), kinds=kinds,
+                  empty=no_match_text(atlas, state, lang))
     return PressTexts(
         title=spec.title or default_title(atlas, state, lang),
         subtitle=own_subtitle(atlas, state, spec.subtitle) if spec.subtitle is not None else default_subtitle(
