@@ -473,6 +473,9 @@ TEXT.update({
     "export_alt_shown": {"pl": "Na mapie {verb} {cities} w {n_gminy} {gminy}.",
                          "en": "The map {verb} {cities} in {n_gminy} {gminy}."},
     "export_alt_verb": {"pl": "jest|są|jest", "en": "shows|shows"},   # PL agrees with the number, EN with "map"
+    # a powiat has no gmina of its own on the map: counted, not drawn
+    "export_off_map": {"pl": "powiat nie jest na mapie|powiaty nie są na mapie|powiatów nie ma na mapie",
+                       "en": "county is not on the map|counties are not on the map"},
     "export_alt_in_gminy": {"pl": "gminie|gminach|gminach", "en": "gmina|gminy"},
     "export_alt_one_voivodeship": {"pl": "Leży {where}.|Wszystkie leżą {where}.|Wszystkie leżą {where}.",
                                    "en": "It is {where}.|All are {where}."},

@@ -202,6 +202,9 @@ def default_subtitle(atlas: Any, state: FilterState, lang: str, n_cities: int, *
         woj = [names.get(c, c) for c in state.voivodeships]
         cities = f"{cities_word(n_cities, lang, kinds)} {match}".strip()
         parts.append(t("export_where", lang, cities=cities, where=in_voivodeships(woj, lang)))
+        powiaty = dict(kinds).get("powiat", 0)
+        if powiaty:   # counted, but with no gmina of their own on the map
+            parts.append(f"{format_number(powiaty, lang)}\u00a0{plural_form('export_off_map', powiaty, lang)}")
     if state.years is not None:
         lo, hi = state.years
         span = str(lo) if lo == hi else f"{lo}–{hi}"

@@ -50,9 +50,12 @@ def alt_text(texts: PressTexts, entities: Any, lang: str) -> str:
     scope = " " + t("export_alt_scope", lang, scope=_sentence(_prose(texts.subtitle))) if texts.subtitle else ""
     if n == 0:
         body = " " + t("export_alt_empty", lang)
-    else:
-        body = " " + t("export_alt_shown", lang, verb=plural_form("export_alt_verb", n, lang),
-                       cities=cities_word(n, lang, entity_kinds(entities)).replace("\u00a0", " "),
+    elif len(on_map) == 0:   # powiaty only: counted in the scope, none drawn
+        body = ""
+    else:   # what is drawn: a powiat has no gmina of its own on the map (the scope says it is not on it)
+        shown = len(on_map)
+        body = " " + t("export_alt_shown", lang, verb=plural_form("export_alt_verb", shown, lang),
+                       cities=cities_word(shown, lang, entity_kinds(on_map)).replace("\u00a0", " "),
                        n_gminy=format_number(n_gminy, lang),
                        gminy=plural_form("export_alt_in_gminy", n_gminy, lang))
     where = ""
