@@ -68,7 +68,8 @@ TEXT: dict[str, dict[str, str]] = {
     "growth_title": {"pl": "Przystąpienia wg roku", "en": "Members joining by year"},
     "voiv_title": {"pl": "Członkowie wg województw", "en": "Members by voivodeship"},
     "project_title": {"pl": "Uczestnicy wg projektów", "en": "Participants by project"},
-    "new_members": {"pl": "nowi członkowie (rok znany)", "en": "new members (known year)"},
+    # a city that left and came back joins again: a join, not a new member (Wrocław 2019, Białystok 2019)
+    "new_members": {"pl": "przystąpienia (rok znany, z powrotami)", "en": "joins (known year, returns included)"},
     "known_totals": {"pl": "liczba członków (opublikowana)", "en": "membership total (published)"},
     "members_genitive": {"pl": "członków", "en": "members"},  # after a number (the totals are all > 4)
     "as_of": {"pl": "stan na", "en": "as of"},
@@ -214,17 +215,18 @@ TEXT: dict[str, dict[str, str]] = {
     # the charts' text alternatives; each chart leaves its own filter out (its bars are what one picks from), so
     # the voivodeship and project charts say so instead of "in view"; a chart with nothing in it names no largest bar
     "growth_summary": {
-        "pl": "Wykres słupkowy: nowi członkowie o znanym roku przystąpienia, {lo}–{hi}: razem {total}, najwięcej "
-              "w {top_year} ({top}); rok nieznany: {unknown}. Linia: opublikowana liczba członków, {last} "
-              "w {last_year}.",
-        "en": "Bar chart: new members with a known join year, {lo}–{hi}: {total} in all, most in {top_year} "
-              "({top}); year unknown: {unknown}. Line: the published membership total, {last} in {last_year}.",
+        "pl": "Wykres słupkowy: przystąpienia w znanym roku (z powrotami), {lo}–{hi}: razem {total}, najwięcej "
+              "w {top_year} ({top}); wystąpienia: {left}; rok nieznany: {unknown}. Linia: opublikowana liczba "
+              "członków, {last} w {last_year}.",
+        "en": "Bar chart: joins in a known year (returns included), {lo}–{hi}: {total} in all, most in {top_year} "
+              "({top}); departures: {left}; year unknown: {unknown}. Line: the published membership total, {last} "
+              "in {last_year}.",
     },
     "growth_summary_none": {
-        "pl": "Wykres słupkowy: nowi członkowie o znanym roku przystąpienia, {lo}–{hi}: brak w widoku; rok "
-              "nieznany: {unknown}. Linia: opublikowana liczba członków, {last} w {last_year}.",
-        "en": "Bar chart: new members with a known join year, {lo}–{hi}: none in view; year unknown: {unknown}. "
-              "Line: the published membership total, {last} in {last_year}.",
+        "pl": "Wykres słupkowy: przystąpienia w znanym roku (z powrotami), {lo}–{hi}: brak w widoku; wystąpienia: "
+              "{left}; rok nieznany: {unknown}. Linia: opublikowana liczba członków, {last} w {last_year}.",
+        "en": "Bar chart: joins in a known year (returns included), {lo}–{hi}: none in view; departures: {left}; "
+              "year unknown: {unknown}. Line: the published membership total, {last} in {last_year}.",
     },
     "voiv_summary": {
         "pl": "Wykres słupkowy: członkowie wg województw (wszystkie województwa, pozostałe filtry widoku), razem "

@@ -143,6 +143,18 @@ def test_growth_flow_counts_the_chosen_evidence_levels_only(atlas, levels):
     assert {y: n for y, n in departures.items() if n} == expected["left"]
 
 
+@pytest.mark.parametrize("lang, said", [("pl", "wystąpienia: {n};"), ("en", "departures: {n};")])
+def test_the_growth_charts_text_says_its_departures(atlas, lang, said):
+    """The chart's text alternative (and its bars' list) left out the bars down; and a return is a join, not a new
+    member (Wrocław and Białystok came back in 2019)."""
+    from dashboard.view import layout
+
+    _, departures = query.flow_counts(atlas, FilterState())
+    text = layout.chart_summaries(atlas, FilterState(lang=lang))["growth"]
+    assert int(departures.sum()) > 0 and said.format(n=int(departures.sum())) in text, text
+    assert ("z powrotami" if lang == "pl" else "returns included") in text
+
+
 # --- dates and the reader ------------------------------------------------------------------------------------
 @pytest.mark.parametrize("raw, iso", [
     ("2019", "2019"), ("2019-02", "2019-02"), ("17.10.1990", "1990-10-17"), ("10.1990", "1990-10"),

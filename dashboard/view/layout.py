@@ -448,6 +448,7 @@ def _growth_summary(atlas: Any, g: dict[str, Any], lang: str) -> str:
     totals = figures.published_totals(atlas)
     last = totals.iloc[-1] if len(totals) else None
     common = dict(lo=years[0], hi=years[-1], unknown=format_number(g["unknown_y"][0], lang),
+                  left=format_number(-sum(g["down"]), lang),   # the departures (bars down): they were left out
                   last=format_number(int(last["members"]), lang) if last is not None else "–",
                   last_year=int(last["year"]) if last is not None else "–")
     total = sum(g["y"])
