@@ -458,9 +458,11 @@ TEXT.update({
     # the membership view's key figure: the members at its date, not every JST on the map (participants too)
     "export_members": {"pl": "członek ZMP w danych|członków ZMP w danych|członków ZMP w danych",
                        "en": "ZMP member in the data|ZMP members in the data"},
-    "export_known_later": {"pl": "znany z późniejszego źródła|znanych z późniejszych źródeł|znanych z późniejszych "
-                                 "źródeł", "en": "known from a later source|known from later sources"},
-    "export_members_later": {"pl": "w tym {n} {who}", "en": "incl. {n} {who}"},   # (the note beside: status unknown)
+    # how many of the members at a date only a later source lists (their status then unknown): the export's key
+    # figure and the strip
+    "known_later": {"pl": "znany z późniejszego źródła|znanych z późniejszych źródeł|znanych z późniejszych źródeł",
+                    "en": "known from a later source|known from later sources"},
+    "members_later": {"pl": "w tym {n} {who}", "en": "incl. {n} {who}"},
     "export_no_match": {"pl": "żadne miasto nie spełnia filtrów", "en": "no city matches the filters"},
     # a project whose participants no public source lists: not "no city took part"
     "export_no_list": {"pl": "brak listy uczestników w danych|brak list uczestników w danych|brak list uczestników "

@@ -390,8 +390,8 @@ def membership_facts(atlas: Any, state: FilterState, lang: str) -> tuple[str, ..
         return (format_number(0, lang), no_match_text(atlas, state, lang))
     facts = (format_number(n, lang), plural_form("export_members", n, lang))
     if later:
-        facts += (t("export_members_later", lang, n=format_number(later, lang),
-                    who=plural_form("export_known_later", later, lang)),)
+        facts += (t("members_later", lang, n=format_number(later, lang),
+                    who=plural_form("known_later", later, lang)),)
     return facts
 
 

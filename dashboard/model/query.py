@@ -389,7 +389,7 @@ def coverage_at(atlas: Any, state: FilterState) -> dict[str, Any]:
     total = atlas_memo(atlas, ("published_total", year), lambda: membership.published_total(atlas, year))
     return {"year": year, "dated": int(dated.sum()), "undated": int((member & ~dated).sum()),
             "published": total[0] if total else None, "published_as_of": total[1] if total else None,
-            "members_on_map": int((member & on_map).sum()),
+            "members_on_map": int((member & on_map).sum()), "undated_on_map": int((member & ~dated & on_map).sum()),
             "participants_on_map": int((participants & on_map).sum())}
 
 

@@ -215,12 +215,19 @@ def strip(atlas: Any, lang: str, state: FilterState | None = None) -> list:
     ]
 
 
-def strip_numbers(atlas: Any, state: FilterState) -> tuple[str, str]:
+def strip_numbers(atlas: Any, state: FilterState) -> tuple[Any, str]:
     """The strip's two figures of the public data: the gminy's members and project participants at the state's date
     and evidence levels, whatever the other filters (they stand next to the union's published totals). A filter
-    change sends only these, not the whole strip."""
+    change sends only these, not the whole strip. The members say how many of them only later sources list (in
+    1991: 171 "members in the data", 162 of them with their status then unknown, read as the members of 1991)."""
     cov = query.coverage_at(atlas, state)
-    return format_number(cov["members_on_map"], state.lang), format_number(cov["participants_on_map"], state.lang)
+    lang = state.lang
+    members: Any = format_number(cov["members_on_map"], lang)
+    later = cov["undated_on_map"]
+    if later:
+        members = [members, html.Span(t("members_later", lang, n=format_number(later, lang),
+                                        who=plural_form("known_later", later, lang)), className="figure-sub")]
+    return members, format_number(cov["participants_on_map"], lang)
 
 
 def coverage_note(atlas: Any, state: FilterState) -> list:
