@@ -112,7 +112,7 @@ def test_axe_finds_no_critical_or_serious_violation(duo, axe_source, label, quer
     assert bad == [], json.dumps(bad, ensure_ascii=False, indent=1)
 
 
-def test_new_dropdowns_and_sliders_are_fixed_before_any_other_script_runs(duo):
+def test_new_dropdowns_are_fixed_at_once_and_swatches_keep_their_colours_in_high_contrast_and_print(duo):
     """assets/atlas.js names Dash's sliders and takes its dropdowns' hidden inputs out of the Tab order each time
     Dash renders them. It waited for the next frame: a script running in between (axe-core, seen once in a test run:
     "aria-hidden-focus", "aria-input-field-name") found them unfixed. Now right after the task that rendered them."""
@@ -124,6 +124,19 @@ def test_new_dropdowns_and_sliders_are_fixed_before_any_other_script_runs(duo):
       document.getElementById('filters').appendChild(proxy);       // as Dash renders a dropdown
       setTimeout(() => { done([proxy.disabled, proxy.getAttribute('tabindex')]); proxy.remove(); }, 0);""")
     assert fixed == [True, "-1"]
+    # the same page in Windows' high contrast and printed without background graphics: the legend's swatches keep
+    # the map's colours (they were empty boxes: the legend could not be matched to the map)
+    swatches = ("return Array.from(document.querySelectorAll('#legend .swatch'))"
+                ".map(s => [s.style.background, getComputedStyle(s).backgroundColor]);")
+    for media, features in (("screen", [{"name": "forced-colors", "value": "active"}]), ("print", [])):
+        duo.driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": media, "features": features})
+        try:
+            seen = js(duo, swatches)
+            assert seen and all(own == computed for own, computed in seen), (media, seen)
+            assert js(duo, "return getComputedStyle(document.querySelector('#legend .swatch'))"
+                           ".printColorAdjust;") == "exact"
+        finally:
+            duo.driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "", "features": []})
 
 
 SCREENS = [(320, 568), (360, 740), (390, 844), (844, 390), (768, 1024), (1024, 768), (1280, 800), (1440, 900),
