@@ -155,6 +155,30 @@ def test_the_growth_charts_text_says_its_departures(atlas, lang, said):
     assert ("z powrotami" if lang == "pl" else "returns included") in text
 
 
+@pytest.mark.parametrize("terc", ["1261011", "0264011"])   # Kraków, Wrocław (left and came back)
+def test_a_gminas_details_have_no_heading_level_skipped(atlas, terc):
+    """"Historia członkostwa" was an h5 right under the gmina's h3 (a screen reader's outline skipped a level)."""
+    from dash.development.base_component import Component
+
+    from dashboard.view import layout
+
+    levels = []
+
+    def walk(node):
+        if isinstance(node, (list, tuple)):
+            for child in node:
+                walk(child)
+        elif isinstance(node, Component):
+            name = type(node).__name__
+            if len(name) == 2 and name[0] == "H" and name[1].isdigit():
+                levels.append(int(name[1]))
+            walk(getattr(node, "children", None))
+
+    walk(layout.details_panel(atlas, terc, "pl"))
+    assert levels and levels[0] == 3, levels
+    assert all(b <= a + 1 for a, b in zip(levels, levels[1:])), levels
+
+
 # --- dates and the reader ------------------------------------------------------------------------------------
 @pytest.mark.parametrize("raw, iso", [
     ("2019", "2019"), ("2019-02", "2019-02"), ("17.10.1990", "1990-10-17"), ("10.1990", "1990-10"),

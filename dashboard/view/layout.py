@@ -337,15 +337,17 @@ def details_panel(atlas: Any, terc: str | None, lang: str, state: FilterState | 
             html.H4(e["name"]) if named else None,
             html.Div(status if e["teryt"] == info["terc"] else f"{status} · TERYT {e['teryt']}", className="status"),
             source_details(lang, source=e["member_source"]),
-            membership_history(e, lang),
+            membership_history(e, lang, html.H5 if named else html.H4),
             html.Ul(projects, className="project-list") if projects else html.P(t("no_projects", lang),
                                                                                  className="muted"),
         ], className="entity"))
     return head + body
 
 
-def membership_history(entity: dict, lang: str):
-    """The city's membership facts, oldest first: each event with its date, quote and source; its evidence."""
+def membership_history(entity: dict, lang: str, heading: Any = html.H4):
+    """The city's membership facts, oldest first: each event with its date, quote and source; its evidence. Under
+    a heading one level below the city's (h4 under the gmina's h3, h5 under a named city's h4: a screen reader's
+    outline skipped a level)."""
     if not entity.get("history"):
         return None
     items = [html.Li([
@@ -355,7 +357,7 @@ def membership_history(entity: dict, lang: str):
     ]) for h in entity["history"]]
     evidence = entity.get("evidence")
     return html.Div([
-        html.H5(t("history", lang)),
+        heading(t("history", lang)),
         html.Div(f"{t('evidence_level', lang)}: {t('ev_' + evidence, lang)}", className="status") if evidence
         else None,
         html.Ol(items, className="history"),
