@@ -54,3 +54,17 @@ def test_year_label():
     assert year_label(2019, "pl") == "2019"
     assert year_label(pd.NA, "pl") == "nieznany"
     assert year_label(None, "en") == "unknown"
+
+
+def test_no_text_leaves_its_plural_to_the_reader():
+    """"przed Tobą 1 eksport(y/ów)" / "1 export(s)": every count takes its own form (dashboard.i18n.plural_form)."""
+    import re
+
+    bracketed = re.compile(r"\w\((?:s|es|y|ów|a|e)(?:/\w+)?\)")
+    found = [(key, lang, text) for key, texts in TEXT.items() for lang, text in texts.items()
+             if bracketed.search(text)]
+    assert found == []
+    from dashboard.i18n import plural_form
+
+    assert [t("export_queued", "pl", n=n, exports=plural_form("export_exports", n, "pl")) for n in (1, 3, 5)] == [
+        "W kolejce: przed Tobą 1 eksport.", "W kolejce: przed Tobą 3 eksporty.", "W kolejce: przed Tobą 5 eksportów."]

@@ -120,14 +120,17 @@ def test_next_state_from_clicks_and_controls(mini_atlas):
 
 def test_chips_and_their_removal(mini_atlas):
     s = FilterState(projects=("P1", "P2"), match="all", voivodeships=("02",), years=(1990, 2000),
-                    include_unknown_year=False, selected=("0264011",), focus="1061011", lang="en")
+                    include_unknown_year=False, selected=("0264011",), focus="1061011", lang="en",
+                    evidence=("list", "weak"))
     chips = dict(layout.chips_for(mini_atlas, s))
+    # the evidence levels decide who is a member (ev=weak left 13 of 178): a filter, shown and counted as one
+    assert chips["evidence:"] == "Evidence of membership: ZMP's own list, weak hints"
     assert chips["project:P1"] == "Project: Town development"
     assert chips["years:"] == "Years 1990–2000"
     assert dict(layout.chips_for(mini_atlas, FilterState(years=(1990, 1990))))["years:"] == "Rok 1990"   # one year
     assert chips["town:"] == "Town: Łódź"
     assert set(chips) == {"project:P1", "project:P2", "match:all", "voivodeship:02", "years:", "unknown:",
-                          "selected:", "town:"}
+                          "selected:", "town:", "evidence:"}
     for key in chips:
         after = callbacks.remove_chip(s, key)
         assert after != s and key not in dict(layout.chips_for(mini_atlas, after))

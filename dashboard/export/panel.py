@@ -20,7 +20,7 @@ from dash import Input, Output, State, dcc, html
 
 from dashboard.export.links import link_store
 from dashboard.export.press import FORMATS, LINK_PATH, MAX_TITLE_CHARS, PRESETS, ExportSpec, ExportSpecError, logo_path
-from dashboard.i18n import format_number, t
+from dashboard.i18n import format_number, plural_form, t
 from dashboard.model.state import LANGS, FilterState
 
 
@@ -244,7 +244,7 @@ def _register_job(app, atlas: Any, manager: Any, job_slot: JobSlot | None) -> No
         token = request_token if isinstance(request_token, str) else f"job-{os.getpid()}"
 
         def queued(ahead: int) -> None:
-            set_progress(("0", "3", _t("queued", lang_, n=ahead)))
+            set_progress(("0", "3", _t("queued", lang_, n=ahead, exports=plural_form("export_exports", ahead, lang_))))
 
         @contextlib.contextmanager
         def slot():

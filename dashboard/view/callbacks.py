@@ -31,7 +31,7 @@ from dash import ClientsideFunction, Input, Output, Patch, State, ctx, html, no_
 from dashboard.i18n import dropdown_labels, t
 from dashboard.model import query
 from dashboard.model.query import UNKNOWN_ONLY
-from dashboard.model.state import LANGS, FilterState
+from dashboard.model.state import EVIDENCE_DEFAULT, LANGS, FilterState
 from dashboard.view import figures, layout
 from dashboard.view import table as table_view
 from dashboard.view.towns import search_towns, town_option
@@ -192,6 +192,8 @@ def remove_chip(state: FilterState, key: str) -> FilterState:
         return state.replace(focus=None)
     if kind == "match":
         return state.replace(match="any")
+    if kind == "evidence":
+        return state.replace(evidence=EVIDENCE_DEFAULT)
     return state
 
 

@@ -34,7 +34,7 @@ from dashboard.i18n import (
 from dashboard.ingest.values import fold
 from dashboard.model import membership, query
 from dashboard.model.query import UNKNOWN_ONLY
-from dashboard.model.state import EVIDENCE_LEVELS, FilterState
+from dashboard.model.state import EVIDENCE_DEFAULT, EVIDENCE_LEVELS, FilterState
 from dashboard.view import figures
 from dashboard.view.atlas_map import AtlasMap
 from dashboard.view.table import TABLE_COLUMNS
@@ -794,6 +794,9 @@ def chips_for(atlas: Any, state: FilterState) -> list[tuple[str, str]]:
         pos = d.gmina_pos.get(state.focus)
         name = atlas.gminy["name"].iloc[pos] if pos is not None else state.focus
         chips.append(("town:", f"{t('chip_town', lang)}: {name}"))
+    if set(state.evidence) != set(EVIDENCE_DEFAULT):   # it decides who is a member: ev=weak left 13 of 178
+        levels = ", ".join(t(f"ev_{level}", lang) for level in EVIDENCE_LEVELS if level in state.evidence)
+        chips.append(("evidence:", f"{t('evidence', lang)}: {levels or '–'}"))
     return chips
 
 
