@@ -219,3 +219,11 @@ def test_the_embed_callback_draws_the_view_of_its_query(app):
     # the main page's callbacks are not answered on the embed's route, nor the embed's on the main one
     r = client.post("/_dash-update-component", data=json.dumps(body), content_type="application/json")
     assert r.status_code == 404
+
+
+def test_the_table_is_named_by_its_title_and_described_by_its_sort_hint(mini_atlas):
+    """A screen reader named the table "Kliknij nagłówek kolumny, aby sortować." (its caption)."""
+    table = layout.data_table(mini_atlas, FilterState())
+    # (every key of I18N_KEYS is an element "i18n-<key>" of the page: layout.tr)
+    assert getattr(table, "aria-labelledby") == "i18n-table_title" and "table_title" in layout.I18N_KEYS
+    assert getattr(table, "aria-describedby") == "i18n-table_sort_hint"

@@ -416,7 +416,8 @@ def data_table(atlas: Any, state: FilterState) -> html.Table:
         html.Caption(tr("table_sort_hint", lang), className="sr-only"),
         html.Thead(html.Tr(heads)),
         html.Tbody([], id="table-body"),   # filled by assets/atlas.js from the store "table-data"
-    ], id="table", className="data-table")
+    ], id="table", className="data-table",   # named by its title (the caption's sort hint named it), hinted by it
+        **{"aria-labelledby": "i18n-table_title", "aria-describedby": "i18n-table_sort_hint"})
 
 
 def legend(upd: dict[str, Any]) -> list:
