@@ -392,6 +392,12 @@ TEXT.update({
     "export_alt": {"pl": "Tekst alternatywny (zapisz go razem z mapą)", "en": "Alt text (keep it with the map)"},
     "export_failed": {"pl": "Eksport nie powiódł się: {error}", "en": "The export failed: {error}"},
     "export_invalid": {"pl": "Nieprawidłowe ustawienia eksportu: {error}", "en": "Invalid export settings: {error}"},
+    "export_title_control": {"pl": "Tytuł zawiera znaki sterujące – usuń je (np. wpisz tytuł na nowo).",
+                             "en": "The title contains control characters – remove them (e.g. type the title again)."},
+    "export_title_direction": {"pl": "Tytuł zawiera znak zmiany kierunku tekstu (np. U+202E), który odwraca lub "
+                                     "ukrywa dalszy tekst – usuń go.",
+                               "en": "The title contains a text-direction character (e.g. U+202E) that reverses or "
+                                     "hides the text after it – remove it."},
     "export_no_link": {"pl": "Eksport nie zawiera linku do tego widoku: atlas nie ma ustawionego adresu publicznego.",
                        "en": "The export prints no link to this view: the atlas has no public address set."},
     "export_unknown_link": {"pl": "Nieznany link do widoku", "en": "unknown view link"},

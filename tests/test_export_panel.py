@@ -33,6 +33,23 @@ def test_bad_panel_input_gives_a_message(atlas, preset, fmt, title, needle):
     assert status.startswith("Nieprawidłowe ustawienia eksportu") and needle in status
 
 
+@pytest.mark.parametrize("title, said", [("ZMP \u202eZMP", "Tytuł zawiera znak zmiany kierunku tekstu"),
+                                         ("dzwonek\x07", "Tytuł zawiera znaki sterujące")])
+def test_a_title_the_page_cannot_print_is_refused_in_the_pages_language(atlas, title, said):
+    """U+202E printed "ZMP" as "PMZ"; the message was half English ("…: title contains control characters")."""
+    data, alt, status, hidden = export_response(FilterState().to_dict(), "social", "png", title, "pl", atlas=atlas)
+    assert data is None and status.startswith(said) and hidden
+
+
+@pytest.mark.parametrize("raw", ["Miasta\x0bw projekcie", "Miasta\tw\nprojekcie", "Miasta\u2028w  projekcie"])
+def test_a_title_pasted_from_word_is_one_line(raw):
+    """Word's manual line break (\\x0b) was refused as a control character; a tab or newline went raw into the
+    alt text; U+2028 was dropped without a word."""
+    from dashboard.export.spec import one_line, text_problem
+
+    assert one_line(raw) == "Miasta w projekcie" and text_problem(one_line(raw)) is None
+
+
 @pytest.mark.slow
 def test_panel_export_returns_the_file_and_alt_text(atlas):
     steps = []

@@ -88,6 +88,7 @@ def test_spec_round_trips_through_json():
     ({"lang": "de"}, "lang: 'de'"),
     ({"title": "x" * 201}, "at most 200"),
     ({"title": "bad\x07bell"}, "control characters"),
+    ({"title": "ZMP \u202eZMP"}, "text-direction control character"),
     ({"title": 5}, "title must be text"),
     ({"base_url": "javascript:alert(1)"}, "http(s) URL"),
     ({"colour": "red"}, "unknown export spec field"),

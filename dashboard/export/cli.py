@@ -20,7 +20,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Container, Sequence
 
-from dashboard.export.spec import FORMATS, PRESETS, ExportSpec, ExportSpecError
+from dashboard.export.spec import FORMATS, PRESETS, ExportSpec, ExportSpecError, one_line
 from dashboard.ingest.values import voivodeship_code
 from dashboard.model.state import LANGS, MATCHES, METRICS, YEAR_MAX, YEAR_MIN, FilterState
 
@@ -260,8 +260,8 @@ def make_specs(a: argparse.Namespace, atlas) -> list[tuple[ExportSpec, Path]]:
                 specs.append((spec, out_dir / spec.filename()))
             return specs
         spec = ExportSpec(state=state, preset=a.preset,
-                          format=fmt, title=a.title.strip() if a.title else None,
-                          subtitle=a.subtitle.strip() if a.subtitle else None, logo=a.logo, base_url=a.base_url)
+                          format=fmt, title=one_line(a.title) if a.title else None,
+                          subtitle=one_line(a.subtitle) if a.subtitle else None, logo=a.logo, base_url=a.base_url)
     except (ExportSpecError, ValueError) as exc:
         raise UsageError(str(exc)) from None
     return [(spec, Path(a.out))]

@@ -20,6 +20,7 @@ from dash import Input, Output, State, dcc, html
 
 from dashboard.export.links import link_store
 from dashboard.export.press import FORMATS, LINK_PATH, MAX_TITLE_CHARS, PRESETS, ExportSpec, ExportSpecError, logo_path
+from dashboard.export.spec import one_line, text_problem
 from dashboard.i18n import format_number, plural_form, t
 from dashboard.model.state import LANGS, FilterState
 
@@ -122,10 +123,13 @@ def export_response(state_data: Any, preset: Any, fmt: Any, title: Any, lang: An
     known = [str(p) for p in atlas.projects["id"]]
     state_data = {**state_data, "lang": lang} if isinstance(state_data, dict) else {"lang": lang}
     state = FilterState.from_dict(state_data, known_projects=known)
+    title = (one_line(title) or None) if isinstance(title, str) else None
+    if title and (problem := text_problem(title)):   # the only setting a user types: said in the page's language
+        return None, "", _t(f"title_{problem}", lang), True
     try:
         spec = ExportSpec(
             state=state, preset=preset if isinstance(preset, str) else "", format=fmt if isinstance(fmt, str) else "",
-            title=(title.strip() or None) if isinstance(title, str) else None,
+            title=title,
             logo=isinstance(logo, list) and "logo" in logo and _has_logo(),
         )
     except ExportSpecError as exc:

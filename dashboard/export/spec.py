@@ -26,6 +26,26 @@ class ExportSpecError(ValueError):
 
 
 # --- presets -------------------------------------------------------------------------------------------------
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_DIRECTION = re.compile(r"[\u202a-\u202e\u2066-\u2069]")   # bidi embeddings, overrides and isolates
+
+
+def one_line(text: str) -> str:
+    """A title or subtitle as one line (the page wraps it): every run of whitespace — a tab, a newline, Word's
+    manual line break, U+2028 — one space."""
+    return " ".join(text.split())
+
+
+def text_problem(text: str) -> str | None:
+    """"control": a control character; "direction": a text-direction control ("ZMP" after U+202E printed
+    "PMZ"); None: the text can go on the page."""
+    if _CONTROL.search(text):
+        return "control"
+    if _DIRECTION.search(text):
+        return "direction"
+    return None
+
+
 @dataclass(frozen=True)
 class Preset:
     """A target size. ``width_px``/``height_px`` are the PNG's pixels; ``dpi`` says how big they are on paper
@@ -151,8 +171,11 @@ class ExportSpec:
                 problems.append(f"{name} must be text, got {type(value).__name__}")
             elif len(value) > limit:
                 problems.append(f"{name} is {len(value)} characters long; at most {limit} fit on the page")
-            elif re.search(r"[\x00-\x08\x0b-\x1f\x7f]", value):
+            elif (problem := text_problem(value)) == "control":
                 problems.append(f"{name} contains control characters")
+            elif problem == "direction":
+                problems.append(f"{name} contains a text-direction control character (U+202E and the like), which "
+                                "reverses or hides the text that follows it: remove it")
         if not isinstance(self.logo, bool):
             problems.append("logo must be true or false")
         if self.base_url is not None:
