@@ -105,6 +105,7 @@ TEXT: dict[str, dict[str, str]] = {
     "ev_joined": {"pl": "przystąpienie", "en": "joined"},
     "ev_left": {"pl": "wystąpienie", "en": "left"},
     "ev_listed": {"pl": "wymieniony w źródle", "en": "listed by a source"},
+    "date_or_later": {"pl": " lub później", "en": " or later"},   # a list's date that is a lower bound
     "date_unknown": {"pl": "data nieznana", "en": "date unknown"},
     "evidence_level": {"pl": "Podstawa", "en": "Evidence"},
     "status_member": {"pl": "członek (z datą)", "en": "member (dated)"},

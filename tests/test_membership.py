@@ -179,6 +179,20 @@ def test_a_gminas_details_have_no_heading_level_skipped(atlas, terc):
     assert all(b <= a + 1 for a, b in zip(levels, levels[1:])), levels
 
 
+@pytest.mark.parametrize("lang, said", [("pl", "18.06.2025 lub później"), ("en", "18 Jun 2025 or later")])
+def test_a_lists_date_that_is_a_lower_bound_is_shown_as_one(atlas, lang, said):
+    """ZMP's own list is dated "2025-06-18 or later" in members.csv: the card said "18.06.2025 — wymieniony
+    w źródle", a date the data do not have."""
+    from dashboard.view import layout
+
+    row = next(r for r in shipped_rows("members.csv") if r["name"] == "Wrocław")
+    assert row["source_date"] == "2025-06-18 or later"
+    from plotly.utils import PlotlyJSONEncoder
+
+    text = json.dumps(layout.details_panel(atlas, "0264011", lang), cls=PlotlyJSONEncoder, ensure_ascii=False)
+    assert said in text and text.count(said.split(" ", 1)[1]) == 1   # the events' own dates are not bounds
+
+
 # --- dates and the reader ------------------------------------------------------------------------------------
 @pytest.mark.parametrize("raw, iso", [
     ("2019", "2019"), ("2019-02", "2019-02"), ("17.10.1990", "1990-10-17"), ("10.1990", "1990-10"),

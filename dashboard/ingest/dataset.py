@@ -47,6 +47,7 @@ from dashboard.ingest.values import (  # noqa: F401
     first_day,
     fold,
     is_excel_error,
+    is_lower_bound,
     parse_coordinate,
     parse_date,
     parse_event,
@@ -488,6 +489,7 @@ def _membership_dates(table: Table, raw: dict[str, pd.Series]) -> set:
                 _problem(table, int(row), canon, _cell_text(raw[canon][i]), f"bad date: {err}", fix, blocking=False)
             values.append(iso)
         f[out] = values
+    f["source_date_open"] = [is_lower_bound(raw["source_date"][i]) for i in f.index]   # "… or later"
     return future
 
 

@@ -305,6 +305,15 @@ def first_day(iso: str) -> dt.date:
     return dt.date(parts[0], *(parts[1:] + [1, 1])[:2])
 
 
+_LATER = re.compile(r"\s+(or later|lub p[oó]źniej|i p[oó]źniej)\s*$", re.I)
+
+
+def is_lower_bound(value) -> bool:
+    """A date written as a lower bound ('2025-06-18 or later', '18.06.2025 lub później'): a dated list whose
+    snapshot is of that day or later."""
+    return not isinstance(value, (dt.date, dt.datetime)) and bool(_LATER.search(str(value or "").strip()))
+
+
 def parse_date(value) -> tuple[str, str | None]:
     """A membership date -> (ISO text 'YYYY', 'YYYY-MM' or 'YYYY-MM-DD'; '' when unknown, error). Accepts what
     parse_year accepts, keeping the month and day when the cell has them ('17.10.1990', a date cell, '2019-02');
@@ -314,7 +323,7 @@ def parse_date(value) -> tuple[str, str | None]:
         if err or year is None or year != year:   # year != year: NaT, Excel's empty date
             return "", err
         return f"{value:%Y-%m-%d}", None
-    s = re.sub(r"\s+(or later|lub p[oó]źniej|i p[oó]źniej)\s*$", "", str(value or "").strip(), flags=re.I)
+    s = _LATER.sub("", str(value or "").strip())
     m = re.fullmatch(r"(\d{1,2})[./](\d{4})\s*(?:r\.?)?", s)   # '10.1990': a month
     if m and 1 <= int(m.group(1)) <= 12:
         return f"{m.group(2)}-{int(m.group(1)):02d}", None

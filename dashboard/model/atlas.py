@@ -48,7 +48,8 @@ ENTITY_COLUMNS = ["entity_id", "name", "kind", "teryt", "gmina_teryt", "voivodes
                   "join_year", "lon", "lat", "point_source", "member_source", "jst_kind", "gmina_type",
                   "official_name", "powiat", "projects", "n_projects", "match_method", "match_note", "evidence",
                   "member_note"]
-MEMBERSHIP_COLUMNS = ["entity_id", "event", "date", "quote", "source", "origin", "row"]
+# "open": the date is a lower bound (a list of "2025-06-18 or later")
+MEMBERSHIP_COLUMNS = ["entity_id", "event", "date", "open", "quote", "source", "origin", "row"]
 PARTICIPATION_COLUMNS = ["project_id", "entity_id", "teryt", "role", "source", "year", "row", "role_kind",
                          "role_label_pl", "role_label_en", "counts"]
 PROJECT_COLUMNS = ["id", "name_pl", "name_en", "label_pl", "label_en", "kind", "years", "funding", "lead",
@@ -186,15 +187,18 @@ def _entities_and_links(files: JoinedFiles, gaz: Gazetteer) -> tuple[pd.DataFram
     entities = pd.DataFrame([{**e, "projects": projects.get(code, ())} for code, e in build.rows.items()],
                             columns=[c for c in ENTITY_COLUMNS if c != "n_projects"])
     entities.insert(ENTITY_COLUMNS.index("n_projects"), "n_projects", entities["projects"].map(len).astype(int))
-    return _typed_entities(entities), links, pd.DataFrame(records, columns=MEMBERSHIP_COLUMNS)
+    membership = pd.DataFrame(records, columns=MEMBERSHIP_COLUMNS)
+    membership["open"] = membership["open"].eq(True)   # only a listing's date can be a lower bound
+    return _typed_entities(entities), links, membership
 
 
 def _member_records(r: pd.Series, res) -> list[dict]:
     """The membership facts of one register row: the listing itself (dated by its source, or of unknown date),
     its join and leave dates."""
     source = r["source"]
-    out = [{"entity_id": res.teryt, "event": "listed", "date": r["source_date"], "quote": r["note"],
-            "source": source, "origin": "members", "row": res.row}]
+    out = [{"entity_id": res.teryt, "event": "listed", "date": r["source_date"],
+            "open": bool(r.get("source_date_open", False)), "quote": r["note"], "source": source,
+            "origin": "members", "row": res.row}]
     join_date = r["join_date"] or ("" if pd.isna(r["join_year"]) else str(int(r["join_year"])))
     if join_date:
         out.append({"entity_id": res.teryt, "event": "joined", "date": join_date, "quote": "",

@@ -44,7 +44,7 @@ from dashboard import config
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = "2"
+FORMAT_VERSION = "3"   # 3: membership's "open" (a date that is a lower bound)
 META = "meta.json"
 _REPO = Path(__file__).resolve().parents[2]
 CODE = (*(f"dashboard/{part}" for part in ("ingest", "join", "model")), "dashboard/config.py", "geodata")

@@ -67,7 +67,7 @@ def records(atlas) -> pd.DataFrame:
             for e in ent["entity_id"]]
     rows += [{"entity_id": e, "event": "joined", "date": str(int(y)), "quote": "", "source": "", "origin": "members"}
              for e, y in zip(ent["entity_id"], ent["join_year"]) if pd.notna(y)]
-    return pd.DataFrame(rows, columns=["entity_id", "event", "date", "quote", "source", "origin"])
+    return pd.DataFrame(rows, columns=["entity_id", "event", "date", "quote", "source", "origin"]).assign(open=False)
 
 
 def facts_by_entity(membership: pd.DataFrame) -> dict[str, tuple[Fact, ...]]:

@@ -514,7 +514,7 @@ def gmina_details(atlas: Any, terc: str) -> dict[str, Any] | None:
             "join_year": None if pd.isna(e["join_year"]) else int(e["join_year"]),
             "member_source": e.get("member_source", "") or "",
             "evidence": e.get("evidence", "") or "",
-            "history": [{k: r[k] for k in ("event", "date", "quote", "source")}
+            "history": [{k: r[k] for k in ("event", "date", "open", "quote", "source")}
                         for r in membership.history(atlas, e["entity_id"])],
             "projects": [
                 {

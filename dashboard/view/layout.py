@@ -351,7 +351,8 @@ def membership_history(entity: dict, lang: str, heading: Any = html.H4):
     if not entity.get("history"):
         return None
     items = [html.Li([
-        html.Strong(figures.date_label(h["date"], lang) if h["date"] else t("date_unknown", lang)),
+        html.Strong((figures.date_label(h["date"], lang) + (t("date_or_later", lang) if h.get("open") is True else ""))
+                    if h["date"] else t("date_unknown", lang)),
         f" — {t('ev_' + h['event'], lang)}",
         source_details(lang, h["quote"], h["source"]) if h["event"] != "listed" else None,
     ]) for h in entity["history"]]
