@@ -25,8 +25,10 @@
     }
   }
 
-  function afterPaint() {  // after the frame that paints the map (on a slow device the fallback below asked every
-    if (pending) { return; }   // 30 ms until that frame came: the charts were asked for 5 times)
+  /* after the frame that paints the map; once while one is on its way (on a slow device the fallback below asks
+     every 30 ms until that frame comes) */
+  function afterPaint() {
+    if (pending) { return; }
     pending = true;
     window.requestAnimationFrame(function () { window.setTimeout(send, 0); });
   }

@@ -381,8 +381,8 @@ def own_subtitle(atlas: Any, state: FilterState, text: str) -> str:
 
 def membership_facts(atlas: Any, state: FilterState, lang: str) -> tuple[str, ...]:
     """The membership view's key figure: its members at the view's date, and how many of them only a later source
-    lists (their status then unknown) — at the end of 1995 the count of every JST on the map (229, participants of
-    2016-2023 projects included) read as the members of 1995 (13 with a dated join, 162 listed later)."""
+    lists (their status then unknown). Not every JST on the map: with the participants of 2016-2023 projects it
+    read as the members of that date."""
     in_view = query.entity_mask(atlas, state)
     member, dated = query.member_masks(atlas, state)
     n, later = int((in_view & member).sum()), int((in_view & member & ~dated).sum())

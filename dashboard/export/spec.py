@@ -25,7 +25,7 @@ class ExportSpecError(ValueError):
     """An export request that cannot be honoured; the message says which field and what is allowed."""
 
 
-# --- presets -------------------------------------------------------------------------------------------------
+# --- the texts a user writes (title, subtitle) -------------------------------------------------------------------
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _DIRECTION = re.compile(r"[\u202a-\u202e\u2066-\u2069]")   # bidi embeddings, overrides and isolates
 
@@ -37,8 +37,8 @@ def one_line(text: str) -> str:
 
 
 def text_problem(text: str) -> str | None:
-    """"control": a control character; "direction": a text-direction control ("ZMP" after U+202E printed
-    "PMZ"); None: the text can go on the page."""
+    """What keeps a text off the page: "control" (a control character), "direction" (a text-direction control:
+    "ZMP" after U+202E prints "PMZ"), or None."""
     if _CONTROL.search(text):
         return "control"
     if _DIRECTION.search(text):
@@ -46,6 +46,7 @@ def text_problem(text: str) -> str | None:
     return None
 
 
+# --- presets -------------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Preset:
     """A target size. ``width_px``/``height_px`` are the PNG's pixels; ``dpi`` says how big they are on paper
