@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import subprocess
 import sys
 
@@ -158,23 +159,13 @@ def test_the_growth_charts_text_says_its_departures(atlas, lang, said):
 @pytest.mark.parametrize("terc", ["1261011", "0264011"])   # Kraków, Wrocław (left and came back)
 def test_a_gminas_details_have_no_heading_level_skipped(atlas, terc):
     """"Historia członkostwa" was an h5 right under the gmina's h3 (a screen reader's outline skipped a level)."""
-    from dash.development.base_component import Component
+    from plotly.utils import PlotlyJSONEncoder
 
     from dashboard.view import layout
+    from tests.dash_client import walk_components
 
-    levels = []
-
-    def walk(node):
-        if isinstance(node, (list, tuple)):
-            for child in node:
-                walk(child)
-        elif isinstance(node, Component):
-            name = type(node).__name__
-            if len(name) == 2 and name[0] == "H" and name[1].isdigit():
-                levels.append(int(name[1]))
-            walk(getattr(node, "children", None))
-
-    walk(layout.details_panel(atlas, terc, "pl"))
+    tree = json.loads(json.dumps(layout.details_panel(atlas, terc, "pl"), cls=PlotlyJSONEncoder))
+    levels = [int(c["type"][1]) for c in walk_components(tree) if re.fullmatch(r"H[1-6]", c["type"])]
     assert levels and levels[0] == 3, levels
     assert all(b <= a + 1 for a, b in zip(levels, levels[1:])), levels
 
