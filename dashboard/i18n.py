@@ -229,6 +229,8 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "Bar chart: joins in a known year (returns included), {lo}–{hi}: none in view; departures: {left}; "
               "year unknown: {unknown}. Line: the published membership total, {last} in {last_year}.",
     },
+    "each": {"pl": "po {n}", "en": "{n} each"},   # bars tied for the largest
+    "others": {"pl": "inne", "en": "others"},
     "voiv_summary": {
         "pl": "Wykres słupkowy: członkowie wg województw (wszystkie województwa, pozostałe filtry widoku), razem "
               "{total}; najwięcej: {top} ({n}).",

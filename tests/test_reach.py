@@ -227,3 +227,11 @@ def test_the_table_is_named_by_its_title_and_described_by_its_sort_hint(mini_atl
     # (every key of I18N_KEYS is an element "i18n-<key>" of the page: layout.tr)
     assert getattr(table, "aria-labelledby") == "i18n-table_title" and "table_title" in layout.I18N_KEYS
     assert getattr(table, "aria-describedby") == "i18n-table_sort_hint"
+
+
+@pytest.mark.parametrize("lang, said", [("pl", "najwięcej w 1990 i 1992 (po 1)"), ("en", "most in 1990 and 1992 (1 each)")])
+def test_bars_tied_for_the_largest_are_all_named(mini_atlas, lang, said):
+    """Kraków joined in 1990, Kwidzyn in 1992: one bar each. "najwięcej w 1990 (1)" told a screen reader that
+    1992 had fewer."""
+    text = layout.chart_summaries(mini_atlas, FilterState(voivodeships=("12", "22"), lang=lang))["growth"]
+    assert said in text, text

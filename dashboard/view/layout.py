@@ -28,6 +28,7 @@ from dashboard.i18n import (
     figure_label,
     format_figure,
     format_number,
+    join_words,
     plural_form,
     t,
 )
@@ -465,18 +466,28 @@ def _growth_summary(atlas: Any, g: dict[str, Any], lang: str) -> str:
     total = sum(g["y"])
     if not total:
         return t("growth_summary_none", lang, **common)
-    top = max(range(len(years)), key=lambda i: g["y"][i])
-    return t("growth_summary", lang, total=format_number(total, lang), top_year=years[top],
-             top=format_number(g["y"][top], lang), **common)
+    top_year, top = _largest(years, g["y"], lang)
+    return t("growth_summary", lang, total=format_number(total, lang), top_year=top_year, top=top, **common)
 
 
 def _bars_summary(key: str, values: list, names: list, lang: str, total: bool = False) -> str:
     """A bar chart's sentence: its largest bar (and the sum); "none" when every bar is empty."""
     if not any(values):
         return t(f"{key}_none", lang)
-    i = max(range(len(values)), key=lambda k: values[k])
     extra = {"total": format_number(sum(values), lang)} if total else {}
-    return t(key, lang, top=names[i], n=format_number(values[i], lang), **extra)
+    top, n = _largest(names, values, lang)
+    return t(key, lang, top=top, n=n, **extra)
+
+
+def _largest(names: list, values: list, lang: str) -> tuple[str, str]:
+    """(the largest bar's name, its value); bars tied for it all named, up to three ("1991, 1994 i 2019", "po 1"):
+    one of them named as the largest told a screen reader that the others were smaller."""
+    top = max(values)
+    tied = [str(name) for name, value in zip(names, values) if value == top]
+    n = format_number(top, lang)
+    if len(tied) == 1:
+        return tied[0], n
+    return join_words(tied[:3] + ([t("others", lang)] if len(tied) > 3 else []), lang), t("each", lang, n=n)
 
 
 def pick_keys(atlas: Any) -> dict[str, list[str]]:
