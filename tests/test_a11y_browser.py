@@ -183,9 +183,10 @@ def test_no_sideways_scrolling_and_the_legend_is_off_the_map(duo):
 def test_an_embed_in_a_short_article_frame_shows_its_source_line(duo, query):
     """An article's small iframe (420×340, a phone's 320×300): the embed's map gives up height, never the source
     line — the attribution a newsroom must print — and the frame does not scroll (the whole country's legend is the
-    tallest, the membership one in English above all: a two-line heading and note). One page load, the frame narrowed after it (as the article's column
-    does): the layout is CSS and the map follows its box. A town's link (`town=`): its card takes the legend's
-    place, under the map, so the town the map is zoomed to stays in view (over the map it covered it)."""
+    tallest, the membership one in English above all: a two-line heading and note). One page load, the frame
+    narrowed after it (as the article's column does): the layout is CSS and the map follows its box. A town's link
+    (`town=`): its card takes the legend's place, under the map, so the town the map is zoomed to stays in view
+    (over the map it covered it)."""
     try:
         for i, (width, height) in enumerate(((420, 340), (320, 300))):
             screen(duo, width, height, mobile=width < 900)
