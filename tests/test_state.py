@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dashboard.model.state import VOIVODESHIP_CODES, FilterState
+from dashboard.model.state import ASOF_DEFAULT, UNKNOWN_ONLY, VOIVODESHIP_CODES, FilterState, view_slug
 
 
 def test_default_view_has_an_empty_query():
@@ -162,3 +162,33 @@ def test_a_year_out_of_the_range_is_its_nearest_end_as_the_year_box_makes_it():
     assert (FilterState.from_query("asof=1980").asof, FilterState.from_query("asof=3000").asof) == (1990, 2100)
     assert FilterState.from_query("asof=1980").notices == ()
     assert FilterState.from_query("asof=19x0").asof == 2020 and FilterState.from_query("asof=19x0").notices
+
+
+STATES = st.builds(
+    lambda projects, match, woj, years, unknown, selected, metric, asof, evidence: FilterState.from_dict({
+        "projects": projects, "match": match, "voivodeships": woj, "years": years, "include_unknown_year": unknown,
+        "selected": selected, "metric": metric, "asof": asof, "evidence": evidence}),
+    projects=st.lists(st.sampled_from(["P1", "P2", "CAMPAIGN-2020"]), unique=True, max_size=3),
+    match=st.sampled_from(["any", "all"]),
+    woj=st.lists(st.sampled_from(VOIVODESHIP_CODES[:5]), unique=True, max_size=4),
+    years=st.one_of(st.none(), st.sampled_from([[1990, 2000], [2001, 2020], list(UNKNOWN_ONLY)])),
+    unknown=st.booleans(),
+    selected=st.lists(st.sampled_from(["0201011", "0201022", "1261011", "1465011"]), unique=True, max_size=3),
+    metric=st.sampled_from(["projects", "membership"]),
+    asof=st.sampled_from([1995, 2020, ASOF_DEFAULT]),
+    evidence=st.sampled_from([["list", "stated", "role"], ["list"], ["list", "stated", "role", "weak"]]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(STATES, STATES)
+def test_two_views_share_a_file_name_only_when_they_are_the_same_view(a, b):
+    """The file name of a download or export names every setting that changes what the file holds (two
+    selections of three gminy, "all projects" vs "any", years without the unknown, other evidence levels): a desk
+    that downloads two views never gets one file over the other."""
+    def content(s: FilterState) -> str:   # "all" of one project and "without the unknown" of no years change nothing
+        return s.replace(match=s.match if len(s.projects) > 1 else "any",
+                         include_unknown_year=s.include_unknown_year or s.years is None).to_query()
+
+    if view_slug(a) == view_slug(b):
+        assert content(a) == content(b), (view_slug(a), a.to_query(), b.to_query())

@@ -9,6 +9,7 @@ No Dash imports here (house rule): this module is used by the export too.
 """
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Container, Iterable, Mapping
@@ -401,25 +402,32 @@ def _problems(s: FilterState) -> list[str]:
 
 
 def view_slug(state: FilterState, town: str | None = None) -> str:
-    """The view in a file name, safe ASCII only: <projects>_<voivodeships>_<town>_<selection>_<as-of>_<years>_
-    <metric> — only the parts the view sets ("P1_lubelskie_bilgoraj"; "" for the default view)."""
+    """The view in a file name, safe ASCII only: <projects>[-all]_<voivodeships>_<town>_<selection>_<as-of>_
+    <years>[-known]_<metric>_<evidence> — only the parts the view sets ("P1_lubelskie_bilgoraj"; "" for the default
+    view). Every setting that changes what the file holds is named, so two views never share a file name."""
     def safe(text: Any) -> str:
         return re.sub(r"[^A-Za-z0-9.]+", "-", fold(str(text))).strip("-.")
 
     parts: list[str] = []
     if state.projects:
-        parts.append("-".join(re.sub(r"[^A-Za-z0-9-]+", "", p) for p in state.projects))
+        parts.append("-".join(re.sub(r"[^A-Za-z0-9-]+", "", p) for p in state.projects)
+                     + ("-all" if state.match == "all" and len(state.projects) > 1 else ""))
     if state.voivodeships:
         names = [safe(VOIVODESHIPS.get(c, c)) for c in state.voivodeships]
         parts.append("-".join(names) if len(names) <= 3 else "woj-" + "-".join(state.voivodeships))
     if state.focus:
         parts.append(safe(town) if town and safe(town) else state.focus)
     if state.selected:
-        parts.append(f"sel{len(state.selected)}")
+        # which gminy, not only how many: two selections of three are two files
+        digest = hashlib.sha256(",".join(sorted(state.selected)).encode()).hexdigest()[:6]
+        parts.append(f"sel{len(state.selected)}-{digest}")
     if state.asof != ASOF_DEFAULT:
         parts.append(f"asof-{state.asof}")
     if state.years is not None:
-        parts.append("year-unknown" if state.is_unknown_only else f"{state.years[0]}-{state.years[1]}")
+        parts.append("year-unknown" if state.is_unknown_only
+                     else f"{state.years[0]}-{state.years[1]}" + ("" if state.include_unknown_year else "-known"))
     if state.metric != "projects":
         parts.append(state.metric)
+    if state.evidence != EVIDENCE_DEFAULT:
+        parts.append("ev-" + "-".join(state.evidence))
     return re.sub(r"[^A-Za-z0-9._-]+", "-", "_".join(parts))
