@@ -157,6 +157,10 @@ TEXT: dict[str, dict[str, str]] = {
     "table_title": {"pl": "Miasta w widoku", "en": "Cities in view"},
     "download_csv": {"pl": "Pobierz CSV", "en": "Download CSV"},
     "download_xlsx": {"pl": "Pobierz XLSX (Excel)", "en": "Download XLSX (Excel)"},
+    # the XLSX's second sheet (layout.download_notes)
+    "download_notes_sheet": {"pl": "Źródło", "en": "Source"},
+    "download_rows": {"pl": "Liczba wierszy: {n}", "en": "Rows: {n}"},
+    "download_view_link": {"pl": "Ten widok w atlasie", "en": "This view in the atlas"},
     "col_name": {"pl": "Miasto / JST", "en": "City / LGU"},
     "col_teryt": {"pl": "TERYT", "en": "TERYT"},
     "col_voivodeship": {"pl": "Województwo", "en": "Voivodeship"},
@@ -514,13 +518,21 @@ VOIVODESHIP_LOCATIVE = {
 }
 
 
-def voivodeship_word(name: str, lang: str) -> str:
-    """A voivodeship's adjective as it stands after "w województwie" (pl: locative, "lubelskim") or in English
-    ("Lubelskie": the Polish name, capitalised, as English-language sources write it)."""
+def voivodeship_name(name: str, lang: str) -> str:
+    """A voivodeship's name as a label in `lang`: "lubelskie" (pl, an adjective, lower case) / "Lubelskie",
+    "Kujawsko-Pomorskie" (en: the Polish name capitalised, as English-language sources write it)."""
     name = str(name)
     if lang == "pl":
-        return VOIVODESHIP_LOCATIVE.get(name.lower(), name)
+        return name
     return "-".join(part[:1].upper() + part[1:] for part in name.split("-"))
+
+
+def voivodeship_word(name: str, lang: str) -> str:
+    """A voivodeship's adjective as it stands after "w województwie" (pl: locative, "lubelskim") or in English
+    ("in Lubelskie Voivodeship": its name)."""
+    if lang == "pl":
+        return VOIVODESHIP_LOCATIVE.get(str(name).lower(), str(name))
+    return voivodeship_name(name, lang)
 
 
 def join_words(items: list[str], lang: str) -> str:

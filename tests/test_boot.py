@@ -170,7 +170,7 @@ def test_the_embed_page_carries_its_own_frame_with_the_view(client):
     page = client.get("/embed?woj=12&lang=en").get_data(as_text=True)
     assert '<div id="boot" class="embed boot"' in page and 'data-view="map-12"' in page
     assert 'class="embed-title">ZMP members and project cities<' in page and "<svg " in page
-    assert re.search(r'class="embed-view"[^>]*>as of 31 Dec \d{4} · Voiv\. małopolskie<', page)
+    assert re.search(r'class="embed-view"[^>]*>as of 31 Dec \d{4} · Voiv\. Małopolskie<', page)
 
 
 def test_the_frame_shows_the_views_language_and_filter_count(atlas, shapes):

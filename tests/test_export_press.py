@@ -392,6 +392,39 @@ def test_table_csv_opens_in_polish_excel_and_xlsx_keeps_teryt_text(atlas):
     assert table_filename(state, "csv") == "atlas-zmp-miasta_dolnoslaskie.csv"
 
 
+def test_the_xlsx_says_what_its_rows_are_and_where_they_come_from(atlas, monkeypatch):
+    """A desk pasting the figures cites them: the XLSX has filter buttons over its header and a second sheet with
+    the view and its date, the number of rows, the source and the data's date, and the view's public address (a
+    link) — no address when only a local one is configured."""
+    import openpyxl
+
+    from dashboard.view.layout import download_notes
+    from dashboard.view.table import table_columns, table_xlsx
+
+    state = FilterState(projects=("P1",), voivodeships=("06",), asof=2015, lang="en")
+    frame = table_frame(atlas, state)
+    headers = {c["id"]: c["name"] for c in table_columns("en")}
+    monkeypatch.setenv("ATLAS_PUBLIC_URL", "https://atlas.miasta.pl")
+    wb = openpyxl.load_workbook(io.BytesIO(table_xlsx(frame, "en", headers, notes=download_notes(atlas, state,
+                                                                                                 len(frame)))))
+    rows, notes = wb.worksheets
+    assert rows.auto_filter.ref == f"A1:G{len(frame) + 1}"
+    assert notes.title == "Source"
+    text = [c.value for (c,) in notes.iter_rows(max_col=1)]
+    assert text[0] == "Atlas ZMP — Cities in view" and notes["A1"].font.b
+    assert text[1].startswith("As of 31 Dec 2015") and "Project: " in text[1] and "Lubelskie" in text[1], text
+    assert text[2] == f"Rows: {len(frame)}"
+    assert text[3].startswith("Source: Association of Polish Cities") and text[4].startswith("Data as of ")
+    link = f"https://atlas.miasta.pl/?{state.to_query()}"
+    assert text[5] == f"This view in the atlas: {link}" and notes["A6"].hyperlink.target == link
+
+    monkeypatch.setenv("ATLAS_PUBLIC_URL", "http://127.0.0.1:8050")
+    pl = download_notes(atlas, state.replace(lang="pl"), 3)
+    assert pl[1].startswith("Stan na 31.12.2015 · ") and pl[2] == "Liczba wierszy: 3" and len(pl) == 5 and not any("127.0.0.1" in n for n in pl)
+    empty = table_xlsx(table_frame(atlas, FilterState(projects=("NOPE",))), "pl", notes=pl)
+    assert openpyxl.load_workbook(io.BytesIO(empty)).worksheets[0].auto_filter.ref == "A1:G1"
+
+
 # --- rendered and read back (kaleido) ------------------------------------------------------------------------------
 def _hex(c: str) -> tuple[int, int, int]:
     c = c.lstrip("#")

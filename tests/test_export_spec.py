@@ -134,7 +134,7 @@ def test_the_date_line_writes_its_dates_as_the_page_does(atlas):
     import datetime as dt
     import re
 
-    from dashboard.export.press import data_date_line
+    from dashboard.view.figures import data_date_line
 
     pl = data_date_line(atlas, "pl", dt.date(2026, 12, 1))
     assert re.fullmatch(r"Stan danych: \d\d\.\d\d\.\d{4} \(dane publiczne, lista członków niepełna\) · "
@@ -171,9 +171,9 @@ def test_only_the_shipped_public_member_list_is_called_partial(atlas, tmp_path):
     """"(dane publiczne, lista członków niepełna)" describes the shipped data; an office's own register is not."""
     import datetime as dt
 
-    from dashboard.export.press import data_date_line
     from dashboard.model.atlas import build_atlas
     from dashboard.model.check import format_human
+    from dashboard.view.figures import data_date_line
 
     members = tmp_path / "członkowie.csv"
     members.write_text("Miasto,Województwo\nPoznań,wielkopolskie\n", encoding="utf-8")
@@ -193,7 +193,7 @@ def test_the_data_date_is_the_newest_dated_fact_of_the_data(atlas):
 
     import pandas as pd
 
-    from dashboard.export.press import data_date
+    from dashboard.model.membership import data_date
 
     events = atlas.membership
     newest = max([d for d in events["date"].astype(str) if d[:4].isdigit()] + [str(atlas.totals["as_of"].max())])

@@ -251,7 +251,7 @@ def test_a_rejected_join_date_is_left_empty_and_never_dates_the_data(tmp_path):
     """check-data says "the bad value is left empty": the atlas must do so. A year out of range, a date that does
     not exist or one after today used to stay in the membership facts: the city became a non-member (joined in
     2030) or a member since 1905, and the exports' data date read 2030."""
-    from dashboard.export.press import data_date
+    from dashboard.model.membership import data_date
 
     members = tmp_path / "członkowie.csv"
     members.write_bytes(("Miasto;Województwo;Rok przystąpienia\n"

@@ -1,8 +1,11 @@
 """The view's table rows (the CSV) and the town search's options, over the small hand-made atlas."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
+from dashboard.ingest.values import VOIVODESHIPS
 from dashboard.model import query
 from dashboard.model.state import FilterState
 from dashboard.view.table import TABLE_COLUMNS, table_frame, table_records
@@ -68,6 +71,33 @@ def test_search_labels_are_in_the_page_language(mini_atlas):
     assert any("gm. wiejska" in label for label in pl.values())
     assert any("rural gmina" in label for label in en.values())
     assert not any("gm." in label for label in en.values())
+
+
+def test_the_english_page_names_voivodeships_as_english_sources_do(mini_atlas):
+    """"Łódzkie", "Warmińsko-Mazurskie" in English (as the English graphics and their "in Łódzkie Voivodeship"
+    say), "łódzkie" in Polish: in the table and its downloads, the dropdown, the chips, the bars, the map's hover
+    and the town search — an English CSV with "łódzkie" read as a word left untranslated."""
+    from dashboard.view import figures, layout
+
+    def everywhere(lang: str) -> dict[str, set[str]]:
+        state = FilterState(voivodeships=("10",), lang=lang)
+        return {
+            "table": set(table_frame(mini_atlas, FilterState(lang=lang))["voivodeship"]),
+            "dropdown": {o["label"] for o in layout.voivodeship_options(mini_atlas, lang)},
+            "chips": {text for _, text in layout.chips_for(mini_atlas, state)},
+            "bars": set(figures.voivodeship_update(mini_atlas, state)["y"]),
+            "hover": {text.split("<br>")[0] for text in figures.hover_texts(mini_atlas, lang)},
+            "search": {h["label"] for h in search_towns(mini_atlas, "lodz", lang)} | {
+                h["label"] for h in search_towns(mini_atlas, "bartoszyce", lang)},
+        }
+
+    lower_case = re.compile(r"(?<![\w-])(" + "|".join(VOIVODESHIPS.values()) + r")\b")
+    en, pl = everywhere("en"), everywhere("pl")
+    for where in en:
+        text = " ".join(en[where])
+        assert "Łódzkie" in text or "Warmińsko-Mazurskie" in text, (where, en[where])
+        assert not lower_case.search(text), (where, en[where])
+        assert "Łódzkie" not in " ".join(pl[where]) and "Warmińsko" not in " ".join(pl[where]), (where, pl[where])
 
 
 def test_one_diacritics_fold_in_the_package():

@@ -74,7 +74,6 @@ from dashboard.i18n import (  # noqa: F401 - plural_pl re-exported
     t,
     voivodeship_word,
 )
-from dashboard.ingest.datafiles import is_shipped
 from dashboard.ingest.values import collation_key
 from dashboard.model import membership, query
 from dashboard.model.state import LANGS, FilterState
@@ -282,32 +281,6 @@ def press_link(state: FilterState, base_url: str | None = None) -> tuple[str, tu
 
 
 
-def data_date(atlas: Any) -> str:
-    """The date of the data shown: its newest dated fact — the "as of" of the union's latest published membership
-    figure, or a later dated membership event (a member list of 2025 is newer than a total of 2024). ISO text
-    ("2025-06-24", "2024-07", "2024"): later dates sort after earlier ones, a month or a year before its days."""
-    dates: list[str] = []
-    totals = getattr(atlas, "totals", None)
-    if totals is not None and len(totals) and "year" in totals:
-        latest = totals.sort_values("year").iloc[-1]
-        as_of = latest.get("as_of") if hasattr(latest, "get") else None
-        dates.append(str(as_of) if isinstance(as_of, str) and as_of.strip() else str(int(latest["year"])))
-    events = getattr(atlas, "membership", None)
-    if events is not None and "date" in events:
-        dates += [d for d in events["date"].astype(str) if d[:4].isdigit()]
-    return max(dates, default="–")
-
-
-def data_date_line(atlas: Any, lang: str, today: _dt.date | None = None) -> str:
-    """'Stan danych: 24.06.2025 (dane publiczne, lista członków niepełna) · wygenerowano 01.12.2026': both dates as
-    the page writes dates; the caveat only for the shipped public member list (not for an office's register)."""
-    today = today or _dt.date.today()
-    members = getattr(atlas.report, "files", {}).get("members")
-    caveat = t("export_public_caveat", lang) if members is None or is_shipped(members) else ""
-    return t("export_date_line", lang, date=figures.date_label(data_date(atlas), lang), caveat=caveat,
-             today=figures.date_label(today.isoformat(), lang))
-
-
 def map_legend(atlas: Any, state: FilterState, *, visible: frozenset[str] | set[str] | None = None) -> Legend:
     """The map's stepped legend as (colour, class label, number of gminy), from the map's own classification
     (figures.map_classes), so the press legend is exactly what the dashboard map shows. ``visible``: the gminy
@@ -413,7 +386,7 @@ def press_texts(atlas: Any, spec: ExportSpec, legend: Legend, n_cities: int, *, 
         subtitle=own_subtitle(atlas, state, spec.subtitle) if spec.subtitle is not None else default_subtitle(
             atlas, state, lang, n_cities, omitted=omitted, kinds=kinds),
         source=source,
-        date_line=data_date_line(atlas, lang, today),
+        date_line=figures.data_date_line(atlas, lang, today),
         url=link[0],
         link=link[1],
         legend=legend,

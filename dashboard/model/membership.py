@@ -164,3 +164,19 @@ def valid_year(text: str, atlas) -> int:
         raise ValueError(f"{year} is outside the data: give a year from {lo} to {hi} (the newest source is from "
                          f"{hi}; ZMP was re-established in {lo})")
     return year
+
+
+def data_date(atlas) -> str:
+    """The date of the data shown: its newest dated fact — the "as of" of the union's latest published membership
+    figure, or a later dated membership event (a member list of 2025 is newer than a total of 2024). ISO text
+    ("2025-06-24", "2024-07", "2024"): later dates sort after earlier ones, a month or a year before its days."""
+    dates: list[str] = []
+    totals = getattr(atlas, "totals", None)
+    if totals is not None and len(totals) and "year" in totals:
+        latest = totals.sort_values("year").iloc[-1]
+        as_of = latest.get("as_of") if hasattr(latest, "get") else None
+        dates.append(str(as_of) if isinstance(as_of, str) and as_of.strip() else str(int(latest["year"])))
+    events = getattr(atlas, "membership", None)
+    if events is not None and "date" in events:
+        dates += [d for d in events["date"].astype(str) if d[:4].isdigit()]
+    return max(dates, default="–")

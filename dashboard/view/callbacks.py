@@ -533,7 +533,8 @@ def _register_download(app: dash.Dash, atlas: Any, known_projects: set[str]) -> 
         state = FilterState.from_dict(state_data, known_projects=known_projects)
         frame = table_view.table_frame(atlas, state, table_view.sort_spec(sort_by))
         headers = {c["id"]: c["name"] for c in table_view.table_columns(state.lang)}
-        return table_download(frame, state, "xlsx" if ctx.triggered_id == "xlsx-button" else "csv", headers)
+        return table_download(frame, state, "xlsx" if ctx.triggered_id == "xlsx-button" else "csv", headers,
+                              layout.download_notes(atlas, state, len(frame)))
 
 
 def _register_details_and_search(app: dash.Dash, atlas: Any) -> None:

@@ -7,6 +7,7 @@ the export builds a fresh figure. Bar charts likewise have `*_update()` function
 """
 from __future__ import annotations
 
+import datetime as _dt
 import functools
 import warnings
 from dataclasses import dataclass, replace
@@ -16,7 +17,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.i18n import escape_markup, format_number, plotly_separators, t, year_label
+from dashboard.i18n import escape_markup, format_number, plotly_separators, t, voivodeship_name, year_label
+from dashboard.ingest.datafiles import is_shipped
 from dashboard.model import membership, query
 from dashboard.model.state import FilterState
 from dashboard.view.projection import CENTRE_LAT, range_box_bounds
@@ -224,12 +226,17 @@ def _stepped(colours: tuple[str, ...]) -> list[list]:
     return out
 
 
-def hover_texts(atlas: Any, lang: str) -> list[str]:
+def hover_texts(atlas: Any, lang: str) -> tuple[str, ...]:
     """The hover text per gmina (feature order): its voivodeship, then for gminy with cities in the data each
     city with join year (or unknown) and projects. The gmina name and TERYT come from the GeoJSON feature
     (%{properties.name}, %{location}) and the separators from HOVER, so a gmina without cities costs only its
-    voivodeship's name (measured: /_dash-layout 147 -> 178 KB raw, +0.5 KB gzip). Depends on the language only.
-    Names and labels from the data are escaped: plotly reads markup in hover texts."""
+    voivodeship's name (measured: /_dash-layout 147 -> 178 KB raw, +0.5 KB gzip). Names and labels from the data
+    are escaped: plotly reads markup in hover texts. Depends on the atlas and the language only: built once per
+    language, not for every map figure and page."""
+    return query.atlas_memo(atlas, ("hover_texts", lang), lambda: tuple(_hover_texts(atlas, lang)))
+
+
+def _hover_texts(atlas: Any, lang: str) -> list[str]:
     d = query.derived(atlas)
     gm = atlas.gminy
     ent = d.entities[d.entities["gmina_teryt"].notna()]
@@ -245,7 +252,7 @@ def hover_texts(atlas: Any, lang: str) -> list[str]:
         named = e.name != gmina_name.get(e.gmina_teryt) or per_gmina[e.gmina_teryt] > 1
         head = f"<b>{escape_markup(e.name)}</b> · " if named else ""
         extra.setdefault(e.gmina_teryt, []).append(f"<br>{head}{status}<br>{t('hover_projects', lang)}: {projects}")
-    voiv = {terc: escape_markup(v) for terc, v in zip(gm["terc"], gm["voivodeship"])}
+    voiv = {terc: escape_markup(voivodeship_name(v, lang)) for terc, v in zip(gm["terc"], gm["voivodeship"])}
     return [voiv[terc] + "".join(extra.get(terc, ())) for terc in gm["terc"]]
 
 
@@ -618,7 +625,7 @@ def voivodeship_update(atlas: Any, state: FilterState) -> dict[str, Any]:
     counts = query.voivodeship_counts(atlas, state).sort_values(kind="stable")
     codes = list(counts.index)
     sel = [i for i, c in enumerate(codes) if c in state.voivodeships] if state.voivodeships else None
-    return {"x": counts.tolist(), "y": [names[c] for c in codes], "customdata": codes,
+    return {"x": counts.tolist(), "y": [voivodeship_name(names[c], state.lang) for c in codes], "customdata": codes,
             "selectedpoints": sel}
 
 
@@ -694,3 +701,13 @@ def project_update(atlas: Any, state: FilterState) -> dict[str, Any]:
 
 def project_figure(atlas: Any, state: FilterState) -> go.Figure:
     return _hbar_figure(project_update(atlas, state), state.lang, t("participants", state.lang))
+
+
+def data_date_line(atlas: Any, lang: str, today: _dt.date | None = None) -> str:
+    """'Stan danych: 24.06.2025 (dane publiczne, lista członków niepełna) · wygenerowano 01.12.2026': both dates as
+    the page writes dates; the caveat only for the shipped public member list (not for an office's register)."""
+    today = today or _dt.date.today()
+    members = getattr(atlas.report, "files", {}).get("members")
+    caveat = t("export_public_caveat", lang) if members is None or is_shipped(members) else ""
+    return t("export_date_line", lang, date=date_label(membership.data_date(atlas), lang), caveat=caveat,
+             today=date_label(today.isoformat(), lang))

@@ -31,6 +31,7 @@ from dashboard.i18n import (
     join_words,
     plural_form,
     t,
+    voivodeship_name,
 )
 from dashboard.ingest.values import fold
 from dashboard.model import membership, query
@@ -103,11 +104,12 @@ def project_options(atlas: Any, lang: str) -> list[dict[str, str]]:
     return [{"label": label, "value": pid} for pid, label in query.project_labels(atlas, lang).items()]
 
 
-def voivodeship_options(atlas: Any) -> list[dict[str, str]]:
+def voivodeship_options(atlas: Any, lang: str) -> list[dict[str, str]]:
     """The voivodeships; the dropdown's search also reads each name without its diacritics ("slask" finds
     "śląskie", as the town search and the address do)."""
     names = query.voivodeship_names(atlas)
-    return [{"label": name, "value": code, "search": fold(name)} for code, name in names.items()]
+    return [{"label": voivodeship_name(name, lang), "value": code, "search": fold(name)}
+            for code, name in names.items()]
 
 
 def match_options(lang: str) -> list[dict[str, str]]:
@@ -320,7 +322,8 @@ def details_panel(atlas: Any, terc: str | None, lang: str, state: FilterState | 
     head = [
         html.H3(info["name"]),
         html.Dl([html.Dt(t("teryt", lang)), html.Dd(info["terc"]),
-                 html.Dt(t("voivodeship", lang)), html.Dd(info["voivodeship"])], className="kv"),
+                 html.Dt(t("voivodeship", lang)), html.Dd(voivodeship_name(info["voivodeship"], lang))],
+                className="kv"),
     ]
     if not info["entities"]:
         return head + [html.P(t("details_none", lang), className="muted")]
@@ -514,7 +517,8 @@ def pick_outputs(atlas: Any, state: FilterState, updates: dict[str, Any] | None 
         [str(bool(g["unknown_selectedpoints"]) and state.years is not None).lower()]
     v = u["by-voivodeship"]
     vcount = dict(zip(v["customdata"], v["x"]))
-    voiv_text = [f"{d.voivodeship_names[c]}: {format_number(vcount.get(c, 0), lang)}" for c in keys["by-voivodeship"]]
+    voiv_text = [f"{voivodeship_name(d.voivodeship_names[c], lang)}: {format_number(vcount.get(c, 0), lang)}"
+                 for c in keys["by-voivodeship"]]
     voiv_pressed = [str(c in state.voivodeships).lower() for c in keys["by-voivodeship"]]
     p = u["by-project"]
     pcount = dict(zip(p["customdata"], p["x"]))
@@ -615,7 +619,7 @@ def _filters(atlas: Any, state: FilterState, export_panel: Any) -> html.Section:
                                     className="segmented small"),
                  ], className="match-row")),
         _control("voivodeships", "voivodeships", lang,
-                 _slot(dcc.Dropdown(id="voivodeships", options=voivodeship_options(atlas), value=[], multi=True,
+                 _slot(dcc.Dropdown(id="voivodeships", options=voivodeship_options(atlas, lang), value=[], multi=True,
                                     placeholder=t("voivodeships_placeholder", lang), className="dropdown",
                                     labels=labels))),
         _control("join_years", "years", lang,
@@ -792,7 +796,7 @@ def chips_for(atlas: Any, state: FilterState) -> list[tuple[str, str]]:
     if len(state.projects) > 1 and state.match == "all":
         chips.append(("match:all", t("chip_match_all", lang)))
     names = query.voivodeship_names(atlas)
-    chips += [(f"voivodeship:{v}", f"{t('chip_voivodeship', lang)} {names.get(v, v)}")
+    chips += [(f"voivodeship:{v}", f"{t('chip_voivodeship', lang)} {voivodeship_name(names.get(v, v), lang)}")
               for v in state.voivodeships]
     if state.years == UNKNOWN_ONLY:
         chips.append(("years:", t("year_unknown", lang)))
@@ -818,6 +822,25 @@ def embed_filters(atlas: Any, state: FilterState) -> str:
     card)."""
     date = figures.as_of_text(query.asof_year(atlas, state), state.lang)
     return " · ".join([date] + [text for key, text in chips_for(atlas, state) if key != "town:"])
+
+
+def download_notes(atlas: Any, state: FilterState, rows: int) -> list[str]:
+    """What the table's XLSX says of its rows on its second sheet, as a desk cites them: the view (its date and
+    filters, as the chips say them), how many rows, the source line and the data's date, and the public address
+    of the view — none when no public address is configured (a local one reopens nothing for a reader)."""
+    lang = state.lang
+    view = " · ".join([figures.as_of_text(query.asof_year(atlas, state), lang)]
+                      + [text for _, text in chips_for(atlas, state)])
+    notes = [f"Atlas ZMP — {t('table_title', lang)}", view[:1].upper() + view[1:], t("download_rows", lang, n=format_number(rows, lang)),
+             t("export_source", lang), figures.data_date_line(atlas, lang)]
+    try:
+        public = config.public_url()
+    except config.ConfigError:
+        public = None
+    if public:
+        query_text = state.to_query()
+        notes.append(f"{t('download_view_link', lang)}: {public}/" + (f"?{query_text}" if query_text else ""))
+    return notes
 
 
 NOTICE_FIELDS = {  # FilterState notice prefix -> the i18n key of the control it concerns

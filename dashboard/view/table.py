@@ -7,7 +7,9 @@ Downloads are exactly the rows the table shows, as files an office opens by doub
   (="0214023"), so that Excel keeps the leading zero instead of reading a number (214023).
 - English UI: the same for an English Excel, with ',' as separator and '.' as decimal point.
 - XLSX (both languages, openpyxl): TERYT as text cells (number format '@'), numbers and join years as numbers,
-  a frozen header.
+  a frozen header with filter buttons, and a second sheet with what a desk cites: the view and its date, the
+  number of rows, the source line and the data's date, and the view's public address (when one is configured).
+  The CSV stays rows only: pandas, R and Datawrapper read its first line as the header.
 - No text runs as a formula: the data's texts come from the office's own files (ATLAS_DATA_DIR), and a name like
   `=HYPERLINK(...)` would run in every analyst's spreadsheet. In CSV a text beginning with = + - @ (or a tab or
   carriage return) gets a leading apostrophe, as OWASP advises for CSV; in XLSX every text is a text cell."""
@@ -15,12 +17,12 @@ from __future__ import annotations
 
 import base64
 import io
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
 
-from dashboard.i18n import t, year_label
+from dashboard.i18n import t, voivodeship_name, year_label
 from dashboard.ingest.values import collation_key
 from dashboard.model import query
 from dashboard.model.state import FilterState, view_slug
@@ -52,7 +54,7 @@ class _TableBase:
         self.frame = pd.DataFrame({
             "name": ent["name"].astype(str),
             "teryt": ent["teryt"].astype(str),
-            "voivodeship": ent["voivodeship"].astype(str),
+            "voivodeship": [voivodeship_name(v, lang) for v in ent["voivodeship"].astype(str)],
             "member": np.where(dated, t("member_dated_short", lang),
                                np.where(member, t("member_undated_short", lang), t("no", lang))),
             # a city not a member at the date has no join year there ("nie | nieznany" for Hrubieszów in 2010, which
@@ -149,8 +151,10 @@ def table_csv(frame: pd.DataFrame, lang: str, headers: dict[str, str] | None = N
     return ("\ufeff" if fmt["bom"] else "").encode("utf-8") + text.encode("utf-8")
 
 
-def table_xlsx(frame: pd.DataFrame, lang: str, headers: dict[str, str] | None = None, sheet: str = "") -> bytes:
-    """``frame`` as an XLSX workbook: TERYT in text cells (leading zeros kept), a bold frozen header."""
+def table_xlsx(frame: pd.DataFrame, lang: str, headers: dict[str, str] | None = None, sheet: str = "",
+               notes: Sequence[str] = ()) -> bytes:
+    """``frame`` as an XLSX workbook: TERYT in text cells (leading zeros kept), a bold frozen header with filter
+    buttons; ``notes`` (layout.download_notes) on a second sheet."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -176,9 +180,31 @@ def table_xlsx(frame: pd.DataFrame, lang: str, headers: dict[str, str] | None = 
         width = max([len(str((headers or {}).get(c, c)))] + [len(str(v)) for v in frame[c].head(500)])
         ws.column_dimensions[ws.cell(row=1, column=j).column_letter].width = min(60, width + 2)
     ws.freeze_panes = "A2"
+    ws.auto_filter.ref = f"A1:{ws.cell(row=1, column=len(cols)).column_letter}{ws.max_row}"
+    if notes:
+        _notes_sheet(wb.create_sheet(t("download_notes_sheet", lang)), notes)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+EXCEL_LINK_MAX = 2079   # Excel repairs (drops) a workbook's hyperlink longer than this
+
+
+def _notes_sheet(ws: Any, notes: Sequence[str]) -> None:
+    """One note per row, the first one bold; an address (the last note's text after ": ") is a link."""
+    from openpyxl.styles import Font
+
+    for note in notes:
+        ws.append([note])
+        cell = ws.cell(row=ws.max_row, column=1)
+        cell.data_type = "s"
+        address = note.rsplit(": ", 1)[-1]
+        if address.startswith(("https://", "http://")) and len(address) <= EXCEL_LINK_MAX:
+            cell.hyperlink = address
+            cell.style = "Hyperlink"
+    ws["A1"].font = Font(bold=True)
+    ws.column_dimensions["A"].width = 100
 
 
 def _xlsx_value(value: Any, column: str) -> Any:
@@ -196,8 +222,11 @@ def table_filename(state: FilterState, ext: str) -> str:
     return f"{stem}_{slug}.{ext}" if slug else f"{stem}.{ext}"
 
 
-def table_download(frame: pd.DataFrame, state: FilterState, ext: str, headers: dict[str, str]) -> dict[str, Any]:
-    """dcc.Download data for the table as ``ext`` ("csv" | "xlsx") in the state's language."""
-    data = table_xlsx(frame, state.lang, headers) if ext == "xlsx" else table_csv(frame, state.lang, headers)
+def table_download(frame: pd.DataFrame, state: FilterState, ext: str, headers: dict[str, str],
+                   notes: Sequence[str] = ()) -> dict[str, Any]:
+    """dcc.Download data for the table as ``ext`` ("csv" | "xlsx") in the state's language; ``notes``: the XLSX's
+    second sheet."""
+    data = (table_xlsx(frame, state.lang, headers, notes=notes) if ext == "xlsx"
+            else table_csv(frame, state.lang, headers))
     return {"content": base64.b64encode(data).decode("ascii"), "filename": table_filename(state, ext),
             "type": MIME[ext], "base64": True}

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dashboard.i18n import t
+from dashboard.i18n import t, voivodeship_name
 from dashboard.ingest.values import fold
 from dashboard.model import query
 
@@ -13,9 +13,10 @@ _GMINA_KIND = {1: "gmina_kind_urban", 2: "gmina_kind_rural", 3: "gmina_kind_urba
 def town_label(hit: query.TownHit, lang: str) -> str:
     """'Łódź (łódzkie)' for a city of the data; 'Bartoszyce (gm. wiejska, warmińsko-mazurskie)' /
     '… (rural gmina, …)' for a gmina found by its own name."""
+    voivodeship = voivodeship_name(hit.voivodeship, lang)
     if hit.gmina_type is None:
-        return f"{hit.name} ({hit.voivodeship})"
-    return f"{hit.name} ({t(_GMINA_KIND.get(hit.gmina_type, 'gmina_kind_other'), lang)}, {hit.voivodeship})"
+        return f"{hit.name} ({voivodeship})"
+    return f"{hit.name} ({t(_GMINA_KIND.get(hit.gmina_type, 'gmina_kind_other'), lang)}, {voivodeship})"
 
 
 def search_towns(atlas: Any, text: str | None, lang: str = "pl", limit: int = 10) -> list[dict[str, str]]:
