@@ -831,8 +831,9 @@ def download_notes(atlas: Any, state: FilterState, rows: int) -> list[str]:
     lang = state.lang
     view = " · ".join([figures.as_of_text(query.asof_year(atlas, state), lang)]
                       + [text for _, text in chips_for(atlas, state)])
-    notes = [f"Atlas ZMP — {t('table_title', lang)}", view[:1].upper() + view[1:], t("download_rows", lang, n=format_number(rows, lang)),
-             t("export_source", lang), figures.data_date_line(atlas, lang)]
+    notes = [f"Atlas ZMP — {t('table_title', lang)}", view[:1].upper() + view[1:],
+             t("download_rows", lang, n=format_number(rows, lang)), t("export_source", lang),
+             figures.data_date_line(atlas, lang)]
     try:
         public = config.public_url()
     except config.ConfigError:
