@@ -18,6 +18,7 @@ from PIL import Image
 
 from dashboard.export.press import PRESETS, ExportSpec, map_legend, press_figure
 from dashboard.export.render import get_renderer, press_geojson, press_outline, render_export, write_export
+from dashboard.export.spec import PAPER_MM
 from dashboard.model.state import FilterState
 from dashboard.view import figures
 
@@ -52,6 +53,11 @@ def pngs(atlas, renderer):
     return out
 
 
+def _title(atlas, state: FilterState, preset: str) -> str:
+    return press_figure(atlas, ExportSpec(state=state, preset=preset, format="png"), press_geojson(),
+                        outline=press_outline()).texts.title
+
+
 @pytest.mark.parametrize("name", list(PRESETS))
 def test_png_size_dpi_and_content(pngs, atlas, name):
     p = PRESETS[name]
@@ -60,6 +66,9 @@ def test_png_size_dpi_and_content(pngs, atlas, name):
     img = Image.open(io.BytesIO(res.content))
     assert img.size == (p.width_px, p.height_px)
     assert img.info["dpi"] == pytest.approx((p.dpi, p.dpi), abs=0.05)   # pHYs stores whole pixels per metre
+    # as a graphics desk wants it: no alpha channel, the colour space said (sRGB), the graphic's title inside
+    assert img.mode == "RGB" and img.info.get("srgb") == 0, (img.mode, img.info)
+    assert img.info["Title"] == _title(atlas, VIEW, name) and img.info["Title"]
     rgb = img.convert("RGB")
     colours = dict((c, n) for n, c in rgb.getcolors(maxcolors=1 << 20))
     # not blank: white paper dominates, but far from everything
@@ -183,8 +192,18 @@ def test_svg_parses_and_holds_every_gmina(atlas, renderer, name):
     paths = root.findall(".//{http://www.w3.org/2000/svg}path")
     assert len(paths) >= 2477
     p = PRESETS[name]
-    assert float(root.get("width")) == pytest.approx(p.css_width) and float(root.get("height")) == pytest.approx(
-        p.css_height)
+    # a print preset opens at its paper size in a layout program (plotly wrote unitless px); a screen one in px
+    width, height = root.get("width"), root.get("height")
+    if p.is_print:
+        paper = sorted(PAPER_MM[p.paper], reverse=p.width_px > p.height_px)
+        assert (width, height) == (f"{paper[0]}mm", f"{paper[1]}mm"), (width, height)
+    else:
+        assert float(width) == pytest.approx(p.css_width) and float(height) == pytest.approx(p.css_height)
+    assert root.get("viewBox").split()[2:] == [f"{p.css_width:g}", f"{p.css_height:g}"]
+    svg = "{http://www.w3.org/2000/svg}"
+    assert root[0].tag == f"{svg}title" and root[0].text == _title(atlas, VIEW.replace(lang="en"), name)
+    assert root[1].tag == f"{svg}desc" and root[1].text == res.alt_text
+    assert root.get("{http://www.w3.org/XML/1998/namespace}lang") == "en"
     texts = "".join(root.itertext())
     assert "Source: Association of Polish Cities (Związek Miast Polskich)" in texts
 

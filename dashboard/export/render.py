@@ -11,7 +11,9 @@ What was measured on this machine (kaleido 1.5, Chromium 156; see bench/bench_ex
   (plotly.io.defaults.headers adds one and that turns on devtools network tracking for every request).
 - The gminy GeoJSON is given to plotly as a ``file://`` URL of the prepared web asset, so the 2 MB of
   geometry is not re-serialised through the devtools pipe on every export (see ``press_geojson``).
-- kaleido writes no DPI tag: ``tag_png_dpi`` adds a pHYs chunk with Pillow.
+- kaleido writes an RGBA PNG with no DPI and no colour space, and an SVG sized in unitless px: ``press_png`` makes
+  it RGB tagged sRGB at the preset's DPI with the graphic's title; ``press_svg`` gives a print preset's SVG its
+  size in mm, and every SVG a <title> and <desc> (the alt text) — what a graphics desk's tools read.
 - kaleido's page loads the dashboard's partial plotly.js (1.4 MB, dashboard.view.plotly_js) when it is built and
   verified, instead of the full 4.8 MB one; the same PDF, pixel for pixel (A4, checked at 100 dpi).
 - ``Renderer.start_soon`` starts Chromium in a thread: the CLI reads the atlas and builds the figure meanwhile.
@@ -28,9 +30,10 @@ import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from dashboard import config
-from dashboard.export.spec import FORMATS
+from dashboard.export.spec import FORMATS, MM_PER_IN
 
 CHROMIUM_INSTALL_HINT = "apt-get install -y chromium"
 log = logging.getLogger(__name__)
@@ -114,14 +117,47 @@ def press_geojson_dict() -> dict:
     return json.loads(_web_asset("gminy").read_text(encoding="utf-8"))
 
 
-def tag_png_dpi(png: bytes, dpi: int) -> bytes:
-    """Return the PNG with a pHYs chunk saying ``dpi`` (kaleido writes none), re-encoded by Pillow."""
+def press_png(png: bytes, dpi: int, title: str, lang: str) -> bytes:
+    """kaleido's RGBA PNG as RGB (on white: the graphic is opaque, a print workflow wants no alpha), tagged sRGB
+    (the colours are CSS sRGB colours) at ``dpi`` (pHYs), with the graphic's title (iTXt, UTF-8), re-encoded by
+    Pillow."""
     from PIL import Image
+    from PIL.PngImagePlugin import PngInfo
 
+    info = PngInfo()
+    info.add(b"sRGB", b"\x00")   # rendering intent: perceptual
+    info.add_itxt("Title", title, lang=lang)
+    info.add_text("Software", "Atlas ZMP")
     with Image.open(io.BytesIO(png)) as img:
+        rgba = img.convert("RGBA")
+        rgb = Image.new("RGB", rgba.size, "white")
+        rgb.paste(rgba, mask=rgba.getchannel("A"))
         out = io.BytesIO()
-        img.save(out, format="PNG", dpi=(dpi, dpi), compress_level=3)
+        rgb.save(out, format="PNG", dpi=(dpi, dpi), compress_level=3, pnginfo=info)
     return out.getvalue()
+
+
+_SVG_ROOT = re.compile(rb"<svg\b[^>]*>")
+_SVG_SIZE = re.compile(rb'\s(width|height)="[^"]*"')
+
+
+def press_svg(svg: bytes, preset: Any, title: str, desc: str, lang: str) -> bytes:
+    """The SVG with a print preset's size in mm (plotly writes unitless px: 793.6 × 1122.56 opens at another
+    size in a layout program; the viewBox keeps the drawing's units), its language, and the graphic's title and
+    alt text as <title> and <desc>."""
+    from xml.sax.saxutils import escape, quoteattr
+
+    found = _SVG_ROOT.search(svg)
+    if found is None:
+        raise ValueError("kaleido's SVG has no <svg> element")
+    root = found.group(0)
+    if preset.is_print:
+        width_mm, height_mm = (pt * MM_PER_IN / 72 for pt in preset.size_pt)
+        size = {b"width": f"{width_mm:g}mm".encode(), b"height": f"{height_mm:g}mm".encode()}
+        root = _SVG_SIZE.sub(lambda m: b" " + m.group(1) + b'="' + size[m.group(1)] + b'"', root)
+    root = root[:-1] + f" xml:lang={quoteattr(lang)}>".encode()
+    head = f"<title>{escape(title)}</title><desc>{escape(desc)}</desc>".encode()
+    return svg[:found.start()] + root + head + svg[found.end():]
 
 
 def press_pdf(pdf: bytes, size_pt: tuple[float, float], title: str, lang: str) -> bytes:
@@ -441,19 +477,18 @@ def render_export(spec, atlas=None, *, renderer: Renderer | None = None, today=N
     preset = spec.preset_obj
     scale = preset.scale if spec.format == "png" else 1.0
     data = renderer.render(pf.figure, spec.format, width=preset.css_width, height=preset.css_height, scale=scale)
+    alt = alt_text(pf.texts, pf.entities, spec.lang)
     if spec.format == "png":
-        data = tag_png_dpi(data, preset.dpi)
+        data = press_png(data, preset.dpi, pf.texts.title, spec.lang)
     elif spec.format == "pdf":
         data = press_pdf(data, preset.size_pt, title=pf.texts.title, lang=spec.lang)
     else:
-        data = without_empty_paths(data)
+        data = press_svg(without_empty_paths(data), preset, pf.texts.title, alt, spec.lang)
     if pf.texts.link is not None:   # the map prints a short link: make it resolvable
         from dashboard.export.links import link_store
 
         link_store().save(*pf.texts.link)
-    return ExportResult(data, spec.filename(town=pf.texts.town or None), spec.mime,
-                        alt_text(pf.texts, pf.entities, spec.lang),
-                        time.perf_counter() - t0)
+    return ExportResult(data, spec.filename(town=pf.texts.town or None), spec.mime, alt, time.perf_counter() - t0)
 
 
 def write_export(spec, out: Path, atlas=None, **kw) -> ExportResult:
