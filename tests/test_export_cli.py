@@ -34,6 +34,13 @@ from dashboard.export.cli import main, parse_voivodeships
     (["--preset", "a4", "--all-projects", "--out-dir", "d"], "needs --format"),
     (["--preset", "a4", "--format", "png", "--out-dir", "d", "--out", "x.png"], "only for --all-projects"),
     (["--preset", "a4", "--format", "pdf", "--out", "x.pdf", "--bogus"], "unrecognized arguments: --bogus"),
+    # the page shows the nearest year of an out-of-range one; a command asked for 1989 says so instead of guessing
+    (["--preset", "a4", "--format", "pdf", "--out", "x.pdf", "--view", "?asof=1989"],
+     "asof=1989 is outside the data's years 1990–"),
+    (["--preset", "a4", "--format", "pdf", "--out", "x.pdf", "--view", "?asof=2010&asof=2099"], "asof=2099 is outside"),
+    # a long address is cut in the message (a 9 KB --view was repeated in full)
+    (["--preset", "a4", "--format", "pdf", "--out", "x.pdf", "--view", "?years=abc&woj=" + ",".join(["24"] * 3000)],
+     "… (9,014 characters): voivodeships: more than 16 values"),
 ])
 def test_bad_arguments_exit_2_with_a_clear_message(capsys, monkeypatch, argv, needle):
     """One line saying what is wrong, and no Chromium started: a browser stopped half-started at exit printed its own

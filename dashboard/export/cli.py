@@ -19,6 +19,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Container, Sequence
+from urllib.parse import parse_qs
 
 from dashboard.export.spec import FORMATS, PRESETS, ExportSpec, ExportSpecError, one_line
 from dashboard.ingest.values import voivodeship_code
@@ -216,6 +217,11 @@ def parse_selected(values: Sequence[str], places: Container[str]) -> tuple[str, 
 _VIEW_OPTIONS = ("project", "voivodeship", "years", "town", "select")
 
 
+def _quoted(text: str, limit: int = 200) -> str:
+    """``text`` quoted for a message, cut when long (an error repeated a 15 KB --view in full)."""
+    return repr(text) if len(text) <= limit else f"{text[:limit]!r}… ({len(text):,} characters)"
+
+
 def view_state(a: argparse.Namespace, atlas) -> FilterState:
     """The FilterState the options describe (--view, or the single options)."""
     from dashboard.model import query  # here, not at the top: Chromium starts before pandas is imported
@@ -230,7 +236,11 @@ def view_state(a: argparse.Namespace, atlas) -> FilterState:
         query_text = a.view.split("?", 1)[1] if "?" in a.view else a.view
         state = query.address_view(atlas, query_text)
         if state.notices:
-            raise UsageError(f"--view {a.view!r}: " + "; ".join(state.notices))
+            raise UsageError(f"--view {_quoted(a.view)}: " + "; ".join(state.notices))
+        asked = (parse_qs(query_text).get("asof") or [""])[-1].strip()
+        if asked.isdigit() and int(asked) != state.asof:   # the page shows the nearest year; a command should not
+            lo, hi = query.year_range(atlas)
+            raise UsageError(f"--view {_quoted(a.view)}: asof={asked} is outside the data's years {lo}–{hi}")
         return state.replace(lang=a.lang) if a.lang else state   # the view's own lang=, unless --lang says
     names = query.voivodeship_names(atlas)
     try:
