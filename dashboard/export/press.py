@@ -428,7 +428,7 @@ def is_zoomed(fig: Any) -> bool:
 
 CONTEXT_GREY = "#fdfdfe"   # gminy outside the chosen voivodeships: drawn for orientation, lighter than "other gminy"
 HALO = "#ffffff"
-LABEL_TAG = "rgba(255,255,255,0.8)"   # behind a city's name on the map
+LABEL_TAG = "rgba(255,255,255,0.92)"   # behind a city's name: borders through a 0.8 tag read as letters ("cRydułtowy")
 
 
 @dataclass(frozen=True)
