@@ -161,7 +161,7 @@ TEXT: dict[str, dict[str, str]] = {
     "download_notes_sheet": {"pl": "Źródło", "en": "Source"},
     "download_rows": {"pl": "Liczba wierszy: {n}", "en": "Rows: {n}"},
     "download_view_link": {"pl": "Ten widok w atlasie", "en": "This view in the atlas"},
-    "col_name": {"pl": "Miasto / JST", "en": "City / LGU"},
+    "col_name": {"pl": "Miasto / JST", "en": "City / local government"},   # the exports' word for a JST
     "col_teryt": {"pl": "TERYT", "en": "TERYT"},
     "col_voivodeship": {"pl": "Województwo", "en": "Voivodeship"},
     "col_member": {"pl": "Członek", "en": "Member"},
@@ -205,7 +205,7 @@ TEXT: dict[str, dict[str, str]] = {
     "year": {"pl": "Rok", "en": "Year"},
     "powiat_note": {
         "pl": "{n} uczestników to powiaty (nie są gminami) – są w tabeli, nie na mapie.",
-        "en": "{n} participants are powiaty (not gminy) – listed in the table, not on the map.",
+        "en": "{n} participants are counties (powiaty, not gminy) – listed in the table, not on the map.",
     },
     # every screen and every reader (issue 12)
     "skip_to_map": {"pl": "Przejdź do mapy", "en": "Skip to the map"},

@@ -39,6 +39,19 @@ def test_every_string_exists_in_both_languages_with_the_same_placeholders():
         assert names[0] == names[1], key
 
 
+def test_english_calls_each_kind_of_place_by_one_name():
+    """The English page, table and exports say the same thing: a powiat is a "county" (the Polish word may follow
+    in brackets), a JST a "local government" — the table said "LGU" and the page "powiaty" where the graphics said
+    "local governments" and "counties"."""
+    import re
+
+    for key, entry in TEXT.items():
+        english = entry["en"]
+        assert "LGU" not in english, key
+        if re.search(r"\bpowiat", english):
+            assert re.search(r"\bcount(y|ies)\b", english), (key, english)
+
+
 def test_t_formats_and_falls_back_to_polish():
     assert t("export_where", "en", cities="3 cities", where="across Poland") == "3 cities across Poland"
     assert t("title", "xx") == "Atlas Związku Miast Polskich"
