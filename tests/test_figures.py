@@ -126,6 +126,23 @@ def plotly_pl():
     return plotly_separators("pl")
 
 
+def test_the_published_totals_line_breaks_where_no_total_was_published_and_departures_read_as_counts():
+    """The line joins only consecutive years with a published total (64 in 1991 and 307 in 2008 drew a straight
+    rise through seventeen uncounted years); a departure bar, drawn down, says "2004: 2" on hover, not "-2"."""
+    from dashboard.model.atlas import get_atlas
+
+    atlas = get_atlas()
+    fig = figures.growth_figure(atlas, FilterState(metric="membership"))
+    line, down = fig.data[1], fig.data[3]
+    published = dict(zip(figures.published_totals(atlas)["year"].astype(str), figures.published_totals(atlas)["members"]))
+    points = dict(zip(line.x, line.y))
+    assert {x: y for x, y in points.items() if y is not None} == published
+    missing = [x for x in fig.layout.xaxis.categoryarray if x not in published and min(published) < x < max(published)]
+    assert missing and all(points[x] is None for x in missing) and line.connectgaps is False
+    assert "%{customdata}" in down.hovertemplate and "%{y}" not in down.hovertemplate
+    assert list(down.customdata) == [-y for y in down.y] and max(down.customdata) > 0
+
+
 @pytest.mark.parametrize("state", [FilterState(), FilterState(projects=("P1",)), FilterState(voivodeships=("02",))])
 def test_growth_axes_have_round_ticks_on_one_grid(state):
     """The published-totals axis (right) has round ticks (0, 100, … 400 for 333), not values synced to the left
@@ -135,7 +152,7 @@ def test_growth_axes_have_round_ticks_on_one_grid(state):
     atlas = get_atlas()
     fig = figures.growth_figure(atlas, state)
     right, left = fig.layout.yaxis2, fig.layout.yaxis
-    top = max(fig.data[1].y)
+    top = max(y for y in fig.data[1].y if y is not None)
     ticks = list(right.tickvals)
     step = ticks[1] - ticks[0]
     assert right.tickmode == "array" and step in (1, 2, 2.5, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000)

@@ -701,6 +701,7 @@ def growth_patch(upd: dict[str, Any]) -> Patch:
     p["data"][2]["y"] = upd["unknown_y"]
     p["data"][2]["selectedpoints"] = upd["unknown_selectedpoints"]
     p["data"][3]["y"] = upd["down"]
+    p["data"][3]["customdata"] = upd["left"]
     p["data"][4]["y"] = upd["dated"]
     p["layout"]["yaxis"]["range"] = upd["yaxis"]["range"]
     p["layout"]["yaxis"]["dtick"] = upd["yaxis"]["dtick"]

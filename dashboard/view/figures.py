@@ -495,7 +495,8 @@ def growth_update(atlas: Any, state: FilterState) -> dict[str, Any]:
     known = query.members_by_year(atlas, state)
     years = growth_years(atlas)
     y = [int(joins.get(year, 0)) for year in years]
-    down = [-int(departures.get(year, 0)) for year in years]
+    left = [int(departures.get(year, 0)) for year in years]
+    down = [-n for n in left]
     dated = [int(known["dated"].get(year, 0)) for year in years]
     if state.years is None and state.include_unknown_year:
         sel, unknown_sel = None, None
@@ -507,7 +508,7 @@ def growth_update(atlas: Any, state: FilterState) -> dict[str, Any]:
     n, totals_step = totals_axis(atlas)
     step = max(1, -(-int(np.ceil(top * 1.08)) // n))  # whole members per tick, a little headroom above the top bar
     below = -(-max([0, *(-v for v in down)]) // step)   # whole ticks under zero for the departures
-    return {"y": y, "down": down, "dated": dated, "selectedpoints": sel, "unknown_y": [unknown],
+    return {"y": y, "down": down, "left": left, "dated": dated, "selectedpoints": sel, "unknown_y": [unknown],
             "unknown_selectedpoints": unknown_sel, "below": int(below), "totals_step": totals_step,
             "yaxis": {"range": [-below * step, n * step], "dtick": step}}
 
@@ -544,14 +545,19 @@ def _source_host(source: Any) -> str:
 
 
 def _totals_trace(atlas: Any, lang: str) -> go.Scatter:
-    """The published membership totals (right axis), with their date and source on hover."""
+    """The published membership totals (right axis), with their date and source on hover. A year without a
+    published total is a gap in the line: 64 members in 1991 and 307 in 2008 are two points, not a straight rise
+    through seventeen years nobody counted."""
     last = published_totals(atlas)
     as_of = last["as_of"] if "as_of" in last else last["year"]
-    points = [[escape_markup(date_label(d, lang)), escape_markup(_source_host(src))]
-              for d, src in zip(as_of, last["source"] if "source" in last else [""] * len(last))]
+    found = {int(year): (int(n), [escape_markup(date_label(d, lang)), escape_markup(_source_host(src))])
+             for year, n, d, src in zip(last["year"], last["members"], as_of,
+                                        last["source"] if "source" in last else [""] * len(last))}
+    years = sorted(set(growth_years(atlas)) | set(found))
     return go.Scatter(
-        x=[str(y) for y in last["year"]], y=last["members"].tolist(), yaxis="y2", mode="lines+markers",
-        line={"color": LINE, "width": 2}, marker={"size": 6}, name=t("known_totals", lang), customdata=points,
+        x=[str(y) for y in years], y=[found[y][0] if y in found else None for y in years],
+        customdata=[found[y][1] if y in found else ["", ""] for y in years], yaxis="y2", mode="lines+markers",
+        line={"color": LINE, "width": 2}, marker={"size": 6}, name=t("known_totals", lang), connectgaps=False,
         hovertemplate=("<b>%{y:,d}</b> " + t("members_genitive", lang) + " · " + t("as_of", lang)
                        + " %{customdata[0]}<br>" + t("source", lang) + ": %{customdata[1]}<extra>"
                        + t("known_totals", lang) + "</extra>"),
@@ -605,8 +611,9 @@ def growth_figure(atlas: Any, state: FilterState) -> go.Figure:
         hovertemplate="%{x}: %{y}<extra></extra>",
     )
     fig.add_bar(
-        x=cats, y=upd["down"], marker={"color": DEPARTURE}, name=t("departures", lang),
-        hovertemplate="%{x}: %{y}<extra>" + t("departures", lang) + "</extra>",
+        x=cats, y=upd["down"], marker={"color": DEPARTURE}, name=t("departures", lang), customdata=upd["left"],
+        # drawn down, read as a count: "2004: 2", not "-2"
+        hovertemplate="%{x}: %{customdata}<extra>" + t("departures", lang) + "</extra>",
     )
     fig.add_scatter(
         x=cats, y=upd["dated"], yaxis="y2", mode="lines", line={"color": BAR, "width": 1.5, "dash": "dot"},
