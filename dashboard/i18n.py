@@ -104,14 +104,16 @@ TEXT: dict[str, dict[str, str]] = {
     "history": {"pl": "Historia członkostwa", "en": "Membership history"},
     "ev_joined": {"pl": "przystąpienie", "en": "joined"},
     "ev_left": {"pl": "wystąpienie", "en": "left"},
-    "ev_listed": {"pl": "wymieniony w źródle", "en": "listed by a source"},
+    # a city's facts and status are nouns, as "przystąpienie": an adjective would need the city's gender
+    # ("Podkowa Leśna: wymieniony", "Szczecin … nie był" for every city)
+    "ev_listed": {"pl": "wzmianka w źródle", "en": "listed by a source"},
     "date_or_later": {"pl": " lub później", "en": " or later"},   # a list's date that is a lower bound
     "date_unknown": {"pl": "data nieznana", "en": "date unknown"},
     "evidence_level": {"pl": "Podstawa", "en": "Evidence"},
     "status_member": {"pl": "członek (z datą)", "en": "member (dated)"},
     "status_member_undated": {"pl": "członek wg późniejszego źródła (stan wtedy nieznany)",
                               "en": "member known only from a later source (status then unknown)"},
-    "status_not_member": {"pl": "nie był członkiem", "en": "not a member"},
+    "status_not_member": {"pl": "poza Związkiem", "en": "not a member"},
     "status_at": {"pl": "Stan na {date}", "en": "As of {date}"},
     # under the exported map: "Jaśniej: 1 gmina / 3 gminy / 5 gmin z członkiem znanym …" (gminy: export_gminy)
     "export_undated": {"pl": "Jaśniej: {gminy} z członkiem znanym tylko z późniejszych źródeł "

@@ -52,6 +52,17 @@ def test_english_calls_each_kind_of_place_by_one_name():
             assert re.search(r"\bcount(y|ies)\b", english), (key, english)
 
 
+def test_a_citys_status_and_facts_fit_every_citys_gender():
+    """"Stan na 31.12.2016: nie był członkiem" was said of Podkowa Leśna too: the Polish labels put after a city's
+    name are nouns or gender-free ("poza Związkiem", "wzmianka w źródle"), never a past tense or an adjective
+    that agrees with one gender."""
+    import re
+
+    gendered = re.compile(r"\b(był|była|było|należał|wymieniony|wymieniona|przystąpił|wystąpił)\b")
+    for key in [k for k in TEXT if k.startswith(("status_", "ev_"))]:
+        assert not gendered.search(TEXT[key]["pl"]), (key, TEXT[key]["pl"])
+
+
 def test_t_formats_and_falls_back_to_polish():
     assert t("export_where", "en", cities="3 cities", where="across Poland") == "3 cities across Poland"
     assert t("title", "xx") == "Atlas Związku Miast Polskich"
