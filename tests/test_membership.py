@@ -346,9 +346,15 @@ def test_state_asof_and_evidence_round_trip():
 
 
 # --- the press office's command ------------------------------------------------------------------------------
-def test_summary_json(capsys):
+def test_summary_json(atlas, capsys):
     assert summary_main(["--as-of", "2020", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
+    # the page's evidence levels by default (weak hints off on both), all four when asked
+    assert out["evidence"] == list(EVIDENCE_DEFAULT)
+    assert out["counts"]["member_undated"] == int(query.member_masks(atlas, FilterState())[0].sum()) - out["counts"][
+        "member"]
+    assert summary_main(["--as-of", "2020", "--json", "--evidence", "list,stated,role,weak"]) == 0
+    assert json.loads(capsys.readouterr().out)["counts"]["member_undated"] > out["counts"]["member_undated"]
     assert out["as_of"] == "2020-12-31" and out["published_total"] == 333
     assert set(out["counts"]) == {"member", "member_undated", "not_member"}
     assert sum(out["counts"].values()) == len(out["cities"])

@@ -1,7 +1,9 @@
-"""`python -m dashboard summary --as-of YEAR [--json] [--evidence list,stated,role,weak]`
+"""`python -m dashboard summary --as-of YEAR [--json] [--evidence list,stated,role[,weak]]`
 
 Who was a member of ZMP at the end of YEAR, read from the union's files (see dashboard.model.membership for the
-rules). Exit codes: 0; 2 for a bad year or evidence level (the message says the valid range).
+rules), at the page's evidence levels unless --evidence says others (weak hints are off by default on both: the
+command counted them and gave 172 "listed later" where the page said 159). Exit codes: 0; 2 for a bad year or
+evidence level (the message says the valid range).
 """
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import json
 import sys
 
 from dashboard.model import membership
-from dashboard.model.state import EVIDENCE_LEVELS
+from dashboard.model.state import EVIDENCE_DEFAULT, EVIDENCE_LEVELS
 
 EXIT_OK, EXIT_USAGE = 0, 2
 STATUS_TEXT = {"member": "member (dated)", "member_undated": "member, listed later (status then unknown)",
@@ -41,8 +43,9 @@ def format_human(result: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m dashboard summary", description=__doc__.splitlines()[0])
     ap.add_argument("--as-of", required=True, metavar="YEAR", help="the year whose end is asked about")
-    ap.add_argument("--evidence", default=",".join(EVIDENCE_LEVELS),
-                    help="evidence levels counted, comma-separated (default: all four)")
+    ap.add_argument("--evidence", default=",".join(EVIDENCE_DEFAULT),
+                    help=f"evidence levels counted, comma-separated, of {', '.join(EVIDENCE_LEVELS)} "
+                         f"(default, as the page: {', '.join(EVIDENCE_DEFAULT)})")
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     a = ap.parse_args(argv)
     levels = [v.strip().lower() for v in a.evidence.split(",") if v.strip()]
