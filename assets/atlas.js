@@ -276,7 +276,7 @@
   var pushState = window.history.pushState, playPushed = false, userActed = false;
   function playing() {
     var button = document.getElementById("asof-play");
-    return !!button && button.getAttribute("aria-pressed") === "true";
+    return !!button && button.getAttribute("data-playing") === "true";
   }
   window.history.pushState = function () {
     var replace = playPushed || !userActed;
@@ -291,7 +291,7 @@
      presses the play button; focus stays on the map's section when it goes */
   new MutationObserver(function () {
     document.documentElement.classList.toggle("playing", playing());
-  }).observe(document.documentElement, {subtree: true, attributes: true, attributeFilter: ["aria-pressed"]});
+  }).observe(document.documentElement, {subtree: true, attributes: true, attributeFilter: ["data-playing"]});
   /* While the years play, a screen reader hears each date the map shows (by its legend), once: the play was silent
      (the chips, a live region, were read out again instead) */
   function announceDate() {

@@ -76,9 +76,9 @@ TEXT: dict[str, dict[str, str]] = {
     "year_unknown": {"pl": "rok nieznany", "en": "year unknown"},
     # membership through time
     "asof": {"pl": "Stan na koniec roku", "en": "Status at the end of the year"},
-    # "❚❚", not "⏸": the emoji font draws that one as an orange square beside the plain ▶
-    "asof_play": {"pl": "▶ Odtwórz lata", "en": "▶ Play the years"},
-    "asof_pause": {"pl": "❚❚ Zatrzymaj", "en": "❚❚ Pause"},
+    # the play button's name; its glyph (layout.play_label) is not read out
+    "asof_play": {"pl": "Odtwórz lata", "en": "Play the years"},
+    "asof_pause": {"pl": "Zatrzymaj", "en": "Pause"},
     "evidence": {"pl": "Podstawa członkostwa", "en": "Evidence of membership"},
     "ev_list": {"pl": "lista ZMP", "en": "ZMP's own list"},
     "ev_stated": {"pl": "potwierdzone w źródle", "en": "stated by a source"},

@@ -233,17 +233,21 @@ def test_the_filter_sheet_opens_from_a_button_that_counts_the_filters(duo):
         # and a pause button is over the map
         toggle.click()
         wait_js(duo, "return document.getElementById('filters').getBoundingClientRect().height > 200;")
-        duo.find_element("#asof-play").click()
+        play = duo.find_element("#asof-play")
+        # its name says what it does, without the glyph ("❚❚ Zatrzymaj, naciśnięty" said the state twice)
+        assert (play.accessible_name, play.get_attribute("aria-pressed")) == ("Odtwórz lata", None)
+        play.click()
         wait_js(duo, "return document.getElementById('filters').getBoundingClientRect().height === 0;")
         wait_js(duo, "const r = document.getElementById('map').getBoundingClientRect();"
                      "return r.top >= -1 && r.top < innerHeight / 2;")
         wait_js(duo, "return /stan na 31\\.12\\.20(0[1-9]|1[0-9])/.test(document.querySelector('#legend "
                      ".legend-date').textContent);", timeout=15)   # from 2000, a year on
         pause = duo.find_element("#map-pause")
+        assert pause.accessible_name == "Zatrzymaj"
         assert js(duo, "const r = arguments[0].getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight;",
                   pause)
         pause.click()
-        wait_js(duo, "return document.getElementById('asof-play').getAttribute('aria-pressed') === 'false';")
+        wait_js(duo, "return document.getElementById('asof-play').getAttribute('data-playing') === 'false';")
     finally:
         screen(duo, 1600, 1100)
 

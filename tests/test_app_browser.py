@@ -863,7 +863,7 @@ def test_the_play_button_steps_through_the_years_with_patches(duo, atlas):
     wait_js(duo, f"return document.getElementById('asof-status').textContent.includes('31.12.{last - 1}');")
     wait_js(duo, f"return window.location.search === '' || window.location.search.includes('asof={last}');",
             timeout=15)
-    wait_js(duo, "return document.getElementById('asof-play').getAttribute('aria-pressed') === 'false';",
+    wait_js(duo, "return document.getElementById('asof-play').getAttribute('data-playing') === 'false';",
             timeout=15)
     # one redraw per year (the answers' bodies are read asynchronously: wait for both)
     wait_js(duo, """return window.__answers.filter(a => a.includes('"map-changes"')).length >= 2;""", timeout=15)
@@ -881,7 +881,7 @@ def test_the_play_button_steps_through_the_years_with_patches(duo, atlas):
     duo.find_element("#asof-play").click()
     wait_js(duo, pause_shown)
     duo.find_element("#map-pause").click()
-    wait_js(duo, "return document.getElementById('asof-play').getAttribute('aria-pressed') === 'false' && "
+    wait_js(duo, "return document.getElementById('asof-play').getAttribute('data-playing') === 'false' && "
                  "document.activeElement.id === 'map-section';")
     assert not js(duo, pause_shown)
 

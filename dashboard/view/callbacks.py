@@ -591,7 +591,7 @@ def _register_language(app: dash.Dash, atlas: Any) -> None:
         return (*[t(k, lang) for k in layout.I18N_KEYS], layout.project_options(atlas, lang),
                 layout.match_options(lang), layout.metric_options(lang), layout.unknown_options(lang),
                 t("projects_placeholder", lang), t("voivodeships_placeholder", lang), t("town_placeholder", lang),
-                layout.evidence_options(lang), t("asof_play", lang),
+                layout.evidence_options(lang), layout.play_label(False, lang),
                 *[labels for _ in layout.DROPDOWNS], *[t("chart_list", lang) for _ in layout.PICK_CHARTS])
 
 
@@ -602,7 +602,7 @@ def _register_play(app: dash.Dash, atlas: Any) -> None:
 
     @app.callback(
         Output("asof-tick", "disabled"), Output("asof-play", "children", allow_duplicate=True),
-        Output("asof-play", "aria-pressed"), Output("asof", "value", allow_duplicate=True),
+        Output("asof-play", "data-playing"), Output("asof", "value", allow_duplicate=True),
         Input("asof-play", "n_clicks"), State("asof-tick", "disabled"), State("asof", "value"),
         State("lang", "value"),
         prevent_initial_call=True,
@@ -615,13 +615,13 @@ def _register_play(app: dash.Dash, atlas: Any) -> None:
         if stopped:
             lo, hi = layout.asof_bounds(atlas)
             start = lo if not isinstance(year, int) or year >= hi else no_update
-            return False, t("asof_pause", lang), "true", start
-        return True, t("asof_play", lang), "false", no_update
+            return False, layout.play_label(True, lang), "true", start
+        return True, layout.play_label(False, lang), "false", no_update
 
     @app.callback(
         Output("asof", "value", allow_duplicate=True), Output("asof-tick", "disabled", allow_duplicate=True),
-        Output("asof-play", "children", allow_duplicate=True), Output("asof-play", "aria-pressed",
-                                                                       allow_duplicate=True),
+        Output("asof-play", "children", allow_duplicate=True),
+        Output("asof-play", "data-playing", allow_duplicate=True),
         Input("asof-tick", "n_intervals"), State("asof", "value"), State("lang", "value"),
         prevent_initial_call=True,
     )
@@ -631,8 +631,8 @@ def _register_play(app: dash.Dash, atlas: Any) -> None:
         lo, hi = layout.asof_bounds(atlas)
         year = year if isinstance(year, int) and lo <= year <= hi else lo
         if year >= hi:
-            return no_update, True, t("asof_play", lang), "false"
-        return year + 1, year + 1 >= hi, (t("asof_play", lang) if year + 1 >= hi else no_update), \
+            return no_update, True, layout.play_label(False, lang), "false"
+        return year + 1, year + 1 >= hi, (layout.play_label(False, lang) if year + 1 >= hi else no_update), \
             ("false" if year + 1 >= hi else no_update)
 
 

@@ -148,14 +148,22 @@ def asof_marks(atlas: Any) -> dict[int, str]:
     return decade_marks(*asof_bounds(atlas), end_gap=6)
 
 
+def play_label(playing: bool, lang: str) -> list:
+    """The play button's text: "▶ Odtwórz lata" / "❚❚ Zatrzymaj", the glyph hidden from screen readers (it was read
+    as "❚❚ Zatrzymaj"). The label says the state, so the button has no aria-pressed: "Zatrzymaj, naciśnięty" said
+    it twice. ("❚❚", not "⏸": the emoji font draws that one as an orange square beside the plain ▶.)"""
+    return [html.Span("❚❚" if playing else "▶", className="glyph", **{"aria-hidden": "true"}),
+            t("asof_pause" if playing else "asof_play", lang)]
+
+
 def asof_control(atlas: Any, state: FilterState, lang: str) -> html.Div:
     """The "as of" year (slider + play button stepping through the years) and the evidence levels shown."""
     lo, hi = asof_bounds(atlas)
     return html.Div([
         html.Label(tr("asof", lang), htmlFor="asof", className="control-label"),
         html.Div([
-            html.Button(t("asof_play", lang), id="asof-play", className="button small", n_clicks=0,
-                        **{"aria-pressed": "false"}),
+            html.Button(play_label(False, lang), id="asof-play", className="button small", n_clicks=0,
+                        **{"data-playing": "false"}),
             html.Div(dcc.Slider(id="asof", min=lo, max=hi, step=1, value=query.asof_year(atlas, state),
                                 marks=asof_marks(atlas), updatemode="mouseup",
                                 tooltip={"placement": "bottom", "always_visible": False}), className="asof-slider"),
@@ -659,7 +667,8 @@ def _map_card(atlas: Any, state: FilterState, urls: GeoUrls) -> html.Section:
             AtlasMap(id="map", figure=map_fig.to_dict(), config=map_config, className="map-graph"),
             tr("map_empty", lang, tag=html.Div, className="map-empty", role="status", hidden=True),
             # while the years play (assets/atlas.js shows it): on a phone the play button is in the closed filter sheet
-            html.Button(tr("asof_pause", lang), id="map-pause", className="button small map-pause", type="button"),
+            html.Button([html.Span("❚❚", className="glyph", **{"aria-hidden": "true"}), tr("asof_pause", lang)],
+                        id="map-pause", className="button small map-pause", type="button"),
             html.P(id="asof-status", className="sr-only", role="status"),   # each year the play shows, read out
             # a clicked gmina's details below the fold (a tablet, a phone): whose they are, and a way there
             html.A(tr("details_cue", lang), id="details-cue", href="#details-heading", className="details-cue"),
