@@ -73,6 +73,18 @@ def test_search_labels_are_in_the_page_language(mini_atlas):
     assert not any("gm." in label for label in en.values())
 
 
+def test_a_town_label_has_one_pair_of_brackets():
+    """A data name with its own brackets ("Braniewo (gmina wiejska)") shares them with the voivodeship, as a gmina
+    found by its own name does ("Kłodzko (gm. wiejska, dolnośląskie)"): it read "Braniewo (gmina wiejska)
+    (warmińsko-mazurskie)"."""
+    from dashboard.view.towns import town_label
+
+    hit = query.TownHit("2802022", "Braniewo (gmina wiejska)", "warmińsko-mazurskie", None)
+    assert town_label(hit, "pl") == "Braniewo (gmina wiejska, warmińsko-mazurskie)"
+    assert town_label(hit, "en") == "Braniewo (gmina wiejska, Warmińsko-Mazurskie)"
+    assert town_label(query.TownHit("1061011", "Łódź", "łódzkie", None), "pl") == "Łódź (łódzkie)"
+
+
 def test_the_english_page_names_voivodeships_as_english_sources_do(mini_atlas):
     """"Łódzkie", "Warmińsko-Mazurskie" in English (as the English graphics and their "in Łódzkie Voivodeship"
     say), "łódzkie" in Polish: in the table and its downloads, the dropdown, the chips, the bars, the map's hover

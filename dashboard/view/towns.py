@@ -14,8 +14,9 @@ def town_label(hit: query.TownHit, lang: str) -> str:
     """'Łódź (łódzkie)' for a city of the data; 'Bartoszyce (gm. wiejska, warmińsko-mazurskie)' /
     '… (rural gmina, …)' for a gmina found by its own name."""
     voivodeship = voivodeship_name(hit.voivodeship, lang)
-    if hit.gmina_type is None:
-        return f"{hit.name} ({voivodeship})"
+    if hit.gmina_type is None:   # a data name with its own brackets shares them: "Braniewo (gmina wiejska, …)"
+        name = hit.name.rstrip()
+        return f"{name[:-1]}, {voivodeship})" if name.endswith(")") and "(" in name else f"{name} ({voivodeship})"
     return f"{hit.name} ({t(_GMINA_KIND.get(hit.gmina_type, 'gmina_kind_other'), lang)}, {voivodeship})"
 
 
