@@ -4,8 +4,8 @@
    - Dash 4's radio items and checklists are announced as named radio groups / groups of check boxes, not as
      list boxes of options that hold inputs (axe: aria-input-field-name, nested-interactive); the "as of" slider's
      thumb is named by its label, the join years' two thumbs by theirs ("Rok przystąpienia: od", "… do");
-   - the dropdowns' hidden focus proxy is not a Tab stop (axe: aria-hidden-focus): the button itself is, described
-     by its visible label;
+   - the dropdowns' hidden focus proxy is not a Tab stop (axe: aria-hidden-focus): the button itself is, named by
+     its visible label, described by what it shows;
    - the filter sheet below 900 px: a button opens and closes it (Esc closes it too);
    - the copy button of the embed snippet; the export panel, opened, scrolled into the filter column's view;
    - on touch screens the map pans with a finger and a tap is a click (details), not the start of a box. */
@@ -81,22 +81,18 @@
       if (!button || button.tagName !== "BUTTON") { return; }
       setAttr(button, "tabindex", "0");
       var label = button.id && document.querySelector("label[for='" + button.id + "']");
-      if (label) {
-        if (!label.id) { label.id = button.id + "-label"; }
-        // the name stays the visible text (value or placeholder: WCAG 2.5.3 label in name); the label describes it
-        setAttr(button, "aria-describedby", label.id);
-      }
-      // with chosen values the name is the button's own text, as seen ("mazowieckie, śląskie wybrane: 2"):
-      // Dash's aria-labelledby put the count first and dropped the ", " between the values (axe:
-      // label-content-name-mismatch)
-      var chosen = button.querySelector(".dash-dropdown-value-item");
-      if (chosen && button.id) {
-        if (button.hasAttribute("aria-labelledby")) { button.removeAttribute("aria-labelledby"); }
-        if (button.hasAttribute("aria-label")) { button.removeAttribute("aria-label"); }
-      } else if (button.id) {
-        if (button.hasAttribute("aria-label")) { button.removeAttribute("aria-label"); }
-        setAttr(button, "aria-labelledby", button.id + "-value " + button.id + "-value-count");
-      }
+      if (label && !label.id) { label.id = button.id + "-label"; }
+      // named by its visible label (WCAG 2.5.3), described by what it shows — the chosen values with their count,
+      // or the placeholder: "Województwa, mazowieckie śląskie wybrane: 2". With values chosen the description was
+      // the label again and the values were never read; Dash's own aria-labelledby named it by the values alone,
+      // count first. (Label and values in one name fails axe's label-content-name-mismatch: the chips' text runs
+      // together, "mazowieckieśląskie".)
+      var shown = [button.id + "-value", button.id + "-value-count"].filter(function (id) {
+        return document.getElementById(id);
+      });
+      if (label && button.hasAttribute("aria-labelledby")) { button.removeAttribute("aria-labelledby"); }
+      if (button.hasAttribute("aria-label")) { button.removeAttribute("aria-label"); }
+      if (shown.length) { setAttr(button, "aria-describedby", shown.join(" ")); }
     });
   }
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import http.server
 import json
+import re
 import shutil
 import subprocess
 import threading
@@ -110,6 +111,28 @@ def test_axe_finds_no_critical_or_serious_violation(duo, axe_source, label, quer
         screen(duo, 1600, 1100)
     bad = [v for v in violations if v["impact"] in ("critical", "serious")]
     assert bad == [], json.dumps(bad, ensure_ascii=False, indent=1)
+
+
+def test_a_dropdown_is_named_by_its_label_and_described_by_what_it_shows(duo):
+    """A screen reader hears which projects and voivodeships are chosen and which export size: with values chosen
+    a dropdown was named by its label and described by its label again ("Województwa, Województwa"), and the export
+    size was always just "Format"."""
+    load(duo, "?p=P1&woj=14,24")
+    js(duo, "document.querySelectorAll('details').forEach(d => d.open = true);")
+    described = """return Object.fromEntries(['projects', 'voivodeships', 'town', 'export-preset'].map(id => {
+      const ids = (document.getElementById(id).getAttribute('aria-describedby') || '').split(' ').filter(Boolean);
+      return [id, ids.map(i => document.getElementById(i).textContent).join(' ').toLowerCase()];
+    }));"""
+    wait_js(duo, "return document.getElementById('voivodeships').getAttribute('aria-describedby')"
+                 ".includes('voivodeships-value-count');")
+    name = {i: duo.find_element(f"#{i}").accessible_name.lower() for i in ("projects", "voivodeships", "town",
+                                                                          "export-preset")}
+    assert name == {"projects": "projekty", "voivodeships": "województwa", "town": "szukaj miasta",
+                    "export-preset": "format"}, name
+    text = js(duo, described)
+    assert text["projects"] == "rozwój średnich i małych miast", text
+    assert re.fullmatch(r"mazowieckie ?śląskie wybrane: 2", text["voivodeships"]), text
+    assert text["town"].startswith("np. ") and text["export-preset"].startswith("a4 "), text
 
 
 def test_new_dropdowns_are_fixed_at_once_and_swatches_keep_their_colours_in_high_contrast_and_print(duo):
