@@ -534,7 +534,7 @@ def test_lighter_gminy_are_explained_only_where_the_graphic_shows_them(atlas):
     # the swatch holds the lighter colour of every class the lighter gminy have, in the legend's order
     import numpy as np
 
-    from dashboard.export.press import veiled
+    from dashboard.view.figures import veiled
 
     in_view, cls, classes = figures.map_classes(atlas, state)
     classes_of_lighter = sorted(set(cls[np.isin(np.asarray(atlas.gminy["terc"])[in_view], lighter)].tolist()))

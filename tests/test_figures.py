@@ -31,6 +31,22 @@ def test_map_figure_covers_every_gmina_with_geometry_by_url(mini_atlas):
     assert len(pio.to_json(fig)) < 120_000  # geometry is not inline
 
 
+def test_the_legends_note_on_lighter_gminy_shows_their_colours(mini_atlas):
+    """The page's legend says "jaśniej: …" beside a swatch of each lighter colour the map draws (the exports had
+    one, the page only words): the classes of the veiled gminy, half way to white."""
+    from dashboard.view.layout import legend
+
+    upd = figures.map_update(mini_atlas, FilterState())
+    z = np.array(upd["z"])
+    veiled = [i for i, terc in enumerate(mini_atlas.gminy["terc"]) if terc in set(upd["undated"])]
+    colours = [c for _, c in upd["colorscale"][::2]]
+    assert upd["undated_colours"] == [figures.veiled(colours[k]) for k in sorted(set(z[veiled]))]
+    assert upd["undated_colours"] and all(c.startswith("#") and len(c) == 7 for c in upd["undated_colours"])
+    note = legend(upd)[-1]
+    swatches = [c.style["background"] for c in note.children if getattr(c, "className", "") == "swatch"]
+    assert note.className == "legend-note" and swatches == upd["undated_colours"]
+
+
 def test_stepped_legend_labels_carry_counts(mini_atlas):
     upd = figures.map_update(mini_atlas, FilterState())
     # projects per gmina: 0,0,0 (Białystok, Kwidzyn, Łódź), 1 x4, 3 (Cieszyn) -> classes 0 | 1 | 2–3

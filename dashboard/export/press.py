@@ -312,7 +312,7 @@ def map_legend(atlas: Any, state: FilterState, *, visible: frozenset[str] | set[
     note, note_colors = "", ()
     if lighter.any():
         note = undated_note(int(lighter.sum()), query.asof_year(atlas, state), state.lang)
-        note_colors = tuple(veiled(classes.colours[i]) for i in sorted(set(cls[lighter].tolist())))
+        note_colors = tuple(figures.veiled(classes.colours[i]) for i in sorted(set(cls[lighter].tolist())))
     return Legend(title="\n".join(lines), entries=tuple(entries), count_label=count_label, note=note,
                   note_colors=note_colors)
 
@@ -322,12 +322,6 @@ def undated_note(n: int, year: int, lang: str) -> str:
     map's lighter gminy, counted."""
     return t("export_undated", lang, gminy=counted(n, "export_gminy", lang),
              date=figures.date_label(membership.year_end(year), lang))
-
-
-def veiled(colour: str) -> str:
-    """A class colour under the map's white veil (figures.UNDATED_VEIL, white at half opacity): half way to white."""
-    r, g, b = (int(colour.lstrip("#")[i:i + 2], 16) for i in (0, 2, 4))
-    return "#{:02x}{:02x}{:02x}".format(*((c + 255) // 2 for c in (r, g, b)))
 
 
 def key_facts(n_cities: int, top: tuple[str, int] | None, lang: str, *, participating: bool = False,

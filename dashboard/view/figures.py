@@ -204,6 +204,8 @@ def map_update(atlas: Any, state: FilterState) -> dict[str, Any]:
     date = as_of_text(query.asof_year(atlas, state), state.lang)
     return {
         "legend_title": classes.title, "undated_note": note,  # the HTML legend's title and note (plain text)
+        # the lighter colours the note speaks of, as the map draws them (a swatch each beside the note)
+        "undated_colours": [veiled(classes.colours[i]) for i in sorted(set((z[undated] - 1).tolist()))],
         "date": date,
         "undated": np.asarray(atlas.gminy["terc"])[undated].tolist(),
         "z": z.tolist(),
@@ -340,6 +342,12 @@ def map_figure(atlas: Any, state: FilterState, geojson: str | dict, *, outline: 
         modebar={"bgcolor": "rgba(255,255,255,0.92)", "color": OUTLINE, "activecolor": "#0b3954"},
     )
     return fig
+
+
+def veiled(colour: str) -> str:
+    """A class colour under the map's white veil (UNDATED_VEIL, white at half opacity): half way to white."""
+    r, g, b = (int(colour.lstrip("#")[i:i + 2], 16) for i in (0, 2, 4))
+    return "#{:02x}{:02x}{:02x}".format(*((c + 255) // 2 for c in (r, g, b)))
 
 
 def legend_items(upd: dict[str, Any]) -> list[tuple[str, str]]:

@@ -443,7 +443,8 @@ def legend(upd: dict[str, Any]) -> list:
         *([html.Span(upd["date"], className="legend-date")] if upd.get("date") else []),
         html.Ul([html.Li([html.Span(className="swatch", style={"background": colour}), text])
                  for colour, text in figures.legend_items(upd)], className="legend-items"),
-        *([html.Span(note, className="legend-note")] if note else []),
+        *([html.Span([*[html.Span(className="swatch", style={"background": c}) for c in upd["undated_colours"]],
+                       note], className="legend-note")] if note else []),
     ]
 
 
