@@ -14,6 +14,7 @@ from plotly.utils import PlotlyJSONEncoder
 from dashboard import config
 from dashboard.app import create_app
 from dashboard.export import panel
+from dashboard.i18n import t
 from dashboard.view import layout
 from tests.dash_client import walk_components
 
@@ -300,3 +301,23 @@ def test_a_source_link_reads_as_an_address_bar_writes_it():
     assert link.children == "https://miasta.pl/samorząd-miasta-cieszyna?x= " and \
         link.href == "https://miasta.pl/samorz%C4%85d-miasta-cieszyna?x=%20"
     assert parts[0] == "ZMP: " and parts[2] == " (2020)"
+
+
+@pytest.mark.parametrize("lang", ["pl", "en"])
+def test_the_details_guide_coming_back_is_announced_in_one_line(mini_atlas, lang):
+    """The details panel is a live region: after "Wyczyść wszystko" a screen reader read its whole guide again
+    (~470 characters). What is announced of the guide is its first line; its list is marked aria-live=off."""
+    def announced(node, live=True) -> str:
+        if isinstance(node, str):
+            return node if live else ""
+        if isinstance(node, list):
+            return "".join(announced(child, live) for child in node)
+        if isinstance(node, dict) and "props" in node:
+            live = live and node["props"].get("aria-live") != "off"
+            return announced(node["props"].get("children"), live)
+        return ""
+
+    tree = json.loads(json.dumps(layout.details_panel(mini_atlas, None, lang), cls=PlotlyJSONEncoder))
+    text = announced(tree)
+    assert text == t("details_empty", lang) and len(text) < 100, text
+    assert len(" ".join(announced(c, live=True) for c in walk_components(tree) if c["type"] == "Li")) > 300

@@ -277,7 +277,9 @@ def linkify(text: str) -> list:
 
 
 def details_guide(lang: str) -> list:
-    """What the details panel shows before anything is clicked: how to read and use the map."""
+    """What the details panel shows before anything is clicked: how to read and use the map. In the panel's live
+    region only its first line is read out when it comes back ("Wyczyść wszystko" read the whole ~470-character
+    guide again); the list is there to be read, not announced."""
     return [
         html.P(t("details_empty", lang), className="muted"),
         html.Ul([
@@ -289,7 +291,7 @@ def details_guide(lang: str) -> list:
             html.Li(t("guide_select", lang)),
             html.Li(t("guide_bars", lang)),
             html.Li(t("guide_share", lang)),
-        ], className="guide"),
+        ], className="guide", **{"aria-live": "off"}),
     ]
 
 
