@@ -426,8 +426,10 @@ def view_slug(state: FilterState, town: str | None = None) -> str:
     if state.years is not None:
         parts.append("year-unknown" if state.is_unknown_only
                      else f"{state.years[0]}-{state.years[1]}" + ("" if state.include_unknown_year else "-known"))
+    elif not state.include_unknown_year:   # without a range it still leaves out the unknown join years
+        parts.append("year-known")
     if state.metric != "projects":
         parts.append(state.metric)
     if state.evidence != EVIDENCE_DEFAULT:
-        parts.append("ev-" + "-".join(state.evidence))
+        parts.append("ev-" + ("-".join(state.evidence) or "none"))
     return re.sub(r"[^A-Za-z0-9._-]+", "-", "_".join(parts))
