@@ -421,6 +421,13 @@ def test_the_xlsx_says_what_its_rows_are_and_where_they_come_from(atlas, monkeyp
     monkeypatch.setenv("ATLAS_PUBLIC_URL", "http://127.0.0.1:8050")
     pl = download_notes(atlas, state.replace(lang="pl"), 3)
     assert pl[1].startswith("Stan na 31.12.2015 · ") and pl[2] == "Liczba wierszy: 3" and len(pl) == 5 and not any("127.0.0.1" in n for n in pl)
+    # a found town only shows where it is: the rows, their notes and their file name are the view's without it
+    from dashboard.view.table import table_filename
+
+    town = FilterState(voivodeships=("24",), focus="2466011")
+    assert download_notes(atlas, town, 3) == download_notes(atlas, town.replace(focus=None), 3)
+    assert table_filename(town, "xlsx") == table_filename(town.replace(focus=None), "xlsx") == \
+        "atlas-zmp-miasta_slaskie.xlsx"
     empty = table_xlsx(table_frame(atlas, FilterState(projects=("NOPE",))), "pl", notes=pl)
     assert openpyxl.load_workbook(io.BytesIO(empty)).worksheets[0].auto_filter.ref == "A1:G1"
 

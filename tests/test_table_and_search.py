@@ -74,15 +74,30 @@ def test_search_labels_are_in_the_page_language(mini_atlas):
 
 
 def test_a_town_label_has_one_pair_of_brackets():
-    """A data name with its own brackets ("Braniewo (gmina wiejska)") shares them with the voivodeship, as a gmina
-    found by its own name does ("Kłodzko (gm. wiejska, dolnośląskie)"): it read "Braniewo (gmina wiejska)
-    (warmińsko-mazurskie)"."""
+    """A data name that says its gmina's kind ("Braniewo (gmina wiejska)") is labelled as a gmina found by its own
+    name is ("Kłodzko (gm. wiejska, dolnośląskie)", "(rural gmina, …)" in English): it read "Braniewo (gmina
+    wiejska) (warmińsko-mazurskie)"."""
     from dashboard.view.towns import town_label
 
     hit = query.TownHit("2802022", "Braniewo (gmina wiejska)", "warmińsko-mazurskie", None)
-    assert town_label(hit, "pl") == "Braniewo (gmina wiejska, warmińsko-mazurskie)"
-    assert town_label(hit, "en") == "Braniewo (gmina wiejska, Warmińsko-Mazurskie)"
+    assert town_label(hit, "pl") == "Braniewo (gm. wiejska, warmińsko-mazurskie)"
+    assert town_label(hit, "en") == "Braniewo (rural gmina, Warmińsko-Mazurskie)"
     assert town_label(query.TownHit("1061011", "Łódź", "łódzkie", None), "pl") == "Łódź (łódzkie)"
+
+
+def test_a_town_keeps_its_search_label_once_chosen(mini_atlas):
+    """The chosen town shows the label it had in the list, in the page's language: in English "Łódź (Łódzkie)"
+    became "Łódź (łódzkie)" once picked, and a data name that says its gmina's kind reads as the search's own
+    gminy do, in the page's language ("Braniewo (rural gmina, …)", not "(gmina wiejska, …)" in English)."""
+    from dashboard.view.towns import town_option
+
+    for typed, terc in (("lodz", "1061011"), ("bartoszyce", None), ("braniewo", None)):
+        for lang in ("pl", "en"):
+            for hit in search_towns(mini_atlas, typed, lang):
+                if terc is None or hit["value"] == terc:
+                    assert town_option(mini_atlas, hit["value"], lang)["label"] == hit["label"], (typed, lang)
+    labels = {h["label"] for h in search_towns(mini_atlas, "bartoszyce", "en")}
+    assert labels and not any("wiejska" in label or "miejska" in label for label in labels), labels
 
 
 def test_the_english_page_names_voivodeships_as_english_sources_do(mini_atlas):

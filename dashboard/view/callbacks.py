@@ -402,7 +402,7 @@ def _controller_outputs(atlas: Any, old: FilterState, new: FilterState, event: E
     controls = changed_controls(controls_for(atlas, new), controls_now)
     # the notice about the address goes away once the user has moved on
     notice = layout.notice_text(new) if event.from_url else None
-    town_options = [town_option(atlas, new.focus)] if new.focus and event.trigger != "town" else no_update
+    town_options = [town_option(atlas, new.focus, new.lang)] if new.focus and event.trigger != "town" else no_update
     return (new.to_dict(), search_out, notice, notice is None, *[controls[c] for c in CONTROL_IDS], town_options,
             code)
 
@@ -448,7 +448,7 @@ def first_answer_props(atlas: Any, urls: Any, view: FilterState) -> dict[tuple[s
     if notice:   # a tampered address: what was wrong with it, from the start
         props[("notice", "children")], props[("notice", "hidden")] = notice, False
     if view.focus:
-        props[("town", "options")] = [town_option(atlas, view.focus)]
+        props[("town", "options")] = [town_option(atlas, view.focus, view.lang)]
         props[("details", "children")] = layout.details_panel(atlas, view.focus, view.lang, view)
     return {key: value for key, value in props.items() if value is not no_update}
 
@@ -566,7 +566,7 @@ def _register_details_and_search(app: dash.Dash, atlas: Any) -> None:
         options = search_towns(atlas, search if isinstance(search, str) else None, lang)
         known = isinstance(value, str) and value in query.derived(atlas).gmina_pos
         if known and all(o["value"] != value for o in options):
-            options.append(town_option(atlas, value))
+            options.append(town_option(atlas, value, lang))
         return options if options or search else no_update
 
 

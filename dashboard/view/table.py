@@ -16,6 +16,7 @@ Downloads are exactly the rows the table shows, as files an office opens by doub
 from __future__ import annotations
 
 import base64
+import dataclasses
 import io
 from typing import Any, Sequence
 
@@ -216,9 +217,10 @@ def _xlsx_value(value: Any, column: str) -> Any:
 
 
 def table_filename(state: FilterState, ext: str) -> str:
-    """atlas-zmp-miasta_<view>.csv / atlas-zmp-cities_<view>.xlsx (safe ASCII)."""
+    """atlas-zmp-miasta_<view>.csv / atlas-zmp-cities_<view>.xlsx (safe ASCII). A found town only shows where it
+    is (the table holds the same rows), so it is not named."""
     stem = "atlas-zmp-miasta" if state.lang == "pl" else "atlas-zmp-cities"
-    slug = view_slug(state)
+    slug = view_slug(dataclasses.replace(state, focus=None))
     return f"{stem}_{slug}.{ext}" if slug else f"{stem}.{ext}"
 
 

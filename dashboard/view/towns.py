@@ -1,6 +1,7 @@
 """The town search's dropdown options in the page's language (the search itself: dashboard.model.query)."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from dashboard.i18n import t, voivodeship_name
@@ -8,15 +9,23 @@ from dashboard.ingest.values import fold
 from dashboard.model import query
 
 _GMINA_KIND = {1: "gmina_kind_urban", 2: "gmina_kind_rural", 3: "gmina_kind_urban_rural"}
+_DATA_KINDS = {"gmina wiejska": "gmina_kind_rural", "gmina miejska": "gmina_kind_urban",
+               "gmina miejsko-wiejska": "gmina_kind_urban_rural"}
+_DATA_KIND = re.compile(r"^(.*?)\s*\((" + "|".join(_DATA_KINDS) + r")\)\s*$", re.IGNORECASE)
 
 
 def town_label(hit: query.TownHit, lang: str) -> str:
     """'Łódź (łódzkie)' for a city of the data; 'Bartoszyce (gm. wiejska, warmińsko-mazurskie)' /
     '… (rural gmina, …)' for a gmina found by its own name."""
     voivodeship = voivodeship_name(hit.voivodeship, lang)
-    if hit.gmina_type is None:   # a data name with its own brackets shares them: "Braniewo (gmina wiejska, …)"
-        name = hit.name.rstrip()
-        return f"{name[:-1]}, {voivodeship})" if name.endswith(")") and "(" in name else f"{name} ({voivodeship})"
+    if hit.gmina_type is None:
+        # a data name that says its gmina's kind ("Braniewo (gmina wiejska)") is labelled as a gmina found by its
+        # own name is, in the page's language: "Braniewo (gm. wiejska, …)" / "(rural gmina, …)"
+        found = _DATA_KIND.match(hit.name)
+        if not found:
+            return f"{hit.name} ({voivodeship})"
+        name, kind = found.group(1), _DATA_KINDS[found.group(2).lower()]
+        return f"{name} ({t(kind, lang)}, {voivodeship})"
     return f"{hit.name} ({t(_GMINA_KIND.get(hit.gmina_type, 'gmina_kind_other'), lang)}, {voivodeship})"
 
 
@@ -32,11 +41,13 @@ def search_towns(atlas: Any, text: str | None, lang: str = "pl", limit: int = 10
     return out
 
 
-def town_option(atlas: Any, terc: str) -> dict[str, str]:
-    """The option that shows a found town in the dropdown (its gmina's name and voivodeship)."""
-    d = query.derived(atlas)
-    pos = d.gmina_pos.get(terc)
+def town_option(atlas: Any, terc: str, lang: str) -> dict[str, str]:
+    """The option that shows a found town in the dropdown: the label the search gave it ("Gliwice (Śląskie)" in
+    English; it read "Gliwice (śląskie)" once picked), else its gmina's name and kind."""
+    pos = query.derived(atlas).gmina_pos.get(terc)
     if pos is None:
         return {"label": terc, "value": terc}
     row = atlas.gminy.iloc[pos]
-    return {"label": f"{row['name']} ({row['voivodeship']})", "value": terc}
+    hit = next((h for h in query.find_towns(atlas, row["name"], 50) if h.terc == terc), None)
+    hit = hit or query.TownHit(terc, row["name"], row["voivodeship"], int(row["gmina_type"]))
+    return {"label": town_label(hit, lang), "value": terc}
