@@ -38,6 +38,9 @@ from dashboard.export.cli import main, parse_voivodeships
     (["--preset", "a4", "--format", "pdf", "--out", "x.pdf", "--view", "?asof=1989"],
      "asof=1989 is outside the data's years 1990–"),
     (["--preset", "a4", "--format", "pdf", "--out", "x.pdf", "--view", "?asof=2010&asof=2099"], "asof=2099 is outside"),
+    # a refusal says what is wrong, not what the page would do instead ("…; 2020 used": nothing was exported)
+    (["--preset", "a4", "--format", "pdf", "--out", "x.pdf", "--view", "?asof=abc&metric=x"],
+     "metric: 'x' is not one of projects, membership; asof: 'abc' is not a year from 1990\nusage"),
     # a long address is cut in the message (a 9 KB --view was repeated in full)
     (["--preset", "a4", "--format", "pdf", "--out", "x.pdf", "--view", "?years=abc&woj=" + ",".join(["24"] * 3000)],
      "… (9,014 characters): voivodeships: more than 16 values"),

@@ -222,6 +222,15 @@ def _quoted(text: str, limit: int = 200) -> str:
     return repr(text) if len(text) <= limit else f"{text[:limit]!r}… ({len(text):,} characters)"
 
 
+# what the page does with a bad value ("…; 2020 used", "…; ignored"): the command does none of it, it refuses
+_FALLBACK = re.compile(r";\s*(?:'\w+' ignored|ignored|default used|default view shown|\d+ used)$")
+
+
+def _refusal(notice: str) -> str:
+    """A notice of the address parser as the command's refusal: what is wrong, without the page's fallback."""
+    return _FALLBACK.sub("", notice)
+
+
 def view_state(a: argparse.Namespace, atlas) -> FilterState:
     """The FilterState the options describe (--view, or the single options)."""
     from dashboard.model import query  # here, not at the top: Chromium starts before pandas is imported
@@ -236,7 +245,7 @@ def view_state(a: argparse.Namespace, atlas) -> FilterState:
         query_text = a.view.split("?", 1)[1] if "?" in a.view else a.view
         state = query.address_view(atlas, query_text)
         if state.notices:
-            raise UsageError(f"--view {_quoted(a.view)}: " + "; ".join(state.notices))
+            raise UsageError(f"--view {_quoted(a.view)}: " + "; ".join(_refusal(n) for n in state.notices))
         asked = (parse_qs(query_text).get("asof") or [""])[-1].strip()
         if asked.isdigit() and int(asked) != state.asof:   # the page shows the nearest year; a command should not
             lo, hi = query.year_range(atlas)
