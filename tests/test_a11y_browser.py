@@ -234,6 +234,15 @@ def test_an_embed_in_a_short_article_frame_shows_its_source_line(duo, query):
                 assert frame["left"] <= town["left"] < town["right"] <= frame["right"], (width, boxes)
                 assert frame["top"] <= town["top"] < town["bottom"] <= frame["bottom"], (width, boxes)
                 assert card["bottom"] - card["top"] >= 60 and card["top"] >= town["bottom"], (width, boxes)
+                # every part in a landmark, headings one level at a time (axe: region, heading-order — the town's
+                # name was an h3 straight under the embed's h1, its title and source line in no landmark)
+                outline = js(duo, """const shown = [...document.querySelectorAll(`#embed h1, #embed h2, #embed h3,
+                    #embed h4, #embed h5, #embed p, #embed a, #embed button, #embed-source`)]
+                    .filter(e => e.getClientRects().length);
+                  return {outside: shown.filter(e => !e.closest('header, main, footer')).map(e => e.id || e.tagName),
+                          levels: shown.filter(e => /^H\d$/.test(e.tagName)).map(e => +e.tagName[1])};""")
+                assert outline["outside"] == [] and outline["levels"][:2] == [1, 2], outline
+                assert all(b - a <= 1 for a, b in zip(outline["levels"], outline["levels"][1:])), outline
     finally:
         screen(duo, 1600, 1100)
 

@@ -731,7 +731,8 @@ def register_embed(app: dash.Dash, atlas: Any, urls: Any, main_path: str) -> Non
         fig, config = layout.live_map(atlas, state, urls, article=True)
         query_string = state.to_query()
         href = main_path + (("?" + query_string) if query_string else "")
-        guide = layout.details_panel(atlas, state.focus, lang, state) if state.focus else layout.embed_guide(lang)
+        guide = (layout.details_panel(atlas, state.focus, lang, state, level=2) if state.focus
+                 else layout.embed_guide(lang))
         if not search:  # the layout is the default view already: do not draw the map twice
             fig = no_update
         filters = layout.embed_filters(atlas, state)
@@ -747,7 +748,7 @@ def register_embed(app: dash.Dash, atlas: Any, urls: Any, main_path: str) -> Non
     def embed_details(click, search):
         state = query.address_view(atlas, search)
         terc = clicked_gmina(click)
-        return layout.details_panel(atlas, terc, state.lang, state) if terc else no_update
+        return layout.details_panel(atlas, terc, state.lang, state, level=2) if terc else no_update
 
     @app.callback(
         Output("details", "children", allow_duplicate=True),

@@ -323,14 +323,19 @@ def project_item(p: dict, lang: str):
     ])
 
 
-def details_panel(atlas: Any, terc: str | None, lang: str, state: FilterState | None = None) -> list:
+HEADINGS = {2: html.H2, 3: html.H3, 4: html.H4, 5: html.H5, 6: html.H6}
+
+
+def details_panel(atlas: Any, terc: str | None, lang: str, state: FilterState | None = None, level: int = 3) -> list:
+    """A gmina's details: its name as a heading of `level` (3 under the page's "Szczegóły", 2 in the embed, under
+    its title), its cities' status, facts and projects one level below."""
     if not terc:
         return details_guide(lang)
     info = query.gmina_details(atlas, terc)
     if info is None:
         return details_guide(lang)
     head = [
-        html.H3(info["name"]),
+        HEADINGS[level](info["name"]),
         html.Dl([html.Dt(t("teryt", lang)), html.Dd(info["terc"]),
                  html.Dt(t("voivodeship", lang)), html.Dd(voivodeship_name(info["voivodeship"], lang))],
                 className="kv"),
@@ -348,10 +353,10 @@ def details_panel(atlas: Any, terc: str | None, lang: str, state: FilterState | 
         projects = [project_item(p, lang) for p in e["projects"]]
         named = e["name"] != info["name"] or len(info["entities"]) > 1   # else the heading above names it
         body.append(html.Div([
-            html.H4(e["name"]) if named else None,
+            HEADINGS[level + 1](e["name"]) if named else None,
             html.Div(status if e["teryt"] == info["terc"] else f"{status} · TERYT {e['teryt']}", className="status"),
             source_details(lang, source=e["member_source"]),
-            membership_history(e, lang, html.H5 if named else html.H4),
+            membership_history(e, lang, HEADINGS[level + 2 if named else level + 1]),
             html.Ul(projects, className="project-list") if projects else html.P(t("no_projects", lang),
                                                                                  className="muted"),
         ], className="entity"))
@@ -435,6 +440,16 @@ def data_table(atlas: Any, state: FilterState) -> html.Table:
         **{"aria-labelledby": "i18n-table_title", "aria-describedby": "i18n-table_sort_hint"})
 
 
+def stripes(colours: list[str]) -> str:
+    """One swatch's background showing every colour side by side (the lighter classes beside the legend's note: a
+    swatch each made the note a line longer in a small embed, and its source line left the frame)."""
+    if len(colours) == 1:
+        return colours[0]
+    step = 100 / len(colours)
+    return "linear-gradient(90deg, " + ", ".join(
+        f"{c} {i * step:g}% {(i + 1) * step:g}%" for i, c in enumerate(colours)) + ")"
+
+
 def legend(upd: dict[str, Any]) -> list:
     """The map's classes as HTML (beside/under the map, never on it): a title, one swatch per class, and the note on
     the lighter members (known only from later sources) when the date shown has any."""
@@ -445,8 +460,8 @@ def legend(upd: dict[str, Any]) -> list:
         *([html.Span(upd["date"], className="legend-date")] if upd.get("date") else []),
         html.Ul([html.Li([html.Span(className="swatch", style={"background": colour}), text])
                  for colour, text in figures.legend_items(upd)], className="legend-items"),
-        *([html.Span([*[html.Span(className="swatch", style={"background": c}) for c in upd["undated_colours"]],
-                       note], className="legend-note")] if note else []),
+        *([html.Span([html.Span(className="swatch", style={"background": stripes(upd["undated_colours"])}), note],
+                     className="legend-note")] if note else []),
     ]
 
 
@@ -893,7 +908,8 @@ def embed_layout(atlas: Any, urls: GeoUrls, view: FilterState) -> html.Div:
     filters, notice = embed_filters(atlas, view), notice_text(view)
     return html.Div([
         dcc.Location(id="url", refresh=False),
-        html.Div([
+        # every part in a landmark (axe: region): the head a banner, the map main, the source line contentinfo
+        html.Header([
             html.H1(embed_title(view), id="embed-title", className="embed-title"),
             html.A(t("embed_open", lang), id="embed-open", href="/", target="_blank", rel="noopener",
                    className="embed-open"),
@@ -917,7 +933,7 @@ def embed_layout(atlas: Any, urls: GeoUrls, view: FilterState) -> html.Div:
                          **{"aria-live": "polite"}),
             ], className="embed-card"),
         ], className="embed-main"),
-        html.P(t("export_source", lang), id="embed-source", className="embed-source"),
+        html.Footer(t("export_source", lang), id="embed-source", className="embed-source"),
     ], className="embed", id="embed")
 
 
