@@ -150,8 +150,9 @@ def test_new_dropdowns_are_fixed_at_once_and_swatches_keep_their_colours_in_high
     assert fixed == [True, "-1"]
     # the same page in Windows' high contrast and printed without background graphics: the legend's swatches keep
     # the map's colours (they were empty boxes: the legend could not be matched to the map)
-    swatches = ("return Array.from(document.querySelectorAll('#legend .swatch'))"
-                ".map(s => [s.style.background, getComputedStyle(s).backgroundColor]);")
+    swatches = ("return Array.from(document.querySelectorAll('#legend .swatch')).map(s => [s.style.background, "
+                "(s.style.backgroundImage.includes('gradient') ? getComputedStyle(s).backgroundImage "
+                ": getComputedStyle(s).backgroundColor)]);")   # (the lighter colours' striped swatch: an image)
     for media, features in (("screen", [{"name": "forced-colors", "value": "active"}]), ("print", [])):
         duo.driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": media, "features": features})
         try:

@@ -247,8 +247,9 @@ def test_an_embedded_towns_card_is_of_the_views_date(app, mini_atlas):
     ent = mini_atlas.entities
     town = str(ent.loc[ent["is_member"], "gmina_teryt"].dropna().iloc[0])
     view = FilterState(asof=lo, focus=town)
-    expected = json.loads(json.dumps(layout.details_panel(mini_atlas, town, "pl", view), cls=PlotlyJSONEncoder))
-    default = json.loads(json.dumps(layout.details_panel(mini_atlas, town, "pl"), cls=PlotlyJSONEncoder))
+    expected = json.loads(json.dumps(layout.details_panel(mini_atlas, town, "pl", view, level=2),
+                                     cls=PlotlyJSONEncoder))
+    default = json.loads(json.dumps(layout.details_panel(mini_atlas, town, "pl", level=2), cls=PlotlyJSONEncoder))
     assert expected != default and f"31.12.{lo}" in json.dumps(expected, ensure_ascii=False)
 
     def answer(output_prefix: str, values: dict):

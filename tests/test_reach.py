@@ -115,7 +115,7 @@ def test_the_legend_lists_every_class_with_its_colour(mini_atlas):
     assert fig.data[0].showscale is False and fig.layout.geo.domain.x == (0.0, 1.0)
     # the lighter members (known only from later sources): the HTML legend says so, in plain text (no markup)
     html_legend = layout.legend(upd)
-    assert upd["undated_note"] and html_legend[-1].children == upd["undated_note"]
+    assert upd["undated_note"] and html_legend[-1].children[-1] == upd["undated_note"]
     assert "<" not in html_legend[0].children
 
 
