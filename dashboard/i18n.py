@@ -177,6 +177,10 @@ TEXT: dict[str, dict[str, str]] = {
         "pl": "Adres strony zawierał nieprawidłowe wartości – pominięto je w ustawieniach: {details}.",
         "en": "The page address had invalid values – they were left out of: {details}.",
     },
+    "notice_invalid_embed": {
+        "pl": "Błędne wartości w adresie mapy pominięto: {details}.",
+        "en": "Invalid values in the map's address were left out: {details}.",
+    },
     "notice_unknown_param": {"pl": "nieznane parametry", "en": "unknown parameters"},
     "notice_query": {"pl": "cały adres (za długi lub nieczytelny)", "en": "the whole address (too long or unreadable)"},
     "legend_other": {"pl": "pozostałe gminy", "en": "other gminy"},

@@ -204,14 +204,15 @@ def test_no_sideways_scrolling_and_the_legend_is_off_the_map(duo):
         screen(duo, 1600, 1100)
 
 
-@pytest.mark.parametrize("query", ["", "?lang=en&metric=membership&asof=2005&town=1061011"])
+@pytest.mark.parametrize("query", ["", "?lang=en&metric=membership&asof=2005&town=1061011", "?lang=en&town=2801022"])
 def test_an_embed_in_a_short_article_frame_shows_its_source_line(duo, query):
     """An article's small iframe (420×340, a phone's 320×300): the embed's map gives up height, never the source
     line — the attribution a newsroom must print — and the frame does not scroll (the whole country's legend is the
     tallest, the membership one in English above all: a two-line heading and note). One page load, the frame
     narrowed after it (as the article's column does): the layout is CSS and the map follows its box. A town's link
     (`town=`): its card takes the legend's place, under the map, so the town the map is zoomed to stays in view
-    (over the map it covered it)."""
+    (over the map it covered it). A stale town code in the article's link (2801022 is no gmina): the notice takes
+    one line (three pushed the source line out)."""
     try:
         for i, (width, height) in enumerate(((420, 340), (320, 300))):
             screen(duo, width, height, mobile=width < 900)
@@ -226,7 +227,12 @@ def test_an_embed_in_a_short_article_frame_shows_its_source_line(duo, query):
                       scroll: document.documentElement.scrollHeight};""")
             assert sizes["sourceBottom"] <= sizes["view"] and sizes["scroll"] <= sizes["view"], (width, sizes)
             assert sizes["mapHeight"] >= 100, (width, sizes)
-            if "town=" in query:
+            if "2801022" in query:   # said, in one line
+                notice = js(duo, "const n = document.getElementById('notice'); return [n.hidden, n.textContent,"
+                                 " n.getBoundingClientRect().height];")
+                assert not notice[0] and notice[1] == "Invalid values in the map's address were left out: Town." and \
+                    notice[2] < 20, notice
+            if "town=1061011" in query:
                 boxes = js(duo, """const box = e => { const r = e.getBoundingClientRect();
                     return {left: r.left, right: r.right, top: r.top, bottom: r.bottom}; };
                   const focus = document.querySelectorAll('#map .choroplethlayer .trace')[2].querySelector('path');

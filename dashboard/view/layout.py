@@ -879,18 +879,19 @@ NOTICE_FIELDS = {  # FilterState notice prefix -> the i18n key of the control it
 }
 
 
-def notice_text(state: FilterState) -> str | None:
+def notice_text(state: FilterState, embed: bool = False) -> str | None:
     """The visible notice for a tampered/invalid address: which controls fell back to their default, localised.
-    (The technical detail of each notice is in FilterState.notices, e.g. for logs.)"""
+    (The technical detail of each notice is in FilterState.notices, e.g. for logs.) `embed`: said of the map's
+    address, not of the page's settings (an article's reader has none)."""
     if not state.notices:
         return None
     names: list[str] = []
     for field in state.notice_fields:
-        key = NOTICE_FIELDS.get(field)
+        key = "chip_town" if embed and field == "town" else NOTICE_FIELDS.get(field)   # the embed has no search box
         label = t(key, state.lang) if key else t("notice_unknown_param", state.lang)
         if label not in names:
             names.append(label)
-    return t("notice_invalid", state.lang, details=", ".join(names))
+    return t("notice_invalid_embed" if embed else "notice_invalid", state.lang, details=", ".join(names))
 
 
 def embed_title(state: FilterState) -> str:
@@ -905,7 +906,7 @@ def embed_layout(atlas: Any, urls: GeoUrls, view: FilterState) -> html.Div:
     state = FilterState(lang=view.lang)
     lang = state.lang
     fig, config = live_map(atlas, state, urls, article=True)
-    filters, notice = embed_filters(atlas, view), notice_text(view)
+    filters, notice = embed_filters(atlas, view), notice_text(view, embed=True)
     return html.Div([
         dcc.Location(id="url", refresh=False),
         # every part in a landmark (axe: region): the head a banner, the map main, the source line contentinfo
@@ -917,7 +918,9 @@ def embed_layout(atlas: Any, urls: GeoUrls, view: FilterState) -> html.Div:
             # for the whole country's (empty for the default view)
             html.P(filters, id="embed-view", className="embed-view", title=filters),
             # a tampered address: the journalist checking the article sees that the map is not the one asked for
-            html.P(notice, id="notice", className="notice embed-notice", role="status", hidden=not notice),
+            # (one line: in a small frame a longer one pushed the source line out; a screen reader reads it whole)
+            html.P(notice, id="notice", className="notice embed-notice", role="status", hidden=not notice,
+                   title=notice),
         ], className="embed-head"),
         html.Main([
             html.Div(AtlasMap(id="map", figure=fig.to_dict(), config=config, className="map-graph"),
