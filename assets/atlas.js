@@ -287,6 +287,9 @@
      presses the play button; focus stays on the map's section when it goes */
   new MutationObserver(function () {
     document.documentElement.classList.toggle("playing", playing());
+    // a play that ends by itself takes the pause button away: its focus goes to the map, as a pause's does
+    var focused = document.activeElement, section = document.getElementById("map-section");
+    if (!playing() && focused && focused.id === "map-pause" && section) { section.focus({preventScroll: true}); }
   }).observe(document.documentElement, {subtree: true, attributes: true, attributeFilter: ["data-playing"]});
   /* While the years play, a screen reader hears each date the map shows (by its legend), once: the play was silent
      (the chips, a live region, were read out again instead) */

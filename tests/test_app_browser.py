@@ -858,6 +858,7 @@ def test_the_play_button_steps_through_the_years_with_patches(duo, atlas):
     assert not js(duo, pause_shown)
     duo.find_element("#asof-play").click()
     wait_js(duo, pause_shown)   # while the years play, a pause button over the map (a phone's sheet is closed)
+    js(duo, "document.getElementById('map-pause').focus();")   # a keyboard user about to pause
     wait_js(duo, f"return window.location.search.includes('asof={last - 1}');", timeout=15)
     # a screen reader hears the date each step shows (a status region), not the chips again
     wait_js(duo, f"return document.getElementById('asof-status').textContent.includes('31.12.{last - 1}');")
@@ -865,6 +866,8 @@ def test_the_play_button_steps_through_the_years_with_patches(duo, atlas):
             timeout=15)
     wait_js(duo, "return document.getElementById('asof-play').getAttribute('data-playing') === 'false';",
             timeout=15)
+    # the play ended by itself and took the pause button away: the focus is on the map, not lost to the page
+    wait_js(duo, "return document.activeElement.id === 'map-section';")
     # one redraw per year (the answers' bodies are read asynchronously: wait for both)
     wait_js(duo, """return window.__answers.filter(a => a.includes('"map-changes"')).length >= 2;""", timeout=15)
     answers = js(duo, "return window.__answers;")
