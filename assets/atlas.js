@@ -226,6 +226,18 @@
       column.scrollTop += Math.min(box.bottom - view.bottom, box.top - view.top);
     }
   }, true);   // (toggle does not bubble)
+  /* The embed's town card closes with its × or Esc, and the focus goes to the map's title (it fell to the page's
+     start: the next Tab began again from the top) */
+  document.addEventListener("keydown", function (event) {
+    var card = event.key === "Escape" && event.target.closest && event.target.closest(".embed-card");
+    var close = card && card.querySelector("#details-close");
+    if (close && card.querySelector("h2")) { close.click(); }
+  });
+  document.addEventListener("click", function (event) {
+    if (!event.target.closest || !event.target.closest(".embed #details-close")) { return; }
+    var title = document.getElementById("embed-title");
+    if (title) { setAttr(title, "tabindex", "-1"); title.focus({preventScroll: true}); }
+  });
   document.addEventListener("keydown", function (event) {
     if (event.key === "Escape" && document.body.classList.contains("filters-open")
         && document.getElementById("filters").contains(document.activeElement)

@@ -585,8 +585,15 @@ def test_the_embed_works_in_an_iframe_on_another_origin(duo):
         assert js(duo, box) == map_box
         assert js(duo, "return document.getElementById('embed-source').getBoundingClientRect().bottom "
                        "<= innerHeight;")
+        # its × closes the card, the focus on the map's title (it fell to the page's start); and so does Esc
         duo.find_element("#details-close").click()
-        wait_js(duo, "return !document.getElementById('details').textContent.includes('Kraków');")
+        wait_js(duo, "return !document.getElementById('details').textContent.includes('Kraków') && "
+                     "document.activeElement.id === 'embed-title';")
+        ActionChains(duo.driver).click(js(duo, krakow)).perform()
+        wait_js(duo, "return document.getElementById('details').textContent.includes('Kraków');")
+        duo.find_element("#details-close").send_keys(Keys.ESCAPE)
+        wait_js(duo, "return !document.getElementById('details').textContent.includes('Kraków') && "
+                     "document.activeElement.id === 'embed-title';")
         duo.driver.switch_to.default_content()
         time.sleep(0.5)
         severe = [e for e in duo.driver.get_log("browser") if e.get("level") == "SEVERE"]

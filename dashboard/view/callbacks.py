@@ -751,9 +751,13 @@ def register_embed(app: dash.Dash, atlas: Any, urls: Any, main_path: str) -> Non
         return layout.details_panel(atlas, terc, state.lang, state, level=2) if terc else no_update
 
     @app.callback(
-        Output("details", "children", allow_duplicate=True),
+        Output("details", "children", allow_duplicate=True), Output("map", "clickData"),
         Input("details-close", "n_clicks"), State("url", "search"),
         prevent_initial_call=True,
     )
     def embed_details_closed(n_clicks, search):
-        return layout.embed_guide(query.address_view(atlas, search).lang) if n_clicks else no_update
+        """The guide again; the map forgets its click, so that a click on the same gmina opens its card again (its
+        click data did not change: nothing happened)."""
+        if not n_clicks:
+            return no_update, no_update
+        return layout.embed_guide(query.address_view(atlas, search).lang), None
