@@ -282,6 +282,29 @@ def test_details_panel_shows_the_label_and_hides_the_note():
     assert "stage II (research note)" in str(details.children[1].children)
 
 
+def test_a_gminas_details_say_which_of_two_same_named_gminy_they_are(atlas):
+    """Braniewo is an urban and a rural gmina: each card's heading says its kind in the page's language (a narrow
+    embed hides TERYT and voivodeship, and both read "Braniewo"); the data's "Braniewo (gmina wiejska)" under it was
+    Polish on the English page. A name no other gmina has is left as it is."""
+    import json
+
+    from plotly.utils import PlotlyJSONEncoder
+
+    from dashboard.view.layout import details_panel
+    from tests.dash_client import walk_components
+
+    def headings(terc: str, lang: str) -> list[str]:
+        tree = json.loads(json.dumps(details_panel(atlas, terc, lang), cls=PlotlyJSONEncoder))
+        return [c["props"]["children"] for c in walk_components(tree) if c["type"] in ("H3", "H4")]
+
+    assert headings("2802022", "en")[0] == "Braniewo (rural gmina)"
+    assert headings("2802011", "en")[0] == "Braniewo (urban gmina)"
+    assert headings("2802022", "pl")[0] == "Braniewo (gm. wiejska)"
+    assert not any("wiejska" in h for h in headings("2802022", "en")), headings("2802022", "en")
+    assert len(set(headings("2802022", "pl"))) == len(headings("2802022", "pl"))   # named once
+    assert headings("1061011", "en")[0] == "Łódź"
+
+
 def test_details_panel_folds_every_research_note_and_names_the_city_once(atlas):
     """Łódź: its listing's note and its founding quote are the researchers' words (in English): each is behind
     "Szczegóły źródła", and the city's name is its heading, once."""

@@ -530,4 +530,6 @@ def gmina_details(atlas: Any, terc: str) -> dict[str, Any] | None:
                 for _, r in rows.iterrows()
             ],
         })
-    return {"terc": terc, "name": g["name"], "voivodeship": g["voivodeship"], "woj": g["woj"], "entities": entities}
+    shared = int((atlas.gminy["name"] == g["name"]).sum()) > 1   # an urban and a rural gmina of one name
+    return {"terc": terc, "name": g["name"], "voivodeship": g["voivodeship"], "woj": g["woj"], "entities": entities,
+            "gmina_type": int(g.get("gmina_type", 0) or 0), "name_shared": shared}

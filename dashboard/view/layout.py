@@ -40,6 +40,7 @@ from dashboard.model.state import EVIDENCE_DEFAULT, EVIDENCE_LEVELS, FilterState
 from dashboard.view import figures
 from dashboard.view.atlas_map import AtlasMap
 from dashboard.view.table import TABLE_COLUMNS
+from dashboard.view.towns import display_name, gmina_kind
 from dashboard.view.urls import GeoUrls
 
 MAX_CHIPS = 24
@@ -334,8 +335,10 @@ def details_panel(atlas: Any, terc: str | None, lang: str, state: FilterState | 
     info = query.gmina_details(atlas, terc)
     if info is None:
         return details_guide(lang)
+    # a name two gminy share (Braniewo, urban and rural) says which one: a narrow embed hides TERYT and voivodeship
+    heading = f"{info['name']} ({gmina_kind(info['gmina_type'], lang)})" if info["name_shared"] else info["name"]
     head = [
-        HEADINGS[level](info["name"]),
+        HEADINGS[level](heading),
         html.Dl([html.Dt(t("teryt", lang)), html.Dd(info["terc"]),
                  html.Dt(t("voivodeship", lang)), html.Dd(voivodeship_name(info["voivodeship"], lang))],
                 className="kv"),
@@ -351,9 +354,10 @@ def details_panel(atlas: Any, terc: str | None, lang: str, state: FilterState | 
         status = (t("status_at", lang, date=date) + ": " + t(f"status_{at}", lang) if at
                   else t("not_member", lang))
         projects = [project_item(p, lang) for p in e["projects"]]
-        named = e["name"] != info["name"] or len(info["entities"]) > 1   # else the heading above names it
+        name = display_name(e["name"], lang)
+        named = name not in (info["name"], heading) or len(info["entities"]) > 1   # else the heading names it
         body.append(html.Div([
-            HEADINGS[level + 1](e["name"]) if named else None,
+            HEADINGS[level + 1](name) if named else None,
             html.Div(status if e["teryt"] == info["terc"] else f"{status} · TERYT {e['teryt']}", className="status"),
             source_details(lang, source=e["member_source"]),
             membership_history(e, lang, HEADINGS[level + 2 if named else level + 1]),

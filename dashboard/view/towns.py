@@ -14,6 +14,18 @@ _DATA_KINDS = {"gmina wiejska": "gmina_kind_rural", "gmina miejska": "gmina_kind
 _DATA_KIND = re.compile(r"^(.*?)\s*\((" + "|".join(_DATA_KINDS) + r")\)\s*$", re.IGNORECASE)
 
 
+def gmina_kind(gmina_type: int, lang: str) -> str:
+    """'gm. wiejska' / 'rural gmina' (1 urban, 2 rural, 3 urban-rural)."""
+    return t(_GMINA_KIND.get(gmina_type, "gmina_kind_other"), lang)
+
+
+def display_name(name: str, lang: str) -> str:
+    """A data name that says its gmina's kind, in the page's language: "Braniewo (gmina wiejska)" -> "Braniewo
+    (gm. wiejska)" / "Braniewo (rural gmina)"; any other name as it is."""
+    found = _DATA_KIND.match(name)
+    return f"{found.group(1)} ({t(_DATA_KINDS[found.group(2).lower()], lang)})" if found else name
+
+
 def town_label(hit: query.TownHit, lang: str) -> str:
     """'Łódź (łódzkie)' for a city of the data; 'Bartoszyce (gm. wiejska, warmińsko-mazurskie)' /
     '… (rural gmina, …)' for a gmina found by its own name."""
