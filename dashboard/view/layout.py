@@ -860,8 +860,7 @@ def download_notes(atlas: Any, state: FilterState, rows: int) -> list[str]:
     filters, as the chips say them), how many rows, the source line and the data's date, and the public address
     of the view — none when no public address is configured (a local one reopens nothing for a reader)."""
     lang = state.lang
-    view = " · ".join([figures.as_of_text(query.asof_year(atlas, state), lang)]   # a found town filters nothing
-                      + [text for key, text in chips_for(atlas, state) if key != "town:"])
+    view = embed_filters(atlas, state)   # the view's date and filters (a found town filters nothing)
     notes = [f"Atlas ZMP — {t('table_title', lang)}", view[:1].upper() + view[1:],
              t("download_rows", lang, n=format_number(rows, lang)), t("export_source", lang),
              figures.data_date_line(atlas, lang)]

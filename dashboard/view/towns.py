@@ -19,11 +19,18 @@ def gmina_kind(gmina_type: int, lang: str) -> str:
     return t(_GMINA_KIND.get(gmina_type, "gmina_kind_other"), lang)
 
 
+def _said_kind(name: str, lang: str) -> tuple[str, str | None]:
+    """(name, kind in `lang`) of a data name that says its gmina's kind ("Braniewo (gmina wiejska)" -> "Braniewo",
+    "rural gmina"); (name, None) for any other."""
+    found = _DATA_KIND.match(name)
+    return (found.group(1), t(_DATA_KINDS[found.group(2).lower()], lang)) if found else (name, None)
+
+
 def display_name(name: str, lang: str) -> str:
     """A data name that says its gmina's kind, in the page's language: "Braniewo (gmina wiejska)" -> "Braniewo
     (gm. wiejska)" / "Braniewo (rural gmina)"; any other name as it is."""
-    found = _DATA_KIND.match(name)
-    return f"{found.group(1)} ({t(_DATA_KINDS[found.group(2).lower()], lang)})" if found else name
+    base, kind = _said_kind(name, lang)
+    return f"{base} ({kind})" if kind else name
 
 
 def town_label(hit: query.TownHit, lang: str) -> str:
@@ -33,11 +40,8 @@ def town_label(hit: query.TownHit, lang: str) -> str:
     if hit.gmina_type is None:
         # a data name that says its gmina's kind ("Braniewo (gmina wiejska)") is labelled as a gmina found by its
         # own name is, in the page's language: "Braniewo (gm. wiejska, …)" / "(rural gmina, …)"
-        found = _DATA_KIND.match(hit.name)
-        if not found:
-            return f"{hit.name} ({voivodeship})"
-        name, kind = found.group(1), _DATA_KINDS[found.group(2).lower()]
-        return f"{name} ({t(kind, lang)}, {voivodeship})"
+        name, kind = _said_kind(hit.name, lang)
+        return f"{name} ({kind}, {voivodeship})" if kind else f"{name} ({voivodeship})"
     return f"{hit.name} ({t(_GMINA_KIND.get(hit.gmina_type, 'gmina_kind_other'), lang)}, {voivodeship})"
 
 
