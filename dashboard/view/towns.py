@@ -42,7 +42,7 @@ def town_label(hit: query.TownHit, lang: str) -> str:
         # own name is, in the page's language: "Braniewo (gm. wiejska, …)" / "(rural gmina, …)"
         name, kind = _said_kind(hit.name, lang)
         return f"{name} ({kind}, {voivodeship})" if kind else f"{name} ({voivodeship})"
-    return f"{hit.name} ({t(_GMINA_KIND.get(hit.gmina_type, 'gmina_kind_other'), lang)}, {voivodeship})"
+    return f"{hit.name} ({gmina_kind(hit.gmina_type, lang)}, {voivodeship})"
 
 
 def search_towns(atlas: Any, text: str | None, lang: str = "pl", limit: int = 10) -> list[dict[str, str]]:
