@@ -274,6 +274,34 @@
     box.focus();
   });
 
+  /* Typing into a closed dropdown (Dash 4) — "krakow" on the town search: Dash reads each key from its keyup on the
+     dropdown's button and moves the focus to the search box a frame after the first. A key pressed before the one
+     before it is released (a fast typist's rollover) went down on the button and up in the box, and was lost
+     ("kakow"). Each key is handed to Dash's own keyup handler at its keydown instead, in the order pressed, and its
+     real keyup, wherever it lands, is not read again. (Space opens a closed dropdown, as a button's space does.) */
+  var handedOver = {}, handing = false;
+  window.addEventListener("keydown", function (event) {
+    var button = event.target.closest && event.target.closest("button.dash-dropdown");
+    var shortcut = (event.ctrlKey || event.metaKey || event.altKey) && !event.getModifierState("AltGraph");
+    if (!button || event.key.length !== 1 || shortcut || event.isComposing
+        || (event.key === " " && button.getAttribute("aria-expanded") !== "true")) { return; }
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    handedOver[event.code || event.key] = true;
+    handing = true;
+    try {
+      button.dispatchEvent(new KeyboardEvent("keyup", {key: event.key, code: event.code, bubbles: true}));
+    } finally {
+      handing = false;
+    }
+  }, true);
+  window.addEventListener("keyup", function (event) {
+    var code = event.code || event.key;
+    if (handing || !handedOver[code]) { return; }
+    delete handedOver[code];
+    event.stopImmediatePropagation();
+  }, true);
+
   /* The address (dcc.Location pushes each change of it) gets one Back step per step of the user's own:
      - an address the page rewrites by itself (a link not in the atlas's own form, "?lang=EN", "?woj=02&woj=24", is
        given its canonical form when the page opens, and again when Back returns to it) replaces the entry: a push

@@ -529,7 +529,11 @@ def _hover(duo, element, text: str, tries: int = 3) -> None:
             return
         except AssertionError:
             if attempt == tries - 1:
-                raise
+                shown = js(duo, "const r = arguments[0].getBoundingClientRect(), e = document.elementFromPoint("
+                                "r.x + r.width / 2, r.y + r.height / 2); return [document.querySelector("
+                                "'#map .hoverlayer').textContent, e && e.outerHTML.slice(0, 120)];", element)
+                raise AssertionError(f"no hover label with {text!r}: the label said {shown[0]!r}, under the pointer "
+                                     f"{shown[1]!r}") from None
 
 
 def test_the_embed_works_in_an_iframe_on_another_origin(duo):
