@@ -213,8 +213,11 @@ def test_an_embed_in_a_short_article_frame_shows_its_source_line(duo, query):
     (`town=`): its card takes the legend's place, under the map, so the town the map is zoomed to stays in view
     (over the map it covered it). A stale town code in the article's link (2801022 is no gmina): the notice takes
     one line (three pushed the source line out)."""
+    frames = ((420, 340), (320, 300))
+    if "town=1061011" in query:   # wider frames, a common article column's too: the card floats beside the town
+        frames += ((700, 560), (600, 340), (521, 560))
     try:
-        for i, (width, height) in enumerate(((420, 340), (320, 300))):
+        for i, (width, height) in enumerate(frames):
             screen(duo, width, height, mobile=width < 900)
             if i == 0:
                 load(duo, query, path="/embed")
@@ -236,12 +239,19 @@ def test_an_embed_in_a_short_article_frame_shows_its_source_line(duo, query):
                 boxes = js(duo, """const box = e => { const r = e.getBoundingClientRect();
                     return {left: r.left, right: r.right, top: r.top, bottom: r.bottom}; };
                   const focus = document.querySelectorAll('#map .choroplethlayer .trace')[2].querySelector('path');
-                  return {town: box(focus), map: box(document.getElementById('map')),
-                          card: box(document.querySelector('.embed-card'))};""")
+                  const card = document.querySelector('.embed-card'), legend = document.getElementById('legend');
+                  return {town: box(focus), map: box(document.getElementById('map')), card: box(card),
+                          overflow: card.scrollWidth - card.clientWidth,
+                          legend: getComputedStyle(legend).visibility === 'visible' ? box(legend) : null};""")
                 town, card, frame = boxes["town"], boxes["card"], boxes["map"]
                 assert frame["left"] <= town["left"] < town["right"] <= frame["right"], (width, boxes)
                 assert frame["top"] <= town["top"] < town["bottom"] <= frame["bottom"], (width, boxes)
-                assert card["bottom"] - card["top"] >= 60 and card["top"] >= town["bottom"], (width, boxes)
+                assert card["bottom"] - card["top"] >= 60 and boxes["overflow"] <= 0, (width, boxes)
+                apart = card["top"] >= town["bottom"] or card["right"] <= town["left"]   # under it, or beside it
+                assert apart, (width, boxes)
+                if width > 520:   # beside it: the legend stays (a 700 px frame had it hidden by a 76 px strip)
+                    assert card["right"] <= town["left"] and boxes["legend"], (width, boxes)
+                    assert boxes["legend"]["bottom"] <= sizes["view"], (width, boxes)
                 # every part in a landmark, headings one level at a time (axe: region, heading-order — the town's
                 # name was an h3 straight under the embed's h1, its title and source line in no landmark)
                 outline = js(duo, """const shown = [...document.querySelectorAll(`#embed h1, #embed h2, #embed h3,
