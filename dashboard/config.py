@@ -10,8 +10,9 @@ Page and server
   ATLAS_URL_PREFIX      URL prefix when served under a sub-path, e.g. /atlas/ (default /)
   ATLAS_GEO_MAX_AGE     Cache-Control max-age in seconds of the non-hashed base topojson (default 86400)
   ATLAS_EMBED_ORIGINS   who may show /embed in an <iframe>: origins separated by spaces or commas, e.g.
-                        "https://news.example.pl https://*.example.org", or * for any (default *); the main page
-                        can never be framed (frame-ancestors 'none')
+                        "https://news.example.pl https://*.example.org file:", or * for any (default *: any web
+                        origin and pages opened from a file); the main page can never be framed
+                        (frame-ancestors 'none')
   ATLAS_PLOTLY_BUNDLE   auto (default): serve (and draw exports with) the partial plotly.js of .cache/js when it
                         is built and verified, else the full one; full: always the full plotly.min.js
                         (dashboard.view.plotly_js, dashboard.serving.plotly_bundle)
@@ -334,18 +335,20 @@ def public_url() -> str | None:
     return check_public_url(raw) if raw else None
 
 
-_ORIGIN = re.compile(r"^(https?://(\*\.)?[A-Za-z0-9.-]+(:[0-9]{1,5})?|'self')$")
+_ORIGIN = re.compile(r"^(https?://(\*\.)?[A-Za-z0-9.-]+(:[0-9]{1,5})?|'self'|file:)$")
 
 
 def embed_origins() -> list[str]:
-    """CSP frame-ancestors sources of the /embed page (ATLAS_EMBED_ORIGINS; default: any origin)."""
+    """CSP frame-ancestors sources of the /embed page (ATLAS_EMBED_ORIGINS; default: any origin, and a page
+    opened from a file — CSP's * matches web schemes only, and a desk tries the embed code in a local file)."""
     raw = env_str("ATLAS_EMBED_ORIGINS", "*").strip()
     if raw in ("", "*"):
-        return ["*"]
+        return ["*", "file:"]
     origins = [o.rstrip("/") for o in re.split(r"[\s,]+", raw) if o]
     bad = [o for o in origins if not _ORIGIN.match(o)]
     if bad:
-        raise ConfigError(f"ATLAS_EMBED_ORIGINS: {bad[0]!r} is not an origin like https://news.example.pl (or *)")
+        raise ConfigError(f"ATLAS_EMBED_ORIGINS: {bad[0]!r} is not an origin like https://news.example.pl "
+                          "(or *, or file: for pages opened from a file)")
     return origins
 
 

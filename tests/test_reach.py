@@ -172,9 +172,11 @@ def test_the_embed_snippet_never_carries_the_host_of_the_request(monkeypatch):
 
 def test_embed_origins_from_the_environment(monkeypatch):
     monkeypatch.delenv("ATLAS_EMBED_ORIGINS", raising=False)
-    assert config.embed_origins() == ["*"]
+    assert config.embed_origins() == ["*", "file:"]   # * alone: a page opened from a file could not frame it
     monkeypatch.setenv("ATLAS_EMBED_ORIGINS", "https://news.example.pl, https://*.example.org http://127.0.0.2:8000")
     assert config.embed_origins() == ["https://news.example.pl", "https://*.example.org", "http://127.0.0.2:8000"]
+    monkeypatch.setenv("ATLAS_EMBED_ORIGINS", "https://news.example.pl file:")
+    assert config.embed_origins() == ["https://news.example.pl", "file:"]
     monkeypatch.setenv("ATLAS_EMBED_ORIGINS", "javascript:alert(1)")
     with pytest.raises(ValueError, match="ATLAS_EMBED_ORIGINS"):
         config.embed_origins()
@@ -192,7 +194,7 @@ def test_only_the_embed_page_may_be_framed(app, monkeypatch):
     for path in ("/embed?p=P1&lang=en", "/embed/"):
         embed = client.get(path)
         assert embed.status_code == 200, path
-        assert "frame-ancestors *" in embed.headers["Content-Security-Policy"]
+        assert "frame-ancestors * file:" in embed.headers["Content-Security-Policy"]
         assert "X-Frame-Options" not in embed.headers
     monkeypatch.setenv("ATLAS_EMBED_ORIGINS", "https://news.example.pl")
     embed = client.get("/embed")
