@@ -6,9 +6,13 @@ font the renderer uses (``page.text_width``). Every candidate position around a 
 the first one that stays inside the map frame and touches no placed label and no other city's dot wins. A view of
 at most LABEL_ALL cities names every city; a bigger view names the chosen town, the selected gminy and then the
 largest cities (cities with powiat rights first), as many as fit next to their points, at most LABEL_MANY.
+When every city is named, a short local search then moves names among their free places to untangle the leader
+lines: a line that crosses another or runs under a name, or a name over a line, leads a reader to the wrong dot.
 """
 from __future__ import annotations
 
+import math
+import random
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -118,7 +122,99 @@ def place(points: Sequence[Point], size: float, frame: Box, dot: float, *, all_n
             taken.append(chosen.box)
             if not all_names:
                 taken.append(own)
+    if all_names and any(lb.leader for lb in placed):
+        return _untangle(placed, lambda lb: _places(lb, rings, frame, obstacles, dots, centres, size),
+                         lambda b, others: not any(_overlaps(b, o.box, size * 0.15, xpad=size * 0.9) for o in others))
     return placed
+
+
+def _places(lb: Label, rings, frame: Box, obstacles: Sequence[Box], dots: Sequence[Box],
+            centres: Sequence[tuple[float, float]], size: float) -> list[Label]:
+    """Every place for ``lb``'s name that is free of the frame's edge, the obstacles and the other cities' dots
+    (other names aside), in the order of preference: nearest ring first."""
+    own = (lb.x, lb.y)
+    others = [o for o in dots if (o.x + o.w / 2, o.y + o.h / 2) != own]
+    found = []
+    for dist, leader in rings:
+        for d in _DIRECTIONS:
+            b = _candidate(lb.x, lb.y, lb.box.w, lb.box.h, d, dist)
+            if (_inside(b, frame) and not any(_overlaps(b, t, size * 0.15, xpad=size * 0.9) for t in obstacles)
+                    and not any(_overlaps(b, o, 1.0) for o in others)
+                    and (leader or not _nearer_dot(b, own, centres))):
+                found.append(Label(lb.name, lb.x, lb.y, b, leader, lb.bold))
+    return found
+
+
+TANGLE = 2.5   # one tangle costs as much as moving a name two and a half rings further out
+
+
+def _untangle(placed: list[Label], places, clear, steps_per_name: int = 200) -> list[Label]:
+    """Simulated annealing from the greedy placement (seeded: the same view gives the same map). A state's cost
+    is each name's ring (its distance from its dot) plus TANGLE per tangled pair; a name moves only to a place
+    clear of the other names; the cheapest state seen is kept, so the result is never worse than the start."""
+    options = [places(lb) for lb in placed]
+    rank = [{o: k / len(_DIRECTIONS) for k, o in enumerate(opts)} for opts in options]
+    if any(lb not in r for lb, r in zip(placed, rank)):
+        return placed
+    cur = list(placed)
+    cost = sum(r[lb] for lb, r in zip(cur, rank)) + TANGLE * sum(
+        _tangles(lb, cur[k + 1:]) for k, lb in enumerate(cur))
+    best, best_cost = list(cur), cost
+    rng = random.Random(0)
+    steps = steps_per_name * len(cur)
+    for step in range(steps):
+        i = rng.randrange(len(cur))
+        new = options[i][rng.randrange(len(options[i]))]
+        others = cur[:i] + cur[i + 1:]
+        if new == cur[i] or not clear(new.box, others):
+            continue
+        delta = rank[i][new] - rank[i][cur[i]] + TANGLE * (_tangles(new, others) - _tangles(cur[i], others))
+        heat = 1.5 * (1 - step / steps)
+        if delta < 0 or rng.random() < math.exp(-delta / max(heat, 1e-6)):
+            cur[i], cost = new, cost + delta
+            if cost < best_cost - 1e-9:
+                best, best_cost = list(cur), cost
+    return best
+
+
+def _tangles(label: Label, others: Sequence[Label]) -> int:
+    """With how many others the label is tangled: its leader line crosses theirs or runs under their name, or its
+    name lies over their leader line."""
+    mine = _leader(label)
+    count = 0
+    for other in others:
+        theirs = _leader(other)
+        count += bool((mine and (_segment_hits_box(*mine, other.box) or (theirs and _segments_cross(*mine, *theirs))))
+                      or (theirs and _segment_hits_box(*theirs, label.box)))
+    return count
+
+
+def _leader(label: Label) -> tuple[tuple[float, float], tuple[float, float]] | None:
+    return ((label.x, label.y), leader_end(label)) if label.leader else None
+
+
+def _segments_cross(a: tuple[float, float], b: tuple[float, float], c: tuple[float, float],
+                    d: tuple[float, float]) -> bool:
+    """Whether segments ab and cd cross (touching at an end does not count)."""
+    def side(p, q, r) -> float:
+        return (q[0] - p[0]) * (r[1] - p[1]) - (q[1] - p[1]) * (r[0] - p[0])
+    return side(a, b, c) * side(a, b, d) < 0 and side(c, d, a) * side(c, d, b) < 0
+
+
+def _segment_hits_box(a: tuple[float, float], b: tuple[float, float], box: Box) -> bool:
+    """Whether segment ab passes through the box (Liang–Barsky clipping)."""
+    (x0, y0), (dx, dy) = a, (b[0] - a[0], b[1] - a[1])
+    lo, hi = 0.0, 1.0
+    for p, q in ((-dx, x0 - box.x), (dx, box.x + box.w - x0), (-dy, y0 - box.y), (dy, box.y + box.h - y0)):
+        if p == 0:
+            if q < 0:
+                return False
+            continue
+        t = q / p
+        lo, hi = (max(lo, t), hi) if p < 0 else (lo, min(hi, t))
+        if lo >= hi:
+            return False
+    return True
 
 
 def leader_end(label: Label) -> tuple[float, float]:
