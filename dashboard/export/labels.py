@@ -100,49 +100,38 @@ def place(points: Sequence[Point], size: float, frame: Box, dot: float, *, all_n
                 lb.box, (lb.x, lb.y), [(p.x, p.y)])) for lb in placed):
             continue   # its dot would sit under a name already placed, or nearer to it than that name's own dot
         others = centres or [(lb.x, lb.y) for lb in placed]
-        chosen = None
-        for dist, leader in rings:
-            for d in _DIRECTIONS:
-                b = _candidate(p.x, p.y, w, h, d, dist)
-                if not _inside(b, frame):
-                    continue
-                # two names on one line must not read as one ("Łuków Międzyrzec Podlaski"): a wider gap sideways
-                if any(_overlaps(b, t, size * 0.15, xpad=size * 0.9) for t in taken):
-                    continue
-                if any(_overlaps(b, o, 1.0) for o in dots if o != own):
-                    continue
-                if not leader and _nearer_dot(b, (p.x, p.y), others):
-                    continue
-                chosen = Label(p.name, p.x, p.y, b, leader, p.bold)
-                break
-            if chosen:
-                break
+        other_dots = [o for o in dots if o != own]
+        chosen = next((Label(p.name, p.x, p.y, b, leader, p.bold) for dist, leader in rings for d in _DIRECTIONS
+                       if _fits(b := _candidate(p.x, p.y, w, h, d, dist), (p.x, p.y), leader, frame, taken,
+                                other_dots, others, size)), None)
         if chosen is not None:
             placed.append(chosen)
             taken.append(chosen.box)
             if not all_names:
                 taken.append(own)
     if all_names and any(lb.leader for lb in placed):
-        return _untangle(placed, lambda lb: _places(lb, rings, frame, obstacles, dots, centres, size),
-                         lambda b, others: not any(_overlaps(b, o.box, size * 0.15, xpad=size * 0.9) for o in others))
+        def places(lb: Label) -> list[Label]:   # every place free of all but the other names, nearest ring first
+            own = Box(lb.x - dot, lb.y - dot, 2 * dot, 2 * dot)
+            return [Label(lb.name, lb.x, lb.y, b, leader, lb.bold) for dist, leader in rings for d in _DIRECTIONS
+                    if _fits(b := _candidate(lb.x, lb.y, lb.box.w, lb.box.h, d, dist), (lb.x, lb.y), leader, frame,
+                             obstacles, [o for o in dots if o != own], centres, size)]
+
+        return _untangle(placed, places, lambda b, others: not any(_clashes(b, o.box, size) for o in others))
     return placed
 
 
-def _places(lb: Label, rings, frame: Box, obstacles: Sequence[Box], dots: Sequence[Box],
-            centres: Sequence[tuple[float, float]], size: float) -> list[Label]:
-    """Every place for ``lb``'s name that is free of the frame's edge, the obstacles and the other cities' dots
-    (other names aside), in the order of preference: nearest ring first."""
-    own = (lb.x, lb.y)
-    others = [o for o in dots if (o.x + o.w / 2, o.y + o.h / 2) != own]
-    found = []
-    for dist, leader in rings:
-        for d in _DIRECTIONS:
-            b = _candidate(lb.x, lb.y, lb.box.w, lb.box.h, d, dist)
-            if (_inside(b, frame) and not any(_overlaps(b, t, size * 0.15, xpad=size * 0.9) for t in obstacles)
-                    and not any(_overlaps(b, o, 1.0) for o in others)
-                    and (leader or not _nearer_dot(b, own, centres))):
-                found.append(Label(lb.name, lb.x, lb.y, b, leader, lb.bold))
-    return found
+def _fits(b: Box, point: tuple[float, float], leader: bool, frame: Box, taken: Sequence[Box],
+          dots: Sequence[Box], others: Sequence[tuple[float, float]], size: float) -> bool:
+    """Whether a name's box may go there: inside the frame, clear of the boxes taken and of the other cities'
+    dots, and — without a leader line — with no other dot nearer to it than its own."""
+    return (_inside(b, frame) and not any(_clashes(b, t, size) for t in taken)
+            and not any(_overlaps(b, o, 1.0) for o in dots)
+            and (leader or not _nearer_dot(b, point, others)))
+
+
+def _clashes(b: Box, taken: Box, size: float) -> bool:
+    """Two names on one line must not read as one ("Łuków Międzyrzec Podlaski"): a wider gap sideways."""
+    return _overlaps(b, taken, size * 0.15, xpad=size * 0.9)
 
 
 TANGLE = 2.5   # one tangle costs as much as moving a name two and a half rings further out
