@@ -47,13 +47,14 @@ def town_label(hit: query.TownHit, lang: str) -> str:
 
 def search_towns(atlas: Any, text: str | None, lang: str = "pl", limit: int = 10) -> list[dict[str, str]]:
     """[{label, value (7-digit gmina TERYT), search}] for the dropdown. `search` holds the label with and without
-    diacritics and the typed text, so the dropdown's own client-side filter keeps what matched here."""
+    diacritics and the typed text, as typed and folded, so the dropdown's own client-side filter (each typed word a
+    part of one of these words) keeps what matched here: "bielsko-biala" is no part of "bielsko biala"."""
     hits = query.find_towns(atlas, text, limit)
-    key = fold(text[:60]) if hits else ""
+    typed = f"{text[:60]} {fold(text[:60])}" if hits else ""
     out = []
     for hit in hits:
         label = town_label(hit, lang)
-        out.append({"label": label, "value": hit.terc, "search": f"{label} {fold(label)} {key}"})
+        out.append({"label": label, "value": hit.terc, "search": f"{label} {fold(label)} {typed}"})
     return out
 
 
