@@ -1,12 +1,8 @@
 """Atlas ZMP entry point: `python app.py` (development server) or gunicorn `app:server` (make serve)."""
-from dashboard import config
-from dashboard.app import create_app
+from dashboard.app import main, start
 
-try:
-    app = create_app()
-except config.ConfigError as exc:   # a bad setting: one clear line instead of a traceback
-    raise SystemExit(f"Atlas ZMP cannot start: {exc}") from None
+app = start()   # a bad setting or data file stops it with one clear line
 server = app.server
 
 if __name__ == "__main__":
-    app.run(host=config.host(), port=config.port(), debug=config.debug())
+    main(app)

@@ -20,6 +20,7 @@ from dashboard import config
 from dashboard.export import panel as export_panel
 from dashboard.export.render import kill_renderer
 from dashboard.i18n import t
+from dashboard.ingest.tabular import DataFileError
 from dashboard.serving import export_queue, geo_routes, jobs, plotly_bundle
 from dashboard.serving.guard import harden
 from dashboard.view import boot, callbacks, layout
@@ -32,6 +33,7 @@ def create_app(atlas: Any = None) -> dash.Dash:
     get_atlas() once, then read back from disk while the data, boundaries and code are unchanged); the page, its
     callbacks and its exports all show this one atlas. A bad setting stops here (config.ConfigError)."""
     config.validate()
+    jobs.check_redis()
     if atlas is None:   # read from the disk cache (dashboard.model.atlas_cache) when the data are unchanged
         from dashboard.model.atlas_cache import cached_atlas
 
@@ -107,11 +109,17 @@ def preload_html(*urls: str) -> str:
     return "".join(f'<link rel="preload" href="{u}" as="fetch" crossorigin="anonymous">' for u in urls)
 
 
-def main() -> None:
+def start() -> dash.Dash:
+    """create_app() for `python app.py` and gunicorn: a bad setting (or an unreachable Redis) or a bad data file
+    stops it with one clear line instead of a traceback."""
     try:
-        app = create_app()
-    except config.ConfigError as exc:   # a bad setting: one clear line instead of a traceback
+        return create_app()
+    except (config.ConfigError, DataFileError) as exc:
         raise SystemExit(f"Atlas ZMP cannot start: {exc}") from None
+
+
+def main(app: dash.Dash | None = None) -> None:
+    app = app or start()
     app.run(host=config.host(), port=config.port(), debug=config.debug())
 
 

@@ -19,7 +19,7 @@ Page and server
 Production server (`make serve`: gunicorn.conf.py reads these)
   ATLAS_BIND            address to listen on (default 127.0.0.1:8050)
   ATLAS_WORKERS         worker processes (default 0 = 2 x cores + 1, capped by gunicorn.conf.py)
-  ATLAS_WORKER_CLASS    gunicorn worker class (default sync)
+  ATLAS_WORKER_CLASS    gunicorn worker class: sync (default) or gthread
   ATLAS_THREADS         threads per worker with the gthread class (default 4)
   ATLAS_TIMEOUT         seconds before a silent worker is replaced (default 60)
   ATLAS_MAX_REQUESTS    recycle a worker after this many requests (default 0 = never)
@@ -122,8 +122,27 @@ def env_choice(name: str, default: str, choices: dict[str, str]) -> str:
 
 
 # --- page and server -----------------------------------------------------------------------------------------
+_HOSTNAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*")
+
+
+def _is_host(value: str) -> bool:
+    """A host name ('atlas.miasta.pl', 'localhost') or an IP address ('0.0.0.0', '::1', '[::1]')."""
+    try:
+        ipaddress.ip_address(value[1:-1] if value.startswith("[") and value.endswith("]") else value)
+        return True
+    except ValueError:
+        return len(value) <= 253 and bool(_HOSTNAME.fullmatch(value))
+
+
+def _port_in(text: str) -> bool:
+    return text.isdigit() and 1 <= int(text) <= 65535
+
+
 def host() -> str:
-    return env_str("ATLAS_HOST", "127.0.0.1")
+    value = env_str("ATLAS_HOST", "127.0.0.1")
+    if not _is_host(value):
+        raise ConfigError(f"ATLAS_HOST={value!r} is not a host name or IP address (e.g. 127.0.0.1 or 0.0.0.0)")
+    return value
 
 
 def port() -> int:
@@ -136,8 +155,9 @@ def debug() -> bool:
 
 def url_prefix() -> str:
     prefix = env_str("ATLAS_URL_PREFIX", "/")
-    if not prefix.startswith("/") or not prefix.endswith("/"):
-        raise ConfigError(f"ATLAS_URL_PREFIX={prefix!r} must start and end with '/' (e.g. /atlas/)")
+    if not re.fullmatch(r"/([A-Za-z0-9._~-]+/)*", prefix):
+        raise ConfigError(f"ATLAS_URL_PREFIX={prefix!r} must be a path that starts and ends with '/', of letters, "
+                          "digits and . _ ~ - (e.g. /atlas/)")
     return prefix
 
 
@@ -152,7 +172,13 @@ def plotly_bundle() -> str:
 
 # --- production server (gunicorn.conf.py) --------------------------------------------------------------------
 def bind() -> str:
-    return _raw("ATLAS_BIND") or "127.0.0.1:8050"
+    """host:port, or unix:/path/to.sock (ATLAS_BIND)."""
+    value = _raw("ATLAS_BIND") or "127.0.0.1:8050"
+    address, _, port = value.rpartition(":")
+    if not (value.startswith("unix:/") or (_is_host(address) and _port_in(port))):
+        raise ConfigError(f"ATLAS_BIND={value!r} is not host:port with a port from 1 to 65535 (e.g. 0.0.0.0:8050), "
+                          "or unix:/path/to.sock")
+    return value
 
 
 def workers() -> int:
@@ -161,7 +187,8 @@ def workers() -> int:
 
 
 def worker_class() -> str:
-    return _raw("ATLAS_WORKER_CLASS") or "sync"
+    """gunicorn's "sync" (one request per process) or "gthread" (ATLAS_THREADS threads per process)."""
+    return env_choice("ATLAS_WORKER_CLASS", "sync", {"sync": "sync", "gthread": "gthread"})
 
 
 def threads() -> int:
@@ -204,11 +231,22 @@ def redis_url() -> str | None:
     if url is None:
         return None
     parts = urlsplit(url)
-    if parts.scheme not in REDIS_SCHEMES or (parts.scheme != "unix" and not parts.hostname):
+    if not _is_redis_url(parts):
         shown = re.sub(r"//[^@/]*@", "//…@", url)   # never print a password
-        raise ConfigError(f"REDIS_URL={shown!r} is not a Redis URL (redis://[:password@]host:port/db, rediss://… "
-                          "for TLS, or unix:///path/redis.sock)")
+        raise ConfigError(f"REDIS_URL={shown!r} is not a Redis URL (redis://[:password@]host[:port]/db with a port "
+                          "from 1 to 65535 and a numbered db, rediss://… for TLS, or unix:///path/redis.sock)")
     return url
+
+
+def _is_redis_url(parts) -> bool:
+    if parts.scheme == "unix":
+        return parts.path.startswith("/") and len(parts.path) > 1
+    try:
+        port_ok = parts.port is None or 1 <= parts.port <= 65535
+    except ValueError:   # not a number, or above 65535
+        return False
+    db = parts.path.strip("/")
+    return parts.scheme in REDIS_SCHEMES and bool(parts.hostname) and port_ok and (db == "" or db.isdigit())
 
 
 def cache_mode() -> str:
@@ -320,13 +358,22 @@ def _ip_address(host: str):
 def check_public_url(url: str, name: str = PUBLIC_URL_ENV) -> str:
     """``url`` without its trailing '/', or ConfigError saying why it cannot be printed on a graphic."""
     url = url.strip()
-    if not _URL.fullmatch(url):
-        raise ConfigError(f"{name}={url!r} is not an http(s) URL (e.g. https://atlas.miasta.pl)")
+    if not _URL.fullmatch(url) or not _is_site(urlsplit(url)):
+        raise ConfigError(f"{name}={url!r} is not an http(s) URL of a site, with no query or #fragment "
+                          "(e.g. https://atlas.miasta.pl or https://miasta.pl/atlas)")
     if is_local_url(url):
         raise ConfigError(f"{name}={url!r} is not a public address (this machine, a private network or a local "
                           "name) that readers of a graphic can open; give the dashboard's public address (e.g. "
                           "https://atlas.miasta.pl), or unset it to print no link")
     return url.rstrip("/")
+
+
+def _is_site(parts) -> bool:
+    try:
+        port_ok = parts.port is None or 1 <= parts.port <= 65535
+    except ValueError:
+        return False
+    return port_ok and not parts.query and not parts.fragment and _is_host(parts.hostname or "")
 
 
 def public_url() -> str | None:
@@ -335,7 +382,12 @@ def public_url() -> str | None:
     return check_public_url(raw) if raw else None
 
 
-_ORIGIN = re.compile(r"^(https?://(\*\.)?[A-Za-z0-9.-]+(:[0-9]{1,5})?|'self'|file:)$")
+_ORIGIN = re.compile(r"https?://(\*\.)?(?P<host>[A-Za-z0-9.-]+)(:(?P<port>[0-9]+))?|'self'|file:")
+
+
+def _is_origin(text: str) -> bool:
+    m = _ORIGIN.fullmatch(text)
+    return bool(m) and (m["host"] is None or _is_host(m["host"])) and (m["port"] is None or _port_in(m["port"]))
 
 
 def embed_origins() -> list[str]:
@@ -345,16 +397,22 @@ def embed_origins() -> list[str]:
     if raw in ("", "*"):
         return ["*", "file:"]
     origins = [o.rstrip("/") for o in re.split(r"[\s,]+", raw) if o]
-    bad = [o for o in origins if not _ORIGIN.match(o)]
+    bad = [o for o in origins if not _is_origin(o)] or ([] if origins else [raw])
     if bad:
         raise ConfigError(f"ATLAS_EMBED_ORIGINS: {bad[0]!r} is not an origin like https://news.example.pl "
                           "(or *, or file: for pages opened from a file)")
     return origins
 
 
-def logo() -> str | None:
-    """ATLAS_LOGO as given (dashboard.export.press checks the file)."""
-    return _raw("ATLAS_LOGO")
+def logo() -> Path | None:
+    """ATLAS_LOGO: an .svg or .png file for the exports, or None when unset."""
+    raw = _raw("ATLAS_LOGO")
+    if raw is None:
+        return None
+    path = Path(raw)
+    if not path.is_file() or path.suffix.lower() not in (".svg", ".png"):
+        raise ConfigError(f"ATLAS_LOGO={raw!r} is not an .svg or .png file")
+    return path
 
 
 def browser_path() -> str | None:

@@ -78,10 +78,17 @@ def test_create_app_hands_its_atlas_to_the_export_panel(mini_atlas, monkeypatch)
     assert given["atlas"] is mini_atlas
 
 
-@pytest.mark.parametrize("name,value", [("ATLAS_CACHE_MB", "abc"), ("ATLAS_CACHE", "sometimes"),
-                                        ("ATLAS_PORT", "80000"), ("REDIS_URL", "http://:secret@cache:6379/0"),
-                                        ("ATLAS_JOB_SCHED", "low"), ("ATLAS_PUBLIC_URL", "atlas.miasta.pl"),
-                                        ("ATLAS_EXPORT_CPUS", "0"), ("ATLAS_EXPORT_CPUS", "4096")])
+@pytest.mark.parametrize("name,value", [
+    ("ATLAS_CACHE_MB", "abc"), ("ATLAS_CACHE", "sometimes"), ("ATLAS_PORT", "80000"),
+    ("REDIS_URL", "http://:secret@cache:6379/0"), ("REDIS_URL", "redis://:secret@cache:99999/0"),
+    ("REDIS_URL", "redis://:secret@cache:6379/abc"), ("REDIS_URL", "unix://"),
+    ("ATLAS_JOB_SCHED", "low"), ("ATLAS_PUBLIC_URL", "atlas.miasta.pl"),
+    ("ATLAS_PUBLIC_URL", "https://atlas.miasta.pl/x?a=1"), ("ATLAS_PUBLIC_URL", "https://atlas.miasta.pl/#f"),
+    ("ATLAS_PUBLIC_URL", "https://atlas.miasta.pl:99999"), ("ATLAS_EXPORT_CPUS", "0"), ("ATLAS_EXPORT_CPUS", "4096"),
+    ("ATLAS_HOST", "not a host"), ("ATLAS_BIND", "127.0.0.1:99999"), ("ATLAS_BIND", "nonsense"),
+    ("ATLAS_WORKER_CLASS", "bogus"), ("ATLAS_URL_PREFIX", "/a b/"), ("ATLAS_URL_PREFIX", "//"),
+    ("ATLAS_EMBED_ORIGINS", ","), ("ATLAS_EMBED_ORIGINS", "https://news.example.pl:99999"),
+    ("ATLAS_EMBED_ORIGINS", "https://..."), ("ATLAS_LOGO", "/nonexistent/logo.svg"), ("ATLAS_LOGO", "/etc/passwd")])
 def test_a_bad_setting_stops_start_up_naming_the_variable(monkeypatch, mini_atlas, name, value):
     monkeypatch.setenv(name, value)
     with pytest.raises(config.ConfigError, match=name) as caught:
@@ -97,11 +104,36 @@ def test_start_up_says_what_is_wrong_in_one_line(monkeypatch):
         dashboard.app.main()
 
 
+def test_a_bad_data_file_or_an_unreachable_redis_stops_start_up_in_one_line(monkeypatch, tmp_path):
+    import socket
+
+    import dashboard.app
+
+    monkeypatch.setenv("ATLAS_DATA_DIR", str(tmp_path / "missing"))
+    with pytest.raises(SystemExit, match=r"cannot start: .*missing"):
+        dashboard.app.start()
+    monkeypatch.delenv("ATLAS_DATA_DIR")
+    with socket.socket() as s:   # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        monkeypatch.setenv("REDIS_URL", f"redis://:secret@127.0.0.1:{s.getsockname()[1]}/0")
+        monkeypatch.setenv("ATLAS_SECRET_KEY", "k" * 32)   # Redis would not be asked for the signing key
+        with pytest.raises(SystemExit, match=r"cannot start: Redis at REDIS_URL does not answer") as caught:
+            dashboard.app.start()
+    assert "secret" not in str(caught.value)
+
+
 def test_good_settings_are_read_and_typed(monkeypatch):
     for name, value in {"ATLAS_CACHE_MB": "64", "ATLAS_CACHE": "memory", "REDIS_URL": "rediss://:pw@r:6380/1",
-                        "ATLAS_JOB_SCHED": "normal", "ATLAS_CELERY_IMPORTS": "app, extra"}.items():
+                        "ATLAS_JOB_SCHED": "normal", "ATLAS_CELERY_IMPORTS": "app, extra", "ATLAS_HOST": "::1",
+                        "ATLAS_BIND": "0.0.0.0:8050", "ATLAS_WORKER_CLASS": "gthread", "ATLAS_URL_PREFIX": "/atlas/",
+                        "ATLAS_EMBED_ORIGINS": "https://news.example.pl:8443 https://*.example.org file:",
+                        "ATLAS_PUBLIC_URL": "https://miasta.pl/atlas/"}.items():
         monkeypatch.setenv(name, value)
     config.validate()
+    assert (config.host(), config.bind(), config.worker_class(), config.url_prefix(), config.public_url()) == (
+        "::1", "0.0.0.0:8050", "gthread", "/atlas/", "https://miasta.pl/atlas")
+    monkeypatch.setenv("ATLAS_BIND", "unix:/run/atlas.sock")
+    assert config.bind() == "unix:/run/atlas.sock"
     assert (config.cache_mb(), config.cache_mode(), config.redis_url(), config.job_sched_idle(),
             config.celery_imports()) == (64, "memory", "rediss://:pw@r:6380/1", False, ["app", "extra"])
 

@@ -67,6 +67,18 @@ def test_a_town_teryt_that_lost_its_leading_zero_is_read_as_the_spreadsheet_mean
     assert parse_town("201011", atlas) == parse_town("0201011", atlas) == "0201011"
 
 
+@pytest.mark.parametrize("name,value", [("ATLAS_PUBLIC_URL", "javascript:alert(1)"), ("ATLAS_CACHE_MB", "abc"),
+                                        ("REDIS_URL", "nonsense"), ("ATLAS_DATA_DIR", "/nonexistent/zmp")])
+def test_a_bad_setting_or_data_folder_stops_the_export_in_one_line(capsys, tmp_path, monkeypatch, name, value):
+    """The command read no settings: a javascript: link was printed on the graphic, exit 0."""
+    monkeypatch.setenv(name, value)
+    out = tmp_path / "map.png"
+    assert main(["--preset", "social", "--format", "png", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert name in err or value in err, err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1 and not out.exists()
+
+
 def test_out_that_is_a_folder(capsys, tmp_path):
     (tmp_path / "d.pdf").mkdir()
     assert main(["--preset", "a4", "--out", str(tmp_path / "d.pdf")]) == 2

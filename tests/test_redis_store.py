@@ -11,6 +11,7 @@ import time
 
 import pytest
 
+from dashboard import config
 from dashboard.export.links import LINK_TTL_S, LinkStore
 from dashboard.serving import answers
 
@@ -139,5 +140,5 @@ def test_an_unreachable_redis_stops_the_signing_key_with_a_clear_error(monkeypat
 
     monkeypatch.delenv("ATLAS_SECRET_KEY", raising=False)
     monkeypatch.setenv("REDIS_URL", f"redis://127.0.0.1:{_free_port()}/0")
-    with pytest.raises(RuntimeError, match="REDIS_URL is unreachable.*ATLAS_SECRET_KEY"):
+    with pytest.raises(config.ConfigError, match="REDIS_URL is unreachable.*ATLAS_SECRET_KEY"):
         jobs.signing_secret()

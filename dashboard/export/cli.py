@@ -21,7 +21,9 @@ from pathlib import Path
 from typing import Container, Sequence
 from urllib.parse import parse_qs
 
+from dashboard import config
 from dashboard.export.spec import FORMATS, PRESETS, ExportSpec, ExportSpecError, one_line
+from dashboard.ingest.tabular import DataFileError
 from dashboard.ingest.values import voivodeship_code
 from dashboard.model.state import LANGS, MATCHES, METRICS, YEAR_MAX, YEAR_MIN, FilterState
 
@@ -309,6 +311,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
         _check_combinations(args)   # before loading any data: cheap errors first
         _check_title(args)
+        config.validate()           # the settings the page would refuse to start with (a link, a logo, …)
         from dashboard.model.atlas_cache import cached_atlas
 
         atlas = cached_atlas()   # stored on disk, keyed by the data, the boundaries and the code (built when missing)
@@ -318,6 +321,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(f"{parser.prog}: error: {exc}", file=sys.stderr)
         print(f"usage: see `{parser.prog} --help`", file=sys.stderr)
+        return EXIT_USAGE
+    except (config.ConfigError, DataFileError) as exc:   # the environment or the office's files: one clear line
+        print(f"{parser.prog}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
 
     from dashboard.export.render import ChromiumMissing, RenderError, get_renderer, write_export

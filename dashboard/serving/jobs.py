@@ -86,6 +86,22 @@ def signing_secret() -> bytes:
     return _file_secret(config.cache_dir() / "signing-secret", fresh)
 
 
+def check_redis() -> None:
+    """With REDIS_URL set, the Redis it names answers (a wrong password or a stopped server stops the start, not
+    the first export or filter answer)."""
+    url = redis_url()
+    if url is None:
+        return
+    import redis
+
+    try:
+        with redis.Redis.from_url(url, socket_timeout=10) as client:
+            client.ping()
+    except redis.RedisError as exc:
+        raise config.ConfigError(f"Redis at REDIS_URL does not answer ({exc}): start it, or correct REDIS_URL "
+                                 "(its host, port, password or TLS)") from exc
+
+
 def _redis_secret(url: str, fresh: str) -> bytes:
     import redis
 
@@ -94,8 +110,8 @@ def _redis_secret(url: str, fresh: str) -> bytes:
             client.set(SECRET_REDIS_KEY, fresh, nx=True)
             stored = client.get(SECRET_REDIS_KEY)
     except redis.RedisError as exc:
-        raise RuntimeError(f"Redis at REDIS_URL is unreachable ({exc}): the export jobs' signing key is kept "
-                           "there. Start Redis, or set ATLAS_SECRET_KEY on every web instance.") from exc
+        raise config.ConfigError(f"Redis at REDIS_URL is unreachable ({exc}): the export jobs' signing key is "
+                                 "kept there. Start Redis, or set ATLAS_SECRET_KEY on every web instance.") from exc
     return stored
 
 
