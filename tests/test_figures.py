@@ -269,6 +269,7 @@ def test_project_bar_labels_take_two_lines_before_they_are_cut():
     assert figures.bar_label("Udział mieszkańców w planowaniu przestrzennym") == \
         "Udział mieszkańców w<br>planowaniu przestrzennym"
     assert figures.bar_label("Rynek <pracy> & co") == "Rynek &lt;pracy&gt; &amp; co"   # data text, escaped
+    assert figures.bar_label("Line<br>break") == "Line&lt;br&gt;break"   # one line: it broke at the data's <br>
     long = figures.bar_label("one two three four five six seven eight nine ten eleven twelve thirteen fourteen")
     assert long.count("<br>") == 1 and long.endswith("…")
     assert figures.shorten("Kampania „Jedno dla wszystkich, wszyscy dla jednego”", 22) == "Kampania „Jedno dla…”"

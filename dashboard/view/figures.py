@@ -646,6 +646,11 @@ def voivodeship_update(atlas: Any, state: FilterState) -> dict[str, Any]:
 
 def wrap_label(text: str, width: int = 26) -> str:
     """Break a long category label into lines of at most ~width characters (plotly <br>)."""
+    return "<br>".join(wrap_lines(text, width))
+
+
+def wrap_lines(text: str, width: int = 26) -> list[str]:
+    """The lines of at most ~width characters a label breaks into, at spaces."""
     words, lines, line = [w for w in str(text).split(" ") if w], [], ""  # not at no-break spaces ("2 469")
     for w in words:
         if line and len(line) + 1 + len(w) > width:
@@ -654,7 +659,7 @@ def wrap_label(text: str, width: int = 26) -> str:
         else:
             line = f"{line} {w}".strip()
     lines.append(line)
-    return "<br>".join(lines)
+    return lines
 
 
 def shorten(text: str, width: int = 30) -> str:
@@ -671,7 +676,7 @@ def shorten(text: str, width: int = 30) -> str:
 def bar_label(text: str, width: int = 24) -> str:
     """A bar's category label as plotly markup (escaped): up to two lines of ~width characters, shortened only
     beyond them."""
-    lines = wrap_label(text, width).split("<br>")
+    lines = wrap_lines(text, width)   # a "<br>" in the data is text, not a line break
     if len(lines) > 2:
         lines = [lines[0], shorten(" ".join(lines[1:]), width + 6)]
     return "<br>".join(escape_markup(line) for line in lines)
