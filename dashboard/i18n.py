@@ -414,6 +414,8 @@ TEXT.update({
     "export_no_link": {"pl": "Eksport nie zawiera linku do tego widoku: atlas nie ma ustawionego adresu publicznego.",
                        "en": "The export prints no link to this view: the atlas has no public address set."},
     "export_unknown_link": {"pl": "Nieznany link do widoku", "en": "unknown view link"},
+    "export_links_down": {"pl": "Linki do widoków są chwilowo niedostępne – spróbuj za minutę",
+                          "en": "view links are unavailable for a moment – try again in a minute"},
     # on the page
     "export_source": {"pl": "Źródło: Związek Miast Polskich; granice: PRG, GUGiK 2020",
                       "en": "Source: Association of Polish Cities (Związek Miast Polskich); boundaries: PRG, "

@@ -116,6 +116,26 @@ def test_short_links_live_in_redis_with_a_ttl(redis_env):
     assert store.resolve("toolongkey") is None
 
 
+def test_a_planted_short_link_or_a_redis_that_is_down_gets_a_clear_answer(redis_env, monkeypatch):
+    """A value planted in the shared Redis with a line break (a header injection) made the redirect a 500, and so
+    did a Redis that is down; a link that is no view query is unknown (404), a Redis down says try again (503)."""
+    import dash
+
+    from dashboard.export.panel import register_short_links
+
+    app = dash.Dash(__name__)
+    app.layout = dash.html.Div()
+    register_short_links(app)
+    client = app.server.test_client()
+    redis_env.set(LinkStore.PREFIX + "abcdefghij", "p=P1\r\nSet-Cookie: x=1")
+    assert client.get("/v/abcdefghij").status_code == 404
+    redis_env.set(LinkStore.PREFIX + "abcdefghij", "p=P1&woj=02")
+    assert client.get("/v/abcdefghij").headers["Location"].endswith("/?p=P1&woj=02")
+    monkeypatch.setenv("REDIS_URL", f"redis://127.0.0.1:{_free_port()}/0")
+    down = client.get("/v/abcdefghij")
+    assert down.status_code == 503 and down.headers["Retry-After"] and "try again" in down.get_data(as_text=True)
+
+
 def test_short_links_on_disk_expire_and_are_bounded(tmp_path, monkeypatch):
     monkeypatch.setenv("ATLAS_CACHE_DIR", str(tmp_path))
     store = LinkStore(None)

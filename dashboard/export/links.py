@@ -17,6 +17,10 @@ MAX_LINK_QUERY = MAX_QUERY_CHARS  # what FilterState accepts at all
 LINK_STORE_MB = 64
 
 
+class LinkStoreDown(Exception):
+    """The Redis that keeps the short links does not answer."""
+
+
 class LinkStore:
     """key -> query, in Redis (`url`) or on this machine's disk."""
 
@@ -46,8 +50,13 @@ class LinkStore:
 
     def resolve(self, key: str) -> str | None:
         if self._url:
-            with self._redis.pipeline() as pipe:
-                value, _ = pipe.get(self.PREFIX + key).expire(self.PREFIX + key, LINK_TTL_S).execute()
+            import redis
+
+            try:
+                with self._redis.pipeline() as pipe:
+                    value, _ = pipe.get(self.PREFIX + key).expire(self.PREFIX + key, LINK_TTL_S).execute()
+            except redis.RedisError as exc:
+                raise LinkStoreDown(str(exc)) from exc
             return value.decode("utf-8", "replace") if isinstance(value, bytes) else None
         value = self._cache.get(key)
         if isinstance(value, str):

@@ -18,7 +18,7 @@ from typing import Any, Callable, ContextManager
 
 from dash import Input, Output, State, dcc, html
 
-from dashboard.export.links import link_store
+from dashboard.export.links import LinkStoreDown, link_store
 from dashboard.export.press import FORMATS, LINK_PATH, MAX_TITLE_CHARS, PRESETS, ExportSpec, ExportSpecError, logo_path
 from dashboard.export.spec import one_line, text_problem
 from dashboard.i18n import format_number, plural_form, t
@@ -157,10 +157,12 @@ def export_response(state_data: Any, preset: Any, fmt: Any, title: Any, lang: An
 
 
 def resolve_short_link(key: str) -> str | None:
-    """The query of a short link printed on an export, or None (unknown or malformed key)."""
+    """The query of a short link printed on an export, or None (unknown or malformed key, or a stored value that
+    is no URL query: one planted in a shared Redis with a line break made the redirect fail)."""
     if not re.fullmatch(r"[a-z2-7]{10}", key or ""):
         return None
-    return link_store().resolve(key)
+    query = link_store().resolve(key)
+    return query if query is not None and re.fullmatch(r"[A-Za-z0-9._~%&=,:;+*/!$'()@-]*", query) else None
 
 
 def register_short_links(app) -> None:
@@ -170,7 +172,11 @@ def register_short_links(app) -> None:
     prefix = app.config.url_base_pathname or "/"
 
     def open_link(key: str):
-        query = resolve_short_link(key)
+        try:
+            query = resolve_short_link(key)
+        except LinkStoreDown:
+            return Response(f"{t('export_links_down', 'pl')} / {t('export_links_down', 'en')}\n", status=503,
+                            mimetype="text/plain", headers={"Retry-After": "60"})
         if query is None:
             return Response(f"{t('export_unknown_link', 'pl')} / {t('export_unknown_link', 'en')}\n", status=404,
                             mimetype="text/plain")
