@@ -219,6 +219,23 @@ def test_a_filter_change_moves_only_the_controls_whose_value_changes(app):
     assert not {"lang", "metric", "match", "years", "unknown-year", "town", "projects"} & set(response)
 
 
+@pytest.mark.parametrize("changed, values", [
+    ("projects.value", {"projects": ["P99"]}), ("projects.value", {"projects": ["x"]}),
+    ("town.value", {"town": "9999999"}), ("voivodeships.value", {"voivodeships": ["99"]}),
+    ("map.selectedData", {"map": {"points": [{"location": "9999999"}]}})])
+def test_a_value_no_control_offers_changes_nothing(app, changed, values):
+    """A crafted request with project "P99" (or "x": a chip "Projekt: x"), town "9999999" or a selection of no
+    gmina made it into the state and the address; the same values in an address are left out with a notice."""
+    client = app.server.test_client()
+    body = _controller_body(app, changed, values)
+    r = client.post("/_dash-update-component", data=json.dumps(body), content_type="application/json")
+    assert r.status_code in (200, 204), r.data[:300]
+    response = r.get_json()["response"] if r.status_code == 200 else {}
+    state = response.get("state", {}).get("data") or FilterState().to_dict()
+    assert FilterState.from_dict(state) == FilterState(), (changed, state)
+    assert "search" not in response.get("url", {}) or response["url"]["search"] in ("", "?"), response["url"]
+
+
 @pytest.mark.parametrize("changed, values, focus", [
     ("by-voivodeship.clickData", {"by-voivodeship": {"points": [{"customdata": "14", "curveNumber": 0}]},
                                   "town": "1261011"}, None),

@@ -350,7 +350,16 @@ def state_after(atlas: Any, old: FilterState, event: Event, search: Any, chip_ke
                 years: tuple[int, int], map_click: Any = None) -> FilterState | None:
     """The state after `event`; None when the event changes nothing (a stale chip, a click beside the gminy, ...).
     `map_click`: the map's clickData when it fired with the address (a click on the map drawn before the page had
-    started comes with the page's first call: assets/atlas-map.js)."""
+    started comes with the page's first call: assets/atlas-map.js). A value no control offers (a crafted request:
+    project "P99", town "9999999", a selection of no gmina) is left out, as from an address."""
+    new = _next_view(atlas, old, event, search, chip_keys, known_projects, years, map_click)
+    if new is None or event.from_url:   # an address is checked by query.address_view, with its notice
+        return new
+    return FilterState.from_dict(new.to_dict(), known_projects=known_projects, known_places=query.known_places(atlas))
+
+
+def _next_view(atlas: Any, old: FilterState, event: Event, search: Any, chip_keys: list, known_projects: set[str],
+               years: tuple[int, int], map_click: Any) -> FilterState | None:
     trig, value = event.trigger, event.value
     if event.from_url:
         state = query.address_view(atlas, search)
