@@ -526,6 +526,26 @@ VOIVODESHIP_LOCATIVE = {
 }
 
 
+_DATA_KINDS = {"gmina wiejska": "gmina_kind_rural", "gmina miejska": "gmina_kind_urban",
+               "gmina miejsko-wiejska": "gmina_kind_urban_rural"}
+_DATA_KIND = re.compile(r"^(.*?)\s*\((" + "|".join(_DATA_KINDS) + r")\)\s*$", re.IGNORECASE)
+
+
+def said_kind(name: str, lang: str) -> tuple[str, str | None]:
+    """(name, kind in `lang`) of a data name that says its gmina's kind ("Braniewo (gmina wiejska)" -> "Braniewo",
+    "rural gmina"); (name, None) for any other."""
+    found = _DATA_KIND.match(name)
+    return (found.group(1), t(_DATA_KINDS[found.group(2).lower()], lang)) if found else (name, None)
+
+
+def display_name(name: str, lang: str) -> str:
+    """A data name that says its gmina's kind, in the page's language, wherever a name is shown (details, hover,
+    table, downloads): "Braniewo (gmina wiejska)" -> "Braniewo (gm. wiejska)" / "Braniewo (rural gmina)"; any
+    other name as it is."""
+    base, kind = said_kind(name, lang)
+    return f"{base} ({kind})" if kind else name
+
+
 def voivodeship_name(name: str, lang: str) -> str:
     """A voivodeship's name as a label in `lang`: "lubelskie" (pl, an adjective, lower case) / "Lubelskie",
     "Kujawsko-Pomorskie" (en: the Polish name capitalised, as English-language sources write it)."""

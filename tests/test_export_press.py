@@ -20,7 +20,7 @@ import pytest
 
 from dashboard.export.cli import build_parser, make_specs
 from dashboard.export.press import PRESETS, ExportSpec, map_legend, press_figure
-from dashboard.i18n import VOIVODESHIP_LOCATIVE, format_number, in_voivodeships, t
+from dashboard.i18n import VOIVODESHIP_LOCATIVE, display_name, format_number, in_voivodeships, t
 from dashboard.model import query
 from dashboard.model.state import EVIDENCE_DEFAULT, FilterState
 from dashboard.view import figures
@@ -227,7 +227,8 @@ def test_labels_do_not_overlap_and_stay_in_the_frame(atlas, state, preset):
     elif on_map["gmina_teryt"].notna().sum() <= 25:   # a small view names every city on the map
         from dashboard.model.atlas import participation_only
 
-        names = set(query.filter_entities(participation_only(atlas), state).dropna(subset=["gmina_teryt"])["name"])
+        names = {display_name(n, state.lang) for n in
+                 query.filter_entities(participation_only(atlas), state).dropna(subset=["gmina_teryt"])["name"]}
         assert names == set(pf.texts.labels)
 
 
@@ -248,6 +249,20 @@ def test_leader_lines_are_untangled(atlas, monkeypatch, woj):
     assert {lb.name for lb in untangled} == {lb.name for lb in greedy}   # every name kept
     assert tangled_pairs(greedy) > 0 and tangled_pairs(untangled) < tangled_pairs(greedy), \
         (tangled_pairs(greedy), tangled_pairs(untangled))
+
+
+def test_a_data_name_that_says_its_gminas_kind_reads_in_the_pages_language(atlas):
+    """"Górowo Iławeckie (gmina wiejska)" was Polish in the English table, CSV, map hover and export labels (the
+    details and the town search said "(rural gmina)")."""
+    said = [n for n in query.derived(atlas).entities["name"] if re.search(r"\(gmina (wiejska|miejska)", n)]
+    assert said, "the data has no such name any more: this test checks nothing"
+    english = FilterState(lang="en", voivodeships=("28",))
+    shown = [*table_frame(atlas, english)["name"], *figures.hover_texts(atlas, "en"),
+             *_pf(atlas, english, lang="en").texts.labels]
+    assert not [x for x in shown if re.search(r"\(gmina (wiejska|miejska)", x)]
+    assert any("(rural gmina)" in x for x in shown)
+    polish = [*table_frame(atlas, english.replace(lang="pl"))["name"], *_pf(atlas, english).texts.labels]
+    assert any("(gm. wiejska)" in x for x in polish)
 
 
 # --- a town view -----------------------------------------------------------------------------------------------

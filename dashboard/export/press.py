@@ -65,6 +65,7 @@ from dashboard.export.spec import (  # noqa: F401 - re-exported
     get_preset,
 )
 from dashboard.i18n import (  # noqa: F401 - plural_pl re-exported
+    display_name,
     escape_markup,
     format_number,
     in_voivodeships,
@@ -468,8 +469,9 @@ def _label_points(view_atlas: Any, entities: Any, state: FilterState, fr: Any):
     from dashboard.export.labels import Point
 
     ent = entities[entities["gmina_teryt"].notna() & entities["lon"].notna()]
-    rows = [(str(n), float(lo), float(la), str(g), int(k), str(src)) for n, lo, la, g, k, src in
-            zip(ent["name"], ent["lon"], ent["lat"], ent["gmina_teryt"], ent["n_projects"], ent["point_source"])]
+    rows = [(display_name(str(n), state.lang), float(lo), float(la), str(g), int(k), str(src))
+            for n, lo, la, g, k, src in zip(ent["name"], ent["lon"], ent["lat"], ent["gmina_teryt"], ent["n_projects"],
+                                            ent["point_source"])]
     if state.focus and not any(r[3] == state.focus for r in rows):
         from dashboard.view.figures import focus_centre
 

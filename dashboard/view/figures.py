@@ -17,7 +17,15 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.i18n import escape_markup, format_number, plotly_separators, t, voivodeship_name, year_label
+from dashboard.i18n import (
+    display_name,
+    escape_markup,
+    format_number,
+    plotly_separators,
+    t,
+    voivodeship_name,
+    year_label,
+)
 from dashboard.ingest.datafiles import is_shipped
 from dashboard.model import membership, query
 from dashboard.model.state import FilterState
@@ -252,7 +260,7 @@ def _hover_texts(atlas: Any, lang: str) -> list[str]:
         projects = ", ".join(escape_markup(plabel.get(p, p)) for p in e.project_ids) or t("hover_none", lang)
         # the city's name, unless it is the gmina's (its heading) and the gmina's only city
         named = e.name != gmina_name.get(e.gmina_teryt) or per_gmina[e.gmina_teryt] > 1
-        head = f"<b>{escape_markup(e.name)}</b> · " if named else ""
+        head = f"<b>{escape_markup(display_name(e.name, lang))}</b> · " if named else ""
         extra.setdefault(e.gmina_teryt, []).append(f"<br>{head}{status}<br>{t('hover_projects', lang)}: {projects}")
     voiv = {terc: escape_markup(voivodeship_name(v, lang)) for terc, v in zip(gm["terc"], gm["voivodeship"])}
     return [voiv[terc] + "".join(extra.get(terc, ())) for terc in gm["terc"]]

@@ -24,6 +24,7 @@ from dashboard import config
 from dashboard.i18n import (
     PLOTLY_LOCALE_PL,
     cited_source,
+    display_name,
     dropdown_labels,
     figure_label,
     format_figure,
@@ -40,7 +41,7 @@ from dashboard.model.state import EVIDENCE_DEFAULT, EVIDENCE_LEVELS, FilterState
 from dashboard.view import figures
 from dashboard.view.atlas_map import AtlasMap
 from dashboard.view.table import TABLE_COLUMNS
-from dashboard.view.towns import display_name, gmina_kind
+from dashboard.view.towns import gmina_kind
 from dashboard.view.urls import GeoUrls
 
 MAX_CHIPS = 24

@@ -23,7 +23,7 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from dashboard.i18n import t, voivodeship_name, year_label
+from dashboard.i18n import display_name, t, voivodeship_name, year_label
 from dashboard.ingest.values import collation_key
 from dashboard.model import query
 from dashboard.model.state import FilterState, view_slug
@@ -53,7 +53,7 @@ class _TableBase:
         ent, member, dated, join_years = (ent.iloc[self.order], member[self.order], dated[self.order],
                                           join_years[self.order])
         self.frame = pd.DataFrame({
-            "name": ent["name"].astype(str),
+            "name": [display_name(n, lang) for n in ent["name"].astype(str)],
             "teryt": ent["teryt"].astype(str),
             "voivodeship": [voivodeship_name(v, lang) for v in ent["voivodeship"].astype(str)],
             "member": np.where(dated, t("member_dated_short", lang),

@@ -1,36 +1,18 @@
 """The town search's dropdown options in the page's language (the search itself: dashboard.model.query)."""
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from dashboard.i18n import t, voivodeship_name
+from dashboard.i18n import said_kind, t, voivodeship_name
 from dashboard.ingest.values import fold
 from dashboard.model import query
 
 _GMINA_KIND = {1: "gmina_kind_urban", 2: "gmina_kind_rural", 3: "gmina_kind_urban_rural"}
-_DATA_KINDS = {"gmina wiejska": "gmina_kind_rural", "gmina miejska": "gmina_kind_urban",
-               "gmina miejsko-wiejska": "gmina_kind_urban_rural"}
-_DATA_KIND = re.compile(r"^(.*?)\s*\((" + "|".join(_DATA_KINDS) + r")\)\s*$", re.IGNORECASE)
 
 
 def gmina_kind(gmina_type: int, lang: str) -> str:
     """'gm. wiejska' / 'rural gmina' (1 urban, 2 rural, 3 urban-rural)."""
     return t(_GMINA_KIND.get(gmina_type, "gmina_kind_other"), lang)
-
-
-def _said_kind(name: str, lang: str) -> tuple[str, str | None]:
-    """(name, kind in `lang`) of a data name that says its gmina's kind ("Braniewo (gmina wiejska)" -> "Braniewo",
-    "rural gmina"); (name, None) for any other."""
-    found = _DATA_KIND.match(name)
-    return (found.group(1), t(_DATA_KINDS[found.group(2).lower()], lang)) if found else (name, None)
-
-
-def display_name(name: str, lang: str) -> str:
-    """A data name that says its gmina's kind, in the page's language: "Braniewo (gmina wiejska)" -> "Braniewo
-    (gm. wiejska)" / "Braniewo (rural gmina)"; any other name as it is."""
-    base, kind = _said_kind(name, lang)
-    return f"{base} ({kind})" if kind else name
 
 
 def town_label(hit: query.TownHit, lang: str) -> str:
@@ -40,7 +22,7 @@ def town_label(hit: query.TownHit, lang: str) -> str:
     if hit.gmina_type is None:
         # a data name that says its gmina's kind ("Braniewo (gmina wiejska)") is labelled as a gmina found by its
         # own name is, in the page's language: "Braniewo (gm. wiejska, …)" / "(rural gmina, …)"
-        name, kind = _said_kind(hit.name, lang)
+        name, kind = said_kind(hit.name, lang)
         return f"{name} ({kind}, {voivodeship})" if kind else f"{name} ({voivodeship})"
     return f"{hit.name} ({gmina_kind(hit.gmina_type, lang)}, {voivodeship})"
 
