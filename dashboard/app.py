@@ -9,6 +9,7 @@ the geo base topojson from /geo/topojson/).
 """
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from dashboard.export import panel as export_panel
 from dashboard.export.render import kill_renderer
 from dashboard.i18n import t
 from dashboard.ingest.tabular import DataFileError
+from dashboard.model.atlas import rows_needing_attention
 from dashboard.serving import export_queue, geo_routes, jobs, plotly_bundle
 from dashboard.serving.guard import harden
 from dashboard.view import boot, callbacks, layout
@@ -38,6 +40,7 @@ def create_app(atlas: Any = None) -> dash.Dash:
         from dashboard.model.atlas_cache import cached_atlas
 
         atlas = cached_atlas()
+    _say_rows_that_need_attention(atlas)
     geodata.ensure_prepared()
     prefix = config.url_prefix()
     app = dash.Dash(
@@ -107,6 +110,16 @@ def preload_html(*urls: str) -> str:
     """<link rel=preload> for what the page will fetch(): the request starts as the page is parsed, and the
     page's own fetch() of the same URL (same-origin, CORS mode) takes the answer from there."""
     return "".join(f'<link rel="preload" href="{u}" as="fetch" crossorigin="anonymous">' for u in urls)
+
+
+def _say_rows_that_need_attention(atlas: Any) -> None:
+    """Rows of the office's files that need attention do not stop the app (they are left off the map): the log
+    says how many, as the page's footer does."""
+    rows = rows_needing_attention(atlas)
+    if rows:
+        logging.getLogger("atlas").warning(
+            "%d rows of the data files need attention and are left off the map; `python -m dashboard check-data` "
+            "lists them and what to correct", rows)
 
 
 def start() -> dash.Dash:

@@ -288,6 +288,11 @@ TEXT: dict[str, dict[str, str]] = {
               "and the source cited on every row of the data files. The member list is partial – see",
     },
     "sources_readme": {"pl": "opis danych (data/README.md)", "en": "the data description (data/README.md)"},
+    "data_attention": {"pl": "Wiersze plików danych, które wymagają uwagi i których nie ma na mapie",
+                       "en": "Rows of the data files that need attention and are not on the map"},
+    "data_attention_how": {"pl": "Które to wiersze i co w nich poprawić, pokazuje polecenie "
+                                 "python -m dashboard check-data.",
+                           "en": "The command python -m dashboard check-data lists them and what to correct."},
 }
 
 

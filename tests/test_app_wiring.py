@@ -96,6 +96,35 @@ def test_a_bad_setting_stops_start_up_naming_the_variable(monkeypatch, mini_atla
     assert "secret" not in str(caught.value)
 
 
+def test_rows_that_need_attention_are_said_in_the_footer_and_the_log(monkeypatch, mini_atlas, caplog):
+    """data/README.md promised a notice; no view read atlas.report."""
+    import dataclasses
+    import json
+    import logging
+
+    def layout_node(app, node_id):
+        def walk(node):
+            if isinstance(node, dict):
+                if node.get("props", {}).get("id") == node_id:
+                    return node
+                return next((f for v in node.values() if (f := walk(v)) is not None), None)
+            if isinstance(node, list):
+                return next((f for v in node if (f := walk(v)) is not None), None)
+            return None
+        return walk(json.loads(app.server.test_client().get("/_dash-layout").data))
+
+    assert layout_node(create_app(atlas=mini_atlas), "data-attention")["props"]["hidden"] is True
+    class Report:   # a report with four rows left off the map
+        needs_attention = [object()] * 4
+
+    with caplog.at_level(logging.WARNING, logger="atlas"):
+        app = create_app(atlas=dataclasses.replace(mini_atlas, report=Report()))
+    note = layout_node(app, "data-attention")
+    assert note["props"]["hidden"] is False and "'4'" in json.dumps(note).replace('"', "'")
+    assert "Wiersze plików danych, które wymagają uwagi" in json.dumps(note, ensure_ascii=False)
+    assert any("4 rows of the data files need attention" in r.getMessage() for r in caplog.records)
+
+
 def test_start_up_says_what_is_wrong_in_one_line(monkeypatch):
     import dashboard.app
 

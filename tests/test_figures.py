@@ -300,3 +300,21 @@ def test_the_frames_table_covers_every_screen_shape_and_each_row_is_its_own_box(
         assert (x1 - x0) / (y1 - y0) == pytest.approx(aspect, rel=1e-4) and (w, h) == pytest.approx((x1 - x0, y1 - y0), abs=1e-6)
     x0, y0, x1, y1 = range_box_bounds(figures.GEO["lonaxis"]["range"], figures.GEO["lataxis"]["range"])
     assert frames["poland"] == pytest.approx([x1 - x0, y1 - y0], abs=1e-6) and frames["poland_lat"] == [48.95, 54.9]
+
+
+def test_the_charts_text_lists_say_a_projects_name_as_text(mini_atlas):
+    """The project chart's sentence and its list of bars showed a name as plotly's markup: "Rynek &amp;lt;pracy…"
+    (the chart's hover text is escaped for plotly; a page's text is not markup)."""
+    import dataclasses
+
+    from dashboard.model.state import FilterState
+    from dashboard.view import layout
+
+    projects = mini_atlas.projects.copy()
+    projects["label_pl"] = "Rynek <pracy> & co"
+    atlas = dataclasses.replace(mini_atlas, projects=projects)
+    state = FilterState()
+    summary = layout.chart_summaries(atlas, state)["by-project"]
+    texts = layout.bar_lists(atlas, state)["texts"]["by-project"]
+    assert "Rynek <pracy> & co" in summary and "&amp;" not in summary and "&lt;" not in summary, summary
+    assert all(x.startswith("Rynek <pracy> & co: ") for x in texts), texts

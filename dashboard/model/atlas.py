@@ -77,6 +77,12 @@ def _gminy_frame(gaz: Gazetteer) -> pd.DataFrame:
     })
 
 
+def rows_needing_attention(atlas: Atlas) -> int:
+    """How many rows of the office's files were left off the map (unmatched, ambiguous, …: check-data lists
+    them); 0 for an atlas built without a report."""
+    return len(atlas.report.needs_attention) if atlas.report is not None else 0
+
+
 @dataclass(frozen=True)
 class JoinedFiles:
     """The union's files, read and joined to the gminy (the first steps of build_atlas, and all that

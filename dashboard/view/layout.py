@@ -36,6 +36,7 @@ from dashboard.i18n import (
 )
 from dashboard.ingest.values import fold
 from dashboard.model import membership, query
+from dashboard.model.atlas import rows_needing_attention
 from dashboard.model.query import UNKNOWN_ONLY
 from dashboard.model.state import EVIDENCE_DEFAULT, EVIDENCE_LEVELS, FilterState
 from dashboard.view import figures
@@ -54,7 +55,7 @@ I18N_KEYS: tuple[str, ...] = (
     # the accessible layout (issue 12): skip link, filter sheet, embed box, the table's headers and caption
     "skip_to_map", "filters_open", "filters_close", "embed_heading", "embed_help", "embed_code_label", "embed_copy",
     "table_sort_hint", "col_name", "col_teryt", "col_voivodeship", "col_member", "col_join_year", "col_n_projects",
-    "col_projects", "legend_heading",
+    "col_projects", "legend_heading", "data_attention", "data_attention_how",
 )
 STRIP_KEYS = ("members", "new_members", "projects", "project_cities", "publications", "ave_pln")
 _URL = re.compile(r"https?://[^\s;,)]+")
@@ -484,7 +485,9 @@ def chart_summaries(atlas: Any, state: FilterState, updates: dict[str, Any] | No
     v, p = u["by-voivodeship"], u["by-project"]
     return {"growth": _growth_summary(atlas, u["growth"], lang),
             "by-voivodeship": _bars_summary("voiv_summary", v["x"], v["y"], lang, total=True),
-            "by-project": _bars_summary("project_summary", p["x"], p["hovertext"], lang)}
+            # the projects' names as text (the chart's hovertext is escaped for plotly's markup: "&amp;")
+            "by-project": _bars_summary("project_summary", p["x"],
+                                        [query.project_labels(atlas, lang).get(c, c) for c in p["customdata"]], lang)}
 
 
 def _growth_summary(atlas: Any, g: dict[str, Any], lang: str) -> str:
@@ -553,7 +556,7 @@ def pick_outputs(atlas: Any, state: FilterState, updates: dict[str, Any] | None 
     voiv_pressed = [str(c in state.voivodeships).lower() for c in keys["by-voivodeship"]]
     p = u["by-project"]
     pcount = dict(zip(p["customdata"], p["x"]))
-    plabel = dict(zip(p["customdata"], p["hovertext"]))
+    plabel = query.project_labels(atlas, lang)   # plain text (the chart's hovertext is escaped for plotly)
     proj_text = [f"{plabel.get(c, c)}: {format_number(pcount.get(c, 0), lang)}" for c in keys["by-project"]]
     proj_pressed = [str(c in state.projects).lower() for c in keys["by-project"]]
     return {"growth": (growth_text, growth_pressed), "by-voivodeship": (voiv_text, voiv_pressed),
@@ -769,10 +772,15 @@ def _header(lang: str) -> html.Header:
     ], className="app-header")
 
 
-def _footer(urls: GeoUrls, lang: str) -> html.Footer:
+def _footer(urls: GeoUrls, lang: str, attention: int) -> html.Footer:
+    """The sources; and, when rows of the office's files need attention (left off the map), how many and where to
+    read which (hidden when none)."""
     return html.Footer([html.H2(tr("sources_heading", lang)),
                         html.P([tr("sources_text", lang), " ", tr("sources_readme", lang, tag=html.A,
-                                                                  href=urls.data_readme), "."])],
+                                                                  href=urls.data_readme), "."]),
+                        html.P([tr("data_attention", lang), ": ", html.Strong(str(attention)), ". ",
+                                tr("data_attention_how", lang)], id="data-attention", className="data-attention",
+                               hidden=not attention)],
                        id="sources", className="sources")
 
 
@@ -815,7 +823,7 @@ def build_layout(atlas: Any, urls: GeoUrls, export_panel: Any, lang: str = "pl")
             _charts(atlas, state, urls),
             _table_card(atlas, state),
         ], id="main"),
-        _footer(urls, lang),
+        _footer(urls, lang, rows_needing_attention(atlas)),
     ], className="app")
 
 
