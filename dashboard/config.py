@@ -138,6 +138,14 @@ def _port_in(text: str) -> bool:
     return text.isdigit() and 1 <= int(text) <= 65535
 
 
+def _url_port_ok(parts) -> bool:
+    """A URL's port, when it has one, is a number from 1 to 65535."""
+    try:
+        return parts.port is None or 1 <= parts.port <= 65535
+    except ValueError:   # not a number, or above 65535
+        return False
+
+
 def host() -> str:
     value = env_str("ATLAS_HOST", "127.0.0.1")
     if not _is_host(value):
@@ -241,12 +249,8 @@ def redis_url() -> str | None:
 def _is_redis_url(parts) -> bool:
     if parts.scheme == "unix":
         return parts.path.startswith("/") and len(parts.path) > 1
-    try:
-        port_ok = parts.port is None or 1 <= parts.port <= 65535
-    except ValueError:   # not a number, or above 65535
-        return False
     db = parts.path.strip("/")
-    return parts.scheme in REDIS_SCHEMES and bool(parts.hostname) and port_ok and (db == "" or db.isdigit())
+    return parts.scheme in REDIS_SCHEMES and bool(parts.hostname) and _url_port_ok(parts) and (db == "" or db.isdigit())
 
 
 def cache_mode() -> str:
@@ -369,11 +373,7 @@ def check_public_url(url: str, name: str = PUBLIC_URL_ENV) -> str:
 
 
 def _is_site(parts) -> bool:
-    try:
-        port_ok = parts.port is None or 1 <= parts.port <= 65535
-    except ValueError:
-        return False
-    return port_ok and not parts.query and not parts.fragment and _is_host(parts.hostname or "")
+    return _url_port_ok(parts) and not parts.query and not parts.fragment and _is_host(parts.hostname or "")
 
 
 def public_url() -> str | None:
