@@ -99,7 +99,8 @@ TEXT: dict[str, dict[str, str]] = {
     "legend_undated": {"pl": "jaśniej: członek wg późniejszego źródła, stan w {year} r. nieznany ({n})",
                        "en": "lighter: member known only from a later source, status in {year} unknown ({n})"},
     "departures": {"pl": "wystąpienia (rok znany)", "en": "departures (known year)"},
-    "known_dated": {"pl": "członkowie z datą (w danych)", "en": "dated members (in the data)"},
+    # members by a dated join (a city that left without a dated join was never among them: membership.py)
+    "known_dated": {"pl": "członkowie z datą przystąpienia (w danych)", "en": "members with a join date (in the data)"},
     "gap_hover": {"pl": "brak w danych: {gap}", "en": "not in the data: {gap}"},
     "history": {"pl": "Historia członkostwa", "en": "Membership history"},
     "ev_joined": {"pl": "przystąpienie", "en": "joined"},

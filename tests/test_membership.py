@@ -121,6 +121,22 @@ def test_growth_flow_has_joins_and_departures(atlas):
     assert joins[2020] >= 2                                     # Podkowa Leśna, Tarnobrzeg
 
 
+def test_the_line_of_members_with_a_join_date_is_what_its_label_says(atlas):
+    """The growth chart's dotted line counts members by a dated join: Białystok, which left in 2004 with no dated
+    join, was never on it, so its departure does not lower it. Its label said "members with a date" (Białystok's
+    departure is dated) and read as a line that should fall; it names the join date."""
+    from dashboard.i18n import t
+
+    line = query.members_by_year(atlas, FilterState())["dated"]
+    joins, departures = query.flow_counts(atlas, FilterState())
+    bialystok = [x["event"] for x in ms.history(atlas, atlas.entities.loc[
+        atlas.entities["name"] == "Białystok", "entity_id"].item()) if x["origin"] == "events"]
+    assert "left" in bialystok and "joined" not in bialystok[:bialystok.index("left")]
+    # 2004: Wrocław (joined 1994) and Białystok left; the line falls by Wrocław alone
+    assert departures[2004] == 2 and line[2003] + joins[2004] - line[2004] == 1
+    assert "z datą przystąpienia" in t("known_dated", "pl") and "join date" in t("known_dated", "en")
+
+
 @pytest.mark.parametrize("levels", [("list",), ("stated",), ("list", "stated", "role"),
                                     ("list", "stated", "role", "weak")])
 def test_growth_flow_counts_the_chosen_evidence_levels_only(atlas, levels):
