@@ -85,7 +85,7 @@ def place(points: Sequence[Point], size: float, frame: Box, dot: float, *, all_n
     not fit next to its point is left out."""
     h = size * LINE_H
     # with every city named, a label keeps off every city's dot; otherwise only the named cities get a dot
-    dots = [Box(p.x - dot, p.y - dot, 2 * dot, 2 * dot) for p in points] if all_names else []
+    dots = [_dot_box(p.x, p.y, dot) for p in points] if all_names else []
     placed: list[Label] = []
     taken: list[Box] = list(obstacles)
     gap = dot + size * 0.25
@@ -95,7 +95,7 @@ def place(points: Sequence[Point], size: float, frame: Box, dot: float, *, all_n
         if limit is not None and len(placed) >= limit:
             break
         w = text_width(p.name, size, bold=p.bold) + size * 0.1
-        own = Box(p.x - dot, p.y - dot, 2 * dot, 2 * dot)
+        own = _dot_box(p.x, p.y, dot)
         if not all_names and any(_overlaps(own, lb.box, 1.0) or (not lb.leader and _nearer_dot(
                 lb.box, (lb.x, lb.y), [(p.x, p.y)])) for lb in placed):
             continue   # its dot would sit under a name already placed, or nearer to it than that name's own dot
@@ -111,13 +111,18 @@ def place(points: Sequence[Point], size: float, frame: Box, dot: float, *, all_n
                 taken.append(own)
     if all_names and any(lb.leader for lb in placed):
         def places(lb: Label) -> list[Label]:   # every place free of all but the other names, nearest ring first
-            own = Box(lb.x - dot, lb.y - dot, 2 * dot, 2 * dot)
+            other_dots = [o for o in dots if o != _dot_box(lb.x, lb.y, dot)]
             return [Label(lb.name, lb.x, lb.y, b, leader, lb.bold) for dist, leader in rings for d in _DIRECTIONS
                     if _fits(b := _candidate(lb.x, lb.y, lb.box.w, lb.box.h, d, dist), (lb.x, lb.y), leader, frame,
-                             obstacles, [o for o in dots if o != own], centres, size)]
+                             obstacles, other_dots, centres, size)]
 
         return _untangle(placed, places, lambda b, others: not any(_clashes(b, o.box, size) for o in others))
     return placed
+
+
+def _dot_box(x: float, y: float, dot: float) -> Box:
+    """A city's dot of radius ``dot`` at (x, y), as a box."""
+    return Box(x - dot, y - dot, 2 * dot, 2 * dot)
 
 
 def _fits(b: Box, point: tuple[float, float], leader: bool, frame: Box, taken: Sequence[Box],
