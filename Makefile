@@ -6,6 +6,10 @@ PY     := $(VENV)/bin/python
 # the pinned public originals and checks their sha256.
 ATLAS_GEODATA_MIRROR ?= $(wildcard $(abspath ../shared/geodata))
 export ATLAS_GEODATA_MIRROR
+# Python keeps compiled modules (and pytest its assert-rewritten test modules) in __pycache__/ only when
+# PYTHONDONTWRITEBYTECODE is unset. Where the environment sets it, each of the test run's processes compiled every
+# test module again: 6.1 s of CPU to collect the suite, 2.6 s with the cache (measured on this machine).
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: run test test-fast system serve bench geodata check-data clean venv venv-dev plotly-bundle
 

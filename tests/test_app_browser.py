@@ -246,8 +246,8 @@ def _first_look(duo, path: str) -> dict:
         if embed:   # its first answer brings the whole figure: the component draws it again or finds it shown
             wait_js(duo, "return window.__shown || window.__mapDraws > 1;", timeout=20)
             wait_js(duo, "return document.getElementById('embed-open').href.includes('woj=12');")
-        else:
-            wait_js(duo, "return below_drawn();", timeout=20)
+        else:   # the slider's code is an async chunk of Dash's: under load it may come after the map and charts
+            wait_js(duo, "return below_drawn() && document.querySelector('#asof input');", timeout=20)
         wait_for_quiet_callbacks(duo.driver, quiet_ms=800)
         seen = js(duo, READ_FIRST_LOOK)
         seen["severe"] = [e for e in duo.driver.get_log("browser") if e.get("level") == "SEVERE"]
