@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import os
+import threading
 import time
 from pathlib import Path
 
@@ -191,14 +192,37 @@ def pytest_sessionfinish(session):
         driver.quit()
 
 
+class _AppServer:
+    """The app on werkzeug's threaded server in a thread, on a free port; `stop` shuts it down. (dash[testing]'s
+    ThreadedRunner stops a Flask app by raising SystemExit in every thread started after its own — in a test
+    process that is also other fixtures' threads, and each open keep-alive connection printed a warning.)"""
+
+    def __init__(self, app):
+        from werkzeug.serving import make_server
+
+        from tests.gunicorn_server import free_port
+
+        app.scripts.config.serve_locally = app.css.config.serve_locally = True
+        self.port = free_port()
+        self.url = f"http://localhost:{self.port}"
+        self._server = make_server("127.0.0.1", self.port, app.server, threaded=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, name=f"app:{self.port}", daemon=True)
+        self._thread.start()
+
+    def __call__(self, app, **_):   # DashComposite.start_server(app): it is already running
+        return self
+
+    def stop(self):
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(10)
+
+
 @contextlib.contextmanager
 def dash_browser(request, app, download_path: str):
     """The app on a threaded server (a free port) + the session's headless Chromium with a real window (maps need
     it for gestures), as dash[testing]'s dash_duo."""
-    from dash.testing.application_runners import ThreadedRunner
     from dash.testing.composite import DashComposite
-
-    from tests.gunicorn_server import free_port
 
     driver = session_chromium(request.config, download_path)
 
@@ -209,13 +233,16 @@ def dash_browser(request, app, download_path: str):
         def __exit__(self, *exc):   # the session's Chromium stays up for the next user, on a blank page
             driver.get("about:blank")
 
-    with ThreadedRunner() as server:
+    server = _AppServer(app)
+    try:
         with SessionDash(server=server, browser="Chrome", headless=request.config.getoption("headless"),
                          download_path=download_path, percy_run=False, percy_finalize=False, pause=False) as dc:
             # every user opens its own address: dash's start_server would load "/" first (~1.5 s of Chromium CPU)
-            dc.start_server(app, navigate=False, port=free_port())
+            dc.start_server(app, navigate=False)
             dc._url = server.url
             yield dc
+    finally:
+        server.stop()
 
 
 @pytest.fixture(scope="session")
