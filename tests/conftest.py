@@ -209,9 +209,6 @@ class _AppServer:
         self._thread = threading.Thread(target=self._server.serve_forever, name=f"app:{self.port}", daemon=True)
         self._thread.start()
 
-    def __call__(self, app, **_):   # DashComposite.start_server(app): it is already running
-        return self
-
     def stop(self):
         self._server.shutdown()
         self._server.server_close()
@@ -237,9 +234,7 @@ def dash_browser(request, app, download_path: str):
     try:
         with SessionDash(server=server, browser="Chrome", headless=request.config.getoption("headless"),
                          download_path=download_path, percy_run=False, percy_finalize=False, pause=False) as dc:
-            # every user opens its own address: dash's start_server would load "/" first (~1.5 s of Chromium CPU)
-            dc.start_server(app, navigate=False)
-            dc._url = server.url
+            dc._url = server.url   # each user opens its own address (dash's start_server loads "/" first)
             yield dc
     finally:
         server.stop()
