@@ -204,6 +204,28 @@ def test_no_sideways_scrolling_and_the_legend_is_off_the_map(duo):
         screen(duo, 1600, 1100)
 
 
+TEXT_SIZES = """return [document.documentElement, document.querySelector('.control-label'),
+                         document.querySelector('#details'), document.querySelector('#legend')]
+                        .map(e => parseFloat(getComputedStyle(e).fontSize));"""
+
+
+def test_the_readers_own_text_size_scales_the_pages_text(duo):
+    """A reader who has set a larger default text size in the browser (20 px; 16 px is the usual) gets the page's
+    text that much larger — it was set in px, which ignores that setting — and on a phone nothing scrolls sideways."""
+    screen(duo, *SCREENS[0], mobile=True)
+    try:
+        load(duo)
+        usual = js(duo, TEXT_SIZES)
+        duo.driver.execute_cdp_cmd("Page.setFontSizes", {"fontSizes": {"standard": 20, "fixed": 16}})
+        load(duo)
+        larger = js(duo, TEXT_SIZES)
+        assert usual[0] == 14 and all(abs(big / size - 1.25) < 0.01 for big, size in zip(larger, usual)), (usual, larger)
+        assert js(duo, "return document.documentElement.scrollWidth;") <= SCREENS[0][0]
+    finally:
+        duo.driver.execute_cdp_cmd("Page.setFontSizes", {"fontSizes": {"standard": 16, "fixed": 13}})
+        screen(duo, 1600, 1100)
+
+
 @pytest.mark.parametrize("query", ["", "?lang=en&metric=membership&asof=2005&town=1061011", "?lang=en&town=2801022"])
 def test_an_embed_in_a_short_article_frame_shows_its_source_line(duo, query):
     """An article's small iframe (420×340, a phone's 320×300): the embed's map gives up height, never the source
