@@ -202,7 +202,6 @@ class _AppServer:
 
         from tests.gunicorn_server import free_port
 
-        app.scripts.config.serve_locally = app.css.config.serve_locally = True
         self.port = free_port()
         self.url = f"http://localhost:{self.port}"
         self._server = make_server("127.0.0.1", self.port, app.server, threaded=True)
