@@ -153,6 +153,23 @@
       {curveNumber: 0, pointNumber: datum.i, pointIndex: datum.i, location: datum.loc, z: datum.z}]}});
   }, {capture: true, passive: false});
 
+  /* A drag over the map is no click. Where the map draws no box (an article's map: dragmode off) the browser still
+     clicks where the button goes up, and plotly's geo took that for a click on the gmina there: a reader trying to
+     pan from Kraków opened the card of a gmina 80 km away. A button that goes up 8 px or more (plotly's own drag
+     distance, MINDRAG) from where it went down does not reach plotly. */
+  var press = null;
+  document.addEventListener("mousedown", function (event) {
+    press = event.target.closest && event.target.closest("#map") ? {x: event.clientX, y: event.clientY} : null;
+  }, true);
+  document.addEventListener("click", function (event) {
+    var from = press;
+    press = null;
+    if (from && Math.max(Math.abs(event.clientX - from.x), Math.abs(event.clientY - from.y)) >= 8 &&
+        event.target.closest && event.target.closest("#map")) {
+      event.stopPropagation();
+    }
+  }, true);
+
   function fixAll() {
     observer.disconnect();
     try {

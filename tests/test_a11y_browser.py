@@ -603,19 +603,23 @@ def test_the_embed_works_in_an_iframe_on_another_origin(duo):
           const i = gd.data[0].locations.indexOf('1261011');
           return document.querySelector('#map .choroplethlayer .trace').querySelectorAll('path.choroplethlocation')[i];"""
         gmina = js(duo, krakow)
-        # a drag over the article's map selects nothing and leaves the map as it is (it drew a box that faded it)
+        # a drag over the article's map selects nothing, clicks nothing and leaves the map as it is (it drew a box
+        # that faded it; its button going up opened the card of the gmina where it went up)
         before = gmina.rect
+        js(duo, "window.mapClicks = []; document.querySelector('#map .js-plotly-plot')"
+                ".on('plotly_click', e => mapClicks.push(e.points[0].location));")
         ActionChains(duo.driver).move_to_element(gmina).click_and_hold().move_by_offset(30, 10) \
             .move_by_offset(30, 10).release().perform()
         assert js(duo, "const gd = document.querySelector('#map .js-plotly-plot'); return [gd.data[0].selectedpoints "
-                       "|| null, document.querySelectorAll('#map .selectionlayer path, #map .select-outline').length];"
-                  ) == [None, 0]
+                       "|| null, document.querySelectorAll('#map .selectionlayer path, #map .select-outline').length, "
+                       "mapClicks];") == [None, 0, []]
         gmina = js(duo, krakow)
         assert gmina.rect == before
         _hover(duo, gmina, "Kraków")
         box = "const r = document.getElementById('map').getBoundingClientRect(); return [r.top, r.height];"
         map_box = js(duo, box)
         ActionChains(duo.driver).click(gmina).perform()
+        assert js(duo, "return mapClicks;") == ["1261011"]   # a click is still a click
         wait_js(duo, "return document.getElementById('details').textContent.includes('Kraków');")
         # the details are a card over the map's corner: the map keeps its box, the source line stays in view
         assert js(duo, box) == map_box

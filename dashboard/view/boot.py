@@ -129,7 +129,7 @@ def embed_frame(atlas: Any, state: FilterState, svg: str, upd: dict[str, Any] | 
             html.P(filters, className="embed-view", title=filters)]
     return (_opening("embed", state, upd) + f'<div class="embed-head" inert>{static_html(head)}</div>'
             + '<main class="embed-main">' + _map(svg, upd)
-            + f'<div class="details embed-details" inert>{static_html(layout.embed_guide(lang))}</div>'
+            + _inert(static_html(layout.embed_guide(lang)))
             + f'</main><p class="embed-source" inert>{html_text.escape(t("export_source", lang))}</p></div>')
 
 

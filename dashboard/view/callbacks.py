@@ -740,14 +740,13 @@ def register_embed(app: dash.Dash, atlas: Any, urls: Any, main_path: str) -> Non
         fig, config = layout.live_map(atlas, state, urls, article=True)
         query_string = state.to_query()
         href = main_path + (("?" + query_string) if query_string else "")
-        guide = (layout.details_panel(atlas, state.focus, lang, state, level=2) if state.focus
-                 else layout.embed_guide(lang))
+        card = layout.details_panel(atlas, state.focus, lang, state, level=2) if state.focus else []
         if not search:  # the layout is the default view already: do not draw the map twice
             fig = no_update
         filters = layout.embed_filters(atlas, state)
         return (fig, config, layout.legend(figures.map_update(atlas, state)),
                 t("legend_heading", lang), layout.embed_title(state), href, t("embed_open", lang),
-                t("export_source", lang), lang, guide, filters, filters)
+                t("export_source", lang), lang, card, filters, filters)
 
     @app.callback(
         Output("details", "children", allow_duplicate=True),
@@ -761,12 +760,12 @@ def register_embed(app: dash.Dash, atlas: Any, urls: Any, main_path: str) -> Non
 
     @app.callback(
         Output("details", "children", allow_duplicate=True), Output("map", "clickData"),
-        Input("details-close", "n_clicks"), State("url", "search"),
+        Input("details-close", "n_clicks"),
         prevent_initial_call=True,
     )
-    def embed_details_closed(n_clicks, search):
-        """The guide again; the map forgets its click, so that a click on the same gmina opens its card again (its
-        click data did not change: nothing happened)."""
+    def embed_details_closed(n_clicks):
+        """No card; the map forgets its click, so that a click on the same gmina opens its card again (its click
+        data did not change: nothing happened)."""
         if not n_clicks:
             return no_update, no_update
-        return layout.embed_guide(query.address_view(atlas, search).lang), None
+        return [], None

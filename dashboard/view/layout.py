@@ -309,9 +309,9 @@ def source_details(lang: str, note: str = "", source: str = "", note_label: str 
                         className="source-details")
 
 
-def embed_guide(lang: str) -> list:
-    """The embedded map's details panel before a click (the embed has no town search)."""
-    return [html.P(t("details_empty_embed", lang), className="muted embed-guide")]
+def embed_guide(lang: str) -> html.P:
+    """The embedded map's line under its legend: a click opens a gmina's card (the embed has no town search)."""
+    return html.P(t("details_empty_embed", lang), className="muted embed-guide")
 
 
 def project_item(p: dict, lang: str):
@@ -940,13 +940,14 @@ def embed_layout(atlas: Any, urls: GeoUrls, view: FilterState) -> html.Div:
             html.Div(legend(figures.map_update(atlas, view)), id="legend", className="map-legend", role="group",
                      **{"aria-label": t("legend_heading", lang)}),
             # a clicked gmina's details: a card over the map's corner (below the map they took the map's height:
-            # 514 -> 355 px in a 640 px frame, and cut the source line of a 300 px one), with a close button
+            # 514 -> 355 px in a 640 px frame, and cut the source line of a 300 px one), with a close button. The
+            # guide stays in its line beside the card: the map keeps its box when a card opens or closes
             html.Div([
                 html.Button("×", id="details-close", className="details-close", type="button", n_clicks=0,
                             **{"aria-label": t("details_close", lang)}),
-                html.Div(embed_guide(lang), id="details", className="details embed-details",
-                         **{"aria-live": "polite"}),
+                html.Div([], id="details", className="details embed-details", **{"aria-live": "polite"}),
             ], className="embed-card"),
+            embed_guide(lang),
         ], className="embed-main"),
         html.Footer(t("export_source", lang), id="embed-source", className="embed-source"),
     ], className="embed", id="embed")
