@@ -70,11 +70,11 @@
   /* plotly's pan and wheel zoom of this projection (a clipped one: plotly.js geo/zoom.js zoomClipped) draw each
      mouse move's map before they turn the projection for that move, so when the button goes up the map is drawn
      one move behind the projection that hover and click read: after a pan, a click on Kraków as drawn opened
-     Krzeszowice. The reader's pan or zoom ends (its relayout) with the map drawn as the projection stands. */
-  function drawnAsProjected(gd, update) {
+     Krzeszowice. A pan or zoom by hand (the moves plotly reports as "relayouting") ends with the map drawn as the
+     projection stands; a relayout by code (a zoom button, a refit) draws the whole map anyway. */
+  function drawAsProjected(gd) {
     var geo = gd._fullLayout && gd._fullLayout.geo && gd._fullLayout.geo._subplot;
-    var moved = update && Object.keys(update).some(function (key) { return key.indexOf("geo.projection.") === 0; });
-    if (geo && moved) { geo.render(); }
+    if (geo) { geo.render(); }
   }
 
   var hooked = null;
@@ -82,7 +82,12 @@
     var gd = document.querySelector("#map .js-plotly-plot");
     if (gd && gd.on && gd !== hooked) {
       hooked = gd;
-      gd.on("plotly_relayout", function (update) { drawnAsProjected(gd, update); later(gd); });
+      var byHand = false;
+      gd.on("plotly_relayouting", function () { byHand = true; });
+      gd.on("plotly_relayout", function () {
+        if (byHand) { byHand = false; drawAsProjected(gd); }
+        later(gd);
+      });
       gd.on("plotly_afterplot", function () { later(gd); });
     }
     window.setTimeout(watch, hooked ? 1000 : 100);   // the map's div may be replaced (a new page layout)
