@@ -226,6 +226,12 @@ def test_the_readers_own_text_size_scales_the_pages_text(duo):
         screen(duo, 1600, 1100)
 
 
+MEASURE = """const source = document.getElementById('embed-source').getBoundingClientRect();
+  const map = document.getElementById('map').getBoundingClientRect();
+  return {sourceBottom: source.bottom, mapHeight: map.height, view: innerHeight,
+          scroll: document.documentElement.scrollHeight};"""
+
+
 @pytest.mark.parametrize("query", ["", "?lang=en&metric=membership&asof=2005&town=1061011", "?lang=en&town=2801022"])
 def test_an_embed_in_a_short_article_frame_shows_its_source_line(duo, query):
     """An article's small iframe (420×340, a phone's 320×300): the embed's map gives up height, never the source
@@ -234,8 +240,11 @@ def test_an_embed_in_a_short_article_frame_shows_its_source_line(duo, query):
     narrowed after it (as the article's column does): the layout is CSS and the map follows its box. A town's link
     (`town=`): its card takes the legend's place, under the map, so the town the map is zoomed to stays in view
     (over the map it covered it). A stale town code in the article's link (2801022 is no gmina): the notice takes
-    one line (three pushed the source line out)."""
-    frames = ((420, 340), (320, 300))
+    one line (three pushed the source line out). A click's card keeps the map's box (a card taller than the
+    legend it stood in for took 3 px from the map at 520×400; a phone's 320×480 column pushed the source line out)."""
+    frames = ((420, 340), (320, 300), (320, 480))
+    if not query:
+        frames += ((520, 400),)
     if "town=1061011" in query:   # wider frames, a common article column's too: the card floats beside the town
         frames += ((700, 560), (600, 340), (521, 560))
     try:
@@ -246,12 +255,15 @@ def test_an_embed_in_a_short_article_frame_shows_its_source_line(duo, query):
             wait_js(duo, "const box = document.getElementById('map').getBoundingClientRect();"
                          "const svg = document.querySelector('#map .main-svg').getBoundingClientRect();"
                          "return Math.abs(svg.width - box.width - 4) <= 1 && Math.abs(svg.height - box.height - 4) <= 1;")
-            sizes = js(duo, """const source = document.getElementById('embed-source').getBoundingClientRect();
-              const map = document.getElementById('map').getBoundingClientRect();
-              return {sourceBottom: source.bottom, mapHeight: map.height, view: innerHeight,
-                      scroll: document.documentElement.scrollHeight};""")
+            sizes = js(duo, MEASURE)
             assert sizes["sourceBottom"] <= sizes["view"] and sizes["scroll"] <= sizes["view"], (width, sizes)
             assert sizes["mapHeight"] >= 100, (width, sizes)
+            if not query:   # Warszawa's card, then closed
+                js(duo, "window.dash_clientside.set_props('map', {clickData: {points: [{location: '1465011'}]}});")
+                wait_js(duo, "return document.querySelector('#details h2') !== null;")
+                assert js(duo, MEASURE) == sizes, (width, "a card open")
+                duo.find_element("#details-close").click()
+                wait_js(duo, "return document.querySelector('#details h2') === null;")
             if "2801022" in query:   # said, in one line
                 notice = js(duo, "const n = document.getElementById('notice'); return [n.hidden, n.textContent,"
                                  " n.getBoundingClientRect().height];")
