@@ -285,6 +285,12 @@ const check = () => { /*SCRIPT*/
 })();"""
 
 
+# the live map's drawn path of the gmina whose TERYT code is the script's first argument: what a reader points at
+GMINA_PATH = """const gd = document.querySelector('#map .js-plotly-plot');
+  return document.querySelector('#map .choroplethlayer .trace').querySelectorAll('path.choroplethlocation')
+    [gd.data[0].locations.indexOf(arguments[0])];"""
+
+
 def wait_for_js(driver, script: str, timeout: float = 10.0, prelude: str = ""):
     """What `script` (a function body, after `prelude`) returns once it returns something truthy, waited for in the
     page. A page that is still loading or goes away meanwhile (a navigation) is waited for again."""

@@ -25,7 +25,7 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from tests.conftest import CALLBACK_LOG, dash_browser, wait_for_js, wait_for_quiet_callbacks
+from tests.conftest import CALLBACK_LOG, GMINA_PATH, dash_browser, wait_for_js, wait_for_quiet_callbacks
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -612,10 +612,7 @@ def test_the_embed_works_in_an_iframe_on_another_origin(duo):
         width = js(duo, "return document.querySelector('#map .main-svg').getBoundingClientRect().width;")
         assert 650 <= width <= 720  # as wide as its frame
         # still interactive: a click on a gmina shows its details in the frame
-        krakow = """const gd = document.querySelector('#map .js-plotly-plot');
-          const i = gd.data[0].locations.indexOf('1261011');
-          return document.querySelector('#map .choroplethlayer .trace').querySelectorAll('path.choroplethlocation')[i];"""
-        gmina = js(duo, krakow)
+        gmina = js(duo, GMINA_PATH, "1261011")
         # a drag over the article's map selects nothing, clicks nothing and leaves the map as it is (it drew a box
         # that faded it; its button going up opened the card of the gmina where it went up)
         before = gmina.rect
@@ -626,7 +623,7 @@ def test_the_embed_works_in_an_iframe_on_another_origin(duo):
         assert js(duo, "const gd = document.querySelector('#map .js-plotly-plot'); return [gd.data[0].selectedpoints "
                        "|| null, document.querySelectorAll('#map .selectionlayer path, #map .select-outline').length, "
                        "mapClicks];") == [None, 0, []]
-        gmina = js(duo, krakow)
+        gmina = js(duo, GMINA_PATH, "1261011")
         assert gmina.rect == before
         _hover(duo, gmina, "Kraków")
         box = "const r = document.getElementById('map').getBoundingClientRect(); return [r.top, r.height];"
@@ -642,7 +639,7 @@ def test_the_embed_works_in_an_iframe_on_another_origin(duo):
         duo.find_element("#details-close").click()
         wait_js(duo, "return !document.getElementById('details').textContent.includes('Kraków') && "
                      "document.activeElement.id === 'embed-title';")
-        ActionChains(duo.driver).click(js(duo, krakow)).perform()
+        ActionChains(duo.driver).click(js(duo, GMINA_PATH, "1261011")).perform()
         wait_js(duo, "return document.getElementById('details').textContent.includes('Kraków');")
         duo.find_element("#details-close").send_keys(Keys.ESCAPE)
         wait_js(duo, "return !document.getElementById('details').textContent.includes('Kraków') && "

@@ -19,7 +19,7 @@ from selenium.webdriver.common.keys import Keys
 from dashboard.model.state import FilterState
 from dashboard.serving import plotly_bundle
 from dashboard.view.layout import strip_numbers
-from tests.conftest import CALLBACK_LOG, dash_browser, wait_for_js, wait_for_quiet_callbacks
+from tests.conftest import CALLBACK_LOG, GMINA_PATH, dash_browser, wait_for_js, wait_for_quiet_callbacks
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -668,11 +668,9 @@ def test_a_box_select_on_the_map_filters_the_charts_and_after_a_pan_a_click_find
     # left drawn one move behind the projection that a click reads: Krzeszowice, 25 km west, opened)
     js(duo, "document.querySelector('#map .modebar-btn[data-val=\"pan\"]').click();")
     wait_js(duo, "return document.querySelector('#map .js-plotly-plot')._fullLayout.dragmode === 'pan';")
-    krakow = ("return document.querySelector('#map .choroplethlayer .trace').querySelectorAll('path.choroplethlocation')"
-              "[document.querySelector('#map .js-plotly-plot').data[0].locations.indexOf('1261011')];")
-    ActionChains(duo.driver).move_to_element(js(duo, krakow)).click_and_hold().move_by_offset(30, 10) \
-        .move_by_offset(30, 10).release().perform()
-    ActionChains(duo.driver).click(js(duo, krakow)).perform()
+    ActionChains(duo.driver).move_to_element(js(duo, GMINA_PATH, "1261011")).click_and_hold() \
+        .move_by_offset(30, 10).move_by_offset(30, 10).release().perform()
+    ActionChains(duo.driver).click(js(duo, GMINA_PATH, "1261011")).perform()
     wait_js(duo, "return new URLSearchParams(window.location.search).get('town') !== null;")
     assert "town=1261011" in js(duo, "return window.location.search;")
 
