@@ -186,15 +186,16 @@ def test_no_sideways_scrolling_and_the_legend_is_off_the_map(duo):
             wait_js(duo, "const box = document.getElementById('map').getBoundingClientRect();"
                          "const svg = document.querySelector('#map .main-svg').getBoundingClientRect();"
                          "return Math.abs(svg.width - box.width - 4) <= 1 && box.width > 0;")
+            # no sideways scrolling once the charts have followed too: plotly resizes each plot on the window's
+            # resize, one after another, and for a moment a chart keeps its old width in its new place
+            wait_js(duo, "return document.documentElement.scrollWidth <= document.documentElement.clientWidth;")
             sizes = js(duo, """
               const map = document.getElementById('map').getBoundingClientRect();
               const legend = document.getElementById('legend').getBoundingClientRect();
               const filters = document.getElementById('filters').getBoundingClientRect();
-              return {scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth,
-                      mapLeft: map.left, mapWidth: map.width, mapTop: map.top, mapBottom: map.bottom,
+              return {mapLeft: map.left, mapWidth: map.width, mapTop: map.top, mapBottom: map.bottom,
                       legendTop: legend.top, filtersHeight: filters.height};""")
             print(width, sizes)
-            assert sizes["scroll"] <= sizes["client"], (width, sizes)
             assert sizes["legendTop"] >= sizes["mapBottom"] - 1, (width, sizes)  # under the map, never on it
             if width < 900:
                 assert sizes["mapWidth"] >= 0.9 * width, (width, sizes)          # the map first, at full width
