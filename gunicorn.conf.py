@@ -79,3 +79,17 @@ def post_fork(server, worker):  # noqa: ARG001 - gunicorn hook signature
     import random
 
     random.seed()
+
+
+def when_ready(server):  # noqa: ARG001 - gunicorn hook signature
+    """Before the first worker is forked: the machine's warm Chromium for export jobs (dashboard.serving.render_host),
+    whose address every worker and job then inherits."""
+    from dashboard.serving import render_host
+
+    render_host.start()
+
+
+def on_exit(server):  # noqa: ARG001 - gunicorn hook signature
+    from dashboard.serving import render_host
+
+    render_host.stop()

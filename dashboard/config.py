@@ -42,6 +42,8 @@ Caches and jobs (dashboard.serving)
                         half of them, at least 1); the others are left to the web workers alone
   ATLAS_SECRET_KEY      signs the export jobs' handles (at least 32 characters); every web worker and instance
                         must share it (default: one made once and kept in Redis, or in the cache folder)
+  ATLAS_RENDER_SERVICE  on (default) | off: export jobs render in one warm Chromium of the machine's, started by
+                        gunicorn's master (dashboard.serving.render_host), instead of each starting its own
   ATLAS_EXPORT_SLOTS    press exports rendered at once on this machine, each one Chromium (default 1 on up to
                         2 cores, else cores // 2, at most 4) (dashboard.serving.export_queue)
   ATLAS_EXPORT_QUEUE    exports waiting behind them, beyond which a request gets HTTP 429 "busy" (default 8)
@@ -303,6 +305,10 @@ def export_cpus() -> list[int]:
     return usable[-count:]
 
 
+def render_service() -> bool:
+    return env_bool("ATLAS_RENDER_SERVICE", True)
+
+
 def export_slots() -> int:
     default = max(1, min(4, (os.cpu_count() or 1) // 2))
     return env_int("ATLAS_EXPORT_SLOTS", default, minimum=1, maximum=64)
@@ -423,8 +429,8 @@ def browser_path() -> str | None:
 _CHECKED: tuple[Callable[[], object], ...] = (
     host, port, debug, url_prefix, geo_max_age, plotly_bundle, bind, workers, worker_class, threads, timeout,
     max_requests, access_log, log_level, redis_url, cache_mode, cache_mb, cache_items, cache_dir, release,
-    celery_imports, secret_key, job_sched_idle, export_cpus, export_slots, export_queue, export_per_client, public_url,
-    embed_origins, logo, browser_path,
+    celery_imports, secret_key, job_sched_idle, export_cpus, render_service, export_slots, export_queue,
+    export_per_client, public_url, embed_origins, logo, browser_path,
 )
 
 

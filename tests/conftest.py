@@ -255,7 +255,7 @@ def atlas_server():
 SERVER_MODULES = {"test_crafted_requests", "test_export_jobs", "test_export_panel", "test_export_render",
                   "test_export_press", "test_export_queue", "test_export_cli", "test_scaleout", "test_serving",
                   "test_serving_config", "test_serving_hardening", "test_static_compression", "test_redis_store",
-                  "test_plotly_bundle",
+                  "test_plotly_bundle", "test_render_service",
                   "bench.tests.test_runner", "bench.tests.test_load_test"}   # bench's own tests (bench/tests/)
 
 

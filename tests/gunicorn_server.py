@@ -15,6 +15,7 @@ import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
+RENDER_SERVICE = "dashboard.export.render_service"
 
 
 def free_port() -> int:
@@ -112,12 +113,19 @@ class Gunicorn:
         self.proc.wait()
         self.log_path.unlink(missing_ok=True)   # a failing test quoted its end already (log_tail)
 
-    def workers(self) -> list[int]:
-        """PIDs of the master's worker processes."""
+    def _children(self) -> list[tuple[int, str]]:
         if not self.proc:
             return []
-        out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(self.proc.pid)], capture_output=True, text=True)
-        return [int(p) for p in out.stdout.split()]
+        out = subprocess.run(["ps", "-o", "pid=,args=", "--ppid", str(self.proc.pid)], capture_output=True, text=True)
+        return [(int(pid), args) for pid, _, args in (line.strip().partition(" ") for line in out.stdout.splitlines())]
+
+    def workers(self) -> list[int]:
+        """PIDs of the master's worker processes."""
+        return [pid for pid, args in self._children() if RENDER_SERVICE not in args]
+
+    def render_service(self) -> int | None:
+        """PID of the master's render service for export jobs (dashboard.serving.render_host), if it runs one."""
+        return next((pid for pid, args in self._children() if RENDER_SERVICE in args), None)
 
 
 def port_is_free(port: int) -> bool:

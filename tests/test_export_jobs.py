@@ -2,8 +2,10 @@
 
 - two users asking for the same export at the same moment both get the file (each click carries its own token,
   so the two background jobs do not share one Dash job key — before, one of them got an empty 204);
+- the jobs render in the machine's one warm Chromium (the render service gunicorn's master starts), at a bounded
+  CPU share; with the service off, each job's own Chromium has the same bound;
 - a job and its Chromium die with the web worker that started them, even when the browser hangs;
-- after gunicorn is stopped (SIGTERM) no job process or Chromium of it is left.
+- after gunicorn is stopped (SIGTERM) no job process, render service or Chromium of theirs is left.
 """
 from __future__ import annotations
 
@@ -136,27 +138,50 @@ def _wait_gone(pids, seconds: float) -> list[int]:
     return left
 
 
-def test_an_export_job_and_its_chromium_get_a_bounded_cpu_share(server):
-    """The job process and every Chromium process under it: SCHED_IDLE, and only the export CPUs (on a machine
-    with more than one CPU, fewer than all of them)."""
+def _chromium_under(pid: int, timeout: float = 60) -> dict[int, str]:
+    """``pid``'s descendants once a Chromium is among them."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        tree = _descendants([pid])
+        if any("chrom" in n for n in tree.values()):
+            return tree
+        time.sleep(0.1)
+    pytest.fail(f"no Chromium under {pid} within {timeout} s: {_descendants([pid])}")
+
+
+def test_exports_render_in_the_machines_one_warm_chromium_at_a_bounded_cpu_share(server):
+    """No job starts a Chromium of its own: the render service's one renders export after export (measured through
+    the app: 4.4-5.4 s an export with a cold Chromium per job). The service and its Chromium get the export jobs'
+    CPU bound."""
+    service = server.render_service()
+    assert service is not None, "gunicorn's master started no render service"
+    browsers = {pid for pid, name in _chromium_under(service).items() if "chrom" in name}
+    for n in range(2):
+        with requests.Session() as session:
+            page = DashPage.load(session, server.base)
+            response, _ = page.run_background(session, _export_body(page, f"2-{time.time_ns():x}-{n}"), timeout=180)
+        assert _download(response)[0] == "atlas-zmp_social.svg"
+        assert not any("chrom" in name for name in _descendants(server.workers()).values())
+    assert {pid for pid, name in _descendants([service]).items() if "chrom" in name} & browsers
+    _assert_bounded_cpu_share({service: "render service", **_descendants([service])})
+
+
+def _assert_bounded_cpu_share(tree: dict[int, str]) -> None:
+    """Every process of ``tree``: SCHED_IDLE, and only the export CPUs (on a machine with more than one CPU, fewer
+    than all of them); its Chromium's own session (autogroup) at a low weight."""
     from dashboard import config
     from dashboard.export.render import CHROMIUM_GROUP_NICE
 
-    _start_export(server)
-    tree = _job_tree(server)
-    owner = _owner_of_chromium(server, tree)
-    job_tree = {p.pid: p.name() for p in psutil.Process(owner).children(recursive=True)}
-    assert any("chrom" in name for name in job_tree.values()), job_tree
     expected = set(config.export_cpus())
     assert len(expected) < len(os.sched_getaffinity(0)) or len(expected) == 1
-    for pid, name in job_tree.items():
+    for pid, name in tree.items():
         try:
             policy, cpus = os.sched_getscheduler(pid), os.sched_getaffinity(pid)
         except ProcessLookupError:
             continue   # a short-lived helper that has ended
         assert (policy, cpus) == (os.SCHED_IDLE, expected), (pid, name, policy, cpus)
     # Chromium runs in a session of its own, i.e. its own autogroup: that group gets a low weight
-    chromium = min(pid for pid, name in job_tree.items() if "chrom" in name)
+    chromium = min(pid for pid, name in tree.items() if "chrom" in name)
     autogroup = Path(f"/proc/{chromium}/autogroup")
     if autogroup.exists():   # a kernel with autogroup (set once Chromium has answered kaleido)
         deadline, text = time.monotonic() + 20, ""
@@ -164,6 +189,27 @@ def test_an_export_job_and_its_chromium_get_a_bounded_cpu_share(server):
             text = autogroup.read_text().strip()
             time.sleep(0.05)
         assert text.endswith(f"nice {CHROMIUM_GROUP_NICE}"), text
+
+
+def test_once_the_render_service_is_gone_each_job_renders_in_a_chromium_of_its_own(server):
+    """The service killed (the kernel's OOM killer, say): exports go on, each in a Chromium of its job's, which gets
+    the same CPU bound. The tests below run so too."""
+    service = server.render_service()
+    os.kill(service, signal.SIGKILL)
+    assert _wait_gone([service], 10) == []
+    done: list = []
+
+    def export() -> None:
+        with requests.Session() as session:
+            page = DashPage.load(session, server.base)
+            done.append(page.run_background(session, _export_body(page, f"3-{time.time_ns():x}"), timeout=180)[0])
+
+    user = threading.Thread(target=export)
+    user.start()
+    owner = _owner_of_chromium(server, _job_tree(server))
+    _assert_bounded_cpu_share({p.pid: p.name() for p in psutil.Process(owner).children(recursive=True)})
+    user.join(200)
+    assert done and _download(done[0])[0] == "atlas-zmp_social.svg"
 
 
 def test_killed_worker_takes_its_job_and_a_hung_chromium_with_it(server):

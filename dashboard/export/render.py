@@ -435,6 +435,37 @@ def kill_renderer() -> None:
         _renderer.kill()
 
 
+def kill_descendants() -> None:
+    """SIGKILL every process under this one (Chromium included, in whatever session it runs)."""
+    import signal
+
+    import psutil
+
+    try:
+        procs = psutil.Process().children(recursive=True)
+    except psutil.Error:
+        return
+    # Chromium runs in a session (process group) of its own and keeps forking while it starts: kill its whole
+    # groups, so a child born after the walk above goes too, then every process the walk found.
+    own_group = os.getpgid(0)
+    groups = set()
+    for proc in procs:
+        try:
+            groups.add(os.getpgid(proc.pid))
+        except OSError:
+            pass
+    for group in groups - {own_group}:
+        try:
+            os.killpg(group, signal.SIGKILL)
+        except OSError:
+            pass
+    for proc in procs:
+        try:
+            proc.send_signal(signal.SIGKILL)
+        except psutil.Error:
+            pass
+
+
 @functools.lru_cache(maxsize=1)
 def press_outline() -> str:
     """file:// URL of the województwa outline GeoJSON (drawn on top of the gminy, as in the dashboard)."""
@@ -460,6 +491,22 @@ def without_empty_paths(svg: bytes) -> bytes:
     return _EMPTY_PATH.sub(b"", svg)
 
 
+def _render(renderer: Renderer | None, fig, fmt: str, **size) -> bytes:
+    """With ``renderer``, there; else with the warm Chromium of the web server this process belongs to (an export
+    job's: dashboard.export.render_service), or, when it has none or it does not answer, this process's own."""
+    if renderer is None:
+        from dashboard.export import render_service
+
+        service = render_service.client()
+        if service is not None:
+            try:
+                return service.render(fig, fmt, **size)
+            except render_service.Unavailable as exc:
+                log.warning("%s: rendering in this process", exc)
+        renderer = get_renderer()
+    return renderer.render(fig, fmt, **size)
+
+
 def render_export(spec, atlas=None, *, renderer: Renderer | None = None, today=None) -> ExportResult:
     """Render one export (bytes + alt text) for an ExportSpec. ``atlas`` defaults to the shipped data."""
     import time
@@ -472,11 +519,10 @@ def render_export(spec, atlas=None, *, renderer: Renderer | None = None, today=N
         from dashboard.model.atlas import get_atlas
 
         atlas = get_atlas()
-    renderer = renderer or get_renderer()
     pf = press_figure(atlas, spec, press_geojson(), outline=press_outline(), today=today)
     preset = spec.preset_obj
     scale = preset.scale if spec.format == "png" else 1.0
-    data = renderer.render(pf.figure, spec.format, width=preset.css_width, height=preset.css_height, scale=scale)
+    data = _render(renderer, pf.figure, spec.format, width=preset.css_width, height=preset.css_height, scale=scale)
     alt = alt_text(pf.texts, pf.entities, spec.lang)
     if spec.format == "png":
         data = press_png(data, preset.dpi, pf.texts.title, spec.lang)

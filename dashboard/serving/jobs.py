@@ -20,6 +20,7 @@ import threading
 from pathlib import Path
 
 from dashboard import config
+from dashboard.export.render import kill_descendants
 
 REDIS_ENV = "REDIS_URL"
 
@@ -164,7 +165,7 @@ def _run_exit_hooks() -> None:
             pass
 
 
-def _set_parent_death_signal(sig: int) -> bool:
+def set_parent_death_signal(sig: int) -> bool:
     try:
         import ctypes
 
@@ -180,12 +181,12 @@ def _die_with_parent(parent_pid: int, forked_from_main_thread: bool) -> None:
 
     def stop(*_):
         _run_exit_hooks()
-        _kill_descendants()   # whatever the hooks did not know of (e.g. a Chromium still starting)
+        kill_descendants()   # whatever the hooks did not know of (e.g. a Chromium still starting)
         os._exit(128 + signal.SIGTERM)
 
     signal.signal(signal.SIGTERM, stop)
     if forked_from_main_thread:
-        _set_parent_death_signal(signal.SIGTERM)
+        set_parent_death_signal(signal.SIGTERM)
     if os.getppid() != parent_pid:   # the worker died before we got here
         stop()
 
@@ -197,36 +198,6 @@ def _die_with_parent(parent_pid: int, forked_from_main_thread: bool) -> None:
         stop()
 
     threading.Thread(target=watch, name="job-parent-watch", daemon=True).start()
-
-
-def _kill_descendants() -> None:
-    import signal
-
-    import psutil
-
-    try:
-        procs = psutil.Process().children(recursive=True)
-    except psutil.Error:
-        return
-    # Chromium runs in a session (process group) of its own and keeps forking while it starts: kill its whole
-    # groups, so a child born after the walk above goes too, then every process the walk found.
-    own_group = os.getpgid(0)
-    groups = set()
-    for proc in procs:
-        try:
-            groups.add(os.getpgid(proc.pid))
-        except OSError:
-            pass
-    for group in groups - {own_group}:
-        try:
-            os.killpg(group, signal.SIGKILL)
-        except OSError:
-            pass
-    for proc in procs:
-        try:
-            proc.send_signal(signal.SIGKILL)
-        except psutil.Error:
-            pass
 
 
 def release_job_resources() -> None:

@@ -1,0 +1,85 @@
+"""The machine's render service for export jobs (dashboard.export.render_service): started by gunicorn's master
+before it forks the workers (gunicorn.conf.py), so every worker and job finds it; stopped with the master.
+
+Not started with REDIS_URL (Celery workers keep a warm Chromium of their own) or ATLAS_RENDER_SERVICE=off. If it
+cannot start, or dies later, each job renders in a Chromium of its own, as without it.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from dashboard import config
+from dashboard.export import render_service
+from dashboard.serving import jobs
+
+log = logging.getLogger(__name__)
+
+READY_TIMEOUT_S = 20.0
+_service: subprocess.Popen | None = None
+_folder: Path | None = None
+
+
+def _in_the_service() -> None:
+    """Run in the service's process before it starts: it ends with its parent and gets the export jobs' CPU
+    limits (its Chromium inherits them)."""
+    jobs.set_parent_death_signal(signal.SIGTERM)
+    jobs.confine_export(os.getpid())
+
+
+def _answers(address: str) -> bool:
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+        try:
+            probe.connect(address)
+            return True
+        except OSError:
+            return False
+
+
+def start() -> subprocess.Popen | None:
+    """Start the service (when this machine's exports run as local jobs and it is not switched off) and send this
+    process's exports, and its forks', to it. None when it is not used or did not start (logged)."""
+    global _service, _folder
+    if _service is not None or config.redis_url() or not config.render_service():
+        return _service
+    _folder = Path(tempfile.mkdtemp(prefix="atlas-render-"))   # 0700: the server's user alone
+    address = str(_folder / "socket")
+    _service = subprocess.Popen(
+        [sys.executable, "-m", "dashboard.export.render_service", address, str(config.export_slots())],
+        preexec_fn=_in_the_service, cwd=config.REPO_ROOT)
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while time.monotonic() < deadline and _service.poll() is None and not _answers(address):
+        time.sleep(0.05)
+    if not _answers(address):
+        log.warning("the render service did not start (exit code %s): each export starts its own Chromium",
+                    _service.poll())
+        stop()
+        return None
+    render_service.use(address)
+    log.info("render service %s at %s", _service.pid, address)
+    return _service
+
+
+def stop() -> None:
+    """Stop the service and its Chromium (SIGTERM; SIGKILL after 10 s) and remove its folder."""
+    global _service, _folder
+    render_service.use(None)
+    if _service is not None:
+        _service.terminate()   # the service stops its Chromium, then itself
+        try:
+            _service.wait(10)
+        except subprocess.TimeoutExpired:
+            _service.kill()    # its Chromium ends too, as its devtools pipe closes (measured: within 0.5 s)
+            _service.wait(5)
+        _service = None
+    if _folder is not None:
+        shutil.rmtree(_folder, ignore_errors=True)
+        _folder = None
