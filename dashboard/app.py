@@ -23,7 +23,7 @@ from dashboard.export.render import kill_renderer
 from dashboard.i18n import t
 from dashboard.ingest.tabular import DataFileError
 from dashboard.model.atlas import rows_needing_attention
-from dashboard.serving import export_queue, geo_routes, jobs, plotly_bundle
+from dashboard.serving import export_queue, geo_routes, jobs, plotly_bundle, render_host
 from dashboard.serving.guard import harden
 from dashboard.view import boot, callbacks, layout
 
@@ -133,7 +133,12 @@ def start() -> dash.Dash:
 
 def main(app: dash.Dash | None = None) -> None:
     app = app or start()
-    app.run(host=config.host(), port=config.port(), debug=config.debug())
+    if not config.debug():   # (debug's reloader runs the app in a second process: its jobs start their own)
+        render_host.start()  # exports render in one warm Chromium, as under gunicorn
+    try:
+        app.run(host=config.host(), port=config.port(), debug=config.debug())
+    finally:
+        render_host.stop()
 
 
 if __name__ == "__main__":
