@@ -43,7 +43,8 @@ Caches and jobs (dashboard.serving)
   ATLAS_SECRET_KEY      signs the export jobs' handles (at least 32 characters); every web worker and instance
                         must share it (default: one made once and kept in Redis, or in the cache folder)
   ATLAS_RENDER_SERVICE  on (default) | off: export jobs render in one warm Chromium of the machine's, started by
-                        gunicorn's master (dashboard.serving.render_host), instead of each starting its own
+                        gunicorn's master or `python app.py` (dashboard.serving.render_host), instead of each
+                        starting its own
   ATLAS_EXPORT_SLOTS    press exports rendered at once on this machine, each one Chromium (default 1 on up to
                         2 cores, else cores // 2, at most 4) (dashboard.serving.export_queue)
   ATLAS_EXPORT_QUEUE    exports waiting behind them, beyond which a request gets HTTP 429 "busy" (default 8)

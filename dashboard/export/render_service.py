@@ -1,10 +1,10 @@
 """One warm Chromium for a web server's export jobs, instead of a cold one per export.
 
 Dash runs each export job in a process forked from a web worker (DiskcacheManager), and each job started a
-Chromium of its own: through the app (gunicorn, a social-size SVG) an export took 4.4–5.4 s, most of it that cold
-start. gunicorn's master starts this service once, before it forks its workers (dashboard.serving.render_host);
-a job sends its figure over a Unix socket and gets the image back from the service's warm ``Renderer`` (one tab
-per export slot). A job that cannot reach the service renders in its own process, as before.
+Chromium of its own: through the app (gunicorn, a social-size SVG) an export took a median 5.0 s, most of it that
+cold start; with this service 1.31 s. gunicorn's master (or `python app.py`) starts it once, before the workers and
+jobs exist (dashboard.serving.render_host); a job sends its figure over a Unix socket and gets the image back from
+the service's warm ``Renderer`` (one tab per export slot). A job that cannot reach it renders in its own process.
 
 Wire format, both ways: a 4-byte big-endian length, then the payload. Request: JSON {"figure", "format", "width",
 "height", "scale"}. Answer: one status byte (0: the image follows; 1: an error message in UTF-8 follows). JSON, never

@@ -1,5 +1,6 @@
 """The machine's render service for export jobs (dashboard.export.render_service): started by gunicorn's master
-before it forks the workers (gunicorn.conf.py), so every worker and job finds it; stopped with the master.
+before it forks the workers (gunicorn.conf.py), or by `python app.py` (dashboard.app.main), so every worker and job
+finds it; stopped with that process.
 
 Not started with REDIS_URL (Celery workers keep a warm Chromium of their own) or ATLAS_RENDER_SERVICE=off. If it
 cannot start, or dies later, each job renders in a Chromium of its own, as without it.
