@@ -15,7 +15,7 @@ import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
-RENDER_SERVICE = "dashboard.export.render_service"
+RENDER_SERVICE = "dashboard.serving.render_host"
 
 
 def free_port() -> int:

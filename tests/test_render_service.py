@@ -41,7 +41,8 @@ def _wait_until_it_answers(address: str, proc: subprocess.Popen, seconds: float 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory):
     address = str(tmp_path_factory.mktemp("render") / "socket")
-    proc = subprocess.Popen([sys.executable, "-m", "dashboard.export.render_service", address, "1"], cwd=ROOT)
+    proc = subprocess.Popen([sys.executable, "-m", "dashboard.serving.render_host", address, "1", str(os.getpid())],
+                            cwd=ROOT, env={**os.environ, "ATLAS_JOB_SCHED": "normal"})   # its own CPU share
     try:
         _wait_until_it_answers(address, proc)
         yield proc, address

@@ -1,8 +1,8 @@
 """One warm Chromium for a web server's export jobs, instead of a cold one per export.
 
 Dash runs each export job in a process forked from a web worker (DiskcacheManager), and each job started a
-Chromium of its own: through the app (gunicorn, a social-size SVG) an export took a median 5.0 s, most of it that
-cold start; with this service 1.31 s. gunicorn's master (or `python app.py`) starts it once, before the workers and
+Chromium of its own: through the app (gunicorn, a social-size SVG) an export took a median 5.1 s, most of it that
+cold start; with this service 2.0 s (bench/bench_export_jobs.py). gunicorn's master (or `python app.py`) starts it once, before the workers and
 jobs exist (dashboard.serving.render_host); a job sends its figure over a Unix socket and gets the image back from
 the service's warm ``Renderer`` (one tab per export slot). A job that cannot reach it renders in its own process.
 
@@ -19,7 +19,6 @@ import os
 import signal
 import socket
 import struct
-import sys
 import threading
 import time
 from typing import Any
@@ -146,9 +145,9 @@ def _answer(conn: socket.socket, renderer: Renderer) -> None:
             pass
 
 
-def _end_with_parent(renderer: Renderer) -> None:
-    """On SIGTERM, and when the process that started the service is gone: Chromium first, then the service."""
-    parent = os.getppid()
+def _end_with_parent(renderer: Renderer, parent: int) -> None:
+    """On SIGTERM, and when ``parent`` (the process that started the service) is gone: Chromium first, then the
+    service."""
 
     def stop(*_):
         renderer.kill()
@@ -165,10 +164,10 @@ def _end_with_parent(renderer: Renderer) -> None:
     threading.Thread(target=watch, name="render-service-parent-watch", daemon=True).start()
 
 
-def serve(address: str, tabs: int) -> None:
-    """Answer render requests at ``address`` (a Unix socket path) until SIGTERM or the parent's end."""
+def serve(address: str, tabs: int, parent: int) -> None:
+    """Answer render requests at ``address`` (a Unix socket path) until SIGTERM or the end of ``parent``."""
     renderer = Renderer(tabs=tabs)
-    _end_with_parent(renderer)
+    _end_with_parent(renderer, parent)
     renderer.start_soon()   # warm before the first export asks
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as server:
         server.bind(address)
@@ -177,16 +176,3 @@ def serve(address: str, tabs: int) -> None:
         while True:
             conn, _ = server.accept()
             threading.Thread(target=_answer, args=(conn, renderer), name="render-request", daemon=True).start()
-
-
-def main(argv: list[str]) -> int:
-    if len(argv) != 2 or not argv[1].isdigit():
-        print("usage: python -m dashboard.export.render_service SOCKET_PATH TABS", file=sys.stderr)
-        return 2
-    logging.basicConfig(level=logging.WARNING, format="render service: %(message)s")
-    serve(argv[0], int(argv[1]))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

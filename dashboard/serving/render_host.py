@@ -29,13 +29,6 @@ _service: subprocess.Popen | None = None
 _folder: Path | None = None
 
 
-def _in_the_service() -> None:
-    """Run in the service's process before it starts: it ends with its parent and gets the export jobs' CPU
-    limits (its Chromium inherits them)."""
-    jobs.set_parent_death_signal(signal.SIGTERM)
-    jobs.confine_export(os.getpid())
-
-
 def _answers(address: str) -> bool:
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
         try:
@@ -54,8 +47,8 @@ def start() -> subprocess.Popen | None:
     _folder = Path(tempfile.mkdtemp(prefix="atlas-render-"))   # 0700: the server's user alone
     address = str(_folder / "socket")
     _service = subprocess.Popen(
-        [sys.executable, "-m", "dashboard.export.render_service", address, str(config.export_slots())],
-        preexec_fn=_in_the_service, cwd=config.REPO_ROOT)
+        [sys.executable, "-m", __name__, address, str(config.export_slots()), str(os.getpid())],
+        cwd=config.REPO_ROOT)
     deadline = time.monotonic() + READY_TIMEOUT_S
     while time.monotonic() < deadline and _service.poll() is None and not _answers(address):
         time.sleep(0.05)
@@ -84,3 +77,20 @@ def stop() -> None:
     if _folder is not None:
         shutil.rmtree(_folder, ignore_errors=True)
         _folder = None
+
+
+def main(argv: list[str]) -> int:
+    """The service's process: it ends with its parent and has the export jobs' CPU bound (its Chromium inherits
+    it), then serves."""
+    if len(argv) != 3 or not (argv[1].isdigit() and argv[2].isdigit()):
+        print(f"usage: python -m {__name__} SOCKET_PATH TABS PARENT_PID", file=sys.stderr)
+        return 2
+    jobs.set_parent_death_signal(signal.SIGTERM)
+    jobs.confine_export(os.getpid())
+    logging.basicConfig(level=logging.WARNING, format="render service: %(message)s")
+    render_service.serve(argv[0], int(argv[1]), parent=int(argv[2]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
