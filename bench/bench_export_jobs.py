@@ -21,7 +21,6 @@ import requests
 from tests.dash_client import DashPage
 from tests.gunicorn_server import Gunicorn, own_cache_dir
 
-
 SETTLE_S = 2.0   # a job's Chromium goes away after its export: the next export does not start during that
 
 

@@ -2,9 +2,10 @@
 
 Dash runs each export job in a process forked from a web worker (DiskcacheManager), and each job started a
 Chromium of its own: through the app (gunicorn, a social-size SVG) an export took a median 5.1 s, most of it that
-cold start; with this service 2.0 s (bench/bench_export_jobs.py). gunicorn's master (or `python app.py`) starts it once, before the workers and
-jobs exist (dashboard.serving.render_host); a job sends its figure over a Unix socket and gets the image back from
-the service's warm ``Renderer`` (one tab per export slot). A job that cannot reach it renders in its own process.
+cold start; with this service 2.0 s (bench/bench_export_jobs.py). gunicorn's master (or `python app.py`) starts it
+once, before the workers and jobs exist (dashboard.serving.render_host); a job sends its figure over a Unix socket
+and gets the image back from the service's warm ``Renderer`` (one tab per export slot). A job that cannot reach it
+renders in its own process.
 
 Wire format, both ways: a 4-byte big-endian length, then the payload. Request: JSON {"figure", "format", "width",
 "height", "scale"}. Answer: one status byte (0: the image follows; 1: an error message in UTF-8 follows). JSON, never
