@@ -5,8 +5,8 @@
 Two `make serve` servers (gunicorn, 2 workers) on free ports, one with the render service (the default) and one
 with ATLAS_RENDER_SERVICE=off (each export job starts its own Chromium). EXPORT_JOB_RUNS (default 5) exports of a
 social-size SVG on each, alternating between the two (so both see the same machine load), each driven over HTTP
-like the browser: load the page, post the export, poll every 0.1 s until the file comes; 2 s apart. Medians and the ratio are
-printed and returned, never asserted.
+like the browser: load the page, post the export, poll every 0.1 s until the file comes; 2 s apart. Medians and
+the ratio are printed and returned, never asserted.
 """
 from __future__ import annotations
 
