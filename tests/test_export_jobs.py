@@ -3,9 +3,10 @@
 - two users asking for the same export at the same moment both get the file (each click carries its own token,
   so the two background jobs do not share one Dash job key — before, one of them got an empty 204);
 - the jobs render in the machine's one warm Chromium (the render service gunicorn's master starts), at a bounded
-  CPU share; with the service off, each job's own Chromium has the same bound;
+  CPU share; once the service is gone, each job renders in a Chromium of its own with the same bound;
 - a job and its Chromium die with the web worker that started them, even when the browser hangs;
-- after gunicorn is stopped (SIGTERM) no job process, render service or Chromium of theirs is left.
+- after gunicorn is stopped (SIGTERM) no job process or Chromium of it is left (the render service's own end:
+  tests/test_render_service.py).
 """
 from __future__ import annotations
 
@@ -150,9 +151,9 @@ def _chromium_under(pid: int, timeout: float = 60) -> dict[int, str]:
 
 
 def test_exports_render_in_the_machines_one_warm_chromium_at_a_bounded_cpu_share(server):
-    """No job starts a Chromium of its own: the render service's one renders export after export (measured through
-    the app: 4.4-5.4 s an export with a cold Chromium per job). The service and its Chromium get the export jobs'
-    CPU bound."""
+    """No job starts a Chromium of its own: the render service's one renders export after export (through the app a
+    median 5.1 s an export with a cold Chromium per job, 2.0 s so: bench/bench_export_jobs.py). The service and its
+    Chromium get the export jobs' CPU bound."""
     service = server.render_service()
     assert service is not None, "gunicorn's master started no render service"
     browsers = {pid for pid, name in _chromium_under(service).items() if "chrom" in name}
