@@ -193,11 +193,13 @@ def _assert_bounded_cpu_share(tree: dict[int, str]) -> None:
 
 
 def test_once_the_render_service_is_gone_each_job_renders_in_a_chromium_of_its_own(server):
-    """The service killed (the kernel's OOM killer, say): exports go on, each in a Chromium of its job's, which gets
-    the same CPU bound. The tests below run so too."""
+    """The service gone for good (its supervisor killed too; a serving process that dies alone is started again:
+    tests/test_render_service.py): exports go on, each in a Chromium of its job's, which gets the same CPU bound. The
+    tests below run so too."""
     service = server.render_service()
+    tree = [service, *_descendants([service])]   # its supervisor, the serving process and its Chromium
     os.kill(service, signal.SIGKILL)
-    assert _wait_gone([service], 10) == []
+    assert _wait_gone(tree, 10) == []
     done: list = []
 
     def export() -> None:

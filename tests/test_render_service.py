@@ -11,6 +11,7 @@ import socket
 import struct
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -53,6 +54,13 @@ def service(tmp_path_factory):
 
 def _chromium(pid: int) -> set[int]:
     return {p.pid for p in psutil.Process(pid).children(recursive=True) if "chrom" in p.name()}
+
+
+def _serving(supervisor: int) -> int:
+    """The process that serves: the supervisor's (dashboard.serving.render_host) one Python child."""
+    children = [p.pid for p in psutil.Process(supervisor).children() if "python" in p.name()]
+    assert len(children) == 1, children
+    return children[0]
 
 
 def _ask(address: str, raw: bytes) -> bytes:
@@ -122,13 +130,53 @@ def test_the_service_and_its_chromium_end_with_the_process_that_started_it(tmp_p
         while not (browsers := _chromium(pid)) and time.monotonic() < deadline:
             time.sleep(0.1)
         assert browsers, "the service started no Chromium"
+        tree = {pid, _serving(pid), *browsers}
         os.kill(starter.pid, signal.SIGKILL)
         starter.wait(10)
-        gone = psutil.wait_procs([psutil.Process(p) for p in (pid, *browsers) if psutil.pid_exists(p)], timeout=15)
+        gone = psutil.wait_procs([psutil.Process(p) for p in tree if psutil.pid_exists(p)], timeout=15)
         assert [p.pid for p in gone[1]] == []
     finally:
         starter.kill()
         starter.wait(10)
+
+
+def test_a_service_that_dies_is_started_again(service):
+    """The serving process killed (the OOM killer, say): its Chromium goes with it, and within seconds a new one
+    answers at the same address; until then a job is told the service is unavailable (and renders at home)."""
+    proc, address = service
+    old, browsers = _serving(proc.pid), _chromium(proc.pid)
+    assert browsers
+    os.kill(old, signal.SIGKILL)
+    deadline, png = time.monotonic() + 30, None
+    while png is None and time.monotonic() < deadline:
+        try:
+            png = Client(address).render(FIGURE, "png", width=200, height=100)
+        except render_service.Unavailable:
+            time.sleep(0.1)
+    assert png is not None and png[:4] == b"\x89PNG", "no render service answered again within 30 s"
+    assert _serving(proc.pid) != old and proc.poll() is None
+    assert psutil.wait_procs([psutil.Process(p) for p in browsers if psutil.pid_exists(p)], timeout=10)[1] == []
+    assert _chromium(proc.pid) and not _chromium(proc.pid) & browsers
+
+
+def test_a_service_that_dies_during_a_render_sends_the_job_home(tmp_path):
+    """The connection closes before the answer (the service was killed mid-render): the job renders at home
+    (Unavailable), not a failed export."""
+    address = str(tmp_path / "socket")
+    with socket.socket(socket.AF_UNIX) as server:
+        server.bind(address)
+        server.listen(1)
+
+        def die() -> None:
+            conn, _ = server.accept()
+            conn.recv(4)
+            conn.close()
+
+        dying = threading.Thread(target=die)
+        dying.start()
+        with pytest.raises(render_service.Unavailable, match="went away"):
+            Client(address).render(FIGURE, "png", width=10, height=10)
+        dying.join(5)
 
 
 def test_without_an_answering_service_a_job_renders_in_its_own_process(monkeypatch, tmp_path):

@@ -13,6 +13,7 @@ pickle; the socket lives in a folder only the server's user may enter (0700).
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import math
@@ -39,7 +40,11 @@ _address: str | None = None   # set in the process that started the service; its
 
 
 class Unavailable(ConnectionError):
-    """No render service answers at the address: render in this process instead."""
+    """No render service answers at the address, or it went away during the render: render in this process."""
+
+
+class _CutShort(ValueError):
+    """The other end closed the connection before the whole message came."""
 
 
 def use(address: str | None) -> None:
@@ -76,6 +81,8 @@ class Client:
             try:
                 _send(conn, body)
                 answer = _receive(conn)
+            except (_CutShort, ConnectionResetError, BrokenPipeError) as exc:   # it died (and is started again)
+                raise Unavailable(f"the render service at {self.address} went away: {exc}") from exc
             except (OSError, ValueError) as exc:
                 raise RenderError(f"the render service broke off: {exc}") from exc
         if answer[:1] == _OK:
@@ -99,7 +106,7 @@ def _exactly(conn: socket.socket, size: int) -> bytes:
     while left:
         chunk = conn.recv(min(left, 1 << 20))
         if not chunk:
-            raise ValueError(f"the connection ended {left:,} bytes short")
+            raise _CutShort(f"the connection ended {left:,} bytes short")
         chunks.append(chunk)
         left -= len(chunk)
     return b"".join(chunks)
@@ -171,6 +178,8 @@ def serve(address: str, tabs: int, parent: int) -> None:
     _end_with_parent(renderer, parent)
     renderer.start_soon()   # warm before the first export asks
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as server:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(address)   # a service that died before this one (dashboard.serving.render_host restarts it)
         server.bind(address)
         os.chmod(address, 0o600)
         server.listen(64)

@@ -2,8 +2,10 @@
 before it forks the workers (gunicorn.conf.py), or by `python app.py` (dashboard.app.main), so every worker and job
 finds it; stopped with that process.
 
-Not started with REDIS_URL (Celery workers keep a warm Chromium of their own) or ATLAS_RENDER_SERVICE=off. If it
-cannot start, or dies later, each job renders in a Chromium of its own, as without it.
+Its process is a small supervisor: the service runs in a child of it, started again when it dies (the kernel's OOM
+killer, say; a Chromium that dies under the service is restarted by the renderer itself). Not started with REDIS_URL
+(Celery workers keep a warm Chromium of their own) or ATLAS_RENDER_SERVICE=off. While it cannot start or is being
+started again, each job renders in a Chromium of its own, as without it.
 """
 from __future__ import annotations
 
@@ -25,6 +27,8 @@ from dashboard.serving import jobs
 log = logging.getLogger(__name__)
 
 READY_TIMEOUT_S = 20.0
+RESTART_DELAY_S = (1.0, 60.0)   # the wait before a service that died is started again: first, and at most (doubled
+STEADY_S = 60.0                 # each time it dies again within STEADY_S of its start)
 _service: subprocess.Popen | None = None
 _folder: Path | None = None
 
@@ -80,16 +84,76 @@ def stop() -> None:
 
 
 def main(argv: list[str]) -> int:
-    """The service's process: it ends with its parent and has the export jobs' CPU bound (its Chromium inherits
-    it), then serves."""
+    """The service's process: it ends with its parent and has the export jobs' CPU bound (the service and its
+    Chromium inherit it), then keeps the service running."""
     if len(argv) != 3 or not (argv[1].isdigit() and argv[2].isdigit()):
         print(f"usage: python -m {__name__} SOCKET_PATH TABS PARENT_PID", file=sys.stderr)
         return 2
     jobs.set_parent_death_signal(signal.SIGTERM)
     jobs.confine_export(os.getpid())
     logging.basicConfig(level=logging.WARNING, format="render service: %(message)s")
-    render_service.serve(argv[0], int(argv[1]), parent=int(argv[2]))
+    supervise(argv[0], int(argv[1]), parent=int(argv[2]))
     return 0
+
+
+def supervise(address: str, tabs: int, parent: int) -> None:
+    """Serve in a child process, started again when it dies, until SIGTERM or the end of ``parent``. (A fork: this
+    process has no threads, and the child needs no second import.)"""
+    child = 0
+
+    def stop(*_):
+        if child:
+            _end(child)
+        os._exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    me, delay = os.getpid(), RESTART_DELAY_S[0]
+    while True:
+        started = time.monotonic()
+        child = os.fork()
+        if child == 0:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            jobs.set_parent_death_signal(signal.SIGTERM)
+            render_service.serve(address, tabs, parent=me)
+            os._exit(0)
+        status = _wait_while_parent_lives(child, parent)
+        if status is None:
+            stop()
+        delay = RESTART_DELAY_S[0] if time.monotonic() - started > STEADY_S else delay
+        log.warning("the render service (pid %s) ended (%s): started again in %.0f s", child,
+                    _describe(status), delay)
+        child = 0
+        time.sleep(delay)
+        delay = min(delay * 2, RESTART_DELAY_S[1])
+
+
+def _wait_while_parent_lives(child: int, parent: int) -> int | None:
+    """``child``'s wait status once it ends; None as soon as ``parent`` is gone."""
+    while os.getppid() == parent:
+        pid, status = os.waitpid(child, os.WNOHANG)
+        if pid:
+            return status
+        time.sleep(0.5)
+    return None
+
+
+def _end(child: int) -> None:
+    """SIGTERM (the service stops its Chromium first), SIGKILL after 10 s."""
+    try:
+        os.kill(child, signal.SIGTERM)
+        for _ in range(100):
+            if os.waitpid(child, os.WNOHANG)[0]:
+                return
+            time.sleep(0.1)
+        os.kill(child, signal.SIGKILL)
+    except (ProcessLookupError, ChildProcessError):
+        pass
+
+
+def _describe(status: int) -> str:
+    if os.WIFSIGNALED(status):
+        return f"signal {signal.Signals(os.WTERMSIG(status)).name}"
+    return f"exit code {os.waitstatus_to_exitcode(status)}"
 
 
 if __name__ == "__main__":
