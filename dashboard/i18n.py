@@ -153,7 +153,7 @@ TEXT: dict[str, dict[str, str]] = {
     "not_member": {"pl": "nie jest członkiem (w danych)", "en": "not a member (in the data)"},
     "project_list": {"pl": "Projekty", "en": "Projects"},
     "role": {"pl": "Rola", "en": "Role"},
-    "role_note": {"pl": "Notatka badawcza (nietłumaczona)", "en": "Research note"},
+    "research_note": {"pl": "Notatka badawcza (nietłumaczona)", "en": "Research note"},
     "role_not_counted": {"pl": "nie liczy się jako udział w projekcie", "en": "not counted as taking part"},
     "source_details": {"pl": "Szczegóły źródła", "en": "Source details"},
     "no_projects": {"pl": "brak projektów w danych", "en": "no projects in the data"},

@@ -393,3 +393,30 @@ def test_summary_command_smoke():
                        text=True, timeout=120)
     assert p.returncode == 0, p.stderr
     assert "2019-12-31" in p.stdout and "Tarnobrzeg" in p.stdout
+
+
+def test_every_members_research_note_is_in_its_card_behind_source_details(atlas):
+    """Why a city counts as a member — Rzeszów: its president at the 2019 general assembly, which observers may
+    attend too (a weak hint) — is the data's note; the card gave the evidence level without it. Each note is in its
+    gmina's card, folded behind "source details" and labelled as the researchers' note, in both languages."""
+    from plotly.utils import PlotlyJSONEncoder
+
+    from dashboard.view import layout
+
+    def folded_texts(node, folded: bool = False) -> list[str]:
+        if isinstance(node, str):
+            return [node] if folded else []
+        if isinstance(node, list):
+            return [x for n in node for x in folded_texts(n, folded)]
+        if isinstance(node, dict) and "props" in node:
+            return folded_texts(node["props"].get("children"), folded or node.get("type") == "Details")
+        return []
+
+    entities = query.derived(atlas).entities
+    noted = entities[(entities["member_note"].fillna("") != "") & entities["gmina_teryt"].notna()]
+    assert len(noted) >= 40 and "Rzeszów" in set(noted["name"])
+    for lang, label in (("pl", "Notatka badawcza (nietłumaczona): "), ("en", "Research note: ")):
+        for terc, group in noted.groupby("gmina_teryt"):
+            tree = json.loads(json.dumps(layout.details_panel(atlas, terc, lang), cls=PlotlyJSONEncoder))
+            texts = folded_texts(tree)
+            assert set(group["member_note"]) <= set(texts) and label in texts, (terc, lang)

@@ -513,6 +513,7 @@ def gmina_details(atlas: Any, terc: str) -> dict[str, Any] | None:
             "is_member": bool(e["is_member"]),
             "join_year": None if pd.isna(e["join_year"]) else int(e["join_year"]),
             "member_source": e.get("member_source", "") or "",
+            "member_note": e.get("member_note", "") or "",   # why the evidence is what it is, as researched
             "evidence": e.get("evidence", "") or "",
             "history": [{k: r[k] for k in ("event", "date", "open", "quote", "source")}
                         for r in membership.history(atlas, e["entity_id"])],

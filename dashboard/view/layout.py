@@ -322,7 +322,7 @@ def project_item(p: dict, lang: str):
         html.Strong(p["label_pl"] if lang == "pl" else p["label_en"]),
         html.Div([html.Span(f"{t('role', lang)}: "), label], className="role") if label else None,
         html.Div(t("role_not_counted", lang), className="muted") if not p.get("counts", True) else None,
-        source_details(lang, p["role"], p["source"], t("role_note", lang)),
+        source_details(lang, p["role"], p["source"], t("research_note", lang)),
     ])
 
 
@@ -361,7 +361,7 @@ def details_panel(atlas: Any, terc: str | None, lang: str, state: FilterState | 
         body.append(html.Div([
             HEADINGS[level + 1](name) if named else None,
             html.Div(status if e["teryt"] == info["terc"] else f"{status} · TERYT {e['teryt']}", className="status"),
-            source_details(lang, source=e["member_source"]),
+            source_details(lang, e["member_note"], e["member_source"], t("research_note", lang)),
             membership_history(e, lang, HEADINGS[level + 2 if named else level + 1]),
             html.Ul(projects, className="project-list") if projects else html.P(t("no_projects", lang),
                                                                                  className="muted"),
