@@ -62,7 +62,7 @@ TEXT: dict[str, dict[str, str]] = {
     "map_empty": {"pl": "Żadne miasto w danych nie spełnia wybranych filtrów.",
                   "en": "No city in the data matches the chosen filters."},
     "map_help": {
-        "pl": "Kliknij gminę, aby zobaczyć szczegóły; zaznacz prostokątem lub lasso, aby filtrować wykresy.",
+        "pl": "Kliknij gminę, aby zobaczyć szczegóły; zaznacz prostokątem lub lassem, aby filtrować wykresy.",
         "en": "Click a gmina for details; draw a box or lasso to filter the charts.",
     },
     "growth_title": {"pl": "Przystąpienia wg roku", "en": "Members joining by year"},
@@ -116,6 +116,8 @@ TEXT: dict[str, dict[str, str]] = {
                               "en": "member known only from a later source (status then unknown)"},
     "status_not_member": {"pl": "poza Związkiem", "en": "not a member"},
     "status_at": {"pl": "Stan na {date}", "en": "As of {date}"},
+    "status_hidden": {"pl": "Na mapie i w liczbach po zaznaczeniu podstawy „{level}” w filtrze „Podstawa członkostwa”.",
+                      "en": "On the map and in the counts once “{level}” is ticked under “Evidence of membership”."},
     # under the exported map: "Jaśniej: 1 gmina / 3 gminy / 5 gmin z członkiem znanym …" (gminy: export_gminy)
     "export_undated": {"pl": "Jaśniej: {gminy} z członkiem znanym tylko z późniejszych źródeł "
                              "(stan na {date} nieznany)",
@@ -135,7 +137,7 @@ TEXT: dict[str, dict[str, str]] = {
     "guide_grey": {"pl": "Szare: pozostałe gminy (brak w danych publicznych).",
                    "en": "Grey: other gminy (not in the public data)."},
     "guide_outline": {"pl": "Ciemne linie: granice województw.", "en": "Dark lines: voivodeship borders."},
-    "guide_select": {"pl": "Zaznacz obszar prostokątem lub lasso – wykresy pokażą tylko te gminy; podwójne "
+    "guide_select": {"pl": "Zaznacz obszar prostokątem lub lassem – wykresy pokażą tylko te gminy; podwójne "
                              "kliknięcie lub chip „Zaznaczone gminy” usuwa zaznaczenie.",
                      "en": "Draw a box or lasso – the charts show only those gminy; double-click or the "
                            "“Selected gminy” chip clears it."},

@@ -233,14 +233,16 @@ MEASURE = """const source = document.getElementById('embed-source').getBoundingC
           scroll: document.documentElement.scrollHeight};"""
 
 
-@pytest.mark.parametrize("query", ["", "?lang=en&metric=membership&asof=2005&town=1061011", "?lang=en&town=2801022"])
+@pytest.mark.parametrize("query", ["", "?lang=en&metric=membership&asof=2005&town=1061011",
+                                   "?lang=en&woj=12&town=2801022"])
 def test_an_embed_in_a_short_article_frame_shows_its_source_line(duo, query):
     """An article's small iframe (420×340, a phone's 320×300): the embed's map gives up height, never the source
     line — the attribution a newsroom must print — and the frame does not scroll (the whole country's legend is the
     tallest, the membership one in English above all: a two-line heading and note). One page load, the frame
     narrowed after it (as the article's column does): the layout is CSS and the map follows its box. A town's link
     (`town=`): its card takes the legend's place, under the map, so the town the map is zoomed to stays in view
-    (over the map it covered it). A stale town code in the article's link (2801022 is no gmina): the notice takes
+    (over the map it covered it). In a narrow frame with height to spare, the view's filters are written out whole
+    (at 320×480 one line read "as of 31 Dec 2020 · Vo…"). A stale town code in the article's link (2801022 is no gmina): the notice takes
     one line (three pushed the source line out). A click's card keeps the map's box (a card taller than the
     legend it stood in for took 3 px from the map at 520×400; a phone's 320×480 column pushed the source line out, and
     so did a map kept at least 220 px tall in a 521×440 frame and 140 px in a 320×330 one)."""
@@ -260,6 +262,10 @@ def test_an_embed_in_a_short_article_frame_shows_its_source_line(duo, query):
             sizes = js(duo, MEASURE)
             assert sizes["sourceBottom"] <= sizes["view"] and sizes["scroll"] <= sizes["view"], (width, sizes)
             assert sizes["mapHeight"] >= 80, (width, sizes)
+            if width < 480 and height >= 360:   # what the view is filtered to, whole (one line: "as of … · Vo…")
+                view = js(duo, "const v = document.getElementById('embed-view');"
+                               "return [v.scrollWidth - v.clientWidth, v.scrollHeight - v.clientHeight, v.textContent];")
+                assert view[0] <= 0 and view[1] <= 0, (width, view)
             if not query:   # Warszawa's card, then closed
                 js(duo, "window.dash_clientside.set_props('map', {clickData: {points: [{location: '1465011'}]}});")
                 wait_js(duo, "return document.querySelector('#details h2') !== null;")

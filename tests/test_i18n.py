@@ -63,6 +63,17 @@ def test_a_citys_status_and_facts_fit_every_citys_gender():
         assert not gendered.search(TEXT[key]["pl"]), (key, TEXT[key]["pl"])
 
 
+def test_a_tool_one_draws_with_is_named_in_the_instrumental():
+    """"zaznacz prostokątem lub lasso" mixed cases (the map's toolbar said "Zaznacz lassem"): after "zaznacz" both
+    tools are in the instrumental, as "prostokątem" is."""
+    import re
+
+    for key, entry in TEXT.items():
+        polish = entry["pl"]
+        if re.search(r"\b[Zz]aznacz", polish):
+            assert not re.search(r"\blasso\b", polish), (key, polish)
+
+
 def test_t_formats_and_falls_back_to_polish():
     assert t("export_where", "en", cities="3 cities", where="across Poland") == "3 cities across Poland"
     assert t("title", "xx") == "Atlas Związku Miast Polskich"

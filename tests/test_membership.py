@@ -174,16 +174,22 @@ def test_the_growth_charts_text_says_its_departures(atlas, lang, said):
 
 @pytest.mark.parametrize("terc", ["1261011", "0264011"])   # Kraków, Wrocław (left and came back)
 def test_a_gminas_details_have_no_heading_level_skipped(atlas, terc):
-    """"Historia członkostwa" was an h5 right under the gmina's h3 (a screen reader's outline skipped a level)."""
+    """"Historia członkostwa" was an h5 right under the gmina's h3 (a screen reader's outline skipped a level). The
+    city's projects have a heading of their own at the history's level (they read as part of the history)."""
     from plotly.utils import PlotlyJSONEncoder
 
     from dashboard.view import layout
     from tests.dash_client import walk_components
 
     tree = json.loads(json.dumps(layout.details_panel(atlas, terc, "pl"), cls=PlotlyJSONEncoder))
-    levels = [int(c["type"][1]) for c in walk_components(tree) if re.fullmatch(r"H[1-6]", c["type"])]
+    headings = [c for c in walk_components(tree) if re.fullmatch(r"H[1-6]", c["type"])]
+    levels = [int(c["type"][1]) for c in headings]
     assert levels and levels[0] == 3, levels
     assert all(b <= a + 1 for a, b in zip(levels, levels[1:])), levels
+    level_of = {c["props"]["children"]: c["type"] for c in headings}
+    has_projects = any(e["projects"] for e in query.gmina_details(atlas, terc)["entities"])
+    assert ("Projekty" in level_of) == has_projects, level_of
+    assert not has_projects or level_of["Projekty"] == level_of["Historia członkostwa"], level_of
 
 
 @pytest.mark.parametrize("lang, said", [("pl", "18.06.2025 lub później"), ("en", "18 Jun 2025 or later")])
@@ -420,3 +426,22 @@ def test_every_members_research_note_is_in_its_card_behind_source_details(atlas)
             tree = json.loads(json.dumps(layout.details_panel(atlas, terc, lang), cls=PlotlyJSONEncoder))
             texts = folded_texts(tree)
             assert set(group["member_note"]) <= set(texts) and label in texts, (terc, lang)
+
+
+def test_a_card_says_when_its_city_is_left_off_the_map_by_the_evidence_filter(atlas):
+    """Rzeszów (weak hints, not shown by default): its card said "member known only from a later source" while the
+    map left it grey. The card now says what shows it; with weak hints ticked, or for a city on ZMP's list, it says
+    nothing of the kind."""
+    from plotly.utils import PlotlyJSONEncoder
+
+    from dashboard.view import layout
+
+    def card(terc: str, lang: str, state: FilterState) -> str:
+        return json.dumps(layout.details_panel(atlas, terc, lang, state), cls=PlotlyJSONEncoder, ensure_ascii=False)
+
+    default, weak_too = FilterState(), FilterState(evidence=(*EVIDENCE_DEFAULT, "weak"))
+    assert "weak" not in EVIDENCE_DEFAULT
+    assert "po zaznaczeniu podstawy „słabe przesłanki”" in card("1863011", "pl", default)
+    assert "once “weak hints” is ticked" in card("1863011", "en", FilterState(lang="en"))
+    assert "po zaznaczeniu podstawy" not in card("1863011", "pl", weak_too)
+    assert "po zaznaczeniu podstawy" not in card("1261011", "pl", default)   # Kraków: on the list

@@ -349,7 +349,9 @@ def details_panel(atlas: Any, terc: str | None, lang: str, state: FilterState | 
         return head + [html.P(t("details_none", lang), className="muted")]
     body = []
     state = state or FilterState(lang=lang)
-    statuses = dict(zip(query.derived(atlas).entities["entity_id"], query.member_status(atlas, state)))
+    ids = query.derived(atlas).entities["entity_id"]
+    statuses = dict(zip(ids, query.member_status(atlas, state)))
+    shown = dict(zip(ids, query.evidence_shown(atlas, state)))
     date = figures.date_label(membership.year_end(query.asof_year(atlas, state)), lang)
     for e in info["entities"]:
         at = statuses.get(e["entity_id"], "")
@@ -361,10 +363,13 @@ def details_panel(atlas: Any, terc: str | None, lang: str, state: FilterState | 
         body.append(html.Div([
             HEADINGS[level + 1](name) if named else None,
             html.Div(status if e["teryt"] == info["terc"] else f"{status} · TERYT {e['teryt']}", className="status"),
+            None if shown.get(e["entity_id"], True) or at in ("", "not_member") else
+            html.Div(t("status_hidden", lang, level=t("ev_" + e["evidence"], lang)), className="status"),
             source_details(lang, e["member_note"], e["member_source"], t("research_note", lang)),
             membership_history(e, lang, HEADINGS[level + 2 if named else level + 1]),
-            html.Ul(projects, className="project-list") if projects else html.P(t("no_projects", lang),
-                                                                                 className="muted"),
+            html.Div([HEADINGS[level + 2 if named else level + 1](t("projects", lang)),
+                      html.Ul(projects, className="project-list")], className="entity-projects") if projects
+            else html.P(t("no_projects", lang), className="muted"),
         ], className="entity"))
     return head + body
 
