@@ -590,10 +590,20 @@
     return snippet.replace('src="/', 'src="' + window.location.origin + "/");
   }
 
+  // An open card says "as of <year>" and whether the evidence filter shows its city: when the state's year or
+  // evidence levels differ from the ones it was drawn for (its heading's data-basis), it is asked for again. Any
+  // other filter change costs no request for it.
+  function cardBasis(state) {
+    const heading = document.querySelector("#details [data-basis]");
+    if (!state || !heading) { return window.dash_clientside.no_update; }
+    const basis = state.asof + "|" + (state.evidence || []).slice().sort().join(",");
+    return basis === heading.getAttribute("data-basis") ? window.dash_clientside.no_update : basis;
+  }
+
   window.dash_clientside = window.dash_clientside || {};
   window.dash_clientside.atlas = Object.assign({}, window.dash_clientside.atlas,
                                                {renderTable: renderTable, absoluteEmbed: absoluteEmbed,
-                                                barLists: barLists, mapPatch: mapPatch});
+                                                barLists: barLists, mapPatch: mapPatch, cardBasis: cardBasis});
 
   function start() { fixAll(); }
   if (document.readyState === "loading") {

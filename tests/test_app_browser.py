@@ -719,6 +719,15 @@ def test_town_search_is_diacritics_insensitive_and_zooms_with_details(duo):
     details = duo.find_element("#details").text
     assert "Łódź" in details and "1061011" in details
     assert graph_data(duo, "map")[2]["locations"] == ["1061011"]  # the focus outline
+    # the open card follows the map's year and evidence levels (it kept "Stan na 31.12.2020" after the year changed,
+    # and said "member" of a city the evidence filter left grey)
+    status = "document.querySelector('#details .status').textContent"
+    assert js(duo, f"return {status};").startswith("Stan na 31.12.2020")
+    js(duo, "window.dash_clientside.set_props('asof', {value: 2005});")
+    wait_js(duo, f"return {status}.startsWith('Stan na 31.12.2005');")
+    js(duo, "window.dash_clientside.set_props('evidence', {value: ['stated', 'role']});")
+    wait_js(duo, "return document.getElementById('details').textContent.includes("
+                 "'po zaznaczeniu podstawy „lista ZMP”');")
     # a hyphenated name typed without its diacritics: the dropdown's own filter in the browser kept no option of
     # the server's answer (its words had no hyphen)
     duo.find_element("#town").click()

@@ -474,6 +474,8 @@ def _register_table(app: dash.Dash, atlas: Any, known_projects: set[str]) -> Non
     app.clientside_callback(ClientsideFunction("atlas", "barLists"), Input("bar-lists", "data"))
     app.clientside_callback(ClientsideFunction("atlas", "absoluteEmbed"), Output("embed-code", "value"),
                             Input("embed-snippet", "data"))
+    app.clientside_callback(ClientsideFunction("atlas", "cardBasis"), Output("card-basis", "data"),
+                            Input("state", "data"))
 
 
 def _register_below(app: dash.Dash, atlas: Any) -> None:
@@ -551,12 +553,14 @@ def _register_details_and_search(app: dash.Dash, atlas: Any) -> None:
 
     @app.callback(
         Output("details", "children"),
-        # the found town and the language only (the controller moves these controls only when they change), not
-        # the whole state: a filter change does not re-draw the panel
-        Input("map", "clickData"), Input("town", "value"), Input("lang", "value"), State("state", "data"),
+        # the found town and the language (the controller moves these controls only when they change), and the
+        # year and evidence levels when an open card was drawn for others (card-basis), not the whole state: any
+        # other filter change does not re-draw the panel
+        Input("map", "clickData"), Input("town", "value"), Input("lang", "value"), Input("card-basis", "data"),
+        State("state", "data"),
         prevent_initial_call=True,
     )
-    def details(click, town, lang, state_data):
+    def details(click, town, lang, _basis, state_data):
         stored = FilterState.from_dict(state_data, known_projects=query.derived(atlas).project_ids)
         state = stored.replace(focus=town, lang=lang)
         click_terc = next((p.get("location") for p in _points(click) if p.get("curveNumber", 0) == 0

@@ -339,8 +339,9 @@ def details_panel(atlas: Any, terc: str | None, lang: str, state: FilterState | 
         return details_guide(lang)
     # a name two gminy share (Braniewo, urban and rural) says which one: a narrow embed hides TERYT and voivodeship
     heading = f"{info['name']} ({gmina_kind(info['gmina_type'], lang)})" if info["name_shared"] else info["name"]
+    state = state or FilterState(lang=lang)
     head = [
-        HEADINGS[level](heading),
+        HEADINGS[level](heading, **{"data-basis": card_basis(state)}),
         html.Dl([html.Dt(t("teryt", lang)), html.Dd(info["terc"]),
                  html.Dt(t("voivodeship", lang)), html.Dd(voivodeship_name(info["voivodeship"], lang))],
                 className="kv"),
@@ -348,7 +349,6 @@ def details_panel(atlas: Any, terc: str | None, lang: str, state: FilterState | 
     if not info["entities"]:
         return head + [html.P(t("details_none", lang), className="muted")]
     body = []
-    state = state or FilterState(lang=lang)
     ids = query.derived(atlas).entities["entity_id"]
     statuses = dict(zip(ids, query.member_status(atlas, state)))
     shown = dict(zip(ids, query.evidence_shown(atlas, state)))
@@ -372,6 +372,12 @@ def details_panel(atlas: Any, terc: str | None, lang: str, state: FilterState | 
             else html.P(t("no_projects", lang), className="muted"),
         ], className="entity"))
     return head + body
+
+
+def card_basis(state: FilterState) -> str:
+    """What a city's card depends on beyond its gmina and language: the year it is as of, the evidence levels shown
+    (assets/atlas.js cardBasis asks for the card again when the state's differ)."""
+    return f"{state.asof}|{','.join(sorted(state.evidence))}"
 
 
 def membership_history(entity: dict, lang: str, heading: Any = html.H4):
@@ -805,6 +811,7 @@ def build_layout(atlas: Any, urls: GeoUrls, export_panel: Any, lang: str = "pl")
         html.A(tr("skip_to_map", lang), href="#map-section", className="skip-link"),
         dcc.Location(id="url", refresh=False),
         dcc.Store(id="state", data=state.to_dict()),
+        dcc.Store(id="card-basis", data=None),   # the state's year and evidence, when an open card has others
         dcc.Store(id="view", data=shown_view(state)),
         dcc.Store(id="map-changes", data=None),   # a filter change, compact (callbacks.map_changes)
         # the charts and the table are drawn after the map: assets/atlas-below.js bumps "below-ready" each time
