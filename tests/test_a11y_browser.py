@@ -193,14 +193,21 @@ def test_no_sideways_scrolling_and_the_legend_is_off_the_map(duo):
               const map = document.getElementById('map').getBoundingClientRect();
               const legend = document.getElementById('legend').getBoundingClientRect();
               const filters = document.getElementById('filters').getBoundingClientRect();
+              // the key figures' rows: how many cards share each row, per group (the union's, the data's)
+              const rows = [...document.querySelectorAll('.strip-cards')].map(group => {
+                const tops = [...group.children].map(c => Math.round(c.getBoundingClientRect().top));
+                return [...new Set(tops)].map(top => tops.filter(t => t === top).length);
+              });
               return {mapLeft: map.left, mapWidth: map.width, mapTop: map.top, mapBottom: map.bottom,
-                      legendTop: legend.top, filtersHeight: filters.height};""")
+                      legendTop: legend.top, filtersHeight: filters.height, stripRows: rows};""")
             print(width, sizes)
             assert sizes["legendTop"] >= sizes["mapBottom"] - 1, (width, sizes)  # under the map, never on it
             if width < 900:
                 assert sizes["mapWidth"] >= 0.9 * width, (width, sizes)          # the map first, at full width
                 assert sizes["mapBottom"] - sizes["mapTop"] <= max(height, 300), (width, sizes)
                 assert sizes["filtersHeight"] == 0, width                         # the filters wait in their sheet
+                # the figures in full rows (a tablet had 5 + 1, the last card stretched alone across the page)
+                assert sizes["stripRows"] == ([[3, 3], [2]] if width >= 560 else [[2, 2, 2], [2]]), (width, sizes)
     finally:
         screen(duo, 1600, 1100)
 

@@ -406,6 +406,8 @@ TABLE_KEYS = {"name": "col_name", "teryt": "col_teryt", "voivodeship": "col_voiv
 SORT_ICONS = {"asc": "▲", "desc": "▼", None: "↕"}
 ARIA_SORT = {"asc": "ascending", "desc": "descending", None: "none"}
 DROPDOWNS = ("projects", "voivodeships", "town")
+# a dropdown's open panel (search box and "select all" included): Dash's 200 px showed 3 of the 10 projects
+DROPDOWN_MAX_PX = 380
 PICK_CHARTS = ("growth", "by-voivodeship", "by-project")  # the charts whose bars have a list of buttons
 
 
@@ -657,7 +659,8 @@ def _filters(atlas: Any, state: FilterState, export_panel: Any) -> html.Section:
         asof_control(atlas, state, lang),
         _control("projects", "projects", lang,
                  _slot(dcc.Dropdown(id="projects", options=project_options(atlas, lang), value=[], multi=True,
-                                    placeholder=t("projects_placeholder", lang), className="dropdown", labels=labels)),
+                                    placeholder=t("projects_placeholder", lang), className="dropdown", labels=labels,
+                                    maxHeight=DROPDOWN_MAX_PX)),
                  html.Div([
                      html.Span(tr("match", lang), className="inline-label"),
                      dcc.RadioItems(id="match", options=match_options(lang), value=state.match, inline=True,
@@ -666,7 +669,7 @@ def _filters(atlas: Any, state: FilterState, export_panel: Any) -> html.Section:
         _control("voivodeships", "voivodeships", lang,
                  _slot(dcc.Dropdown(id="voivodeships", options=voivodeship_options(atlas, lang), value=[], multi=True,
                                     placeholder=t("voivodeships_placeholder", lang), className="dropdown",
-                                    labels=labels))),
+                                    labels=labels, maxHeight=DROPDOWN_MAX_PX))),
         _control("join_years", "years", lang,
                  _slot(dcc.RangeSlider(id="years", min=lo, max=hi, step=1, value=[lo, hi], marks=year_marks(atlas),
                                        allowCross=False, updatemode="mouseup", tooltip={"placement": "bottom"},
