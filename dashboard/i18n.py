@@ -15,7 +15,8 @@ DEFAULT_LANG = "pl"
 
 TEXT: dict[str, dict[str, str]] = {
     "title": {"pl": "Atlas Związku Miast Polskich", "en": "Atlas of the Association of Polish Cities"},
-    "subtitle": {"pl": "Miasta członkowskie, projekty i rozwój Związku", "en": "Member cities, projects and growth"},
+    "subtitle": {"pl": "Miasta członkowskie, projekty i rozwój Związku",
+                 "en": "Member cities, projects and growth of ZMP (Związek Miast Polskich)"},
     "lang_toggle_label": {"pl": "Język", "en": "Language"},
     "strip_heading": {"pl": "Rok 2020 w liczbach", "en": "2020 in numbers"},
     "strip_published": {"pl": "dane ZMP", "en": "ZMP figures"},
