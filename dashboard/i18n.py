@@ -117,6 +117,8 @@ TEXT: dict[str, dict[str, str]] = {
                               "en": "member known only from a later source (status then unknown)"},
     "status_not_member": {"pl": "poza Związkiem", "en": "not a member"},
     "status_at": {"pl": "Stan na {date}", "en": "As of {date}"},
+    "status_hidden_embed": {"pl": "Nie na tej mapie: podstawa „{level}” nie jest w niej uwzględniona.",
+                            "en": "Not on this map: it leaves out the evidence “{level}”."},
     "status_hidden": {"pl": "Na mapie i w liczbach po zaznaczeniu podstawy „{level}” w filtrze „Podstawa członkostwa”.",
                       "en": "On the map and in the counts once “{level}” is ticked under “Evidence of membership”."},
     # under the exported map: "Jaśniej: 1 gmina / 3 gminy / 5 gmin z członkiem znanym …" (gminy: export_gminy)

@@ -445,3 +445,7 @@ def test_a_card_says_when_its_city_is_left_off_the_map_by_the_evidence_filter(at
     assert "once “weak hints” is ticked" in card("1863011", "en", FilterState(lang="en"))
     assert "po zaznaczeniu podstawy" not in card("1863011", "pl", weak_too)
     assert "po zaznaczeniu podstawy" not in card("1261011", "pl", default)   # Kraków: on the list
+    # an embedded map has no filters to tick: its card says the map leaves the city out
+    embedded = json.dumps(layout.details_panel(atlas, "1863011", "en", FilterState(lang="en"), level=2),
+                          cls=PlotlyJSONEncoder, ensure_ascii=False)
+    assert "Not on this map: it leaves out the evidence “weak hints”." in embedded and "ticked" not in embedded

@@ -364,7 +364,8 @@ def details_panel(atlas: Any, terc: str | None, lang: str, state: FilterState | 
             HEADINGS[level + 1](name) if named else None,
             html.Div(status if e["teryt"] == info["terc"] else f"{status} · TERYT {e['teryt']}", className="status"),
             None if shown.get(e["entity_id"], True) or at in ("", "not_member") else
-            html.Div(t("status_hidden", lang, level=t("ev_" + e["evidence"], lang)), className="status"),
+            html.Div(t("status_hidden" if level == 3 else "status_hidden_embed", lang,   # the embed has no filters
+                       level=t("ev_" + e["evidence"], lang)), className="status"),
             source_details(lang, e["member_note"], e["member_source"], t("research_note", lang)),
             membership_history(e, lang, HEADINGS[level + 2 if named else level + 1]),
             html.Div([HEADINGS[level + 2 if named else level + 1](t("projects", lang)),
