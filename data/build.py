@@ -158,21 +158,38 @@ def build_members(source: Path) -> list[dict]:
     return rows
 
 
-def build_events(source: Path) -> list[dict]:
+# an event whose source is the city's row of members.csv ("members.csv row (Kraków BIP)", "members.csv
+# join_year_source"): the card showed that file's name
+MEMBERS_ROW = re.compile(r"^members\.csv\b")
+
+
+def build_events(source: Path, members: list[dict]) -> list[dict]:
     rows = []
     for line, r in enumerate(_read(source / "membership_events.csv"), start=2):
+        where = f"{source / 'membership_events.csv'} row {line}"
         if r["event"] not in EVENTS or not re.fullmatch(r"\d{4}(-\d\d){0,2}", r["date"]):
-            raise SourceRowError(f"{source / 'membership_events.csv'} row {line}: event {r['event']!r} on "
-                                 f"{r['date']!r}: expected joined/left on YYYY, YYYY-MM or YYYY-MM-DD")
+            raise SourceRowError(f"{where}: event {r['event']!r} on {r['date']!r}: expected joined/left on YYYY, "
+                                 "YYYY-MM or YYYY-MM-DD")
+        src = _member_source(members, r, where) if MEMBERS_ROW.match(r["source"]) else r["source"]
         rows.append({"name": r["name"], "voivodeship": r["voivodeship"], "teryt": "", "event": r["event"],
-                     "date": r["date"], "quote": r["quote"], "source": r["source"]})
+                     "date": r["date"], "quote": r["quote"], "source": src})
     return rows
+
+
+def _member_source(members: list[dict], event: dict, where: str) -> str:
+    """The source of the members.csv row an event points to (its join year's source, else its listing's)."""
+    row = next((m for m in members if (m["name"], m["voivodeship"]) == (event["name"], event["voivodeship"])), None)
+    if row is None or not (row["join_year_source"] or row["source"]):
+        raise SourceRowError(f"{where}: its source {event['source']!r} points to a members.csv row of "
+                             f"{event['name']} ({event['voivodeship']}) with a source, and there is none; "
+                             "write the source itself")
+    return row["join_year_source"] or row["source"]
 
 
 def build(source: Path, out: Path) -> dict[str, int]:
     members = build_members(source)
     _write(out / "members.csv", MEMBERS_COLUMNS, members)
-    events = build_events(source)
+    events = build_events(source, members)
     _write(out / "membership_events.csv", EVENTS_COLUMNS, events)
 
     participation: list[dict] = []

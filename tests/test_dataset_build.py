@@ -13,7 +13,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SOURCE = next((p for p in (ROOT.parent / "shared" / "zmp",
                            Path(os.environ.get("ATLAS_GEODATA_MIRROR") or ROOT.parent / "shared" / "geodata").parent
                            / "zmp") if p.is_dir()), ROOT.parent / "shared" / "zmp")
-FILES = ["members.csv", "participation.csv", "projects.csv", "membership_totals.csv", "summary_2020.csv"]
+FILES = ["members.csv", "membership_events.csv", "participation.csv", "projects.csv", "membership_totals.csv",
+         "summary_2020.csv"]
 
 
 @pytest.fixture(autouse=True)
@@ -64,3 +65,20 @@ def test_split_jst_names():
     assert b.split_jst("Krasnystaw (gmina wiejska)")[:2] == ("Krasnystaw", "gmina")
     assert b.split_jst("Tarnowo Podgórne", "finalist … – rural gmina")[:2] == ("Tarnowo Podgórne", "gmina")
     assert b.split_jst("Rumia", "campaign participant")[:2] == ("Rumia", "town")
+
+
+def test_an_event_sourced_to_a_members_row_gets_that_rows_source(tmp_path):
+    """Kraków's joining cited "members.csv row (Kraków BIP)": the card showed the file's name. The build writes the
+    row's own source (the council's resolution, with its address); a pointer to no such row stops the build."""
+    build = _build_module()
+    events = {(e["name"], e["event"]): e for e in _rows(ROOT / "data" / "membership_events.csv")}
+    assert "bip.krakow.pl" in events[("Kraków", "joined")]["source"]
+    assert not [e for e in events.values() if "members.csv" in e["source"]]
+    source = tmp_path / "zmp"
+    source.mkdir()
+    (source / "members.csv").write_bytes((SOURCE / "members.csv").read_bytes())
+    (source / "membership_events.csv").write_text(
+        "name,voivodeship,event,date,quote,source\nNowhere,małopolskie,joined,1990,x,members.csv row (BIP)\n",
+        encoding="utf-8")
+    with pytest.raises(build.SourceRowError, match=r"membership_events.csv row 2: .*Nowhere"):
+        build.build_events(source, build.build_members(source))
