@@ -191,7 +191,20 @@ def build(source: Path, out: Path) -> dict[str, int]:
     _write(out / "members.csv", MEMBERS_COLUMNS, members)
     events = build_events(source, members)
     _write(out / "membership_events.csv", EVENTS_COLUMNS, events)
+    participation, campaign_text = build_participation(source)
+    _write(out / "participation.csv", PARTICIPATION_COLUMNS, participation)
+    summary = _read(source / "summary_2020.csv")
+    projects = build_projects(source, summary, campaign_text)
+    _write(out / "projects.csv", PROJECTS_COLUMNS, projects)
+    totals = build_totals(source)
+    _write(out / "membership_totals.csv", TOTALS_COLUMNS, totals)
+    _write(out / "summary_2020.csv", SUMMARY_COLUMNS, summary)
+    return {"members": len(members), "membership_events": len(events), "participation": len(participation),
+            "projects": len(projects), "membership_totals": len(totals), "summary_2020": len(summary)}
 
+
+def build_participation(source: Path) -> tuple[list[dict], str]:
+    """(the participation rows, the campaign's project string as the source writes it)."""
     participation: list[dict] = []
     seen: dict[tuple, dict] = {}
     campaign_text = ""
@@ -218,15 +231,16 @@ def build(source: Path, out: Path) -> dict[str, int]:
             continue
         seen[key] = row
         participation.append(row)
-    _write(out / "participation.csv", PARTICIPATION_COLUMNS, participation)
+    return participation, campaign_text
 
+
+def build_projects(source: Path, summary: list[dict], campaign_text: str) -> list[dict]:
     projects = []
     for r in _read(source / "projects.csv"):
         label_pl, label_en = LABELS[r["id"]]
         projects.append({"id": r["id"], "kind": "project", "name_pl": r["name_pl"], "name_en": r["name_en"],
                          "label_pl": label_pl, "label_en": label_en, "years": r["years"], "funding": r["funding"],
                          "lead": r["lead"], "description": r["description_short"], "source": r["source"]})
-    summary = _read(source / "summary_2020.csv")
     campaign_fig = next(s for s in summary if s["key"] == "campaign_cities")
     projects.append({
         "id": CAMPAIGN_ID, "kind": "campaign",
@@ -239,16 +253,13 @@ def build(source: Path, out: Path) -> dict[str, int]:
         "source": ("https://rumia.eu/jedno-dla-wszystkich-wszystkie-dla-jednego-miasta-mowia-wspolnym-glosem ; "
                    + campaign_fig["source"]),
     })
-    _write(out / "projects.csv", PROJECTS_COLUMNS, projects)
+    return projects
 
-    totals = []
-    for r in _read(source / "membership_totals.csv"):
-        totals.append({"year": r["year"], "as_of": TOTALS_AS_OF[(r["year"], r["members"])], "members": r["members"],
-                       "era": "interwar" if int(r["year"]) < 1990 else "post1990", "source": r["source"]})
-    _write(out / "membership_totals.csv", TOTALS_COLUMNS, totals)
-    _write(out / "summary_2020.csv", SUMMARY_COLUMNS, summary)
-    return {"members": len(members), "membership_events": len(events), "participation": len(participation),
-            "projects": len(projects), "membership_totals": len(totals), "summary_2020": len(summary)}
+
+def build_totals(source: Path) -> list[dict]:
+    return [{"year": r["year"], "as_of": TOTALS_AS_OF[(r["year"], r["members"])], "members": r["members"],
+             "era": "interwar" if int(r["year"]) < 1990 else "post1990", "source": r["source"]}
+            for r in _read(source / "membership_totals.csv")]
 
 
 def main(argv: list[str] | None = None) -> int:
