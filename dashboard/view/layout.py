@@ -360,6 +360,7 @@ def details_panel(atlas: Any, terc: str | None, lang: str, state: FilterState | 
         projects = [project_item(p, lang) for p in e["projects"]]
         name = display_name(e["name"], lang)
         named = name not in (info["name"], heading) or len(info["entities"]) > 1   # else the heading names it
+        sub = HEADINGS[level + 2 if named else level + 1]   # the history's and the projects' headings
         body.append(html.Div([
             HEADINGS[level + 1](name) if named else None,
             html.Div(status if e["teryt"] == info["terc"] else f"{status} · TERYT {e['teryt']}", className="status"),
@@ -367,8 +368,8 @@ def details_panel(atlas: Any, terc: str | None, lang: str, state: FilterState | 
             html.Div(t("status_hidden" if level == 3 else "status_hidden_embed", lang,   # the embed has no filters
                        level=t("ev_" + e["evidence"], lang)), className="status"),
             source_details(lang, e["member_note"], e["member_source"], t("research_note", lang)),
-            membership_history(e, lang, HEADINGS[level + 2 if named else level + 1]),
-            html.Div([HEADINGS[level + 2 if named else level + 1](t("projects", lang)),
+            membership_history(e, lang, sub),
+            html.Div([sub(t("project_list", lang)),
                       html.Ul(projects, className="project-list")], className="entity-projects") if projects
             else html.P(t("no_projects", lang), className="muted"),
         ], className="entity"))
