@@ -259,11 +259,37 @@ SERVER_MODULES = {"test_crafted_requests", "test_export_jobs", "test_export_pane
                   "bench.tests.test_runner", "bench.tests.test_load_test"}   # bench's own tests (bench/tests/)
 
 
+# Test files that share one test process under `make test` (--dist loadfile, a file's tests in one process):
+# those on the session's gunicorn start it once instead of once per process, those that render in-process start
+# one kaleido Chromium. (Each start: ~3-5 s of CPU.)
+SHARED_PROCESS = {
+    "atlas_server": {"test_crafted_requests", "test_serving", "test_serving_hardening"},
+    "kaleido": {"test_export_render", "test_export_press", "test_export_cli", "test_export_panel"},
+}
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
         name = item.module.__name__
         if name in SERVER_MODULES or name.rsplit(".", 1)[-1] in SERVER_MODULES:
             item.add_marker(pytest.mark.server)
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """--dist loadfile with SHARED_PROCESS's files as one unit each. (Not xdist's loadgroup: with pytest 9 its
+    group suffix never reaches the node ids, so each test became a unit of its own.)"""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    group_of = {module: group for group, modules in SHARED_PROCESS.items() for module in modules}
+
+    class SharedProcessScheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = super()._split_scope(nodeid)
+            return group_of.get(Path(path).stem, path)
+
+    return SharedProcessScheduling(config, log)
 
 
 # `script`'s body as a function, called in the page every 40 ms until it returns something truthy (or the time is
