@@ -100,6 +100,7 @@ TEXT: dict[str, dict[str, str]] = {
     "legend_undated": {"pl": "jaśniej: członek wg późniejszego źródła, stan w {year} r. nieznany ({n})",
                        "en": "lighter: member known only from a later source, status in {year} unknown ({n})"},
     "departures": {"pl": "wystąpienia (rok znany)", "en": "departures (known year)"},
+    "joins_axis": {"pl": "przystąpienia / wystąpienia", "en": "joins / departures"},
     # members by a dated join (a city that left without a dated join was never among them: membership.py)
     "known_dated": {"pl": "członkowie z datą przystąpienia (w danych)", "en": "members with a join date (in the data)"},
     "gap_hover": {"pl": "brak w danych: {gap}", "en": "not in the data: {gap}"},

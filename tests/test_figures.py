@@ -122,6 +122,14 @@ def test_growth_figure_has_an_explicit_unknown_bar(mini_atlas):
     assert [bars.x[i] for i in sel["selectedpoints"]] == ["2019"] and sel["unknown_selectedpoints"] == []
 
 
+def test_growth_years_are_labelled_every_fifth_year_level(mini_atlas):
+    """Not a slanted label for every second year (hard to read, on a phone above all): 1990, 1995, … level."""
+    axis = figures.growth_figure(mini_atlas, FilterState()).layout.xaxis
+    cats = list(axis.categoryarray)
+    assert list(axis.tickvals) == [c for c in cats if int(c) % 5 == 0] and axis.tickvals[0] == "1990"
+    assert axis.tickmode == "array" and axis.tickangle == 0
+
+
 def test_bar_charts_highlight_their_own_dimension(mini_atlas):
     v = figures.voivodeship_update(mini_atlas, FilterState(voivodeships=("02",)))
     assert [v["customdata"][i] for i in v["selectedpoints"]] == ["02"]
