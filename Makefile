@@ -48,10 +48,10 @@ run: system geodata plotly-bundle
 
 ## make test: set up and run the whole test suite (browser tests in headless Chromium included). The test
 ## files are spread over TEST_WORKERS processes (pytest-xdist); a file's tests share one process, so its
-## module-scoped server and browser are started once (and the files in one of conftest's SHARED_PROCESS groups
-## share one process, so they share a server or a kaleido Chromium). On 2 cores 3 processes were the fastest (comparisons: 194 s
-## of pytest with 3, 212 s with 2, 202 s with 4; later 302 s with 3, 317 s with 4, then 257 s with 3, 252 s with 4; a browser test waits on Chromium
-## and its server much of its time, and a third process fills those waits).
+## module-scoped server and browser are started once; the files of one of tests/conftest.py's SHARED_PROCESS
+## groups share one process too, and with it a server or a kaleido Chromium. On 2 cores 3 processes were the
+## fastest (194 s of pytest with 3, 212 s with 2, 202 s with 4; later 302 s with 3, 317 s with 4, then 257 s with
+## 3, 252 s with 4): a browser test waits on Chromium and its server much of its time; a third process fills that.
 TEST_WORKERS ?= 3
 test: system venv-dev geodata plotly-bundle
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile

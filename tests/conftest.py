@@ -285,7 +285,7 @@ def pytest_xdist_make_scheduler(config, log):
     group_of = {module: group for group, modules in SHARED_PROCESS.items() for module in modules}
 
     class SharedProcessScheduling(LoadFileScheduling):
-        def _split_scope(self, nodeid: str) -> str:
+        def _split_scope(self, nodeid: str) -> str:   # the unit a test belongs to (pytest-xdist pinned: 3.8.0)
             path = super()._split_scope(nodeid)
             return group_of.get(Path(path).stem, path)
 
