@@ -8,8 +8,9 @@
 set -euo pipefail
 PACKAGES=(chromium chromium-driver poppler-utils redis-server fonts-dejavu-core fonts-noto-color-emoji)
 missing=()
+# Installed means dpkg's status "installed": `dpkg -s` also succeeds for a removed package whose config files remain.
 for pkg in "${PACKAGES[@]}"; do
-  dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+  [ "$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null)" = installed ] || missing+=("$pkg")
 done
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
