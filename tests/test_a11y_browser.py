@@ -14,7 +14,6 @@ from __future__ import annotations
 import http.server
 import json
 import re
-import shutil
 import subprocess
 import threading
 import time
@@ -26,6 +25,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from tests.conftest import CALLBACK_LOG, GMINA_PATH, dash_browser, wait_for_js, wait_for_quiet_callbacks
+from tests.system_tools import need
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -39,10 +39,7 @@ def axe_source() -> str:
     """axe.min.js from the pinned npm package (npm ci into tests/axe/node_modules on first use)."""
     path = AXE_DIR / "node_modules" / "axe-core" / "axe.min.js"
     if not path.exists():
-        npm = shutil.which("npm")
-        if npm is None:
-            pytest.fail("npm is needed once to install axe-core (tests/axe/package-lock.json)")
-        subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--prefix", str(AXE_DIR)], check=True, timeout=300)
+        subprocess.run([need("npm"), "ci", "--no-audit", "--no-fund", "--prefix", str(AXE_DIR)], check=True, timeout=300)
     return path.read_text(encoding="utf-8")
 
 

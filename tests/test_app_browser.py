@@ -20,6 +20,7 @@ from dashboard.model.state import FilterState
 from dashboard.serving import plotly_bundle
 from dashboard.view.layout import strip_numbers
 from tests.conftest import CALLBACK_LOG, GMINA_PATH, dash_browser, wait_for_js, wait_for_quiet_callbacks
+from tests.system_tools import output
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -939,7 +940,6 @@ def test_the_printed_page_has_the_map_and_every_row_and_no_screen_controls(duo, 
     """Printed from the browser (A4 portrait): the map and its legend on the first page, the table in full (not a
     scroll box of a few rows), no buttons that only work on a screen."""
     import base64
-    import subprocess
 
     from dashboard.view.table import table_frame
 
@@ -947,7 +947,7 @@ def test_the_printed_page_has_the_map_and_every_row_and_no_screen_controls(duo, 
     pdf = tmp_path / "page.pdf"
     pdf.write_bytes(base64.b64decode(duo.driver.execute_cdp_cmd(
         "Page.printToPDF", {"printBackground": True, "paperWidth": 8.27, "paperHeight": 11.69})["data"]))
-    pages = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout.split("\f")
+    pages = output("pdftotext", str(pdf), "-").split("\f")
     assert "Mapa gmin" in pages[0] and "Liczba projektów" in pages[0]      # the map card and its legend, together
     text = "\n".join(pages)
     rows = table_frame(atlas, FilterState(voivodeships=("02",)))
@@ -961,7 +961,7 @@ def test_the_printed_page_has_the_map_and_every_row_and_no_screen_controls(duo, 
     # its legend (with the screen's map it went to a page of its own, its bottom cut off)
     pdf.write_bytes(base64.b64decode(duo.driver.execute_cdp_cmd("Page.printToPDF", {
         "printBackground": True, "paperWidth": 8.27, "paperHeight": 11.69, "landscape": True})["data"]))
-    pages = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout.split("\f")
+    pages = output("pdftotext", str(pdf), "-").split("\f")
     assert "Mapa gmin" in pages[0] and "Liczba projektów" in pages[0], pages[0]
     # and after printing, the map follows its box on the screen again
     wait_js(duo, "const box = document.getElementById('map').getBoundingClientRect();"

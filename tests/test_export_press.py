@@ -10,8 +10,6 @@ import io
 import itertools
 import math
 import re
-import shutil
-import subprocess
 import xml.etree.ElementTree as ET
 
 import numpy as np
@@ -25,6 +23,7 @@ from dashboard.model import query
 from dashboard.model.state import EVIDENCE_DEFAULT, FilterState
 from dashboard.view import figures
 from dashboard.view.table import table_frame
+from tests.system_tools import output
 
 LOCAL = re.compile(r"127\.\d+\.\d+\.\d+|localhost|0\.0\.0\.0|\[::1\]")
 LUBELSKIE_P1 = FilterState(projects=("P1",), voivodeships=("06",))
@@ -504,18 +503,16 @@ def renderer():
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils not installed")
 def test_pdf_names_the_cities_and_prints_no_local_address(atlas, renderer, tmp_path, monkeypatch):
     from dashboard.export.render import write_export
 
     monkeypatch.setenv("ATLAS_PUBLIC_URL", "http://127.0.0.1:8050")   # a local address is never printed
     out = tmp_path / "lubelskie.pdf"
     res = write_export(ExportSpec(state=LUBELSKIE_P1, preset="a4", format="pdf"), out, atlas, renderer=renderer)
-    text = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True,
-                          check=True).stdout
+    text = output("pdftotext", "-layout", str(out), "-")
     pf = _pf(atlas, LUBELSKIE_P1, preset="a4", fmt="pdf")
     assert 0 < len(pf.texts.labels) <= 25
-    plain = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True, check=True).stdout
+    plain = output("pdftotext", str(out), "-")
     words = re.findall(r"\w+", plain)
     for name in pf.texts.labels:
         assert name in text, name
@@ -604,7 +601,6 @@ def test_subtitle_opens_with_the_views_as_of_date(atlas):
 
 # --- the lighter gminy, read back from the exports ----------------------------------------------------------------
 @pytest.mark.slow
-@pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils not installed")
 def test_exports_explain_the_lighter_gminy(atlas, renderer, tmp_path):
     """The map draws members known only from later sources lighter; the printed page says what that means, with
     how many such gminy it shows (PL plural by the number), in PDF and SVG, and the alt text says it too."""
@@ -615,8 +611,7 @@ def test_exports_explain_the_lighter_gminy(atlas, renderer, tmp_path):
     form = "gmina" if n == 1 else "gminy" if n % 10 in (2, 3, 4) and n % 100 not in (12, 13, 14) else "gmin"
     out = tmp_path / "lighter.pdf"
     res = write_export(ExportSpec(state=state, preset="a4", format="pdf"), out, atlas, renderer=renderer)
-    text = " ".join(subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True,
-                                   check=True).stdout.split())
+    text = " ".join(output("pdftotext", str(out), "-").split())
     pl = f"Jaśniej: {n} {form} z członkiem znanym tylko z późniejszych źródeł (stan na 31.12.2005 nieznany)"
     assert pl in text, text
     assert pl + "." in " ".join(res.alt_text.split())

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import re
-import shutil
 import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -21,6 +20,7 @@ from dashboard.export.render import get_renderer, press_geojson, press_outline, 
 from dashboard.export.spec import PAPER_MM
 from dashboard.model.state import FilterState
 from dashboard.view import figures
+from tests.system_tools import output
 
 pytestmark = pytest.mark.slow
 
@@ -108,10 +108,6 @@ def test_map_fills_its_box_and_stays_inside(pngs, atlas, name):
     assert (x1 - x0) >= 0.9 * box.w and (y1 - y0) >= 0.9 * box.h
 
 
-def _pdf_tool(*args: str) -> str:
-    return subprocess.run(args, capture_output=True, text=True, check=True).stdout
-
-
 PDF_LANG = {"a4": "pl", "a5": "en", "social": "pl", "a4-landscape": "pl"}
 
 
@@ -135,7 +131,6 @@ def pdfs(atlas, renderer, tmp_path_factory):
     return out
 
 
-@pytest.mark.skipif(not shutil.which("pdfimages"), reason="poppler-utils (pdfimages/pdftotext) not installed")
 @pytest.mark.parametrize("name,paper_pt", [("a4", (595.28, 841.89)), ("a5", (419.53, 595.28)),
                                            ("social", (900, 506.25))])
 def test_pdf_page_vectors_and_text(pdfs, name, paper_pt):
@@ -150,16 +145,16 @@ def test_pdf_page_vectors_and_text(pdfs, name, paper_pt):
     page = reader.pages[0]
     w, h = float(page.mediabox.width), float(page.mediabox.height)
     assert (w, h) == pytest.approx(paper_pt, abs=0.05)
-    images = _pdf_tool("pdfimages", "-list", str(out)).splitlines()[2:]
+    images = output("pdfimages", "-list", str(out)).splitlines()[2:]
     assert images == [], f"raster images inside the PDF: {images}"
     # reading order, not -layout: city names on the map share lines with the title beside it
-    text = " ".join(_pdf_tool("pdftotext", str(out), "-").split())
+    text = " ".join(output("pdftotext", str(out), "-").split())
     assert "Gminy – Łódź, Kraków i Śląsk" in text
     source = "Źródło: Związek Miast Polskich; granice: PRG, GUGiK 2020" if lang == "pl" else \
         "Source: Association of Polish Cities (Związek Miast Polskich); boundaries: PRG, GUGiK 2020"
     assert source in text
     # the Polish letters are set in an embedded font that has them (DejaVu), not substituted boxes
-    fonts = _pdf_tool("pdffonts", str(out))
+    fonts = output("pdffonts", str(out))
     assert "DejaVuSans" in fonts and " yes " in fonts
     # alt text beside the file
     assert out.with_suffix(".txt").read_text(encoding="utf-8").strip() == res.alt_text
@@ -176,7 +171,7 @@ def test_every_print_preset_has_its_exact_iso_page_size(pdfs):
     assert {name for name, p in PRESETS.items() if p.is_print} == set(ISO_PT) <= set(pdfs)
     for name, (w, h) in ISO_PT.items():
         out, _ = pdfs[name]
-        info = _pdf_tool("pdfinfo", "-box", str(out))
+        info = output("pdfinfo", "-box", str(out))
         size = re.search(r"Page size:\s+([\d.]+) x ([\d.]+) pts", info)
         assert (float(size.group(1)), float(size.group(2))) == pytest.approx((w, h), abs=0.05), name
         for box in ("MediaBox", "CropBox", "TrimBox"):

@@ -1,5 +1,5 @@
 """The rules of the house that CI checks (see README, "Layout"): imports follow the pipeline, only the Dash glue
-imports Dash or Flask, and ruff finds nothing."""
+imports Dash or Flask, ruff finds nothing, and no test skips what `make test` installs."""
 from __future__ import annotations
 
 import ast
@@ -111,3 +111,20 @@ def test_settings_are_read_only_in_config():
                     isinstance(node.value, ast.Name) and node.value.id == "os":
                 wrong.append(f"{path.relative_to(ROOT)}:{node.lineno} os.{node.attr}")
     assert not wrong, "settings read outside dashboard/config.py:\n" + "\n".join(wrong)
+
+
+# A test without its geodata mirror has nothing to compare with (geodata downloads the originals instead); any
+# other missing piece is installed by `make test`, so its absence is a failure (tests/system_tools.py).
+MAY_SKIP = {"tests/test_geodata.py", "tests/test_geodata_failures.py"}
+
+
+def test_no_test_skips_what_make_test_installs():
+    skips = []
+    for path in _sources("tests"):
+        if str(path.relative_to(ROOT)) in MAY_SKIP:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and node.attr in ("skip", "skipif", "importorskip") and \
+                    isinstance(node.value, (ast.Name, ast.Attribute)) and "pytest" in ast.unparse(node.value):
+                skips.append(f"{path.relative_to(ROOT)}:{node.lineno} {ast.unparse(node)}")
+    assert not skips, "skips that would hide a regression (fail and name the package instead):\n" + "\n".join(skips)

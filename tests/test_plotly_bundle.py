@@ -5,22 +5,21 @@ from __future__ import annotations
 
 import logging
 import re
-import shutil
 
 import pytest
 
 from dashboard.serving import plotly_bundle
+from tests.system_tools import need
 
 N_GMINY = 2477
 
 
 @pytest.fixture(scope="module")
 def bundle():
-    """The built, verified bundle (built here when missing; skipped on a machine without Node.js)."""
+    """The built, verified bundle (built here when missing, with Node.js and npm from `make system`)."""
     found, why = plotly_bundle.check()
     if found is None:
-        if not shutil.which("node") or not shutil.which("npm"):
-            pytest.skip(f"no Node.js to build the plotly bundle ({why})")
+        need("node"), need("npm")
         assert plotly_bundle.build() == 0
         found, why = plotly_bundle.check()
     assert found is not None, why

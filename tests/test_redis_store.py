@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import pickle
 import signal
-import socket
 import subprocess
 import time
 
@@ -14,26 +13,19 @@ import pytest
 from dashboard import config
 from dashboard.export.links import LINK_TTL_S, LinkStore
 from dashboard.serving import answers
+from tests.gunicorn_server import free_port
+from tests.system_tools import need
 
-REDIS_SERVER = "/usr/bin/redis-server"
 PASSWORD = "s3cret-pass"
-pytestmark = pytest.mark.skipif(not os.path.exists(REDIS_SERVER),
-                                reason="redis-server not installed (apt-get install -y redis-server)")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def redis_port(tmp_path_factory):
     import redis
 
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
-        [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+        [need("redis-server"), "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
          "--dir", str(tmp_path_factory.mktemp("redis")), "--requirepass", PASSWORD,
          "--maxmemory", "64mb", "--maxmemory-policy", "volatile-lru"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
@@ -100,7 +92,7 @@ def test_a_planted_pickle_is_never_unpickled(redis_env, tmp_path):
 
 
 def test_a_wrong_password_or_no_redis_is_a_miss(redis_port, monkeypatch):
-    for url in (f"redis://:wrong@127.0.0.1:{redis_port}/0", f"redis://127.0.0.1:{_free_port()}/0"):
+    for url in (f"redis://:wrong@127.0.0.1:{redis_port}/0", f"redis://127.0.0.1:{free_port()}/0"):
         monkeypatch.setenv("REDIS_URL", url)
         answers.put_response("cb:x", b"{}")
         assert answers.get_response("cb:x") is None
@@ -131,7 +123,7 @@ def test_a_planted_short_link_or_a_redis_that_is_down_gets_a_clear_answer(redis_
     assert client.get("/v/abcdefghij").status_code == 404
     redis_env.set(LinkStore.PREFIX + "abcdefghij", "p=P1&woj=02")
     assert client.get("/v/abcdefghij").headers["Location"].endswith("/?p=P1&woj=02")
-    monkeypatch.setenv("REDIS_URL", f"redis://127.0.0.1:{_free_port()}/0")
+    monkeypatch.setenv("REDIS_URL", f"redis://127.0.0.1:{free_port()}/0")
     down = client.get("/v/abcdefghij")
     assert down.status_code == 503 and down.headers["Retry-After"] and "try again" in down.get_data(as_text=True)
 
@@ -159,6 +151,6 @@ def test_an_unreachable_redis_stops_the_signing_key_with_a_clear_error(monkeypat
     from dashboard.serving import jobs
 
     monkeypatch.delenv("ATLAS_SECRET_KEY", raising=False)
-    monkeypatch.setenv("REDIS_URL", f"redis://127.0.0.1:{_free_port()}/0")
+    monkeypatch.setenv("REDIS_URL", f"redis://127.0.0.1:{free_port()}/0")
     with pytest.raises(config.ConfigError, match="REDIS_URL is unreachable.*ATLAS_SECRET_KEY"):
         jobs.signing_secret()

@@ -1,15 +1,13 @@
-"""Scale-out through Redis, for real: a redis-server (Debian package) on a free port 6390-6399, a Celery worker
+"""Scale-out through Redis, for real: a redis-server (Debian package) on a free port, a Celery worker
 subprocess, and the dashboard under gunicorn with REDIS_URL set. An export requested over HTTP runs in the
 Celery worker (not in the web process) and comes back as a file we read; the view cache is shared through Redis.
-Skipped only when the redis-server binary is absent (.ci/run installs it)."""
+redis-server comes from `make system` (a failure names it when it is missing)."""
 from __future__ import annotations
 
 import base64
 import io
 import os
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,26 +17,11 @@ import pytest
 import requests
 
 from tests.dash_client import DashPage
-from tests.gunicorn_server import Gunicorn
+from tests.gunicorn_server import Gunicorn, free_port
+from tests.system_tools import need
 
 ROOT = Path(__file__).resolve().parent.parent
-REDIS_SERVER = shutil.which("redis-server")
-
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(REDIS_SERVER is None, reason="redis-server is not installed (apt-get install redis-server)"),
-]
-
-
-def _free_port(candidates=range(6390, 6400)) -> int:
-    for port in candidates:
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    pytest.fail("no free port in 6390-6399 for redis-server")
+pytestmark = pytest.mark.slow
 
 
 def _stop(proc: subprocess.Popen) -> None:
@@ -59,10 +42,10 @@ def _stop(proc: subprocess.Popen) -> None:
 def redis_url(tmp_path_factory):
     import redis
 
-    port = _free_port()
+    port = free_port()
     folder = tmp_path_factory.mktemp("redis")
     proc = subprocess.Popen(
-        [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+        [need("redis-server"), "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
          "--dir", str(folder), "--protected-mode", "yes"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )
@@ -168,7 +151,7 @@ def test_two_web_instances_share_callback_answers_through_redis(web, second_web)
 def test_cache_outage_costs_only_the_computation(monkeypatch):
     from dashboard.serving import answers as cache
 
-    port = _free_port()   # nothing listens there
+    port = free_port()   # nothing listens there
     monkeypatch.setenv("REDIS_URL", f"redis://127.0.0.1:{port}/0")
     assert cache.backend_name() == "redis"
     assert cache.get_response("cb:outage") is None
