@@ -8,7 +8,8 @@ import subprocess
 import pytest
 
 PACKAGE = {"redis-server": "redis-server", "pdftotext": "poppler-utils", "pdfimages": "poppler-utils",
-           "pdffonts": "poppler-utils", "pdfinfo": "poppler-utils", "node": "nodejs", "npm": "npm"}
+           "pdffonts": "poppler-utils", "pdfinfo": "poppler-utils", "openssl": "openssl", "node": "nodejs",
+           "npm": "npm"}
 
 
 def need(command: str) -> str:

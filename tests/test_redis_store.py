@@ -1,5 +1,6 @@
-"""The answer cache and the short links on a real redis-server with a password: raw bytes with a TTL, nothing
-read back is ever unpickled, a wrong password or a dead Redis costs a miss, never an error."""
+"""The answer cache and the short links on a real redis-server with a password, and on one that speaks only TLS:
+raw bytes with a TTL, nothing read back is ever unpickled, a wrong password or a dead Redis costs a miss, never an
+error."""
 from __future__ import annotations
 
 import os
@@ -14,22 +15,20 @@ from dashboard import config
 from dashboard.export.links import LINK_TTL_S, LinkStore
 from dashboard.serving import answers
 from tests.gunicorn_server import free_port
-from tests.system_tools import need
+from tests.system_tools import need, output
 
 PASSWORD = "s3cret-pass"
 
 
-@pytest.fixture(scope="module")
-def redis_port(tmp_path_factory):
+def _start_redis(folder, port: int, *args: str, **client_ssl):
+    """A redis-server with a password in a session of its own; returns it once it answers a PING."""
     import redis
 
-    port = free_port()
     proc = subprocess.Popen(
-        [need("redis-server"), "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(tmp_path_factory.mktemp("redis")), "--requirepass", PASSWORD,
-         "--maxmemory", "64mb", "--maxmemory-policy", "volatile-lru"],
+        [need("redis-server"), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(folder),
+         "--requirepass", PASSWORD, "--maxmemory", "64mb", "--maxmemory-policy", "volatile-lru", *args],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    client = redis.Redis(port=port, password=PASSWORD, socket_connect_timeout=1)
+    client = redis.Redis(port=port, password=PASSWORD, socket_connect_timeout=1, **client_ssl)
     deadline = time.monotonic() + 20
     while True:
         try:
@@ -41,10 +40,50 @@ def redis_port(tmp_path_factory):
             proc.kill()
             pytest.fail(f"redis-server did not start on port {port}")
         time.sleep(0.1)
-    yield port
     client.close()
+    return proc
+
+
+def _stop(proc) -> None:
     os.killpg(proc.pid, signal.SIGTERM)
     proc.wait(10)
+
+
+@pytest.fixture(scope="module")
+def redis_port(tmp_path_factory):
+    port = free_port()
+    proc = _start_redis(tmp_path_factory.mktemp("redis"), port, "--port", str(port))
+    yield port
+    _stop(proc)
+
+
+def _certificate_authority(folder, name: str):
+    """A CA's key and self-signed certificate (openssl), as a TLS deployment's private CA would be."""
+    key, cert = folder / f"{name}.key", folder / f"{name}.pem"
+    output("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", f"/CN={name}",
+           "-keyout", str(key), "-out", str(cert))
+    return key, cert
+
+
+@pytest.fixture(scope="module")
+def tls_redis(tmp_path_factory):
+    """A redis-server that speaks only TLS, its certificate for 127.0.0.1 signed by a private CA. Yields its port,
+    that CA's certificate, and another CA's (which did not sign it)."""
+    folder = tmp_path_factory.mktemp("redis-tls")
+    ca_key, ca = _certificate_authority(folder, "ca")
+    _, other_ca = _certificate_authority(folder, "other-ca")
+    key, csr, cert, ext = (folder / n for n in ("server.key", "server.csr", "server.pem", "san.ext"))
+    ext.write_text("subjectAltName = IP:127.0.0.1\n", encoding="ascii")
+    output("openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", str(key),
+           "-out", str(csr))
+    output("openssl", "x509", "-req", "-in", str(csr), "-CA", str(ca), "-CAkey", str(ca_key), "-CAcreateserial",
+           "-days", "2", "-extfile", str(ext), "-out", str(cert))
+    port = free_port()
+    proc = _start_redis(folder, port, "--port", "0", "--tls-port", str(port), "--tls-cert-file", str(cert),
+                        "--tls-key-file", str(key), "--tls-ca-cert-file", str(ca), "--tls-auth-clients", "no",
+                        ssl=True, ssl_ca_certs=str(ca))
+    yield port, ca, other_ca
+    _stop(proc)
 
 
 @pytest.fixture
@@ -154,3 +193,42 @@ def test_an_unreachable_redis_stops_the_signing_key_with_a_clear_error(monkeypat
     monkeypatch.setenv("REDIS_URL", f"redis://127.0.0.1:{free_port()}/0")
     with pytest.raises(config.ConfigError, match="REDIS_URL is unreachable.*ATLAS_SECRET_KEY"):
         jobs.signing_secret()
+
+
+def _rediss(port: int, ca) -> str:
+    """The README's TLS address: Celery needs ssl_cert_reqs in a rediss:// URL, redis-py takes the CA from it."""
+    return f"rediss://:{PASSWORD}@127.0.0.1:{port}/0?ssl_cert_reqs=required&ssl_ca_certs={ca}"
+
+
+def test_a_rediss_url_carries_answers_short_links_the_signing_key_and_celery(tls_redis, monkeypatch):
+    port, ca, _ = tls_redis
+    from dashboard.serving import jobs
+
+    url = _rediss(port, ca)
+    monkeypatch.setenv("REDIS_URL", url)
+    monkeypatch.delenv("ATLAS_CACHE", raising=False)
+    monkeypatch.delenv("ATLAS_SECRET_KEY", raising=False)
+    jobs.check_redis()                                           # the start-up check passes
+    answers.put_response("cb:tls", b'{"response": 1}')
+    assert answers.get_response("cb:tls") == b'{"response": 1}'
+    store = LinkStore(url)
+    store.save("tlslinkkey", "p=P1&woj=02")
+    assert store.resolve("tlslinkkey") == "p=P1&woj=02"
+    assert len(jobs.signing_secret()) >= 32
+    celery = jobs._celery_app(url)                               # broker and result backend, both over TLS
+    with celery.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=1)
+    assert celery.backend.client.ping()
+
+
+def test_a_rediss_server_that_the_ca_did_not_sign_stops_the_start_and_costs_only_misses(tls_redis, monkeypatch):
+    port, _, other_ca = tls_redis
+    from dashboard.serving import jobs
+
+    monkeypatch.setenv("REDIS_URL", _rediss(port, other_ca))
+    monkeypatch.delenv("ATLAS_CACHE", raising=False)
+    with pytest.raises(config.ConfigError, match="REDIS_URL does not answer.*certificate verify failed") as err:
+        jobs.check_redis()
+    assert PASSWORD not in str(err.value)
+    answers.put_response("cb:tls-bad", b"{}")
+    assert answers.get_response("cb:tls-bad") is None
