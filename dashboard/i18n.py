@@ -160,6 +160,7 @@ TEXT: dict[str, dict[str, str]] = {
     "project_list": {"pl": "Projekty", "en": "Projects"},
     "role": {"pl": "Rola", "en": "Role"},
     "research_note": {"pl": "Notatka badawcza (nietłumaczona)", "en": "Research note"},
+    "source_quote": {"pl": "Cytat ze źródła", "en": "Quoted from the source"},
     "role_not_counted": {"pl": "nie liczy się jako udział w projekcie", "en": "not counted as taking part"},
     "source_details": {"pl": "Szczegóły źródła", "en": "Source details"},
     "no_projects": {"pl": "brak projektów w danych", "en": "no projects in the data"},

@@ -428,6 +428,39 @@ def test_every_members_research_note_is_in_its_card_behind_source_details(atlas)
             assert set(group["member_note"]) <= set(texts) and label in texts, (terc, lang)
 
 
+def test_an_events_note_tells_the_sources_words_from_the_researchers(atlas):
+    """The researchers' notes mix the source's own words (in single quotes) and their summaries ("admitted by the
+    Zarząd 15 Nov 2024"); the card showed both alike. Every event note of the data is now shown as a labelled
+    quotation (an HTML <q>, without the researchers' quote marks) and/or a labelled research note, nothing lost."""
+    from dashboard.view import layout
+
+    def lines(note: str, lang: str) -> list[tuple[str, str, str]]:
+        out = []
+        for div in filter(None, layout.event_notes(note, lang)):
+            label, body = div.children
+            out.append((label.children, type(body).__name__, body.children if hasattr(body, "children") else body))
+        return out
+
+    notes = {r["quote"] for r in shipped_rows("membership_events.csv")}
+    quoted = {n for n in notes if n.startswith("'")}
+    assert len(quoted) >= 8 and len(notes - quoted) >= 8
+    for note in notes:
+        for lang, (quote_label, note_label) in {"pl": ("Cytat ze źródła: ", "Notatka badawcza (nietłumaczona): "),
+                                                "en": ("Quoted from the source: ", "Research note: ")}.items():
+            got = lines(note, lang)
+            kinds = [(label, kind) for label, kind, _ in got]
+            if note in quoted:
+                assert kinds[0] == (quote_label, "Q") and got[0][2][0] != "'" != got[0][2][-1], (note, got)
+                assert kinds[1:] in ([], [(note_label, "str")]), (note, got)
+            else:
+                assert kinds == [(note_label, "str")], (note, got)
+            shown = " ".join(text for _, _, text in got)
+            assert re.sub(r"\W", "", shown) == re.sub(r"\W", "", note), (note, shown)   # every word kept
+    tarnobrzeg = lines("'Witamy ponownie Tarnobrzeg!' (year from page context)", "en")
+    assert tarnobrzeg == [("Quoted from the source: ", "Q", "Witamy ponownie Tarnobrzeg!"),
+                          ("Research note: ", "str", "year from page context")]
+
+
 def test_a_card_says_when_its_city_is_left_off_the_map_by_the_evidence_filter(atlas):
     """Rzeszów (weak hints, not shown by default): its card said "member known only from a later source" while the
     map left it grey. The card now says what shows it; with weak hints ticked, or for a city on ZMP's list, it says

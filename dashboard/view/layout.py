@@ -298,15 +298,38 @@ def details_guide(lang: str) -> list:
     ]
 
 
-def source_details(lang: str, note: str = "", source: str = "", note_label: str = ""):
-    """A fact's research note (as the researchers wrote it, often in English) and its source, folded behind "source
-    details": the panel shows the facts in the page's language, the evidence one click away. None without either."""
-    parts = [html.Div([html.Span(f"{note_label}: ") if note_label else None, note], className="role") if note else None,
-             html.Div(linkify(source), className="source") if source else None]
+def source_details(lang: str, notes: list, source: str = ""):
+    """A fact's notes (labelled lines: a quotation from the source, the researchers' own words, often English) and its
+    source, folded behind "source details": the panel shows the facts in the page's language, the evidence one click
+    away. None without any."""
+    parts = [*[n for n in notes if n is not None], html.Div(linkify(source), className="source") if source else None]
     if not any(parts):
         return None
     return html.Details([html.Summary(t("source_details", lang)), *[x for x in parts if x is not None]],
                         className="source-details")
+
+
+def research_note(text: str, lang: str):
+    """The researchers' note, labelled as theirs (it is not translated); None when there is none."""
+    return html.Div([html.Span(f"{t('research_note', lang)}: "), text], className="role") if text else None
+
+
+# The researchers put what a source says word for word in single quotes at the start of an event's note, and their
+# own words (a date's context, a summary) after it or instead of it.
+_SOURCE_QUOTE = re.compile(r"'(?P<quote>.+?)'(?=$|[\s.,;:)])\s*(?P<rest>.*)", re.S)
+
+
+def event_notes(note: str, lang: str) -> list:
+    """An event's note as labelled lines: the source's words as a quotation, the rest as the researchers' note (a
+    journalist must tell a quotation from a summary)."""
+    found = _SOURCE_QUOTE.fullmatch((note or "").strip())
+    if not found:
+        return [research_note((note or "").strip(), lang)]
+    quote = html.Div([html.Span(f"{t('source_quote', lang)}: "), html.Q(found["quote"].strip())], className="role")
+    rest = found["rest"].strip(" –-")
+    if rest[:1] == "(" and rest[-1:] == ")" and rest.count("(") == 1:   # "(year from page context)"
+        rest = rest[1:-1]
+    return [quote, research_note(rest, lang)]
 
 
 def embed_guide(lang: str) -> html.P:
@@ -322,7 +345,7 @@ def project_item(p: dict, lang: str):
         html.Strong(p["label_pl"] if lang == "pl" else p["label_en"]),
         html.Div([html.Span(f"{t('role', lang)}: "), label], className="role") if label else None,
         html.Div(t("role_not_counted", lang), className="muted") if not p.get("counts", True) else None,
-        source_details(lang, p["role"], p["source"], t("research_note", lang)),
+        source_details(lang, [research_note(p["role"], lang)], p["source"]),
     ])
 
 
@@ -367,7 +390,7 @@ def details_panel(atlas: Any, terc: str | None, lang: str, state: FilterState | 
             None if shown.get(e["entity_id"], True) or at in ("", "not_member") else
             html.Div(t("status_hidden" if level == 3 else "status_hidden_embed", lang,   # the embed has no filters
                        level=t("ev_" + e["evidence"], lang)), className="status"),
-            source_details(lang, e["member_note"], e["member_source"], t("research_note", lang)),
+            source_details(lang, [research_note(e["member_note"], lang)], e["member_source"]),
             membership_history(e, lang, sub),
             html.Div([sub(t("project_list", lang)),
                       html.Ul(projects, className="project-list")], className="entity-projects") if projects
@@ -392,7 +415,7 @@ def membership_history(entity: dict, lang: str, heading: Any = html.H4):
         html.Strong((figures.date_label(h["date"], lang) + (t("date_or_later", lang) if h.get("open") is True else ""))
                     if h["date"] else t("date_unknown", lang)),
         f" — {t('ev_' + h['event'], lang)}",
-        source_details(lang, h["quote"], h["source"]) if h["event"] != "listed" else None,
+        source_details(lang, event_notes(h["quote"], lang), h["source"]) if h["event"] != "listed" else None,
     ]) for h in entity["history"]]
     evidence = entity.get("evidence")
     return html.Div([
