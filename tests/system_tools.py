@@ -22,5 +22,7 @@ def need(command: str) -> str:
 
 
 def output(command: str, *args: str) -> str:
-    """What the program prints on stdout (as text); a failed run raises with its stderr."""
-    return subprocess.run([need(command), *args], capture_output=True, text=True, check=True).stdout
+    """What the program prints on stdout (as text); a failed run fails the test with its stderr."""
+    done = subprocess.run([need(command), *args], capture_output=True, text=True)
+    assert done.returncode == 0, f"{command} {' '.join(args)} exited with {done.returncode}: {done.stderr}"
+    return done.stdout
