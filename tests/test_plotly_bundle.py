@@ -19,7 +19,8 @@ def bundle():
     """The built, verified bundle (built here when missing, with Node.js and npm from `make system`)."""
     found, why = plotly_bundle.check()
     if found is None:
-        need("node"), need("npm")
+        need("node")
+        need("npm")
         assert plotly_bundle.build() == 0
         found, why = plotly_bundle.check()
     assert found is not None, why

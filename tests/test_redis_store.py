@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import os
 import pickle
-import signal
-import subprocess
 import time
 
 import pytest
@@ -15,46 +13,19 @@ from dashboard import config
 from dashboard.export.links import LINK_TTL_S, LinkStore
 from dashboard.serving import answers
 from tests.gunicorn_server import free_port
-from tests.system_tools import need, output
+from tests.redis_server import start_redis, stop_group
+from tests.system_tools import output
 
 PASSWORD = "s3cret-pass"
-
-
-def _start_redis(folder, port: int, *args: str, **client_ssl):
-    """A redis-server with a password in a session of its own; returns it once it answers a PING."""
-    import redis
-
-    proc = subprocess.Popen(
-        [need("redis-server"), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(folder),
-         "--requirepass", PASSWORD, "--maxmemory", "64mb", "--maxmemory-policy", "volatile-lru", *args],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    client = redis.Redis(port=port, password=PASSWORD, socket_connect_timeout=1, **client_ssl)
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            if client.ping():
-                break
-        except redis.RedisError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(f"redis-server did not start on port {port}")
-        time.sleep(0.1)
-    client.close()
-    return proc
-
-
-def _stop(proc) -> None:
-    os.killpg(proc.pid, signal.SIGTERM)
-    proc.wait(10)
 
 
 @pytest.fixture(scope="module")
 def redis_port(tmp_path_factory):
     port = free_port()
-    proc = _start_redis(tmp_path_factory.mktemp("redis"), port, "--port", str(port))
+    proc = start_redis(tmp_path_factory.mktemp("redis"), port, "--port", str(port), "--maxmemory", "64mb",
+                       "--maxmemory-policy", "volatile-lru", password=PASSWORD)
     yield port
-    _stop(proc)
+    stop_group(proc)
 
 
 def _certificate_authority(folder, name: str):
@@ -79,11 +50,11 @@ def tls_redis(tmp_path_factory):
     output("openssl", "x509", "-req", "-in", str(csr), "-CA", str(ca), "-CAkey", str(ca_key), "-CAcreateserial",
            "-days", "2", "-extfile", str(ext), "-out", str(cert))
     port = free_port()
-    proc = _start_redis(folder, port, "--port", "0", "--tls-port", str(port), "--tls-cert-file", str(cert),
-                        "--tls-key-file", str(key), "--tls-ca-cert-file", str(ca), "--tls-auth-clients", "no",
-                        ssl=True, ssl_ca_certs=str(ca))
+    proc = start_redis(folder, port, "--port", "0", "--tls-port", str(port), "--tls-cert-file", str(cert),
+                       "--tls-key-file", str(key), "--tls-ca-cert-file", str(ca), "--tls-auth-clients", "no",
+                       password=PASSWORD, ssl=True, ssl_ca_certs=str(ca))
     yield port, ca, other_ca
-    _stop(proc)
+    stop_group(proc)
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import io
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -18,53 +17,20 @@ import requests
 
 from tests.dash_client import DashPage
 from tests.gunicorn_server import Gunicorn, free_port
-from tests.system_tools import need
+from tests.redis_server import start_redis, stop_group
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow
 
 
-def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            pass
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    proc.wait()
-
-
 @pytest.fixture(scope="module")
 def redis_url(tmp_path_factory):
-    import redis
 
     port = free_port()
-    folder = tmp_path_factory.mktemp("redis")
-    proc = subprocess.Popen(
-        [need("redis-server"), "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(folder), "--protected-mode", "yes"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-    )
+    proc = start_redis(tmp_path_factory.mktemp("redis"), port, "--port", str(port), "--protected-mode", "yes")
     url = f"redis://127.0.0.1:{port}/0"
-    client = redis.Redis.from_url(url, socket_connect_timeout=1)
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            if client.ping():
-                break
-        except redis.ConnectionError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            _stop(proc)
-            pytest.fail(f"redis-server did not start on port {port}")
-        time.sleep(0.1)
     yield url
-    client.close()
-    _stop(proc)
+    stop_group(proc)
 
 
 @pytest.fixture(scope="module")
@@ -81,11 +47,11 @@ def celery_worker(redis_url, tmp_path_factory):
     deadline = time.monotonic() + 120
     while "ready." not in log_path.read_text(encoding="utf-8", errors="replace"):
         if proc.poll() is not None or time.monotonic() > deadline:
-            _stop(proc)
+            stop_group(proc)
             pytest.fail("celery worker did not start:\n" + log_path.read_text(errors="replace")[-3000:])
         time.sleep(0.3)
     yield log_path
-    _stop(proc)
+    stop_group(proc)
 
 
 @pytest.fixture(scope="module")
