@@ -50,6 +50,7 @@ def _download(response: requests.Response) -> tuple[str, bytes]:
     assert response.status_code == 200, (response.status_code, response.text[:300])
     result = response.json()["response"]
     data = result["export-download"]["data"]
+    assert data, f"the export gave no file; the panel said: {result.get('export-status')}"
     return data["filename"], base64.b64decode(data["content"])
 
 
