@@ -370,8 +370,8 @@ def check_public_url(url: str, name: str = PUBLIC_URL_ENV) -> str:
     """``url`` without its trailing '/', or ConfigError saying why it cannot be printed on a graphic."""
     url = url.strip()
     if not _URL.fullmatch(url) or not _is_site(urlsplit(url)):
-        raise ConfigError(f"{name}={url!r} is not an http(s) URL of a site, with no query or #fragment "
-                          "(e.g. https://atlas.miasta.pl or https://miasta.pl/atlas)")
+        raise ConfigError(f"{name}={url!r} is not an http(s) URL of a site, with no user name or password, query "
+                          "or #fragment (e.g. https://atlas.miasta.pl or https://miasta.pl/atlas)")
     if is_local_url(url):
         raise ConfigError(f"{name}={url!r} is not a public address (this machine, a private network or a local "
                           "name) that readers of a graphic can open; give the dashboard's public address (e.g. "
@@ -380,7 +380,9 @@ def check_public_url(url: str, name: str = PUBLIC_URL_ENV) -> str:
 
 
 def _is_site(parts) -> bool:
-    return _url_port_ok(parts) and not parts.query and not parts.fragment and _is_host(parts.hostname or "")
+    # a user name or password would be printed on every graphic for all its readers
+    return (_url_port_ok(parts) and "@" not in parts.netloc and not parts.query and not parts.fragment
+            and _is_host(parts.hostname or ""))
 
 
 def public_url() -> str | None:

@@ -109,6 +109,7 @@ def test_map_fills_its_box_and_stays_inside(pngs, atlas, name):
 
 
 PDF_LANG = {"a4": "pl", "a5": "en", "social": "pl", "a4-landscape": "pl"}
+SUBTITLE = "official fiscal figures, flows and affiliations"   # words a font sets with ligatures (fi, fl, ffi)
 
 
 @pytest.fixture(scope="module")
@@ -124,7 +125,7 @@ def pdfs(atlas, renderer, tmp_path_factory):
         mp.setenv("ATLAS_LOGO", str(logo))
         for name, lang in PDF_LANG.items():
             spec = ExportSpec(state=VIEW.replace(lang=lang), preset=name, format="pdf",
-                              title="Gminy – Łódź, Kraków i Śląsk", logo=True)
+                              title="Gminy – Łódź, Kraków i Śląsk", subtitle=SUBTITLE, logo=True)
             path = folder / name / "map.pdf"
             path.parent.mkdir()
             out[name] = (path, write_export(spec, path, atlas, renderer=renderer))
@@ -150,6 +151,8 @@ def test_pdf_page_vectors_and_text(pdfs, name, paper_pt):
     # reading order, not -layout: city names on the map share lines with the title beside it
     text = " ".join(output("pdftotext", str(out), "-").split())
     assert "Gminy – Łódź, Kraków i Śląsk" in text
+    # a reader's search or copy finds "figures": no ligature glyph read back as "ﬁ" (U+FB01) instead of "fi"
+    assert SUBTITLE in text and not [c for c in text if "\ufb00" <= c <= "\ufb06"], text
     source = "Źródło: Związek Miast Polskich; granice: PRG, GUGiK 2020" if lang == "pl" else \
         "Source: Association of Polish Cities (Związek Miast Polskich); boundaries: PRG, GUGiK 2020"
     assert source in text

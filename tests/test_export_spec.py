@@ -273,6 +273,17 @@ def test_no_public_address_no_link(monkeypatch, value):
         ExportSpec(base_url="http://127.0.0.1:8050")
 
 
+@pytest.mark.parametrize("value", ["https://user@atlas.miasta.pl", "https://user:secret@atlas.miasta.pl/atlas",
+                                   "https://@atlas.miasta.pl"])
+def test_a_public_address_with_a_user_name_or_password_is_refused(monkeypatch, value):
+    """A link printed on a graphic is read by all its readers: a user name or password in it is refused, not
+    printed ("user@atlas.miasta.pl/?woj=24" was)."""
+    with pytest.raises(ExportSpecError, match="user name or password"):
+        ExportSpec(base_url=value)
+    monkeypatch.setenv("ATLAS_PUBLIC_URL", value)
+    assert view_url(FilterState(projects=("P1",))) is None
+
+
 def test_legend_is_the_dashboard_classification(atlas):
     from dashboard.view import figures
 

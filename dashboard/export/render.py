@@ -187,13 +187,14 @@ def press_pdf(pdf: bytes, size_pt: tuple[float, float], title: str, lang: str) -
 
 def _page_generator():
     """kaleido's page with ``@page { margin: 0 }``: Chrome's print-to-PDF otherwise adds kaleido's 0.1 in
-    margins and shrinks the graphic by ~2.4 % to fit them (measured)."""
+    margins and shrinks the graphic by ~2.4 % to fit them (measured); and press_page.js (a PDF's text with no
+    ligatures)."""
     import kaleido
 
     class _PressPage(kaleido.PageGenerator):
         header = kaleido.PageGenerator.header + "        <style>@page { margin: 0; }</style>\n"
 
-    return _PressPage(mathjax=False, plotly=_plotly_js())
+    return _PressPage(mathjax=False, plotly=_plotly_js(), others=[Path(__file__).with_name("press_page.js")])
 
 
 def _plotly_js() -> Path | None:
