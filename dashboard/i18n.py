@@ -455,6 +455,7 @@ TEXT.update({
     "export_quote": {"pl": "„{text}”", "en": "“{text}”"},
     "export_and": {"pl": " i ", "en": " and "},
     "export_asof": {"pl": "stan na {date}", "en": "as of {date}"},
+    "asof_membership": {"pl": "stan członkostwa na {date}", "en": "membership as of {date}"},
     # after the number of cities: "9 miast w co najmniej jednym z projektów w województwach: …"
     "export_match_any": {"pl": "w co najmniej jednym z projektów", "en": "in at least one of the projects"},
     "export_match_all": {"pl": "we wszystkich wybranych projektach", "en": "in every chosen project"},

@@ -60,8 +60,9 @@ def test_the_membership_views_key_figure_counts_its_members_at_its_date(atlas, l
     assert f"{format_number(counts['member_undated'], lang)} {later}" in facts[2], facts
 
 
-@pytest.mark.parametrize("subtitle, expected", [("18 miast w projekcie", "stan na 31.12.1995 · 18 miast w projekcie"),
-                                               ("", "stan na 31.12.1995")])
+@pytest.mark.parametrize("subtitle, expected", [
+    ("18 miast w projekcie", "stan członkostwa na 31.12.1995 · 18 miast w projekcie"),
+    ("", "stan członkostwa na 31.12.1995")])
 def test_an_own_subtitle_keeps_the_views_date(atlas, subtitle, expected):
     """--subtitle replaced the generated one with its date: the 1995 view's '18 miast' read as today's."""
     spec = ExportSpec(state=FilterState(asof=1995, projects=("P1",)), preset="social", format="png",
@@ -488,7 +489,7 @@ def test_the_xlsx_says_what_its_rows_are_and_where_they_come_from(atlas, monkeyp
     assert notes.title == "Source"
     text = [c.value for (c,) in notes.iter_rows(max_col=1)]
     assert text[0] == "Atlas ZMP — Cities in view" and notes["A1"].font.b
-    assert text[1].startswith("As of 31 Dec 2015") and "Project: " in text[1] and "Lubelskie" in text[1], text
+    assert text[1].startswith("Membership as of 31 Dec 2015") and "Project: " in text[1] and "Lubelskie" in text[1], text
     assert text[2] == f"Rows: {len(frame)}"
     assert text[3].startswith("Source: Association of Polish Cities") and text[4].startswith("Data as of ")
     link = f"https://atlas.miasta.pl/?{state.to_query()}"
@@ -496,7 +497,7 @@ def test_the_xlsx_says_what_its_rows_are_and_where_they_come_from(atlas, monkeyp
 
     monkeypatch.setenv("ATLAS_PUBLIC_URL", "http://127.0.0.1:8050")
     pl = download_notes(atlas, state.replace(lang="pl"), 3)
-    assert pl[1].startswith("Stan na 31.12.2015 · ") and pl[2] == "Liczba wierszy: 3" and len(pl) == 5 and not any("127.0.0.1" in n for n in pl)
+    assert pl[1].startswith("Stan członkostwa na 31.12.2015 · ") and pl[2] == "Liczba wierszy: 3" and len(pl) == 5 and not any("127.0.0.1" in n for n in pl)
     # a found town only shows where it is: the rows, their notes and their file name are the view's without it
     from dashboard.view.table import table_filename
 
@@ -601,16 +602,37 @@ def test_town_view_svg_names_the_town(atlas, renderer):
     assert res.filename == "atlas-zmp_P1_lubelskie_bilgoraj_square_en.svg"
 
 
+@pytest.mark.parametrize("view, pl, en", [
+    (FilterState(projects=("P1",), asof=2010), "stan członkostwa na 31.12.2010", "membership as of 31 Dec 2010"),
+    (FilterState(projects=("P2", "P3"), asof=2016), "stan członkostwa na 31.12.2016", "membership as of 31 Dec 2016"),
+    (FilterState(asof=2005), "stan na 31.12.2005", "as of 31 Dec 2005"),
+    (FilterState(projects=("P1",), asof=2019), "stan na 31.12.2019", "as of 31 Dec 2019"),
+    (FilterState(asof=2005, metric="membership"), "stan na 31.12.2005", "as of 31 Dec 2005")])
+def test_a_date_before_the_views_projects_is_said_to_be_membership_s(atlas, view, pl, en):
+    """A project of 2019 at "stan na 31.12.2010" read as 5 cities taking part in 2010: participation has no date
+    but its projects' years, and a view of projects dated after its date says so — the map's legend, the embed's
+    head and the exports' subtitle (one function)."""
+    from dashboard.export.press import default_subtitle
+    from dashboard.view.figures import as_of_text, map_update
+    from dashboard.view.layout import embed_filters
+
+    view = view.replace(lang="pl")
+    assert as_of_text(atlas, view) == pl and as_of_text(atlas, view.replace(lang="en")) == en
+    assert default_subtitle(atlas, view, "pl", 5).startswith(pl + " · ")
+    assert map_update(atlas, view)["date"] == pl and embed_filters(atlas, view).startswith(pl)
+
+
 def test_subtitle_opens_with_the_views_as_of_date(atlas):
     """The view's as-of year (membership through time) opens the subtitle: "stan na 31.12.YYYY"; the credit's
     "CC BY" is one unbreakable word."""
     from dashboard.export.press import GAZETTEER_CREDIT, default_subtitle, wrap
     from dashboard.view.figures import as_of_text
 
-    assert as_of_text(2020, "pl") == "stan na 31.12.2020" and as_of_text(2019, "en") == "as of 31 Dec 2019"
-    sub = default_subtitle(atlas, FilterState(voivodeships=("06",), asof=2005), "pl", 3)
-    assert sub.startswith("stan na 31.12.2005 · 3\u00a0miasta w województwie lubelskim")
-    assert default_subtitle(atlas, FilterState(asof=2005), "en", 3).startswith("as of 31 Dec 2005 · ")
+    assert as_of_text(atlas, FilterState(asof=2020)) == "stan na 31.12.2020"
+    assert as_of_text(atlas, FilterState(asof=2019, lang="en")) == "as of 31 Dec 2019"
+    view = FilterState(voivodeships=("06",), asof=2005)
+    assert default_subtitle(atlas, view, "pl", 3).startswith("stan na 31.12.2005 · 3\u00a0miasta w województwie lubelskim")
+    assert default_subtitle(atlas, view, "en", 3).startswith("as of 31 Dec 2005 · ")
     for lang in ("pl", "en"):
         credit = GAZETTEER_CREDIT[lang]
         assert "CC\u00a0BY" in credit

@@ -188,7 +188,7 @@ def default_subtitle(atlas: Any, state: FilterState, lang: str, n_cities: int, *
     """Where and what, written for print: "3 miasta w województwie lubelskim · rok przystąpienia 1990–2020";
     a town view names the town (and its role) instead of counting the wider view. It opens with the view's date,
     "stan na 31.12.YYYY" (who is a member depends on it)."""
-    parts: list[str] = [figures.as_of_text(query.asof_year(atlas, state), lang)]
+    parts: list[str] = [figures.as_of_text(atlas, state, lang)]
     match = t("export_match_any" if state.match == "any" else "export_match_all", lang) \
         if len(state.projects) > 1 else ""
     names = query.voivodeship_names(atlas)
@@ -343,7 +343,7 @@ def key_facts(n_cities: int, top: tuple[str, int] | None, lang: str, *, particip
 def own_subtitle(atlas: Any, state: FilterState, text: str) -> str:
     """The user's subtitle after the view's date: who is a member depends on it, and the graphic says so whatever
     its subtitle ('--subtitle' left '18 miast' of 1995 with the year only in the link)."""
-    date = figures.as_of_text(query.asof_year(atlas, state), state.lang)
+    date = figures.as_of_text(atlas, state)
     return f"{date} · {text}" if text.strip() else date
 
 

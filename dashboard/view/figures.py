@@ -210,7 +210,7 @@ def map_update(atlas: Any, state: FilterState) -> dict[str, Any]:
                  n=format_number(n_undated, state.lang))
         title = f"{title}<br><span style='font-size:10px'>{wrap_label(note, 34)}</span>"
     # the map's date, said with its legend (under the map, where it moves as the play button steps the years)
-    date = as_of_text(query.asof_year(atlas, state), state.lang)
+    date = as_of_text(atlas, state)
     return {
         "legend_title": classes.title, "undated_note": note,  # the HTML legend's title and note (plain text)
         # the lighter colours the note speaks of, as the map draws them (a swatch each beside the note)
@@ -530,10 +530,16 @@ def growth_update(atlas: Any, state: FilterState) -> dict[str, Any]:
             "yaxis": {"range": [-below * step, n * step], "dtick": step}}
 
 
-def as_of_text(year: int, lang: str) -> str:
+def as_of_text(atlas: Any, state: FilterState, lang: str | None = None) -> str:
     """'stan na 31.12.2020' / 'as of 31 Dec 2020': the end of the view's year (the map's legend, the embed's head,
-    the exports' subtitle)."""
-    return t("export_asof", lang, date=date_label(membership.year_end(year), lang))
+    the exports' subtitle). Participation has no dates of its own, only its projects' years (the legend's title
+    says them): a view of chosen projects that all began after its year says the date is membership's ('stan
+    członkostwa na 31.12.2010'), or a project of 2019 read as having had participants in 2010."""
+    lang = lang or state.lang
+    year = query.asof_year(atlas, state)
+    span = query.projects_span(atlas, state.projects) if state.projects else None
+    key = "asof_membership" if span and year < span[0] else "export_asof"
+    return t(key, lang, date=date_label(membership.year_end(year), lang))
 
 
 def date_label(as_of: Any, lang: str) -> str:

@@ -900,7 +900,7 @@ def chips_for(atlas: Any, state: FilterState) -> list[tuple[str, str]]:
 def embed_filters(atlas: Any, state: FilterState) -> str:
     """The embed's line under its title: the view's date and its filters as the chips say them (the town has its
     card)."""
-    date = figures.as_of_text(query.asof_year(atlas, state), state.lang)
+    date = figures.as_of_text(atlas, state)
     return " · ".join([date] + [text for key, text in chips_for(atlas, state) if key != "town:"])
 
 
