@@ -342,7 +342,12 @@
   window.addEventListener("popstate", function () { userActed = false; });
   /* While the years play, a pause button over the map (on a phone the play button is in the closed sheet): it
      presses the play button; focus stays on the map's section when it goes */
+  var wasPlaying = false, lastStep = false;
   new MutationObserver(function () {
+    // a play's last step comes with its button released already (the same tick): its date is announced too
+    lastStep = lastStep || (wasPlaying && !playing());
+    wasPlaying = playing();
+    if (lastStep) { announceDate(); }   // (the legend may have its last date already)
     document.documentElement.classList.toggle("playing", playing());
     // a play that ends by itself takes the pause button away: its focus goes to the map, as a pause's does
     var focused = document.activeElement, section = document.getElementById("map-section");
@@ -352,10 +357,14 @@
      (the chips, a live region, were read out again instead) */
   function announceDate() {
     var status = document.getElementById("asof-status"), date = document.querySelector("#legend .legend-date");
-    if (status && date && playing() && status.textContent !== date.textContent) {
+    if (status && date && (playing() || lastStep) && status.textContent !== date.textContent) {
       status.textContent = date.textContent;
+      lastStep = false;
     }
   }
+  ["pointerdown", "keydown"].forEach(function (type) {   // the reader's own change of the date is not a step
+    document.addEventListener(type, function () { lastStep = false; }, true);
+  });
   (function watchLegend() {
     var legend = document.getElementById("legend");
     if (!legend) { window.setTimeout(watchLegend, 200); return; }

@@ -899,6 +899,8 @@ def test_the_play_button_steps_through_the_years_with_patches(duo, atlas):
             timeout=15)
     # the play ended by itself and took the pause button away: the focus is on the map, not lost to the page
     wait_js(duo, "return document.activeElement.id === 'map-section';")
+    # its last date is heard too (it comes with the button released: the status stayed on the year before)
+    wait_js(duo, f"return document.getElementById('asof-status').textContent.includes('31.12.{last}');")
     # one redraw per year (the answers' bodies are read asynchronously: wait for both)
     wait_js(duo, """return window.__answers.filter(a => a.includes('"map-changes"')).length >= 2;""", timeout=15)
     answers = js(duo, "return window.__answers;")
