@@ -199,13 +199,21 @@ def test_no_sideways_scrolling_and_the_legend_is_off_the_map(duo):
               const years = [...document.querySelectorAll('#growth .xaxislayer-above .xtick text')]
                 .filter(t => getComputedStyle(t).display !== 'none').map(t => t.getBoundingClientRect())
                 .map(r => [Math.round(r.left), Math.round(r.right), Math.round(r.top)]);
+              // the year-unknown bar's label, and the chart's right edge
+              const unknown = [...document.querySelectorAll('#growth .xaxislayer-above .x2tick text')]
+                .map(t => t.getBoundingClientRect()).map(r => [Math.round(r.left), Math.round(r.right)]);
+              const chart = document.querySelector('#growth .main-svg').getBoundingClientRect();
               return {mapLeft: map.left, mapWidth: map.width, mapTop: map.top, mapBottom: map.bottom,
-                      legendTop: legend.top, filtersHeight: filters.height, stripRows: rows, years: years};""")
+                      legendTop: legend.top, filtersHeight: filters.height, stripRows: rows, years: years,
+                      unknown: unknown, chartRight: Math.round(chart.right)};""")
             print(width, sizes)
             assert sizes["legendTop"] >= sizes["mapBottom"] - 1, (width, sizes)  # under the map, never on it
             years = sizes["years"]   # level, and at least 4 px apart (slanted 10 px labels were hard to read)
             assert len(years) >= 4 and len({top for _, _, top in years}) == 1, (width, years)
             assert all(right + 4 <= left for (_, right, _), (left, _, _) in zip(years, years[1:])), (width, years)
+            # "year unknown" under its bar, whole, inside the chart and clear of the last year shown
+            (unknown,) = sizes["unknown"]
+            assert years[-1][1] + 4 <= unknown[0] and unknown[1] <= sizes["chartRight"], (width, sizes)
             if width < 900:
                 assert sizes["mapWidth"] >= 0.9 * width, (width, sizes)          # the map first, at full width
                 assert sizes["mapBottom"] - sizes["mapTop"] <= max(height, 300), (width, sizes)
