@@ -291,6 +291,17 @@
     box.focus();
   });
 
+  /* Typing into an open dropdown whose focus Dash put on its chosen option (the town search with Łódź chosen):
+     the letters went nowhere and Enter then unchose Łódź. A letter typed on an option goes to the search box, as
+     in a dropdown with nothing chosen; arrows, Space and Enter still work the options. */
+  document.addEventListener("keydown", function (event) {
+    var option = event.target.closest && event.target.closest(".dash-dropdown-option");
+    var shortcut = (event.ctrlKey || event.metaKey || event.altKey) && !event.getModifierState("AltGraph");
+    if (!option || event.key.length !== 1 || event.key === " " || shortcut || event.isComposing) { return; }
+    var search = option.closest(".dash-dropdown-content").querySelector("input.dash-dropdown-search");
+    if (search) { search.focus(); }   // the key's character goes to the focused box
+  }, true);
+
   /* Typing into a closed dropdown (Dash 4) — "krakow" on the town search: Dash reads each key from its keyup on the
      dropdown's button and moves the focus to the search box a frame after the first. A key pressed before the one
      before it is released (a fast typist's rollover) went down on the button and up in the box, and was lost
