@@ -60,6 +60,11 @@ TEXT: dict[str, dict[str, str]] = {
     "map_title": {"pl": "Mapa gmin", "en": "Map of gminy"},
     "map_sr": {"pl": "Mapa gmin Polski. Te same dane zawiera tabela „Miasta w widoku” pod wykresami.",
                "en": "Map of Poland's gminy. The table “Cities in view” below the charts holds the same data."},
+    "map_no_list": {"pl": "Żaden z wybranych projektów nie ma w danych listy uczestników: pusta mapa nie znaczy, "
+                          "że nikt w nich nie uczestniczył.",
+                    "en": "None of the chosen projects has a list of its participants in the data: an empty map does "
+                          "not mean that no city took part."},
+    "no_list": {"pl": "brak listy", "en": "no list"},
     "map_empty": {"pl": "Żadne miasto w danych nie spełnia wybranych filtrów.",
                   "en": "No city in the data matches the chosen filters."},
     "map_help": {

@@ -229,7 +229,38 @@ def test_hover_names_the_voivodeship_of_every_gmina(mini_atlas):
 def test_horizontal_bars_show_values_as_text_not_ambiguous_ticks(mini_atlas):
     for fig in (figures.voivodeship_figure(mini_atlas, FilterState(projects=("P3",))),
                 figures.project_figure(mini_atlas, FilterState(voivodeships=("24",)))):
-        assert fig.layout.xaxis.showticklabels is False and fig.data[0].texttemplate == "%{x}"
+        assert fig.layout.xaxis.showticklabels is False and fig.data[0].texttemplate == "%{text}"
+        assert list(fig.data[0].text) == [str(x) for x in fig.data[0].x]
+
+
+@pytest.fixture(scope="module")
+def atlas():
+    from dashboard.model.atlas import get_atlas
+
+    return get_atlas()
+
+
+@pytest.mark.parametrize("lang, no_list", [("pl", "brak listy"), ("en", "no list")])
+def test_a_project_with_no_list_of_participants_is_not_a_bar_of_0(atlas, lang, no_list):
+    """SMUP (P2): no public source lists its pilot's cities — its bar said "0", read as "none took part". Its
+    bar, its button in the bars' list and the map's notice say the data hold no list; a project with one keeps
+    its count."""
+    from dashboard.model import query
+    from dashboard.view.callbacks import VIEW_OUTPUTS, view_outputs
+    from dashboard.view.layout import bar_lists, shown_view
+
+    upd = figures.project_update(atlas, FilterState(lang=lang))
+    text = dict(zip(upd["customdata"], upd["text"]))
+    count = dict(zip(upd["customdata"], upd["x"]))
+    assert text["P2"] == no_list and text["P1"] == str(count["P1"]) and count["P1"] > 0
+    assert f": {no_list}" in bar_lists(atlas, FilterState(lang=lang))["texts"]["by-project"][1]
+    ids = [(o.component_id, o.component_property) for o in VIEW_OUTPUTS]
+    for projects in (("P2",), ("P1",), ("P1", "P2")):
+        state = FilterState(projects=projects, lang=lang)
+        out = dict(zip(ids, view_outputs(atlas, None, state, shown_view(state), chip_keys=[], map_click=False)))
+        assert query.unlisted_only(atlas, state) is (projects == ("P2",))
+        assert out[("i18n-map_no_list", "hidden")] is (projects != ("P2",))
+        assert out[("i18n-map_empty", "hidden")] is True   # P2: its own notice; P1: cities on the map
 
 
 @pytest.mark.parametrize("state", [FilterState(), FilterState(metric="membership", projects=("P1",)),

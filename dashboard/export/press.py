@@ -227,8 +227,7 @@ def default_subtitle(atlas: Any, state: FilterState, lang: str, n_cities: int, *
 def no_match_text(atlas: Any, state: FilterState, lang: str) -> str:
     """Why an empty view is empty: the chosen projects have no participants in the data (no public source lists
     them: SMUP's pilot had at least 40 JST) — printed as "0 / no city matches", it read as none took part."""
-    listed = set(atlas.participation["project_id"]) if len(atlas.participation) else set()
-    if state.projects and not listed & set(state.projects):
+    if query.unlisted_only(atlas, state):
         return plural_form("export_no_list", len(state.projects), lang)
     return t("export_no_match", lang)
 

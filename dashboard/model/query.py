@@ -85,6 +85,13 @@ def project_labels(atlas: Any, lang: str) -> dict[str, str]:
     return atlas_memo(atlas, ("project_labels", label), build)
 
 
+def unlisted_only(atlas: Any, state: FilterState) -> bool:
+    """The state chooses projects and none of them has a list of its participants in the data (no public source
+    lists SMUP's pilot cities): its empty view is not "no city took part"."""
+    listed = atlas_memo(atlas, "listed_projects", lambda: frozenset(atlas.participation["project_id"].astype(str)))
+    return bool(state.projects) and not listed & set(state.projects)
+
+
 def voivodeship_names(atlas: Any) -> dict[str, str]:
     """2-digit code -> Polish name of every województwo in the atlas, by code (the one voivodeship table of
     dashboard.ingest.values.VOIVODESHIPS, as the atlas carries it)."""

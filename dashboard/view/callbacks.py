@@ -302,7 +302,7 @@ VIEW_OUTPUTS = (
     # the figure and its config (the toolbar's language) of a new language come together: as two answers, the
     # toolbar kept the old language when the figure came first
     Output("map", "figure"), Output("map", "config"), Output("map-changes", "data"), Output("view", "data"),
-    Output("i18n-map_empty", "hidden"),
+    Output("i18n-map_empty", "hidden"), Output("i18n-map_no_list", "hidden"),
     Output("chip-keys", "data"), Output("chips-none", "hidden"), Output("chips-none", "children"),
     *[Output(f"chip-{i}", "children") for i in range(layout.MAX_CHIPS)],
     *[Output(f"chip-{i}", "hidden") for i in range(layout.MAX_CHIPS)],
@@ -428,13 +428,14 @@ def view_outputs(atlas: Any, urls: Any, state: FilterState, view: dict, chip_key
         shown = None
     chips = [*chip_outputs(atlas, state, shown), *strip, layout.coverage_note(atlas, state),
              *text_outputs(atlas, state)]
-    empty_hidden = bool(query.count_in_view(atlas, state))
+    unlisted = query.unlisted_only(atlas, state)   # its own notice: the data hold no list, not "no city"
+    empty = (bool(query.count_in_view(atlas, state)) or unlisted, not unlisted)   # (the notices' hidden)
     new_view = layout.shown_view(state)
     if relabel:  # language change: the full figure (labels, hover); the legend is HTML
-        return (*layout.live_map(atlas, state, urls), no_update, new_view, empty_hidden, *chips)
+        return (*layout.live_map(atlas, state, urls), no_update, new_view, *empty, *chips)
     zoom = view.get("focus") != new_view["focus"] and not map_click
     changes = map_changes(atlas, state, zoom=zoom, clear_selection=bool(view.get("sel")))
-    return (no_update, no_update, changes, new_view if new_view != view else no_update, empty_hidden, *chips)
+    return (no_update, no_update, changes, new_view if new_view != view else no_update, *empty, *chips)
 
 
 def first_answer_props(atlas: Any, urls: Any, view: FilterState) -> dict[tuple[str, str], Any]:

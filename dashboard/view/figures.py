@@ -660,7 +660,7 @@ def voivodeship_update(atlas: Any, state: FilterState) -> dict[str, Any]:
     codes = list(counts.index)
     sel = [i for i, c in enumerate(codes) if c in state.voivodeships] if state.voivodeships else None
     return {"x": counts.tolist(), "y": [voivodeship_name(names[c], state.lang) for c in codes], "customdata": codes,
-            "selectedpoints": sel}
+            "text": [format_number(v, state.lang) for v in counts.tolist()], "selectedpoints": sel}
 
 
 def wrap_label(text: str, width: int = 26) -> str:
@@ -705,10 +705,10 @@ def _hbar_figure(upd: dict[str, Any], lang: str, axis_title: str) -> go.Figure:
     """Horizontal bars (voivodeships, projects): category on y, count on x, ids in customdata for clicks."""
     fig = go.Figure(go.Bar(
         orientation="h", x=upd["x"], y=upd["y"], customdata=upd["customdata"], marker={"color": BAR},
-        hovertext=upd.get("hovertext", upd["y"]),
+        hovertext=upd.get("hovertext", upd["y"]), text=upd["text"],
         selectedpoints=upd["selectedpoints"], selected={"marker": {"opacity": 1}},
-        unselected={"marker": {"opacity": 0.3}}, hovertemplate="%{hovertext}: %{x}<extra></extra>",
-        texttemplate="%{x}", textposition="outside", cliponaxis=False, textfont={"size": 10, "color": MUTED},
+        unselected={"marker": {"opacity": 0.3}}, hovertemplate="%{hovertext}: %{text}<extra></extra>",
+        texttemplate="%{text}", textposition="outside", cliponaxis=False, textfont={"size": 10, "color": MUTED},
     ))
     fig.update_layout(**_bar_layout(
         lang, margin={"l": 8, "r": 28, "t": 4, "b": 24}, bargap=0.2,
@@ -732,8 +732,11 @@ def project_update(atlas: Any, state: FilterState) -> dict[str, Any]:
     ids = list(reversed(d.project_ids))  # first project on top
     sel = [i for i, p in enumerate(ids) if p in state.projects] if state.projects else None
     full = [str(plabel.get(p, p)) for p in ids]   # labels from the data: escaped for plotly's markup
+    # a project no source lists the participants of: "no list", not a 0 read as "none took part"
+    text = [t("no_list", state.lang) if query.unlisted_only(atlas, FilterState(projects=(p,)))
+            else format_number(counts[p], state.lang) for p in ids]
     return {"x": [int(counts[p]) for p in ids], "y": [bar_label(f) for f in full],
-            "hovertext": [escape_markup(f) for f in full],
+            "hovertext": [escape_markup(f) for f in full], "text": text,
             "customdata": ids,
             "selectedpoints": sel}
 

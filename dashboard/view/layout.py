@@ -50,7 +50,8 @@ MAX_CHIPS = 24
 I18N_KEYS: tuple[str, ...] = (
     "title", "subtitle", "lang_toggle_label", "filters", "metric", "asof", "evidence", "projects", "match",
     "voivodeships", "join_years", "town_search", "active_filters", "clear_all", "export", "map_sr", "map_title",
-    "map_help", "map_empty", "asof_pause", "details_cue", "details", "growth_title", "voiv_title", "project_title",
+    "map_help", "map_empty", "map_no_list", "asof_pause", "details_cue", "details", "growth_title", "voiv_title",
+    "project_title",
     "table_title", "download_csv", "download_xlsx", "sources_heading", "sources_text", "sources_readme",
     # the accessible layout (issue 12): skip link, filter sheet, embed box, the table's headers and caption
     "skip_to_map", "filters_open", "filters_close", "embed_heading", "embed_help", "embed_code_label", "embed_copy",
@@ -593,9 +594,9 @@ def pick_outputs(atlas: Any, state: FilterState, updates: dict[str, Any] | None 
                  for c in keys["by-voivodeship"]]
     voiv_pressed = [str(c in state.voivodeships).lower() for c in keys["by-voivodeship"]]
     p = u["by-project"]
-    pcount = dict(zip(p["customdata"], p["x"]))
+    ptext = dict(zip(p["customdata"], p["text"]))   # its count, or "no list" (no source lists its participants)
     plabel = query.project_labels(atlas, lang)   # plain text (the chart's hovertext is escaped for plotly)
-    proj_text = [f"{plabel.get(c, c)}: {format_number(pcount.get(c, 0), lang)}" for c in keys["by-project"]]
+    proj_text = [f"{plabel.get(c, c)}: {ptext[c]}" for c in keys["by-project"]]
     proj_pressed = [str(c in state.projects).lower() for c in keys["by-project"]]
     return {"growth": (growth_text, growth_pressed), "by-voivodeship": (voiv_text, voiv_pressed),
             "by-project": (proj_text, proj_pressed)}
@@ -731,6 +732,7 @@ def _map_card(atlas: Any, state: FilterState, urls: GeoUrls) -> html.Section:
         html.Div([
             AtlasMap(id="map", figure=map_fig.to_dict(), config=map_config, className="map-graph"),
             tr("map_empty", lang, tag=html.Div, className="map-empty", role="status", hidden=True),
+            tr("map_no_list", lang, tag=html.Div, className="map-empty", role="status", hidden=True),
             # while the years play (assets/atlas.js shows it): on a phone the play button is in the closed filter sheet
             html.Button([html.Span("❚❚", className="glyph", **{"aria-hidden": "true"}), tr("asof_pause", lang)],
                         id="map-pause", className="button small map-pause", type="button"),
