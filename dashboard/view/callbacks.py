@@ -275,8 +275,7 @@ def _register_controller(app: dash.Dash, atlas: Any, known_projects: set[str], u
         old = FilterState.from_dict(args[-1], known_projects=known_projects)
         old = FilterState.from_dict(old.to_dict())  # drop notices of the stored state
         chip_keys = args[-3] if isinstance(args[-3], list) else []
-        fired = ctx.triggered[0] if ctx.triggered else {}
-        event = Event(ctx.triggered_id, str(fired.get("prop_id", "")), fired.get("value"))
+        event = fired_event(ctx.triggered or [], ctx.triggered_id)
         # a click on the map drawn before the page had started fires with the page's first call (the address)
         with_click = any(t.get("prop_id") == "map.clickData" for t in ctx.triggered or ())
         map_click = args[2 + len(CONTROL_IDS)] if with_click else None
@@ -313,6 +312,18 @@ VIEW_OUTPUTS = (
 _NO_VIEWS = (no_update,) * len(VIEW_OUTPUTS)
 # the controller's outputs when an event changes nothing
 _NOTHING = (no_update,) * (6 + len(CONTROL_IDS) + len(VIEW_OUTPUTS))
+
+
+def fired_event(triggered: list[dict], triggered_id: Any) -> "Event":
+    """What fired the controller. A click on a bar comes with plotly's selection of that bar (its echo): the click
+    decides — a second click on the chosen bar deselects it, and that empty selection, read first, left the filter
+    on (the bar took two clicks to clear)."""
+    bar_clicks = {f"{chart}.clickData" for chart in CHART_DIMENSIONS}
+    clicks = [f for f in triggered if f.get("prop_id") in bar_clicks]
+    if clicks:
+        return Event(clicks[0]["prop_id"].split(".")[0], clicks[0]["prop_id"], clicks[0].get("value"))
+    fired = triggered[0] if triggered else {}
+    return Event(triggered_id, str(fired.get("prop_id", "")), fired.get("value"))
 
 
 @dataclass(frozen=True)
