@@ -351,8 +351,9 @@ def test_the_filter_sheet_opens_from_a_button_that_counts_the_filters(duo):
         wait_js(duo, "return document.getElementById('filters').getBoundingClientRect().height === 0;")
         wait_js(duo, "const r = document.getElementById('map').getBoundingClientRect();"
                      "return r.top >= -1 && r.top < innerHeight / 2;")
-        wait_js(duo, "return /stan na 31\\.12\\.20(0[1-9]|1[0-9])/.test(document.querySelector('#legend "
-                     ".legend-date').textContent);", timeout=15)   # from 2000, a year on
+        # from 2000, a year on (P1 began in 2019: the date is membership's)
+        wait_js(duo, "return /stan członkostwa na 31\\.12\\.20(0[1-9]|1[0-8])/.test(document.querySelector('#legend "
+                     ".legend-date').textContent);", timeout=15)
         pause = duo.find_element("#map-pause")
         assert pause.accessible_name == "Zatrzymaj"
         assert js(duo, "const r = arguments[0].getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight;",
