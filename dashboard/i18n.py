@@ -20,7 +20,8 @@ TEXT: dict[str, dict[str, str]] = {
     "lang_toggle_label": {"pl": "Język", "en": "Language"},
     "strip_heading": {"pl": "Rok 2020 w liczbach", "en": "2020 in numbers"},
     "strip_published": {"pl": "dane ZMP", "en": "ZMP figures"},
-    "strip_in_data": {"pl": "w danych publicznych", "en": "in the public data"},
+    # the two figures follow the date and evidence levels, not the other filters: said, or read as the region's
+    "strip_in_data": {"pl": "w danych publicznych, cała Polska", "en": "in the public data, all of Poland"},
     # what the public data holds at the chosen date, next to the union's published figures: not the filtered view
     "members_shown": {"pl": "Członkowie w danych", "en": "Members in the data"},
     "participants_shown": {"pl": "Uczestnicy projektów w danych", "en": "Project participants in the data"},

@@ -357,3 +357,14 @@ def test_the_charts_text_lists_say_a_projects_name_as_text(mini_atlas):
     texts = layout.bar_lists(atlas, state)["texts"]["by-project"]
     assert "Rynek <pracy> & co" in summary and "&amp;" not in summary and "&lt;" not in summary, summary
     assert all(x.startswith("Rynek <pracy> & co: ") for x in texts), texts
+
+
+@pytest.mark.parametrize("lang, scope", [("pl", "cała Polska"), ("en", "all of Poland")])
+def test_the_strips_figures_of_the_data_say_they_are_all_polands(atlas, lang, scope):
+    """With ?p=P1&woj=24 the strip said 178 members and 99 participants beside a table of 5 cities, read as the
+    region's: its figures of the data follow the date and evidence levels only, and their tag says so."""
+    from dashboard.view.layout import strip, strip_numbers
+
+    view = FilterState(projects=("P1",), voivodeships=("24",), lang=lang)
+    assert str(strip_numbers(atlas, view)) == str(strip_numbers(atlas, FilterState(lang=lang)))
+    assert scope in str(strip(atlas, lang, view)[1])
