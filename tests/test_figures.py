@@ -368,3 +368,11 @@ def test_the_strips_figures_of_the_data_say_they_are_all_polands(atlas, lang, sc
     view = FilterState(projects=("P1",), voivodeships=("24",), lang=lang)
     assert str(strip_numbers(atlas, view)) == str(strip_numbers(atlas, FilterState(lang=lang)))
     assert scope in str(strip(atlas, lang, view)[1])
+
+
+@pytest.mark.parametrize("lang, rural, urban", [("pl", "gm. wiejska", "gm. miejska"), ("en", "rural gmina", "urban gmina")])
+def test_a_gminas_hover_says_its_kind_where_two_gminy_share_its_name(atlas, lang, rural, urban):
+    """Pabianice's rural gmina (1008072) hovered as "Pabianice", read as the member city (1008021)."""
+    texts = dict(zip(atlas.gminy["terc"], figures.hover_texts(atlas, lang)))
+    assert texts["1008072"].startswith(f"{rural} · ") and texts["1008021"].startswith(f"{urban} · ")
+    assert texts["1061011"].startswith(("łódzkie", "Łódzkie"))   # Łódź: a name of its own

@@ -30,6 +30,7 @@ from dashboard.ingest.datafiles import is_shipped
 from dashboard.model import membership, query
 from dashboard.model.state import FilterState
 from dashboard.view.projection import CENTRE_LAT, range_box_bounds
+from dashboard.view.towns import gmina_kind
 
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', 'Liberation Sans', Arial, sans-serif"
 INK = "#1f2933"
@@ -263,7 +264,13 @@ def _hover_texts(atlas: Any, lang: str) -> list[str]:
         named = e.name != gmina_name.get(e.gmina_teryt) or per_gmina[e.gmina_teryt] > 1
         head = f"<b>{escape_markup(display_name(e.name, lang))}</b> · " if named else ""
         extra.setdefault(e.gmina_teryt, []).append(f"<br>{head}{status}<br>{t('hover_projects', lang)}: {projects}")
-    voiv = {terc: escape_markup(voivodeship_name(v, lang)) for terc, v in zip(gm["terc"], gm["voivodeship"])}
+    # a name two gminy share (Pabianice, urban and rural) says which one: the rural one read as the member city
+    shared = gm["name"].map(gm["name"].value_counts()) > 1
+    kinds = gm["gmina_type"] if "gmina_type" in gm else [0] * len(gm)
+    kind = {terc: f"{gmina_kind(int(k), lang)} · " for terc, k, s in zip(gm["terc"], kinds, shared)
+            if s and k in (1, 2, 3)}
+    voiv = {terc: kind.get(terc, "") + escape_markup(voivodeship_name(v, lang))
+            for terc, v in zip(gm["terc"], gm["voivodeship"])}
     return [voiv[terc] + "".join(extra.get(terc, ())) for terc in gm["terc"]]
 
 
