@@ -95,7 +95,10 @@ def test_year_bars_to_range():
     assert callbacks.years_from_bars([{"x": "1995", "curveNumber": 0}, {"x": "2001", "curveNumber": 0},
                                       {"x": "rok<br>nieznany", "curveNumber": 2}]) == ((1995, 2001), True)
     assert callbacks.years_from_bars([{"x": "anything", "curveNumber": 2}]) == (UNKNOWN_ONLY, True)
-    assert callbacks.years_from_bars([{"x": "2019", "curveNumber": 1}]) is None  # the totals line
+    # a line's point is its year's: a click on 1992's bar, one member high, hits the dated members' line over it
+    assert callbacks.years_from_bars([{"x": "1992", "curveNumber": 4, "y": 10}]) == ((1992, 1992), False)
+    assert callbacks.years_from_bars([{"x": "2019", "curveNumber": 1}]) == ((2019, 2019), False)   # the totals'
+    assert callbacks.years_from_bars([{"curveNumber": 4}]) is None
     assert callbacks.years_from_bars([{"x": "20x9", "curveNumber": 0}]) is None
 
 

@@ -48,12 +48,12 @@ def _points(event: Any) -> list[dict]:
 
 
 def years_from_bars(points: list[dict]) -> tuple[tuple[int, int] | None, bool] | None:
-    """Growth-chart bars -> (years, include_unknown). One or more year bars -> their range; the unknown bar ->
-    unknown only (or added to the range). None when no valid bar is in the points."""
+    """Growth-chart points -> (years, include_unknown). One or more years -> their range; the unknown bar ->
+    unknown only (or added to the range). None when no valid point is in the points. A point of a line (1: the
+    published totals, 4: the dated members) is its year's too: a click on a bar one member high hits the line
+    drawn over it (1992's did nothing), as 3, a departures' bar, is its year's."""
     years, unknown = [], False
     for p in points:
-        if p.get("curveNumber", 0) not in (0, 2, 3):  # 1, 4 = lines; 3 = departures (their year)
-            continue
         x = p.get("x")
         if p.get("curveNumber") == 2:  # the "year unknown" bar (its own panel)
             unknown = True
