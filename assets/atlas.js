@@ -298,7 +298,8 @@
     var option = event.target.closest && event.target.closest(".dash-dropdown-option");
     var shortcut = (event.ctrlKey || event.metaKey || event.altKey) && !event.getModifierState("AltGraph");
     if (!option || event.key.length !== 1 || event.key === " " || shortcut || event.isComposing) { return; }
-    var search = option.closest(".dash-dropdown-content").querySelector("input.dash-dropdown-search");
+    var content = option.closest(".dash-dropdown-content");
+    var search = content && content.querySelector("input.dash-dropdown-search");
     if (search) { search.focus(); }   // the key's character goes to the focused box
   }, true);
 

@@ -85,11 +85,15 @@ def project_labels(atlas: Any, lang: str) -> dict[str, str]:
     return atlas_memo(atlas, ("project_labels", label), build)
 
 
+def listed_projects(atlas: Any) -> frozenset[str]:
+    """The projects with a list of their participants in the data (no public source lists SMUP's pilot cities)."""
+    return atlas_memo(atlas, "listed_projects", lambda: frozenset(atlas.participation["project_id"].astype(str)))
+
+
 def unlisted_only(atlas: Any, state: FilterState) -> bool:
-    """The state chooses projects and none of them has a list of its participants in the data (no public source
-    lists SMUP's pilot cities): its empty view is not "no city took part"."""
-    listed = atlas_memo(atlas, "listed_projects", lambda: frozenset(atlas.participation["project_id"].astype(str)))
-    return bool(state.projects) and not listed & set(state.projects)
+    """The state chooses projects and none of them has a list of its participants in the data: its empty view is
+    not "no city took part"."""
+    return bool(state.projects) and not listed_projects(atlas) & set(state.projects)
 
 
 def voivodeship_names(atlas: Any) -> dict[str, str]:

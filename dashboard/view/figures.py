@@ -740,8 +740,8 @@ def project_update(atlas: Any, state: FilterState) -> dict[str, Any]:
     sel = [i for i, p in enumerate(ids) if p in state.projects] if state.projects else None
     full = [str(plabel.get(p, p)) for p in ids]   # labels from the data: escaped for plotly's markup
     # a project no source lists the participants of: "no list", not a 0 read as "none took part"
-    text = [t("no_list", state.lang) if query.unlisted_only(atlas, FilterState(projects=(p,)))
-            else format_number(counts[p], state.lang) for p in ids]
+    listed = query.listed_projects(atlas)
+    text = [format_number(counts[p], state.lang) if p in listed else t("no_list", state.lang) for p in ids]
     return {"x": [int(counts[p]) for p in ids], "y": [bar_label(f) for f in full],
             "hovertext": [escape_markup(f) for f in full], "text": text,
             "customdata": ids,
