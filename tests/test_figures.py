@@ -120,6 +120,13 @@ def test_growth_figure_has_an_explicit_unknown_bar(mini_atlas):
     assert "1918" not in list(totals.x)  # interwar totals are not mixed into the post-1990 line
     sel = figures.growth_update(mini_atlas, FilterState(years=(2019, 2019), include_unknown_year=False))
     assert [bars.x[i] for i in sel["selectedpoints"]] == ["2019"] and sel["unknown_selectedpoints"] == []
+    # the dated members' line, drawn over bars of one member, took their hover (and their click): its numbers are
+    # in the bars' hover, kept with them by the chart's Patch
+    assert dated.hoverinfo == "skip" and list(bars.customdata) == list(dated.y)
+    assert "%{customdata}" in bars.hovertemplate and "z datą" in bars.hovertemplate
+    patch = callbacks.growth_patch(sel).to_plotly_json()
+    assert any(op["location"] == ["data", 0, "customdata"] and op["params"]["value"] == sel["dated"]
+               for op in patch["operations"])
 
 
 def test_growth_years_are_labelled_every_fifth_year_level(mini_atlas):

@@ -722,6 +722,7 @@ def map_changes(atlas: Any, state: FilterState, zoom: bool, clear_selection: boo
 def growth_patch(upd: dict[str, Any]) -> Patch:
     p = Patch()
     p["data"][0]["y"] = upd["y"]
+    p["data"][0]["customdata"] = upd["dated"]
     p["data"][0]["selectedpoints"] = upd["selectedpoints"]
     p["data"][2]["y"] = upd["unknown_y"]
     p["data"][2]["selectedpoints"] = upd["unknown_selectedpoints"]

@@ -631,10 +631,11 @@ def growth_figure(atlas: Any, state: FilterState) -> go.Figure:
     unknown_label = wrap_label(t("year_unknown", lang), 6)
     fig = go.Figure()
     fig.add_bar(
-        x=cats, y=upd["y"], marker={"color": BAR}, name=t("new_members", lang),
+        x=cats, y=upd["y"], marker={"color": BAR}, name=t("new_members", lang), customdata=upd["dated"],
         selectedpoints=upd["selectedpoints"], selected={"marker": {"opacity": 1}},
         unselected={"marker": {"opacity": 0.3}},
-        hovertemplate="%{x}: %{y}<extra>" + t("new_members", lang) + "</extra>",
+        hovertemplate="%{x}: %{y}<br>" + t("known_dated", lang) + ": %{customdata}<extra>" + t("new_members", lang)
+                      + "</extra>",
     )
     fig.add_trace(_totals_trace(atlas, lang))
     fig.add_bar(
@@ -649,9 +650,10 @@ def growth_figure(atlas: Any, state: FilterState) -> go.Figure:
         # drawn down, read as a count: "2004: 2", not "-2"
         hovertemplate="%{x}: %{customdata}<extra>" + t("departures", lang) + "</extra>",
     )
+    # drawn over the bars of one or two members, its hover took theirs: its numbers are in the bars' hover
     fig.add_scatter(
         x=cats, y=upd["dated"], yaxis="y2", mode="lines", line={"color": BAR, "width": 1.5, "dash": "dot"},
-        name=t("known_dated", lang), hovertemplate="%{x}: %{y}<extra>" + t("known_dated", lang) + "</extra>",
+        name=t("known_dated", lang), hoverinfo="skip",
     )
     fig.update_layout(**_bar_layout(
         lang, margin={"l": 34, "r": 8, "t": 8, "b": 40}, showlegend=True,
