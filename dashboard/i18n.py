@@ -474,7 +474,10 @@ TEXT.update({
     "export_town_where": {"pl": "{town} {where}", "en": "{town} {where}"},
     "export_town_kind": {"pl": "gmina miejska|gmina wiejska|gmina miejsko-wiejska",
                          "en": "urban gmina|rural gmina|urban-rural gmina"},
-    "export_town_outline": {"pl": "{town} – wybrane miasto", "en": "{town} – the chosen town"},
+    "town_outline": {"pl": "{town} – wybrane miasto", "en": "{town} – the chosen town"},
+    # the found town's gmina drawn outlined only: the filters leave it out (a reader took the grey for "no data")
+    "town_outline_outside": {"pl": "{town} – wybrane miasto, poza filtrami (bez koloru)",
+                             "en": "{town} – the chosen town, outside the filters (not coloured)"},
     "export_not_counted": {"pl": "nie wliczono: {items}", "en": "not counted: {items}"},
     "export_counted_note": {"pl": "liczone są miasta uczestniczące w projekcie",
                             "en": "counted: cities taking part in the project"},

@@ -726,6 +726,8 @@ def test_town_search_is_diacritics_insensitive_and_zooms_with_details(duo):
     details = duo.find_element("#details").text
     assert "Łódź" in details and "1061011" in details
     assert graph_data(duo, "map")[2]["locations"] == ["1061011"]  # the focus outline
+    legend = "document.getElementById('legend').textContent"
+    assert js(duo, f"return {legend};").endswith("Łódź – wybrane miasto")   # the legend explains the outline
     # the open card follows the map's year and evidence levels (it kept "Stan na 31.12.2020" after the year changed,
     # and said "member" of a city the evidence filter left grey)
     status = "document.querySelector('#details .status').textContent"
@@ -735,6 +737,8 @@ def test_town_search_is_diacritics_insensitive_and_zooms_with_details(duo):
     js(duo, "window.dash_clientside.set_props('evidence', {value: ['stated', 'role']});")
     wait_js(duo, "return document.getElementById('details').textContent.includes("
                  "'po zaznaczeniu podstawy „lista ZMP”');")
+    # the filters now leave Łódź grey: its outline's line in the legend says so
+    wait_js(duo, f"return {legend}.endsWith('Łódź – wybrane miasto, poza filtrami (bez koloru)');")
     # a second town typed with Łódź chosen: Dash puts the open search's focus on Łódź's option, and the letters
     # went nowhere (Enter then unchose Łódź); a hyphenated name typed without its diacritics: the dropdown's own
     # filter in the browser kept no option of the server's answer (its words had no hyphen)

@@ -293,6 +293,10 @@ def test_town_view_names_the_town_and_explains_its_outline(atlas, lang):
     assert not re.search(r"\d\s(miast|cities|city)", pf.texts.subtitle.replace("\u00a0", " "))
     outline = [e for e in pf.texts.legend.entries if e.kind == "outline"]
     assert len(outline) == 1 and "Biłgoraj" in outline[0].label and outline[0].color == figures.FOCUS
+    # a town the filters leave out (Biłgoraj takes no part in P4): its outline's line says why it has no colour
+    left_out = _pf(atlas, BILGORAJ.replace(projects=("P4",)), lang=lang).texts.legend.entries[-1]
+    assert left_out.kind == "outline" and ("poza filtrami" if lang == "pl" else "outside the filters") in left_out.label
+    assert "poza" not in outline[0].label and "outside" not in outline[0].label
     # the legend explains the picture: no class without a gmina in the frame ("2 – 0", "3 – 0" of the whole
     # country's classes, in the town's frame)
     for view in (BILGORAJ, BILGORAJ.replace(voivodeships=())):

@@ -49,6 +49,26 @@ def test_the_legends_note_on_lighter_gminy_shows_their_colours(mini_atlas):
     assert re.findall(r"#[0-9a-f]{6}", swatches[0]) == upd["undated_colours"]   # side by side, in class order
 
 
+@pytest.mark.parametrize("lang", ["pl", "en"])
+def test_the_legend_names_the_chosen_towns_outline_and_says_when_the_filters_leave_it_out(mini_atlas, lang):
+    """A found town the filters leave out was drawn outlined and grey with no word why (read as "not a member")."""
+    from dashboard.view.boot import static_html
+    from dashboard.view.layout import legend
+
+    inside = figures.map_update(mini_atlas, FilterState(focus="1261011", lang=lang))          # Kraków, in P2
+    outside = figures.map_update(mini_atlas, FilterState(focus="1261011", projects=("P1",), lang=lang))
+    chosen, left_out = {"pl": ("wybrane miasto", "poza filtrami"), "en": ("the chosen town", "outside the filters")}[lang]
+    assert inside["focus_label"] == f"Kraków – {chosen}"
+    assert outside["focus_label"].startswith(f"Kraków – {chosen}") and left_out in outside["focus_label"]
+    assert figures.map_update(mini_atlas, FilterState(lang=lang))["focus_label"] == ""
+    line = legend(outside)[-1]
+    swatch = line.children[0]
+    assert line.className == "legend-note legend-town" and line.children[1] == outside["focus_label"]
+    assert swatch.className == "swatch outline" and swatch.style == {"borderColor": figures.FOCUS}
+    # the server-drawn page's copy of the legend writes the style as CSS (it wrote "borderColor:…")
+    assert f'style="border-color:{figures.FOCUS}"' in static_html(line)
+
+
 def test_stepped_legend_labels_carry_counts(mini_atlas):
     upd = figures.map_update(mini_atlas, FilterState())
     # projects per gmina: 0,0,0 (Białystok, Kwidzyn, Łódź), 1 x4, 3 (Cieszyn) -> classes 0 | 1 | 2–3

@@ -147,18 +147,6 @@ def default_title(atlas: Any, state: FilterState, lang: str) -> str:
     return t("export_title_projects", lang, labels=_join(quoted, lang))
 
 
-def town_name(atlas: Any, terc: str) -> str:
-    """The name of the town a view is zoomed on: the city of the union's data in that gmina, else the gmina."""
-
-    ent = query.derived(atlas).entities
-    names = ent.loc[ent["gmina_teryt"] == terc, "name"]
-    if len(names):
-        return str(names.iloc[0])
-    gm = atlas.gminy
-    hit = gm.loc[gm["terc"] == terc, "name"]
-    return str(hit.iloc[0]) if len(hit) else terc
-
-
 def town_roles(atlas: Any, state: FilterState, lang: str) -> list[str]:
     """The found town's roles in the chosen projects (all its projects when none is chosen), each with its project:
     '„Samorządowy rynek pracy” – finalista konkursu' (a role alone, "finalista konkursu", says not of what)."""
@@ -193,7 +181,7 @@ def default_subtitle(atlas: Any, state: FilterState, lang: str, n_cities: int, *
         if len(state.projects) > 1 else ""
     names = query.voivodeship_names(atlas)
     if state.focus:
-        town = town_name(atlas, state.focus)
+        town = query.town_name(atlas, state.focus)
         where = in_voivodeships([names.get(state.focus[:2], "")], lang) if state.focus[:2] in names else ""
         phrase = t("export_town_where", lang, town=town, where=where).strip()
         roles = town_roles(atlas, state, lang)
@@ -301,8 +289,7 @@ def map_legend(atlas: Any, state: FilterState, *, visible: frozenset[str] | set[
                if n or visible is None]
     entries.append(LegendEntry(figures.OTHER_GREY, t("legend_other", state.lang), max(0, total - sum(counts))))
     if state.focus:
-        entries.append(LegendEntry(figures.FOCUS, t("export_town_outline", state.lang,
-                                                    town=town_name(atlas, state.focus)), None, kind="outline"))
+        entries.append(LegendEntry(figures.FOCUS, figures.focus_label(atlas, state, in_view), None, kind="outline"))
     # figures' legend title may carry its own line break and count note ("Liczba projektów<br>(liczba gmin)")
     lines = [re.sub(r"<[^>]+>", "", x).strip() for x in re.split(r"<br\s*/?>", classes.title)]
     lines = [x for x in lines if x]
@@ -386,7 +373,7 @@ def press_texts(atlas: Any, spec: ExportSpec, legend: Legend, n_cities: int, *, 
         legend=legend,
         facts=facts,
         labels=tuple(labels),
-        town=town_name(atlas, state.focus) if state.focus else "",
+        town=query.town_name(atlas, state.focus) if state.focus else "",
     )
 
 
@@ -476,7 +463,7 @@ def _label_points(view_atlas: Any, entities: Any, state: FilterState, fr: Any):
 
         c = focus_centre(view_atlas, state.focus)
         if c is not None:
-            rows.append((town_name(view_atlas, state.focus), c[0], c[1], state.focus, 0, "polygon"))
+            rows.append((query.town_name(view_atlas, state.focus), c[0], c[1], state.focus, 0, "polygon"))
     if not rows:
         return [], set()
     import numpy as np

@@ -90,6 +90,17 @@ def listed_projects(atlas: Any) -> frozenset[str]:
     return atlas_memo(atlas, "listed_projects", lambda: frozenset(atlas.participation["project_id"].astype(str)))
 
 
+def town_name(atlas: Any, terc: str) -> str:
+    """The name of the town a view is zoomed on: the city of the union's data in that gmina, else the gmina."""
+    ent = derived(atlas).entities
+    names = ent.loc[ent["gmina_teryt"] == terc, "name"]
+    if len(names):
+        return str(names.iloc[0])
+    gm = atlas.gminy
+    hit = gm.loc[gm["terc"] == terc, "name"]
+    return str(hit.iloc[0]) if len(hit) else terc
+
+
 def unlisted_only(atlas: Any, state: FilterState) -> bool:
     """The state chooses projects and none of them has a list of its participants in the data: its empty view is
     not "no city took part"."""

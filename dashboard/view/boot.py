@@ -94,8 +94,8 @@ def _radio_items(props: dict[str, Any]) -> str:
 
 
 def _attribute(name: str, value: Any) -> str:
-    if name == "style":
-        value = ";".join(f"{k}:{v}" for k, v in value.items())
+    if name == "style":   # React's camelCase names as CSS's (borderColor -> border-color)
+        value = ";".join(f"{re.sub('([A-Z])', lambda m: '-' + m[1].lower(), k)}:{v}" for k, v in value.items())
     elif isinstance(value, bool):
         return f" {name}" if value else ""
     elif name == "n_clicks" or value is None:

@@ -225,7 +225,17 @@ def map_update(atlas: Any, state: FilterState) -> dict[str, Any]:
                      "title": {"text": title}},
         "selectedpoints": selected if selected else None,
         "focus": [state.focus] if state.focus in d.gmina_pos else [],
+        "focus_label": focus_label(atlas, state, arr["in_view"]) if state.focus else "",
     }
+
+
+def focus_label(atlas: Any, state: FilterState, in_view: np.ndarray) -> str:
+    """The legend's line for the chosen town's outline; it says so when the filters leave the town's gmina out
+    (drawn without a colour: a reader took the grey for a town the union does not know). `in_view`: per gmina."""
+    pos = query.derived(atlas).gmina_pos.get(state.focus)
+    outside = pos is not None and not in_view[pos]
+    return t("town_outline_outside" if outside else "town_outline", state.lang,
+             town=query.town_name(atlas, state.focus))
 
 
 def _stepped(colours: tuple[str, ...]) -> list[list]:

@@ -496,8 +496,8 @@ def stripes(colours: list[str]) -> str:
 
 
 def legend(upd: dict[str, Any]) -> list:
-    """The map's classes as HTML (beside/under the map, never on it): a title, one swatch per class, and the note on
-    the lighter members (known only from later sources) when the date shown has any."""
+    """The map's classes as HTML (beside/under the map, never on it): a title, one swatch per class, the note on
+    the lighter members (known only from later sources) when the date shown has any, and the chosen town's outline."""
     title = str(upd.get("legend_title") or upd["colorbar"]["title"]["text"]).replace("<br>", " ")
     note = upd.get("undated_note")
     return [
@@ -507,6 +507,8 @@ def legend(upd: dict[str, Any]) -> list:
                  for colour, text in figures.legend_items(upd)], className="legend-items"),
         *([html.Span([html.Span(className="swatch", style={"background": stripes(upd["undated_colours"])}), note],
                      className="legend-note")] if note else []),
+        *([html.Span([html.Span(className="swatch outline", style={"borderColor": figures.FOCUS}),
+                      upd["focus_label"]], className="legend-note legend-town")] if upd.get("focus_label") else []),
     ]
 
 
