@@ -436,6 +436,7 @@
 
   /* The table's rows (a clientside callback, see dashboard/view/layout.py table_rows): one <tr> per row, the first
      value (the city) as the row header, the number of projects right-aligned. Text only (textContent). */
+  var CELL_CLASSES = {3: "member", 5: "num", 6: "projects"};   // by TABLE_COLUMNS' order (dashboard/view/table.py)
   function renderTable(table) {
     var body = document.getElementById("table-body");
     if (body && table && Array.isArray(table.rows)) {
@@ -447,7 +448,7 @@
         (Array.isArray(row) ? row : []).forEach(function (value, i) {
           var cell = document.createElement(i === 0 ? "th" : "td");
           if (i === 0) { cell.setAttribute("scope", "row"); }
-          if (i === 5) { cell.className = "num"; }
+          cell.className = CELL_CLASSES[i] || "";
           if (coded.indexOf(i) >= 0) { value = words[value]; }   // a repeated text, sent once
           cell.textContent = value === null || value === undefined ? "" : String(value);
           tr.appendChild(cell);

@@ -41,7 +41,7 @@ from dashboard.model.query import UNKNOWN_ONLY
 from dashboard.model.state import EVIDENCE_DEFAULT, EVIDENCE_LEVELS, FilterState
 from dashboard.view import figures
 from dashboard.view.atlas_map import AtlasMap
-from dashboard.view.table import TABLE_COLUMNS
+from dashboard.view.table import COLUMN_KEYS, TABLE_COLUMNS
 from dashboard.view.towns import gmina_kind
 from dashboard.view.urls import GeoUrls
 
@@ -427,8 +427,6 @@ def membership_history(entity: dict, lang: str, heading: Any = html.H4):
     ], className="membership-history")
 
 
-TABLE_KEYS = {"name": "col_name", "teryt": "col_teryt", "voivodeship": "col_voivodeship", "member": "col_member",
-              "join_year": "col_join_year", "n_projects": "col_n_projects", "projects": "col_projects"}
 SORT_ICONS = {"asc": "▲", "desc": "▼", None: "↕"}
 ARIA_SORT = {"asc": "ascending", "desc": "descending", None: "none"}
 DROPDOWNS = ("projects", "voivodeships", "town")
@@ -473,7 +471,7 @@ def data_table(atlas: Any, state: FilterState) -> html.Table:
     heads = []
     for c in TABLE_COLUMNS:
         heads.append(html.Th(html.Button([
-            tr(TABLE_KEYS[c], lang),
+            tr(COLUMN_KEYS[c], lang),
             html.Span(SORT_ICONS[None], id=f"sort-{c}-icon", className="sort-icon", **{"aria-hidden": "true"}),
         ], id=f"sort-{c}", className="sort-button", n_clicks=0, type="button"),
             scope="col", id=f"th-{c}", className="num" if c == "n_projects" else None, **{"aria-sort": "none"}))

@@ -29,13 +29,13 @@ from dashboard.model import query
 from dashboard.model.state import FilterState, view_slug
 
 TABLE_COLUMNS = ("name", "teryt", "voivodeship", "member", "join_year", "n_projects", "projects")
-_COLUMN_KEYS = {"name": "col_name", "teryt": "col_teryt", "voivodeship": "col_voivodeship", "member": "col_member",
+COLUMN_KEYS = {"name": "col_name", "teryt": "col_teryt", "voivodeship": "col_voivodeship", "member": "col_member",
                 "join_year": "col_join_year", "n_projects": "col_n_projects", "projects": "col_projects"}
 
 
 def table_columns(lang: str) -> list[dict[str, str]]:
     """The table's columns (and the CSV's header) in `lang`."""
-    return [{"name": t(_COLUMN_KEYS[c], lang), "id": c, **({"type": "numeric"} if c == "n_projects" else {})}
+    return [{"name": t(COLUMN_KEYS[c], lang), "id": c, **({"type": "numeric"} if c == "n_projects" else {})}
             for c in TABLE_COLUMNS]
 
 
