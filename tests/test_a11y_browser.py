@@ -204,19 +204,27 @@ def test_no_sideways_scrolling_and_the_legend_is_off_the_map(duo):
                 .map(t => t.getBoundingClientRect()).map(r => [Math.round(r.left), Math.round(r.right)]);
               const chart = document.querySelector('#growth .main-svg').getBoundingClientRect();
               // the table's rows: a cell taller than two lines, a project's name than two (in its sideways-scrolling
-              // box a phone gave "tak (wg późniejszego źródła)" and the projects' names 100 px: 4-8 lines a row)
+              // box a phone gave "tak (wg późniejszego źródła)" and the projects' names 100 px: 4-8 lines a row);
+              // below 560 px the city's column, which stays in view, is narrower: a long name may take three
               const lines = c => { const r = document.createRange(); r.selectNodeContents(c);
                                    return Math.round(r.getBoundingClientRect().height / parseFloat(getComputedStyle(c).lineHeight)); };
               const tallRows = [...document.querySelectorAll('#table tbody tr')].filter(r => {
                 const cells = [...r.children], n = Number(cells[5].textContent);
-                return Math.max(...cells.slice(0, 6).map(lines)) > 2 || lines(cells[6]) > 2 * Math.max(n, 1);
+                return lines(cells[0]) > (innerWidth < 560 ? 3 : 2) || Math.max(...cells.slice(1, 6).map(lines)) > 2
+                  || lines(cells[6]) > 2 * Math.max(n, 1);
               }).map(r => r.children[0].textContent);
+              // the city's cell stays at the box's left edge when the table is scrolled sideways
+              const box = document.querySelector('.table-scroll'), th = document.querySelector('#table tbody th');
+              box.scrollLeft = box.scrollWidth;
+              const cityKept = Math.round(th.getBoundingClientRect().left - box.getBoundingClientRect().left);
+              box.scrollLeft = 0;
               return {mapLeft: map.left, mapWidth: map.width, mapTop: map.top, mapBottom: map.bottom,
                       legendTop: legend.top, filtersHeight: filters.height, stripRows: rows, years: years,
-                      unknown: unknown, chartRight: Math.round(chart.right), tallRows: tallRows};""")
+                      unknown: unknown, chartRight: Math.round(chart.right), tallRows: tallRows, cityKept: cityKept};""")
             print(width, sizes)
             assert sizes["legendTop"] >= sizes["mapBottom"] - 1, (width, sizes)  # under the map, never on it
             assert sizes["tallRows"] == [], (width, sizes["tallRows"])
+            assert sizes["cityKept"] in (0, 1), (width, sizes["cityKept"])   # (the box's border)
             years = sizes["years"]   # level, and at least 4 px apart (slanted 10 px labels were hard to read)
             assert len(years) >= 4 and len({top for _, _, top in years}) == 1, (width, years)
             assert all(right + 4 <= left for (_, right, _), (left, _, _) in zip(years, years[1:])), (width, years)
