@@ -435,20 +435,20 @@
   }, true);
 
   /* The table's rows (a clientside callback, see dashboard/view/layout.py table_rows): one <tr> per row, the first
-     value (the city) as the row header, the number of projects right-aligned. Text only (textContent). */
-  var CELL_CLASSES = {3: "member", 5: "num", 6: "projects"};   // by TABLE_COLUMNS' order (dashboard/view/table.py)
+     value (the city) as the row header, each cell with its column's class. Text only (textContent). */
   function renderTable(table) {
     var body = document.getElementById("table-body");
     if (body && table && Array.isArray(table.rows)) {
       var words = Array.isArray(table.words) ? table.words : [];
       var coded = Array.isArray(table.coded) ? table.coded : [];
+      var classes = Array.isArray(table.classes) ? table.classes : [];
       var fragment = document.createDocumentFragment();
       table.rows.forEach(function (row) {
         var tr = document.createElement("tr");
         (Array.isArray(row) ? row : []).forEach(function (value, i) {
           var cell = document.createElement(i === 0 ? "th" : "td");
           if (i === 0) { cell.setAttribute("scope", "row"); }
-          cell.className = CELL_CLASSES[i] || "";
+          cell.className = classes[i] || "";
           if (coded.indexOf(i) >= 0) { value = words[value]; }   // a repeated text, sent once
           cell.textContent = value === null || value === undefined ? "" : String(value);
           tr.appendChild(cell);

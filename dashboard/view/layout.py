@@ -437,6 +437,8 @@ PICK_CHARTS = ("growth", "by-voivodeship", "by-project")  # the charts whose bar
 
 # columns whose few texts repeat down the table (a voivodeship, a status, "unknown", a project's name)
 TABLE_WORD_COLUMNS = ("voivodeship", "member", "join_year", "projects")
+# the cells' classes by column (assets/style.css: a number right-aligned, the long texts given room)
+TABLE_CELL_CLASSES = {"member": "member", "n_projects": "num", "projects": "projects"}
 
 
 def table_rows(records: list[dict[str, Any]]) -> dict[str, list]:
@@ -446,7 +448,7 @@ def table_rows(records: list[dict[str, Any]]) -> dict[str, list]:
     a DOM write of 300 rows takes milliseconds.
 
     The texts of TABLE_WORD_COLUMNS are sent once, in "words", and the rows hold their index there ("coded": the
-    column positions): the same status on 38 rows was a third of the answer."""
+    column positions): the same status on 38 rows was a third of the answer. "classes": each column's cell class."""
     words: dict[str, int] = {}
     coded = [i for i, c in enumerate(TABLE_COLUMNS) if c in TABLE_WORD_COLUMNS]
 
@@ -455,7 +457,8 @@ def table_rows(records: list[dict[str, Any]]) -> dict[str, list]:
         return words.setdefault(str(value), len(words)) if i in coded else value
 
     rows = [[cell(r.get(c), i) for i, c in enumerate(TABLE_COLUMNS)] for r in records]
-    return {"words": list(words), "coded": coded, "rows": rows}
+    return {"words": list(words), "coded": coded, "rows": rows,
+            "classes": [TABLE_CELL_CLASSES.get(c, "") for c in TABLE_COLUMNS]}
 
 
 def sort_state(sort_by: Any) -> dict[str, str | None]:
@@ -474,7 +477,8 @@ def data_table(atlas: Any, state: FilterState) -> html.Table:
             tr(COLUMN_KEYS[c], lang),
             html.Span(SORT_ICONS[None], id=f"sort-{c}-icon", className="sort-icon", **{"aria-hidden": "true"}),
         ], id=f"sort-{c}", className="sort-button", n_clicks=0, type="button"),
-            scope="col", id=f"th-{c}", className="num" if c == "n_projects" else None, **{"aria-sort": "none"}))
+            scope="col", id=f"th-{c}", className="num" if TABLE_CELL_CLASSES.get(c) == "num" else None,
+            **{"aria-sort": "none"}))
     return html.Table([
         html.Caption(tr("table_sort_hint", lang), className="sr-only"),
         html.Thead(html.Tr(heads)),
