@@ -531,7 +531,8 @@ TEXT.update({
     "export_alt_voivodeships": {"pl": "Najwięcej jest {where}.", "en": "Most are {where}."},
     # the names are of towns, rural gminy and powiaty alike
     "export_alt_labels": {"pl": "Na mapie podpisano: {names}.", "en": "Named on the map: {names}."},
-    "export_alt_town": {"pl": "Czerwony kontur wyróżnia {town}.", "en": "A red outline marks {town}."},
+    # the legend's own line after a colon: "wyróżnia {town}" needed the accusative ("wyróżnia Warszawa")
+    "export_alt_town": {"pl": "Czerwony kontur: {label}.", "en": "Red outline: {label}."},
     "export_alt_legend": {"pl": "Legenda ({what}): {classes}; {rest}.", "en": "Legend ({what}): {classes}; {rest}."},
     "export_alt_rest": {"pl": "pozostała {n} gmina jest szara|pozostałe {n} gminy są szare|pozostałych {n} gmin jest "
                               "szarych", "en": "the other {n} gmina is grey|the other {n} gminy are grey"},

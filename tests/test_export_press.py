@@ -297,6 +297,14 @@ def test_town_view_names_the_town_and_explains_its_outline(atlas, lang):
     left_out = _pf(atlas, BILGORAJ.replace(projects=("P4",)), lang=lang).texts.legend.entries[-1]
     assert left_out.kind == "outline" and ("poza filtrami" if lang == "pl" else "outside the filters") in left_out.label
     assert "poza" not in outline[0].label and "outside" not in outline[0].label
+    # its alt text says so too, in the legend's words: after a colon, the name in the nominative (the sentence was
+    # "Czerwony kontur wyróżnia {town}": "wyróżnia Warszawa")
+    from dashboard.export.texts import alt_text
+
+    warsaw = _pf(atlas, FilterState(projects=("P1",), focus="1465011"), lang=lang)
+    expected = {"pl": "Czerwony kontur: Warszawa – wybrane miasto, poza filtrami (bez koloru).",
+                "en": "Red outline: Warszawa – the chosen town, outside the filters (not coloured)."}[lang]
+    assert expected in alt_text(warsaw.texts, warsaw.entities, lang)
     # the legend explains the picture: no class without a gmina in the frame ("2 – 0", "3 – 0" of the whole
     # country's classes, in the town's frame)
     for view in (BILGORAJ, BILGORAJ.replace(voivodeships=())):
@@ -602,7 +610,7 @@ def test_town_view_svg_names_the_town(atlas, renderer):
     text = "".join(ET.fromstring(res.content).itertext())
     flat = re.sub(r"\s+", " ", text.replace("\u00a0", " "))
     assert "Biłgoraj – the" in flat and "chosen town" in flat and flat.count("Biłgoraj") >= 3, flat  # label, legend
-    assert "A red outline marks Biłgoraj" in res.alt_text
+    assert "Red outline: Biłgoraj – the chosen town." in res.alt_text
     assert res.filename == "atlas-zmp_P1_lubelskie_bilgoraj_square_en.svg"
 
 

@@ -73,7 +73,8 @@ def alt_text(texts: PressTexts, entities: Any, lang: str) -> str:
     if texts.town:   # a town view: the town and its neighbours, not the wider view's count
         body = where = ""
     names = " " + t("export_alt_labels", lang, names=join_words(list(texts.labels), lang)) if texts.labels else ""
-    town = " " + t("export_alt_town", lang, town=texts.town) if texts.town else ""
+    outline = next((e.label for e in texts.legend.entries if e.kind == "outline"), "")   # the town, and why grey
+    town = " " + t("export_alt_town", lang, label=outline) if outline else ""
     legend = _legend_sentence(texts.legend, lang)
     lighter = _sentence(texts.legend.note) if texts.legend.note else ""   # the gminy drawn lighter
     return " ".join(x.strip() for x in (head + scope + body + where + names + town, legend, lighter,
