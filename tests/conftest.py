@@ -12,6 +12,8 @@ from __future__ import annotations
 import contextlib
 import csv
 import os
+import shutil
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -144,6 +146,16 @@ def pytest_setup_options():
 _CHROMIUM: dict = {}
 
 
+def chromedriver():
+    """chromedriver for a test Chromium whose temporary files go to a folder removed at the session's end:
+    chromedriver ends Chromium without its clean-up, and its socket's folder would stay in /tmp, one a browser."""
+    from selenium.webdriver.chrome.service import Service
+
+    if "tmp" not in _CHROMIUM:
+        _CHROMIUM["tmp"] = tempfile.mkdtemp(prefix="atlas-test-chromium-")
+    return Service("/usr/bin/chromedriver", env={**os.environ, "TMPDIR": _CHROMIUM["tmp"]})
+
+
 def _start_chromium(headless: bool):
     from selenium import webdriver
 
@@ -152,7 +164,7 @@ def _start_chromium(headless: bool):
         options.add_argument("--headless=new")
     options.add_experimental_option("prefs", {"download.prompt_for_download": False,
                                               "safebrowsing.disable_download_protection": True})
-    driver = webdriver.Chrome(options=options)
+    driver = webdriver.Chrome(options=options, service=chromedriver())
     driver.implicitly_wait(0)
     return driver
 
@@ -187,9 +199,14 @@ def session_chromium(config, download_path: str = "", size: tuple[int, int] = (1
 
 
 def pytest_sessionfinish(session):
+    from dashboard.export.render import kill_renderer
+
+    kill_renderer()   # the exports' Chromium of this test process, with its folders (xdist's workers skip atexit)
     driver = _CHROMIUM.pop("driver", None)
     if driver is not None:
         driver.quit()
+    if "tmp" in _CHROMIUM:
+        shutil.rmtree(_CHROMIUM.pop("tmp"), ignore_errors=True)
 
 
 class _AppServer:

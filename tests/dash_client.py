@@ -180,14 +180,15 @@ class DashPage:
         return session.post(self.callback_url(**params), json=body, timeout=timeout)
 
     def run_background(self, session: requests.Session, body: dict, timeout: float = 180,
-                       poll_s: float | None = None) -> tuple[requests.Response, int]:
+                       poll_s: float | None = None, replaces: str | None = None) -> tuple[requests.Response, int]:
         """Drive a background callback to completion like the renderer: the first answer is a job handle
         ({"cacheKey", "job"}); then the same body (values nulled) is posted with the handle until the answer
-        carries "response" (or is not a 200). Returns (final response, number of polls)."""
+        carries "response" (or is not a 200). ``replaces``: the job handle of a click before this one, still
+        running (the renderer sends it as oldJob). Returns (final response, number of polls)."""
         dep = next(d for d in self.dependencies if d["output"] == body["output"])
         interval = poll_s if poll_s is not None else (dep.get("background") or {}).get("interval", 1000) / 1000
         deadline = time.monotonic() + timeout
-        response = self.post(session, body, timeout=timeout)
+        response = self.post(session, body, timeout=timeout, **({"oldJob": replaces} if replaces else {}))
         if response.status_code != 200 or not response.content:
             return response, 0
         first = response.json()

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import base64
 import os
+import shutil
 import signal
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -29,10 +31,20 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def temporary():
+    """The server's temporary folder (TMPDIR: Chromium's profiles and sockets go there). Short: a Unix socket's
+    path has at most 107 bytes."""
+    folder = Path(tempfile.mkdtemp(prefix="t-", dir="/tmp"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, temporary):
     from tests.gunicorn_server import own_cache_dir
 
-    env = {"ATLAS_CACHE_DIR": str(own_cache_dir(tmp_path_factory.mktemp("export-jobs") / "cache"))}
+    env = {"ATLAS_CACHE_DIR": str(own_cache_dir(tmp_path_factory.mktemp("export-jobs") / "cache")),
+           "TMPDIR": str(temporary)}
     with Gunicorn("app:server", workers=2, extra_env=env) as running:
         yield running
 
@@ -216,6 +228,30 @@ def test_once_the_render_service_is_gone_each_job_renders_in_a_chromium_of_its_o
     assert done and _download(done[0])[0] == "atlas-zmp_social.svg"
 
 
+def _chromium_folders(temporary: Path) -> set[str]:
+    """The profile and singleton-socket folders of a job's Chromium, once it has linked the two."""
+    deadline = time.monotonic() + 60
+    while not (linked := list(temporary.glob("tmp*/SingletonSocket"))) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert linked, sorted(p.name for p in temporary.iterdir())
+    return {linked[0].parent.name, Path(os.readlink(linked[0])).parent.name}
+
+
+def test_a_job_replaced_by_a_newer_click_leaves_no_chromium_folder_behind(server, temporary):
+    """A second export click while the first renders: Dash ends the first job (oldJob) with SIGKILL, its Chromium
+    included, and Chromium's profile (2.4 MB) and socket folders stayed in /tmp, one pair a replaced export.
+    The job is asked to stop first now, and removes them."""
+    with requests.Session() as session:
+        page = DashPage.load(session, server.base)
+        first = page.post(session, _export_body(page, f"4-{time.time_ns():x}")).json()
+        browsers = [pid for pid, name in _job_tree(server).items() if "chrom" in name]
+        folders = _chromium_folders(temporary)
+        response, _ = page.run_background(session, _export_body(page, f"5-{time.time_ns():x}"), replaces=first["job"])
+    assert _download(response)[0] == "atlas-zmp_social.svg"
+    assert _wait_gone(browsers, 10) == []
+    assert folders & {p.name for p in temporary.iterdir()} == set()
+
+
 def test_killed_worker_takes_its_job_and_a_hung_chromium_with_it(server):
     _start_export(server)
     tree = _job_tree(server)
@@ -232,13 +268,16 @@ def test_killed_worker_takes_its_job_and_a_hung_chromium_with_it(server):
     assert left == [], {pid: tree[pid] for pid in left}
 
 
-def test_no_job_or_chromium_outlives_gunicorn(server):
+def test_no_job_or_chromium_outlives_gunicorn(server, temporary):
+    """Nor anything of theirs in the temporary folder: the jobs' Chromium profiles (the jobs killed with a worker,
+    replaced, or ended with gunicorn) and the render service's socket folder."""
     _start_export(server)
     tree = _job_tree(server)
     os.kill(server.proc.pid, signal.SIGTERM)          # `make serve` stopped: only the master is signalled
     server.proc.wait(60)
     left = _wait_gone(tree, 10)
     assert left == [], {pid: tree[pid] for pid in left}
+    assert sorted(p.name for p in temporary.iterdir()) == []
 
 
 def test_a_job_that_ends_while_being_terminated_is_not_an_error(monkeypatch, tmp_path):

@@ -239,17 +239,21 @@ def test_missing_chromium_says_how_to_install(tmp_path):
 
 
 def test_renderer_recovers_when_chromium_dies(atlas):
-    """A crashed Chromium fails that one export with a clear error; the next export starts a fresh browser."""
-    from dashboard.export.render import Renderer, RenderError
+    """A crashed Chromium fails that one export with a clear error; the next export starts a fresh browser. The
+    crashed one's profile (2.4 MB) and kaleido's page folder do not stay behind in the temporary folder."""
+    from dashboard.export.render import Renderer, RenderError, _chromium_folders
 
     r = Renderer().start()
     try:
         spec = ExportSpec(state=VIEW, preset="social", format="svg")
+        folders = _chromium_folders(r._kaleido)
+        assert len(folders) >= 2 and all(f.is_dir() for f in folders), folders
         r._kaleido.subprocess.kill()
         r._kaleido.subprocess.wait(10)
         with pytest.raises(RenderError, match="SVG export failed"):
             render_export(spec, atlas, renderer=r)
         assert not r.running
+        assert [f for f in folders if f.exists()] == []
         assert render_export(spec, atlas, renderer=r).content.lstrip().startswith(b"<svg")
     finally:
         r.close()

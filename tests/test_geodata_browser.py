@@ -65,7 +65,8 @@ def site(tmp_path_factory):
 @pytest.fixture(scope="module")
 def browser():
     from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
+
+    from tests.conftest import chromedriver
 
     options = webdriver.ChromeOptions()
     options.binary_location = "/usr/bin/chromium"
@@ -74,7 +75,7 @@ def browser():
                 "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"):
         options.add_argument(arg)
     options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    driver = webdriver.Chrome(service=chromedriver(), options=options)
     yield driver
     driver.quit()
 

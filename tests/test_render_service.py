@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import struct
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -53,7 +55,14 @@ def service(tmp_path_factory):
 
 
 def _chromium(pid: int) -> set[int]:
-    return {p.pid for p in psutil.Process(pid).children(recursive=True) if "chrom" in p.name()}
+    found = set()
+    for proc in psutil.Process(pid).children(recursive=True):
+        try:
+            if "chrom" in proc.name():
+                found.add(proc.pid)
+        except psutil.NoSuchProcess:
+            pass   # a helper Chromium starts and ends while it starts
+    return found
 
 
 def _serving(supervisor: int) -> int:
@@ -118,12 +127,15 @@ def test_the_service_answers_a_bad_request_and_goes_on(service):
 
 
 def test_the_service_and_its_chromium_end_with_the_process_that_started_it(tmp_path):
-    """gunicorn's master killed (SIGKILL: no on_exit hook runs): the service and its Chromium go too."""
+    """gunicorn's master killed (SIGKILL: no on_exit hook runs): the service and its Chromium go too, and leave
+    nothing in the temporary folder (the socket's folder, Chromium's profile and its singleton socket's folder)."""
+    temporary = Path(tempfile.mkdtemp(prefix="t-", dir="/tmp"))   # short: a Unix socket's path has ≤ 107 bytes
     starter = subprocess.Popen(
         [sys.executable, "-c", "import time; from dashboard.serving import render_host; "
                                "print(render_host.start().pid, flush=True); time.sleep(600)"],
         cwd=ROOT, stdout=subprocess.PIPE, text=True,
-        env={**os.environ, "ATLAS_CACHE_DIR": str(tmp_path), "ATLAS_JOB_SCHED": "normal"})   # not idle: its start
+        env={**os.environ, "ATLAS_CACHE_DIR": str(tmp_path), "ATLAS_JOB_SCHED": "normal",   # not idle: its start
+             "TMPDIR": str(temporary)})
     try:
         pid = int(starter.stdout.readline())
         deadline = time.monotonic() + 30
@@ -131,13 +143,19 @@ def test_the_service_and_its_chromium_end_with_the_process_that_started_it(tmp_p
             time.sleep(0.1)
         assert browsers, "the service started no Chromium"
         tree = {pid, _serving(pid), *browsers}
+        while not list(temporary.glob("tmp*/SingletonSocket")) and time.monotonic() < deadline:
+            time.sleep(0.1)   # Chromium up: its profile links to its singleton socket's folder
+        made = sorted(p.name[:14] for p in temporary.iterdir())   # so the check below looks at the right folder
+        assert made[0].startswith("atlas-render-") and made[1].startswith("org.chromium.") and "tmp" in made[2], made
         os.kill(starter.pid, signal.SIGKILL)
         starter.wait(10)
         gone = psutil.wait_procs([psutil.Process(p) for p in tree if psutil.pid_exists(p)], timeout=15)
         assert [p.pid for p in gone[1]] == []
+        assert sorted(p.name for p in temporary.iterdir()) == []
     finally:
         starter.kill()
         starter.wait(10)
+        shutil.rmtree(temporary, ignore_errors=True)
 
 
 def test_a_service_that_dies_is_started_again(service):

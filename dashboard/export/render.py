@@ -27,10 +27,13 @@ import json
 import logging
 import os
 import re
+import shutil
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import psutil  # here, not in kill_descendants: a signal handler's import met a half-imported psutil
 
 from dashboard import config
 from dashboard.export.spec import FORMATS, MM_PER_IN
@@ -288,6 +291,8 @@ class Renderer:
         self._kaleido = None
         self._thread: threading.Thread | None = None
         self._pid: int | None = None
+        self._opening: tuple[int, Any] | None = None   # (pid, kaleido) while start() opens it
+        self._folders: set[Path] = set()   # the running Chromium's temporary folders
 
     @property
     def running(self) -> bool:
@@ -306,11 +311,14 @@ class Renderer:
             async def _open():
                 k = _kaleido_class()(n=self._tabs, page_generator=_page_generator(), timeout=RENDER_TIMEOUT_S,
                                     path=chromium, headers=self._headers)
+                self._opening = (os.getpid(), k)   # for kill() while it starts
                 try:
                     await asyncio.wait_for(k.open(), START_TIMEOUT_S)
                 except BaseException:
                     await _close_quietly(k)
                     raise
+                finally:
+                    self._opening = None
                 return k
 
             for attempt in range(1, START_ATTEMPTS + 1):
@@ -325,6 +333,7 @@ class Renderer:
                     log.warning("Chromium for exports did not start (%s %s); starting it again",
                                 type(exc).__name__, exc)
             self._loop, self._thread, self._pid = loop, thread, os.getpid()
+            self._folders = _chromium_folders(self._kaleido)   # known now: a crash's clean-up removes the links
             _low_group_share_when_idle(getattr(getattr(self._kaleido, "subprocess", None), "pid", None))
             return self
 
@@ -365,33 +374,31 @@ class Renderer:
 
     def kill(self) -> None:
         """Stop this process's Chromium at once, without the devtools goodbye: SIGKILL to its process group
-        (choreographer starts it in a session of its own) and remove its profile folder. For job processes on
+        (choreographer starts it in a session of its own) and remove its temporary folders. For job processes on
         their way out (also from a signal handler), where a graceful ``close`` could hang on a stuck browser."""
-        import shutil
-        import signal
-
-        if not self.running:
+        kaleido = self._kaleido if self.running else self._starting()
+        if kaleido is None:
             return
-        proc = getattr(self._kaleido, "subprocess", None)
-        if proc is not None:
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
-            try:
-                proc.wait(2)
-            except Exception:  # noqa: BLE001 - gone or unkillable: nothing more to do here
-                pass
-        tmp = getattr(getattr(getattr(self._kaleido, "_browser_impl", None), "tmp_dir", None), "path", None)
-        if tmp:
-            shutil.rmtree(tmp, ignore_errors=True)
-        self._kaleido = None
+        leftovers = self._folders | _chromium_folders(kaleido)   # before choreographer's watchdog removes them
+        _kill_group(getattr(kaleido, "subprocess", None))
+        for folder in leftovers | _chromium_folders(kaleido):   # a link Chromium made as it was being killed
+            shutil.rmtree(folder, ignore_errors=True)
+        self._kaleido = self._opening = None
+        self._folders = set()
+
+    def _starting(self):
+        """The kaleido this process is starting (its Chromium may be up, its profile made), if any."""
+        opening = self._opening
+        return opening[1] if opening is not None and opening[0] == os.getpid() else None
 
     def close(self) -> None:
         with self._lock:
             if not self.running:
                 self._kaleido = None
                 return
+            leftovers = self._folders | _chromium_folders(self._kaleido)
+            if not self._browser_alive():   # a crash: its helpers live on, writing to the profile
+                _kill_group(getattr(self._kaleido, "subprocess", None))
             try:
                 asyncio.run_coroutine_threadsafe(self._kaleido.close(), self._loop).result(30)
             except Exception:  # noqa: BLE001 - closing a dead browser is not an error worth raising at exit
@@ -399,18 +406,55 @@ class Renderer:
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(10)
             self._kaleido = self._loop = self._thread = None
+            self._folders = set()
+            for folder in leftovers:   # choreographer leaves them when its Chromium had died (a crash)
+                shutil.rmtree(folder, ignore_errors=True)
+
+
+def _kill_group(proc) -> None:
+    """SIGKILL a Chromium's process group (choreographer starts it in a session of its own) and reap it."""
+    import signal
+
+    if proc is None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    try:
+        proc.kill()   # a browser that does not lead a group of its own
+        proc.wait(2)
+    except Exception:  # noqa: BLE001 - gone or unkillable: nothing more to do here
+        pass
+
+
+def _chromium_folders(kaleido) -> set[Path]:
+    """kaleido's temporary folders: its page's, its Chromium's profile and that Chromium's singleton socket's (a
+    sibling the profile's SingletonSocket link points to, once Chromium has made it). Only a Chromium that quits
+    itself and a kaleido closed in order remove them."""
+    page = getattr(getattr(kaleido, "_html_tmp_dir", None), "path", None)
+    profile = getattr(getattr(getattr(kaleido, "_browser_impl", None), "tmp_dir", None), "path", None)
+    found = {Path(path) for path in (page, profile) if path}
+    try:
+        socket_folder = Path(os.readlink(Path(profile) / "SingletonSocket")).parent if profile else None
+    except OSError:
+        socket_folder = None
+    if socket_folder is not None and socket_folder.name.startswith("org.chromium.Chromium."):
+        found.add(socket_folder)
+    return found
 
 
 async def _close_quietly(k) -> None:
-    """Close a kaleido whose Chromium did not start properly, and kill its process if it is still there (a close
-    before the start had finished leaves it running)."""
+    """Close a kaleido whose Chromium did not start properly, kill its processes if they are still there (a close
+    before the start had finished leaves them running) and remove its folders (such a close leaves them too)."""
+    leftovers = _chromium_folders(k)
     try:
         await asyncio.wait_for(k.close(), 10)
     except BaseException:  # noqa: BLE001 - the start's own error is the one to report
         pass
-    proc = getattr(k, "subprocess", None)
-    if proc is not None and proc.poll() is None:
-        proc.kill()
+    _kill_group(getattr(k, "subprocess", None))
+    for folder in leftovers | _chromium_folders(k):
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 _renderer: Renderer | None = None
@@ -439,8 +483,6 @@ def kill_renderer() -> None:
 def kill_descendants() -> None:
     """SIGKILL every process under this one (Chromium included, in whatever session it runs)."""
     import signal
-
-    import psutil
 
     try:
         procs = psutil.Process().children(recursive=True)

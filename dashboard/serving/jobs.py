@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import os
+import signal
 import threading
 from pathlib import Path
 
@@ -148,6 +149,7 @@ def _file_secret(path: Path, fresh: str) -> bytes:
 _exit_hooks: list = []
 PR_SET_PDEATHSIG = 1
 PARENT_POLL_S = 0.25
+JOB_STOP_S = 3.0   # a job asked to stop: the wait for it (its Chromium's end) before it is killed
 
 
 def on_job_exit(hook) -> None:
@@ -177,7 +179,6 @@ def set_parent_death_signal(sig: int) -> bool:
 
 def _die_with_parent(parent_pid: int, forked_from_main_thread: bool) -> None:
     """Called first in a job process: end (Chromium included) when the web worker ``parent_pid`` is gone."""
-    import signal
 
     def stop(*_):
         _run_exit_hooks()
@@ -282,8 +283,16 @@ def _manager(url: str | None):
             return super().make_job_fn(_releasing(fn), progress, key)
 
         def terminate_job(self, job):
+            """Dash SIGKILLs the job and its Chromium (a newer click replaced it): a job asked first stops its
+            Chromium and removes its profile folder (_die_with_parent's stop), which a killed one leaves in /tmp."""
             import psutil
 
+            try:
+                if job is not None:
+                    os.kill(int(job), signal.SIGTERM)
+                    psutil.Process(int(job)).wait(JOB_STOP_S)
+            except (ProcessLookupError, psutil.NoSuchProcess, psutil.TimeoutExpired):
+                pass   # gone already, or slow: killed below
             try:
                 super().terminate_job(job)
             except psutil.NoSuchProcess:

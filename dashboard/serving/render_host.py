@@ -27,6 +27,7 @@ from dashboard.serving import jobs
 log = logging.getLogger(__name__)
 
 READY_TIMEOUT_S = 20.0
+FOLDER_PREFIX = "atlas-render-"
 RESTART_DELAY_S = (1.0, 60.0)   # the wait before a service that died is started again: first, and at most (doubled
 STEADY_S = 60.0                 # each time it dies again within STEADY_S of its start)
 _service: subprocess.Popen | None = None
@@ -48,7 +49,7 @@ def start() -> subprocess.Popen | None:
     global _service, _folder
     if _service is not None or config.redis_url() or not config.render_service():
         return _service
-    _folder = Path(tempfile.mkdtemp(prefix="atlas-render-"))   # 0700: the server's user alone
+    _folder = Path(tempfile.mkdtemp(prefix=FOLDER_PREFIX))   # 0700: the server's user alone
     address = str(_folder / "socket")
     _service = subprocess.Popen(
         [sys.executable, "-m", __name__, address, str(config.export_slots()), str(os.getpid())],
@@ -104,6 +105,7 @@ def supervise(address: str, tabs: int, parent: int) -> None:
     def stop(*_):
         if child:
             _end(child)
+        _remove_folder(address)   # when the parent was killed, nobody else would
         os._exit(0)
 
     signal.signal(signal.SIGTERM, stop)
@@ -148,6 +150,13 @@ def _end(child: int) -> None:
         os.kill(child, signal.SIGKILL)
     except (ProcessLookupError, ChildProcessError):
         pass
+
+
+def _remove_folder(address: str) -> None:
+    """The socket's folder, when start() made it (a caller's own folder is left alone)."""
+    folder = Path(address).parent
+    if folder.name.startswith(FOLDER_PREFIX):
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _describe(status: int) -> str:
