@@ -429,6 +429,15 @@ def browser_path() -> str | None:
     return _raw("BROWSER_PATH")
 
 
+def use_temporary_folder(folder: Path) -> None:
+    """Make ``folder`` this process's temporary folder from now on: TMPDIR, which its children (Chromium) inherit
+    and Python's tempfile reads again. Set here, where every other variable of the environment is handled."""
+    import tempfile
+
+    os.environ["TMPDIR"] = str(folder)
+    tempfile.tempdir = None
+
+
 _CHECKED: tuple[Callable[[], object], ...] = (
     host, port, debug, url_prefix, geo_max_age, plotly_bundle, bind, workers, worker_class, threads, timeout,
     max_requests, access_log, log_level, redis_url, cache_mode, cache_mb, cache_items, cache_dir, release,

@@ -42,8 +42,9 @@ def _wait_until_it_answers(address: str, proc: subprocess.Popen, seconds: float 
 
 
 @pytest.fixture(scope="module")
-def service(tmp_path_factory):
-    address = str(tmp_path_factory.mktemp("render") / "socket")
+def service():
+    folder = tempfile.mkdtemp(prefix="t-", dir="/tmp")   # short: a Unix socket's path has ≤ 107 bytes
+    address = str(Path(folder) / "socket")
     proc = subprocess.Popen([sys.executable, "-m", "dashboard.serving.render_host", address, "1", str(os.getpid())],
                             cwd=ROOT, env={**os.environ, "ATLAS_JOB_SCHED": "normal"})   # its own CPU share
     try:
@@ -52,6 +53,7 @@ def service(tmp_path_factory):
     finally:
         proc.terminate()
         proc.wait(20)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _chromium(pid: int) -> set[int]:
@@ -143,10 +145,10 @@ def test_the_service_and_its_chromium_end_with_the_process_that_started_it(tmp_p
             time.sleep(0.1)
         assert browsers, "the service started no Chromium"
         tree = {pid, _serving(pid), *browsers}
-        while not list(temporary.glob("tmp*/SingletonSocket")) and time.monotonic() < deadline:
-            time.sleep(0.1)   # Chromium up: its profile links to its singleton socket's folder
-        made = sorted(p.name[:14] for p in temporary.iterdir())   # so the check below looks at the right folder
-        assert made[0].startswith("atlas-render-") and made[1].startswith("org.chromium.") and "tmp" in made[2], made
+        linked = "atlas-render-*/chromium/tmp*/SingletonSocket"   # Chromium's profile, linked to its socket's folder
+        while not list(temporary.glob(linked)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert list(temporary.glob(linked)), sorted(temporary.rglob("*"))   # the check below looks at the right place
         os.kill(starter.pid, signal.SIGKILL)
         starter.wait(10)
         gone = psutil.wait_procs([psutil.Process(p) for p in tree if psutil.pid_exists(p)], timeout=15)
@@ -162,8 +164,12 @@ def test_a_service_that_dies_is_started_again(service):
     """The serving process killed (the OOM killer, say): its Chromium goes with it, and within seconds a new one
     answers at the same address; until then a job is told the service is unavailable (and renders at home)."""
     proc, address = service
+    assert Client(address).render(FIGURE, "png", width=200, height=100)[:4] == b"\x89PNG"   # its Chromium is up
     old, browsers = _serving(proc.pid), _chromium(proc.pid)
     assert browsers
+    temporary = Path(address).parent / "chromium"   # its Chromium's profile, left by a killed service: removed
+    profiles = {p.name for p in temporary.glob("tmp*")}
+    assert profiles, sorted(temporary.parent.rglob("*"))
     os.kill(old, signal.SIGKILL)
     deadline, png = time.monotonic() + 30, None
     while png is None and time.monotonic() < deadline:
@@ -175,6 +181,7 @@ def test_a_service_that_dies_is_started_again(service):
     assert _serving(proc.pid) != old and proc.poll() is None
     assert psutil.wait_procs([psutil.Process(p) for p in browsers if psutil.pid_exists(p)], timeout=10)[1] == []
     assert _chromium(proc.pid) and not _chromium(proc.pid) & browsers
+    assert profiles & {p.name for p in temporary.glob("tmp*")} == set()
 
 
 def test_a_service_that_dies_during_a_render_sends_the_job_home(tmp_path):

@@ -28,6 +28,7 @@ import logging
 import os
 import re
 import shutil
+import signal
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -413,8 +414,6 @@ class Renderer:
 
 def _kill_group(proc) -> None:
     """SIGKILL a Chromium's process group (choreographer starts it in a session of its own) and reap it."""
-    import signal
-
     if proc is None:
         return
     try:
@@ -482,8 +481,6 @@ def kill_renderer() -> None:
 
 def kill_descendants() -> None:
     """SIGKILL every process under this one (Chromium included, in whatever session it runs)."""
-    import signal
-
     try:
         procs = psutil.Process().children(recursive=True)
     except psutil.Error:

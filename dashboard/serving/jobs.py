@@ -179,7 +179,6 @@ def set_parent_death_signal(sig: int) -> bool:
 
 def _die_with_parent(parent_pid: int, forked_from_main_thread: bool) -> None:
     """Called first in a job process: end (Chromium included) when the web worker ``parent_pid`` is gone."""
-
     def stop(*_):
         _run_exit_hooks()
         kill_descendants()   # whatever the hooks did not know of (e.g. a Chromium still starting)

@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 
 READY_TIMEOUT_S = 20.0
 FOLDER_PREFIX = "atlas-render-"
+CHROMIUM_SOCKET = b"/org.chromium.Chromium.XXXXXX/SingletonSocket"   # what Chromium adds to its temporary folder
+UNIX_PATH_MAX = 107   # bytes of a Unix socket's path (Linux: 108 with the terminating zero)
 RESTART_DELAY_S = (1.0, 60.0)   # the wait before a service that died is started again: first, and at most (doubled
 STEADY_S = 60.0                 # each time it dies again within STEADY_S of its start)
 _service: subprocess.Popen | None = None
@@ -116,6 +118,7 @@ def supervise(address: str, tabs: int, parent: int) -> None:
         if child == 0:
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             jobs.set_parent_death_signal(signal.SIGTERM)
+            _use_temporary_folder(address)
             render_service.serve(address, tabs, parent=me)
             os._exit(0)
         status = _wait_while_parent_lives(child, parent)
@@ -125,7 +128,8 @@ def supervise(address: str, tabs: int, parent: int) -> None:
         log.warning("the render service (pid %s) ended (%s): started again in %.0f s", child,
                     _describe(status), delay)
         child = 0
-        time.sleep(delay)
+        time.sleep(delay)   # (its Chromium ends within 0.5 s of it)
+        shutil.rmtree(_chromium_folder(address), ignore_errors=True)   # what a killed service's Chromium left
         delay = min(delay * 2, RESTART_DELAY_S[1])
 
 
@@ -152,11 +156,24 @@ def _end(child: int) -> None:
         pass
 
 
+def _chromium_folder(address: str) -> Path:
+    """The serving process's temporary folder, beside its socket: its Chromium's profile and socket folders go
+    there, so that they can be removed when it dies without clean-up (killed by the OOM killer, say)."""
+    return Path(address).parent / "chromium"
+
+
+def _use_temporary_folder(address: str) -> None:
+    folder = _chromium_folder(address)
+    if len(os.fsencode(folder)) + len(CHROMIUM_SOCKET) > UNIX_PATH_MAX:
+        return   # Chromium could not bind its singleton socket there: it keeps the usual temporary folder
+    folder.mkdir(mode=0o700, exist_ok=True)
+    config.use_temporary_folder(folder)
+
+
 def _remove_folder(address: str) -> None:
-    """The socket's folder, when start() made it (a caller's own folder is left alone)."""
+    """The socket's folder, when start() made it (a caller's own folder keeps all but the service's Chromium's)."""
     folder = Path(address).parent
-    if folder.name.startswith(FOLDER_PREFIX):
-        shutil.rmtree(folder, ignore_errors=True)
+    shutil.rmtree(folder if folder.name.startswith(FOLDER_PREFIX) else _chromium_folder(address), ignore_errors=True)
 
 
 def _describe(status: int) -> str:
