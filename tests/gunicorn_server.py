@@ -3,11 +3,14 @@ and the load test (bench/load_test.py imports it from here; tests never import b
 takes a free port the OS gives."""
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -23,6 +26,17 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind((HOST, 0))
         return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def short_folder():
+    """A new folder with a short path, removed after: for a server's TMPDIR or socket (a Unix socket's path has at
+    most 107 bytes; pytest's tmp_path with Chromium's socket folder inside can be longer)."""
+    folder = Path(tempfile.mkdtemp(prefix="t-", dir="/tmp"))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def own_cache_dir(folder: Path) -> Path:

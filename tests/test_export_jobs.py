@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import base64
 import os
-import shutil
 import signal
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -24,7 +22,7 @@ import pytest
 import requests
 
 from tests.dash_client import DashPage
-from tests.gunicorn_server import Gunicorn
+from tests.gunicorn_server import Gunicorn, short_folder
 
 pytestmark = pytest.mark.slow
 
@@ -32,11 +30,9 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def temporary():
-    """The server's temporary folder (TMPDIR: Chromium's profiles and sockets go there). Short: a Unix socket's
-    path has at most 107 bytes."""
-    folder = Path(tempfile.mkdtemp(prefix="t-", dir="/tmp"))
-    yield folder
-    shutil.rmtree(folder, ignore_errors=True)
+    """The server's temporary folder (TMPDIR: Chromium's profiles and sockets go there)."""
+    with short_folder() as folder:
+        yield folder
 
 
 @pytest.fixture(scope="module")

@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import socket
 import struct
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -23,6 +21,7 @@ import pytest
 
 from dashboard.export import render_service
 from dashboard.export.render_service import Client, parse_request
+from tests.gunicorn_server import short_folder
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,17 +42,23 @@ def _wait_until_it_answers(address: str, proc: subprocess.Popen, seconds: float 
 
 @pytest.fixture(scope="module")
 def service():
-    folder = tempfile.mkdtemp(prefix="t-", dir="/tmp")   # short: a Unix socket's path has ≤ 107 bytes
-    address = str(Path(folder) / "socket")
-    proc = subprocess.Popen([sys.executable, "-m", "dashboard.serving.render_host", address, "1", str(os.getpid())],
-                            cwd=ROOT, env={**os.environ, "ATLAS_JOB_SCHED": "normal"})   # its own CPU share
-    try:
-        _wait_until_it_answers(address, proc)
-        yield proc, address
-    finally:
-        proc.terminate()
-        proc.wait(20)
-        shutil.rmtree(folder, ignore_errors=True)
+    with short_folder() as folder:
+        address = str(folder / "socket")
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "dashboard.serving.render_host", address, "1", str(os.getpid())],
+            cwd=ROOT, env={**os.environ, "ATLAS_JOB_SCHED": "normal"})   # its own CPU share
+        try:
+            _wait_until_it_answers(address, proc)
+            yield proc, address
+        finally:
+            proc.terminate()
+            proc.wait(20)
+
+
+@pytest.fixture
+def temporary():
+    with short_folder() as folder:
+        yield folder
 
 
 def _chromium(pid: int) -> set[int]:
@@ -128,10 +133,9 @@ def test_the_service_answers_a_bad_request_and_goes_on(service):
     assert Client(address).render(FIGURE, "png", width=200, height=100)[:4] == b"\x89PNG"
 
 
-def test_the_service_and_its_chromium_end_with_the_process_that_started_it(tmp_path):
+def test_the_service_and_its_chromium_end_with_the_process_that_started_it(tmp_path, temporary):
     """gunicorn's master killed (SIGKILL: no on_exit hook runs): the service and its Chromium go too, and leave
     nothing in the temporary folder (the socket's folder, Chromium's profile and its singleton socket's folder)."""
-    temporary = Path(tempfile.mkdtemp(prefix="t-", dir="/tmp"))   # short: a Unix socket's path has ≤ 107 bytes
     starter = subprocess.Popen(
         [sys.executable, "-c", "import time; from dashboard.serving import render_host; "
                                "print(render_host.start().pid, flush=True); time.sleep(600)"],
@@ -157,7 +161,6 @@ def test_the_service_and_its_chromium_end_with_the_process_that_started_it(tmp_p
     finally:
         starter.kill()
         starter.wait(10)
-        shutil.rmtree(temporary, ignore_errors=True)
 
 
 def test_a_service_that_dies_is_started_again(service):
