@@ -303,6 +303,36 @@ def test_a_job_that_ends_while_being_terminated_is_not_an_error(monkeypatch, tmp
         jobs._manager.cache_clear()
 
 
+def test_a_job_that_has_ended_is_not_waited_for(monkeypatch, tmp_path):
+    """Its answer read, Dash terminates a job that has ended: often another worker's child, a zombie until that
+    worker reaps it. Asking it to stop first (for a running job's Chromium) must not wait for such a zombie to go:
+    psutil's wait sat out its whole 3 s on the poll that carried the export, 2 of 9 exports of this module."""
+    import subprocess
+    import sys
+
+    from dashboard.serving import jobs
+
+    monkeypatch.setenv("ATLAS_CACHE_DIR", str(tmp_path))
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    jobs._manager.cache_clear()
+    worker = subprocess.Popen([sys.executable, "-c", "import subprocess, time; job = subprocess.Popen(['true']); "
+                               "print(job.pid, flush=True); time.sleep(60)"], stdout=subprocess.PIPE, text=True)
+    try:
+        job = psutil.Process(int(worker.stdout.readline()))   # the other worker's ended job, not reaped
+        deadline = time.monotonic() + 10
+        while job.status() != psutil.STATUS_ZOMBIE and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert job.status() == psutil.STATUS_ZOMBIE
+        waits = []   # the timeouts of every wait asked for (none is sat out here)
+        monkeypatch.setattr(psutil.Process, "wait", lambda self, timeout=None: waits.append(timeout))
+        jobs.background_manager().terminate_job(job.pid)
+        assert [w for w in waits if w is not None and w > 1] == []   # Dash's own wait is 1 s
+    finally:
+        worker.kill()
+        worker.wait()
+        jobs._manager.cache_clear()
+
+
 def test_every_web_process_of_a_machine_signs_job_handles_with_one_key(tmp_path, monkeypatch):
     """Processes starting at once (gunicorn workers, a second instance) race to make the key: one wins, all read
     it; a key from the environment wins over the stored one; a short one stops the app with a clear message."""

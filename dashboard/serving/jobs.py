@@ -246,6 +246,26 @@ class _ProcessFirst:
         return super().job_running(job)
 
 
+def _ask_to_stop(pid: int) -> None:
+    """SIGTERM to a job still running, and a wait (up to JOB_STOP_S) until it has ended. Not for one that has: a
+    job whose answer was read is ending already, and is often another worker's child, a zombie until that worker
+    reaps it (psutil's wait would sit out its whole timeout on every export)."""
+    import time
+
+    import psutil
+
+    try:
+        proc = psutil.Process(pid)
+        if proc.status() == psutil.STATUS_ZOMBIE:
+            return
+        proc.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + JOB_STOP_S
+        while proc.status() != psutil.STATUS_ZOMBIE and time.monotonic() < deadline:
+            time.sleep(0.02)
+    except psutil.NoSuchProcess:
+        pass   # gone already
+
+
 def confine_export(pid: int) -> None:
     """Bound an export job's CPU share (its Chromium inherits both limits): it runs on ATLAS_EXPORT_CPUS of the
     machine's CPUs only, and under ATLAS_JOB_SCHED=idle (Linux SCHED_IDLE, which Chromium keeps, unlike plain nice
@@ -282,16 +302,13 @@ def _manager(url: str | None):
             return super().make_job_fn(_releasing(fn), progress, key)
 
         def terminate_job(self, job):
-            """Dash SIGKILLs the job and its Chromium (a newer click replaced it): a job asked first stops its
-            Chromium and removes its profile folder (_die_with_parent's stop), which a killed one leaves in /tmp."""
+            """Dash SIGKILLs the job and its Chromium (a newer click replaced it, or its answer was read): a job
+            asked first stops its Chromium and removes its profile folder (_die_with_parent's stop), which a
+            killed one leaves in /tmp."""
             import psutil
 
-            try:
-                if job is not None:
-                    os.kill(int(job), signal.SIGTERM)
-                    psutil.Process(int(job)).wait(JOB_STOP_S)
-            except (ProcessLookupError, psutil.NoSuchProcess, psutil.TimeoutExpired):
-                pass   # gone already, or slow: killed below
+            if job is not None:
+                _ask_to_stop(int(job))
             try:
                 super().terminate_job(job)
             except psutil.NoSuchProcess:
