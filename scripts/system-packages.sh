@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# The Debian packages the tests and the exports need (Chromium for browser tests and kaleido, its driver for
-# selenium, poppler-utils to read PDFs back, redis-server and openssl for the Redis tests (TLS included), DejaVu
-# fonts for exports and Noto Color Emoji for the emoji a title may hold), and
+# The Debian packages the tests and the exports need (Chromium's headless shell for browser tests and kaleido,
+# Chromium for a test run watched with --headed and for bench, chromedriver for selenium, poppler-utils to read PDFs
+# back, redis-server and openssl for the Redis tests (TLS included), DejaVu fonts for exports and Noto Color Emoji
+# for the emoji a title may hold), and
 # Debian's Node.js and npm when no `node`/`npm` is on the PATH (they build the page's plotly.js, `make plotly-bundle`).
 # Installs the missing ones: apt-get as root, through sudo otherwise; when neither can, stops with one line that
 # names the command to run. Used by `make test`, `make run` and .ci/run alike.
 set -euo pipefail
-PACKAGES=(chromium chromium-driver poppler-utils redis-server openssl fonts-dejavu-core fonts-noto-color-emoji)
+PACKAGES=(chromium chromium-headless-shell chromium-driver poppler-utils redis-server openssl fonts-dejavu-core fonts-noto-color-emoji)
 missing=()
 # Installed means dpkg's status "installed": `dpkg -s` also succeeds for a removed package whose config files remain.
 for pkg in "${PACKAGES[@]}"; do

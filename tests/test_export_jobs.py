@@ -225,12 +225,14 @@ def test_once_the_render_service_is_gone_each_job_renders_in_a_chromium_of_its_o
 
 
 def _chromium_folders(temporary: Path) -> set[str]:
-    """The profile and singleton-socket folders of a job's Chromium, once it has linked the two."""
+    """The temporary folders of a job's Chromium once it writes to its profile: kaleido's page, the profile, and a
+    full Chromium's singleton-socket folder (the profile's SingletonSocket links to it; the headless shell has none)."""
     deadline = time.monotonic() + 60
-    while not (linked := list(temporary.glob("tmp*/SingletonSocket"))) and time.monotonic() < deadline:
+    while not (profiles := list(temporary.glob("tmp*/Default"))) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert linked, sorted(p.name for p in temporary.iterdir())
-    return {linked[0].parent.name, Path(os.readlink(linked[0])).parent.name}
+    assert profiles, sorted(p.name for p in temporary.iterdir())
+    sockets = [Path(os.readlink(link)).parent.name for link in temporary.glob("tmp*/SingletonSocket")]
+    return {p.name for p in temporary.glob("tmp*")} | set(sockets)
 
 
 def test_a_job_replaced_by_a_newer_click_leaves_no_chromium_folder_behind(server, temporary):

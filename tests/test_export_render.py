@@ -234,7 +234,7 @@ def test_missing_chromium_says_how_to_install(tmp_path):
         capture_output=True, text=True, env=env, cwd=Path(__file__).resolve().parent.parent, timeout=120,
     )
     assert proc.returncode == 1, proc.stderr
-    assert "apt-get install -y chromium" in proc.stderr
+    assert "apt-get install -y chromium-headless-shell" in proc.stderr
     assert not (tmp_path / "x.png").exists()
 
 

@@ -66,11 +66,12 @@ def site(tmp_path_factory):
 def browser():
     from selenium import webdriver
 
+    from dashboard.export.render import HEADLESS_SHELL
     from tests.conftest import chromedriver
 
     options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,1400",
+    options.binary_location = HEADLESS_SHELL
+    for arg in ("--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,1400",
                 # any host but 127.0.0.1 fails to resolve: a CDN request could not succeed by accident
                 "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"):
         options.add_argument(arg)

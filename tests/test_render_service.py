@@ -135,7 +135,8 @@ def test_the_service_answers_a_bad_request_and_goes_on(service):
 
 def test_the_service_and_its_chromium_end_with_the_process_that_started_it(tmp_path, temporary):
     """gunicorn's master killed (SIGKILL: no on_exit hook runs): the service and its Chromium go too, and leave
-    nothing in the temporary folder (the socket's folder, Chromium's profile and its singleton socket's folder)."""
+    nothing in the temporary folder (the socket's folder, Chromium's profile, and a full Chromium's singleton socket's
+    folder)."""
     starter = subprocess.Popen(
         [sys.executable, "-c", "import time; from dashboard.serving import render_host; "
                                "print(render_host.start().pid, flush=True); time.sleep(600)"],
@@ -149,10 +150,10 @@ def test_the_service_and_its_chromium_end_with_the_process_that_started_it(tmp_p
             time.sleep(0.1)
         assert browsers, "the service started no Chromium"
         tree = {pid, _serving(pid), *browsers}
-        linked = "atlas-render-*/chromium/tmp*/SingletonSocket"   # Chromium's profile, linked to its socket's folder
-        while not list(temporary.glob(linked)) and time.monotonic() < deadline:
+        profile = "atlas-render-*/chromium/tmp*/Default"   # Chromium's profile, once it writes there
+        while not list(temporary.glob(profile)) and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert list(temporary.glob(linked)), sorted(temporary.rglob("*"))   # the check below looks at the right place
+        assert list(temporary.glob(profile)), sorted(temporary.rglob("*"))   # the check below looks at the right place
         os.kill(starter.pid, signal.SIGKILL)
         starter.wait(10)
         gone = psutil.wait_procs([psutil.Process(p) for p in tree if psutil.pid_exists(p)], timeout=15)

@@ -39,7 +39,11 @@ import psutil  # here, not in kill_descendants: a signal handler's import met a 
 from dashboard import config
 from dashboard.export.spec import FORMATS, MM_PER_IN
 
-CHROMIUM_INSTALL_HINT = "apt-get install -y chromium"
+# Debian's headless Chromium: the same Blink and V8 as its chromium, without the browser's windowing layer. It
+# renders the same bytes in about two thirds of the time (measured here: a social PNG 1.6 → 1.0 s, an A4 PDF
+# 1.4 → 1.0 s), so exports prefer it; the browser tests drive it too.
+HEADLESS_SHELL = "/usr/lib/chromium/chromium-headless-shell"
+CHROMIUM_INSTALL_HINT = "apt-get install -y chromium-headless-shell"
 log = logging.getLogger(__name__)
 
 RENDER_TIMEOUT_S = 120.0
@@ -60,7 +64,8 @@ class RenderError(RuntimeError):
 def find_chromium() -> str:
     """Path of the browser kaleido will drive; ChromiumMissing (with the install command) when there is none.
 
-    BROWSER_PATH (honoured by kaleido/choreographer) wins; else Debian's /usr/bin/chromium and friends on PATH.
+    BROWSER_PATH (honoured by kaleido/choreographer) wins; else Debian's headless shell; else its /usr/bin/chromium
+    and friends on PATH.
     """
     override = config.browser_path()
     if override:
@@ -71,6 +76,8 @@ def find_chromium() -> str:
             f"Install Chromium with `{CHROMIUM_INSTALL_HINT}` (Debian/Ubuntu) and unset BROWSER_PATH, "
             "or point BROWSER_PATH at a Chrome/Chromium binary."
         )
+    if os.access(HEADLESS_SHELL, os.X_OK):
+        return HEADLESS_SHELL
     from choreographer.browsers.chromium import Chromium
 
     path = Chromium.find_browser(skip_local=False)
