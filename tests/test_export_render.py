@@ -12,6 +12,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import numpy as np
+import psutil
 import pytest
 from PIL import Image
 
@@ -220,6 +221,19 @@ def test_an_emoji_in_the_title_prints_in_colour_inside_the_page(pngs, atlas, ren
     assert _orange(img) > 300 and _orange(Image.open(io.BytesIO(pngs["social"].content))) == 0
     margin = np.asarray(img.convert("RGB"))[:, -30:]
     assert (margin.min(axis=2) > 245).all()
+
+
+def test_exports_drive_debians_headless_shell_and_else_its_chromium(monkeypatch):
+    """The headless shell (installed by make test/run) starts in a third of chromium's time; where only chromium is
+    installed, exports use that."""
+    from dashboard.export import render
+
+    monkeypatch.delenv("BROWSER_PATH", raising=False)
+    assert render.find_chromium() == render.HEADLESS_SHELL
+    started = psutil.Process(get_renderer().start()._kaleido.subprocess.pid)
+    assert Path(render.HEADLESS_SHELL) in {Path(p.exe()) for p in [started, *started.children(recursive=True)]}
+    monkeypatch.setattr(render, "HEADLESS_SHELL", "/nonexistent/chromium-headless-shell")
+    assert Path(render.find_chromium()).name == "chromium"
 
 
 def test_missing_chromium_says_how_to_install(tmp_path):
