@@ -266,6 +266,22 @@ def _ask_to_stop(pid: int) -> None:
         pass   # gone already
 
 
+def _reaped_or_elsewhere(pid: int) -> bool:
+    """True for a job that has ended: reaped here when it is this process's child, else left to its parent."""
+    import psutil
+
+    try:
+        if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+            return False
+    except psutil.NoSuchProcess:
+        return True
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        pass   # another worker's child
+    return True
+
+
 def confine_export(pid: int) -> None:
     """Bound an export job's CPU share (its Chromium inherits both limits): it runs on ATLAS_EXPORT_CPUS of the
     machine's CPUs only, and under ATLAS_JOB_SCHED=idle (Linux SCHED_IDLE, which Chromium keeps, unlike plain nice
@@ -304,11 +320,15 @@ def _manager(url: str | None):
         def terminate_job(self, job):
             """Dash SIGKILLs the job and its Chromium (a newer click replaced it, or its answer was read): a job
             asked first stops its Chromium and removes its profile folder (_die_with_parent's stop), which a
-            killed one leaves in /tmp."""
+            killed one leaves in /tmp. A job that has ended is only reaped: Dash would wait 1 s for it to go, the
+            whole second when it is another worker's child, on the poll that carries the export."""
             import psutil
 
-            if job is not None:
-                _ask_to_stop(int(job))
+            if job is None:
+                return
+            _ask_to_stop(int(job))
+            if _reaped_or_elsewhere(int(job)):
+                return
             try:
                 super().terminate_job(job)
             except psutil.NoSuchProcess:
