@@ -278,85 +278,83 @@ def test_no_job_or_chromium_outlives_gunicorn(server, temporary):
     assert sorted(p.name for p in temporary.iterdir()) == []
 
 
-def test_a_job_that_ends_while_being_terminated_is_not_an_error(monkeypatch, tmp_path):
-    """Seen under load (bench/load_test.py): the job process exited between Dash's pid_exists() and its
-    children() walk, psutil raised NoSuchProcess and the poll answered 500. The race cannot be scheduled, so the
-    children() walk is made to find the process gone, as it did then."""
+@pytest.fixture
+def local_jobs(monkeypatch, tmp_path):
+    """This process's background-job manager (DiskcacheManager, no Redis), made afresh and dropped after."""
     from dashboard.serving import jobs
 
     monkeypatch.setenv("ATLAS_CACHE_DIR", str(tmp_path))
     monkeypatch.delenv("REDIS_URL", raising=False)
     jobs._manager.cache_clear()
+    yield jobs.background_manager()
+    jobs._manager.cache_clear()
+
+
+def _ended(pid: int) -> psutil.Process:
+    """The job process `pid` once it has ended and is not reaped yet (a zombie)."""
+    job = psutil.Process(pid)
+    deadline = time.monotonic() + 10
+    while job.status() != psutil.STATUS_ZOMBIE and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert job.status() == psutil.STATUS_ZOMBIE
+    return job
+
+
+def _waits(monkeypatch) -> list:
+    """The timeouts of every psutil wait asked for from now on (none is sat out)."""
+    waits: list = []
+    monkeypatch.setattr(psutil.Process, "wait", lambda self, timeout=None: waits.append(timeout))
+    return waits
+
+
+def test_a_job_that_ends_while_being_terminated_is_not_an_error(monkeypatch, local_jobs):
+    """Seen under load (bench/load_test.py): the job process exited between Dash's pid_exists() and its
+    children() walk, psutil raised NoSuchProcess and the poll answered 500. The race cannot be scheduled, so the
+    children() walk is made to find the process gone, as it did then."""
     import subprocess
 
     sleeper = subprocess.Popen(["sleep", "30"])
     try:
-        manager = jobs.background_manager()
         pid = sleeper.pid
 
         def vanished(self, recursive=False):
             raise psutil.NoSuchProcess(pid)
 
         monkeypatch.setattr(psutil.Process, "children", vanished)
-        manager.terminate_job(pid)  # must not raise
+        local_jobs.terminate_job(pid)  # must not raise
     finally:
         sleeper.kill()
         sleeper.wait()
-        jobs._manager.cache_clear()
 
 
-def test_a_job_that_has_ended_is_not_waited_for(monkeypatch, tmp_path):
+def test_a_job_that_has_ended_is_not_waited_for(monkeypatch, local_jobs):
     """Its answer read, Dash terminates a job that has ended: often another worker's child, a zombie until that
     worker reaps it. Nothing may wait for such a zombie to go: asking it to stop first sat out its whole 3 s on
     the poll that carried the export (2 of 9 exports of this module), and Dash's own kill its whole second."""
     import subprocess
     import sys
 
-    from dashboard.serving import jobs
-
-    monkeypatch.setenv("ATLAS_CACHE_DIR", str(tmp_path))
-    monkeypatch.delenv("REDIS_URL", raising=False)
-    jobs._manager.cache_clear()
     worker = subprocess.Popen([sys.executable, "-c", "import subprocess, time; job = subprocess.Popen(['true']); "
                                "print(job.pid, flush=True); time.sleep(60)"], stdout=subprocess.PIPE, text=True)
     try:
-        job = psutil.Process(int(worker.stdout.readline()))   # the other worker's ended job, not reaped
-        deadline = time.monotonic() + 10
-        while job.status() != psutil.STATUS_ZOMBIE and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert job.status() == psutil.STATUS_ZOMBIE
-        waits = []   # the timeouts of every wait asked for (none is sat out here)
-        monkeypatch.setattr(psutil.Process, "wait", lambda self, timeout=None: waits.append(timeout))
-        jobs.background_manager().terminate_job(job.pid)
+        job = _ended(int(worker.stdout.readline()))   # the other worker's ended job, not reaped
+        waits = _waits(monkeypatch)
+        local_jobs.terminate_job(job.pid)
         assert waits == []
     finally:
         worker.kill()
         worker.wait()
-        jobs._manager.cache_clear()
 
 
-def test_an_ended_job_of_this_worker_is_reaped_without_waiting(monkeypatch, tmp_path):
+def test_an_ended_job_of_this_worker_is_reaped_without_waiting(monkeypatch, local_jobs):
     """A job this worker started and that has ended is reaped at once (no zombie left, no wait)."""
     import subprocess
 
-    from dashboard.serving import jobs
-
-    monkeypatch.setenv("ATLAS_CACHE_DIR", str(tmp_path))
-    monkeypatch.delenv("REDIS_URL", raising=False)
-    jobs._manager.cache_clear()
-    try:
-        started = subprocess.Popen(["true"])   # kept: a dropped Popen is reaped by the next one started anywhere
-        job = psutil.Process(started.pid)
-        deadline = time.monotonic() + 10
-        while job.status() != psutil.STATUS_ZOMBIE and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert job.status() == psutil.STATUS_ZOMBIE
-        waits = []
-        monkeypatch.setattr(psutil.Process, "wait", lambda self, timeout=None: waits.append(timeout))
-        jobs.background_manager().terminate_job(job.pid)
-        assert waits == [] and not psutil.pid_exists(job.pid)
-    finally:
-        jobs._manager.cache_clear()
+    started = subprocess.Popen(["true"])   # kept: a dropped Popen is reaped by the next one started anywhere
+    job = _ended(started.pid)
+    waits = _waits(monkeypatch)
+    local_jobs.terminate_job(job.pid)
+    assert waits == [] and not psutil.pid_exists(job.pid)
 
 
 def test_every_web_process_of_a_machine_signs_job_handles_with_one_key(tmp_path, monkeypatch):
