@@ -84,12 +84,20 @@ def text_width(text: str, size: float, bold: bool = False) -> float:
     """Width in CSS px of plain ``text`` (no markup) set in DejaVu Sans at ``size`` px, measured with the font;
     characters it lacks as FALLBACK_EM wide (Chromium draws them from another font), joiners and variation
     selectors as nothing."""
-    font = _font(bold)
-    if font is None:
+    if _font(bold) is None:
         return len(text) * size * (0.66 if bold else 0.6)
+    drawn, missing = _measure(text, bold)
+    return drawn * size / 100 + missing * FALLBACK_EM * size
+
+
+@functools.lru_cache(maxsize=8192)
+def _measure(text: str, bold: bool) -> tuple[float, int]:
+    """(width at 100 px of the characters the font has, how many it lacks): the page's wrapping measures the same
+    texts and their prefixes again and again."""
+    font = _font(bold)
     shown = [c for c in text if unicodedata.category(c) not in ("Mn", "Me", "Cf")]
     drawn = "".join(c for c in shown if _has_glyph(c, bold))
-    return font.getlength(drawn) * size / 100 + (len(shown) - len(drawn)) * FALLBACK_EM * size
+    return font.getlength(drawn), len(shown) - len(drawn)
 
 
 @functools.lru_cache(maxsize=4096)

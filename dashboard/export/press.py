@@ -570,50 +570,61 @@ def _place_labels(points: list, preset: Preset, fr: Any) -> list:
                            limit=None if all_names else labelling.LABEL_MANY)
 
 
-def _grey_context(fig: Any, sel: Any, legend: Legend) -> None:
-    """The chosen voivodeships in colour, their neighbours in a lighter grey for context."""
+def _grey_context(data: list[dict], gminy: Any, sel: Any, legend: Legend) -> None:
+    """The chosen voivodeships in colour, their neighbours in a lighter grey for context (``gminy``: the map
+    figure's gminy trace, whose z ``data`` holds encoded)."""
     import numpy as np
 
-    g = fig.data[0]
-    z = np.asarray(g.z, dtype=int)
-    inside = np.isin(np.asarray(g.locations), list(sel.gminy))
-    z = np.where(inside, z, -1)
-    k = int(round(g.zmax - 0.5))
+    inside = np.isin(np.asarray(gminy.locations), list(sel.gminy))
+    k = int(round(gminy.zmax - 0.5))
     colours = [CONTEXT_GREY] + [figures.OTHER_GREY] + [e.color for e in legend.entries if e.kind == "fill"][:-1]
-    g.update(z=z.tolist(), zmin=-1.5, zmax=k + 0.5, colorscale=figures._stepped(tuple(colours[:k + 2])))
-    for tr in fig.data:   # no veil over the context grey: only the chosen gminy can be drawn lighter
-        if tr.name == "undated":
-            keep = [c for c in tr.locations if c in sel.gminy]
+    data[0].update(z=np.where(inside, np.asarray(gminy.z, dtype=int), -1).tolist(), zmin=-1.5, zmax=k + 0.5,
+                   colorscale=figures._stepped(tuple(colours[:k + 2])))
+    for tr in data:   # no veil over the context grey: only the chosen gminy can be drawn lighter
+        if tr.get("name") == "undated":
+            keep = [c for c in tr["locations"] if c in sel.gminy]
             tr.update(locations=keep, z=[0] * len(keep))
 
 
-def _framed_map(map_fig: Any, page: _Page, sel: Any, fr: Any, legend: Legend, placed: list, dot: float) -> Any:
-    """The dashboard's map without its legends, its geo domain on the frame's box, the named cities' dots on it
-    (plotly places them: exactly where the projection puts them)."""
-    import plotly.graph_objects as go
+def _merged(base: dict, new: dict) -> dict:
+    """``base`` updated with ``new`` as plotly's update_layout does it: nested dicts merged, anything else replaced."""
+    out = dict(base)
+    for key, value in new.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merged(out[key], value)
+        elif out.get(key) != value:   # an equal value is kept as it was (49, not 49.0), as plotly keeps it
+            out[key] = value
+    return out
 
+
+def _framed_map(map_fig: Any, page: _Page, sel: Any, fr: Any, legend: Legend, placed: list,
+                dot: float) -> tuple[list[dict], dict]:
+    """(traces, layout) of the dashboard's map without its legends, its geo domain on the frame's box, the named
+    cities' dots on it (plotly places them: exactly where the projection puts them). Plain dicts, made into one
+    figure at the end: each update of a plotly Figure validates again (measured: half of a press figure's time)."""
     from dashboard.export import frame as framing
 
-    fig = go.Figure(map_fig)
-    for tr in fig.data:
-        if tr.type == "choropleth":
-            tr.update(showscale=False)   # the selection (selectedpoints) stays highlighted as on the dashboard
-        tr.update(showlegend=False)
+    copy = map_fig.to_dict()
+    data, layout = copy["data"], copy["layout"]
+    for tr in data:
+        if tr["type"] == "choropleth":
+            tr["showscale"] = False   # the selection (selectedpoints) stays highlighted as on the dashboard
+        tr["showlegend"] = False
     if sel.gminy is not None:
-        _grey_context(fig, sel, legend)
+        _grey_context(data, map_fig.data[0], sel, legend)
     fb = fr.box
     geo = dict(fr.geo)
     geo["domain"] = dict(x=[page.px(fb.x), page.px(fb.x + fb.w)], y=[page.py(fb.y + fb.h), page.py(fb.y)])
-    fig.update_layout(geo=geo)
+    layout["geo"] = _merged(layout.get("geo", {}), geo)
     if placed:
         lon, lat = [], []
         for lb in placed:
             lo, la = framing.PROJ.invert(*_page_to_xy(fr, lb.x, lb.y))
             lon.append(lo)
             lat.append(la)
-        fig.add_trace(go.Scattergeo(lon=lon, lat=lat, mode="markers", hoverinfo="skip", showlegend=False,
-                                    marker=dict(size=2 * dot, color=INK, line=dict(color=HALO, width=dot * 0.45))))
-    return fig
+        data.append(dict(type="scattergeo", lon=lon, lat=lat, mode="markers", hoverinfo="skip", showlegend=False,
+                         marker=dict(size=2 * dot, color=INK, line=dict(color=HALO, width=dot * 0.45))))
+    return data, layout
 
 
 @dataclass
@@ -726,17 +737,17 @@ def _draw_footer(page: _Page, lay: PressLayout, preset: Preset, lg: Legend) -> N
         page.text(nb.x, nb.y, _lines(lay.note_lines), ns, color=MUTED)
 
 
-def _page_style(fig: Any, width: float, height: float, font_size: float) -> None:
-    """White page of the preset's size; no title, legend, interaction or leftovers of the dashboard's figure."""
-    fig.update_layout(
+def _page_style(layout: dict, width: float, height: float, font_size: float) -> dict:
+    """``layout`` on a white page of the preset's size; no title, legend, interaction or leftovers of the
+    dashboard's figure."""
+    kept = {k: v for k, v in layout.items() if k not in ("title", "meta", "annotations", "shapes", "images")}
+    return _merged(kept, dict(
         width=width, height=height, autosize=False,
         margin=dict(l=0, r=0, t=0, b=0, pad=0),
         paper_bgcolor="white", plot_bgcolor="white",
         font=dict(family=FONT_FAMILY, color=INK, size=font_size),
-        title=None, showlegend=False, dragmode=False, hovermode=False,
-        annotations=[], shapes=[], images=[],
-        meta=None,
-    )
+        showlegend=False, dragmode=False, hovermode=False,
+    ))
 
 
 def build_press_figure(atlas: Any, spec: ExportSpec, map_fig: Any, *, n_cities: int,
@@ -744,6 +755,8 @@ def build_press_figure(atlas: Any, spec: ExportSpec, map_fig: Any, *, n_cities: 
                        entities: Any = None, omitted: Sequence[tuple[str, int]] = ()):
     """(figure, texts, frame, labels, layout): ``map_fig`` (the dashboard's map for spec.state) re-framed for spec's
     preset and the view's area, with the page's texts, legend, key figure and city names."""
+    import plotly.graph_objects as go
+
     from dashboard.export import frame as framing
 
     preset = spec.preset_obj
@@ -758,8 +771,8 @@ def build_press_figure(atlas: Any, spec: ExportSpec, map_fig: Any, *, n_cities: 
     texts = replace(texts, labels=tuple(lb.name for lb in placed))
     page = _Page(lay.width, lay.height)
     label_size, dot = _label_size(preset)
-    fig = _framed_map(map_fig, page, sel, fr, texts.legend, placed, dot)
-    _page_style(fig, lay.width, lay.height, preset.legend_size)
+    data, layout = _framed_map(map_fig, page, sel, fr, texts.legend, placed, dot)
+    layout = _page_style(layout, lay.width, lay.height, preset.legend_size)
     if sel.kind != "poland":   # a zoomed view is cut at its frame: say so with a thin rule
         fb = fr.box
         page.rect(fb.x, fb.y, fb.w, fb.h, line=dict(color=RULE, width=max(0.5, preset.note_size * 0.08)),
@@ -773,10 +786,10 @@ def build_press_figure(atlas: Any, spec: ExportSpec, map_fig: Any, *, n_cities: 
     _draw_footer(page, lay, preset, texts.legend)
     if logo is not None and lay.logo_box is not None:
         b = lay.logo_box
-        fig.add_layout_image(dict(source=_logo_source(logo), xref="paper", yref="paper", x=page.px(b.x + b.w),
-                                  y=page.py(b.y), sizex=b.w / lay.width, sizey=b.h / lay.height, xanchor="right",
-                                  yanchor="top", sizing="contain", layer="above"))
-    fig.update_layout(annotations=page.annotations, shapes=page.shapes)
+        layout["images"] = [dict(source=_logo_source(logo), xref="paper", yref="paper", x=page.px(b.x + b.w),
+                                 y=page.py(b.y), sizex=b.w / lay.width, sizey=b.h / lay.height, xanchor="right",
+                                 yanchor="top", sizing="contain", layer="above")]
+    fig = go.Figure(data, layout={**layout, "annotations": page.annotations, "shapes": page.shapes})
     return fig, texts, fr, placed, lay
 
 

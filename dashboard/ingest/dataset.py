@@ -23,6 +23,7 @@ The names other modules use are re-exported here.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -404,15 +405,17 @@ def _normalise_common(table: Table) -> None:
     f["name"] = f["name"].str.replace(r"\s+", " ", regex=True)
     flagged = {(p.row, p.column) for p in table.problems}
     woj, codes, kinds, lons, lats = [], [], [], [], []
-    for i, r in f.iterrows():
-        row = int(r["row"])
-        woj.append(_voivodeship(table, row, r["voivodeship"]))
-        codes.append(_teryt(table, row, r["teryt"]))
-        kinds.append(_jst_kind(table, row, r["jst_kind"]))
-        lo, la = _coordinates(table, row, raw["lon"][i], raw["lat"][i], raw["point"][i])
+    for row, name, voivodeship, teryt, kind, lon, lat, point in zip(
+            f["row"].tolist(), f["name"].tolist(), f["voivodeship"].tolist(), f["teryt"].tolist(),
+            f["jst_kind"].tolist(), raw["lon"].tolist(), raw["lat"].tolist(), raw["point"].tolist()):
+        row = int(row)
+        woj.append(_voivodeship(table, row, voivodeship))
+        codes.append(_teryt(table, row, teryt))
+        kinds.append(_jst_kind(table, row, kind))
+        lo, la = _coordinates(table, row, lon, lat, point)
         lons.append(lo)
         lats.append(la)
-        if not r["name"] and (row, _col(table, "name")) not in flagged:
+        if not name and (row, _col(table, "name")) not in flagged:
             if codes[-1]:   # the TERYT still identifies the row
                 _problem(table, row, "name", "", "the name is empty (the row is placed by its TERYT)",
                          "write the city or JST name", blocking=False)
@@ -636,6 +639,7 @@ _FIXES = {
 }
 
 
+@functools.lru_cache(maxsize=None)
 def _schema(kind: str):
     import pandera.pandas as pa
 
@@ -648,10 +652,11 @@ def _schema(kind: str):
             "name": pa.Column(str, named(lambda s: s != "", "name_not_empty")),
             "woj": pa.Column(str, named(lambda s: s == "" or s in VOIVODESHIPS, "woj_code")),
             "jst_kind": pa.Column(str, named(lambda s: s in ("", *JST_KINDS), "jst_kind_allowed")),
-            "lon": pa.Column(float, named(lambda x: np.isnan(x) or POLAND_BBOX[0] <= x <= POLAND_BBOX[2],
-                                          "lon_range")),
-            "lat": pa.Column(float, named(lambda x: np.isnan(x) or POLAND_BBOX[1] <= x <= POLAND_BBOX[3],
-                                          "lat_range")),
+            # a row without coordinates is placed by its TERYT or name
+            "lon": pa.Column(float, named(lambda x: POLAND_BBOX[0] <= x <= POLAND_BBOX[2], "lon_range"),
+                             nullable=True),
+            "lat": pa.Column(float, named(lambda x: POLAND_BBOX[1] <= x <= POLAND_BBOX[3], "lat_range"),
+                             nullable=True),
         }
         if kind == "members":
             cols["join_year"] = pa.Column("Int64", named(

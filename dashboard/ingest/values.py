@@ -19,6 +19,7 @@ No other length is a TERYT code. Separators (spaces, '-', '_', '.') and a float 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 
@@ -86,7 +87,12 @@ POLAND_BBOX = (14.0, 49.0, 24.2, 55.0)  # lon_min, lat_min, lon_max, lat_max
 
 def fold(text) -> str:
     """Case-, diacritics-, hyphen- and whitespace-insensitive key: 'Jedlina-Zdrój ' -> 'jedlina zdroj'."""
-    s = str(text).replace("ł", "l").replace("Ł", "L")
+    return _fold(str(text))
+
+
+@functools.lru_cache(maxsize=65536)
+def _fold(s: str) -> str:   # cached: a table's reading and joining folds the same names and headers many times
+    s = s.replace("ł", "l").replace("Ł", "L")
     s = unicodedata.normalize("NFKD", s)
     s = "".join(c for c in s if not unicodedata.combining(c)).lower()
     s = "".join(c for c in s if unicodedata.category(c) != "Cf")   # soft hyphen, zero-width space, LRM, BOM
@@ -123,7 +129,12 @@ def collation_key(text: object) -> tuple[tuple[int, ...], str]:
 
 
 def _header_key(text) -> str:
-    s = fold(text)
+    return _key(str(text))
+
+
+@functools.lru_cache(maxsize=4096)
+def _key(text: str) -> str:
+    s = _fold(text)
     s = re.sub(r"[^a-z0-9 ]", " ", s)
     return re.sub(r"\s+", " ", s).strip()
 

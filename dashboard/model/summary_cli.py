@@ -53,9 +53,9 @@ def main(argv: list[str] | None = None) -> int:
     if bad or not levels:
         print(f"error: --evidence {a.evidence!r}: give some of {', '.join(EVIDENCE_LEVELS)}", file=sys.stderr)
         return EXIT_USAGE
-    from dashboard.model.atlas import get_atlas  # after the arguments: a typo answers at once
+    from dashboard.model.atlas_cache import cached_atlas  # after the arguments: a typo answers at once
 
-    atlas = get_atlas()
+    atlas = cached_atlas()   # the app's stored atlas (built and stored when missing)
     try:
         year = membership.valid_year(a.as_of, atlas)
     except ValueError as e:
