@@ -151,6 +151,21 @@ def test_one_diacritics_fold_in_the_package():
     assert defs == ["ingest/values.py"]
 
 
+def test_fold_keeps_only_short_texts_in_its_cache():
+    """Names and headers are folded again and again and cached; a long text (what a reader types, a long cell) is
+    folded alike but never kept, so no input can fill a web worker's memory through the cache."""
+    from dashboard.ingest import values
+
+    long = "Bielsko-Biała " * 100
+    before, keys = values._fold.cache_info().currsize, values._key.cache_info().currsize
+    assert values.fold(long) == ("bielsko biala " * 100).strip()
+    assert values._header_key(long) == ("bielsko biala " * 100).strip()
+    assert (values._fold.cache_info().currsize, values._key.cache_info().currsize) == (before, keys)
+    short = f"Bielsko-Biała {id(long)}"   # a text not folded before
+    assert values.fold(short) == f"bielsko biala {id(long)}"
+    assert values._fold.cache_info().currsize == before + 1
+
+
 def test_table_lists_projects_in_the_projects_table_order(mini_atlas):
     frame = table_frame(mini_atlas, FilterState(lang="en"))
     assert frame.set_index("name").at["Cieszyn", "projects"] == "Town development; Service monitoring; Labour market"

@@ -85,9 +85,13 @@ MIN_JOIN_YEAR = 1990  # ZMP was re-established in 1990/91 (Restitution Congress,
 POLAND_BBOX = (14.0, 49.0, 24.2, 55.0)  # lon_min, lat_min, lon_max, lat_max
 
 
+CACHED_TEXT = 200   # longer texts (what a reader types, a long cell) are folded afresh: the caches stay small
+
+
 def fold(text) -> str:
     """Case-, diacritics-, hyphen- and whitespace-insensitive key: 'Jedlina-Zdrój ' -> 'jedlina zdroj'."""
-    return _fold(str(text))
+    s = str(text)
+    return _fold(s) if len(s) <= CACHED_TEXT else _fold.__wrapped__(s)
 
 
 @functools.lru_cache(maxsize=65536)
@@ -129,12 +133,13 @@ def collation_key(text: object) -> tuple[tuple[int, ...], str]:
 
 
 def _header_key(text) -> str:
-    return _key(str(text))
+    s = str(text)
+    return _key(s) if len(s) <= CACHED_TEXT else _key.__wrapped__(s)
 
 
 @functools.lru_cache(maxsize=4096)
 def _key(text: str) -> str:
-    s = _fold(text)
+    s = fold(text)
     s = re.sub(r"[^a-z0-9 ]", " ", s)
     return re.sub(r"\s+", " ", s).strip()
 
