@@ -362,8 +362,6 @@ class Renderer:
         """Bytes of ``fig`` rendered as ``fmt`` at width×height CSS px times ``scale``."""
         if fmt not in FORMATS:
             raise ValueError(f"unknown export format {fmt!r}; expected one of {', '.join(FORMATS)}")
-        if self.running and not self._browser_alive():   # died since the last export: a fresh one for this one
-            self.close()
         if not self.running:
             self.start()
         opts = {"format": fmt, "width": width, "height": height, "scale": scale}
