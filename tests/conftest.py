@@ -287,8 +287,8 @@ SHARED_PROCESS = {
 }
 
 
-# The units (files, SHARED_PROCESS groups) that take longest, longest first (seconds of one run of each alone on
-# this machine): under `make test` they start first and the last minutes are short files that fill the processes
+# The units (files, SHARED_PROCESS groups) that take longest, longest first (by the time each took alone on this
+# machine): under `make test` they start first and the last minutes are short files that fill the processes
 # evenly, instead of one process still running a long file while the others have nothing left (measured: ~12 s of
 # both cores idle at the end). Those that wait on servers and jobs start early too, beside the browser tests' CPU.
 LONGEST_FIRST = ("kaleido", "test_app_browser", "test_a11y_browser", "test_export_queue", "atlas_server",
@@ -296,9 +296,8 @@ LONGEST_FIRST = ("kaleido", "test_app_browser", "test_a11y_browser", "test_expor
                  "test_geodata", "test_plotly_bundle", "test_atlas_cache", "test_dashboard_bench")
 
 
-def _unit(item) -> str:
-    """The SHARED_PROCESS group of an item's file, else the file's module name."""
-    stem = item.module.__name__.rsplit(".", 1)[-1]
+def _unit(stem: str) -> str:
+    """The unit a test file (its module's name) runs in: its SHARED_PROCESS group, else the file itself."""
     return next((group for group, modules in SHARED_PROCESS.items() if stem in modules), stem)
 
 
@@ -308,7 +307,7 @@ def pytest_collection_modifyitems(config, items):
         if name in SERVER_MODULES or name.rsplit(".", 1)[-1] in SERVER_MODULES:
             item.add_marker(pytest.mark.server)
     rank = {unit: i for i, unit in enumerate(LONGEST_FIRST)}
-    items.sort(key=lambda item: rank.get(_unit(item), len(rank)))   # stable: each file's own order is kept
+    items.sort(key=lambda item: rank.get(_unit(item.module.__name__.rsplit(".", 1)[-1]), len(rank)))   # stable
 
 
 def pytest_xdist_make_scheduler(config, log):
@@ -320,12 +319,11 @@ def pytest_xdist_make_scheduler(config, log):
 
     config.option.loadscopereorder = False   # the units in collection order: LONGEST_FIRST's
 
-    group_of = {module: group for group, modules in SHARED_PROCESS.items() for module in modules}
-
     class SharedProcessScheduling(LoadFileScheduling):
         def _split_scope(self, nodeid: str) -> str:   # the unit a test belongs to (pytest-xdist pinned: 3.8.0)
             path = super()._split_scope(nodeid)
-            return group_of.get(Path(path).stem, path)
+            unit = _unit(Path(path).stem)
+            return unit if unit in SHARED_PROCESS else path
 
     return SharedProcessScheduling(config, log)
 
