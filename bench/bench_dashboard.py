@@ -64,7 +64,9 @@ def _post(client, body: dict) -> tuple[float, bytes]:
 
 
 def _inline_figure_bytes(atlas) -> int:
-    """What one map figure would weigh with the GeoJSON inline (the anti-pattern we avoid)."""
+    """What one map figure would weigh with the GeoJSON inline (the anti-pattern we avoid): the figure drawn with a
+    placeholder, the GeoJSON put in its traces' place and the whole written as plotly writes it — the same bytes as
+    a figure built with the GeoJSON, without plotly's validation copying 1.7 MB of coordinates per trace (3 s)."""
     import plotly.io as pio
 
     import geodata
@@ -72,7 +74,12 @@ def _inline_figure_bytes(atlas) -> int:
     from dashboard.view import figures
 
     geojson = json.loads(geodata.web_asset("gminy").read_text(encoding="utf-8"))
-    return len(pio.to_json(figures.map_figure(atlas, FilterState(), geojson)))
+    placeholder = "inline-geojson"
+    figure = figures.map_figure(atlas, FilterState(), placeholder).to_dict()
+    for trace in figure["data"]:
+        if trace.get("geojson") == placeholder:
+            trace["geojson"] = geojson
+    return len(pio.to_json(figure, validate=False))
 
 
 def measure_server(app, atlas) -> dict[str, Any]:

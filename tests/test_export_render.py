@@ -252,23 +252,77 @@ def test_missing_chromium_says_how_to_install(tmp_path):
     assert not (tmp_path / "x.png").exists()
 
 
-def test_renderer_recovers_when_chromium_dies(atlas):
-    """A crashed Chromium fails that one export with a clear error; the next export starts a fresh browser. The
-    crashed one's profile (2.4 MB) and kaleido's page folder do not stay behind in the temporary folder."""
-    from dashboard.export.render import Renderer, RenderError, _chromium_folders
+def test_a_chromium_that_died_between_exports_is_replaced_by_the_next_export(atlas):
+    """Chromium gone while no export ran (a crash, the OOM killer): the next export starts a fresh browser and
+    succeeds (it failed before). The dead one's profile (2.4 MB) and kaleido's page folder do not stay behind in
+    the temporary folder."""
+    from dashboard.export.render import Renderer, _chromium_folders
 
     r = Renderer().start()
     try:
         spec = ExportSpec(state=VIEW, preset="social", format="svg")
         folders = _chromium_folders(r._kaleido)
         assert len(folders) >= 2 and all(f.is_dir() for f in folders), folders
-        r._kaleido.subprocess.kill()
-        r._kaleido.subprocess.wait(10)
-        with pytest.raises(RenderError, match="SVG export failed"):
-            render_export(spec, atlas, renderer=r)
-        assert not r.running
-        assert [f for f in folders if f.exists()] == []
+        dead = r._kaleido.subprocess
+        dead.kill()
+        dead.wait(10)
         assert render_export(spec, atlas, renderer=r).content.lstrip().startswith(b"<svg")
+        assert r._kaleido.subprocess is not dead and r._kaleido.subprocess.poll() is None
+        assert [f for f in folders if f.exists()] == []
+    finally:
+        r.close()
+
+
+def test_a_chromium_that_dies_during_an_export_fails_that_export_at_once(atlas, monkeypatch):
+    """Chromium gone while an export waits for its answer, which kaleido then awaits until RENDER_TIMEOUT_S (an
+    hour here; seen when a message reached Chromium cut short and Chromium closed): the export fails at once with a clear
+    error, and the next one starts a fresh browser."""
+    import asyncio
+    import threading
+
+    from dashboard.export import render
+
+    monkeypatch.setattr(render, "RENDER_TIMEOUT_S", 3600.0)
+    r = render.Renderer().start()
+    try:
+        spec = ExportSpec(state=VIEW, preset="social", format="svg")
+        dead = r._kaleido.subprocess
+
+        async def dies_unanswered(self, *args, **kwargs):
+            self.subprocess.kill()
+            await asyncio.Event().wait()   # no answer, ever
+
+        monkeypatch.setattr(type(r._kaleido), "calc_fig", dies_unanswered)
+        failed = []
+
+        def export():
+            with pytest.raises(render.RenderError, match="SVG export failed: Chromium ended") as error:
+                render_export(spec, atlas, renderer=r)
+            failed.append(error.value)
+
+        waiting = threading.Thread(target=export, daemon=True)
+        waiting.start()
+        waiting.join(60)
+        assert not waiting.is_alive(), "the export still waits for a Chromium that is gone"
+        assert failed and not r.running
+        monkeypatch.undo()
+        assert render_export(spec, atlas, renderer=r).content.lstrip().startswith(b"<svg")
+        assert r._kaleido.subprocess is not dead
+    finally:
+        r.close()
+
+
+def test_once_killed_a_renderer_starts_no_chromium(atlas):
+    """kill() is how a job or the render service on its way out stops its Chromium; an export asked for after it
+    (another thread of that process) gets an error instead of starting a Chromium nobody would stop."""
+    from dashboard.export.render import Renderer, RenderError
+
+    r = Renderer().start()
+    try:
+        r.kill()
+        with pytest.raises(RenderError, match="stopped in this process"):
+            render_export(ExportSpec(state=VIEW, preset="social", format="svg"), atlas, renderer=r)
+        assert r._kaleido is None
     finally:
         r.close()
 

@@ -30,6 +30,7 @@ import re
 import shutil
 import signal
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,7 @@ RENDER_TIMEOUT_S = 120.0
 # kaleido's own missed load event, see _kaleido_class) is given up, its Chromium closed, and started once more.
 START_TIMEOUT_S = 30.0
 START_ATTEMPTS = 2
+BROWSER_CHECK_S = 0.5   # how often a render waiting for Chromium's answer checks that Chromium is still there
 
 
 class ChromiumMissing(RuntimeError):
@@ -301,6 +303,7 @@ class Renderer:
         self._pid: int | None = None
         self._opening: tuple[int, Any] | None = None   # (pid, kaleido) while start() opens it
         self._folders: set[Path] = set()   # the running Chromium's temporary folders
+        self._stopped = False   # kill() was called: this process is ending, no Chromium starts any more
 
     @property
     def running(self) -> bool:
@@ -310,6 +313,7 @@ class Renderer:
         with self._lock:
             if self.running:
                 return self
+            self._refuse_when_stopped()
             chromium = find_chromium()
             topojson_url()  # fail early (and clearly) when the geodata assets are not prepared
             loop = asyncio.new_event_loop()
@@ -342,8 +346,15 @@ class Renderer:
                                 type(exc).__name__, exc)
             self._loop, self._thread, self._pid = loop, thread, os.getpid()
             self._folders = _chromium_folders(self._kaleido)   # known now: a crash's clean-up removes the links
+            if self._stopped:   # killed while it started (a job on its way out): this one goes too
+                self.kill()
+                self._refuse_when_stopped()
             _low_group_share_when_idle(getattr(getattr(self._kaleido, "subprocess", None), "pid", None))
             return self
+
+    def _refuse_when_stopped(self) -> None:
+        if self._stopped:
+            raise RenderError("exports were stopped in this process (it is ending): no Chromium is started")
 
     def start_soon(self) -> "Renderer":
         """Start Chromium in a thread and return at once: its cold start (~1-3 s) overlaps the caller's own work
@@ -362,6 +373,8 @@ class Renderer:
         """Bytes of ``fig`` rendered as ``fmt`` at width×height CSS px times ``scale``."""
         if fmt not in FORMATS:
             raise ValueError(f"unknown export format {fmt!r}; expected one of {', '.join(FORMATS)}")
+        if self.running and not self._browser_alive():
+            self.close()   # Chromium died since the last export (a crash, the OOM killer): this one starts afresh
         if not self.running:
             self.start()
         opts = {"format": fmt, "width": width, "height": height, "scale": scale}
@@ -369,11 +382,26 @@ class Renderer:
             self._kaleido.calc_fig(fig, opts=opts, topojson=topojson_url()), self._loop
         )
         try:
-            return future.result(RENDER_TIMEOUT_S + 10)
+            return self._answer(future)
         except Exception as exc:
             if not self._browser_alive():
                 self.close()   # Chromium died: the next export starts a fresh one instead of failing forever
             raise RenderError(f"rendering the {fmt.upper()} export failed: {exc}") from exc
+
+    def _answer(self, future) -> bytes:
+        """The render's bytes, or an error as soon as Chromium is gone: kaleido itself may wait for a dead
+        Chromium's answer until RENDER_TIMEOUT_S (seen when a figure's message reached Chromium cut short by a signal:
+        Chromium could not parse it, closed, and kaleido waited on)."""
+        deadline = time.monotonic() + RENDER_TIMEOUT_S + 10
+        while True:
+            try:
+                return future.result(max(0.0, min(BROWSER_CHECK_S, deadline - time.monotonic())))
+            except TimeoutError:
+                if time.monotonic() >= deadline:
+                    raise
+                if not self._browser_alive():
+                    future.cancel()
+                    raise RenderError("Chromium ended before it answered") from None
 
     def _browser_alive(self) -> bool:
         proc = getattr(self._kaleido, "subprocess", None)
@@ -384,6 +412,7 @@ class Renderer:
         """Stop this process's Chromium at once, without the devtools goodbye: SIGKILL to its process group
         (choreographer starts it in a session of its own) and remove its temporary folders. For job processes on
         their way out (also from a signal handler), where a graceful ``close`` could hang on a stuck browser."""
+        self._stopped = True
         kaleido = self._kaleido if self.running else self._starting()
         if kaleido is None:
             return
