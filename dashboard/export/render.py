@@ -21,6 +21,7 @@ What was measured on this machine (kaleido 1.5, Chromium 156; see bench/bench_ex
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import io
 import json
@@ -437,7 +438,7 @@ class Renderer:
             if not self._browser_alive():   # a crash: its helpers live on, writing to the profile
                 _kill_group(getattr(self._kaleido, "subprocess", None))
             try:
-                asyncio.run_coroutine_threadsafe(self._kaleido.close(), self._loop).result(30)
+                asyncio.run_coroutine_threadsafe(_close_kaleido(self._kaleido), self._loop).result(30)
             except Exception:  # noqa: BLE001 - closing a dead browser is not an error worth raising at exit
                 pass
             self._loop.call_soon_threadsafe(self._loop.stop)
@@ -479,12 +480,29 @@ def _chromium_folders(kaleido) -> set[Path]:
     return found
 
 
+async def _close_kaleido(k) -> None:
+    """k.close(), which first waits for Chromium's answer to Browser.close. A Chromium that exits before it answers
+    (one close in ~40 on a busy machine) left that wait pending until Renderer.close gave up after 30 s:
+    choreographer keeps the writing end of Chromium's pipe itself, so its reader never sees the pipe end. Once
+    Chromium has exited, the wait is cancelled; choreographer's close goes on with its clean-up from there."""
+    closing = asyncio.ensure_future(k.close())
+    proc = getattr(k, "subprocess", None)
+    while True:
+        done, _ = await asyncio.wait({closing}, timeout=BROWSER_CHECK_S)
+        if done:
+            with contextlib.suppress(asyncio.CancelledError):
+                closing.result()
+            return
+        if proc is not None and proc.poll() is not None:
+            closing.cancel()
+
+
 async def _close_quietly(k) -> None:
     """Close a kaleido whose Chromium did not start properly, kill its processes if they are still there (a close
     before the start had finished leaves them running) and remove its folders (such a close leaves them too)."""
     leftovers = _chromium_folders(k)
     try:
-        await asyncio.wait_for(k.close(), 10)
+        await asyncio.wait_for(_close_kaleido(k), 10)
     except BaseException:  # noqa: BLE001 - the start's own error is the one to report
         pass
     _kill_group(getattr(k, "subprocess", None))
