@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
+import psutil
 import pytest
 from selenium.common.exceptions import WebDriverException
 
@@ -206,7 +207,11 @@ def pytest_sessionfinish(session):
     kill_renderer()   # the exports' Chromium of this test process, with its folders (xdist's workers skip atexit)
     driver = _CHROMIUM.pop("driver", None)
     if driver is not None:
+        chromium = psutil.Process(driver.service.process.pid).children(recursive=True)
         driver.quit()
+        # Chromium's processes outlive chromedriver a moment, writing to the folder below: removed before they
+        # had gone, it stayed behind (an empty folder in /tmp every few runs)
+        psutil.wait_procs(chromium, timeout=10)
     if "tmp" in _CHROMIUM:
         shutil.rmtree(_CHROMIUM.pop("tmp"), ignore_errors=True)
 
