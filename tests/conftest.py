@@ -296,8 +296,8 @@ SHARED_PROCESS = {
 # fill the processes evenly instead of one process still running a long file while the others have nothing left.
 # Their order mixes those that keep the cores busy (the browser tests, the in-process exports) with those that
 # mostly wait on servers and jobs: the export queue's jobs run beside the two browser files, and the kaleido
-# group beside what follows them. (Kaleido first, with the waiting ones all after the browser files, left both
-# cores idle for 17-25 s of a run; this order: 13-15 s.)
+# group beside what follows them: both cores idle 12-17 s of a run, against 17-25 s with the waiting ones all
+# after the browser files (measured on this machine).
 LONGEST_FIRST = ("test_app_browser", "test_a11y_browser", "test_export_queue", "kaleido", "test_export_jobs",
                  "atlas_server", "test_scaleout", "test_load_test", "test_render_service", "test_properties",
                  "test_geodata", "test_plotly_bundle", "test_atlas_cache", "test_dashboard_bench")
