@@ -53,7 +53,7 @@ RENDER_TIMEOUT_S = 120.0
 # kaleido's own missed load event, see _kaleido_class) is given up, its Chromium closed, and started once more.
 START_TIMEOUT_S = 30.0
 START_ATTEMPTS = 2
-BROWSER_CHECK_S = 0.5   # how often a render waiting for Chromium's answer checks that Chromium is still there
+BROWSER_CHECK_S = 0.5   # how often a render or a close waiting for Chromium's answer checks that it still runs
 
 
 class ChromiumMissing(RuntimeError):
@@ -405,9 +405,7 @@ class Renderer:
                     raise RenderError("Chromium ended before it answered") from None
 
     def _browser_alive(self) -> bool:
-        proc = getattr(self._kaleido, "subprocess", None)
-        poll = getattr(proc, "poll", None)
-        return poll is None or poll() is None
+        return _chromium_alive(self._kaleido)
 
     def kill(self) -> None:
         """Stop this process's Chromium at once, without the devtools goodbye: SIGKILL to its process group
@@ -480,20 +478,25 @@ def _chromium_folders(kaleido) -> set[Path]:
     return found
 
 
+def _chromium_alive(kaleido) -> bool:
+    """Whether kaleido's Chromium still runs (True while it has no process to ask)."""
+    poll = getattr(getattr(kaleido, "subprocess", None), "poll", None)
+    return poll is None or poll() is None
+
+
 async def _close_kaleido(k) -> None:
     """k.close(), which first waits for Chromium's answer to Browser.close. A Chromium that exits before it answers
     (one close in ~40 on a busy machine) left that wait pending until Renderer.close gave up after 30 s:
     choreographer keeps the writing end of Chromium's pipe itself, so its reader never sees the pipe end. Once
     Chromium has exited, the wait is cancelled; choreographer's close goes on with its clean-up from there."""
     closing = asyncio.ensure_future(k.close())
-    proc = getattr(k, "subprocess", None)
     while True:
         done, _ = await asyncio.wait({closing}, timeout=BROWSER_CHECK_S)
         if done:
             with contextlib.suppress(asyncio.CancelledError):
                 closing.result()
             return
-        if proc is not None and proc.poll() is not None:
+        if not _chromium_alive(k):
             closing.cancel()
 
 
