@@ -81,9 +81,14 @@ def test_layout_has_the_controls():
 
 @pytest.mark.browser
 @pytest.mark.slow
-def test_export_in_the_browser_downloads_the_file(request, atlas, tmp_path_factory):
+def test_export_in_the_browser_downloads_the_file(request, atlas, tmp_path_factory, monkeypatch):
     from dashboard.app import create_app
+    from dashboard.serving import export_queue
 
+    # an export queue of its own: the default folder's is the machine's, where another test process's exports may
+    # be waiting (with the queue full, the export is refused: "busy, try again")
+    queue = tmp_path_factory.mktemp("export-queue")
+    monkeypatch.setattr(export_queue, "queue_dir", lambda: queue)
     download = tmp_path_factory.mktemp("export-download")
     with dash_browser(request, create_app(atlas), str(download)) as dc:
         dc.driver.get(dc.server_url + "/?p=P1&woj=24")

@@ -16,7 +16,7 @@ import pytest
 import requests
 
 from tests.dash_client import DashPage
-from tests.gunicorn_server import Gunicorn, free_port
+from tests.gunicorn_server import Gunicorn, free_port, own_cache_dir
 from tests.redis_server import start_redis, stop_group
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,9 +34,17 @@ def redis_url(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def celery_worker(redis_url, tmp_path_factory):
+def machine(redis_url, tmp_path_factory) -> dict:
+    """The environment of this module's web servers and Celery worker: one machine, with an export queue of its
+    own (in the default cache folder, exports of other test processes could fill it: a job then answered "busy")."""
+    return {"REDIS_URL": redis_url,
+            "ATLAS_CACHE_DIR": str(own_cache_dir(tmp_path_factory.mktemp("scaleout") / "cache"))}
+
+
+@pytest.fixture(scope="module")
+def celery_worker(machine, tmp_path_factory):
     log_path = tmp_path_factory.mktemp("celery") / "worker.log"
-    env = {**os.environ, "REDIS_URL": redis_url}
+    env = {**os.environ, **machine}
     celery = str(Path(sys.executable).with_name("celery"))
     with open(log_path, "w", encoding="utf-8") as log:
         proc = subprocess.Popen(
@@ -55,8 +63,8 @@ def celery_worker(redis_url, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def web(redis_url):
-    with Gunicorn("app:server", workers=2, extra_env={"REDIS_URL": redis_url}) as running:
+def web(machine):
+    with Gunicorn("app:server", workers=2, extra_env=machine) as running:
         yield running
 
 
@@ -75,7 +83,9 @@ def test_export_runs_in_the_celery_worker_and_returns_the_file(web, celery_worke
     assert response.status_code == 200, (response.text[:500], web.log_tail(), celery_worker.read_text()[-3000:])
     assert polls >= 1, "a background export answers first with a job handle, then with the result"
     result = response.json()["response"]
-    download = next(v["data"] for v in result.values() if isinstance(v, dict) and isinstance(v.get("data"), dict))
+    download = next((v["data"] for v in result.values() if isinstance(v, dict) and isinstance(v.get("data"), dict)),
+                    None)
+    assert download, (result, web.log_tail(), celery_worker.read_text()[-3000:])
     content = base64.b64decode(download["content"]) if download.get("base64") else download["content"].encode()
     name = download["filename"]
     assert content, name
@@ -95,8 +105,8 @@ def test_export_runs_in_the_celery_worker_and_returns_the_file(web, celery_worke
 
 
 @pytest.fixture(scope="module")
-def second_web(redis_url):
-    with Gunicorn("app:server", workers=1, extra_env={"REDIS_URL": redis_url}) as running:
+def second_web(machine):
+    with Gunicorn("app:server", workers=1, extra_env=machine) as running:
         yield running
 
 
