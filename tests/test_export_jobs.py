@@ -13,6 +13,9 @@ from __future__ import annotations
 import base64
 import os
 import signal
+import subprocess
+import sys
+import textwrap
 import threading
 import time
 from pathlib import Path
@@ -250,6 +253,33 @@ def test_a_job_replaced_by_a_newer_click_leaves_no_chromium_folder_behind(server
     assert folders & {p.name for p in temporary.iterdir()} == set()
 
 
+def test_a_job_asked_to_stop_cleans_up_with_a_normal_share_of_the_cpu(tmp_path):
+    """An export job runs at SCHED_IDLE: on busy cores (a full test run) it did not get to its SIGTERM handler
+    within the wait, was killed, and its Chromium's folders stayed in /tmp. Asked to stop, it runs like the web
+    workers: its handler sees SCHED_OTHER."""
+    from dashboard.serving import jobs
+
+    seen = tmp_path / "policy"
+    job = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import os, signal, sys, time
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+        def stop(*_):
+            open({str(seen)!r}, "w").write(str(os.sched_getscheduler(0)))
+            os._exit(0)
+        signal.signal(signal.SIGTERM, stop)
+        print("ready", flush=True)
+        time.sleep(60)
+        """)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert job.stdout.readline().strip() == "ready"
+        jobs._ask_to_stop(job.pid)
+        assert job.wait(10) == 0
+        assert int(seen.read_text()) == os.SCHED_OTHER
+    finally:
+        job.kill()
+        job.wait()
+
+
 def test_killed_worker_takes_its_job_and_a_hung_chromium_with_it(server):
     _start_export(server)
     tree = _job_tree(server)
@@ -311,7 +341,6 @@ def test_a_job_that_ends_while_being_terminated_is_not_an_error(monkeypatch, loc
     """Seen under load (bench/load_test.py): the job process exited between Dash's pid_exists() and its
     children() walk, psutil raised NoSuchProcess and the poll answered 500. The race cannot be scheduled, so the
     children() walk is made to find the process gone, as it did then."""
-    import subprocess
 
     sleeper = subprocess.Popen(["sleep", "30"])
     try:
@@ -331,8 +360,6 @@ def test_a_job_that_has_ended_is_not_waited_for(monkeypatch, local_jobs):
     """Its answer read, Dash terminates a job that has ended: often another worker's child, a zombie until that
     worker reaps it. Nothing may wait for such a zombie to go: asking it to stop first sat out its whole 3 s on
     the poll that carried the export (2 of 9 exports of this module), and Dash's own kill its whole second."""
-    import subprocess
-    import sys
 
     worker = subprocess.Popen([sys.executable, "-c", "import subprocess, time; job = subprocess.Popen(['true']); "
                                "print(job.pid, flush=True); time.sleep(60)"], stdout=subprocess.PIPE, text=True)
@@ -348,7 +375,6 @@ def test_a_job_that_has_ended_is_not_waited_for(monkeypatch, local_jobs):
 
 def test_an_ended_job_of_this_worker_is_reaped_without_waiting(monkeypatch, local_jobs):
     """A job this worker started and that has ended is reaped at once (no zombie left, no wait)."""
-    import subprocess
 
     started = subprocess.Popen(["true"])   # kept: a dropped Popen is reaped by the next one started anywhere
     job = _ended(started.pid)

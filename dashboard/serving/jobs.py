@@ -258,12 +258,24 @@ def _ask_to_stop(pid: int) -> None:
         proc = psutil.Process(pid)
         if proc.status() == psutil.STATUS_ZOMBIE:
             return
+        _normal_share(pid)
         proc.send_signal(signal.SIGTERM)
         deadline = time.monotonic() + JOB_STOP_S
         while proc.status() != psutil.STATUS_ZOMBIE and time.monotonic() < deadline:
             time.sleep(0.02)
     except psutil.NoSuchProcess:
         pass   # gone already
+
+
+def _normal_share(pid: int) -> None:
+    """A job asked to stop gets the CPU like the web workers for its clean-up: at SCHED_IDLE (confine_export) on
+    busy cores it did not run its SIGTERM handler within JOB_STOP_S, was killed, and its Chromium's folders stayed
+    in /tmp. Leaving SCHED_IDLE needs privilege (root, or RLIMIT_NICE): without it the job stays as it was."""
+    try:
+        if hasattr(os, "SCHED_IDLE") and os.sched_getscheduler(pid) == os.SCHED_IDLE:
+            os.sched_setscheduler(pid, os.SCHED_OTHER, os.sched_param(0))
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 def _reaped_or_elsewhere(pid: int) -> bool:
