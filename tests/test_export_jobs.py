@@ -259,11 +259,10 @@ def _may_leave_sched_idle() -> bool:
     return os.geteuid() == 0 or resource.getrlimit(resource.RLIMIT_NICE)[0] >= 20
 
 
-@pytest.mark.skipif(not _may_leave_sched_idle(), reason="leaving SCHED_IDLE needs root or RLIMIT_NICE >= 20")
 def test_a_job_asked_to_stop_cleans_up_with_a_normal_share_of_the_cpu(tmp_path):
     """An export job runs at SCHED_IDLE: on busy cores (a full test run) it did not get to its SIGTERM handler
     within the wait, was killed, and its Chromium's folders stayed in /tmp. Asked to stop, it runs like the web
-    workers: its handler sees SCHED_OTHER."""
+    workers: its handler sees SCHED_OTHER (where this process may not lift it, the job is stopped as it was)."""
     from dashboard.serving import jobs
 
     seen = tmp_path / "policy"
@@ -281,7 +280,7 @@ def test_a_job_asked_to_stop_cleans_up_with_a_normal_share_of_the_cpu(tmp_path):
         assert job.stdout.readline().strip() == "ready"
         jobs._ask_to_stop(job.pid)
         assert job.wait(10) == 0
-        assert int(seen.read_text()) == os.SCHED_OTHER
+        assert int(seen.read_text()) == (os.SCHED_OTHER if _may_leave_sched_idle() else os.SCHED_IDLE)
     finally:
         job.kill()
         job.wait()
